@@ -1,0 +1,25 @@
+//! ftpviz teaches how FTP really moves a file: a **control channel** that the
+//! client dials, and a separate **data channel** for every transfer, dialled
+//! by the *server* in active mode (after `PORT`/`EPRT`) and by the *client* in
+//! passive mode (after `PASV`/`EPSV`).
+//!
+//! # The data flow
+//!
+//! ```text
+//! lab    (real tokio client + server on loopback) ─┐
+//! serve  (our server, any real FTP client)        ─┼─► Trace ─► Player ─► screens (ratatui)
+//! replay (pcap / pcapng file, pcap-parser)        ─┘      └────────────► --print / --json
+//! ```
+//!
+//! # The modules
+//!
+//! | module | concept |
+//! |---|---|
+//! | [`trace`] | the one core type: what happened on the wire, and its `--json` / `--print` forms |
+//! | [`ftp`] | FTP's grammar: lines, commands, replies, the addresses inside PORT/EPRT/227/229 |
+
+pub mod ftp;
+pub mod lab;
+pub mod replay;
+pub mod trace;
+pub mod tui;

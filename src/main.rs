@@ -1,0 +1,241 @@
+//! The `ftpviz` command line: parse the arguments, pick a source of Trace
+//! events (lab, replay, serve) and an output (the TUI, `--print`, `--json`).
+//!
+//! Exit status: 0 success; 1 runtime failure with a one-line cause on
+//! stderr; 2 bad usage (clap's own).
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ftpviz::lab::{Firewall, LabConfig, Lesson, Mode, Nat};
+use ftpviz::trace::{write_json_line, write_print_line, Event};
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ftpviz",
+    version,
+    about = "See who dials whom in active and passive FTP"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Args, Debug, Clone, Copy, Default)]
+struct OutputArgs {
+    /// Write the trace as a human timeline to stdout and exit (no TUI).
+    #[arg(long, global = true, conflicts_with = "json")]
+    print: bool,
+    /// Write the trace as JSON Lines to stdout and exit (no TUI).
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// A real client and server on loopback (the default).
+    Lab(LabArgs),
+    /// Replay a saved capture (pcap or pcapng).
+    Replay {
+        file: PathBuf,
+        /// Only this FTP session of the capture (from 1).
+        #[arg(long)]
+        session: Option<u32>,
+    },
+    /// Run our server on loopback and show any real client's sessions.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:2121")]
+        listen: SocketAddr,
+        /// Serve this directory read-only instead of the built-in files.
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct LabArgs {
+    #[arg(long, value_enum, default_value_t = ModeArg::Compare)]
+    mode: ModeArg,
+    /// Use EPRT/EPSV (RFC 2428) instead of PORT/PASV.
+    #[arg(long)]
+    extended: bool,
+    /// Run over IPv6 (::1).
+    #[arg(long)]
+    ipv6: bool,
+    #[arg(long, value_enum, default_value_t = FirewallArg::None)]
+    firewall: FirewallArg,
+    #[arg(long, value_enum, default_value_t = NatArg::None)]
+    nat: NatArg,
+    #[arg(long, value_enum, default_value_t = LessonArg::Transfer)]
+    lesson: LessonArg,
+    /// Run the lesson against an external server instead of ours.
+    #[arg(long, value_name = "HOST:PORT")]
+    server: Option<SocketAddr>,
+    /// Our server's control port (0 = any free port).
+    #[arg(long, default_value_t = 2121)]
+    port: u16,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum ModeArg {
+    Active,
+    Passive,
+    Compare,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+enum FirewallArg {
+    None,
+    Client,
+    Server,
+    Stateful,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+enum NatArg {
+    None,
+    Client,
+    Server,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+enum LessonArg {
+    Transfer,
+    Bounce,
+}
+
+impl LabArgs {
+    /// The lab configuration for one mode.
+    fn config(&self, mode: Mode) -> LabConfig {
+        LabConfig {
+            mode,
+            extended: self.extended,
+            ipv6: self.ipv6,
+            firewall: match self.firewall {
+                FirewallArg::None => Firewall::None,
+                FirewallArg::Client => Firewall::Client,
+                FirewallArg::Server => Firewall::Server,
+                FirewallArg::Stateful => Firewall::Stateful,
+            },
+            nat: match self.nat {
+                NatArg::None => Nat::None,
+                NatArg::Client => Nat::Client,
+                NatArg::Server => Nat::Server,
+            },
+            lesson: match self.lesson {
+                LessonArg::Transfer => Lesson::Transfer,
+                LessonArg::Bounce => Lesson::Bounce,
+            },
+            server: self.server,
+            control_port: self.port,
+        }
+    }
+}
+
+impl Default for LabArgs {
+    fn default() -> LabArgs {
+        LabArgs {
+            mode: ModeArg::Compare,
+            extended: false,
+            ipv6: false,
+            firewall: FirewallArg::None,
+            nat: NatArg::None,
+            lesson: LessonArg::Transfer,
+            server: None,
+            port: 2121,
+        }
+    }
+}
+
+/// Where events go when there is no TUI.
+#[derive(Debug, Clone, Copy)]
+enum Sink {
+    Print,
+    Json,
+}
+
+impl Sink {
+    fn from_args(o: OutputArgs) -> Option<Sink> {
+        match (o.print, o.json) {
+            (_, true) => Some(Sink::Json),
+            (true, false) => Some(Sink::Print),
+            _ => None,
+        }
+    }
+
+    fn write(self, out: &mut impl Write, event: &Event) -> io::Result<()> {
+        match self {
+            Sink::Print => write_print_line(&mut *out, event),
+            Sink::Json => write_json_line(&mut *out, event),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ftpviz: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let sink = Sink::from_args(cli.output);
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    match cli.command {
+        None => runtime.block_on(lab(LabArgs::default(), sink)),
+        Some(Command::Lab(args)) => runtime.block_on(lab(args, sink)),
+        Some(Command::Replay { file, session }) => replay(file, session, sink),
+        Some(Command::Serve { .. }) => anyhow::bail!("serve is not built yet"),
+    }
+}
+
+async fn lab(args: LabArgs, sink: Option<Sink>) -> Result<()> {
+    let Some(sink) = sink else {
+        anyhow::bail!("the TUI is not built yet: use --print or --json");
+    };
+    let modes = match args.mode {
+        ModeArg::Active => vec![Mode::Active],
+        ModeArg::Passive => vec![Mode::Passive],
+        ModeArg::Compare => vec![Mode::Active, Mode::Passive],
+    };
+    let mut out = io::stdout().lock();
+    for mode in modes {
+        let mut lab = ftpviz::lab::Lab::start(args.config(mode)).await?;
+        lab.run_free();
+        while let Some(event) = lab.events.recv().await {
+            sink.write(&mut out, &event)?;
+        }
+    }
+    Ok(())
+}
+
+fn replay(file: PathBuf, session: Option<u32>, sink: Option<Sink>) -> Result<()> {
+    let replay = ftpviz::replay::read_file(&file)?;
+    for w in &replay.warnings {
+        match w.offset {
+            Some(at) => eprintln!("ftpviz: warning: {} (at byte {at})", w.message),
+            None => eprintln!("ftpviz: warning: {}", w.message),
+        }
+    }
+    let trace = match session {
+        Some(n) => replay.trace.session(n),
+        None => replay.trace,
+    };
+    let Some(sink) = sink else {
+        anyhow::bail!("the TUI is not built yet: use --print or --json");
+    };
+    let mut out = io::stdout().lock();
+    for e in &trace.events {
+        sink.write(&mut out, e)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! The terminal user interface.
+//!
+//! (Skeleton: the TUI issue fills this in.)
