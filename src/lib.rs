@@ -17,10 +17,10 @@
 //! |---|---|
 //! | [`trace`] | the one core type: what happened on the wire, and its `--json` / `--print` forms |
 //! | [`ftp`] | FTP's grammar: lines, commands, replies, the addresses inside PORT/EPRT/227/229 |
-| [`lab`] | the live pair: our client and our server on loopback, and the tap that records them |
-| [`middlebox`] | a simulated firewall / NAT between the lab's peers |
-| [`replay`] | saved captures (pcap / pcapng) into a Trace |
-| [`tui`] | the screens: sequence diagram, hosts, narration, and the player that steps through |
+//! | [`lab`] | the live pair: our client and our server on loopback, and the tap that records them |
+//! | [`middlebox`] | a simulated firewall / NAT between the lab's peers |
+//! | [`replay`] | saved captures (pcap / pcapng) into a Trace |
+//! | [`tui`] | the screens: sequence diagram, hosts, narration, and the player that steps through |
 
 pub mod ftp;
 pub mod lab;
