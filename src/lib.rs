@@ -19,12 +19,14 @@
 //! | [`ftp`] | FTP's grammar: lines, commands, replies, the addresses inside PORT/EPRT/227/229 |
 //! | [`lab`] | the live pair: our client and our server on loopback, and the tap that records them |
 //! | [`middlebox`] | a simulated firewall / NAT between the lab's peers |
+//! | [`player`] | a cursor over a Trace: step, play, speed, and the live edge |
 //! | [`replay`] | saved captures (pcap / pcapng) into a Trace |
 //! | [`tui`] | the screens: sequence diagram, hosts, narration, and the player that steps through |
 
 pub mod ftp;
 pub mod lab;
 pub mod middlebox;
+pub mod player;
 pub mod replay;
 pub mod trace;
 pub mod tui;

@@ -200,7 +200,7 @@ fn run(cli: Cli) -> Result<()> {
 
 async fn lab(args: LabArgs, sink: Option<Sink>) -> Result<()> {
     let Some(sink) = sink else {
-        anyhow::bail!("the TUI is not built yet: use --print or --json");
+        return lab_tui(&args).await;
     };
     let modes = match args.mode {
         ModeArg::Active => vec![Mode::Active],
@@ -218,6 +218,40 @@ async fn lab(args: LabArgs, sink: Option<Sink>) -> Result<()> {
     Ok(())
 }
 
+/// The lab in the TUI: one pane, or in compare mode two labs side by side
+/// (the passive one on its own control port so both can listen).
+async fn lab_tui(args: &LabArgs) -> Result<()> {
+    let (heading, configs) = match args.mode {
+        ModeArg::Active => ("lab · active", vec![args.config(Mode::Active)]),
+        ModeArg::Passive => ("lab · passive", vec![args.config(Mode::Passive)]),
+        ModeArg::Compare => {
+            let mut passive = args.config(Mode::Passive);
+            passive.control_port = args
+                .port
+                .checked_add(2)
+                .filter(|_| args.port != 0)
+                .unwrap_or(0);
+            let configs = vec![args.config(Mode::Active), passive];
+            ("lab · active vs passive", configs)
+        }
+    };
+    ftpviz::tui::lab(heading, configs).await?;
+    Ok(())
+}
+
+/// A replayed trace in the TUI (a session list first when there are several).
+fn replay_tui(file: &std::path::Path, trace: ftpviz::trace::Trace, warnings: usize) -> Result<()> {
+    let mut heading = format!("replay {}", file.display());
+    if warnings > 0 {
+        heading.push_str(&format!(
+            " · {warnings} warning(s) above the TUI, on quitting"
+        ));
+    }
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(ftpviz::tui::trace(&heading, trace))?;
+    Ok(())
+}
+
 fn replay(file: PathBuf, session: Option<u32>, sink: Option<Sink>) -> Result<()> {
     let replay = ftpviz::replay::read_file(&file)?;
     for w in &replay.warnings {
@@ -231,7 +265,7 @@ fn replay(file: PathBuf, session: Option<u32>, sink: Option<Sink>) -> Result<()>
         None => replay.trace,
     };
     let Some(sink) = sink else {
-        anyhow::bail!("the TUI is not built yet: use --print or --json");
+        return replay_tui(&file, trace, replay.warnings.len());
     };
     let mut out = io::stdout().lock();
     for e in &trace.events {

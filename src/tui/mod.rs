@@ -1,3 +1,92 @@
-//! The terminal user interface.
+//! The terminal user interface: the screens that make "who dials whom"
+//! visible, and the keys that walk through a trace.
 //!
-//! (Skeleton: the TUI issue fills this in.)
+//! ```text
+//!  source ──events──► App ──&App──► view (sequence, hosts, narration, help)
+//!  (lab / trace)       ▲  │
+//!                keys, ticks  └─ Player::step_forward at the live edge ─► Source::step
+//! ```
+//!
+//! - [`app`]: the one owner of state: panes (a [`Player`](crate::player::Player)
+//!   each, and a [`source::Source`] when live), focus, help, the session picker.
+//! - [`view`]: the whole screen as a pure function of `&App`, built from
+//!   [`sequence`] (the diagram), [`hosts`] (the boxes and their ports),
+//!   [`narration`] (plain words and arithmetic), [`help`], [`picker`];
+//!   [`layout`] places them, [`style`] draws them in colour or without.
+//! - [`terminal`]: the event loop and the terminal's setup and restore.
+//! - [`fixture`]: hand-made traces for tests, snapshots and the benchmark.
+//!
+//! The entry points below are what `main.rs` calls.
+
+pub mod app;
+pub mod fixture;
+pub mod help;
+pub mod hosts;
+pub mod layout;
+pub mod narration;
+pub mod picker;
+pub mod sequence;
+pub mod source;
+pub mod style;
+pub mod terminal;
+pub mod view;
+
+use crate::lab::{Lab, LabConfig, LabError, Mode};
+use crate::trace::Trace;
+use app::{App, Pane};
+use picker::Picker;
+use source::LiveLab;
+use terminal::Feed;
+
+/// Why the TUI could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error("terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+    #[error("lab: {0}")]
+    Lab(#[from] LabError),
+}
+
+/// A pane's title for a lab mode: the mode and who dials.
+pub fn mode_title(config: &LabConfig) -> String {
+    match (config.mode, config.extended) {
+        (Mode::Active, false) => "ACTIVE · PORT: server dials".to_string(),
+        (Mode::Active, true) => "ACTIVE · EPRT: server dials".to_string(),
+        (Mode::Passive, false) => "PASSIVE · PASV: client dials".to_string(),
+        (Mode::Passive, true) => "PASSIVE · EPSV: client dials".to_string(),
+    }
+}
+
+/// Starts one live lab per configuration (side by side, stepping together)
+/// and shows them until the user quits.
+pub async fn lab(heading: &str, configs: Vec<LabConfig>) -> Result<(), TuiError> {
+    let mut panes = Vec::new();
+    let mut feeds = Vec::new();
+    for (i, config) in configs.iter().enumerate() {
+        let lab = Lab::start(config.clone()).await?;
+        let (source, events) = LiveLab::split(lab);
+        panes.push(Pane::live(mode_title(config), Box::new(source)).with_middlebox(config));
+        feeds.push(Feed { pane: i, events });
+    }
+    let log = terminal::log_to_file();
+    tracing::info!(?log, "lab tui: {heading}");
+    terminal::run(App::new(heading, panes), feeds).await?;
+    Ok(())
+}
+
+/// Shows a finished trace; a session picker first when it holds several.
+pub async fn trace(heading: &str, trace: Trace) -> Result<(), TuiError> {
+    terminal::log_to_file();
+    terminal::run(app_for_trace(heading, trace), Vec::new()).await?;
+    Ok(())
+}
+
+/// The app for a finished trace: one pane, or the picker over several
+/// sessions.
+pub fn app_for_trace(heading: &str, trace: Trace) -> App {
+    if trace.sessions().len() > 1 {
+        App::with_picker(heading, Picker::new(trace))
+    } else {
+        App::new(heading, vec![Pane::fixed("trace", trace)])
+    }
+}

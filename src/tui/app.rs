@@ -1,0 +1,271 @@
+//! The app: all the state behind the screens, and how keys change it.
+//!
+//! One owner, no locks: the app loop owns the [`App`], feeds it keys, ticks
+//! and source events, and draws `&App` after each change. The screens are
+//! pure functions of it (see [`super::view`]).
+//!
+//! An app has one or more [`Pane`]s side by side — one per trace being
+//! shown. In compare mode there are two (active and passive) and every key
+//! moves both, so the one difference between the modes lines up row by row.
+
+use super::picker::Picker;
+use super::source::Source;
+use super::style::Theme;
+use crate::lab::{Firewall, LabConfig, Nat};
+use crate::player::{Player, Request};
+use crate::trace::{Event, Trace};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use std::time::Duration;
+
+/// One trace on screen, with its player and (when live) its source.
+pub struct Pane {
+    /// What the pane shows, e.g. "ACTIVE · PORT: the server dials".
+    pub title: String,
+    pub player: Player,
+    /// The middlebox between the peers: its name and its rule in words.
+    pub middlebox: Option<(String, String)>,
+    source: Option<Box<dyn Source>>,
+}
+
+impl Pane {
+    /// A pane over a finished trace.
+    pub fn fixed(title: impl Into<String>, trace: Trace) -> Pane {
+        Pane {
+            title: title.into(),
+            player: Player::new(trace),
+            middlebox: None,
+            source: None,
+        }
+    }
+
+    /// A pane over a live source; its events come through
+    /// [`App::on_source_event`].
+    pub fn live(title: impl Into<String>, source: Box<dyn Source>) -> Pane {
+        Pane {
+            title: title.into(),
+            player: Player::live(),
+            middlebox: None,
+            source: Some(source),
+        }
+    }
+
+    /// Shows the middlebox a lab configuration puts between the peers.
+    pub fn with_middlebox(mut self, config: &LabConfig) -> Pane {
+        self.middlebox = middlebox(config);
+        self
+    }
+
+    fn act(&mut self, request: Request) {
+        if request == Request::SourceStep {
+            if let Some(s) = self.source.as_mut() {
+                s.step();
+            }
+        }
+    }
+
+    fn step_forward(&mut self) {
+        let r = self.player.step_forward();
+        self.act(r);
+    }
+}
+
+/// The name and rule of the middlebox a configuration describes.
+pub fn middlebox(config: &LabConfig) -> Option<(String, String)> {
+    let fw = match config.firewall {
+        Firewall::None => None,
+        Firewall::Client => Some("client fw: drops inbound dials"),
+        Firewall::Server => Some("server fw: only its ctl port in"),
+        Firewall::Stateful => Some("stateful fw: FTP helper opens the port"),
+    };
+    let nat = match config.nat {
+        Nat::None => None,
+        Nat::Client => Some("NAT before client: private address"),
+        Nat::Server => Some("NAT before server: private address"),
+    };
+    match (fw, nat) {
+        (None, None) => None,
+        (Some(f), None) => Some(("firewall".into(), f.into())),
+        (None, Some(n)) => Some(("NAT".into(), n.into())),
+        (Some(f), Some(n)) => Some(("fw + NAT".into(), format!("{f}; {n}"))),
+    }
+}
+
+/// What has the keyboard: all panes side by side, or one full width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    All,
+    One(usize),
+}
+
+/// Everything the screens show.
+pub struct App {
+    /// What is being shown: "lab · compare", "replay capture.pcap"…
+    pub heading: String,
+    pub panes: Vec<Pane>,
+    pub focus: Focus,
+    pub help: bool,
+    /// The session list of a trace with several sessions.
+    pub picker: Option<Picker>,
+    /// True while the session list is shown instead of the panes.
+    pub picking: bool,
+    pub theme: Theme,
+    quit: bool,
+}
+
+impl App {
+    pub fn new(heading: impl Into<String>, panes: Vec<Pane>) -> App {
+        App {
+            heading: heading.into(),
+            panes,
+            focus: Focus::All,
+            help: false,
+            picker: None,
+            picking: false,
+            theme: Theme::from_env(),
+            quit: false,
+        }
+    }
+
+    /// An app that opens on a session list (a capture with several).
+    pub fn with_picker(heading: impl Into<String>, picker: Picker) -> App {
+        let mut app = App::new(heading, Vec::new());
+        app.picker = Some(picker);
+        app.picking = true;
+        app
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// The panes on screen.
+    pub fn visible_panes(&self) -> Vec<&Pane> {
+        match self.focus {
+            Focus::One(i) if i < self.panes.len() => self.panes.iter().skip(i).take(1).collect(),
+            _ => self.panes.iter().collect(),
+        }
+    }
+
+    /// True while the screen moves on its own (ticks are needed).
+    pub fn wants_ticks(&self) -> bool {
+        self.panes
+            .iter()
+            .any(|p| p.player.is_playing() || p.player.is_animating())
+    }
+
+    /// A key press. Returns true when anything may have changed.
+    pub fn on_key(&mut self, key: KeyEvent) -> bool {
+        if key.kind == KeyEventKind::Release {
+            return false;
+        }
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return true;
+        }
+        if self.help {
+            // Any key closes the help; q still quits.
+            self.help = false;
+            if key.code == KeyCode::Char('q') {
+                self.quit = true;
+            }
+            return true;
+        }
+        if let Some(picker) = self.picker.as_mut().filter(|_| self.picking) {
+            match key.code {
+                KeyCode::Char('q') => self.quit = true,
+                KeyCode::Esc if !self.panes.is_empty() => self.picking = false,
+                KeyCode::Esc => self.quit = true,
+                KeyCode::Char('?') => self.help = true,
+                KeyCode::Enter => {
+                    let (n, trace) = picker.chosen();
+                    self.panes = vec![Pane::fixed(format!("session {n}"), trace)];
+                    self.focus = Focus::All;
+                    self.picking = false;
+                }
+                code => picker.on_key(code),
+            }
+            return true;
+        }
+        match key.code {
+            KeyCode::Char('q') | KeyCode::Esc => self.quit = true,
+            KeyCode::Char('?') => self.help = true,
+            KeyCode::Char(' ') => self.toggle_play(),
+            KeyCode::Right | KeyCode::Char('l') => {
+                self.panes.iter_mut().for_each(Pane::step_forward)
+            }
+            KeyCode::Left | KeyCode::Char('h') => self.each(Player::step_back),
+            KeyCode::Char('+') | KeyCode::Char('=') => self.each(Player::faster),
+            KeyCode::Char('-') | KeyCode::Char('_') => self.each(Player::slower),
+            KeyCode::Home => self.each(Player::home),
+            KeyCode::End => self.each(Player::end),
+            KeyCode::Tab => self.next_focus(),
+            KeyCode::BackTab => self.next_focus(),
+            KeyCode::Char('s') => self.reopen_picker(),
+            _ => return false,
+        }
+        true
+    }
+
+    fn each(&mut self, f: fn(&mut Player)) {
+        for p in &mut self.panes {
+            f(&mut p.player);
+        }
+    }
+
+    fn toggle_play(&mut self) {
+        let play = !self.panes.iter().any(|p| p.player.is_playing());
+        for p in &mut self.panes {
+            p.player.set_playing(play);
+        }
+    }
+
+    fn next_focus(&mut self) {
+        let n = self.panes.len();
+        self.focus = match self.focus {
+            _ if n < 2 => Focus::All,
+            Focus::All => Focus::One(0),
+            Focus::One(i) if i + 1 < n => Focus::One(i + 1),
+            Focus::One(_) => Focus::All,
+        };
+    }
+
+    fn reopen_picker(&mut self) {
+        self.picking = self.picker.is_some();
+    }
+
+    /// Time passes (only called while [`App::wants_ticks`]). Panes play in
+    /// lock step: while one waits for its live source, none moves on.
+    /// Returns true when the screen changed.
+    pub fn on_tick(&mut self, dt: Duration) -> bool {
+        if self.panes.iter().any(|p| p.player.is_awaiting()) {
+            return false;
+        }
+        let before = self.frame_key();
+        for p in &mut self.panes {
+            let r = p.player.tick(dt);
+            p.act(r);
+        }
+        self.frame_key() != before
+    }
+
+    /// What decides the picture, as far as time goes.
+    fn frame_key(&self) -> Vec<(usize, u32, bool)> {
+        self.panes
+            .iter()
+            .map(|p| {
+                let pl = &p.player;
+                (pl.shown(), (pl.progress() * 1000.0) as u32, pl.is_playing())
+            })
+            .collect()
+    }
+
+    /// An event from pane `pane`'s live source; `None` when the source ended.
+    pub fn on_source_event(&mut self, pane: usize, event: Option<Event>) {
+        if let Some(p) = self.panes.get_mut(pane) {
+            match event {
+                Some(e) => p.player.push(e),
+                None => p.player.source_ended(),
+            }
+        }
+    }
+}

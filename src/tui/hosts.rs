@@ -1,0 +1,405 @@
+//! The hosts panel: the client and the server as boxes, with the ports each
+//! one has open at the cursor, and a line for every live connection.
+//!
+//! ```text
+//! ┌ client ──┬─┐                 ┌─┬─ server ┐
+//! │127.0.0.2   │                 │127.0.0.3   │
+//! │ctl   41234 ●────────────────▶ 2121   ctl │
+//! │data  50000 ◀════════════════● 2120  data │
+//! └─────┬──────┘                 └──────┬─────┘
+//! ```
+//!
+//! Reading it answers the lesson's question at a glance: *which side
+//! listens on which port, and who dialled* (`●` marks the initiator). A
+//! port announced by `PORT` or `227` shows as `lsn` (listening) until its
+//! connection arrives. With a firewall or NAT configured, a middlebox box
+//! stands between the two.
+//!
+//! The state is computed from the current session's events up to the
+//! cursor — walking back only to that session's control dial.
+
+use super::layout::Lifelines;
+use super::style::{self, Theme};
+use crate::ftp::hostport::{parse_227, parse_229, parse_eprt, parse_port};
+use crate::trace::{Channel, Event, Kind, Side};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::widgets::Widget;
+use std::net::IpAddr;
+
+/// A data connection as the hosts panel sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataConn {
+    pub conn: u32,
+    pub client_port: u16,
+    pub server_port: u16,
+    pub initiator: Side,
+    pub state: ConnState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnState {
+    /// SYN sent, no answer yet.
+    Dialling,
+    Open,
+    Failed,
+}
+
+/// What is open on each host at the cursor.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hosts {
+    pub client_ip: Option<IpAddr>,
+    pub server_ip: Option<IpAddr>,
+    pub client_control: Option<u16>,
+    pub server_control: Option<u16>,
+    /// The control connection's state (None before the dial or after close).
+    pub control: Option<ConnState>,
+    /// A port the client listens on (announced by PORT/EPRT).
+    pub client_listen: Option<u16>,
+    /// A port the server listens on (announced by 227/229).
+    pub server_listen: Option<u16>,
+    /// Data connections not yet closed.
+    pub data: Vec<DataConn>,
+}
+
+impl Hosts {
+    /// The state after the last of `shown`, for that event's session.
+    pub fn at(shown: &[Event]) -> Hosts {
+        let mut h = Hosts::default();
+        let Some(last) = shown.last() else {
+            return h;
+        };
+        let session = last.session;
+        // Walk back to the session's control dial, then replay forward.
+        let start = shown
+            .iter()
+            .rposition(|e| {
+                e.session == session && e.conn == 0 && matches!(e.kind, Kind::Connect { .. })
+            })
+            .unwrap_or(0);
+        for e in shown.iter().skip(start).filter(|e| e.session == session) {
+            h.apply(e);
+        }
+        h
+    }
+
+    fn apply(&mut self, e: &Event) {
+        match &e.kind {
+            Kind::Connect { src, dst, .. } => {
+                let (c, s) = if e.from == Side::Client {
+                    (src, dst)
+                } else {
+                    (dst, src)
+                };
+                if e.conn == 0 {
+                    self.client_ip = Some(c.ip());
+                    self.server_ip = Some(s.ip());
+                    self.client_control = Some(c.port());
+                    self.server_control = Some(s.port());
+                    self.control = Some(ConnState::Dialling);
+                } else {
+                    self.data.retain(|d| d.state != ConnState::Failed);
+                    self.data.push(DataConn {
+                        conn: e.conn,
+                        client_port: c.port(),
+                        server_port: s.port(),
+                        initiator: e.from,
+                        state: ConnState::Dialling,
+                    });
+                }
+            }
+            Kind::Accept => self.set_state(e.conn, ConnState::Open, true),
+            Kind::Fail { .. } => self.set_state(e.conn, ConnState::Failed, true),
+            Kind::Close => {
+                if e.conn == 0 {
+                    self.control = None;
+                } else {
+                    self.data.retain(|d| d.conn != e.conn);
+                }
+            }
+            Kind::Command { verb, text } => {
+                let arg = text.split_once(' ').map(|(_, a)| a).unwrap_or_default();
+                match verb.as_str() {
+                    "PORT" => self.client_listen = parse_port(arg).ok().map(|a| a.port()),
+                    "EPRT" => self.client_listen = parse_eprt(arg).ok().map(|a| a.port()),
+                    _ => {}
+                }
+            }
+            Kind::Reply { code: 227, text } => {
+                self.server_listen = parse_227(text).ok().map(|a| a.port())
+            }
+            Kind::Reply { code: 229, text } => self.server_listen = parse_229(text).ok(),
+            Kind::Reply { .. } | Kind::Data { .. } => {}
+        }
+    }
+
+    fn set_state(&mut self, conn: u32, state: ConnState, clear_listen: bool) {
+        if conn == 0 {
+            if state == ConnState::Failed {
+                self.control = Some(ConnState::Failed);
+            } else if self.control.is_some() {
+                self.control = Some(state);
+            }
+            return;
+        }
+        if let Some(d) = self.data.iter_mut().find(|d| d.conn == conn) {
+            d.state = state;
+            if clear_listen {
+                // The listener has had its one connection (or its chance).
+                match d.initiator {
+                    Side::Server => self.client_listen = None,
+                    Side::Client => self.server_listen = None,
+                }
+            }
+        }
+    }
+}
+
+/// The panel widget.
+pub struct HostsPanel<'a> {
+    pub hosts: &'a Hosts,
+    pub lifelines: Lifelines,
+    /// The middlebox's name and rule, when there is one.
+    pub middlebox: Option<(&'a str, &'a str)>,
+    pub theme: Theme,
+}
+
+/// One row of the boxes: what each side shows and the line between.
+struct PortRow {
+    client: Option<(&'static str, u16)>,
+    server: Option<(&'static str, u16)>,
+    link: Option<(Channel, Side, ConnState)>,
+}
+
+impl HostsPanel<'_> {
+    fn rows(&self) -> Vec<PortRow> {
+        let h = self.hosts;
+        let mut rows = vec![PortRow {
+            client: h.client_control.map(|p| ("ctl", p)),
+            server: h.server_control.map(|p| ("ctl", p)),
+            link: h.control.map(|s| (Channel::Control, Side::Client, s)),
+        }];
+        for d in &h.data {
+            rows.push(PortRow {
+                client: Some(("data", d.client_port)),
+                server: Some(("data", d.server_port)),
+                link: Some((Channel::Data, d.initiator, d.state)),
+            });
+        }
+        // A listening port already in use by a data connection is that
+        // connection's row; list only the ones still waiting.
+        let used = |side: Side, p: u16| {
+            h.data.iter().any(|d| match side {
+                Side::Client => d.client_port == p,
+                Side::Server => d.server_port == p,
+            })
+        };
+        if let Some(p) = h.client_listen.filter(|p| !used(Side::Client, *p)) {
+            rows.push(PortRow {
+                client: Some(("lsn", p)),
+                server: None,
+                link: None,
+            });
+        }
+        if let Some(p) = h.server_listen.filter(|p| !used(Side::Server, *p)) {
+            rows.push(PortRow {
+                client: None,
+                server: Some(("lsn", p)),
+                link: None,
+            });
+        }
+        rows
+    }
+}
+
+impl Widget for HostsPanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.height < 3 || area.width < 20 {
+            return;
+        }
+        let t = self.theme;
+        let bw = self.lifelines.box_width;
+        let left = Rect { width: bw, ..area };
+        let right = Rect {
+            x: area.right().saturating_sub(bw),
+            width: bw,
+            ..area
+        };
+        draw_box(buf, left, " client ", self.lifelines.client, t);
+        draw_box(buf, right, " server ", self.lifelines.server, t);
+        let inner = bw.saturating_sub(2) as usize;
+        let ip = |ip: Option<IpAddr>| ip.map(|i| i.to_string()).unwrap_or_default();
+        buf.set_stringn(
+            left.x + 1,
+            area.y + 1,
+            ip(self.hosts.client_ip),
+            inner,
+            t.title(),
+        );
+        buf.set_stringn(
+            right.x + 1,
+            area.y + 1,
+            ip(self.hosts.server_ip),
+            inner,
+            t.title(),
+        );
+
+        let rows = self.rows();
+        let capacity = area.height.saturating_sub(3) as usize;
+        let gap_from = left.right();
+        let gap_to = right.x;
+        for (i, row) in rows.iter().take(capacity).enumerate() {
+            let y = area.y + 2 + i as u16;
+            let style = |ch: Channel| t.channel(ch);
+            if let Some((label, port)) = row.client {
+                let ch = if label == "ctl" {
+                    Channel::Control
+                } else {
+                    Channel::Data
+                };
+                let s = format!("{label:<5}{port:>w$}", w = inner.saturating_sub(5));
+                buf.set_stringn(left.x + 1, y, s, inner, style(ch));
+            }
+            if let Some((label, port)) = row.server {
+                let ch = if label == "ctl" {
+                    Channel::Control
+                } else {
+                    Channel::Data
+                };
+                let s = format!("{port:<w$}{label:>5}", w = inner.saturating_sub(5));
+                buf.set_stringn(right.x + 1, y, s, inner, style(ch));
+            }
+            if let Some((ch, initiator, state)) = row.link {
+                draw_link(buf, y, left.right() - 1, right.x, ch, initiator, state, t);
+            }
+        }
+        if rows.len() > capacity {
+            let more = format!(" +{} ", rows.len() - capacity);
+            buf.set_stringn(left.x + 1, area.bottom() - 1, more, inner, t.dim());
+        }
+        if let Some((name, rule)) = self.middlebox {
+            let gap = gap_to.saturating_sub(gap_from);
+            let w = gap.saturating_sub(4).min(14);
+            if w >= 5 {
+                let mb = Rect {
+                    x: gap_from + (gap - w) / 2,
+                    y: area.y,
+                    width: w,
+                    height: area.height,
+                };
+                draw_middlebox(buf, mb, name, rule, t);
+            }
+        }
+    }
+}
+
+fn draw_box(buf: &mut Buffer, r: Rect, title: &str, lifeline: u16, t: Theme) {
+    let b = t.dim();
+    let (x0, x1, y0, y1) = (r.x, r.right() - 1, r.y, r.bottom() - 1);
+    for x in x0..=x1 {
+        set(buf, x, y0, "─", b);
+        set(buf, x, y1, "─", b);
+    }
+    for y in y0..=y1 {
+        set(buf, x0, y, "│", b);
+        set(buf, x1, y, "│", b);
+    }
+    set(buf, x0, y0, "┌", b);
+    set(buf, x1, y0, "┐", b);
+    set(buf, x0, y1, "└", b);
+    set(buf, x1, y1, "┘", b);
+    if lifeline > x0 && lifeline < x1 {
+        set(buf, lifeline, y1, "┬", b);
+    }
+    buf.set_stringn(
+        x0 + 1,
+        y0,
+        title,
+        r.width.saturating_sub(2) as usize,
+        t.title(),
+    );
+}
+
+/// A live connection between the boxes: `●` at the initiator's box, the
+/// arrowhead at the dialled one; heavy while dialling, ✗ when it failed.
+#[allow(clippy::too_many_arguments)]
+fn draw_link(
+    buf: &mut Buffer,
+    y: u16,
+    left_edge: u16,
+    right_edge: u16,
+    ch: Channel,
+    initiator: Side,
+    state: ConnState,
+    t: Theme,
+) {
+    if right_edge <= left_edge + 2 {
+        return;
+    }
+    let (glyph, s) = match state {
+        ConnState::Dialling => (style::SYN_LINE, t.syn(ch)),
+        ConnState::Open => (style::line(ch), t.channel(ch)),
+        ConnState::Failed => (style::SYN_LINE, t.fail()),
+    };
+    for x in left_edge + 1..right_edge {
+        set(buf, x, y, glyph, s);
+    }
+    let (tail, head, head_glyph) = match initiator {
+        Side::Client => (left_edge, right_edge, style::HEAD_RIGHT),
+        Side::Server => (right_edge, left_edge, style::HEAD_LEFT),
+    };
+    set(buf, tail, y, style::INITIATOR, s);
+    if state == ConnState::Failed {
+        let mid = left_edge + (right_edge - left_edge) / 2;
+        set(buf, mid, y, style::FAILED, s);
+        let (a, b) = if initiator == Side::Client {
+            (mid + 1, right_edge)
+        } else {
+            (left_edge + 1, mid)
+        };
+        for x in a..b {
+            set(buf, x, y, " ", Style::new());
+        }
+    } else {
+        set(buf, head, y, head_glyph, s);
+    }
+}
+
+fn draw_middlebox(buf: &mut Buffer, r: Rect, name: &str, rule: &str, t: Theme) {
+    let s = t.middlebox();
+    let inner = r.width.saturating_sub(2) as usize;
+    for y in r.y..r.bottom() {
+        set(buf, r.x, y, "┃", s);
+        set(buf, r.right() - 1, y, "┃", s);
+        for x in r.x + 1..r.right() - 1 {
+            set(buf, x, y, " ", Style::new());
+        }
+    }
+    buf.set_stringn(r.x + 1, r.y, name, inner, s);
+    // The rule, word-wrapped into the box.
+    let mut y = r.y + 1;
+    let mut line = String::new();
+    for word in rule.split(' ') {
+        if !line.is_empty() && line.len() + 1 + word.len() > inner {
+            if y < r.bottom() {
+                buf.set_stringn(r.x + 1, y, &line, inner, t.dim());
+            }
+            y += 1;
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if y < r.bottom() {
+        buf.set_stringn(r.x + 1, y, &line, inner, t.dim());
+    }
+}
+
+fn set(buf: &mut Buffer, x: u16, y: u16, s: &str, style: Style) {
+    if let Some(c) = buf.cell_mut((x, y)) {
+        c.set_symbol(s).set_style(style);
+    }
+}

@@ -1,0 +1,42 @@
+//! Sources: where a pane's events come from, as the player sees it.
+//!
+//! The player does not care whether its trace was read from a file or is
+//! being made right now by the lab. A pane holds its events (in the
+//! [`Player`](crate::player::Player)) and, for a live source, a
+//! [`Source`]: the one thing the player can ask of it — "take your next
+//! action" — when the cursor stands at the live edge. The events themselves
+//! arrive separately, on a channel the app loop listens to.
+//!
+//! A finished trace (a replay, a test fixture) has no source at all.
+
+use crate::lab::Lab;
+use crate::trace::Event;
+use tokio::sync::mpsc;
+
+/// Something that produces events one action at a time.
+pub trait Source {
+    /// Let the source take exactly one next action (in the lab: the client
+    /// sends its next command, and what that entails happens).
+    fn step(&mut self);
+}
+
+/// The live lab as a source: stepping it lets its client act once.
+pub struct LiveLab {
+    lab: Lab,
+}
+
+impl LiveLab {
+    /// Takes the lab's event channel out (for the app loop) and keeps the
+    /// lab itself to step it.
+    pub fn split(mut lab: Lab) -> (LiveLab, mpsc::UnboundedReceiver<Event>) {
+        let (_, closed) = mpsc::unbounded_channel();
+        let events = std::mem::replace(&mut lab.events, closed);
+        (LiveLab { lab }, events)
+    }
+}
+
+impl Source for LiveLab {
+    fn step(&mut self) {
+        self.lab.step();
+    }
+}

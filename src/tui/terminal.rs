@@ -1,0 +1,147 @@
+//! The terminal: taking it over, the one event loop, and giving it back.
+//!
+//! The loop follows ratatui's event-driven async template: a single
+//! `tokio::select!` waits on whichever comes first of
+//!
+//! - a **tick** (only while something moves: playing, or an arrow in flight),
+//! - a **terminal event** (a key, a resize) from crossterm's `EventStream`,
+//! - a **source event** from a live lab (all panes' channels merged into one),
+//! - **SIGTERM** / **SIGHUP**,
+//!
+//! hands it to the one [`App`], and redraws only if something changed. A
+//! paused screen therefore sleeps in `select!` and costs no CPU; a playing
+//! one ticks at [`FRAME`] (30 frames a second).
+//!
+//! The terminal is always given back: on `q`, on an error (the guard's
+//! `Drop`), on a signal, and on a panic (ratatui's panic hook restores it
+//! before the message prints).
+
+use super::app::App;
+use crate::trace::Event;
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures_util::StreamExt;
+use ratatui::DefaultTerminal;
+use std::io;
+use std::time::Duration;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc;
+use tokio::time::{interval, Instant, MissedTickBehavior};
+
+/// Time between frames while something moves.
+pub const FRAME: Duration = Duration::from_micros(33_333);
+
+/// Raw mode and the alternate screen, undone when dropped.
+struct Guard {
+    terminal: DefaultTerminal,
+}
+
+impl Guard {
+    fn new() -> io::Result<Guard> {
+        // try_init also installs a panic hook that restores the terminal.
+        Ok(Guard {
+            terminal: ratatui::try_init()?,
+        })
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+/// The events of one pane's live source.
+pub struct Feed {
+    pub pane: usize,
+    pub events: mpsc::UnboundedReceiver<Event>,
+}
+
+/// Merges the panes' feeds into one channel: `(pane, Some(event))`, and
+/// `(pane, None)` once when that pane's source ends.
+fn merge(feeds: Vec<Feed>) -> mpsc::UnboundedReceiver<(usize, Option<Event>)> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    for mut feed in feeds {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while let Some(e) = feed.events.recv().await {
+                if tx.send((feed.pane, Some(e))).is_err() {
+                    return;
+                }
+            }
+            let _ = tx.send((feed.pane, None));
+        });
+    }
+    rx
+}
+
+/// Runs the app in the terminal until the user quits.
+pub async fn run(mut app: App, feeds: Vec<Feed>) -> io::Result<()> {
+    let mut sources = merge(feeds);
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut keys = EventStream::new();
+    let mut tick = interval(FRAME);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut guard = Guard::new()?;
+    let mut dirty = true;
+    let mut last_tick: Option<Instant> = None;
+    tracing::info!("tui started");
+    loop {
+        if dirty {
+            guard.terminal.draw(|f| f.render_widget(&app, f.area()))?;
+            dirty = false;
+        }
+        if app.should_quit() {
+            break;
+        }
+        let ticking = app.wants_ticks();
+        if !ticking {
+            last_tick = None;
+        } else if last_tick.is_none() {
+            last_tick = Some(Instant::now());
+            tick.reset();
+        }
+        tokio::select! {
+            _ = tick.tick(), if ticking => {
+                let now = Instant::now();
+                let dt = last_tick.map(|t| now - t).unwrap_or_default();
+                last_tick = Some(now);
+                dirty = app.on_tick(dt);
+            }
+            key = keys.next() => match key {
+                Some(Ok(TermEvent::Key(k))) => dirty = app.on_key(k),
+                Some(Ok(TermEvent::Resize(..))) => dirty = true,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e),
+                None => break,
+            },
+            Some((pane, event)) = sources.recv() => {
+                app.on_source_event(pane, event);
+                dirty = true;
+            }
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+        }
+    }
+    tracing::info!("tui quit");
+    drop(guard);
+    Ok(())
+}
+
+/// Sends the program's log to a file in the temp directory (never to the
+/// screen, which the TUI owns). Returns the file's path.
+pub fn log_to_file() -> Option<std::path::PathBuf> {
+    let path = std::env::temp_dir().join("ftpviz.log");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .ok()?;
+    tracing_subscriber::fmt()
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .with_max_level(tracing::Level::DEBUG)
+        .try_init()
+        .ok()?;
+    Some(path)
+}
