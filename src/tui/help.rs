@@ -63,7 +63,7 @@ impl Widget for Help {
         lines.push(legend(
             format!("●{}{}", style::SYN_LINE.repeat(5), style::HEAD_RIGHT),
             t.syn(ctl),
-            "a dial (SYN): ● who dialled, ▶ who was dialled, ports at both ends",
+            "a dial (SYN): ● dialler, ▶ dialled, a port at each end",
         ));
         lines.push(legend(
             format!("{}{}", style::CONTROL_LINE.repeat(6), style::HEAD_RIGHT),

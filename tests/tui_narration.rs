@@ -1,0 +1,221 @@
+//! The narration's words and arithmetic, event by event. The expected
+//! numbers are computed with the shared codec (`port_bytes`), not typed in.
+
+use ftpviz::ftp::hostport::port_bytes;
+use ftpviz::trace::{Blocker, Event, FailReason, Kind, Side, Via};
+use ftpviz::tui::fixture;
+use ftpviz::tui::narration::{clean, narrate, Narration};
+
+fn say(events: &[Event]) -> String {
+    let Narration { headline, body } = narrate(events);
+    format!("{headline} {body}")
+}
+
+/// The narration at the first event matching `f` in a fixture.
+fn at(trace: &[Event], f: impl Fn(&Event) -> bool) -> String {
+    let i = trace
+        .iter()
+        .position(f)
+        .expect("the event is in the fixture");
+    say(&trace[..=i])
+}
+
+fn is_command(e: &Event, v: &str) -> bool {
+    matches!(&e.kind, Kind::Command { verb, .. } if verb == v)
+}
+
+fn is_reply(e: &Event, c: u16) -> bool {
+    matches!(&e.kind, Kind::Reply { code, .. } if *code == c)
+}
+
+#[test]
+fn port_spells_out_the_port_arithmetic() {
+    let t = fixture::active().events;
+    let s = at(&t, |e| is_command(e, "PORT"));
+    let (hi, lo) = port_bytes(50000);
+    let sum = format!("{hi} × 256 + {lo} = 50000");
+    assert!(s.contains(&sum), "{s}");
+    assert!(
+        s.contains("the client is listening on port 50000 and asks the server to dial it"),
+        "{s}"
+    );
+    assert!(s.contains("RFC 959"));
+}
+
+#[test]
+fn pasv_reply_spells_out_the_port_arithmetic() {
+    let t = fixture::passive().events;
+    let s = at(&t, |e| is_reply(e, 227));
+    let (hi, lo) = port_bytes(50001);
+    assert!(s.contains(&format!("{hi} × 256 + {lo} = 50001")), "{s}");
+    assert!(s.contains("the client will dial it"), "{s}");
+    let s = at(&t, |e| is_command(e, "PASV"));
+    assert!(s.contains("the client will dial"), "{s}");
+}
+
+#[test]
+fn the_active_dial_comes_from_control_minus_one() {
+    let t = fixture::active().events;
+    let s = at(&t, |e| {
+        matches!(
+            e.kind,
+            Kind::Connect {
+                via: Some(Via::Port),
+                ..
+            }
+        )
+    });
+    assert!(s.contains("2120 = control port 2121 − 1"), "{s}");
+    assert!(s.contains("port 20 when control is 21"), "{s}");
+    assert!(s.contains("server dials the client"), "{s}");
+}
+
+#[test]
+fn a_dial_from_elsewhere_is_called_out_with_the_sources_note() {
+    let mut t = fixture::active().events;
+    let i = t
+        .iter()
+        .position(|e| {
+            matches!(
+                e.kind,
+                Kind::Connect {
+                    via: Some(Via::Port),
+                    ..
+                }
+            )
+        })
+        .expect("an active dial");
+    if let Kind::Connect { src, .. } = &mut t[i].kind {
+        src.set_port(43000);
+    }
+    t[i].note = Some("bind to port 2120 failed, dialled from an ephemeral port".into());
+    let s = say(&t[..=i]);
+    assert!(s.contains("not control − 1 = 2120"), "{s}");
+    assert!(s.contains("bind to port 2120 failed"), "{s}");
+}
+
+#[test]
+fn the_passive_dial_is_the_clients() {
+    let t = fixture::passive().events;
+    let s = at(&t, |e| {
+        matches!(
+            e.kind,
+            Kind::Connect {
+                via: Some(Via::Pasv),
+                ..
+            }
+        )
+    });
+    assert!(s.contains("client dials the server"), "{s}");
+    assert!(s.contains("the port from 227"), "{s}");
+}
+
+#[test]
+fn reply_codes_say_what_they_mean() {
+    let t = fixture::active().events;
+    assert!(at(&t, |e| is_reply(e, 150)).contains("1xx is preliminary"));
+    assert!(at(&t, |e| is_reply(e, 226)).contains("Transfer complete"));
+    let b = fixture::active_blocked().events;
+    let s = at(&b, |e| is_reply(e, 425));
+    assert!(s.contains("the dial failed"), "{s}");
+    let s = at(&b, |e| matches!(e.kind, Kind::Fail { .. }));
+    assert!(s.contains("dropped by the client's firewall"), "{s}");
+}
+
+#[test]
+fn type_a_and_i_explain_the_byte_counts() {
+    let t = fixture::active().events;
+    let s = at(
+        &t,
+        |e| matches!(&e.kind, Kind::Command { text, .. } if text == "TYPE A"),
+    );
+    assert!(s.contains("CRLF"), "{s}");
+    let s = at(
+        &t,
+        |e| matches!(&e.kind, Kind::Command { text, .. } if text == "TYPE I"),
+    );
+    assert!(
+        s.contains("the byte count on the wire is the file's size"),
+        "{s}"
+    );
+    // Data after TYPE I, then after TYPE A, mention which.
+    let s = at(&t, |e| matches!(e.kind, Kind::Data { .. }));
+    assert!(s.contains("187 bytes") && s.contains("TYPE A"), "{s}");
+}
+
+fn event(kind: Kind) -> Event {
+    Event::new(0.0, 1, 0, Side::Client, kind)
+}
+
+#[test]
+fn extended_addresses_are_read_with_the_shared_codec() {
+    let eprt = event(Kind::Command {
+        text: "EPRT |2|::1|50000|".into(),
+        verb: "EPRT".into(),
+    });
+    let s = say(&[eprt]);
+    assert!(s.contains("2 = IPv6") && s.contains("port 50000"), "{s}");
+    assert!(s.contains("RFC 2428"));
+    let r = Event::new(
+        0.0,
+        1,
+        0,
+        Side::Server,
+        Kind::Reply {
+            code: 229,
+            text: "229 Entering Extended Passive Mode (|||50001|)".into(),
+        },
+    );
+    let s = say(&[r]);
+    assert!(s.contains("port 50001"), "{s}");
+}
+
+#[test]
+fn a_bad_address_is_named_not_trusted() {
+    let bad = event(Kind::Command {
+        text: "PORT 127,0,0,2,300,80".into(),
+        verb: "PORT".into(),
+    });
+    let s = say(&[bad]);
+    assert!(s.contains("not a valid address"), "{s}");
+    let r = Event::new(
+        0.0,
+        1,
+        0,
+        Side::Server,
+        Kind::Reply {
+            code: 227,
+            text: "227 no numbers here".into(),
+        },
+    );
+    assert!(say(&[r]).contains("without a usable address"));
+}
+
+#[test]
+fn wire_text_cannot_drive_the_terminal() {
+    assert_eq!(clean("RETR a\x1b[2Jb"), "RETR a·[2Jb");
+    let e = event(Kind::Command {
+        text: "RETR \x1b]0;pwned\x07".into(),
+        verb: "RETR".into(),
+    });
+    let s = say(&[e]);
+    assert!(!s.contains('\x1b') && !s.contains('\x07'), "{s:?}");
+}
+
+#[test]
+fn every_event_of_every_fixture_has_words() {
+    let mut all = fixture::sessions(2).events;
+    all.extend(fixture::active_blocked().events);
+    all.push(event(Kind::Fail {
+        reason: FailReason::Refused,
+        by: None,
+    }));
+    all.push(event(Kind::Fail {
+        reason: FailReason::Timeout,
+        by: Some(Blocker::Nat),
+    }));
+    for i in 0..all.len() {
+        let n = narrate(&all[..=i]);
+        assert!(!n.headline.is_empty() && !n.body.is_empty(), "event {i}");
+    }
+}
