@@ -41,9 +41,9 @@ use terminal::Feed;
 /// Why the TUI could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum TuiError {
-    #[error("terminal: {0}")]
+    #[error("terminal")]
     Terminal(#[from] std::io::Error),
-    #[error("lab: {0}")]
+    #[error("the lab did not start")]
     Lab(#[from] LabError),
 }
 
