@@ -19,7 +19,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use tokio::net::TcpSocket;
 use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
 
 /// Uploads `serve` keeps in memory, at most.
 pub const UPLOAD_CAP: usize = 64 << 20;
@@ -50,7 +49,6 @@ pub struct Serving {
     /// Set when the address is not loopback: a sentence for stderr.
     pub warning: Option<String>,
     shutdown: watch::Sender<bool>,
-    task: JoinHandle<()>,
 }
 
 /// Binds and starts serving.
@@ -83,22 +81,20 @@ pub async fn start(config: ServeConfig) -> Result<Serving, ServeError> {
     let (tap, events) = Tap::new();
     let (shutdown, stop) = watch::channel(false);
     let cfg = ServerConfig::new(files, Scope::Alone);
-    let task = tokio::spawn(server::run(listener, cfg, Network::direct(), tap, stop));
+    tokio::spawn(server::run(listener, cfg, Network::direct(), tap, stop));
     Ok(Serving {
         events,
         local,
         warning,
         shutdown,
-        task,
     })
 }
 
 impl Serving {
-    /// Says goodbye (421) to every session, stops, and lets the event
-    /// channel close once everything is written.
-    pub async fn stop(self) {
+    /// Says goodbye (421) to every open session and stops; the event
+    /// channel closes once the last session has hung up.
+    pub fn stop(&self) {
         let _ = self.shutdown.send(true);
-        let _ = self.task.await;
     }
 
     /// A handle that stops the server from elsewhere (a signal handler).

@@ -177,8 +177,13 @@ impl Session {
 
     async fn handle(&mut self, line: &str) -> io::Result<Next> {
         // An urgent ABOR arrives behind Telnet IAC bytes (which show as
-        // U+FFFD): skip anything before the verb.
-        let line = line.trim_start_matches(|c: char| !c.is_ascii_alphabetic() && c != ' ');
+        // U+FFFD): skip those bytes before an ABOR.
+        let stripped = line.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
+        let line = if stripped.len() != line.len() && stripped.eq_ignore_ascii_case("ABOR") {
+            stripped
+        } else {
+            line
+        };
         self.rec.command(line, None);
         let cmd = match Command::parse(line) {
             Ok(cmd) => cmd,
