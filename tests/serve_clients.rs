@@ -44,7 +44,7 @@ fn serve(root: Option<&Path>) -> (Child, SocketAddr) {
 }
 
 /// SIGTERM, then the whole trace it wrote.
-fn stop(mut child: Child) -> Trace {
+fn stop(child: Child) -> Trace {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
