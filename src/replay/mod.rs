@@ -52,12 +52,13 @@ pub struct Replay {
 /// A capture that cannot be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
-    #[error("cannot open {path}: {source}")]
+    /// The file cannot be opened (the message names it and says why).
+    #[error("cannot open {path}: {reason}")]
     Open {
         path: PathBuf,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Capture(#[from] CaptureError),
     #[error("unsupported link type {0}: replay reads Ethernet, NULL, LOOP, RAW, IPv4, IPv6, Linux SLL and SLL2")]
     UnsupportedLinkType(String),
@@ -83,9 +84,9 @@ pub fn read_file_with_progress(
     path: &Path,
     progress: impl FnMut(Progress),
 ) -> Result<Replay, ReplayError> {
-    let open = |source| ReplayError::Open {
+    let open = |reason| ReplayError::Open {
         path: path.to_path_buf(),
-        source,
+        reason,
     };
     let file = File::open(path).map_err(open)?;
     let total = file.metadata().ok().map(|m| m.len());
