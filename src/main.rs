@@ -261,12 +261,22 @@ async fn lab_to_sink(config: LabConfig, sink: Sink) -> Result<()> {
 }
 
 async fn serve(listen: SocketAddr, root: Option<PathBuf>, sink: Option<Sink>) -> Result<()> {
-    let Some(sink) = sink else {
-        anyhow::bail!("the TUI is not built yet: use --print or --json");
-    };
     let config = ftpviz::serve::ServeConfig { listen, root };
     let serving = ftpviz::serve::start(config).await?;
+    let Some(sink) = sink else {
+        return serve_tui(serving).await;
+    };
     serve_to_sink(serving, sink).await
+}
+
+/// `serve` in the TUI: its sessions listed live; a warning (a non-loopback
+/// address) is printed first, and stays on the terminal after quitting.
+async fn serve_tui(serving: ftpviz::serve::Serving) -> Result<()> {
+    if let Some(warning) = &serving.warning {
+        eprintln!("ftpviz: warning: {warning}");
+    }
+    ftpviz::tui::serve(serving).await?;
+    Ok(())
 }
 
 /// Writes `serve`'s events until SIGINT or SIGTERM, then stops cleanly.

@@ -93,6 +93,15 @@ impl Player {
         }
     }
 
+    /// A player over a live source that already produced `trace` (a
+    /// `serve` session picked while it runs).
+    pub fn live_from(trace: Trace) -> Player {
+        Player {
+            live: true,
+            ..Player::new(trace)
+        }
+    }
+
     /// The whole trace received so far, shown or not.
     pub fn trace(&self) -> &Trace {
         &self.trace

@@ -108,6 +108,11 @@ pub struct App {
     pub picker: Option<Picker>,
     /// True while the session list is shown instead of the panes.
     pub picking: bool,
+    /// A live session list (`serve`): the session followed in the pane, and
+    /// when it began (its events are renumbered as session 1 from t = 0).
+    following: Option<(u32, f64)>,
+    /// The session list is fed live.
+    live_sessions: bool,
     pub theme: Theme,
     quit: bool,
 }
@@ -121,6 +126,8 @@ impl App {
             help: false,
             picker: None,
             picking: false,
+            following: None,
+            live_sessions: false,
             theme: Theme::from_env(),
             quit: false,
         }
@@ -131,6 +138,14 @@ impl App {
         let mut app = App::new(heading, Vec::new());
         app.picker = Some(picker);
         app.picking = true;
+        app
+    }
+
+    /// An app over a live stream of sessions (`serve`): the list fills as
+    /// clients connect; Enter follows one live.
+    pub fn with_live_sessions(heading: impl Into<String>, picker: Picker) -> App {
+        let mut app = App::with_picker(heading, picker);
+        app.live_sessions = true;
         app
     }
 
@@ -176,9 +191,19 @@ impl App {
                 KeyCode::Esc if !self.panes.is_empty() => self.picking = false,
                 KeyCode::Esc => self.quit = true,
                 KeyCode::Char('?') => self.help = true,
-                KeyCode::Enter => {
+                KeyCode::Enter if !picker.summaries.is_empty() => {
                     let (n, trace) = picker.chosen();
-                    self.panes = vec![Pane::fixed(format!("session {n}"), trace)];
+                    let title = format!("session {n}");
+                    let pane = if self.live_sessions {
+                        self.following = Some((n, picker.start_of(n)));
+                        Pane {
+                            player: Player::live_from(trace),
+                            ..Pane::fixed(title, Trace::new())
+                        }
+                    } else {
+                        Pane::fixed(title, trace)
+                    };
+                    self.panes = vec![pane];
                     self.focus = Focus::All;
                     self.picking = false;
                 }
@@ -257,6 +282,28 @@ impl App {
                 (pl.shown(), (pl.progress() * 1000.0) as u32, pl.is_playing())
             })
             .collect()
+    }
+
+    /// An event of a live session stream (`serve`); `None` when it ended.
+    pub fn on_session_event(&mut self, event: Option<Event>) {
+        let Some(e) = event else {
+            self.live_sessions = false;
+            for p in &mut self.panes {
+                p.player.source_ended();
+            }
+            return;
+        };
+        if let Some((n, t0)) = self.following {
+            if e.session == n {
+                let mut mine = e.clone();
+                mine.session = 1;
+                mine.t -= t0;
+                self.on_source_event(0, Some(mine));
+            }
+        }
+        if let Some(p) = self.picker.as_mut() {
+            p.push(e);
+        }
     }
 
     /// An event from pane `pane`'s live source; `None` when the source ended.

@@ -15,7 +15,7 @@ pub const KEYS: [(&str, &str); 8] = [
     ("space", "play / pause"),
     (
         "→  ←",
-        "step forward / back (at the live edge, → makes the client act)",
+        "step forward / back (→ at the live edge: the client acts)",
     ),
     ("+  −", "faster / slower"),
     ("Home End", "first / last event"),

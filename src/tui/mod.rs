@@ -36,7 +36,7 @@ use crate::trace::Trace;
 use app::{App, Pane};
 use picker::Picker;
 use source::LiveLab;
-use terminal::Feed;
+use terminal::{Feed, Route};
 
 /// Why the TUI could not run.
 #[derive(Debug, thiserror::Error)]
@@ -66,12 +66,49 @@ pub async fn lab(heading: &str, configs: Vec<LabConfig>) -> Result<(), TuiError>
         let lab = Lab::start(config.clone()).await?;
         let (source, events) = LiveLab::split(lab);
         panes.push(Pane::live(mode_title(config), Box::new(source)).with_middlebox(config));
-        feeds.push(Feed { pane: i, events });
+        feeds.push(Feed {
+            route: Route::Pane(i),
+            events,
+        });
     }
     let log = terminal::log_to_file();
     tracing::info!(?log, "lab tui: {heading}");
     terminal::run(App::new(heading, panes), feeds).await?;
     Ok(())
+}
+
+/// Shows `serve`'s sessions live: a list that fills as clients connect,
+/// and the one picked followed as it happens. Stops the server on quit.
+pub async fn serve(serving: crate::serve::Serving) -> Result<(), TuiError> {
+    terminal::log_to_file();
+    let addr = serving.local;
+    let hint = format!(
+        "Waiting for a client. Point any FTP client at ftp://{addr}/ — for example \
+         `curl ftp://{addr}/` (passive) or `curl -P - ftp://{addr}/` (active), `lftp {addr}`, \
+         or `tnftp` — and its session appears here. Enter follows it live."
+    );
+    let app = App::with_live_sessions(format!("serve {addr}"), Picker::live(hint));
+    let (stop, events) = split_serving(serving);
+    let feeds = vec![Feed {
+        route: Route::Sessions,
+        events,
+    }];
+    let result = terminal::run(app, feeds).await;
+    stop.stop();
+    result?;
+    Ok(())
+}
+
+/// Takes `serve`'s event channel out, keeping the handle that stops it.
+fn split_serving(
+    mut serving: crate::serve::Serving,
+) -> (
+    crate::serve::Serving,
+    tokio::sync::mpsc::UnboundedReceiver<crate::trace::Event>,
+) {
+    let (_, closed) = tokio::sync::mpsc::unbounded_channel();
+    let events = std::mem::replace(&mut serving.events, closed);
+    (serving, events)
 }
 
 /// Shows a finished trace; a session picker first when it holds several.

@@ -3,14 +3,17 @@
 //!
 //! Each row says enough to choose without opening it: who talked to whom,
 //! how many events, and the mode the data connections used.
+//!
+//! For `serve` the list is live: sessions appear as real clients connect
+//! ([`Picker::push`]), and the one picked keeps growing in its pane.
 
 use super::style::Theme;
-use crate::trace::{Kind, Side, Trace, Via};
+use crate::trace::{Event, Kind, Side, Trace, Via};
 use crossterm::event::KeyCode;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, List, ListItem, ListState, StatefulWidget, Widget};
+use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, StatefulWidget, Widget, Wrap};
 
 /// One session, summarised.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +28,8 @@ pub struct Picker {
     trace: Trace,
     pub summaries: Vec<Summary>,
     pub selected: usize,
+    /// Shown while the list is empty (a live list waiting for clients).
+    pub hint: String,
 }
 
 impl Picker {
@@ -38,7 +43,38 @@ impl Picker {
             trace,
             summaries,
             selected: 0,
+            hint: String::new(),
         }
+    }
+
+    /// An empty list that fills as sessions arrive; `hint` says how to
+    /// start one.
+    pub fn live(hint: impl Into<String>) -> Picker {
+        Picker {
+            hint: hint.into(),
+            ..Picker::new(Trace::new())
+        }
+    }
+
+    /// One more event of a live trace; its session's row is updated.
+    pub fn push(&mut self, event: Event) {
+        let n = event.session;
+        self.trace.push(event);
+        let summary = summarise(&self.trace, n);
+        match self.summaries.iter_mut().find(|s| s.session == n) {
+            Some(s) => *s = summary,
+            None => self.summaries.push(summary),
+        }
+    }
+
+    /// When session `n` began, in the trace's clock.
+    pub fn start_of(&self, n: u32) -> f64 {
+        self.trace
+            .events
+            .iter()
+            .find(|e| e.session == n)
+            .map(|e| e.t)
+            .unwrap_or(0.0)
     }
 
     pub fn on_key(&mut self, code: KeyCode) {
@@ -107,6 +143,16 @@ pub struct PickerView<'a> {
 
 impl Widget for PickerView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        if self.picker.summaries.is_empty() {
+            let block = Block::bordered()
+                .title(" sessions — none yet ")
+                .border_style(self.theme.dim());
+            Paragraph::new(self.picker.hint.as_str())
+                .wrap(Wrap { trim: true })
+                .block(block)
+                .render(area, buf);
+            return;
+        }
         let items: Vec<ListItem> = self
             .picker
             .summaries
@@ -114,7 +160,7 @@ impl Widget for PickerView<'_> {
             .map(|s| ListItem::new(Line::raw(s.line.clone())))
             .collect();
         let block = Block::bordered()
-            .title(" sessions in this trace — ↑/↓ choose, Enter show, q quit ")
+            .title(" sessions — ↑/↓ choose, Enter show (s: this list again), q quit ")
             .border_style(self.theme.dim());
         let list = List::new(items)
             .block(block)

@@ -50,25 +50,34 @@ impl Drop for Guard {
     }
 }
 
-/// The events of one pane's live source.
+/// Where a live source's events go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// To one pane (a lab).
+    Pane(usize),
+    /// To the live session list (`serve`).
+    Sessions,
+}
+
+/// The events of one live source.
 pub struct Feed {
-    pub pane: usize,
+    pub route: Route,
     pub events: mpsc::UnboundedReceiver<Event>,
 }
 
-/// Merges the panes' feeds into one channel: `(pane, Some(event))`, and
-/// `(pane, None)` once when that pane's source ends.
-fn merge(feeds: Vec<Feed>) -> mpsc::UnboundedReceiver<(usize, Option<Event>)> {
+/// Merges the feeds into one channel: `(route, Some(event))`, and
+/// `(route, None)` once when that source ends.
+fn merge(feeds: Vec<Feed>) -> mpsc::UnboundedReceiver<(Route, Option<Event>)> {
     let (tx, rx) = mpsc::unbounded_channel();
     for mut feed in feeds {
         let tx = tx.clone();
         tokio::spawn(async move {
             while let Some(e) = feed.events.recv().await {
-                if tx.send((feed.pane, Some(e))).is_err() {
+                if tx.send((feed.route, Some(e))).is_err() {
                     return;
                 }
             }
-            let _ = tx.send((feed.pane, None));
+            let _ = tx.send((feed.route, None));
         });
     }
     rx
@@ -115,8 +124,11 @@ pub async fn run(mut app: App, feeds: Vec<Feed>) -> io::Result<()> {
                 Some(Err(e)) => return Err(e),
                 None => break,
             },
-            Some((pane, event)) = sources.recv() => {
-                app.on_source_event(pane, event);
+            Some((route, event)) = sources.recv() => {
+                match route {
+                    Route::Pane(i) => app.on_source_event(i, event),
+                    Route::Sessions => app.on_session_event(event),
+                }
                 dirty = true;
             }
             _ = sigterm.recv() => break,
