@@ -286,7 +286,7 @@ fn a_middlebox_stands_between_the_hosts() {
     press(&mut app, KeyCode::Right, 3);
     let s = text(&render(&app, 80, 24));
     assert!(s.contains("firewall"), "{s}");
-    assert!(s.contains("client fw"), "{s}");
+    assert!(s.contains("drops"), "{s}");
 }
 
 #[test]

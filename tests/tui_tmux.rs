@@ -15,6 +15,11 @@ use std::time::{Duration, Instant};
 const DEADLINE: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(50);
 
+/// One terminal session at a time: both tests start real labs and poll
+/// screens; side by side on a small shared machine they only slow each
+/// other down.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A tmux server of our own (its own socket), killed on drop.
 struct Tmux {
     socket: String,
@@ -35,6 +40,13 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The main screen with its scrollback (tmux's "Pane is dead" line can
+    /// scroll the shell's first line out of view).
+    fn history(&self) -> String {
+        let out = self.run(&["capture-pane", "-p", "-S", "-", "-t", "e2e"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "e2e"];
         args.extend_from_slice(keys);
@@ -50,6 +62,11 @@ impl Tmux {
                 return s;
             }
             if let Some(code) = self.exit_status() {
+                // It may have drawn its last screen just before exiting.
+                let s = self.screen();
+                if f(&s) {
+                    return s;
+                }
                 let err = std::fs::read_to_string(self.dir.join("stderr")).unwrap_or_default();
                 panic!("ftpviz exited ({code}) while waiting for {what}: {err}\n{s}");
             }
@@ -61,14 +78,48 @@ impl Tmux {
         }
     }
 
-    fn status_file(&self) -> PathBuf {
-        self.dir.join("status")
+    fn display(&self, format: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "e2e", format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
+    /// ftpviz's exit status, once it has exited (the shell that ran it
+    /// writes it to a file: tmux's own `pane_dead_status` is not always set).
     fn exit_status(&self) -> Option<String> {
-        let s = std::fs::read_to_string(self.status_file()).ok()?;
-        let s = s.trim().to_string();
-        (!s.is_empty()).then_some(s)
+        let s = std::fs::read_to_string(self.dir.join("status")).ok()?;
+        s.ends_with('\n').then(|| s.trim().to_string())
+    }
+
+    /// Polls the screen and its scrollback (after ftpviz has exited).
+    fn wait_history(&self, what: &str, f: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.history();
+            if f(&s) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "timed out waiting for {what}:\n{s}"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Waits for ftpviz to exit and returns its status.
+    fn wait_exit(&self) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(c) = self.exit_status() {
+                return c;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "ftpviz did not exit:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(POLL);
+        }
     }
 }
 
@@ -79,18 +130,20 @@ impl Drop for Tmux {
     }
 }
 
-fn start(bin: &Path, args: &str) -> Tmux {
-    let id = format!("ftpviz-e2e-{}", std::process::id());
+/// Runs `ftpviz args` in a fresh tmux, in a shell that records its exit
+/// status and then runs `then` (e.g. to show the tty's modes afterwards).
+fn start(bin: &Path, args: &str, then: &str) -> Tmux {
+    let id = format!("ftpviz-e2e-{}-{}", std::process::id(), args.len());
     let dir = std::env::temp_dir().join(&id);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let t = Tmux { socket: id, dir };
-    let status = t.status_file();
     let cmd = format!(
-        "{} {args} 2>{}; echo $? > {}",
+        "{} {args} 2>{}; echo $? > {}; {then}",
         bin.display(),
         t.dir.join("stderr").display(),
-        status.display()
+        t.dir.join("status").display(),
     );
+    // remain-on-exit keeps the pane to read after everything has exited.
     let out = t.run(&[
         "new-session",
         "-d",
@@ -101,6 +154,12 @@ fn start(bin: &Path, args: &str) -> Tmux {
         "-y",
         "30",
         &cmd,
+        ";",
+        "set-option",
+        "-t",
+        "e2e",
+        "remain-on-exit",
+        "on",
     ]);
     assert!(out.status.success(), "tmux new-session: {out:?}");
     t
@@ -138,11 +197,12 @@ fn arithmetic(hi: u32, lo: u32) -> String {
 
 #[test]
 fn a_person_steps_through_the_lab_and_quits() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     if common::peer("tmux").is_none() {
         return;
     }
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_ftpviz"));
-    let t = start(&bin, "lab --mode compare --port 0");
+    let t = start(&bin, "lab --mode compare --port 0", "true");
     let s = t.wait("the first screen", |s| s.contains("ACTIVE"));
     assert!(s.contains("PASSIVE"), "{s}");
     assert!(s.contains("Nothing has happened yet."), "{s}");
@@ -193,13 +253,37 @@ fn a_person_steps_through_the_lab_and_quits() {
     });
 
     t.keys(&["q"]);
-    let start = Instant::now();
-    let code = loop {
-        if let Some(c) = t.exit_status() {
-            break c;
-        }
-        assert!(start.elapsed() < DEADLINE, "ftpviz did not quit");
-        std::thread::sleep(POLL);
-    };
-    assert_eq!(code, "0", "exit status");
+    assert_eq!(t.wait_exit(), "0", "exit status");
+    let s = t.screen();
+    assert!(!s.contains("ACTIVE"), "the alternate screen is left:\n{s}");
+}
+
+#[test]
+fn sigterm_gives_the_terminal_back() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if common::peer("tmux").is_none() {
+        return;
+    }
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_ftpviz"));
+    // After ftpviz, the shell prints the tty's modes.
+    let t = start(&bin, "lab --mode active --port 0", "stty -a");
+    t.wait("the first screen", |s| s.contains("ACTIVE"));
+    t.keys(&["Right"]);
+    t.wait("a step", |s| step(s) == Some(1));
+    // The pane runs a shell; ftpviz is its child.
+    let shell = t.display("#{pane_pid}");
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+        .expect("the shell's children");
+    let pid = children.split_whitespace().next().expect("ftpviz runs");
+    let killed = Command::new("kill")
+        .args(["-TERM", pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    assert_eq!(t.wait_exit(), "0", "a clean exit on SIGTERM");
+    let s = t.wait_history("stty's output", |s| s.contains("iutf8"));
+    assert!(!s.contains("ACTIVE"), "the alternate screen is left:\n{s}");
+    // Raw mode is off again: line editing and echo are back.
+    assert!(s.contains("icanon") && s.contains("echo"), "{s}");
+    assert!(!s.contains("-icanon") && !s.contains(" -echo "), "{s}");
 }

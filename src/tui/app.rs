@@ -73,14 +73,14 @@ impl Pane {
 pub fn middlebox(config: &LabConfig) -> Option<(String, String)> {
     let fw = match config.firewall {
         Firewall::None => None,
-        Firewall::Client => Some("client fw: drops inbound dials"),
-        Firewall::Server => Some("server fw: only its ctl port in"),
-        Firewall::Stateful => Some("stateful fw: FTP helper opens the port"),
+        Firewall::Client => Some("client side: drops inbound"),
+        Firewall::Server => Some("server side: only ctl port in"),
+        Firewall::Stateful => Some("stateful: FTP helper"),
     };
     let nat = match config.nat {
         Nat::None => None,
-        Nat::Client => Some("NAT before client: private address"),
-        Nat::Server => Some("NAT before server: private address"),
+        Nat::Client => Some("client behind NAT"),
+        Nat::Server => Some("server behind NAT"),
     };
     match (fw, nat) {
         (None, None) => None,

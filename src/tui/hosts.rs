@@ -280,7 +280,7 @@ impl Widget for HostsPanel<'_> {
         }
         if let Some((name, rule)) = self.middlebox {
             let gap = gap_to.saturating_sub(gap_from);
-            let w = gap.saturating_sub(4).min(14);
+            let w = gap.saturating_sub(2).min(14);
             if w >= 5 {
                 let mb = Rect {
                     x: gap_from + (gap - w) / 2,
