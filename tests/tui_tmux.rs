@@ -212,7 +212,7 @@ fn a_person_steps_through_the_lab_and_quits() {
     let start = Instant::now();
     let mut s = s;
     loop {
-        if let Some((hi, lo)) = numbers_after(&s, "227 (127,") {
+        if let Some((hi, lo)) = numbers_after(&s, "227 127,") {
             if s.contains(&arithmetic(hi, lo)) {
                 break;
             }

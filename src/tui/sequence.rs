@@ -152,7 +152,8 @@ impl Row<'_> {
         }
         // The label rides near the tail, inside the drawn part.
         let label = format!(" {} ", a.label);
-        let room = len.saturating_sub(3);
+        // Room between one glyph at the tail and the arrowhead.
+        let room = len.saturating_sub(2);
         let width = (label.chars().count() as u16).min(room);
         let label_style = if self.current {
             a.style.patch(self.theme.cursor())
@@ -262,12 +263,13 @@ fn fail_label(reason: FailReason, by: Option<Blocker>) -> String {
 }
 
 /// A reply as a label: its first line, except that for 227 and 229 the
-/// address in parentheses is what matters and must not be cut off.
+/// address in parentheses is what matters and must not be cut off: it
+/// alone is shown, `227 127,0,0,3,195,81`.
 fn reply_label(code: u16, text: &str) -> String {
     let first = text.lines().next().unwrap_or_default();
     if matches!(code, 227 | 229) {
         if let (Some(a), Some(b)) = (first.find('('), first.rfind(')')) {
-            if let Some(inner) = first.get(a..=b) {
+            if let Some(inner) = first.get(a + 1..b) {
                 return clean(&format!("{code} {inner}"));
             }
         }
