@@ -234,3 +234,26 @@ fn q_quits_and_help_toggles() {
     key(&mut app, KeyCode::Char('q'));
     assert!(app.should_quit());
 }
+
+#[test]
+fn tab_zooms_into_one_pane_and_back_while_both_keep_stepping() {
+    use ftpviz::tui::app::Focus;
+    let mut app = App::new(
+        "compare",
+        vec![
+            Pane::fixed("active", fixture::active()),
+            Pane::fixed("passive", fixture::passive()),
+        ],
+    );
+    assert_eq!(app.visible_panes().len(), 2);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Focus::One(0));
+    assert_eq!(app.visible_panes().len(), 1);
+    assert_eq!(app.visible_panes()[0].title, "active");
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.visible_panes()[0].title, "passive");
+    assert_eq!(app.panes[1].player.shown(), 1, "the hidden pane stepped too");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Focus::All);
+}
