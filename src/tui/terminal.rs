@@ -10,7 +10,7 @@
 //!
 //! hands it to the one [`App`], and redraws only if something changed. A
 //! paused screen therefore sleeps in `select!` and costs no CPU; a playing
-//! one ticks at [`FRAME`] (30 frames a second).
+//! one ticks every [`FRAME`] (over 30 frames a second).
 //!
 //! The terminal is always given back: on `q`, on an error (the guard's
 //! `Drop`), on a signal, and on a panic (ratatui's panic hook restores it
@@ -27,8 +27,9 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 use tokio::time::{interval, Instant, MissedTickBehavior};
 
-/// Time between frames while something moves.
-pub const FRAME: Duration = Duration::from_micros(33_333);
+/// Time between frames while something moves: 30 ms, a little over 33
+/// frames a second.
+pub const FRAME: Duration = Duration::from_millis(30);
 
 /// Raw mode and the alternate screen, undone when dropped.
 struct Guard {
