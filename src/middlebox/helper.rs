@@ -187,7 +187,9 @@ impl Helper {
                 line.to_string(),
                 format!(
                     "the NAT rewrites the IP header of this packet, not its payload: the \
-                     server reads {} — a private address it cannot reach",
+                     server reads {}, a private address it cannot reach. A server that checks \
+                     PORT against its control peer (RFC 2577; vsftpd, ProFTPD and ours do) \
+                     refuses it; an older one would dial it and the SYN would go nowhere",
                     addr.ip()
                 ),
             ),
@@ -349,14 +351,8 @@ fn plain_firewall_misses(setup: &Setup, listener: Side) -> String {
 fn opened(pin: &Pinhole) -> String {
     format!(
         "helper opens one pinhole: {} from {} may dial {} (once)",
-        pin.dialler,
-        pin.from_ip,
-        display_addr(pin.to)
+        pin.dialler, pin.from_ip, pin.to
     )
-}
-
-fn display_addr(addr: SocketAddr) -> String {
-    addr.to_string()
 }
 
 /// `PORT`/`EPRT` with a new address, the verb as the client spelt it.
