@@ -7,7 +7,6 @@
 use super::*;
 use crate::ftp::{hostport, Command};
 use crate::lab::Mode;
-
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 const CONTROL_PORT: u16 = 2121;
