@@ -171,11 +171,10 @@ fn check(events: &[Event], mode: Mode, want: Outcome) -> Result<(), String> {
 /// `--firewall stateful`), the trace shows the line before and after and
 /// the length change.
 fn check_rewrite(events: &[Event], cfg: &LabConfig) -> Result<(), String> {
-    let announces = match (cfg.nat, cfg.mode, cfg.extended) {
-        (Nat::Client, Mode::Active, _) => true,
-        (Nat::Server, Mode::Passive, false) => true,
-        _ => false,
-    };
+    let announces = matches!(
+        (cfg.nat, cfg.mode, cfg.extended),
+        (Nat::Client, Mode::Active, _) | (Nat::Server, Mode::Passive, false)
+    );
     if cfg.firewall != Firewall::Stateful || !announces {
         return Ok(());
     }
