@@ -17,7 +17,12 @@
 //! |---|---|
 //! | [`trace`] | the one core type: what happened on the wire, and its `--json` / `--print` forms |
 //! | [`ftp`] | FTP's grammar: lines, commands, replies, the addresses inside PORT/EPRT/227/229 |
-//! | [`lab`] | the live pair: our client and our server on loopback, and the tap that records them |
+//! | [`lab`] | the live pair: our client and our server on loopback, following a lesson |
+//! | [`server`] | our FTP server (sessions, files, data connections), shared by the lab and `serve` |
+//! | [`serve`] | our server for any real client, its sessions traced live |
+//! | [`tap`] | where real sockets' events become Trace events, each recorded once |
+//! | [`network`] | the one place that dials: middlebox verdicts, loopback guard, `connect`/`fail` |
+//! | [`transfer`] | a file's bytes across a data connection, `TYPE A` line ends, counted |
 //! | [`middlebox`] | a simulated firewall / NAT between the lab's peers |
 //! | [`replay`] | saved captures (pcap / pcapng) into a Trace |
 //! | [`tui`] | the screens: sequence diagram, hosts, narration, and the player that steps through |
@@ -25,6 +30,11 @@
 pub mod ftp;
 pub mod lab;
 pub mod middlebox;
+pub mod network;
 pub mod replay;
+pub mod serve;
+pub mod server;
+pub mod tap;
 pub mod trace;
+pub mod transfer;
 pub mod tui;

@@ -194,7 +194,7 @@ fn run(cli: Cli) -> Result<()> {
         None => runtime.block_on(lab(LabArgs::default(), sink)),
         Some(Command::Lab(args)) => runtime.block_on(lab(args, sink)),
         Some(Command::Replay { file, session }) => replay(file, session, sink),
-        Some(Command::Serve { .. }) => anyhow::bail!("serve is not built yet"),
+        Some(Command::Serve { listen, root }) => runtime.block_on(serve(listen, root, sink)),
     }
 }
 
@@ -207,19 +207,96 @@ async fn lab(args: LabArgs, sink: Option<Sink>) -> Result<()> {
         ModeArg::Passive => vec![Mode::Passive],
         ModeArg::Compare => vec![Mode::Active, Mode::Passive],
     };
-    let mut out = io::stdout().lock();
     for mode in modes {
-        let mut lab = ftpviz::lab::Lab::start(args.config(mode)).await?;
-        lab.run_free();
-        while let Some(event) = lab.events.recv().await {
-            sink.write(&mut out, &event)?;
-        }
+        lab_to_sink(args.config(mode), sink).await?;
     }
     Ok(())
 }
 
+/// Runs one lab lesson to its end, writing each event as it happens.
+async fn lab_to_sink(config: LabConfig, sink: Sink) -> Result<()> {
+    let mut lab = ftpviz::lab::Lab::start(config).await?;
+    lab.run_free();
+    while let Some(event) = lab.events.recv().await {
+        let mut out = io::stdout().lock();
+        sink.write(&mut out, &event)?;
+        out.flush()?;
+    }
+    lab.finish().await?;
+    Ok(())
+}
+
+async fn serve(listen: SocketAddr, root: Option<PathBuf>, sink: Option<Sink>) -> Result<()> {
+    let Some(sink) = sink else {
+        anyhow::bail!("the TUI is not built yet: use --print or --json");
+    };
+    let config = ftpviz::serve::ServeConfig { listen, root };
+    let serving = ftpviz::serve::start(config).await?;
+    serve_to_sink(serving, sink).await
+}
+
+/// Writes `serve`'s events until SIGINT or SIGTERM, then stops cleanly.
+async fn serve_to_sink(mut serving: ftpviz::serve::Serving, sink: Sink) -> Result<()> {
+    if let Some(warning) = &serving.warning {
+        eprintln!("ftpviz: warning: {warning}");
+    }
+    eprintln!("ftpviz: serving on {} (Ctrl-C stops)", serving.local);
+    let stopper = serving.stopper();
+    tokio::spawn(async move {
+        stop_signal().await;
+        let _ = stopper.send(true);
+    });
+    // The channel closes once the server has said goodbye to every session.
+    while let Some(event) = serving.events.recv().await {
+        let mut out = io::stdout().lock();
+        sink.write(&mut out, &event)?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 fn replay(file: PathBuf, session: Option<u32>, sink: Option<Sink>) -> Result<()> {
-    let replay = ftpviz::replay::read_file(&file)?;
+    use ftpviz::replay::{read_file_with_progress, Progress, ReplayError};
+    use std::io::IsTerminal;
+    // A progress line for big files, only where a person is watching.
+    let show = io::stderr().is_terminal();
+    let mut shown = false;
+    let progress = |p: Progress| {
+        if let (true, Some(total)) = (show, p.total.filter(|&t| t >= 64 << 20)) {
+            let pct = p.done.saturating_mul(100) / total.max(1);
+            eprint!(
+                "\rftpviz: reading {}: {pct:>3}% of {} MiB",
+                file.display(),
+                total >> 20
+            );
+            shown = true;
+        }
+    };
+    let result = read_file_with_progress(&file, progress);
+    if shown {
+        eprint!("\r\x1b[2K");
+    }
+    let replay = match result {
+        Ok(r) => r,
+        Err(e @ ReplayError::Open { .. }) => return Err(e.into()),
+        Err(e) => return Err(anyhow::Error::new(e).context(file.display().to_string())),
+    };
     for w in &replay.warnings {
         match w.offset {
             Some(at) => eprintln!("ftpviz: warning: {} (at byte {at})", w.message),

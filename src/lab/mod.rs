@@ -1,11 +1,36 @@
 //! The lab: a real FTP client and a real FTP server, talking over loopback.
 //!
-//! (Skeleton: the lab issue fills this in. The types below are the interface
-//! the command line and the TUI are written against.)
+//! Both peers are real tokio tasks with real sockets: the kernel does the
+//! TCP handshakes, picks the ephemeral ports, and the [`Tap`] records what
+//! the sockets saw, when they saw it. On Linux every address in 127.0.0.0/8
+//! is this machine, so the lab gives the peers addresses of their own —
+//! client 127.0.0.2, server 127.0.0.3 — and a trace reads like two hosts
+//! talking. (Elsewhere both are 127.0.0.1; `--ipv6` uses ::1.)
+//!
+//! The client does nothing until it is allowed to: [`Lab::step`] lets it
+//! take one step of the [`lesson`], [`Lab::run_free`] lets it run to the
+//! end. The events come out of [`Lab::events`]; the channel closes when the
+//! lesson is over and both peers have hung up. A [`Middlebox`] built from
+//! the config sits between the peers and judges every dial of both.
+//!
+//! Two labs can run at once (the TUI's side-by-side comparison): give them
+//! different control ports, or port 0 for any free one.
 
+pub mod client;
+pub mod lesson;
+
+use crate::middlebox::Middlebox;
+use crate::network::{is_loopback, Network};
+use crate::server::files::{Files, Root};
+use crate::server::{self, ServerConfig};
+use crate::tap::{Scope, Tap};
 use crate::trace::Event;
-use std::net::SocketAddr;
-use tokio::sync::mpsc;
+use client::{Client, ClientError, Pace, Setup};
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use tokio::net::TcpSocket;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 
 /// Who dials the data connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -75,29 +100,168 @@ impl Default for LabConfig {
     }
 }
 
+/// Uploads the lab server keeps in memory, at most.
+pub const UPLOAD_CAP: usize = 1 << 20;
+
 /// A lab failure that stops the run.
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {
-    #[error("the lab is not built yet")]
-    NotBuilt,
+    #[error("cannot listen on {addr}: {source} (try another --port, or 0 for any free port)")]
+    Bind { addr: SocketAddr, source: io::Error },
+    #[error("{0} is not a loopback address: the lab only talks to this machine")]
+    NotLoopback(SocketAddr),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("the lab stopped unexpectedly")]
+    Stopped,
+}
+
+/// The addresses the lab's peers use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoints {
+    /// The client's IP (its ports are ephemeral and show in the trace).
+    pub client: IpAddr,
+    /// The server's control address.
+    pub server: SocketAddr,
 }
 
 /// A running lab: events come out, permission to act goes in.
 pub struct Lab {
     pub events: mpsc::UnboundedReceiver<Event>,
+    pace: mpsc::UnboundedSender<Pace>,
+    endpoints: Endpoints,
+    driver: JoinHandle<Result<(), LabError>>,
+}
+
+/// The client's and the server's IPs: 127.0.0.2 and 127.0.0.3 where the
+/// system lets us bind them, 127.0.0.1 for both elsewhere, ::1 for IPv6.
+pub fn peer_ips(ipv6: bool) -> (IpAddr, IpAddr) {
+    if ipv6 {
+        return (
+            IpAddr::V6(Ipv6Addr::LOCALHOST),
+            IpAddr::V6(Ipv6Addr::LOCALHOST),
+        );
+    }
+    let client = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+    let server = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3));
+    let bindable = |ip| std::net::TcpListener::bind(SocketAddr::new(ip, 0)).is_ok();
+    if bindable(client) && bindable(server) {
+        (client, server)
+    } else {
+        (
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+        )
+    }
+}
+
+/// The server's control listener. SO_REUSEADDR lets a new lab take the
+/// port while the last one's connections still sit in TIME_WAIT.
+fn control_listener(addr: SocketAddr) -> Result<tokio::net::TcpListener, LabError> {
+    let bind = || -> io::Result<tokio::net::TcpListener> {
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        socket.listen(16)
+    };
+    bind().map_err(|source| LabError::Bind { addr, source })
 }
 
 impl Lab {
     /// Starts the server (unless `config.server` names an external one) and
     /// the client. The client waits for [`Lab::step`] or [`Lab::run_free`].
-    pub async fn start(_config: LabConfig) -> Result<Lab, LabError> {
-        Err(LabError::NotBuilt)
+    pub async fn start(config: LabConfig) -> Result<Lab, LabError> {
+        let (tap, events) = Tap::new();
+        let network = Network::with_middlebox(Middlebox::new(config.firewall, config.nat));
+        let (shutdown, stop) = watch::channel(false);
+        let (client_ip, server_addr, scope, server_task) = match config.server {
+            Some(addr) => {
+                if !is_loopback(addr.ip()) {
+                    return Err(LabError::NotLoopback(addr));
+                }
+                let (client_ip, _) = peer_ips(addr.is_ipv6());
+                (client_ip, addr, Scope::Alone, None)
+            }
+            None => {
+                let (client_ip, server_ip) = peer_ips(config.ipv6);
+                let listener = control_listener(SocketAddr::new(server_ip, config.control_port))?;
+                let addr = listener.local_addr().map_err(|source| LabError::Bind {
+                    addr: SocketAddr::new(server_ip, config.control_port),
+                    source,
+                })?;
+                let files = Files::new(Root::Builtin, UPLOAD_CAP);
+                let cfg = ServerConfig::new(files, Scope::Shared);
+                let task = tokio::spawn(server::run(
+                    listener,
+                    cfg,
+                    network.clone(),
+                    tap.clone(),
+                    stop,
+                ));
+                (client_ip, addr, Scope::Shared, Some(task))
+            }
+        };
+        let setup = Setup {
+            mode: config.mode,
+            extended: config.extended,
+            lesson: config.lesson,
+            server: server_addr,
+            client_ip,
+            scope,
+        };
+        let (pace, paced) = mpsc::unbounded_channel();
+        let client = Client::new(setup, network, tap, paced);
+        let driver = tokio::spawn(async move {
+            let outcome = client.run().await;
+            // The lesson is over: stop the server so every recorder is
+            // dropped and the event channel closes.
+            let _ = shutdown.send(true);
+            if let Some(task) = server_task {
+                let _ = task.await;
+            }
+            outcome.map_err(LabError::from)
+        });
+        Ok(Lab {
+            events,
+            pace,
+            endpoints: Endpoints {
+                client: client_ip,
+                server: server_addr,
+            },
+            driver,
+        })
     }
 
     /// Lets the client take its next action (one command and what it
     /// entails: the data connection, the replies).
-    pub fn step(&self) {}
+    pub fn step(&self) {
+        let _ = self.pace.send(Pace::Step);
+    }
 
     /// Lets the client run the rest of its lesson without waiting.
-    pub fn run_free(&self) {}
+    pub fn run_free(&self) {
+        let _ = self.pace.send(Pace::Free);
+    }
+
+    /// The peers' addresses.
+    pub fn endpoints(&self) -> Endpoints {
+        self.endpoints
+    }
+
+    /// True once the lesson has ended and both peers have stopped.
+    pub fn is_over(&self) -> bool {
+        self.driver.is_finished()
+    }
+
+    /// Waits for the end and says whether the lesson ran to its end (a
+    /// failed data connection is part of a lesson; an unreachable server is
+    /// not).
+    pub async fn finish(self) -> Result<(), LabError> {
+        drop(self.pace);
+        self.driver.await.map_err(|_| LabError::Stopped)?
+    }
 }

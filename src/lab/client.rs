@@ -1,0 +1,415 @@
+//! The lab client: a real FTP client that follows the lesson, one permitted
+//! step at a time.
+//!
+//! It speaks through the same grammar as the server ([`crate::ftp`]), dials
+//! through the same [`Network`] (so the middlebox judges its dials too), and
+//! records what its sockets see with its [`Recorder`]. Every command crosses
+//! the middlebox ([`Network::relay`]) before it is written, so the trace
+//! shows what the server received. (Our server relays its replies the same
+//! way; an outside server's replies are relayed here as they are read.)
+//!
+//! How its data connections happen is the lesson itself:
+//!
+//! - **active** (`PORT`/`EPRT`): it opens a listener, announces its address,
+//!   and after the transfer command waits for the *server's* dial;
+//! - **passive** (`PASV`/`EPSV`): it reads the server's address from the
+//!   227/229 reply and dials it at once.
+//!
+//! When a data dial fails (a firewall ate it), the client gives up on that
+//! transfer, as real clients do, and the lesson goes on.
+
+use super::lesson::{Step, Transfer, UPLOAD_TEXT};
+use super::{Lesson, Mode};
+use crate::ftp::{hostport, Command, LineBuffer, Reply, ReplyParser};
+use crate::network::{self, Network};
+use crate::tap::{Meter, Recorder, Scope, Tap};
+use crate::trace::{Side, Via};
+use crate::transfer;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+
+/// How long the client waits for a reply or a data connection.
+const WAIT: Duration = Duration::from_secs(30);
+/// The most bytes the client keeps from one download.
+const KEEP: usize = 64 << 20;
+
+/// Permission to act, from the viewer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// Take one step.
+    Step,
+    /// Run to the end.
+    Free,
+}
+
+/// Why the lesson stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot reach the server: {0}")]
+    Connect(String),
+    #[error("control connection: {0}")]
+    Io(#[from] io::Error),
+    #[error("the server closed the control connection")]
+    Closed,
+    #[error("no reply within {} s", WAIT.as_secs())]
+    Timeout,
+    #[error("not an FTP reply: {0}")]
+    Garbled(String),
+}
+
+/// Who the client is and what it does.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub mode: Mode,
+    pub extended: bool,
+    pub lesson: Lesson,
+    pub server: SocketAddr,
+    pub client_ip: IpAddr,
+    pub scope: Scope,
+}
+
+struct Control {
+    stream: TcpStream,
+    rec: Recorder,
+    lines: LineBuffer,
+    replies: ReplyParser,
+}
+
+enum Data {
+    None,
+    Listening(TcpListener, Via),
+    Connected(TcpStream, u32),
+    /// The dial failed: skip the transfer that needed it.
+    Failed,
+}
+
+pub struct Client {
+    setup: Setup,
+    network: Network,
+    tap: Tap,
+    pace: mpsc::UnboundedReceiver<Pace>,
+    free: bool,
+    ctl: Option<Control>,
+    data: Data,
+}
+
+impl Client {
+    pub fn new(
+        setup: Setup,
+        network: Network,
+        tap: Tap,
+        pace: mpsc::UnboundedReceiver<Pace>,
+    ) -> Client {
+        Client {
+            setup,
+            network,
+            tap,
+            pace,
+            free: false,
+            ctl: None,
+            data: Data::None,
+        }
+    }
+
+    /// Runs the lesson to its end (or until the viewer goes away).
+    pub async fn run(mut self) -> Result<(), ClientError> {
+        let steps = match self.setup.lesson {
+            Lesson::Transfer => super::lesson::transfer(self.setup.mode),
+            Lesson::Bounce => super::lesson::bounce(self.setup.client_ip),
+        };
+        for step in steps {
+            let skip = matches!((&step, &self.data), (Step::Transfer(..), Data::Failed));
+            if skip {
+                self.data = Data::None;
+                continue;
+            }
+            if !self.permit().await {
+                return Ok(());
+            }
+            self.take(step).await?;
+        }
+        Ok(())
+    }
+
+    async fn permit(&mut self) -> bool {
+        if self.free {
+            return true;
+        }
+        match self.pace.recv().await {
+            Some(Pace::Step) => true,
+            Some(Pace::Free) => {
+                self.free = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    async fn take(&mut self, step: Step) -> Result<(), ClientError> {
+        match step {
+            Step::Connect => self.connect().await,
+            Step::Say(line) => self.say(&line).await.map(drop),
+            Step::Open => self.open().await,
+            Step::Transfer(t, arg) => self.transfer(t, &arg).await,
+            Step::Bounce(target) => {
+                let line =
+                    if self.setup.extended || target.is_ipv6() || self.setup.client_ip.is_ipv6() {
+                        format!("EPRT {}", hostport::format_eprt(target))
+                    } else {
+                        match target {
+                            SocketAddr::V4(v4) => format!("PORT {}", hostport::format_port(v4)),
+                            SocketAddr::V6(_) => format!("EPRT {}", hostport::format_eprt(target)),
+                        }
+                    };
+                self.say(&line).await.map(drop)
+            }
+            Step::Quit => self.quit().await,
+        }
+    }
+
+    fn ctl(&mut self) -> Result<&mut Control, ClientError> {
+        self.ctl.as_mut().ok_or(ClientError::Closed)
+    }
+
+    async fn connect(&mut self) -> Result<(), ClientError> {
+        let server = self.setup.server;
+        let bound = self
+            .network
+            .bind(SocketAddr::new(self.setup.client_ip, 0), false)
+            .map_err(|e| ClientError::Connect(e.to_string()))?;
+        let rec = self
+            .tap
+            .dial_control(Side::Client, self.setup.scope, bound.src, server);
+        let stream = self
+            .network
+            .dial(bound, server, &rec, 0, None)
+            .await
+            .map_err(|e| ClientError::Connect(e.note))?;
+        self.ctl = Some(Control {
+            stream,
+            rec,
+            lines: LineBuffer::new(),
+            replies: ReplyParser::new(),
+        });
+        self.reply().await.map(drop)
+    }
+
+    /// Sends one command line (through the middlebox).
+    async fn send(&mut self, line: &str) -> Result<(), ClientError> {
+        let relayed = self.network.relay(Side::Client, line);
+        let ctl = self.ctl()?;
+        ctl.rec.command(&relayed.line, relayed.note);
+        let wire = Command::parse(&relayed.line)
+            .map_or_else(|_| format!("{}\r\n", relayed.line), |c| c.to_wire());
+        ctl.stream.write_all(wire.as_bytes()).await?;
+        Ok(())
+    }
+
+    /// Reads one whole reply (each line through the middlebox).
+    async fn reply(&mut self) -> Result<Reply, ClientError> {
+        let network = self.network.clone();
+        let scope = self.setup.scope;
+        let ctl = self.ctl()?;
+        let mut notes: Vec<String> = Vec::new();
+        let mut buf = vec![0u8; 4096];
+        loop {
+            while let Some(line) = ctl.lines.next_line() {
+                let mut line = line.map_err(|e| ClientError::Garbled(e.to_string()))?;
+                if scope == Scope::Alone {
+                    // An outside server does not pass its replies through
+                    // our middlebox: do it here, as they arrive.
+                    let relayed = network.relay(Side::Server, &line);
+                    notes.extend(relayed.note);
+                    line = relayed.line;
+                }
+                let parsed = ctl.replies.push_line(&line);
+                match parsed.map_err(|e| ClientError::Garbled(e.to_string()))? {
+                    Some(reply) => {
+                        let note = (!notes.is_empty()).then(|| notes.join("; "));
+                        ctl.rec.reply(&reply, note);
+                        return Ok(reply);
+                    }
+                    None => continue,
+                }
+            }
+            let n = match tokio::time::timeout(WAIT, ctl.stream.read(&mut buf)).await {
+                Err(_) => return Err(ClientError::Timeout),
+                Ok(n) => n?,
+            };
+            if n == 0 {
+                ctl.rec.close(0, Side::Server);
+                self.ctl = None;
+                return Err(ClientError::Closed);
+            }
+            ctl.lines.push(buf.get(..n).unwrap_or_default());
+        }
+    }
+
+    async fn say(&mut self, line: &str) -> Result<Reply, ClientError> {
+        self.send(line).await?;
+        self.reply().await
+    }
+
+    fn via(&self) -> Via {
+        match (
+            self.setup.mode,
+            self.setup.extended || self.setup.client_ip.is_ipv6(),
+        ) {
+            (Mode::Active, false) => Via::Port,
+            (Mode::Active, true) => Via::Eprt,
+            (Mode::Passive, false) => Via::Pasv,
+            (Mode::Passive, true) => Via::Epsv,
+        }
+    }
+
+    /// PORT/EPRT (open a listener and announce it) or PASV/EPSV (read the
+    /// server's address and dial it now).
+    async fn open(&mut self) -> Result<(), ClientError> {
+        let via = self.via();
+        match via {
+            Via::Port | Via::Eprt | Via::Default => {
+                let listener = network::listen(self.setup.client_ip)?;
+                let addr = listener.local_addr()?;
+                let line = match (via, addr) {
+                    (Via::Port, SocketAddr::V4(v4)) => {
+                        format!("PORT {}", hostport::format_port(v4))
+                    }
+                    _ => format!("EPRT {}", hostport::format_eprt(addr)),
+                };
+                let reply = self.say(&line).await?;
+                self.data = if reply.is_success() {
+                    Data::Listening(listener, via)
+                } else {
+                    Data::Failed
+                };
+            }
+            Via::Pasv | Via::Epsv => {
+                let reply = self.say(via.as_str()).await?;
+                let target = match (reply.code, via) {
+                    (227, _) => hostport::parse_227(reply.message())
+                        .ok()
+                        .map(SocketAddr::V4),
+                    (229, _) => {
+                        let ip = self.setup.server.ip();
+                        hostport::parse_229(&reply.text())
+                            .ok()
+                            .map(|port| SocketAddr::new(ip, port))
+                    }
+                    _ => None,
+                };
+                self.data = match target {
+                    Some(target) => self.dial_data(target, via).await,
+                    None => Data::Failed,
+                };
+            }
+        }
+        Ok(())
+    }
+
+    async fn dial_data(&mut self, target: SocketAddr, via: Via) -> Data {
+        let Ok(rec) = self.ctl().map(|c| c.rec.clone()) else {
+            return Data::Failed;
+        };
+        let Ok(bound) = self
+            .network
+            .bind(SocketAddr::new(self.setup.client_ip, 0), false)
+        else {
+            return Data::Failed;
+        };
+        let conn = rec.register_dial(bound.src, target);
+        match self
+            .network
+            .dial(bound, target, &rec, conn, Some(via))
+            .await
+        {
+            Ok(stream) => Data::Connected(stream, conn),
+            Err(_) => Data::Failed,
+        }
+    }
+
+    /// A transfer command, its data connection and its replies.
+    async fn transfer(&mut self, t: Transfer, arg: &str) -> Result<(), ClientError> {
+        let verb = match t {
+            Transfer::List => "LIST",
+            Transfer::Retr => "RETR",
+            Transfer::Stor => "STOR",
+        };
+        let line = if arg.is_empty() {
+            verb.to_string()
+        } else {
+            format!("{verb} {arg}")
+        };
+        let rec = self.ctl()?.rec.clone();
+        let server_ip = self.setup.server.ip();
+        let data = std::mem::replace(&mut self.data, Data::None);
+        self.send(&line).await?;
+        // In active mode the server may dial before or after its 150: be
+        // ready to accept from the moment the command has left.
+        let (pending, mut stream) = match data {
+            Data::Listening(listener, via) => {
+                let task = network::accept_from(listener, server_ip, rec.clone(), Some(via), WAIT);
+                (Some(tokio::spawn(task)), None)
+            }
+            Data::Connected(stream, conn) => (None, Some((stream, conn))),
+            Data::None | Data::Failed => (None, None),
+        };
+        let first = self.reply().await?;
+        if !first.is_preliminary() {
+            if let Some(task) = pending {
+                task.abort();
+            }
+            return Ok(());
+        }
+        if let Some(task) = pending {
+            stream = task.await.ok().and_then(Result::ok);
+        }
+        if let Some((mut s, conn)) = stream {
+            if t == Transfer::Stor {
+                let mut meter = Meter::new(rec.clone(), conn, Side::Client);
+                let _ = transfer::send(
+                    &mut s,
+                    &crate::server::files::Source::Static(UPLOAD_TEXT),
+                    0,
+                    false,
+                    &mut meter,
+                )
+                .await;
+                drop(meter);
+                transfer::close_send(&mut s, &rec, conn).await;
+            } else {
+                let mut meter = Meter::new(rec.clone(), conn, Side::Server);
+                let _ = transfer::receive(&mut s, KEEP, false, &mut meter).await;
+                drop(meter);
+                rec.close(conn, Side::Server);
+            }
+        }
+        self.reply().await.map(drop)
+    }
+
+    async fn quit(&mut self) -> Result<(), ClientError> {
+        self.say("QUIT").await?;
+        let Some(mut ctl) = self.ctl.take() else {
+            return Ok(());
+        };
+        // RFC 959: the server closes after 221. Wait for its FIN.
+        let mut buf = [0u8; 512];
+        loop {
+            match tokio::time::timeout(Duration::from_secs(2), ctl.stream.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => {
+                    ctl.rec.close(0, Side::Server);
+                    return Ok(());
+                }
+                Ok(Ok(_)) => continue,
+                Err(_) => {
+                    ctl.rec.close(0, Side::Client);
+                    let _ = ctl.stream.shutdown().await;
+                    return Ok(());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! The lesson: the script the lab client follows, one step per action.
+//!
+//! A *step* is one command and everything it entails. Stepping through the
+//! transfer lesson in active mode shows the whole story in order:
+//!
+//! ```text
+//! connect            the client dials the control port; 220 banner
+//! USER / PASS        log in (anonymous)
+//! PWD, TYPE I        where am I, send bytes as they are
+//! PORT               "dial me here": the client opens a listener
+//! LIST               the server dials it (now, not at PORT), sends, closes
+//! PORT + RETR        the same for a file
+//! PORT + STOR        the same, but the client sends
+//! PORT + RETR        fetch back what was stored
+//! QUIT
+//! ```
+//!
+//! In passive mode `PASV` (or `EPSV`) replaces `PORT`: the server opens the
+//! listener and the *client* dials it, right after the 227/229 reply.
+//!
+//! The bounce lesson shows why servers refuse a `PORT` that names someone
+//! else (RFC 2577): the client asks the server to dial a third host, and a
+//! privileged port, and the server says no — and dials nothing.
+
+use super::Mode;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+/// The name the transfer lesson uploads under, and its content.
+pub const UPLOAD_NAME: &str = "upload.txt";
+pub const UPLOAD_TEXT: &[u8] =
+    b"Uploaded by the ftpviz lab client.\nIt crossed its own data connection, like every file.\n";
+
+/// A file every server of the lesson offers (ours has it built in).
+pub const DOWNLOAD_NAME: &str = "hello.txt";
+
+/// Which transfer command a step sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transfer {
+    List,
+    Retr,
+    Stor,
+}
+
+/// One action of the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Dial the control connection and read the banner.
+    Connect,
+    /// A plain command and its reply.
+    Say(String),
+    /// Plan the next data connection (PORT/EPRT or PASV/EPSV per mode).
+    Open,
+    /// A transfer command and its data connection.
+    Transfer(Transfer, String),
+    /// Ask the server to dial `target` (PORT/EPRT), which it must refuse.
+    Bounce(SocketAddr),
+    /// QUIT, and wait for the server to close.
+    Quit,
+}
+
+/// The steps of the transfer lesson.
+pub fn transfer(_mode: Mode) -> Vec<Step> {
+    let say = |s: &str| Step::Say(s.to_string());
+    let file = |t, name: &str| Step::Transfer(t, name.to_string());
+    vec![
+        Step::Connect,
+        say("USER anonymous"),
+        say("PASS lab@ftpviz"),
+        say("PWD"),
+        say("TYPE I"),
+        Step::Open,
+        file(Transfer::List, ""),
+        Step::Open,
+        file(Transfer::Retr, DOWNLOAD_NAME),
+        Step::Open,
+        file(Transfer::Stor, UPLOAD_NAME),
+        Step::Open,
+        file(Transfer::Retr, UPLOAD_NAME),
+        Step::Quit,
+    ]
+}
+
+/// The steps of the bounce lesson, for a client at `client_ip`.
+pub fn bounce(client_ip: IpAddr) -> Vec<Step> {
+    vec![
+        Step::Connect,
+        Step::Say("USER anonymous".into()),
+        Step::Say("PASS lab@ftpviz".into()),
+        // A third host's web port: the classic bounce.
+        Step::Bounce(SocketAddr::new(
+            IpAddr::V4(Ipv4Addr::new(127, 0, 0, 9)),
+            8080,
+        )),
+        // Our own address, but a privileged port (SMTP).
+        Step::Bounce(SocketAddr::new(client_ip, 25)),
+        // Nothing was accepted, so the server has nothing to dial.
+        Step::Transfer(Transfer::List, String::new()),
+        Step::Quit,
+    ]
+}

@@ -1,0 +1,254 @@
+//! The network: the one place where ftpviz opens connections.
+//!
+//! Every dial — the client's control connection, the server's active data
+//! connection, the client's passive one — goes through [`Network::dial`], so
+//! three rules hold everywhere, with no exception to forget:
+//!
+//! 1. **The tap sees the SYN leave.** `connect` is recorded just before the
+//!    kernel sends it, `accept` when the handshake ends, `fail` when it never
+//!    does (RST → `refused`, silence → `timeout`).
+//! 2. **The middlebox judges it first.** A simulated firewall or NAT
+//!    ([`Middlebox::dial`]) may drop the SYN. Then nothing is sent at all;
+//!    the dialler waits a shortened timeout (a real stack keeps retrying for
+//!    about two minutes) and records `fail` with `reason: blocked` and `by`.
+//! 3. **Only loopback.** A dial to an address outside 127.0.0.0/8 or ::1 is
+//!    refused here, before `connect()` is ever called: a simulated private
+//!    address (a NAT's 10.0.0.2) must never reach the real network.
+//!
+//! Control lines cross the middlebox too ([`Network::relay`]); with no
+//! middlebox, both hooks cost one branch.
+
+use crate::middlebox::{Middlebox, Relayed, Verdict};
+use crate::tap::Recorder;
+use crate::trace::{FailReason, Side, Via};
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+
+/// How long a dial blocked by the simulated middlebox waits before it gives
+/// up. A real TCP stack retransmits the SYN for about two minutes (Linux:
+/// 6 retries, 127 s); the lab shortens that so a lesson stays watchable.
+pub const BLOCKED_WAIT: Duration = Duration::from_secs(3);
+
+/// How long a dial that gets no answer at all may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// True for 127.0.0.0/8, ::1 and ::ffff:127.x.y.z.
+pub fn is_loopback(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    }
+}
+
+/// A socket bound to its source address, ready to dial.
+pub struct Bound {
+    socket: TcpSocket,
+    /// The source address the SYN will carry.
+    pub src: SocketAddr,
+    /// Set when the wished-for source port could not be had.
+    pub note: Option<String>,
+}
+
+/// A dial that did not become a connection (already recorded as `fail`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason:?}: {note}")]
+pub struct DialFailed {
+    pub reason: FailReason,
+    pub note: String,
+}
+
+/// The dialler of a lab or of `serve`: the middlebox between the peers (if
+/// any) and the loopback guard.
+#[derive(Clone, Default)]
+pub struct Network {
+    middlebox: Option<Arc<Mutex<Middlebox>>>,
+}
+
+impl Network {
+    /// No middlebox: what the kernel does is what happens.
+    pub fn direct() -> Network {
+        Network { middlebox: None }
+    }
+
+    /// Every dial and control line passes `middlebox` first.
+    pub fn with_middlebox(middlebox: Middlebox) -> Network {
+        if middlebox.is_transparent() {
+            return Network::direct();
+        }
+        Network {
+            middlebox: Some(Arc::new(Mutex::new(middlebox))),
+        }
+    }
+
+    /// Binds a socket for a dial from `local`. With `reuse`, SO_REUSEADDR
+    /// lets the server dial from its control port − 1 again and again (the
+    /// old connections linger in TIME_WAIT). When the port cannot be had,
+    /// the kernel picks one and the note says so.
+    pub fn bind(&self, local: SocketAddr, reuse: bool) -> io::Result<Bound> {
+        let fresh = || match local {
+            SocketAddr::V4(_) => TcpSocket::new_v4(),
+            SocketAddr::V6(_) => TcpSocket::new_v6(),
+        };
+        let socket = fresh()?;
+        socket.set_reuseaddr(reuse)?;
+        let (socket, note) = match socket.bind(local) {
+            Ok(()) => (socket, None),
+            Err(e) if local.port() != 0 => {
+                let socket = fresh()?;
+                socket.bind(SocketAddr::new(local.ip(), 0))?;
+                let note = format!(
+                    "could not bind source port {} ({e}); dialled from an ephemeral port instead",
+                    local.port()
+                );
+                (socket, Some(note))
+            }
+            Err(e) => return Err(e),
+        };
+        let src = socket.local_addr()?;
+        Ok(Bound { socket, src, note })
+    }
+
+    /// Dials `dst` from a bound socket, recording `connect` and then
+    /// `accept` or `fail` on `conn` with `rec`.
+    pub async fn dial(
+        &self,
+        bound: Bound,
+        dst: SocketAddr,
+        rec: &Recorder,
+        conn: u32,
+        via: Option<Via>,
+    ) -> Result<TcpStream, DialFailed> {
+        let Bound { socket, src, note } = bound;
+        let from = rec.side();
+        rec.connect(conn, src, dst, via, note);
+        if let Some(Verdict::Drop { by, note }) = self.judge(from, src, dst) {
+            drop(socket);
+            tokio::time::sleep(BLOCKED_WAIT).await;
+            let note = format!(
+                "{note}; the SYN got no answer: gave up after {} s here, a real stack retries for about 2 minutes",
+                BLOCKED_WAIT.as_secs()
+            );
+            rec.fail(conn, FailReason::Blocked, Some(by), Some(note.clone()));
+            return Err(DialFailed {
+                reason: FailReason::Blocked,
+                note,
+            });
+        }
+        if !is_loopback(dst.ip()) {
+            let note =
+                format!("{dst} is not a loopback address: ftpviz never dials outside this machine");
+            rec.fail(conn, FailReason::Refused, None, Some(note.clone()));
+            return Err(DialFailed {
+                reason: FailReason::Refused,
+                note,
+            });
+        }
+        match tokio::time::timeout(CONNECT_TIMEOUT, socket.connect(dst)).await {
+            Ok(Ok(stream)) => {
+                let _ = stream.set_nodelay(true);
+                rec.accept(conn);
+                Ok(stream)
+            }
+            Ok(Err(e)) => {
+                let reason = match e.kind() {
+                    io::ErrorKind::TimedOut => FailReason::Timeout,
+                    io::ErrorKind::ConnectionReset => FailReason::Reset,
+                    _ => FailReason::Refused,
+                };
+                let note = e.to_string();
+                rec.fail(conn, reason, None, Some(note.clone()));
+                Err(DialFailed { reason, note })
+            }
+            Err(_) => {
+                let note = format!("no answer within {} s", CONNECT_TIMEOUT.as_secs());
+                rec.fail(conn, FailReason::Timeout, None, Some(note.clone()));
+                Err(DialFailed {
+                    reason: FailReason::Timeout,
+                    note,
+                })
+            }
+        }
+    }
+
+    fn judge(&self, from: Side, src: SocketAddr, dst: SocketAddr) -> Option<Verdict> {
+        let middlebox = self.middlebox.as_ref()?;
+        let mut mb = middlebox.lock().unwrap_or_else(|p| p.into_inner());
+        Some(mb.dial(from, src, dst))
+    }
+
+    /// One control line from `from` crossing to the other side.
+    pub fn relay(&self, from: Side, line: &str) -> Relayed {
+        match &self.middlebox {
+            None => Relayed {
+                line: line.to_string(),
+                note: None,
+            },
+            Some(middlebox) => {
+                let mut mb = middlebox.lock().unwrap_or_else(|p| p.into_inner());
+                mb.relay(from, line)
+            }
+        }
+    }
+}
+
+/// A listening socket for one data connection (the client's in active mode,
+/// the server's in passive mode), on an ephemeral port of `ip`.
+pub fn listen(ip: IpAddr) -> io::Result<TcpListener> {
+    let socket = match ip {
+        IpAddr::V4(_) => TcpSocket::new_v4()?,
+        IpAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.bind(SocketAddr::new(ip, 0))?;
+    socket.listen(4)
+}
+
+/// Why no data connection arrived on a listener.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AcceptError {
+    #[error("no data connection within {0} s")]
+    Timeout(u64),
+    #[error("accept failed: {0}")]
+    Io(String),
+}
+
+/// Waits up to `wait` for the one data connection a listener is for, and
+/// records it with `rec` (its dialler's record wins when there is one).
+/// Only `allowed` may connect: anyone else is dropped with a note — on a
+/// shared machine a stranger could otherwise steal the file (RFC 2577).
+pub async fn accept_from(
+    listener: TcpListener,
+    allowed: IpAddr,
+    rec: Recorder,
+    via: Option<Via>,
+    wait: Duration,
+) -> Result<(TcpStream, u32), AcceptError> {
+    let local = listener
+        .local_addr()
+        .map_err(|e| AcceptError::Io(e.to_string()))?;
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut stranger: Option<String> = None;
+    loop {
+        let accepted = tokio::time::timeout_at(deadline, listener.accept()).await;
+        match accepted {
+            Err(_) => return Err(AcceptError::Timeout(wait.as_secs())),
+            Ok(Err(e)) => return Err(AcceptError::Io(e.to_string())),
+            Ok(Ok((stream, peer))) if peer.ip() == allowed => {
+                let _ = stream.set_nodelay(true);
+                let conn = rec.data_accepted(local, peer, via, stranger.take());
+                return Ok((stream, conn));
+            }
+            Ok(Ok((stream, peer))) => {
+                drop(stream);
+                stranger = Some(format!(
+                    "dropped a connection from {peer}: only the control peer {allowed} may use this port"
+                ));
+                tracing::warn!("{}", stranger.as_deref().unwrap_or_default());
+            }
+        }
+    }
+}

@@ -1,0 +1,552 @@
+//! One FTP session: the server's half of a control connection.
+//!
+//! The session is a small state machine driven by command lines. It reads
+//! bytes, cuts them into lines ([`LineBuffer`], which also throws away lines
+//! longer than 4096 bytes), parses each line into a [`Command`] and answers
+//! with exactly one reply — or, for a transfer, a `150` before and a `226`
+//! after the data connection has done its work.
+//!
+//! The states a client moves through:
+//!
+//! ```text
+//! connected ──USER──► user given ──PASS ok──► logged in ──QUIT──► closed
+//!                         └──PASS wrong──► connected (530)
+//! ```
+//!
+//! Everything but login, `QUIT` and a few harmless queries answers `530`
+//! before login. A verb we do not know answers `502`; a line that is no
+//! command at all `500`; a command out of order `503`. The session never
+//! trusts the wire: a `PORT` that names another host or a privileged port
+//! is refused (`504`, RFC 2577 — the "FTP bounce" attack).
+
+use super::data::{DataError, Plan};
+use super::files::{resolve, FileError, Source};
+use super::listing::{self, Style};
+use super::Ctx;
+use crate::ftp::hostport::{self, HostPortError};
+use crate::ftp::{Command, LineBuffer, Reply};
+use crate::network::is_loopback;
+use crate::tap::{Meter, Recorder};
+use crate::trace::{Side, Via};
+use crate::transfer;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+
+enum Login {
+    Fresh,
+    User(String),
+    In,
+}
+
+/// A session's state.
+pub struct Session {
+    ctl: TcpStream,
+    rec: Recorder,
+    ctx: Arc<Ctx>,
+    local: SocketAddr,
+    peer: SocketAddr,
+    login: Login,
+    cwd: String,
+    ascii: bool,
+    plan: Plan,
+    rest: u64,
+    epsv_all: bool,
+}
+
+/// What to do after a command.
+enum Next {
+    Go,
+    Quit,
+}
+
+/// The IP a peer really has (an IPv4 client on a dual-stack socket shows as
+/// `::ffff:a.b.c.d`).
+fn plain_ip(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+fn is_known_verb(verb: &str) -> bool {
+    const VERBS: &[&str] = &[
+        "USER", "PASS", "SYST", "FEAT", "OPTS", "PWD", "XPWD", "CWD", "CDUP", "TYPE", "MODE",
+        "STRU", "PORT", "EPRT", "PASV", "EPSV", "LIST", "NLST", "MLSD", "RETR", "STOR", "SIZE",
+        "MDTM", "REST", "ABOR", "NOOP", "HELP", "QUIT",
+    ];
+    VERBS.contains(&verb)
+}
+
+/// Clients send `LIST -la` or `LIST -a dir`: drop the options, keep the path.
+fn list_path(arg: &str) -> &str {
+    let mut rest = arg.trim();
+    while rest.starts_with('-') {
+        rest = rest.split_once(' ').map_or("", |(_, r)| r).trim_start();
+    }
+    rest
+}
+
+impl Session {
+    pub fn new(
+        ctl: TcpStream,
+        rec: Recorder,
+        ctx: Arc<Ctx>,
+        local: SocketAddr,
+        peer: SocketAddr,
+    ) -> Session {
+        Session {
+            ctl,
+            rec,
+            ctx,
+            local,
+            peer,
+            login: Login::Fresh,
+            cwd: "/".to_string(),
+            ascii: false,
+            plan: Plan::None,
+            rest: 0,
+            epsv_all: false,
+        }
+    }
+
+    /// Serves the session until QUIT, end of stream, idle timeout or
+    /// shutdown.
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) -> io::Result<()> {
+        self.reply(220, "ftpviz server ready.").await?;
+        let mut lines = LineBuffer::new();
+        let mut buf = vec![0u8; 8192];
+        loop {
+            while let Some(line) = lines.next_line() {
+                let next = match line {
+                    Ok(line) => self.handle(&line).await?,
+                    Err(e) => {
+                        self.reply(500, &format!("Command line too long: {e}."))
+                            .await?;
+                        Next::Go
+                    }
+                };
+                if let Next::Quit = next {
+                    self.rec.close(0, Side::Server);
+                    let _ = self.ctl.shutdown().await;
+                    return Ok(());
+                }
+            }
+            let idle = self.ctx.idle;
+            tokio::select! {
+                read = tokio::time::timeout(idle, self.ctl.read(&mut buf)) => match read {
+                    Err(_) => {
+                        self.reply(421, "Timeout: closing control connection.").await?;
+                        self.rec.close(0, Side::Server);
+                        let _ = self.ctl.shutdown().await;
+                        return Ok(());
+                    }
+                    Ok(Ok(0)) | Ok(Err(_)) => {
+                        self.rec.close(0, Side::Client);
+                        return Ok(());
+                    }
+                    Ok(Ok(n)) => lines.push(buf.get(..n).unwrap_or_default()),
+                },
+                _ = shutdown.changed() => {
+                    let _ = self.reply(421, "Server shutting down.").await;
+                    self.rec.close(0, Side::Server);
+                    let _ = self.ctl.shutdown().await;
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    async fn reply(&mut self, code: u16, message: &str) -> io::Result<()> {
+        let mut reply = Reply::new(code, message);
+        // Each line crosses the middlebox on its way out (the lab's NAT may
+        // rewrite a 227); without one this changes nothing.
+        let mut notes = Vec::new();
+        for line in &mut reply.lines {
+            let relayed = self.ctx.network.relay(Side::Server, line);
+            notes.extend(relayed.note);
+            *line = relayed.line;
+        }
+        let note = (!notes.is_empty()).then(|| notes.join("; "));
+        self.rec.reply(&reply, note);
+        self.ctl.write_all(reply.to_wire().as_bytes()).await
+    }
+
+    async fn handle(&mut self, line: &str) -> io::Result<Next> {
+        // An urgent ABOR arrives behind Telnet IAC bytes (which show as
+        // U+FFFD): skip those bytes before an ABOR.
+        let stripped = line.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
+        let line = if stripped.len() != line.len() && stripped.eq_ignore_ascii_case("ABOR") {
+            stripped
+        } else {
+            line
+        };
+        self.rec.command(line, None);
+        let cmd = match Command::parse(line) {
+            Ok(cmd) => cmd,
+            Err(_) => {
+                self.reply(500, "Syntax error, command unrecognized.")
+                    .await?;
+                return Ok(Next::Go);
+            }
+        };
+        let arg = cmd.arg.as_str();
+        let logged_in = matches!(self.login, Login::In);
+        match cmd.verb.as_str() {
+            "USER" => {
+                self.login = Login::User(arg.to_string());
+                self.reply(331, "Please specify the password.").await?;
+            }
+            "PASS" => self.pass(arg).await?,
+            "QUIT" => {
+                self.reply(221, "Goodbye.").await?;
+                return Ok(Next::Quit);
+            }
+            "NOOP" => self.reply(200, "NOOP ok.").await?,
+            "SYST" => self.reply(215, "UNIX Type: L8").await?,
+            "FEAT" => {
+                let feat = "Features:\nEPRT\nEPSV\nMDTM\nMLSD\nPASV\nREST STREAM\nSIZE\nUTF8\nEnd";
+                self.reply(211, &feat.replace('\n', "\n ").replace(" End", "End"))
+                    .await?;
+            }
+            "OPTS" if arg.eq_ignore_ascii_case("UTF8 ON") => {
+                self.reply(200, "Always in UTF8 mode.").await?
+            }
+            "OPTS" => self.reply(501, "Option not understood.").await?,
+            "HELP" => {
+                let help = "The following commands are recognized:\nUSER PASS SYST FEAT OPTS PWD CWD CDUP TYPE MODE STRU\nPORT EPRT PASV EPSV LIST NLST MLSD RETR STOR SIZE\nMDTM REST ABOR NOOP HELP QUIT\nHelp OK.";
+                self.reply(214, help).await?;
+            }
+            verb if !is_known_verb(verb) => self.reply(502, "Command not implemented.").await?,
+            _ if !logged_in => self.reply(530, "Please login with USER and PASS.").await?,
+            "PWD" | "XPWD" => {
+                let msg = format!("\"{}\" is the current directory", self.cwd);
+                self.reply(257, &msg).await?;
+            }
+            "CWD" => self.cwd(arg).await?,
+            "CDUP" => self.cwd("..").await?,
+            "TYPE" => match arg.to_ascii_uppercase().as_str() {
+                "A" | "A N" => {
+                    self.ascii = true;
+                    self.reply(200, "Switching to ASCII mode.").await?;
+                }
+                "I" | "L 8" => {
+                    self.ascii = false;
+                    self.reply(200, "Switching to Binary mode.").await?;
+                }
+                _ => self.reply(504, "Unrecognised TYPE command.").await?,
+            },
+            "MODE" if arg.eq_ignore_ascii_case("S") => self.reply(200, "Mode set to S.").await?,
+            "MODE" => {
+                self.reply(504, "Bad MODE command: only S (stream).")
+                    .await?
+            }
+            "STRU" if arg.eq_ignore_ascii_case("F") => {
+                self.reply(200, "Structure set to F.").await?
+            }
+            "STRU" => self.reply(504, "Bad STRU command: only F (file).").await?,
+            "PORT" | "EPRT" => self.port(&cmd.verb, arg).await?,
+            "PASV" | "EPSV" => self.pasv(&cmd.verb, arg).await?,
+            "LIST" => self.list(arg, Style::List).await?,
+            "NLST" => self.list(arg, Style::Nlst).await?,
+            "MLSD" => self.list(arg, Style::Mlsd).await?,
+            "RETR" => self.retr(arg).await?,
+            "STOR" => self.stor(arg).await?,
+            "SIZE" | "MDTM" => self.stat(&cmd.verb, arg).await?,
+            "REST" => match arg.trim().parse::<u64>() {
+                Ok(n) => {
+                    self.rest = n;
+                    self.reply(350, &format!("Restart position accepted ({n})."))
+                        .await?;
+                }
+                Err(_) => self.reply(501, "REST needs a byte offset.").await?,
+            },
+            "ABOR" => {
+                self.plan = Plan::None;
+                self.reply(225, "No transfer to abort.").await?;
+            }
+            _ => self.reply(502, "Command not implemented.").await?,
+        }
+        Ok(Next::Go)
+    }
+
+    async fn pass(&mut self, password: &str) -> io::Result<()> {
+        let Login::User(user) = std::mem::replace(&mut self.login, Login::Fresh) else {
+            if matches!(self.login, Login::In) {
+                self.login = Login::In;
+                return self.reply(230, "Already logged in.").await;
+            }
+            return self.reply(503, "Login with USER first.").await;
+        };
+        let anonymous = user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp");
+        if anonymous || (user == "demo" && password == "demo") {
+            self.login = Login::In;
+            self.reply(230, "Login successful.").await
+        } else {
+            self.reply(530, "Login incorrect.").await
+        }
+    }
+
+    async fn cwd(&mut self, arg: &str) -> io::Result<()> {
+        let path = resolve(&self.cwd, arg);
+        match self.ctx.files.stat(&path) {
+            Ok(e) if e.is_dir => {
+                self.cwd = path;
+                self.reply(250, "Directory successfully changed.").await
+            }
+            _ => self.reply(550, "Failed to change directory.").await,
+        }
+    }
+
+    /// PORT / EPRT: remember where to dial, after checking it is the
+    /// client's own address and an unprivileged port.
+    async fn port(&mut self, verb: &str, arg: &str) -> io::Result<()> {
+        if self.epsv_all {
+            return self
+                .reply(503, "EPSV ALL was sent: only EPSV is allowed now.")
+                .await;
+        }
+        let (parsed, via) = if verb == "PORT" {
+            (hostport::parse_port(arg).map(SocketAddr::V4), Via::Port)
+        } else {
+            (hostport::parse_eprt(arg), Via::Eprt)
+        };
+        let target = match parsed {
+            Ok(t) => t,
+            Err(HostPortError::UnknownFamily(_)) => {
+                return self
+                    .reply(522, "Network protocol not supported, use (1,2).")
+                    .await
+            }
+            Err(e) => {
+                return self
+                    .reply(501, &format!("Syntax error in {verb}: {e}."))
+                    .await
+            }
+        };
+        let peer_ip = plain_ip(self.peer.ip());
+        if plain_ip(target.ip()) != peer_ip || target.port() < 1024 {
+            let msg = format!(
+                "{verb} refused: the data address must be your own ({peer_ip}) and a port >= 1024, not {target} (RFC 2577: no FTP bounce)."
+            );
+            return self.reply(504, &msg).await;
+        }
+        self.plan = Plan::Active { target, via };
+        self.reply(
+            200,
+            &format!("{verb} command successful. I will dial {target} after the transfer command."),
+        )
+        .await
+    }
+
+    /// PASV / EPSV: a fresh listener for the client to dial.
+    async fn pasv(&mut self, verb: &str, arg: &str) -> io::Result<()> {
+        let extended = verb == "EPSV";
+        if extended && arg.eq_ignore_ascii_case("ALL") {
+            self.epsv_all = true;
+            return self.reply(200, "EPSV ALL ok: only EPSV from now on.").await;
+        }
+        if !extended && self.epsv_all {
+            return self
+                .reply(503, "EPSV ALL was sent: only EPSV is allowed now.")
+                .await;
+        }
+        let local_ip = plain_ip(self.local.ip());
+        if extended && !arg.is_empty() {
+            let family_ok = match arg.trim() {
+                "1" => local_ip.is_ipv4(),
+                "2" => local_ip.is_ipv6(),
+                _ => false,
+            };
+            if !family_ok {
+                return self
+                    .reply(522, "Network protocol not supported, use (1,2).")
+                    .await;
+            }
+        }
+        let IpAddr::V4(v4) = local_ip else {
+            if !extended {
+                return self
+                    .reply(522, "PASV cannot carry an IPv6 address: use EPSV.")
+                    .await;
+            }
+            return self.open_passive(local_ip, Via::Epsv).await;
+        };
+        self.open_passive(IpAddr::V4(v4), if extended { Via::Epsv } else { Via::Pasv })
+            .await
+    }
+
+    async fn open_passive(&mut self, ip: IpAddr, via: Via) -> io::Result<()> {
+        self.plan = Plan::None; // close the previous listener first
+        let allowed = plain_ip(self.peer.ip());
+        match Plan::passive(ip, allowed, self.rec.clone(), via, self.ctx.passive_wait) {
+            Ok((plan, addr)) => {
+                self.plan = plan;
+                let msg = match (via, addr) {
+                    (Via::Pasv, SocketAddr::V4(v4)) => hostport::format_227(v4),
+                    _ => hostport::format_229(addr.port()),
+                };
+                self.reply(if via == Via::Pasv { 227 } else { 229 }, &msg)
+                    .await
+            }
+            Err(e) => {
+                self.reply(425, &format!("Cannot open a passive listener: {e}."))
+                    .await
+            }
+        }
+    }
+
+    /// Opens the planned data connection, or answers why not.
+    async fn data(&mut self) -> io::Result<Option<(TcpStream, u32)>> {
+        let plan = std::mem::take(&mut self.plan);
+        if let Plan::Active { target, .. } = &plan {
+            if !is_loopback(target.ip()) {
+                let msg = format!("Active mode to {target} refused: this server only dials loopback. Use passive mode.");
+                self.reply(425, &msg).await?;
+                return Ok(None);
+            }
+        }
+        match plan.open(&self.ctx.network, &self.rec, self.local).await {
+            Ok(opened) => Ok(Some(opened)),
+            Err(DataError::NoPlan) => {
+                self.reply(
+                    503,
+                    "Bad sequence of commands: send PORT/EPRT or PASV/EPSV first.",
+                )
+                .await?;
+                Ok(None)
+            }
+            Err(e) => {
+                self.reply(425, &format!("Failed to establish connection: {e}."))
+                    .await?;
+                Ok(None)
+            }
+        }
+    }
+
+    async fn list(&mut self, arg: &str, style: Style) -> io::Result<()> {
+        let path = resolve(&self.cwd, list_path(arg));
+        let entries = match self.ctx.files.list(&path) {
+            Ok(entries) => entries,
+            Err(_) => return self.reply(550, "No such file or directory.").await,
+        };
+        let text = listing::render(&entries, style);
+        let Some((mut stream, conn)) = self.data().await? else {
+            return Ok(());
+        };
+        self.reply(150, "Here comes the directory listing.").await?;
+        let mut meter = Meter::new(self.rec.clone(), conn, Side::Server);
+        let sent = transfer::send(
+            &mut stream,
+            &Source::Memory(Arc::new(text)),
+            0,
+            false,
+            &mut meter,
+        )
+        .await;
+        transfer::close_send(&mut stream, &self.rec, conn).await;
+        match sent {
+            Ok(_) => self.reply(226, "Directory send OK.").await,
+            Err(_) => {
+                self.reply(426, "Connection closed; transfer aborted.")
+                    .await
+            }
+        }
+    }
+
+    async fn retr(&mut self, arg: &str) -> io::Result<()> {
+        let path = resolve(&self.cwd, arg);
+        let offset = std::mem::take(&mut self.rest);
+        let (source, size) = match self
+            .ctx
+            .files
+            .open(&path)
+            .and_then(|s| Ok((s, self.ctx.files.stat(&path)?.size)))
+        {
+            Ok(found) => found,
+            Err(_) => return self.reply(550, "Failed to open file.").await,
+        };
+        let Some((mut stream, conn)) = self.data().await? else {
+            return Ok(());
+        };
+        let mode = if self.ascii { "ASCII" } else { "BINARY" };
+        let name = path.rsplit('/').next().unwrap_or_default();
+        self.reply(
+            150,
+            &format!("Opening {mode} mode data connection for {name} ({size} bytes)."),
+        )
+        .await?;
+        let mut meter = Meter::new(self.rec.clone(), conn, Side::Server);
+        let sent = transfer::send(&mut stream, &source, offset, self.ascii, &mut meter).await;
+        transfer::close_send(&mut stream, &self.rec, conn).await;
+        drop(meter);
+        match sent {
+            Ok(_) => self.reply(226, "Transfer complete.").await,
+            Err(_) => {
+                self.reply(426, "Connection closed; transfer aborted.")
+                    .await
+            }
+        }
+    }
+
+    async fn stor(&mut self, arg: &str) -> io::Result<()> {
+        let path = resolve(&self.cwd, arg);
+        let offset = std::mem::take(&mut self.rest);
+        if self.ctx.files.can_store(&path).is_err() {
+            return self.reply(553, "Could not create file.").await;
+        }
+        let Some((mut stream, conn)) = self.data().await? else {
+            return Ok(());
+        };
+        self.reply(150, "Ok to send data.").await?;
+        let mut meter = Meter::new(self.rec.clone(), conn, Side::Client);
+        let limit = self.ctx.files.room_for(&path);
+        let got = transfer::receive(&mut stream, limit, self.ascii, &mut meter).await;
+        drop(meter);
+        self.rec.close(conn, Side::Client);
+        let got = match got {
+            Ok(got) => got,
+            Err(_) => {
+                return self
+                    .reply(426, "Connection closed; transfer aborted.")
+                    .await
+            }
+        };
+        if got.overflow {
+            let msg = format!(
+                "Exceeded storage allocation: uploads are kept in memory, {} bytes at most.",
+                self.ctx.files.cap
+            );
+            return self.reply(552, &msg).await;
+        }
+        let mut bytes = got.bytes;
+        if offset > 0 {
+            if let Ok(Source::Memory(old)) = self.ctx.files.open(&path) {
+                let keep = usize::try_from(offset).unwrap_or(usize::MAX).min(old.len());
+                let mut joined = old.get(..keep).unwrap_or_default().to_vec();
+                joined.extend(bytes);
+                bytes = joined;
+            }
+        }
+        match self.ctx.files.store(&path, bytes) {
+            Ok(()) => self.reply(226, "Transfer complete.").await,
+            Err(FileError::Full { cap }) => {
+                self.reply(552, &format!("Exceeded storage allocation ({cap} bytes)."))
+                    .await
+            }
+            Err(_) => self.reply(553, "Could not create file.").await,
+        }
+    }
+
+    async fn stat(&mut self, verb: &str, arg: &str) -> io::Result<()> {
+        let path = resolve(&self.cwd, arg);
+        match self.ctx.files.stat(&path) {
+            Ok(e) if !e.is_dir && verb == "SIZE" => self.reply(213, &e.size.to_string()).await,
+            Ok(e) if !e.is_dir => self.reply(213, &listing::timeval(e.modified)).await,
+            _ => self.reply(550, "Could not get file information.").await,
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! The tap: where the live sources (the lab and `serve`) turn what their real
+//! sockets did into [`Event`]s.
+//!
+//! A packet capture sees every connection from outside. A program sees it
+//! from inside one end, so every event must be recorded by a peer that
+//! actually *observed* it, at the moment it observed it:
+//!
+//! - the **dialler** records `connect` just before it sends the SYN, and
+//!   `accept` (or `fail`) when the handshake ends;
+//! - the **sender** records `data` as bytes leave, and `close` just before it
+//!   shuts its side down;
+//! - the **acceptor** records `connect` + `accept` only for a dial nobody
+//!   recorded (an outside client dialled it).
+//!
+//! In the lab both peers are ours and share one [`Tap`]; each event must
+//! appear once. So every dial is *registered* by its address pair (`src`,
+//! `dst`) before the SYN leaves: the acceptor later looks the pair up and
+//! stays silent when it is known. That is how the server learns which session
+//! a control connection belongs to, and which number (`conn`) a data
+//! connection has, without any side channel: the socket addresses are the
+//! key, exactly as in a capture. Lines and bytes are recorded by their
+//! sender as they leave (commands by the client, replies by the server), so
+//! a `150` is never shown after the data it announced. A [`Scope::Alone`]
+//! recorder is the only one on its connection (`serve`, or our client
+//! against an outside server) and records everything it sees, both ways.
+//!
+//! Time `t` is taken under the same lock that sends the event, so the events
+//! come out of the channel in time order even when they come from several
+//! tasks.
+
+use crate::ftp::Reply;
+use crate::trace::{Blocker, Event, FailReason, Kind, Side, Via};
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// Whether another recorder shares the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The other peer is ours too and records its half (the lab).
+    Shared,
+    /// The other peer is foreign: record everything seen (`serve`, or the
+    /// lab client against an outside server).
+    Alone,
+}
+
+type Pair = (SocketAddr, SocketAddr);
+
+#[derive(Default)]
+struct Book {
+    next_conn: u32,
+    conns: HashMap<Pair, u32>,
+    closed: HashSet<u32>,
+}
+
+struct Core {
+    tx: mpsc::UnboundedSender<Event>,
+    start: Option<Instant>,
+    /// Session number → its book (index + 1).
+    books: Vec<Book>,
+    /// Control connection's (client, server) pair → session number.
+    sessions: HashMap<Pair, u32>,
+}
+
+/// The shared recorder of one live source; clone it freely.
+#[derive(Clone)]
+pub struct Tap {
+    core: Arc<Mutex<Core>>,
+}
+
+impl Tap {
+    /// A tap and the receiving end of its events.
+    pub fn new() -> (Tap, mpsc::UnboundedReceiver<Event>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let core = Core {
+            tx,
+            start: None,
+            books: Vec::new(),
+            sessions: HashMap::new(),
+        };
+        (
+            Tap {
+                core: Arc::new(Mutex::new(core)),
+            },
+            rx,
+        )
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Core> {
+        // A poisoned lock only means another task panicked mid-send; the
+        // data inside is still consistent enough to keep recording.
+        self.core.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The dialler of a control connection: opens a new session for the
+    /// pair `src → dst` before the SYN leaves.
+    pub fn dial_control(
+        &self,
+        side: Side,
+        scope: Scope,
+        src: SocketAddr,
+        dst: SocketAddr,
+    ) -> Recorder {
+        let mut core = self.lock();
+        let session = new_session(&mut core, (src, dst));
+        Recorder {
+            tap: self.clone(),
+            side,
+            scope,
+            session,
+        }
+    }
+
+    /// The acceptor of a control connection from `peer` on `local`: joins the
+    /// session its dialler registered, or opens one and records the dial it
+    /// did not see.
+    pub fn accept_control(
+        &self,
+        side: Side,
+        scope: Scope,
+        local: SocketAddr,
+        peer: SocketAddr,
+    ) -> Recorder {
+        let mut core = self.lock();
+        let known = core.sessions.get(&(peer, local)).copied();
+        let session = known.unwrap_or_else(|| new_session(&mut core, (peer, local)));
+        drop(core);
+        let rec = Recorder {
+            tap: self.clone(),
+            side,
+            scope,
+            session,
+        };
+        if known.is_none() {
+            rec.emit(
+                0,
+                side.peer(),
+                Kind::Connect {
+                    src: peer,
+                    dst: local,
+                    via: None,
+                },
+                None,
+            );
+            rec.emit(0, side.peer(), Kind::Accept, None);
+        }
+        rec
+    }
+}
+
+fn new_session(core: &mut Core, pair: Pair) -> u32 {
+    core.books.push(Book {
+        next_conn: 1,
+        ..Book::default()
+    });
+    let session = u32::try_from(core.books.len()).unwrap_or(u32::MAX);
+    core.sessions.insert(pair, session);
+    core.books.last_mut().map(|b| b.conns.insert(pair, 0));
+    session
+}
+
+/// One peer's pen for one session.
+#[derive(Clone)]
+pub struct Recorder {
+    tap: Tap,
+    side: Side,
+    scope: Scope,
+    session: u32,
+}
+
+impl Recorder {
+    pub fn side(&self) -> Side {
+        self.side
+    }
+
+    pub fn session(&self) -> u32 {
+        self.session
+    }
+
+    fn emit(&self, conn: u32, from: Side, kind: Kind, note: Option<String>) {
+        let mut core = self.tap.lock();
+        let now = Instant::now();
+        let start = *core.start.get_or_insert(now);
+        let mut event = Event::new(
+            now.duration_since(start).as_secs_f64(),
+            self.session,
+            conn,
+            from,
+            kind,
+        );
+        event.note = note;
+        // The receiver may be gone (the viewer quit): nothing left to tell.
+        let _ = core.tx.send(event);
+    }
+
+    fn book<R>(&self, f: impl FnOnce(&mut Book) -> R) -> Option<R> {
+        let mut core = self.tap.lock();
+        let index = usize::try_from(self.session).ok()?.checked_sub(1)?;
+        core.books.get_mut(index).map(f)
+    }
+
+    /// Registers a data dial `src → dst` and gives it the session's next
+    /// connection number.
+    pub fn register_dial(&self, src: SocketAddr, dst: SocketAddr) -> u32 {
+        self.book(|b| {
+            let conn = b.next_conn;
+            b.next_conn += 1;
+            b.conns.insert((src, dst), conn);
+            conn
+        })
+        .unwrap_or(0)
+    }
+
+    /// A data connection from `peer` arrived on `local`: its number, with
+    /// the dial recorded here if its dialler did not record it.
+    pub fn data_accepted(
+        &self,
+        local: SocketAddr,
+        peer: SocketAddr,
+        via: Option<Via>,
+        note: Option<String>,
+    ) -> u32 {
+        let found = self
+            .book(|b| b.conns.get(&(peer, local)).copied())
+            .flatten();
+        match found {
+            Some(conn) => conn,
+            None => {
+                let conn = self.register_dial(peer, local);
+                let kind = Kind::Connect {
+                    src: peer,
+                    dst: local,
+                    via,
+                };
+                self.emit(conn, self.side.peer(), kind, note);
+                self.emit(conn, self.side.peer(), Kind::Accept, None);
+                conn
+            }
+        }
+    }
+
+    /// This side sends a SYN.
+    pub fn connect(
+        &self,
+        conn: u32,
+        src: SocketAddr,
+        dst: SocketAddr,
+        via: Option<Via>,
+        note: Option<String>,
+    ) {
+        self.emit(conn, self.side, Kind::Connect { src, dst, via }, note);
+    }
+
+    /// This side's dial completed its handshake.
+    pub fn accept(&self, conn: u32) {
+        self.emit(conn, self.side, Kind::Accept, None);
+    }
+
+    /// This side's dial never became a connection.
+    pub fn fail(&self, conn: u32, reason: FailReason, by: Option<Blocker>, note: Option<String>) {
+        self.emit(conn, self.side, Kind::Fail { reason, by }, note);
+    }
+
+    /// Records what `from` sent: in the lab each event is recorded by its
+    /// sender, at the moment it leaves; a lone recorder records both ways.
+    fn mine(&self, from: Side) -> bool {
+        from == self.side || self.scope == Scope::Alone
+    }
+
+    /// A command line crossed, client to server.
+    pub fn command(&self, text: &str, note: Option<String>) {
+        if self.mine(Side::Client) {
+            let verb = crate::ftp::Command::parse(text)
+                .map(|c| c.verb)
+                .unwrap_or_default();
+            let kind = Kind::Command {
+                text: text.to_string(),
+                verb,
+            };
+            self.emit(0, Side::Client, kind, note);
+        }
+    }
+
+    /// A whole reply crossed.
+    pub fn reply(&self, reply: &Reply, note: Option<String>) {
+        if self.mine(Side::Server) {
+            let kind = Kind::Reply {
+                code: reply.code,
+                text: reply.text(),
+            };
+            self.emit(0, Side::Server, kind, note);
+        }
+    }
+
+    /// Payload seen on a data connection.
+    pub fn data(&self, conn: u32, from: Side, bytes: u64) {
+        if bytes > 0 && self.mine(from) {
+            self.emit(conn, from, Kind::Data { bytes }, None);
+        }
+    }
+
+    /// `from` closed (FIN) or reset the connection. Recorded once per
+    /// connection: whoever notices first.
+    pub fn close(&self, conn: u32, from: Side) {
+        if from != self.side && self.scope == Scope::Shared {
+            // The closer is our other peer: it recorded (or will record) it.
+            return;
+        }
+        let first = self.book(|b| b.closed.insert(conn)).unwrap_or(false);
+        if first {
+            self.emit(conn, from, Kind::Close, None);
+        }
+    }
+}
+
+/// Counts the payload of one direction of one data connection and turns it
+/// into few `data` events: one per [`Meter::EVERY`] at most, the rest at the
+/// end, so a 400 MiB transfer makes a readable trace and the sum stays
+/// exact.
+pub struct Meter {
+    rec: Recorder,
+    conn: u32,
+    from: Side,
+    pending: u64,
+    total: u64,
+    last: Instant,
+}
+
+impl Meter {
+    pub const EVERY: Duration = Duration::from_millis(50);
+
+    pub fn new(rec: Recorder, conn: u32, from: Side) -> Meter {
+        Meter {
+            rec,
+            conn,
+            from,
+            pending: 0,
+            total: 0,
+            last: Instant::now(),
+        }
+    }
+
+    /// `n` more bytes went by.
+    pub fn add(&mut self, n: usize) {
+        let n = n as u64;
+        self.pending += n;
+        self.total += n;
+        if self.last.elapsed() >= Meter::EVERY {
+            self.flush();
+        }
+    }
+
+    /// Records what is pending now.
+    pub fn flush(&mut self) {
+        if self.pending > 0 {
+            self.rec.data(self.conn, self.from, self.pending);
+            self.pending = 0;
+        }
+        self.last = Instant::now();
+    }
+
+    /// All bytes counted so far.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+}
+
+impl Drop for Meter {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}

@@ -1,0 +1,249 @@
+//! A transfer: a file's bytes crossing one data connection, then the close
+//! that says "that was all".
+//!
+//! In stream mode (`MODE S`, the only one anyone uses) a data connection
+//! carries exactly one file and its end is the end of the file: the sender
+//! closes the connection (RFC 959 §3.4.1). So the sender counts, closes,
+//! and the receiver reads until end-of-stream.
+//!
+//! `TYPE I` (image) sends the bytes as they are. `TYPE A` (ASCII) sends text
+//! in the network's line format, CRLF: a file stored with Unix LF line ends
+//! grows by one byte per line on the wire, and shrinks back when received.
+//! That is why the `data` byte counts of the same file differ between the
+//! two types — and why a binary file sent as `TYPE A` comes out damaged.
+//!
+//! Both sides of the lab and the server of `serve` move bytes here, counted
+//! by a [`Meter`] that coalesces them into a few `data` events.
+
+use crate::server::files::Source;
+use crate::tap::{Meter, Recorder};
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Bytes per read and write on the data path: large, so a big file moves in
+/// few system calls.
+pub const CHUNK: usize = 1 << 20;
+
+/// LF → CRLF for `TYPE A` sending; `last` carries the previous chunk's last
+/// byte so a CRLF split between chunks is not doubled.
+pub fn to_crlf(bytes: &[u8], last: &mut u8) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 16);
+    for &b in bytes {
+        if b == b'\n' && *last != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(b);
+        *last = b;
+    }
+    out
+}
+
+/// CRLF → LF for `TYPE A` receiving; `held` carries a CR that ended the
+/// previous chunk until we know whether LF follows.
+pub fn from_crlf(bytes: &[u8], held: &mut bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + 1);
+    for &b in bytes {
+        if *held {
+            *held = false;
+            if b != b'\n' {
+                out.push(b'\r');
+            }
+        }
+        if b == b'\r' {
+            *held = true;
+        } else {
+            out.push(b);
+        }
+    }
+    out
+}
+
+async fn write_chunk(
+    stream: &mut TcpStream,
+    chunk: &[u8],
+    ascii: bool,
+    last: &mut u8,
+    meter: &mut Meter,
+) -> io::Result<()> {
+    if ascii {
+        let wire = to_crlf(chunk, last);
+        stream.write_all(&wire).await?;
+        meter.add(wire.len());
+    } else {
+        stream.write_all(chunk).await?;
+        meter.add(chunk.len());
+    }
+    Ok(())
+}
+
+/// Sends a file from `offset` (after `REST`). Returns the bytes put on the
+/// wire.
+pub async fn send(
+    stream: &mut TcpStream,
+    source: &Source,
+    offset: u64,
+    ascii: bool,
+    meter: &mut Meter,
+) -> io::Result<u64> {
+    let mut last = 0u8;
+    match source {
+        Source::Static(bytes) => send_slice(stream, bytes, offset, ascii, &mut last, meter).await?,
+        Source::Memory(bytes) => send_slice(stream, bytes, offset, ascii, &mut last, meter).await?,
+        Source::Disk(path) => send_disk(stream, path, offset, ascii, &mut last, meter).await?,
+    }
+    meter.flush();
+    Ok(meter.total())
+}
+
+async fn send_slice(
+    stream: &mut TcpStream,
+    bytes: &[u8],
+    offset: u64,
+    ascii: bool,
+    last: &mut u8,
+    meter: &mut Meter,
+) -> io::Result<()> {
+    let start = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    for chunk in bytes[start..].chunks(CHUNK) {
+        write_chunk(stream, chunk, ascii, last, meter).await?;
+    }
+    Ok(())
+}
+
+/// A disk file is read on a blocking thread while the socket is written,
+/// so reading and sending overlap.
+async fn send_disk(
+    stream: &mut TcpStream,
+    path: &Path,
+    offset: u64,
+    ascii: bool,
+    last: &mut u8,
+    meter: &mut Meter,
+) -> io::Result<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<io::Result<Vec<u8>>>(4);
+    let path = path.to_path_buf();
+    let reader = tokio::task::spawn_blocking(move || {
+        let opened =
+            std::fs::File::open(&path).and_then(|mut f| f.seek(SeekFrom::Start(offset)).map(|_| f));
+        let mut file = match opened {
+            Ok(f) => f,
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e));
+                return;
+            }
+        };
+        loop {
+            let mut buf = vec![0u8; CHUNK];
+            match file.read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => {
+                    buf.truncate(n);
+                    if tx.blocking_send(Ok(buf)).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+            }
+        }
+    });
+    while let Some(chunk) = rx.recv().await {
+        write_chunk(stream, &chunk?, ascii, last, meter).await?;
+    }
+    drop(rx);
+    let _ = reader.await;
+    Ok(())
+}
+
+/// Ends a send: the sender's FIN is the end of the file.
+pub async fn close_send(stream: &mut TcpStream, rec: &Recorder, conn: u32) {
+    rec.close(conn, rec.side());
+    let _ = stream.shutdown().await;
+}
+
+/// What a receive got.
+#[derive(Debug, Default)]
+pub struct Received {
+    /// The file, as stored (after CRLF → LF in `TYPE A`).
+    pub bytes: Vec<u8>,
+    /// True when more than `limit` bytes came: the rest was read and thrown
+    /// away.
+    pub overflow: bool,
+}
+
+/// Receives a whole file, until the sender closes. At most `limit` bytes
+/// are kept; the rest are still read (and counted) so the sender is not
+/// left hanging.
+pub async fn receive(
+    stream: &mut TcpStream,
+    limit: usize,
+    ascii: bool,
+    meter: &mut Meter,
+) -> io::Result<Received> {
+    let mut got = Received::default();
+    let mut buf = vec![0u8; CHUNK.min(256 * 1024)];
+    let mut held = false;
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        meter.add(n);
+        if got.overflow {
+            continue;
+        }
+        let wire = buf.get(..n).unwrap_or_default();
+        if ascii {
+            got.bytes.extend(from_crlf(wire, &mut held));
+        } else {
+            got.bytes.extend_from_slice(wire);
+        }
+        if got.bytes.len() > limit {
+            got.overflow = true;
+            got.bytes = Vec::new();
+        }
+    }
+    if held && !got.overflow {
+        got.bytes.push(b'\r');
+    }
+    meter.flush();
+    Ok(got)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn ascii_adds_one_cr_per_line() {
+        let mut last = 0;
+        assert_eq!(to_crlf(b"a\nb\r\nc\n", &mut last), b"a\r\nb\r\nc\r\n");
+        let mut held = false;
+        assert_eq!(from_crlf(b"a\r\nb\rc\r", &mut held), b"a\nb\rc");
+        assert!(held);
+    }
+
+    proptest! {
+        #[test]
+        fn crlf_round_trip_survives_any_split(text in "[a-z\n]{0,64}", cut in 0usize..80) {
+            let bytes = text.as_bytes();
+            let cut = cut.min(bytes.len());
+            let mut last = 0;
+            let mut wire = to_crlf(&bytes[..cut], &mut last);
+            wire.extend(to_crlf(&bytes[cut..], &mut last));
+            let wcut = cut.min(wire.len());
+            let mut held = false;
+            let mut back = from_crlf(&wire[..wcut], &mut held);
+            back.extend(from_crlf(&wire[wcut..], &mut held));
+            prop_assert!(!held);
+            prop_assert_eq!(back, bytes.to_vec());
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The lab's traces tell the truth about who dials whom: checked for every
+//! mode, on real loopback sockets with port 0.
+
+mod lab_facts;
+
+use ftpviz::lab::lesson::UPLOAD_TEXT;
+use ftpviz::lab::{Lab, LabConfig, Lesson, Mode};
+use ftpviz::trace::{Kind, Side};
+
+fn config(mode: Mode, extended: bool, ipv6: bool) -> LabConfig {
+    LabConfig {
+        mode,
+        extended,
+        ipv6,
+        control_port: 0,
+        ..LabConfig::default()
+    }
+}
+
+async fn lesson(mode: Mode, extended: bool, ipv6: bool) {
+    let events = lab_facts::run_lab(config(mode, extended, ipv6)).await;
+    let summary = lab_facts::check(&events, mode == Mode::Active, true);
+    assert_eq!(summary.data.len(), 4, "LIST, RETR, STOR, RETR: {summary:?}");
+    // What was stored comes back byte for byte (the counts match the file).
+    assert_eq!(summary.data.get(&3), Some(&(UPLOAD_TEXT.len() as u64)));
+    assert_eq!(summary.data.get(&4), Some(&(UPLOAD_TEXT.len() as u64)));
+    // hello.txt is 80 bytes on disk and in TYPE I on the wire.
+    assert_eq!(summary.data.get(&2), Some(&80));
+    // Each event once: exactly one control dial, one close per connection.
+    let closes = events.iter().filter(|e| e.kind == Kind::Close).count();
+    assert_eq!(closes, 5);
+    let t: Vec<f64> = events.iter().map(|e| e.t).collect();
+    assert!(t.windows(2).all(|w| w[0] <= w[1]), "events in time order");
+    if ipv6 {
+        assert!(events.iter().all(|e| match &e.kind {
+            Kind::Connect { src, dst, .. } => src.is_ipv6() && dst.is_ipv6(),
+            _ => true,
+        }));
+    }
+}
+
+#[tokio::test]
+async fn active_mode_the_server_dials_from_control_port_minus_one() {
+    lesson(Mode::Active, false, false).await;
+}
+
+#[tokio::test]
+async fn passive_mode_the_client_dials_the_announced_port() {
+    lesson(Mode::Passive, false, false).await;
+}
+
+#[tokio::test]
+async fn extended_modes_on_ipv6() {
+    lesson(Mode::Active, true, true).await;
+    lesson(Mode::Passive, true, true).await;
+}
+
+#[tokio::test]
+async fn extended_modes_on_ipv4() {
+    lesson(Mode::Active, true, false).await;
+    lesson(Mode::Passive, true, false).await;
+}
+
+#[tokio::test]
+async fn two_labs_run_side_by_side() {
+    let (a, b) = tokio::join!(
+        lab_facts::run_lab(config(Mode::Active, false, false)),
+        lab_facts::run_lab(config(Mode::Passive, false, false)),
+    );
+    lab_facts::check(&a, true, true);
+    lab_facts::check(&b, false, true);
+}
+
+#[tokio::test]
+async fn the_client_waits_for_permission_to_step() {
+    let mut lab = Lab::start(config(Mode::Passive, false, false))
+        .await
+        .unwrap();
+    let ep = lab.endpoints();
+    assert!(ep.server.port() != 0);
+    lab.step(); // connect: dial, handshake, banner
+    let mut first = Vec::new();
+    while let Some(e) = lab.events.recv().await {
+        let done = matches!(e.kind, Kind::Reply { code: 220, .. });
+        first.push(e);
+        if done {
+            break;
+        }
+    }
+    assert!(matches!(first[0].kind, Kind::Connect { .. }));
+    assert!(
+        lab.events.try_recv().is_err(),
+        "nothing happens without a step"
+    );
+    assert!(!lab.is_over());
+    lab.step(); // USER
+    let next = lab.events.recv().await.unwrap();
+    assert_eq!(next.from, Side::Client);
+    assert!(matches!(&next.kind, Kind::Command { verb, .. } if verb == "USER"));
+    lab.run_free();
+    while lab.events.recv().await.is_some() {}
+    lab.finish().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_bounce_lesson_is_refused_and_nothing_is_dialled() {
+    let events = lab_facts::run_lab(LabConfig {
+        lesson: Lesson::Bounce,
+        ..config(Mode::Active, false, false)
+    })
+    .await;
+    let refused = events
+        .iter()
+        .filter(|e| matches!(e.kind, Kind::Reply { code: 504, .. }))
+        .count();
+    assert_eq!(refused, 2, "both bounce PORTs refused");
+    assert!(
+        events.iter().all(|e| e.conn == 0),
+        "no data connection at all"
+    );
+}

@@ -1,0 +1,254 @@
+//! Bad input against our server: every case gets a clear reply, nothing is
+//! dialled that should not be, and the server keeps serving others.
+
+use ftpviz::ftp::{LineBuffer, Reply, ReplyParser};
+use ftpviz::serve::{self, ServeConfig, Serving};
+use ftpviz::trace::{Channel, Event, Kind};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// A bare-hands FTP client: bytes out, whole replies in.
+struct Raw {
+    s: TcpStream,
+    lines: LineBuffer,
+    parser: ReplyParser,
+}
+
+impl Raw {
+    async fn connect(addr: SocketAddr) -> Raw {
+        let mut raw = Raw {
+            s: TcpStream::connect(addr).await.unwrap(),
+            lines: LineBuffer::new(),
+            parser: ReplyParser::new(),
+        };
+        assert_eq!(raw.reply().await.code, 220);
+        raw
+    }
+
+    async fn reply(&mut self) -> Reply {
+        let mut buf = [0u8; 4096];
+        loop {
+            while let Some(line) = self.lines.next_line() {
+                if let Some(r) = self.parser.push_line(&line.unwrap()).unwrap() {
+                    return r;
+                }
+            }
+            let n = self.s.read(&mut buf).await.unwrap();
+            assert!(n > 0, "server closed the connection");
+            self.lines.push(&buf[..n]);
+        }
+    }
+
+    async fn send(&mut self, bytes: &[u8]) -> Reply {
+        self.s.write_all(bytes).await.unwrap();
+        self.reply().await
+    }
+
+    async fn login(&mut self) {
+        assert_eq!(self.send(b"USER anonymous\r\n").await.code, 331);
+        assert_eq!(self.send(b"PASS x\r\n").await.code, 230);
+    }
+}
+
+async fn start(root: Option<PathBuf>) -> Serving {
+    let listen = "127.0.0.1:0".parse().unwrap();
+    serve::start(ServeConfig { listen, root })
+        .await
+        .expect("serve starts")
+}
+
+async fn finish(serving: &mut Serving) -> Vec<Event> {
+    serving.stop();
+    let mut events = Vec::new();
+    while let Some(e) = serving.events.recv().await {
+        events.push(e);
+    }
+    events
+}
+
+#[tokio::test]
+async fn bounce_port_is_refused_and_never_dialled() {
+    let mut serving = start(None).await;
+    // A "third host" really listening, to prove nobody dials it.
+    let victim = TcpListener::bind("127.0.0.4:0").await.unwrap();
+    let v = victim.local_addr().unwrap();
+    let mut c = Raw::connect(serving.local).await;
+    c.login().await;
+    let port = format!("PORT 127,0,0,4,{},{}\r\n", v.port() >> 8, v.port() & 0xff);
+    assert_eq!(c.send(port.as_bytes()).await.code, 504);
+    let eprt = format!("EPRT |1|127.0.0.4|{}|\r\n", v.port());
+    assert_eq!(c.send(eprt.as_bytes()).await.code, 504);
+    // Our own address but a privileged port.
+    assert_eq!(c.send(b"PORT 127,0,0,1,0,25\r\n").await.code, 504);
+    // The transfer finds no plan: 503, and no dial happened before it.
+    assert_eq!(c.send(b"RETR hello.txt\r\n").await.code, 503);
+    let poll = futures_util::FutureExt::now_or_never(victim.accept());
+    assert!(poll.is_none(), "the victim was dialled");
+    let events = finish(&mut serving).await;
+    assert!(
+        events.iter().all(|e| e.channel == Channel::Control),
+        "no data connection in the trace"
+    );
+}
+
+#[tokio::test]
+async fn long_lines_and_garbage_get_500_and_the_session_goes_on() {
+    let mut serving = start(None).await;
+    let mut c = Raw::connect(serving.local).await;
+    let mut long = vec![b'A'; 100 * 1024];
+    long.extend_from_slice(b"\r\n");
+    assert_eq!(c.send(&long).await.code, 500);
+    assert_eq!(c.send(b"\xff\xfe\x00\x80garbage\r\n").await.code, 500);
+    assert_eq!(c.send(b"XYZZY\r\n").await.code, 502);
+    assert_eq!(c.send(b"PWD\r\n").await.code, 530, "not logged in");
+    assert_eq!(
+        c.send(b"PASS early\r\n").await.code,
+        503,
+        "PASS before USER"
+    );
+    c.login().await;
+    assert_eq!(c.send(b"TYPE X\r\n").await.code, 504);
+    assert_eq!(c.send(b"PORT 1,2,3\r\n").await.code, 501);
+    assert_eq!(c.send(b"NOOP\r\n").await.code, 200);
+    let events = finish(&mut serving).await;
+    // The long line is not in the trace; its 500 is.
+    assert!(events.iter().all(|e| match &e.kind {
+        Kind::Command { text, .. } => text.len() < 4096,
+        _ => true,
+    }));
+}
+
+#[tokio::test]
+async fn wrong_password_then_right_one() {
+    let mut serving = start(None).await;
+    let mut c = Raw::connect(serving.local).await;
+    assert_eq!(c.send(b"USER demo\r\n").await.code, 331);
+    assert_eq!(c.send(b"PASS wrong\r\n").await.code, 530);
+    assert_eq!(c.send(b"RETR hello.txt\r\n").await.code, 530);
+    assert_eq!(c.send(b"USER demo\r\n").await.code, 331);
+    assert_eq!(c.send(b"PASS demo\r\n").await.code, 230);
+    finish(&mut serving).await;
+}
+
+#[tokio::test]
+async fn the_server_keeps_serving_others_during_abuse() {
+    let mut serving = start(None).await;
+    let mut bad = Raw::connect(serving.local).await;
+    // Half a line, never finished: the bad client just sits there.
+    bad.s.write_all(&vec![b'B'; 50_000]).await.unwrap();
+    let mut good = Raw::connect(serving.local).await;
+    good.login().await;
+    assert_eq!(good.send(b"SIZE hello.txt\r\n").await.code, 213);
+    assert_eq!(good.send(b"EPSV\r\n").await.code, 229);
+    // The bad one is still answered once its line ends.
+    assert_eq!(bad.send(b"\r\nNOOP\r\n").await.code, 500);
+    assert_eq!(bad.reply().await.code, 200);
+    finish(&mut serving).await;
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ftpviz-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn paths_never_leave_the_root() {
+    let base = temp_dir("escape");
+    let root = base.join("root");
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    std::fs::write(root.join("inside.txt"), b"inside").unwrap();
+    std::fs::write(base.join("secret.txt"), b"secret").unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(base.join("secret.txt"), root.join("link.txt")).unwrap();
+        std::os::unix::fs::symlink(&base, root.join("up")).unwrap();
+        std::os::unix::fs::symlink(root.join("inside.txt"), root.join("ok.txt")).unwrap();
+    }
+    let mut serving = start(Some(root.clone())).await;
+    let mut c = Raw::connect(serving.local).await;
+    c.login().await;
+    for path in [
+        "../secret.txt",
+        "../../secret.txt",
+        "/../secret.txt",
+        "sub/../../secret.txt",
+        "link.txt",
+        "up/secret.txt",
+    ] {
+        let cmd = format!("SIZE {path}\r\n");
+        assert_eq!(c.send(cmd.as_bytes()).await.code, 550, "{path}");
+    }
+    assert_eq!(
+        c.send(b"CWD ..\r\n").await.code,
+        250,
+        "CWD .. at the root stays at the root"
+    );
+    let pwd = c.send(b"PWD\r\n").await;
+    assert!(pwd.text().contains("\"/\""), "{pwd:?}");
+    assert_eq!(
+        c.send(b"CWD up\r\n").await.code,
+        550,
+        "a symlinked folder outside"
+    );
+    assert_eq!(c.send(b"SIZE inside.txt\r\n").await.code, 213);
+    #[cfg(unix)]
+    assert_eq!(
+        c.send(b"SIZE ok.txt\r\n").await.text(),
+        "213 6",
+        "a symlink inside the root is fine"
+    );
+    // Listing the root does not show what the escaping links point to.
+    assert_eq!(c.send(b"EPSV\r\n").await.code, 229);
+    finish(&mut serving).await;
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[tokio::test]
+async fn a_missing_root_is_a_clear_error() {
+    let listen = "127.0.0.1:0".parse().unwrap();
+    let err = serve::start(ServeConfig {
+        listen,
+        root: Some(PathBuf::from("/nonexistent/ftpviz")),
+    })
+    .await
+    .err()
+    .expect("refused");
+    assert!(err.to_string().contains("/nonexistent/ftpviz"), "{err}");
+}
+
+#[tokio::test]
+async fn a_session_cap_and_an_idle_timeout() {
+    use ftpviz::network::Network;
+    use ftpviz::server::files::{Files, Root};
+    use ftpviz::server::{self, ServerConfig};
+    use ftpviz::tap::{Scope, Tap};
+    let mut config = ServerConfig::new(Files::new(Root::Builtin, 1024), Scope::Alone);
+    config.max_sessions = 1;
+    config.idle = std::time::Duration::from_millis(300);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tap, _events) = Tap::new();
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(server::run(
+        listener,
+        config,
+        Network::direct(),
+        tap,
+        stopped,
+    ));
+    let mut first = Raw::connect(addr).await;
+    let mut second = TcpStream::connect(addr).await.unwrap();
+    let mut got = String::new();
+    second.read_to_string(&mut got).await.unwrap();
+    assert!(got.starts_with("421 "), "{got:?}");
+    // The first one says nothing: the server hangs up on it with 421.
+    assert_eq!(first.reply().await.code, 421);
+    // ... and closes it.
+    let mut rest = Vec::new();
+    first.s.read_to_end(&mut rest).await.unwrap();
+    assert!(rest.is_empty());
+}

@@ -1,0 +1,221 @@
+//! Real FTP clients (curl, lftp) against `ftpviz serve`, the binary, in
+//! active and passive mode: fetch, upload, fetch back; the trace on stdout
+//! shows who dialled. A missing client is skipped with a printed reason.
+
+use ftpviz::trace::{read_json_lines, Kind, Side, Trace};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+fn have(tool: &str) -> bool {
+    let found = Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        println!("skipped: {tool} is not installed");
+    }
+    found
+}
+
+/// `ftpviz serve --json` on a free port; its address from stderr.
+fn serve(root: Option<&Path>) -> (Child, SocketAddr) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ftpviz"));
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--json"]);
+    if let Some(root) = root {
+        cmd.arg("--root").arg(root);
+    }
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ftpviz runs");
+    let stderr = child.stderr.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stderr).read_line(&mut line).unwrap();
+    let addr = line
+        .split_whitespace()
+        .find_map(|w| w.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    (child, addr)
+}
+
+/// SIGTERM, then the whole trace it wrote.
+fn stop(child: Child) -> Trace {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "serve exits 0 on SIGTERM: {:?}",
+        out.status
+    );
+    read_json_lines(&out.stdout[..]).expect("valid JSON Lines")
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ftpviz-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Every data connection of the trace was dialled by `dialler`, from
+/// control port - 1 when the server dialled.
+fn assert_dials(trace: &Trace, dialler: Side, control: SocketAddr, at_least: usize) {
+    let dials: Vec<_> = trace
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            Kind::Connect { src, .. } if e.conn > 0 => Some((e.from, *src)),
+            _ => None,
+        })
+        .collect();
+    assert!(dials.len() >= at_least, "{dials:?}");
+    for (from, src) in dials {
+        assert_eq!(from, dialler);
+        if dialler == Side::Server {
+            assert_eq!(src.port(), control.port() - 1);
+        }
+    }
+    for s in trace.sessions() {
+        let t = trace.session(s);
+        let closes = t.events.iter().filter(|e| e.kind == Kind::Close).count();
+        let conns = t
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, Kind::Connect { .. }))
+            .count();
+        assert_eq!(closes, conns, "every connection closed once");
+    }
+}
+
+fn curl(active: bool) {
+    if !have("curl") {
+        return;
+    }
+    let dir = temp_dir(if active {
+        "curl-active"
+    } else {
+        "curl-passive"
+    });
+    let upload: Vec<u8> = (0..=255u8).cycle().take(300_000).collect();
+    std::fs::write(dir.join("up.bin"), &upload).unwrap();
+    let (child, addr) = serve(None);
+    let base = format!("ftp://{addr}");
+    let curl = |args: &[&str]| {
+        let mut c = Command::new("curl");
+        c.args(["-sS", "--max-time", "30"]);
+        if active {
+            c.args(["--ftp-port", "127.0.0.1"]);
+        }
+        c.args(args);
+        run(&mut c);
+    };
+    curl(&[
+        &format!("{base}/hello.txt"),
+        "-o",
+        dir.join("hello.txt").to_str().unwrap(),
+    ]);
+    curl(&[
+        "-T",
+        dir.join("up.bin").to_str().unwrap(),
+        &format!("{base}/up.bin"),
+    ]);
+    curl(&[
+        &format!("{base}/up.bin"),
+        "-o",
+        dir.join("back.bin").to_str().unwrap(),
+    ]);
+    let trace = stop(child);
+    assert!(std::fs::read(dir.join("hello.txt"))
+        .unwrap()
+        .starts_with(b"Hello from the ftpviz"));
+    assert_eq!(
+        std::fs::read(dir.join("back.bin")).unwrap(),
+        upload,
+        "uploaded and fetched back"
+    );
+    assert_eq!(trace.sessions().len(), 3, "one session per curl");
+    assert_dials(
+        &trace,
+        if active { Side::Server } else { Side::Client },
+        addr,
+        3,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn curl_active() {
+    curl(true);
+}
+
+#[test]
+fn curl_passive() {
+    curl(false);
+}
+
+fn lftp(active: bool) {
+    if !have("lftp") {
+        return;
+    }
+    let dir = temp_dir(if active {
+        "lftp-active"
+    } else {
+        "lftp-passive"
+    });
+    let root = dir.join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    let file: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(root.join("data.bin"), &file).unwrap();
+    std::fs::write(dir.join("up.bin"), &file[..1000]).unwrap();
+    let (child, addr) = serve(Some(&root));
+    let d = dir.display();
+    let script = format!(
+        "set ftp:passive-mode {}; set net:max-retries 1; set net:timeout 10; set ftp:ssl-allow no; \
+         open -u anonymous,x ftp://{addr}; get data.bin -o {d}/got.bin; put {d}/up.bin -o up.bin; \
+         get up.bin -o {d}/back.bin; bye",
+        if active { "off" } else { "on" }
+    );
+    run(Command::new("lftp").args(["-c", &script]));
+    let trace = stop(child);
+    assert_eq!(std::fs::read(dir.join("got.bin")).unwrap(), file);
+    assert_eq!(std::fs::read(dir.join("back.bin")).unwrap(), &file[..1000]);
+    assert!(
+        !root.join("up.bin").exists(),
+        "uploads stay in memory, never on disk"
+    );
+    assert_dials(
+        &trace,
+        if active { Side::Server } else { Side::Client },
+        addr,
+        3,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn lftp_active() {
+    lftp(true);
+}
+
+#[test]
+fn lftp_passive() {
+    lftp(false);
+}
