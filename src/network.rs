@@ -13,7 +13,7 @@
 //!    about two minutes) and records `fail` with `reason: blocked` and `by`.
 //! 3. **Only loopback.** A dial to an address outside 127.0.0.0/8 or ::1 is
 //!    refused here, before `connect()` is ever called: a simulated private
-//!    address (a NAT's 10.0.0.2) must never reach the real network.
+//!    address (a NAT's 10.0.0.3) must never reach the real network.
 //!
 //! Control lines cross the middlebox too ([`Network::relay`]); with no
 //! middlebox, both hooks cost one branch.
