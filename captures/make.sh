@@ -40,12 +40,14 @@ record() {
     local out=$1 filter=$2; shift 2
     local fmt=()
     [[ $out == *.pcap ]] && fmt=(-P)
-    dumpcap -q -i lo "${fmt[@]}" -f "$filter" -w "$work/cap" 2>"$work/dumpcap.log" &
+    dumpcap -i lo "${fmt[@]}" -f "$filter" -w "$work/cap" 2>"$work/dumpcap.log" &
     local cap=$!
-    for _ in $(seq 100); do
-        grep -q "Capturing on" "$work/dumpcap.log" 2>/dev/null && break
+    local started=
+    for _ in $(seq 200); do
+        grep -q "Capturing on" "$work/dumpcap.log" 2>/dev/null && { started=1; break; }
         sleep 0.05
     done
+    [ -n "$started" ] || { cat "$work/dumpcap.log" >&2; echo "make.sh: dumpcap did not start" >&2; exit 1; }
     "$@" >/dev/null
     sleep 0.3
     kill -INT "$cap"; wait "$cap" || true
@@ -77,9 +79,9 @@ record curl_eprt_ftpviz.pcap "tcp and host 127.0.0.1" \
     for f in "$here"/*.pcap "$here"/*.pcapng; do
         echo
         echo "== $(basename "$f")"
-        tshark -r "$f" -q -z conv,tcp | sed -n '/<->/p'
-        tshark -r "$f" -Y ftp -T fields -e ftp.request.command -e ftp.request.arg \
-            -e ftp.response.code -e ftp.response.arg | sed 's/\t\+/ /g; s/^ //'
+        tshark -r "$f" -q -z conv,tcp 2>/dev/null | sed -n '/<->/p'
+        tshark -r "$f" -d tcp.port==2141,ftp -d tcp.port==2151,ftp -Y ftp -T fields -e ftp.request.command -e ftp.request.arg \
+            -e ftp.response.code -e ftp.response.arg 2>/dev/null | sed 's/\t\+/ /g; s/^ //'
     done
 } > "$here/MANIFEST.txt"
 echo "wrote MANIFEST.txt"
