@@ -359,8 +359,14 @@ impl Client {
         };
         let first = self.reply().await?;
         if !first.is_preliminary() {
+            // Refused: no transfer. A passive connection already made is
+            // not needed any more; the client hangs it up.
             if let Some(task) = pending {
                 task.abort();
+            }
+            if let Some((mut s, conn)) = stream {
+                rec.close(conn, Side::Client);
+                let _ = s.shutdown().await;
             }
             return Ok(());
         }
