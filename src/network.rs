@@ -181,6 +181,19 @@ impl Network {
         Some(mb.dial(from, src, dst))
     }
 
+    /// The address `side` writes into `PORT`/`EPRT` (client) or `227`
+    /// (server) for its listener at `listening`: behind a simulated NAT, the
+    /// private address it believes it has. Text only, never for a socket.
+    pub fn announce(&self, side: Side, listening: SocketAddr) -> SocketAddr {
+        match &self.middlebox {
+            None => listening,
+            Some(middlebox) => {
+                let mb = middlebox.lock().unwrap_or_else(|p| p.into_inner());
+                mb.announce(side, listening)
+            }
+        }
+    }
+
     /// One control line from `from` crossing to the other side.
     pub fn relay(&self, from: Side, line: &str) -> Relayed {
         match &self.middlebox {

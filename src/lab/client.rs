@@ -273,7 +273,7 @@ impl Client {
         match via {
             Via::Port | Via::Eprt | Via::Default => {
                 let listener = network::listen(self.setup.client_ip)?;
-                let addr = listener.local_addr()?;
+                let addr = self.network.announce(Side::Client, listener.local_addr()?);
                 let line = match (via, addr) {
                     (Via::Port, SocketAddr::V4(v4)) => {
                         format!("PORT {}", hostport::format_port(v4))

@@ -385,6 +385,7 @@ impl Session {
         match Plan::passive(ip, allowed, self.rec.clone(), via, self.ctx.passive_wait) {
             Ok((plan, addr)) => {
                 self.plan = plan;
+                let addr = self.ctx.network.announce(Side::Server, addr);
                 let msg = match (via, addr) {
                     (Via::Pasv, SocketAddr::V4(v4)) => hostport::format_227(v4),
                     _ => hostport::format_229(addr.port()),
