@@ -421,8 +421,13 @@ impl Session {
                 Ok(None)
             }
             Err(e) => {
-                self.reply(425, &format!("Failed to establish connection: {e}."))
-                    .await?;
+                // The trace's `fail` event carries the long story.
+                let why = match e {
+                    DataError::Dial(f) => format!("the dial {}", f.reason.as_str()),
+                    other => other.to_string(),
+                };
+                let msg = format!("Failed to establish connection ({why}).");
+                self.reply(425, &msg).await?;
                 Ok(None)
             }
         }
