@@ -151,13 +151,15 @@ impl Tap {
 }
 
 fn new_session(core: &mut Core, pair: Pair) -> u32 {
-    core.books.push(Book {
+    // The control connection is conn 0; data connections count from 1.
+    let mut book = Book {
         next_conn: 1,
         ..Book::default()
-    });
+    };
+    book.conns.insert(pair, 0);
+    core.books.push(book);
     let session = u32::try_from(core.books.len()).unwrap_or(u32::MAX);
     core.sessions.insert(pair, session);
-    core.books.last_mut().map(|b| b.conns.insert(pair, 0));
     session
 }
 

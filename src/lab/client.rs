@@ -118,7 +118,7 @@ impl Client {
     /// Runs the lesson to its end (or until the viewer goes away).
     pub async fn run(mut self) -> Result<(), ClientError> {
         let steps = match self.setup.lesson {
-            Lesson::Transfer => super::lesson::transfer(self.setup.mode),
+            Lesson::Transfer => super::lesson::transfer(),
             Lesson::Bounce => super::lesson::bounce(self.setup.client_ip),
         };
         for step in steps {
@@ -156,15 +156,15 @@ impl Client {
             Step::Open => self.open().await,
             Step::Transfer(t, arg) => self.transfer(t, &arg).await,
             Step::Bounce(target) => {
-                let line =
-                    if self.setup.extended || target.is_ipv6() || self.setup.client_ip.is_ipv6() {
-                        format!("EPRT {}", hostport::format_eprt(target))
-                    } else {
-                        match target {
-                            SocketAddr::V4(v4) => format!("PORT {}", hostport::format_port(v4)),
-                            SocketAddr::V6(_) => format!("EPRT {}", hostport::format_eprt(target)),
-                        }
-                    };
+                // PORT can only carry IPv4; EPRT carries either.
+                let line = match target {
+                    SocketAddr::V4(v4)
+                        if !self.setup.extended && self.setup.client_ip.is_ipv4() =>
+                    {
+                        format!("PORT {}", hostport::format_port(v4))
+                    }
+                    _ => format!("EPRT {}", hostport::format_eprt(target)),
+                };
                 self.say(&line).await.map(drop)
             }
             Step::Quit => self.quit().await,
