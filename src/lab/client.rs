@@ -119,7 +119,7 @@ impl Client {
     /// Runs the lesson to its end (or until the viewer goes away).
     pub async fn run(mut self) -> Result<(), ClientError> {
         let steps = match self.setup.lesson {
-            Lesson::Transfer => super::lesson::transfer(self.setup.mode),
+            Lesson::Transfer => super::lesson::transfer(),
             Lesson::Bounce => super::lesson::bounce(self.setup.client_ip),
         };
         for step in steps {
@@ -157,15 +157,15 @@ impl Client {
             Step::Open => self.open().await,
             Step::Transfer(t, arg) => self.transfer(t, &arg).await,
             Step::Bounce(target) => {
-                let line =
-                    if self.setup.extended || target.is_ipv6() || self.setup.client_ip.is_ipv6() {
-                        format!("EPRT {}", hostport::format_eprt(target))
-                    } else {
-                        match target {
-                            SocketAddr::V4(v4) => format!("PORT {}", hostport::format_port(v4)),
-                            SocketAddr::V6(_) => format!("EPRT {}", hostport::format_eprt(target)),
-                        }
-                    };
+                // PORT can only carry IPv4; EPRT carries either.
+                let line = match target {
+                    SocketAddr::V4(v4)
+                        if !self.setup.extended && self.setup.client_ip.is_ipv4() =>
+                    {
+                        format!("PORT {}", hostport::format_port(v4))
+                    }
+                    _ => format!("EPRT {}", hostport::format_eprt(target)),
+                };
                 let why = narration::bounce(target, self.setup.client_ip);
                 self.send_noted(&line, Some(why)).await?;
                 self.reply().await.map(drop)
@@ -374,8 +374,14 @@ impl Client {
         };
         let first = self.reply().await?;
         if !first.is_preliminary() {
+            // Refused: no transfer. A passive connection already made is
+            // not needed any more; the client hangs it up.
             if let Some(task) = pending {
                 task.abort();
+            }
+            if let Some((mut s, conn)) = stream {
+                rec.close(conn, Side::Client);
+                let _ = s.shutdown().await;
             }
             return Ok(());
         }
