@@ -441,6 +441,73 @@ fn a_lost_segment_is_a_hole_not_invented_bytes() {
         2100,
         "three captured segments, no more"
     );
+    let holes: Vec<_> = r.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(
+        holes,
+        ["session 1, data connection 1: 700 bytes were never captured (a hole, left empty)"]
+    );
+}
+
+#[test]
+fn a_control_line_across_a_hole_is_left_out() {
+    let mut l = Lines::new(0, 0);
+    l.seg(false, 1, "220 hi\r\n");
+    l.seg(true, 1, "USER a\r\n");
+    // "PA" (2 bytes at 9) is never captured.
+    l.seg(true, 11, "SS secret\r\nPWD\r\n");
+    l.seg(false, 9, "257 \"/\"\r\n");
+    let r = l.replay();
+    assert_eq!(said(&r), ["S 220 hi", "C USER a", "C PWD", "S 257 \"/\""]);
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    assert!(r.warnings[0]
+        .message
+        .contains("control connection: 2 bytes"));
+}
+
+#[test]
+fn pcapng_sections_each_declare_their_own_interfaces() {
+    // Two sections back to back: Ethernet in µs, then SLL2 in 2^-20 s.
+    let mut a = CaptureWriter::new(
+        Vec::new(),
+        Format::PcapNg { tsresol: 6 },
+        Link::Ethernet(&[]),
+    )
+    .unwrap();
+    session(
+        &mut a,
+        T0,
+        addr("10.0.0.2:41000"),
+        addr("10.0.0.3:21"),
+        Mode::Pasv,
+        1000,
+        1,
+    );
+    let mut b = CaptureWriter::new(
+        Vec::new(),
+        Format::PcapNg { tsresol: 0x80 | 20 },
+        Link::Sll2,
+    )
+    .unwrap();
+    session(
+        &mut b,
+        T0 + 2_000 * MS,
+        addr("10.0.0.4:41000"),
+        addr("10.0.0.3:21"),
+        Mode::Port,
+        2000,
+        1,
+    );
+    let mut bytes = a.into_inner();
+    bytes.extend(b.into_inner());
+    let r = replay(bytes);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(r.trace.sessions(), vec![1, 2]);
+    assert_eq!(
+        (r.trace.data_bytes(1, 1), r.trace.data_bytes(2, 1)),
+        (1000, 2000)
+    );
+    let second = r.trace.events.iter().find(|e| e.session == 2).unwrap();
+    assert!((second.t - 2.0).abs() < 1e-5, "{}", second.t);
 }
 
 #[test]

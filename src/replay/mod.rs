@@ -144,10 +144,10 @@ pub fn read(
             ),
         });
     }
+    let (events, holes) = tracker.finish();
+    warnings.extend(holes);
     Ok(Replay {
-        trace: Trace {
-            events: tracker.finish(),
-        },
+        trace: Trace { events },
         warnings,
     })
 }

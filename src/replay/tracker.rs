@@ -27,6 +27,7 @@
 use super::segment::{Segment, ACK, FIN, RST, SYN};
 use super::session::{Announcement, Judgement, Session};
 use super::tcp::{Delivery, Stream};
+use super::Warning;
 use crate::trace::{Event, FailReason, Kind, Side, Via};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher, RandomState};
@@ -154,6 +155,8 @@ pub struct Tracker {
     numbers: u32,
     t0: Option<u64>,
     pub events: Vec<Event>,
+    /// Holes in the capture: (session, conn, bytes never seen).
+    holes: Vec<(u32, u32, u64)>,
 }
 
 impl Tracker {
@@ -452,10 +455,22 @@ impl Tracker {
                 };
                 let from = if dir == 0 { Side::Client } else { Side::Server };
                 let (events, numbers) = (&mut self.events, &mut self.numbers);
-                c.streams[dir].segment(seg.seq, seg.len, seg.payload, &mut |x| {
-                    if let Delivery::Bytes(b) = x {
-                        s.bytes(from, b, t, events, numbers);
-                    }
+                // FTP speaks in turns: when one side talks while the other's
+                // bytes wait behind a hole, the hole was lost by the capture,
+                // not delayed. Give it up so lines keep their order.
+                let other = &mut c.streams[1 - dir];
+                if other.is_waiting() {
+                    let from = from.peer();
+                    other.finish(&mut |x| match x {
+                        Delivery::Bytes(b) => s.bytes(from, b, t, events, numbers),
+                        Delivery::Gap(n) => s.gap(from, n),
+                        Delivery::Count(_) => {}
+                    });
+                }
+                c.streams[dir].segment(seg.seq, seg.len, seg.payload, &mut |x| match x {
+                    Delivery::Bytes(b) => s.bytes(from, b, t, events, numbers),
+                    Delivery::Gap(n) => s.gap(from, n),
+                    Delivery::Count(_) => {}
                 });
                 if s.judgement == Judgement::NotFtp {
                     self.sessions.remove(id);
@@ -578,10 +593,10 @@ impl Tracker {
                     let (events, numbers) = (&mut self.events, &mut self.numbers);
                     for dir in 0..2 {
                         let from = if dir == 0 { Side::Client } else { Side::Server };
-                        c.streams[dir].finish(&mut |x| {
-                            if let Delivery::Bytes(b) = x {
-                                s.bytes(from, b, t, events, numbers);
-                            }
+                        c.streams[dir].finish(&mut |x| match x {
+                            Delivery::Bytes(b) => s.bytes(from, b, t, events, numbers),
+                            Delivery::Gap(n) => s.gap(from, n),
+                            Delivery::Count(_) => {}
                         });
                     }
                 }
@@ -630,12 +645,24 @@ impl Tracker {
         let Some(c) = self.conns.remove(&key) else {
             return;
         };
-        if let Role::Control(id) = c.role {
-            let t = self.t(ns);
-            if let Some(mut s) = self.sessions.remove(&id) {
-                s.finish(t, &mut self.events, &mut self.numbers);
+        match c.role {
+            Role::Control(id) => {
+                let t = self.t(ns);
+                if let Some(mut s) = self.sessions.remove(&id) {
+                    s.finish(t, &mut self.events, &mut self.numbers);
+                    if s.is_ftp() && s.missing > 0 {
+                        self.holes.push((s.number, 0, s.missing));
+                    }
+                }
+                self.announced.retain(|a| a.session != id);
             }
-            self.announced.retain(|a| a.session != id);
+            Role::Data(d) => {
+                let missing = c.streams[0].missing + c.streams[1].missing;
+                if missing > 0 {
+                    self.holes.push((d.session, d.conn, missing));
+                }
+            }
+            Role::Ignored => {}
         }
     }
 
@@ -648,7 +675,7 @@ impl Tracker {
 
     /// End of the capture: unanswered dials fail, counts are reported,
     /// and the events are put in time order.
-    pub fn finish(mut self) -> Vec<Event> {
+    pub fn finish(mut self) -> (Vec<Event>, Vec<Warning>) {
         let keys: Vec<Key> = self.conns.keys().copied().collect();
         for key in &keys {
             let Some(c) = self.conns.get(key) else {
@@ -664,14 +691,33 @@ impl Tracker {
         }
         let mut events = self.events;
         events.sort_by(|a, b| a.t.total_cmp(&b.t));
-        renumber(&mut events);
-        events
+        let numbers = renumber(&mut events);
+        let warnings = self
+            .holes
+            .iter()
+            .filter_map(|&(session, conn, n)| {
+                let session = numbers.get(&session)?;
+                let what = if conn == 0 {
+                    "control connection".to_string()
+                } else {
+                    format!("data connection {conn}")
+                };
+                Some(Warning {
+                    offset: None,
+                    message: format!(
+                        "session {session}, {what}: {n} bytes were never captured (a hole, left empty)"
+                    ),
+                })
+            })
+            .collect();
+        (events, warnings)
     }
 }
 
 /// Sessions numbered from 1 in order of their first event, times from the
 /// first event.
-fn renumber(events: &mut [Event]) {
+/// Returns the renumbering.
+fn renumber(events: &mut [Event]) -> HashMap<u32, u32> {
     let t0 = events.first().map_or(0.0, |e| e.t);
     let mut order: HashMap<u32, u32> = HashMap::new();
     for e in events.iter_mut() {
@@ -679,4 +725,5 @@ fn renumber(events: &mut [Event]) {
         e.session = *order.entry(e.session).or_insert(next);
         e.t -= t0;
     }
+    order
 }
