@@ -24,6 +24,7 @@
 //! against the next SYNs. The transfer command (`RETR`, `STOR`, `LIST`...)
 //! that a data connection serves is remembered too, for its narration.
 
+use super::linking::Announcement;
 use crate::ftp::{hostport, Command, LineBuffer, ReplyParser};
 use crate::trace::{Event, Kind, Side, Via};
 use std::net::{IpAddr, SocketAddr};
@@ -40,15 +41,6 @@ const TRANSFER_VERBS: &[&str] = &["RETR", "STOR", "STOU", "APPE", "LIST", "NLST"
 
 /// Events a candidate may queue before it is judged.
 const MAX_QUEUED: usize = 64;
-
-/// An endpoint the control channel said a data connection will go to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Announcement {
-    pub addr: SocketAddr,
-    pub via: Via,
-    /// The session's internal id.
-    pub session: u64,
-}
 
 /// How far the "is this FTP?" question has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,92 +24,19 @@
 //! Connections that turn out not to be FTP stay in the table as "ignored"
 //! until they end, which makes their packets cheap: one lookup.
 
+use super::endpoints::{Key, KeyHashing};
+use super::linking::{self, Announcement, Dial};
 use super::segment::{Segment, ACK, FIN, RST, SYN};
-use super::session::{Announcement, Judgement, Session};
+use super::session::{Judgement, Session};
 use super::tcp::{Delivery, Stream};
-use super::Warning;
-use crate::trace::{Event, FailReason, Kind, Side, Via};
+use crate::trace::{Event, FailReason, Kind, Side};
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher, RandomState};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 /// Data events of one connection are at most this far apart (capture time).
 const SLICE_NS: u64 = 500_000_000;
-/// Announcements remembered per session before the oldest are dropped.
-const MAX_ANNOUNCED: usize = 16;
 /// Past this many entries, ignored connections idle for a minute are swept.
 const SWEEP_AT: usize = 1 << 16;
-
-/// A connection, named by its two endpoints in a fixed order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Key(SocketAddr, SocketAddr);
-
-impl Key {
-    fn of(a: SocketAddr, b: SocketAddr) -> Key {
-        if a <= b {
-            Key(a, b)
-        } else {
-            Key(b, a)
-        }
-    }
-}
-
-/// One endpoint folded into 64 bits.
-fn fold(a: SocketAddr) -> u64 {
-    let ip = match a.ip() {
-        IpAddr::V4(ip) => u64::from(u32::from(ip)),
-        IpAddr::V6(ip) => {
-            let x = u128::from(ip);
-            (x as u64) ^ ((x >> 64) as u64).rotate_left(17)
-        }
-    };
-    ip ^ (u64::from(a.port()) << 48)
-}
-
-/// Every packet looks its connection up, so the key is hashed as one
-/// folded number rather than field by field (the standard SipHash of two
-/// socket addresses was 40% of replay's time). The hasher multiplies with
-/// a per-run random seed mixed in, so a crafted capture cannot aim for
-/// collisions.
-impl Hash for Key {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        h.write_u64(fold(self.0) ^ fold(self.1).rotate_left(32));
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        let x = self.0;
-        (x ^ (x >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (x >> 32)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(23) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-struct KeyHashing(u64);
-
-impl Default for KeyHashing {
-    fn default() -> KeyHashing {
-        KeyHashing(RandomState::new().hash_one(0x5eed_u64))
-    }
-}
-
-impl BuildHasher for KeyHashing {
-    type Hasher = KeyHasher;
-    fn build_hasher(&self) -> KeyHasher {
-        KeyHasher(self.0)
-    }
-}
 
 #[derive(Debug)]
 struct DataConn {
@@ -234,10 +161,11 @@ impl Tracker {
             (seg.src, seg.dst)
         };
         let t = self.t(ns);
-        let role = match syn.then(|| self.link(initiator, responder)).flatten() {
-            Some((session_id, dialler, via, note)) => {
-                self.data_conn(session_id, dialler, via, note, initiator, responder, t)
-            }
+        let dial = syn
+            .then(|| linking::link(&mut self.announced, &self.sessions, initiator, responder))
+            .flatten();
+        let role = match dial {
+            Some(dial) => self.data_conn(dial, initiator, responder, t),
             None => {
                 self.next_id += 1;
                 let id = self.next_id;
@@ -283,67 +211,15 @@ impl Tracker {
         );
     }
 
-    /// Which live session, if any, a dial from `src` to `dst` serves.
-    fn link(
-        &mut self,
-        src: SocketAddr,
-        dst: SocketAddr,
-    ) -> Option<(u64, Side, Option<Via>, Option<String>)> {
-        let exact = self.announced.iter().rposition(|a| a.addr == dst);
-        // Behind NAT the announced address may be a private one: match the
-        // port between the session's two hosts.
-        let nat = || {
-            self.announced.iter().rposition(|a| {
-                a.addr.port() == dst.port()
-                    && self.sessions.get(&a.session).is_some_and(|s| {
-                        let hosts = [s.client.ip(), s.server.ip()];
-                        hosts.contains(&src.ip()) && hosts.contains(&dst.ip())
-                    })
-            })
-        };
-        if let Some(i) = exact.or_else(nat) {
-            let a = self.announced.remove(i);
-            return Some((a.session, a.via.dialler(), Some(a.via), None));
-        }
-        // Unannounced: a dial between the hosts of a session waiting for data.
-        let s = self.sessions.values().find(|s| {
-            s.is_ftp()
-                && s.expecting_data
-                && dst != s.server
-                && [s.client.ip(), s.server.ip()].contains(&src.ip())
-                && [s.client.ip(), s.server.ip()].contains(&dst.ip())
-        })?;
-        let dialler = s.side_of(src.ip()).unwrap_or(if src.port() < 1024 {
-            Side::Server
-        } else {
-            Side::Client
-        });
-        let default = dialler == Side::Server && dst == s.client;
-        let note = if default {
-            "no PORT or PASV: RFC 959's default data port (the client's control port)"
-        } else {
-            "unlinked: no PORT, EPRT, 227 or 229 announced this endpoint"
-        };
-        Some((
-            s.id,
+    /// A dial that serves a session: its `connect` event and its role.
+    fn data_conn(&mut self, dial: Dial, src: SocketAddr, dst: SocketAddr, t: f64) -> Role {
+        let Dial {
+            session,
             dialler,
-            default.then_some(Via::Default),
-            Some(note.into()),
-        ))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn data_conn(
-        &mut self,
-        session_id: u64,
-        dialler: Side,
-        via: Option<Via>,
-        note: Option<String>,
-        src: SocketAddr,
-        dst: SocketAddr,
-        t: f64,
-    ) -> Role {
-        let Some(s) = self.sessions.get_mut(&session_id) else {
+            via,
+            note,
+        } = dial;
+        let Some(s) = self.sessions.get_mut(&session) else {
             return Role::Ignored;
         };
         let at = self.events.len();
@@ -481,10 +357,7 @@ impl Tracker {
                 let failed = std::mem::take(&mut s.data_failed);
                 if !s.announced.is_empty() {
                     self.announced.append(&mut s.announced);
-                    let keep = MAX_ANNOUNCED * self.sessions.len().max(1);
-                    if self.announced.len() > keep {
-                        self.announced.drain(..self.announced.len() - keep);
-                    }
+                    linking::bound(&mut self.announced, self.sessions.len());
                 }
                 if failed {
                     let id = *id;
@@ -673,9 +546,10 @@ impl Tracker {
         });
     }
 
-    /// End of the capture: unanswered dials fail, counts are reported,
-    /// and the events are put in time order.
-    pub fn finish(mut self) -> (Vec<Event>, Vec<Warning>) {
+    /// End of the capture: unanswered dials fail, counts are reported.
+    /// Returns the events (in the order found) and the holes: (session,
+    /// conn, bytes never captured).
+    pub fn finish(mut self) -> (Vec<Event>, Vec<(u32, u32, u64)>) {
         let keys: Vec<Key> = self.conns.keys().copied().collect();
         for key in &keys {
             let Some(c) = self.conns.get(key) else {
@@ -689,41 +563,6 @@ impl Tracker {
             let ns = self.conns.get(&key).map_or(0, |c| c.last_ns);
             self.remove(key, ns);
         }
-        let mut events = self.events;
-        events.sort_by(|a, b| a.t.total_cmp(&b.t));
-        let numbers = renumber(&mut events);
-        let warnings = self
-            .holes
-            .iter()
-            .filter_map(|&(session, conn, n)| {
-                let session = numbers.get(&session)?;
-                let what = if conn == 0 {
-                    "control connection".to_string()
-                } else {
-                    format!("data connection {conn}")
-                };
-                Some(Warning {
-                    offset: None,
-                    message: format!(
-                        "session {session}, {what}: {n} bytes were never captured (a hole, left empty)"
-                    ),
-                })
-            })
-            .collect();
-        (events, warnings)
+        (self.events, self.holes)
     }
-}
-
-/// Sessions numbered from 1 in order of their first event, times from the
-/// first event.
-/// Returns the renumbering.
-fn renumber(events: &mut [Event]) -> HashMap<u32, u32> {
-    let t0 = events.first().map_or(0.0, |e| e.t);
-    let mut order: HashMap<u32, u32> = HashMap::new();
-    for e in events.iter_mut() {
-        let next = order.len() as u32 + 1;
-        e.session = *order.entry(e.session).or_insert(next);
-        e.t -= t0;
-    }
-    order
 }
