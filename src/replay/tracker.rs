@@ -72,6 +72,26 @@ struct Conn {
     last_ns: u64,
 }
 
+impl Conn {
+    /// Counts a data connection's payload in direction `dir`; true when a
+    /// `data` event is due (the first bytes, or half a second since the last).
+    fn count(&mut self, dir: usize, seg: &Segment<'_>, ns: u64) -> bool {
+        let Role::Data(d) = &mut self.role else {
+            return false;
+        };
+        let mut n = 0;
+        self.streams[dir].segment(seg.seq, seg.len, &[], &mut |x| {
+            if let Delivery::Count(k) = x {
+                n += k;
+            }
+        });
+        d.pending[dir] += n;
+        n > 0
+            && d.last_report
+                .is_none_or(|last| ns.saturating_sub(last) >= SLICE_NS)
+    }
+}
+
 /// All live connections, the sessions they belong to, and the trace so far.
 #[derive(Debug, Default)]
 pub struct Tracker {
@@ -128,24 +148,17 @@ impl Tracker {
         if seg.len == 0 {
             return true;
         }
-        let Role::Data(d) = &mut c.role else {
-            return matches!(c.role, Role::Ignored);
-        };
-        let dir = usize::from(seg.src != c.initiator);
-        let mut n = 0;
-        c.streams[dir].segment(seg.seq, seg.len, &[], &mut |x| {
-            if let Delivery::Count(k) = x {
-                n += k;
+        match c.role {
+            Role::Data(_) => {
+                let dir = usize::from(seg.src != c.initiator);
+                if c.count(dir, seg, ns) {
+                    self.report(key, ns, dir);
+                }
+                true
             }
-        });
-        d.pending[dir] += n;
-        let due = d
-            .last_report
-            .is_none_or(|last| ns.saturating_sub(last) >= SLICE_NS);
-        if n > 0 && due {
-            self.report(key, ns, dir);
+            Role::Ignored => true,
+            Role::Control(_) => false,
         }
-        true
     }
 
     /// A new entry for a connection first seen in `seg`.
@@ -310,18 +323,8 @@ impl Tracker {
             return;
         };
         match &mut c.role {
-            Role::Data(d) => {
-                let mut n = 0;
-                c.streams[dir].segment(seg.seq, seg.len, &[], &mut |x| {
-                    if let Delivery::Count(k) = x {
-                        n += k;
-                    }
-                });
-                d.pending[dir] += n;
-                let due = d
-                    .last_report
-                    .is_none_or(|last| ns.saturating_sub(last) >= SLICE_NS);
-                if n > 0 && due {
+            Role::Data(_) => {
+                if c.count(dir, seg, ns) {
                     self.report(key, ns, dir);
                 }
             }
