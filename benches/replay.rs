@@ -2,7 +2,7 @@
 //! by tshark in the same run.
 //!
 //! ```text
-//! cargo bench --bench replay               # ~1.1 GB in the temp dir
+//! cargo bench --bench replay               # ~1.2 GB in the temp dir
 //! FTPVIZ_BENCH_MB=300 cargo bench --bench replay
 //! FTPVIZ_BENCH_DIR=/somewhere FTPVIZ_BENCH_KEEP=1 cargo bench --bench replay
 //! ```
@@ -326,7 +326,9 @@ fn main() {
         .unwrap_or(if benching { 1100 } else { 4 });
     let dir: PathBuf = std::env::var_os("FTPVIZ_BENCH_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join("ftpviz-bench"));
+        .unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("ftpviz-bench-{}", std::process::id()))
+        });
     std::fs::create_dir_all(&dir).expect("bench dir");
     let file = dir.join(format!("replay-{mb}mb.pcap"));
     let json = dir.join("replay.jsonl");
@@ -373,7 +375,16 @@ fn main() {
         if correct { "all found" } else { "MISMATCH" }
     );
 
-    let tshark = if benching && Path::new("/usr/bin/tshark").exists() {
+    let have_tshark = Command::new("tshark")
+        .arg("-v")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if benching && !have_tshark {
+        println!("skipped tshark: not installed");
+    }
+    let tshark = if benching && have_tshark {
         timed(&format!("tshark -r '{f}' -Y ftp > /dev/null"))
     } else {
         None
@@ -411,6 +422,7 @@ fn main() {
     if std::env::var_os("FTPVIZ_BENCH_KEEP").is_none() {
         let _ = std::fs::remove_file(&file);
         let _ = std::fs::remove_file(&json);
+        let _ = std::fs::remove_dir(&dir);
     }
     assert!(correct, "ftpviz missed sessions or bytes");
 }
