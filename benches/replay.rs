@@ -401,7 +401,10 @@ fn main() {
     show("cat", &cat);
     show("ftpviz", &ours);
     show("tshark", &tshark);
-    if let Some(o) = &ours {
+    if !benching {
+        println!("(a quick check, not a benchmark: run `cargo bench --bench replay` for figures)");
+    }
+    if let (true, Some(o)) = (benching, &ours) {
         let mib = o.rss_kib as f64 / 1024.0;
         println!(
             "goal memory ≤ 64 MiB: {mib:.1} MiB {}",
