@@ -218,7 +218,7 @@ impl CaptureReader {
                         }
                         None => true,
                     };
-                    self.reader.consume(len);
+                    self.reader.consume_noshift(len);
                     if !go_on {
                         return;
                     }
