@@ -623,3 +623,44 @@ fn many_sessions_are_numbered_in_order_of_appearance() {
         assert_eq!(r.trace.data_bytes(s, 1), 100 * u64::from(s));
     }
 }
+
+#[test]
+fn pcapng_interfaces_each_have_their_link_type_and_clock() {
+    // Interface 0: Ethernet in µs; 1: Linux SLL in ns; 2: radiotap (not
+    // readable here). The control connection is seen on 0, its data
+    // connection on 1, and a stray frame on 2.
+    let f = Format::PcapNg { tsresol: 6 };
+    let mut w = CaptureWriter::new(Vec::new(), f, Link::Ethernet(&[])).unwrap();
+    let sll = w.add_interface(Link::Sll, 9).unwrap();
+    let radiotap = w.add_interface(Link::Raw, 6).unwrap();
+    let (cl, sv) = (addr("10.0.0.2:41000"), addr("10.0.0.3:21"));
+    let mut c = Tcp::new(cl, sv, 1, 1);
+    c.handshake(&mut w, T0).unwrap();
+    c.send(&mut w, T0 + MS, false, b"220 hi\r\n").unwrap();
+    c.send(&mut w, T0 + 2 * MS, true, b"USER a\r\n").unwrap();
+    c.send(&mut w, T0 + 3 * MS, true, b"PASV\r\n").unwrap();
+    c.send(&mut w, T0 + 4 * MS, false, b"227 ok (10,0,0,3,200,0)\r\n")
+        .unwrap();
+    w.use_interface(sll);
+    let mut d = Tcp::new(addr("10.0.0.2:42000"), addr("10.0.0.3:51200"), 5, 9);
+    d.handshake(&mut w, T0 + 5 * MS + 1).unwrap();
+    d.send(&mut w, T0 + 6 * MS, false, &[0u8; 999]).unwrap();
+    d.close(&mut w, T0 + 7 * MS, false).unwrap();
+    w.use_interface(radiotap);
+    w.record(T0 + 8 * MS, &[0u8; 30]).unwrap();
+    w.use_interface(0);
+    c.close(&mut w, T0 + 9 * MS, true).unwrap();
+    let mut bytes = w.into_inner();
+    // Make interface 2 a radiotap one: patch its link type in the IDB.
+    let idb2 = 28 + 32 + 32;
+    bytes[idb2 + 8..idb2 + 10].copy_from_slice(&127u16.to_le_bytes());
+    let r = replay(bytes);
+    assert_eq!(r.trace.data_bytes(1, 1), 999);
+    let connect = r.trace.connection(1, 1).next().unwrap();
+    // The SYN on the nanosecond interface keeps its nanosecond.
+    assert!((connect.t - 0.005_000_001).abs() < 1e-10, "{}", connect.t);
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    assert!(r.warnings[0]
+        .message
+        .contains("LINKTYPE_IEEE802_11_RADIOTAP (127)"));
+}
