@@ -4,19 +4,21 @@
 //! byte offset; a file that is not a capture is one short error; nothing
 //! ever panics or hangs, whatever the bytes.
 
+#[path = "support/samples.rs"]
+mod samples;
+
 #[path = "support/pcapgen.rs"]
 mod pcapgen;
 
 use ftpviz::replay::{read, read_file, ReplayError};
 use ftpviz::trace::Kind;
 use std::io::Cursor;
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
 fn captures() -> Option<Vec<(String, Vec<u8>)>> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/captures");
+    let dir = samples::captures_dir()?;
     let mut files = Vec::new();
     for d in [dir.clone(), dir.join("public")] {
         for entry in std::fs::read_dir(&d).ok()? {
@@ -66,12 +68,18 @@ fn truncated_captures_keep_what_was_read_and_say_where() {
         for (name, bytes) in &files {
             let full = read(Cursor::new(bytes.clone()), None, |_| {}).unwrap();
             let all = connects(&full.trace.events);
+            // pcap: a 24-byte header; pcapng: the section header block.
+            let header = if bytes.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]) {
+                u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize
+            } else {
+                24
+            };
             let step = (bytes.len() / 150).max(1);
             for cut in (0..bytes.len()).step_by(step).chain(0..64) {
                 let part = bytes[..cut].to_vec();
                 match read(Cursor::new(part), None, |_| {}) {
                     Ok(r) => {
-                        assert!(cut >= 24, "{name} cut at {cut}: read without a header");
+                        assert!(cut >= header, "{name} cut at {cut}: read without a header");
                         assert!(connects(&r.trace.events) <= all, "{name} cut at {cut}");
                         for w in &r.warnings {
                             let at = w.offset.expect("truncation has an offset");
@@ -79,7 +87,14 @@ fn truncated_captures_keep_what_was_read_and_say_where() {
                         }
                     }
                     Err(e) => {
-                        assert!(cut < 32, "{name} cut at {cut}: {e}");
+                        assert!(cut < header, "{name} cut at {cut}: {e}");
+                        let msg = e.to_string();
+                        let want = if cut == 0 {
+                            "empty"
+                        } else {
+                            "header is cut short"
+                        };
+                        assert!(msg.contains(want), "{name} cut at {cut}: {msg}");
                         assert!(
                             matches!(e, ReplayError::Capture(_)),
                             "{name} cut at {cut}: {e}"

@@ -1,15 +1,16 @@
 //! `ftpviz replay` on the command line: `--json` and `--print` write the
 //! same trace that the library reads, and `--session` picks one.
 
+#[path = "support/samples.rs"]
+mod samples;
+
 use ftpviz::replay::read_file;
 use ftpviz::trace::{format_event, read_json_lines};
 use std::path::PathBuf;
 use std::process::Command;
 
 fn sample(name: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/captures")
-        .join(name);
+    let p = samples::captures_dir()?.join(name);
     p.exists().then_some(p)
 }
 
