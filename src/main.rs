@@ -348,7 +348,13 @@ fn replay(file: PathBuf, session: Option<u32>, sink: Option<Sink>) -> Result<()>
         }
     }
     let trace = match session {
-        Some(n) => replay.trace.session(n),
+        Some(n) => {
+            let count = replay.trace.sessions().len();
+            if !replay.trace.sessions().contains(&n) {
+                anyhow::bail!("{}: no FTP session {n} (it holds {count})", file.display());
+            }
+            replay.trace.session(n)
+        }
         None => replay.trace,
     };
     let Some(sink) = sink else {

@@ -13,7 +13,7 @@
 //!    about two minutes) and records `fail` with `reason: blocked` and `by`.
 //! 3. **Only loopback.** A dial to an address outside 127.0.0.0/8 or ::1 is
 //!    refused here, before `connect()` is ever called: a simulated private
-//!    address (a NAT's 10.0.0.2) must never reach the real network.
+//!    address (a NAT's 10.0.0.3) must never reach the real network.
 //!
 //! Control lines cross the middlebox too ([`Network::relay`]); with no
 //! middlebox, both hooks cost one branch.
@@ -181,6 +181,20 @@ impl Network {
         Some(mb.dial(from, src, dst))
     }
 
+    /// The address `side` writes into PORT/EPRT/227 for a listener at
+    /// `listening`: behind a simulated NAT, the private address it believes
+    /// it has ([`Middlebox::announce`]); otherwise `listening` itself. Only
+    /// ever written into a line, never given to a socket.
+    pub fn announce(&self, side: Side, listening: SocketAddr) -> SocketAddr {
+        match &self.middlebox {
+            None => listening,
+            Some(middlebox) => {
+                let mb = middlebox.lock().unwrap_or_else(|p| p.into_inner());
+                mb.announce(side, listening)
+            }
+        }
+    }
+
     /// One control line from `from` crossing to the other side.
     pub fn relay(&self, from: Side, line: &str) -> Relayed {
         match &self.middlebox {
@@ -210,8 +224,9 @@ pub fn listen(ip: IpAddr) -> io::Result<TcpListener> {
 /// Why no data connection arrived on a listener.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AcceptError {
-    #[error("no data connection within {0} s")]
-    Timeout(u64),
+    /// Nobody (allowed) came; `stranger` says who was turned away.
+    #[error("no data connection within {secs} s{}", stranger.as_ref().map(|s| format!("; {s}")).unwrap_or_default())]
+    Timeout { secs: u64, stranger: Option<String> },
     #[error("accept failed: {0}")]
     Io(String),
 }
@@ -235,7 +250,12 @@ pub async fn accept_from(
     loop {
         let accepted = tokio::time::timeout_at(deadline, listener.accept()).await;
         match accepted {
-            Err(_) => return Err(AcceptError::Timeout(wait.as_secs())),
+            Err(_) => {
+                return Err(AcceptError::Timeout {
+                    secs: wait.as_secs(),
+                    stranger,
+                })
+            }
             Ok(Err(e)) => return Err(AcceptError::Io(e.to_string())),
             Ok(Ok((stream, peer))) if peer.ip() == allowed => {
                 let _ = stream.set_nodelay(true);
@@ -250,5 +270,57 @@ pub async fn accept_from(
                 tracing::warn!("{}", stranger.as_deref().unwrap_or_default());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tap::{Scope, Tap};
+    use crate::trace::Kind;
+
+    #[tokio::test]
+    async fn a_dial_off_loopback_never_reaches_connect() {
+        let (tap, mut events) = Tap::new();
+        let net = Network::direct();
+        let bound = net.bind("127.0.0.1:0".parse().unwrap(), false).unwrap();
+        // TEST-NET-1 (RFC 5737): documentation only, routed nowhere.
+        let dst: SocketAddr = "192.0.2.1:21".parse().unwrap();
+        let rec = tap.dial_control(Side::Client, Scope::Alone, bound.src, dst);
+        let err = net.dial(bound, dst, &rec, 0, None).await.unwrap_err();
+        assert_eq!(err.reason, FailReason::Refused);
+        assert!(matches!(
+            events.recv().await.unwrap().kind,
+            Kind::Connect { .. }
+        ));
+        let fail = events.recv().await.unwrap();
+        assert!(matches!(
+            fail.kind,
+            Kind::Fail {
+                reason: FailReason::Refused,
+                by: None
+            }
+        ));
+        assert!(fail.note.unwrap().contains("not a loopback address"));
+    }
+
+    #[tokio::test]
+    async fn a_busy_source_port_falls_back_to_an_ephemeral_one_with_a_note() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let bound = Network::direct()
+            .bind(SocketAddr::from(([127, 0, 0, 1], port)), false)
+            .unwrap();
+        assert_ne!(bound.src.port(), port);
+        assert!(bound.note.unwrap().contains(&port.to_string()));
+    }
+
+    #[test]
+    fn loopback_is_127_8_and_1_128() {
+        assert!(is_loopback("127.9.9.9".parse().unwrap()));
+        assert!(is_loopback("::1".parse().unwrap()));
+        assert!(is_loopback("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(!is_loopback("10.0.0.2".parse().unwrap()));
+        assert!(!is_loopback("::ffff:10.0.0.2".parse().unwrap()));
     }
 }

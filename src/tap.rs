@@ -151,13 +151,15 @@ impl Tap {
 }
 
 fn new_session(core: &mut Core, pair: Pair) -> u32 {
-    core.books.push(Book {
+    // The control connection is conn 0; data connections count from 1.
+    let mut book = Book {
         next_conn: 1,
         ..Book::default()
-    });
+    };
+    book.conns.insert(pair, 0);
+    core.books.push(book);
     let session = u32::try_from(core.books.len()).unwrap_or(u32::MAX);
     core.sessions.insert(pair, session);
-    core.books.last_mut().map(|b| b.conns.insert(pair, 0));
     session
 }
 
@@ -370,5 +372,93 @@ impl Meter {
 impl Drop for Meter {
     fn drop(&mut self) {
         self.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    fn drain(rx: &mut mpsc::UnboundedReceiver<Event>) -> Vec<Event> {
+        std::iter::from_fn(|| rx.try_recv().ok()).collect()
+    }
+
+    #[test]
+    fn a_dial_registered_by_its_dialler_is_recorded_once() {
+        let (tap, mut rx) = Tap::new();
+        let (c, s) = (addr("127.0.0.2:40000"), addr("127.0.0.3:2121"));
+        let client = tap.dial_control(Side::Client, Scope::Shared, c, s);
+        client.connect(0, c, s, None, None);
+        client.accept(0);
+        let server = tap.accept_control(Side::Server, Scope::Shared, s, c);
+        assert_eq!(server.session(), client.session());
+        assert_eq!(drain(&mut rx).len(), 2, "the server adds no second connect");
+        // A data dial by the server, accepted by the client.
+        let (from, to) = (addr("127.0.0.3:2120"), addr("127.0.0.2:50000"));
+        let conn = server.register_dial(from, to);
+        assert_eq!(conn, 1);
+        assert_eq!(client.data_accepted(to, from, Some(Via::Port), None), 1);
+        assert!(drain(&mut rx).is_empty());
+        // Bytes by their sender only; the close once.
+        client.data(conn, Side::Server, 80);
+        server.data(conn, Side::Server, 80);
+        server.close(conn, Side::Server);
+        client.close(conn, Side::Server);
+        let kinds: Vec<Kind> = drain(&mut rx).into_iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, vec![Kind::Data { bytes: 80 }, Kind::Close]);
+    }
+
+    #[test]
+    fn an_unknown_dial_is_recorded_by_its_acceptor_as_a_new_session() {
+        let (tap, mut rx) = Tap::new();
+        let one = tap.accept_control(
+            Side::Server,
+            Scope::Alone,
+            addr("127.0.0.1:21"),
+            addr("127.0.0.1:40000"),
+        );
+        let two = tap.accept_control(
+            Side::Server,
+            Scope::Alone,
+            addr("127.0.0.1:21"),
+            addr("127.0.0.1:40001"),
+        );
+        assert_eq!((one.session(), two.session()), (1, 2));
+        let events = drain(&mut rx);
+        assert_eq!(events.len(), 4);
+        assert!(events.iter().all(|e| e.conn == 0));
+        assert_eq!(events[0].from, Side::Client, "the dial is the client's");
+        assert!(events.windows(2).all(|w| w[0].t <= w[1].t));
+    }
+
+    #[test]
+    fn the_meter_keeps_the_sum_exact() {
+        let (tap, mut rx) = Tap::new();
+        let rec = tap.dial_control(
+            Side::Server,
+            Scope::Alone,
+            addr("127.0.0.1:1"),
+            addr("127.0.0.1:2"),
+        );
+        let mut meter = Meter::new(rec, 1, Side::Server);
+        for _ in 0..1000 {
+            meter.add(4096);
+        }
+        drop(meter);
+        let total: u64 = drain(&mut rx)
+            .iter()
+            .map(|e| {
+                if let Kind::Data { bytes } = e.kind {
+                    bytes
+                } else {
+                    0
+                }
+            })
+            .sum();
+        assert_eq!(total, 4_096_000);
     }
 }

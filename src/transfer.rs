@@ -114,8 +114,12 @@ async fn send_slice(
     Ok(())
 }
 
+/// How many chunks may be in flight between the disk reader and the socket.
+const IN_FLIGHT: usize = 4;
+
 /// A disk file is read on a blocking thread while the socket is written,
-/// so reading and sending overlap.
+/// so reading and sending overlap. The chunk buffers go round in a loop
+/// (reader → writer → back), so a big file costs no allocation per chunk.
 async fn send_disk(
     stream: &mut TcpStream,
     path: &Path,
@@ -124,7 +128,11 @@ async fn send_disk(
     last: &mut u8,
     meter: &mut Meter,
 ) -> io::Result<()> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<io::Result<Vec<u8>>>(4);
+    let (full_tx, mut full_rx) = tokio::sync::mpsc::channel::<io::Result<Vec<u8>>>(IN_FLIGHT);
+    let (free_tx, mut free_rx) = tokio::sync::mpsc::channel::<Vec<u8>>(IN_FLIGHT);
+    for _ in 0..IN_FLIGHT {
+        let _ = free_tx.try_send(vec![0u8; CHUNK]);
+    }
     let path = path.to_path_buf();
     let reader = tokio::task::spawn_blocking(move || {
         let opened =
@@ -132,31 +140,35 @@ async fn send_disk(
         let mut file = match opened {
             Ok(f) => f,
             Err(e) => {
-                let _ = tx.blocking_send(Err(e));
+                let _ = full_tx.blocking_send(Err(e));
                 return;
             }
         };
-        loop {
-            let mut buf = vec![0u8; CHUNK];
+        // Stops when the writer is gone (its end of `free` closes).
+        while let Some(mut buf) = free_rx.blocking_recv() {
+            buf.resize(CHUNK, 0);
             match file.read(&mut buf) {
                 Ok(0) => return,
                 Ok(n) => {
                     buf.truncate(n);
-                    if tx.blocking_send(Ok(buf)).is_err() {
+                    if full_tx.blocking_send(Ok(buf)).is_err() {
                         return;
                     }
                 }
                 Err(e) => {
-                    let _ = tx.blocking_send(Err(e));
+                    let _ = full_tx.blocking_send(Err(e));
                     return;
                 }
             }
         }
     });
-    while let Some(chunk) = rx.recv().await {
-        write_chunk(stream, &chunk?, ascii, last, meter).await?;
+    while let Some(chunk) = full_rx.recv().await {
+        let chunk = chunk?;
+        write_chunk(stream, &chunk, ascii, last, meter).await?;
+        let _ = free_tx.send(chunk).await;
     }
-    drop(rx);
+    drop(free_tx);
+    drop(full_rx);
     let _ = reader.await;
     Ok(())
 }

@@ -119,3 +119,16 @@ async fn the_bounce_lesson_is_refused_and_nothing_is_dialled() {
         "no data connection at all"
     );
 }
+
+#[tokio::test]
+async fn an_outside_server_must_be_on_loopback() {
+    let config = LabConfig {
+        server: Some("192.0.2.1:21".parse().unwrap()),
+        ..LabConfig::default()
+    };
+    let err = Lab::start(config)
+        .await
+        .err()
+        .expect("refused before any socket");
+    assert!(err.to_string().contains("not a loopback address"), "{err}");
+}

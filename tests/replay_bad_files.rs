@@ -4,16 +4,21 @@
 //! byte offset; a file that is not a capture is one short error; nothing
 //! ever panics or hangs, whatever the bytes.
 
+#[path = "support/samples.rs"]
+mod samples;
+
+#[path = "support/pcapgen.rs"]
+mod pcapgen;
+
 use ftpviz::replay::{read, read_file, ReplayError};
 use ftpviz::trace::Kind;
 use std::io::Cursor;
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
 fn captures() -> Option<Vec<(String, Vec<u8>)>> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/captures");
+    let dir = samples::captures_dir()?;
     let mut files = Vec::new();
     for d in [dir.clone(), dir.join("public")] {
         for entry in std::fs::read_dir(&d).ok()? {
@@ -63,12 +68,18 @@ fn truncated_captures_keep_what_was_read_and_say_where() {
         for (name, bytes) in &files {
             let full = read(Cursor::new(bytes.clone()), None, |_| {}).unwrap();
             let all = connects(&full.trace.events);
+            // pcap: a 24-byte header; pcapng: the section header block.
+            let header = if bytes.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]) {
+                u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize
+            } else {
+                24
+            };
             let step = (bytes.len() / 150).max(1);
             for cut in (0..bytes.len()).step_by(step).chain(0..64) {
                 let part = bytes[..cut].to_vec();
                 match read(Cursor::new(part), None, |_| {}) {
                     Ok(r) => {
-                        assert!(cut >= 24, "{name} cut at {cut}: read without a header");
+                        assert!(cut >= header, "{name} cut at {cut}: read without a header");
                         assert!(connects(&r.trace.events) <= all, "{name} cut at {cut}");
                         for w in &r.warnings {
                             let at = w.offset.expect("truncation has an offset");
@@ -76,7 +87,14 @@ fn truncated_captures_keep_what_was_read_and_say_where() {
                         }
                     }
                     Err(e) => {
-                        assert!(cut < 32, "{name} cut at {cut}: {e}");
+                        assert!(cut < header, "{name} cut at {cut}: {e}");
+                        let msg = e.to_string();
+                        let want = if cut == 0 {
+                            "empty"
+                        } else {
+                            "header is cut short"
+                        };
+                        assert!(msg.contains(want), "{name} cut at {cut}: {msg}");
                         assert!(
                             matches!(e, ReplayError::Capture(_)),
                             "{name} cut at {cut}: {e}"
@@ -204,4 +222,52 @@ fn command_line_exit_codes() {
         assert!(err.contains("warning") && err.contains("at byte"), "{err}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A capture several times larger than the reader's buffer, cut at places
+/// that fall after refills: the warning names the offset of the record that
+/// was cut, and every byte before it is counted.
+#[test]
+fn truncation_after_many_buffer_refills() {
+    use pcapgen::*;
+    let fmt = Format::Pcap {
+        nanos: false,
+        big_endian: false,
+    };
+    let mut w = CaptureWriter::new(Vec::new(), fmt, Link::Ethernet(&[])).unwrap();
+    let t0 = 1_700_000_000_000_000_000;
+    let mut c = Tcp::new(addr("10.0.0.2:41000"), addr("10.0.0.3:21"), 1, 1);
+    c.handshake(&mut w, t0).unwrap();
+    let script = [
+        (false, "220 hi\r\n"),
+        (true, "USER a\r\n"),
+        (true, "EPSV\r\n"),
+        (false, "229 ok (|||50000|)\r\n"),
+        (true, "RETR x\r\n"),
+    ];
+    for (i, (from_client, line)) in script.iter().enumerate() {
+        c.send(&mut w, t0 + i as u64 * 1000, *from_client, line.as_bytes())
+            .unwrap();
+    }
+    let mut d = Tcp::new(addr("10.0.0.2:42000"), addr("10.0.0.3:50000"), 1, 1);
+    d.handshake(&mut w, t0 + 10_000).unwrap();
+    let chunk = [7u8; 1448];
+    for i in 0..3000u64 {
+        d.send(&mut w, t0 + 20_000 + i * 100, false, &chunk)
+            .unwrap();
+    }
+    let bytes = w.into_inner();
+    let whole = read(Cursor::new(bytes.clone()), None, |_| {}).unwrap();
+    assert_eq!(whole.trace.data_bytes(1, 1), 3000 * 1448);
+    // Records are 16 + 14 + 40 + 1448 bytes; cut inside a few of them.
+    let record = 16 + 14 + 40 + 1448;
+    for cut in [1_500_007, 2_600_000, bytes.len() - 3] {
+        let r = read(Cursor::new(bytes[..cut].to_vec()), None, |_| {}).unwrap();
+        let w = r.warnings.first().expect("a truncation warning");
+        let at = w.offset.expect("an offset") as usize;
+        assert!(at <= cut && cut - at < record, "cut {cut}: warned at {at}");
+        let counted = r.trace.data_bytes(1, 1) as usize;
+        let before = at - (bytes.len() - 3000 * record);
+        assert_eq!(counted, before / record * 1448, "cut {cut}");
+    }
 }

@@ -441,6 +441,73 @@ fn a_lost_segment_is_a_hole_not_invented_bytes() {
         2100,
         "three captured segments, no more"
     );
+    let holes: Vec<_> = r.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(
+        holes,
+        ["session 1, data connection 1: 700 bytes were never captured (a hole, left empty)"]
+    );
+}
+
+#[test]
+fn a_control_line_across_a_hole_is_left_out() {
+    let mut l = Lines::new(0, 0);
+    l.seg(false, 1, "220 hi\r\n");
+    l.seg(true, 1, "USER a\r\n");
+    // "PA" (2 bytes at 9) is never captured.
+    l.seg(true, 11, "SS secret\r\nPWD\r\n");
+    l.seg(false, 9, "257 \"/\"\r\n");
+    let r = l.replay();
+    assert_eq!(said(&r), ["S 220 hi", "C USER a", "C PWD", "S 257 \"/\""]);
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    assert!(r.warnings[0]
+        .message
+        .contains("control connection: 2 bytes"));
+}
+
+#[test]
+fn pcapng_sections_each_declare_their_own_interfaces() {
+    // Two sections back to back: Ethernet in µs, then SLL2 in 2^-20 s.
+    let mut a = CaptureWriter::new(
+        Vec::new(),
+        Format::PcapNg { tsresol: 6 },
+        Link::Ethernet(&[]),
+    )
+    .unwrap();
+    session(
+        &mut a,
+        T0,
+        addr("10.0.0.2:41000"),
+        addr("10.0.0.3:21"),
+        Mode::Pasv,
+        1000,
+        1,
+    );
+    let mut b = CaptureWriter::new(
+        Vec::new(),
+        Format::PcapNg { tsresol: 0x80 | 20 },
+        Link::Sll2,
+    )
+    .unwrap();
+    session(
+        &mut b,
+        T0 + 2_000 * MS,
+        addr("10.0.0.4:41000"),
+        addr("10.0.0.3:21"),
+        Mode::Port,
+        2000,
+        1,
+    );
+    let mut bytes = a.into_inner();
+    bytes.extend(b.into_inner());
+    let r = replay(bytes);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(r.trace.sessions(), vec![1, 2]);
+    assert_eq!(
+        (r.trace.data_bytes(1, 1), r.trace.data_bytes(2, 1)),
+        (1000, 2000)
+    );
+    let second = r.trace.events.iter().find(|e| e.session == 2).unwrap();
+    assert!((second.t - 2.0).abs() < 1e-5, "{}", second.t);
 }
 
 #[test]
@@ -555,4 +622,45 @@ fn many_sessions_are_numbered_in_order_of_appearance() {
     for s in 1..=5u32 {
         assert_eq!(r.trace.data_bytes(s, 1), 100 * u64::from(s));
     }
+}
+
+#[test]
+fn pcapng_interfaces_each_have_their_link_type_and_clock() {
+    // Interface 0: Ethernet in µs; 1: Linux SLL in ns; 2: radiotap (not
+    // readable here). The control connection is seen on 0, its data
+    // connection on 1, and a stray frame on 2.
+    let f = Format::PcapNg { tsresol: 6 };
+    let mut w = CaptureWriter::new(Vec::new(), f, Link::Ethernet(&[])).unwrap();
+    let sll = w.add_interface(Link::Sll, 9).unwrap();
+    let radiotap = w.add_interface(Link::Raw, 6).unwrap();
+    let (cl, sv) = (addr("10.0.0.2:41000"), addr("10.0.0.3:21"));
+    let mut c = Tcp::new(cl, sv, 1, 1);
+    c.handshake(&mut w, T0).unwrap();
+    c.send(&mut w, T0 + MS, false, b"220 hi\r\n").unwrap();
+    c.send(&mut w, T0 + 2 * MS, true, b"USER a\r\n").unwrap();
+    c.send(&mut w, T0 + 3 * MS, true, b"PASV\r\n").unwrap();
+    c.send(&mut w, T0 + 4 * MS, false, b"227 ok (10,0,0,3,200,0)\r\n")
+        .unwrap();
+    w.use_interface(sll);
+    let mut d = Tcp::new(addr("10.0.0.2:42000"), addr("10.0.0.3:51200"), 5, 9);
+    d.handshake(&mut w, T0 + 5 * MS + 1).unwrap();
+    d.send(&mut w, T0 + 6 * MS, false, &[0u8; 999]).unwrap();
+    d.close(&mut w, T0 + 7 * MS, false).unwrap();
+    w.use_interface(radiotap);
+    w.record(T0 + 8 * MS, &[0u8; 30]).unwrap();
+    w.use_interface(0);
+    c.close(&mut w, T0 + 9 * MS, true).unwrap();
+    let mut bytes = w.into_inner();
+    // Make interface 2 a radiotap one: patch its link type in the IDB.
+    let idb2 = 28 + 32 + 32;
+    bytes[idb2 + 8..idb2 + 10].copy_from_slice(&127u16.to_le_bytes());
+    let r = replay(bytes);
+    assert_eq!(r.trace.data_bytes(1, 1), 999);
+    let connect = r.trace.connection(1, 1).next().unwrap();
+    // The SYN on the nanosecond interface keeps its nanosecond.
+    assert!((connect.t - 0.005_000_001).abs() < 1e-10, "{}", connect.t);
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    assert!(r.warnings[0]
+        .message
+        .contains("LINKTYPE_IEEE802_11_RADIOTAP (127)"));
 }

@@ -21,6 +21,7 @@
 use super::lesson::{Step, Transfer, UPLOAD_TEXT};
 use super::{Lesson, Mode};
 use crate::ftp::{hostport, Command, LineBuffer, Reply, ReplyParser};
+use crate::middlebox::narration;
 use crate::network::{self, Network};
 use crate::tap::{Meter, Recorder, Scope, Tap};
 use crate::trace::{Side, Via};
@@ -118,7 +119,7 @@ impl Client {
     /// Runs the lesson to its end (or until the viewer goes away).
     pub async fn run(mut self) -> Result<(), ClientError> {
         let steps = match self.setup.lesson {
-            Lesson::Transfer => super::lesson::transfer(self.setup.mode),
+            Lesson::Transfer => super::lesson::transfer(),
             Lesson::Bounce => super::lesson::bounce(self.setup.client_ip),
         };
         for step in steps {
@@ -156,16 +157,18 @@ impl Client {
             Step::Open => self.open().await,
             Step::Transfer(t, arg) => self.transfer(t, &arg).await,
             Step::Bounce(target) => {
-                let line =
-                    if self.setup.extended || target.is_ipv6() || self.setup.client_ip.is_ipv6() {
-                        format!("EPRT {}", hostport::format_eprt(target))
-                    } else {
-                        match target {
-                            SocketAddr::V4(v4) => format!("PORT {}", hostport::format_port(v4)),
-                            SocketAddr::V6(_) => format!("EPRT {}", hostport::format_eprt(target)),
-                        }
-                    };
-                self.say(&line).await.map(drop)
+                // PORT can only carry IPv4; EPRT carries either.
+                let line = match target {
+                    SocketAddr::V4(v4)
+                        if !self.setup.extended && self.setup.client_ip.is_ipv4() =>
+                    {
+                        format!("PORT {}", hostport::format_port(v4))
+                    }
+                    _ => format!("EPRT {}", hostport::format_eprt(target)),
+                };
+                let why = narration::bounce(target, self.setup.client_ip);
+                self.send_noted(&line, Some(why)).await?;
+                self.reply().await.map(drop)
             }
             Step::Quit => self.quit().await,
         }
@@ -200,9 +203,19 @@ impl Client {
 
     /// Sends one command line (through the middlebox).
     async fn send(&mut self, line: &str) -> Result<(), ClientError> {
+        self.send_noted(line, None).await
+    }
+
+    /// Sends one command line with a remark of the lesson's own (joined to
+    /// the middlebox's note, if any).
+    async fn send_noted(&mut self, line: &str, lesson: Option<String>) -> Result<(), ClientError> {
         let relayed = self.network.relay(Side::Client, line);
+        let note = match (lesson, relayed.note) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
         let ctl = self.ctl()?;
-        ctl.rec.command(&relayed.line, relayed.note);
+        ctl.rec.command(&relayed.line, note);
         let wire = Command::parse(&relayed.line)
             .map_or_else(|_| format!("{}\r\n", relayed.line), |c| c.to_wire());
         ctl.stream.write_all(wire.as_bytes()).await?;
@@ -273,7 +286,9 @@ impl Client {
         match via {
             Via::Port | Via::Eprt | Via::Default => {
                 let listener = network::listen(self.setup.client_ip)?;
-                let addr = listener.local_addr()?;
+                // Behind a simulated NAT the client believes it has a
+                // private address, and announces that one.
+                let addr = self.network.announce(Side::Client, listener.local_addr()?);
                 let line = match (via, addr) {
                     (Via::Port, SocketAddr::V4(v4)) => {
                         format!("PORT {}", hostport::format_port(v4))
@@ -359,8 +374,14 @@ impl Client {
         };
         let first = self.reply().await?;
         if !first.is_preliminary() {
+            // Refused: no transfer. A passive connection already made is
+            // not needed any more; the client hangs it up.
             if let Some(task) = pending {
                 task.abort();
+            }
+            if let Some((mut s, conn)) = stream {
+                rec.close(conn, Side::Client);
+                let _ = s.shutdown().await;
             }
             return Ok(());
         }

@@ -22,7 +22,6 @@
 //! else (RFC 2577): the client asks the server to dial a third host, and a
 //! privileged port, and the server says no — and dials nothing.
 
-use super::Mode;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// The name the transfer lesson uploads under, and its content.
@@ -59,7 +58,7 @@ pub enum Step {
 }
 
 /// The steps of the transfer lesson.
-pub fn transfer(_mode: Mode) -> Vec<Step> {
+pub fn transfer() -> Vec<Step> {
     let say = |s: &str| Step::Say(s.to_string());
     let file = |t, name: &str| Step::Transfer(t, name.to_string());
     vec![

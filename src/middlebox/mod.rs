@@ -1,8 +1,22 @@
 //! The middlebox: a *simulated* firewall or NAT between the lab's peers.
 //!
-//! (Skeleton: the middlebox issue fills in the policy. The interface below is
-//! what the lab calls; with [`Middlebox::transparent`] every call passes
-//! everything through unchanged.)
+//! Why does active FTP break behind a firewall? Because FTP opens a second
+//! TCP connection for every transfer, and who dials it depends on the mode:
+//! in **active** mode (`PORT`/`EPRT`) the *server* dials into the client; in
+//! **passive** mode (`PASV`/`EPSV`) the *client* dials into the server. A
+//! firewall judges each new connection by the host it goes *into*, and a NAT
+//! hides a host behind an address that FTP's own lines do not know about.
+//! This module is that box, applied to the lab's real loopback sockets:
+//!
+//! - [`firewall`]: which host refuses unsolicited inbound dials.
+//! - [`nat`]: the private address a NATed peer believes it has, and why
+//!   a dial to it goes nowhere.
+//! - [`helper`]: the FTP-aware helper of a stateful firewall
+//!   (`nf_conntrack_ftp`): it reads `PORT`/`EPRT`/`227`/`229`, opens one
+//!   pinhole, and rewrites the line behind a NAT.
+//! - [`narration`]: plain words for what happened, for the screens.
+//!
+//! # How the lab uses it
 //!
 //! The lab consults the middlebox at exactly two places:
 //!
@@ -11,18 +25,39 @@
 //!    connect at all (the simulated SYN "dies" in the middlebox): the lab
 //!    records `connect` then, after a shortened timeout, `fail` with
 //!    `reason: blocked` and `by`, and the lesson goes on (425 / client gives
-//!    up).
+//!    up). The **first dial by the client is taken to be the control
+//!    connection**: it always passes and tells the middlebox both peers'
+//!    real addresses and the control port.
 //! 2. [`Middlebox::relay`] on **every** control line as it crosses: each
 //!    command line from the client (`from = Client`) and each reply line from
 //!    the server (`from = Server`). What it returns is what the other side
-//!    receives (a NAT helper may rewrite a `PORT` line).
+//!    receives (the helper may rewrite a `PORT` or `227` line).
+//!
+//! And a NATed peer writes in its `PORT`/`EPRT`/`227` the address it
+//! *believes* it has: the lab client and server get it from
+//! [`Middlebox::announce`] (the private address behind a NAT, the real one
+//! otherwise). `229` carries no address, which is why EPSV survives NAT.
+//!
+//! One `Middlebox` watches **one** control connection, as one conntrack
+//! entry does: its reading state and its pinhole belong to that session, so
+//! each lab run (each pane of the compare view) gets its own.
 //!
 //! The lab never sends a packet to a non-loopback address: a simulated
-//! private address only ever reaches [`Middlebox::dial`], which drops it.
+//! private address only ever reaches [`Middlebox::dial`], which drops it
+//! (`by: nat`), and so is any other destination off loopback.
+
+pub mod firewall;
+pub mod helper;
+pub mod narration;
+pub mod nat;
+
+#[cfg(test)]
+mod tests;
 
 use crate::lab::{Firewall, Nat};
 use crate::trace::{Blocker, Side};
-use std::net::SocketAddr;
+use helper::{Helper, Peers, Pinhole, Setup};
+use std::net::{IpAddr, SocketAddr};
 
 /// What the middlebox does with a dial.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +74,8 @@ pub struct Relayed {
     /// The line as the other side receives it.
     pub line: String,
     /// Set when the middlebox changed or noticed something (e.g. "helper
-    /// rewrote PORT 10,0,0,2,195,80 → PORT 127,0,0,2,195,80 (+4 bytes)").
+    /// rewrote "PORT 192,168,1,2,195,80" → "PORT 127,0,0,2,195,80" (-2
+    /// bytes …)").
     pub note: Option<String>,
 }
 
@@ -48,6 +84,8 @@ pub struct Relayed {
 pub struct Middlebox {
     pub firewall: Firewall,
     pub nat: Nat,
+    peers: Option<Peers>,
+    helper: Helper,
 }
 
 impl Middlebox {
@@ -57,7 +95,12 @@ impl Middlebox {
     }
 
     pub fn new(firewall: Firewall, nat: Nat) -> Middlebox {
-        Middlebox { firewall, nat }
+        Middlebox {
+            firewall,
+            nat,
+            peers: None,
+            helper: Helper::default(),
+        }
     }
 
     /// True when there is nothing in between.
@@ -66,15 +109,100 @@ impl Middlebox {
     }
 
     /// Judges one dial by `from`, from `src` to `dst`, before it happens.
-    pub fn dial(&mut self, _from: Side, _src: SocketAddr, _dst: SocketAddr) -> Verdict {
+    ///
+    /// In order: a destination off loopback (a simulated private address)
+    /// goes nowhere; the control connection always passes; a pinhole the
+    /// helper opened admits exactly one matching dial; a NAT in front of the
+    /// client drops what nobody inside asked for; a firewall guarding the
+    /// host being dialled drops it; anything else passes.
+    pub fn dial(&mut self, from: Side, src: SocketAddr, dst: SocketAddr) -> Verdict {
+        let into = from.peer();
+        if !nat::is_loopback(dst.ip()) {
+            return Verdict::Drop {
+                by: Blocker::Nat,
+                note: narration::nowhere(from, dst),
+            };
+        }
+        match self.peers {
+            None if from == Side::Client => {
+                self.peers = Some(Peers {
+                    client: src.ip(),
+                    server: dst,
+                });
+                return Verdict::Pass;
+            }
+            Some(p) if from == Side::Client && same(p.server, dst) => return Verdict::Pass,
+            _ => {}
+        }
+        if self.helper.take_pinhole(from, src.ip(), dst) {
+            return Verdict::Pass;
+        }
+        if into == Side::Client && self.nat == Nat::Client {
+            return Verdict::Drop {
+                by: Blocker::Nat,
+                note: narration::no_mapping(dst),
+            };
+        }
+        if let Some(by) = firewall::guard(self.firewall, into) {
+            return Verdict::Drop {
+                by,
+                note: narration::unsolicited(into, dst, self.control_port()),
+            };
+        }
         Verdict::Pass
     }
 
     /// Passes one control line from `from` to the other side.
-    pub fn relay(&mut self, _from: Side, line: &str) -> Relayed {
-        Relayed {
-            line: line.to_string(),
-            note: None,
+    pub fn relay(&mut self, from: Side, line: &str) -> Relayed {
+        if self.is_transparent() {
+            return Relayed {
+                line: line.to_string(),
+                note: None,
+            };
         }
+        let setup = Setup {
+            firewall: self.firewall,
+            nat: self.nat,
+            peers: self.peers,
+        };
+        self.helper.relay(&setup, from, line)
     }
+
+    /// The address `side` writes into `PORT`/`EPRT` (client) or `227`
+    /// (server) for a listener it really has at `listening`: behind a NAT,
+    /// the private address it believes it has, with the same port; else
+    /// `listening` itself. The result may be a simulated private address:
+    /// write it in a line, never hand it to a socket.
+    pub fn announce(&self, side: Side, listening: SocketAddr) -> SocketAddr {
+        nat::with_ip(listening, nat::believed_ip(self.nat, side, listening.ip()))
+    }
+
+    /// The private address `side` believes it has (same family as `real`),
+    /// when it sits behind this box's NAT.
+    pub fn private_ip(&self, side: Side, real: IpAddr) -> Option<IpAddr> {
+        nat::private_ip(self.nat, side, real)
+    }
+
+    /// The pinhole the helper holds open right now, if any.
+    pub fn pinhole(&self) -> Option<&Pinhole> {
+        self.helper.pinhole()
+    }
+
+    /// The server's control port, once the control dial has been seen.
+    pub fn control_port(&self) -> Option<u16> {
+        self.peers.map(|p| p.server.port())
+    }
+
+    /// The box's rule in words, one short line each, for the hosts panel:
+    /// what it is (labelled as a simulation), the firewall rule, the NAT
+    /// with both addresses, and the pinhole open now. Empty when the box is
+    /// transparent (draw no box).
+    pub fn rule_text(&self) -> Vec<String> {
+        narration::rules(self)
+    }
+}
+
+/// Socket addresses equal, IPv4-mapped IPv6 included.
+fn same(a: SocketAddr, b: SocketAddr) -> bool {
+    a.port() == b.port() && nat::canonical(a.ip()) == nat::canonical(b.ip())
 }

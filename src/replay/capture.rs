@@ -31,6 +31,8 @@ use std::io::Read;
 
 /// The reader's buffer. Big enough that refills (one `read` each) are rare.
 const BUFFER: usize = 1 << 20;
+/// Bytes read before probing the format: more than any real file header.
+const HEAD: usize = 64 * 1024;
 /// No honest record is larger than this; a bigger claimed length is damage.
 const MAX_RECORD: usize = 16 << 20;
 
@@ -56,11 +58,21 @@ pub enum CaptureError {
     Empty,
     #[error("not a pcap or pcapng capture")]
     NotACapture,
-    #[error("the file ends inside the capture header")]
+    #[error("the capture header is cut short or damaged")]
     ShortHeader,
     #[error("cannot read the file")]
     Read,
 }
+
+/// The first four bytes of a pcapng file (a section header block) and of
+/// pcap files in either byte order, in µs or ns.
+const MAGICS: [[u8; 4]; 5] = [
+    [0x0a, 0x0d, 0x0d, 0x0a],
+    [0xd4, 0xc3, 0xb2, 0xa1],
+    [0xa1, 0xb2, 0xc3, 0xd4],
+    [0x4d, 0x3c, 0xb2, 0xa1],
+    [0xa1, 0xb2, 0x3c, 0x4d],
+];
 
 /// A pcapng interface: its link type and clock.
 #[derive(Debug, Clone, Copy)]
@@ -107,11 +119,31 @@ pub struct CaptureReader {
 
 impl CaptureReader {
     /// Opens a capture from any byte source; the format is probed.
-    pub fn new(source: impl Read + Send + 'static) -> Result<CaptureReader, CaptureError> {
-        let reader = create_reader(BUFFER, source).map_err(|e| match e {
+    pub fn new(mut source: impl Read + Send + 'static) -> Result<CaptureReader, CaptureError> {
+        // The start of the file first: its magic number tells "not a
+        // capture" from "a capture cut off inside its header", and the
+        // probing below needs the whole header in its first read.
+        let mut head = vec![0u8; HEAD];
+        let mut got = 0;
+        while got < head.len() {
+            match source.read(&mut head[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return Err(CaptureError::Read),
+            }
+        }
+        head.truncate(got);
+        if got == 0 {
+            return Err(CaptureError::Empty);
+        }
+        let start = &head[..got.min(4)];
+        let known = MAGICS.iter().any(|m| m.starts_with(start));
+        let head = std::io::Cursor::new(head);
+        let reader = create_reader(BUFFER, head.chain(source)).map_err(|e| match e {
             PcapError::Eof => CaptureError::Empty,
-            PcapError::Incomplete(_) | PcapError::UnexpectedEof => CaptureError::ShortHeader,
             PcapError::ReadError => CaptureError::Read,
+            _ if known => CaptureError::ShortHeader,
             _ => CaptureError::NotACapture,
         })?;
         Ok(CaptureReader {
@@ -218,7 +250,7 @@ impl CaptureReader {
                         }
                         None => true,
                     };
-                    self.reader.consume(len);
+                    self.reader.consume_noshift(len);
                     if !go_on {
                         return;
                     }

@@ -6,9 +6,11 @@
 //!
 //! ```text
 //! file ─► capture (pcap/pcapng records) ─► link (Ethernet, SLL, loopback...)
-//!      ─► segment (IPv4/IPv6 + TCP) ─► tracker (connections: dials, closes)
+//!      ─► segment (IPv4/IPv6 + TCP) ─► tracker (connections by endpoints:
+//!           │                           dials, accepts, fails, closes)
 //!           ├─► tcp (bytes back in order) ─► session (FTP lines, announcements)
-//!           └─► data connections: counted, linked to what announced them
+//!           └─► linking (a SYN to an announced endpoint is a data connection;
+//!                        its bytes are counted, never kept)
 //! ```
 //!
 //! The file is read as a stream through a fixed buffer and nothing of a
@@ -18,7 +20,9 @@
 //! saying where.
 
 mod capture;
+mod endpoints;
 mod link;
+mod linking;
 mod segment;
 mod session;
 mod tcp;
@@ -29,6 +33,7 @@ pub use capture::tsresol_units;
 use crate::trace::Trace;
 use capture::{CaptureError, CaptureReader};
 use link::Network;
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -144,10 +149,37 @@ pub fn read(
             ),
         });
     }
+    let (mut events, holes) = tracker.finish();
+    events.sort_by(|a, b| a.t.total_cmp(&b.t));
+    let numbers = renumber(&mut events);
+    warnings.extend(holes.iter().filter_map(|&(session, conn, n)| {
+        let session = numbers.get(&session)?;
+        let what = match conn {
+            0 => "control connection".to_string(),
+            c => format!("data connection {c}"),
+        };
+        Some(Warning {
+            offset: None,
+            message: format!(
+                "session {session}, {what}: {n} bytes were never captured (a hole, left empty)"
+            ),
+        })
+    }));
     Ok(Replay {
-        trace: Trace {
-            events: tracker.finish(),
-        },
+        trace: Trace { events },
         warnings,
     })
+}
+
+/// Sessions numbered from 1 in order of their first event, times from the
+/// first event (events are in time order). Returns the renumbering.
+fn renumber(events: &mut [crate::trace::Event]) -> HashMap<u32, u32> {
+    let t0 = events.first().map_or(0.0, |e| e.t);
+    let mut order: HashMap<u32, u32> = HashMap::new();
+    for e in events.iter_mut() {
+        let next = order.len() as u32 + 1;
+        e.session = *order.entry(e.session).or_insert(next);
+        e.t -= t0;
+    }
+    order
 }

@@ -124,8 +124,8 @@ pub fn ipv6(p: &[u8]) -> Option<Segment<'_>> {
 
 fn tcp(src: IpAddr, dst: IpAddr, t: &[u8], wire: usize) -> Option<Segment<'_>> {
     let doff = usize::from(*t.get(12)? >> 4) * 4;
-    if doff < 20 {
-        return None;
+    if doff < 20 || t.len() < doff {
+        return None; // not a whole TCP header
     }
     let flags = *t.get(13)?;
     let len = wire.saturating_sub(doff);

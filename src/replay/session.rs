@@ -24,6 +24,7 @@
 //! against the next SYNs. The transfer command (`RETR`, `STOR`, `LIST`...)
 //! that a data connection serves is remembered too, for its narration.
 
+use super::linking::Announcement;
 use crate::ftp::{hostport, Command, LineBuffer, ReplyParser};
 use crate::trace::{Event, Kind, Side, Via};
 use std::net::{IpAddr, SocketAddr};
@@ -40,15 +41,6 @@ const TRANSFER_VERBS: &[&str] = &["RETR", "STOR", "STOU", "APPE", "LIST", "NLST"
 
 /// Events a candidate may queue before it is judged.
 const MAX_QUEUED: usize = 64;
-
-/// An endpoint the control channel said a data connection will go to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Announcement {
-    pub addr: SocketAddr,
-    pub via: Via,
-    /// The session's internal id.
-    pub session: u64,
-}
 
 /// How far the "is this FTP?" question has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +79,10 @@ pub struct Session {
     pub announced: Vec<Announcement>,
     /// Set when a reply says a data connection could not be opened (425).
     pub data_failed: bool,
+    /// Control bytes the capture missed, and whether the next line of each
+    /// side spans such a hole.
+    pub missing: u64,
+    skip_line: [bool; 2],
 }
 
 impl Session {
@@ -106,6 +102,8 @@ impl Session {
             expecting_data: false,
             announced: Vec::new(),
             data_failed: false,
+            missing: 0,
+            skip_line: [false; 2],
         }
     }
 
@@ -151,8 +149,29 @@ impl Session {
         numbers: &mut u32,
     ) {
         let i = from as usize;
+        // Judge early from the first bytes, so a connection that is not FTP
+        // stops costing anything at once.
+        let fresh = self.lines[i].pending() == 0;
+        match (self.judgement, from) {
+            (Judgement::AwaitBanner, Side::Client) => {
+                return self.judge(Judgement::NotFtp, trace, None);
+            }
+            (Judgement::AwaitBanner, Side::Server)
+                if fresh && !b"220".starts_with(bytes.get(..3).unwrap_or(bytes)) =>
+            {
+                return self.judge(Judgement::NotFtp, trace, None);
+            }
+            (Judgement::AwaitCommand, Side::Client) if self.lines[i].pending() > 512 => {
+                return self.judge(Judgement::NotFtp, trace, None);
+            }
+            (Judgement::NotFtp, _) => return,
+            _ => {}
+        }
         self.lines[i].push(bytes);
         while let Some(line) = self.lines[i].next_line() {
+            if std::mem::take(&mut self.skip_line[i]) {
+                continue; // this line spans a hole in the capture
+            }
             if let Ok(line) = line {
                 self.line(from, &line, t, trace, numbers);
             }
@@ -160,6 +179,13 @@ impl Session {
                 return;
             }
         }
+    }
+
+    /// `n` bytes from one side were never captured. The line they fall in
+    /// would be a guess, so it is left out.
+    pub fn gap(&mut self, from: Side, n: u64) {
+        self.missing += n;
+        self.skip_line[from as usize] = true;
     }
 
     /// The connection ended: an unterminated last line still counts.

@@ -176,8 +176,13 @@ impl Stream {
         }
     }
 
-    /// The connection is over: whatever still waits is delivered, with its
-    /// holes noted.
+    /// Whether out-of-order segments wait for a hole to fill.
+    pub fn is_waiting(&self) -> bool {
+        !self.waiting.is_empty()
+    }
+
+    /// The connection is over (or the hole is given up): whatever still
+    /// waits is delivered, with its holes noted.
     pub fn finish(&mut self, out: &mut impl FnMut(Delivery)) {
         while !self.waiting.is_empty() {
             self.skip_hole(out);

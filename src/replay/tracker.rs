@@ -24,33 +24,19 @@
 //! Connections that turn out not to be FTP stay in the table as "ignored"
 //! until they end, which makes their packets cheap: one lookup.
 
+use super::endpoints::{Key, KeyHashing};
+use super::linking::{self, Announcement, Dial};
 use super::segment::{Segment, ACK, FIN, RST, SYN};
-use super::session::{Announcement, Judgement, Session};
+use super::session::{Judgement, Session};
 use super::tcp::{Delivery, Stream};
-use crate::trace::{Event, FailReason, Kind, Side, Via};
+use crate::trace::{Event, FailReason, Kind, Side};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
 /// Data events of one connection are at most this far apart (capture time).
 const SLICE_NS: u64 = 500_000_000;
-/// Announcements remembered per session before the oldest are dropped.
-const MAX_ANNOUNCED: usize = 16;
 /// Past this many entries, ignored connections idle for a minute are swept.
 const SWEEP_AT: usize = 1 << 16;
-
-/// A connection, named by its two endpoints in a fixed order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Key(SocketAddr, SocketAddr);
-
-impl Key {
-    fn of(a: SocketAddr, b: SocketAddr) -> Key {
-        if a <= b {
-            Key(a, b)
-        } else {
-            Key(b, a)
-        }
-    }
-}
 
 #[derive(Debug)]
 struct DataConn {
@@ -86,16 +72,38 @@ struct Conn {
     last_ns: u64,
 }
 
+impl Conn {
+    /// Counts a data connection's payload in direction `dir`; true when a
+    /// `data` event is due (the first bytes, or half a second since the last).
+    fn count(&mut self, dir: usize, seg: &Segment<'_>, ns: u64) -> bool {
+        let Role::Data(d) = &mut self.role else {
+            return false;
+        };
+        let mut n = 0;
+        self.streams[dir].segment(seg.seq, seg.len, &[], &mut |x| {
+            if let Delivery::Count(k) = x {
+                n += k;
+            }
+        });
+        d.pending[dir] += n;
+        n > 0
+            && d.last_report
+                .is_none_or(|last| ns.saturating_sub(last) >= SLICE_NS)
+    }
+}
+
 /// All live connections, the sessions they belong to, and the trace so far.
 #[derive(Debug, Default)]
 pub struct Tracker {
-    conns: HashMap<Key, Conn>,
+    conns: HashMap<Key, Conn, KeyHashing>,
     sessions: HashMap<u64, Session>,
     announced: Vec<Announcement>,
     next_id: u64,
     numbers: u32,
     t0: Option<u64>,
     pub events: Vec<Event>,
+    /// Holes in the capture: (session, conn, bytes never seen).
+    holes: Vec<(u32, u32, u64)>,
 }
 
 impl Tracker {
@@ -111,6 +119,9 @@ impl Tracker {
     /// One TCP segment captured at `ns`.
     pub fn segment(&mut self, ns: u64, seg: &Segment<'_>) {
         let key = Key::of(seg.src, seg.dst);
+        if seg.flags & (SYN | FIN | RST) == 0 && self.fast_path(key, ns, seg) {
+            return;
+        }
         let fresh_syn = seg.has(SYN) && !seg.has(ACK);
         match self.conns.get(&key) {
             Some(c) if fresh_syn && c.initiator == seg.src && c.dialling.is_some() => {}
@@ -126,6 +137,30 @@ impl Tracker {
         self.on_conn(key, ns, seg);
     }
 
+    /// The common case, with one lookup: a segment without SYN, FIN or RST
+    /// that is a bare ACK, belongs to an ignored connection, or carries data
+    /// to be counted. Returns false when the full path must run.
+    fn fast_path(&mut self, key: Key, ns: u64, seg: &Segment<'_>) -> bool {
+        let Some(c) = self.conns.get_mut(&key) else {
+            return seg.len == 0; // nothing to open a connection for
+        };
+        c.last_ns = ns;
+        if seg.len == 0 {
+            return true;
+        }
+        match c.role {
+            Role::Data(_) => {
+                let dir = usize::from(seg.src != c.initiator);
+                if c.count(dir, seg, ns) {
+                    self.report(key, ns, dir);
+                }
+                true
+            }
+            Role::Ignored => true,
+            Role::Control(_) => false,
+        }
+    }
+
     /// A new entry for a connection first seen in `seg`.
     fn open(&mut self, key: Key, ns: u64, seg: &Segment<'_>) {
         if self.conns.len() >= SWEEP_AT {
@@ -139,10 +174,11 @@ impl Tracker {
             (seg.src, seg.dst)
         };
         let t = self.t(ns);
-        let role = match syn.then(|| self.link(initiator, responder)).flatten() {
-            Some((session_id, dialler, via, note)) => {
-                self.data_conn(session_id, dialler, via, note, initiator, responder, t)
-            }
+        let dial = syn
+            .then(|| linking::link(&mut self.announced, &self.sessions, initiator, responder))
+            .flatten();
+        let role = match dial {
+            Some(dial) => self.data_conn(dial, initiator, responder, t),
             None => {
                 self.next_id += 1;
                 let id = self.next_id;
@@ -188,67 +224,15 @@ impl Tracker {
         );
     }
 
-    /// Which live session, if any, a dial from `src` to `dst` serves.
-    fn link(
-        &mut self,
-        src: SocketAddr,
-        dst: SocketAddr,
-    ) -> Option<(u64, Side, Option<Via>, Option<String>)> {
-        let exact = self.announced.iter().rposition(|a| a.addr == dst);
-        // Behind NAT the announced address may be a private one: match the
-        // port between the session's two hosts.
-        let nat = || {
-            self.announced.iter().rposition(|a| {
-                a.addr.port() == dst.port()
-                    && self.sessions.get(&a.session).is_some_and(|s| {
-                        let hosts = [s.client.ip(), s.server.ip()];
-                        hosts.contains(&src.ip()) && hosts.contains(&dst.ip())
-                    })
-            })
-        };
-        if let Some(i) = exact.or_else(nat) {
-            let a = self.announced.remove(i);
-            return Some((a.session, a.via.dialler(), Some(a.via), None));
-        }
-        // Unannounced: a dial between the hosts of a session waiting for data.
-        let s = self.sessions.values().find(|s| {
-            s.is_ftp()
-                && s.expecting_data
-                && dst != s.server
-                && [s.client.ip(), s.server.ip()].contains(&src.ip())
-                && [s.client.ip(), s.server.ip()].contains(&dst.ip())
-        })?;
-        let dialler = s.side_of(src.ip()).unwrap_or(if src.port() < 1024 {
-            Side::Server
-        } else {
-            Side::Client
-        });
-        let default = dialler == Side::Server && dst == s.client;
-        let note = if default {
-            "no PORT or PASV: RFC 959's default data port (the client's control port)"
-        } else {
-            "unlinked: no PORT, EPRT, 227 or 229 announced this endpoint"
-        };
-        Some((
-            s.id,
+    /// A dial that serves a session: its `connect` event and its role.
+    fn data_conn(&mut self, dial: Dial, src: SocketAddr, dst: SocketAddr, t: f64) -> Role {
+        let Dial {
+            session,
             dialler,
-            default.then_some(Via::Default),
-            Some(note.into()),
-        ))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn data_conn(
-        &mut self,
-        session_id: u64,
-        dialler: Side,
-        via: Option<Via>,
-        note: Option<String>,
-        src: SocketAddr,
-        dst: SocketAddr,
-        t: f64,
-    ) -> Role {
-        let Some(s) = self.sessions.get_mut(&session_id) else {
+            via,
+            note,
+        } = dial;
+        let Some(s) = self.sessions.get_mut(&session) else {
             return Role::Ignored;
         };
         let at = self.events.len();
@@ -339,18 +323,8 @@ impl Tracker {
             return;
         };
         match &mut c.role {
-            Role::Data(d) => {
-                let mut n = 0;
-                c.streams[dir].segment(seg.seq, seg.len, &[], &mut |x| {
-                    if let Delivery::Count(k) = x {
-                        n += k;
-                    }
-                });
-                d.pending[dir] += n;
-                let due = d
-                    .last_report
-                    .is_none_or(|last| ns.saturating_sub(last) >= SLICE_NS);
-                if n > 0 && due {
+            Role::Data(_) => {
+                if c.count(dir, seg, ns) {
                     self.report(key, ns, dir);
                 }
             }
@@ -360,10 +334,22 @@ impl Tracker {
                 };
                 let from = if dir == 0 { Side::Client } else { Side::Server };
                 let (events, numbers) = (&mut self.events, &mut self.numbers);
-                c.streams[dir].segment(seg.seq, seg.len, seg.payload, &mut |x| {
-                    if let Delivery::Bytes(b) = x {
-                        s.bytes(from, b, t, events, numbers);
-                    }
+                // FTP speaks in turns: when one side talks while the other's
+                // bytes wait behind a hole, the hole was lost by the capture,
+                // not delayed. Give it up so lines keep their order.
+                let other = &mut c.streams[1 - dir];
+                if other.is_waiting() {
+                    let from = from.peer();
+                    other.finish(&mut |x| match x {
+                        Delivery::Bytes(b) => s.bytes(from, b, t, events, numbers),
+                        Delivery::Gap(n) => s.gap(from, n),
+                        Delivery::Count(_) => {}
+                    });
+                }
+                c.streams[dir].segment(seg.seq, seg.len, seg.payload, &mut |x| match x {
+                    Delivery::Bytes(b) => s.bytes(from, b, t, events, numbers),
+                    Delivery::Gap(n) => s.gap(from, n),
+                    Delivery::Count(_) => {}
                 });
                 if s.judgement == Judgement::NotFtp {
                     self.sessions.remove(id);
@@ -374,10 +360,7 @@ impl Tracker {
                 let failed = std::mem::take(&mut s.data_failed);
                 if !s.announced.is_empty() {
                     self.announced.append(&mut s.announced);
-                    let keep = MAX_ANNOUNCED * self.sessions.len().max(1);
-                    if self.announced.len() > keep {
-                        self.announced.drain(..self.announced.len() - keep);
-                    }
+                    linking::bound(&mut self.announced, self.sessions.len());
                 }
                 if failed {
                     let id = *id;
@@ -486,10 +469,10 @@ impl Tracker {
                     let (events, numbers) = (&mut self.events, &mut self.numbers);
                     for dir in 0..2 {
                         let from = if dir == 0 { Side::Client } else { Side::Server };
-                        c.streams[dir].finish(&mut |x| {
-                            if let Delivery::Bytes(b) = x {
-                                s.bytes(from, b, t, events, numbers);
-                            }
+                        c.streams[dir].finish(&mut |x| match x {
+                            Delivery::Bytes(b) => s.bytes(from, b, t, events, numbers),
+                            Delivery::Gap(n) => s.gap(from, n),
+                            Delivery::Count(_) => {}
                         });
                     }
                 }
@@ -538,12 +521,24 @@ impl Tracker {
         let Some(c) = self.conns.remove(&key) else {
             return;
         };
-        if let Role::Control(id) = c.role {
-            let t = self.t(ns);
-            if let Some(mut s) = self.sessions.remove(&id) {
-                s.finish(t, &mut self.events, &mut self.numbers);
+        match c.role {
+            Role::Control(id) => {
+                let t = self.t(ns);
+                if let Some(mut s) = self.sessions.remove(&id) {
+                    s.finish(t, &mut self.events, &mut self.numbers);
+                    if s.is_ftp() && s.missing > 0 {
+                        self.holes.push((s.number, 0, s.missing));
+                    }
+                }
+                self.announced.retain(|a| a.session != id);
             }
-            self.announced.retain(|a| a.session != id);
+            Role::Data(d) => {
+                let missing = c.streams[0].missing + c.streams[1].missing;
+                if missing > 0 {
+                    self.holes.push((d.session, d.conn, missing));
+                }
+            }
+            Role::Ignored => {}
         }
     }
 
@@ -554,9 +549,10 @@ impl Tracker {
         });
     }
 
-    /// End of the capture: unanswered dials fail, counts are reported,
-    /// and the events are put in time order.
-    pub fn finish(mut self) -> Vec<Event> {
+    /// End of the capture: unanswered dials fail, counts are reported.
+    /// Returns the events (in the order found) and the holes: (session,
+    /// conn, bytes never captured).
+    pub fn finish(mut self) -> (Vec<Event>, Vec<(u32, u32, u64)>) {
         let keys: Vec<Key> = self.conns.keys().copied().collect();
         for key in &keys {
             let Some(c) = self.conns.get(key) else {
@@ -570,21 +566,6 @@ impl Tracker {
             let ns = self.conns.get(&key).map_or(0, |c| c.last_ns);
             self.remove(key, ns);
         }
-        let mut events = self.events;
-        events.sort_by(|a, b| a.t.total_cmp(&b.t));
-        renumber(&mut events);
-        events
-    }
-}
-
-/// Sessions numbered from 1 in order of their first event, times from the
-/// first event.
-fn renumber(events: &mut [Event]) {
-    let t0 = events.first().map_or(0.0, |e| e.t);
-    let mut order: HashMap<u32, u32> = HashMap::new();
-    for e in events.iter_mut() {
-        let next = order.len() as u32 + 1;
-        e.session = *order.entry(e.session).or_insert(next);
-        e.t -= t0;
+        (self.events, self.holes)
     }
 }

@@ -1,7 +1,8 @@
 //! The server: our FTP server, shared by the lab and `serve`.
 //!
 //! It listens on a control port, and for every client that dials it runs a
-//! [`session`] — a state machine over command lines — until `QUIT`. The
+//! [`session`] — a state machine over command lines — until `QUIT`;
+//! the commands that move files are in [`transfers`]. The
 //! files it offers ([`files`]) are the built-in ones or a real directory,
 //! read-only, plus uploads kept in memory. How a transfer gets its data
 //! connection (the server dials, or waits for a dial) is [`data`]; how
@@ -15,6 +16,7 @@ pub mod data;
 pub mod files;
 pub mod listing;
 pub mod session;
+pub mod transfers;
 
 use crate::ftp::Reply;
 use crate::network::Network;

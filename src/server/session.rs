@@ -19,16 +19,14 @@
 //! trusts the wire: a `PORT` that names another host or a privileged port
 //! is refused (`504`, RFC 2577 — the "FTP bounce" attack).
 
-use super::data::{DataError, Plan};
-use super::files::{resolve, FileError, Source};
-use super::listing::{self, Style};
+use super::data::Plan;
+use super::files::resolve;
+use super::listing::Style;
 use super::Ctx;
 use crate::ftp::hostport::{self, HostPortError};
 use crate::ftp::{Command, LineBuffer, Reply};
-use crate::network::is_loopback;
-use crate::tap::{Meter, Recorder};
+use crate::tap::Recorder;
 use crate::trace::{Side, Via};
-use crate::transfer;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -36,7 +34,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
-enum Login {
+pub(super) enum Login {
     Fresh,
     User(String),
     In,
@@ -44,17 +42,17 @@ enum Login {
 
 /// A session's state.
 pub struct Session {
-    ctl: TcpStream,
-    rec: Recorder,
-    ctx: Arc<Ctx>,
-    local: SocketAddr,
-    peer: SocketAddr,
-    login: Login,
-    cwd: String,
-    ascii: bool,
-    plan: Plan,
-    rest: u64,
-    epsv_all: bool,
+    pub(super) ctl: TcpStream,
+    pub(super) rec: Recorder,
+    pub(super) ctx: Arc<Ctx>,
+    pub(super) local: SocketAddr,
+    pub(super) peer: SocketAddr,
+    pub(super) login: Login,
+    pub(super) cwd: String,
+    pub(super) ascii: bool,
+    pub(super) plan: Plan,
+    pub(super) rest: u64,
+    pub(super) epsv_all: bool,
 }
 
 /// What to do after a command.
@@ -79,15 +77,6 @@ fn is_known_verb(verb: &str) -> bool {
         "MDTM", "REST", "ABOR", "NOOP", "HELP", "QUIT",
     ];
     VERBS.contains(&verb)
-}
-
-/// Clients send `LIST -la` or `LIST -a dir`: drop the options, keep the path.
-fn list_path(arg: &str) -> &str {
-    let mut rest = arg.trim();
-    while rest.starts_with('-') {
-        rest = rest.split_once(' ').map_or("", |(_, r)| r).trim_start();
-    }
-    rest
 }
 
 impl Session {
@@ -160,7 +149,7 @@ impl Session {
         }
     }
 
-    async fn reply(&mut self, code: u16, message: &str) -> io::Result<()> {
+    pub(super) async fn reply(&mut self, code: u16, message: &str) -> io::Result<()> {
         let mut reply = Reply::new(code, message);
         // Each line crosses the middlebox on its way out (the lab's NAT may
         // rewrite a 227); without one this changes nothing.
@@ -385,6 +374,9 @@ impl Session {
         match Plan::passive(ip, allowed, self.rec.clone(), via, self.ctx.passive_wait) {
             Ok((plan, addr)) => {
                 self.plan = plan;
+                // Behind a simulated NAT the server announces the private
+                // address it believes it has (229 carries only the port).
+                let addr = self.ctx.network.announce(Side::Server, addr);
                 let msg = match (via, addr) {
                     (Via::Pasv, SocketAddr::V4(v4)) => hostport::format_227(v4),
                     _ => hostport::format_229(addr.port()),
@@ -396,157 +388,6 @@ impl Session {
                 self.reply(425, &format!("Cannot open a passive listener: {e}."))
                     .await
             }
-        }
-    }
-
-    /// Opens the planned data connection, or answers why not.
-    async fn data(&mut self) -> io::Result<Option<(TcpStream, u32)>> {
-        let plan = std::mem::take(&mut self.plan);
-        if let Plan::Active { target, .. } = &plan {
-            if !is_loopback(target.ip()) {
-                let msg = format!("Active mode to {target} refused: this server only dials loopback. Use passive mode.");
-                self.reply(425, &msg).await?;
-                return Ok(None);
-            }
-        }
-        match plan.open(&self.ctx.network, &self.rec, self.local).await {
-            Ok(opened) => Ok(Some(opened)),
-            Err(DataError::NoPlan) => {
-                self.reply(
-                    503,
-                    "Bad sequence of commands: send PORT/EPRT or PASV/EPSV first.",
-                )
-                .await?;
-                Ok(None)
-            }
-            Err(e) => {
-                self.reply(425, &format!("Failed to establish connection: {e}."))
-                    .await?;
-                Ok(None)
-            }
-        }
-    }
-
-    async fn list(&mut self, arg: &str, style: Style) -> io::Result<()> {
-        let path = resolve(&self.cwd, list_path(arg));
-        let entries = match self.ctx.files.list(&path) {
-            Ok(entries) => entries,
-            Err(_) => return self.reply(550, "No such file or directory.").await,
-        };
-        let text = listing::render(&entries, style);
-        let Some((mut stream, conn)) = self.data().await? else {
-            return Ok(());
-        };
-        self.reply(150, "Here comes the directory listing.").await?;
-        let mut meter = Meter::new(self.rec.clone(), conn, Side::Server);
-        let sent = transfer::send(
-            &mut stream,
-            &Source::Memory(Arc::new(text)),
-            0,
-            false,
-            &mut meter,
-        )
-        .await;
-        transfer::close_send(&mut stream, &self.rec, conn).await;
-        match sent {
-            Ok(_) => self.reply(226, "Directory send OK.").await,
-            Err(_) => {
-                self.reply(426, "Connection closed; transfer aborted.")
-                    .await
-            }
-        }
-    }
-
-    async fn retr(&mut self, arg: &str) -> io::Result<()> {
-        let path = resolve(&self.cwd, arg);
-        let offset = std::mem::take(&mut self.rest);
-        let (source, size) = match self
-            .ctx
-            .files
-            .open(&path)
-            .and_then(|s| Ok((s, self.ctx.files.stat(&path)?.size)))
-        {
-            Ok(found) => found,
-            Err(_) => return self.reply(550, "Failed to open file.").await,
-        };
-        let Some((mut stream, conn)) = self.data().await? else {
-            return Ok(());
-        };
-        let mode = if self.ascii { "ASCII" } else { "BINARY" };
-        let name = path.rsplit('/').next().unwrap_or_default();
-        self.reply(
-            150,
-            &format!("Opening {mode} mode data connection for {name} ({size} bytes)."),
-        )
-        .await?;
-        let mut meter = Meter::new(self.rec.clone(), conn, Side::Server);
-        let sent = transfer::send(&mut stream, &source, offset, self.ascii, &mut meter).await;
-        transfer::close_send(&mut stream, &self.rec, conn).await;
-        drop(meter);
-        match sent {
-            Ok(_) => self.reply(226, "Transfer complete.").await,
-            Err(_) => {
-                self.reply(426, "Connection closed; transfer aborted.")
-                    .await
-            }
-        }
-    }
-
-    async fn stor(&mut self, arg: &str) -> io::Result<()> {
-        let path = resolve(&self.cwd, arg);
-        let offset = std::mem::take(&mut self.rest);
-        if self.ctx.files.can_store(&path).is_err() {
-            return self.reply(553, "Could not create file.").await;
-        }
-        let Some((mut stream, conn)) = self.data().await? else {
-            return Ok(());
-        };
-        self.reply(150, "Ok to send data.").await?;
-        let mut meter = Meter::new(self.rec.clone(), conn, Side::Client);
-        let limit = self.ctx.files.room_for(&path);
-        let got = transfer::receive(&mut stream, limit, self.ascii, &mut meter).await;
-        drop(meter);
-        self.rec.close(conn, Side::Client);
-        let got = match got {
-            Ok(got) => got,
-            Err(_) => {
-                return self
-                    .reply(426, "Connection closed; transfer aborted.")
-                    .await
-            }
-        };
-        if got.overflow {
-            let msg = format!(
-                "Exceeded storage allocation: uploads are kept in memory, {} bytes at most.",
-                self.ctx.files.cap
-            );
-            return self.reply(552, &msg).await;
-        }
-        let mut bytes = got.bytes;
-        if offset > 0 {
-            if let Ok(Source::Memory(old)) = self.ctx.files.open(&path) {
-                let keep = usize::try_from(offset).unwrap_or(usize::MAX).min(old.len());
-                let mut joined = old.get(..keep).unwrap_or_default().to_vec();
-                joined.extend(bytes);
-                bytes = joined;
-            }
-        }
-        match self.ctx.files.store(&path, bytes) {
-            Ok(()) => self.reply(226, "Transfer complete.").await,
-            Err(FileError::Full { cap }) => {
-                self.reply(552, &format!("Exceeded storage allocation ({cap} bytes)."))
-                    .await
-            }
-            Err(_) => self.reply(553, "Could not create file.").await,
-        }
-    }
-
-    async fn stat(&mut self, verb: &str, arg: &str) -> io::Result<()> {
-        let path = resolve(&self.cwd, arg);
-        match self.ctx.files.stat(&path) {
-            Ok(e) if !e.is_dir && verb == "SIZE" => self.reply(213, &e.size.to_string()).await,
-            Ok(e) if !e.is_dir => self.reply(213, &listing::timeval(e.modified)).await,
-            _ => self.reply(550, "Could not get file information.").await,
         }
     }
 }

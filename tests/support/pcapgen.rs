@@ -131,6 +131,23 @@ pub struct CaptureWriter<W: Write> {
     format: Format,
     link: Link,
     frame: Vec<u8>,
+    /// pcapng: interfaces declared (link, if_tsresol) and the one in use.
+    interfaces: Vec<(Link, u8)>,
+    iface: u32,
+}
+
+/// A pcapng interface description block.
+fn idb(link: Link, tsresol: u8) -> Vec<u8> {
+    let mut h = Vec::new();
+    h.extend(1u32.to_le_bytes());
+    h.extend(32u32.to_le_bytes());
+    h.extend((link.linktype() as u16).to_le_bytes());
+    h.extend([0, 0]);
+    h.extend(262_144u32.to_le_bytes());
+    h.extend([9, 0, 1, 0, tsresol, 0, 0, 0]); // if_tsresol, padded
+    h.extend([0, 0, 0, 0]); // end of options
+    h.extend(32u32.to_le_bytes());
+    h
 }
 
 fn put16(v: &mut Vec<u8>, x: u16, be: bool) {
@@ -173,24 +190,37 @@ impl<W: Write> CaptureWriter<W> {
                 h.extend([1, 0, 0, 0]);
                 h.extend(u64::MAX.to_le_bytes());
                 h.extend(28u32.to_le_bytes());
-                // Interface description block with if_tsresol.
-                h.extend(1u32.to_le_bytes());
-                h.extend(32u32.to_le_bytes());
-                h.extend((link.linktype() as u16).to_le_bytes());
-                h.extend([0, 0]);
-                h.extend(262_144u32.to_le_bytes());
-                h.extend([9, 0, 1, 0, tsresol, 0, 0, 0]); // if_tsresol, padded
-                h.extend([0, 0, 0, 0]); // end of options
-                h.extend(32u32.to_le_bytes());
+                h.extend(idb(link, tsresol));
             }
         }
         out.write_all(&h)?;
+        let tsresol = match format {
+            Format::PcapNg { tsresol } => tsresol,
+            Format::Pcap { .. } => 6,
+        };
         Ok(CaptureWriter {
             out,
             format,
             link,
             frame: Vec::with_capacity(2048),
+            interfaces: vec![(link, tsresol)],
+            iface: 0,
         })
+    }
+
+    /// pcapng: declares one more interface; returns its index.
+    pub fn add_interface(&mut self, link: Link, tsresol: u8) -> io::Result<u32> {
+        self.out.write_all(&idb(link, tsresol))?;
+        self.interfaces.push((link, tsresol));
+        Ok(self.interfaces.len() as u32 - 1)
+    }
+
+    /// pcapng: the following records come from interface `i`.
+    pub fn use_interface(&mut self, i: u32) {
+        if let Some(&(link, _)) = self.interfaces.get(i as usize) {
+            self.link = link;
+            self.iface = i;
+        }
     }
 
     /// One TCP segment at `ns` nanoseconds since the epoch.
@@ -233,14 +263,15 @@ impl<W: Write> CaptureWriter<W> {
                 self.out.write_all(&v)?;
                 self.out.write_all(frame)
             }
-            Format::PcapNg { tsresol } => {
+            Format::PcapNg { .. } => {
+                let tsresol = self.interfaces[self.iface as usize].1;
                 let u = units(tsresol);
                 let ts = (u128::from(ns) * u128::from(u) / 1_000_000_000) as u64;
                 let pad = (4 - frame.len() % 4) % 4;
                 let total = 32 + frame.len() + pad;
                 h[0..4].copy_from_slice(&6u32.to_le_bytes());
                 h[4..8].copy_from_slice(&(total as u32).to_le_bytes());
-                h[8..12].copy_from_slice(&0u32.to_le_bytes());
+                h[8..12].copy_from_slice(&self.iface.to_le_bytes());
                 h[12..16].copy_from_slice(&((ts >> 32) as u32).to_le_bytes());
                 h[16..20].copy_from_slice(&(ts as u32).to_le_bytes());
                 h[20..24].copy_from_slice(&len.to_le_bytes());

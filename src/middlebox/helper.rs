@@ -1,0 +1,390 @@
+//! The FTP helper: a firewall that reads the control channel.
+//!
+//! A plain firewall cannot let FTP's data connections through: it sees a
+//! SYN to port 50000 and has no idea that `PORT 127,0,0,2,195,80` asked for
+//! it a moment ago on another connection. So firewalls grew *helpers* that
+//! parse the control channel — Linux's `nf_conntrack_ftp`, Cisco's "ftp
+//! fixup", every home router's "FTP ALG". This one does what
+//! `nf_conntrack_ftp` does:
+//!
+//! 1. It reads `PORT`/`EPRT` from the client and `227`/`229` from the
+//!    server, with the same grammar as the peers ([`crate::ftp`]).
+//! 2. It checks that the announced address is the announcer's own (a
+//!    `PORT` naming a third host gets nothing: that is a bounce).
+//! 3. It opens **one pinhole**: one dial, from the *other* peer's address
+//!    (any source port), to exactly the announced address and port. A newer
+//!    announcement replaces the older one (`nf_conntrack_ftp` keeps at most
+//!    one expectation per control connection).
+//! 4. Behind a NAT it also *rewrites* the line (`nf_nat_ftp`): the private
+//!    address in `PORT 192,168,1,2,195,80` becomes the public one. The line
+//!    changes length, so a real helper must also shift the TCP sequence and
+//!    acknowledgement numbers of every later packet on that connection.
+//!
+//! Its weakness is the reason it works: it must *read* the control channel.
+//! Once the client says `AUTH TLS` and the server answers `234`, the channel
+//! is encrypted (FTPS) and the helper is blind: no pinholes, no rewrites.
+//!
+//! The middlebox reads the control channel even without a helper, but only
+//! to *say* what a plain firewall or NAT misses; it then changes nothing.
+
+use super::{firewall, nat, Relayed};
+use crate::ftp::{hostport, Command, ReplyParser};
+use crate::lab::{Firewall, Nat};
+use crate::trace::{Side, Via};
+use std::net::{IpAddr, SocketAddr, SocketAddrV4};
+
+/// The control connection, as the middlebox saw it dialled: the client's
+/// real address and the server's real control address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peers {
+    pub client: IpAddr,
+    pub server: SocketAddr,
+}
+
+/// Permission for exactly one dial: by `dialler`, from `from_ip` (any
+/// source port), to `to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pinhole {
+    pub dialler: Side,
+    pub from_ip: IpAddr,
+    pub to: SocketAddr,
+    /// The announcement that opened it.
+    pub via: Via,
+}
+
+impl Pinhole {
+    fn admits(&self, from: Side, src: IpAddr, dst: SocketAddr) -> bool {
+        self.dialler == from
+            && nat::canonical(self.from_ip) == nat::canonical(src)
+            && nat::canonical(self.to.ip()) == nat::canonical(dst.ip())
+            && self.to.port() == dst.port()
+    }
+}
+
+/// What the middlebox is, for the helper's decisions.
+#[derive(Debug, Clone, Copy)]
+pub struct Setup {
+    pub firewall: Firewall,
+    pub nat: Nat,
+    pub peers: Option<Peers>,
+}
+
+/// The control-channel reader and, on a stateful firewall, the helper.
+#[derive(Debug, Clone, Default)]
+pub struct Helper {
+    replies: ReplyParser,
+    auth_asked: bool,
+    blind: bool,
+    pinhole: Option<Pinhole>,
+}
+
+impl Helper {
+    /// The pinhole currently open, if any.
+    pub fn pinhole(&self) -> Option<&Pinhole> {
+        self.pinhole.as_ref()
+    }
+
+    /// True once TLS has started on the control channel.
+    pub fn is_blind(&self) -> bool {
+        self.blind
+    }
+
+    /// Uses up the pinhole if it admits this dial.
+    pub fn take_pinhole(&mut self, from: Side, src: IpAddr, dst: SocketAddr) -> bool {
+        match &self.pinhole {
+            Some(p) if p.admits(from, src, dst) => {
+                self.pinhole = None;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Reads one control line crossing from `from`; returns what the other
+    /// side receives.
+    pub fn relay(&mut self, setup: &Setup, from: Side, line: &str) -> Relayed {
+        if self.blind {
+            return unchanged(line, None);
+        }
+        match from {
+            Side::Client => self.command(setup, line),
+            Side::Server => self.reply(setup, line),
+        }
+    }
+
+    fn command(&mut self, setup: &Setup, line: &str) -> Relayed {
+        let Ok(cmd) = Command::parse(line) else {
+            return unchanged(line, None);
+        };
+        match cmd.verb.as_str() {
+            "AUTH" => {
+                self.auth_asked = true;
+                let note = firewall::has_helper(setup.firewall).then(|| {
+                    "AUTH: if the server agrees, the control channel turns to TLS and the \
+                     helper can read no more PORT or 227 lines (FTPS blinds it)"
+                        .to_string()
+                });
+                unchanged(line, note)
+            }
+            "PORT" => match hostport::parse_port(&cmd.arg) {
+                Ok(addr) => self.active(setup, line, Via::Port, SocketAddr::V4(addr)),
+                Err(_) => unchanged(line, None),
+            },
+            "EPRT" => match hostport::parse_eprt(&cmd.arg) {
+                Ok(addr) => self.active(setup, line, Via::Eprt, addr),
+                Err(_) => unchanged(line, None),
+            },
+            _ => unchanged(line, None),
+        }
+    }
+
+    fn reply(&mut self, setup: &Setup, line: &str) -> Relayed {
+        // Only a reply completed by this very line can be acted on: the
+        // earlier lines of a multi-line reply have already crossed.
+        let Ok(Some(reply)) = self.replies.push_line(line) else {
+            return unchanged(line, None);
+        };
+        let asked = std::mem::take(&mut self.auth_asked);
+        match reply.code {
+            234 if asked => {
+                self.blind = true;
+                self.pinhole = None;
+                let note = "234: TLS starts now; from here on the middlebox sees only \
+                            ciphertext, so no helper can open a pinhole (FTPS blinds it)";
+                unchanged(line, Some(note.to_string()))
+            }
+            227 => match hostport::parse_227(&reply.text()) {
+                Ok(addr) => self.passive(setup, line, addr),
+                Err(_) => unchanged(line, None),
+            },
+            229 => match hostport::parse_229(&reply.text()) {
+                Ok(port) => self.extended_passive(setup, line, port),
+                Err(_) => unchanged(line, None),
+            },
+            _ => unchanged(line, None),
+        }
+    }
+
+    /// `PORT`/`EPRT`: the client announces where the server should dial.
+    fn active(&mut self, setup: &Setup, line: &str, via: Via, addr: SocketAddr) -> Relayed {
+        let Some(peers) = setup.peers else {
+            return unchanged(line, Some(unseen(via)));
+        };
+        let helper = firewall::has_helper(setup.firewall);
+        let own = nat::believed_ip(setup.nat, Side::Client, peers.client);
+        if nat::canonical(addr.ip()) != nat::canonical(own) {
+            return unchanged(line, Some(third_host(via, addr, own, helper)));
+        }
+        let public = nat::with_ip(addr, peers.client);
+        let natted = nat::private_ip(setup.nat, Side::Client, peers.client).is_some();
+        let (out, note) = match (natted, helper) {
+            (true, true) => {
+                let after = rewrite_command(line, via, public);
+                let note = rewrote(line, &after);
+                (after, note)
+            }
+            (true, false) => (
+                line.to_string(),
+                format!(
+                    "the NAT rewrites the IP header of this packet, not its payload: the \
+                     server reads {}, a private address it cannot reach. A server that checks \
+                     PORT against its control peer (RFC 2577; vsftpd, ProFTPD and ours do) \
+                     refuses it; an older one would dial it and the SYN would go nowhere",
+                    addr.ip()
+                ),
+            ),
+            (false, true) => (line.to_string(), String::new()),
+            (false, false) => (line.to_string(), plain_firewall_misses(setup, Side::Client)),
+        };
+        let mut note = note;
+        if helper {
+            let pin = Pinhole {
+                dialler: Side::Server,
+                from_ip: peers.server.ip(),
+                to: public,
+                via,
+            };
+            push_sentence(&mut note, &opened(&pin));
+            self.pinhole = Some(pin);
+        }
+        Relayed {
+            line: out,
+            note: (!note.is_empty()).then_some(note),
+        }
+    }
+
+    /// `227`: the server announces where the client should dial.
+    fn passive(&mut self, setup: &Setup, line: &str, addr: SocketAddrV4) -> Relayed {
+        let Some(peers) = setup.peers else {
+            return unchanged(line, Some(unseen(Via::Pasv)));
+        };
+        let helper = firewall::has_helper(setup.firewall);
+        let own = nat::believed_ip(setup.nat, Side::Server, peers.server.ip());
+        let addr = SocketAddr::V4(addr);
+        if nat::canonical(addr.ip()) != nat::canonical(own) {
+            let note = format!(
+                "227 names {}, not the server's own address {own}{}",
+                addr.ip(),
+                if helper {
+                    "; the helper opens no pinhole for it"
+                } else {
+                    ""
+                }
+            );
+            return unchanged(line, Some(note));
+        }
+        let public = nat::with_ip(addr, peers.server.ip());
+        let natted = nat::private_ip(setup.nat, Side::Server, peers.server.ip()).is_some();
+        let (out, mut note) = match (natted, helper) {
+            (true, true) => {
+                let after = rewrite_227(line, addr, public);
+                let note = rewrote(line, &after);
+                (after, note)
+            }
+            (true, false) => (
+                line.to_string(),
+                format!(
+                    "the NAT rewrites IP headers, not this reply: the client reads {}, the \
+                     server's private address, and will dial nowhere (EPSV carries no \
+                     address and would have worked)",
+                    addr.ip()
+                ),
+            ),
+            (false, true) => (line.to_string(), String::new()),
+            (false, false) => (line.to_string(), plain_firewall_misses(setup, Side::Server)),
+        };
+        if helper {
+            let pin = Pinhole {
+                dialler: Side::Client,
+                from_ip: peers.client,
+                to: public,
+                via: Via::Pasv,
+            };
+            push_sentence(&mut note, &opened(&pin));
+            self.pinhole = Some(pin);
+        }
+        Relayed {
+            line: out,
+            note: (!note.is_empty()).then_some(note),
+        }
+    }
+
+    /// `229`: only a port; the client dials the address it already uses.
+    fn extended_passive(&mut self, setup: &Setup, line: &str, port: u16) -> Relayed {
+        let Some(peers) = setup.peers else {
+            return unchanged(line, Some(unseen(Via::Epsv)));
+        };
+        let to = SocketAddr::new(peers.server.ip(), port);
+        let mut note = if setup.nat == Nat::Server {
+            "229 carries only a port, no address: the client dials the address it already \
+             reaches the server at, so the NAT has nothing to get wrong"
+                .to_string()
+        } else if firewall::has_helper(setup.firewall) {
+            String::new()
+        } else {
+            plain_firewall_misses(setup, Side::Server)
+        };
+        if firewall::has_helper(setup.firewall) {
+            let pin = Pinhole {
+                dialler: Side::Client,
+                from_ip: peers.client,
+                to,
+                via: Via::Epsv,
+            };
+            push_sentence(&mut note, &opened(&pin));
+            self.pinhole = Some(pin);
+        }
+        Relayed {
+            line: line.to_string(),
+            note: (!note.is_empty()).then_some(note),
+        }
+    }
+}
+
+fn unchanged(line: &str, note: Option<String>) -> Relayed {
+    Relayed {
+        line: line.to_string(),
+        note,
+    }
+}
+
+fn push_sentence(note: &mut String, more: &str) {
+    if !note.is_empty() {
+        note.push_str("; ");
+    }
+    note.push_str(more);
+}
+
+fn unseen(via: Via) -> String {
+    format!(
+        "{} crossed before any control connection was dialled: the middlebox cannot tell \
+         whose address it is and does nothing",
+        via.as_str()
+    )
+}
+
+fn third_host(via: Via, addr: SocketAddr, own: IpAddr, helper: bool) -> String {
+    format!(
+        "{} names {addr}, not the client's own address {own}: the server is asked to dial a \
+         third host (an FTP bounce){}",
+        via.as_str(),
+        if helper {
+            "; the helper opens no pinhole for it, as nf_conntrack_ftp would not"
+        } else {
+            ""
+        }
+    )
+}
+
+/// What a firewall without a helper fails to learn from an announcement
+/// whose listener sits on `listener`'s host.
+fn plain_firewall_misses(setup: &Setup, listener: Side) -> String {
+    match firewall::guard(setup.firewall, listener) {
+        Some(_) => format!(
+            "the {listener} firewall does not read FTP: nothing tells it to let the coming \
+             data dial in"
+        ),
+        None => String::new(),
+    }
+}
+
+fn opened(pin: &Pinhole) -> String {
+    format!(
+        "helper opens one pinhole: {} from {} may dial {} (once)",
+        pin.dialler, pin.from_ip, pin.to
+    )
+}
+
+/// `PORT`/`EPRT` with a new address, the verb as the client spelt it.
+fn rewrite_command(line: &str, via: Via, addr: SocketAddr) -> String {
+    let verb = line.split(' ').next().unwrap_or(via.as_str());
+    match (via, addr) {
+        (Via::Port, SocketAddr::V4(v4)) => format!("{verb} {}", hostport::format_port(v4)),
+        _ => format!("{verb} {}", hostport::format_eprt(addr)),
+    }
+}
+
+/// A `227` line with the address swapped, the rest as the server wrote it.
+fn rewrite_227(line: &str, old: SocketAddr, new: SocketAddr) -> String {
+    match (old, new) {
+        (SocketAddr::V4(old), SocketAddr::V4(new)) => {
+            let (was, now) = (hostport::format_port(old), hostport::format_port(new));
+            if line.contains(&was) {
+                line.replacen(&was, &now, 1)
+            } else {
+                format!("227 {}", hostport::format_227(new))
+            }
+        }
+        _ => line.to_string(),
+    }
+}
+
+/// The note for a rewritten line: before, after, and the length change.
+fn rewrote(before: &str, after: &str) -> String {
+    let delta = after.len() as i64 - before.len() as i64;
+    let size = match delta {
+        0 => "same length".to_string(),
+        d => format!("{d:+} bytes: a real helper must also shift the TCP sequence numbers of everything after it"),
+    };
+    format!("helper rewrote \"{before}\" → \"{after}\" ({size})")
+}

@@ -1,0 +1,206 @@
+//! Plain words for what the middlebox did, for the narration pane, the
+//! hosts panel and the notes in the trace.
+//!
+//! Each outcome of the middlebox lessons has a *why* behind it; these texts
+//! are where the program says it. The TUI picks them by what happened:
+//!
+//! | what happened | text |
+//! |---|---|
+//! | a data dial `fail`ed `by` something | [`why_blocked`] |
+//! | the lab waits out a blocked dial | [`blocked_wait`] |
+//! | the server refused a `PORT` naming a private address (`--nat client`, no helper) | [`foreign_port_refused`] |
+//! | the bounce lesson's `504` | [`bounce`] |
+//! | the helper rewrote a line / opened a pinhole | the `note` of [`super::Relayed`] |
+//! | the box itself | [`super::Middlebox::rule_text`] |
+//!
+//! Also the three lessons in one paragraph each: [`WHY_HELPERS`],
+//! [`WHY_FTPS_BLINDS`], [`WHY_EPSV_DODGES_NAT`].
+
+use super::{firewall, nat, Middlebox};
+use crate::trace::{Blocker, Side};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+/// How long a real Linux stack tries a SYN that gets no answer: the first
+/// try and 6 retries (`net.ipv4.tcp_syn_retries = 6`), doubling from 1 s:
+/// 1+2+4+8+16+32+64 = 127 s.
+pub const REAL_SYN_TIMEOUT: Duration = Duration::from_secs(127);
+
+/// Why stateful FTP helpers exist.
+pub const WHY_HELPERS: &str = "A firewall judges each new connection on its own, and FTP's data \
+connection looks like a stranger: a SYN to some high port that nobody asked for — unless you read \
+the control channel, where PORT or 227 announced it a moment earlier. So stateful firewalls carry \
+an FTP helper (Linux nf_conntrack_ftp, router \"FTP ALGs\") that reads those lines and opens one \
+pinhole for exactly that peer and port, and behind a NAT also rewrites the private address in \
+the line.";
+
+/// Why FTPS defeats those helpers.
+pub const WHY_FTPS_BLINDS: &str = "The helper works only because it can read the control channel. \
+With FTPS (AUTH TLS, then 234) the PORT and 227 lines are encrypted: the helper sees ciphertext, \
+opens no pinhole and rewrites nothing, so behind a firewall or NAT FTPS needs passive mode with \
+a fixed passive port range opened by hand, and a server that announces its public address.";
+
+/// Why EPSV gets through a server-side NAT.
+pub const WHY_EPSV_DODGES_NAT: &str = "227 carries an address, and a server behind NAT writes the \
+one it believes it has: a private address the client cannot reach. 229 (EPSV, RFC 2428) carries \
+only a port; the client dials the address it already reaches the server at, the one the NAT \
+answers on. Nothing in the line for the NAT to get wrong.";
+
+/// The `note` of a dial dropped because its destination is off loopback:
+/// a simulated private address (or anything else outside the lab).
+pub fn nowhere(from: Side, dst: SocketAddr) -> String {
+    if nat::is_private(dst.ip()) {
+        format!(
+            "the {from} dials {dst}, a private address: no router on the internet carries \
+             packets for it, so the SYN goes nowhere (simulated: it never left this machine)"
+        )
+    } else {
+        format!(
+            "the {from} dials {dst}, outside the lab's loopback network: the simulation never \
+             sends there, so the SYN is treated as lost"
+        )
+    }
+}
+
+/// The `note` of an inbound dial that a client-side NAT has no mapping for.
+pub fn no_mapping(dst: SocketAddr) -> String {
+    format!(
+        "the server's SYN reaches the client's NAT at {dst}, but no connection from inside \
+         created a mapping for that port: the NAT does not know which inside host to give it \
+         to, and drops it"
+    )
+}
+
+/// The `note` of a dial dropped by the firewall guarding `into`.
+pub fn unsolicited(into: Side, dst: SocketAddr, control_port: Option<u16>) -> String {
+    match into {
+        Side::Client => format!(
+            "client firewall: a SYN from the server to {dst} is unsolicited inbound — the \
+             client never dialled out on that port — so it is dropped (active mode breaks here)"
+        ),
+        Side::Server => {
+            let ctl = control_port.map_or("its control port".to_string(), |p| format!("port {p}"));
+            format!(
+                "server firewall: the server admits only {ctl}; a SYN to {dst} is dropped \
+                 (passive mode breaks here)"
+            )
+        }
+    }
+}
+
+/// Why a data dial failed `by` this blocker, as the lesson of the step.
+pub fn why_blocked(by: Blocker) -> &'static str {
+    match by {
+        Blocker::ClientFirewall => {
+            "In active mode the server dials the client. To the client's \
+firewall that SYN is a stranger knocking: it did not start it, so it drops it. Passive mode \
+avoids this — the client dials out, which its firewall allows — or a stateful helper that reads \
+PORT and expects the dial."
+        }
+        Blocker::ServerFirewall => {
+            "In passive mode the client dials a fresh port on the server. \
+A server firewall that admits only the control port drops it. Active mode works here (the \
+server dials out); so does a helper that reads 227/229, or opening the passive port range the \
+server is configured to use."
+        }
+        Blocker::Nat => {
+            "The announced address was private: it means something only inside the \
+NATed network. The NAT rewrote the IP headers but not FTP's lines, so the other side dialled an \
+address no router will carry. A helper that rewrites the line fixes it; so does EPSV, which \
+carries no address."
+        }
+    }
+}
+
+/// What the lab should show while it waits out a blocked dial for
+/// `shortened` instead of a real stack's [`REAL_SYN_TIMEOUT`].
+pub fn blocked_wait(shortened: Duration) -> String {
+    format!(
+        "no SYN-ACK comes back; waiting {:.0} s here — a real Linux stack would retry the SYN \
+         6 times and give up after {} s (then 425 in active mode)",
+        shortened.as_secs_f64(),
+        REAL_SYN_TIMEOUT.as_secs()
+    )
+}
+
+/// Why a server refused a `PORT`/`EPRT` naming `announced` when the control
+/// connection comes from `peer` (the `--nat client` lesson without a
+/// helper, as real servers behave today).
+pub fn foreign_port_refused(announced: IpAddr, peer: IpAddr) -> String {
+    format!(
+        "the server sees the control connection coming from {peer} (the NAT's address) but PORT \
+         names {announced}. Modern servers refuse a data address that is not the control peer's \
+         (RFC 2577 bounce protection; vsftpd and ProFTPD answer \"500 Illegal PORT command\"), \
+         so no dial happens. An older or permissive server would dial {announced}, a private \
+         address, and the SYN would go nowhere until the timeout and 425. Either way active \
+         mode through a client NAT needs a helper that rewrites PORT — or passive mode."
+    )
+}
+
+/// What an attacker wanted from a bounce `PORT`/`EPRT` naming `target`,
+/// sent by a client at `client` (the bounce lesson's two steps: a third
+/// host, then the client's own address at a privileged port).
+pub fn bounce(target: SocketAddr, client: IpAddr) -> String {
+    if nat::canonical(target.ip()) != nat::canonical(client) {
+        format!(
+            "The client asks the server to connect to {target}, a host that is not the client. That is \
+             the FTP bounce attack (CERT CA-1997-27): the attacker makes the server dial for \
+             them — to scan ports from the server's address, to reach machines behind a \
+             firewall that trust the server, or to STOR a file of SMTP or other commands and \
+             have RETR replay it into {target} with the server as the sender. RFC 2577: refuse \
+             a data address that is not the control connection's peer — hence 504, and no dial."
+        )
+    } else {
+        format!(
+            "The client names its own address but port {} — below 1024, where system \
+             services listen (25 is SMTP). A server that dialled it would deliver whatever a \
+             RETR sends into that service, from the server's trusted address. RFC 2577: refuse \
+             data ports below 1024 — hence 504, and no dial.",
+            target.port()
+        )
+    }
+}
+
+/// The lines of [`Middlebox::rule_text`].
+pub(super) fn rules(mb: &Middlebox) -> Vec<String> {
+    if mb.is_transparent() {
+        return Vec::new();
+    }
+    let mut lines = vec!["middlebox (simulated on loopback)".to_string()];
+    if mb.firewall != crate::lab::Firewall::None {
+        lines.push(firewall::rule(mb.firewall).to_string());
+    }
+    let real = |side: Side| match (side, mb.peers) {
+        (Side::Client, Some(p)) => Some(p.client),
+        (Side::Server, Some(p)) => Some(p.server.ip()),
+        _ => None,
+    };
+    if let Some(side) = nat::inside(mb.nat) {
+        let outside = real(side);
+        let inside = outside.and_then(|ip| nat::private_ip(mb.nat, side, ip));
+        let (inside, outside) = match (inside, outside) {
+            (Some(i), Some(o)) => (i.to_string(), o.to_string()),
+            _ => ("a private address".to_string(), "its real one".to_string()),
+        };
+        let how = match side {
+            Side::Client => "nothing gets in that the client did not start",
+            Side::Server => "every port forwarded to the server",
+        };
+        lines.push(format!(
+            "NAT: the {side} is {inside} inside, {outside} outside; {how}"
+        ));
+    }
+    if let Some(p) = mb.pinhole() {
+        lines.push(format!(
+            "pinhole ({}): {} {} → {}, once",
+            p.via.as_str(),
+            p.dialler,
+            p.from_ip,
+            p.to
+        ));
+    }
+    if mb.helper.is_blind() {
+        lines.push("helper blind: the control channel is encrypted".to_string());
+    }
+    lines
+}

@@ -1,0 +1,137 @@
+//! NAT: one host on a private address, a router showing another address to
+//! the world.
+//!
+//! Network address translation rewrites the *IP header* of every packet
+//! that crosses the router: a packet leaving `192.168.1.2` leaves the
+//! router as `127.0.0.2` (in the lab, the real loopback address plays the
+//! router's public address). It does **not** read the payload. Most
+//! protocols never notice, because their payload carries no addresses. FTP
+//! does: `PORT 192,168,1,2,195,80` is payload, so the server reads a
+//! private address that means nothing outside the client's home network.
+//! Addresses from RFC 1918 (`10/8`, `172.16/12`, `192.168/16`) and IPv6
+//! unique-local ones (`fc00::/7`) are not routed on the internet: a SYN
+//! sent to one "goes nowhere".
+//!
+//! The lab's two NATs, and what a peer behind one believes about itself:
+//!
+//! | `--nat` | who is inside | believes it is | the world sees | inbound |
+//! |---|---|---|---|---|
+//! | `client` | the client | `192.168.1.2` (`fd00:1::2`) | its real loopback address | nothing gets in unless the client started it (or a helper expects it) |
+//! | `server` | the server | `10.0.0.3` (`fd00:2::3`) | its real loopback address | every port forwarded to the server (a 1:1 NAT, as an admin sets up for a server) |
+//!
+//! The private addresses are *simulated*: they exist only in the lines the
+//! peers write and in [`super::Middlebox::dial`], which drops every dial to
+//! them. No socket ever sees one.
+
+use crate::lab::Nat;
+use crate::trace::Side;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+/// The client's private address behind `--nat client` (a home network).
+pub const CLIENT_PRIVATE_V4: Ipv4Addr = Ipv4Addr::new(192, 168, 1, 2);
+/// The server's private address behind `--nat server` (a data centre).
+pub const SERVER_PRIVATE_V4: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 3);
+/// The client's private address over IPv6 (unique local, `fd00::/8`).
+pub const CLIENT_PRIVATE_V6: Ipv6Addr = Ipv6Addr::new(0xfd00, 1, 0, 0, 0, 0, 0, 2);
+/// The server's private address over IPv6 (unique local, `fd00::/8`).
+pub const SERVER_PRIVATE_V6: Ipv6Addr = Ipv6Addr::new(0xfd00, 2, 0, 0, 0, 0, 0, 3);
+
+/// Which side sits behind this NAT, if any.
+pub fn inside(nat: Nat) -> Option<Side> {
+    match nat {
+        Nat::None => None,
+        Nat::Client => Some(Side::Client),
+        Nat::Server => Some(Side::Server),
+    }
+}
+
+/// The private address `side` believes it has, when it is behind `nat`;
+/// the same address family as its real one.
+pub fn private_ip(nat: Nat, side: Side, real: IpAddr) -> Option<IpAddr> {
+    if inside(nat) != Some(side) {
+        return None;
+    }
+    Some(match (side, real) {
+        (Side::Client, IpAddr::V4(_)) => IpAddr::V4(CLIENT_PRIVATE_V4),
+        (Side::Client, IpAddr::V6(_)) => IpAddr::V6(CLIENT_PRIVATE_V6),
+        (Side::Server, IpAddr::V4(_)) => IpAddr::V4(SERVER_PRIVATE_V4),
+        (Side::Server, IpAddr::V6(_)) => IpAddr::V6(SERVER_PRIVATE_V6),
+    })
+}
+
+/// The address `side` believes it has: its private one behind a NAT, else
+/// its real one.
+pub fn believed_ip(nat: Nat, side: Side, real: IpAddr) -> IpAddr {
+    private_ip(nat, side, real).unwrap_or(real)
+}
+
+/// True for addresses that are not routed on the internet: RFC 1918,
+/// IPv4 link-local, IPv6 unique-local (`fc00::/7`) and link-local.
+pub fn is_private(ip: IpAddr) -> bool {
+    match canonical(ip) {
+        IpAddr::V4(v4) => v4.is_private() || v4.is_link_local(),
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// True when a dial to `ip` stays on this machine (127/8, `::1`, and
+/// `::ffff:127.x.y.z`).
+pub fn is_loopback(ip: IpAddr) -> bool {
+    canonical(ip).is_loopback()
+}
+
+/// An IPv4-mapped IPv6 address as the IPv4 address it stands for.
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    ip.to_canonical()
+}
+
+/// `addr` with its IP replaced, port kept. The lab's NAT preserves ports,
+/// as most home routers do when the port is free.
+pub fn with_ip(addr: SocketAddr, ip: IpAddr) -> SocketAddr {
+    SocketAddr::new(ip, addr.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_side_inside_gets_a_private_address() {
+        let v4: IpAddr = "127.0.0.2".parse().unwrap();
+        let v6: IpAddr = "::1".parse().unwrap();
+        assert_eq!(private_ip(Nat::None, Side::Client, v4), None);
+        assert_eq!(private_ip(Nat::Server, Side::Client, v4), None);
+        assert_eq!(
+            private_ip(Nat::Client, Side::Client, v4),
+            Some(IpAddr::V4(CLIENT_PRIVATE_V4))
+        );
+        assert_eq!(
+            private_ip(Nat::Server, Side::Server, v6),
+            Some(IpAddr::V6(SERVER_PRIVATE_V6))
+        );
+        assert_eq!(believed_ip(Nat::Client, Side::Server, v4), v4);
+    }
+
+    #[test]
+    fn private_and_loopback_ranges() {
+        for p in [
+            "10.0.0.3",
+            "192.168.1.2",
+            "172.16.9.9",
+            "fd00:1::2",
+            "fe80::1",
+        ] {
+            assert!(is_private(p.parse().unwrap()), "{p}");
+            assert!(!is_loopback(p.parse().unwrap()), "{p}");
+        }
+        for l in ["127.0.0.1", "127.0.0.3", "::1", "::ffff:127.0.0.2"] {
+            assert!(is_loopback(l.parse().unwrap()), "{l}");
+            assert!(!is_private(l.parse().unwrap()), "{l}");
+        }
+        assert!(!is_private("192.0.2.25".parse().unwrap()));
+        assert!(!is_loopback("192.0.2.25".parse().unwrap()));
+    }
+}

@@ -1,0 +1,338 @@
+//! The helper and the box up close: rewrites and their length change,
+//! pinholes used once, bounces, FTPS blindness, and lines that are not what
+//! they seem.
+
+use super::{client_ip, server_ip, CF, CONTROL_PORT, NAT, SF};
+use crate::lab::{Firewall, Nat};
+use crate::middlebox::{narration, Middlebox, Verdict};
+use crate::trace::{Blocker, Side};
+use proptest::prelude::*;
+use std::net::SocketAddr;
+
+/// A box that has seen the IPv4 control dial.
+fn connected(fw: Firewall, nat: Nat) -> Middlebox {
+    let mut mb = Middlebox::new(fw, nat);
+    let v = mb.dial(
+        Side::Client,
+        SocketAddr::new(client_ip(false), 40000),
+        SocketAddr::new(server_ip(false), CONTROL_PORT),
+    );
+    assert_eq!(v, Verdict::Pass);
+    mb
+}
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().expect("test address")
+}
+
+#[test]
+fn helper_rewrites_port_behind_client_nat_and_says_how_long() {
+    let mut mb = connected(Firewall::Stateful, Nat::Client);
+    let r = mb.relay(Side::Client, "PORT 192,168,1,2,195,80");
+    assert_eq!(r.line, "PORT 127,0,0,2,195,80");
+    let note = r.note.expect("a rewrite is noted");
+    assert!(
+        note.contains("\"PORT 192,168,1,2,195,80\" → \"PORT 127,0,0,2,195,80\""),
+        "{note}"
+    );
+    assert!(note.contains("-2 bytes"), "{note}");
+    assert!(note.contains("sequence numbers"), "{note}");
+
+    let r = mb.relay(Side::Client, "EPRT |1|192.168.1.2|50000|");
+    assert_eq!(r.line, "EPRT |1|127.0.0.2|50000|");
+    assert!(r.note.unwrap_or_default().contains("-2 bytes"));
+}
+
+#[test]
+fn helper_rewrites_227_behind_server_nat_keeping_the_rest_of_the_text() {
+    let mut mb = connected(Firewall::Stateful, Nat::Server);
+    let r = mb.relay(
+        Side::Server,
+        "227 Entering Passive Mode (10,0,0,3,195,81). Go",
+    );
+    assert_eq!(r.line, "227 Entering Passive Mode (127,0,0,3,195,81). Go");
+    assert!(r.note.unwrap_or_default().contains("+1 bytes"));
+    // Written with spaces: rebuilt in the standard form.
+    let r = mb.relay(Side::Server, "227 =10, 0, 0, 3, 195, 82");
+    assert_eq!(r.line, "227 Entering Passive Mode (127,0,0,3,195,82).");
+}
+
+#[test]
+fn without_a_helper_nat_leaves_the_line_alone_and_says_so() {
+    let mut mb = connected(Firewall::None, Nat::Client);
+    let r = mb.relay(Side::Client, "PORT 192,168,1,2,195,80");
+    assert_eq!(r.line, "PORT 192,168,1,2,195,80");
+    assert!(r.note.unwrap_or_default().contains("192.168.1.2"));
+    let mut mb = connected(Firewall::Client, Nat::Server);
+    let r = mb.relay(Side::Server, "227 Entering Passive Mode (10,0,0,3,195,81).");
+    assert_eq!(r.line, "227 Entering Passive Mode (10,0,0,3,195,81).");
+    assert!(r.note.unwrap_or_default().contains("EPSV"));
+}
+
+#[test]
+fn a_pinhole_admits_one_dial_from_that_peer_to_that_port() {
+    let mut mb = connected(Firewall::Stateful, Nat::None);
+    mb.relay(Side::Client, "PORT 127,0,0,2,195,80");
+    let pin = mb.pinhole().cloned().expect("a pinhole");
+    assert_eq!(pin.dialler, Side::Server);
+    assert_eq!(pin.to, addr("127.0.0.2:50000"));
+    assert!(mb.rule_text().iter().any(|l| l.contains("127.0.0.2:50000")));
+
+    let from = addr("127.0.0.3:2120");
+    // Wrong port, wrong source host, wrong dialler: still closed.
+    let closed = [
+        (Side::Server, from, addr("127.0.0.2:50001"), CF),
+        (
+            Side::Server,
+            addr("127.0.0.9:2120"),
+            addr("127.0.0.2:50000"),
+            CF,
+        ),
+        (
+            Side::Client,
+            addr("127.0.0.3:0"),
+            addr("127.0.0.2:50000"),
+            SF,
+        ),
+    ];
+    for (side, src, dst, by) in closed {
+        assert!(matches!(mb.dial(side, src, dst), Verdict::Drop { by: b, .. } if b == by));
+    }
+    // Any source port of the right host; then it is used up.
+    assert_eq!(
+        mb.dial(Side::Server, addr("127.0.0.3:33333"), pin.to),
+        Verdict::Pass
+    );
+    assert!(mb.pinhole().is_none());
+    assert!(matches!(
+        mb.dial(Side::Server, from, pin.to),
+        Verdict::Drop {
+            by: Blocker::ClientFirewall,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_newer_announcement_replaces_the_pinhole() {
+    let mut mb = connected(Firewall::Stateful, Nat::None);
+    mb.relay(Side::Client, "PORT 127,0,0,2,195,80");
+    mb.relay(Side::Client, "PORT 127,0,0,2,195,90");
+    let from = addr("127.0.0.3:2120");
+    assert!(matches!(
+        mb.dial(Side::Server, from, addr("127.0.0.2:50000")),
+        Verdict::Drop { .. }
+    ));
+    assert_eq!(
+        mb.dial(Side::Server, from, addr("127.0.0.2:50010")),
+        Verdict::Pass
+    );
+}
+
+#[test]
+fn private_and_foreign_addresses_never_pass_whatever_the_box() {
+    for fw in [
+        Firewall::None,
+        Firewall::Client,
+        Firewall::Server,
+        Firewall::Stateful,
+    ] {
+        for nat in [Nat::None, Nat::Client, Nat::Server] {
+            let mut mb = connected(fw, nat);
+            for dst in [
+                "10.0.0.3:50001",
+                "192.168.1.2:50000",
+                "[fd00:1::2]:5",
+                "192.0.2.25:25",
+            ] {
+                for side in [Side::Client, Side::Server] {
+                    let v = mb.dial(side, addr("127.0.0.2:1"), addr(dst));
+                    assert!(
+                        matches!(
+                            v,
+                            Verdict::Drop {
+                                by: Blocker::Nat,
+                                ..
+                            }
+                        ),
+                        "{fw:?} {nat:?} {side} → {dst}: {v:?}"
+                    );
+                }
+            }
+        }
+    }
+    // Even before any control dial, and on a transparent box.
+    let mut mb = Middlebox::transparent();
+    assert!(matches!(
+        mb.dial(Side::Client, addr("127.0.0.2:1"), addr("10.0.0.3:21")),
+        Verdict::Drop {
+            by: Blocker::Nat,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn the_control_port_is_always_open_even_to_a_second_dial() {
+    for fw in [Firewall::Server, Firewall::Stateful] {
+        let mut mb = connected(fw, Nat::Server);
+        let control = addr("127.0.0.3:2121");
+        assert_eq!(
+            mb.dial(Side::Client, addr("127.0.0.2:40001"), control),
+            Verdict::Pass
+        );
+        assert_eq!(mb.control_port(), Some(CONTROL_PORT));
+    }
+}
+
+#[test]
+fn bounce_port_to_a_third_host_gets_no_pinhole() {
+    let mut mb = connected(Firewall::Stateful, Nat::None);
+    let r = mb.relay(Side::Client, "PORT 127,0,0,4,0,25");
+    assert_eq!(r.line, "PORT 127,0,0,4,0,25");
+    let note = r.note.unwrap_or_default();
+    assert!(
+        note.contains("third host") && note.contains("127.0.0.4:25"),
+        "{note}"
+    );
+    assert!(mb.pinhole().is_none());
+    let client = client_ip(false);
+    let text = narration::bounce(addr("127.0.0.4:25"), client);
+    assert!(
+        text.contains("not the client") && text.contains("504"),
+        "{text}"
+    );
+    let text = narration::bounce(SocketAddr::new(client, 25), client);
+    assert!(
+        text.contains("below 1024") && text.contains("504"),
+        "{text}"
+    );
+}
+
+#[test]
+fn ftps_blinds_the_helper() {
+    let mut mb = connected(Firewall::Stateful, Nat::Client);
+    assert!(mb.relay(Side::Client, "AUTH TLS").note.is_some());
+    let r = mb.relay(Side::Server, "234 AUTH TLS successful");
+    assert!(r.note.unwrap_or_default().contains("FTPS"));
+    // From now on lines are ciphertext to the box: nothing read, nothing opened.
+    let r = mb.relay(Side::Client, "PORT 192,168,1,2,195,80");
+    assert_eq!((r.line.as_str(), r.note), ("PORT 192,168,1,2,195,80", None));
+    assert!(mb.pinhole().is_none());
+    assert!(mb.rule_text().iter().any(|l| l.contains("blind")));
+}
+
+#[test]
+fn an_auth_refused_keeps_the_helper_reading() {
+    let mut mb = connected(Firewall::Stateful, Nat::None);
+    mb.relay(Side::Client, "AUTH TLS");
+    mb.relay(Side::Server, "502 Command not implemented");
+    mb.relay(Side::Client, "PORT 127,0,0,2,195,80");
+    assert!(mb.pinhole().is_some());
+}
+
+#[test]
+fn only_a_reply_completed_on_this_line_is_read() {
+    let mut mb = connected(Firewall::Stateful, Nat::Server);
+    // A 211 feature list that happens to contain 227-looking text.
+    for line in [
+        "211-Features:",
+        "227 (10,0,0,3,1,1) not a reply here",
+        "211 End",
+    ] {
+        assert_eq!(mb.relay(Side::Server, line).line, line);
+    }
+    assert!(mb.pinhole().is_none());
+}
+
+#[test]
+fn malformed_announcements_pass_unchanged_and_open_nothing() {
+    let mut mb = connected(Firewall::Stateful, Nat::Client);
+    for (side, line) in [
+        (Side::Client, "PORT 192,168,1,2,195"),
+        (Side::Client, "PORT 300,1,1,1,1,1"),
+        (Side::Client, "EPRT |3|x|1|"),
+        (Side::Client, "PORT"),
+        (Side::Server, "227 Entering Passive Mode"),
+        (
+            Side::Server,
+            "229 Entering Extended Passive Mode (|||99999|)",
+        ),
+        (Side::Server, "not a reply at all"),
+        (Side::Client, ""),
+    ] {
+        assert_eq!(mb.relay(side, line).line, line);
+    }
+    assert!(mb.pinhole().is_none());
+}
+
+#[test]
+fn announcements_before_the_control_dial_are_left_alone() {
+    let mut mb = Middlebox::new(Firewall::Stateful, Nat::Client);
+    let r = mb.relay(Side::Client, "PORT 192,168,1,2,195,80");
+    assert_eq!(r.line, "PORT 192,168,1,2,195,80");
+    assert!(r.note.is_some());
+    assert!(mb.pinhole().is_none());
+}
+
+#[test]
+fn announce_gives_the_address_a_peer_believes_it_has() {
+    let mb = Middlebox::new(Firewall::None, Nat::Client);
+    let l = addr("127.0.0.2:50000");
+    assert_eq!(mb.announce(Side::Client, l), addr("192.168.1.2:50000"));
+    assert_eq!(
+        mb.announce(Side::Server, addr("127.0.0.3:5")),
+        addr("127.0.0.3:5")
+    );
+    let mb = Middlebox::new(Firewall::None, Nat::Server);
+    assert_eq!(
+        mb.announce(Side::Server, addr("[::1]:5")),
+        addr("[fd00:2::3]:5")
+    );
+    assert_eq!(mb.private_ip(Side::Client, l.ip()), None);
+}
+
+#[test]
+fn rule_text_names_the_box_its_rule_and_both_addresses() {
+    assert!(Middlebox::transparent().rule_text().is_empty());
+    let mb = connected(Firewall::Client, Nat::Client);
+    let text = mb.rule_text().join("\n");
+    assert!(text.contains("simulated"), "{text}");
+    assert!(text.contains("client firewall"), "{text}");
+    assert!(
+        text.contains("192.168.1.2") && text.contains("127.0.0.2"),
+        "{text}"
+    );
+    let text = connected(Firewall::Server, Nat::None)
+        .rule_text()
+        .join("\n");
+    assert!(text.contains("control port"), "{text}");
+}
+
+#[test]
+fn narration_for_each_blocker_and_the_wait() {
+    for by in [CF, SF, NAT] {
+        assert!(narration::why_blocked(by).len() > 80);
+    }
+    let wait = narration::blocked_wait(std::time::Duration::from_secs(3));
+    assert!(wait.contains("3 s") && wait.contains("127 s"), "{wait}");
+    let refused = narration::foreign_port_refused(
+        "192.168.1.2".parse().expect("ip"),
+        "127.0.0.2".parse().expect("ip"),
+    );
+    assert!(refused.contains("RFC 2577") && refused.contains("192.168.1.2"));
+}
+
+proptest! {
+    /// Whatever crosses, nothing panics, and only an announcement can change.
+    #[test]
+    fn any_line_crosses_without_panic(line in "\\PC{0,80}", server in any::<bool>()) {
+        let mut mb = connected(Firewall::Stateful, Nat::Client);
+        let side = if server { Side::Server } else { Side::Client };
+        let r = mb.relay(side, &line);
+        let upper = line.to_ascii_uppercase();
+        if !(upper.starts_with("PORT ") || upper.starts_with("EPRT ") || line.starts_with("227")) {
+            prop_assert_eq!(r.line, line);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Linking a data connection to what announced it.
+//!
+//! FTP never lets a data connection happen by surprise: just before it,
+//! the control channel names its endpoint. In *active* mode the client says
+//! where it listens (`PORT 10,0,0,2,195,80`, or `EPRT |2|::1|50000|`) and the
+//! server dials there; in *passive* mode the server says where it listens
+//! (`227 Entering Passive Mode (10,0,0,3,195,80)`, or `229 ... (|||50000|)`)
+//! and the client dials. So a SYN is matched, by its destination, against
+//! the endpoints announced so far: the match says which session the
+//! connection belongs to, how it was agreed (`via`) and who dials.
+//!
+//! Nothing about the port numbers is assumed (servers dial from 20, from
+//! control port − 1, or from anywhere). Behind NAT a 227 may name a private
+//! address that never appears on the wire, so a port match between the
+//! session's two hosts also counts. A dial between those hosts that nobody
+//! announced, while the session waits for a transfer, is still a data
+//! connection: shown, and marked unlinked (or RFC 959's default data port,
+//! when the server dials the client's control address).
+
+use super::session::Session;
+use crate::trace::{Side, Via};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+/// Announcements remembered per live session before the oldest are dropped.
+const PER_SESSION: usize = 16;
+
+/// An endpoint the control channel said a data connection will go to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    pub addr: SocketAddr,
+    pub via: Via,
+    /// The announcing session's internal id.
+    pub session: u64,
+}
+
+/// What a dial turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dial {
+    /// The session's internal id.
+    pub session: u64,
+    pub dialler: Side,
+    pub via: Option<Via>,
+    pub note: Option<String>,
+}
+
+/// Keeps the list of announcements bounded by the number of live sessions.
+pub fn bound(announced: &mut Vec<Announcement>, sessions: usize) {
+    let keep = PER_SESSION * sessions.max(1);
+    if announced.len() > keep {
+        announced.drain(..announced.len() - keep);
+    }
+}
+
+/// Which live session, if any, a dial from `src` to `dst` serves. A
+/// matched announcement is used up.
+pub fn link(
+    announced: &mut Vec<Announcement>,
+    sessions: &HashMap<u64, Session>,
+    src: SocketAddr,
+    dst: SocketAddr,
+) -> Option<Dial> {
+    let between = |s: &Session| {
+        let hosts = [s.client.ip(), s.server.ip()];
+        hosts.contains(&src.ip()) && hosts.contains(&dst.ip())
+    };
+    let exact = announced.iter().rposition(|a| a.addr == dst);
+    let nat = || {
+        announced.iter().rposition(|a| {
+            a.addr.port() == dst.port() && sessions.get(&a.session).is_some_and(between)
+        })
+    };
+    if let Some(i) = exact.or_else(nat) {
+        let a = announced.remove(i);
+        return Some(Dial {
+            session: a.session,
+            dialler: a.via.dialler(),
+            via: Some(a.via),
+            note: None,
+        });
+    }
+    let s = sessions
+        .values()
+        .find(|s| s.is_ftp() && s.expecting_data && dst != s.server && between(s))?;
+    // On one host (loopback) addresses cannot tell the sides apart; a
+    // privileged source port is the server's habit.
+    let dialler = s.side_of(src.ip()).unwrap_or(if src.port() < 1024 {
+        Side::Server
+    } else {
+        Side::Client
+    });
+    let default = dialler == Side::Server && dst == s.client;
+    let note = if default {
+        "no PORT or PASV: RFC 959's default data port (the client's control port)"
+    } else {
+        "unlinked: no PORT, EPRT, 227 or 229 announced this endpoint"
+    };
+    Some(Dial {
+        session: s.id,
+        dialler,
+        via: default.then_some(Via::Default),
+        note: Some(note.into()),
+    })
+}

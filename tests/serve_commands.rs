@@ -1,0 +1,261 @@
+//! The server's command set, seen from real clients: listings in three
+//! shapes, file facts, TYPE A on the wire, restarts, the upload cap, and
+//! the passive listener's manners (strangers dropped, a timeout gives 425).
+
+use ftpviz::ftp::{LineBuffer, Reply, ReplyParser};
+use ftpviz::network::Network;
+use ftpviz::server::files::{Files, Root};
+use ftpviz::server::{self, ServerConfig};
+use ftpviz::tap::{Scope, Tap};
+use ftpviz::trace::Event;
+use std::io::Cursor;
+use std::net::SocketAddr;
+use std::time::Duration;
+use suppaftp::types::FileType;
+use suppaftp::{FtpError, FtpStream};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::{mpsc, watch};
+
+/// Our server on a free loopback port, built-in files, with `tune` applied.
+async fn start(
+    tune: impl FnOnce(&mut ServerConfig),
+) -> (
+    SocketAddr,
+    mpsc::UnboundedReceiver<Event>,
+    watch::Sender<bool>,
+) {
+    let mut config = ServerConfig::new(Files::new(Root::Builtin, 1 << 20), Scope::Alone);
+    tune(&mut config);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tap, events) = Tap::new();
+    let (stop, stopped) = watch::channel(false);
+    tokio::spawn(server::run(
+        listener,
+        config,
+        Network::direct(),
+        tap,
+        stopped,
+    ));
+    (addr, events, stop)
+}
+
+async fn drain(
+    mut events: mpsc::UnboundedReceiver<Event>,
+    stop: watch::Sender<bool>,
+) -> Vec<Event> {
+    let _ = stop.send(true);
+    let mut all = Vec::new();
+    while let Some(e) = events.recv().await {
+        all.push(e);
+    }
+    all
+}
+
+fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> tokio::task::JoinHandle<T> {
+    tokio::task::spawn_blocking(f)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listings_facts_and_restart() {
+    let (addr, events, stop) = start(|_| {}).await;
+    blocking(move || {
+        let mut ftp = FtpStream::connect(addr).unwrap();
+        ftp.login("anonymous", "x").unwrap();
+        let feat = ftp.feat().unwrap();
+        assert!(feat.contains_key("EPSV") && feat.contains_key("MLSD"), "{feat:?}");
+        assert_eq!(ftp.nlst(None).unwrap(), vec!["docs", "hello.txt", "notes.txt", "random.bin"]);
+        let mlsd = ftp.mlsd(Some("docs")).unwrap();
+        assert!(mlsd[0].starts_with("type=file;size=408;modify=") && mlsd[0].ends_with("; rfc959-modes.txt"), "{mlsd:?}");
+        assert_eq!(ftp.size("random.bin").unwrap(), 4096);
+        assert!(ftp.mdtm("hello.txt").is_ok());
+        ftp.cwd("docs").unwrap();
+        assert_eq!(ftp.pwd().unwrap(), "/docs");
+        ftp.cdup().unwrap();
+        assert_eq!(ftp.pwd().unwrap(), "/");
+        assert!(matches!(ftp.cwd("nowhere"), Err(FtpError::UnexpectedResponse(r)) if r.status as u32 == 550));
+        // REST: the rest of the file from byte 6.
+        ftp.transfer_type(FileType::Binary).unwrap();
+        ftp.resume_transfer(6).unwrap();
+        let tail = ftp.retr_as_buffer("hello.txt").unwrap().into_inner();
+        assert!(tail.starts_with(b"from the ftpviz lab server!"), "{:?}", String::from_utf8_lossy(&tail));
+        ftp.quit().unwrap();
+    })
+    .await
+    .unwrap();
+    drain(events, stop).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn type_a_adds_a_cr_per_line_on_the_wire() {
+    let (addr, events, stop) = start(|_| {}).await;
+    let file = include_bytes!("../assets/files/notes.txt");
+    let lines = file.iter().filter(|b| **b == b'\n').count() as u64;
+    blocking(move || {
+        let mut ftp = FtpStream::connect(addr).unwrap();
+        ftp.login("anonymous", "x").unwrap();
+        ftp.transfer_type(FileType::Ascii(suppaftp::types::FormatControl::Default))
+            .unwrap();
+        let ascii = ftp.retr_as_buffer("notes.txt").unwrap().into_inner();
+        assert_eq!(
+            ascii.len() as u64,
+            file.len() as u64 + lines,
+            "one CR more per line"
+        );
+        ftp.transfer_type(FileType::Binary).unwrap();
+        let image = ftp.retr_as_buffer("notes.txt").unwrap().into_inner();
+        assert_eq!(image, file);
+        // An ASCII upload loses its CRs again.
+        ftp.transfer_type(FileType::Ascii(suppaftp::types::FormatControl::Default))
+            .unwrap();
+        ftp.put_file("crlf.txt", &mut Cursor::new(b"a\r\nb\r\n".to_vec()))
+            .unwrap();
+        ftp.transfer_type(FileType::Binary).unwrap();
+        assert_eq!(
+            ftp.retr_as_buffer("crlf.txt").unwrap().into_inner(),
+            b"a\nb\n"
+        );
+        ftp.quit().unwrap();
+    })
+    .await
+    .unwrap();
+    let trace: ftpviz::trace::Trace = drain(events, stop).await.into_iter().collect();
+    assert_eq!(trace.data_bytes(1, 1), file.len() as u64 + lines);
+    assert_eq!(trace.data_bytes(1, 2), file.len() as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_past_the_cap_get_552() {
+    let (addr, events, stop) = start(|c| c.files = Files::new(Root::Builtin, 1000)).await;
+    blocking(move || {
+        let mut ftp = FtpStream::connect(addr).unwrap();
+        ftp.login("demo", "demo").unwrap();
+        ftp.transfer_type(FileType::Binary).unwrap();
+        let err = ftp
+            .put_file("big.bin", &mut Cursor::new(vec![7u8; 5000]))
+            .unwrap_err();
+        assert!(
+            matches!(err, FtpError::UnexpectedResponse(r) if r.status as u32 == 552),
+            "552"
+        );
+        ftp.put_file("small.bin", &mut Cursor::new(vec![7u8; 900]))
+            .unwrap();
+        assert_eq!(ftp.size("small.bin").unwrap(), 900);
+        assert!(
+            ftp.size("big.bin").is_err(),
+            "nothing kept of the refused upload"
+        );
+        ftp.quit().unwrap();
+    })
+    .await
+    .unwrap();
+    drain(events, stop).await;
+}
+
+struct Raw {
+    s: TcpStream,
+    lines: LineBuffer,
+    parser: ReplyParser,
+}
+
+impl Raw {
+    async fn login(addr: SocketAddr) -> Raw {
+        let mut raw = Raw {
+            s: TcpStream::connect(addr).await.unwrap(),
+            lines: LineBuffer::new(),
+            parser: ReplyParser::new(),
+        };
+        assert_eq!(raw.reply().await.code, 220);
+        assert_eq!(raw.send("USER anonymous").await.code, 331);
+        assert_eq!(raw.send("PASS x").await.code, 230);
+        raw
+    }
+
+    async fn reply(&mut self) -> Reply {
+        let mut buf = [0u8; 4096];
+        loop {
+            while let Some(line) = self.lines.next_line() {
+                if let Some(r) = self.parser.push_line(&line.unwrap()).unwrap() {
+                    return r;
+                }
+            }
+            let n = self.s.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed");
+            self.lines.push(&buf[..n]);
+        }
+    }
+
+    async fn send(&mut self, line: &str) -> Reply {
+        self.s
+            .write_all(format!("{line}\r\n").as_bytes())
+            .await
+            .unwrap();
+        self.reply().await
+    }
+}
+
+#[tokio::test]
+async fn the_small_commands() {
+    let (addr, events, stop) = start(|_| {}).await;
+    let mut c = Raw::login(addr).await;
+    assert_eq!(c.send("SYST").await.text(), "215 UNIX Type: L8");
+    let help = c.send("HELP").await;
+    assert_eq!(help.code, 214);
+    assert!(help.lines.len() > 2 && help.text().contains("MLSD"));
+    assert_eq!(c.send("NOOP").await.code, 200);
+    assert_eq!(c.send("MODE S").await.code, 200);
+    assert_eq!(c.send("MODE B").await.code, 504);
+    assert_eq!(c.send("STRU F").await.code, 200);
+    assert_eq!(c.send("STRU R").await.code, 504);
+    assert_eq!(c.send("OPTS UTF8 ON").await.code, 200);
+    assert_eq!(c.send("ABOR").await.code, 225);
+    assert_eq!(c.send("REST x").await.code, 501);
+    assert_eq!(
+        c.send("EPSV 2").await.code,
+        522,
+        "IPv6 asked on an IPv4 connection"
+    );
+    assert_eq!(c.send("EPRT |3|127.0.0.1|2000|").await.code, 522);
+    assert_eq!(c.send("EPSV ALL").await.code, 200);
+    assert_eq!(c.send("PASV").await.code, 503, "only EPSV after EPSV ALL");
+    assert_eq!(c.send("PORT 127,0,0,1,200,0").await.code, 503);
+    assert_eq!(c.send("EPSV").await.code, 229);
+    assert_eq!(c.send("RETR nothing-here").await.code, 550);
+    assert_eq!(c.send("QUIT").await.code, 221);
+    drain(events, stop).await;
+}
+
+#[tokio::test]
+async fn passive_admits_only_the_control_peer_and_times_out_with_425() {
+    let (addr, events, stop) = start(|c| c.passive_wait = Duration::from_millis(500)).await;
+    let mut c = Raw::login(addr).await;
+    let reply = c.send("EPSV").await;
+    let port = ftpviz::ftp::hostport::parse_229(&reply.text()).unwrap();
+    // A stranger (another loopback address) dials first: dropped.
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.5:0".parse().unwrap()).unwrap();
+    let mut stranger = socket
+        .connect(SocketAddr::from(([127, 0, 0, 1], port)))
+        .await
+        .unwrap();
+    let mut buf = [0u8; 1];
+    let got = stranger.read(&mut buf).await;
+    assert!(matches!(got, Ok(0) | Err(_)), "the stranger is hung up on");
+    // The real client never comes: 425 after the wait, naming the stranger.
+    let refused = c.send("LIST").await;
+    assert_eq!(refused.code, 425);
+    assert!(refused.text().contains("127.0.0.5"), "{refused:?}");
+    // A fresh PASV works as usual.
+    let reply = c.send("PASV").await;
+    let data_addr = ftpviz::ftp::hostport::parse_227(reply.message()).unwrap();
+    let mut data = TcpStream::connect(data_addr).await.unwrap();
+    assert_eq!(c.send("NLST").await.code, 150);
+    let mut names = String::new();
+    data.read_to_string(&mut names).await.unwrap();
+    assert!(names.contains("hello.txt\r\n"));
+    assert_eq!(c.reply().await.code, 226);
+    drain(events, stop).await;
+}
