@@ -219,3 +219,21 @@ fn every_event_of_every_fixture_has_words() {
         assert!(!n.headline.is_empty() && !n.body.is_empty(), "event {i}");
     }
 }
+
+#[test]
+fn a_sources_note_on_a_failed_dial_comes_first() {
+    let mut b = fixture::active_blocked().events;
+    let i = b
+        .iter()
+        .position(|e| matches!(e.kind, Kind::Fail { .. }))
+        .expect("a fail");
+    b[i].note = Some("client firewall: a SYN from the server is unsolicited inbound".into());
+    let n = narrate(&b[..=i]);
+    assert!(
+        n.body
+            .starts_with("Client firewall: a SYN from the server is unsolicited inbound."),
+        "{}",
+        n.body
+    );
+    assert!(n.body.contains("dropped by the client's firewall"));
+}

@@ -253,7 +253,11 @@ fn tab_zooms_into_one_pane_and_back_while_both_keep_stepping() {
     key(&mut app, KeyCode::Right);
     key(&mut app, KeyCode::Tab);
     assert_eq!(app.visible_panes()[0].title, "passive");
-    assert_eq!(app.panes[1].player.shown(), 1, "the hidden pane stepped too");
+    assert_eq!(
+        app.panes[1].player.shown(),
+        1,
+        "the hidden pane stepped too"
+    );
     key(&mut app, KeyCode::Tab);
     assert_eq!(app.focus, Focus::All);
 }

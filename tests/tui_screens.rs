@@ -232,7 +232,7 @@ fn a_failed_dial_ends_in_a_cross() {
         .expect("a fail event");
     press(&mut app, KeyCode::Right, fail_at + 1);
     let buf = render(&app, 80, 24);
-    let y = row_of(&buf, "blocked by client-firewall").expect("the fail row");
+    let y = row_of(&buf, "blocked (client fw)").expect("the fail row");
     let line: String = (0..80).map(|x| buf[(x, y)].symbol()).collect();
     assert!(line.contains("✗"), "{line}");
     assert!(text(&buf).contains("dropped by the client's firewall"));

@@ -110,7 +110,7 @@ struct Arrow {
     head: bool,
     /// A dial: mark the initiator and write the ports outside.
     ports: Option<(u16, u16)>,
-    /// A dial that died: stops two thirds of the way, with a ✗.
+    /// A dial that died: stops short of the other side, with a ✗.
     dies: bool,
 }
 
@@ -125,7 +125,11 @@ impl Row<'_> {
         let rightwards = a.from == Side::Client;
         // The part of the span the arrow covers: all of it, or up to the
         // middle for a dial that died, times the flight progress.
-        let full = if a.dies { span * 2 / 3 } else { span };
+        let full = if a.dies {
+            span.saturating_sub(4).max(1)
+        } else {
+            span
+        };
         let len = ((full as f32) * self.progress.clamp(0.0, 1.0)).ceil() as u16;
         let len = len.clamp(1, full);
         let cell = |i: u16| if rightwards { cl + 1 + i } else { sl - 1 - i };
@@ -151,7 +155,14 @@ impl Row<'_> {
             put(buf, self.area, front, self.y, head, a.style);
         }
         // The label rides near the tail, inside the drawn part.
-        let label = format!(" {} ", a.label);
+        // Padded with spaces, unless dropping them makes the whole label fit.
+        let room_for = |s: &str| s.chars().count() as u16 <= len.saturating_sub(2);
+        let spaced = format!(" {} ", a.label);
+        let label = if !room_for(&spaced) && room_for(&a.label) {
+            a.label.clone()
+        } else {
+            spaced
+        };
         // Room between one glyph at the tail and the arrowhead.
         let room = len.saturating_sub(2);
         let width = (label.chars().count() as u16).min(room);
@@ -256,10 +267,13 @@ impl Row<'_> {
 }
 
 fn fail_label(reason: FailReason, by: Option<Blocker>) -> String {
-    match by {
-        Some(b) => format!("{} by {}", reason.as_str(), b.as_str()),
-        None => reason.as_str().to_string(),
-    }
+    let by = match by {
+        Some(Blocker::ClientFirewall) => " (client fw)",
+        Some(Blocker::ServerFirewall) => " (server fw)",
+        Some(Blocker::Nat) => " (NAT)",
+        None => "",
+    };
+    format!("{}{by}", reason.as_str())
 }
 
 /// A reply as a label: its first line, except that for 227 and 229 the

@@ -67,9 +67,31 @@ pub fn narrate(shown: &[Event]) -> Narration {
         Kind::Close => connection::close(current),
     };
     if let Some(note) = &current.note {
-        n.body.push_str(&format!(" Note: {}.", clean(note)));
+        let note = clean(note);
+        n.body = if matches!(current.kind, Kind::Fail { .. }) {
+            // The source knows exactly why this dial died: say that first.
+            format!("{}{} {}", upper_first(&note), full_stop(&note), n.body)
+        } else {
+            format!("{} Note: {note}{}", n.body, full_stop(&note))
+        };
     }
     n
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn full_stop(s: &str) -> &'static str {
+    if s.ends_with(['.', '!', '?']) {
+        ""
+    } else {
+        "."
+    }
 }
 
 /// Wire text made safe to show: control characters become `·`.
