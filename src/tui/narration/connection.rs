@@ -2,7 +2,7 @@
 //! carrying bytes, closed. The dial is the lesson: who sent it, from which
 //! port, to which port, and why that port.
 
-use super::{Narration, Session};
+use super::{upper_first, Narration, Session};
 use crate::trace::{Blocker, Event, FailReason, Side, Via};
 use std::net::SocketAddr;
 
@@ -140,7 +140,8 @@ pub(super) fn data(e: &Event, bytes: u64, s: &Session) -> Narration {
     Narration::new(
         format!("{bytes} bytes on data connection #{}.", e.conn),
         format!(
-            "{what}, {} → {}.{ty}",
+            "{}, {} → {}.{ty}",
+            upper_first(&what),
             side_name(e.from),
             side_name(e.from.peer())
         ),
