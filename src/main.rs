@@ -272,7 +272,31 @@ async fn stop_signal() {
 }
 
 fn replay(file: PathBuf, session: Option<u32>, sink: Option<Sink>) -> Result<()> {
-    let replay = ftpviz::replay::read_file(&file)?;
+    use ftpviz::replay::{read_file_with_progress, Progress, ReplayError};
+    use std::io::IsTerminal;
+    // A progress line for big files, only where a person is watching.
+    let show = io::stderr().is_terminal();
+    let mut shown = false;
+    let progress = |p: Progress| {
+        if let (true, Some(total)) = (show, p.total.filter(|&t| t >= 64 << 20)) {
+            let pct = p.done.saturating_mul(100) / total.max(1);
+            eprint!(
+                "\rftpviz: reading {}: {pct:>3}% of {} MiB",
+                file.display(),
+                total >> 20
+            );
+            shown = true;
+        }
+    };
+    let result = read_file_with_progress(&file, progress);
+    if shown {
+        eprint!("\r\x1b[2K");
+    }
+    let replay = match result {
+        Ok(r) => r,
+        Err(e @ ReplayError::Open { .. }) => return Err(e.into()),
+        Err(e) => return Err(anyhow::Error::new(e).context(file.display().to_string())),
+    };
     for w in &replay.warnings {
         match w.offset {
             Some(at) => eprintln!("ftpviz: warning: {} (at byte {at})", w.message),

@@ -13,7 +13,7 @@
 //!    about two minutes) and records `fail` with `reason: blocked` and `by`.
 //! 3. **Only loopback.** A dial to an address outside 127.0.0.0/8 or ::1 is
 //!    refused here, before `connect()` is ever called: a simulated private
-//!    address (a NAT's 10.0.0.2) must never reach the real network.
+//!    address (a NAT's 10.0.0.3) must never reach the real network.
 //!
 //! Control lines cross the middlebox too ([`Network::relay`]); with no
 //! middlebox, both hooks cost one branch.
@@ -181,9 +181,10 @@ impl Network {
         Some(mb.dial(from, src, dst))
     }
 
-    /// The address `side` writes into `PORT`/`EPRT` (client) or `227`
-    /// (server) for its listener at `listening`: behind a simulated NAT, the
-    /// private address it believes it has. Text only, never for a socket.
+    /// The address `side` writes into PORT/EPRT/227 for a listener at
+    /// `listening`: behind a simulated NAT, the private address it believes
+    /// it has ([`Middlebox::announce`]); otherwise `listening` itself. Only
+    /// ever written into a line, never given to a socket.
     pub fn announce(&self, side: Side, listening: SocketAddr) -> SocketAddr {
         match &self.middlebox {
             None => listening,

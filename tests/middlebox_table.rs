@@ -167,6 +167,30 @@ fn check(events: &[Event], mode: Mode, want: Outcome) -> Result<(), String> {
     Ok(())
 }
 
+/// Where the helper must rewrite an address (behind a NAT, with
+/// `--firewall stateful`), the trace shows the line before and after and
+/// the length change.
+fn check_rewrite(events: &[Event], cfg: &LabConfig) -> Result<(), String> {
+    let announces = matches!(
+        (cfg.nat, cfg.mode, cfg.extended),
+        (Nat::Client, Mode::Active, _) | (Nat::Server, Mode::Passive, false)
+    );
+    if cfg.firewall != Firewall::Stateful || !announces {
+        return Ok(());
+    }
+    let noted = events.iter().any(|e| {
+        let note = e.note.as_deref().unwrap_or_default();
+        matches!(e.kind, Kind::Command { .. } | Kind::Reply { .. })
+            && note.contains("rewrote")
+            && note.contains(" bytes")
+    });
+    if noted {
+        Ok(())
+    } else {
+        Err("no note shows the helper's rewrite and its length change".into())
+    }
+}
+
 fn config(mode: Mode, extended: bool, ipv6: bool, firewall: Firewall, nat: Nat) -> LabConfig {
     LabConfig {
         mode,
@@ -237,7 +261,9 @@ async fn every_mode_firewall_nat_and_extended_combination() {
         let verdict = match result {
             Err(_) => Err(format!("no end within {GUARD:?}")),
             Ok(Err(e)) => Err(format!("lab failed to start: {e}")),
-            Ok(Ok(events)) => check(&events, cfg.mode, want),
+            Ok(Ok(events)) => {
+                check(&events, cfg.mode, want).and_then(|()| check_rewrite(&events, &cfg))
+            }
         };
         if let Err(why) = verdict {
             failures.push(format!("{name} (want {want:?}): {why}"));

@@ -21,6 +21,7 @@
 use super::lesson::{Step, Transfer, UPLOAD_TEXT};
 use super::{Lesson, Mode};
 use crate::ftp::{hostport, Command, LineBuffer, Reply, ReplyParser};
+use crate::middlebox::narration;
 use crate::network::{self, Network};
 use crate::tap::{Meter, Recorder, Scope, Tap};
 use crate::trace::{Side, Via};
@@ -165,7 +166,9 @@ impl Client {
                     }
                     _ => format!("EPRT {}", hostport::format_eprt(target)),
                 };
-                self.say(&line).await.map(drop)
+                let why = narration::bounce(target, self.setup.client_ip);
+                self.send_noted(&line, Some(why)).await?;
+                self.reply().await.map(drop)
             }
             Step::Quit => self.quit().await,
         }
@@ -200,9 +203,19 @@ impl Client {
 
     /// Sends one command line (through the middlebox).
     async fn send(&mut self, line: &str) -> Result<(), ClientError> {
+        self.send_noted(line, None).await
+    }
+
+    /// Sends one command line with a remark of the lesson's own (joined to
+    /// the middlebox's note, if any).
+    async fn send_noted(&mut self, line: &str, lesson: Option<String>) -> Result<(), ClientError> {
         let relayed = self.network.relay(Side::Client, line);
+        let note = match (lesson, relayed.note) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
         let ctl = self.ctl()?;
-        ctl.rec.command(&relayed.line, relayed.note);
+        ctl.rec.command(&relayed.line, note);
         let wire = Command::parse(&relayed.line)
             .map_or_else(|_| format!("{}\r\n", relayed.line), |c| c.to_wire());
         ctl.stream.write_all(wire.as_bytes()).await?;
@@ -273,6 +286,8 @@ impl Client {
         match via {
             Via::Port | Via::Eprt | Via::Default => {
                 let listener = network::listen(self.setup.client_ip)?;
+                // Behind a simulated NAT the client believes it has a
+                // private address, and announces that one.
                 let addr = self.network.announce(Side::Client, listener.local_addr()?);
                 let line = match (via, addr) {
                     (Via::Port, SocketAddr::V4(v4)) => {

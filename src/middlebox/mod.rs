@@ -38,6 +38,10 @@
 //! [`Middlebox::announce`] (the private address behind a NAT, the real one
 //! otherwise). `229` carries no address, which is why EPSV survives NAT.
 //!
+//! One `Middlebox` watches **one** control connection, as one conntrack
+//! entry does: its reading state and its pinhole belong to that session, so
+//! each lab run (each pane of the compare view) gets its own.
+//!
 //! The lab never sends a packet to a non-loopback address: a simulated
 //! private address only ever reaches [`Middlebox::dial`], which drops it
 //! (`by: nat`), and so is any other destination off loopback.

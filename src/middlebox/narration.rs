@@ -137,16 +137,28 @@ pub fn foreign_port_refused(announced: IpAddr, peer: IpAddr) -> String {
     )
 }
 
-/// What an attacker wanted from the bounce lesson's `PORT` to `target`.
-pub fn bounce(target: SocketAddr) -> String {
-    format!(
-        "PORT asks the server to connect to {target}, a host that is not the client. That is the \
-         FTP bounce attack (CERT CA-1997-27): the attacker makes the server dial for them — to \
-         scan ports from the server's address, to reach machines behind a firewall that trust \
-         the server, or to STOR a file of SMTP or other commands and have RETR replay it into \
-         {target}, with the server's address as the sender. RFC 2577 says: refuse a PORT whose \
-         address is not the control connection's peer, and ports below 1024 — hence 504."
-    )
+/// What an attacker wanted from a bounce `PORT`/`EPRT` naming `target`,
+/// sent by a client at `client` (the bounce lesson's two steps: a third
+/// host, then the client's own address at a privileged port).
+pub fn bounce(target: SocketAddr, client: IpAddr) -> String {
+    if nat::canonical(target.ip()) != nat::canonical(client) {
+        format!(
+            "The client asks the server to connect to {target}, a host that is not the client. That is \
+             the FTP bounce attack (CERT CA-1997-27): the attacker makes the server dial for \
+             them — to scan ports from the server's address, to reach machines behind a \
+             firewall that trust the server, or to STOR a file of SMTP or other commands and \
+             have RETR replay it into {target} with the server as the sender. RFC 2577: refuse \
+             a data address that is not the control connection's peer — hence 504, and no dial."
+        )
+    } else {
+        format!(
+            "The client names its own address but port {} — below 1024, where system \
+             services listen (25 is SMTP). A server that dialled it would deliver whatever a \
+             RETR sends into that service, from the server's trusted address. RFC 2577: refuse \
+             data ports below 1024 — hence 504, and no dial.",
+            target.port()
+        )
+    }
 }
 
 /// The lines of [`Middlebox::rule_text`].

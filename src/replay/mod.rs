@@ -1,9 +1,38 @@
-//! Replay: saved captures (pcap / pcapng) turned into a Trace.
+//! Replay: a saved capture (pcap / pcapng) turned into a Trace.
 //!
-//! (Skeleton: the replay issue fills this in.)
+//! A capture is the wire's own record, so replay shows what really
+//! happened, including what went wrong. The bytes go through the layers a
+//! network stack would use, each one a module:
+//!
+//! ```text
+//! file ─► capture (pcap/pcapng records) ─► link (Ethernet, SLL, loopback...)
+//!      ─► segment (IPv4/IPv6 + TCP) ─► tracker (connections: dials, closes)
+//!           ├─► tcp (bytes back in order) ─► session (FTP lines, announcements)
+//!           └─► data connections: counted, linked to what announced them
+//! ```
+//!
+//! The file is read as a stream through a fixed buffer and nothing of a
+//! data connection's payload is kept, so memory follows the number of live
+//! connections, not the size of the file. A file that is cut short or
+//! damaged still gives everything before the damage, plus a [`Warning`]
+//! saying where.
+
+mod capture;
+mod link;
+mod segment;
+mod session;
+mod tcp;
+mod tracker;
+
+pub use capture::tsresol_units;
 
 use crate::trace::Trace;
-use std::path::Path;
+use capture::{CaptureError, CaptureReader};
+use link::Network;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use tracker::Tracker;
 
 /// Something read from a capture that the reader should know about.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,11 +52,102 @@ pub struct Replay {
 /// A capture that cannot be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
-    #[error("replay is not built yet")]
-    NotBuilt,
+    /// The file cannot be opened (the message names it and says why).
+    #[error("cannot open {path}: {reason}")]
+    Open {
+        path: PathBuf,
+        reason: std::io::Error,
+    },
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    #[error("unsupported link type {0}: replay reads Ethernet, NULL, LOOP, RAW, IPv4, IPv6, Linux SLL and SLL2")]
+    UnsupportedLinkType(String),
+}
+
+/// How far the reading has got, for a progress line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes of the file read so far.
+    pub done: u64,
+    /// The file's size, when known.
+    pub total: Option<u64>,
 }
 
 /// Reads a whole capture file.
-pub fn read_file(_path: &Path) -> Result<Replay, ReplayError> {
-    Err(ReplayError::NotBuilt)
+pub fn read_file(path: &Path) -> Result<Replay, ReplayError> {
+    read_file_with_progress(path, |_| {})
+}
+
+/// Reads a whole capture file, calling `progress` now and then (every few
+/// megabytes).
+pub fn read_file_with_progress(
+    path: &Path,
+    progress: impl FnMut(Progress),
+) -> Result<Replay, ReplayError> {
+    let open = |reason| ReplayError::Open {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let file = File::open(path).map_err(open)?;
+    let total = file.metadata().ok().map(|m| m.len());
+    read(file, total, progress)
+}
+
+/// Reads a capture from any byte source.
+pub fn read(
+    source: impl Read + Send + 'static,
+    total: Option<u64>,
+    mut progress: impl FnMut(Progress),
+) -> Result<Replay, ReplayError> {
+    let mut reader = CaptureReader::new(source)?;
+    let mut tracker = Tracker::new();
+    let mut warnings = Vec::new();
+    let mut unsupported: Option<i32> = None;
+    let mut supported_frames = 0u64;
+    let mut next_progress = 0u64;
+    reader.for_each(
+        |frame| {
+            if frame.offset >= next_progress {
+                next_progress = frame.offset + (8 << 20);
+                progress(Progress {
+                    done: frame.offset,
+                    total,
+                });
+            }
+            if !link::is_supported(frame.linktype) {
+                unsupported.get_or_insert(frame.linktype);
+                // One link type for the whole file: no point reading on.
+                return !frame.whole_file;
+            }
+            supported_frames += 1;
+            let seg = match link::network(frame.linktype, frame.data) {
+                Network::Ipv4(p) => segment::ipv4(p),
+                Network::Ipv6(p) => segment::ipv6(p),
+                Network::Other => None,
+            };
+            if let Some(seg) = seg {
+                tracker.segment(frame.ts_ns, &seg);
+            }
+            true
+        },
+        &mut warnings,
+    );
+    if let Some(lt) = unsupported {
+        if supported_frames == 0 {
+            return Err(ReplayError::UnsupportedLinkType(link::name(lt)));
+        }
+        warnings.push(Warning {
+            offset: None,
+            message: format!(
+                "packets with unsupported link type {} were skipped",
+                link::name(lt)
+            ),
+        });
+    }
+    Ok(Replay {
+        trace: Trace {
+            events: tracker.finish(),
+        },
+        warnings,
+    })
 }

@@ -374,6 +374,8 @@ impl Session {
         match Plan::passive(ip, allowed, self.rec.clone(), via, self.ctx.passive_wait) {
             Ok((plan, addr)) => {
                 self.plan = plan;
+                // Behind a simulated NAT the server announces the private
+                // address it believes it has (229 carries only the port).
                 let addr = self.ctx.network.announce(Side::Server, addr);
                 let msg = match (via, addr) {
                     (Via::Pasv, SocketAddr::V4(v4)) => hostport::format_227(v4),

@@ -196,8 +196,17 @@ fn bounce_port_to_a_third_host_gets_no_pinhole() {
         "{note}"
     );
     assert!(mb.pinhole().is_none());
-    let text = narration::bounce(addr("127.0.0.4:25"));
-    assert!(text.contains("RFC 2577") && text.contains("504"), "{text}");
+    let client = client_ip(false);
+    let text = narration::bounce(addr("127.0.0.4:25"), client);
+    assert!(
+        text.contains("not the client") && text.contains("504"),
+        "{text}"
+    );
+    let text = narration::bounce(SocketAddr::new(client, 25), client);
+    assert!(
+        text.contains("below 1024") && text.contains("504"),
+        "{text}"
+    );
 }
 
 #[test]

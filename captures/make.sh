@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Records fresh FTP captures on loopback with real tools, into this folder.
+#
+#   captures/make.sh            (as root: dumpcap needs to capture on lo)
+#
+# Every capture is real traffic between real programs: curl, lftp and
+# Python's ftplib as clients; pyftpdlib, vsftpd and ftpviz's own `serve` as
+# servers. Needs: dumpcap (tshark), curl, lftp, python3 with pyftpdlib,
+# vsftpd, and a release build of ftpviz (cargo build --release).
+# Only loopback addresses are used. MANIFEST.txt is rewritten from the
+# captures with tshark, so its facts are read off the files, not typed in.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+ftpviz="$top/target/release/ftpviz"
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+for tool in dumpcap tshark curl lftp python3; do
+    command -v "$tool" >/dev/null || { echo "make.sh: needs $tool" >&2; exit 1; }
+done
+[ -x "$ftpviz" ] || (cd "$top" && cargo build --release -q)
+
+mkdir -p "$work/root"
+printf 'Hello from a freshly recorded capture.\n' > "$work/root/hello.txt"
+head -c 200000 /dev/zero | tr '\0' 'x' | fold -w 99 > "$work/root/big.txt"
+
+# wait_for PORT: until something listens on 127.0.0.1:PORT.
+wait_for() {
+    for _ in $(seq 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "make.sh: nothing listens on port $1" >&2; exit 1
+}
+
+# record FILE FILTER COMMAND...: capture loopback traffic matching FILTER
+# while COMMAND runs.
+record() {
+    local out=$1 filter=$2; shift 2
+    local fmt=()
+    [[ $out == *.pcap ]] && fmt=(-P)
+    dumpcap -i lo "${fmt[@]}" -f "$filter" -w "$work/cap" 2>"$work/dumpcap.log" &
+    local cap=$!
+    local started=
+    for _ in $(seq 200); do
+        grep -q "Capturing on" "$work/dumpcap.log" 2>/dev/null && { started=1; break; }
+        sleep 0.05
+    done
+    [ -n "$started" ] || { cat "$work/dumpcap.log" >&2; echo "make.sh: dumpcap did not start" >&2; exit 1; }
+    "$@" >/dev/null
+    sleep 0.3
+    kill -INT "$cap"; wait "$cap" || true
+    mv "$work/cap" "$here/$out"
+    echo "recorded $out"
+}
+
+# 1-2. pyftpdlib, with curl in passive (EPSV) and active (PORT) mode.
+python3 -m pyftpdlib -i 127.0.0.1 -p 2141 -d "$work/root" -u ftplab -P labpass \
+    >"$work/pyftpdlib.log" 2>&1 &
+wait_for 2141
+record curl_epsv_pyftpdlib.pcapng "tcp and host 127.0.0.1" \
+    curl -sS -u ftplab:labpass ftp://127.0.0.1:2141/hello.txt
+record curl_port_pyftpdlib.pcap "tcp and host 127.0.0.1" \
+    curl -sS -u ftplab:labpass -P 127.0.0.1 --disable-eprt ftp://127.0.0.1:2141/big.txt
+
+# 3-4. ftpviz serve, with lftp in passive mode and curl in active (EPRT) mode.
+"$ftpviz" serve --listen 127.0.0.1:2151 --root "$work/root" --json >"$work/serve.json" 2>&1 &
+wait_for 2151
+record lftp_pasv_ftpviz.pcapng "tcp and host 127.0.0.1" \
+    lftp -c "set ftp:passive-mode on; set ftp:prefer-epsv no; open -u anonymous,x ftp://127.0.0.1:2151; ls; get hello.txt -o $work/got1"
+record curl_eprt_ftpviz.pcap "tcp and host 127.0.0.1" \
+    curl -sS -P - ftp://127.0.0.1:2151/hello.txt
+
+# MANIFEST.txt: what tshark reads in each file.
+{
+    echo "Captures recorded by captures/make.sh on $(date -u +%F) with $(dumpcap --version | head -1)."
+    echo "Facts below are tshark's reading of each file."
+    for f in "$here"/*.pcap "$here"/*.pcapng; do
+        echo
+        echo "== $(basename "$f")"
+        tshark -r "$f" -q -z conv,tcp 2>/dev/null | sed -n '/<->/p'
+        tshark -r "$f" -d tcp.port==2141,ftp -d tcp.port==2151,ftp -Y ftp -T fields -e ftp.request.command -e ftp.request.arg \
+            -e ftp.response.code -e ftp.response.arg 2>/dev/null | sed 's/\t\+/ /g; s/^ //'
+    done
+} > "$here/MANIFEST.txt"
+echo "wrote MANIFEST.txt"

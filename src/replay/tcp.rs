@@ -1,0 +1,264 @@
+//! TCP reassembly: one direction of a connection, back in byte order.
+//!
+//! TCP numbers every byte it sends. A segment says "my payload starts at
+//! sequence number `seq`"; the receiver puts bytes in order by that number.
+//! A capture sees what the wire saw, which is not always tidy:
+//!
+//! - **retransmissions**: the same bytes sent again (already delivered:
+//!   dropped here);
+//! - **overlaps**: a segment that repeats some delivered bytes and adds new
+//!   ones (only the new part is delivered);
+//! - **out of order**: a later segment before an earlier one (kept until
+//!   the hole before it fills);
+//! - **gaps**: bytes the capture never saw. When too much is waiting, or the
+//!   connection ends, the hole is *noted* (counted in [`Stream::missing`])
+//!   and reading goes on after it. Nothing is invented to fill it.
+//!
+//! Sequence numbers are 32 bits and wrap around: after 4 294 967 295 comes
+//! 0. Each number is read as the nearest point to where the stream is now
+//! (a signed 32-bit difference), so a stream can run through the wrap, and
+//! past 4 GiB, without noticing.
+//!
+//! A [`Stream`] either keeps payload (the control connection, whose bytes
+//! become lines) or only counts it (data connections: a 1 GB transfer is a
+//! number, not a buffer). Waiting segments are bounded either way.
+
+/// At most this many out-of-order segments wait for a hole to fill.
+const MAX_WAITING: usize = 256;
+/// At most this many payload bytes wait (keeping streams only).
+const MAX_WAITING_BYTES: usize = 256 * 1024;
+
+/// What a segment added to the stream, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery<'a> {
+    /// New bytes, in order (keeping streams).
+    Bytes(&'a [u8]),
+    /// This many new bytes (counting streams, or bytes the capture
+    /// truncated in a keeping stream).
+    Count(u64),
+    /// This many bytes were never seen: a hole in the capture.
+    Gap(u64),
+}
+
+#[derive(Debug, Clone)]
+struct Waiting {
+    start: i64,
+    end: i64,
+    bytes: Option<Vec<u8>>,
+}
+
+/// One direction of a TCP connection.
+#[derive(Debug, Clone, Default)]
+pub struct Stream {
+    /// The next sequence number expected, unwrapped (its low 32 bits are
+    /// the real one). `None` until the first SYN or segment.
+    next: Option<i64>,
+    waiting: Vec<Waiting>,
+    waiting_bytes: usize,
+    keep: bool,
+    /// Bytes delivered so far.
+    pub delivered: u64,
+    /// Bytes skipped over as holes.
+    pub missing: u64,
+}
+
+impl Stream {
+    /// A stream whose payload is delivered as bytes.
+    pub fn keeping() -> Stream {
+        Stream {
+            keep: true,
+            ..Stream::default()
+        }
+    }
+
+    /// A stream whose payload is only counted.
+    pub fn counting() -> Stream {
+        Stream::default()
+    }
+
+    /// A SYN: the first data byte will be `seq + 1`.
+    pub fn syn(&mut self, seq: u32) {
+        if self.next.is_none() {
+            self.next = Some(i64::from(seq.wrapping_add(1)));
+        }
+    }
+
+    /// Where a 32-bit sequence number lies relative to the stream.
+    fn unwrap(&self, next: i64, seq: u32) -> i64 {
+        next + i64::from(seq.wrapping_sub(next as u32) as i32)
+    }
+
+    /// A segment of `len` wire bytes starting at `seq`; `payload` is what
+    /// the capture holds of it. New in-order bytes go to `out`.
+    pub fn segment(&mut self, seq: u32, len: u32, payload: &[u8], out: &mut impl FnMut(Delivery)) {
+        if len == 0 {
+            return;
+        }
+        let next = *self.next.get_or_insert(i64::from(seq));
+        let start = self.unwrap(next, seq);
+        let end = start + i64::from(len);
+        if end <= next {
+            return; // a retransmission of delivered bytes
+        }
+        if start > next {
+            self.wait(start, end, payload, out);
+            return;
+        }
+        self.deliver(start, end, payload, out);
+        self.drain(out);
+    }
+
+    /// Delivers `[start, end)` beyond `next`, then moves `next` to `end`.
+    fn deliver(&mut self, start: i64, end: i64, payload: &[u8], out: &mut impl FnMut(Delivery)) {
+        let Some(next) = self.next else { return };
+        let skip = (next - start).max(0) as usize;
+        let fresh = (end - next).max(0) as u64;
+        if fresh == 0 {
+            return;
+        }
+        if self.keep {
+            let bytes = payload.get(skip..).unwrap_or_default();
+            let bytes = bytes
+                .get(..(fresh as usize).min(bytes.len()))
+                .unwrap_or_default();
+            if !bytes.is_empty() {
+                out(Delivery::Bytes(bytes));
+            }
+            let lost = fresh - bytes.len() as u64;
+            if lost > 0 {
+                self.missing += lost;
+                out(Delivery::Gap(lost));
+            }
+        } else {
+            out(Delivery::Count(fresh));
+        }
+        self.delivered += fresh;
+        self.next = Some(end);
+    }
+
+    /// Keeps an out-of-order segment, or gives up on the hole when too
+    /// much is waiting.
+    fn wait(&mut self, start: i64, end: i64, payload: &[u8], out: &mut impl FnMut(Delivery)) {
+        let bytes = self.keep.then(|| payload.to_vec());
+        self.waiting_bytes += bytes.as_ref().map_or(0, Vec::len);
+        self.waiting.push(Waiting { start, end, bytes });
+        if self.waiting.len() > MAX_WAITING || self.waiting_bytes > MAX_WAITING_BYTES {
+            self.skip_hole(out);
+        }
+    }
+
+    /// Jumps over the hole before the earliest waiting segment.
+    fn skip_hole(&mut self, out: &mut impl FnMut(Delivery)) {
+        let (Some(next), Some(first)) = (self.next, self.waiting.iter().map(|w| w.start).min())
+        else {
+            return;
+        };
+        if first > next {
+            let hole = (first - next) as u64;
+            self.missing += hole;
+            out(Delivery::Gap(hole));
+            self.next = Some(first);
+        }
+        self.drain(out);
+    }
+
+    /// Delivers waiting segments that the stream has reached.
+    fn drain(&mut self, out: &mut impl FnMut(Delivery)) {
+        while let Some(next) = self.next {
+            let Some(i) = self.waiting.iter().position(|w| w.start <= next) else {
+                return;
+            };
+            let w = self.waiting.swap_remove(i);
+            self.waiting_bytes -= w.bytes.as_ref().map_or(0, Vec::len);
+            if w.end > next {
+                self.deliver(w.start, w.end, w.bytes.as_deref().unwrap_or_default(), out);
+            }
+        }
+    }
+
+    /// The connection is over: whatever still waits is delivered, with its
+    /// holes noted.
+    pub fn finish(&mut self, out: &mut impl FnMut(Delivery)) {
+        while !self.waiting.is_empty() {
+            self.skip_hole(out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds segments `(seq, bytes)` and returns the delivered text, with
+    /// `[gap N]` for holes.
+    fn run(isn: u32, segs: &[(u32, &str)]) -> (String, Stream) {
+        let mut s = Stream::keeping();
+        s.syn(isn);
+        let mut text = String::new();
+        let mut out = |d: Delivery| match d {
+            Delivery::Bytes(b) => text.push_str(std::str::from_utf8(b).unwrap()),
+            Delivery::Count(n) | Delivery::Gap(n) => text.push_str(&format!("[gap {n}]")),
+        };
+        for (seq, bytes) in segs {
+            s.segment(*seq, bytes.len() as u32, bytes.as_bytes(), &mut out);
+        }
+        s.finish(&mut out);
+        (text, s)
+    }
+
+    #[test]
+    fn in_order_and_out_of_order_give_the_same_bytes() {
+        let (a, _) = run(99, &[(100, "USER "), (105, "bob\r\n")]);
+        let (b, _) = run(99, &[(105, "bob\r\n"), (100, "USER ")]);
+        assert_eq!(a, "USER bob\r\n");
+        assert_eq!(b, a);
+    }
+
+    #[test]
+    fn retransmission_and_overlap_deliver_each_byte_once() {
+        let (t, s) = run(
+            0,
+            &[(1, "RETR"), (1, "RETR"), (3, "TR a.txt"), (5, " a.txt\r\n")],
+        );
+        assert_eq!(t, "RETR a.txt\r\n");
+        assert_eq!(s.delivered, 12);
+    }
+
+    #[test]
+    fn sequence_numbers_wrap_around_2_to_the_32() {
+        let isn = u32::MAX - 3; // first byte at MAX-2
+        let (t, s) = run(isn, &[(u32::MAX - 2, "ABC"), (0, "DEF"), (3, "G")]);
+        assert_eq!(t, "ABCDEFG");
+        assert_eq!(s.delivered, 7);
+        let (t, _) = run(isn, &[(0, "DEF"), (u32::MAX - 2, "ABC")]);
+        assert_eq!(t, "ABCDEF");
+    }
+
+    #[test]
+    fn a_hole_is_noted_not_filled() {
+        let (t, s) = run(0, &[(1, "AB"), (6, "FG")]);
+        assert_eq!(t, "AB[gap 3]FG");
+        assert_eq!((s.delivered, s.missing), (4, 3));
+    }
+
+    #[test]
+    fn counting_streams_keep_no_bytes_and_stay_bounded() {
+        let mut s = Stream::counting();
+        s.syn(0);
+        let mut total = 0;
+        let mut gaps = 0;
+        let mut out = |d: Delivery| match d {
+            Delivery::Count(n) => total += n,
+            Delivery::Gap(n) => gaps += n,
+            Delivery::Bytes(_) => panic!("counting stream gave bytes"),
+        };
+        // The first segment is lost; 1000 follow.
+        for i in 1..1001u32 {
+            s.segment(1 + i * 1000, 1000, &[], &mut out);
+            assert!(s.waiting.len() <= MAX_WAITING + 1);
+        }
+        s.finish(&mut out);
+        assert_eq!(gaps, 1000);
+        assert_eq!(total, 1_000_000);
+    }
+}
