@@ -3,6 +3,7 @@
 //! must tell the same truth about who dials whom as with our own server.
 //! A server that cannot run here is skipped with a printed reason.
 
+mod common;
 mod lab_facts;
 
 use ftpviz::lab::{LabConfig, Mode};
@@ -63,11 +64,7 @@ async fn lesson(server: SocketAddr, mode: Mode) {
 const HELLO: &[u8] = b"hello from an independent server\n";
 
 fn pyftpdlib(dir: &std::path::Path) -> Option<(Peer, SocketAddr)> {
-    let probe = Command::new("python3")
-        .args(["-c", "import pyftpdlib"])
-        .status();
-    if !matches!(probe, Ok(s) if s.success()) {
-        println!("skipped: pyftpdlib is not installed (pip install pyftpdlib)");
+    if !common::pyftpdlib() {
         return None;
     }
     let port = free_port();
@@ -126,9 +123,10 @@ fn vsftpd(dir: &std::path::Path) -> Option<(Peer, SocketAddr)> {
         .map(|o| o.stdout.starts_with(b"0\n"))
         .unwrap_or(false);
     if !root {
-        println!("skipped: vsftpd needs root here");
+        common::skip("vsftpd needs root here");
         return None;
     }
+    let vsftpd = common::peer("vsftpd")?;
     let port = free_port();
     let anon = dir.join("root");
     std::fs::create_dir_all(&anon).unwrap();
@@ -145,7 +143,7 @@ fn vsftpd(dir: &std::path::Path) -> Option<(Peer, SocketAddr)> {
     .unwrap();
     let empty = PathBuf::from("/var/run/vsftpd/empty");
     if std::fs::create_dir_all(&empty).is_err() {
-        println!("skipped: cannot create vsftpd's {}", empty.display());
+        common::skip(&format!("cannot create vsftpd's {}", empty.display()));
         return None;
     }
     let conf = format!(
@@ -159,7 +157,7 @@ fn vsftpd(dir: &std::path::Path) -> Option<(Peer, SocketAddr)> {
     );
     let conf_path = dir.join("vsftpd.conf");
     std::fs::write(&conf_path, conf).unwrap();
-    let child = match Command::new("vsftpd")
+    let child = match Command::new(&vsftpd)
         .arg(&conf_path)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -167,7 +165,7 @@ fn vsftpd(dir: &std::path::Path) -> Option<(Peer, SocketAddr)> {
     {
         Ok(c) => c,
         Err(e) => {
-            println!("skipped: vsftpd cannot run: {e}");
+            common::skip(&format!("vsftpd cannot run: {e}"));
             return None;
         }
     };
@@ -177,7 +175,7 @@ fn vsftpd(dir: &std::path::Path) -> Option<(Peer, SocketAddr)> {
     let deadline = Instant::now() + Duration::from_secs(10);
     while TcpStream::connect(addr).is_err() {
         if Instant::now() > deadline || matches!(peer.0.try_wait(), Ok(Some(_))) {
-            println!("skipped: vsftpd did not start");
+            common::skip("vsftpd did not start");
             return None;
         }
         std::thread::sleep(Duration::from_millis(20));

@@ -132,3 +132,52 @@ async fn an_outside_server_must_be_on_loopback() {
         .expect("refused before any socket");
     assert!(err.to_string().contains("not a loopback address"), "{err}");
 }
+
+#[test]
+fn the_binary_writes_the_lab_trace_as_json_lines() {
+    for (mode, args) in [
+        (Mode::Active, &["--mode", "active"][..]),
+        (Mode::Passive, &["--mode", "passive", "--extended"][..]),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ftpviz"))
+            .args(["lab", "--port", "0", "--json"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let trace = ftpviz::trace::read_json_lines(&out.stdout[..]).unwrap();
+        lab_facts::check(&trace.events, mode == Mode::Active, true);
+    }
+}
+
+#[test]
+fn an_unreachable_outside_server_exits_1_with_a_cause() {
+    // A port nobody listens on: bind one, note it, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ftpviz"))
+        .args([
+            "lab",
+            "--mode",
+            "passive",
+            "--print",
+            "--server",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot reach the server"), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("fail refused"),
+        "the trace shows the failed dial"
+    );
+}

@@ -2,6 +2,8 @@
 //! active and passive mode: fetch, upload, fetch back; the trace on stdout
 //! shows who dialled. A missing client is skipped with a printed reason.
 
+mod common;
+
 use ftpviz::trace::{read_json_lines, Kind, Side, Trace};
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -9,16 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 fn have(tool: &str) -> bool {
-    let found = Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !found {
-        println!("skipped: {tool} is not installed");
-    }
-    found
+    common::peer(tool).is_some()
 }
 
 /// `ftpviz serve --json` on a free port; its address from stderr.
