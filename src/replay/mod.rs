@@ -6,8 +6,9 @@
 //!
 //! ```text
 //! file ─► capture (pcap/pcapng records) ─► link (Ethernet, SLL, loopback...)
-//!      ─► segment (IPv4/IPv6 + TCP) ─► tracker (connections by endpoints:
-//!           │                           dials, accepts, fails, closes)
+//!      ─► segment (IPv4/IPv6 + TCP) ─► tracker (connections by endpoints
+//!           │                           (endpoints, connection): dials,
+//!           │                           accepts, fails, closes)
 //!           ├─► tcp (bytes back in order) ─► session (FTP lines, announcements)
 //!           └─► linking (a SYN to an announced endpoint is a data connection;
 //!                        its bytes are counted, never kept)
@@ -20,6 +21,7 @@
 //! saying where.
 
 mod capture;
+mod connection;
 mod endpoints;
 mod link;
 mod linking;

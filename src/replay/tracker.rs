@@ -24,6 +24,7 @@
 //! Connections that turn out not to be FTP stay in the table as "ignored"
 //! until they end, which makes their packets cheap: one lookup.
 
+use super::connection::{Conn, DataConn, Role};
 use super::endpoints::{Key, KeyHashing};
 use super::linking::{self, Announcement, Dial};
 use super::segment::{Segment, ACK, FIN, RST, SYN};
@@ -33,66 +34,10 @@ use crate::trace::{Event, FailReason, Kind, Side};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-/// Data events of one connection are at most this far apart (capture time).
-const SLICE_NS: u64 = 500_000_000;
 /// Past this many entries, connections idle for a minute that are not FTP
 /// are swept.
 const SWEEP_AT: usize = 1 << 16;
 const IDLE_NS: u64 = 60_000_000_000;
-
-#[derive(Debug)]
-struct DataConn {
-    session: u32,
-    conn: u32,
-    /// The FTP side that dialled.
-    dialler: Side,
-    /// Bytes counted but not yet reported, per TCP direction.
-    pending: [u64; 2],
-    last_report: Option<u64>,
-}
-
-#[derive(Debug)]
-enum Role {
-    /// A control connection or a candidate: its session's id.
-    Control(u64),
-    Data(DataConn),
-    Ignored,
-}
-
-#[derive(Debug)]
-struct Conn {
-    /// The TCP initiator (sender of the SYN).
-    initiator: SocketAddr,
-    /// SYNs sent and the time of the last; `None` once answered.
-    dialling: Option<(u32, u64)>,
-    fin: [bool; 2],
-    closed: bool,
-    failed: bool,
-    /// [initiator → responder, responder → initiator].
-    streams: [Stream; 2],
-    role: Role,
-    last_ns: u64,
-}
-
-impl Conn {
-    /// Counts a data connection's payload in direction `dir`; true when a
-    /// `data` event is due (the first bytes, or half a second since the last).
-    fn count(&mut self, dir: usize, seg: &Segment<'_>, ns: u64) -> bool {
-        let Role::Data(d) = &mut self.role else {
-            return false;
-        };
-        let mut n = 0;
-        self.streams[dir].segment(seg.seq, seg.len, &[], &mut |x| {
-            if let Delivery::Count(k) = x {
-                n += k;
-            }
-        });
-        d.pending[dir] += n;
-        n > 0
-            && d.last_report
-                .is_none_or(|last| ns.saturating_sub(last) >= SLICE_NS)
-    }
-}
 
 /// All live connections, the sessions they belong to, and the trace so far.
 #[derive(Debug, Default)]
@@ -393,25 +338,9 @@ impl Tracker {
     /// Reports the counted bytes of one direction of a data connection.
     fn report(&mut self, key: Key, ns: u64, dir: usize) {
         let t = self.t(ns);
-        let Some(Conn {
-            role: Role::Data(d),
-            ..
-        }) = self.conns.get_mut(&key)
-        else {
-            return;
-        };
-        let bytes = std::mem::take(&mut d.pending[dir]);
-        if bytes == 0 {
-            return;
+        if let Some(e) = self.conns.get_mut(&key).and_then(|c| c.report(dir, ns, t)) {
+            self.events.push(e);
         }
-        d.last_report = Some(ns);
-        let from = if dir == 0 {
-            d.dialler
-        } else {
-            d.dialler.peer()
-        };
-        self.events
-            .push(Event::new(t, d.session, d.conn, from, Kind::Data { bytes }));
     }
 
     /// An event about the connection itself (accept, fail, close), `from`
