@@ -11,9 +11,10 @@
 //! sessions one after another: login, a LIST and a big RETR or STOR per
 //! session, in all four modes (PASV, EPSV, PORT, EPRT; active data from port
 //! 20 or from an ephemeral port), control port 21 or 2121, with the
-//! receiver's ACKs; and, interleaved, other traffic (a long HTTP-like
-//! download between other hosts and small UDP datagrams). It is written to
-//! the temp dir, never to the repository.
+//! receiver's ACKs; and, interleaved, other traffic (HTTP-like downloads
+//! between other hosts and small UDP datagrams). Four sessions run at a
+//! time, their packets interleaved in time order. It is written to the temp
+//! dir, never to the repository.
 //!
 //! Then it times `cat FILE > /dev/null` (the floor: reading the bytes),
 //! `ftpviz replay FILE --json` and `tshark -r FILE -Y ftp`, with peak memory
@@ -250,40 +251,91 @@ impl<W: Write> Gen<W> {
 }
 
 /// Writes a capture of about `mb` MiB.
+/// Sessions that run at the same time, interleaved packet by packet.
+const LANES: u64 = 4;
+
 fn generate(path: &Path, mb: u64) -> io::Result<Written> {
     let out = BufWriter::with_capacity(4 << 20, File::create(path)?);
-    let w = CaptureWriter::new(
-        out,
-        Format::Pcap {
-            nanos: false,
-            big_endian: false,
-        },
-        Link::Ethernet(&[]),
-    )?;
-    let mut g = Gen {
-        w,
-        t: 1_700_000_000 * 1_000_000_000,
-        other: Tcp::new(addr("192.168.7.2:51515"), addr("192.168.7.80:80"), 1, 1),
-        other_n: 0,
-        written: Written::default(),
-        block: (0..MSS).map(|i| (i % 251) as u8).collect(),
+    let fmt = Format::Pcap {
+        nanos: false,
+        big_endian: false,
     };
-    let t = g.tick(1);
-    let mut other = Tcp::new(g.other.a, g.other.b, 1, 1);
-    other.handshake(&mut g.w, t)?;
-    g.other = other;
+    let mut out = CaptureWriter::new(out, fmt, Link::Ethernet(&[]))?.into_inner();
+    let mut total = Written::default();
     let target = mb << 20;
     // ~3 MiB of transfers per session: hundreds of sessions per GB.
     let big = 3 << 20;
+    let mut t0 = 1_700_000_000 * 1_000_000_000;
     let mut i = 0;
     // Frame size ≈ 1514 + 16 bytes of record header per data segment.
-    while g.written.data_bytes * 1530 / 1448 * 110 / 100 < target {
-        g.session(i, big)?;
-        i += 1;
+    while total.data_bytes * 1530 / 1448 * 110 / 100 < target {
+        // A batch of sessions, each written alone (with its own unrelated
+        // download beside it), then merged in time order.
+        let mut lanes = Vec::new();
+        let mut end = t0;
+        for lane in 0..LANES {
+            let w = CaptureWriter::records_only(Vec::new(), false, Link::Ethernet(&[]));
+            let other = Tcp::new(
+                SocketAddr::new(
+                    IpAddr::V4(Ipv4Addr::new(192, 168, 7, 2)),
+                    51515 + (i % 10000) as u16,
+                ),
+                addr("192.168.7.80:80"),
+                1,
+                1,
+            );
+            let mut g = Gen {
+                w,
+                t: t0 + lane * 700_000,
+                other,
+                other_n: 0,
+                written: Written::default(),
+                block: (0..MSS).map(|i| (i % 251) as u8).collect(),
+            };
+            let t = g.tick(1);
+            let mut other = Tcp::new(g.other.a, g.other.b, 1, 1);
+            other.handshake(&mut g.w, t)?;
+            g.other = other;
+            g.session(i, big)?;
+            let t = g.tick(10);
+            let mut other = std::mem::replace(
+                &mut g.other,
+                Tcp::new(addr("0.0.0.0:0"), addr("0.0.0.0:0"), 0, 0),
+            );
+            other.close(&mut g.w, t, false)?;
+            end = end.max(g.t);
+            total.sessions += g.written.sessions;
+            total.data_conns += g.written.data_conns;
+            total.data_bytes += g.written.data_bytes;
+            total.packets += g.written.packets + 4;
+            lanes.push(g.w.into_inner());
+            i += 1;
+        }
+        merge(&mut out, &lanes)?;
+        t0 = end + 1_000_000;
     }
-    let mut out = g.w.into_inner();
     out.flush()?;
-    Ok(g.written)
+    Ok(total)
+}
+
+/// Writes the pcap records of several buffers in timestamp order.
+fn merge(out: &mut impl Write, lanes: &[Vec<u8>]) -> io::Result<()> {
+    let ts = |b: &[u8], at: usize| -> Option<(u32, u32, usize)> {
+        let h = b.get(at..at + 16)?;
+        let word = |k: usize| u32::from_le_bytes([h[k], h[k + 1], h[k + 2], h[k + 3]]);
+        Some((word(0), word(4), 16 + word(8) as usize))
+    };
+    let mut at = vec![0usize; lanes.len()];
+    loop {
+        let next = (0..lanes.len())
+            .filter_map(|l| ts(&lanes[l], at[l]).map(|(s, u, len)| ((s, u), l, len)))
+            .min();
+        let Some((_, l, len)) = next else {
+            return Ok(());
+        };
+        out.write_all(&lanes[l][at[l]..at[l] + len])?;
+        at[l] += len;
+    }
 }
 
 struct Run {

@@ -664,3 +664,36 @@ fn pcapng_interfaces_each_have_their_link_type_and_clock() {
         .message
         .contains("LINKTYPE_IEEE802_11_RADIOTAP (127)"));
 }
+
+#[test]
+fn without_port_or_pasv_the_server_dials_the_default_data_port() {
+    // RFC 959 §3.2: with no PORT, the server connects from its port 20 to
+    // the client's control address itself.
+    let mut w = CaptureWriter::new(Vec::new(), PCAP, Link::Raw).unwrap();
+    let (cl, sv) = (addr("10.0.0.2:41000"), addr("10.0.0.3:21"));
+    let mut c = Tcp::new(cl, sv, 1, 1);
+    c.handshake(&mut w, T0).unwrap();
+    c.send(&mut w, T0 + MS, false, b"220 hi\r\n").unwrap();
+    c.send(&mut w, T0 + 2 * MS, true, b"USER a\r\n").unwrap();
+    c.send(&mut w, T0 + 3 * MS, true, b"RETR x\r\n").unwrap();
+    let mut d = Tcp::new(addr("10.0.0.3:20"), cl, 50, 60);
+    d.handshake(&mut w, T0 + 4 * MS).unwrap();
+    d.send(&mut w, T0 + 5 * MS, true, b"12345").unwrap();
+    d.close(&mut w, T0 + 6 * MS, true).unwrap();
+    let r = replay(w.into_inner());
+    let connect = r.trace.connection(1, 1).next().unwrap();
+    assert_eq!(connect.from, Side::Server);
+    assert!(matches!(
+        connect.kind,
+        Kind::Connect {
+            via: Some(Via::Default),
+            ..
+        }
+    ));
+    assert!(connect
+        .note
+        .as_deref()
+        .unwrap_or("")
+        .contains("carries the data of RETR x"));
+    assert_eq!(r.trace.data_bytes(1, 1), 5);
+}

@@ -53,10 +53,11 @@ pub fn bound(announced: &mut Vec<Announcement>, sessions: usize) {
 }
 
 /// Which live session, if any, a dial from `src` to `dst` serves. A
-/// matched announcement is used up.
+/// matched announcement is used up. `ftp` lists the confirmed sessions.
 pub fn link(
     announced: &mut Vec<Announcement>,
     sessions: &HashMap<u64, Session>,
+    ftp: &[u64],
     src: SocketAddr,
     dst: SocketAddr,
 ) -> Option<Dial> {
@@ -79,9 +80,10 @@ pub fn link(
             note: None,
         });
     }
-    let s = sessions
-        .values()
-        .find(|s| s.is_ftp() && s.expecting_data && dst != s.server && between(s))?;
+    let s = ftp
+        .iter()
+        .filter_map(|id| sessions.get(id))
+        .find(|s| s.expecting_data && dst != s.server && between(s))?;
     // On one host (loopback) addresses cannot tell the sides apart; a
     // privileged source port is the server's habit.
     let dialler = s.side_of(src.ip()).unwrap_or(if src.port() < 1024 {

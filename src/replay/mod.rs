@@ -5,12 +5,15 @@
 //! network stack would use, each one a module:
 //!
 //! ```text
-//! file ─► capture (pcap/pcapng records) ─► link (Ethernet, SLL, loopback...)
-//!      ─► segment (IPv4/IPv6 + TCP) ─► tracker (connections by endpoints:
-//!           │                           dials, accepts, fails, closes)
-//!           ├─► tcp (bytes back in order) ─► session (FTP lines, announcements)
-//!           └─► linking (a SYN to an announced endpoint is a data connection;
-//!                        its bytes are counted, never kept)
+//! file ─► capture   pcap / pcapng records, timestamps in ns
+//!      ─► link      Ethernet, VLAN, SLL, SLL2, NULL, LOOP, RAW → the IP packet
+//!      ─► segment   IPv4 / IPv6 + TCP header → ports, seq, flags, payload
+//!      ─► tracker   one entry per live connection (endpoints, connection):
+//!                   dials, accepts, fails, closes
+//!           ├─► tcp      bytes back in order, holes noted
+//!           │     └─► session  FTP found by content; lines → commands, replies
+//!           └─► linking  a SYN to an announced endpoint is a data connection;
+//!                        its bytes are counted, never kept
 //! ```
 //!
 //! The file is read as a stream through a fixed buffer and nothing of a
@@ -20,6 +23,7 @@
 //! saying where.
 
 mod capture;
+mod connection;
 mod endpoints;
 mod link;
 mod linking;

@@ -24,6 +24,7 @@
 //! Connections that turn out not to be FTP stay in the table as "ignored"
 //! until they end, which makes their packets cheap: one lookup.
 
+use super::connection::{Conn, DataConn, Role};
 use super::endpoints::{Key, KeyHashing};
 use super::linking::{self, Announcement, Dial};
 use super::segment::{Segment, ACK, FIN, RST, SYN};
@@ -33,70 +34,19 @@ use crate::trace::{Event, FailReason, Kind, Side};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-/// Data events of one connection are at most this far apart (capture time).
-const SLICE_NS: u64 = 500_000_000;
-/// Past this many entries, ignored connections idle for a minute are swept.
+/// Past this many entries, connections idle for a minute that are not FTP
+/// are swept.
 const SWEEP_AT: usize = 1 << 16;
-
-#[derive(Debug)]
-struct DataConn {
-    session: u32,
-    conn: u32,
-    /// The FTP side that dialled.
-    dialler: Side,
-    /// Bytes counted but not yet reported, per TCP direction.
-    pending: [u64; 2],
-    last_report: Option<u64>,
-}
-
-#[derive(Debug)]
-enum Role {
-    /// A control connection or a candidate: its session's id.
-    Control(u64),
-    Data(DataConn),
-    Ignored,
-}
-
-#[derive(Debug)]
-struct Conn {
-    /// The TCP initiator (sender of the SYN).
-    initiator: SocketAddr,
-    /// SYNs sent and the time of the last; `None` once answered.
-    dialling: Option<(u32, u64)>,
-    fin: [bool; 2],
-    closed: bool,
-    failed: bool,
-    /// [initiator → responder, responder → initiator].
-    streams: [Stream; 2],
-    role: Role,
-    last_ns: u64,
-}
-
-impl Conn {
-    /// Counts a data connection's payload in direction `dir`; true when a
-    /// `data` event is due (the first bytes, or half a second since the last).
-    fn count(&mut self, dir: usize, seg: &Segment<'_>, ns: u64) -> bool {
-        let Role::Data(d) = &mut self.role else {
-            return false;
-        };
-        let mut n = 0;
-        self.streams[dir].segment(seg.seq, seg.len, &[], &mut |x| {
-            if let Delivery::Count(k) = x {
-                n += k;
-            }
-        });
-        d.pending[dir] += n;
-        n > 0
-            && d.last_report
-                .is_none_or(|last| ns.saturating_sub(last) >= SLICE_NS)
-    }
-}
+const IDLE_NS: u64 = 60_000_000_000;
 
 /// All live connections, the sessions they belong to, and the trace so far.
 #[derive(Debug, Default)]
 pub struct Tracker {
     conns: HashMap<Key, Conn, KeyHashing>,
+    /// Sessions by internal id: candidates and confirmed FTP ones.
     sessions: HashMap<u64, Session>,
+    /// The ids of the confirmed ones (few, even when candidates are many).
+    ftp: Vec<u64>,
     announced: Vec<Announcement>,
     next_id: u64,
     numbers: u32,
@@ -104,6 +54,8 @@ pub struct Tracker {
     pub events: Vec<Event>,
     /// Holes in the capture: (session, conn, bytes never seen).
     holes: Vec<(u32, u32, u64)>,
+    /// Table size that triggers the next sweep.
+    sweep_at: usize,
 }
 
 impl Tracker {
@@ -163,7 +115,7 @@ impl Tracker {
 
     /// A new entry for a connection first seen in `seg`.
     fn open(&mut self, key: Key, ns: u64, seg: &Segment<'_>) {
-        if self.conns.len() >= SWEEP_AT {
+        if self.conns.len() >= self.sweep_at.max(SWEEP_AT) {
             self.sweep(ns);
         }
         let syn = seg.has(SYN) && !seg.has(ACK);
@@ -175,7 +127,15 @@ impl Tracker {
         };
         let t = self.t(ns);
         let dial = syn
-            .then(|| linking::link(&mut self.announced, &self.sessions, initiator, responder))
+            .then(|| {
+                linking::link(
+                    &mut self.announced,
+                    &self.sessions,
+                    &self.ftp,
+                    initiator,
+                    responder,
+                )
+            })
             .flatten();
         let role = match dial {
             Some(dial) => self.data_conn(dial, initiator, responder, t),
@@ -332,6 +292,7 @@ impl Tracker {
                 let Some(s) = self.sessions.get_mut(id) else {
                     return;
                 };
+                let was_ftp = s.is_ftp();
                 let from = if dir == 0 { Side::Client } else { Side::Server };
                 let (events, numbers) = (&mut self.events, &mut self.numbers);
                 // FTP speaks in turns: when one side talks while the other's
@@ -357,10 +318,13 @@ impl Tracker {
                     c.streams = [Stream::counting(), Stream::counting()];
                     return;
                 }
+                if s.is_ftp() && !was_ftp {
+                    self.ftp.push(*id);
+                }
                 let failed = std::mem::take(&mut s.data_failed);
                 if !s.announced.is_empty() {
                     self.announced.append(&mut s.announced);
-                    linking::bound(&mut self.announced, self.sessions.len());
+                    linking::bound(&mut self.announced, self.ftp.len());
                 }
                 if failed {
                     let id = *id;
@@ -374,25 +338,9 @@ impl Tracker {
     /// Reports the counted bytes of one direction of a data connection.
     fn report(&mut self, key: Key, ns: u64, dir: usize) {
         let t = self.t(ns);
-        let Some(Conn {
-            role: Role::Data(d),
-            ..
-        }) = self.conns.get_mut(&key)
-        else {
-            return;
-        };
-        let bytes = std::mem::take(&mut d.pending[dir]);
-        if bytes == 0 {
-            return;
+        if let Some(e) = self.conns.get_mut(&key).and_then(|c| c.report(dir, ns, t)) {
+            self.events.push(e);
         }
-        d.last_report = Some(ns);
-        let from = if dir == 0 {
-            d.dialler
-        } else {
-            d.dialler.peer()
-        };
-        self.events
-            .push(Event::new(t, d.session, d.conn, from, Kind::Data { bytes }));
     }
 
     /// An event about the connection itself (accept, fail, close), `from`
@@ -531,6 +479,7 @@ impl Tracker {
                     }
                 }
                 self.announced.retain(|a| a.session != id);
+                self.ftp.retain(|&f| f != id);
             }
             Role::Data(d) => {
                 let missing = c.streams[0].missing + c.streams[1].missing;
@@ -542,11 +491,26 @@ impl Tracker {
         }
     }
 
-    /// Forgets ignored connections idle for a minute.
+    /// Forgets connections idle for a minute that are not (yet) FTP: ignored
+    /// ones, and candidates that never said a word (a port scan's SYNs).
     fn sweep(&mut self, ns: u64) {
+        let sessions = &mut self.sessions;
         self.conns.retain(|_, c| {
-            !(matches!(c.role, Role::Ignored) && ns.saturating_sub(c.last_ns) > 60_000_000_000)
+            let idle = ns.saturating_sub(c.last_ns) > IDLE_NS;
+            match c.role {
+                Role::Ignored => !idle,
+                Role::Control(id) if idle => {
+                    let unconfirmed = sessions.get(&id).is_none_or(|s| !s.is_ftp());
+                    if unconfirmed {
+                        sessions.remove(&id);
+                    }
+                    !unconfirmed
+                }
+                _ => true,
+            }
         });
+        // Sweep again only when the table has doubled: never once per packet.
+        self.sweep_at = (self.conns.len() * 2).max(SWEEP_AT);
     }
 
     /// End of the capture: unanswered dials fail, counts are reported.
@@ -567,5 +531,37 @@ impl Tracker {
             self.remove(key, ns);
         }
         (self.events, self.holes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unanswered_syns_do_not_pile_up() {
+        // A port scan: 200 000 SYNs, one per millisecond, none answered.
+        let mut t = Tracker::new();
+        let src: SocketAddr = "10.9.9.9:40000".parse().unwrap();
+        for i in 0..200_000u64 {
+            let dst = SocketAddr::new([10, 0, (i >> 16) as u8, (i >> 8) as u8].into(), i as u16);
+            let seg = Segment {
+                src,
+                dst,
+                seq: 1,
+                flags: SYN,
+                len: 0,
+                payload: &[],
+            };
+            t.segment(i * 1_000_000, &seg);
+            assert!(t.conns.len() <= 2 * SWEEP_AT);
+        }
+        assert_eq!(
+            t.sessions.len(),
+            t.conns.len(),
+            "no session outlives its connection"
+        );
+        let (events, _) = t.finish();
+        assert!(events.is_empty(), "nothing here was FTP");
     }
 }

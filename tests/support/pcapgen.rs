@@ -208,6 +208,22 @@ impl<W: Write> CaptureWriter<W> {
         })
     }
 
+    /// A writer of records only (no file header), to be merged into a
+    /// capture by the caller. pcap only.
+    pub fn records_only(out: W, nanos: bool, link: Link) -> Self {
+        CaptureWriter {
+            out,
+            format: Format::Pcap {
+                nanos,
+                big_endian: false,
+            },
+            link,
+            frame: Vec::with_capacity(2048),
+            interfaces: vec![(link, 6)],
+            iface: 0,
+        }
+    }
+
     /// pcapng: declares one more interface; returns its index.
     pub fn add_interface(&mut self, link: Link, tsresol: u8) -> io::Result<u32> {
         self.out.write_all(&idb(link, tsresol))?;
