@@ -210,6 +210,20 @@ impl Network {
     }
 }
 
+/// The server's control listener on `addr`, with room for `backlog`
+/// pending dials. SO_REUSEADDR lets a new server (the next lab, a restarted
+/// `serve`) take the port while the last one's connections still sit in
+/// TIME_WAIT.
+pub fn control_listener(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(backlog)
+}
+
 /// A listening socket for one data connection (the client's in active mode,
 /// the server's in passive mode), on an ephemeral port of `ip`.
 pub fn listen(ip: IpAddr) -> io::Result<TcpListener> {
