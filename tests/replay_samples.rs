@@ -12,8 +12,7 @@
 //!   command and reply lines (each line plus its CRLF), which checks that
 //!   reassembly delivered every byte exactly once.
 
-#[path = "support/samples.rs"]
-mod samples;
+mod common;
 
 use ftpviz::replay::read_file;
 use ftpviz::trace::{Kind, Side, Trace, Via};
@@ -40,7 +39,7 @@ struct Expected {
 }
 
 fn captures() -> Option<PathBuf> {
-    samples::captures_dir()
+    common::captures_dir()
 }
 
 fn runs(codes: &[u16]) -> Vec<u16> {
@@ -123,14 +122,7 @@ fn check(x: Expected) {
         assert_eq!(served, want.serves, "{what}: served command");
     }
 
-    let codes: Vec<u16> = trace
-        .events
-        .iter()
-        .filter_map(|e| match e.kind {
-            Kind::Reply { code, .. } => Some(code),
-            _ => None,
-        })
-        .collect();
+    let codes: Vec<u16> = common::reply_codes(&trace.events);
     assert_eq!(runs(&codes), runs(x.reply_codes), "{}: reply codes", x.file);
 
     let commands: Vec<&str> = trace

@@ -4,6 +4,8 @@
 #[path = "support/pcapgen.rs"]
 mod pcapgen;
 
+mod common;
+
 use ftpviz::replay::{read, Replay, ReplayError};
 use ftpviz::trace::{FailReason, Kind, Side, Via};
 use pcapgen::*;
@@ -165,14 +167,7 @@ fn check_session(r: &Replay, mode: Mode, data: u64) {
         vec![(0, Side::Client, None), (1, dialler, Some(via))]
     );
     assert_eq!(t.data_bytes(1, 1), data);
-    let codes: Vec<u16> = t
-        .events
-        .iter()
-        .filter_map(|e| match e.kind {
-            Kind::Reply { code, .. } => Some(code),
-            _ => None,
-        })
-        .collect();
+    let codes: Vec<u16> = common::reply_codes(&t.events);
     assert_eq!(codes.len(), 7, "{codes:?}");
     assert_eq!(codes.first(), Some(&220));
     assert_eq!(codes.last(), Some(&221));

@@ -1,56 +1,16 @@
 //! Bad input against our server: every case gets a clear reply, nothing is
 //! dialled that should not be, and the server keeps serving others.
 
-use ftpviz::ftp::{LineBuffer, Reply, ReplyParser};
+mod common;
+#[path = "support/raw.rs"]
+mod raw;
+
 use ftpviz::serve::{self, ServeConfig, Serving};
 use ftpviz::trace::{Channel, Event, Kind};
-use std::net::SocketAddr;
+use raw::Raw;
 use std::path::PathBuf;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-
-/// A bare-hands FTP client: bytes out, whole replies in.
-struct Raw {
-    s: TcpStream,
-    lines: LineBuffer,
-    parser: ReplyParser,
-}
-
-impl Raw {
-    async fn connect(addr: SocketAddr) -> Raw {
-        let mut raw = Raw {
-            s: TcpStream::connect(addr).await.unwrap(),
-            lines: LineBuffer::new(),
-            parser: ReplyParser::new(),
-        };
-        assert_eq!(raw.reply().await.code, 220);
-        raw
-    }
-
-    async fn reply(&mut self) -> Reply {
-        let mut buf = [0u8; 4096];
-        loop {
-            while let Some(line) = self.lines.next_line() {
-                if let Some(r) = self.parser.push_line(&line.unwrap()).unwrap() {
-                    return r;
-                }
-            }
-            let n = self.s.read(&mut buf).await.unwrap();
-            assert!(n > 0, "server closed the connection");
-            self.lines.push(&buf[..n]);
-        }
-    }
-
-    async fn send(&mut self, bytes: &[u8]) -> Reply {
-        self.s.write_all(bytes).await.unwrap();
-        self.reply().await
-    }
-
-    async fn login(&mut self) {
-        assert_eq!(self.send(b"USER anonymous\r\n").await.code, 331);
-        assert_eq!(self.send(b"PASS x\r\n").await.code, 230);
-    }
-}
 
 async fn start(root: Option<PathBuf>) -> Serving {
     let listen = "127.0.0.1:0".parse().unwrap();
@@ -148,16 +108,9 @@ async fn the_server_keeps_serving_others_during_abuse() {
     finish(&mut serving).await;
 }
 
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ftpviz-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[tokio::test]
 async fn paths_never_leave_the_root() {
-    let base = temp_dir("escape");
+    let base = common::temp_dir("escape");
     let root = base.join("root");
     std::fs::create_dir_all(root.join("sub")).unwrap();
     std::fs::write(root.join("inside.txt"), b"inside").unwrap();

@@ -7,7 +7,7 @@ mod common;
 use ftpviz::trace::{read_json_lines, Kind, Side, Trace};
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 fn have(tool: &str) -> bool {
@@ -50,13 +50,6 @@ fn stop(child: Child) -> Trace {
         out.status
     );
     read_json_lines(&out.stdout[..]).expect("valid JSON Lines")
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ftpviz-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn run(cmd: &mut Command) {
@@ -102,7 +95,7 @@ fn curl(active: bool) {
     if !have("curl") {
         return;
     }
-    let dir = temp_dir(if active {
+    let dir = common::temp_dir(if active {
         "curl-active"
     } else {
         "curl-passive"
@@ -168,7 +161,7 @@ fn lftp(active: bool) {
     if !have("lftp") {
         return;
     }
-    let dir = temp_dir(if active {
+    let dir = common::temp_dir(if active {
         "lftp-active"
     } else {
         "lftp-passive"
