@@ -2,6 +2,8 @@
 //! dialled that should not be, and the server keeps serving others.
 
 mod common;
+#[path = "support/our_server.rs"]
+mod our_server;
 #[path = "support/raw.rs"]
 mod raw;
 
@@ -175,24 +177,11 @@ async fn a_missing_root_is_a_clear_error() {
 
 #[tokio::test]
 async fn a_session_cap_and_an_idle_timeout() {
-    use ftpviz::network::Network;
-    use ftpviz::server::files::{Files, Root};
-    use ftpviz::server::{self, ServerConfig};
-    use ftpviz::tap::{Scope, Tap};
-    let mut config = ServerConfig::new(Files::new(Root::Builtin, 1024), Scope::Alone);
-    config.max_sessions = 1;
-    config.idle = std::time::Duration::from_millis(300);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tap, _events) = Tap::new();
-    let (_stop, stopped) = tokio::sync::watch::channel(false);
-    tokio::spawn(server::run(
-        listener,
-        config,
-        Network::direct(),
-        tap,
-        stopped,
-    ));
+    let (addr, _events, _stop) = our_server::start(|config| {
+        config.max_sessions = 1;
+        config.idle = std::time::Duration::from_millis(300);
+    })
+    .await;
     let mut first = Raw::connect(addr).await;
     let mut second = TcpStream::connect(addr).await.unwrap();
     let mut got = String::new();

@@ -2,14 +2,13 @@
 //! shapes, file facts, TYPE A on the wire, restarts, the upload cap, and
 //! the passive listener's manners (strangers dropped, a timeout gives 425).
 
+#[path = "support/our_server.rs"]
+mod our_server;
 #[path = "support/raw.rs"]
 mod raw;
 
-use ftpviz::network::Network;
 use ftpviz::server::files::{Files, Root};
-use ftpviz::server::{self, ServerConfig};
-use ftpviz::tap::{Scope, Tap};
-use ftpviz::trace::Event;
+use our_server::{drain, start};
 use raw::Raw;
 use std::io::Cursor;
 use std::net::SocketAddr;
@@ -17,44 +16,7 @@ use std::time::Duration;
 use suppaftp::types::FileType;
 use suppaftp::{FtpError, FtpStream};
 use tokio::io::AsyncReadExt;
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::{mpsc, watch};
-
-/// Our server on a free loopback port, built-in files, with `tune` applied.
-async fn start(
-    tune: impl FnOnce(&mut ServerConfig),
-) -> (
-    SocketAddr,
-    mpsc::UnboundedReceiver<Event>,
-    watch::Sender<bool>,
-) {
-    let mut config = ServerConfig::new(Files::new(Root::Builtin, 1 << 20), Scope::Alone);
-    tune(&mut config);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tap, events) = Tap::new();
-    let (stop, stopped) = watch::channel(false);
-    tokio::spawn(server::run(
-        listener,
-        config,
-        Network::direct(),
-        tap,
-        stopped,
-    ));
-    (addr, events, stop)
-}
-
-async fn drain(
-    mut events: mpsc::UnboundedReceiver<Event>,
-    stop: watch::Sender<bool>,
-) -> Vec<Event> {
-    let _ = stop.send(true);
-    let mut all = Vec::new();
-    while let Some(e) = events.recv().await {
-        all.push(e);
-    }
-    all
-}
+use tokio::net::{TcpSocket, TcpStream};
 
 fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
