@@ -30,7 +30,7 @@ const GUARD: Duration = Duration::from_secs(90);
 mod common;
 #[path = "../src/middlebox/tests/table.rs"]
 mod table;
-use table::{Outcome, TABLE};
+use table::Outcome;
 
 /// Runs one lesson to its end and returns its events.
 async fn run(config: LabConfig) -> Result<Vec<Event>, String> {
@@ -177,18 +177,11 @@ async fn every_mode_firewall_nat_and_extended_combination() {
         println!("skipped: the IPv6 rows (no ::1 here); the IPv4 rows run");
     }
     let mut cases = Vec::new();
-    for (fw, nat, port, eprt, pasv, epsv) in TABLE {
-        for (mode, ext, want) in [
-            (Mode::Active, false, port),
-            (Mode::Active, true, eprt),
-            (Mode::Passive, false, pasv),
-            (Mode::Passive, true, epsv),
-        ] {
-            cases.push((config(mode, ext, false, fw, nat), want));
-            // EPRT/EPSV over IPv6 must tell the same story.
-            if ext && v6 {
-                cases.push((config(mode, ext, true, fw, nat), want));
-            }
+    for (fw, nat, mode, ext, want) in table::cases() {
+        cases.push((config(mode, ext, false, fw, nat), want));
+        // EPRT/EPSV over IPv6 must tell the same story.
+        if ext && v6 {
+            cases.push((config(mode, ext, true, fw, nat), want));
         }
     }
 

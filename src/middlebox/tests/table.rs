@@ -4,9 +4,9 @@
 //! Two tests hold the middlebox to it: its unit test (`super`), which feeds
 //! the middlebox alone the lines of a lesson, and `tests/middlebox_table.rs`,
 //! which runs the real lab and reads the trace. The includer brings
-//! `Blocker`, `Firewall` and `Nat` into scope.
+//! `Blocker`, `Firewall`, `Mode` and `Nat` into scope.
 
-use super::{Blocker, Firewall, Nat};
+use super::{Blocker, Firewall, Mode, Nat};
 
 /// What became of the data connections of one lesson.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub const SF: Blocker = Blocker::ServerFirewall;
 pub const NAT: Blocker = Blocker::Nat;
 
 /// (firewall, nat, active PORT, active EPRT, passive PASV, passive EPSV)
-pub const TABLE: [(Firewall, Nat, Outcome, Outcome, Outcome, Outcome); 12] = [
+const TABLE: [(Firewall, Nat, Outcome, Outcome, Outcome, Outcome); 12] = [
     // Nothing in between: everything works.
     (Firewall::None, Nat::None, P, P, P, P),
     // Client NAT: PORT/EPRT name 192.168.1.2, the server refuses a data
@@ -49,3 +49,17 @@ pub const TABLE: [(Firewall, Nat, Outcome, Outcome, Outcome, Outcome); 12] = [
     (Firewall::Stateful, Nat::Client, P, P, P, P),
     (Firewall::Stateful, Nat::Server, P, P, P, P),
 ];
+
+/// The table one case a line: (firewall, nat, mode, extended, outcome).
+pub fn cases() -> impl Iterator<Item = (Firewall, Nat, Mode, bool, Outcome)> {
+    TABLE
+        .into_iter()
+        .flat_map(|(fw, nat, port, eprt, pasv, epsv)| {
+            [
+                (fw, nat, Mode::Active, false, port),
+                (fw, nat, Mode::Active, true, eprt),
+                (fw, nat, Mode::Passive, false, pasv),
+                (fw, nat, Mode::Passive, true, epsv),
+            ]
+        })
+}
