@@ -218,6 +218,15 @@ fn every_link_type_gives_the_same_session() {
     }
 }
 
+/// The server's first reply: the 220 banner.
+fn first_reply(r: &Replay) -> &ftpviz::trace::Event {
+    r.trace
+        .events
+        .iter()
+        .find(|e| matches!(e.kind, Kind::Reply { .. }))
+        .expect("a reply")
+}
+
 #[test]
 fn pcap_nanoseconds_and_big_endian() {
     for (nanos, big_endian) in [(true, false), (false, true), (true, true)] {
@@ -233,12 +242,7 @@ fn pcap_nanoseconds_and_big_endian() {
         let r = replay(bytes);
         check_session(&r, Mode::Pasv, 3000);
         // The 220 is sent 2 ms after the SYN (1 ms steps from T0).
-        let banner = r
-            .trace
-            .events
-            .iter()
-            .find(|e| matches!(e.kind, Kind::Reply { .. }))
-            .unwrap();
+        let banner = first_reply(&r);
         assert!(
             (banner.t - 0.001).abs() < 1e-6,
             "{nanos} {big_endian}: {}",
@@ -261,12 +265,7 @@ fn pcapng_decimal_and_base_2_timestamps() {
         );
         let r = replay(bytes);
         check_session(&r, Mode::Epsv, 2000);
-        let banner = r
-            .trace
-            .events
-            .iter()
-            .find(|e| matches!(e.kind, Kind::Reply { .. }))
-            .unwrap();
+        let banner = first_reply(&r);
         // 2^-10 s resolution is about 1 ms: allow one unit.
         let unit = 1.0 / units(tsresol) as f64;
         assert!(
