@@ -23,74 +23,25 @@
 //!
 //! Connections that turn out not to be FTP stay in the table as "ignored"
 //! until they end, which makes their packets cheap: one lookup.
+//!
+//! An entry of the table is a [`conn::Conn`]; how entries end (close, fail,
+//! holes, forgetting) is in `teardown`.
+
+mod conn;
+mod teardown;
 
 use super::endpoints::{Key, KeyHashing};
 use super::linking::{self, Announcement, Dial};
 use super::segment::{Segment, ACK, FIN, RST, SYN};
 use super::session::{Judgement, Session};
-use super::tcp::{Delivery, Stream};
+use super::tcp::Stream;
 use crate::trace::{Event, FailReason, Kind, Side};
+use conn::{control_side, Conn, DataConn, Role};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-/// Data events of one connection are at most this far apart (capture time).
-const SLICE_NS: u64 = 500_000_000;
 /// Past this many entries, ignored connections idle for a minute are swept.
 const SWEEP_AT: usize = 1 << 16;
-
-#[derive(Debug)]
-struct DataConn {
-    session: u32,
-    conn: u32,
-    /// The FTP side that dialled.
-    dialler: Side,
-    /// Bytes counted but not yet reported, per TCP direction.
-    pending: [u64; 2],
-    last_report: Option<u64>,
-}
-
-#[derive(Debug)]
-enum Role {
-    /// A control connection or a candidate: its session's id.
-    Control(u64),
-    Data(DataConn),
-    Ignored,
-}
-
-#[derive(Debug)]
-struct Conn {
-    /// The TCP initiator (sender of the SYN).
-    initiator: SocketAddr,
-    /// SYNs sent and the time of the last; `None` once answered.
-    dialling: Option<(u32, u64)>,
-    fin: [bool; 2],
-    closed: bool,
-    failed: bool,
-    /// [initiator → responder, responder → initiator].
-    streams: [Stream; 2],
-    role: Role,
-    last_ns: u64,
-}
-
-impl Conn {
-    /// Counts a data connection's payload in direction `dir`; true when a
-    /// `data` event is due (the first bytes, or half a second since the last).
-    fn count(&mut self, dir: usize, seg: &Segment<'_>, ns: u64) -> bool {
-        let Role::Data(d) = &mut self.role else {
-            return false;
-        };
-        let mut n = 0;
-        self.streams[dir].segment(seg.seq, seg.len, &[], &mut |x| {
-            if let Delivery::Count(k) = x {
-                n += k;
-            }
-        });
-        d.pending[dir] += n;
-        n > 0
-            && d.last_report
-                .is_none_or(|last| ns.saturating_sub(last) >= SLICE_NS)
-    }
-}
 
 /// All live connections, the sessions they belong to, and the trace so far.
 #[derive(Debug, Default)]
@@ -332,7 +283,7 @@ impl Tracker {
                 let Some(s) = self.sessions.get_mut(id) else {
                     return;
                 };
-                let from = if dir == 0 { Side::Client } else { Side::Server };
+                let from = control_side(dir);
                 let (events, numbers) = (&mut self.events, &mut self.numbers);
                 // FTP speaks in turns: when one side talks while the other's
                 // bytes wait behind a hole, the hole was lost by the capture,
@@ -340,16 +291,10 @@ impl Tracker {
                 let other = &mut c.streams[1 - dir];
                 if other.is_waiting() {
                     let from = from.peer();
-                    other.finish(&mut |x| match x {
-                        Delivery::Bytes(b) => s.bytes(from, b, t, events, numbers),
-                        Delivery::Gap(n) => s.gap(from, n),
-                        Delivery::Count(_) => {}
-                    });
+                    other.finish(&mut |x| s.deliver(from, x, t, events, numbers));
                 }
-                c.streams[dir].segment(seg.seq, seg.len, seg.payload, &mut |x| match x {
-                    Delivery::Bytes(b) => s.bytes(from, b, t, events, numbers),
-                    Delivery::Gap(n) => s.gap(from, n),
-                    Delivery::Count(_) => {}
+                c.streams[dir].segment(seg.seq, seg.len, seg.payload, &mut |x| {
+                    s.deliver(from, x, t, events, numbers)
                 });
                 if s.judgement == Judgement::NotFtp {
                     self.sessions.remove(id);
@@ -386,11 +331,7 @@ impl Tracker {
             return;
         }
         d.last_report = Some(ns);
-        let from = if dir == 0 {
-            d.dialler
-        } else {
-            d.dialler.peer()
-        };
+        let from = d.side(dir);
         self.events
             .push(Event::new(t, d.session, d.conn, from, Kind::Data { bytes }));
     }
@@ -403,17 +344,9 @@ impl Tracker {
             return;
         };
         let (session, conn, side) = match &c.role {
-            Role::Data(d) => (
-                d.session,
-                d.conn,
-                if dir == 0 {
-                    d.dialler
-                } else {
-                    d.dialler.peer()
-                },
-            ),
+            Role::Data(d) => (d.session, d.conn, d.side(dir)),
             Role::Control(id) => {
-                let side = if dir == 0 { Side::Client } else { Side::Server };
+                let side = control_side(dir);
                 let Some(s) = self.sessions.get_mut(id) else {
                     return;
                 };
@@ -427,145 +360,5 @@ impl Tracker {
         let mut e = Event::new(t, session, conn, side, kind);
         e.note = note.map(str::to_string);
         self.events.push(e);
-    }
-
-    /// The first FIN or RST: flush what the sender still has, then `close`.
-    fn close(&mut self, key: Key, ns: u64, dir: usize, note: Option<&str>) {
-        self.flush(key, ns);
-        let Some(c) = self.conns.get_mut(&key) else {
-            return;
-        };
-        if c.closed || c.failed {
-            return;
-        }
-        c.closed = true;
-        self.conn_event(key, ns, dir, Kind::Close, note);
-    }
-
-    /// Reports everything still counted or buffered for a connection.
-    fn flush(&mut self, key: Key, ns: u64) {
-        let t = self.t(ns);
-        let Some(c) = self.conns.get_mut(&key) else {
-            return;
-        };
-        match &c.role {
-            Role::Data(_) => {
-                for dir in 0..2 {
-                    let mut n = 0;
-                    c.streams[dir].finish(&mut |x| {
-                        if let Delivery::Count(k) = x {
-                            n += k;
-                        }
-                    });
-                    if let Role::Data(d) = &mut c.role {
-                        d.pending[dir] += n;
-                    }
-                }
-                self.report(key, ns, 0);
-                self.report(key, ns, 1);
-            }
-            Role::Control(id) => {
-                if let Some(s) = self.sessions.get_mut(id) {
-                    let (events, numbers) = (&mut self.events, &mut self.numbers);
-                    for dir in 0..2 {
-                        let from = if dir == 0 { Side::Client } else { Side::Server };
-                        c.streams[dir].finish(&mut |x| match x {
-                            Delivery::Bytes(b) => s.bytes(from, b, t, events, numbers),
-                            Delivery::Gap(n) => s.gap(from, n),
-                            Delivery::Count(_) => {}
-                        });
-                    }
-                }
-            }
-            Role::Ignored => {}
-        }
-    }
-
-    /// Dials of one session still waiting for an answer become `fail`.
-    fn give_up_dials(&mut self, session: u64, ns: u64, why: &str) {
-        let Some(number) = self.sessions.get(&session).map(|s| s.number) else {
-            return;
-        };
-        let keys: Vec<Key> = self
-            .conns
-            .iter()
-            .filter(|(_, c)| {
-                c.dialling.is_some()
-                    && !c.failed
-                    && matches!(&c.role, Role::Data(d) if d.session == number)
-            })
-            .map(|(k, _)| *k)
-            .collect();
-        for key in keys {
-            self.fail_timeout(key, ns, why);
-        }
-    }
-
-    fn fail_timeout(&mut self, key: Key, ns: u64, why: &str) {
-        let Some(c) = self.conns.get_mut(&key) else {
-            return;
-        };
-        let syns = c.dialling.map_or(1, |(n, _)| n);
-        c.failed = true;
-        let note = format!("{why}; {syns} SYN(s) sent");
-        let kind = Kind::Fail {
-            reason: FailReason::Timeout,
-            by: None,
-        };
-        self.conn_event(key, ns, 0, kind, Some(&note));
-    }
-
-    /// A connection is over: flush it and forget it.
-    fn remove(&mut self, key: Key, ns: u64) {
-        self.flush(key, ns);
-        let Some(c) = self.conns.remove(&key) else {
-            return;
-        };
-        match c.role {
-            Role::Control(id) => {
-                let t = self.t(ns);
-                if let Some(mut s) = self.sessions.remove(&id) {
-                    s.finish(t, &mut self.events, &mut self.numbers);
-                    if s.is_ftp() && s.missing > 0 {
-                        self.holes.push((s.number, 0, s.missing));
-                    }
-                }
-                self.announced.retain(|a| a.session != id);
-            }
-            Role::Data(d) => {
-                let missing = c.streams[0].missing + c.streams[1].missing;
-                if missing > 0 {
-                    self.holes.push((d.session, d.conn, missing));
-                }
-            }
-            Role::Ignored => {}
-        }
-    }
-
-    /// Forgets ignored connections idle for a minute.
-    fn sweep(&mut self, ns: u64) {
-        self.conns.retain(|_, c| {
-            !(matches!(c.role, Role::Ignored) && ns.saturating_sub(c.last_ns) > 60_000_000_000)
-        });
-    }
-
-    /// End of the capture: unanswered dials fail, counts are reported.
-    /// Returns the events (in the order found) and the holes: (session,
-    /// conn, bytes never captured).
-    pub fn finish(mut self) -> (Vec<Event>, Vec<(u32, u32, u64)>) {
-        let keys: Vec<Key> = self.conns.keys().copied().collect();
-        for key in &keys {
-            let Some(c) = self.conns.get(key) else {
-                continue;
-            };
-            if let (Some((_, last)), false, Role::Data(_)) = (c.dialling, c.failed, &c.role) {
-                self.fail_timeout(*key, last, "no answer to the SYN before the capture ended");
-            }
-        }
-        for key in keys {
-            let ns = self.conns.get(&key).map_or(0, |c| c.last_ns);
-            self.remove(key, ns);
-        }
-        (self.events, self.holes)
     }
 }
