@@ -37,12 +37,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// True for 127.0.0.0/8, ::1 and ::ffff:127.x.y.z.
 pub fn is_loopback(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => v4.is_loopback(),
-        IpAddr::V6(v6) => {
-            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
-        }
-    }
+    ip.to_canonical().is_loopback()
 }
 
 /// A socket bound to its source address, ready to dial.

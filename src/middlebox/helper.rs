@@ -55,8 +55,8 @@ pub struct Pinhole {
 impl Pinhole {
     fn admits(&self, from: Side, src: IpAddr, dst: SocketAddr) -> bool {
         self.dialler == from
-            && nat::canonical(self.from_ip) == nat::canonical(src)
-            && nat::canonical(self.to.ip()) == nat::canonical(dst.ip())
+            && self.from_ip.to_canonical() == src.to_canonical()
+            && self.to.ip().to_canonical() == dst.ip().to_canonical()
             && self.to.port() == dst.port()
     }
 }
@@ -172,7 +172,7 @@ impl Helper {
         };
         let helper = firewall::has_helper(setup.firewall);
         let own = nat::believed_ip(setup.nat, Side::Client, peers.client);
-        if nat::canonical(addr.ip()) != nat::canonical(own) {
+        if addr.ip().to_canonical() != own.to_canonical() {
             return unchanged(line, Some(third_host(via, addr, own, helper)));
         }
         let public = nat::with_ip(addr, peers.client);
@@ -221,7 +221,7 @@ impl Helper {
         let helper = firewall::has_helper(setup.firewall);
         let own = nat::believed_ip(setup.nat, Side::Server, peers.server.ip());
         let addr = SocketAddr::V4(addr);
-        if nat::canonical(addr.ip()) != nat::canonical(own) {
+        if addr.ip().to_canonical() != own.to_canonical() {
             let note = format!(
                 "227 names {}, not the server's own address {own}{}",
                 addr.ip(),
