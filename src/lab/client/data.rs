@@ -21,7 +21,7 @@ use crate::ftp::hostport;
 use crate::lab::lesson::{Transfer, UPLOAD_TEXT};
 use crate::lab::Mode;
 use crate::network;
-use crate::tap::Meter;
+use crate::server::files::Source;
 use crate::trace::{Side, Via};
 use crate::transfer;
 use std::net::SocketAddr;
@@ -170,22 +170,10 @@ impl Client {
         }
         if let Some((mut s, conn)) = stream {
             if t == Transfer::Stor {
-                let mut meter = Meter::new(rec.clone(), conn, Side::Client);
-                let _ = transfer::send(
-                    &mut s,
-                    &crate::server::files::Source::Static(UPLOAD_TEXT),
-                    0,
-                    false,
-                    &mut meter,
-                )
-                .await;
-                drop(meter);
-                transfer::close_send(&mut s, &rec, conn).await;
+                let upload = Source::Static(UPLOAD_TEXT);
+                let _ = transfer::send_and_close(&mut s, &upload, 0, false, &rec, conn).await;
             } else {
-                let mut meter = Meter::new(rec.clone(), conn, Side::Server);
-                let _ = transfer::receive(&mut s, KEEP, false, &mut meter).await;
-                drop(meter);
-                rec.close(conn, Side::Server);
+                let _ = transfer::receive_and_close(&mut s, KEEP, false, &rec, conn).await;
             }
         }
         self.reply().await.map(drop)
