@@ -61,15 +61,6 @@ enum Next {
     Quit,
 }
 
-/// The IP a peer really has (an IPv4 client on a dual-stack socket shows as
-/// `::ffff:a.b.c.d`).
-fn plain_ip(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
-}
-
 fn is_known_verb(verb: &str) -> bool {
     const VERBS: &[&str] = &[
         "USER", "PASS", "SYST", "FEAT", "OPTS", "PWD", "XPWD", "CWD", "CDUP", "TYPE", "MODE",
@@ -316,8 +307,8 @@ impl Session {
                     .await
             }
         };
-        let peer_ip = plain_ip(self.peer.ip());
-        if plain_ip(target.ip()) != peer_ip || target.port() < 1024 {
+        let peer_ip = self.peer.ip().to_canonical();
+        if target.ip().to_canonical() != peer_ip || target.port() < 1024 {
             let msg = format!(
                 "{verb} refused: the data address must be your own ({peer_ip}) and a port >= 1024, not {target} (RFC 2577: no FTP bounce)."
             );
@@ -343,7 +334,7 @@ impl Session {
                 .reply(503, "EPSV ALL was sent: only EPSV is allowed now.")
                 .await;
         }
-        let local_ip = plain_ip(self.local.ip());
+        let local_ip = self.local.ip().to_canonical();
         if extended && !arg.is_empty() {
             let family_ok = match arg.trim() {
                 "1" => local_ip.is_ipv4(),
@@ -370,7 +361,7 @@ impl Session {
 
     async fn open_passive(&mut self, ip: IpAddr, via: Via) -> io::Result<()> {
         self.plan = Plan::None; // close the previous listener first
-        let allowed = plain_ip(self.peer.ip());
+        let allowed = self.peer.ip().to_canonical();
         match Plan::passive(ip, allowed, self.rec.clone(), via, self.ctx.passive_wait) {
             Ok((plan, addr)) => {
                 self.plan = plan;
