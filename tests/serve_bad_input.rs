@@ -95,6 +95,20 @@ async fn wrong_password_then_right_one() {
 }
 
 #[tokio::test]
+async fn pass_after_login_keeps_the_login() {
+    let mut serving = start(None).await;
+    let mut c = Raw::connect(serving.local).await;
+    c.login().await;
+    assert_eq!(c.command("PASS again").await.code, 230, "already logged in");
+    assert_eq!(
+        c.command("SIZE hello.txt").await.code,
+        213,
+        "still logged in"
+    );
+    finish(&mut serving).await;
+}
+
+#[tokio::test]
 async fn the_server_keeps_serving_others_during_abuse() {
     let mut serving = start(None).await;
     let mut bad = Raw::connect(serving.local).await;

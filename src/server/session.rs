@@ -34,9 +34,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
+/// Where a client is in logging in.
 pub(super) enum Login {
+    /// Nothing said yet (or a wrong password).
     Fresh,
+    /// `USER` given; `PASS` expected.
     User(String),
+    /// Logged in.
     In,
 }
 
@@ -188,9 +192,10 @@ impl Session {
             "NOOP" => self.reply(200, "NOOP ok.").await?,
             "SYST" => self.reply(215, "UNIX Type: L8").await?,
             "FEAT" => {
-                let feat = "Features:\nEPRT\nEPSV\nMDTM\nMLSD\nPASV\nREST STREAM\nSIZE\nUTF8\nEnd";
-                self.reply(211, &feat.replace('\n', "\n ").replace(" End", "End"))
-                    .await?;
+                // RFC 2389: one feature a line, each indented by a space.
+                let feat =
+                    "Features:\n EPRT\n EPSV\n MDTM\n MLSD\n PASV\n REST STREAM\n SIZE\n UTF8\nEnd";
+                self.reply(211, feat).await?;
             }
             "OPTS" if arg.eq_ignore_ascii_case("UTF8 ON") => {
                 self.reply(200, "Always in UTF8 mode.").await?
@@ -254,12 +259,13 @@ impl Session {
     }
 
     async fn pass(&mut self, password: &str) -> io::Result<()> {
-        let Login::User(user) = std::mem::replace(&mut self.login, Login::Fresh) else {
-            if matches!(self.login, Login::In) {
+        let user = match std::mem::replace(&mut self.login, Login::Fresh) {
+            Login::User(user) => user,
+            Login::In => {
                 self.login = Login::In;
                 return self.reply(230, "Already logged in.").await;
             }
-            return self.reply(503, "Login with USER first.").await;
+            Login::Fresh => return self.reply(503, "Login with USER first.").await,
         };
         let anonymous = user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp");
         if anonymous || (user == "demo" && password == "demo") {
