@@ -353,16 +353,13 @@ impl Session {
                     .await;
             }
         }
-        let IpAddr::V4(v4) = local_ip else {
-            if !extended {
-                return self
-                    .reply(522, "PASV cannot carry an IPv6 address: use EPSV.")
-                    .await;
-            }
-            return self.open_passive(local_ip, Via::Epsv).await;
-        };
-        self.open_passive(IpAddr::V4(v4), if extended { Via::Epsv } else { Via::Pasv })
-            .await
+        if !extended && local_ip.is_ipv6() {
+            return self
+                .reply(522, "PASV cannot carry an IPv6 address: use EPSV.")
+                .await;
+        }
+        let via = if extended { Via::Epsv } else { Via::Pasv };
+        self.open_passive(local_ip, via).await
     }
 
     async fn open_passive(&mut self, ip: IpAddr, via: Via) -> io::Result<()> {
