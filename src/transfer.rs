@@ -244,8 +244,10 @@ async fn receive(
     Ok(got)
 }
 
-/// Receives a whole file on data connection `conn` ([`receive`]): the bytes
-/// are counted in the sender's name, then its FIN is recorded as `close`.
+/// Receives a whole file on data connection `conn`, until the sender
+/// closes: the bytes are counted in the sender's name, then its FIN is
+/// recorded as `close`. At most `limit` bytes are kept; the rest are still
+/// read (and counted) so the sender is not left hanging.
 pub async fn receive_and_close(
     stream: &mut TcpStream,
     limit: usize,

@@ -11,7 +11,7 @@
 //!
 //! Four pieces, each a plain function or a small state machine with no I/O:
 //!
-//! - [`line`]: cutting a byte stream into lines, with a length limit.
+//! - [`line`](mod@line): cutting a byte stream into lines, with a length limit.
 //! - [`command`]: a command line into verb and argument.
 //! - [`reply`]: reply lines into whole replies, multi-line included.
 //! - [`hostport`]: the addresses carried by `PORT`, `EPRT`, `227` and `229`,
