@@ -37,12 +37,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// True for 127.0.0.0/8, ::1 and ::ffff:127.x.y.z.
 pub fn is_loopback(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => v4.is_loopback(),
-        IpAddr::V6(v6) => {
-            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
-        }
-    }
+    ip.to_canonical().is_loopback()
 }
 
 /// A socket bound to its source address, ready to dial.
@@ -208,6 +203,20 @@ impl Network {
             }
         }
     }
+}
+
+/// The server's control listener on `addr`, with room for `backlog`
+/// pending dials. SO_REUSEADDR lets a new server (the next lab, a restarted
+/// `serve`) take the port while the last one's connections still sit in
+/// TIME_WAIT.
+pub fn control_listener(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(backlog)
 }
 
 /// A listening socket for one data connection (the client's in active mode,

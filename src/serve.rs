@@ -9,7 +9,7 @@
 //! that works, with a warning, and the server still never *dials* outside
 //! loopback: active mode is refused for remote clients (use passive).
 
-use crate::network::{is_loopback, Network};
+use crate::network::{control_listener, is_loopback, Network};
 use crate::server::files::{FileError, Files, Root};
 use crate::server::{self, ServerConfig};
 use crate::tap::{Scope, Tap};
@@ -17,7 +17,6 @@ use crate::trace::Event;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use tokio::net::TcpSocket;
 use tokio::sync::{mpsc, watch};
 
 /// Uploads `serve` keeps in memory, at most.
@@ -61,17 +60,8 @@ pub async fn start(config: ServeConfig) -> Result<Serving, ServeError> {
         })?,
     };
     let addr = config.listen;
-    let bind = || -> io::Result<tokio::net::TcpListener> {
-        let socket = if addr.is_ipv4() {
-            TcpSocket::new_v4()?
-        } else {
-            TcpSocket::new_v6()?
-        };
-        socket.set_reuseaddr(true)?;
-        socket.bind(addr)?;
-        socket.listen(64)
-    };
-    let listener = bind().map_err(|source| ServeError::Bind { addr, source })?;
+    let listener =
+        control_listener(addr, 64).map_err(|source| ServeError::Bind { addr, source })?;
     let local = listener
         .local_addr()
         .map_err(|source| ServeError::Bind { addr, source })?;

@@ -12,8 +12,10 @@
 //! That is why the `data` byte counts of the same file differ between the
 //! two types — and why a binary file sent as `TYPE A` comes out damaged.
 //!
-//! Both sides of the lab and the server of `serve` move bytes here, counted
-//! by a [`Meter`] that coalesces them into a few `data` events.
+//! Both sides of the lab and the server of `serve` move bytes here, through
+//! two doors: [`send_and_close`] and [`receive_and_close`]. Each counts the
+//! bytes with a [`Meter`] (a few coalesced `data` events) and records the
+//! `close` after the last count, so a trace never shows bytes after the FIN.
 
 use crate::server::files::Source;
 use crate::tap::{Meter, Recorder};
@@ -80,7 +82,7 @@ async fn write_chunk(
 
 /// Sends a file from `offset` (after `REST`). Returns the bytes put on the
 /// wire.
-pub async fn send(
+async fn send(
     stream: &mut TcpStream,
     source: &Source,
     offset: u64,
@@ -173,10 +175,24 @@ async fn send_disk(
     Ok(())
 }
 
-/// Ends a send: the sender's FIN is the end of the file.
-pub async fn close_send(stream: &mut TcpStream, rec: &Recorder, conn: u32) {
+/// Sends a whole file on data connection `conn` and closes it: the bytes
+/// are counted in `rec`'s name, and the sender's FIN (recorded as `close`,
+/// after the last count) is the end of the file. The connection is closed
+/// even when the send fails. Returns the bytes put on the wire.
+pub async fn send_and_close(
+    stream: &mut TcpStream,
+    source: &Source,
+    offset: u64,
+    ascii: bool,
+    rec: &Recorder,
+    conn: u32,
+) -> io::Result<u64> {
+    let mut meter = Meter::new(rec.clone(), conn, rec.side());
+    let sent = send(stream, source, offset, ascii, &mut meter).await;
+    drop(meter);
     rec.close(conn, rec.side());
     let _ = stream.shutdown().await;
+    sent
 }
 
 /// What a receive got.
@@ -192,7 +208,7 @@ pub struct Received {
 /// Receives a whole file, until the sender closes. At most `limit` bytes
 /// are kept; the rest are still read (and counted) so the sender is not
 /// left hanging.
-pub async fn receive(
+async fn receive(
     stream: &mut TcpStream,
     limit: usize,
     ascii: bool,
@@ -226,6 +242,25 @@ pub async fn receive(
     }
     meter.flush();
     Ok(got)
+}
+
+/// Receives a whole file on data connection `conn`, until the sender
+/// closes: the bytes are counted in the sender's name, then its FIN is
+/// recorded as `close`. At most `limit` bytes are kept; the rest are still
+/// read (and counted) so the sender is not left hanging.
+pub async fn receive_and_close(
+    stream: &mut TcpStream,
+    limit: usize,
+    ascii: bool,
+    rec: &Recorder,
+    conn: u32,
+) -> io::Result<Received> {
+    let sender = rec.side().peer();
+    let mut meter = Meter::new(rec.clone(), conn, sender);
+    let got = receive(stream, limit, ascii, &mut meter).await;
+    drop(meter);
+    rec.close(conn, sender);
+    got
 }
 
 #[cfg(test)]

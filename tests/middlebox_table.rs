@@ -27,37 +27,10 @@ use tokio::sync::Semaphore;
 /// Far above the 20 s a lesson may take: only catches a hung lab.
 const GUARD: Duration = Duration::from_secs(90);
 
-/// What became of a run's data connections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
-    /// Every data dial was accepted and the transfers completed (226).
-    Pass,
-    /// Every data dial died in the middlebox, by this.
-    Drop(Blocker),
-    /// The server refused PORT/EPRT (504, RFC 2577) and dialled nothing.
-    Refused,
-}
-use Outcome::{Drop as D, Pass as P, Refused as R};
-
-const CF: Blocker = Blocker::ClientFirewall;
-const SF: Blocker = Blocker::ServerFirewall;
-const NAT: Blocker = Blocker::Nat;
-
-/// (firewall, nat, active PORT, active EPRT, passive PASV, passive EPSV)
-const TABLE: [(Firewall, Nat, Outcome, Outcome, Outcome, Outcome); 12] = [
-    (Firewall::None, Nat::None, P, P, P, P),
-    (Firewall::None, Nat::Client, R, R, P, P),
-    (Firewall::None, Nat::Server, P, P, D(NAT), P),
-    (Firewall::Client, Nat::None, D(CF), D(CF), P, P),
-    (Firewall::Client, Nat::Client, R, R, P, P),
-    (Firewall::Client, Nat::Server, D(CF), D(CF), D(NAT), P),
-    (Firewall::Server, Nat::None, P, P, D(SF), D(SF)),
-    (Firewall::Server, Nat::Client, R, R, D(SF), D(SF)),
-    (Firewall::Server, Nat::Server, P, P, D(NAT), D(SF)),
-    (Firewall::Stateful, Nat::None, P, P, P, P),
-    (Firewall::Stateful, Nat::Client, P, P, P, P),
-    (Firewall::Stateful, Nat::Server, P, P, P, P),
-];
+mod common;
+#[path = "../src/middlebox/tests/table.rs"]
+mod table;
+use table::Outcome;
 
 /// Runs one lesson to its end and returns its events.
 async fn run(config: LabConfig) -> Result<Vec<Event>, String> {
@@ -78,20 +51,10 @@ async fn run(config: LabConfig) -> Result<Vec<Event>, String> {
     Ok(events)
 }
 
-fn replies(events: &[Event]) -> Vec<u16> {
-    events
-        .iter()
-        .filter_map(|e| match e.kind {
-            Kind::Reply { code, .. } => Some(code),
-            _ => None,
-        })
-        .collect()
-}
-
 /// Checks one run's trace against the expected outcome; `Err` says what is
 /// wrong, in words.
 fn check(events: &[Event], mode: Mode, want: Outcome) -> Result<(), String> {
-    let codes = replies(events);
+    let codes = common::reply_codes(events);
     let data = |kind: fn(&Kind) -> bool| {
         events
             .iter()
@@ -214,18 +177,11 @@ async fn every_mode_firewall_nat_and_extended_combination() {
         println!("skipped: the IPv6 rows (no ::1 here); the IPv4 rows run");
     }
     let mut cases = Vec::new();
-    for (fw, nat, port, eprt, pasv, epsv) in TABLE {
-        for (mode, ext, want) in [
-            (Mode::Active, false, port),
-            (Mode::Active, true, eprt),
-            (Mode::Passive, false, pasv),
-            (Mode::Passive, true, epsv),
-        ] {
-            cases.push((config(mode, ext, false, fw, nat), want));
-            // EPRT/EPSV over IPv6 must tell the same story.
-            if ext && v6 {
-                cases.push((config(mode, ext, true, fw, nat), want));
-            }
+    for (fw, nat, mode, ext, want) in table::cases() {
+        cases.push((config(mode, ext, false, fw, nat), want));
+        // EPRT/EPSV over IPv6 must tell the same story.
+        if ext && v6 {
+            cases.push((config(mode, ext, true, fw, nat), want));
         }
     }
 
@@ -288,7 +244,7 @@ async fn bounce_lesson_is_refused_and_never_dialled() {
         .await
         .expect("the bounce lesson ends")
         .expect("the lab starts");
-    let codes = replies(&events);
+    let codes = common::reply_codes(&events);
     assert!(codes.contains(&504), "RFC 2577 refusal: {codes:?}");
     assert_eq!(codes.last(), Some(&221), "{codes:?}");
     let data_dials = events

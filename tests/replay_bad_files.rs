@@ -4,8 +4,7 @@
 //! byte offset; a file that is not a capture is one short error; nothing
 //! ever panics or hangs, whatever the bytes.
 
-#[path = "support/samples.rs"]
-mod samples;
+mod common;
 
 #[path = "support/pcapgen.rs"]
 mod pcapgen;
@@ -13,12 +12,11 @@ mod pcapgen;
 use ftpviz::replay::{read, read_file, ReplayError};
 use ftpviz::trace::Kind;
 use std::io::Cursor;
-use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
 fn captures() -> Option<Vec<(String, Vec<u8>)>> {
-    let dir = samples::captures_dir()?;
+    let dir = common::captures_dir()?;
     let mut files = Vec::new();
     for d in [dir.clone(), dir.join("public")] {
         for entry in std::fs::read_dir(&d).ok()? {
@@ -61,7 +59,6 @@ fn within(secs: u64, f: impl FnOnce() + Send + 'static) {
 #[test]
 fn truncated_captures_keep_what_was_read_and_say_where() {
     let Some(files) = captures() else {
-        println!("skipped: ../shared/captures is not beside the checkout");
         return;
     };
     within(120, move || {
@@ -136,7 +133,6 @@ impl Rng {
 #[test]
 fn random_byte_flips_never_panic_nor_hang() {
     let Some(files) = captures() else {
-        println!("skipped: ../shared/captures is not beside the checkout");
         return;
     };
     within(300, move || {
@@ -177,18 +173,6 @@ fn empty_and_foreign_files_are_errors_not_panics() {
     assert!(err.to_string().contains("/nonexistent/x.pcap"), "{err}");
 }
 
-fn ftpviz(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ftpviz"))
-        .args(args)
-        .output()
-        .expect("run ftpviz");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn command_line_exit_codes() {
     let dir = std::env::temp_dir().join(format!("ftpviz-bad-files-{}", std::process::id()));
@@ -205,7 +189,7 @@ fn command_line_exit_codes() {
         (&missing, "cannot open"),
     ] {
         let p = path.to_str().unwrap();
-        let (code, out, err) = ftpviz(&["replay", p, "--json"]);
+        let (code, out, err) = common::ftpviz(&["replay", p, "--json"]);
         assert_eq!(code, 1, "{p}: {err}");
         assert!(out.is_empty());
         assert_eq!(err.lines().count(), 1, "one short line: {err}");
@@ -216,7 +200,7 @@ fn command_line_exit_codes() {
         let (_, bytes) = &files[0];
         let cut = dir.join("cut.pcap");
         std::fs::write(&cut, &bytes[..bytes.len() - 7]).unwrap();
-        let (code, out, err) = ftpviz(&["replay", cut.to_str().unwrap(), "--json"]);
+        let (code, out, err) = common::ftpviz(&["replay", cut.to_str().unwrap(), "--json"]);
         assert_eq!(code, 0, "{err}");
         assert!(out.lines().count() > 5, "what was read is shown");
         assert!(err.contains("warning") && err.contains("at byte"), "{err}");

@@ -1,41 +1,25 @@
 //! `ftpviz replay` on the command line: `--json` and `--print` write the
 //! same trace that the library reads, and `--session` picks one.
 
-#[path = "support/samples.rs"]
-mod samples;
+mod common;
 
 use ftpviz::replay::read_file;
 use ftpviz::trace::{format_event, read_json_lines};
 use std::path::PathBuf;
-use std::process::Command;
 
 fn sample(name: &str) -> Option<PathBuf> {
-    let p = samples::captures_dir()?.join(name);
-    p.exists().then_some(p)
-}
-
-fn ftpviz(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ftpviz"))
-        .args(args)
-        .output()
-        .expect("run ftpviz");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::capture(name)
 }
 
 #[test]
 fn json_and_print_carry_the_replayed_trace() {
     let Some(path) = sample("b_active_port_lftp_vsftpd.pcap") else {
-        println!("skipped: ../shared/captures is not beside the checkout");
         return;
     };
     let p = path.to_str().unwrap();
     let want = read_file(&path).unwrap().trace;
 
-    let (code, out, err) = ftpviz(&["replay", p, "--json"]);
+    let (code, out, err) = common::ftpviz(&["replay", p, "--json"]);
     assert_eq!(code, 0, "{err}");
     let got = read_json_lines(out.as_bytes()).unwrap();
     assert_eq!(got.events.len(), want.events.len());
@@ -47,7 +31,7 @@ fn json_and_print_carry_the_replayed_trace() {
         assert!((g.t - w.t).abs() < 1e-6);
     }
 
-    let (code, out, _) = ftpviz(&["replay", p, "--print"]);
+    let (code, out, _) = common::ftpviz(&["replay", p, "--print"]);
     assert_eq!(code, 0);
     let lines: Vec<String> = want.events.iter().map(format_event).collect();
     assert_eq!(out.lines().collect::<Vec<_>>(), lines);
@@ -57,15 +41,14 @@ fn json_and_print_carry_the_replayed_trace() {
 #[test]
 fn session_picks_one_and_a_missing_one_is_an_error() {
     let Some(path) = sample("a_pasv_curl_vsftpd.pcap") else {
-        println!("skipped: ../shared/captures is not beside the checkout");
         return;
     };
     let p = path.to_str().unwrap();
-    let (code, out, _) = ftpviz(&["replay", p, "--session", "1", "--json"]);
+    let (code, out, _) = common::ftpviz(&["replay", p, "--session", "1", "--json"]);
     assert_eq!(code, 0);
     assert_eq!(out.lines().count(), read_file(&path).unwrap().trace.len());
 
-    let (code, out, err) = ftpviz(&["replay", p, "--session", "2", "--json"]);
+    let (code, out, err) = common::ftpviz(&["replay", p, "--session", "2", "--json"]);
     assert_eq!(code, 1);
     assert!(out.is_empty());
     assert!(err.contains("no FTP session 2 (it holds 1)"), "{err}");

@@ -5,6 +5,8 @@
 //! and reply codes in the same order. Nothing here is typed in by hand, so
 //! the test still holds when the captures are recorded afresh.
 
+mod common;
+
 use ftpviz::replay::read_file;
 use ftpviz::trace::Kind;
 use std::collections::BTreeMap;
@@ -85,14 +87,7 @@ fn every_own_capture_replays_as_tshark_reads_it() {
             })
             .collect();
         assert_eq!(commands, want.commands, "{name}: commands");
-        let codes: Vec<u16> = trace
-            .events
-            .iter()
-            .filter_map(|e| match e.kind {
-                Kind::Reply { code, .. } => Some(code),
-                _ => None,
-            })
-            .collect();
+        let codes: Vec<u16> = common::reply_codes(&trace.events);
         assert_eq!(codes, want.codes, "{name}: reply codes");
     }
 }

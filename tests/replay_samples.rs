@@ -12,8 +12,7 @@
 //!   command and reply lines (each line plus its CRLF), which checks that
 //!   reassembly delivered every byte exactly once.
 
-#[path = "support/samples.rs"]
-mod samples;
+mod common;
 
 use ftpviz::replay::read_file;
 use ftpviz::trace::{Kind, Side, Trace, Via};
@@ -40,7 +39,7 @@ struct Expected {
 }
 
 fn captures() -> Option<PathBuf> {
-    samples::captures_dir()
+    common::captures_dir()
 }
 
 fn runs(codes: &[u16]) -> Vec<u16> {
@@ -55,7 +54,6 @@ fn via_name(v: Option<Via>) -> Option<&'static str> {
 
 fn check(x: Expected) {
     let Some(dir) = captures() else {
-        println!("skipped: ../shared/captures is not beside the checkout");
         return;
     };
     let replay = read_file(&dir.join(x.file)).unwrap_or_else(|e| panic!("{}: {e}", x.file));
@@ -123,14 +121,7 @@ fn check(x: Expected) {
         assert_eq!(served, want.serves, "{what}: served command");
     }
 
-    let codes: Vec<u16> = trace
-        .events
-        .iter()
-        .filter_map(|e| match e.kind {
-            Kind::Reply { code, .. } => Some(code),
-            _ => None,
-        })
-        .collect();
+    let codes: Vec<u16> = common::reply_codes(&trace.events);
     assert_eq!(runs(&codes), runs(x.reply_codes), "{}: reply codes", x.file);
 
     let commands: Vec<&str> = trace

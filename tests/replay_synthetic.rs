@@ -4,6 +4,8 @@
 #[path = "support/pcapgen.rs"]
 mod pcapgen;
 
+mod common;
+
 use ftpviz::replay::{read, Replay, ReplayError};
 use ftpviz::trace::{FailReason, Kind, Side, Via};
 use pcapgen::*;
@@ -165,14 +167,7 @@ fn check_session(r: &Replay, mode: Mode, data: u64) {
         vec![(0, Side::Client, None), (1, dialler, Some(via))]
     );
     assert_eq!(t.data_bytes(1, 1), data);
-    let codes: Vec<u16> = t
-        .events
-        .iter()
-        .filter_map(|e| match e.kind {
-            Kind::Reply { code, .. } => Some(code),
-            _ => None,
-        })
-        .collect();
+    let codes: Vec<u16> = common::reply_codes(&t.events);
     assert_eq!(codes.len(), 7, "{codes:?}");
     assert_eq!(codes.first(), Some(&220));
     assert_eq!(codes.last(), Some(&221));
@@ -223,6 +218,15 @@ fn every_link_type_gives_the_same_session() {
     }
 }
 
+/// The server's first reply: the 220 banner.
+fn first_reply(r: &Replay) -> &ftpviz::trace::Event {
+    r.trace
+        .events
+        .iter()
+        .find(|e| matches!(e.kind, Kind::Reply { .. }))
+        .expect("a reply")
+}
+
 #[test]
 fn pcap_nanoseconds_and_big_endian() {
     for (nanos, big_endian) in [(true, false), (false, true), (true, true)] {
@@ -238,12 +242,7 @@ fn pcap_nanoseconds_and_big_endian() {
         let r = replay(bytes);
         check_session(&r, Mode::Pasv, 3000);
         // The 220 is sent 2 ms after the SYN (1 ms steps from T0).
-        let banner = r
-            .trace
-            .events
-            .iter()
-            .find(|e| matches!(e.kind, Kind::Reply { .. }))
-            .unwrap();
+        let banner = first_reply(&r);
         assert!(
             (banner.t - 0.001).abs() < 1e-6,
             "{nanos} {big_endian}: {}",
@@ -266,12 +265,7 @@ fn pcapng_decimal_and_base_2_timestamps() {
         );
         let r = replay(bytes);
         check_session(&r, Mode::Epsv, 2000);
-        let banner = r
-            .trace
-            .events
-            .iter()
-            .find(|e| matches!(e.kind, Kind::Reply { .. }))
-            .unwrap();
+        let banner = first_reply(&r);
         // 2^-10 s resolution is about 1 ms: allow one unit.
         let unit = 1.0 / units(tsresol) as f64;
         assert!(

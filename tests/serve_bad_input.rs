@@ -1,56 +1,18 @@
 //! Bad input against our server: every case gets a clear reply, nothing is
 //! dialled that should not be, and the server keeps serving others.
 
-use ftpviz::ftp::{LineBuffer, Reply, ReplyParser};
+mod common;
+#[path = "support/our_server.rs"]
+mod our_server;
+#[path = "support/raw.rs"]
+mod raw;
+
 use ftpviz::serve::{self, ServeConfig, Serving};
 use ftpviz::trace::{Channel, Event, Kind};
-use std::net::SocketAddr;
+use raw::Raw;
 use std::path::PathBuf;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-
-/// A bare-hands FTP client: bytes out, whole replies in.
-struct Raw {
-    s: TcpStream,
-    lines: LineBuffer,
-    parser: ReplyParser,
-}
-
-impl Raw {
-    async fn connect(addr: SocketAddr) -> Raw {
-        let mut raw = Raw {
-            s: TcpStream::connect(addr).await.unwrap(),
-            lines: LineBuffer::new(),
-            parser: ReplyParser::new(),
-        };
-        assert_eq!(raw.reply().await.code, 220);
-        raw
-    }
-
-    async fn reply(&mut self) -> Reply {
-        let mut buf = [0u8; 4096];
-        loop {
-            while let Some(line) = self.lines.next_line() {
-                if let Some(r) = self.parser.push_line(&line.unwrap()).unwrap() {
-                    return r;
-                }
-            }
-            let n = self.s.read(&mut buf).await.unwrap();
-            assert!(n > 0, "server closed the connection");
-            self.lines.push(&buf[..n]);
-        }
-    }
-
-    async fn send(&mut self, bytes: &[u8]) -> Reply {
-        self.s.write_all(bytes).await.unwrap();
-        self.reply().await
-    }
-
-    async fn login(&mut self) {
-        assert_eq!(self.send(b"USER anonymous\r\n").await.code, 331);
-        assert_eq!(self.send(b"PASS x\r\n").await.code, 230);
-    }
-}
 
 async fn start(root: Option<PathBuf>) -> Serving {
     let listen = "127.0.0.1:0".parse().unwrap();
@@ -133,6 +95,20 @@ async fn wrong_password_then_right_one() {
 }
 
 #[tokio::test]
+async fn pass_after_login_keeps_the_login() {
+    let mut serving = start(None).await;
+    let mut c = Raw::connect(serving.local).await;
+    c.login().await;
+    assert_eq!(c.command("PASS again").await.code, 230, "already logged in");
+    assert_eq!(
+        c.command("SIZE hello.txt").await.code,
+        213,
+        "still logged in"
+    );
+    finish(&mut serving).await;
+}
+
+#[tokio::test]
 async fn the_server_keeps_serving_others_during_abuse() {
     let mut serving = start(None).await;
     let mut bad = Raw::connect(serving.local).await;
@@ -148,16 +124,9 @@ async fn the_server_keeps_serving_others_during_abuse() {
     finish(&mut serving).await;
 }
 
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ftpviz-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[tokio::test]
 async fn paths_never_leave_the_root() {
-    let base = temp_dir("escape");
+    let base = common::temp_dir("escape");
     let root = base.join("root");
     std::fs::create_dir_all(root.join("sub")).unwrap();
     std::fs::write(root.join("inside.txt"), b"inside").unwrap();
@@ -222,24 +191,11 @@ async fn a_missing_root_is_a_clear_error() {
 
 #[tokio::test]
 async fn a_session_cap_and_an_idle_timeout() {
-    use ftpviz::network::Network;
-    use ftpviz::server::files::{Files, Root};
-    use ftpviz::server::{self, ServerConfig};
-    use ftpviz::tap::{Scope, Tap};
-    let mut config = ServerConfig::new(Files::new(Root::Builtin, 1024), Scope::Alone);
-    config.max_sessions = 1;
-    config.idle = std::time::Duration::from_millis(300);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tap, _events) = Tap::new();
-    let (_stop, stopped) = tokio::sync::watch::channel(false);
-    tokio::spawn(server::run(
-        listener,
-        config,
-        Network::direct(),
-        tap,
-        stopped,
-    ));
+    let (addr, _events, _stop) = our_server::start(|config| {
+        config.max_sessions = 1;
+        config.idle = std::time::Duration::from_millis(300);
+    })
+    .await;
     let mut first = Raw::connect(addr).await;
     let mut second = TcpStream::connect(addr).await.unwrap();
     let mut got = String::new();

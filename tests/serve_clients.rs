@@ -7,7 +7,7 @@ mod common;
 use ftpviz::trace::{read_json_lines, Kind, Side, Trace};
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 fn have(tool: &str) -> bool {
@@ -52,13 +52,6 @@ fn stop(child: Child) -> Trace {
     read_json_lines(&out.stdout[..]).expect("valid JSON Lines")
 }
 
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ftpviz-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn run(cmd: &mut Command) {
     let out = cmd.output().unwrap();
     assert!(
@@ -68,9 +61,10 @@ fn run(cmd: &mut Command) {
     );
 }
 
-/// Every data connection of the trace was dialled by `dialler`, from
-/// control port - 1 when the server dialled.
-fn assert_dials(trace: &Trace, dialler: Side, control: SocketAddr, at_least: usize) {
+/// Every data connection of the trace was dialled by the server (`active`,
+/// from control port - 1) or by the client (passive).
+fn assert_dials(trace: &Trace, active: bool, control: SocketAddr, at_least: usize) {
+    let dialler = if active { Side::Server } else { Side::Client };
     let dials: Vec<_> = trace
         .events
         .iter()
@@ -102,11 +96,10 @@ fn curl(active: bool) {
     if !have("curl") {
         return;
     }
-    let dir = temp_dir(if active {
-        "curl-active"
-    } else {
-        "curl-passive"
-    });
+    let dir = common::temp_dir(&format!(
+        "curl-{}",
+        if active { "active" } else { "passive" }
+    ));
     let upload: Vec<u8> = (0..=255u8).cycle().take(300_000).collect();
     std::fs::write(dir.join("up.bin"), &upload).unwrap();
     let (child, addr) = serve(None);
@@ -145,12 +138,7 @@ fn curl(active: bool) {
         "uploaded and fetched back"
     );
     assert_eq!(trace.sessions().len(), 3, "one session per curl");
-    assert_dials(
-        &trace,
-        if active { Side::Server } else { Side::Client },
-        addr,
-        3,
-    );
+    assert_dials(&trace, active, addr, 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -168,11 +156,10 @@ fn lftp(active: bool) {
     if !have("lftp") {
         return;
     }
-    let dir = temp_dir(if active {
-        "lftp-active"
-    } else {
-        "lftp-passive"
-    });
+    let dir = common::temp_dir(&format!(
+        "lftp-{}",
+        if active { "active" } else { "passive" }
+    ));
     let root = dir.join("root");
     std::fs::create_dir_all(&root).unwrap();
     let file: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
@@ -194,12 +181,7 @@ fn lftp(active: bool) {
         !root.join("up.bin").exists(),
         "uploads stay in memory, never on disk"
     );
-    assert_dials(
-        &trace,
-        if active { Side::Server } else { Side::Client },
-        addr,
-        3,
-    );
+    assert_dials(&trace, active, addr, 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

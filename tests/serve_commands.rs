@@ -2,56 +2,21 @@
 //! shapes, file facts, TYPE A on the wire, restarts, the upload cap, and
 //! the passive listener's manners (strangers dropped, a timeout gives 425).
 
-use ftpviz::ftp::{LineBuffer, Reply, ReplyParser};
-use ftpviz::network::Network;
+#[path = "support/our_server.rs"]
+mod our_server;
+#[path = "support/raw.rs"]
+mod raw;
+
 use ftpviz::server::files::{Files, Root};
-use ftpviz::server::{self, ServerConfig};
-use ftpviz::tap::{Scope, Tap};
-use ftpviz::trace::Event;
+use our_server::{drain, start};
+use raw::Raw;
 use std::io::Cursor;
 use std::net::SocketAddr;
 use std::time::Duration;
 use suppaftp::types::FileType;
 use suppaftp::{FtpError, FtpStream};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::{mpsc, watch};
-
-/// Our server on a free loopback port, built-in files, with `tune` applied.
-async fn start(
-    tune: impl FnOnce(&mut ServerConfig),
-) -> (
-    SocketAddr,
-    mpsc::UnboundedReceiver<Event>,
-    watch::Sender<bool>,
-) {
-    let mut config = ServerConfig::new(Files::new(Root::Builtin, 1 << 20), Scope::Alone);
-    tune(&mut config);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tap, events) = Tap::new();
-    let (stop, stopped) = watch::channel(false);
-    tokio::spawn(server::run(
-        listener,
-        config,
-        Network::direct(),
-        tap,
-        stopped,
-    ));
-    (addr, events, stop)
-}
-
-async fn drain(
-    mut events: mpsc::UnboundedReceiver<Event>,
-    stop: watch::Sender<bool>,
-) -> Vec<Event> {
-    let _ = stop.send(true);
-    let mut all = Vec::new();
-    while let Some(e) = events.recv().await {
-        all.push(e);
-    }
-    all
-}
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpSocket, TcpStream};
 
 fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
@@ -155,84 +120,48 @@ async fn uploads_past_the_cap_get_552() {
     drain(events, stop).await;
 }
 
-struct Raw {
-    s: TcpStream,
-    lines: LineBuffer,
-    parser: ReplyParser,
-}
-
-impl Raw {
-    async fn login(addr: SocketAddr) -> Raw {
-        let mut raw = Raw {
-            s: TcpStream::connect(addr).await.unwrap(),
-            lines: LineBuffer::new(),
-            parser: ReplyParser::new(),
-        };
-        assert_eq!(raw.reply().await.code, 220);
-        assert_eq!(raw.send("USER anonymous").await.code, 331);
-        assert_eq!(raw.send("PASS x").await.code, 230);
-        raw
-    }
-
-    async fn reply(&mut self) -> Reply {
-        let mut buf = [0u8; 4096];
-        loop {
-            while let Some(line) = self.lines.next_line() {
-                if let Some(r) = self.parser.push_line(&line.unwrap()).unwrap() {
-                    return r;
-                }
-            }
-            let n = self.s.read(&mut buf).await.unwrap();
-            assert!(n > 0, "closed");
-            self.lines.push(&buf[..n]);
-        }
-    }
-
-    async fn send(&mut self, line: &str) -> Reply {
-        self.s
-            .write_all(format!("{line}\r\n").as_bytes())
-            .await
-            .unwrap();
-        self.reply().await
-    }
-}
-
 #[tokio::test]
 async fn the_small_commands() {
     let (addr, events, stop) = start(|_| {}).await;
-    let mut c = Raw::login(addr).await;
-    assert_eq!(c.send("SYST").await.text(), "215 UNIX Type: L8");
-    let help = c.send("HELP").await;
+    let mut c = Raw::connect(addr).await;
+    c.login().await;
+    assert_eq!(c.command("SYST").await.text(), "215 UNIX Type: L8");
+    let help = c.command("HELP").await;
     assert_eq!(help.code, 214);
     assert!(help.lines.len() > 2 && help.text().contains("MLSD"));
-    assert_eq!(c.send("NOOP").await.code, 200);
-    assert_eq!(c.send("MODE S").await.code, 200);
-    assert_eq!(c.send("MODE B").await.code, 504);
-    assert_eq!(c.send("STRU F").await.code, 200);
-    assert_eq!(c.send("STRU R").await.code, 504);
-    assert_eq!(c.send("OPTS UTF8 ON").await.code, 200);
-    assert_eq!(c.send("ABOR").await.code, 225);
-    assert_eq!(c.send("REST x").await.code, 501);
+    assert_eq!(c.command("NOOP").await.code, 200);
+    assert_eq!(c.command("MODE S").await.code, 200);
+    assert_eq!(c.command("MODE B").await.code, 504);
+    assert_eq!(c.command("STRU F").await.code, 200);
+    assert_eq!(c.command("STRU R").await.code, 504);
+    assert_eq!(c.command("OPTS UTF8 ON").await.code, 200);
+    assert_eq!(c.command("ABOR").await.code, 225);
+    assert_eq!(c.command("REST x").await.code, 501);
     assert_eq!(
-        c.send("EPSV 2").await.code,
+        c.command("EPSV 2").await.code,
         522,
         "IPv6 asked on an IPv4 connection"
     );
-    assert_eq!(c.send("EPRT |3|127.0.0.1|2000|").await.code, 522);
-    assert_eq!(c.send("EPSV ALL").await.code, 200);
-    assert_eq!(c.send("PASV").await.code, 503, "only EPSV after EPSV ALL");
-    assert_eq!(c.send("PORT 127,0,0,1,200,0").await.code, 503);
-    assert_eq!(c.send("EPSV").await.code, 229);
-    assert_eq!(c.send("RETR nothing-here").await.code, 550);
-    assert_eq!(c.send("QUIT").await.code, 221);
+    assert_eq!(c.command("EPRT |3|127.0.0.1|2000|").await.code, 522);
+    assert_eq!(c.command("EPSV ALL").await.code, 200);
+    assert_eq!(
+        c.command("PASV").await.code,
+        503,
+        "only EPSV after EPSV ALL"
+    );
+    assert_eq!(c.command("PORT 127,0,0,1,200,0").await.code, 503);
+    assert_eq!(c.command("EPSV").await.code, 229);
+    assert_eq!(c.command("RETR nothing-here").await.code, 550);
+    assert_eq!(c.command("QUIT").await.code, 221);
     drain(events, stop).await;
 }
 
 #[tokio::test]
 async fn passive_admits_only_the_control_peer_and_times_out_with_425() {
     let (addr, events, stop) = start(|c| c.passive_wait = Duration::from_millis(500)).await;
-    let mut c = Raw::login(addr).await;
-    let reply = c.send("EPSV").await;
+    let mut c = Raw::connect(addr).await;
+    c.login().await;
+    let reply = c.command("EPSV").await;
     let port = ftpviz::ftp::hostport::parse_229(&reply.text()).unwrap();
     // A stranger (another loopback address) dials first: dropped.
     let socket = TcpSocket::new_v4().unwrap();
@@ -245,14 +174,14 @@ async fn passive_admits_only_the_control_peer_and_times_out_with_425() {
     let got = stranger.read(&mut buf).await;
     assert!(matches!(got, Ok(0) | Err(_)), "the stranger is hung up on");
     // The real client never comes: 425 after the wait, naming the stranger.
-    let refused = c.send("LIST").await;
+    let refused = c.command("LIST").await;
     assert_eq!(refused.code, 425);
     assert!(refused.text().contains("127.0.0.5"), "{refused:?}");
     // A fresh PASV works as usual.
-    let reply = c.send("PASV").await;
+    let reply = c.command("PASV").await;
     let data_addr = ftpviz::ftp::hostport::parse_227(reply.message()).unwrap();
     let mut data = TcpStream::connect(data_addr).await.unwrap();
-    assert_eq!(c.send("NLST").await.code, 150);
+    assert_eq!(c.command("NLST").await.code, 150);
     let mut names = String::new();
     data.read_to_string(&mut names).await.unwrap();
     assert!(names.contains("hello.txt\r\n"));

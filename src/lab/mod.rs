@@ -20,7 +20,7 @@ pub mod client;
 pub mod lesson;
 
 use crate::middlebox::Middlebox;
-use crate::network::{is_loopback, Network};
+use crate::network::{control_listener, is_loopback, Network};
 use crate::server::files::{Files, Root};
 use crate::server::{self, ServerConfig};
 use crate::tap::{Scope, Tap};
@@ -28,7 +28,6 @@ use crate::trace::Event;
 use client::{Client, ClientError, Pace, Setup};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use tokio::net::TcpSocket;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -155,22 +154,6 @@ pub fn peer_ips(ipv6: bool) -> (IpAddr, IpAddr) {
     }
 }
 
-/// The server's control listener. SO_REUSEADDR lets a new lab take the
-/// port while the last one's connections still sit in TIME_WAIT.
-fn control_listener(addr: SocketAddr) -> Result<tokio::net::TcpListener, LabError> {
-    let bind = || -> io::Result<tokio::net::TcpListener> {
-        let socket = if addr.is_ipv4() {
-            TcpSocket::new_v4()?
-        } else {
-            TcpSocket::new_v6()?
-        };
-        socket.set_reuseaddr(true)?;
-        socket.bind(addr)?;
-        socket.listen(16)
-    };
-    bind().map_err(|source| LabError::Bind { addr, source })
-}
-
 impl Lab {
     /// Starts the server (unless `config.server` names an external one) and
     /// the client. The client waits for [`Lab::step`] or [`Lab::run_free`].
@@ -188,11 +171,13 @@ impl Lab {
             }
             None => {
                 let (client_ip, server_ip) = peer_ips(config.ipv6);
-                let listener = control_listener(SocketAddr::new(server_ip, config.control_port))?;
-                let addr = listener.local_addr().map_err(|source| LabError::Bind {
-                    addr: SocketAddr::new(server_ip, config.control_port),
+                let wanted = SocketAddr::new(server_ip, config.control_port);
+                let bind_error = |source| LabError::Bind {
+                    addr: wanted,
                     source,
-                })?;
+                };
+                let listener = control_listener(wanted, 16).map_err(bind_error)?;
+                let addr = listener.local_addr().map_err(bind_error)?;
                 let files = Files::new(Root::Builtin, UPLOAD_CAP);
                 let cfg = ServerConfig::new(files, Scope::Shared);
                 let task = tokio::spawn(server::run(

@@ -55,8 +55,8 @@ pub struct Pinhole {
 impl Pinhole {
     fn admits(&self, from: Side, src: IpAddr, dst: SocketAddr) -> bool {
         self.dialler == from
-            && nat::canonical(self.from_ip) == nat::canonical(src)
-            && nat::canonical(self.to.ip()) == nat::canonical(dst.ip())
+            && self.from_ip.to_canonical() == src.to_canonical()
+            && self.to.ip().to_canonical() == dst.ip().to_canonical()
             && self.to.port() == dst.port()
     }
 }
@@ -172,7 +172,7 @@ impl Helper {
         };
         let helper = firewall::has_helper(setup.firewall);
         let own = nat::believed_ip(setup.nat, Side::Client, peers.client);
-        if nat::canonical(addr.ip()) != nat::canonical(own) {
+        if addr.ip().to_canonical() != own.to_canonical() {
             return unchanged(line, Some(third_host(via, addr, own, helper)));
         }
         let public = nat::with_ip(addr, peers.client);
@@ -196,21 +196,13 @@ impl Helper {
             (false, true) => (line.to_string(), String::new()),
             (false, false) => (line.to_string(), plain_firewall_misses(setup, Side::Client)),
         };
-        let mut note = note;
-        if helper {
-            let pin = Pinhole {
-                dialler: Side::Server,
-                from_ip: peers.server.ip(),
-                to: public,
-                via,
-            };
-            push_sentence(&mut note, &opened(&pin));
-            self.pinhole = Some(pin);
-        }
-        Relayed {
-            line: out,
-            note: (!note.is_empty()).then_some(note),
-        }
+        let pin = Pinhole {
+            dialler: Side::Server,
+            from_ip: peers.server.ip(),
+            to: public,
+            via,
+        };
+        self.pass_on(helper, pin, out, note)
     }
 
     /// `227`: the server announces where the client should dial.
@@ -221,7 +213,7 @@ impl Helper {
         let helper = firewall::has_helper(setup.firewall);
         let own = nat::believed_ip(setup.nat, Side::Server, peers.server.ip());
         let addr = SocketAddr::V4(addr);
-        if nat::canonical(addr.ip()) != nat::canonical(own) {
+        if addr.ip().to_canonical() != own.to_canonical() {
             let note = format!(
                 "227 names {}, not the server's own address {own}{}",
                 addr.ip(),
@@ -235,7 +227,7 @@ impl Helper {
         }
         let public = nat::with_ip(addr, peers.server.ip());
         let natted = nat::private_ip(setup.nat, Side::Server, peers.server.ip()).is_some();
-        let (out, mut note) = match (natted, helper) {
+        let (out, note) = match (natted, helper) {
             (true, true) => {
                 let after = rewrite_227(line, addr, public);
                 let note = rewrote(line, &after);
@@ -253,20 +245,13 @@ impl Helper {
             (false, true) => (line.to_string(), String::new()),
             (false, false) => (line.to_string(), plain_firewall_misses(setup, Side::Server)),
         };
-        if helper {
-            let pin = Pinhole {
-                dialler: Side::Client,
-                from_ip: peers.client,
-                to: public,
-                via: Via::Pasv,
-            };
-            push_sentence(&mut note, &opened(&pin));
-            self.pinhole = Some(pin);
-        }
-        Relayed {
-            line: out,
-            note: (!note.is_empty()).then_some(note),
-        }
+        let pin = Pinhole {
+            dialler: Side::Client,
+            from_ip: peers.client,
+            to: public,
+            via: Via::Pasv,
+        };
+        self.pass_on(helper, pin, out, note)
     }
 
     /// `229`: only a port; the client dials the address it already uses.
@@ -274,28 +259,35 @@ impl Helper {
         let Some(peers) = setup.peers else {
             return unchanged(line, Some(unseen(Via::Epsv)));
         };
+        let helper = firewall::has_helper(setup.firewall);
         let to = SocketAddr::new(peers.server.ip(), port);
-        let mut note = if setup.nat == Nat::Server {
+        let note = if setup.nat == Nat::Server {
             "229 carries only a port, no address: the client dials the address it already \
              reaches the server at, so the NAT has nothing to get wrong"
                 .to_string()
-        } else if firewall::has_helper(setup.firewall) {
+        } else if helper {
             String::new()
         } else {
             plain_firewall_misses(setup, Side::Server)
         };
-        if firewall::has_helper(setup.firewall) {
-            let pin = Pinhole {
-                dialler: Side::Client,
-                from_ip: peers.client,
-                to,
-                via: Via::Epsv,
-            };
+        let pin = Pinhole {
+            dialler: Side::Client,
+            from_ip: peers.client,
+            to,
+            via: Via::Epsv,
+        };
+        self.pass_on(helper, pin, line.to_string(), note)
+    }
+
+    /// The line goes on, with its note. Behind a stateful firewall the
+    /// helper also opens the one pinhole the line called for, and says so.
+    fn pass_on(&mut self, helper: bool, pin: Pinhole, line: String, mut note: String) -> Relayed {
+        if helper {
             push_sentence(&mut note, &opened(&pin));
             self.pinhole = Some(pin);
         }
         Relayed {
-            line: line.to_string(),
+            line,
             note: (!note.is_empty()).then_some(note),
         }
     }

@@ -55,6 +55,7 @@ pub mod nat;
 mod tests;
 
 use crate::lab::{Firewall, Nat};
+use crate::network::is_loopback;
 use crate::trace::{Blocker, Side};
 use helper::{Helper, Peers, Pinhole, Setup};
 use std::net::{IpAddr, SocketAddr};
@@ -117,7 +118,7 @@ impl Middlebox {
     /// host being dialled drops it; anything else passes.
     pub fn dial(&mut self, from: Side, src: SocketAddr, dst: SocketAddr) -> Verdict {
         let into = from.peer();
-        if !nat::is_loopback(dst.ip()) {
+        if !is_loopback(dst.ip()) {
             return Verdict::Drop {
                 by: Blocker::Nat,
                 note: narration::nowhere(from, dst),
@@ -204,5 +205,5 @@ impl Middlebox {
 
 /// Socket addresses equal, IPv4-mapped IPv6 included.
 fn same(a: SocketAddr, b: SocketAddr) -> bool {
-    a.port() == b.port() && nat::canonical(a.ip()) == nat::canonical(b.ip())
+    a.port() == b.port() && a.ip().to_canonical() == b.ip().to_canonical()
 }

@@ -141,7 +141,7 @@ pub fn foreign_port_refused(announced: IpAddr, peer: IpAddr) -> String {
 /// sent by a client at `client` (the bounce lesson's two steps: a third
 /// host, then the client's own address at a privileged port).
 pub fn bounce(target: SocketAddr, client: IpAddr) -> String {
-    if nat::canonical(target.ip()) != nat::canonical(client) {
+    if target.ip().to_canonical() != client.to_canonical() {
         format!(
             "The client asks the server to connect to {target}, a host that is not the client. That is \
              the FTP bounce attack (CERT CA-1997-27): the attacker makes the server dial for \

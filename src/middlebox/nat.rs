@@ -68,24 +68,13 @@ pub fn believed_ip(nat: Nat, side: Side, real: IpAddr) -> IpAddr {
 /// True for addresses that are not routed on the internet: RFC 1918,
 /// IPv4 link-local, IPv6 unique-local (`fc00::/7`) and link-local.
 pub fn is_private(ip: IpAddr) -> bool {
-    match canonical(ip) {
+    match ip.to_canonical() {
         IpAddr::V4(v4) => v4.is_private() || v4.is_link_local(),
         IpAddr::V6(v6) => {
             let first = v6.segments()[0];
             (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
         }
     }
-}
-
-/// True when a dial to `ip` stays on this machine (127/8, `::1`, and
-/// `::ffff:127.x.y.z`).
-pub fn is_loopback(ip: IpAddr) -> bool {
-    canonical(ip).is_loopback()
-}
-
-/// An IPv4-mapped IPv6 address as the IPv4 address it stands for.
-pub fn canonical(ip: IpAddr) -> IpAddr {
-    ip.to_canonical()
 }
 
 /// `addr` with its IP replaced, port kept. The lab's NAT preserves ports,
@@ -97,6 +86,7 @@ pub fn with_ip(addr: SocketAddr, ip: IpAddr) -> SocketAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::network::is_loopback;
 
     #[test]
     fn only_the_side_inside_gets_a_private_address() {

@@ -105,11 +105,10 @@ fn ethernet(frame: &[u8]) -> Network<'_> {
 
 /// NULL and LOOP: a 4-byte address family, in either byte order.
 fn loopback(frame: &[u8]) -> Network<'_> {
-    let Some(rest) = frame.get(4..) else {
+    let Some((head, rest)) = frame.split_first_chunk::<4>() else {
         return Network::Other;
     };
-    let head = [frame[0], frame[1], frame[2], frame[3]];
-    let family = u32::from_le_bytes(head).min(u32::from_be_bytes(head));
+    let family = u32::from_le_bytes(*head).min(u32::from_be_bytes(*head));
     match family {
         2 => Network::Ipv4(rest),
         10 | 24 | 28 | 30 => Network::Ipv6(rest),

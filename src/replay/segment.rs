@@ -72,9 +72,14 @@ pub fn ipv4(p: &[u8]) -> Option<Segment<'_>> {
     let total = usize::from(be16(p, 2)?);
     // A total length of 0 appears with TCP segmentation offload: trust the capture.
     let wire = if total == 0 { p.len() } else { total };
-    let src = IpAddr::V4(Ipv4Addr::new(p[12], p[13], p[14], p[15]));
-    let dst = IpAddr::V4(Ipv4Addr::new(p[16], p[17], p[18], p[19]));
+    let src = addr4(p, 12)?;
+    let dst = addr4(p, 16)?;
     tcp(src, dst, p.get(ihl..)?, wire.checked_sub(ihl)?)
+}
+
+fn addr4(p: &[u8], at: usize) -> Option<IpAddr> {
+    let b: [u8; 4] = p.get(at..at + 4)?.try_into().ok()?;
+    Some(IpAddr::V4(Ipv4Addr::from(b)))
 }
 
 fn addr6(p: &[u8], at: usize) -> Option<IpAddr> {

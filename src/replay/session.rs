@@ -25,6 +25,7 @@
 //! that a data connection serves is remembered too, for its narration.
 
 use super::linking::Announcement;
+use super::tcp::Delivery;
 use crate::ftp::{hostport, Command, LineBuffer, ReplyParser};
 use crate::trace::{Event, Kind, Side, Via};
 use std::net::{IpAddr, SocketAddr};
@@ -178,6 +179,23 @@ impl Session {
             if self.judgement == Judgement::NotFtp {
                 return;
             }
+        }
+    }
+
+    /// One delivery of `from`'s control stream, in order: bytes to read
+    /// as lines, or a hole the capture left (the line it cuts is skipped).
+    pub fn deliver(
+        &mut self,
+        from: Side,
+        delivery: Delivery<'_>,
+        t: f64,
+        trace: &mut Vec<Event>,
+        numbers: &mut u32,
+    ) {
+        match delivery {
+            Delivery::Bytes(b) => self.bytes(from, b, t, trace, numbers),
+            Delivery::Gap(n) => self.gap(from, n),
+            Delivery::Count(_) => {}
         }
     }
 

@@ -301,16 +301,10 @@ impl Tracker {
                 let other = &mut c.streams[1 - dir];
                 if other.is_waiting() {
                     let from = from.peer();
-                    other.finish(&mut |x| match x {
-                        Delivery::Bytes(b) => s.bytes(from, b, t, events, numbers),
-                        Delivery::Gap(n) => s.gap(from, n),
-                        Delivery::Count(_) => {}
-                    });
+                    other.finish(&mut |x| s.deliver(from, x, t, events, numbers));
                 }
-                c.streams[dir].segment(seg.seq, seg.len, seg.payload, &mut |x| match x {
-                    Delivery::Bytes(b) => s.bytes(from, b, t, events, numbers),
-                    Delivery::Gap(n) => s.gap(from, n),
-                    Delivery::Count(_) => {}
+                c.streams[dir].segment(seg.seq, seg.len, seg.payload, &mut |x| {
+                    s.deliver(from, x, t, events, numbers)
                 });
                 if s.judgement == Judgement::NotFtp {
                     self.sessions.remove(id);
@@ -417,11 +411,7 @@ impl Tracker {
                     let (events, numbers) = (&mut self.events, &mut self.numbers);
                     for dir in 0..2 {
                         let from = if dir == 0 { Side::Client } else { Side::Server };
-                        c.streams[dir].finish(&mut |x| match x {
-                            Delivery::Bytes(b) => s.bytes(from, b, t, events, numbers),
-                            Delivery::Gap(n) => s.gap(from, n),
-                            Delivery::Count(_) => {}
-                        });
+                        c.streams[dir].finish(&mut |x| s.deliver(from, x, t, events, numbers));
                     }
                 }
             }

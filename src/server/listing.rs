@@ -13,7 +13,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A moment as (year, month, day, hour, minute, second) in UTC.
 pub fn civil(t: SystemTime) -> (i64, u32, u32, u32, u32, u32) {
-    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    // Before 1970 shows as 1970; past year 292 billion, as the last second.
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     // Howard Hinnant's days-to-civil.

@@ -34,9 +34,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
+/// Where a client is in logging in.
 pub(super) enum Login {
+    /// Nothing said yet (or a wrong password).
     Fresh,
+    /// `USER` given; `PASS` expected.
     User(String),
+    /// Logged in.
     In,
 }
 
@@ -59,15 +63,6 @@ pub struct Session {
 enum Next {
     Go,
     Quit,
-}
-
-/// The IP a peer really has (an IPv4 client on a dual-stack socket shows as
-/// `::ffff:a.b.c.d`).
-fn plain_ip(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
 }
 
 fn is_known_verb(verb: &str) -> bool {
@@ -197,9 +192,10 @@ impl Session {
             "NOOP" => self.reply(200, "NOOP ok.").await?,
             "SYST" => self.reply(215, "UNIX Type: L8").await?,
             "FEAT" => {
-                let feat = "Features:\nEPRT\nEPSV\nMDTM\nMLSD\nPASV\nREST STREAM\nSIZE\nUTF8\nEnd";
-                self.reply(211, &feat.replace('\n', "\n ").replace(" End", "End"))
-                    .await?;
+                // RFC 2389: one feature a line, each indented by a space.
+                let feat =
+                    "Features:\n EPRT\n EPSV\n MDTM\n MLSD\n PASV\n REST STREAM\n SIZE\n UTF8\nEnd";
+                self.reply(211, feat).await?;
             }
             "OPTS" if arg.eq_ignore_ascii_case("UTF8 ON") => {
                 self.reply(200, "Always in UTF8 mode.").await?
@@ -263,12 +259,13 @@ impl Session {
     }
 
     async fn pass(&mut self, password: &str) -> io::Result<()> {
-        let Login::User(user) = std::mem::replace(&mut self.login, Login::Fresh) else {
-            if matches!(self.login, Login::In) {
+        let user = match std::mem::replace(&mut self.login, Login::Fresh) {
+            Login::User(user) => user,
+            Login::In => {
                 self.login = Login::In;
                 return self.reply(230, "Already logged in.").await;
             }
-            return self.reply(503, "Login with USER first.").await;
+            Login::Fresh => return self.reply(503, "Login with USER first.").await,
         };
         let anonymous = user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp");
         if anonymous || (user == "demo" && password == "demo") {
@@ -316,8 +313,8 @@ impl Session {
                     .await
             }
         };
-        let peer_ip = plain_ip(self.peer.ip());
-        if plain_ip(target.ip()) != peer_ip || target.port() < 1024 {
+        let peer_ip = self.peer.ip().to_canonical();
+        if target.ip().to_canonical() != peer_ip || target.port() < 1024 {
             let msg = format!(
                 "{verb} refused: the data address must be your own ({peer_ip}) and a port >= 1024, not {target} (RFC 2577: no FTP bounce)."
             );
@@ -343,7 +340,7 @@ impl Session {
                 .reply(503, "EPSV ALL was sent: only EPSV is allowed now.")
                 .await;
         }
-        let local_ip = plain_ip(self.local.ip());
+        let local_ip = self.local.ip().to_canonical();
         if extended && !arg.is_empty() {
             let family_ok = match arg.trim() {
                 "1" => local_ip.is_ipv4(),
@@ -356,21 +353,18 @@ impl Session {
                     .await;
             }
         }
-        let IpAddr::V4(v4) = local_ip else {
-            if !extended {
-                return self
-                    .reply(522, "PASV cannot carry an IPv6 address: use EPSV.")
-                    .await;
-            }
-            return self.open_passive(local_ip, Via::Epsv).await;
-        };
-        self.open_passive(IpAddr::V4(v4), if extended { Via::Epsv } else { Via::Pasv })
-            .await
+        if !extended && local_ip.is_ipv6() {
+            return self
+                .reply(522, "PASV cannot carry an IPv6 address: use EPSV.")
+                .await;
+        }
+        let via = if extended { Via::Epsv } else { Via::Pasv };
+        self.open_passive(local_ip, via).await
     }
 
     async fn open_passive(&mut self, ip: IpAddr, via: Via) -> io::Result<()> {
         self.plan = Plan::None; // close the previous listener first
-        let allowed = plain_ip(self.peer.ip());
+        let allowed = self.peer.ip().to_canonical();
         match Plan::passive(ip, allowed, self.rec.clone(), via, self.ctx.passive_wait) {
             Ok((plan, addr)) => {
                 self.plan = plan;

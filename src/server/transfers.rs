@@ -23,8 +23,6 @@ use super::listing::{self, Style};
 use super::session::Session;
 use crate::network::is_loopback;
 use crate::server::data::Plan;
-use crate::tap::Meter;
-use crate::trace::Side;
 use crate::transfer;
 use std::io;
 use std::sync::Arc;
@@ -84,16 +82,8 @@ impl Session {
             return Ok(());
         };
         self.reply(150, "Here comes the directory listing.").await?;
-        let mut meter = Meter::new(self.rec.clone(), conn, Side::Server);
-        let sent = transfer::send(
-            &mut stream,
-            &Source::Memory(Arc::new(text)),
-            0,
-            false,
-            &mut meter,
-        )
-        .await;
-        transfer::close_send(&mut stream, &self.rec, conn).await;
+        let listing = Source::Memory(Arc::new(text));
+        let sent = transfer::send_and_close(&mut stream, &listing, 0, false, &self.rec, conn).await;
         match sent {
             Ok(_) => self.reply(226, "Directory send OK.").await,
             Err(_) => {
@@ -125,10 +115,9 @@ impl Session {
             &format!("Opening {mode} mode data connection for {name} ({size} bytes)."),
         )
         .await?;
-        let mut meter = Meter::new(self.rec.clone(), conn, Side::Server);
-        let sent = transfer::send(&mut stream, &source, offset, self.ascii, &mut meter).await;
-        transfer::close_send(&mut stream, &self.rec, conn).await;
-        drop(meter);
+        let sent =
+            transfer::send_and_close(&mut stream, &source, offset, self.ascii, &self.rec, conn)
+                .await;
         match sent {
             Ok(_) => self.reply(226, "Transfer complete.").await,
             Err(_) => {
@@ -148,11 +137,9 @@ impl Session {
             return Ok(());
         };
         self.reply(150, "Ok to send data.").await?;
-        let mut meter = Meter::new(self.rec.clone(), conn, Side::Client);
         let limit = self.ctx.files.room_for(&path);
-        let got = transfer::receive(&mut stream, limit, self.ascii, &mut meter).await;
-        drop(meter);
-        self.rec.close(conn, Side::Client);
+        let got =
+            transfer::receive_and_close(&mut stream, limit, self.ascii, &self.rec, conn).await;
         let got = match got {
             Ok(got) => got,
             Err(_) => {

@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests: finding the real third-party
 //! peers (curl, lftp, vsftpd, pyftpdlib, tshark, tmux) and the shared sample
-//! captures.
+//! captures, a scratch directory, and running the `ftpviz` binary itself.
 //!
 //! A test whose peer is missing prints why it is skipped and returns early,
 //! so `cargo test` passes on a fresh machine with only Rust. Under CI
@@ -48,15 +48,62 @@ pub fn skip(why: &str) {
     eprintln!("skipped: {why}");
 }
 
-/// A sample capture from the shared folder beside the checkout.
+/// The shared sample captures: `../shared/captures` beside the checkout
+/// (CI, and the main checkout), or two levels up from a worktree under
+/// `wt/`. `None` when neither holds them: skipped, or a failure under CI.
+pub fn captures_dir() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let found = ["../shared/captures", "../../shared/captures"]
+        .iter()
+        .map(|p| root.join(p))
+        .find(|p| p.join("MANIFEST.md").is_file());
+    if found.is_none() {
+        skip("../shared/captures is not beside the checkout");
+    }
+    found
+}
+
+/// One sample capture from the shared folder, or `None` (skipped, or a
+/// failure under CI).
 pub fn capture(name: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/captures")
-        .join(name);
-    if p.is_file() {
-        Some(p)
+    let path = captures_dir()?.join(name);
+    if path.is_file() {
+        Some(path)
     } else {
-        skip(&format!("{} is missing", p.display()));
+        skip(&format!("{} is missing", path.display()));
         None
     }
+}
+
+/// A fresh, empty directory under the system's temp dir, its name made of
+/// `tag` and this process's id.
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ftpviz-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the `ftpviz` binary with `args`: its exit code, stdout and stderr.
+pub fn ftpviz(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ftpviz"))
+        .args(args)
+        .output()
+        .expect("run ftpviz");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The reply codes of `events`, in order.
+pub fn reply_codes(events: &[ftpviz::trace::Event]) -> Vec<u16> {
+    events
+        .iter()
+        .filter_map(|e| match e.kind {
+            ftpviz::trace::Kind::Reply { code, .. } => Some(code),
+            _ => None,
+        })
+        .collect()
 }

@@ -26,14 +26,19 @@
 //!
 //! Time `t` is taken under the same lock that sends the event, so the events
 //! come out of the channel in time order even when they come from several
-//! tasks.
+//! tasks. A data connection's bytes are counted by a [`Meter`], which turns
+//! them into a few `data` events.
+
+mod meter;
+
+pub use meter::Meter;
 
 use crate::ftp::Reply;
 use crate::trace::{Blocker, Event, FailReason, Kind, Side, Via};
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::sync::mpsc;
 
 /// Whether another recorder shares the connection.
@@ -317,64 +322,6 @@ impl Recorder {
     }
 }
 
-/// Counts the payload of one direction of one data connection and turns it
-/// into few `data` events: one per [`Meter::EVERY`] at most, the rest at the
-/// end, so a 400 MiB transfer makes a readable trace and the sum stays
-/// exact.
-pub struct Meter {
-    rec: Recorder,
-    conn: u32,
-    from: Side,
-    pending: u64,
-    total: u64,
-    last: Instant,
-}
-
-impl Meter {
-    pub const EVERY: Duration = Duration::from_millis(50);
-
-    pub fn new(rec: Recorder, conn: u32, from: Side) -> Meter {
-        Meter {
-            rec,
-            conn,
-            from,
-            pending: 0,
-            total: 0,
-            last: Instant::now(),
-        }
-    }
-
-    /// `n` more bytes went by.
-    pub fn add(&mut self, n: usize) {
-        let n = n as u64;
-        self.pending += n;
-        self.total += n;
-        if self.last.elapsed() >= Meter::EVERY {
-            self.flush();
-        }
-    }
-
-    /// Records what is pending now.
-    pub fn flush(&mut self) {
-        if self.pending > 0 {
-            self.rec.data(self.conn, self.from, self.pending);
-            self.pending = 0;
-        }
-        self.last = Instant::now();
-    }
-
-    /// All bytes counted so far.
-    pub fn total(&self) -> u64 {
-        self.total
-    }
-}
-
-impl Drop for Meter {
-    fn drop(&mut self) {
-        self.flush();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -433,32 +380,5 @@ mod tests {
         assert!(events.iter().all(|e| e.conn == 0));
         assert_eq!(events[0].from, Side::Client, "the dial is the client's");
         assert!(events.windows(2).all(|w| w[0].t <= w[1].t));
-    }
-
-    #[test]
-    fn the_meter_keeps_the_sum_exact() {
-        let (tap, mut rx) = Tap::new();
-        let rec = tap.dial_control(
-            Side::Server,
-            Scope::Alone,
-            addr("127.0.0.1:1"),
-            addr("127.0.0.1:2"),
-        );
-        let mut meter = Meter::new(rec, 1, Side::Server);
-        for _ in 0..1000 {
-            meter.add(4096);
-        }
-        drop(meter);
-        let total: u64 = drain(&mut rx)
-            .iter()
-            .map(|e| {
-                if let Kind::Data { bytes } = e.kind {
-                    bytes
-                } else {
-                    0
-                }
-            })
-            .sum();
-        assert_eq!(total, 4_096_000);
     }
 }

@@ -8,29 +8,28 @@
 //! shows what the server received. (Our server relays its replies the same
 //! way; an outside server's replies are relayed here as they are read.)
 //!
-//! How its data connections happen is the lesson itself:
-//!
-//! - **active** (`PORT`/`EPRT`): it opens a listener, announces its address,
-//!   and after the transfer command waits for the *server's* dial;
-//! - **passive** (`PASV`/`EPSV`): it reads the server's address from the
-//!   227/229 reply and dials it at once.
+//! How its data connections happen is the lesson itself, and lives in
+//! `data`: in active mode it listens and the *server* dials, in passive
+//! mode it dials the address the server gave.
 //!
 //! When a data dial fails (a firewall ate it), the client gives up on that
 //! transfer, as real clients do, and the lesson goes on.
 
-use super::lesson::{Step, Transfer, UPLOAD_TEXT};
+mod data;
+
+use super::lesson::Step;
 use super::{Lesson, Mode};
-use crate::ftp::{hostport, Command, LineBuffer, Reply, ReplyParser};
+use crate::ftp::{Command, LineBuffer, Reply, ReplyParser};
 use crate::middlebox::narration;
-use crate::network::{self, Network};
-use crate::tap::{Meter, Recorder, Scope, Tap};
-use crate::trace::{Side, Via};
-use crate::transfer;
+use crate::network::Network;
+use crate::tap::{Recorder, Scope, Tap};
+use crate::trace::Side;
+use data::Data;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
 /// How long the client waits for a reply or a data connection.
@@ -78,14 +77,6 @@ struct Control {
     rec: Recorder,
     lines: LineBuffer,
     replies: ReplyParser,
-}
-
-enum Data {
-    None,
-    Listening(TcpListener, Via),
-    Connected(TcpStream, u32),
-    /// The dial failed: skip the transfer that needed it.
-    Failed,
 }
 
 pub struct Client {
@@ -157,15 +148,7 @@ impl Client {
             Step::Open => self.open().await,
             Step::Transfer(t, arg) => self.transfer(t, &arg).await,
             Step::Bounce(target) => {
-                // PORT can only carry IPv4; EPRT carries either.
-                let line = match target {
-                    SocketAddr::V4(v4)
-                        if !self.setup.extended && self.setup.client_ip.is_ipv4() =>
-                    {
-                        format!("PORT {}", hostport::format_port(v4))
-                    }
-                    _ => format!("EPRT {}", hostport::format_eprt(target)),
-                };
+                let line = data::announce_line(target, self.extended());
                 let why = narration::bounce(target, self.setup.client_ip);
                 self.send_noted(&line, Some(why)).await?;
                 self.reply().await.map(drop)
@@ -265,150 +248,6 @@ impl Client {
     async fn say(&mut self, line: &str) -> Result<Reply, ClientError> {
         self.send(line).await?;
         self.reply().await
-    }
-
-    fn via(&self) -> Via {
-        match (
-            self.setup.mode,
-            self.setup.extended || self.setup.client_ip.is_ipv6(),
-        ) {
-            (Mode::Active, false) => Via::Port,
-            (Mode::Active, true) => Via::Eprt,
-            (Mode::Passive, false) => Via::Pasv,
-            (Mode::Passive, true) => Via::Epsv,
-        }
-    }
-
-    /// PORT/EPRT (open a listener and announce it) or PASV/EPSV (read the
-    /// server's address and dial it now).
-    async fn open(&mut self) -> Result<(), ClientError> {
-        let via = self.via();
-        match via {
-            Via::Port | Via::Eprt | Via::Default => {
-                let listener = network::listen(self.setup.client_ip)?;
-                // Behind a simulated NAT the client believes it has a
-                // private address, and announces that one.
-                let addr = self.network.announce(Side::Client, listener.local_addr()?);
-                let line = match (via, addr) {
-                    (Via::Port, SocketAddr::V4(v4)) => {
-                        format!("PORT {}", hostport::format_port(v4))
-                    }
-                    _ => format!("EPRT {}", hostport::format_eprt(addr)),
-                };
-                let reply = self.say(&line).await?;
-                self.data = if reply.is_success() {
-                    Data::Listening(listener, via)
-                } else {
-                    Data::Failed
-                };
-            }
-            Via::Pasv | Via::Epsv => {
-                let reply = self.say(via.as_str()).await?;
-                let target = match (reply.code, via) {
-                    (227, _) => hostport::parse_227(reply.message())
-                        .ok()
-                        .map(SocketAddr::V4),
-                    (229, _) => {
-                        let ip = self.setup.server.ip();
-                        hostport::parse_229(&reply.text())
-                            .ok()
-                            .map(|port| SocketAddr::new(ip, port))
-                    }
-                    _ => None,
-                };
-                self.data = match target {
-                    Some(target) => self.dial_data(target, via).await,
-                    None => Data::Failed,
-                };
-            }
-        }
-        Ok(())
-    }
-
-    async fn dial_data(&mut self, target: SocketAddr, via: Via) -> Data {
-        let Ok(rec) = self.ctl().map(|c| c.rec.clone()) else {
-            return Data::Failed;
-        };
-        let Ok(bound) = self
-            .network
-            .bind(SocketAddr::new(self.setup.client_ip, 0), false)
-        else {
-            return Data::Failed;
-        };
-        let conn = rec.register_dial(bound.src, target);
-        match self
-            .network
-            .dial(bound, target, &rec, conn, Some(via))
-            .await
-        {
-            Ok(stream) => Data::Connected(stream, conn),
-            Err(_) => Data::Failed,
-        }
-    }
-
-    /// A transfer command, its data connection and its replies.
-    async fn transfer(&mut self, t: Transfer, arg: &str) -> Result<(), ClientError> {
-        let verb = match t {
-            Transfer::List => "LIST",
-            Transfer::Retr => "RETR",
-            Transfer::Stor => "STOR",
-        };
-        let line = if arg.is_empty() {
-            verb.to_string()
-        } else {
-            format!("{verb} {arg}")
-        };
-        let rec = self.ctl()?.rec.clone();
-        let server_ip = self.setup.server.ip();
-        let data = std::mem::replace(&mut self.data, Data::None);
-        self.send(&line).await?;
-        // In active mode the server may dial before or after its 150: be
-        // ready to accept from the moment the command has left.
-        let (pending, mut stream) = match data {
-            Data::Listening(listener, via) => {
-                let task = network::accept_from(listener, server_ip, rec.clone(), Some(via), WAIT);
-                (Some(tokio::spawn(task)), None)
-            }
-            Data::Connected(stream, conn) => (None, Some((stream, conn))),
-            Data::None | Data::Failed => (None, None),
-        };
-        let first = self.reply().await?;
-        if !first.is_preliminary() {
-            // Refused: no transfer. A passive connection already made is
-            // not needed any more; the client hangs it up.
-            if let Some(task) = pending {
-                task.abort();
-            }
-            if let Some((mut s, conn)) = stream {
-                rec.close(conn, Side::Client);
-                let _ = s.shutdown().await;
-            }
-            return Ok(());
-        }
-        if let Some(task) = pending {
-            stream = task.await.ok().and_then(Result::ok);
-        }
-        if let Some((mut s, conn)) = stream {
-            if t == Transfer::Stor {
-                let mut meter = Meter::new(rec.clone(), conn, Side::Client);
-                let _ = transfer::send(
-                    &mut s,
-                    &crate::server::files::Source::Static(UPLOAD_TEXT),
-                    0,
-                    false,
-                    &mut meter,
-                )
-                .await;
-                drop(meter);
-                transfer::close_send(&mut s, &rec, conn).await;
-            } else {
-                let mut meter = Meter::new(rec.clone(), conn, Side::Server);
-                let _ = transfer::receive(&mut s, KEEP, false, &mut meter).await;
-                drop(meter);
-                rec.close(conn, Side::Server);
-            }
-        }
-        self.reply().await.map(drop)
     }
 
     async fn quit(&mut self) -> Result<(), ClientError> {

@@ -1,0 +1,55 @@
+//! Our server on its own, for tests that tune what `serve` fixes: the
+//! session cap, the idle timeout, the passive wait, the upload cap.
+//!
+//! [`start`] runs [`server::run`] on a free loopback port with the built-in
+//! files; the test keeps the stop handle alive for as long as the server
+//! should live, and [`drain`] stops it and collects every event once the
+//! last session has hung up.
+
+#![allow(dead_code)]
+
+use ftpviz::network::Network;
+use ftpviz::server::files::{Files, Root};
+use ftpviz::server::{self, ServerConfig};
+use ftpviz::tap::{Scope, Tap};
+use ftpviz::trace::Event;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+
+/// Our server on a free loopback port, built-in files, with `tune` applied.
+pub async fn start(
+    tune: impl FnOnce(&mut ServerConfig),
+) -> (
+    SocketAddr,
+    mpsc::UnboundedReceiver<Event>,
+    watch::Sender<bool>,
+) {
+    let mut config = ServerConfig::new(Files::new(Root::Builtin, 1 << 20), Scope::Alone);
+    tune(&mut config);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tap, events) = Tap::new();
+    let (stop, stopped) = watch::channel(false);
+    tokio::spawn(server::run(
+        listener,
+        config,
+        Network::direct(),
+        tap,
+        stopped,
+    ));
+    (addr, events, stop)
+}
+
+/// Stops the server and returns every event it recorded.
+pub async fn drain(
+    mut events: mpsc::UnboundedReceiver<Event>,
+    stop: watch::Sender<bool>,
+) -> Vec<Event> {
+    let _ = stop.send(true);
+    let mut all = Vec::new();
+    while let Some(e) = events.recv().await {
+        all.push(e);
+    }
+    all
+}

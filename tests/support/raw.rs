@@ -1,0 +1,66 @@
+//! A bare-hands FTP client for tests: bytes out, whole replies in.
+//!
+//! Real clients (curl, lftp, suppaftp) never send a broken line, a 5000-byte
+//! one or a bounce PORT; this one sends exactly the bytes it is given and
+//! reads the answer with the crate's own grammar ([`LineBuffer`] to cut
+//! lines, [`ReplyParser`] to join multi-line replies), so a test sees the
+//! reply as any client would.
+
+#![allow(dead_code)]
+
+use ftpviz::ftp::{LineBuffer, Reply, ReplyParser};
+use std::net::SocketAddr;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+pub struct Raw {
+    /// The control connection itself.
+    pub s: TcpStream,
+    lines: LineBuffer,
+    parser: ReplyParser,
+}
+
+impl Raw {
+    /// Dials the server and reads its 220 greeting.
+    pub async fn connect(addr: SocketAddr) -> Raw {
+        let mut raw = Raw {
+            s: TcpStream::connect(addr).await.unwrap(),
+            lines: LineBuffer::new(),
+            parser: ReplyParser::new(),
+        };
+        assert_eq!(raw.reply().await.code, 220);
+        raw
+    }
+
+    /// Logs in as `anonymous`.
+    pub async fn login(&mut self) {
+        assert_eq!(self.command("USER anonymous").await.code, 331);
+        assert_eq!(self.command("PASS x").await.code, 230);
+    }
+
+    /// The next whole reply; panics if the server hangs up first.
+    pub async fn reply(&mut self) -> Reply {
+        let mut buf = [0u8; 4096];
+        loop {
+            while let Some(line) = self.lines.next_line() {
+                if let Some(r) = self.parser.push_line(&line.unwrap()).unwrap() {
+                    return r;
+                }
+            }
+            let n = self.s.read(&mut buf).await.unwrap();
+            assert!(n > 0, "server closed the connection");
+            self.lines.push(&buf[..n]);
+        }
+    }
+
+    /// Sends `bytes` as they are (CRLF included, or not) and reads a reply.
+    pub async fn send(&mut self, bytes: &[u8]) -> Reply {
+        self.s.write_all(bytes).await.unwrap();
+        self.reply().await
+    }
+
+    /// Sends one command line (CRLF added) and reads its reply.
+    pub async fn command(&mut self, line: &str) -> Reply {
+        self.send(format!("{line}\r\n").as_bytes()).await
+    }
+}
