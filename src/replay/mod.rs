@@ -23,7 +23,6 @@
 //! saying where.
 
 mod capture;
-mod connection;
 mod endpoints;
 mod link;
 mod linking;

@@ -23,21 +23,23 @@
 //!
 //! Connections that turn out not to be FTP stay in the table as "ignored"
 //! until they end, which makes their packets cheap: one lookup.
+//!
+//! The table's entries are [`Conn`]s ([`connection`]); how a first segment
+//! becomes an entry, and whether it serves an FTP session, is [`dial`]; how
+//! entries end (close, fail, holes, forgetting) is [`teardown`].
 
-use super::connection::{Conn, DataConn, Role};
+mod connection;
+mod dial;
+mod teardown;
+
 use super::endpoints::{Key, KeyHashing};
-use super::linking::{self, Announcement, Dial};
+use super::linking::{self, Announcement};
 use super::segment::{Segment, ACK, FIN, RST, SYN};
 use super::session::{Judgement, Session};
-use super::tcp::{Delivery, Stream};
+use super::tcp::Stream;
 use crate::trace::{Event, FailReason, Kind, Side};
+use connection::{Conn, Role};
 use std::collections::HashMap;
-use std::net::SocketAddr;
-
-/// Past this many entries, connections idle for a minute that are not FTP
-/// are swept.
-const SWEEP_AT: usize = 1 << 16;
-const IDLE_NS: u64 = 60_000_000_000;
 
 /// All live connections, the sessions they belong to, and the trace so far.
 #[derive(Debug, Default)]
@@ -111,106 +113,6 @@ impl Tracker {
             Role::Ignored => true,
             Role::Control(_) => false,
         }
-    }
-
-    /// A new entry for a connection first seen in `seg`.
-    fn open(&mut self, key: Key, ns: u64, seg: &Segment<'_>) {
-        if self.conns.len() >= self.sweep_at.max(SWEEP_AT) {
-            self.sweep(ns);
-        }
-        let syn = seg.has(SYN) && !seg.has(ACK);
-        // Mid-stream (no SYN seen): the side greeting with 220 is the server.
-        let (initiator, responder) = if !syn && seg.payload.starts_with(b"220") {
-            (seg.dst, seg.src)
-        } else {
-            (seg.src, seg.dst)
-        };
-        let t = self.t(ns);
-        let dial = syn
-            .then(|| {
-                linking::link(
-                    &mut self.announced,
-                    &self.sessions,
-                    &self.ftp,
-                    initiator,
-                    responder,
-                )
-            })
-            .flatten();
-        let role = match dial {
-            Some(dial) => self.data_conn(dial, initiator, responder, t),
-            None => {
-                self.next_id += 1;
-                let id = self.next_id;
-                let mut s = Session::new(id, initiator, responder);
-                if syn {
-                    let e = Event::new(
-                        t,
-                        0,
-                        0,
-                        Side::Client,
-                        Kind::Connect {
-                            src: initiator,
-                            dst: responder,
-                            via: None,
-                        },
-                    );
-                    s.emit(e, &mut self.events);
-                }
-                self.sessions.insert(id, s);
-                Role::Control(id)
-            }
-        };
-        let keep = matches!(role, Role::Control(_));
-        let stream = || {
-            if keep {
-                Stream::keeping()
-            } else {
-                Stream::counting()
-            }
-        };
-        self.conns.insert(
-            key,
-            Conn {
-                initiator,
-                dialling: syn.then_some((0, ns)),
-                fin: [false; 2],
-                closed: false,
-                failed: false,
-                streams: [stream(), stream()],
-                role,
-                last_ns: ns,
-            },
-        );
-    }
-
-    /// A dial that serves a session: its `connect` event and its role.
-    fn data_conn(&mut self, dial: Dial, src: SocketAddr, dst: SocketAddr, t: f64) -> Role {
-        let Dial {
-            session,
-            dialler,
-            via,
-            note,
-        } = dial;
-        let Some(s) = self.sessions.get_mut(&session) else {
-            return Role::Ignored;
-        };
-        let at = self.events.len();
-        let mut e = Event::new(t, s.number, 0, dialler, Kind::Connect { src, dst, via });
-        e.note = note;
-        self.events.push(e);
-        let conn = s.data_connect(&mut self.events, at);
-        if let Some(e) = self.events.get_mut(at) {
-            e.conn = conn;
-            e.channel = crate::trace::Channel::Data;
-        }
-        Role::Data(DataConn {
-            session: s.number,
-            conn,
-            dialler,
-            pending: [0; 2],
-            last_report: None,
-        })
     }
 
     /// Everything that follows from one segment of a known connection.
@@ -369,189 +271,5 @@ impl Tracker {
         let mut e = Event::new(t, session, conn, side, kind);
         e.note = note.map(str::to_string);
         self.events.push(e);
-    }
-
-    /// The first FIN or RST: flush what the sender still has, then `close`.
-    fn close(&mut self, key: Key, ns: u64, dir: usize, note: Option<&str>) {
-        self.flush(key, ns);
-        let Some(c) = self.conns.get_mut(&key) else {
-            return;
-        };
-        if c.closed || c.failed {
-            return;
-        }
-        c.closed = true;
-        self.conn_event(key, ns, dir, Kind::Close, note);
-    }
-
-    /// Reports everything still counted or buffered for a connection.
-    fn flush(&mut self, key: Key, ns: u64) {
-        let t = self.t(ns);
-        let Some(c) = self.conns.get_mut(&key) else {
-            return;
-        };
-        match &c.role {
-            Role::Data(_) => {
-                for dir in 0..2 {
-                    let mut n = 0;
-                    c.streams[dir].finish(&mut |x| {
-                        if let Delivery::Count(k) = x {
-                            n += k;
-                        }
-                    });
-                    if let Role::Data(d) = &mut c.role {
-                        d.pending[dir] += n;
-                    }
-                }
-                self.report(key, ns, 0);
-                self.report(key, ns, 1);
-            }
-            Role::Control(id) => {
-                if let Some(s) = self.sessions.get_mut(id) {
-                    let (events, numbers) = (&mut self.events, &mut self.numbers);
-                    for dir in 0..2 {
-                        let from = if dir == 0 { Side::Client } else { Side::Server };
-                        c.streams[dir].finish(&mut |x| s.deliver(from, x, t, events, numbers));
-                    }
-                }
-            }
-            Role::Ignored => {}
-        }
-    }
-
-    /// Dials of one session still waiting for an answer become `fail`.
-    fn give_up_dials(&mut self, session: u64, ns: u64, why: &str) {
-        let Some(number) = self.sessions.get(&session).map(|s| s.number) else {
-            return;
-        };
-        let keys: Vec<Key> = self
-            .conns
-            .iter()
-            .filter(|(_, c)| {
-                c.dialling.is_some()
-                    && !c.failed
-                    && matches!(&c.role, Role::Data(d) if d.session == number)
-            })
-            .map(|(k, _)| *k)
-            .collect();
-        for key in keys {
-            self.fail_timeout(key, ns, why);
-        }
-    }
-
-    fn fail_timeout(&mut self, key: Key, ns: u64, why: &str) {
-        let Some(c) = self.conns.get_mut(&key) else {
-            return;
-        };
-        let syns = c.dialling.map_or(1, |(n, _)| n);
-        c.failed = true;
-        let note = format!("{why}; {syns} SYN(s) sent");
-        let kind = Kind::Fail {
-            reason: FailReason::Timeout,
-            by: None,
-        };
-        self.conn_event(key, ns, 0, kind, Some(&note));
-    }
-
-    /// A connection is over: flush it and forget it.
-    fn remove(&mut self, key: Key, ns: u64) {
-        self.flush(key, ns);
-        let Some(c) = self.conns.remove(&key) else {
-            return;
-        };
-        match c.role {
-            Role::Control(id) => {
-                let t = self.t(ns);
-                if let Some(mut s) = self.sessions.remove(&id) {
-                    s.finish(t, &mut self.events, &mut self.numbers);
-                    if s.is_ftp() && s.missing > 0 {
-                        self.holes.push((s.number, 0, s.missing));
-                    }
-                }
-                self.announced.retain(|a| a.session != id);
-                self.ftp.retain(|&f| f != id);
-            }
-            Role::Data(d) => {
-                let missing = c.streams[0].missing + c.streams[1].missing;
-                if missing > 0 {
-                    self.holes.push((d.session, d.conn, missing));
-                }
-            }
-            Role::Ignored => {}
-        }
-    }
-
-    /// Forgets connections idle for a minute that are not (yet) FTP: ignored
-    /// ones, and candidates that never said a word (a port scan's SYNs).
-    fn sweep(&mut self, ns: u64) {
-        let sessions = &mut self.sessions;
-        self.conns.retain(|_, c| {
-            let idle = ns.saturating_sub(c.last_ns) > IDLE_NS;
-            match c.role {
-                Role::Ignored => !idle,
-                Role::Control(id) if idle => {
-                    let unconfirmed = sessions.get(&id).is_none_or(|s| !s.is_ftp());
-                    if unconfirmed {
-                        sessions.remove(&id);
-                    }
-                    !unconfirmed
-                }
-                _ => true,
-            }
-        });
-        // Sweep again only when the table has doubled: never once per packet.
-        self.sweep_at = (self.conns.len() * 2).max(SWEEP_AT);
-    }
-
-    /// End of the capture: unanswered dials fail, counts are reported.
-    /// Returns the events (in the order found) and the holes: (session,
-    /// conn, bytes never captured).
-    pub fn finish(mut self) -> (Vec<Event>, Vec<(u32, u32, u64)>) {
-        let keys: Vec<Key> = self.conns.keys().copied().collect();
-        for key in &keys {
-            let Some(c) = self.conns.get(key) else {
-                continue;
-            };
-            if let (Some((_, last)), false, Role::Data(_)) = (c.dialling, c.failed, &c.role) {
-                self.fail_timeout(*key, last, "no answer to the SYN before the capture ended");
-            }
-        }
-        for key in keys {
-            let ns = self.conns.get(&key).map_or(0, |c| c.last_ns);
-            self.remove(key, ns);
-        }
-        (self.events, self.holes)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unanswered_syns_do_not_pile_up() {
-        // A port scan: 200 000 SYNs, one per millisecond, none answered.
-        let mut t = Tracker::new();
-        let src: SocketAddr = "10.9.9.9:40000".parse().unwrap();
-        for i in 0..200_000u64 {
-            let dst = SocketAddr::new([10, 0, (i >> 16) as u8, (i >> 8) as u8].into(), i as u16);
-            let seg = Segment {
-                src,
-                dst,
-                seq: 1,
-                flags: SYN,
-                len: 0,
-                payload: &[],
-            };
-            t.segment(i * 1_000_000, &seg);
-            assert!(t.conns.len() <= 2 * SWEEP_AT);
-        }
-        assert_eq!(
-            t.sessions.len(),
-            t.conns.len(),
-            "no session outlives its connection"
-        );
-        let (events, _) = t.finish();
-        assert!(events.is_empty(), "nothing here was FTP");
     }
 }

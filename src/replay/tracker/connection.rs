@@ -12,8 +12,8 @@
 //! half second of capture time, and once more before the close, so the sum
 //! of a connection's `data` events is exact and the trace stays small.
 
-use super::segment::Segment;
-use super::tcp::{Delivery, Stream};
+use crate::replay::segment::Segment;
+use crate::replay::tcp::{Delivery, Stream};
 use crate::trace::{Event, Kind, Side};
 use std::net::SocketAddr;
 

@@ -1,0 +1,123 @@
+//! How a connection enters the table: the dial, and what it is to FTP.
+//!
+//! TCP connections begin with a SYN from the side that dials. The dial's
+//! destination is the first clue to what the connection is: if a live FTP
+//! session announced it (PORT/EPRT: the client listens there; 227/229: the
+//! server does), the connection is that session's next *data* connection,
+//! and the announcement says how it was agreed (`via`) and who dialled
+//! ([`linking`]). Anything else may be a new *control* connection: a
+//! candidate [`Session`] listens to it until its content says FTP or not.
+//!
+//! A connection whose SYN the capture missed starts with its first bytes.
+//! Its dialler is then a guess; for a control connection the one that
+//! greets with `220` is the server, so the other side dialled.
+
+use super::connection::{Conn, DataConn, Role};
+use super::Tracker;
+use crate::replay::endpoints::Key;
+use crate::replay::linking::{self, Dial};
+use crate::replay::segment::{Segment, ACK, SYN};
+use crate::replay::session::Session;
+use crate::replay::tcp::Stream;
+use crate::trace::{Event, Kind, Side};
+use std::net::SocketAddr;
+
+impl Tracker {
+    /// A new entry for a connection first seen in `seg`.
+    pub(super) fn open(&mut self, key: Key, ns: u64, seg: &Segment<'_>) {
+        self.make_room(ns);
+        let syn = seg.has(SYN) && !seg.has(ACK);
+        // Mid-stream (no SYN seen): the side greeting with 220 is the server.
+        let (initiator, responder) = if !syn && seg.payload.starts_with(b"220") {
+            (seg.dst, seg.src)
+        } else {
+            (seg.src, seg.dst)
+        };
+        let t = self.t(ns);
+        let dial = syn
+            .then(|| {
+                linking::link(
+                    &mut self.announced,
+                    &self.sessions,
+                    &self.ftp,
+                    initiator,
+                    responder,
+                )
+            })
+            .flatten();
+        let role = match dial {
+            Some(dial) => self.data_conn(dial, initiator, responder, t),
+            None => {
+                self.next_id += 1;
+                let id = self.next_id;
+                let mut s = Session::new(id, initiator, responder);
+                if syn {
+                    let e = Event::new(
+                        t,
+                        0,
+                        0,
+                        Side::Client,
+                        Kind::Connect {
+                            src: initiator,
+                            dst: responder,
+                            via: None,
+                        },
+                    );
+                    s.emit(e, &mut self.events);
+                }
+                self.sessions.insert(id, s);
+                Role::Control(id)
+            }
+        };
+        let keep = matches!(role, Role::Control(_));
+        let stream = || {
+            if keep {
+                Stream::keeping()
+            } else {
+                Stream::counting()
+            }
+        };
+        self.conns.insert(
+            key,
+            Conn {
+                initiator,
+                dialling: syn.then_some((0, ns)),
+                fin: [false; 2],
+                closed: false,
+                failed: false,
+                streams: [stream(), stream()],
+                role,
+                last_ns: ns,
+            },
+        );
+    }
+
+    /// A dial that serves a session: its `connect` event and its role.
+    fn data_conn(&mut self, dial: Dial, src: SocketAddr, dst: SocketAddr, t: f64) -> Role {
+        let Dial {
+            session,
+            dialler,
+            via,
+            note,
+        } = dial;
+        let Some(s) = self.sessions.get_mut(&session) else {
+            return Role::Ignored;
+        };
+        let at = self.events.len();
+        let mut e = Event::new(t, s.number, 0, dialler, Kind::Connect { src, dst, via });
+        e.note = note;
+        self.events.push(e);
+        let conn = s.data_connect(&mut self.events, at);
+        if let Some(e) = self.events.get_mut(at) {
+            e.conn = conn;
+            e.channel = crate::trace::Channel::Data;
+        }
+        Role::Data(DataConn {
+            session: s.number,
+            conn,
+            dialler,
+            pending: [0; 2],
+            last_report: None,
+        })
+    }
+}

@@ -1,0 +1,226 @@
+//! How a tracked connection ends, and what its end says.
+//!
+//! TCP closes each direction on its own: a FIN says "I have sent all I
+//! will", and the connection is over once both sides have sent one. The
+//! trace shows the *first* FIN (or an RST, which ends both directions at
+//! once) as `close`, from whoever sent it. Before the close, whatever the
+//! reassembly still holds is delivered (a last line without CRLF, the last
+//! bytes counted), so sums stay exact.
+//!
+//! Some dials never become connections. A SYN answered by RST is `fail
+//! refused` (decided when the RST arrives); SYNs that get no answer are
+//! `fail timeout`, once the server says it gave up (425) or the capture
+//! ends. Bytes the capture never saw are remembered as holes, reported with
+//! the session and connection they belong to. Then the entry is forgotten,
+//! so the table only ever holds what is open.
+//!
+//! Some connections never end in the capture at all: a port scan's SYNs,
+//! traffic that is not FTP. When the table grows large, entries idle for a
+//! minute that are not (yet) FTP are swept, so a capture full of them
+//! still runs in bounded memory.
+
+use super::connection::Role;
+use super::Tracker;
+use crate::replay::endpoints::Key;
+use crate::replay::tcp::Delivery;
+use crate::trace::{Event, FailReason, Kind, Side};
+
+/// Past this many entries, connections idle for a minute that are not FTP
+/// are swept.
+const SWEEP_AT: usize = 1 << 16;
+const IDLE_NS: u64 = 60_000_000_000;
+
+impl Tracker {
+    /// Sweeps idle entries first when the table has reached its limit.
+    pub(super) fn make_room(&mut self, ns: u64) {
+        if self.conns.len() >= self.sweep_at.max(SWEEP_AT) {
+            self.sweep(ns);
+        }
+    }
+
+    /// The first FIN or RST: flush what the sender still has, then `close`.
+    pub(super) fn close(&mut self, key: Key, ns: u64, dir: usize, note: Option<&str>) {
+        self.flush(key, ns);
+        let Some(c) = self.conns.get_mut(&key) else {
+            return;
+        };
+        if c.closed || c.failed {
+            return;
+        }
+        c.closed = true;
+        self.conn_event(key, ns, dir, Kind::Close, note);
+    }
+
+    /// Reports everything still counted or buffered for a connection.
+    pub(super) fn flush(&mut self, key: Key, ns: u64) {
+        let t = self.t(ns);
+        let Some(c) = self.conns.get_mut(&key) else {
+            return;
+        };
+        match &c.role {
+            Role::Data(_) => {
+                for dir in 0..2 {
+                    let mut n = 0;
+                    c.streams[dir].finish(&mut |x| {
+                        if let Delivery::Count(k) = x {
+                            n += k;
+                        }
+                    });
+                    if let Role::Data(d) = &mut c.role {
+                        d.pending[dir] += n;
+                    }
+                }
+                self.report(key, ns, 0);
+                self.report(key, ns, 1);
+            }
+            Role::Control(id) => {
+                if let Some(s) = self.sessions.get_mut(id) {
+                    let (events, numbers) = (&mut self.events, &mut self.numbers);
+                    for dir in 0..2 {
+                        let from = if dir == 0 { Side::Client } else { Side::Server };
+                        c.streams[dir].finish(&mut |x| s.deliver(from, x, t, events, numbers));
+                    }
+                }
+            }
+            Role::Ignored => {}
+        }
+    }
+
+    /// Dials of one session still waiting for an answer become `fail`.
+    pub(super) fn give_up_dials(&mut self, session: u64, ns: u64, why: &str) {
+        let Some(number) = self.sessions.get(&session).map(|s| s.number) else {
+            return;
+        };
+        let keys: Vec<Key> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| {
+                c.dialling.is_some()
+                    && !c.failed
+                    && matches!(&c.role, Role::Data(d) if d.session == number)
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        for key in keys {
+            self.fail_timeout(key, ns, why);
+        }
+    }
+
+    pub(super) fn fail_timeout(&mut self, key: Key, ns: u64, why: &str) {
+        let Some(c) = self.conns.get_mut(&key) else {
+            return;
+        };
+        let syns = c.dialling.map_or(1, |(n, _)| n);
+        c.failed = true;
+        let note = format!("{why}; {syns} SYN(s) sent");
+        let kind = Kind::Fail {
+            reason: FailReason::Timeout,
+            by: None,
+        };
+        self.conn_event(key, ns, 0, kind, Some(&note));
+    }
+
+    /// A connection is over: flush it and forget it.
+    pub(super) fn remove(&mut self, key: Key, ns: u64) {
+        self.flush(key, ns);
+        let Some(c) = self.conns.remove(&key) else {
+            return;
+        };
+        match c.role {
+            Role::Control(id) => {
+                let t = self.t(ns);
+                if let Some(mut s) = self.sessions.remove(&id) {
+                    s.finish(t, &mut self.events, &mut self.numbers);
+                    if s.is_ftp() && s.missing > 0 {
+                        self.holes.push((s.number, 0, s.missing));
+                    }
+                }
+                self.announced.retain(|a| a.session != id);
+                self.ftp.retain(|&f| f != id);
+            }
+            Role::Data(d) => {
+                let missing = c.streams[0].missing + c.streams[1].missing;
+                if missing > 0 {
+                    self.holes.push((d.session, d.conn, missing));
+                }
+            }
+            Role::Ignored => {}
+        }
+    }
+
+    /// Forgets connections idle for a minute that are not (yet) FTP: ignored
+    /// ones, and candidates that never said a word (a port scan's SYNs).
+    fn sweep(&mut self, ns: u64) {
+        let sessions = &mut self.sessions;
+        self.conns.retain(|_, c| {
+            let idle = ns.saturating_sub(c.last_ns) > IDLE_NS;
+            match c.role {
+                Role::Ignored => !idle,
+                Role::Control(id) if idle => {
+                    let unconfirmed = sessions.get(&id).is_none_or(|s| !s.is_ftp());
+                    if unconfirmed {
+                        sessions.remove(&id);
+                    }
+                    !unconfirmed
+                }
+                _ => true,
+            }
+        });
+        // Sweep again only when the table has doubled: never once per packet.
+        self.sweep_at = (self.conns.len() * 2).max(SWEEP_AT);
+    }
+
+    /// End of the capture: unanswered dials fail, counts are reported.
+    /// Returns the events (in the order found) and the holes: (session,
+    /// conn, bytes never captured).
+    pub fn finish(mut self) -> (Vec<Event>, Vec<(u32, u32, u64)>) {
+        let keys: Vec<Key> = self.conns.keys().copied().collect();
+        for key in &keys {
+            let Some(c) = self.conns.get(key) else {
+                continue;
+            };
+            if let (Some((_, last)), false, Role::Data(_)) = (c.dialling, c.failed, &c.role) {
+                self.fail_timeout(*key, last, "no answer to the SYN before the capture ended");
+            }
+        }
+        for key in keys {
+            let ns = self.conns.get(&key).map_or(0, |c| c.last_ns);
+            self.remove(key, ns);
+        }
+        (self.events, self.holes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::segment::{Segment, SYN};
+    use std::net::SocketAddr;
+
+    #[test]
+    fn unanswered_syns_do_not_pile_up() {
+        // A port scan: 200 000 SYNs, one per millisecond, none answered.
+        let mut t = Tracker::new();
+        let src: SocketAddr = "10.9.9.9:40000".parse().unwrap();
+        for i in 0..200_000u64 {
+            let dst = SocketAddr::new([10, 0, (i >> 16) as u8, (i >> 8) as u8].into(), i as u16);
+            let seg = Segment {
+                src,
+                dst,
+                seq: 1,
+                flags: SYN,
+                len: 0,
+                payload: &[],
+            };
+            t.segment(i * 1_000_000, &seg);
+            assert!(t.conns.len() <= 2 * SWEEP_AT);
+        }
+        assert_eq!(
+            t.sessions.len(),
+            t.conns.len(),
+            "no session outlives its connection"
+        );
+        let (events, _) = t.finish();
+        assert!(events.is_empty(), "nothing here was FTP");
+    }
+}
