@@ -16,6 +16,11 @@
 //! announced, while the session waits for a transfer, is still a data
 //! connection: shown, and marked unlinked (or RFC 959's default data port,
 //! when the server dials the client's control address).
+//!
+//! A capture can also miss the SYN (it started mid-transfer, or the SYN
+//! was dropped). The first bytes seen then say nothing about who dialled,
+//! but an announcement still does: whichever end of the connection was
+//! announced is the listener, and the other end dialled it.
 
 use super::session::Session;
 use crate::trace::{Side, Via};
@@ -61,29 +66,13 @@ pub fn link(
     src: SocketAddr,
     dst: SocketAddr,
 ) -> Option<Dial> {
-    let between = |s: &Session| {
-        let hosts = [s.client.ip(), s.server.ip()];
-        hosts.contains(&src.ip()) && hosts.contains(&dst.ip())
-    };
-    let exact = announced.iter().rposition(|a| a.addr == dst);
-    let nat = || {
-        announced.iter().rposition(|a| {
-            a.addr.port() == dst.port() && sessions.get(&a.session).is_some_and(between)
-        })
-    };
-    if let Some(i) = exact.or_else(nat) {
-        let a = announced.remove(i);
-        return Some(Dial {
-            session: a.session,
-            dialler: a.via.dialler(),
-            via: Some(a.via),
-            note: None,
-        });
+    if let Some(dial) = announced_dial(announced, sessions, src, dst) {
+        return Some(dial);
     }
     let s = ftp
         .iter()
         .filter_map(|id| sessions.get(id))
-        .find(|s| s.expecting_data && dst != s.server && between(s))?;
+        .find(|s| s.expecting_data && dst != s.server && between(s, src, dst))?;
     // On one host (loopback) addresses cannot tell the sides apart; a
     // privileged source port is the server's habit.
     let dialler = s.side_of(src.ip()).unwrap_or(if src.port() < 1024 {
@@ -103,4 +92,52 @@ pub fn link(
         via: default.then_some(Via::Default),
         note: Some(note.into()),
     })
+}
+
+/// Whether `s` is a session between the hosts of `src` and `dst`.
+fn between(s: &Session, src: SocketAddr, dst: SocketAddr) -> bool {
+    let hosts = [s.client.ip(), s.server.ip()];
+    hosts.contains(&src.ip()) && hosts.contains(&dst.ip())
+}
+
+/// The dial from `src` to `dst`, if an announcement names `dst` (exactly,
+/// or by port between a session's hosts, for NAT). It is used up.
+fn announced_dial(
+    announced: &mut Vec<Announcement>,
+    sessions: &HashMap<u64, Session>,
+    src: SocketAddr,
+    dst: SocketAddr,
+) -> Option<Dial> {
+    let exact = announced.iter().rposition(|a| a.addr == dst);
+    let nat = || {
+        announced.iter().rposition(|a| {
+            a.addr.port() == dst.port()
+                && sessions
+                    .get(&a.session)
+                    .is_some_and(|s| between(s, src, dst))
+        })
+    };
+    let a = announced.remove(exact.or_else(nat)?);
+    Some(Dial {
+        session: a.session,
+        dialler: a.via.dialler(),
+        via: Some(a.via),
+        note: None,
+    })
+}
+
+/// A connection first seen in mid-flow, between `a` and `b`, whose SYN the
+/// capture lacks: if one end was announced, the other end dialled it.
+/// Returns the dial and the (dialler, listener) endpoints.
+pub fn link_unseen(
+    announced: &mut Vec<Announcement>,
+    sessions: &HashMap<u64, Session>,
+    a: SocketAddr,
+    b: SocketAddr,
+) -> Option<(Dial, SocketAddr, SocketAddr)> {
+    let (mut dial, src, dst) = announced_dial(announced, sessions, a, b)
+        .map(|d| (d, a, b))
+        .or_else(|| announced_dial(announced, sessions, b, a).map(|d| (d, b, a)))?;
+    dial.note = Some("SYN not captured: dial inferred from the announcement".into());
+    Some((dial, src, dst))
 }

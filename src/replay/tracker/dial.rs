@@ -9,8 +9,11 @@
 //! candidate [`Session`] listens to it until its content says FTP or not.
 //!
 //! A connection whose SYN the capture missed starts with its first bytes.
-//! Its dialler is then a guess; for a control connection the one that
-//! greets with `220` is the server, so the other side dialled.
+//! If one of its ends was announced, it is a data connection all the same:
+//! the announcement says who listened, so the other end dialled, and the
+//! `connect` says the dial was inferred. Otherwise the dialler is a guess;
+//! for a control connection the one that greets with `220` is the server,
+//! so the other side dialled.
 
 use super::connection::{Conn, DataConn, Role};
 use super::Tracker;
@@ -27,24 +30,26 @@ impl Tracker {
     pub(super) fn open(&mut self, key: Key, ns: u64, seg: &Segment<'_>) {
         self.make_room(ns);
         let syn = seg.has(SYN) && !seg.has(ACK);
-        // Mid-stream (no SYN seen): the side greeting with 220 is the server.
-        let (initiator, responder) = if !syn && seg.payload.starts_with(b"220") {
-            (seg.dst, seg.src)
-        } else {
-            (seg.src, seg.dst)
-        };
         let t = self.t(ns);
-        let dial = syn
-            .then(|| {
-                linking::link(
-                    &mut self.announced,
-                    &self.sessions,
-                    &self.ftp,
-                    initiator,
-                    responder,
-                )
-            })
-            .flatten();
+        let (dial, initiator, responder) = if syn {
+            let dial = linking::link(
+                &mut self.announced,
+                &self.sessions,
+                &self.ftp,
+                seg.src,
+                seg.dst,
+            );
+            (dial, seg.src, seg.dst)
+        } else if let Some((dial, src, dst)) =
+            linking::link_unseen(&mut self.announced, &self.sessions, seg.src, seg.dst)
+        {
+            (Some(dial), src, dst)
+        } else if seg.payload.starts_with(b"220") {
+            // Mid-stream control: the side greeting with 220 is the server.
+            (None, seg.dst, seg.src)
+        } else {
+            (None, seg.src, seg.dst)
+        };
         let role = match dial {
             Some(dial) => self.data_conn(dial, initiator, responder, t),
             None => {
