@@ -152,9 +152,22 @@ pub fn read(
             ),
         });
     }
-    let (mut events, holes) = tracker.finish();
+    let tracker::Ending {
+        mut events,
+        holes,
+        joined,
+    } = tracker.finish();
     events.sort_by(|a, b| a.t.total_cmp(&b.t));
     let numbers = renumber(&mut events);
+    let mut joined: Vec<u32> = joined
+        .iter()
+        .filter_map(|s| numbers.get(s).copied())
+        .collect();
+    joined.sort_unstable();
+    warnings.extend(joined.into_iter().map(|session| Warning {
+        offset: None,
+        message: format!("session {session} joined mid-way: no banner captured"),
+    }));
     warnings.extend(holes.iter().filter_map(|&(session, conn, n)| {
         let session = numbers.get(&session)?;
         let what = match conn {

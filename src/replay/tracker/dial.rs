@@ -11,16 +11,17 @@
 //! A connection whose SYN the capture missed starts with its first bytes.
 //! If one of its ends was announced, it is a data connection all the same:
 //! the announcement says who listened, so the other end dialled, and the
-//! `connect` says the dial was inferred. Otherwise the dialler is a guess;
-//! for a control connection the one that greets with `220` is the server,
-//! so the other side dialled.
+//! `connect` says the dial was inferred. Otherwise it may be a control
+//! connection: the side greeting with `220` is the server; without a banner
+//! the first words tell (a reply is the server's, an FTP command the
+//! client's) and the session is judged as one joined mid-way.
 
 use super::connection::{Conn, DataConn, Role};
 use super::Tracker;
 use crate::replay::endpoints::Key;
 use crate::replay::linking::{self, Dial};
 use crate::replay::segment::{Segment, ACK, SYN};
-use crate::replay::session::Session;
+use crate::replay::session::{self, Session};
 use crate::replay::tcp::Stream;
 use crate::trace::{Event, Kind, Side};
 use std::net::SocketAddr;
@@ -31,6 +32,7 @@ impl Tracker {
         self.make_room(ns);
         let syn = seg.has(SYN) && !seg.has(ACK);
         let t = self.t(ns);
+        let mut midway = false;
         let (dial, initiator, responder) = if syn {
             let dial = linking::link(
                 &mut self.announced,
@@ -48,14 +50,28 @@ impl Tracker {
             // Mid-stream control: the side greeting with 220 is the server.
             (None, seg.dst, seg.src)
         } else {
-            (None, seg.src, seg.dst)
+            match session::speaker(seg.payload) {
+                Some(Side::Server) => {
+                    midway = true;
+                    (None, seg.dst, seg.src)
+                }
+                Some(Side::Client) => {
+                    midway = true;
+                    (None, seg.src, seg.dst)
+                }
+                None => (None, seg.src, seg.dst),
+            }
         };
         let role = match dial {
             Some(dial) => self.data_conn(dial, initiator, responder, t),
             None => {
                 self.next_id += 1;
                 let id = self.next_id;
-                let mut s = Session::new(id, initiator, responder);
+                let mut s = if midway {
+                    Session::joined(id, initiator, responder)
+                } else {
+                    Session::new(id, initiator, responder)
+                };
                 if syn {
                     let e = Event::new(
                         t,

@@ -32,6 +32,8 @@ mod connection;
 mod dial;
 mod teardown;
 
+pub use teardown::Ending;
+
 use super::endpoints::{Key, KeyHashing};
 use super::linking::{self, Announcement};
 use super::segment::{Segment, ACK, FIN, RST, SYN};
@@ -56,6 +58,8 @@ pub struct Tracker {
     pub events: Vec<Event>,
     /// Holes in the capture: (session, conn, bytes never seen).
     holes: Vec<(u32, u32, u64)>,
+    /// Sessions recognised without their banner (joined mid-way).
+    joined: Vec<u32>,
     /// Table size that triggers the next sweep.
     sweep_at: usize,
 }

@@ -30,6 +30,17 @@ use crate::trace::{Event, FailReason, Kind, Side};
 const SWEEP_AT: usize = 1 << 16;
 const IDLE_NS: u64 = 60_000_000_000;
 
+/// What the tracker leaves when the capture ends.
+#[derive(Debug)]
+pub struct Ending {
+    /// The events, in the order found.
+    pub events: Vec<Event>,
+    /// Bytes never captured: (session, conn, bytes).
+    pub holes: Vec<(u32, u32, u64)>,
+    /// Sessions recognised without their banner: joined mid-way.
+    pub joined: Vec<u32>,
+}
+
 impl Tracker {
     /// Sweeps idle entries first when the table has reached its limit.
     pub(super) fn make_room(&mut self, ns: u64) {
@@ -134,6 +145,9 @@ impl Tracker {
                     if s.is_ftp() && s.missing > 0 {
                         self.holes.push((s.number, 0, s.missing));
                     }
+                    if s.is_ftp() && s.midway {
+                        self.joined.push(s.number);
+                    }
                 }
                 self.announced.retain(|a| a.session != id);
                 self.ftp.retain(|&f| f != id);
@@ -171,9 +185,7 @@ impl Tracker {
     }
 
     /// End of the capture: unanswered dials fail, counts are reported.
-    /// Returns the events (in the order found) and the holes: (session,
-    /// conn, bytes never captured).
-    pub fn finish(mut self) -> (Vec<Event>, Vec<(u32, u32, u64)>) {
+    pub fn finish(mut self) -> Ending {
         let keys: Vec<Key> = self.conns.keys().copied().collect();
         for key in &keys {
             let Some(c) = self.conns.get(key) else {
@@ -187,7 +199,11 @@ impl Tracker {
             let ns = self.conns.get(&key).map_or(0, |c| c.last_ns);
             self.remove(key, ns);
         }
-        (self.events, self.holes)
+        Ending {
+            events: self.events,
+            holes: self.holes,
+            joined: self.joined,
+        }
     }
 }
 
@@ -220,7 +236,7 @@ mod tests {
             t.conns.len(),
             "no session outlives its connection"
         );
-        let (events, _) = t.finish();
+        let events = t.finish().events;
         assert!(events.is_empty(), "nothing here was FTP");
     }
 }

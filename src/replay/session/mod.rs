@@ -1,14 +1,12 @@
 //! An FTP session seen from the wire: one control connection and what its
 //! two sides say.
 //!
-//! **Finding FTP by what it says.** Port 21 is only a convention (servers
-//! listen on 2121, 8021, anything), so a TCP connection is taken for an FTP
-//! control connection by its first words: the side that was dialled greets
-//! with a `220` reply (RFC 959 §5.4: "220 Service ready"), then the dialler
-//! speaks an FTP command (`USER`, `AUTH`, `FEAT`, `OPTS`...). An SMTP server
-//! also greets with `220`, but its client answers `EHLO`: not FTP. Until both
-//! words are heard the session is a *candidate* and its events wait in a
-//! queue; once it is confirmed they join the trace.
+//! **Finding FTP by what it says** ([`recognition`]): a `220` banner from
+//! the dialled side, then an FTP command from the dialler; or, for a
+//! session the capture joined after its banner, FTP-only commands from one
+//! side and replies from the other. Until then the session is a
+//! *candidate* and its events wait in a queue; once it is confirmed they
+//! join the trace.
 //!
 //! **Reading the dialogue.** Bytes (already in order: see [`super::tcp`])
 //! are cut into lines by the shared [`LineBuffer`]; client lines become
@@ -24,17 +22,16 @@
 //! against the next SYNs. The transfer command (`RETR`, `STOR`, `LIST`...)
 //! that a data connection serves is remembered too, for its narration.
 
+mod recognition;
+
+pub use recognition::{speaker, Judgement};
+
 use super::linking::Announcement;
 use super::tcp::Delivery;
 use crate::ftp::{hostport, Command, LineBuffer, ReplyParser};
 use crate::trace::{Event, Kind, Side, Via};
+use recognition::Verb;
 use std::net::{IpAddr, SocketAddr};
-
-/// Commands that, right after a `220` banner, say "this is an FTP client".
-const OPENING_VERBS: &[&str] = &[
-    "USER", "AUTH", "FEAT", "OPTS", "SYST", "HOST", "CLNT", "PASS", "ACCT", "PWD", "XPWD", "TYPE",
-    "PASV", "EPSV", "PORT", "EPRT", "LANG", "SITE", "CWD", "LIST", "NLST", "MLSD",
-];
 
 /// Commands that make the server move a file or a listing over a data
 /// connection.
@@ -42,17 +39,6 @@ const TRANSFER_VERBS: &[&str] = &["RETR", "STOR", "STOU", "APPE", "LIST", "NLST"
 
 /// Events a candidate may queue before it is judged.
 const MAX_QUEUED: usize = 64;
-
-/// How far the "is this FTP?" question has got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Judgement {
-    /// Waiting for the dialled side's `220`.
-    AwaitBanner,
-    /// Banner heard; waiting for the dialler's first command.
-    AwaitCommand,
-    Ftp,
-    NotFtp,
-}
 
 /// One FTP control conversation.
 #[derive(Debug)]
@@ -84,6 +70,10 @@ pub struct Session {
     /// side spans such a hole.
     pub missing: u64,
     skip_line: [bool; 2],
+    /// Joined mid-way (no banner captured): an FTP-only command and a whole
+    /// reply heard so far.
+    pub midway: bool,
+    heard: [bool; 2],
 }
 
 impl Session {
@@ -105,6 +95,18 @@ impl Session {
             data_failed: false,
             missing: 0,
             skip_line: [false; 2],
+            midway: false,
+            heard: [false; 2],
+        }
+    }
+
+    /// A session the capture joined after its banner: `client` is the side
+    /// that sends commands.
+    pub fn joined(id: u64, client: SocketAddr, server: SocketAddr) -> Session {
+        Session {
+            judgement: Judgement::MidWay,
+            midway: true,
+            ..Session::new(id, client, server)
         }
     }
 
@@ -162,7 +164,22 @@ impl Session {
             {
                 return self.judge(Judgement::NotFtp, trace, None);
             }
-            (Judgement::AwaitCommand, Side::Client) if self.lines[i].pending() > 512 => {
+            (Judgement::AwaitCommand | Judgement::MidWay, _) if self.lines[i].pending() > 512 => {
+                return self.judge(Judgement::NotFtp, trace, None);
+            }
+            (Judgement::MidWay, Side::Client)
+                if fresh
+                    && !bytes
+                        .first()
+                        .is_some_and(|b| b.is_ascii_alphabetic() || *b == 0xff) =>
+            {
+                return self.judge(Judgement::NotFtp, trace, None);
+            }
+            (Judgement::MidWay, Side::Server)
+                if fresh
+                    && !self.replies.in_reply()
+                    && !bytes.first().is_some_and(u8::is_ascii_digit) =>
+            {
                 return self.judge(Judgement::NotFtp, trace, None);
             }
             (Judgement::NotFtp, _) => return,
@@ -224,17 +241,39 @@ impl Session {
             }
             (Judgement::AwaitBanner, _) => self.judge(Judgement::NotFtp, trace, None),
             (Judgement::AwaitCommand, Side::Client) => {
-                let opening = Command::parse(line.trim_start())
-                    .is_ok_and(|c| OPENING_VERBS.contains(&c.verb.as_str()));
-                if opening {
+                if recognition::opening(line) {
                     self.judge(Judgement::Ftp, trace, Some(n));
                     self.command_line(line, t, trace);
                 } else {
                     self.judge(Judgement::NotFtp, trace, None);
                 }
             }
-            (_, Side::Server) => self.reply_line(line, t, trace),
+            (Judgement::MidWay, Side::Client) => match recognition::verb(line) {
+                Verb::Foreign => self.judge(Judgement::NotFtp, trace, None),
+                v => {
+                    self.heard[0] |= v == Verb::Proof;
+                    self.command_line(line, t, trace);
+                    self.confirm_midway(trace, n);
+                }
+            },
+            (Judgement::MidWay, Side::Server) => match self.reply_line(line, t, trace) {
+                None => self.judge(Judgement::NotFtp, trace, None),
+                Some(whole) => {
+                    self.heard[1] |= whole;
+                    self.confirm_midway(trace, n);
+                }
+            },
+            (_, Side::Server) => {
+                self.reply_line(line, t, trace);
+            }
             (Judgement::Ftp, Side::Client) => self.command_line(line, t, trace),
+        }
+    }
+
+    /// A session joined mid-way is FTP once both sides have proved it.
+    fn confirm_midway(&mut self, trace: &mut Vec<Event>, n: &mut u32) {
+        if self.heard == [true, true] {
+            self.judge(Judgement::Ftp, trace, Some(n));
         }
     }
 
@@ -277,9 +316,11 @@ impl Session {
         self.emit(e, trace);
     }
 
-    fn reply_line(&mut self, line: &str, t: f64, trace: &mut Vec<Event>) {
-        let Ok(Some(reply)) = self.replies.push_line(line) else {
-            return;
+    /// One server line. Returns whether it completed a reply, or `None`
+    /// when it is not a reply line at all.
+    fn reply_line(&mut self, line: &str, t: f64, trace: &mut Vec<Event>) -> Option<bool> {
+        let Some(reply) = self.replies.push_line(line).ok()? else {
+            return Some(false);
         };
         let text = reply.text();
         match reply.code {
@@ -309,6 +350,7 @@ impl Session {
             },
         );
         self.emit(e, trace);
+        Some(true)
     }
 
     fn announce(&mut self, addr: SocketAddr, via: Via) {
