@@ -32,8 +32,7 @@ impl Tracker {
         self.make_room(ns);
         let syn = seg.has(SYN) && !seg.has(ACK);
         let t = self.t(ns);
-        let mut midway = false;
-        let (dial, initiator, responder) = if syn {
+        let (dial, initiator, responder, midway) = if syn {
             let dial = linking::link(
                 &mut self.announced,
                 &self.sessions,
@@ -41,25 +40,20 @@ impl Tracker {
                 seg.src,
                 seg.dst,
             );
-            (dial, seg.src, seg.dst)
+            (dial, seg.src, seg.dst, false)
         } else if let Some((dial, src, dst)) =
             linking::link_unseen(&mut self.announced, &self.sessions, seg.src, seg.dst)
         {
-            (Some(dial), src, dst)
+            (Some(dial), src, dst, false)
         } else if seg.payload.starts_with(b"220") {
             // Mid-stream control: the side greeting with 220 is the server.
-            (None, seg.dst, seg.src)
+            (None, seg.dst, seg.src, false)
         } else {
+            // No banner: the first words may still be FTP's, from mid-way.
             match session::speaker(seg.payload) {
-                Some(Side::Server) => {
-                    midway = true;
-                    (None, seg.dst, seg.src)
-                }
-                Some(Side::Client) => {
-                    midway = true;
-                    (None, seg.src, seg.dst)
-                }
-                None => (None, seg.src, seg.dst),
+                Some(Side::Server) => (None, seg.dst, seg.src, true),
+                Some(Side::Client) => (None, seg.src, seg.dst, true),
+                None => (None, seg.src, seg.dst, false),
             }
         };
         let role = match dial {
