@@ -9,10 +9,12 @@
 //!      ─► link      Ethernet, VLAN, SLL, SLL2, NULL, LOOP, RAW → the IP packet
 //!      ─► segment   IPv4 / IPv6 + TCP header → ports, seq, flags, payload
 //!      ─► tracker   one entry per live connection (endpoints, connection):
-//!                   dials, accepts, fails, closes
+//!                   dials (dial), accepts, fails, closes (teardown)
 //!           ├─► tcp      bytes back in order, holes noted
-//!           │     └─► session  FTP found by content; lines → commands, replies
-//!           └─► linking  a SYN to an announced endpoint is a data connection;
+//!           │     └─► session  FTP found by content (recognition), even
+//!           │                  joined mid-way; lines → commands, replies
+//!           └─► linking  a SYN to an announced endpoint is a data connection
+//!                        (so are its first bytes, if the SYN was missed);
 //!                        its bytes are counted, never kept
 //! ```
 //!
