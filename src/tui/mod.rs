@@ -63,7 +63,7 @@ pub fn mode_title(config: &LabConfig) -> String {
 /// Starts one live lab per configuration (side by side, stepping together)
 /// and shows them until the user quits.
 pub async fn lab(heading: &str, configs: Vec<LabConfig>) -> Result<(), TuiError> {
-    let rig = Rig::new(configs);
+    let mut rig = Rig::new(configs);
     let (panes, feeds) = rig.start().await?;
     let log = terminal::log_to_file();
     tracing::info!(?log, "lab tui: {heading}");

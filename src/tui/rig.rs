@@ -110,12 +110,18 @@ impl Rig {
 
     /// Starts one lab per pane and makes their panes, with the feeds that
     /// carry their events (pane `i` is fed by `Route::Pane(i)`).
-    pub async fn start(&self) -> Result<(Vec<Pane>, Vec<Feed>), LabError> {
+    ///
+    /// A lab asked for "any free port" (0) keeps the one it got: restarts
+    /// reuse it, so the screen's control port (and control − 1) stay put.
+    pub async fn start(&mut self) -> Result<(Vec<Pane>, Vec<Feed>), LabError> {
         let mut panes = Vec::new();
         let mut feeds = Vec::new();
-        for (i, config) in self.configs.iter().enumerate() {
+        for (i, config) in self.configs.iter_mut().enumerate() {
             let lab = Lab::start(config.clone()).await?;
             let endpoints = lab.endpoints();
+            if config.server.is_none() {
+                config.control_port = endpoints.server.port();
+            }
             let (source, events) = LiveLab::split(lab);
             panes.push(
                 Pane::live(mode_title(config), Box::new(source))
@@ -139,12 +145,14 @@ impl Rig {
 /// On failure the app has no panes and says why in its status line; the
 /// next key that changes the rig tries again.
 pub async fn restart(app: &mut App) -> Result<Vec<Feed>, LabError> {
-    let Some(rig) = app.rig.clone() else {
+    let Some(mut rig) = app.rig.take() else {
         return Ok(Vec::new());
     };
     let old = std::mem::take(&mut app.panes);
     futures_util::future::join_all(old.into_iter().map(Pane::stop)).await;
-    match rig.start().await {
+    let started = rig.start().await;
+    app.rig = Some(rig);
+    match started {
         Ok((panes, feeds)) => {
             if matches!(app.focus, super::app::Focus::One(i) if i >= panes.len()) {
                 app.focus = super::app::Focus::All;

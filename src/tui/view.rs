@@ -139,7 +139,7 @@ fn key_bar(app: &App, area: Rect, buf: &mut Buffer) {
         ("Tab", "focus", 2),
     ];
     if app.rig.is_some() {
-        keys.extend([("f", "firewall", 8), ("n", "NAT", 8), ("x", "EPSV", 4)]);
+        keys.extend([("f", "firewall", 8), ("n", "NAT", 8), ("x", "ext", 4)]);
     }
     keys.extend([("?", "help", 9), ("q", "quit", 9)]);
     let line = |keys: &[(&str, &str, u8)]| {
