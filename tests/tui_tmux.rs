@@ -252,6 +252,16 @@ fn a_person_steps_through_the_lab_and_quits() {
         s.contains("playing") && step(s) > playing_from
     });
 
+    // f: a client firewall; both labs start again behind it, and step.
+    t.keys(&["f"]);
+    let s = t.wait("the labs restarted behind a client firewall", |s| {
+        let title = s.lines().next().unwrap_or_default();
+        title.contains("client f") && step(s) == Some(0)
+    });
+    assert!(s.contains("simulated"), "labelled as a simulation: {s}");
+    t.keys(&["Right"]);
+    t.wait("a step of the new lab", |s| step(s) == Some(1));
+
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), "0", "exit status");
     let s = t.screen();
