@@ -104,9 +104,9 @@ impl Widget for HostsPanel<'_> {
         let gap_from = left.right();
         let gap = right.x.saturating_sub(gap_from);
         // The middlebox takes the middle of the gap (the lines between the
-        // hosts pass under it), wider when there is room for its words.
+        // hosts pass under it), leaving a few cells of each line in view.
         let mb = self.middlebox.and_then(|label| {
-            let w = gap.saturating_sub(2).min((gap * 6 / 10).max(14));
+            let w = gap.saturating_sub(2).min(gap.saturating_sub(12).max(14));
             (w >= 5).then_some((
                 label,
                 Rect {
