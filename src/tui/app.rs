@@ -6,9 +6,11 @@
 //!
 //! An app has one or more [`Pane`]s side by side — one per trace being
 //! shown. In compare mode there are two (active and passive) and every key
-//! moves both, so the one difference between the modes lines up row by row.
+//! moves both; → and ← step them by action ([`super::lockstep`]), so the
+//! commands line up and the one difference between the modes stands out.
 
 use super::hosts::MiddleboxLabel;
+use super::lockstep;
 use super::picker::Picker;
 use super::rig::Rig;
 use super::source::Source;
@@ -86,7 +88,7 @@ impl Pane {
         }
     }
 
-    fn step_forward(&mut self) {
+    pub(super) fn step_forward(&mut self) {
         let r = self.player.step_forward();
         self.act(r);
     }
@@ -238,6 +240,13 @@ impl App {
             KeyCode::Char('q') | KeyCode::Esc => self.quit = true,
             KeyCode::Char('?') => self.help = true,
             KeyCode::Char(' ') => self.toggle_play(),
+            // Side by side, both panes step by action (see lockstep).
+            KeyCode::Right | KeyCode::Char('l') if self.panes.len() > 1 => {
+                lockstep::forward(&mut self.panes)
+            }
+            KeyCode::Left | KeyCode::Char('h') if self.panes.len() > 1 => {
+                lockstep::back(&mut self.panes)
+            }
             KeyCode::Right | KeyCode::Char('l') => {
                 self.panes.iter_mut().for_each(Pane::step_forward)
             }

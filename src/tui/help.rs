@@ -15,7 +15,7 @@ pub const KEYS: [(&str, &str); 11] = [
     ("space", "play / pause"),
     (
         "→  ←",
-        "step forward / back (→ at the live edge: the client acts)",
+        "step; side by side, by action; live edge: the client acts",
     ),
     ("+  −", "faster / slower"),
     ("Home End", "first / last event"),

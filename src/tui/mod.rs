@@ -9,6 +9,8 @@
 //!
 //! - [`app`]: the one owner of state: panes (a [`Player`](crate::player::Player)
 //!   each, and a [`source::Source`] when live), focus, help, the session picker.
+//! - [`lockstep`]: how → and ← move two panes side by side so that their
+//!   commands line up.
 //! - [`view`]: the whole screen as a pure function of `&App`, built from
 //!   [`sequence`] (the diagram), [`hosts`] (the boxes and their ports),
 //!   [`narration`] (plain words and arithmetic), [`help`], [`picker`];
@@ -25,6 +27,7 @@ pub mod fixture;
 pub mod help;
 pub mod hosts;
 pub mod layout;
+pub mod lockstep;
 pub mod narration;
 pub mod picker;
 pub mod rig;
