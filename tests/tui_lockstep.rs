@@ -3,10 +3,13 @@
 //! step shows while the other pane waits; ← retraces exactly.
 
 use crossterm::event::{KeyCode, KeyEvent};
-use ftpviz::trace::{Channel, Kind, Trace};
+use ftpviz::trace::{Channel, Event, Kind, Trace};
 use ftpviz::tui::app::{App, Pane};
 use ftpviz::tui::fixture;
 use ftpviz::tui::lockstep::{stop, Stop};
+use ftpviz::tui::source::Source;
+use std::cell::Cell;
+use std::rc::Rc;
 
 fn key(app: &mut App, code: KeyCode) {
     app.on_key(KeyEvent::from(code));
@@ -146,4 +149,62 @@ fn one_pane_still_steps_event_by_event() {
     }
     key(&mut app, KeyCode::Left);
     assert_eq!(positions(&app), [3]);
+}
+
+/// A live source that counts how often it was asked to act.
+struct Counting(Rc<Cell<usize>>);
+
+impl Source for Counting {
+    fn step(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
+/// A live pane that has received `events` and shows them all.
+fn live(events: &[Event], asked: &Rc<Cell<usize>>) -> Pane {
+    let mut pane = Pane::live("live", Box::new(Counting(asked.clone())));
+    for e in events {
+        pane.player.push(e.clone());
+    }
+    pane.player.end();
+    pane
+}
+
+#[test]
+fn a_live_dial_under_way_is_waited_for_without_making_the_client_act() {
+    let blocked = fixture::active_blocked().events;
+    let syn = blocked
+        .iter()
+        .position(|e| e.channel == Channel::Data)
+        .expect("a data dial");
+    let passive = fixture::passive().events;
+    let list = passive
+        .iter()
+        .position(|e| matches!(&e.kind, Kind::Command { verb, .. } if verb == "LIST"))
+        .expect("a LIST");
+    let (asked_a, asked_p) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+    let mut app = App::new(
+        "compare",
+        vec![
+            live(&blocked[..=syn], &asked_a),
+            live(&passive[..=list], &asked_p),
+        ],
+    );
+    assert_eq!(both(&app), ("SYN".to_string(), "LIST".to_string()));
+
+    // The SYN's fate is still to come: the active pane waits for it, the
+    // passive pane holds, and neither client is told to act.
+    key(&mut app, KeyCode::Right);
+    assert!(app.panes[0].player.is_awaiting());
+    assert_eq!(positions(&app), [syn + 1, list + 1]);
+    assert_eq!((asked_a.get(), asked_p.get()), (0, 0));
+
+    // The fail arrives and shows; then the 425, the passive pane still holding.
+    for e in &blocked[syn + 1..] {
+        app.on_source_event(0, Some(e.clone()));
+    }
+    assert_eq!(at(&app, 0), "fail");
+    key(&mut app, KeyCode::Right);
+    assert_eq!(both(&app), ("425".to_string(), "LIST".to_string()));
+    assert_eq!((asked_a.get(), asked_p.get()), (0, 0));
 }

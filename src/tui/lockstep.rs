@@ -60,16 +60,42 @@ pub fn stop(e: &Event) -> Option<Stop> {
     }
 }
 
-/// The next stop ahead of the pane's cursor: a stop already
-/// received, else (live) the source's next action, which opens with a
+/// The next stop ahead of the pane's cursor: a stop already received;
+/// else, live, the outcome of a dial still under way (a blocked SYN takes
+/// seconds to fail) or the source's next action, which opens with a
 /// command; `None` at the end of a finished trace.
 fn next_stop(pane: &Pane) -> Option<Stop> {
     let p = &pane.player;
-    let ahead = p.trace().events.get(p.shown()..).unwrap_or_default();
-    ahead
-        .iter()
-        .find_map(stop)
-        .or((p.is_live() && !p.is_awaiting()).then_some(Stop::Command))
+    let events = &p.trace().events;
+    let ahead = events.get(p.shown()..).unwrap_or_default();
+    if let Some(s) = ahead.iter().find_map(stop) {
+        return Some(s);
+    }
+    if !p.is_live() || p.is_awaiting() {
+        return None;
+    }
+    Some(if dial_pending(events) {
+        Stop::Data
+    } else {
+        Stop::Command
+    })
+}
+
+/// True when the last data dial has neither connected nor failed yet.
+fn dial_pending(events: &[Event]) -> bool {
+    let is_dial = |e: &Event| e.channel == Channel::Data && matches!(e.kind, Kind::Connect { .. });
+    let Some(at) = events.iter().rposition(is_dial) else {
+        return false;
+    };
+    let (dial, after) = match (events.get(at), events.get(at + 1..)) {
+        (Some(d), Some(a)) => (d, a),
+        _ => return false,
+    };
+    !after.iter().any(|e| {
+        e.session == dial.session
+            && e.conn == dial.conn
+            && matches!(e.kind, Kind::Accept | Kind::Fail { .. })
+    })
 }
 
 /// `→` in the compare view.
@@ -84,9 +110,15 @@ pub fn forward(panes: &mut [Pane]) {
 }
 
 /// Reveals events until the pane stands on a stop (or must wait for its
-/// live source, which is then asked for its next action).
+/// live source: for a dial under way, without asking; else it is asked for
+/// its next action).
 fn forward_one(pane: &mut Pane) {
     loop {
+        let p = &pane.player;
+        if p.at_end() && p.is_live() && dial_pending(&p.trace().events) {
+            pane.player.await_next();
+            return;
+        }
         let before = pane.player.shown();
         pane.step_forward();
         let p = &pane.player;
