@@ -207,6 +207,15 @@ impl Player {
         }
     }
 
+    /// At the live edge, waits for the next event without asking the
+    /// source to act: something already under way (a dial whose outcome is
+    /// still to come) will produce it. Reveals it when it arrives.
+    pub fn await_next(&mut self) {
+        if self.at_end() && self.live {
+            self.awaiting = true;
+        }
+    }
+
     /// One event back (`←`). Never asks the source for anything.
     pub fn step_back(&mut self) {
         self.shown = self.shown.saturating_sub(1);

@@ -79,13 +79,23 @@ fn compare_at_the_start() {
 #[test]
 fn compare_after_the_first_port_and_pasv() {
     let mut app = compare_app();
-    press(&mut app, KeyCode::Right, BEFORE_PORT + 1);
+    // Side by side → steps by action: the control dial, USER, PASS, PWD,
+    // TYPE A, then PORT against PASV.
+    press(&mut app, KeyCode::Right, 6);
+    assert_eq!(
+        app.panes
+            .iter()
+            .map(|p| p.player.shown())
+            .collect::<Vec<_>>(),
+        [BEFORE_PORT + 1, BEFORE_PORT + 1]
+    );
     snapshot_both("compare_port_pasv", &app);
     let s = text(&render(&app, 80, 24));
     assert!(s.contains("PORT 127,0,0,2,195,80"));
     assert!(s.contains("PASV"));
     assert!(s.contains("195 × 256 + 80 = 50000"), "{s}");
-    // One more step: the 227 reply and its arithmetic.
+    // One more step: the 227 reply and its arithmetic (the active pane
+    // waits on its PORT: its next step is a command).
     press(&mut app, KeyCode::Right, 1);
     snapshot_both("compare_227", &app);
     let s = text(&render(&app, 80, 24));
@@ -96,8 +106,15 @@ fn compare_after_the_first_port_and_pasv() {
 #[test]
 fn compare_after_the_first_data_dial() {
     let mut app = compare_app();
-    // Active: PORT, 200, LIST, then the server's dial.
-    press(&mut app, KeyCode::Right, BEFORE_PORT + 4);
+    // By action: 6 to PORT/PASV, then 227, the passive dial, LIST on both,
+    // and the server's dial (the passive pane waits on its LIST).
+    press(&mut app, KeyCode::Right, 10);
+    assert_eq!(app.panes[0].player.shown(), BEFORE_PORT + 4);
+    let passive = app.panes[1].player.current().map(|e| e.kind.clone());
+    assert!(
+        matches!(&passive, Some(Kind::Command { verb, .. }) if verb == "LIST"),
+        "{passive:?}"
+    );
     let active = app.panes[0].player.current().map(|e| e.kind.clone());
     assert!(matches!(
         active,

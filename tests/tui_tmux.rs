@@ -165,17 +165,24 @@ fn start(bin: &Path, args: &str, then: &str) -> Tmux {
     t
 }
 
-/// The step counter of the first pane ("12/43").
-fn step(screen: &str) -> Option<usize> {
+/// The step counters of the panes ("12/43" → 12), left to right: in the
+/// compare view a step may move one pane only.
+fn step(screen: &str) -> Option<Vec<usize>> {
     let line = screen.lines().find(|l| l.contains("ACTIVE"))?;
-    let after = line.split("dials").nth(1)?;
-    after
-        .split_whitespace()
-        .next()?
-        .split('/')
-        .next()?
-        .parse()
-        .ok()
+    let counters: Vec<usize> = line
+        .split("dials")
+        .skip(1)
+        .filter_map(|after| {
+            after
+                .split_whitespace()
+                .next()?
+                .split('/')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    (!counters.is_empty()).then_some(counters)
 }
 
 /// The last two of the six numbers after `prefix` on screen (the port's
@@ -252,6 +259,16 @@ fn a_person_steps_through_the_lab_and_quits() {
         s.contains("playing") && step(s) > playing_from
     });
 
+    // f: a client firewall; both labs start again behind it, and step.
+    t.keys(&["f"]);
+    let s = t.wait("the labs restarted behind a client firewall", |s| {
+        let title = s.lines().next().unwrap_or_default();
+        title.contains("client f") && step(s) == Some(vec![0, 0])
+    });
+    assert!(s.contains("simulated"), "labelled as a simulation: {s}");
+    t.keys(&["Right"]);
+    t.wait("a step of the new labs", |s| step(s) == Some(vec![1, 1]));
+
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), "0", "exit status");
     let s = t.screen();
@@ -269,7 +286,7 @@ fn sigterm_gives_the_terminal_back() {
     let t = start(&bin, "lab --mode active --port 0", "stty -a");
     t.wait("the first screen", |s| s.contains("ACTIVE"));
     t.keys(&["Right"]);
-    t.wait("a step", |s| step(s) == Some(1));
+    t.wait("a step", |s| step(s) == Some(vec![1]));
     // The pane runs a shell; ftpviz is its child.
     let shell = t.display("#{pane_pid}");
     let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))

@@ -6,12 +6,16 @@
 //!
 //! An app has one or more [`Pane`]s side by side — one per trace being
 //! shown. In compare mode there are two (active and passive) and every key
-//! moves both, so the one difference between the modes lines up row by row.
+//! moves both; → and ← step them by action ([`super::lockstep`]), so the
+//! commands line up and the one difference between the modes stands out.
 
+use super::hosts::MiddleboxLabel;
+use super::lockstep;
 use super::picker::Picker;
+use super::rig::Rig;
 use super::source::Source;
 use super::style::Theme;
-use crate::lab::{Firewall, LabConfig, Nat};
+use crate::lab::{Endpoints, LabConfig};
 use crate::player::{Player, Request};
 use crate::trace::{Event, Trace};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -22,8 +26,10 @@ pub struct Pane {
     /// What the pane shows, e.g. "ACTIVE · PORT: the server dials".
     pub title: String,
     pub player: Player,
-    /// The middlebox between the peers: its name and its rule in words.
-    pub middlebox: Option<(String, String)>,
+    /// The middlebox between the peers: its rule in words.
+    pub middlebox: Option<MiddleboxLabel>,
+    /// The lab's peers, shown in the host boxes before the first event.
+    pub endpoints: Option<Endpoints>,
     source: Option<Box<dyn Source>>,
 }
 
@@ -34,6 +40,7 @@ impl Pane {
             title: title.into(),
             player: Player::new(trace),
             middlebox: None,
+            endpoints: None,
             source: None,
         }
     }
@@ -45,14 +52,32 @@ impl Pane {
             title: title.into(),
             player: Player::live(),
             middlebox: None,
+            endpoints: None,
             source: Some(source),
         }
     }
 
     /// Shows the middlebox a lab configuration puts between the peers.
     pub fn with_middlebox(mut self, config: &LabConfig) -> Pane {
-        self.middlebox = middlebox(config);
+        self.middlebox = MiddleboxLabel::new(config, self.endpoints);
         self
+    }
+
+    /// Shows the lab's peers from the start; the middlebox's rule then
+    /// names their real and private addresses.
+    pub fn with_endpoints(mut self, endpoints: Endpoints) -> Pane {
+        self.endpoints = Some(endpoints);
+        if let Some(label) = self.middlebox.take() {
+            self.middlebox = MiddleboxLabel::new(&label.config, Some(endpoints));
+        }
+        self
+    }
+
+    /// Stops the pane's source (if live), waiting until it has let go.
+    pub async fn stop(self) {
+        if let Some(s) = self.source {
+            s.stop().await;
+        }
     }
 
     fn act(&mut self, request: Request) {
@@ -63,30 +88,9 @@ impl Pane {
         }
     }
 
-    fn step_forward(&mut self) {
+    pub(super) fn step_forward(&mut self) {
         let r = self.player.step_forward();
         self.act(r);
-    }
-}
-
-/// The name and rule of the middlebox a configuration describes.
-pub fn middlebox(config: &LabConfig) -> Option<(String, String)> {
-    let fw = match config.firewall {
-        Firewall::None => None,
-        Firewall::Client => Some("client side: drops inbound"),
-        Firewall::Server => Some("server side: only ctl port in"),
-        Firewall::Stateful => Some("stateful: FTP helper"),
-    };
-    let nat = match config.nat {
-        Nat::None => None,
-        Nat::Client => Some("client behind NAT"),
-        Nat::Server => Some("server behind NAT"),
-    };
-    match (fw, nat) {
-        (None, None) => None,
-        (Some(f), None) => Some(("firewall".into(), f.into())),
-        (None, Some(n)) => Some(("NAT".into(), n.into())),
-        (Some(f), Some(n)) => Some(("fw + NAT".into(), format!("{f}; {n}"))),
     }
 }
 
@@ -114,6 +118,13 @@ pub struct App {
     /// The session list is fed live.
     live_sessions: bool,
     pub theme: Theme,
+    /// The labs behind the panes, when live; `f`, `n`, `x` change it.
+    pub rig: Option<Rig>,
+    /// A line for the title bar: the lab restarting, or why it failed.
+    pub status: Option<String>,
+    /// The rig changed: the labs must be restarted (see
+    /// [`super::rig::restart`]).
+    restart: bool,
     quit: bool,
 }
 
@@ -129,8 +140,22 @@ impl App {
             following: None,
             live_sessions: false,
             theme: Theme::from_env(),
+            rig: None,
+            status: None,
+            restart: false,
             quit: false,
         }
+    }
+
+    /// An app over live labs whose middlebox the keys can change.
+    pub fn with_rig(mut self, rig: Rig) -> App {
+        self.rig = Some(rig);
+        self
+    }
+
+    /// True once after a key changed the rig: the caller restarts the labs.
+    pub fn take_restart(&mut self) -> bool {
+        std::mem::take(&mut self.restart)
     }
 
     /// An app that opens on a session list (a capture with several).
@@ -215,6 +240,13 @@ impl App {
             KeyCode::Char('q') | KeyCode::Esc => self.quit = true,
             KeyCode::Char('?') => self.help = true,
             KeyCode::Char(' ') => self.toggle_play(),
+            // Side by side, both panes step by action (see lockstep).
+            KeyCode::Right | KeyCode::Char('l') if self.panes.len() > 1 => {
+                lockstep::forward(&mut self.panes)
+            }
+            KeyCode::Left | KeyCode::Char('h') if self.panes.len() > 1 => {
+                lockstep::back(&mut self.panes)
+            }
             KeyCode::Right | KeyCode::Char('l') => {
                 self.panes.iter_mut().for_each(Pane::step_forward)
             }
@@ -226,8 +258,22 @@ impl App {
             KeyCode::Tab => self.next_focus(),
             KeyCode::BackTab => self.next_focus(),
             KeyCode::Char('s') => self.reopen_picker(),
+            KeyCode::Char('f') => return self.change_rig(Rig::cycle_firewall),
+            KeyCode::Char('n') => return self.change_rig(Rig::cycle_nat),
+            KeyCode::Char('x') => return self.change_rig(Rig::toggle_extended),
             _ => return false,
         }
+        true
+    }
+
+    /// Changes the rig (if there is one) and asks for a restart.
+    fn change_rig(&mut self, change: fn(&mut Rig)) -> bool {
+        let Some(rig) = self.rig.as_mut() else {
+            return false;
+        };
+        change(rig);
+        self.restart = true;
+        self.status = Some("restarting the lab…".to_string());
         true
     }
 

@@ -11,16 +11,19 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 /// The keys, as (key, what it does).
-pub const KEYS: [(&str, &str); 8] = [
+pub const KEYS: [(&str, &str); 11] = [
     ("space", "play / pause"),
     (
         "→  ←",
-        "step forward / back (→ at the live edge: the client acts)",
+        "step; side by side, by action; live edge: the client acts",
     ),
     ("+  −", "faster / slower"),
     ("Home End", "first / last event"),
     ("Tab", "focus: both panes, or one pane full width"),
     ("s", "pick another session (captures with several)"),
+    ("f", "lab: firewall none → client → server → stateful"),
+    ("n", "lab: NAT none → client → server"),
+    ("x", "lab: PORT/PASV ↔ EPRT/EPSV (extended)"),
     ("?", "this help (any key closes it)"),
     ("q", "quit"),
 ];

@@ -9,10 +9,14 @@
 //!
 //! - [`app`]: the one owner of state: panes (a [`Player`](crate::player::Player)
 //!   each, and a [`source::Source`] when live), focus, help, the session picker.
+//! - [`lockstep`]: how → and ← move two panes side by side so that their
+//!   commands line up.
 //! - [`view`]: the whole screen as a pure function of `&App`, built from
 //!   [`sequence`] (the diagram), [`hosts`] (the boxes and their ports),
 //!   [`narration`] (plain words and arithmetic), [`help`], [`picker`];
 //!   [`layout`] places them, [`style`] draws them in colour or without.
+//! - [`rig`]: the live labs behind the panes, and the middlebox the keys
+//!   `f`, `n`, `x` change (restarting the labs).
 //! - [`terminal`]: the event loop and the terminal's setup and restore.
 //! - [`fixture`]: hand-made traces for tests, snapshots and the benchmark.
 //!
@@ -23,19 +27,21 @@ pub mod fixture;
 pub mod help;
 pub mod hosts;
 pub mod layout;
+pub mod lockstep;
 pub mod narration;
 pub mod picker;
+pub mod rig;
 pub mod sequence;
 pub mod source;
 pub mod style;
 pub mod terminal;
 pub mod view;
 
-use crate::lab::{Lab, LabConfig, LabError, Mode};
+use crate::lab::{LabConfig, LabError, Mode};
 use crate::trace::Trace;
 use app::{App, Pane};
 use picker::Picker;
-use source::LiveLab;
+use rig::Rig;
 use terminal::{Feed, Route};
 
 /// Why the TUI could not run.
@@ -60,20 +66,11 @@ pub fn mode_title(config: &LabConfig) -> String {
 /// Starts one live lab per configuration (side by side, stepping together)
 /// and shows them until the user quits.
 pub async fn lab(heading: &str, configs: Vec<LabConfig>) -> Result<(), TuiError> {
-    let mut panes = Vec::new();
-    let mut feeds = Vec::new();
-    for (i, config) in configs.iter().enumerate() {
-        let lab = Lab::start(config.clone()).await?;
-        let (source, events) = LiveLab::split(lab);
-        panes.push(Pane::live(mode_title(config), Box::new(source)).with_middlebox(config));
-        feeds.push(Feed {
-            route: Route::Pane(i),
-            events,
-        });
-    }
+    let mut rig = Rig::new(configs);
+    let (panes, feeds) = rig.start().await?;
     let log = terminal::log_to_file();
     tracing::info!(?log, "lab tui: {heading}");
-    terminal::run(App::new(heading, panes), feeds).await?;
+    terminal::run(App::new(heading, panes).with_rig(rig), feeds).await?;
     Ok(())
 }
 

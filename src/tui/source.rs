@@ -11,13 +11,25 @@
 
 use crate::lab::Lab;
 use crate::trace::Event;
+use std::future::Future;
+use std::pin::Pin;
 use tokio::sync::mpsc;
+
+/// A source winding down: done when everything it held (sockets, ports) is
+/// let go.
+pub type Stopping = Pin<Box<dyn Future<Output = ()>>>;
 
 /// Something that produces events one action at a time.
 pub trait Source {
     /// Let the source take exactly one next action (in the lab: the client
     /// sends its next command, and what that entails happens).
     fn step(&mut self);
+
+    /// Stop for good, and wait until the source has let go of its ports
+    /// (a lab being replaced by a new one on the same control port).
+    fn stop(self: Box<Self>) -> Stopping {
+        Box::pin(std::future::ready(()))
+    }
 }
 
 /// The live lab as a source: stepping it lets its client act once.
@@ -38,5 +50,13 @@ impl LiveLab {
 impl Source for LiveLab {
     fn step(&mut self) {
         self.lab.step();
+    }
+
+    /// Withdraws the client's permission to act: it ends its lesson after
+    /// its current action, and both peers hang up.
+    fn stop(self: Box<Self>) -> Stopping {
+        Box::pin(async move {
+            let _ = self.lab.finish().await;
+        })
     }
 }

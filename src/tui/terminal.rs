@@ -5,7 +5,9 @@
 //!
 //! - a **tick** (only while something moves: playing, or an arrow in flight),
 //! - a **terminal event** (a key, a resize) from crossterm's `EventStream`,
-//! - a **source event** from a live lab (all panes' channels merged into one),
+//! - a **source event** from a live lab (all panes' channels merged into one;
+//!   when a key changes the middlebox the labs restart and a new merge
+//!   replaces the old),
 //! - **SIGTERM** / **SIGHUP**,
 //!
 //! hands it to the one [`App`], and redraws only if something changed. A
@@ -119,7 +121,16 @@ pub async fn run(mut app: App, feeds: Vec<Feed>) -> io::Result<()> {
                 dirty = app.on_tick(dt);
             }
             key = keys.next() => match key {
-                Some(Ok(TermEvent::Key(k))) => dirty = app.on_key(k),
+                Some(Ok(TermEvent::Key(k))) => {
+                    dirty = app.on_key(k);
+                    if app.take_restart() {
+                        // Say so, then swap the labs: the old feeds end
+                        // with their labs and the new ones take over.
+                        guard.terminal.draw(|f| f.render_widget(&app, f.area()))?;
+                        let feeds = super::rig::restart(&mut app).await.unwrap_or_default();
+                        sources = merge(feeds);
+                    }
+                }
                 Some(Ok(TermEvent::Resize(..))) => dirty = true,
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(e),

@@ -38,7 +38,7 @@ impl Widget for &App {
         let panes = self.visible_panes();
         let screen = layout::screen(area, panes.len());
         title_bar(self, screen.title, buf);
-        key_bar(screen.keys, buf, t);
+        key_bar(self, screen.keys, buf);
         match (&self.picker, self.picking) {
             (Some(picker), true) => {
                 let body = Rect {
@@ -76,43 +76,92 @@ impl Widget for &App {
 
 fn title_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme;
-    let state = match app.panes.first().map(|p| &p.player) {
-        Some(p) if p.is_playing() => format!("▶ playing {}/s", p.speed()),
-        Some(p) => format!("⏸ paused ({}/s)", p.speed()),
-        None => String::new(),
+    let player = app.panes.first().map(|p| &p.player);
+    let live = app.panes.iter().any(|p| p.player.is_live());
+    // The state, long and short: "⏸ paused (2/s) · live", "⏸ 2/s live".
+    let (state, brief) = match (&app.status, player) {
+        (Some(s), _) => (s.clone(), s.clone()),
+        (None, Some(p)) => {
+            let (icon, word) = if p.is_playing() {
+                ("▶", "playing")
+            } else {
+                ("⏸", "paused")
+            };
+            let live = if live { " · live" } else { "" };
+            (
+                format!("{icon} {word} ({}/s){live}", p.speed()),
+                format!("{icon} {}/s{live}", p.speed()),
+            )
+        }
+        (None, None) => (String::new(), String::new()),
     };
-    let live = if app.panes.iter().any(|p| p.player.is_live()) {
-        " · live"
-    } else {
-        ""
+    let between = app.rig.as_ref().map(|r| r.between());
+    let head = |state: &str, between: Option<&str>| {
+        let mut spans = vec![
+            Span::styled(" ftpviz ", t.focused()),
+            Span::styled(format!(" {} ", app.heading), t.title()),
+            Span::raw(format!(" {state}")),
+        ];
+        if let Some(b) = between {
+            spans.push(Span::styled(format!("  {b}"), t.middlebox()));
+        }
+        Line::from(spans)
     };
-    let line = Line::from(vec![
-        Span::styled(" ftpviz ", t.focused()),
-        Span::styled(format!(" {} ", app.heading), t.title()),
-        Span::raw(format!(" {state}{live}")),
-    ]);
+    // The longest form that fits: what is between the peers matters more
+    // than the word "paused".
+    let forms = match &between {
+        Some((long, short)) => vec![
+            head(&state, Some(long)),
+            head(&state, Some(short)),
+            head(&brief, Some(short)),
+        ],
+        None => vec![head(&state, None)],
+    };
+    let fits = |l: &Line| l.width() <= area.width as usize;
+    let line = forms
+        .iter()
+        .find(|l| fits(l))
+        .or(forms.last())
+        .cloned()
+        .unwrap_or_default();
     buf.set_line(area.x, area.y, &line, area.width);
 }
 
-fn key_bar(area: Rect, buf: &mut Buffer, t: Theme) {
-    let keys = [
-        ("space", "play"),
-        ("→/←", "step"),
-        ("+/-", "speed"),
-        ("Home/End", ""),
-        ("Tab", "focus"),
-        ("?", "help"),
-        ("q", "quit"),
+fn key_bar(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = app.theme;
+    // (key, what, priority): the lowest priority goes first when the bar
+    // is too narrow (the help lists them all).
+    let mut keys = vec![
+        ("space", "play", 9),
+        ("→/←", "step", 9),
+        ("+/-", "speed", 3),
+        ("Home/End", "", 1),
+        ("Tab", "focus", 2),
     ];
-    let mut spans = Vec::new();
-    for (k, v) in keys {
-        spans.push(Span::styled(format!(" {k}"), t.title()));
-        if !v.is_empty() {
-            spans.push(Span::styled(format!(" {v}"), t.dim()));
-        }
-        spans.push(Span::raw(" "));
+    if app.rig.is_some() {
+        keys.extend([("f", "firewall", 8), ("n", "NAT", 8), ("x", "ext", 4)]);
     }
-    buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+    keys.extend([("?", "help", 9), ("q", "quit", 9)]);
+    let line = |keys: &[(&str, &str, u8)]| {
+        let mut spans = Vec::new();
+        for (k, v, _) in keys {
+            spans.push(Span::styled(format!(" {k}"), t.title()));
+            if !v.is_empty() {
+                spans.push(Span::styled(format!(" {v}"), t.dim()));
+            }
+            spans.push(Span::raw(" "));
+        }
+        Line::from(spans)
+    };
+    let mut bar = line(&keys);
+    while bar.width() > area.width as usize {
+        let Some(lowest) = (0..keys.len()).min_by_key(|&i| keys[i].2) else {
+            break;
+        };
+        keys.remove(lowest);
+        bar = line(&keys);
+    }
+    buf.set_line(area.x, area.y, &bar, area.width);
 }
 
 /// One pane: its title, hosts, diagram and narration.
@@ -138,16 +187,17 @@ impl Widget for PaneView<'_> {
         buf.set_line(areas.title.x, areas.title.y, &title, areas.title.width);
 
         let shown = p.visible();
-        let hosts = Hosts::at(shown);
-        let mb = self
-            .pane
-            .middlebox
-            .as_ref()
-            .map(|(n, r)| (n.as_str(), r.as_str()));
+        let mut hosts = Hosts::at(shown);
+        if let (None, Some(ep)) = (hosts.client_ip, self.pane.endpoints) {
+            // Before the first event: who is where, from the lab itself.
+            hosts.client_ip = Some(ep.client);
+            hosts.server_ip = Some(ep.server.ip());
+            hosts.server_control = Some(ep.server.port());
+        }
         HostsPanel {
             hosts: &hosts,
             lifelines: ll,
-            middlebox: mb,
+            middlebox: self.pane.middlebox.as_ref(),
             theme: t,
         }
         .render(areas.hosts, buf);

@@ -18,8 +18,10 @@
 //! The state is computed from the current session's events up to the
 //! cursor — walking back only to that session's control dial.
 
+mod label;
 mod panel;
 
+pub use label::{wrap, MiddleboxLabel};
 pub use panel::HostsPanel;
 
 use crate::ftp::hostport::{parse_227, parse_229, parse_eprt, parse_port};

@@ -2,7 +2,7 @@
 //! connection (`●` at the initiator, the arrowhead at the dialled side),
 //! and the middlebox between them when there is one.
 
-use super::{ConnState, Hosts};
+use super::{ConnState, Hosts, MiddleboxLabel};
 use crate::trace::{Channel, Side};
 use crate::tui::layout::Lifelines;
 use crate::tui::style::{self, Theme};
@@ -16,8 +16,8 @@ use std::net::IpAddr;
 pub struct HostsPanel<'a> {
     pub hosts: &'a Hosts,
     pub lifelines: Lifelines,
-    /// The middlebox's name and rule, when there is one.
-    pub middlebox: Option<(&'a str, &'a str)>,
+    /// The middlebox, when there is one.
+    pub middlebox: Option<&'a MiddleboxLabel>,
     pub theme: Theme,
 }
 
@@ -101,10 +101,25 @@ impl Widget for HostsPanel<'_> {
             t.title(),
         );
 
+        let gap_from = left.right();
+        let gap = right.x.saturating_sub(gap_from);
+        // The middlebox takes the middle of the gap (the lines between the
+        // hosts pass under it), leaving a few cells of each line in view.
+        let mb = self.middlebox.and_then(|label| {
+            let w = gap.saturating_sub(2).min(gap.saturating_sub(12).max(14));
+            (w >= 5).then_some((
+                label,
+                Rect {
+                    x: gap_from + (gap - w) / 2,
+                    y: area.y,
+                    width: w,
+                    height: area.height,
+                },
+            ))
+        });
+        let wall = mb.map(|(_, r)| (r.x, r.right()));
         let rows = self.rows();
         let capacity = area.height.saturating_sub(3) as usize;
-        let gap_from = left.right();
-        let gap_to = right.x;
         for (i, row) in rows.iter().take(capacity).enumerate() {
             let y = area.y + 2 + i as u16;
             let style = |ch: Channel| t.channel(ch);
@@ -127,25 +142,21 @@ impl Widget for HostsPanel<'_> {
                 buf.set_stringn(right.x + 1, y, s, inner, style(ch));
             }
             if let Some((ch, initiator, state)) = row.link {
-                draw_link(buf, y, left.right() - 1, right.x, ch, initiator, state, t);
+                let link = Link {
+                    y,
+                    left_edge: left.right() - 1,
+                    right_edge: right.x,
+                    wall,
+                };
+                draw_link(buf, link, ch, initiator, state, t);
             }
         }
         if rows.len() > capacity {
             let more = format!(" +{} ", rows.len() - capacity);
             buf.set_stringn(left.x + 1, area.bottom() - 1, more, inner, t.dim());
         }
-        if let Some((name, rule)) = self.middlebox {
-            let gap = gap_to.saturating_sub(gap_from);
-            let w = gap.saturating_sub(2).min(14);
-            if w >= 5 {
-                let mb = Rect {
-                    x: gap_from + (gap - w) / 2,
-                    y: area.y,
-                    width: w,
-                    height: area.height,
-                };
-                draw_middlebox(buf, mb, name, rule, t);
-            }
+        if let Some((label, r)) = mb {
+            draw_middlebox(buf, r, label, t);
         }
     }
 }
@@ -177,19 +188,33 @@ fn draw_box(buf: &mut Buffer, r: Rect, title: &str, lifeline: u16, t: Theme) {
     );
 }
 
-/// A live connection between the boxes: `●` at the initiator's box, the
-/// arrowhead at the dialled one; heavy while dialling, ✗ when it failed.
-#[allow(clippy::too_many_arguments)]
-fn draw_link(
-    buf: &mut Buffer,
+/// Where a line between the hosts runs.
+struct Link {
     y: u16,
+    /// The client box's right border and the server box's left one.
     left_edge: u16,
     right_edge: u16,
+    /// The middlebox's columns (`x .. right`), when there is one.
+    wall: Option<(u16, u16)>,
+}
+
+/// A live connection between the boxes: `●` at the initiator's box, the
+/// arrowhead at the dialled one; heavy while dialling, ✗ when it failed —
+/// at the middlebox's wall when there is one (the SYN died there).
+fn draw_link(
+    buf: &mut Buffer,
+    link: Link,
     ch: Channel,
     initiator: Side,
     state: ConnState,
     t: Theme,
 ) {
+    let Link {
+        y,
+        left_edge,
+        right_edge,
+        wall,
+    } = link;
     if right_edge <= left_edge + 2 {
         return;
     }
@@ -207,7 +232,11 @@ fn draw_link(
     };
     set(buf, tail, y, style::INITIATOR, s);
     if state == ConnState::Failed {
-        let mid = left_edge + (right_edge - left_edge) / 2;
+        let mid = match (wall, initiator) {
+            (Some((x, _)), Side::Client) if x > left_edge + 1 => x - 1,
+            (Some((_, right)), Side::Server) if right < right_edge => right,
+            _ => left_edge + (right_edge - left_edge) / 2,
+        };
         set(buf, mid, y, style::FAILED, s);
         let (a, b) = if initiator == Side::Client {
             (mid + 1, right_edge)
@@ -222,9 +251,9 @@ fn draw_link(
     }
 }
 
-fn draw_middlebox(buf: &mut Buffer, r: Rect, name: &str, rule: &str, t: Theme) {
+fn draw_middlebox(buf: &mut Buffer, r: Rect, label: &MiddleboxLabel, t: Theme) {
     let s = t.middlebox();
-    let inner = r.width.saturating_sub(2) as usize;
+    let inner = r.width.saturating_sub(2);
     for y in r.y..r.bottom() {
         set(buf, r.x, y, "┃", s);
         set(buf, r.right() - 1, y, "┃", s);
@@ -232,25 +261,10 @@ fn draw_middlebox(buf: &mut Buffer, r: Rect, name: &str, rule: &str, t: Theme) {
             set(buf, x, y, " ", Style::new());
         }
     }
-    buf.set_stringn(r.x + 1, r.y, name, inner, s);
-    // The rule, word-wrapped into the box.
-    let mut y = r.y + 1;
-    let mut line = String::new();
-    for word in rule.split(' ') {
-        if !line.is_empty() && line.len() + 1 + word.len() > inner {
-            if y < r.bottom() {
-                buf.set_stringn(r.x + 1, y, &line, inner, t.dim());
-            }
-            y += 1;
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if y < r.bottom() {
-        buf.set_stringn(r.x + 1, y, &line, inner, t.dim());
+    let lines = label.fit(inner as usize, r.height as usize);
+    for (i, line) in lines.iter().enumerate() {
+        let style = if i == 0 { s } else { t.dim() };
+        buf.set_stringn(r.x + 1, r.y + i as u16, line, inner as usize, style);
     }
 }
 
