@@ -237,3 +237,61 @@ fn a_sources_note_on_a_failed_dial_comes_first() {
     );
     assert!(n.body.contains("dropped by the client's firewall"));
 }
+
+#[test]
+fn a_blocked_dial_says_why_stateful_helpers_exist() {
+    let t = fixture::active_blocked().events;
+    let s = at(&t, |e| matches!(e.kind, Kind::Fail { .. }));
+    assert!(s.contains("nf_conntrack_ftp"), "{s}");
+}
+
+#[test]
+fn a_passive_dial_lost_to_nat_says_why_epsv_gets_through() {
+    let dial = |via| {
+        Event::new(
+            1.0,
+            1,
+            1,
+            Side::Client,
+            Kind::Connect {
+                src: "127.0.0.2:40000".parse().unwrap(),
+                dst: "127.0.0.3:50000".parse().unwrap(),
+                via: Some(via),
+            },
+        )
+    };
+    let fail = Event::new(
+        4.0,
+        1,
+        1,
+        Side::Client,
+        Kind::Fail {
+            reason: FailReason::Blocked,
+            by: Some(Blocker::Nat),
+        },
+    );
+    let pasv = say(&[dial(Via::Pasv), fail.clone()]);
+    assert!(
+        pasv.contains("229 (EPSV, RFC 2428) carries only a port"),
+        "{pasv}"
+    );
+    let port = say(&[dial(Via::Port), fail]);
+    assert!(!port.contains("229 (EPSV"), "{port}");
+    assert!(port.contains("nf_conntrack_ftp"), "{port}");
+}
+
+#[test]
+fn auth_tls_says_why_encryption_blinds_the_helpers() {
+    let auth = Event::new(
+        0.5,
+        1,
+        0,
+        Side::Client,
+        Kind::Command {
+            text: "AUTH TLS".into(),
+            verb: "AUTH".into(),
+        },
+    );
+    let s = say(&[auth]);
+    assert!(s.contains("encrypted"), "{s}");
+}

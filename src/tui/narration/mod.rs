@@ -11,7 +11,10 @@
 //! - the first digit of a reply code says how things went: 1 "wait, more
 //!   is coming", 2 done, 3 send more, 4 try again, 5 no (RFC 959 §4.2);
 //! - `TYPE A` rewrites line ends on the wire, `TYPE I` sends the bytes as
-//!   they are.
+//!   they are;
+//! - a dial that a firewall or NAT killed is the moment to say why stateful
+//!   FTP helpers exist, why EPSV gets through a server's NAT, and (at
+//!   `AUTH TLS`) why encryption blinds those helpers.
 //!
 //! Everything here is a pure function of the events shown so far.
 
@@ -19,7 +22,8 @@ mod command;
 mod connection;
 mod reply;
 
-use crate::trace::{Event, Kind};
+use crate::middlebox::narration::{WHY_EPSV_DODGES_NAT, WHY_FTPS_BLINDS, WHY_HELPERS};
+use crate::trace::{Blocker, Event, Kind, Via};
 use std::net::SocketAddr;
 
 /// What to say about one step.
@@ -75,7 +79,34 @@ pub fn narrate(shown: &[Event]) -> Narration {
             format!("{} Note: {note}{}", n.body, full_stop(&note))
         };
     }
+    if let Some(lesson) = middlebox_lesson(current, before) {
+        n.body = format!("{} {lesson}", n.body);
+    }
     n
+}
+
+/// The lesson about middleboxes that this step is the moment for, if any.
+fn middlebox_lesson(current: &Event, before: &[Event]) -> Option<&'static str> {
+    match &current.kind {
+        Kind::Fail { by: Some(by), .. } => {
+            // How was the dead connection announced? A 227 behind a NAT
+            // named an address nobody can reach; EPSV would not have.
+            let via = before.iter().rev().find_map(|e| match e.kind {
+                Kind::Connect { via, .. }
+                    if e.session == current.session && e.conn == current.conn =>
+                {
+                    via
+                }
+                _ => None,
+            });
+            Some(match (by, via) {
+                (Blocker::Nat, Some(Via::Pasv)) => WHY_EPSV_DODGES_NAT,
+                _ => WHY_HELPERS,
+            })
+        }
+        Kind::Command { verb, .. } if verb == "AUTH" => Some(WHY_FTPS_BLINDS),
+        _ => None,
+    }
 }
 
 fn upper_first(s: &str) -> String {
