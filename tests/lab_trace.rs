@@ -31,6 +31,25 @@ async fn lesson(mode: Mode, extended: bool, ipv6: bool) {
     assert_eq!(closes, 5);
     let t: Vec<f64> = events.iter().map(|e| e.t).collect();
     assert!(t.windows(2).all(|w| w[0] <= w[1]), "events in time order");
+    // Every connection: its dial, then its handshake, then what it carries
+    // (the 220 banner never shows before the control connection is up).
+    for conn in 0..=4 {
+        let kinds: Vec<&str> = events
+            .iter()
+            .filter(|e| e.conn == conn)
+            .map(|e| e.kind.name())
+            .collect();
+        assert_eq!(
+            kinds.get(..2),
+            Some(&["connect", "accept"][..]),
+            "conn {conn}: {kinds:?}"
+        );
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "accept").count(),
+            1,
+            "conn {conn}"
+        );
+    }
     if ipv6 {
         assert!(events.iter().all(|e| match &e.kind {
             Kind::Connect { src, dst, .. } => src.is_ipv6() && dst.is_ipv6(),
@@ -152,6 +171,26 @@ fn the_binary_writes_the_lab_trace_as_json_lines() {
         let trace = ftpviz::trace::read_json_lines(&out.stdout[..]).unwrap();
         lab_facts::check(&trace.events, mode == Mode::Active, true);
     }
+}
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ftpviz"))
+        .args(["lab", "--mode", "active", "--port", "0", "--print"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ftpviz runs");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).expect("the trace starts");
+    drop(stdout); // like `| head -1`
+    let out = child.wait_with_output().expect("ftpviz ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
 }
 
 #[test]

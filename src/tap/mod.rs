@@ -57,6 +57,7 @@ type Pair = (SocketAddr, SocketAddr);
 struct Book {
     next_conn: u32,
     conns: HashMap<Pair, u32>,
+    accepted: HashSet<u32>,
     closed: HashSet<u32>,
 }
 
@@ -149,8 +150,8 @@ impl Tap {
                 },
                 None,
             );
-            rec.emit(0, side.peer(), Kind::Accept, None);
         }
+        rec.handshake_done(0, side.peer());
         rec
     }
 }
@@ -232,7 +233,7 @@ impl Recorder {
         let found = self
             .book(|b| b.conns.get(&(peer, local)).copied())
             .flatten();
-        match found {
+        let conn = match found {
             Some(conn) => conn,
             None => {
                 let conn = self.register_dial(peer, local);
@@ -242,10 +243,11 @@ impl Recorder {
                     via,
                 };
                 self.emit(conn, self.side.peer(), kind, note);
-                self.emit(conn, self.side.peer(), Kind::Accept, None);
                 conn
             }
-        }
+        };
+        self.handshake_done(conn, self.side.peer());
+        conn
     }
 
     /// This side sends a SYN.
@@ -262,7 +264,18 @@ impl Recorder {
 
     /// This side's dial completed its handshake.
     pub fn accept(&self, conn: u32) {
-        self.emit(conn, self.side, Kind::Accept, None);
+        self.handshake_done(conn, self.side);
+    }
+
+    /// The handshake of `dialler`'s connection completed. Both ends see it —
+    /// the dialler when `connect()` returns, the acceptor when `accept()`
+    /// does — and the scheduler decides who looks first; the first look is
+    /// recorded, so `accept` never trails the first bytes sent on it.
+    fn handshake_done(&self, conn: u32, dialler: Side) {
+        let first = self.book(|b| b.accepted.insert(conn)).unwrap_or(false);
+        if first {
+            self.emit(conn, dialler, Kind::Accept, None);
+        }
     }
 
     /// This side's dial never became a connection.
@@ -349,6 +362,12 @@ mod tests {
         let conn = server.register_dial(from, to);
         assert_eq!(conn, 1);
         assert_eq!(client.data_accepted(to, from, Some(Via::Port), None), 1);
+        // The acceptor saw the handshake first: it records it, in the
+        // dialler's name, and the dialler's later look adds nothing.
+        let seen = drain(&mut rx);
+        assert_eq!(seen.len(), 1);
+        assert_eq!((&seen[0].kind, seen[0].from), (&Kind::Accept, Side::Server));
+        server.accept(conn);
         assert!(drain(&mut rx).is_empty());
         // Bytes by their sender only; the close once.
         client.data(conn, Side::Server, 80);
