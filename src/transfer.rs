@@ -71,11 +71,26 @@ async fn write_chunk(
 ) -> io::Result<()> {
     if ascii {
         let wire = to_crlf(chunk, last);
-        stream.write_all(&wire).await?;
-        meter.add(wire.len());
+        write_counted(stream, &wire, meter).await
     } else {
-        stream.write_all(chunk).await?;
-        meter.add(chunk.len());
+        write_counted(stream, chunk, meter).await
+    }
+}
+
+/// Writes all of `bytes`, counting each write as it lands. Not one
+/// `write_all` then one count: a transfer can be cancelled at any await (an
+/// `ABOR` drops it), and a cancelled `write_all` may already have put part
+/// of its buffer on the wire. A single `write` either wrote `n` bytes or,
+/// while pending, none — so the count is exact wherever the cancel falls.
+async fn write_counted(stream: &mut TcpStream, bytes: &[u8], meter: &mut Meter) -> io::Result<()> {
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let n = stream.write(rest).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        meter.add(n);
+        rest = rest.get(n..).unwrap_or_default();
     }
     Ok(())
 }

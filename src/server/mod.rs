@@ -2,7 +2,8 @@
 //!
 //! It listens on a control port, and for every client that dials it runs a
 //! [`session`] — a state machine over command lines — until `QUIT`;
-//! the commands that move files are in [`transfers`]. The
+//! the commands that move files are in [`transfers`], and how one is
+//! stopped midway by `ABOR` in [`abort`]. The
 //! files it offers ([`files`]) are the built-in ones or a real directory,
 //! read-only, plus uploads kept in memory. How a transfer gets its data
 //! connection (the server dials, or waits for a dial) is [`data`]; how
@@ -12,6 +13,7 @@
 //! (the next one gets `421` and is closed), an idle timeout, the 4096-byte
 //! line limit, and the upload cap.
 
+pub mod abort;
 pub mod data;
 pub mod files;
 pub mod listing;

@@ -4,7 +4,9 @@
 //! bytes, cuts them into lines ([`LineBuffer`], which also throws away lines
 //! longer than 4096 bytes), parses each line into a [`Command`] and answers
 //! with exactly one reply — or, for a transfer, a `150` before and a `226`
-//! after the data connection has done its work.
+//! after the data connection has done its work. While a transfer runs the
+//! session still reads the control connection, for `ABOR` ([`super::abort`]);
+//! other lines that come meanwhile wait in a queue.
 //!
 //! The states a client moves through:
 //!
@@ -19,14 +21,16 @@
 //! trusts the wire: a `PORT` that names another host or a privileged port
 //! is refused (`504`, RFC 2577 — the "FTP bounce" attack).
 
+use super::abort::abor_text;
 use super::data::Plan;
 use super::files::resolve;
 use super::listing::Style;
 use super::Ctx;
 use crate::ftp::hostport::{self, HostPortError};
-use crate::ftp::{Command, LineBuffer, Reply};
+use crate::ftp::{Command, LineBuffer, LineError, Reply};
 use crate::tap::Recorder;
 use crate::trace::{Side, Via};
+use std::collections::VecDeque;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -57,6 +61,12 @@ pub struct Session {
     pub(super) plan: Plan,
     pub(super) rest: u64,
     pub(super) epsv_all: bool,
+    /// Control bytes cut into lines.
+    pub(super) lines: LineBuffer,
+    /// Lines that came during a transfer, answered after it.
+    pub(super) queued: VecDeque<Result<String, LineError>>,
+    /// The client closed the control connection (seen during a transfer).
+    pub(super) control_gone: bool,
 }
 
 /// What to do after a command.
@@ -94,6 +104,9 @@ impl Session {
             plan: Plan::None,
             rest: 0,
             epsv_all: false,
+            lines: LineBuffer::new(),
+            queued: VecDeque::new(),
+            control_gone: false,
         }
     }
 
@@ -101,10 +114,9 @@ impl Session {
     /// shutdown.
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) -> io::Result<()> {
         self.reply(220, "ftpviz server ready.").await?;
-        let mut lines = LineBuffer::new();
         let mut buf = vec![0u8; 8192];
         loop {
-            while let Some(line) = lines.next_line() {
+            while let Some(line) = self.next_line() {
                 let next = match line {
                     Ok(line) => self.handle(&line).await?,
                     Err(e) => {
@@ -119,6 +131,10 @@ impl Session {
                     return Ok(());
                 }
             }
+            if self.control_gone {
+                self.rec.close(0, Side::Client);
+                return Ok(());
+            }
             let idle = self.ctx.idle;
             tokio::select! {
                 read = tokio::time::timeout(idle, self.ctl.read(&mut buf)) => match read {
@@ -132,7 +148,7 @@ impl Session {
                         self.rec.close(0, Side::Client);
                         return Ok(());
                     }
-                    Ok(Ok(n)) => lines.push(buf.get(..n).unwrap_or_default()),
+                    Ok(Ok(n)) => self.lines.push(buf.get(..n).unwrap_or_default()),
                 },
                 _ = shutdown.changed() => {
                     let _ = self.reply(421, "Server shutting down.").await;
@@ -142,6 +158,11 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// The next line to answer: those queued during a transfer first.
+    fn next_line(&mut self) -> Option<Result<String, LineError>> {
+        self.queued.pop_front().or_else(|| self.lines.next_line())
     }
 
     pub(super) async fn reply(&mut self, code: u16, message: &str) -> io::Result<()> {
@@ -160,14 +181,8 @@ impl Session {
     }
 
     async fn handle(&mut self, line: &str) -> io::Result<Next> {
-        // An urgent ABOR arrives behind Telnet IAC bytes (which show as
-        // U+FFFD): skip those bytes before an ABOR.
-        let stripped = line.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
-        let line = if stripped.len() != line.len() && stripped.eq_ignore_ascii_case("ABOR") {
-            stripped
-        } else {
-            line
-        };
+        // An urgent ABOR arrives behind Telnet IAC bytes: skip them.
+        let line = abor_text(line).unwrap_or(line);
         self.rec.command(line, None);
         let cmd = match Command::parse(line) {
             Ok(cmd) => cmd,
@@ -250,8 +265,10 @@ impl Session {
                 Err(_) => self.reply(501, "REST needs a byte offset.").await?,
             },
             "ABOR" => {
+                // Nothing runs (a running transfer hears ABOR itself):
+                // one reply, and any unused passive listener is closed.
                 self.plan = Plan::None;
-                self.reply(225, "No transfer to abort.").await?;
+                self.reply(225, "No transfer to ABOR.").await?;
             }
             _ => self.reply(502, "Command not implemented.").await?,
         }

@@ -1,0 +1,143 @@
+//! `ABOR`: stopping a transfer midway, and why the server must keep
+//! listening to the control connection while data flows.
+//!
+//! A transfer is two connections at once: the file's bytes on the data
+//! connection, and the control connection, quiet until the final `226`. A
+//! client that wants to stop (the user pressed Ctrl-C in `ftp`) sends
+//! `ABOR` on the control connection *during* the transfer — so a server
+//! that reads commands only between transfers would hear it only when the
+//! file is done, which is too late. Ours runs every transfer beside a
+//! reader of the control connection ([`Session::listening`]): whichever
+//! finishes first wins.
+//!
+//! RFC 959 §4.1.3 gives the abort its own two replies:
+//!
+//! ```text
+//! RETR big.iso
+//! 150 Opening BINARY mode data connection for big.iso (...).
+//!                  (bytes flow ...)
+//! ABOR                         (often behind Telnet IAC IP, IAC DM)
+//!                  (the server closes the data connection)
+//! 426 Transfer aborted: ...    ← the answer to RETR: it ended badly
+//! 226 ABOR successful.         ← the answer to ABOR: the abort worked
+//! ```
+//!
+//! Two replies because two commands are open: `RETR` is owed its final
+//! reply (`426`, "connection closed; transfer aborted"), and `ABOR` its own
+//! (`226`). vsftpd words them "426 Failure writing network stream." and
+//! "226 ABOR successful.". With no transfer running there is nothing to
+//! stop, and `ABOR` gets one reply: `225` (vsftpd's choice; RFC 959 allows
+//! `226` as well).
+//!
+//! Old clients send `ABOR` as *urgent* data: Telnet "Interrupt Process"
+//! (`IAC IP`, bytes 255 244) and the "Synch" (`IAC DM`, 255 242, sent with
+//! TCP's urgent pointer), so that a server busy with the data connection
+//! notices. Those bytes arrive before the letters `ABOR` and are skipped
+//! ([`abor_text`]).
+//!
+//! Any other command that arrives during a transfer waits its turn: it is
+//! queued and answered after the transfer's final reply, in the order it
+//! came — as vsftpd and most servers do, which simply read the next
+//! command after the `226`. (A `QUIT` sent mid-transfer thus ends the
+//! session once the file is through, as RFC 959 asks.) A client that
+//! hangs up its control connection mid-transfer does not stop the
+//! transfer; the session ends after it.
+
+use super::session::Session;
+use crate::trace::Side;
+use std::future::Future;
+use std::io;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// How a transfer run by [`Session::listening`] ended.
+pub(super) enum Outcome<T> {
+    /// It ran to its end (well or badly): its own result.
+    Done(T),
+    /// `ABOR` came first; the transfer was dropped midway. The text is the
+    /// `ABOR` line as received, Telnet bytes skipped.
+    Aborted(String),
+}
+
+/// The `ABOR` command in `line`, if that is what it is, with any Telnet
+/// bytes before it (`IAC IP`, `IAC DM`, decoded as U+FFFD) skipped.
+pub(super) fn abor_text(line: &str) -> Option<&str> {
+    let stripped = line.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
+    stripped
+        .trim_end()
+        .eq_ignore_ascii_case("ABOR")
+        .then_some(stripped)
+}
+
+impl Session {
+    /// Runs `transfer` while reading the control connection: an `ABOR`
+    /// stops it (the future is dropped, so it stops at its next await and
+    /// its byte meter flushes what was really sent), any other line is
+    /// queued for after the transfer.
+    ///
+    /// `transfer` must not borrow the session (clone what it needs), so
+    /// that the control connection can be read beside it.
+    pub(super) async fn listening<T>(&mut self, transfer: impl Future<Output = T>) -> Outcome<T> {
+        tokio::pin!(transfer);
+        let mut buf = [0u8; 4096];
+        loop {
+            // Lines already here first: a client may send `RETR` and `ABOR`
+            // in one packet.
+            while let Some(line) = self.lines.next_line() {
+                if let Some(abor) = line.as_deref().ok().and_then(abor_text) {
+                    return Outcome::Aborted(abor.to_string());
+                }
+                self.queued.push_back(line);
+            }
+            if self.control_gone {
+                return Outcome::Done(transfer.await);
+            }
+            tokio::select! {
+                done = &mut transfer => return Outcome::Done(done),
+                read = self.ctl.read(&mut buf) => match read {
+                    // The client hung up its control connection: let the
+                    // transfer finish; the session ends after it.
+                    Ok(0) | Err(_) => self.control_gone = true,
+                    Ok(n) => self.lines.push(buf.get(..n).unwrap_or_default()),
+                },
+            }
+        }
+    }
+
+    /// After `ABOR` stopped a transfer on data connection `conn`: the
+    /// server closes the data connection, answers the transfer command
+    /// (`426`), then the `ABOR` (`226`).
+    pub(super) async fn aborted(
+        &mut self,
+        abor: &str,
+        mut stream: TcpStream,
+        conn: u32,
+    ) -> io::Result<()> {
+        self.rec.command(abor, None);
+        self.rec.close(conn, Side::Server);
+        let _ = stream.shutdown().await;
+        drop(stream);
+        self.reply(
+            426,
+            "Transfer aborted: ABOR received, data connection closed.",
+        )
+        .await?;
+        self.reply(226, "ABOR successful.").await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::abor_text;
+
+    #[test]
+    fn abor_is_found_behind_telnet_bytes() {
+        assert_eq!(abor_text("ABOR"), Some("ABOR"));
+        assert_eq!(abor_text("abor"), Some("abor"));
+        assert_eq!(abor_text("\u{fffd}\u{fffd}\u{fffd}ABOR"), Some("ABOR"));
+        assert_eq!(abor_text("NOOP"), None);
+        assert_eq!(abor_text("ABORT"), None);
+        assert_eq!(abor_text("\u{fffd}NOOP"), None);
+        assert_eq!(abor_text(""), None);
+    }
+}
