@@ -90,16 +90,26 @@ async fn abor_stops_a_retr_with_426_then_226_and_the_session_goes_on() {
     let (addr, events, stop) = serve("abor-retr").await;
     let mut c = Raw::connect(addr).await;
     c.login().await;
-    assert_eq!(c.command("ABOR").await.code, 225, "nothing to abort");
+    assert_eq!(c.command("ABOR").await.code, 226, "nothing to abort");
     assert_eq!(c.command("TYPE I").await.code, 200);
 
     let mut received = Vec::new();
-    // Once a plain ABOR, once behind Telnet IAC IP, IAC DM (255 244, 255 242).
-    let aborts: [&[u8]; 2] = [b"ABOR\r\n", b"\xff\xf4\xff\xf2ABOR\r\n"];
-    for abor in aborts {
+    // A plain ABOR, and one behind Telnet IAC IP, IAC DM (255 244, 255 242);
+    // each after the client has read `head` bytes. The server writes 1 MiB
+    // chunks: these catch it at different points in one, where a count
+    // made per chunk instead of per write would miss what already left.
+    let plain: &[u8] = b"ABOR\r\n";
+    let urgent: &[u8] = b"\xff\xf4\xff\xf2ABOR\r\n";
+    let aborts = [
+        (plain, 64 * 1024),
+        (urgent, 2_600_000),
+        (plain, 5_300_000),
+        (urgent, 900_000),
+    ];
+    for (abor, head) in aborts {
         let mut data = pasv(&mut c).await;
         assert_eq!(c.command("RETR big.bin").await.code, 150);
-        read_some(&mut data, 64 * 1024).await;
+        read_some(&mut data, head).await;
         // The client stops reading; the server is stuck on a full socket.
         let first = c.send(abor).await;
         assert_eq!(first.code, 426, "{first:?}");
@@ -107,7 +117,7 @@ async fn abor_stops_a_retr_with_426_then_226_and_the_session_goes_on() {
         assert_eq!(second.code, 226, "{second:?}");
         // The server closed the data connection: what it had sent, then EOF.
         let rest = read_to_end(&mut data).await;
-        let got = 64 * 1024 + rest;
+        let got = head as u64 + rest;
         assert!(got < BIG, "the transfer was cut short ({got} bytes)");
         received.push(got);
     }
@@ -130,7 +140,10 @@ async fn abor_stops_a_retr_with_426_then_226_and_the_session_goes_on() {
     }
     let codes = common::reply_codes(&events);
     assert!(
-        codes.ends_with(&[227, 150, 426, 226, 227, 150, 426, 226, 227, 150, 226, 221]),
+        codes.ends_with(&[
+            227, 150, 426, 226, 227, 150, 426, 226, 227, 150, 426, 226, 227, 150, 426, 226, 227,
+            150, 226, 221
+        ]),
         "{codes:?}"
     );
     // Both ABORs are in the trace as plain commands, Telnet bytes skipped.
@@ -138,7 +151,7 @@ async fn abor_stops_a_retr_with_426_then_226_and_the_session_goes_on() {
         .iter()
         .filter(|e| matches!(&e.kind, Kind::Command { text, .. } if text == "ABOR"))
         .count();
-    assert_eq!(abors, 3);
+    assert_eq!(abors, 5);
 }
 
 #[tokio::test]

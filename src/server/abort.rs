@@ -25,9 +25,15 @@
 //! Two replies because two commands are open: `RETR` is owed its final
 //! reply (`426`, "connection closed; transfer aborted"), and `ABOR` its own
 //! (`226`). vsftpd words them "426 Failure writing network stream." and
-//! "226 ABOR successful.". With no transfer running there is nothing to
-//! stop, and `ABOR` gets one reply: `225` (vsftpd's choice; RFC 959 allows
-//! `226` as well).
+//! "226 ABOR successful.".
+//!
+//! With no transfer running there is nothing to stop, and `ABOR` gets one
+//! reply: `226`, as RFC 959 says for a command "already completed"
+//! (vsftpd answers `225` instead). The difference matters because a client
+//! cannot know which case it is in: many (suppaftp among them) close their
+//! end of the data connection and *then* send `ABOR`, so the transfer may
+//! fail on the closed connection (`426`) before the server reads the
+//! `ABOR`. The client still sees `426` then `226`, as it expects.
 //!
 //! Old clients send `ABOR` as *urgent* data: Telnet "Interrupt Process"
 //! (`IAC IP`, bytes 255 244) and the "Synch" (`IAC DM`, 255 242, sent with

@@ -266,9 +266,11 @@ impl Session {
             },
             "ABOR" => {
                 // Nothing runs (a running transfer hears ABOR itself):
-                // one reply, and any unused passive listener is closed.
+                // one reply (226, RFC 959; see `abort`), and any unused
+                // passive listener is closed.
                 self.plan = Plan::None;
-                self.reply(225, "No transfer to ABOR.").await?;
+                self.reply(226, "No transfer running: ABOR successful.")
+                    .await?;
             }
             _ => self.reply(502, "Command not implemented.").await?,
         }
