@@ -279,3 +279,47 @@ async fn suppaftp_abort_works_against_us() {
     let codes = common::reply_codes(&events);
     assert!(codes.windows(2).any(|w| w == [426, 226]), "{codes:?}");
 }
+
+/// Python's ftplib as the client: its `abort()` sends `ABOR\r\n` as real
+/// TCP urgent data (`MSG_OOB`), which takes the last byte, the LF, out of
+/// the stream unless the server reads urgent bytes in line (SO_OOBINLINE,
+/// as vsftpd does). Without it the line never ends and the client hangs.
+const FTPLIB_ABORT: &str = r#"
+import ftplib, sys
+f = ftplib.FTP()
+f.connect("127.0.0.1", int(sys.argv[1]), timeout=10)
+f.login()
+f.voidcmd("TYPE I")
+data = f.transfercmd("RETR big.bin")
+got = 0
+while got < 1000000:
+    got += len(data.recv(65536))
+print(f.abort()[:3])
+print(f.getmultiline()[:3])
+data.close()
+small = []
+f.retrbinary("RETR small.txt", small.append)
+print(len(b"".join(small)))
+f.quit()
+"#;
+
+#[tokio::test]
+async fn python_ftplib_abort_sends_urgent_data_and_works() {
+    let Some(python) = common::peer("python3") else {
+        return;
+    };
+    let (addr, events, stop) = serve("abor-ftplib").await;
+    let out = tokio::process::Command::new(python)
+        .args(["-c", FTPLIB_ABORT, &addr.port().to_string()])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert_eq!(stdout, format!("426\n226\n{}\n", SMALL.len()));
+    let events = drain(events, stop).await;
+    let (bytes, closed) = data_conn(&events, 1, 1);
+    assert!((1_000_000..BIG).contains(&bytes), "{bytes}");
+    assert_eq!(closed, Some(Side::Server));
+}

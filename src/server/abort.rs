@@ -39,7 +39,11 @@
 //! (`IAC IP`, bytes 255 244) and the "Synch" (`IAC DM`, 255 242, sent with
 //! TCP's urgent pointer), so that a server busy with the data connection
 //! notices. Those bytes arrive before the letters `ABOR` and are skipped
-//! ([`abor_text`]).
+//! ([`abor_text`]). TCP takes the last byte of an urgent send out of the
+//! stream unless the receiver asks to read it in line (SO_OOBINLINE, RFC
+//! 6093), so the server sets that on every control connection, as vsftpd
+//! does: Python's `ftplib` sends the whole `ABOR\r\n` as urgent data, and
+//! without the option its final LF would never arrive — a line with no end.
 //!
 //! Any other command that arrives during a transfer waits its turn: it is
 //! queued and answered after the transfer's final reply, in the order it
@@ -53,7 +57,7 @@ use super::session::Session;
 use crate::trace::Side;
 use std::future::Future;
 use std::io;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 /// How a transfer run by [`Session::listening`] ended.
@@ -73,6 +77,25 @@ pub(super) fn abor_text(line: &str) -> Option<&str> {
         .trim_end()
         .eq_ignore_ascii_case("ABOR")
         .then_some(stripped)
+}
+
+/// Reads what the control connection has, urgent bytes included.
+///
+/// Not `AsyncReadExt::read`: tokio takes a read that fills less than the
+/// buffer to mean "the socket is drained" and waits for the next wake-up.
+/// But a read also stops short at TCP's urgent mark, with the rest of an
+/// urgent `ABOR` still waiting — and no wake-up comes for bytes already
+/// there, so the `ABOR` would sit unread until the client sent something
+/// else. Here readiness is given up only when the kernel says "would
+/// block". Cancel-safe, for `select!`.
+pub(super) async fn read_control(ctl: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        ctl.readable().await?;
+        match ctl.try_read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            read => return read,
+        }
+    }
 }
 
 impl Session {
@@ -100,7 +123,7 @@ impl Session {
             }
             tokio::select! {
                 done = &mut transfer => return Outcome::Done(done),
-                read = self.ctl.read(&mut buf) => match read {
+                read = read_control(&self.ctl, &mut buf) => match read {
                     // The client hung up its control connection: let the
                     // transfer finish; the session ends after it.
                     Ok(0) | Err(_) => self.control_gone = true,

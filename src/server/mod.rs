@@ -96,6 +96,9 @@ pub async fn run(
             continue;
         };
         let _ = stream.set_nodelay(true);
+        // Urgent data (a client's `ABOR` sent with MSG_OOB) stays in the
+        // byte stream; see `abort`.
+        let _ = socket2::SockRef::from(&stream).set_out_of_band_inline(true);
         let rec = tap.accept_control(Side::Server, config.scope, local, peer);
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             let reply = Reply::new(421, "Too many sessions: try again later.");

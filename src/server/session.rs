@@ -21,7 +21,7 @@
 //! trusts the wire: a `PORT` that names another host or a privileged port
 //! is refused (`504`, RFC 2577 — the "FTP bounce" attack).
 
-use super::abort::abor_text;
+use super::abort::{abor_text, read_control};
 use super::data::Plan;
 use super::files::resolve;
 use super::listing::Style;
@@ -34,7 +34,7 @@ use std::collections::VecDeque;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
@@ -137,7 +137,7 @@ impl Session {
             }
             let idle = self.ctx.idle;
             tokio::select! {
-                read = tokio::time::timeout(idle, self.ctl.read(&mut buf)) => match read {
+                read = tokio::time::timeout(idle, read_control(&self.ctl, &mut buf)) => match read {
                     Err(_) => {
                         self.reply(421, "Timeout: closing control connection.").await?;
                         self.rec.close(0, Side::Server);
