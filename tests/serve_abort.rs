@@ -323,3 +323,29 @@ async fn python_ftplib_abort_sends_urgent_data_and_works() {
     assert!((1_000_000..BIG).contains(&bytes), "{bytes}");
     assert_eq!(closed, Some(Side::Server));
 }
+
+#[tokio::test]
+async fn a_server_stop_cuts_a_transfer_with_426_then_421() {
+    let (addr, events, stop) = serve("abor-stop").await;
+    let mut c = Raw::connect(addr).await;
+    c.login().await;
+    let mut data = pasv(&mut c).await;
+    assert_eq!(c.command("RETR big.bin").await.code, 150);
+    read_some(&mut data, 1024).await;
+    // The client reads no more: only the stop can end this transfer.
+    stop.send(true).unwrap();
+    assert_eq!(c.reply().await.code, 426);
+    assert_eq!(c.reply().await.code, 421);
+    let got = read_to_end(&mut data).await + 1024;
+    assert!(got < BIG);
+    let mut rest = Vec::new();
+    c.s.read_to_end(&mut rest).await.unwrap();
+    assert!(
+        rest.is_empty(),
+        "the control connection is closed after 421"
+    );
+    // `drain` ends only when the server has finished: it did not wait for
+    // the file.
+    let events = drain(events, stop).await;
+    assert_eq!(data_conn(&events, 1, 1), (got, Some(Side::Server)));
+}

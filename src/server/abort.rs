@@ -7,7 +7,7 @@
 //! `ABOR` on the control connection *during* the transfer — so a server
 //! that reads commands only between transfers would hear it only when the
 //! file is done, which is too late. Ours runs every transfer beside a
-//! reader of the control connection ([`Session::listening`]): whichever
+//! reader of the control connection (`Session::listening`): whichever
 //! finishes first wins.
 //!
 //! RFC 959 §4.1.3 gives the abort its own two replies:
@@ -39,7 +39,7 @@
 //! (`IAC IP`, bytes 255 244) and the "Synch" (`IAC DM`, 255 242, sent with
 //! TCP's urgent pointer), so that a server busy with the data connection
 //! notices. Those bytes arrive before the letters `ABOR` and are skipped
-//! ([`abor_text`]). TCP takes the last byte of an urgent send out of the
+//! (`abor_text`). TCP takes the last byte of an urgent send out of the
 //! stream unless the receiver asks to read it in line (SO_OOBINLINE, RFC
 //! 6093), so the server sets that on every control connection, as vsftpd
 //! does: Python's `ftplib` sends the whole `ABOR\r\n` as urgent data, and
@@ -51,7 +51,8 @@
 //! command after the `226`. (A `QUIT` sent mid-transfer thus ends the
 //! session once the file is through, as RFC 959 asks.) A client that
 //! hangs up its control connection mid-transfer does not stop the
-//! transfer; the session ends after it.
+//! transfer; the session ends after it. A server told to stop does stop
+//! it: `426` for the transfer, then `421` and the session is closed.
 
 use super::session::Session;
 use crate::trace::Side;
@@ -67,6 +68,8 @@ pub(super) enum Outcome<T> {
     /// `ABOR` came first; the transfer was dropped midway. The text is the
     /// `ABOR` line as received, Telnet bytes skipped.
     Aborted(String),
+    /// The server is stopping; the transfer was dropped midway.
+    Stopped,
 }
 
 /// The `ABOR` command in `line`, if that is what it is, with any Telnet
@@ -119,10 +122,14 @@ impl Session {
                 self.queued.push_back(line);
             }
             if self.control_gone {
-                return Outcome::Done(transfer.await);
+                tokio::select! {
+                    done = &mut transfer => return Outcome::Done(done),
+                    _ = self.shutdown.changed() => return Outcome::Stopped,
+                }
             }
             tokio::select! {
                 done = &mut transfer => return Outcome::Done(done),
+                _ = self.shutdown.changed() => return Outcome::Stopped,
                 read = read_control(&self.ctl, &mut buf) => match read {
                     // The client hung up its control connection: let the
                     // transfer finish; the session ends after it.
@@ -152,6 +159,18 @@ impl Session {
         )
         .await?;
         self.reply(226, "ABOR successful.").await
+    }
+
+    /// After the server's stop cut a transfer short: the data connection
+    /// is closed and the transfer answered (`426`); the session then says
+    /// `421` and hangs up.
+    pub(super) async fn stopped(&mut self, mut stream: TcpStream, conn: u32) -> io::Result<()> {
+        self.rec.close(conn, Side::Server);
+        let _ = stream.shutdown().await;
+        drop(stream);
+        self.stopping = true;
+        self.reply(426, "Transfer aborted: the server is shutting down.")
+            .await
     }
 }
 

@@ -5,7 +5,8 @@
 //! the commands that move files are in [`transfers`], and how one is
 //! stopped midway by `ABOR` in [`abort`]. The
 //! files it offers ([`files`]) are the built-in ones or a real directory,
-//! read-only, plus uploads kept in memory. How a transfer gets its data
+//! read-only, plus uploads kept in memory. The commands that choose active
+//! or passive mode are [`modes`]; how a transfer then gets its data
 //! connection (the server dials, or waits for a dial) is [`data`]; how
 //! directory listings look is [`listing`].
 //!
@@ -17,6 +18,7 @@ pub mod abort;
 pub mod data;
 pub mod files;
 pub mod listing;
+pub mod modes;
 pub mod session;
 pub mod transfers;
 
@@ -108,10 +110,10 @@ pub async fn run(
             let _ = stream.shutdown().await;
             continue;
         };
-        let session = session::Session::new(stream, rec, ctx.clone(), local, peer);
-        let stop = shutdown.clone();
+        let session =
+            session::Session::new(stream, rec, ctx.clone(), local, peer, shutdown.clone());
         sessions.spawn(async move {
-            let _ = session.run(stop).await;
+            let _ = session.run().await;
             drop(slot);
         });
         // Reap finished sessions so the set does not grow forever.

@@ -19,20 +19,20 @@
 //! before login. A verb we do not know answers `502`; a line that is no
 //! command at all `500`; a command out of order `503`. The session never
 //! trusts the wire: a `PORT` that names another host or a privileged port
-//! is refused (`504`, RFC 2577 — the "FTP bounce" attack).
+//! is refused (`504`, RFC 2577 — the "FTP bounce" attack; see
+//! [`super::modes`]).
 
 use super::abort::{abor_text, read_control};
 use super::data::Plan;
 use super::files::resolve;
 use super::listing::Style;
 use super::Ctx;
-use crate::ftp::hostport::{self, HostPortError};
 use crate::ftp::{Command, LineBuffer, LineError, Reply};
 use crate::tap::Recorder;
-use crate::trace::{Side, Via};
+use crate::trace::Side;
 use std::collections::VecDeque;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -67,6 +67,10 @@ pub struct Session {
     pub(super) queued: VecDeque<Result<String, LineError>>,
     /// The client closed the control connection (seen during a transfer).
     pub(super) control_gone: bool,
+    /// Turns true (or its sender goes) when the server stops.
+    pub(super) shutdown: watch::Receiver<bool>,
+    /// The server stopped during a transfer: say 421 and hang up.
+    pub(super) stopping: bool,
 }
 
 /// What to do after a command.
@@ -91,6 +95,7 @@ impl Session {
         ctx: Arc<Ctx>,
         local: SocketAddr,
         peer: SocketAddr,
+        shutdown: watch::Receiver<bool>,
     ) -> Session {
         Session {
             ctl,
@@ -107,12 +112,14 @@ impl Session {
             lines: LineBuffer::new(),
             queued: VecDeque::new(),
             control_gone: false,
+            shutdown,
+            stopping: false,
         }
     }
 
     /// Serves the session until QUIT, end of stream, idle timeout or
     /// shutdown.
-    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) -> io::Result<()> {
+    pub async fn run(mut self) -> io::Result<()> {
         self.reply(220, "ftpviz server ready.").await?;
         let mut buf = vec![0u8; 8192];
         loop {
@@ -129,6 +136,9 @@ impl Session {
                     self.rec.close(0, Side::Server);
                     let _ = self.ctl.shutdown().await;
                     return Ok(());
+                }
+                if self.stopping {
+                    return self.stop().await;
                 }
             }
             if self.control_gone {
@@ -150,14 +160,17 @@ impl Session {
                     }
                     Ok(Ok(n)) => self.lines.push(buf.get(..n).unwrap_or_default()),
                 },
-                _ = shutdown.changed() => {
-                    let _ = self.reply(421, "Server shutting down.").await;
-                    self.rec.close(0, Side::Server);
-                    let _ = self.ctl.shutdown().await;
-                    return Ok(());
-                }
+                _ = self.shutdown.changed() => return self.stop().await,
             }
         }
+    }
+
+    /// The server stops: 421, and the session hangs up.
+    async fn stop(&mut self) -> io::Result<()> {
+        let _ = self.reply(421, "Server shutting down.").await;
+        self.rec.close(0, Side::Server);
+        let _ = self.ctl.shutdown().await;
+        Ok(())
     }
 
     /// The next line to answer: those queued during a transfer first.
@@ -303,104 +316,6 @@ impl Session {
                 self.reply(250, "Directory successfully changed.").await
             }
             _ => self.reply(550, "Failed to change directory.").await,
-        }
-    }
-
-    /// PORT / EPRT: remember where to dial, after checking it is the
-    /// client's own address and an unprivileged port.
-    async fn port(&mut self, verb: &str, arg: &str) -> io::Result<()> {
-        if self.epsv_all {
-            return self
-                .reply(503, "EPSV ALL was sent: only EPSV is allowed now.")
-                .await;
-        }
-        let (parsed, via) = if verb == "PORT" {
-            (hostport::parse_port(arg).map(SocketAddr::V4), Via::Port)
-        } else {
-            (hostport::parse_eprt(arg), Via::Eprt)
-        };
-        let target = match parsed {
-            Ok(t) => t,
-            Err(HostPortError::UnknownFamily(_)) => {
-                return self
-                    .reply(522, "Network protocol not supported, use (1,2).")
-                    .await
-            }
-            Err(e) => {
-                return self
-                    .reply(501, &format!("Syntax error in {verb}: {e}."))
-                    .await
-            }
-        };
-        let peer_ip = self.peer.ip().to_canonical();
-        if target.ip().to_canonical() != peer_ip || target.port() < 1024 {
-            let msg = format!(
-                "{verb} refused: the data address must be your own ({peer_ip}) and a port >= 1024, not {target} (RFC 2577: no FTP bounce)."
-            );
-            return self.reply(504, &msg).await;
-        }
-        self.plan = Plan::Active { target, via };
-        self.reply(
-            200,
-            &format!("{verb} command successful. I will dial {target} after the transfer command."),
-        )
-        .await
-    }
-
-    /// PASV / EPSV: a fresh listener for the client to dial.
-    async fn pasv(&mut self, verb: &str, arg: &str) -> io::Result<()> {
-        let extended = verb == "EPSV";
-        if extended && arg.eq_ignore_ascii_case("ALL") {
-            self.epsv_all = true;
-            return self.reply(200, "EPSV ALL ok: only EPSV from now on.").await;
-        }
-        if !extended && self.epsv_all {
-            return self
-                .reply(503, "EPSV ALL was sent: only EPSV is allowed now.")
-                .await;
-        }
-        let local_ip = self.local.ip().to_canonical();
-        if extended && !arg.is_empty() {
-            let family_ok = match arg.trim() {
-                "1" => local_ip.is_ipv4(),
-                "2" => local_ip.is_ipv6(),
-                _ => false,
-            };
-            if !family_ok {
-                return self
-                    .reply(522, "Network protocol not supported, use (1,2).")
-                    .await;
-            }
-        }
-        if !extended && local_ip.is_ipv6() {
-            return self
-                .reply(522, "PASV cannot carry an IPv6 address: use EPSV.")
-                .await;
-        }
-        let via = if extended { Via::Epsv } else { Via::Pasv };
-        self.open_passive(local_ip, via).await
-    }
-
-    async fn open_passive(&mut self, ip: IpAddr, via: Via) -> io::Result<()> {
-        self.plan = Plan::None; // close the previous listener first
-        let allowed = self.peer.ip().to_canonical();
-        match Plan::passive(ip, allowed, self.rec.clone(), via, self.ctx.passive_wait) {
-            Ok((plan, addr)) => {
-                self.plan = plan;
-                // Behind a simulated NAT the server announces the private
-                // address it believes it has (229 carries only the port).
-                let addr = self.ctx.network.announce(Side::Server, addr);
-                let msg = match (via, addr) {
-                    (Via::Pasv, SocketAddr::V4(v4)) => hostport::format_227(v4),
-                    _ => hostport::format_229(addr.port()),
-                };
-                self.reply(if via == Via::Pasv { 227 } else { 229 }, &msg)
-                    .await
-            }
-            Err(e) => {
-                self.reply(425, &format!("Cannot open a passive listener: {e}."))
-                    .await
-            }
         }
     }
 }

@@ -94,6 +94,7 @@ impl Session {
                     .await
             }
             Outcome::Aborted(abor) => self.aborted(&abor, stream, conn).await,
+            Outcome::Stopped => self.stopped(stream, conn).await,
         }
     }
 
@@ -129,6 +130,7 @@ impl Session {
                     .await
             }
             Outcome::Aborted(abor) => self.aborted(&abor, stream, conn).await,
+            Outcome::Stopped => self.stopped(stream, conn).await,
         }
     }
 
@@ -153,6 +155,7 @@ impl Session {
                     .await
             }
             Outcome::Aborted(abor) => return self.aborted(&abor, stream, conn).await,
+            Outcome::Stopped => return self.stopped(stream, conn).await,
         };
         if got.overflow {
             let msg = format!(
