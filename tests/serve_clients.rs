@@ -194,3 +194,36 @@ fn lftp_active() {
 fn lftp_passive() {
     lftp(false);
 }
+
+/// curl fetching only a byte range (`-r`) stops the transfer with `ABOR`
+/// once it has its bytes: the server answers `426` and `226` (whether it
+/// heard the `ABOR` mid-transfer or curl's closed data connection first)
+/// and the session goes on to `QUIT`.
+#[test]
+fn curl_range_aborts_the_rest() {
+    if !have("curl") {
+        return;
+    }
+    let dir = common::temp_dir("curl-range");
+    let root = dir.join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    let big = std::fs::File::create(root.join("big.bin")).unwrap();
+    big.set_len(64 << 20).unwrap();
+    let (child, addr) = serve(Some(&root));
+    let got = dir.join("head.bin");
+    run(Command::new("curl")
+        .args(["-sS", "--max-time", "30", "-r", "0-65535"])
+        .arg(format!("ftp://{addr}/big.bin"))
+        .arg("-o")
+        .arg(&got));
+    let trace = stop(child);
+    assert_eq!(std::fs::metadata(&got).unwrap().len(), 65536);
+    let abor = trace
+        .events
+        .iter()
+        .any(|e| matches!(&e.kind, Kind::Command { verb, .. } if verb == "ABOR"));
+    assert!(abor, "curl sent ABOR");
+    let codes = common::reply_codes(&trace.events);
+    assert!(codes.ends_with(&[150, 426, 226, 221]), "{codes:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
