@@ -85,6 +85,23 @@ fn data_conn(events: &[Event], session: u32, conn: u32) -> (u64, Option<Side>) {
     (bytes, closed)
 }
 
+/// Every connection in the trace that was dialled was closed, once.
+fn assert_every_connection_closed_once(events: &[Event]) {
+    let mut dialled: Vec<_> = events
+        .iter()
+        .filter(|e| matches!(e.kind, Kind::Connect { .. }))
+        .map(|e| (e.session, e.conn))
+        .collect();
+    let mut closed: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == Kind::Close)
+        .map(|e| (e.session, e.conn))
+        .collect();
+    dialled.sort();
+    closed.sort();
+    assert_eq!(dialled, closed);
+}
+
 #[tokio::test]
 async fn abor_stops_a_retr_with_426_then_226_and_the_session_goes_on() {
     let (addr, events, stop) = serve("abor-retr").await;
@@ -152,6 +169,7 @@ async fn abor_stops_a_retr_with_426_then_226_and_the_session_goes_on() {
         .filter(|e| matches!(&e.kind, Kind::Command { text, .. } if text == "ABOR"))
         .count();
     assert_eq!(abors, 5);
+    assert_every_connection_closed_once(&events);
 }
 
 #[tokio::test]
@@ -214,11 +232,14 @@ async fn commands_sent_mid_transfer_wait_for_its_end() {
     assert_eq!(c.reply().await.code, 200);
     read_to_end(&mut data).await;
 
-    // RETR and ABOR in one packet: the transfer stops as it starts.
+    // RETR and ABOR in one packet: the transfer stops before it starts
+    // (426, 226), or just after its 150 if the two lines were read apart.
     let mut data = pasv(&mut c).await;
-    assert_eq!(c.send(b"RETR big.bin\r\nABOR\r\n").await.code, 150);
-    assert_eq!(c.reply().await.code, 426);
-    assert_eq!(c.reply().await.code, 226);
+    let mut codes = vec![c.send(b"RETR big.bin\r\nABOR\r\n").await.code];
+    while codes.last() != Some(&226) {
+        codes.push(c.reply().await.code);
+    }
+    assert!(codes == [426, 226] || codes == [150, 426, 226], "{codes:?}");
     assert!(read_to_end(&mut data).await < BIG);
 
     // QUIT mid-transfer ends the session once the file is through.
@@ -228,7 +249,8 @@ async fn commands_sent_mid_transfer_wait_for_its_end() {
     assert_eq!(read_to_end(&mut data).await, SMALL.len() as u64);
     assert_eq!(c.reply().await.code, 226);
     assert_eq!(c.reply().await.code, 221);
-    drain(events, stop).await;
+    let events = drain(events, stop).await;
+    assert_every_connection_closed_once(&events);
 }
 
 #[tokio::test]
@@ -348,4 +370,41 @@ async fn a_server_stop_cuts_a_transfer_with_426_then_421() {
     // the file.
     let events = drain(events, stop).await;
     assert_eq!(data_conn(&events, 1, 1), (got, Some(Side::Server)));
+}
+
+#[tokio::test]
+async fn abor_while_the_server_waits_for_the_passive_dial() {
+    let (addr, events, stop) = serve("abor-wait").await;
+    let mut c = Raw::connect(addr).await;
+    c.login().await;
+    let reply = c.command("PASV").await;
+    let data_addr = hostport::parse_227(reply.message()).unwrap();
+    // RETR, but the client never dials: the server waits for it ...
+    c.s.write_all(b"RETR small.txt\r\n").await.unwrap();
+    // ... and hears the ABOR meanwhile, not after its passive timeout.
+    assert_eq!(c.send(b"ABOR\r\n").await.code, 426);
+    assert_eq!(c.reply().await.code, 226);
+    // The passive listener is gone.
+    assert!(TcpStream::connect(data_addr).await.is_err());
+    // And the session goes on.
+    let mut data = pasv(&mut c).await;
+    assert_eq!(c.command("RETR small.txt").await.code, 150);
+    let mut small = Vec::new();
+    data.read_to_end(&mut small).await.unwrap();
+    assert_eq!(small, SMALL);
+    assert_eq!(c.reply().await.code, 226);
+    assert_eq!(c.command("QUIT").await.code, 221);
+    let events = drain(events, stop).await;
+    let codes = common::reply_codes(&events);
+    assert!(
+        codes.ends_with(&[227, 426, 226, 227, 150, 226, 221]),
+        "{codes:?}"
+    );
+    // No data connection was made for the aborted RETR: the one data
+    // connection is the second RETR's, whole.
+    assert_eq!(
+        data_conn(&events, 1, 1),
+        (SMALL.len() as u64, Some(Side::Server))
+    );
+    assert_eq!(data_conn(&events, 1, 2), (0, None));
 }

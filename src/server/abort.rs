@@ -22,6 +22,10 @@
 //! 226 ABOR successful.         ← the answer to ABOR: the abort worked
 //! ```
 //!
+//! The same holds while a passive transfer still waits for the client's
+//! dial: an `ABOR` then stops the wait (no data connection is made) with
+//! the same two replies.
+//!
 //! Two replies because two commands are open: `RETR` is owed its final
 //! reply (`426`, "connection closed; transfer aborted"), and `ABOR` its own
 //! (`226`). vsftpd words them "426 Failure writing network stream." and
@@ -65,11 +69,16 @@ use tokio::net::TcpStream;
 pub(super) enum Outcome<T> {
     /// It ran to its end (well or badly): its own result.
     Done(T),
-    /// `ABOR` came first; the transfer was dropped midway. The text is the
-    /// `ABOR` line as received, Telnet bytes skipped.
-    Aborted(String),
-    /// The server is stopping; the transfer was dropped midway.
-    Stopped,
+    /// It was dropped midway, for this reason.
+    Halted(Halt),
+}
+
+/// What stops a transfer before its end.
+pub(super) enum Halt {
+    /// The client's `ABOR`: the line as received, Telnet bytes skipped.
+    Abor(String),
+    /// The server is stopping.
+    Stop,
 }
 
 /// The `ABOR` command in `line`, if that is what it is, with any Telnet
@@ -117,19 +126,19 @@ impl Session {
             // in one packet.
             while let Some(line) = self.lines.next_line() {
                 if let Some(abor) = line.as_deref().ok().and_then(abor_text) {
-                    return Outcome::Aborted(abor.to_string());
+                    return Outcome::Halted(Halt::Abor(abor.to_string()));
                 }
                 self.queued.push_back(line);
             }
             if self.control_gone {
                 tokio::select! {
                     done = &mut transfer => return Outcome::Done(done),
-                    _ = self.shutdown.changed() => return Outcome::Stopped,
+                    _ = self.shutdown.changed() => return Outcome::Halted(Halt::Stop),
                 }
             }
             tokio::select! {
                 done = &mut transfer => return Outcome::Done(done),
-                _ = self.shutdown.changed() => return Outcome::Stopped,
+                _ = self.shutdown.changed() => return Outcome::Halted(Halt::Stop),
                 read = read_control(&self.ctl, &mut buf) => match read {
                     // The client hung up its control connection: let the
                     // transfer finish; the session ends after it.
@@ -140,37 +149,37 @@ impl Session {
         }
     }
 
-    /// After `ABOR` stopped a transfer on data connection `conn`: the
-    /// server closes the data connection, answers the transfer command
-    /// (`426`), then the `ABOR` (`226`).
-    pub(super) async fn aborted(
+    /// After a transfer was halted: the server closes the data connection
+    /// (if it was made), answers the transfer command with `426`, then
+    /// the `ABOR` with `226`. A server stop gets the `426` too; the
+    /// session then says `421` and hangs up.
+    pub(super) async fn halted(
         &mut self,
-        abor: &str,
-        mut stream: TcpStream,
-        conn: u32,
+        halt: Halt,
+        data: Option<(TcpStream, u32)>,
     ) -> io::Result<()> {
-        self.rec.command(abor, None);
-        self.rec.close(conn, Side::Server);
-        let _ = stream.shutdown().await;
-        drop(stream);
-        self.reply(
-            426,
-            "Transfer aborted: ABOR received, data connection closed.",
-        )
-        .await?;
-        self.reply(226, "ABOR successful.").await
-    }
-
-    /// After the server's stop cut a transfer short: the data connection
-    /// is closed and the transfer answered (`426`); the session then says
-    /// `421` and hangs up.
-    pub(super) async fn stopped(&mut self, mut stream: TcpStream, conn: u32) -> io::Result<()> {
-        self.rec.close(conn, Side::Server);
-        let _ = stream.shutdown().await;
-        drop(stream);
-        self.stopping = true;
-        self.reply(426, "Transfer aborted: the server is shutting down.")
-            .await
+        if let Halt::Abor(abor) = &halt {
+            self.rec.command(abor, None);
+        }
+        if let Some((mut stream, conn)) = data {
+            self.rec.close(conn, Side::Server);
+            let _ = stream.shutdown().await;
+        }
+        match halt {
+            Halt::Abor(_) => {
+                self.reply(
+                    426,
+                    "Transfer aborted: ABOR received, data connection closed.",
+                )
+                .await?;
+                self.reply(226, "ABOR successful.").await
+            }
+            Halt::Stop => {
+                self.stopping = true;
+                self.reply(426, "Transfer aborted: the server is shutting down.")
+                    .await
+            }
+        }
     }
 }
 

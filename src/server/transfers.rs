@@ -50,7 +50,20 @@ impl Session {
                 return Ok(None);
             }
         }
-        match plan.open(&self.ctx.network, &self.rec, self.local).await {
+        let opened = match plan {
+            // The client should dial now. While the server waits, the
+            // client may give up and send ABOR.
+            Plan::Passive(mut waiting) => match self.listening(waiting.accepted()).await {
+                Outcome::Done(opened) => opened,
+                Outcome::Halted(halt) => {
+                    let late = waiting.cancel().await;
+                    self.halted(halt, late).await?;
+                    return Ok(None);
+                }
+            },
+            plan => plan.open(&self.ctx.network, &self.rec, self.local).await,
+        };
+        match opened {
             Ok(opened) => Ok(Some(opened)),
             Err(DataError::NoPlan) => {
                 self.reply(
@@ -93,8 +106,7 @@ impl Session {
                 self.reply(426, "Connection closed; transfer aborted.")
                     .await
             }
-            Outcome::Aborted(abor) => self.aborted(&abor, stream, conn).await,
-            Outcome::Stopped => self.stopped(stream, conn).await,
+            Outcome::Halted(halt) => self.halted(halt, Some((stream, conn))).await,
         }
     }
 
@@ -129,8 +141,7 @@ impl Session {
                 self.reply(426, "Connection closed; transfer aborted.")
                     .await
             }
-            Outcome::Aborted(abor) => self.aborted(&abor, stream, conn).await,
-            Outcome::Stopped => self.stopped(stream, conn).await,
+            Outcome::Halted(halt) => self.halted(halt, Some((stream, conn))).await,
         }
     }
 
@@ -154,8 +165,7 @@ impl Session {
                     .reply(426, "Connection closed; transfer aborted.")
                     .await
             }
-            Outcome::Aborted(abor) => return self.aborted(&abor, stream, conn).await,
-            Outcome::Stopped => return self.stopped(stream, conn).await,
+            Outcome::Halted(halt) => return self.halted(halt, Some((stream, conn))).await,
         };
         if got.overflow {
             let msg = format!(
