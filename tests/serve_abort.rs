@@ -408,3 +408,30 @@ async fn abor_while_the_server_waits_for_the_passive_dial() {
     );
     assert_eq!(data_conn(&events, 1, 2), (0, None));
 }
+
+#[tokio::test]
+async fn a_flood_of_commands_mid_transfer_is_answered_in_order_after_it() {
+    let (addr, events, stop) = serve("abor-flood").await;
+    let mut c = Raw::connect(addr).await;
+    c.login().await;
+    let mut data = pasv(&mut c).await;
+    assert_eq!(c.command("RETR big.bin").await.code, 150);
+    read_some(&mut data, 1024).await;
+    // Far more lines than the server holds for later: it stops reading
+    // them (they wait in TCP's buffers) and answers all after the 226.
+    // (About 20 kB: less than a loopback socket's default receive buffer,
+    // so this write cannot block on a server that stopped reading.)
+    let lines = 10 * ftpviz::server::abort::MAX_QUEUED;
+    let flood: String = (0..lines)
+        .map(|i| format!("MDTM small.txt\r\nNOOP {i}\r\n"))
+        .collect();
+    c.s.write_all(flood.as_bytes()).await.unwrap();
+    assert_eq!(read_to_end(&mut data).await + 1024, BIG, "the whole file");
+    assert_eq!(c.reply().await.code, 226);
+    for _ in 0..lines {
+        assert_eq!(c.reply().await.code, 213);
+        assert_eq!(c.reply().await.code, 200);
+    }
+    assert_eq!(c.command("QUIT").await.code, 221);
+    drain(events, stop).await;
+}

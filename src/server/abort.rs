@@ -53,7 +53,10 @@
 //! queued and answered after the transfer's final reply, in the order it
 //! came — as vsftpd and most servers do, which simply read the next
 //! command after the `226`. (A `QUIT` sent mid-transfer thus ends the
-//! session once the file is through, as RFC 959 asks.) A client that
+//! session once the file is through, as RFC 959 asks.) The queue holds
+//! [`MAX_QUEUED`] lines; past that the session stops reading until the
+//! transfer ends, and TCP's flow control keeps the rest waiting on the
+//! client's side — a flood of commands costs the server no memory. A client that
 //! hangs up its control connection mid-transfer does not stop the
 //! transfer; the session ends after it. A server told to stop does stop
 //! it: `426` for the transfer, then `421` and the session is closed.
@@ -64,6 +67,10 @@ use std::future::Future;
 use std::io;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
+
+/// Lines held for after a transfer, at most (then the session stops
+/// reading the control connection until the transfer is over).
+pub const MAX_QUEUED: usize = 64;
 
 /// How a transfer run by [`Session::listening`] ended.
 pub(super) enum Outcome<T> {
@@ -130,7 +137,7 @@ impl Session {
                 }
                 self.queued.push_back(line);
             }
-            if self.control_gone {
+            if self.control_gone || self.queued.len() >= MAX_QUEUED {
                 tokio::select! {
                     done = &mut transfer => return Outcome::Done(done),
                     _ = self.shutdown.changed() => return Outcome::Halted(Halt::Stop),
