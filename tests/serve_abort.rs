@@ -435,3 +435,25 @@ async fn a_flood_of_commands_mid_transfer_is_answered_in_order_after_it() {
     assert_eq!(c.command("QUIT").await.code, 221);
     drain(events, stop).await;
 }
+
+#[tokio::test]
+async fn abor_in_active_mode_too() {
+    let (addr, events, stop) = serve("abor-active").await;
+    let mut c = Raw::connect(addr).await;
+    c.login().await;
+    // The client listens; the server dials it after RETR.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let eprt = format!("EPRT |1|127.0.0.1|{port}|");
+    assert_eq!(c.command(&eprt).await.code, 200);
+    assert_eq!(c.command("RETR big.bin").await.code, 150);
+    let (mut data, _) = listener.accept().await.unwrap();
+    read_some(&mut data, 300_000).await;
+    assert_eq!(c.send(b"ABOR\r\n").await.code, 426);
+    assert_eq!(c.reply().await.code, 226);
+    let got = read_to_end(&mut data).await + 300_000;
+    assert_eq!(c.command("QUIT").await.code, 221);
+    let events = drain(events, stop).await;
+    assert_eq!(data_conn(&events, 1, 1), (got, Some(Side::Server)));
+    assert_every_connection_closed_once(&events);
+}
