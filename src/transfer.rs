@@ -193,7 +193,9 @@ async fn send_disk(
 /// Sends a whole file on data connection `conn` and closes it: the bytes
 /// are counted in `rec`'s name, and the sender's FIN (recorded as `close`,
 /// after the last count) is the end of the file. The connection is closed
-/// even when the send fails. Returns the bytes put on the wire.
+/// even when the send fails. Returns the bytes put on the wire. Dropped
+/// midway (the server's `ABOR`), it has counted every byte sent so far and
+/// records no `close`: the caller closes the connection.
 pub async fn send_and_close(
     stream: &mut TcpStream,
     source: &Source,
@@ -261,7 +263,8 @@ async fn receive(
 
 /// Receives a whole file on data connection `conn`, until the sender
 /// closes: the bytes are counted in the sender's name, then its FIN is
-/// recorded as `close`. At most `limit` bytes are kept; the rest are still
+/// recorded as `close` (dropped midway, it records none: the caller
+/// closes). At most `limit` bytes are kept; the rest are still
 /// read (and counted) so the sender is not left hanging.
 pub async fn receive_and_close(
     stream: &mut TcpStream,

@@ -1,6 +1,8 @@
-//! Real FTP clients (curl, lftp) against `ftpviz serve`, the binary, in
-//! active and passive mode: fetch, upload, fetch back; the trace on stdout
-//! shows who dialled. A missing client is skipped with a printed reason.
+//! Real FTP clients (curl, lftp, tnftp) against `ftpviz serve`, the binary,
+//! in active and passive mode: fetch, upload, fetch back; the trace on
+//! stdout shows who dialled. Then the ways real clients stop a transfer
+//! midway (`ABOR`): curl after a byte range, tnftp on Ctrl-C. A missing
+//! client is skipped with a printed reason.
 
 mod common;
 
