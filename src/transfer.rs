@@ -71,11 +71,26 @@ async fn write_chunk(
 ) -> io::Result<()> {
     if ascii {
         let wire = to_crlf(chunk, last);
-        stream.write_all(&wire).await?;
-        meter.add(wire.len());
+        write_counted(stream, &wire, meter).await
     } else {
-        stream.write_all(chunk).await?;
-        meter.add(chunk.len());
+        write_counted(stream, chunk, meter).await
+    }
+}
+
+/// Writes all of `bytes`, counting each write as it lands. Not one
+/// `write_all` then one count: a transfer can be cancelled at any await (an
+/// `ABOR` drops it), and a cancelled `write_all` may already have put part
+/// of its buffer on the wire. A single `write` either wrote `n` bytes or,
+/// while pending, none — so the count is exact wherever the cancel falls.
+async fn write_counted(stream: &mut TcpStream, bytes: &[u8], meter: &mut Meter) -> io::Result<()> {
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let n = stream.write(rest).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        meter.add(n);
+        rest = rest.get(n..).unwrap_or_default();
     }
     Ok(())
 }
@@ -178,7 +193,9 @@ async fn send_disk(
 /// Sends a whole file on data connection `conn` and closes it: the bytes
 /// are counted in `rec`'s name, and the sender's FIN (recorded as `close`,
 /// after the last count) is the end of the file. The connection is closed
-/// even when the send fails. Returns the bytes put on the wire.
+/// even when the send fails. Returns the bytes put on the wire. Dropped
+/// midway (the server's `ABOR`), it has counted every byte sent so far and
+/// records no `close`: the caller closes the connection.
 pub async fn send_and_close(
     stream: &mut TcpStream,
     source: &Source,
@@ -246,7 +263,8 @@ async fn receive(
 
 /// Receives a whole file on data connection `conn`, until the sender
 /// closes: the bytes are counted in the sender's name, then its FIN is
-/// recorded as `close`. At most `limit` bytes are kept; the rest are still
+/// recorded as `close` (dropped midway, it records none: the caller
+/// closes). At most `limit` bytes are kept; the rest are still
 /// read (and counted) so the sender is not left hanging.
 pub async fn receive_and_close(
     stream: &mut TcpStream,

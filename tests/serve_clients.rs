@@ -1,6 +1,8 @@
-//! Real FTP clients (curl, lftp) against `ftpviz serve`, the binary, in
-//! active and passive mode: fetch, upload, fetch back; the trace on stdout
-//! shows who dialled. A missing client is skipped with a printed reason.
+//! Real FTP clients (curl, lftp, tnftp) against `ftpviz serve`, the binary,
+//! in active and passive mode: fetch, upload, fetch back; the trace on
+//! stdout shows who dialled. Then the ways real clients stop a transfer
+//! midway (`ABOR`): curl after a byte range, tnftp on Ctrl-C. A missing
+//! client is skipped with a printed reason.
 
 mod common;
 
@@ -193,4 +195,104 @@ fn lftp_active() {
 #[test]
 fn lftp_passive() {
     lftp(false);
+}
+
+/// curl fetching only a byte range (`-r`) stops the transfer with `ABOR`
+/// once it has its bytes: the server answers `426` and `226` (whether it
+/// heard the `ABOR` mid-transfer or curl's closed data connection first)
+/// and the session goes on to `QUIT`.
+#[test]
+fn curl_range_aborts_the_rest() {
+    if !have("curl") {
+        return;
+    }
+    let dir = common::temp_dir("curl-range");
+    let root = dir.join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    let big = std::fs::File::create(root.join("big.bin")).unwrap();
+    big.set_len(64 << 20).unwrap();
+    let (child, addr) = serve(Some(&root));
+    let got = dir.join("head.bin");
+    run(Command::new("curl")
+        .args(["-sS", "--max-time", "30", "-r", "0-65535"])
+        .arg(format!("ftp://{addr}/big.bin"))
+        .arg("-o")
+        .arg(&got));
+    let trace = stop(child);
+    assert_eq!(std::fs::metadata(&got).unwrap().len(), 65536);
+    let abor = trace
+        .events
+        .iter()
+        .any(|e| matches!(&e.kind, Kind::Command { verb, .. } if verb == "ABOR"));
+    assert!(abor, "curl sent ABOR");
+    let codes = common::reply_codes(&trace.events);
+    assert!(codes.ends_with(&[150, 426, 226, 221]), "{codes:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// tnftp (the BSD `ftp`) interrupted mid-`get` (SIGINT, as Ctrl-C does)
+/// sends the classic urgent abort: Telnet `IAC IP`, `IAC DM` with TCP's
+/// urgent pointer, then `ABOR`. It is slowed down (`rate get`) so the
+/// 64 MiB transfer is still running when the signal comes; the test waits
+/// for tnftp to print the `150`, not for a time.
+#[test]
+fn tnftp_ctrl_c_sends_an_urgent_abor() {
+    use std::io::Write;
+    let Some(tnftp) = common::peer("tnftp") else {
+        return;
+    };
+    let dir = common::temp_dir("tnftp-abort");
+    let root = dir.join("root");
+    let local = dir.join("local");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::create_dir_all(&local).unwrap();
+    let big = std::fs::File::create(root.join("big.bin")).unwrap();
+    big.set_len(64 << 20).unwrap();
+    let (child, addr) = serve(Some(&root));
+    let mut client = Command::new(tnftp)
+        .args(["-n", "-v", "-p", "127.0.0.1", &addr.port().to_string()])
+        .current_dir(&local)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut to = client.stdin.take().unwrap();
+    let mut from = BufReader::new(client.stdout.take().unwrap());
+    to.write_all(b"user anonymous x\nbinary\nrate get 100000\nget big.bin\n")
+        .unwrap();
+    let mut seen = Vec::new();
+    let mut wait_for = |code: &str, seen: &mut Vec<String>| loop {
+        let mut line = String::new();
+        let n = from.read_line(&mut line).unwrap();
+        assert!(n > 0, "tnftp ended early: {seen:?}");
+        seen.push(line.clone());
+        if line.starts_with(code) {
+            return;
+        }
+    };
+    wait_for("150 ", &mut seen);
+    let status = Command::new("kill")
+        .args(["-INT", &client.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    wait_for("426 ", &mut seen);
+    wait_for("226 ", &mut seen);
+    to.write_all(b"quit\n").unwrap();
+    drop(to);
+    assert!(client.wait().unwrap().success());
+    let trace = stop(child);
+    let codes = common::reply_codes(&trace.events);
+    assert!(codes.ends_with(&[150, 426, 226, 221]), "{codes:?}");
+    let abor = trace
+        .events
+        .iter()
+        .any(|e| matches!(&e.kind, Kind::Command { text, .. } if text == "ABOR"));
+    assert!(abor, "the ABOR, Telnet bytes skipped");
+    // tnftp opens its local file only after the 150: the signal may come
+    // before that, and then there is no file at all.
+    let got = std::fs::metadata(local.join("big.bin")).map_or(0, |m| m.len());
+    assert!(got < 64 << 20, "cut short at {got} bytes");
+    let _ = std::fs::remove_dir_all(&dir);
 }

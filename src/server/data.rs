@@ -49,6 +49,23 @@ impl Drop for Waiting {
     }
 }
 
+impl Waiting {
+    /// The client's dial, once accepted (or why none came).
+    pub async fn accepted(&mut self) -> Result<(TcpStream, u32), DataError> {
+        match (&mut self.0).await {
+            Ok(accepted) => Ok(accepted?),
+            Err(_) => Err(DataError::Lost),
+        }
+    }
+
+    /// Stops waiting (after an `ABOR`). A connection the task accepted
+    /// just before is handed back, so that its close can be recorded.
+    pub async fn cancel(mut self) -> Option<(TcpStream, u32)> {
+        self.0.abort();
+        (&mut self.0).await.ok().and_then(Result::ok)
+    }
+}
+
 /// Why a transfer got no data connection (425 on the wire).
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
@@ -107,13 +124,7 @@ impl Plan {
                 let stream = network.dial(bound, target, rec, conn, Some(via)).await?;
                 Ok((stream, conn))
             }
-            Plan::Passive(mut waiting) => {
-                let joined = (&mut waiting.0).await;
-                match joined {
-                    Ok(accepted) => Ok(accepted?),
-                    Err(_) => Err(DataError::Lost),
-                }
-            }
+            Plan::Passive(mut waiting) => waiting.accepted().await,
         }
     }
 }

@@ -2,9 +2,11 @@
 //!
 //! It listens on a control port, and for every client that dials it runs a
 //! [`session`] — a state machine over command lines — until `QUIT`;
-//! the commands that move files are in [`transfers`]. The
+//! the commands that move files are in [`transfers`], and how one is
+//! stopped midway by `ABOR` in [`abort`]. The
 //! files it offers ([`files`]) are the built-in ones or a real directory,
-//! read-only, plus uploads kept in memory. How a transfer gets its data
+//! read-only, plus uploads kept in memory. The commands that choose active
+//! or passive mode are [`modes`]; how a transfer then gets its data
 //! connection (the server dials, or waits for a dial) is [`data`]; how
 //! directory listings look is [`listing`].
 //!
@@ -12,9 +14,11 @@
 //! (the next one gets `421` and is closed), an idle timeout, the 4096-byte
 //! line limit, and the upload cap.
 
+pub mod abort;
 pub mod data;
 pub mod files;
 pub mod listing;
+pub mod modes;
 pub mod session;
 pub mod transfers;
 
@@ -94,6 +98,9 @@ pub async fn run(
             continue;
         };
         let _ = stream.set_nodelay(true);
+        // Urgent data (a client's `ABOR` sent with MSG_OOB) stays in the
+        // byte stream; see `abort`.
+        let _ = socket2::SockRef::from(&stream).set_out_of_band_inline(true);
         let rec = tap.accept_control(Side::Server, config.scope, local, peer);
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             let reply = Reply::new(421, "Too many sessions: try again later.");
@@ -103,10 +110,10 @@ pub async fn run(
             let _ = stream.shutdown().await;
             continue;
         };
-        let session = session::Session::new(stream, rec, ctx.clone(), local, peer);
-        let stop = shutdown.clone();
+        let session =
+            session::Session::new(stream, rec, ctx.clone(), local, peer, shutdown.clone());
         sessions.spawn(async move {
-            let _ = session.run(stop).await;
+            let _ = session.run().await;
             drop(slot);
         });
         // Reap finished sessions so the set does not grow forever.

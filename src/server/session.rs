@@ -4,7 +4,9 @@
 //! bytes, cuts them into lines ([`LineBuffer`], which also throws away lines
 //! longer than 4096 bytes), parses each line into a [`Command`] and answers
 //! with exactly one reply — or, for a transfer, a `150` before and a `226`
-//! after the data connection has done its work.
+//! after the data connection has done its work. While a transfer runs the
+//! session still reads the control connection, for `ABOR` ([`super::abort`]);
+//! other lines that come meanwhile wait in a queue.
 //!
 //! The states a client moves through:
 //!
@@ -17,20 +19,22 @@
 //! before login. A verb we do not know answers `502`; a line that is no
 //! command at all `500`; a command out of order `503`. The session never
 //! trusts the wire: a `PORT` that names another host or a privileged port
-//! is refused (`504`, RFC 2577 — the "FTP bounce" attack).
+//! is refused (`504`, RFC 2577 — the "FTP bounce" attack; see
+//! [`super::modes`]).
 
+use super::abort::{abor_text, read_control};
 use super::data::Plan;
 use super::files::resolve;
 use super::listing::Style;
 use super::Ctx;
-use crate::ftp::hostport::{self, HostPortError};
-use crate::ftp::{Command, LineBuffer, Reply};
+use crate::ftp::{Command, LineBuffer, LineError, Reply};
 use crate::tap::Recorder;
-use crate::trace::{Side, Via};
+use crate::trace::Side;
+use std::collections::VecDeque;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
@@ -57,6 +61,16 @@ pub struct Session {
     pub(super) plan: Plan,
     pub(super) rest: u64,
     pub(super) epsv_all: bool,
+    /// Control bytes cut into lines.
+    pub(super) lines: LineBuffer,
+    /// Lines that came during a transfer, answered after it.
+    pub(super) queued: VecDeque<Result<String, LineError>>,
+    /// The client closed the control connection (seen during a transfer).
+    pub(super) control_gone: bool,
+    /// Turns true (or its sender goes) when the server stops.
+    pub(super) shutdown: watch::Receiver<bool>,
+    /// The server stopped during a transfer: say 421 and hang up.
+    pub(super) stopping: bool,
 }
 
 /// What to do after a command.
@@ -81,6 +95,7 @@ impl Session {
         ctx: Arc<Ctx>,
         local: SocketAddr,
         peer: SocketAddr,
+        shutdown: watch::Receiver<bool>,
     ) -> Session {
         Session {
             ctl,
@@ -94,17 +109,21 @@ impl Session {
             plan: Plan::None,
             rest: 0,
             epsv_all: false,
+            lines: LineBuffer::new(),
+            queued: VecDeque::new(),
+            control_gone: false,
+            shutdown,
+            stopping: false,
         }
     }
 
     /// Serves the session until QUIT, end of stream, idle timeout or
     /// shutdown.
-    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) -> io::Result<()> {
+    pub async fn run(mut self) -> io::Result<()> {
         self.reply(220, "ftpviz server ready.").await?;
-        let mut lines = LineBuffer::new();
         let mut buf = vec![0u8; 8192];
         loop {
-            while let Some(line) = lines.next_line() {
+            while let Some(line) = self.next_line() {
                 let next = match line {
                     Ok(line) => self.handle(&line).await?,
                     Err(e) => {
@@ -118,10 +137,17 @@ impl Session {
                     let _ = self.ctl.shutdown().await;
                     return Ok(());
                 }
+                if self.stopping {
+                    return self.stop().await;
+                }
+            }
+            if self.control_gone {
+                self.rec.close(0, Side::Client);
+                return Ok(());
             }
             let idle = self.ctx.idle;
             tokio::select! {
-                read = tokio::time::timeout(idle, self.ctl.read(&mut buf)) => match read {
+                read = tokio::time::timeout(idle, read_control(&self.ctl, &mut buf)) => match read {
                     Err(_) => {
                         self.reply(421, "Timeout: closing control connection.").await?;
                         self.rec.close(0, Side::Server);
@@ -132,16 +158,24 @@ impl Session {
                         self.rec.close(0, Side::Client);
                         return Ok(());
                     }
-                    Ok(Ok(n)) => lines.push(buf.get(..n).unwrap_or_default()),
+                    Ok(Ok(n)) => self.lines.push(buf.get(..n).unwrap_or_default()),
                 },
-                _ = shutdown.changed() => {
-                    let _ = self.reply(421, "Server shutting down.").await;
-                    self.rec.close(0, Side::Server);
-                    let _ = self.ctl.shutdown().await;
-                    return Ok(());
-                }
+                _ = self.shutdown.changed() => return self.stop().await,
             }
         }
+    }
+
+    /// The server stops: 421, and the session hangs up.
+    async fn stop(&mut self) -> io::Result<()> {
+        let _ = self.reply(421, "Server shutting down.").await;
+        self.rec.close(0, Side::Server);
+        let _ = self.ctl.shutdown().await;
+        Ok(())
+    }
+
+    /// The next line to answer: those queued during a transfer first.
+    fn next_line(&mut self) -> Option<Result<String, LineError>> {
+        self.queued.pop_front().or_else(|| self.lines.next_line())
     }
 
     pub(super) async fn reply(&mut self, code: u16, message: &str) -> io::Result<()> {
@@ -160,14 +194,8 @@ impl Session {
     }
 
     async fn handle(&mut self, line: &str) -> io::Result<Next> {
-        // An urgent ABOR arrives behind Telnet IAC bytes (which show as
-        // U+FFFD): skip those bytes before an ABOR.
-        let stripped = line.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
-        let line = if stripped.len() != line.len() && stripped.eq_ignore_ascii_case("ABOR") {
-            stripped
-        } else {
-            line
-        };
+        // An urgent ABOR arrives behind Telnet IAC bytes: skip them.
+        let line = abor_text(line).unwrap_or(line);
         self.rec.command(line, None);
         let cmd = match Command::parse(line) {
             Ok(cmd) => cmd,
@@ -250,8 +278,12 @@ impl Session {
                 Err(_) => self.reply(501, "REST needs a byte offset.").await?,
             },
             "ABOR" => {
+                // Nothing runs (a running transfer hears ABOR itself):
+                // one reply (226, RFC 959; see `abort`), and any unused
+                // passive listener is closed.
                 self.plan = Plan::None;
-                self.reply(225, "No transfer to abort.").await?;
+                self.reply(226, "No transfer running: ABOR successful.")
+                    .await?;
             }
             _ => self.reply(502, "Command not implemented.").await?,
         }
@@ -284,104 +316,6 @@ impl Session {
                 self.reply(250, "Directory successfully changed.").await
             }
             _ => self.reply(550, "Failed to change directory.").await,
-        }
-    }
-
-    /// PORT / EPRT: remember where to dial, after checking it is the
-    /// client's own address and an unprivileged port.
-    async fn port(&mut self, verb: &str, arg: &str) -> io::Result<()> {
-        if self.epsv_all {
-            return self
-                .reply(503, "EPSV ALL was sent: only EPSV is allowed now.")
-                .await;
-        }
-        let (parsed, via) = if verb == "PORT" {
-            (hostport::parse_port(arg).map(SocketAddr::V4), Via::Port)
-        } else {
-            (hostport::parse_eprt(arg), Via::Eprt)
-        };
-        let target = match parsed {
-            Ok(t) => t,
-            Err(HostPortError::UnknownFamily(_)) => {
-                return self
-                    .reply(522, "Network protocol not supported, use (1,2).")
-                    .await
-            }
-            Err(e) => {
-                return self
-                    .reply(501, &format!("Syntax error in {verb}: {e}."))
-                    .await
-            }
-        };
-        let peer_ip = self.peer.ip().to_canonical();
-        if target.ip().to_canonical() != peer_ip || target.port() < 1024 {
-            let msg = format!(
-                "{verb} refused: the data address must be your own ({peer_ip}) and a port >= 1024, not {target} (RFC 2577: no FTP bounce)."
-            );
-            return self.reply(504, &msg).await;
-        }
-        self.plan = Plan::Active { target, via };
-        self.reply(
-            200,
-            &format!("{verb} command successful. I will dial {target} after the transfer command."),
-        )
-        .await
-    }
-
-    /// PASV / EPSV: a fresh listener for the client to dial.
-    async fn pasv(&mut self, verb: &str, arg: &str) -> io::Result<()> {
-        let extended = verb == "EPSV";
-        if extended && arg.eq_ignore_ascii_case("ALL") {
-            self.epsv_all = true;
-            return self.reply(200, "EPSV ALL ok: only EPSV from now on.").await;
-        }
-        if !extended && self.epsv_all {
-            return self
-                .reply(503, "EPSV ALL was sent: only EPSV is allowed now.")
-                .await;
-        }
-        let local_ip = self.local.ip().to_canonical();
-        if extended && !arg.is_empty() {
-            let family_ok = match arg.trim() {
-                "1" => local_ip.is_ipv4(),
-                "2" => local_ip.is_ipv6(),
-                _ => false,
-            };
-            if !family_ok {
-                return self
-                    .reply(522, "Network protocol not supported, use (1,2).")
-                    .await;
-            }
-        }
-        if !extended && local_ip.is_ipv6() {
-            return self
-                .reply(522, "PASV cannot carry an IPv6 address: use EPSV.")
-                .await;
-        }
-        let via = if extended { Via::Epsv } else { Via::Pasv };
-        self.open_passive(local_ip, via).await
-    }
-
-    async fn open_passive(&mut self, ip: IpAddr, via: Via) -> io::Result<()> {
-        self.plan = Plan::None; // close the previous listener first
-        let allowed = self.peer.ip().to_canonical();
-        match Plan::passive(ip, allowed, self.rec.clone(), via, self.ctx.passive_wait) {
-            Ok((plan, addr)) => {
-                self.plan = plan;
-                // Behind a simulated NAT the server announces the private
-                // address it believes it has (229 carries only the port).
-                let addr = self.ctx.network.announce(Side::Server, addr);
-                let msg = match (via, addr) {
-                    (Via::Pasv, SocketAddr::V4(v4)) => hostport::format_227(v4),
-                    _ => hostport::format_229(addr.port()),
-                };
-                self.reply(if via == Via::Pasv { 227 } else { 229 }, &msg)
-                    .await
-            }
-            Err(e) => {
-                self.reply(425, &format!("Cannot open a passive listener: {e}."))
-                    .await
-            }
         }
     }
 }

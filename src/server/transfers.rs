@@ -15,8 +15,10 @@
 //!
 //! A missing file is `550` before any connection is made; a data connection
 //! that cannot be made is `425`; one lost midway is `426`; an upload past
-//! the memory cap is `552`.
+//! the memory cap is `552`. A transfer stopped by `ABOR` ends with `426`
+//! and `226` ([`super::abort`]); an aborted upload is not kept.
 
+use super::abort::Outcome;
 use super::data::DataError;
 use super::files::{resolve, FileError, Source};
 use super::listing::{self, Style};
@@ -48,7 +50,20 @@ impl Session {
                 return Ok(None);
             }
         }
-        match plan.open(&self.ctx.network, &self.rec, self.local).await {
+        let opened = match plan {
+            // The client should dial now. While the server waits, the
+            // client may give up and send ABOR.
+            Plan::Passive(mut waiting) => match self.listening(waiting.accepted()).await {
+                Outcome::Done(opened) => opened,
+                Outcome::Halted(halt) => {
+                    let late = waiting.cancel().await;
+                    self.halted(halt, late).await?;
+                    return Ok(None);
+                }
+            },
+            plan => plan.open(&self.ctx.network, &self.rec, self.local).await,
+        };
+        match opened {
             Ok(opened) => Ok(Some(opened)),
             Err(DataError::NoPlan) => {
                 self.reply(
@@ -83,13 +98,15 @@ impl Session {
         };
         self.reply(150, "Here comes the directory listing.").await?;
         let listing = Source::Memory(Arc::new(text));
-        let sent = transfer::send_and_close(&mut stream, &listing, 0, false, &self.rec, conn).await;
-        match sent {
-            Ok(_) => self.reply(226, "Directory send OK.").await,
-            Err(_) => {
+        let rec = self.rec.clone();
+        let sending = transfer::send_and_close(&mut stream, &listing, 0, false, &rec, conn);
+        match self.listening(sending).await {
+            Outcome::Done(Ok(_)) => self.reply(226, "Directory send OK.").await,
+            Outcome::Done(Err(_)) => {
                 self.reply(426, "Connection closed; transfer aborted.")
                     .await
             }
+            Outcome::Halted(halt) => self.halted(halt, Some((stream, conn))).await,
         }
     }
 
@@ -115,15 +132,16 @@ impl Session {
             &format!("Opening {mode} mode data connection for {name} ({size} bytes)."),
         )
         .await?;
-        let sent =
-            transfer::send_and_close(&mut stream, &source, offset, self.ascii, &self.rec, conn)
-                .await;
-        match sent {
-            Ok(_) => self.reply(226, "Transfer complete.").await,
-            Err(_) => {
+        let rec = self.rec.clone();
+        let sending =
+            transfer::send_and_close(&mut stream, &source, offset, self.ascii, &rec, conn);
+        match self.listening(sending).await {
+            Outcome::Done(Ok(_)) => self.reply(226, "Transfer complete.").await,
+            Outcome::Done(Err(_)) => {
                 self.reply(426, "Connection closed; transfer aborted.")
                     .await
             }
+            Outcome::Halted(halt) => self.halted(halt, Some((stream, conn))).await,
         }
     }
 
@@ -138,15 +156,16 @@ impl Session {
         };
         self.reply(150, "Ok to send data.").await?;
         let limit = self.ctx.files.room_for(&path);
-        let got =
-            transfer::receive_and_close(&mut stream, limit, self.ascii, &self.rec, conn).await;
-        let got = match got {
-            Ok(got) => got,
-            Err(_) => {
+        let rec = self.rec.clone();
+        let receiving = transfer::receive_and_close(&mut stream, limit, self.ascii, &rec, conn);
+        let got = match self.listening(receiving).await {
+            Outcome::Done(Ok(got)) => got,
+            Outcome::Done(Err(_)) => {
                 return self
                     .reply(426, "Connection closed; transfer aborted.")
                     .await
             }
+            Outcome::Halted(halt) => return self.halted(halt, Some((stream, conn))).await,
         };
         if got.overflow {
             let msg = format!(

@@ -1,0 +1,207 @@
+//! `ABOR`: stopping a transfer midway, and why the server must keep
+//! listening to the control connection while data flows.
+//!
+//! A transfer is two connections at once: the file's bytes on the data
+//! connection, and the control connection, quiet until the final `226`. A
+//! client that wants to stop (the user pressed Ctrl-C in `ftp`) sends
+//! `ABOR` on the control connection *during* the transfer — so a server
+//! that reads commands only between transfers would hear it only when the
+//! file is done, which is too late. Ours runs every transfer beside a
+//! reader of the control connection (`Session::listening`): whichever
+//! finishes first wins.
+//!
+//! RFC 959 §4.1.3 gives the abort its own two replies:
+//!
+//! ```text
+//! RETR big.iso
+//! 150 Opening BINARY mode data connection for big.iso (...).
+//!                  (bytes flow ...)
+//! ABOR                         (often behind Telnet IAC IP, IAC DM)
+//!                  (the server closes the data connection)
+//! 426 Transfer aborted: ...    ← the answer to RETR: it ended badly
+//! 226 ABOR successful.         ← the answer to ABOR: the abort worked
+//! ```
+//!
+//! The same holds while a passive transfer still waits for the client's
+//! dial: an `ABOR` then stops the wait (no data connection is made) with
+//! the same two replies.
+//!
+//! Two replies because two commands are open: `RETR` is owed its final
+//! reply (`426`, "connection closed; transfer aborted"), and `ABOR` its own
+//! (`226`). vsftpd words them "426 Failure writing network stream." and
+//! "226 ABOR successful.".
+//!
+//! With no transfer running there is nothing to stop, and `ABOR` gets one
+//! reply: `226`, as RFC 959 says for a command "already completed"
+//! (vsftpd answers `225` instead). The difference matters because a client
+//! cannot know which case it is in: many (suppaftp among them) close their
+//! end of the data connection and *then* send `ABOR`, so the transfer may
+//! fail on the closed connection (`426`) before the server reads the
+//! `ABOR`. The client still sees `426` then `226`, as it expects.
+//!
+//! Old clients send `ABOR` as *urgent* data: Telnet "Interrupt Process"
+//! (`IAC IP`, bytes 255 244) and the "Synch" (`IAC DM`, 255 242, sent with
+//! TCP's urgent pointer), so that a server busy with the data connection
+//! notices. Those bytes arrive before the letters `ABOR` and are skipped
+//! (`abor_text`). TCP takes the last byte of an urgent send out of the
+//! stream unless the receiver asks to read it in line (SO_OOBINLINE, RFC
+//! 6093), so the server sets that on every control connection, as vsftpd
+//! does: Python's `ftplib` sends the whole `ABOR\r\n` as urgent data, and
+//! without the option its final LF would never arrive — a line with no end.
+//!
+//! Any other command that arrives during a transfer waits its turn: it is
+//! queued and answered after the transfer's final reply, in the order it
+//! came — as vsftpd and most servers do, which simply read the next
+//! command after the `226`. (A `QUIT` sent mid-transfer thus ends the
+//! session once the file is through, as RFC 959 asks.) The queue holds
+//! [`MAX_QUEUED`] lines; past that the session stops reading until the
+//! transfer ends, and TCP's flow control keeps the rest waiting on the
+//! client's side — a flood of commands costs the server no memory. A client that
+//! hangs up its control connection mid-transfer does not stop the
+//! transfer; the session ends after it. A server told to stop does stop
+//! it: `426` for the transfer, then `421` and the session is closed.
+
+use super::session::Session;
+use crate::trace::Side;
+use std::future::Future;
+use std::io;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+/// Lines held for after a transfer, at most (then the session stops
+/// reading the control connection until the transfer is over).
+pub const MAX_QUEUED: usize = 64;
+
+/// How a transfer run by [`Session::listening`] ended.
+pub(super) enum Outcome<T> {
+    /// It ran to its end (well or badly): its own result.
+    Done(T),
+    /// It was dropped midway, for this reason.
+    Halted(Halt),
+}
+
+/// What stops a transfer before its end.
+pub(super) enum Halt {
+    /// The client's `ABOR`: the line as received, Telnet bytes skipped.
+    Abor(String),
+    /// The server is stopping.
+    Stop,
+}
+
+/// The `ABOR` command in `line`, if that is what it is, with any Telnet
+/// bytes before it (`IAC IP`, `IAC DM`, decoded as U+FFFD) skipped.
+pub(super) fn abor_text(line: &str) -> Option<&str> {
+    let stripped = line.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
+    stripped
+        .trim_end()
+        .eq_ignore_ascii_case("ABOR")
+        .then_some(stripped)
+}
+
+/// Reads what the control connection has, urgent bytes included.
+///
+/// Not `AsyncReadExt::read`: tokio takes a read that fills less than the
+/// buffer to mean "the socket is drained" and waits for the next wake-up.
+/// But a read also stops short at TCP's urgent mark, with the rest of an
+/// urgent `ABOR` still waiting — and no wake-up comes for bytes already
+/// there, so the `ABOR` would sit unread until the client sent something
+/// else. Here readiness is given up only when the kernel says "would
+/// block". Cancel-safe, for `select!`.
+pub(super) async fn read_control(ctl: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        ctl.readable().await?;
+        match ctl.try_read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            read => return read,
+        }
+    }
+}
+
+impl Session {
+    /// Runs `transfer` while reading the control connection: an `ABOR`
+    /// stops it (the future is dropped, so it stops at its next await and
+    /// its byte meter flushes what was really sent), any other line is
+    /// queued for after the transfer.
+    ///
+    /// `transfer` must not borrow the session (clone what it needs), so
+    /// that the control connection can be read beside it.
+    pub(super) async fn listening<T>(&mut self, transfer: impl Future<Output = T>) -> Outcome<T> {
+        tokio::pin!(transfer);
+        let mut buf = [0u8; 4096];
+        loop {
+            // Lines already here first: a client may send `RETR` and `ABOR`
+            // in one packet.
+            while let Some(line) = self.lines.next_line() {
+                if let Some(abor) = line.as_deref().ok().and_then(abor_text) {
+                    return Outcome::Halted(Halt::Abor(abor.to_string()));
+                }
+                self.queued.push_back(line);
+            }
+            if self.control_gone || self.queued.len() >= MAX_QUEUED {
+                tokio::select! {
+                    done = &mut transfer => return Outcome::Done(done),
+                    _ = self.shutdown.changed() => return Outcome::Halted(Halt::Stop),
+                }
+            }
+            tokio::select! {
+                done = &mut transfer => return Outcome::Done(done),
+                _ = self.shutdown.changed() => return Outcome::Halted(Halt::Stop),
+                read = read_control(&self.ctl, &mut buf) => match read {
+                    // The client hung up its control connection: let the
+                    // transfer finish; the session ends after it.
+                    Ok(0) | Err(_) => self.control_gone = true,
+                    Ok(n) => self.lines.push(buf.get(..n).unwrap_or_default()),
+                },
+            }
+        }
+    }
+
+    /// After a transfer was halted: the server closes the data connection
+    /// (if it was made), answers the transfer command with `426`, then
+    /// the `ABOR` with `226`. A server stop gets the `426` too; the
+    /// session then says `421` and hangs up.
+    pub(super) async fn halted(
+        &mut self,
+        halt: Halt,
+        data: Option<(TcpStream, u32)>,
+    ) -> io::Result<()> {
+        if let Halt::Abor(abor) = &halt {
+            self.rec.command(abor, None);
+        }
+        if let Some((mut stream, conn)) = data {
+            self.rec.close(conn, Side::Server);
+            let _ = stream.shutdown().await;
+        }
+        match halt {
+            Halt::Abor(_) => {
+                self.reply(
+                    426,
+                    "Transfer aborted: ABOR received, data connection closed.",
+                )
+                .await?;
+                self.reply(226, "ABOR successful.").await
+            }
+            Halt::Stop => {
+                self.stopping = true;
+                self.reply(426, "Transfer aborted: the server is shutting down.")
+                    .await
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::abor_text;
+
+    #[test]
+    fn abor_is_found_behind_telnet_bytes() {
+        assert_eq!(abor_text("ABOR"), Some("ABOR"));
+        assert_eq!(abor_text("abor"), Some("abor"));
+        assert_eq!(abor_text("\u{fffd}\u{fffd}\u{fffd}ABOR"), Some("ABOR"));
+        assert_eq!(abor_text("NOOP"), None);
+        assert_eq!(abor_text("ABORT"), None);
+        assert_eq!(abor_text("\u{fffd}NOOP"), None);
+        assert_eq!(abor_text(""), None);
+    }
+}
