@@ -235,15 +235,7 @@ fn a_mid_flow_connection_nobody_announced_is_still_not_shown() {
 
 /// What was said on the control connections, in order: `C text`/`S text`.
 fn said(r: &Replay) -> Vec<String> {
-    r.trace
-        .events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            Kind::Command { text, .. } => Some(format!("C {text}")),
-            Kind::Reply { text, .. } => Some(format!("S {text}")),
-            _ => None,
-        })
-        .collect()
+    common::said(&r.trace.events)
 }
 
 fn warned(r: &Replay) -> Vec<&str> {

@@ -107,3 +107,17 @@ pub fn reply_codes(events: &[ftpviz::trace::Event]) -> Vec<u16> {
         })
         .collect()
 }
+
+/// What was said on the control connections, in order: `C text` for a
+/// command, `S text` for a reply.
+pub fn said(events: &[ftpviz::trace::Event]) -> Vec<String> {
+    use ftpviz::trace::Kind;
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            Kind::Command { text, .. } => Some(format!("C {text}")),
+            Kind::Reply { text, .. } => Some(format!("S {text}")),
+            _ => None,
+        })
+        .collect()
+}
