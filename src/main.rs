@@ -12,6 +12,7 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -217,8 +218,11 @@ async fn lab(args: LabArgs, sink: Option<Sink>) -> Result<()> {
         ModeArg::Passive => vec![Mode::Passive],
         ModeArg::Compare => vec![Mode::Active, Mode::Passive],
     };
-    for mode in modes {
-        lab_to_sink(args.config(mode), sink).await?;
+    // Compare mode writes one trace: the passive lesson is session 2, on
+    // the same clock as the active one before it.
+    let mut origin = None;
+    for (n, mode) in (1..).zip(modes) {
+        lab_to_sink(args.config(mode), sink, n, &mut origin).await?;
     }
     Ok(())
 }
@@ -257,11 +261,28 @@ fn replay_tui(file: &std::path::Path, trace: ftpviz::trace::Trace, warnings: usi
     Ok(())
 }
 
-/// Runs one lab lesson to its end, writing each event as it happens.
-async fn lab_to_sink(config: LabConfig, sink: Sink) -> Result<()> {
+/// Runs one lab lesson to its end, writing each event as it happens, as
+/// session `session` of a trace whose clock started at `origin`.
+async fn lab_to_sink(
+    config: LabConfig,
+    sink: Sink,
+    session: u32,
+    origin: &mut Option<Instant>,
+) -> Result<()> {
     let mut lab = ftpviz::lab::Lab::start(config).await?;
     lab.run_free();
-    while let Some(event) = lab.events.recv().await {
+    let mut shift = None;
+    while let Some(mut event) = lab.events.recv().await {
+        let shift = *shift.get_or_insert_with(|| match origin {
+            Some(start) => start.elapsed().as_secs_f64() - event.t,
+            None => {
+                let since = Duration::from_secs_f64(event.t.max(0.0));
+                *origin = Instant::now().checked_sub(since);
+                0.0
+            }
+        });
+        event.t += shift;
+        event.session = session;
         let mut out = io::stdout().lock();
         sink.write(&mut out, &event)?;
         out.flush()?;

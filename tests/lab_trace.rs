@@ -174,6 +174,26 @@ fn the_binary_writes_the_lab_trace_as_json_lines() {
 }
 
 #[test]
+fn compare_mode_writes_one_trace_with_a_session_per_mode() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ftpviz"))
+        .args(["lab", "--mode", "compare", "--port", "0", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let trace = ftpviz::trace::read_json_lines(&out.stdout[..]).unwrap();
+    assert_eq!(trace.sessions(), vec![1, 2]);
+    let t: Vec<f64> = trace.events.iter().map(|e| e.t).collect();
+    assert_eq!(t.first(), Some(&0.0));
+    assert!(t.windows(2).all(|w| w[0] <= w[1]), "one clock: {t:?}");
+    lab_facts::check(&trace.session(1).events, true, true);
+    lab_facts::check(&trace.session(2).events, false, true);
+}
+
+#[test]
 fn a_reader_that_stops_early_is_not_an_error() {
     use std::io::Read;
     use std::process::{Command, Stdio};
