@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -269,18 +269,20 @@ async fn lab_to_sink(
     session: u32,
     origin: &mut Option<Instant>,
 ) -> Result<()> {
+    // Each lab's clock starts at its first event, which comes after its
+    // start; shifting a later lab by the time between the starts keeps the
+    // one trace in time order.
+    let started = Instant::now();
+    let shift = match origin {
+        Some(first) => started.duration_since(*first).as_secs_f64(),
+        None => {
+            *origin = Some(started);
+            0.0
+        }
+    };
     let mut lab = ftpviz::lab::Lab::start(config).await?;
     lab.run_free();
-    let mut shift = None;
     while let Some(mut event) = lab.events.recv().await {
-        let shift = *shift.get_or_insert_with(|| match origin {
-            Some(start) => start.elapsed().as_secs_f64() - event.t,
-            None => {
-                let since = Duration::from_secs_f64(event.t.max(0.0));
-                *origin = Instant::now().checked_sub(since);
-                0.0
-            }
-        });
         event.t += shift;
         event.session = session;
         let mut out = io::stdout().lock();

@@ -152,31 +152,11 @@ async fn an_outside_server_must_be_on_loopback() {
     assert!(err.to_string().contains("not a loopback address"), "{err}");
 }
 
-#[test]
-fn the_binary_writes_the_lab_trace_as_json_lines() {
-    for (mode, args) in [
-        (Mode::Active, &["--mode", "active"][..]),
-        (Mode::Passive, &["--mode", "passive", "--extended"][..]),
-    ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ftpviz"))
-            .args(["lab", "--port", "0", "--json"])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let trace = ftpviz::trace::read_json_lines(&out.stdout[..]).unwrap();
-        lab_facts::check(&trace.events, mode == Mode::Active, true);
-    }
-}
-
-#[test]
-fn compare_mode_writes_one_trace_with_a_session_per_mode() {
+/// `ftpviz lab --port 0 --json ARGS`, which must succeed: its trace.
+fn lab_json(args: &[&str]) -> ftpviz::trace::Trace {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ftpviz"))
-        .args(["lab", "--mode", "compare", "--port", "0", "--json"])
+        .args(["lab", "--port", "0", "--json"])
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -184,7 +164,23 @@ fn compare_mode_writes_one_trace_with_a_session_per_mode() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let trace = ftpviz::trace::read_json_lines(&out.stdout[..]).unwrap();
+    ftpviz::trace::read_json_lines(&out.stdout[..]).unwrap()
+}
+
+#[test]
+fn the_binary_writes_the_lab_trace_as_json_lines() {
+    for (mode, args) in [
+        (Mode::Active, &["--mode", "active"][..]),
+        (Mode::Passive, &["--mode", "passive", "--extended"][..]),
+    ] {
+        let trace = lab_json(args);
+        lab_facts::check(&trace.events, mode == Mode::Active, true);
+    }
+}
+
+#[test]
+fn compare_mode_writes_one_trace_with_a_session_per_mode() {
+    let trace = lab_json(&["--mode", "compare"]);
     assert_eq!(trace.sessions(), vec![1, 2]);
     let t: Vec<f64> = trace.events.iter().map(|e| e.t).collect();
     assert_eq!(t.first(), Some(&0.0));
