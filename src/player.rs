@@ -255,6 +255,21 @@ impl Player {
         self.speed = self.speed.saturating_sub(1);
     }
 
+    /// Time passes for a player that plays in lock step with others (the
+    /// compare view): nothing is revealed here; true when a step is due, and
+    /// the caller moves every pane to its next stop together.
+    pub fn beat(&mut self, dt: Duration) -> bool {
+        if !self.playing || self.awaiting {
+            return false;
+        }
+        self.since_step += dt;
+        if self.since_step < self.interval() {
+            return false;
+        }
+        self.since_step = Duration::ZERO;
+        true
+    }
+
     /// Time passes. While playing, reveals one event every `1 / speed`
     /// seconds (several if the tick was long), asking the source at the live
     /// edge; stops playing at the end of a finished trace.

@@ -208,3 +208,34 @@ fn a_live_dial_under_way_is_waited_for_without_making_the_client_act() {
     assert_eq!(both(&app), ("425".to_string(), "LIST".to_string()));
     assert_eq!((asked_a.get(), asked_p.get()), (0, 0));
 }
+
+#[test]
+fn playing_side_by_side_moves_from_action_to_action_like_the_arrow_key() {
+    let by_key = {
+        let mut app = compare(fixture::active(), fixture::passive());
+        (0..10)
+            .map(|_| {
+                key(&mut app, KeyCode::Right);
+                both(&app)
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut app = compare(fixture::active(), fixture::passive());
+    key(&mut app, KeyCode::Char(' '));
+    let beat = std::time::Duration::from_secs_f64(1.0 / app.panes[0].player.speed());
+    let mut played = Vec::new();
+    while played.len() < 10 {
+        let before = positions(&app);
+        app.on_tick(beat / 3);
+        if positions(&app) != before {
+            played.push(both(&app));
+        }
+    }
+    assert_eq!(played, by_key);
+    // To the end of both fixed traces, where playing stops by itself.
+    for _ in 0..1000 {
+        app.on_tick(beat);
+    }
+    assert!(app.panes.iter().all(|p| p.player.at_end()));
+    assert!(!app.panes.iter().any(|p| p.player.is_playing()));
+}

@@ -312,9 +312,25 @@ impl App {
             return false;
         }
         let before = self.frame_key();
-        for p in &mut self.panes {
-            let r = p.player.tick(dt);
-            p.act(r);
+        if self.panes.len() > 1 {
+            // Side by side, playing is pressing → on every beat: the panes
+            // move from action to action together (see lockstep).
+            let due = self
+                .panes
+                .iter_mut()
+                .fold(false, |due, p| p.player.beat(dt) | due);
+            if due {
+                lockstep::forward(&mut self.panes);
+            }
+            let over = |p: &Pane| p.player.at_end() && !p.player.is_live();
+            if self.panes.iter().all(over) {
+                self.each(|p| p.set_playing(false));
+            }
+        } else {
+            for p in &mut self.panes {
+                let r = p.player.tick(dt);
+                p.act(r);
+            }
         }
         self.frame_key() != before
     }
