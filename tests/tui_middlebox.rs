@@ -3,6 +3,10 @@
 //! trace, and the same picture checked cell by cell on a real lab run), and
 //! the keys that change the middlebox restarting the real lab under it.
 
+#[path = "support/screen.rs"]
+mod screen;
+use screen::{lines, render, text};
+
 use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::lab::{Firewall, LabConfig, Mode, Nat};
 use ftpviz::trace::{Blocker, Event, Kind};
@@ -10,35 +14,11 @@ use ftpviz::tui::app::{App, Pane};
 use ftpviz::tui::fixture;
 use ftpviz::tui::rig::{self, Rig};
 use ftpviz::tui::style::Theme;
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
-use ratatui::widgets::Widget;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 fn press(app: &mut App, code: KeyCode) {
     app.on_key(KeyEvent::from(code));
-}
-
-fn render(app: &App, w: u16, h: u16) -> Buffer {
-    let area = Rect::new(0, 0, w, h);
-    let mut buf = Buffer::empty(area);
-    app.render(area, &mut buf);
-    buf
-}
-
-fn lines(buf: &Buffer) -> Vec<String> {
-    let a = buf.area;
-    (a.y..a.bottom())
-        .map(|y| {
-            let line: String = (a.x..a.right()).map(|x| buf[(x, y)].symbol()).collect();
-            line.trim_end().to_string()
-        })
-        .collect()
-}
-
-fn text(buf: &Buffer) -> String {
-    lines(buf).join("\n") + "\n"
 }
 
 fn client_firewall(mode: Mode) -> LabConfig {

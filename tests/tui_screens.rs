@@ -2,6 +2,10 @@
 //! 80×24 and 120×40, and direct checks on cells (glyphs, styles, ports) that
 //! say what a snapshot cannot — colour, boldness, the arrow in flight.
 
+#[path = "support/screen.rs"]
+mod screen;
+use screen::{render, text};
+
 use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::lab::{Firewall, LabConfig};
 use ftpviz::trace::{Kind, Via};
@@ -34,27 +38,6 @@ fn press(app: &mut App, code: KeyCode, times: usize) {
     for _ in 0..times {
         app.on_key(KeyEvent::from(code));
     }
-}
-
-fn render(app: &App, w: u16, h: u16) -> Buffer {
-    let area = Rect::new(0, 0, w, h);
-    let mut buf = Buffer::empty(area);
-    app.render(area, &mut buf);
-    buf
-}
-
-fn text(buf: &Buffer) -> String {
-    let a = buf.area;
-    let mut s = String::new();
-    for y in a.y..a.bottom() {
-        let mut line = String::new();
-        for x in a.x..a.right() {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        s.push_str(line.trim_end());
-        s.push('\n');
-    }
-    s
 }
 
 fn snapshot_both(name: &str, app: &App) {

@@ -1,6 +1,10 @@
 //! The same screens over the other sources: real captures (replay) and
 //! `serve` with a real client, its sessions listed live.
 
+#[path = "support/screen.rs"]
+mod screen;
+use screen::screen;
+
 mod common;
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -10,29 +14,12 @@ use ftpviz::tui::app::App;
 use ftpviz::tui::fixture;
 use ftpviz::tui::picker::Picker;
 use ftpviz::tui::style::Theme;
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
-use ratatui::widgets::Widget;
 use std::time::Duration;
 
 fn press(app: &mut App, code: KeyCode, times: usize) {
     for _ in 0..times {
         app.on_key(KeyEvent::from(code));
     }
-}
-
-fn screen(app: &App, w: u16, h: u16) -> String {
-    let area = Rect::new(0, 0, w, h);
-    let mut buf = Buffer::empty(area);
-    app.render(area, &mut buf);
-    let mut s = String::new();
-    for y in 0..h {
-        for x in 0..w {
-            s.push_str(buf[(x, y)].symbol());
-        }
-        s.push('\n');
-    }
-    s
 }
 
 /// Steps the only pane until its current event matches `f`.

@@ -122,24 +122,21 @@ impl Widget for HostsPanel<'_> {
         let capacity = area.height.saturating_sub(3) as usize;
         for (i, row) in rows.iter().take(capacity).enumerate() {
             let y = area.y + 2 + i as u16;
-            let style = |ch: Channel| t.channel(ch);
-            if let Some((label, port)) = row.client {
-                let ch = if label == "ctl" {
+            // The control port in the control colour, data ports in the data one.
+            let style = |label: &str| {
+                t.channel(if label == "ctl" {
                     Channel::Control
                 } else {
                     Channel::Data
-                };
+                })
+            };
+            if let Some((label, port)) = row.client {
                 let s = format!("{label:<5}{port:>w$}", w = inner.saturating_sub(5));
-                buf.set_stringn(left.x + 1, y, s, inner, style(ch));
+                buf.set_stringn(left.x + 1, y, s, inner, style(label));
             }
             if let Some((label, port)) = row.server {
-                let ch = if label == "ctl" {
-                    Channel::Control
-                } else {
-                    Channel::Data
-                };
                 let s = format!("{port:<w$}{label:>5}", w = inner.saturating_sub(5));
-                buf.set_stringn(right.x + 1, y, s, inner, style(ch));
+                buf.set_stringn(right.x + 1, y, s, inner, style(label));
             }
             if let Some((ch, initiator, state)) = row.link {
                 let link = Link {
