@@ -18,7 +18,7 @@
 //! Control lines cross the middlebox too ([`Network::relay`]); with no
 //! middlebox, both hooks cost one branch.
 
-use crate::middlebox::{Middlebox, Relayed, Verdict};
+use crate::middlebox::{narration, Middlebox, Relayed, Verdict};
 use crate::tap::Recorder;
 use crate::trace::{FailReason, Side, Via};
 use std::io;
@@ -124,10 +124,7 @@ impl Network {
         if let Some(Verdict::Drop { by, note }) = self.judge(from, src, dst) {
             drop(socket);
             tokio::time::sleep(BLOCKED_WAIT).await;
-            let note = format!(
-                "{note}; the SYN got no answer: gave up after {} s here, a real stack retries for about 2 minutes",
-                BLOCKED_WAIT.as_secs()
-            );
+            let note = format!("{note}; {}", narration::blocked_wait(BLOCKED_WAIT));
             rec.fail(conn, FailReason::Blocked, Some(by), Some(note.clone()));
             return Err(DialFailed {
                 reason: FailReason::Blocked,

@@ -6,9 +6,7 @@
 //!
 //! | what happened | text |
 //! |---|---|
-//! | a data dial `fail`ed `by` something | [`why_blocked`] |
-//! | the lab waits out a blocked dial | [`blocked_wait`] |
-//! | the server refused a `PORT` naming a private address (`--nat client`, no helper) | [`foreign_port_refused`] |
+//! | the lab waited out a blocked dial (the `fail`'s note) | [`blocked_wait`] |
 //! | the bounce lesson's `504` | [`bounce`] |
 //! | the helper rewrote a line / opened a pinhole | the `note` of [`super::Relayed`] |
 //! | the box itself | [`super::Middlebox::rule_text`] |
@@ -17,7 +15,7 @@
 //! [`WHY_FTPS_BLINDS`], [`WHY_EPSV_DODGES_NAT`].
 
 use super::{firewall, nat, Middlebox};
-use crate::trace::{Blocker, Side};
+use crate::trace::Side;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -88,52 +86,13 @@ pub fn unsolicited(into: Side, dst: SocketAddr, control_port: Option<u16>) -> St
     }
 }
 
-/// Why a data dial failed `by` this blocker, as the lesson of the step.
-pub fn why_blocked(by: Blocker) -> &'static str {
-    match by {
-        Blocker::ClientFirewall => {
-            "In active mode the server dials the client. To the client's \
-firewall that SYN is a stranger knocking: it did not start it, so it drops it. Passive mode \
-avoids this — the client dials out, which its firewall allows — or a stateful helper that reads \
-PORT and expects the dial."
-        }
-        Blocker::ServerFirewall => {
-            "In passive mode the client dials a fresh port on the server. \
-A server firewall that admits only the control port drops it. Active mode works here (the \
-server dials out); so does a helper that reads 227/229, or opening the passive port range the \
-server is configured to use."
-        }
-        Blocker::Nat => {
-            "The announced address was private: it means something only inside the \
-NATed network. The NAT rewrote the IP headers but not FTP's lines, so the other side dialled an \
-address no router will carry. A helper that rewrites the line fixes it; so does EPSV, which \
-carries no address."
-        }
-    }
-}
-
-/// What the lab should show while it waits out a blocked dial for
-/// `shortened` instead of a real stack's [`REAL_SYN_TIMEOUT`].
+/// What the lab says of a blocked dial it waited out for `shortened`
+/// instead of a real stack's [`REAL_SYN_TIMEOUT`].
 pub fn blocked_wait(shortened: Duration) -> String {
     format!(
-        "no SYN-ACK comes back; waiting {:.0} s here — a real Linux stack would retry the SYN \
-         6 times and give up after {} s (then 425 in active mode)",
+        "the SYN got no answer: gave up after {:.0} s here, a real stack after {} s",
         shortened.as_secs_f64(),
         REAL_SYN_TIMEOUT.as_secs()
-    )
-}
-
-/// Why a server refused a `PORT`/`EPRT` naming `announced` when the control
-/// connection comes from `peer` (the `--nat client` lesson without a
-/// helper, as real servers behave today).
-pub fn foreign_port_refused(announced: IpAddr, peer: IpAddr) -> String {
-    format!(
-        "the server sees the control connection coming from {peer} (the NAT's address) but PORT \
-         names {announced}. Modern servers refuse a data address that is not the control peer's \
-         (RFC 2577 bounce protection; vsftpd and ProFTPD answer \"500 Illegal PORT command\"), \
-         so no dial happens. An older or permissive server would dial {announced}, a private \
-         address, and the SYN would go nowhere until the timeout and 425. Either way active \
-         mode through a client NAT needs a helper that rewrites PORT — or passive mode."
     )
 }
 

@@ -30,7 +30,7 @@ fn server_ip(v6: bool) -> IpAddr {
 }
 
 mod table;
-use table::{Outcome, CF, D, NAT, P, R, SF};
+use table::{Outcome, CF, D, P, R, SF};
 
 /// Plays one lesson up to its first data dial through `mb`.
 fn lesson(mb: &mut Middlebox, mode: Mode, extended: bool, v6: bool) -> Outcome {
