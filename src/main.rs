@@ -204,7 +204,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         None => runtime.block_on(lab(LabArgs::default(), sink)),
         Some(Command::Lab(args)) => runtime.block_on(lab(args, sink)),
-        Some(Command::Replay { file, session }) => replay(file, session, sink),
+        Some(Command::Replay { file, session }) => replay(&runtime, file, session, sink),
         Some(Command::Serve { listen, root }) => runtime.block_on(serve(listen, root, sink)),
     }
 }
@@ -249,14 +249,18 @@ async fn lab_tui(args: &LabArgs) -> Result<()> {
 }
 
 /// A replayed trace in the TUI (a session list first when there are several).
-fn replay_tui(file: &std::path::Path, trace: ftpviz::trace::Trace, warnings: usize) -> Result<()> {
+fn replay_tui(
+    runtime: &tokio::runtime::Runtime,
+    file: &std::path::Path,
+    trace: ftpviz::trace::Trace,
+    warnings: usize,
+) -> Result<()> {
     let mut heading = format!("replay {}", file.display());
     if warnings > 0 {
         heading.push_str(&format!(
             " · {warnings} warning(s) above the TUI, on quitting"
         ));
     }
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(ftpviz::tui::trace(&heading, trace))?;
     Ok(())
 }
@@ -348,7 +352,12 @@ async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-fn replay(file: PathBuf, session: Option<u32>, sink: Option<Sink>) -> Result<()> {
+fn replay(
+    runtime: &tokio::runtime::Runtime,
+    file: PathBuf,
+    session: Option<u32>,
+    sink: Option<Sink>,
+) -> Result<()> {
     use ftpviz::replay::{read_file_with_progress, Progress, ReplayError};
     use std::io::IsTerminal;
     // A progress line for big files, only where a person is watching.
@@ -382,8 +391,9 @@ fn replay(file: PathBuf, session: Option<u32>, sink: Option<Sink>) -> Result<()>
     }
     let trace = match session {
         Some(n) => {
-            let count = replay.trace.sessions().len();
-            if !replay.trace.sessions().contains(&n) {
+            let sessions = replay.trace.sessions();
+            if !sessions.contains(&n) {
+                let count = sessions.len();
                 anyhow::bail!("{}: no FTP session {n} (it holds {count})", file.display());
             }
             replay.trace.session(n)
@@ -391,7 +401,7 @@ fn replay(file: PathBuf, session: Option<u32>, sink: Option<Sink>) -> Result<()>
         None => replay.trace,
     };
     let Some(sink) = sink else {
-        return replay_tui(&file, trace, replay.warnings.len());
+        return replay_tui(runtime, &file, trace, replay.warnings.len());
     };
     let mut out = io::stdout().lock();
     for e in &trace.events {
