@@ -6,7 +6,8 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ftpviz::lab::{Firewall, LabConfig, Lesson, Mode, Nat};
+use ftpviz::lab::{LabConfig, Lesson, Mode};
+use ftpviz::middlebox::{Firewall, Nat};
 use ftpviz::trace::{write_json_line, write_print_line, Event};
 use std::io::{self, Write};
 use std::net::SocketAddr;

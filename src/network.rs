@@ -35,10 +35,8 @@ pub const BLOCKED_WAIT: Duration = Duration::from_secs(3);
 /// How long a dial that gets no answer at all may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// True for 127.0.0.0/8, ::1 and ::ffff:127.x.y.z.
-pub fn is_loopback(ip: IpAddr) -> bool {
-    ip.to_canonical().is_loopback()
-}
+/// True for 127.0.0.0/8, ::1 and ::ffff:127.x.y.z: the loopback guard.
+pub use crate::middlebox::on_this_machine as is_loopback;
 
 /// A socket bound to its source address, ready to dial.
 pub struct Bound {

@@ -17,12 +17,20 @@
 //! bytes with a [`Meter`] (a few coalesced `data` events) and records the
 //! `close` after the last count, so a trace never shows bytes after the FIN.
 
-use crate::server::files::Source;
 use crate::tap::{Meter, Recorder};
 use std::io::{self, Read, Seek, SeekFrom};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+/// Where the bytes to send are: compiled in, in memory, or in a file.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Static(&'static [u8]),
+    Memory(Arc<Vec<u8>>),
+    Disk(PathBuf),
+}
 
 /// Bytes per read and write on the data path: large, so a big file moves in
 /// few system calls.

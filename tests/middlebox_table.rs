@@ -18,7 +18,8 @@
 //! with QUIT's 221. The time each run takes is measured and printed (the
 //! issue wants each under 20 s); only a generous guard is enforced here.
 
-use ftpviz::lab::{Firewall, Lab, LabConfig, Lesson, Mode, Nat};
+use ftpviz::lab::{Lab, LabConfig, Lesson, Mode};
+use ftpviz::middlebox::{Firewall, Nat};
 use ftpviz::trace::{Blocker, Channel, Event, FailReason, Kind, Side};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

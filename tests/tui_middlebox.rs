@@ -8,7 +8,8 @@ mod screen;
 use screen::{lines, render, text};
 
 use crossterm::event::{KeyCode, KeyEvent};
-use ftpviz::lab::{Firewall, LabConfig, Mode, Nat};
+use ftpviz::lab::{LabConfig, Mode};
+use ftpviz::middlebox::{Firewall, Nat};
 use ftpviz::trace::{Blocker, Event, Kind};
 use ftpviz::tui::app::{App, Pane};
 use ftpviz::tui::fixture;

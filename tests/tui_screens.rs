@@ -7,7 +7,8 @@ mod screen;
 use screen::{render, text};
 
 use crossterm::event::{KeyCode, KeyEvent};
-use ftpviz::lab::{Firewall, LabConfig};
+use ftpviz::lab::LabConfig;
+use ftpviz::middlebox::Firewall;
 use ftpviz::trace::{Kind, Via};
 use ftpviz::tui::app::{App, Pane};
 use ftpviz::tui::fixture;

@@ -19,7 +19,7 @@
 pub mod client;
 pub mod lesson;
 
-use crate::middlebox::Middlebox;
+use crate::middlebox::{Firewall, Middlebox, Nat};
 use crate::network::{control_listener, is_loopback, Network};
 use crate::server::files::{Files, Root};
 use crate::server::{self, ServerConfig};
@@ -39,25 +39,6 @@ pub enum Mode {
     Active,
     /// PASV/EPSV: the server listens, the client dials.
     Passive,
-}
-
-/// A simulated firewall between the peers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Firewall {
-    #[default]
-    None,
-    Client,
-    Server,
-    Stateful,
-}
-
-/// A simulated NAT in front of one of the peers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Nat {
-    #[default]
-    None,
-    Client,
-    Server,
 }
 
 /// Which script the lab client follows.

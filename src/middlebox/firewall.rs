@@ -18,8 +18,20 @@
 //! The `stateful` helper lives in [`super::helper`]; this file holds only
 //! the plain rules, which know nothing about FTP.
 
-use crate::lab::Firewall;
 use crate::trace::{Blocker, Side};
+
+/// A simulated firewall between the peers: whose door it guards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Firewall {
+    #[default]
+    None,
+    /// The client host drops unsolicited inbound SYNs.
+    Client,
+    /// The server host admits only its control port.
+    Server,
+    /// Both rules, plus the FTP helper's pinholes.
+    Stateful,
+}
 
 /// The firewall that guards `host`'s inbound side, if any.
 pub fn guard(firewall: Firewall, host: Side) -> Option<Blocker> {

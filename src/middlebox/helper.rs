@@ -28,8 +28,8 @@
 //! to *say* what a plain firewall or NAT misses; it then changes nothing.
 
 use super::{firewall, nat, Relayed};
+use super::{Firewall, Nat};
 use crate::ftp::{hostport, Command, ReplyParser};
-use crate::lab::{Firewall, Nat};
 use crate::trace::{Side, Via};
 use std::net::{IpAddr, SocketAddr, SocketAddrV4};
 

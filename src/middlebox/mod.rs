@@ -54,8 +54,9 @@ pub mod nat;
 #[cfg(test)]
 mod tests;
 
-use crate::lab::{Firewall, Nat};
-use crate::network::is_loopback;
+pub use firewall::Firewall;
+pub use nat::Nat;
+
 use crate::trace::{Blocker, Side};
 use helper::{Helper, Peers, Pinhole, Setup};
 use std::net::{IpAddr, SocketAddr};
@@ -118,7 +119,7 @@ impl Middlebox {
     /// host being dialled drops it; anything else passes.
     pub fn dial(&mut self, from: Side, src: SocketAddr, dst: SocketAddr) -> Verdict {
         let into = from.peer();
-        if !is_loopback(dst.ip()) {
+        if !on_this_machine(dst.ip()) {
             return Verdict::Drop {
                 by: Blocker::Nat,
                 note: narration::nowhere(from, dst),
@@ -206,4 +207,11 @@ impl Middlebox {
 /// Socket addresses equal, IPv4-mapped IPv6 included.
 fn same(a: SocketAddr, b: SocketAddr) -> bool {
     a.port() == b.port() && a.ip().to_canonical() == b.ip().to_canonical()
+}
+
+/// True for addresses on this machine (127.0.0.0/8, ::1, ::ffff:127.x.y.z):
+/// the only ones the lab's sockets may reach. Any other address is a
+/// simulated private one, and a dial to it goes nowhere.
+pub fn on_this_machine(ip: IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
 }

@@ -126,7 +126,7 @@ pub(super) fn rules(mb: &Middlebox) -> Vec<String> {
         return Vec::new();
     }
     let mut lines = vec!["middlebox (simulated on loopback)".to_string()];
-    if mb.firewall != crate::lab::Firewall::None {
+    if mb.firewall != super::Firewall::None {
         lines.push(firewall::rule(mb.firewall).to_string());
     }
     let real = |side: Side| match (side, mb.peers) {

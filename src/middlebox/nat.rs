@@ -23,9 +23,19 @@
 //! peers write and in [`super::Middlebox::dial`], which drops every dial to
 //! them. No socket ever sees one.
 
-use crate::lab::Nat;
 use crate::trace::Side;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+/// A simulated NAT in front of one of the peers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Nat {
+    #[default]
+    None,
+    /// The client sits behind a home router.
+    Client,
+    /// The server sits behind a 1:1 NAT.
+    Server,
+}
 
 /// The client's private address behind `--nat client` (a home network).
 pub const CLIENT_PRIVATE_V4: Ipv4Addr = Ipv4Addr::new(192, 168, 1, 2);
@@ -86,7 +96,7 @@ pub fn with_ip(addr: SocketAddr, ip: IpAddr) -> SocketAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::network::is_loopback;
+    use crate::middlebox::on_this_machine as is_loopback;
 
     #[test]
     fn only_the_side_inside_gets_a_private_address() {

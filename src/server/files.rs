@@ -43,13 +43,7 @@ pub struct Entry {
     pub modified: SystemTime,
 }
 
-/// Where a file's bytes are.
-#[derive(Debug, Clone)]
-pub enum Source {
-    Static(&'static [u8]),
-    Memory(Arc<Vec<u8>>),
-    Disk(PathBuf),
-}
+pub use crate::transfer::Source;
 
 /// A file operation that cannot be done (550 or 552 on the wire).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

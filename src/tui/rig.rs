@@ -24,7 +24,8 @@ use super::app::{App, Pane};
 use super::mode_title;
 use super::source::LiveLab;
 use super::terminal::{Feed, Route};
-use crate::lab::{Firewall, Lab, LabConfig, LabError, Nat};
+use crate::lab::{Lab, LabConfig, LabError};
+use crate::middlebox::{Firewall, Nat};
 
 /// The labs of the panes, and the middlebox they share.
 #[derive(Debug, Clone, PartialEq, Eq)]

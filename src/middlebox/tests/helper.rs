@@ -3,8 +3,8 @@
 //! they seem.
 
 use super::{client_ip, server_ip, CF, CONTROL_PORT, SF};
-use crate::lab::{Firewall, Nat};
 use crate::middlebox::{narration, Middlebox, Verdict};
+use crate::middlebox::{Firewall, Nat};
 use crate::trace::{Blocker, Side};
 use proptest::prelude::*;
 use std::net::SocketAddr;

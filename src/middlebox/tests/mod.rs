@@ -6,7 +6,6 @@
 
 use super::*;
 use crate::ftp::{hostport, Command};
-use crate::lab::Mode;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 const CONTROL_PORT: u16 = 2121;
@@ -27,6 +26,14 @@ fn server_ip(v6: bool) -> IpAddr {
     } else {
         IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3))
     }
+}
+
+/// Who dials the data connection (the lab's `Mode`, restated so that the
+/// middlebox, a lower layer, does not import the lab even in its tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Active,
+    Passive,
 }
 
 mod table;

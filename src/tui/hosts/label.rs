@@ -13,8 +13,9 @@
 //! 3. the kind and the short rule;
 //! 4. the kind and a few words, cut to the box.
 
-use crate::lab::{Endpoints, Firewall, LabConfig, Nat};
+use crate::lab::{Endpoints, LabConfig};
 use crate::middlebox::Middlebox;
+use crate::middlebox::{Firewall, Nat};
 use crate::trace::Side;
 use std::net::SocketAddr;
 
