@@ -24,6 +24,7 @@
 //! | [`network`] | the one place that dials: middlebox verdicts, loopback guard, `connect`/`fail` |
 //! | [`transfer`] | a file's bytes across a data connection, `TYPE A` line ends, counted |
 //! | [`middlebox`] | a simulated firewall / NAT between the lab's peers |
+//! | [`narration`] | plain words for each event, with the arithmetic and the RFC behind it (screens, `--explain`, recorded comments) |
 //! | [`player`] | a cursor over a Trace: step, play, speed, and the live edge |
 //! | [`replay`] | saved captures (pcap / pcapng) into a Trace |
 //! | [`tui`] | the screens: sequence diagram, hosts, narration, and the player that steps through |
@@ -31,6 +32,7 @@
 pub mod ftp;
 pub mod lab;
 pub mod middlebox;
+pub mod narration;
 pub mod network;
 pub mod player;
 pub mod replay;

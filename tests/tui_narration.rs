@@ -2,9 +2,9 @@
 //! numbers are computed with the shared codec (`port_bytes`), not typed in.
 
 use ftpviz::ftp::hostport::port_bytes;
+use ftpviz::narration::{clean, narrate, Narration};
 use ftpviz::trace::{Blocker, Event, FailReason, Kind, Side, Via};
 use ftpviz::tui::fixture;
-use ftpviz::tui::narration::{clean, narrate, Narration};
 
 fn say(events: &[Event]) -> String {
     let Narration { headline, body } = narrate(events);

@@ -13,7 +13,7 @@
 //!   commands line up.
 //! - [`view`]: the whole screen as a pure function of `&App`, built from
 //!   [`sequence`] (the diagram), [`hosts`] (the boxes and their ports),
-//!   [`narration`] (plain words and arithmetic), [`help`], [`picker`];
+//!   [`crate::narration`] (plain words and arithmetic), [`help`], [`picker`];
 //!   [`layout`] places them, [`style`] draws them in colour or without.
 //! - [`rig`]: the live labs behind the panes, and the middlebox the keys
 //!   `f`, `n`, `x` change (restarting the labs).
@@ -28,7 +28,6 @@ pub mod help;
 pub mod hosts;
 pub mod layout;
 pub mod lockstep;
-pub mod narration;
 pub mod picker;
 pub mod rig;
 pub mod sequence;

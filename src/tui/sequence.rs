@@ -19,8 +19,8 @@
 //! way: the arrow in flight.
 
 use super::layout::{Lifelines, MARGIN};
-use super::narration::clean;
 use super::style::{self, Theme};
+use crate::narration::clean;
 use crate::trace::{Blocker, Channel, Event, FailReason, Kind, Side, Via};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
