@@ -29,6 +29,7 @@
 //! | [`replay`] | saved captures (pcap / pcapng) into a Trace |
 //! | [`tui`] | the screens: sequence diagram, hosts, narration, and the player that steps through |
 
+pub mod classroom;
 pub mod ftp;
 pub mod lab;
 pub mod middlebox;

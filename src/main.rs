@@ -49,6 +49,15 @@ enum Command {
         #[arg(long)]
         session: Option<u32>,
     },
+    /// The guided classroom lesson: scene after scene of live lab runs.
+    Lesson {
+        /// A lesson file of your own (TOML; see assets/lessons/default.toml).
+        #[arg(long, value_name = "LESSON")]
+        file: Option<PathBuf>,
+        /// The lab server's control port (0 = any free port).
+        #[arg(long, default_value_t = 2121)]
+        port: u16,
+    },
     /// Run our server on loopback and show any real client's sessions.
     Serve {
         #[arg(long, default_value = "127.0.0.1:2121")]
@@ -207,7 +216,60 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Lab(args)) => runtime.block_on(lab(args, sink)),
         Some(Command::Replay { file, session }) => replay(&runtime, file, session, sink),
         Some(Command::Serve { listen, root }) => runtime.block_on(serve(listen, root, sink)),
+        Some(Command::Lesson { file, port }) => runtime.block_on(lesson(file, port, sink)),
     }
+}
+
+/// `ftpviz lesson`: the lesson file is read and checked before anything
+/// starts; then every scene runs on real labs.
+async fn lesson(file: Option<PathBuf>, port: u16, sink: Option<Sink>) -> Result<()> {
+    use ftpviz::classroom::{self, Lesson, Step};
+    let lesson = match &file {
+        Some(path) => Lesson::load(path)?,
+        None => Lesson::builtin(),
+    };
+    let sink = sink.unwrap_or(Sink::Print);
+    let mut out = io::stdout().lock();
+    classroom::play(&lesson, port, |step| -> Result<()> {
+        match (sink, step) {
+            (Sink::Json, Step::Event(e)) => sink.write(&mut out, &e)?,
+            (Sink::Json, _) => {}
+            (Sink::Print, Step::Event(e)) => sink.write(&mut out, &e)?,
+            (Sink::Print, step) => write_lesson_step(&mut out, &lesson, step)?,
+        }
+        out.flush()?;
+        Ok(())
+    })
+    .await
+}
+
+/// The lesson's scene and run headings, notes and summaries in `--print`.
+fn write_lesson_step(
+    out: &mut impl Write,
+    lesson: &ftpviz::classroom::Lesson,
+    step: ftpviz::classroom::Step<'_>,
+) -> io::Result<()> {
+    use ftpviz::classroom::Step;
+    match step {
+        Step::Scene(n, scene) => {
+            writeln!(
+                out,
+                "\n== Scene {n}/{}: {}",
+                lesson.scenes.len(),
+                scene.title
+            )?;
+            for para in scene.notes.split("\n\n") {
+                writeln!(out, "   {para}")?;
+            }
+        }
+        Step::Run(r, run) => {
+            if let Some(caption) = &run.caption {
+                writeln!(out, "-- run {r}: {caption}")?;
+            }
+        }
+        Step::RunEnd(..) | Step::Event(_) => {}
+    }
+    Ok(())
 }
 
 async fn lab(args: LabArgs, sink: Option<Sink>) -> Result<()> {
