@@ -305,7 +305,7 @@ fn why_from(q: &Question, who: Side, port: u16) -> String {
             "the server's control port − 1 ({l} − 1 = {port}), the default RFC 959 gives the server's data port (L−1, §3.2)."
         ),
         (Side::Server, _) => format!(
-            "an ephemeral port. RFC 959 gives L−1 = {} as the server's default (§3.2), but this server did not use it — many don't.",
+            "an ephemeral port. RFC 959 makes L−1 = {} the server's default data port (§3.2), but this server did not use it.",
             l.saturating_sub(1)
         ),
         (Side::Client, _) => {
