@@ -29,6 +29,7 @@ pub mod hosts;
 pub mod layout;
 pub mod lockstep;
 pub mod picker;
+pub mod presenter;
 pub mod rig;
 pub mod sequence;
 pub mod source;
