@@ -53,7 +53,11 @@ pub fn note(wanted: &[LabConfig], got: &[LabConfig], pane: usize) -> Option<Stri
             asked.control_port
         ));
     }
-    // The second of two servers side by side.
+    // The second of two servers side by side (on a port asked for: "any
+    // free port" surprises nobody).
+    if asked.control_port == 0 {
+        return None;
+    }
     let first = got.first().filter(|_| pane == 1 && got.len() == 2)?;
     if config.mode != Mode::Passive || first.server.is_some() {
         return None;
@@ -121,6 +125,9 @@ mod tests {
         let wanted = [lab(Mode::Active, 0)];
         let got = [lab(Mode::Active, 40111)];
         assert_eq!(note(&wanted, &got, 0), None);
+        let wanted = [lab(Mode::Active, 0), lab(Mode::Passive, 0)];
+        let got = [lab(Mode::Active, 40111), lab(Mode::Passive, 40222)];
+        assert_eq!(note(&wanted, &got, 1), None);
         assert_eq!(second_server_port(0), 0);
         assert_eq!(second_server_port(65535), 0);
     }

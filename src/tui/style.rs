@@ -72,9 +72,15 @@ impl Theme {
 
     /// `palette`, unless `NO_COLOR` asks for none.
     pub fn for_terminal(palette: Palette) -> Theme {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Theme::choose(palette, std::env::var_os("NO_COLOR"))
+    }
+
+    /// `palette`, or none when `no_color` (the variable's value) is set and
+    /// not empty.
+    fn choose(palette: Palette, no_color: Option<std::ffi::OsString>) -> Theme {
+        let off = no_color.is_some_and(|v| !v.is_empty());
         Theme {
-            palette: (!no_color).then_some(palette),
+            palette: (!off).then_some(palette),
         }
     }
 
@@ -170,5 +176,25 @@ pub fn line(ch: Channel) -> &'static str {
     match ch {
         Channel::Control => CONTROL_LINE,
         Channel::Data => DATA_LINE,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_wins_over_either_palette_unless_empty() {
+        for palette in [Palette::Dark, Palette::Light] {
+            assert_eq!(Theme::choose(palette, Some("1".into())), Theme::mono());
+            assert_eq!(
+                Theme::choose(palette, Some("".into())).palette,
+                Some(palette)
+            );
+            assert_eq!(Theme::choose(palette, None).palette, Some(palette));
+        }
+        let mono = Theme::mono();
+        assert_eq!(mono.channel(Channel::Control).fg, None);
+        assert_eq!(mono.fail().fg, None);
     }
 }
