@@ -1,14 +1,19 @@
 //! The `ftpviz` command line: parse the arguments, pick a source of Trace
 //! events (lab, replay, serve) and an output (the TUI, `--print`, `--json`).
 //!
+//! `ftpviz` alone is the lab: its options work with or without the word
+//! `lab` (`ftpviz --firewall client` = `ftpviz lab --firewall client`).
+//!
 //! Exit status: 0 success; 1 runtime failure with a one-line cause on
-//! stderr; 2 bad usage (clap's own).
+//! stderr; 2 bad usage (clap's own, and combinations clap cannot see).
 
 use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use ftpviz::lab::{LabConfig, Lesson, Mode};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use ftpviz::lab::ports::{second_server_port, DEFAULT_CONTROL_PORT};
+use ftpviz::lab::{IfTaken, LabConfig, Lesson, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
 use ftpviz::trace::{write_json_line, write_print_line, Event};
+use ftpviz::tui::style::{Palette, Theme};
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -19,13 +24,48 @@ use std::time::Instant;
 #[command(
     name = "ftpviz",
     version,
-    about = "See who dials whom in active and passive FTP"
+    about = "See who dials whom in active and passive FTP",
+    long_about = "See who dials whom in active and passive FTP.\n\n\
+                  Without a command, runs the lab (a real client and server on loopback), \
+                  active and passive side by side; the lab's options below work without \
+                  the word `lab`.",
+    args_conflicts_with_subcommands = true
 )]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// The lab's options, for the default command.
+    #[command(flatten)]
+    lab: LabArgs,
     #[command(flatten)]
     output: OutputArgs,
+    #[command(flatten)]
+    screen: ScreenArgs,
+}
+
+/// How the screens look.
+#[derive(Args, Debug, Clone, Copy, Default)]
+struct ScreenArgs {
+    /// Colours for a dark terminal background or a light one (NO_COLOR
+    /// turns colour off; the glyphs carry every meaning).
+    #[arg(long, global = true, value_enum, default_value_t = ThemeArg::Dark)]
+    theme: ThemeArg,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum ThemeArg {
+    #[default]
+    Dark,
+    Light,
+}
+
+impl ScreenArgs {
+    fn theme(self) -> Theme {
+        Theme::for_terminal(match self.theme {
+            ThemeArg::Dark => Palette::Dark,
+            ThemeArg::Light => Palette::Light,
+        })
+    }
 }
 
 #[derive(Args, Debug, Clone, Copy, Default)]
@@ -59,10 +99,13 @@ enum Command {
     },
 }
 
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Default)]
 struct LabArgs {
-    #[arg(long, value_enum, default_value_t = ModeArg::Compare)]
-    mode: ModeArg,
+    /// Who dials the data connections: active (PORT/EPRT: the server),
+    /// passive (PASV/EPSV: the client), or both side by side [default:
+    /// compare; active for --lesson bounce].
+    #[arg(long, value_enum)]
+    mode: Option<ModeArg>,
     /// Use EPRT/EPSV (RFC 2428) instead of PORT/PASV.
     #[arg(long)]
     extended: bool,
@@ -78,9 +121,11 @@ struct LabArgs {
     /// Run the lesson against an external server instead of ours.
     #[arg(long, value_name = "HOST:PORT")]
     server: Option<SocketAddr>,
-    /// Our server's control port (0 = any free port).
-    #[arg(long, default_value_t = 2121)]
-    port: u16,
+    /// Our server's control port (0 = any free port) [default: 2121, or a
+    /// free port when 2121 is taken]. Side by side, the passive lab's
+    /// server listens on this port + 2.
+    #[arg(long)]
+    port: Option<u16>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,30 +135,58 @@ enum ModeArg {
     Compare,
 }
 
-#[derive(ValueEnum, Debug, Clone, Copy)]
+#[derive(ValueEnum, Debug, Clone, Copy, Default)]
 enum FirewallArg {
+    #[default]
     None,
     Client,
     Server,
     Stateful,
 }
 
-#[derive(ValueEnum, Debug, Clone, Copy)]
+#[derive(ValueEnum, Debug, Clone, Copy, Default)]
 enum NatArg {
+    #[default]
     None,
     Client,
     Server,
 }
 
-#[derive(ValueEnum, Debug, Clone, Copy)]
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum LessonArg {
+    #[default]
     Transfer,
     Bounce,
 }
 
 impl LabArgs {
+    /// The mode asked for, or the lesson's default; a combination that
+    /// cannot be run is a usage error (exit 2).
+    fn mode(&self) -> Result<ModeArg, clap::Error> {
+        match (self.lesson, self.mode) {
+            (LessonArg::Bounce, None) => Ok(ModeArg::Active),
+            (LessonArg::Bounce, Some(ModeArg::Active)) => Ok(ModeArg::Active),
+            (LessonArg::Bounce, Some(_)) => Err(Cli::command().error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--lesson bounce needs --mode active: the bounce is a PORT/EPRT that asks \
+                 the server to dial a third host, and passive mode sends no PORT",
+            )),
+            (LessonArg::Transfer, mode) => Ok(mode.unwrap_or(ModeArg::Compare)),
+        }
+    }
+
+    /// The control port, and what to do if it is taken: a port named on
+    /// the command line is kept to; the default gives way to a free one.
+    fn port(&self) -> (u16, IfTaken) {
+        match self.port {
+            Some(p) => (p, IfTaken::Fail),
+            None => (DEFAULT_CONTROL_PORT, IfTaken::AnyFree),
+        }
+    }
+
     /// The lab configuration for one mode.
     fn config(&self, mode: Mode) -> LabConfig {
+        let (control_port, if_taken) = self.port();
         LabConfig {
             mode,
             extended: self.extended,
@@ -134,22 +207,8 @@ impl LabArgs {
                 LessonArg::Bounce => Lesson::Bounce,
             },
             server: self.server,
-            control_port: self.port,
-        }
-    }
-}
-
-impl Default for LabArgs {
-    fn default() -> LabArgs {
-        LabArgs {
-            mode: ModeArg::Compare,
-            extended: false,
-            ipv6: false,
-            firewall: FirewallArg::None,
-            nat: NatArg::None,
-            lesson: LessonArg::Transfer,
-            server: None,
-            port: 2121,
+            control_port,
+            if_taken,
         }
     }
 }
@@ -180,6 +239,14 @@ impl Sink {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let lab_args = match &cli.command {
+        Some(Command::Lab(args)) => Some(args),
+        None => Some(&cli.lab),
+        _ => None,
+    };
+    if let Some(Err(e)) = lab_args.map(LabArgs::mode) {
+        e.exit();
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         // `ftpviz … --print | head`: the reader has all it wanted.
@@ -201,51 +268,68 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn run(cli: Cli) -> Result<()> {
     let sink = Sink::from_args(cli.output);
+    let theme = cli.screen.theme();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     match cli.command {
-        None => runtime.block_on(lab(LabArgs::default(), sink)),
-        Some(Command::Lab(args)) => runtime.block_on(lab(args, sink)),
-        Some(Command::Replay { file, session }) => replay(&runtime, file, session, sink),
-        Some(Command::Serve { listen, root }) => runtime.block_on(serve(listen, root, sink)),
+        None => runtime.block_on(lab(cli.lab, sink, theme)),
+        Some(Command::Lab(args)) => runtime.block_on(lab(args, sink, theme)),
+        Some(Command::Replay { file, session }) => replay(&runtime, file, session, sink, theme),
+        Some(Command::Serve { listen, root }) => runtime.block_on(serve(listen, root, sink, theme)),
     }
 }
 
-async fn lab(args: LabArgs, sink: Option<Sink>) -> Result<()> {
+async fn lab(args: LabArgs, sink: Option<Sink>, theme: Theme) -> Result<()> {
+    let mode = args.mode()?;
     let Some(sink) = sink else {
-        return lab_tui(&args).await;
+        return lab_tui(&args, mode, theme).await;
     };
-    let modes = match args.mode {
+    let modes = match mode {
         ModeArg::Active => vec![Mode::Active],
         ModeArg::Passive => vec![Mode::Passive],
         ModeArg::Compare => vec![Mode::Active, Mode::Passive],
     };
     // Compare mode writes one trace: the passive lesson is session 2, on
-    // the same clock as the active one before it.
+    // the same clock as the active one before it. The timeline says which
+    // session is which (a JSON trace stays one event a line).
     let mut origin = None;
+    let several = modes.len() > 1;
     for (n, mode) in (1..).zip(modes) {
+        if let (Sink::Print, true) = (sink, several) {
+            let mut out = io::stdout().lock();
+            writeln!(out, "{}", session_header(n, mode, args.extended))?;
+        }
         lab_to_sink(args.config(mode), sink, n, &mut origin).await?;
     }
     Ok(())
 }
 
+/// The `--print` line that opens a session of the comparison.
+fn session_header(session: u32, mode: Mode, extended: bool) -> String {
+    let what = match (mode, extended) {
+        (Mode::Active, false) => "active (PORT: the server dials the client)",
+        (Mode::Active, true) => "active (EPRT: the server dials the client)",
+        (Mode::Passive, false) => "passive (PASV: the client dials the server)",
+        (Mode::Passive, true) => "passive (EPSV: the client dials the server)",
+    };
+    format!("# session {session}: {what}")
+}
+
 /// The lab in the TUI: one pane, or in compare mode two labs side by side
 /// (the passive one on its own control port so both can listen).
-async fn lab_tui(args: &LabArgs) -> Result<()> {
-    let (heading, configs) = match args.mode {
+async fn lab_tui(args: &LabArgs, mode: ModeArg, theme: Theme) -> Result<()> {
+    let (heading, configs) = match mode {
         ModeArg::Active => ("lab · active", vec![args.config(Mode::Active)]),
         ModeArg::Passive => ("lab · passive", vec![args.config(Mode::Passive)]),
         ModeArg::Compare => {
-            let mut passive = args.config(Mode::Passive);
-            passive.control_port = args
-                .port
-                .checked_add(2)
-                .filter(|_| args.port != 0)
-                .unwrap_or(0);
-            let configs = vec![args.config(Mode::Active), passive];
-            ("lab · active vs passive", configs)
+            let active = args.config(Mode::Active);
+            let passive = LabConfig {
+                control_port: second_server_port(active.control_port),
+                ..args.config(Mode::Passive)
+            };
+            ("lab · active vs passive", vec![active, passive])
         }
     };
-    ftpviz::tui::lab(heading, configs).await?;
+    ftpviz::tui::lab(heading, configs, theme).await?;
     Ok(())
 }
 
@@ -255,6 +339,7 @@ fn replay_tui(
     file: &std::path::Path,
     trace: ftpviz::trace::Trace,
     warnings: usize,
+    theme: Theme,
 ) -> Result<()> {
     let mut heading = format!("replay {}", file.display());
     if warnings > 0 {
@@ -262,7 +347,7 @@ fn replay_tui(
             " · {warnings} warning(s) above the TUI, on quitting"
         ));
     }
-    runtime.block_on(ftpviz::tui::trace(&heading, trace))?;
+    runtime.block_on(ftpviz::tui::trace(&heading, trace, theme))?;
     Ok(())
 }
 
@@ -286,6 +371,10 @@ async fn lab_to_sink(
         }
     };
     let mut lab = ftpviz::lab::Lab::start(config).await?;
+    if let Some(taken) = lab.port_taken() {
+        let port = lab.endpoints().server.port();
+        eprintln!("ftpviz: {taken} is taken; the lab's server listens on port {port} instead");
+    }
     lab.run_free();
     while let Some(mut event) = lab.events.recv().await {
         event.t += shift;
@@ -298,22 +387,27 @@ async fn lab_to_sink(
     Ok(())
 }
 
-async fn serve(listen: SocketAddr, root: Option<PathBuf>, sink: Option<Sink>) -> Result<()> {
+async fn serve(
+    listen: SocketAddr,
+    root: Option<PathBuf>,
+    sink: Option<Sink>,
+    theme: Theme,
+) -> Result<()> {
     let config = ftpviz::serve::ServeConfig { listen, root };
     let serving = ftpviz::serve::start(config).await?;
     let Some(sink) = sink else {
-        return serve_tui(serving).await;
+        return serve_tui(serving, theme).await;
     };
     serve_to_sink(serving, sink).await
 }
 
 /// `serve` in the TUI: its sessions listed live; a warning (a non-loopback
 /// address) is printed first, and stays on the terminal after quitting.
-async fn serve_tui(serving: ftpviz::serve::Serving) -> Result<()> {
+async fn serve_tui(serving: ftpviz::serve::Serving, theme: Theme) -> Result<()> {
     if let Some(warning) = &serving.warning {
         eprintln!("ftpviz: warning: {warning}");
     }
-    ftpviz::tui::serve(serving).await?;
+    ftpviz::tui::serve(serving, theme).await?;
     Ok(())
 }
 
@@ -358,6 +452,7 @@ fn replay(
     file: PathBuf,
     session: Option<u32>,
     sink: Option<Sink>,
+    theme: Theme,
 ) -> Result<()> {
     use ftpviz::replay::{read_file_with_progress, Progress, ReplayError};
     use std::io::IsTerminal;
@@ -402,7 +497,7 @@ fn replay(
         None => replay.trace,
     };
     let Some(sink) = sink else {
-        return replay_tui(runtime, &file, trace, replay.warnings.len());
+        return replay_tui(runtime, &file, trace, replay.warnings.len(), theme);
     };
     let mut out = io::stdout().lock();
     for e in &trace.events {
