@@ -6,12 +6,13 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use ftpviz::capture_writer::CaptureWriter;
 use ftpviz::lab::{LabConfig, Lesson, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
 use ftpviz::trace::{write_json_line, write_print_line, Event};
 use std::io::{self, Write};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -56,6 +57,9 @@ enum Command {
         /// Serve this directory read-only instead of the built-in files.
         #[arg(long)]
         root: Option<PathBuf>,
+        /// Save the run as a pcapng capture for Wireshark (no TUI).
+        #[arg(long, value_name = "FILE.pcapng")]
+        record: Option<PathBuf>,
     },
 }
 
@@ -81,6 +85,9 @@ struct LabArgs {
     /// Our server's control port (0 = any free port).
     #[arg(long, default_value_t = 2121)]
     port: u16,
+    /// Save the run as a pcapng capture for Wireshark (no TUI).
+    #[arg(long, value_name = "FILE.pcapng")]
+    record: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +157,7 @@ impl Default for LabArgs {
             lesson: LessonArg::Transfer,
             server: None,
             port: 2121,
+            record: None,
         }
     }
 }
@@ -182,6 +190,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // Already said on stderr when it happened.
+        Err(e) if e.is::<RecordingFailed>() => ExitCode::from(1),
         // `ftpviz … --print | head`: the reader has all it wanted.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
@@ -206,14 +216,19 @@ fn run(cli: Cli) -> Result<()> {
         None => runtime.block_on(lab(LabArgs::default(), sink)),
         Some(Command::Lab(args)) => runtime.block_on(lab(args, sink)),
         Some(Command::Replay { file, session }) => replay(&runtime, file, session, sink),
-        Some(Command::Serve { listen, root }) => runtime.block_on(serve(listen, root, sink)),
+        Some(Command::Serve {
+            listen,
+            root,
+            record,
+        }) => runtime.block_on(serve(listen, root, record, sink)),
     }
 }
 
 async fn lab(args: LabArgs, sink: Option<Sink>) -> Result<()> {
-    let Some(sink) = sink else {
+    if sink.is_none() && args.record.is_none() {
         return lab_tui(&args).await;
-    };
+    }
+    let mut recording = args.record.as_deref().map(Recording::open);
     let modes = match args.mode {
         ModeArg::Active => vec![Mode::Active],
         ModeArg::Passive => vec![Mode::Passive],
@@ -223,9 +238,9 @@ async fn lab(args: LabArgs, sink: Option<Sink>) -> Result<()> {
     // the same clock as the active one before it.
     let mut origin = None;
     for (n, mode) in (1..).zip(modes) {
-        lab_to_sink(args.config(mode), sink, n, &mut origin).await?;
+        lab_to_sink(args.config(mode), sink, n, &mut origin, recording.as_mut()).await?;
     }
-    Ok(())
+    recording.map_or(Ok(()), Recording::finish)
 }
 
 /// The lab in the TUI: one pane, or in compare mode two labs side by side
@@ -270,9 +285,10 @@ fn replay_tui(
 /// session `session` of a trace whose clock started at `origin`.
 async fn lab_to_sink(
     config: LabConfig,
-    sink: Sink,
+    sink: Option<Sink>,
     session: u32,
     origin: &mut Option<Instant>,
+    mut recording: Option<&mut Recording>,
 ) -> Result<()> {
     // Each lab's clock starts at its first event, which comes after its
     // start; shifting a later lab by the time between the starts keeps the
@@ -285,26 +301,48 @@ async fn lab_to_sink(
             0.0
         }
     };
-    let mut lab = ftpviz::lab::Lab::start(config).await?;
+    let mut lab = match recording {
+        Some(_) => ftpviz::lab::Lab::start_with_payloads(config).await?,
+        None => ftpviz::lab::Lab::start(config).await?,
+    };
     lab.run_free();
     while let Some(mut event) = lab.events.recv().await {
+        // The bytes are matched to their event before it is renumbered.
+        let bytes = match &mut lab.payloads {
+            Some(payloads) => payloads.take(&event).await,
+            None => None,
+        };
         event.t += shift;
         event.session = session;
-        let mut out = io::stdout().lock();
-        sink.write(&mut out, &event)?;
-        out.flush()?;
+        if let Some(r) = recording.as_deref_mut() {
+            r.event(&event, bytes.as_deref());
+        }
+        if let Some(sink) = sink {
+            let mut out = io::stdout().lock();
+            sink.write(&mut out, &event)?;
+            out.flush()?;
+        }
     }
     lab.finish().await?;
     Ok(())
 }
 
-async fn serve(listen: SocketAddr, root: Option<PathBuf>, sink: Option<Sink>) -> Result<()> {
+async fn serve(
+    listen: SocketAddr,
+    root: Option<PathBuf>,
+    record: Option<PathBuf>,
+    sink: Option<Sink>,
+) -> Result<()> {
     let config = ftpviz::serve::ServeConfig { listen, root };
-    let serving = ftpviz::serve::start(config).await?;
-    let Some(sink) = sink else {
-        return serve_tui(serving).await;
+    if sink.is_none() && record.is_none() {
+        return serve_tui(ftpviz::serve::start(config).await?).await;
+    }
+    let serving = match record {
+        Some(_) => ftpviz::serve::start_with_payloads(config).await?,
+        None => ftpviz::serve::start(config).await?,
     };
-    serve_to_sink(serving, sink).await
+    let recording = record.as_deref().map(Recording::open);
+    serve_to_sink(serving, sink, recording).await
 }
 
 /// `serve` in the TUI: its sessions listed live; a warning (a non-loopback
@@ -318,7 +356,11 @@ async fn serve_tui(serving: ftpviz::serve::Serving) -> Result<()> {
 }
 
 /// Writes `serve`'s events until SIGINT or SIGTERM, then stops cleanly.
-async fn serve_to_sink(mut serving: ftpviz::serve::Serving, sink: Sink) -> Result<()> {
+async fn serve_to_sink(
+    mut serving: ftpviz::serve::Serving,
+    sink: Option<Sink>,
+    mut recording: Option<Recording>,
+) -> Result<()> {
     if let Some(warning) = &serving.warning {
         eprintln!("ftpviz: warning: {warning}");
     }
@@ -330,11 +372,90 @@ async fn serve_to_sink(mut serving: ftpviz::serve::Serving, sink: Sink) -> Resul
     });
     // The channel closes once the server has said goodbye to every session.
     while let Some(event) = serving.events.recv().await {
-        let mut out = io::stdout().lock();
-        sink.write(&mut out, &event)?;
-        out.flush()?;
+        let bytes = match &mut serving.payloads {
+            Some(payloads) => payloads.take(&event).await,
+            None => None,
+        };
+        if let Some(r) = &mut recording {
+            r.event(&event, bytes.as_deref());
+        }
+        if let Some(sink) = sink {
+            let mut out = io::stdout().lock();
+            sink.write(&mut out, &event)?;
+            out.flush()?;
+        }
     }
-    Ok(())
+    recording.map_or(Ok(()), Recording::finish)
+}
+
+/// `--record FILE`: the capture being written. A failure (no permission,
+/// a full disk) is said once on stderr when it happens; the run goes on
+/// unrecorded, and the exit status is 1 at its end.
+struct Recording {
+    path: PathBuf,
+    writer: Option<CaptureWriter>,
+    failed: bool,
+}
+
+/// The exit status of a run whose recording failed (already said).
+#[derive(Debug, thiserror::Error)]
+#[error("the recording failed")]
+struct RecordingFailed;
+
+impl Recording {
+    fn open(path: &Path) -> Recording {
+        let mut recording = Recording {
+            path: path.to_path_buf(),
+            writer: None,
+            failed: false,
+        };
+        match CaptureWriter::create(path) {
+            Ok(writer) => recording.writer = Some(writer),
+            Err(e) => recording.fail(e),
+        }
+        recording
+    }
+
+    fn event(&mut self, event: &Event, payload: Option<&[u8]>) {
+        let result = match &mut self.writer {
+            Some(writer) => writer.event(event, payload),
+            None => return,
+        };
+        if let Err(e) = result {
+            self.fail(e);
+        }
+    }
+
+    fn fail(&mut self, e: ftpviz::capture_writer::CaptureError) {
+        let path = self.path.display();
+        eprintln!("ftpviz: --record {path}: {e}; the run goes on unrecorded");
+        self.writer = None;
+        self.failed = true;
+    }
+
+    fn finish(mut self) -> Result<()> {
+        if let Some(writer) = self.writer.take() {
+            match writer.finish() {
+                Ok(w) => {
+                    let path = self.path.display();
+                    let (packets, comments) = (w.packets, w.comments);
+                    eprintln!(
+                        "ftpviz: recorded {path} ({packets} packets, {comments} with a comment)"
+                    );
+                    let decode: Vec<String> =
+                        w.decode_as().iter().map(|d| format!(" -d {d}")).collect();
+                    if !decode.is_empty() {
+                        eprintln!("ftpviz: not on ports 21/20, so tell Wireshark (Decode As…): tshark -r {path}{}", decode.concat());
+                    }
+                }
+                Err(e) => self.fail(e),
+            }
+        }
+        match self.failed {
+            true => Err(RecordingFailed.into()),
+            false => Ok(()),
+        }
+    }
 }
 
 /// SIGINT (Ctrl-C) or, on Unix, SIGTERM.
