@@ -6,7 +6,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ftpviz::capture_writer::CaptureWriter;
+use ftpviz::capture_writer::Recording;
 use ftpviz::lab::{LabConfig, Lesson, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
 use ftpviz::trace::{write_json_line, write_print_line, Event};
@@ -228,7 +228,7 @@ async fn lab(args: LabArgs, sink: Option<Sink>) -> Result<()> {
     if sink.is_none() && args.record.is_none() {
         return lab_tui(&args).await;
     }
-    let mut recording = args.record.as_deref().map(Recording::open);
+    let mut recording = args.record.as_deref().map(start_recording);
     let modes = match args.mode {
         ModeArg::Active => vec![Mode::Active],
         ModeArg::Passive => vec![Mode::Passive],
@@ -240,7 +240,7 @@ async fn lab(args: LabArgs, sink: Option<Sink>) -> Result<()> {
     for (n, mode) in (1..).zip(modes) {
         lab_to_sink(args.config(mode), sink, n, &mut origin, recording.as_mut()).await?;
     }
-    recording.map_or(Ok(()), Recording::finish)
+    recording.map_or(Ok(()), finish_recording)
 }
 
 /// The lab in the TUI: one pane, or in compare mode two labs side by side
@@ -308,20 +308,10 @@ async fn lab_to_sink(
     lab.run_free();
     while let Some(mut event) = lab.events.recv().await {
         // The bytes are matched to their event before it is renumbered.
-        let bytes = match &mut lab.payloads {
-            Some(payloads) => payloads.take(&event).await,
-            None => None,
-        };
+        let bytes = bytes_of(&mut lab.payloads, &event).await;
         event.t += shift;
         event.session = session;
-        if let Some(r) = recording.as_deref_mut() {
-            r.event(&event, bytes.as_deref());
-        }
-        if let Some(sink) = sink {
-            let mut out = io::stdout().lock();
-            sink.write(&mut out, &event)?;
-            out.flush()?;
-        }
+        deliver(&event, bytes.as_deref(), sink, recording.as_deref_mut())?;
     }
     lab.finish().await?;
     Ok(())
@@ -341,7 +331,7 @@ async fn serve(
         Some(_) => ftpviz::serve::start_with_payloads(config).await?,
         None => ftpviz::serve::start(config).await?,
     };
-    let recording = record.as_deref().map(Recording::open);
+    let recording = record.as_deref().map(start_recording);
     serve_to_sink(serving, sink, recording).await
 }
 
@@ -372,29 +362,10 @@ async fn serve_to_sink(
     });
     // The channel closes once the server has said goodbye to every session.
     while let Some(event) = serving.events.recv().await {
-        let bytes = match &mut serving.payloads {
-            Some(payloads) => payloads.take(&event).await,
-            None => None,
-        };
-        if let Some(r) = &mut recording {
-            r.event(&event, bytes.as_deref());
-        }
-        if let Some(sink) = sink {
-            let mut out = io::stdout().lock();
-            sink.write(&mut out, &event)?;
-            out.flush()?;
-        }
+        let bytes = bytes_of(&mut serving.payloads, &event).await;
+        deliver(&event, bytes.as_deref(), sink, recording.as_mut())?;
     }
-    recording.map_or(Ok(()), Recording::finish)
-}
-
-/// `--record FILE`: the capture being written. A failure (no permission,
-/// a full disk) is said once on stderr when it happens; the run goes on
-/// unrecorded, and the exit status is 1 at its end.
-struct Recording {
-    path: PathBuf,
-    writer: Option<CaptureWriter>,
-    failed: bool,
+    recording.map_or(Ok(()), finish_recording)
 }
 
 /// The exit status of a run whose recording failed (already said).
@@ -402,58 +373,66 @@ struct Recording {
 #[error("the recording failed")]
 struct RecordingFailed;
 
-impl Recording {
-    fn open(path: &Path) -> Recording {
-        let mut recording = Recording {
-            path: path.to_path_buf(),
-            writer: None,
-            failed: false,
-        };
-        match CaptureWriter::create(path) {
-            Ok(writer) => recording.writer = Some(writer),
-            Err(e) => recording.fail(e),
-        }
-        recording
-    }
+/// `--record FILE`: starts it; a file that cannot be created is said now.
+fn start_recording(path: &Path) -> Recording {
+    let mut recording = Recording::create(path);
+    say_failure(&mut recording);
+    recording
+}
 
-    fn event(&mut self, event: &Event, payload: Option<&[u8]>) {
-        let result = match &mut self.writer {
-            Some(writer) => writer.event(event, payload),
-            None => return,
-        };
-        if let Err(e) = result {
-            self.fail(e);
-        }
-    }
+/// The bytes of a `data` event, when the source hands them over.
+async fn bytes_of(
+    payloads: &mut Option<ftpviz::tap::Payloads>,
+    event: &Event,
+) -> Option<ftpviz::tap::Chunk> {
+    payloads.as_mut()?.take(event).await
+}
 
-    fn fail(&mut self, e: ftpviz::capture_writer::CaptureError) {
-        let path = self.path.display();
-        eprintln!("ftpviz: --record {path}: {e}; the run goes on unrecorded");
-        self.writer = None;
-        self.failed = true;
+/// One event to stdout and into the recording; a recording's failure is
+/// said once, when it happens.
+fn deliver(
+    event: &Event,
+    bytes: Option<&[u8]>,
+    sink: Option<Sink>,
+    recording: Option<&mut Recording>,
+) -> Result<()> {
+    if let Some(recording) = recording {
+        recording.event(event, bytes);
+        say_failure(recording);
     }
+    if let Some(sink) = sink {
+        let mut out = io::stdout().lock();
+        sink.write(&mut out, event)?;
+        out.flush()?;
+    }
+    Ok(())
+}
 
-    fn finish(mut self) -> Result<()> {
-        if let Some(writer) = self.writer.take() {
-            match writer.finish() {
-                Ok(w) => {
-                    let path = self.path.display();
-                    let (packets, comments) = (w.packets, w.comments);
-                    eprintln!(
-                        "ftpviz: recorded {path} ({packets} packets, {comments} with a comment)"
-                    );
-                    let decode: Vec<String> =
-                        w.decode_as().iter().map(|d| format!(" -d {d}")).collect();
-                    if !decode.is_empty() {
-                        eprintln!("ftpviz: not on ports 21/20, so tell Wireshark (Decode As…): tshark -r {path}{}", decode.concat());
-                    }
-                }
-                Err(e) => self.fail(e),
+fn say_failure(recording: &mut Recording) {
+    if let Some(line) = recording.unsaid_failure() {
+        eprintln!("ftpviz: {line}");
+    }
+}
+
+/// Closes the capture and says what it holds, and how to make Wireshark
+/// read FTP on ports other than 21/20. A failed recording exits 1.
+fn finish_recording(recording: Recording) -> Result<()> {
+    let path = recording.path().display().to_string();
+    match recording.finish() {
+        Ok(w) => {
+            let (packets, comments) = (w.packets, w.comments);
+            eprintln!("ftpviz: recorded {path} ({packets} packets, {comments} with a comment)");
+            let decode: String = w.decode_as().iter().map(|d| format!(" -d {d}")).collect();
+            if !decode.is_empty() {
+                eprintln!("ftpviz: not on ports 21/20, so tell Wireshark (Decode As…): tshark -r {path}{decode}");
             }
+            Ok(())
         }
-        match self.failed {
-            true => Err(RecordingFailed.into()),
-            false => Ok(()),
+        Err(unsaid) => {
+            if let Some(line) = unsaid {
+                eprintln!("ftpviz: {line}");
+            }
+            Err(RecordingFailed.into())
         }
     }
 }

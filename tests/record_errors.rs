@@ -2,10 +2,9 @@
 //! fails, the run goes on to its end (the trace on stdout is whole), and the
 //! exit status is 1 (issue 10 §4).
 
-mod record_facts;
+mod common;
 
 use ftpviz::trace::{read_json_lines, Kind};
-use record_facts::{ftpviz, scratch};
 use std::path::Path;
 
 /// Runs a passive lab recorded to `target`: exit code, the trace's reply
@@ -15,8 +14,8 @@ fn run_recording_to(target: &Path) -> (i32, Vec<u16>, Vec<String>) {
     let args = [
         "lab", "--mode", "passive", "--port", "0", "--json", "--record", target,
     ];
-    let (code, stdout, stderr) = ftpviz(&args);
-    let trace = read_json_lines(&stdout[..]).expect("the trace on stdout is valid");
+    let (code, stdout, stderr) = common::ftpviz(&args);
+    let trace = read_json_lines(stdout.as_bytes()).expect("the trace on stdout is valid");
     let codes = trace
         .events
         .iter()
@@ -47,7 +46,7 @@ fn a_full_disk_is_one_line_and_the_run_still_ends() {
 
 #[test]
 fn a_file_that_cannot_be_created_is_one_line_and_the_run_still_ends() {
-    let dir = scratch("errors");
+    let dir = common::temp_dir("errors");
     // A directory nobody may write to (root may anyway: then one that does
     // not exist).
     let locked = dir.join("locked");

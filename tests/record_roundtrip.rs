@@ -7,11 +7,12 @@
 //! Each case runs the real binary twice, as a user would. Blocked dials
 //! wait the lab's shortened timeout, so the cases run a few at a time.
 
+mod common;
 mod record_facts;
 
 use ftpviz::narration::narrate;
 use ftpviz::trace::Kind;
-use record_facts::{read_capture, record_lab, replay, scratch, Story};
+use record_facts::{read_capture, record_lab, replay, Story};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -151,7 +152,7 @@ fn round_trip(name: &str, args: &[&str], dir: &std::path::Path) -> Result<(), St
 
 #[test]
 fn replaying_a_recorded_lab_tells_the_same_story() {
-    let dir = scratch("roundtrip");
+    let dir = common::temp_dir("roundtrip");
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
     // Blocked cases mostly wait on timers: six at a time.

@@ -4,11 +4,12 @@
 //! same story as `--json`) and byte by byte with pcap-parser (the upload's
 //! real bytes, in order, on its data connection).
 
+mod common;
 mod record_facts;
 
 use ftpviz::tap::payload::BUDGET;
 use ftpviz::trace::{read_json_lines, Kind, Side};
-use record_facts::{read_capture, replay, scratch, Story};
+use record_facts::{read_capture, replay, Story};
 use std::io::{BufRead, BufReader, Cursor};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
@@ -36,7 +37,7 @@ fn client(addr: SocketAddr, mode: Mode, bytes: &[u8]) {
 
 #[test]
 fn serve_records_what_real_clients_did() {
-    let dir = scratch("serve");
+    let dir = common::temp_dir("serve");
     let file = dir.join("serve.pcapng");
     let mut child = Command::new(env!("CARGO_BIN_EXE_ftpviz"))
         .args(["serve", "--listen", "127.0.0.1:0", "--json", "--record"])

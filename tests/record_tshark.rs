@@ -9,10 +9,8 @@
 //! prints on stderr, so that hint is held to working too.
 
 mod common;
-mod record_facts;
 
 use ftpviz::trace::{Event, Kind};
-use record_facts::{ftpviz, scratch};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,9 +21,11 @@ fn record(args: &[&str], file: &Path) -> (Vec<Event>, Vec<String>) {
     let path = file.to_str().unwrap();
     let mut all = vec!["lab", "--port", "0", "--json", "--record", path];
     all.extend_from_slice(args);
-    let (code, stdout, stderr) = ftpviz(&all);
+    let (code, stdout, stderr) = common::ftpviz(&all);
     assert_eq!(code, 0, "lab {args:?}: {stderr}");
-    let events = ftpviz::trace::read_json_lines(&stdout[..]).unwrap().events;
+    let events = ftpviz::trace::read_json_lines(stdout.as_bytes())
+        .unwrap()
+        .events;
     let hint = stderr
         .lines()
         .find(|l| l.contains("tshark -r"))
@@ -89,7 +89,7 @@ fn builtin(name: &str) -> Vec<u8> {
 
 /// Everything tshark must see in one recorded run.
 fn check(bin: &Path, name: &str, args: &[&str]) {
-    let dir = scratch(&format!("tshark-{name}"));
+    let dir = common::temp_dir(&format!("tshark-{name}"));
     let file = dir.join(format!("{name}.pcapng"));
     let (events, decode) = record(args, &file);
     assert!(!decode.is_empty(), "the lab's ports are not 21/20");

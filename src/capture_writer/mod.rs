@@ -34,7 +34,10 @@
 //! not by the run's length or its bytes.
 
 pub mod pcapng;
+mod recording;
 pub mod tcp;
+
+pub use recording::Recording;
 
 use crate::narration;
 use crate::trace::{Event, FailReason, Kind, Side};
@@ -99,6 +102,9 @@ const HISTORY: usize = 256;
 /// The longest comment written (Wireshark shows far less in its columns).
 const COMMENT_MAX: usize = 4000;
 
+/// Stand-ins for bytes that were not kept, one segment's worth.
+static ZEROS: [u8; 65_536] = [0; 65_536];
+
 /// A capture being written.
 pub struct CaptureWriter<W: Write = BufWriter<File>> {
     file: Pcapng<W>,
@@ -153,13 +159,12 @@ impl<W: Write> CaptureWriter<W> {
     /// event (see [`crate::tap::Payloads`]); where it is missing or short,
     /// zero bytes stand in and the packet's comment says so.
     pub fn event(&mut self, event: &Event, payload: Option<&[u8]>) -> Result<(), CaptureError> {
-        let epoch = *self
-            .epoch
+        self.epoch
             .get_or_insert_with(|| now_micros() - event.t * 1e6);
         let key = (event.session, event.conn);
         // A failing dial sends its own last retransmissions, with the comment.
         let failing = matches!(event.kind, Kind::Fail { .. }).then_some(key);
-        self.resend_unanswered(event.t, epoch, failing)?;
+        self.resend_unanswered(event.t, failing)?;
         let mut comment = teaching_moment(event).then(|| self.narrate(event));
         if let (Some(said), Some(hint)) = (&mut comment, self.port_hint(event)) {
             said.push(' ');
@@ -180,18 +185,18 @@ impl<W: Write> CaptureWriter<W> {
                 let conn = Connection::dial(event.from, *src, *dst, t, isn);
                 let syn = conn.syn();
                 self.conns.insert(key, conn);
-                self.put(epoch, t, &syn, &[], comment.as_deref())?;
+                self.put(t, &syn, &[], comment.as_deref())?;
             }
             Kind::Accept => {
                 if let Some(conn) = self.conns.get_mut(&key).filter(|c| c.dialling()) {
                     let segs = conn.handshake();
-                    self.put_all(epoch, t, &segs, None)?;
+                    self.put_all(t, &segs, None)?;
                 }
             }
-            Kind::Fail { reason, .. } => self.fail(key, *reason, t, epoch, comment)?,
+            Kind::Fail { reason, .. } => self.fail(key, *reason, t, comment)?,
             Kind::Command { text, .. } => {
                 let line = format!("{text}\r\n");
-                self.send(key, Side::Client, line.as_bytes(), t, epoch, comment)?;
+                self.send(key, Side::Client, line.as_bytes(), 0, t, comment)?;
             }
             Kind::Reply { text, .. } => {
                 let mut lines = String::with_capacity(text.len() + 8);
@@ -199,23 +204,17 @@ impl<W: Write> CaptureWriter<W> {
                     lines.push_str(line);
                     lines.push_str("\r\n");
                 }
-                self.send(key, Side::Server, lines.as_bytes(), t, epoch, comment)?;
+                self.send(key, Side::Server, lines.as_bytes(), 0, t, comment)?;
             }
             Kind::Data { bytes } => {
                 let want = usize::try_from(*bytes).unwrap_or(usize::MAX);
                 let got = payload.unwrap_or_default();
-                if got.len() >= want {
-                    let bytes = got.get(..want).unwrap_or(got);
-                    self.send(key, event.from, bytes, t, epoch, comment)?;
-                } else {
-                    let note = format!(
-                        "ftpviz did not keep {} of these {want} bytes: zero bytes stand in for them.",
-                        want - got.len()
-                    );
-                    let mut bytes = got.to_vec();
-                    bytes.resize(want, 0);
-                    self.send(key, event.from, &bytes, t, epoch, Some(note))?;
-                }
+                let got = got.get(..want).unwrap_or(got);
+                let missing = want - got.len();
+                let note = (missing > 0).then(|| {
+                    format!("ftpviz did not keep {missing} of these {want} bytes: zero bytes stand in for them.")
+                });
+                self.send(key, event.from, got, missing, t, note.or(comment))?;
             }
             Kind::Close => {
                 // A connection that is over is forgotten.
@@ -225,7 +224,7 @@ impl<W: Write> CaptureWriter<W> {
                     }
                     if conn.open() {
                         let segs = conn.close(event.from);
-                        self.put_all(epoch, t, &segs, None)?;
+                        self.put_all(t, &segs, None)?;
                     }
                 }
                 if event.conn == 0 {
@@ -274,16 +273,17 @@ impl<W: Write> CaptureWriter<W> {
         None
     }
 
-    /// Sends `bytes` from `side` on a connection, one segment per MSS, each
-    /// acknowledged. A connection whose handshake the trace skipped is
-    /// completed first; one never dialled or already closed gets nothing.
+    /// Sends `bytes` and then `zeros` zero bytes from `side` on a
+    /// connection, one segment per MSS, each acknowledged. A connection
+    /// whose handshake the trace skipped is completed first; one never
+    /// dialled or already closed gets nothing.
     fn send(
         &mut self,
         key: (u32, u32),
         side: Side,
         bytes: &[u8],
+        zeros: usize,
         t: f64,
-        epoch: f64,
         mut comment: Option<String>,
     ) -> Result<(), CaptureError> {
         let Some(conn) = self.conns.get_mut(&key) else {
@@ -291,21 +291,25 @@ impl<W: Write> CaptureWriter<W> {
         };
         if conn.dialling() {
             let segs = conn.handshake();
-            self.put_all(epoch, t, &segs, None)?;
+            self.put_all(t, &segs, None)?;
         }
         let Some(conn) = self.conns.get(&key).filter(|c| c.open()) else {
             return Ok(());
         };
-        let mss = tcp::mss(conn.addr(side));
-        let count = bytes.len().div_ceil(mss);
-        for (i, piece) in bytes.chunks(mss).enumerate() {
+        let mss = tcp::mss(conn.addr(side)).min(ZEROS.len());
+        let count = bytes.len().div_ceil(mss) + zeros.div_ceil(mss);
+        let zero_pieces = (0..zeros.div_ceil(mss)).map(|i| {
+            let len = (zeros - i * mss).min(mss);
+            ZEROS.get(..len).unwrap_or_default()
+        });
+        for (i, piece) in bytes.chunks(mss).chain(zero_pieces).enumerate() {
             let Some(conn) = self.conns.get_mut(&key) else {
                 break;
             };
             let seg = conn.send(side, piece.len(), i + 1 == count);
             let ack = conn.ack_from(side.peer());
-            self.put(epoch, t, &seg, piece, comment.take().as_deref())?;
-            self.put(epoch, t, &ack, &[], None)?;
+            self.put(t, &seg, piece, comment.take().as_deref())?;
+            self.put(t, &ack, &[], None)?;
         }
         Ok(())
     }
@@ -317,7 +321,6 @@ impl<W: Write> CaptureWriter<W> {
         key: (u32, u32),
         reason: FailReason,
         t: f64,
-        epoch: f64,
         comment: Option<String>,
     ) -> Result<(), CaptureError> {
         let Some(mut conn) = self.conns.remove(&key).filter(|c| c.dialling()) else {
@@ -326,7 +329,7 @@ impl<W: Write> CaptureWriter<W> {
         match reason {
             FailReason::Refused | FailReason::Reset => {
                 let rst = conn.refuse();
-                self.put(epoch, t, &rst, &[], comment.as_deref())
+                self.put(t, &rst, &[], comment.as_deref())
             }
             FailReason::Blocked | FailReason::Timeout => {
                 let due = conn.retries_due(t);
@@ -334,7 +337,7 @@ impl<W: Write> CaptureWriter<W> {
                 let last = due.len().saturating_sub(1);
                 for (i, (at, syn)) in due.iter().enumerate() {
                     let said = if i == last { comment.as_deref() } else { None };
-                    self.put(epoch, *at, syn, &[], said)?;
+                    self.put(*at, syn, &[], said)?;
                 }
                 Ok(())
             }
@@ -346,7 +349,6 @@ impl<W: Write> CaptureWriter<W> {
     fn resend_unanswered(
         &mut self,
         now: f64,
-        epoch: f64,
         except: Option<(u32, u32)>,
     ) -> Result<(), CaptureError> {
         let mut due: Vec<(f64, Segment)> = self
@@ -357,20 +359,19 @@ impl<W: Write> CaptureWriter<W> {
             .collect();
         due.sort_by(|a, b| a.0.total_cmp(&b.0));
         for (at, syn) in due {
-            self.put(epoch, at, &syn, &[], None)?;
+            self.put(at, &syn, &[], None)?;
         }
         Ok(())
     }
 
     fn put_all(
         &mut self,
-        epoch: f64,
         t: f64,
         segs: &[Segment],
         comment: Option<&str>,
     ) -> Result<(), CaptureError> {
         for (i, seg) in segs.iter().enumerate() {
-            self.put(epoch, t, seg, &[], comment.filter(|_| i == 0))?;
+            self.put(t, seg, &[], comment.filter(|_| i == 0))?;
         }
         Ok(())
     }
@@ -379,13 +380,13 @@ impl<W: Write> CaptureWriter<W> {
     /// the file.
     fn put(
         &mut self,
-        epoch: f64,
         t: f64,
         seg: &Segment,
         payload: &[u8],
         comment: Option<&str>,
     ) -> Result<(), CaptureError> {
         tcp::frame(&mut self.frame, seg, payload).map_err(CaptureError::Packet)?;
+        let epoch = self.epoch.unwrap_or(0.0);
         let micros = (epoch + t * 1e6).max(0.0) as u64;
         let micros = micros.max(self.last_micros);
         self.last_micros = micros;
@@ -501,39 +502,26 @@ mod tests {
         Event::new(t, 1, conn, from, kind)
     }
 
+    /// `from` dials `src` → `dst` at `t`.
+    fn dial(t: f64, conn: u32, from: Side, src: &str, dst: &str, via: Option<Via>) -> Event {
+        let (src, dst) = (src.parse().unwrap(), dst.parse().unwrap());
+        ev(t, conn, from, Kind::Connect { src, dst, via })
+    }
+
     #[test]
     fn bytes_that_were_not_kept_stand_in_as_zeros_with_a_comment() {
-        let (c, s) = (
-            "127.0.0.2:40000".parse().unwrap(),
-            "127.0.0.3:2121".parse().unwrap(),
-        );
-        let (dc, ds) = (
-            "127.0.0.2:40001".parse().unwrap(),
-            "127.0.0.3:50000".parse().unwrap(),
-        );
+        let (c, s) = ("127.0.0.2:40000", "127.0.0.3:2121");
         let mut w = CaptureWriter::new(Vec::new()).unwrap();
-        let via = Some(Via::Pasv);
         let events = [
-            ev(
-                0.0,
-                0,
-                Side::Client,
-                Kind::Connect {
-                    src: c,
-                    dst: s,
-                    via: None,
-                },
-            ),
+            dial(0.0, 0, Side::Client, c, s, None),
             ev(0.1, 0, Side::Client, Kind::Accept),
-            ev(
+            dial(
                 0.2,
                 1,
                 Side::Client,
-                Kind::Connect {
-                    src: dc,
-                    dst: ds,
-                    via,
-                },
+                "127.0.0.2:40001",
+                "127.0.0.3:50000",
+                Some(Via::Pasv),
             ),
             ev(0.3, 1, Side::Client, Kind::Accept),
             ev(0.4, 1, Side::Server, Kind::Data { bytes: 5 }),
@@ -548,30 +536,22 @@ mod tests {
         let all = packets(&file);
         assert_eq!(written.packets as usize, all.len());
         let data: Vec<_> = all.iter().filter(|p| !p.1.is_empty()).collect();
-        assert_eq!(data.len(), 1);
-        assert_eq!(data[0].1, b"ab\0\0\0");
-        assert!(data[0]
-            .2
-            .as_deref()
-            .unwrap()
-            .contains("did not keep 3 of these 5 bytes"));
         assert_eq!(
-            written.ftp_ports.iter().copied().collect::<Vec<_>>(),
+            data.iter().flat_map(|p| p.1.clone()).collect::<Vec<u8>>(),
+            b"ab\0\0\0"
+        );
+        let said = data[0].2.as_deref().unwrap_or_default();
+        assert!(said.contains("did not keep 3 of these 5 bytes"), "{said}");
+        assert_eq!(
+            written.ftp_ports.into_iter().collect::<Vec<_>>(),
             vec![2121]
         );
     }
 
     #[test]
     fn a_refused_dial_is_answered_by_rst_and_a_blocked_one_by_silence() {
-        let (c, s) = (
-            "127.0.0.2:40000".parse().unwrap(),
-            "127.0.0.3:21".parse().unwrap(),
-        );
-        let (src, dst) = (
-            "127.0.0.3:20".parse().unwrap(),
-            "127.0.0.2:50000".parse().unwrap(),
-        );
-        let via = Some(Via::Port);
+        let (c, s) = ("127.0.0.2:40000", "127.0.0.3:21");
+        let (src, dst, via) = ("127.0.0.3:20", "127.0.0.2:50000", Some(Via::Port));
         let mut w = CaptureWriter::new(Vec::new()).unwrap();
         let blocked = Kind::Fail {
             reason: FailReason::Blocked,
@@ -582,20 +562,11 @@ mod tests {
             by: None,
         };
         let events = [
-            ev(
-                0.0,
-                0,
-                Side::Client,
-                Kind::Connect {
-                    src: c,
-                    dst: s,
-                    via: None,
-                },
-            ),
+            dial(0.0, 0, Side::Client, c, s, None),
             ev(0.0, 0, Side::Client, Kind::Accept),
-            ev(1.0, 1, Side::Server, Kind::Connect { src, dst, via }),
+            dial(1.0, 1, Side::Server, src, dst, via),
             ev(4.5, 1, Side::Server, blocked),
-            ev(5.0, 2, Side::Server, Kind::Connect { src, dst, via }),
+            dial(5.0, 2, Side::Server, src, dst, via),
             ev(5.0, 2, Side::Server, refused),
         ];
         for e in &events {

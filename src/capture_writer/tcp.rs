@@ -208,18 +208,9 @@ impl Connection {
 
     /// `len` bytes from `side` (one segment, `len` at most the MSS).
     pub fn send(&mut self, side: Side, len: usize, last: bool) -> Segment {
-        let (me, peer) = (self.index(side), 1 - self.index(side));
-        let seg = Segment {
-            src: self.ends[me].addr,
-            dst: self.ends[peer].addr,
-            seq: self.ends[me].next,
-            ack: self.ends[peer].next,
-            flags: Flags {
-                ack: true,
-                psh: last,
-                ..Flags::default()
-            },
-        };
+        let mut seg = self.ack_from(side);
+        seg.flags.psh = last;
+        let me = self.index(side);
         self.ends[me].next = self.ends[me].next.wrapping_add(len as u32);
         seg
     }

@@ -1,7 +1,8 @@
 //! What the `--record` tests compare: the story a trace tells (sessions,
 //! dials, replies, byte counts), and what a written capture holds (each TCP
 //! flow's payload, the packet comments), read back with pcap-parser and
-//! etherparse rather than with ftpviz's own replay.
+//! etherparse rather than with ftpviz's own replay. The including test
+//! also includes `common`.
 
 #![allow(dead_code)]
 
@@ -12,7 +13,6 @@ use pcap_parser::{OptionCode, PcapBlockOwned, PcapNGSlice};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
-use std::process::Command;
 
 /// One dial: session, connection, who dialled, from → to, how agreed.
 pub type Dial = (u32, u32, Side, SocketAddr, SocketAddr, Option<Via>);
@@ -62,29 +62,16 @@ impl Story {
     }
 }
 
-/// Runs the `ftpviz` binary: exit code, stdout, stderr.
-pub fn ftpviz(args: &[&str]) -> (i32, Vec<u8>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ftpviz"))
-        .args(args)
-        .output()
-        .expect("run ftpviz");
-    (
-        out.status.code().unwrap_or(-1),
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// `ftpviz lab ARGS --port 0 --json --record FILE`: the run's own trace.
 pub fn record_lab(args: &[&str], file: &Path) -> Result<Vec<Event>, String> {
     let file = file.to_str().ok_or("path is not UTF-8")?;
     let mut all = vec!["lab", "--port", "0", "--json", "--record", file];
     all.extend_from_slice(args);
-    let (code, stdout, stderr) = ftpviz(&all);
+    let (code, stdout, stderr) = crate::common::ftpviz(&all);
     if code != 0 {
         return Err(format!("lab {args:?} exited {code}: {stderr}"));
     }
-    read_json_lines(&stdout[..])
+    read_json_lines(stdout.as_bytes())
         .map(|t| t.events)
         .map_err(|e| e.to_string())
 }
@@ -92,11 +79,11 @@ pub fn record_lab(args: &[&str], file: &Path) -> Result<Vec<Event>, String> {
 /// `ftpviz replay FILE --json`: the capture's trace.
 pub fn replay(file: &Path) -> Result<Vec<Event>, String> {
     let file = file.to_str().ok_or("path is not UTF-8")?;
-    let (code, stdout, stderr) = ftpviz(&["replay", file, "--json"]);
+    let (code, stdout, stderr) = crate::common::ftpviz(&["replay", file, "--json"]);
     if code != 0 || !stderr.is_empty() {
         return Err(format!("replay exited {code}: {stderr}"));
     }
-    read_json_lines(&stdout[..])
+    read_json_lines(stdout.as_bytes())
         .map(|t| t.events)
         .map_err(|e| e.to_string())
 }
@@ -163,12 +150,4 @@ pub fn read_capture(path: &Path) -> Capture {
         }
     }
     capture
-}
-
-/// A fresh scratch directory for one test.
-pub fn scratch(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ftpviz-record-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    dir
 }
