@@ -9,6 +9,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use ftpviz::capture_writer::Recording;
 use ftpviz::lab::ports::{second_server_port, DEFAULT_CONTROL_PORT};
 use ftpviz::lab::{IfTaken, LabConfig, Lesson, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
@@ -16,7 +17,7 @@ use ftpviz::trace::{write_json_line, write_print_line, Event};
 use ftpviz::tui::style::{Palette, Theme};
 use std::io::{self, Write};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -96,6 +97,9 @@ enum Command {
         /// Serve this directory read-only instead of the built-in files.
         #[arg(long)]
         root: Option<PathBuf>,
+        /// Save the run as a pcapng capture for Wireshark (no TUI).
+        #[arg(long, value_name = "FILE.pcapng")]
+        record: Option<PathBuf>,
     },
 }
 
@@ -126,6 +130,9 @@ struct LabArgs {
     /// server listens on this port + 2.
     #[arg(long)]
     port: Option<u16>,
+    /// Save the run as a pcapng capture for Wireshark (no TUI).
+    #[arg(long, value_name = "FILE.pcapng")]
+    record: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,6 +256,8 @@ fn main() -> ExitCode {
     }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // Already said on stderr when it happened.
+        Err(e) if e.is::<RecordingFailed>() => ExitCode::from(1),
         // `ftpviz … --print | head`: the reader has all it wanted.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
@@ -274,15 +283,20 @@ fn run(cli: Cli) -> Result<()> {
         None => runtime.block_on(lab(cli.lab, sink, theme)),
         Some(Command::Lab(args)) => runtime.block_on(lab(args, sink, theme)),
         Some(Command::Replay { file, session }) => replay(&runtime, file, session, sink, theme),
-        Some(Command::Serve { listen, root }) => runtime.block_on(serve(listen, root, sink, theme)),
+        Some(Command::Serve {
+            listen,
+            root,
+            record,
+        }) => runtime.block_on(serve(listen, root, record, sink, theme)),
     }
 }
 
 async fn lab(args: LabArgs, sink: Option<Sink>, theme: Theme) -> Result<()> {
     let mode = args.mode()?;
-    let Some(sink) = sink else {
+    if sink.is_none() && args.record.is_none() {
         return lab_tui(&args, mode, theme).await;
-    };
+    }
+    let mut recording = args.record.as_deref().map(start_recording);
     let modes = match mode {
         ModeArg::Active => vec![Mode::Active],
         ModeArg::Passive => vec![Mode::Passive],
@@ -294,13 +308,13 @@ async fn lab(args: LabArgs, sink: Option<Sink>, theme: Theme) -> Result<()> {
     let mut origin = None;
     let several = modes.len() > 1;
     for (n, mode) in (1..).zip(modes) {
-        if let (Sink::Print, true) = (sink, several) {
+        if let (Some(Sink::Print), true) = (sink, several) {
             let mut out = io::stdout().lock();
             writeln!(out, "{}", session_header(n, mode, args.extended))?;
         }
-        lab_to_sink(args.config(mode), sink, n, &mut origin).await?;
+        lab_to_sink(args.config(mode), sink, n, &mut origin, recording.as_mut()).await?;
     }
-    Ok(())
+    recording.map_or(Ok(()), finish_recording)
 }
 
 /// The `--print` line that opens a session of the comparison.
@@ -355,9 +369,10 @@ fn replay_tui(
 /// session `session` of a trace whose clock started at `origin`.
 async fn lab_to_sink(
     config: LabConfig,
-    sink: Sink,
+    sink: Option<Sink>,
     session: u32,
     origin: &mut Option<Instant>,
+    mut recording: Option<&mut Recording>,
 ) -> Result<()> {
     // Each lab's clock starts at its first event, which comes after its
     // start; shifting a later lab by the time between the starts keeps the
@@ -370,18 +385,21 @@ async fn lab_to_sink(
             0.0
         }
     };
-    let mut lab = ftpviz::lab::Lab::start(config).await?;
+    let mut lab = match recording {
+        Some(_) => ftpviz::lab::Lab::start_with_payloads(config).await?,
+        None => ftpviz::lab::Lab::start(config).await?,
+    };
     if let Some(taken) = lab.port_taken() {
         let port = lab.endpoints().server.port();
         eprintln!("ftpviz: {taken} is taken; the lab's server listens on port {port} instead");
     }
     lab.run_free();
     while let Some(mut event) = lab.events.recv().await {
+        // The bytes are matched to their event before it is renumbered.
+        let bytes = bytes_of(&mut lab.payloads, &event).await;
         event.t += shift;
         event.session = session;
-        let mut out = io::stdout().lock();
-        sink.write(&mut out, &event)?;
-        out.flush()?;
+        deliver(&event, bytes.as_deref(), sink, recording.as_deref_mut())?;
     }
     lab.finish().await?;
     Ok(())
@@ -390,15 +408,20 @@ async fn lab_to_sink(
 async fn serve(
     listen: SocketAddr,
     root: Option<PathBuf>,
+    record: Option<PathBuf>,
     sink: Option<Sink>,
     theme: Theme,
 ) -> Result<()> {
     let config = ftpviz::serve::ServeConfig { listen, root };
-    let serving = ftpviz::serve::start(config).await?;
-    let Some(sink) = sink else {
-        return serve_tui(serving, theme).await;
+    if sink.is_none() && record.is_none() {
+        return serve_tui(ftpviz::serve::start(config).await?, theme).await;
+    }
+    let serving = match record {
+        Some(_) => ftpviz::serve::start_with_payloads(config).await?,
+        None => ftpviz::serve::start(config).await?,
     };
-    serve_to_sink(serving, sink).await
+    let recording = record.as_deref().map(start_recording);
+    serve_to_sink(serving, sink, recording).await
 }
 
 /// `serve` in the TUI: its sessions listed live; a warning (a non-loopback
@@ -412,7 +435,11 @@ async fn serve_tui(serving: ftpviz::serve::Serving, theme: Theme) -> Result<()> 
 }
 
 /// Writes `serve`'s events until SIGINT or SIGTERM, then stops cleanly.
-async fn serve_to_sink(mut serving: ftpviz::serve::Serving, sink: Sink) -> Result<()> {
+async fn serve_to_sink(
+    mut serving: ftpviz::serve::Serving,
+    sink: Option<Sink>,
+    mut recording: Option<Recording>,
+) -> Result<()> {
     if let Some(warning) = &serving.warning {
         eprintln!("ftpviz: warning: {warning}");
     }
@@ -424,11 +451,79 @@ async fn serve_to_sink(mut serving: ftpviz::serve::Serving, sink: Sink) -> Resul
     });
     // The channel closes once the server has said goodbye to every session.
     while let Some(event) = serving.events.recv().await {
+        let bytes = bytes_of(&mut serving.payloads, &event).await;
+        deliver(&event, bytes.as_deref(), sink, recording.as_mut())?;
+    }
+    recording.map_or(Ok(()), finish_recording)
+}
+
+/// The exit status of a run whose recording failed (already said).
+#[derive(Debug, thiserror::Error)]
+#[error("the recording failed")]
+struct RecordingFailed;
+
+/// `--record FILE`: starts it; a file that cannot be created is said now.
+fn start_recording(path: &Path) -> Recording {
+    let mut recording = Recording::create(path);
+    say_failure(&mut recording);
+    recording
+}
+
+/// The bytes of a `data` event, when the source hands them over.
+async fn bytes_of(
+    payloads: &mut Option<ftpviz::tap::Payloads>,
+    event: &Event,
+) -> Option<ftpviz::tap::Chunk> {
+    payloads.as_mut()?.take(event).await
+}
+
+/// One event to stdout and into the recording; a recording's failure is
+/// said once, when it happens.
+fn deliver(
+    event: &Event,
+    bytes: Option<&[u8]>,
+    sink: Option<Sink>,
+    recording: Option<&mut Recording>,
+) -> Result<()> {
+    if let Some(recording) = recording {
+        recording.event(event, bytes);
+        say_failure(recording);
+    }
+    if let Some(sink) = sink {
         let mut out = io::stdout().lock();
-        sink.write(&mut out, &event)?;
+        sink.write(&mut out, event)?;
         out.flush()?;
     }
     Ok(())
+}
+
+fn say_failure(recording: &mut Recording) {
+    if let Some(line) = recording.unsaid_failure() {
+        eprintln!("ftpviz: {line}");
+    }
+}
+
+/// Closes the capture and says what it holds, and how to make Wireshark
+/// read FTP on ports other than 21/20. A failed recording exits 1.
+fn finish_recording(recording: Recording) -> Result<()> {
+    let path = recording.path().display().to_string();
+    match recording.finish() {
+        Ok(w) => {
+            let (packets, comments) = (w.packets, w.comments);
+            eprintln!("ftpviz: recorded {path} ({packets} packets, {comments} with a comment)");
+            let decode: String = w.decode_as().iter().map(|d| format!(" -d {d}")).collect();
+            if !decode.is_empty() {
+                eprintln!("ftpviz: not on ports 21/20, so tell Wireshark (Decode As…): tshark -r {path}{decode}");
+            }
+            Ok(())
+        }
+        Err(unsaid) => {
+            if let Some(line) = unsaid {
+                eprintln!("ftpviz: {line}");
+            }
+            Err(RecordingFailed.into())
+        }
+    }
 }
 
 /// SIGINT (Ctrl-C) or, on Unix, SIGTERM.

@@ -27,7 +27,7 @@ use crate::middlebox::{Firewall, Middlebox, Nat};
 use crate::network::{control_listener, is_loopback, Network};
 use crate::server::files::{Files, Root};
 use crate::server::{self, ServerConfig};
-use crate::tap::{Scope, Tap};
+use crate::tap::{Payloads, Scope, Tap};
 use crate::trace::Event;
 use client::{Client, ClientError, Pace, Setup};
 use std::io;
@@ -129,6 +129,8 @@ pub struct Endpoints {
 /// A running lab: events come out, permission to act goes in.
 pub struct Lab {
     pub events: mpsc::UnboundedReceiver<Event>,
+    /// The bytes of each `data` event, when started with payloads.
+    pub payloads: Option<Payloads>,
     pace: mpsc::UnboundedSender<Pace>,
     endpoints: Endpoints,
     /// The control address asked for, when it was taken and another port
@@ -163,7 +165,18 @@ impl Lab {
     /// Starts the server (unless `config.server` names an external one) and
     /// the client. The client waits for [`Lab::step`] or [`Lab::run_free`].
     pub async fn start(config: LabConfig) -> Result<Lab, LabError> {
+        Lab::launch(config, false).await
+    }
+
+    /// Like [`Lab::start`], and the bytes of every data connection come out
+    /// of [`Lab::payloads`] too, for a recording (`--record`).
+    pub async fn start_with_payloads(config: LabConfig) -> Result<Lab, LabError> {
+        Lab::launch(config, true).await
+    }
+
+    async fn launch(config: LabConfig, payload: bool) -> Result<Lab, LabError> {
         let (tap, events) = Tap::new();
+        let payloads = payload.then(|| tap.carry_payload());
         let network = Network::with_middlebox(Middlebox::new(config.firewall, config.nat));
         let (shutdown, stop) = watch::channel(false);
         let mut taken = None;
@@ -228,6 +241,7 @@ impl Lab {
         });
         Ok(Lab {
             events,
+            payloads,
             pace,
             endpoints: Endpoints {
                 client: client_ip,
