@@ -1,5 +1,6 @@
 //! The `ftpviz` command line: parse the arguments, pick a source of Trace
-//! events (lab, replay, serve) and an output (the TUI, `--print`, `--json`).
+//! events (lab, replay, serve) and an output (the TUI, `--print`, `--json`,
+//! `--print --explain`).
 //!
 //! Exit status: 0 success; 1 runtime failure with a one-line cause on
 //! stderr; 2 bad usage (clap's own).
@@ -8,6 +9,8 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ftpviz::lab::{LabConfig, Lesson, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
+use ftpviz::narration::explain::Explainer;
+use ftpviz::narration::Between;
 use ftpviz::trace::{write_json_line, write_print_line, Event};
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -36,6 +39,9 @@ struct OutputArgs {
     /// Write the trace as JSON Lines to stdout and exit (no TUI).
     #[arg(long, global = true)]
     json: bool,
+    /// With --print: each event's narration under it, wrapped to 80 columns.
+    #[arg(long, global = true, requires = "print", conflicts_with = "json")]
+    explain: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -159,21 +165,42 @@ impl Default for LabArgs {
 enum Sink {
     Print,
     Json,
+    /// `--print --explain`: each line with its narration.
+    Explain,
 }
 
 impl Sink {
     fn from_args(o: OutputArgs) -> Option<Sink> {
-        match (o.print, o.json) {
-            (_, true) => Some(Sink::Json),
-            (true, false) => Some(Sink::Print),
+        match (o.print, o.json, o.explain) {
+            (_, true, _) => Some(Sink::Json),
+            (true, false, true) => Some(Sink::Explain),
+            (true, false, false) => Some(Sink::Print),
             _ => None,
         }
     }
 
-    fn write(self, out: &mut impl Write, event: &Event) -> io::Result<()> {
-        match self {
+    /// A writer for one trace whose middlebox is `between` (known in the
+    /// lab, not in a capture).
+    fn writer(self, between: Option<Between>) -> SinkWriter {
+        SinkWriter {
+            sink: self,
+            explainer: Explainer::new(between),
+        }
+    }
+}
+
+/// A [`Sink`] with what it remembers of the trace so far.
+struct SinkWriter {
+    sink: Sink,
+    explainer: Explainer,
+}
+
+impl SinkWriter {
+    fn write(&mut self, out: &mut impl Write, event: &Event) -> io::Result<()> {
+        match self.sink {
             Sink::Print => write_print_line(&mut *out, event),
             Sink::Json => write_json_line(&mut *out, event),
+            Sink::Explain => self.explainer.write(&mut *out, event),
         }
     }
 }
@@ -222,8 +249,9 @@ async fn lab(args: LabArgs, sink: Option<Sink>) -> Result<()> {
     // Compare mode writes one trace: the passive lesson is session 2, on
     // the same clock as the active one before it.
     let mut origin = None;
+    let mut writer = sink.writer(Some(Between::of(&args.config(Mode::Active))));
     for (n, mode) in (1..).zip(modes) {
-        lab_to_sink(args.config(mode), sink, n, &mut origin).await?;
+        lab_to_sink(args.config(mode), &mut writer, n, &mut origin).await?;
     }
     Ok(())
 }
@@ -270,7 +298,7 @@ fn replay_tui(
 /// session `session` of a trace whose clock started at `origin`.
 async fn lab_to_sink(
     config: LabConfig,
-    sink: Sink,
+    sink: &mut SinkWriter,
     session: u32,
     origin: &mut Option<Instant>,
 ) -> Result<()> {
@@ -304,7 +332,7 @@ async fn serve(listen: SocketAddr, root: Option<PathBuf>, sink: Option<Sink>) ->
     let Some(sink) = sink else {
         return serve_tui(serving).await;
     };
-    serve_to_sink(serving, sink).await
+    serve_to_sink(serving, sink.writer(None)).await
 }
 
 /// `serve` in the TUI: its sessions listed live; a warning (a non-loopback
@@ -318,7 +346,7 @@ async fn serve_tui(serving: ftpviz::serve::Serving) -> Result<()> {
 }
 
 /// Writes `serve`'s events until SIGINT or SIGTERM, then stops cleanly.
-async fn serve_to_sink(mut serving: ftpviz::serve::Serving, sink: Sink) -> Result<()> {
+async fn serve_to_sink(mut serving: ftpviz::serve::Serving, mut sink: SinkWriter) -> Result<()> {
     if let Some(warning) = &serving.warning {
         eprintln!("ftpviz: warning: {warning}");
     }
@@ -405,8 +433,9 @@ fn replay(
         return replay_tui(runtime, &file, trace, replay.warnings.len());
     };
     let mut out = io::stdout().lock();
+    let mut writer = sink.writer(None);
     for e in &trace.events {
-        sink.write(&mut out, e)?;
+        writer.write(&mut out, e)?;
     }
     Ok(())
 }
