@@ -145,7 +145,7 @@ async fn a_real_blocked_dial_ends_in_a_cross_at_the_middlebox() {
         .find(|l| l.contains("blocked (client fw)"))
         .unwrap_or_else(|| panic!("the fail row: {s}"));
     assert!(fail_row.contains('✗'), "{fail_row}");
-    assert!(s.contains("dropped by the client's firewall"), "{s}");
+    assert!(s.contains("Client firewall drops server's SYN."), "{s}");
     assert!(s.contains("simulated client firewall"), "{s}");
     // The hosts panel: the data line ends in ✗ against the middlebox wall.
     let hosts: Vec<&String> = rows[2..7].iter().collect();

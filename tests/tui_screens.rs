@@ -236,7 +236,7 @@ fn a_failed_dial_ends_in_a_cross() {
     let y = row_of(&buf, "blocked (client fw)").expect("the fail row");
     let line: String = (0..80).map(|x| buf[(x, y)].symbol()).collect();
     assert!(line.contains("✗"), "{line}");
-    assert!(text(&buf).contains("dropped by the client's firewall"));
+    assert!(text(&buf).contains("Client firewall drops server's SYN."));
 }
 
 #[test]
