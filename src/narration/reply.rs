@@ -275,8 +275,9 @@ fn pasv_reply(text: &str) -> Narration {
             Narration::new(
                 format!("227: the server listens on port {p}."),
                 format!(
-                    "The six numbers are the address {},{},{},{} = {} and the port {hi},{lo}: \
-                     {hi} × 256 + {lo} = {p}. The client will dial it (passive mode, {}).",
+                    "{hi} × 256 + {lo} = {p}: the last two of the six numbers are the port, the \
+                     first four the address {},{},{},{} = {}. The client will dial it (passive \
+                     mode, {}).",
                     o[0],
                     o[1],
                     o[2],
