@@ -188,8 +188,8 @@ pub(super) fn accept(e: &Event, s: &Session) -> Narration {
     if e.conn == 0 {
         return Narration::new(
             "The control connection is up.",
-            "The three-way handshake completed. In FTP the server speaks first: a 220 greeting \
-             comes next.",
+            "The three-way handshake completed. In FTP the server speaks first: a greeting, \
+             220 when it is ready.",
         );
     }
     let serves = match s.conn(e.conn).and_then(|c| s.transfer_of(c)) {
