@@ -1,5 +1,6 @@
 //! The `ftpviz` command line: parse the arguments, pick a source of Trace
-//! events (lab, replay, serve) and an output (the TUI, `--print`, `--json`).
+//! events (lab, replay, serve) and an output (the TUI, `--print`, `--json`,
+//! `--print --explain`).
 //!
 //! `ftpviz` alone is the lab: its options work with or without the word
 //! `lab` (`ftpviz --firewall client` = `ftpviz lab --firewall client`).
@@ -13,6 +14,8 @@ use ftpviz::capture_writer::Recording;
 use ftpviz::lab::ports::{second_server_port, DEFAULT_CONTROL_PORT};
 use ftpviz::lab::{IfTaken, LabConfig, Lesson, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
+use ftpviz::narration::explain::Explainer;
+use ftpviz::narration::Between;
 use ftpviz::trace::{write_json_line, write_print_line, Event};
 use ftpviz::tui::style::{Palette, Theme};
 use std::io::{self, Write};
@@ -77,6 +80,9 @@ struct OutputArgs {
     /// Write the trace as JSON Lines to stdout and exit (no TUI).
     #[arg(long, global = true)]
     json: bool,
+    /// With --print: each event's narration under it, wrapped to 80 columns.
+    #[arg(long, global = true, requires = "print", conflicts_with = "json")]
+    explain: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -225,21 +231,42 @@ impl LabArgs {
 enum Sink {
     Print,
     Json,
+    /// `--print --explain`: each line with its narration.
+    Explain,
 }
 
 impl Sink {
     fn from_args(o: OutputArgs) -> Option<Sink> {
-        match (o.print, o.json) {
-            (_, true) => Some(Sink::Json),
-            (true, false) => Some(Sink::Print),
+        match (o.print, o.json, o.explain) {
+            (_, true, _) => Some(Sink::Json),
+            (true, false, true) => Some(Sink::Explain),
+            (true, false, false) => Some(Sink::Print),
             _ => None,
         }
     }
 
-    fn write(self, out: &mut impl Write, event: &Event) -> io::Result<()> {
-        match self {
+    /// A writer for one trace whose middlebox is `between` (known in the
+    /// lab, not in a capture).
+    fn writer(self, between: Option<Between>) -> SinkWriter {
+        SinkWriter {
+            sink: self,
+            explainer: Explainer::new(between),
+        }
+    }
+}
+
+/// A [`Sink`] with what it remembers of the trace so far.
+struct SinkWriter {
+    sink: Sink,
+    explainer: Explainer,
+}
+
+impl SinkWriter {
+    fn write(&mut self, out: &mut impl Write, event: &Event) -> io::Result<()> {
+        match self.sink {
             Sink::Print => write_print_line(&mut *out, event),
             Sink::Json => write_json_line(&mut *out, event),
+            Sink::Explain => self.explainer.write(&mut *out, event),
         }
     }
 }
@@ -307,12 +334,20 @@ async fn lab(args: LabArgs, sink: Option<Sink>, theme: Theme) -> Result<()> {
     // session is which (a JSON trace stays one event a line).
     let mut origin = None;
     let several = modes.len() > 1;
+    let mut writer = sink.map(|s| s.writer(Some(Between::of(&args.config(Mode::Active)))));
     for (n, mode) in (1..).zip(modes) {
-        if let (Some(Sink::Print), true) = (sink, several) {
+        if let (Some(Sink::Print | Sink::Explain), true) = (sink, several) {
             let mut out = io::stdout().lock();
             writeln!(out, "{}", session_header(n, mode, args.extended))?;
         }
-        lab_to_sink(args.config(mode), sink, n, &mut origin, recording.as_mut()).await?;
+        lab_to_sink(
+            args.config(mode),
+            writer.as_mut(),
+            n,
+            &mut origin,
+            recording.as_mut(),
+        )
+        .await?;
     }
     recording.map_or(Ok(()), finish_recording)
 }
@@ -369,7 +404,7 @@ fn replay_tui(
 /// session `session` of a trace whose clock started at `origin`.
 async fn lab_to_sink(
     config: LabConfig,
-    sink: Option<Sink>,
+    mut sink: Option<&mut SinkWriter>,
     session: u32,
     origin: &mut Option<Instant>,
     mut recording: Option<&mut Recording>,
@@ -399,7 +434,12 @@ async fn lab_to_sink(
         let bytes = bytes_of(&mut lab.payloads, &event).await;
         event.t += shift;
         event.session = session;
-        deliver(&event, bytes.as_deref(), sink, recording.as_deref_mut())?;
+        deliver(
+            &event,
+            bytes.as_deref(),
+            sink.as_deref_mut(),
+            recording.as_deref_mut(),
+        )?;
     }
     lab.finish().await?;
     Ok(())
@@ -421,7 +461,7 @@ async fn serve(
         None => ftpviz::serve::start(config).await?,
     };
     let recording = record.as_deref().map(start_recording);
-    serve_to_sink(serving, sink, recording).await
+    serve_to_sink(serving, sink.map(|s| s.writer(None)), recording).await
 }
 
 /// `serve` in the TUI: its sessions listed live; a warning (a non-loopback
@@ -437,7 +477,7 @@ async fn serve_tui(serving: ftpviz::serve::Serving, theme: Theme) -> Result<()> 
 /// Writes `serve`'s events until SIGINT or SIGTERM, then stops cleanly.
 async fn serve_to_sink(
     mut serving: ftpviz::serve::Serving,
-    sink: Option<Sink>,
+    mut sink: Option<SinkWriter>,
     mut recording: Option<Recording>,
 ) -> Result<()> {
     if let Some(warning) = &serving.warning {
@@ -452,7 +492,7 @@ async fn serve_to_sink(
     // The channel closes once the server has said goodbye to every session.
     while let Some(event) = serving.events.recv().await {
         let bytes = bytes_of(&mut serving.payloads, &event).await;
-        deliver(&event, bytes.as_deref(), sink, recording.as_mut())?;
+        deliver(&event, bytes.as_deref(), sink.as_mut(), recording.as_mut())?;
     }
     recording.map_or(Ok(()), finish_recording)
 }
@@ -482,7 +522,7 @@ async fn bytes_of(
 fn deliver(
     event: &Event,
     bytes: Option<&[u8]>,
-    sink: Option<Sink>,
+    sink: Option<&mut SinkWriter>,
     recording: Option<&mut Recording>,
 ) -> Result<()> {
     if let Some(recording) = recording {
@@ -595,8 +635,9 @@ fn replay(
         return replay_tui(runtime, &file, trace, replay.warnings.len(), theme);
     };
     let mut out = io::stdout().lock();
+    let mut writer = sink.writer(None);
     for e in &trace.events {
-        sink.write(&mut out, e)?;
+        writer.write(&mut out, e)?;
     }
     Ok(())
 }

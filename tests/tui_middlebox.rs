@@ -149,7 +149,7 @@ async fn a_real_blocked_dial_ends_in_a_cross_at_the_middlebox() {
     let syn_row = &rows[fail_row - 1];
     assert!(syn_row.contains("SYN data#1 PORT"), "{s}");
     assert!(syn_row.contains('✗') && !syn_row.contains('◀'), "{syn_row}");
-    assert!(s.contains("dropped by the client's firewall"), "{s}");
+    assert!(s.contains("Client firewall drops server's SYN."), "{s}");
     assert!(s.contains("simulated client firewall"), "{s}");
     // The hosts panel: the data line ends in ✗ against the middlebox wall,
     // and the client only listens: nothing was connected.

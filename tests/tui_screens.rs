@@ -246,7 +246,7 @@ fn a_failed_dial_ends_in_a_cross_on_its_own_row() {
         line(syn)
     );
     assert!(!line(y).contains('✗'), "{}", line(y));
-    assert!(text(&buf).contains("dropped by the client's firewall"));
+    assert!(text(&buf).contains("Client firewall drops server's SYN."));
 }
 
 #[test]
