@@ -12,7 +12,7 @@
 use crate::network::{control_listener, is_loopback, Network};
 use crate::server::files::{FileError, Files, Root};
 use crate::server::{self, ServerConfig};
-use crate::tap::{Scope, Tap};
+use crate::tap::{Payloads, Scope, Tap};
 use crate::trace::Event;
 use std::io;
 use std::net::SocketAddr;
@@ -43,6 +43,8 @@ pub enum ServeError {
 pub struct Serving {
     /// Every session's events, live.
     pub events: mpsc::UnboundedReceiver<Event>,
+    /// The bytes of each `data` event, when started with payloads.
+    pub payloads: Option<Payloads>,
     /// The address it really listens on (port 0 resolved).
     pub local: SocketAddr,
     /// Set when the address is not loopback: a sentence for stderr.
@@ -52,6 +54,16 @@ pub struct Serving {
 
 /// Binds and starts serving.
 pub async fn start(config: ServeConfig) -> Result<Serving, ServeError> {
+    launch(config, false).await
+}
+
+/// Like [`start`], and the bytes of every data connection come out of
+/// [`Serving::payloads`] too, for a recording (`--record`).
+pub async fn start_with_payloads(config: ServeConfig) -> Result<Serving, ServeError> {
+    launch(config, true).await
+}
+
+async fn launch(config: ServeConfig, payload: bool) -> Result<Serving, ServeError> {
     let files = match &config.root {
         None => Files::new(Root::Builtin, UPLOAD_CAP),
         Some(path) => Files::dir(path, UPLOAD_CAP).map_err(|source| ServeError::Root {
@@ -69,11 +81,13 @@ pub async fn start(config: ServeConfig) -> Result<Serving, ServeError> {
         format!("listening on {local}, which is not loopback: anyone who can reach it can read the served files; active mode is refused for remote clients")
     });
     let (tap, events) = Tap::new();
+    let payloads = payload.then(|| tap.carry_payload());
     let (shutdown, stop) = watch::channel(false);
     let cfg = ServerConfig::new(files, Scope::Alone);
     tokio::spawn(server::run(listener, cfg, Network::direct(), tap, stop));
     Ok(Serving {
         events,
+        payloads,
         local,
         warning,
         shutdown,

@@ -16,6 +16,8 @@
 //! two doors: [`send_and_close`] and [`receive_and_close`]. Each counts the
 //! bytes with a [`Meter`] (a few coalesced `data` events) and records the
 //! `close` after the last count, so a trace never shows bytes after the FIN.
+//! The meter also says how much may move at a time: everything, unless the
+//! run is recorded and the recording must catch up first.
 
 use crate::tap::{Meter, Recorder};
 use std::io::{self, Read, Seek, SeekFrom};
@@ -93,11 +95,12 @@ async fn write_chunk(
 async fn write_counted(stream: &mut TcpStream, bytes: &[u8], meter: &mut Meter) -> io::Result<()> {
     let mut rest = bytes;
     while !rest.is_empty() {
-        let n = stream.write(rest).await?;
+        let room = meter.room(rest.len()).await;
+        let n = stream.write(rest.get(..room).unwrap_or(rest)).await?;
         if n == 0 {
             return Err(io::ErrorKind::WriteZero.into());
         }
-        meter.add(n);
+        meter.add_bytes(rest.get(..n).unwrap_or_default());
         rest = rest.get(n..).unwrap_or_default();
     }
     Ok(())
@@ -243,15 +246,16 @@ async fn receive(
     let mut buf = vec![0u8; CHUNK.min(256 * 1024)];
     let mut held = false;
     loop {
-        let n = stream.read(&mut buf).await?;
+        let room = meter.room(buf.len()).await.min(buf.len());
+        let n = stream.read(&mut buf[..room]).await?;
         if n == 0 {
             break;
         }
-        meter.add(n);
+        let wire = buf.get(..n).unwrap_or_default();
+        meter.add_bytes(wire);
         if got.overflow {
             continue;
         }
-        let wire = buf.get(..n).unwrap_or_default();
         if ascii {
             got.bytes.extend(from_crlf(wire, &mut held));
         } else {

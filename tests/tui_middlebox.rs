@@ -142,16 +142,25 @@ async fn a_real_blocked_dial_ends_in_a_cross_at_the_middlebox() {
     let s = text(&buf);
     let fail_row = rows
         .iter()
-        .find(|l| l.contains("blocked (client fw)"))
+        .position(|l| l.contains("blocked (client fw)"))
         .unwrap_or_else(|| panic!("the fail row: {s}"));
-    assert!(fail_row.contains('✗'), "{fail_row}");
-    assert!(s.contains("dropped by the client's firewall"), "{s}");
+    // The SYN's own row ends in ✗ at the middlebox's line; no arrow
+    // reaches the client.
+    let syn_row = &rows[fail_row - 1];
+    assert!(syn_row.contains("SYN data#1 PORT"), "{s}");
+    assert!(syn_row.contains('✗') && !syn_row.contains('◀'), "{syn_row}");
+    assert!(s.contains("Client firewall drops server's SYN."), "{s}");
     assert!(s.contains("simulated client firewall"), "{s}");
-    // The hosts panel: the data line ends in ✗ against the middlebox wall.
+    // The hosts panel: the data line ends in ✗ against the middlebox wall,
+    // and the client only listens: nothing was connected.
     let hosts: Vec<&String> = rows[2..7].iter().collect();
     assert!(
         hosts.iter().any(|l| l.contains("┃✗━")),
         "the SYN dies at the middlebox: {hosts:#?}"
+    );
+    assert!(
+        hosts.iter().all(|l| !l.contains("data ")),
+        "no open data port: {hosts:#?}"
     );
 }
 

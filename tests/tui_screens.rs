@@ -83,7 +83,10 @@ fn compare_after_the_first_port_and_pasv() {
     press(&mut app, KeyCode::Right, 1);
     snapshot_both("compare_227", &app);
     let s = text(&render(&app, 80, 24));
-    assert!(s.contains("227 127,0,0,3,195,81"), "{s}");
+    assert!(
+        s.contains("227…(127,0,0,3,195,81)."),
+        "the reply as sent, its middle out: {s}"
+    );
     assert!(s.contains("195 × 256 + 81 = 50001"), "{s}");
 }
 
@@ -223,7 +226,7 @@ fn monochrome_keeps_the_glyphs_and_drops_every_colour() {
 }
 
 #[test]
-fn a_failed_dial_ends_in_a_cross() {
+fn a_failed_dial_ends_in_a_cross_on_its_own_row() {
     let mut app = App::new("t", vec![Pane::fixed("ACTIVE", fixture::active_blocked())]);
     app.theme = Theme::mono();
     let fail_at = fixture::active_blocked()
@@ -234,9 +237,16 @@ fn a_failed_dial_ends_in_a_cross() {
     press(&mut app, KeyCode::Right, fail_at + 1);
     let buf = render(&app, 80, 24);
     let y = row_of(&buf, "blocked (client fw)").expect("the fail row");
-    let line: String = (0..80).map(|x| buf[(x, y)].symbol()).collect();
-    assert!(line.contains("✗"), "{line}");
-    assert!(text(&buf).contains("dropped by the client's firewall"));
+    let syn = row_of(&buf, "SYN data#1 PORT").expect("the dial row");
+    assert_eq!(syn + 1, y);
+    let line = |y: u16| -> String { (0..80).map(|x| buf[(x, y)].symbol()).collect() };
+    assert!(
+        line(syn).contains('✗') && !line(syn).contains('◀'),
+        "{}",
+        line(syn)
+    );
+    assert!(!line(y).contains('✗'), "{}", line(y));
+    assert!(text(&buf).contains("Client firewall drops server's SYN."));
 }
 
 #[test]
@@ -252,6 +262,8 @@ fn the_arrow_in_flight_grows_while_playing() {
             progress,
             lifelines: ll,
             theme: Theme::mono(),
+            middlebox: false,
+            note: None,
         }
         .render(area, &mut buf);
         let y = area.bottom() - 1;

@@ -73,7 +73,7 @@ fn a_real_blocked_dial_ends_in_a_cross() {
     step_to(&mut app, |e| matches!(e.kind, Kind::Fail { .. }));
     let s = screen(&app, 80, 24);
     assert!(s.contains("✗"), "{s}");
-    assert!(s.contains("never happened"), "{s}");
+    assert!(s.contains("dial times out"), "{s}");
 }
 
 #[test]

@@ -40,10 +40,10 @@ pub enum Step<'a> {
 
 /// Runs every scene of `lesson` to its end on real labs, one pane after
 /// another (a compare run is its active lab, then its passive one), and
-/// reports each step to `out`. `control_port` 0 takes any free port.
+/// reports each step to `out`. `port`: as for [`Run::configs`].
 pub async fn play<E>(
     lesson: &Lesson,
-    control_port: u16,
+    port: Option<u16>,
     mut out: impl FnMut(Step<'_>) -> Result<(), E>,
 ) -> Result<(), E>
 where
@@ -56,7 +56,7 @@ where
         for (r, run) in (1..).zip(&scene.runs) {
             out(Step::Run(r, run))?;
             let mut events = Vec::new();
-            for config in run.configs(control_port) {
+            for config in run.configs(port) {
                 session += 1;
                 let shift = origin.elapsed().as_secs_f64();
                 let mut lab = Lab::start(config).await?;

@@ -32,7 +32,8 @@
 //! (the bounce script in passive mode) is refused with its line and field,
 //! and nothing starts.
 
-use crate::lab::{LabConfig, Lesson as Script, Mode};
+use crate::lab::ports::{second_server_port, DEFAULT_CONTROL_PORT};
+use crate::lab::{IfTaken, LabConfig, Lesson as Script, Mode};
 use crate::middlebox::{Firewall, Nat};
 use serde::Deserialize;
 use std::ops::Range;
@@ -86,16 +87,25 @@ pub enum View {
 }
 
 impl Run {
-    /// The lab configurations behind this run: one per pane.
-    pub fn configs(&self, control_port: u16) -> Vec<LabConfig> {
+    /// The lab configurations behind this run: one per pane, side by side
+    /// (a compare run's passive server on the second server's port).
+    /// `port` `None` prefers 2121 and takes any free port if it is taken.
+    pub fn configs(&self, port: Option<u16>) -> Vec<LabConfig> {
+        let (first, if_taken) = match port {
+            Some(p) => (p, IfTaken::Fail),
+            None => (DEFAULT_CONTROL_PORT, IfTaken::AnyFree),
+        };
         let modes = match self.view {
-            View::Active => vec![Mode::Active],
-            View::Passive => vec![Mode::Passive],
-            View::Compare => vec![Mode::Active, Mode::Passive],
+            View::Active => vec![(Mode::Active, first)],
+            View::Passive => vec![(Mode::Passive, first)],
+            View::Compare => vec![
+                (Mode::Active, first),
+                (Mode::Passive, second_server_port(first)),
+            ],
         };
         modes
             .into_iter()
-            .map(|mode| LabConfig {
+            .map(|(mode, control_port)| LabConfig {
                 mode,
                 extended: self.extended,
                 ipv6: self.ipv6,
@@ -104,6 +114,7 @@ impl Run {
                 lesson: self.script,
                 server: None,
                 control_port,
+                if_taken,
             })
             .collect()
     }

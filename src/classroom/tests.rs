@@ -112,7 +112,9 @@ fn runs_take_the_scene_settings_as_defaults() {
         (runs[1].nat, runs[1].view, runs[1].extended),
         (Nat::Server, View::Compare, true)
     );
-    assert_eq!(runs[1].configs(0).len(), 2);
+    let configs = runs[1].configs(Some(3000));
+    let ports: Vec<u16> = configs.iter().map(|c| c.control_port).collect();
+    assert_eq!(ports, [3000, 3002], "side by side, two servers");
 }
 
 fn ev(session: u32, conn: u32, from: Side, kind: Kind) -> Event {

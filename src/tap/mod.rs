@@ -30,8 +30,10 @@
 //! them into a few `data` events.
 
 mod meter;
+pub mod payload;
 
 pub use meter::Meter;
+pub use payload::{Chunk, Payloads};
 
 use crate::ftp::Reply;
 use crate::trace::{Blocker, Event, FailReason, Kind, Side, Via};
@@ -68,6 +70,8 @@ struct Core {
     books: Vec<Book>,
     /// Control connection's (client, server) pair → session number.
     sessions: HashMap<Pair, u32>,
+    /// Where meters copy the bytes they count, when the run is recorded.
+    payload: Option<payload::Outlet>,
 }
 
 /// The shared recorder of one live source; clone it freely.
@@ -85,6 +89,7 @@ impl Tap {
             start: None,
             books: Vec::new(),
             sessions: HashMap::new(),
+            payload: None,
         };
         (
             Tap {

@@ -30,6 +30,8 @@ pub struct Pane {
     pub middlebox: Option<MiddleboxLabel>,
     /// The lab's peers, shown in the host boxes before the first event.
     pub endpoints: Option<Endpoints>,
+    /// Words for the empty diagram (e.g. why this server has its port).
+    pub note: Option<String>,
     source: Option<Box<dyn Source>>,
 }
 
@@ -41,6 +43,7 @@ impl Pane {
             player: Player::new(trace),
             middlebox: None,
             endpoints: None,
+            note: None,
             source: None,
         }
     }
@@ -53,6 +56,7 @@ impl Pane {
             player: Player::live(),
             middlebox: None,
             endpoints: None,
+            note: None,
             source: Some(source),
         }
     }

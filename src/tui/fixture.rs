@@ -181,6 +181,12 @@ impl Script {
         let dst = SocketAddr::V4(listen);
         let via = Some(Via::Pasv);
         self.ev(conn, Side::Client, Kind::Connect { src, dst, via }, 0.0002);
+        if let Flow::Blocked(by) = flow {
+            // The client gives up on the dial and never sends the command.
+            let (reason, by) = (FailReason::Blocked, Some(by));
+            self.ev(conn, Side::Client, Kind::Fail { reason, by }, 0.0);
+            return;
+        }
         self.ev(conn, Side::Server, Kind::Accept, 0.0003);
         self.cmd(command);
         let (sender, bytes) = match flow {
@@ -250,6 +256,18 @@ pub fn active_blocked() -> Trace {
     s.cmd("TYPE I");
     s.reply(200, "Switching to Binary mode.");
     s.active("LIST", Flow::Blocked(Blocker::ClientFirewall));
+    s.quit();
+    Trace { events: s.events }
+}
+
+/// Passive mode behind a server firewall: the client's dial is dropped and
+/// the client gives up before sending its transfer command.
+pub fn passive_blocked() -> Trace {
+    let mut s = Script::new(50001);
+    s.login();
+    s.cmd("TYPE I");
+    s.reply(200, "Switching to Binary mode.");
+    s.passive("LIST", Flow::Blocked(Blocker::ServerFirewall));
     s.quit();
     Trace { events: s.events }
 }

@@ -37,11 +37,12 @@ pub mod style;
 pub mod terminal;
 pub mod view;
 
-use crate::lab::{LabConfig, LabError, Mode};
+use crate::lab::{ports, LabConfig, LabError, Mode};
 use crate::trace::Trace;
 use app::{App, Pane};
 use picker::Picker;
 use rig::Rig;
+use style::Theme;
 use terminal::{Feed, Route};
 
 /// Why the TUI could not run.
@@ -64,19 +65,27 @@ pub fn mode_title(config: &LabConfig) -> String {
 }
 
 /// Starts one live lab per configuration (side by side, stepping together)
-/// and shows them until the user quits.
-pub async fn lab(heading: &str, configs: Vec<LabConfig>) -> Result<(), TuiError> {
+/// and shows them until the user quits. A pane whose server is not on the
+/// port asked for (taken), or on a port a student may not expect (the
+/// second server's), says why before the first step.
+pub async fn lab(heading: &str, configs: Vec<LabConfig>, theme: Theme) -> Result<(), TuiError> {
+    let wanted = configs.clone();
     let mut rig = Rig::new(configs);
-    let (panes, feeds) = rig.start().await?;
+    let (mut panes, feeds) = rig.start().await?;
+    for (i, pane) in panes.iter_mut().enumerate() {
+        pane.note = ports::note(&wanted, &rig.configs, i);
+    }
     let log = terminal::log_to_file();
     tracing::info!(?log, "lab tui: {heading}");
-    terminal::run(App::new(heading, panes).with_rig(rig), feeds).await?;
+    let mut app = App::new(heading, panes).with_rig(rig);
+    app.theme = theme;
+    terminal::run(app, feeds).await?;
     Ok(())
 }
 
 /// Shows `serve`'s sessions live: a list that fills as clients connect,
 /// and the one picked followed as it happens. Stops the server on quit.
-pub async fn serve(serving: crate::serve::Serving) -> Result<(), TuiError> {
+pub async fn serve(serving: crate::serve::Serving, theme: Theme) -> Result<(), TuiError> {
     terminal::log_to_file();
     let addr = serving.local;
     let hint = format!(
@@ -84,7 +93,8 @@ pub async fn serve(serving: crate::serve::Serving) -> Result<(), TuiError> {
          `curl ftp://{addr}/` (passive) or `curl -P - ftp://{addr}/` (active), `lftp {addr}`, \
          or `tnftp` — and its session appears here. Enter follows it live."
     );
-    let app = App::with_live_sessions(format!("serve {addr}"), Picker::live(hint));
+    let mut app = App::with_live_sessions(format!("serve {addr}"), Picker::live(hint));
+    app.theme = theme;
     let (stop, events) = split_serving(serving);
     let feeds = vec![Feed {
         route: Route::Sessions,
@@ -109,9 +119,11 @@ fn split_serving(
 }
 
 /// Shows a finished trace; a session picker first when it holds several.
-pub async fn trace(heading: &str, trace: Trace) -> Result<(), TuiError> {
+pub async fn trace(heading: &str, trace: Trace, theme: Theme) -> Result<(), TuiError> {
     terminal::log_to_file();
-    terminal::run(app_for_trace(heading, trace), Vec::new()).await?;
+    let mut app = app_for_trace(heading, trace);
+    app.theme = theme;
+    terminal::run(app, Vec::new()).await?;
     Ok(())
 }
 

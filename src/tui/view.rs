@@ -207,6 +207,8 @@ impl Widget for PaneView<'_> {
             progress: p.progress(),
             lifelines: ll,
             theme: t,
+            middlebox: self.pane.middlebox.is_some(),
+            note: self.pane.note.as_deref(),
         }
         .render(areas.sequence, buf);
 
