@@ -375,7 +375,10 @@ fn write_lesson_step(
                 scene.title
             )?;
             for para in scene.notes.split("\n\n") {
-                writeln!(out, "   {para}")?;
+                for line in ftpviz::narration::explain::wrap(para, 77) {
+                    writeln!(out, "   {line}")?;
+                }
+                writeln!(out)?;
             }
         }
         Step::Run(r, run) => {
