@@ -12,14 +12,20 @@ use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
 use ftpviz::trace::{Blocker, Event, Kind};
 use ftpviz::tui::app::{App, Pane};
+use ftpviz::tui::event::{AppEvent, Event as AppEvt};
 use ftpviz::tui::fixture;
-use ftpviz::tui::rig::{self, Rig};
+use ftpviz::tui::rig::Rig;
 use ftpviz::tui::style::Theme;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 fn press(app: &mut App, code: KeyCode) {
     app.on_key(KeyEvent::from(code));
+}
+
+/// True when the app has asked the loop to restart its labs.
+fn asks_restart(app: &mut App) -> bool {
+    matches!(app.events.try_next(), Some(AppEvt::App(AppEvent::Restart)))
 }
 
 fn client_firewall(mode: Mode) -> LabConfig {
@@ -179,10 +185,10 @@ async fn f_and_n_restart_the_lab_under_the_new_middlebox() {
         .any(|e| matches!(e.kind, Kind::Reply { code: 220, .. })));
 
     press(&mut app, KeyCode::Char('f'));
-    assert!(app.take_restart(), "f asks for a restart");
-    assert!(!app.take_restart(), "once");
+    assert!(asks_restart(&mut app), "f asks for a restart");
+    assert!(!asks_restart(&mut app), "once");
     assert!(app.status.is_some(), "the title bar says it restarts");
-    let feeds = rig::restart(&mut app).await.expect("the lab restarts");
+    let feeds = app.restart().await.expect("the lab restarts");
     let rig = app.rig.as_ref().expect("the rig");
     assert_eq!(rig.firewall(), Firewall::Client);
     assert_eq!(app.status, None);
@@ -199,8 +205,8 @@ async fn f_and_n_restart_the_lab_under_the_new_middlebox() {
 
     // n: the client goes behind a NAT; its PORT names its private address.
     press(&mut app, KeyCode::Char('n'));
-    assert!(app.take_restart());
-    let feeds = rig::restart(&mut app).await.expect("the lab restarts");
+    assert!(asks_restart(&mut app));
+    let feeds = app.restart().await.expect("the lab restarts");
     let rig = app.rig.as_ref().expect("the rig");
     assert_eq!((rig.firewall(), rig.nat()), (Firewall::Client, Nat::Client));
     let s = text(&render(&app, 80, 24));
@@ -219,8 +225,8 @@ async fn f_and_n_restart_the_lab_under_the_new_middlebox() {
 
     // x: EPRT instead of PORT, under the same middlebox.
     press(&mut app, KeyCode::Char('x'));
-    assert!(app.take_restart());
-    rig::restart(&mut app).await.expect("the lab restarts");
+    assert!(asks_restart(&mut app));
+    app.restart().await.expect("the lab restarts");
     assert!(
         app.panes[0].title.contains("EPRT"),
         "{}",
@@ -235,7 +241,7 @@ async fn f_and_n_restart_the_lab_under_the_new_middlebox() {
 fn a_replay_has_no_middlebox_keys() {
     let mut app = App::new("replay", vec![Pane::fixed("trace", fixture::active())]);
     press(&mut app, KeyCode::Char('f'));
-    assert!(!app.take_restart());
+    assert!(!asks_restart(&mut app));
     assert!(app.status.is_none());
     let s = text(&render(&app, 80, 24));
     assert!(!s.contains("firewall"), "{s}");

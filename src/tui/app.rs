@@ -1,98 +1,28 @@
 //! The app: all the state behind the screens, and how keys change it.
 //!
-//! One owner, no locks: the app loop owns the [`App`], feeds it keys, ticks
-//! and source events, and draws `&App` after each change. The screens are
-//! pure functions of it (see [`super::view`]).
+//! One owner, no locks: the loop in [`super::terminal`] owns the [`App`],
+//! hands it each [`Event`](super::event::Event) — keys, ticks, source
+//! events — and draws `&App` after each change. What needs `await` (the
+//! labs restarting) the app asks for by sending itself an [`AppEvent`] on
+//! the same channel. The screens are pure functions of it (see
+//! [`super::view`]).
 //!
 //! An app has one or more [`Pane`]s side by side — one per trace being
 //! shown. In compare mode there are two (active and passive) and every key
 //! moves both; → and ← step them by action ([`super::lockstep`]), so the
 //! commands line up and the one difference between the modes stands out.
 
-use super::hosts::MiddleboxLabel;
+use super::event::{AppEvent, Events, Feed, Route};
 use super::lockstep;
+pub use super::pane::Pane;
 use super::picker::Picker;
 use super::rig::Rig;
-use super::source::Source;
 use super::style::Theme;
-use crate::lab::{Endpoints, LabConfig};
-use crate::player::{Player, Request};
-use crate::trace::{Event, Trace};
+use crate::lab::LabError;
+use crate::player::Player;
+use crate::trace::Event;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::time::Duration;
-
-/// One trace on screen, with its player and (when live) its source.
-pub struct Pane {
-    /// What the pane shows, e.g. "ACTIVE · PORT: the server dials".
-    pub title: String,
-    pub player: Player,
-    /// The middlebox between the peers: its rule in words.
-    pub middlebox: Option<MiddleboxLabel>,
-    /// The lab's peers, shown in the host boxes before the first event.
-    pub endpoints: Option<Endpoints>,
-    source: Option<Box<dyn Source>>,
-}
-
-impl Pane {
-    /// A pane over a finished trace.
-    pub fn fixed(title: impl Into<String>, trace: Trace) -> Pane {
-        Pane {
-            title: title.into(),
-            player: Player::new(trace),
-            middlebox: None,
-            endpoints: None,
-            source: None,
-        }
-    }
-
-    /// A pane over a live source; its events come through
-    /// [`App::on_source_event`].
-    pub fn live(title: impl Into<String>, source: Box<dyn Source>) -> Pane {
-        Pane {
-            title: title.into(),
-            player: Player::live(),
-            middlebox: None,
-            endpoints: None,
-            source: Some(source),
-        }
-    }
-
-    /// Shows the middlebox a lab configuration puts between the peers.
-    pub fn with_middlebox(mut self, config: &LabConfig) -> Pane {
-        self.middlebox = MiddleboxLabel::new(config, self.endpoints);
-        self
-    }
-
-    /// Shows the lab's peers from the start; the middlebox's rule then
-    /// names their real and private addresses.
-    pub fn with_endpoints(mut self, endpoints: Endpoints) -> Pane {
-        self.endpoints = Some(endpoints);
-        if let Some(label) = self.middlebox.take() {
-            self.middlebox = MiddleboxLabel::new(&label.config, Some(endpoints));
-        }
-        self
-    }
-
-    /// Stops the pane's source (if live), waiting until it has let go.
-    pub async fn stop(self) {
-        if let Some(s) = self.source {
-            s.stop().await;
-        }
-    }
-
-    fn act(&mut self, request: Request) {
-        if request == Request::SourceStep {
-            if let Some(s) = self.source.as_mut() {
-                s.step();
-            }
-        }
-    }
-
-    pub(super) fn step_forward(&mut self) {
-        let r = self.player.step_forward();
-        self.act(r);
-    }
-}
 
 /// What has the keyboard: all panes side by side, or one full width.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,9 +52,8 @@ pub struct App {
     pub rig: Option<Rig>,
     /// A line for the title bar: the lab restarting, or why it failed.
     pub status: Option<String>,
-    /// The rig changed: the labs must be restarted (see
-    /// [`super::rig::restart`]).
-    restart: bool,
+    /// The one channel the loop reads: the app's own requests go there too.
+    pub events: Events,
     quit: bool,
 }
 
@@ -142,7 +71,7 @@ impl App {
             theme: Theme::from_env(),
             rig: None,
             status: None,
-            restart: false,
+            events: Events::new(),
             quit: false,
         }
     }
@@ -151,11 +80,6 @@ impl App {
     pub fn with_rig(mut self, rig: Rig) -> App {
         self.rig = Some(rig);
         self
-    }
-
-    /// True once after a key changed the rig: the caller restarts the labs.
-    pub fn take_restart(&mut self) -> bool {
-        std::mem::take(&mut self.restart)
     }
 
     /// An app that opens on a session list (a capture with several).
@@ -221,10 +145,7 @@ impl App {
                     let title = format!("session {n}");
                     let pane = if self.live_sessions {
                         self.following = Some((n, picker.start_of(n)));
-                        Pane {
-                            player: Player::live_from(trace),
-                            ..Pane::fixed(title, Trace::new())
-                        }
+                        Pane::following(title, trace)
                     } else {
                         Pane::fixed(title, trace)
                     };
@@ -272,7 +193,7 @@ impl App {
             return false;
         };
         change(rig);
-        self.restart = true;
+        self.events.send(AppEvent::Restart);
         self.status = Some("restarting the lab…".to_string());
         true
     }
@@ -344,6 +265,41 @@ impl App {
                 (pl.shown(), (pl.progress() * 1000.0) as u32, pl.is_playing())
             })
             .collect()
+    }
+
+    /// An event of a live source, routed to a pane or to the session list.
+    pub fn on_source(&mut self, route: Route, event: Option<Event>) {
+        match route {
+            Route::Pane(i) => self.on_source_event(i, event),
+            Route::Sessions => self.on_session_event(event),
+        }
+    }
+
+    /// Replaces the labs with new ones from the rig (after `f`, `n` or `x`
+    /// sent [`AppEvent::Restart`]); returns their feeds for the loop to
+    /// listen to. On failure the app has no panes and says why in its
+    /// status line; the next key that changes the rig tries again.
+    pub async fn restart(&mut self) -> Result<Vec<Feed>, LabError> {
+        let Some(mut rig) = self.rig.take() else {
+            return Ok(Vec::new());
+        };
+        let old = std::mem::take(&mut self.panes);
+        let started = rig.restart(old).await;
+        self.rig = Some(rig);
+        match started {
+            Ok((panes, feeds)) => {
+                if matches!(self.focus, Focus::One(i) if i >= panes.len()) {
+                    self.focus = Focus::All;
+                }
+                self.panes = panes;
+                self.status = None;
+                Ok(feeds)
+            }
+            Err(e) => {
+                self.status = Some(format!("the lab did not start: {e}"));
+                Err(e)
+            }
+        }
     }
 
     /// An event of a live session stream (`serve`); `None` when it ended.

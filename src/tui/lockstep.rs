@@ -31,7 +31,7 @@
 //! `←` retraces the same moves: panes standing on a data step go back alone;
 //! when all stand on commands, all step back to their previous stop.
 
-use super::app::Pane;
+use super::pane::Pane;
 use crate::trace::{Channel, Event, Kind};
 
 /// What kind of stop an event is, if it is one.

@@ -2,13 +2,24 @@
 //! visible, and the keys that walk through a trace.
 //!
 //! ```text
-//!  source ──events──► App ──&App──► view (sequence, hosts, narration, help)
-//!  (lab / trace)       ▲  │
-//!                keys, ticks  └─ Player::step_forward at the live edge ─► Source::step
+//!  ticks, keys, signals ─┐
+//!  live sources ─────────┼─► one channel ─► App ──&App──► view (sequence, hosts, narration…)
+//!  the app's own asks ───┘    (event)        │
+//!                                            └─ Pane::step_forward at the live edge ─► Source::step
 //! ```
 //!
-//! - [`app`]: the one owner of state: panes (a [`Player`](crate::player::Player)
-//!   each, and a [`source::Source`] when live), focus, help, the session picker.
+//! The layers, each knowing only those below it:
+//!
+//! ```text
+//!  mod (entry points) ─► terminal (the loop) ─► app ─► lockstep, rig ─► pane ─► source, player
+//!                                                 └──► event (the channel, feeds)
+//! ```
+//!
+//! - [`app`]: the one owner of state: panes, focus, help, the session picker.
+//! - [`event`]: the one channel the loop reads, and the one `select!` that
+//!   feeds it (ticks, terminal, signals); live sources forward into it.
+//! - [`pane`]: one trace on screen: a [`Player`](crate::player::Player) and,
+//!   when live, a [`source::Source`].
 //! - [`lockstep`]: how → and ← move two panes side by side so that their
 //!   commands line up.
 //! - [`view`]: the whole screen as a pure function of `&App`, built from
@@ -17,17 +28,19 @@
 //!   [`layout`] places them, [`style`] draws them in colour or without.
 //! - [`rig`]: the live labs behind the panes, and the middlebox the keys
 //!   `f`, `n`, `x` change (restarting the labs).
-//! - [`terminal`]: the event loop and the terminal's setup and restore.
+//! - [`terminal`]: the loop, and the terminal's setup and restore.
 //! - [`fixture`]: hand-made traces for tests, snapshots and the benchmark.
 //!
 //! The entry points below are what `main.rs` calls.
 
 pub mod app;
+pub mod event;
 pub mod fixture;
 pub mod help;
 pub mod hosts;
 pub mod layout;
 pub mod lockstep;
+pub mod pane;
 pub mod picker;
 pub mod rig;
 pub mod sequence;
@@ -36,12 +49,13 @@ pub mod style;
 pub mod terminal;
 pub mod view;
 
-use crate::lab::{LabConfig, LabError, Mode};
+use crate::lab::{LabConfig, LabError};
 use crate::trace::Trace;
-use app::{App, Pane};
+use app::App;
+use event::{Feed, Route};
+use pane::Pane;
 use picker::Picker;
 use rig::Rig;
-use terminal::{Feed, Route};
 
 /// Why the TUI could not run.
 #[derive(Debug, thiserror::Error)]
@@ -52,16 +66,6 @@ pub enum TuiError {
     Lab(#[from] LabError),
 }
 
-/// A pane's title for a lab mode: the mode and who dials.
-pub fn mode_title(config: &LabConfig) -> String {
-    match (config.mode, config.extended) {
-        (Mode::Active, false) => "ACTIVE · PORT: server dials".to_string(),
-        (Mode::Active, true) => "ACTIVE · EPRT: server dials".to_string(),
-        (Mode::Passive, false) => "PASSIVE · PASV: client dials".to_string(),
-        (Mode::Passive, true) => "PASSIVE · EPSV: client dials".to_string(),
-    }
-}
-
 /// Starts one live lab per configuration (side by side, stepping together)
 /// and shows them until the user quits.
 pub async fn lab(heading: &str, configs: Vec<LabConfig>) -> Result<(), TuiError> {
@@ -69,7 +73,9 @@ pub async fn lab(heading: &str, configs: Vec<LabConfig>) -> Result<(), TuiError>
     let (panes, feeds) = rig.start().await?;
     let log = terminal::log_to_file();
     tracing::info!(?log, "lab tui: {heading}");
-    terminal::run(App::new(heading, panes).with_rig(rig), feeds).await?;
+    let mut app = App::new(heading, panes).with_rig(rig);
+    app.events.attach(feeds);
+    terminal::run(app).await?;
     Ok(())
 }
 
@@ -83,13 +89,13 @@ pub async fn serve(serving: crate::serve::Serving) -> Result<(), TuiError> {
          `curl ftp://{addr}/` (passive) or `curl -P - ftp://{addr}/` (active), `lftp {addr}`, \
          or `tnftp` — and its session appears here. Enter follows it live."
     );
-    let app = App::with_live_sessions(format!("serve {addr}"), Picker::live(hint));
+    let mut app = App::with_live_sessions(format!("serve {addr}"), Picker::live(hint));
     let (stop, events) = split_serving(serving);
-    let feeds = vec![Feed {
+    app.events.attach(vec![Feed {
         route: Route::Sessions,
         events,
-    }];
-    let result = terminal::run(app, feeds).await;
+    }]);
+    let result = terminal::run(app).await;
     stop.stop();
     result?;
     Ok(())
@@ -110,7 +116,7 @@ fn split_serving(
 /// Shows a finished trace; a session picker first when it holds several.
 pub async fn trace(heading: &str, trace: Trace) -> Result<(), TuiError> {
     terminal::log_to_file();
-    terminal::run(app_for_trace(heading, trace), Vec::new()).await?;
+    terminal::run(app_for_trace(heading, trace)).await?;
     Ok(())
 }
 
