@@ -20,7 +20,9 @@
 
 mod command;
 mod connection;
+pub mod moment;
 mod reply;
+pub mod summary;
 
 use crate::middlebox::narration::{WHY_EPSV_DODGES_NAT, WHY_FTPS_BLINDS, WHY_HELPERS};
 use crate::trace::{Blocker, Event, Kind, Via};
