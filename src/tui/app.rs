@@ -8,17 +8,24 @@
 //! [`super::view`]).
 //!
 //! An app has one or more [`Pane`]s side by side — one per trace being
-//! shown. In compare mode there are two (active and passive) and every key
-//! moves both; → and ← step them by action ([`super::lockstep`]), so the
-//! commands line up and the one difference between the modes stands out.
+//! shown. In compare mode there are two (active and passive); `→` and `←`
+//! move them by the rules of [`super::lockstep`], and playing is pressing
+//! `→` on every beat, pausing at the teaching moments
+//! ([`super::autopause`]). When the lesson is over, one more `→` (or `End`)
+//! shows its summary.
 
+use super::autopause::{self, AutoPause};
 use super::event::{AppEvent, Events, Feed, Route};
 use super::lockstep;
+use super::overlay::{self, Overlay};
+use super::pane::ends_session;
 pub use super::pane::Pane;
 use super::picker::Picker;
-use super::rig::Rig;
+use super::reader;
+use super::rig::{Change, Rig};
 use super::style::Theme;
 use crate::lab::LabError;
+use crate::narration::moment::Moment;
 use crate::player::Player;
 use crate::trace::Event;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -37,7 +44,8 @@ pub struct App {
     pub heading: String,
     pub panes: Vec<Pane>,
     pub focus: Focus,
-    pub help: bool,
+    /// What is drawn over the panes: the keys, the legend, the reader.
+    pub overlay: Option<Overlay>,
     /// The session list of a trace with several sessions.
     pub picker: Option<Picker>,
     /// True while the session list is shown instead of the panes.
@@ -52,6 +60,19 @@ pub struct App {
     pub rig: Option<Rig>,
     /// A line for the title bar: the lab restarting, or why it failed.
     pub status: Option<String>,
+    /// A change to the rig waiting for its key again (it throws the run
+    /// away).
+    pub confirm: Option<Change>,
+    /// Playing pauses at teaching moments.
+    pub auto_pause: AutoPause,
+    /// Why playing paused by itself, until it plays again.
+    pub paused_at: Option<Moment>,
+    /// The lesson is over and its summary is shown.
+    pub finale: bool,
+    /// `End` was pressed: show the summary once the sources have ended.
+    finale_when_over: bool,
+    /// The terminal's size (columns, rows), for scrolling the reader.
+    pub size: (u16, u16),
     /// The one channel the loop reads: the app's own requests go there too.
     pub events: Events,
     quit: bool,
@@ -63,7 +84,7 @@ impl App {
             heading: heading.into(),
             panes,
             focus: Focus::All,
-            help: false,
+            overlay: None,
             picker: None,
             picking: false,
             following: None,
@@ -71,6 +92,12 @@ impl App {
             theme: Theme::from_env(),
             rig: None,
             status: None,
+            confirm: None,
+            auto_pause: AutoPause::default(),
+            paused_at: None,
+            finale: false,
+            finale_when_over: false,
+            size: (80, 24),
             events: Events::new(),
             quit: false,
         }
@@ -110,11 +137,34 @@ impl App {
         }
     }
 
+    /// The panes `→` moves: the one shown full width, or all.
+    fn stepping(&mut self) -> &mut [Pane] {
+        match self.focus {
+            Focus::One(i) if i < self.panes.len() => std::slice::from_mut(&mut self.panes[i]),
+            _ => &mut self.panes,
+        }
+    }
+
     /// True while the screen moves on its own (ticks are needed).
     pub fn wants_ticks(&self) -> bool {
         self.panes
             .iter()
             .any(|p| p.player.is_playing() || p.player.is_animating())
+    }
+
+    /// True while playing.
+    pub fn is_playing(&self) -> bool {
+        self.panes.iter().any(|p| p.player.is_playing())
+    }
+
+    /// True when every pane has shown all its source will ever give.
+    pub fn is_over(&self) -> bool {
+        !self.panes.is_empty() && self.panes.iter().all(Pane::is_over)
+    }
+
+    /// The terminal changed size.
+    pub fn on_resize(&mut self, columns: u16, rows: u16) {
+        self.size = (columns, rows);
     }
 
     /// A key press. Returns true when anything may have changed.
@@ -126,76 +176,108 @@ impl App {
             self.quit = true;
             return true;
         }
-        if self.help {
-            // Any key closes the help; q still quits.
-            self.help = false;
-            if key.code == KeyCode::Char('q') {
-                self.quit = true;
+        if let Some(o) = self.overlay {
+            let rows = reader::max_scroll(self);
+            match o.on_key(key.code, rows) {
+                overlay::Outcome::Show(next) => self.overlay = Some(next),
+                overlay::Outcome::Close => self.overlay = None,
+                overlay::Outcome::Quit => self.quit = true,
             }
             return true;
         }
-        if let Some(picker) = self.picker.as_mut().filter(|_| self.picking) {
-            match key.code {
-                KeyCode::Char('q') => self.quit = true,
-                KeyCode::Esc if !self.panes.is_empty() => self.picking = false,
-                KeyCode::Esc => self.quit = true,
-                KeyCode::Char('?') => self.help = true,
-                KeyCode::Enter if !picker.summaries.is_empty() => {
-                    let (n, trace) = picker.chosen();
-                    let title = format!("session {n}");
-                    let pane = if self.live_sessions {
-                        self.following = Some((n, picker.start_of(n)));
-                        Pane::following(title, trace)
-                    } else {
-                        Pane::fixed(title, trace)
-                    };
-                    self.panes = vec![pane];
-                    self.focus = Focus::All;
-                    self.picking = false;
-                }
-                code => picker.on_key(code),
+        if let Some(change) = self.confirm.take() {
+            // The second press does it; any other key keeps the run.
+            if key.code == KeyCode::Char(change.key()) {
+                self.change_rig(change);
             }
+            return true;
+        }
+        if self.picking && self.picker.is_some() {
+            self.on_picker_key(key.code);
             return true;
         }
         match key.code {
             KeyCode::Char('q') | KeyCode::Esc => self.quit = true,
-            KeyCode::Char('?') => self.help = true,
+            KeyCode::Char('?') => self.overlay = Some(Overlay::Keys),
+            KeyCode::Char('l') => self.overlay = Some(Overlay::Legend),
+            KeyCode::Char('m') => self.overlay = Some(Overlay::Reader { scroll: 0 }),
             KeyCode::Char(' ') => self.toggle_play(),
-            // Side by side, both panes step by action (see lockstep).
-            KeyCode::Right | KeyCode::Char('l') if self.panes.len() > 1 => {
-                lockstep::forward(&mut self.panes)
-            }
-            KeyCode::Left | KeyCode::Char('h') if self.panes.len() > 1 => {
-                lockstep::back(&mut self.panes)
-            }
-            KeyCode::Right | KeyCode::Char('l') => {
-                self.panes.iter_mut().for_each(Pane::step_forward)
-            }
-            KeyCode::Left | KeyCode::Char('h') => self.each(Player::step_back),
+            KeyCode::Char('a') => self.auto_pause.on = !self.auto_pause.on,
+            KeyCode::Right => self.forward(),
+            KeyCode::Left => self.back(),
             KeyCode::Char('+') | KeyCode::Char('=') => self.each(Player::faster),
             KeyCode::Char('-') | KeyCode::Char('_') => self.each(Player::slower),
-            KeyCode::Home => self.each(Player::home),
-            KeyCode::End => self.each(Player::end),
-            KeyCode::Tab => self.next_focus(),
-            KeyCode::BackTab => self.next_focus(),
-            KeyCode::Char('s') => self.reopen_picker(),
-            KeyCode::Char('f') => return self.change_rig(Rig::cycle_firewall),
-            KeyCode::Char('n') => return self.change_rig(Rig::cycle_nat),
-            KeyCode::Char('x') => return self.change_rig(Rig::toggle_extended),
+            KeyCode::Home => {
+                self.finale = false;
+                self.finale_when_over = false;
+                self.each(Player::home);
+            }
+            KeyCode::End => self.end(),
+            KeyCode::Tab | KeyCode::BackTab => self.next_focus(),
+            KeyCode::Char('s') => self.picking = self.picker.is_some(),
+            KeyCode::Char('f') => return self.ask_rig(Change::Firewall),
+            KeyCode::Char('n') => return self.ask_rig(Change::Nat),
+            KeyCode::Char('x') => return self.ask_rig(Change::Extended),
             _ => return false,
         }
         true
     }
 
-    /// Changes the rig (if there is one) and asks for a restart.
-    fn change_rig(&mut self, change: fn(&mut Rig)) -> bool {
-        let Some(rig) = self.rig.as_mut() else {
-            return false;
+    fn on_picker_key(&mut self, code: KeyCode) {
+        let Some(picker) = self.picker.as_mut() else {
+            return;
         };
-        change(rig);
+        match code {
+            KeyCode::Char('q') => self.quit = true,
+            KeyCode::Esc if !self.panes.is_empty() => self.picking = false,
+            KeyCode::Esc => self.quit = true,
+            KeyCode::Char('?') => self.overlay = Some(Overlay::Keys),
+            KeyCode::Char('l') => self.overlay = Some(Overlay::Legend),
+            KeyCode::Enter if !picker.summaries.is_empty() => {
+                let (n, trace) = picker.chosen();
+                let title = format!("session {n}");
+                let pane = if self.live_sessions {
+                    self.following = Some((n, picker.start_of(n)));
+                    Pane::following(title, trace)
+                } else {
+                    Pane::fixed(title, trace)
+                };
+                self.panes = vec![pane];
+                self.focus = Focus::All;
+                self.picking = false;
+                self.finale = false;
+            }
+            code => picker.on_key(code),
+        }
+    }
+
+    /// `f`, `n`, `x`: a change to the rig. Once the run has begun it would
+    /// be thrown away, so the key bar asks first (see
+    /// [`super::prompt::confirm`]); before that it happens at once.
+    fn ask_rig(&mut self, change: Change) -> bool {
+        if self.rig.is_none() {
+            return false;
+        }
+        let begun = self.panes.iter().any(|p| !p.player.trace().is_empty());
+        if begun {
+            self.confirm = Some(change);
+        } else {
+            self.change_rig(change);
+        }
+        true
+    }
+
+    /// Changes the rig and asks the loop for a restart.
+    fn change_rig(&mut self, change: Change) {
+        let Some(rig) = self.rig.as_mut() else {
+            return;
+        };
+        rig.apply(change);
         self.events.send(AppEvent::Restart);
         self.status = Some("restarting the lab…".to_string());
-        true
+        self.finale = false;
+        self.finale_when_over = false;
+        self.paused_at = None;
     }
 
     fn each(&mut self, f: fn(&mut Player)) {
@@ -205,10 +287,16 @@ impl App {
     }
 
     fn toggle_play(&mut self) {
-        let play = !self.panes.iter().any(|p| p.player.is_playing());
+        let play = !self.is_playing();
+        if play && self.finale {
+            // Playing again from the summary starts the lesson over.
+            self.finale = false;
+            self.each(Player::home);
+        }
         for p in &mut self.panes {
             p.player.set_playing(play);
         }
+        self.paused_at = None;
     }
 
     fn next_focus(&mut self) {
@@ -221,50 +309,106 @@ impl App {
         };
     }
 
-    fn reopen_picker(&mut self) {
-        self.picking = self.picker.is_some();
+    /// The cursor of every pane.
+    fn positions(&self) -> Vec<usize> {
+        self.panes.iter().map(|p| p.player.shown()).collect()
     }
 
-    /// Time passes (only called while [`App::wants_ticks`]). Panes play in
-    /// lock step: while one waits for its live source, none moves on.
-    /// Returns true when the screen changed.
+    /// `→`: the next step (see [`lockstep`]); at the end of the lesson, its
+    /// summary.
+    fn forward(&mut self) {
+        if self.finale {
+            return;
+        }
+        let before = self.positions();
+        let moved = lockstep::forward(self.stepping());
+        let over = self.stepping().iter().all(Pane::is_over);
+        if !moved && !lockstep::busy(&self.panes) && over && !self.panes.is_empty() {
+            self.finale = true;
+            self.each(|p| p.set_playing(false));
+        }
+        self.after_step(&before);
+    }
+
+    /// `←`: back one step; from the summary, back to the last event.
+    fn back(&mut self) {
+        if self.finale {
+            self.finale = false;
+            return;
+        }
+        lockstep::back(self.stepping());
+    }
+
+    /// `End`: everything. A live lab runs the rest of its lesson (every
+    /// event shows as it arrives); the summary follows once it is over.
+    fn end(&mut self) {
+        for p in &mut self.panes {
+            p.run_to_end();
+            p.player.set_playing(false);
+        }
+        self.finale_when_over = true;
+        self.check_over();
+    }
+
+    /// After `End`: the summary, once every source has ended.
+    fn check_over(&mut self) {
+        if self.finale_when_over && self.is_over() {
+            self.finale = true;
+            self.finale_when_over = false;
+        }
+    }
+
+    /// The hook after every step that revealed events while playing: pause
+    /// at a teaching moment.
+    fn after_step(&mut self, before: &[usize]) {
+        if !self.is_playing() {
+            return;
+        }
+        let revealed = self
+            .panes
+            .iter()
+            .zip(before)
+            .flat_map(|(p, &b)| p.player.visible().get(b..).unwrap_or_default());
+        if let Some(m) = self.auto_pause.stop_at(revealed) {
+            self.each(|p| p.set_playing(false));
+            self.paused_at = Some(m);
+        }
+    }
+
+    /// Why playing paused by itself, in words.
+    pub fn paused_words(&self) -> Option<&'static str> {
+        self.paused_at.map(autopause::words)
+    }
+
+    /// Time passes (only called while [`App::wants_ticks`]). Playing is
+    /// pressing `→` on every beat; while a pane waits for its lab, nothing
+    /// moves on. Returns true when the screen changed.
     pub fn on_tick(&mut self, dt: Duration) -> bool {
-        if self.panes.iter().any(|p| p.player.is_awaiting()) {
+        if lockstep::busy(&self.panes) {
             return false;
         }
         let before = self.frame_key();
-        if self.panes.len() > 1 {
-            // Side by side, playing is pressing → on every beat: the panes
-            // move from action to action together (see lockstep).
-            let due = self
-                .panes
-                .iter_mut()
-                .fold(false, |due, p| p.player.beat(dt) | due);
-            if due {
-                lockstep::forward(&mut self.panes);
-            }
-            let over = |p: &Pane| p.player.at_end() && !p.player.is_live();
-            if self.panes.iter().all(over) {
-                self.each(|p| p.set_playing(false));
-            }
-        } else {
-            for p in &mut self.panes {
-                let r = p.player.tick(dt);
-                p.act(r);
-            }
+        let due = self
+            .panes
+            .iter_mut()
+            .fold(false, |due, p| p.player.beat(dt) | due);
+        if due {
+            self.forward();
         }
         self.frame_key() != before
     }
 
     /// What decides the picture, as far as time goes.
-    fn frame_key(&self) -> Vec<(usize, u32, bool)> {
-        self.panes
+    fn frame_key(&self) -> (Vec<(usize, u32, bool)>, bool) {
+        let panes = self
+            .panes
             .iter()
             .map(|p| {
                 let pl = &p.player;
                 (pl.shown(), (pl.progress() * 1000.0) as u32, pl.is_playing())
             })
-            .collect()
+            .collect();
+        (panes, self.finale)
     }
 
     /// An event of a live source, routed to a pane or to the session list.
@@ -309,6 +453,7 @@ impl App {
             for p in &mut self.panes {
                 p.player.source_ended();
             }
+            self.check_over();
             return;
         };
         if let Some((n, t0)) = self.following {
@@ -316,7 +461,12 @@ impl App {
                 let mut mine = e.clone();
                 mine.session = 1;
                 mine.t -= t0;
+                let last = ends_session(&mine);
                 self.on_source_event(0, Some(mine));
+                if last {
+                    // The client's session is over: nothing more will come.
+                    self.on_source_event(0, None);
+                }
             }
         }
         if let Some(p) = self.picker.as_mut() {
@@ -326,11 +476,15 @@ impl App {
 
     /// An event from pane `pane`'s live source; `None` when the source ended.
     pub fn on_source_event(&mut self, pane: usize, event: Option<Event>) {
+        let before = self.positions();
         if let Some(p) = self.panes.get_mut(pane) {
             match event {
                 Some(e) => p.player.push(e),
                 None => p.player.source_ended(),
             }
         }
+        // An awaited event was revealed: the same hook as a step.
+        self.after_step(&before);
+        self.check_over();
     }
 }

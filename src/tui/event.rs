@@ -61,8 +61,8 @@ pub enum Event {
     Tick(Duration),
     /// A key was pressed.
     Key(KeyEvent),
-    /// The terminal changed size: draw again.
-    Resize,
+    /// The terminal changed size (columns, rows): draw again.
+    Resize(u16, u16),
     /// An event of a live source; `None` once when that source ended.
     Source {
         generation: u32,
@@ -253,7 +253,7 @@ impl TerminalTask {
                 },
                 key = keys.next() => match key {
                     Some(Ok(TermEvent::Key(k))) => Event::Key(k),
-                    Some(Ok(TermEvent::Resize(..))) => Event::Resize,
+                    Some(Ok(TermEvent::Resize(w, h))) => Event::Resize(w, h),
                     Some(Ok(_)) => continue,
                     Some(Err(e)) => Event::Error(e),
                     None => Event::Quit,

@@ -34,14 +34,22 @@
 //! The entry points below are what `main.rs` calls.
 
 pub mod app;
+pub mod autopause;
+pub mod bars;
 pub mod event;
+pub mod finale;
 pub mod fixture;
 pub mod help;
 pub mod hosts;
 pub mod layout;
+pub mod legend;
 pub mod lockstep;
+pub mod narration_view;
+pub mod overlay;
 pub mod pane;
 pub mod picker;
+pub mod prompt;
+pub mod reader;
 pub mod rig;
 pub mod sequence;
 pub mod source;

@@ -11,11 +11,24 @@ use crate::lab::{Endpoints, LabConfig};
 use crate::player::{Player, Request};
 use crate::trace::Trace;
 
+/// Where a pane's events come from: it decides what `→` does there, and
+/// so what the screen says it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The lab: `→` at the live edge makes its client act for real.
+    Lab,
+    /// A saved capture (or a hand-made trace): everything already happened.
+    Capture,
+    /// A session of `serve`: a real client acts when it likes.
+    Serve,
+}
+
 /// One trace on screen, with its player and (when live) its source.
 pub struct Pane {
     /// What the pane shows, e.g. "ACTIVE · PORT: the server dials".
     pub title: String,
     pub player: Player,
+    pub origin: Origin,
     /// The middlebox between the peers: its rule in words.
     pub middlebox: Option<MiddleboxLabel>,
     /// The lab's peers, shown in the host boxes before the first event.
@@ -29,6 +42,7 @@ impl Pane {
         Pane {
             title: title.into(),
             player: Player::new(trace),
+            origin: Origin::Capture,
             middlebox: None,
             endpoints: None,
             source: None,
@@ -40,19 +54,34 @@ impl Pane {
         Pane {
             title: title.into(),
             player: Player::live(),
+            origin: Origin::Lab,
             middlebox: None,
             endpoints: None,
             source: Some(source),
         }
     }
 
-    /// A pane over a live stream that already produced `trace` and that
-    /// the pane cannot ask for more (a `serve` session picked while it runs).
+    /// A `serve` session: `trace` is what its client did so far. Live
+    /// until the session's control connection closes; the pane cannot ask
+    /// the client for more, only wait for it.
     pub fn following(title: impl Into<String>, trace: Trace) -> Pane {
+        let ended = trace.events.iter().any(ends_session);
+        let mut player = Player::live_from(trace);
+        if ended {
+            player.source_ended();
+        }
         Pane {
-            player: Player::live_from(trace),
+            player,
+            origin: Origin::Serve,
             ..Pane::fixed(title, Trace::new())
         }
+    }
+
+    /// The pane's origin, said otherwise (a test's hand-made trace shown as
+    /// if the lab had made it).
+    pub fn with_origin(mut self, origin: Origin) -> Pane {
+        self.origin = origin;
+        self
     }
 
     /// Shows the middlebox a lab configuration puts between the peers.
@@ -92,4 +121,25 @@ impl Pane {
         let r = self.player.step_forward();
         self.act(r);
     }
+
+    /// Shows everything: a live source runs the rest of its lesson and
+    /// every event shows as it arrives (`End`).
+    pub fn run_to_end(&mut self) {
+        if self.player.is_live() {
+            if let Some(s) = self.source.as_mut() {
+                s.run_free();
+            }
+        }
+        self.player.follow();
+    }
+
+    /// True when the pane has shown everything its source will ever give.
+    pub fn is_over(&self) -> bool {
+        !self.player.is_live() && self.player.at_end()
+    }
+}
+
+/// True for the event that ends a session: its control connection closing.
+pub fn ends_session(e: &crate::trace::Event) -> bool {
+    e.conn == 0 && matches!(e.kind, crate::trace::Kind::Close)
 }

@@ -26,6 +26,28 @@ use super::source::LiveLab;
 use crate::lab::{Lab, LabConfig, LabError, Mode};
 use crate::middlebox::{Firewall, Nat};
 
+/// What a key changes in the rig.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// `f`: the next firewall.
+    Firewall,
+    /// `n`: the next NAT.
+    Nat,
+    /// `x`: PORT/PASV ↔ EPRT/EPSV.
+    Extended,
+}
+
+impl Change {
+    /// Its key.
+    pub fn key(self) -> char {
+        match self {
+            Change::Firewall => 'f',
+            Change::Nat => 'n',
+            Change::Extended => 'x',
+        }
+    }
+}
+
 /// The labs of the panes, and the middlebox they share.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rig {
@@ -78,6 +100,27 @@ impl Rig {
     pub fn toggle_extended(&mut self) {
         let next = !self.extended();
         self.configs.iter_mut().for_each(|c| c.extended = next);
+    }
+
+    /// Makes a change.
+    pub fn apply(&mut self, change: Change) {
+        match change {
+            Change::Firewall => self.cycle_firewall(),
+            Change::Nat => self.cycle_nat(),
+            Change::Extended => self.toggle_extended(),
+        }
+    }
+
+    /// What a change would make of this rig, in a few words: "server
+    /// firewall", "NAT at the client", "EPRT/EPSV".
+    pub fn after(&self, change: Change) -> String {
+        let mut next = self.clone();
+        next.apply(change);
+        match change {
+            Change::Extended if next.extended() => "EPRT/EPSV instead of PORT/PASV".to_string(),
+            Change::Extended => "PORT/PASV instead of EPRT/EPSV".to_string(),
+            _ => next.between().0,
+        }
     }
 
     /// What stands between the peers, for the title bar: a long form and a

@@ -46,6 +46,9 @@ impl Drop for Guard {
 pub async fn run(mut app: App) -> io::Result<()> {
     app.events.start_terminal()?;
     let mut guard = Guard::new()?;
+    if let Ok(size) = guard.terminal.size() {
+        app.on_resize(size.width, size.height);
+    }
     let mut dirty = true;
     tracing::info!("tui started");
     loop {
@@ -59,7 +62,10 @@ pub async fn run(mut app: App) -> io::Result<()> {
         dirty = match app.events.next().await {
             Event::Tick(dt) => app.on_tick(dt),
             Event::Key(k) => app.on_key(k),
-            Event::Resize => true,
+            Event::Resize(w, h) => {
+                app.on_resize(w, h);
+                true
+            }
             Event::Source { route, event, .. } => {
                 app.on_source(route, event);
                 true
