@@ -324,16 +324,17 @@ fn several_sessions_open_on_a_picker() {
     app.theme = Theme::mono();
     let s = text(&render(&app, 80, 24));
     assert!(
-        s.contains("session 1: 127.0.0.2:41234 → 127.0.0.3:2121"),
+        s.contains("#1  client 127.0.0.2:41234 → server 127.0.0.3:2121 · 43 events · active ×3"),
         "{s}"
     );
-    assert!(s.contains("session 3"));
+    assert!(s.contains("#3  client"), "{s}");
+    assert!(s.lines().all(|l| l.chars().count() <= 80));
     press(&mut app, KeyCode::Down, 1);
     press(&mut app, KeyCode::Enter, 1);
     assert!(!app.picking);
     press(&mut app, KeyCode::End, 1);
     let s = text(&render(&app, 80, 24));
-    assert!(s.contains("session 2"), "{s}");
+    assert!(s.contains("session 2 · PASSIVE: client dials"), "{s}");
     // Session 2 is passive: its only data dials are the client's.
     let pane = &app.panes[0];
     assert!(pane.player.trace().events.iter().all(|e| e.session == 1));

@@ -60,6 +60,8 @@ pub struct App {
     pub rig: Option<Rig>,
     /// A line for the title bar: the lab restarting, or why it failed.
     pub status: Option<String>,
+    /// A word about the last key's effect, until the next key.
+    pub note: Option<String>,
     /// A change to the rig waiting for its key again (it throws the run
     /// away).
     pub confirm: Option<Change>,
@@ -92,6 +94,7 @@ impl App {
             theme: Theme::from_env(),
             rig: None,
             status: None,
+            note: None,
             confirm: None,
             auto_pause: AutoPause::default(),
             paused_at: None,
@@ -176,6 +179,7 @@ impl App {
             self.quit = true;
             return true;
         }
+        self.note = None;
         if let Some(o) = self.overlay {
             let rows = reader::max_scroll(self);
             match o.on_key(key.code, rows) {
@@ -202,7 +206,17 @@ impl App {
             KeyCode::Char('l') => self.overlay = Some(Overlay::Legend),
             KeyCode::Char('m') => self.overlay = Some(Overlay::Reader { scroll: 0 }),
             KeyCode::Char(' ') => self.toggle_play(),
-            KeyCode::Char('a') => self.auto_pause.on = !self.auto_pause.on,
+            KeyCode::Char('a') => {
+                self.auto_pause.on = !self.auto_pause.on;
+                self.note = Some(
+                    if self.auto_pause.on {
+                        "auto-pause on: playing stops at each teaching moment"
+                    } else {
+                        "auto-pause off: playing runs through"
+                    }
+                    .to_string(),
+                );
+            }
             KeyCode::Right => self.forward(),
             KeyCode::Left => self.back(),
             KeyCode::Char('+') | KeyCode::Char('=') => self.each(Player::faster),

@@ -47,7 +47,7 @@ fn liveness(app: &App) -> Option<&'static str> {
 
 /// The state, long and short: "⏸ paused · 2 steps/s · live", "⏸ 2/s live".
 fn state(app: &App) -> (String, String) {
-    if let Some(s) = &app.status {
+    if let Some(s) = app.status.as_ref().or(app.note.as_ref()) {
         return (s.clone(), s.clone());
     }
     let Some(p) = app.panes.first().map(|p| &p.player) else {
@@ -100,17 +100,24 @@ pub fn title_bar(app: &App, area: Rect, buf: &mut Buffer) {
         ],
         None => vec![(long.as_str(), None), (brief.as_str(), None)],
     };
-    let fits = |l: &Line| l.width() <= width;
+    // Each form whole, else with the heading's middle cut (down to a
+    // readable rest); the last form cut as far as it must.
+    const READABLE: usize = 24;
+    let heading = &app.heading;
+    let cut = |s: &str, b: Option<&str>, least: usize| {
+        let full = head(heading, s, b).width();
+        let room = width.saturating_sub(full - heading.chars().count());
+        let least = least.min(heading.chars().count());
+        (room >= least).then(|| head(&shorten_middle(heading, room), s, b))
+    };
     let line = forms
         .iter()
-        .map(|(s, b)| head(&app.heading, s, *b))
-        .find(fits)
-        .unwrap_or_else(|| {
+        .find_map(|(s, b)| cut(s, *b, READABLE))
+        .or_else(|| {
             let (s, b) = forms.last().copied().unwrap_or_default();
-            let full = head(&app.heading, s, b).width();
-            let room = width.saturating_sub(full - app.heading.chars().count());
-            head(&shorten_middle(&app.heading, room.max(8)), s, b)
-        });
+            cut(s, b, 8)
+        })
+        .unwrap_or_else(|| head(heading, &brief, None));
     buf.set_line(area.x, area.y, &line, area.width);
 }
 

@@ -58,14 +58,23 @@ pub fn told(pane: &Pane, side_by_side: bool) -> Told {
         }
     } else {
         let n = narration::narrate(shown);
-        let wire = match shown.last().map(|e| &e.kind) {
+        let wire: Vec<String> = match shown.last().map(|e| &e.kind) {
             Some(Kind::Reply { text, .. }) if text.lines().nth(1).is_some() => {
                 text.lines().map(clean).collect()
             }
             _ => Vec::new(),
         };
+        let mut headline = n.headline;
+        if let Some(second) = wire.get(1) {
+            // The reply's lines show below as lines: a headline that
+            // flattened them into one ("211-Features:· MDTM·…") keeps its
+            // first line only.
+            if let Some(at) = headline.find(&format!("·{second}")) {
+                headline.truncate(at);
+            }
+        }
         Told {
-            headline: n.headline,
+            headline,
             body: vec![n.body],
             wire,
         }
