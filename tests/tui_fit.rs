@@ -11,7 +11,7 @@ use screen::render;
 
 use ftpviz::lab::{Lab, LabConfig, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
-use ftpviz::trace::{Event, Trace};
+use ftpviz::trace::Trace;
 use ftpviz::tui::app::{App, Pane};
 use ftpviz::tui::layout;
 use ftpviz::tui::narration_view::{told, MORE};
@@ -98,7 +98,7 @@ fn check(name: &str, trace: &Trace) -> usize {
         app.panes[0].player.seek(i);
         let t = told(&app.panes[0], true);
         let shown = inside(&render(&app, 80, 24), area);
-        let event = trace.events.get(i - 1).map(Event::clone);
+        let event = trace.events.get(i - 1).cloned();
         assert!(
             squeeze(&shown).contains(&squeeze(&t.headline)),
             "{name}, event {i} {event:?}: the headline is cut:\n{shown}"

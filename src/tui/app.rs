@@ -14,7 +14,7 @@
 //! ([`super::autopause`]). When the lesson is over, one more `→` (or `End`)
 //! shows its summary.
 
-use super::autopause::{self, AutoPause};
+use super::autopause::{AutoPause, Pause};
 use super::event::{AppEvent, Events, Feed, Route};
 use super::lockstep;
 use super::overlay::{self, Overlay};
@@ -25,7 +25,6 @@ use super::reader;
 use super::rig::{Change, Rig};
 use super::style::Theme;
 use crate::lab::LabError;
-use crate::narration::moment::Moment;
 use crate::player::Player;
 use crate::trace::Event;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -68,7 +67,7 @@ pub struct App {
     /// Playing pauses at teaching moments.
     pub auto_pause: AutoPause,
     /// Why playing paused by itself, until it plays again.
-    pub paused_at: Option<Moment>,
+    pub paused_at: Option<Pause>,
     /// The lesson is over and its summary is shown.
     pub finale: bool,
     /// `End` was pressed: show the summary once the sources have ended.
@@ -356,6 +355,9 @@ impl App {
     /// `End`: everything. A live lab runs the rest of its lesson (every
     /// event shows as it arrives); the summary follows once it is over.
     fn end(&mut self) {
+        if self.panes.iter().any(|p| p.player.is_live()) {
+            self.note = Some("running the lesson to its end; its summary follows".to_string());
+        }
         for p in &mut self.panes {
             p.run_to_end();
             p.player.set_playing(false);
@@ -383,15 +385,10 @@ impl App {
             .iter()
             .zip(before)
             .flat_map(|(p, &b)| p.player.visible().get(b..).unwrap_or_default());
-        if let Some(m) = self.auto_pause.stop_at(revealed) {
+        if let Some(pause) = self.auto_pause.stop_at(revealed) {
             self.each(|p| p.set_playing(false));
-            self.paused_at = Some(m);
+            self.paused_at = Some(pause);
         }
-    }
-
-    /// Why playing paused by itself, in words.
-    pub fn paused_words(&self) -> Option<&'static str> {
-        self.paused_at.map(autopause::words)
     }
 
     /// Time passes (only called while [`App::wants_ticks`]). Playing is
@@ -500,5 +497,8 @@ impl App {
         // An awaited event was revealed: the same hook as a step.
         self.after_step(&before);
         self.check_over();
+        if self.finale {
+            self.note = None;
+        }
     }
 }

@@ -10,7 +10,7 @@
 //! stops (a quiz's question before a dial) can join it here.
 
 use crate::narration::moment::{teaching_moment, Moment};
-use crate::trace::Event;
+use crate::trace::{Event, Kind};
 
 /// Whether playing pauses at teaching moments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,21 +25,47 @@ impl Default for AutoPause {
 }
 
 impl AutoPause {
-    /// The moment to pause at among the events one step revealed, if any.
-    pub fn stop_at<'a>(&self, revealed: impl IntoIterator<Item = &'a Event>) -> Option<Moment> {
+    /// Where to pause among the events one step revealed, if anywhere.
+    pub fn stop_at<'a>(&self, revealed: impl IntoIterator<Item = &'a Event>) -> Option<Pause> {
         if !self.on {
             return None;
         }
-        revealed.into_iter().find_map(teaching_moment)
+        revealed.into_iter().find_map(|e| {
+            teaching_moment(e).map(|moment| Pause {
+                moment,
+                what: label(e),
+            })
+        })
     }
 }
 
-/// A moment in a few words, for the title bar: "paused at a dial".
-pub fn words(m: Moment) -> &'static str {
-    match m {
-        Moment::Announce => "a PORT: the client names its address",
-        Moment::Address => "a 227/229: the server names its address",
-        Moment::Dial => "a dial (SYN)",
-        Moment::Blocked => "a dial that failed",
+/// Where playing paused by itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pause {
+    pub moment: Moment,
+    /// The event in a word: "PORT", "EPRT", "227", "SYN", "✗".
+    pub what: String,
+}
+
+impl Pause {
+    /// In a few words, for the title bar: "a dial (SYN)".
+    pub fn words(&self) -> String {
+        match self.moment {
+            Moment::Announce => format!("{}: the client names its address", self.what),
+            Moment::Address => format!("{}: the server names its address", self.what),
+            Moment::Dial => "a dial (SYN)".to_string(),
+            Moment::Blocked => "a dial that failed (✗)".to_string(),
+        }
+    }
+}
+
+/// An event in a word.
+fn label(e: &Event) -> String {
+    match &e.kind {
+        Kind::Command { verb, .. } => verb.clone(),
+        Kind::Reply { code, .. } => code.to_string(),
+        Kind::Connect { .. } => "SYN".to_string(),
+        Kind::Fail { .. } => "✗".to_string(),
+        other => other.name().to_string(),
     }
 }

@@ -53,17 +53,18 @@ fn state(app: &App) -> (String, String) {
     let Some(p) = app.panes.first().map(|p| &p.player) else {
         return (String::new(), String::new());
     };
-    let (icon, word) = if p.is_playing() {
-        ("▶", "playing".to_string())
-    } else if let Some(at) = app.paused_words() {
-        ("⏸", format!("paused at {at}"))
+    let (icon, word, short) = if p.is_playing() {
+        ("▶", "playing".to_string(), String::new())
+    } else if let Some(at) = &app.paused_at {
+        let short = format!(" at {}", at.what);
+        ("⏸", format!("paused at {}", at.words()), short)
     } else {
-        ("⏸", "paused".to_string())
+        ("⏸", "paused".to_string(), String::new())
     };
     let live = liveness(app);
     let speed = p.speed();
     let mut long = format!("{icon} {word} · {speed} steps/s");
-    let mut brief = format!("{icon} {speed}/s");
+    let mut brief = format!("{icon}{short} {speed}/s");
     if let Some(l) = live {
         long.push_str(&format!(" · {l}"));
         brief.push_str(&format!(" {l}"));
