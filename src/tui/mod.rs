@@ -15,17 +15,23 @@
 //!                                                 └──► event (the channel, feeds)
 //! ```
 //!
-//! - [`app`]: the one owner of state: panes, focus, help, the session picker.
+//! - [`app`]: the one owner of state: panes, focus, overlays, the session
+//!   picker; keys, ticks and source events change it.
 //! - [`event`]: the one channel the loop reads, and the one `select!` that
 //!   feeds it (ticks, terminal, signals); live sources forward into it.
 //! - [`pane`]: one trace on screen: a [`Player`](crate::player::Player) and,
-//!   when live, a [`source::Source`].
-//! - [`lockstep`]: how → and ← move two panes side by side so that their
-//!   commands line up.
+//!   when live, a [`source::Source`]; its origin (lab, capture, serve).
+//! - [`lockstep`]: how → and ← move the panes: every event shown, commands
+//!   lined up, a dial alone.
+//! - [`autopause`]: the hook after each played step; pauses at the
+//!   [teaching moments](crate::narration::moment).
 //! - [`view`]: the whole screen as a pure function of `&App`, built from
-//!   [`sequence`] (the diagram), [`hosts`] (the boxes and their ports),
-//!   [`crate::narration`] (plain words and arithmetic), [`help`], [`picker`];
-//!   [`layout`] places them, [`style`] draws them in colour or without.
+//!   [`bars`] (title and keys), [`sequence`] (the diagram), [`hosts`] (the
+//!   boxes and their ports), [`narration_view`] (the words, never lost),
+//!   [`finale`] (the summary at the end), and the overlays ([`overlay`]):
+//!   [`help`], [`legend`], [`reader`]; [`picker`] lists sessions; [`prompt`]
+//!   says what the keys do here; [`layout`] places it all, [`style`] draws
+//!   it in colour or without.
 //! - [`rig`]: the live labs behind the panes, and the middlebox the keys
 //!   `f`, `n`, `x` change (restarting the labs).
 //! - [`terminal`]: the loop, and the terminal's setup and restore.
