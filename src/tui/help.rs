@@ -1,6 +1,7 @@
 //! The help overlay (`?`): every key, and where to read the marks (the
 //! legend, `l`).
 
+use super::layout;
 use super::style::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -42,14 +43,7 @@ pub struct Help {
 impl Widget for Help {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let w = area.width.saturating_sub(4).min(72);
-        let h = area.height.saturating_sub(2).min(18);
-        let r = Rect {
-            x: area.x + (area.width - w) / 2,
-            y: area.y + (area.height - h) / 2,
-            width: w,
-            height: h,
-        };
+        let r = layout::centered(area, 72, 18);
         Clear.render(r, buf);
         let lines: Vec<Line> = KEYS
             .iter()

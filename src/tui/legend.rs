@@ -5,6 +5,7 @@
 //! the one place that says so, together with the small words (`ctl`,
 //! `lsn`, `data#2`) and the numbers in the titles.
 
+use super::layout;
 use super::style::{self, Theme};
 use crate::trace::Channel;
 use ratatui::buffer::Buffer;
@@ -101,14 +102,7 @@ fn entries(t: Theme) -> Vec<(String, Style, &'static str)> {
 impl Widget for Legend {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let w = area.width.saturating_sub(4).min(76);
-        let h = area.height.saturating_sub(2).min(22);
-        let r = Rect {
-            x: area.x + (area.width - w) / 2,
-            y: area.y + (area.height - h) / 2,
-            width: w,
-            height: h,
-        };
+        let r = layout::centered(area, 76, 22);
         Clear.render(r, buf);
         let lines: Vec<Line> = entries(t)
             .into_iter()

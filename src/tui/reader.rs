@@ -7,6 +7,7 @@
 
 use super::app::App;
 use super::finale;
+use super::layout;
 use super::narration_view::{self, layout, Role, Told};
 use super::style::Theme;
 use ratatui::buffer::Buffer;
@@ -18,16 +19,9 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 /// The widest the box gets.
 const MAX_WIDTH: u16 = 76;
 
-/// The box in the middle of `area`.
+/// The box in the middle of `area`, as tall as it may be.
 fn frame(area: Rect) -> Rect {
-    let w = area.width.saturating_sub(4).min(MAX_WIDTH);
-    let h = area.height.saturating_sub(2);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
+    layout::centered(area, MAX_WIDTH, u16::MAX)
 }
 
 /// What each visible pane says, whole: its title, then its text.
