@@ -24,6 +24,16 @@ impl Source for FakeSource {
     }
 }
 
+/// An app over one live pane whose source counts the actions asked of it.
+fn live_app() -> (App, Rc<Cell<usize>>) {
+    let steps = Rc::new(Cell::new(0));
+    let source = FakeSource {
+        steps: steps.clone(),
+    };
+    let app = App::new("test", vec![Pane::live("live", Box::new(source))]);
+    (app, steps)
+}
+
 fn key(app: &mut App, code: KeyCode) {
     app.on_key(KeyEvent::from(code));
 }
@@ -174,11 +184,7 @@ fn live_edge_asks_once_and_reveals_the_event_that_arrives() {
 
 #[test]
 fn app_step_at_the_live_edge_drives_the_source_exactly_one_action() {
-    let steps = Rc::new(Cell::new(0));
-    let source = FakeSource {
-        steps: steps.clone(),
-    };
-    let mut app = App::new("test", vec![Pane::live("live", Box::new(source))]);
+    let (mut app, steps) = live_app();
     key(&mut app, KeyCode::Right);
     assert_eq!(steps.get(), 1);
     key(&mut app, KeyCode::Right);
@@ -206,11 +212,7 @@ fn app_step_at_the_live_edge_drives_the_source_exactly_one_action() {
 
 #[test]
 fn an_action_under_way_is_waited_for_without_acting_again() {
-    let steps = Rc::new(Cell::new(0));
-    let source = FakeSource {
-        steps: steps.clone(),
-    };
-    let mut app = App::new("test", vec![Pane::live("live", Box::new(source))]);
+    let (mut app, steps) = live_app();
     key(&mut app, KeyCode::Right);
     app.on_source_event(0, Some(command(0.0, "USER anonymous")));
     assert_eq!(app.panes[0].player.shown(), 1);
@@ -249,11 +251,7 @@ fn end_lets_a_live_source_run_to_its_end_then_shows_the_summary() {
 
 #[test]
 fn app_play_paces_the_live_source_one_action_per_step() {
-    let steps = Rc::new(Cell::new(0));
-    let source = FakeSource {
-        steps: steps.clone(),
-    };
-    let mut app = App::new("test", vec![Pane::live("live", Box::new(source))]);
+    let (mut app, steps) = live_app();
     key(&mut app, KeyCode::Char(' '));
     assert!(app.wants_ticks());
     // A long time passes with no answer: one request, not one per tick.
