@@ -6,15 +6,15 @@
 //! module's answer, read off the trace and nothing else:
 //!
 //! ```text
+//! Active mode: the server dialled the client for every transfer, from
+//! port 2120 (control port 2121 − 1).
 //! 4 data connections, all dialled by the server.
 //! #1 LIST · server dialled (PORT) · 220 B ✓
 //!    127.0.0.3:2120 → 127.0.0.2:39965
 //! …
-//! Active mode: the server dialled the client for every transfer, from
-//! port 2120 (control port 2121 − 1).
 //! ```
 //!
-//! The last line is the rule the session shows: active, passive, both, or
+//! The first line is the rule the session shows: active, passive, both, or
 //! the dial that broke and what broke it. The same facts give the kind of a
 //! session for a title ([`kind`]): active, passive, mixed or none.
 
@@ -416,15 +416,14 @@ impl Summary {
         }
     }
 
-    /// Everything, a line each: the headline, two lines a connection, the
-    /// rule.
+    /// Everything, a line each: the rule first (on a small screen it is
+    /// the line that must not be cut), the count, two lines a connection.
     pub fn lines(&self) -> Vec<String> {
-        let mut out = vec![self.headline()];
+        let mut out = vec![self.rule(), self.headline()];
         for d in &self.dials {
             out.push(d.headline(self.sessions));
             out.push(format!("   {}", d.path()));
         }
-        out.push(self.rule());
         out
     }
 }

@@ -356,7 +356,7 @@ impl App {
     /// event shows as it arrives); the summary follows once it is over.
     fn end(&mut self) {
         if self.panes.iter().any(|p| p.player.is_live()) {
-            self.note = Some("running the lesson to its end; its summary follows".to_string());
+            self.note = Some("running the lesson to its end…".to_string());
         }
         for p in &mut self.panes {
             p.run_to_end();

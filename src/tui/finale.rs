@@ -1,7 +1,7 @@
 //! The finale: when the lesson is over, each pane shows its summary in
-//! place of the diagram and the narration — every data connection, who
-//! dialled it from where to where, via which command, how many bytes, and
-//! whether it worked, then the one rule the run shows. The words are
+//! place of the diagram and the narration — first the one rule the run
+//! shows, then every data connection: who dialled it from where to where,
+//! via which command, how many bytes, and whether it worked. The words are
 //! [`crate::narration::summary`]'s; this module only lays them out.
 
 use super::narration_view::{draw_rows, layout, Told};
