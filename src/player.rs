@@ -140,9 +140,14 @@ impl Player {
         self.live
     }
 
-    /// True while waiting for the source to act on a [`Request::SourceStep`].
+    /// True while waiting for the next event to arrive.
     pub fn is_awaiting(&self) -> bool {
         self.awaiting
+    }
+
+    /// True when the source was asked to act and nothing has arrived since.
+    pub fn has_asked(&self) -> bool {
+        self.asked
     }
 
     /// True when the cursor is on the last event received.
@@ -225,7 +230,7 @@ impl Player {
         if !self.at_end() {
             self.reveal();
             Forward::Revealed
-        } else if self.live && !self.awaiting && !self.asked {
+        } else if self.live && !self.asked {
             self.awaiting = true;
             self.asked = true;
             Forward::Asked

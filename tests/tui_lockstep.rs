@@ -384,3 +384,54 @@ fn playing_pauses_by_itself_at_every_teaching_moment() {
         "control dials, PORT/PASV, 227s, SYNs, the fail"
     );
 }
+
+#[test]
+fn an_announced_dial_still_to_come_is_waited_for_alone() {
+    // Passive: the 227 is in, the client's dial not yet.
+    let passive = fixture::passive().events;
+    let r227 = passive
+        .iter()
+        .position(|e| matches!(e.kind, Kind::Reply { code: 227, .. }))
+        .expect("a 227");
+    // Active: PORT accepted, LIST sent, the server's dial not yet.
+    let active = fixture::active().events;
+    let list = active
+        .iter()
+        .position(|e| matches!(&e.kind, Kind::Command { verb, .. } if verb == "LIST"))
+        .expect("a LIST");
+    for (events, last) in [(&passive, r227), (&active, list)] {
+        let (asked, other) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+        let mut app = App::new(
+            "compare",
+            vec![
+                live(&events[..=last], &asked),
+                live(&fixture::active().events[..3], &other),
+            ],
+        );
+        key(&mut app, KeyCode::Right);
+        // The dial's pane waits alone, without asking; the other holds.
+        assert!(app.panes[0].player.is_awaiting());
+        assert_eq!(positions(&app), [last + 1, 3]);
+        assert_eq!((asked.get(), other.get()), (0, 0));
+        // It arrives and shows, alone.
+        app.on_source_event(0, Some(events[last + 1].clone()));
+        assert_eq!(at(&app, 0), "SYN");
+        assert_eq!(positions(&app), [last + 2, 3]);
+    }
+}
+
+#[test]
+fn a_guess_that_nothing_answers_asks_the_lab_on_the_next_press() {
+    // USER sent, its reply not in: → waits for it without asking ...
+    let events = fixture::active().events;
+    let user = 3;
+    let asked = Rc::new(Cell::new(0));
+    let mut app = App::new("one", vec![live(&events[..=user], &asked)]);
+    key(&mut app, KeyCode::Right);
+    assert!(app.panes[0].player.is_awaiting());
+    assert_eq!(asked.get(), 0);
+    // ... and if nothing comes, the next → asks the lab after all, once.
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Right);
+    assert_eq!(asked.get(), 1);
+}

@@ -404,6 +404,17 @@ fn step_the_whole_lesson(args: &str) -> Vec<Vec<Seen>> {
             assert!(told.is_some(), "pane {i}: event {k} of {n} never narrated");
         }
     }
+    // A step onto a data dial (SYN) or a failed dial (✗) moved that pane
+    // alone.
+    for w in steps.windows(2) {
+        for i in 0..2 {
+            let moved = |j: usize| w[1][j].k != w[0][j].k;
+            let dial = w[1][i].row.contains("SYN data#") || w[1][i].row.contains('✗');
+            if moved(i) && dial {
+                assert!(!moved(1 - i), "pane {i}'s dial did not show alone: {w:#?}");
+            }
+        }
+    }
     steps
 }
 

@@ -31,16 +31,20 @@
 //! With one pane, `→` is simply its next event.
 //!
 //! **Live panes.** At the live edge the next event has not happened yet. If
-//! something is under way (a dial's answer, the reply to a command), the
-//! pane waits for it without asking; otherwise the lab's client is asked to
-//! take its next action, which opens with a command. While any pane waits
-//! for its lab, `→` does nothing more.
+//! something is under way (a dial's answer, the reply to a command, the
+//! dial a `227` or an accepted `PORT` announced), the pane waits for it
+//! without asking — alone, when what comes is a dial or its answer;
+//! otherwise the lab's client is asked to take its next action, which opens
+//! with a command. While any pane waits for its lab, `→` does nothing more
+//! — except that a pane waiting on a guess (no dial under way) is then
+//! asked after all, so a lab can never be left waiting for a permission.
 //!
 //! **Back.** `←` goes back to where the previous `→` started: since `→` is a
 //! function of the positions and the events, the path from the start is
 //! walked again and the cursor set one step back on it.
 
 use super::pane::Pane;
+use crate::ftp::hostport::{parse_227, parse_229};
 use crate::player::Player;
 use crate::trace::{Channel, Event, Kind};
 
@@ -89,33 +93,91 @@ pub fn next(player: &Player, shown: usize) -> Next {
 }
 
 /// Something still to come without the source acting: `Some(true)` for a
-/// data dial with no answer yet, `Some(false)` for a control dial or a
-/// client action without its final reply.
+/// dial or a dial's answer (shown alone), `Some(false)` for the rest of a
+/// client action (a command, or the control dial that the banner answers,
+/// without its final reply).
 fn under_way(events: &[Event]) -> Option<bool> {
-    let last_dial = events
+    if let Some(data) = dial_pending(events) {
+        return Some(data);
+    }
+    let dial = dial_expected(events);
+    let action = events.iter().rposition(|e| class(e) == Next::Command);
+    let ended = action.is_none_or(|at| {
+        events[at + 1..].iter().any(|e| match e.kind {
+            Kind::Reply { code, .. } => code >= 200,
+            // The control connection closed or never opened: nothing follows.
+            Kind::Close | Kind::Fail { .. } => e.conn == 0,
+            _ => false,
+        })
+    });
+    match (ended, dial) {
+        (false, dial) => Some(dial),
+        (true, true) => Some(true),
+        (true, false) => None,
+    }
+}
+
+/// The last dial, if it has neither connected nor failed: `Some(true)` for
+/// a data connection's.
+fn dial_pending(events: &[Event]) -> Option<bool> {
+    let at = events
         .iter()
-        .rposition(|e| matches!(e.kind, Kind::Connect { .. }));
-    if let Some(at) = last_dial {
-        let dial = &events[at];
-        let answered = events[at + 1..].iter().any(|e| {
-            e.session == dial.session
-                && e.conn == dial.conn
-                && matches!(e.kind, Kind::Accept | Kind::Fail { .. })
-        });
-        if !answered {
-            return Some(dial.channel == Channel::Data);
+        .rposition(|e| matches!(e.kind, Kind::Connect { .. }))?;
+    let dial = &events[at];
+    let answered = events[at + 1..].iter().any(|e| {
+        e.session == dial.session
+            && e.conn == dial.conn
+            && matches!(e.kind, Kind::Accept | Kind::Fail { .. })
+    });
+    (!answered).then_some(dial.channel == Channel::Data)
+}
+
+/// True when a data dial has been announced and is due, but not yet made:
+/// the client dials right after a usable `227`/`229`; the server after a
+/// transfer command that follows an accepted `PORT`/`EPRT`.
+fn dial_expected(events: &[Event]) -> bool {
+    let is_announcement = |e: &Event| match &e.kind {
+        Kind::Command { verb, .. } => verb == "PORT" || verb == "EPRT",
+        Kind::Reply { code, .. } => matches!(code, 227 | 229),
+        _ => false,
+    };
+    let Some(at) = events.iter().rposition(is_announcement) else {
+        return false;
+    };
+    let after = &events[at + 1..];
+    let dialled = after
+        .iter()
+        .any(|e| e.channel == Channel::Data && matches!(e.kind, Kind::Connect { .. }));
+    if dialled {
+        return false;
+    }
+    match &events[at].kind {
+        Kind::Reply { code: 227, text } => parse_227(text).is_ok(),
+        Kind::Reply { code: 229, text } => parse_229(text).is_ok(),
+        _ => {
+            let accepted = after.iter().any(|e| {
+                matches!(
+                    e.kind,
+                    Kind::Reply {
+                        code: 200..=299,
+                        ..
+                    }
+                )
+            });
+            let transfer = after.iter().any(|e| match &e.kind {
+                Kind::Command { verb, .. } => is_transfer(verb),
+                _ => false,
+            });
+            accepted && transfer
         }
     }
-    // The last client action (a command, or the control dial that the
-    // banner answers) waits for a final reply (2xx–5xx).
-    let action = events.iter().rposition(|e| class(e) == Next::Command)?;
-    let ended = events[action + 1..].iter().any(|e| match e.kind {
-        Kind::Reply { code, .. } => code >= 200,
-        // The control connection closed or never opened: nothing follows.
-        Kind::Close | Kind::Fail { .. } => e.conn == 0,
-        _ => false,
-    });
-    (!ended).then_some(false)
+}
+
+fn is_transfer(verb: &str) -> bool {
+    matches!(
+        verb,
+        "LIST" | "NLST" | "MLSD" | "RETR" | "STOR" | "STOU" | "APPE"
+    )
 }
 
 /// Which panes move on `→`, given each one's next step.
@@ -167,6 +229,15 @@ pub fn waiting(panes: &[Pane]) -> Vec<bool> {
 /// (every pane is done, or one waits for its lab).
 pub fn forward(panes: &mut [Pane]) -> bool {
     if busy(panes) {
+        // A pane waiting on a guess (the rest of an action, an announced
+        // dial) is asked after all: its lab may be waiting for permission.
+        for pane in panes.iter_mut() {
+            let p = &pane.player;
+            let guess = p.is_awaiting() && !p.has_asked();
+            if guess && dial_pending(&p.trace().events).is_none() {
+                pane.step_forward();
+            }
+        }
         return false;
     }
     let next = nexts(panes);
