@@ -16,7 +16,6 @@
 
 use super::autopause::{AutoPause, Pause};
 use super::event::{AppEvent, Events, Feed, Route};
-use super::lockstep;
 use super::overlay::{self, Overlay};
 use super::pane::ends_session;
 pub use super::pane::Pane;
@@ -28,7 +27,6 @@ use crate::lab::LabError;
 use crate::player::Player;
 use crate::trace::Event;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use std::time::Duration;
 
 /// What has the keyboard: all panes side by side, or one full width.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +69,7 @@ pub struct App {
     /// The lesson is over and its summary is shown.
     pub finale: bool,
     /// `End` was pressed: show the summary once the sources have ended.
-    finale_when_over: bool,
+    pub(super) finale_when_over: bool,
     /// The terminal's size (columns, rows), for scrolling the reader.
     pub size: (u16, u16),
     /// The one channel the loop reads: the app's own requests go there too.
@@ -136,14 +134,6 @@ impl App {
         match self.focus {
             Focus::One(i) if i < self.panes.len() => self.panes.iter().skip(i).take(1).collect(),
             _ => self.panes.iter().collect(),
-        }
-    }
-
-    /// The panes `→` moves: the one shown full width, or all.
-    fn stepping(&mut self) -> &mut [Pane] {
-        match self.focus {
-            Focus::One(i) if i < self.panes.len() => std::slice::from_mut(&mut self.panes[i]),
-            _ => &mut self.panes,
         }
     }
 
@@ -293,23 +283,10 @@ impl App {
         self.paused_at = None;
     }
 
-    fn each(&mut self, f: fn(&mut Player)) {
+    pub(super) fn each(&mut self, f: fn(&mut Player)) {
         for p in &mut self.panes {
             f(&mut p.player);
         }
-    }
-
-    fn toggle_play(&mut self) {
-        let play = !self.is_playing();
-        if play && self.finale {
-            // Playing again from the summary starts the lesson over.
-            self.finale = false;
-            self.each(Player::home);
-        }
-        for p in &mut self.panes {
-            p.player.set_playing(play);
-        }
-        self.paused_at = None;
     }
 
     fn next_focus(&mut self) {
@@ -320,106 +297,6 @@ impl App {
             Focus::One(i) if i + 1 < n => Focus::One(i + 1),
             Focus::One(_) => Focus::All,
         };
-    }
-
-    /// The cursor of every pane.
-    fn positions(&self) -> Vec<usize> {
-        self.panes.iter().map(|p| p.player.shown()).collect()
-    }
-
-    /// `→`: the next step (see [`lockstep`]); at the end of the lesson, its
-    /// summary.
-    fn forward(&mut self) {
-        if self.finale {
-            return;
-        }
-        let before = self.positions();
-        let moved = lockstep::forward(self.stepping());
-        let over = self.stepping().iter().all(Pane::is_over);
-        if !moved && !lockstep::busy(&self.panes) && over && !self.panes.is_empty() {
-            self.finale = true;
-            self.each(|p| p.set_playing(false));
-        }
-        self.after_step(&before);
-    }
-
-    /// `←`: back one step; from the summary, back to the last event.
-    fn back(&mut self) {
-        if self.finale {
-            self.finale = false;
-            return;
-        }
-        lockstep::back(self.stepping());
-    }
-
-    /// `End`: everything. A live lab runs the rest of its lesson (every
-    /// event shows as it arrives); the summary follows once it is over.
-    fn end(&mut self) {
-        if self.panes.iter().any(|p| p.player.is_live()) {
-            self.note = Some("running the lesson to its end…".to_string());
-        }
-        for p in &mut self.panes {
-            p.run_to_end();
-            p.player.set_playing(false);
-        }
-        self.finale_when_over = true;
-        self.check_over();
-    }
-
-    /// After `End`: the summary, once every source has ended.
-    fn check_over(&mut self) {
-        if self.finale_when_over && self.is_over() {
-            self.finale = true;
-            self.finale_when_over = false;
-        }
-    }
-
-    /// The hook after every step that revealed events while playing: pause
-    /// at a teaching moment.
-    fn after_step(&mut self, before: &[usize]) {
-        if !self.is_playing() {
-            return;
-        }
-        let revealed = self
-            .panes
-            .iter()
-            .zip(before)
-            .flat_map(|(p, &b)| p.player.visible().get(b..).unwrap_or_default());
-        if let Some(pause) = self.auto_pause.stop_at(revealed) {
-            self.each(|p| p.set_playing(false));
-            self.paused_at = Some(pause);
-        }
-    }
-
-    /// Time passes (only called while [`App::wants_ticks`]). Playing is
-    /// pressing `→` on every beat; while a pane waits for its lab, nothing
-    /// moves on. Returns true when the screen changed.
-    pub fn on_tick(&mut self, dt: Duration) -> bool {
-        if lockstep::busy(&self.panes) {
-            return false;
-        }
-        let before = self.frame_key();
-        let due = self
-            .panes
-            .iter_mut()
-            .fold(false, |due, p| p.player.beat(dt) | due);
-        if due {
-            self.forward();
-        }
-        self.frame_key() != before
-    }
-
-    /// What decides the picture, as far as time goes.
-    fn frame_key(&self) -> (Vec<(usize, u32, bool)>, bool) {
-        let panes = self
-            .panes
-            .iter()
-            .map(|p| {
-                let pl = &p.player;
-                (pl.shown(), (pl.progress() * 1000.0) as u32, pl.is_playing())
-            })
-            .collect();
-        (panes, self.finale)
     }
 
     /// An event of a live source, routed to a pane or to the session list.

@@ -23,6 +23,8 @@
 //!   when live, a [`source::Source`]; its origin (lab, capture, serve).
 //! - [`lockstep`]: how → and ← move the panes: every event shown, commands
 //!   lined up, a dial alone.
+//! - `stepping`: the part of the app that moves through time (→, ←, End,
+//!   playing), on top of [`lockstep`].
 //! - [`autopause`]: the hook after each played step; pauses at the
 //!   [teaching moments](crate::narration::moment).
 //! - [`view`]: the whole screen as a pure function of `&App`, built from
@@ -59,6 +61,7 @@ pub mod reader;
 pub mod rig;
 pub mod sequence;
 pub mod source;
+mod stepping;
 pub mod style;
 pub mod terminal;
 pub mod view;
