@@ -42,30 +42,3 @@ pub fn teaching_moment(e: &Event) -> Option<Moment> {
         _ => None,
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::trace::{Side, Trace};
-
-    fn moments(t: &Trace) -> Vec<Moment> {
-        t.events.iter().filter_map(teaching_moment).collect()
-    }
-
-    #[test]
-    fn the_active_lesson_stops_at_each_port_and_each_dial() {
-        let t = crate::tui::fixture::active();
-        use Moment::*;
-        // The control dial, then PORT and the server's dial, three times.
-        let want = [Dial, Announce, Dial, Announce, Dial, Announce, Dial];
-        assert_eq!(moments(&t), want);
-    }
-
-    #[test]
-    fn a_blocked_dial_is_a_moment_of_its_own() {
-        let t = crate::tui::fixture::active_blocked();
-        assert!(moments(&t).contains(&Moment::Blocked));
-        let quiet = Event::new(0.0, 1, 0, Side::Server, Kind::Close);
-        assert_eq!(teaching_moment(&quiet), None);
-    }
-}

@@ -170,7 +170,7 @@ impl App {
         }
         self.note = None;
         if let Some(o) = self.overlay {
-            let rows = reader::max_scroll(self);
+            let rows = reader::max_scroll(&self.visible_panes(), self.finale, self.size);
             match o.on_key(key.code, rows) {
                 overlay::Outcome::Show(next) => self.overlay = Some(next),
                 overlay::Outcome::Close => self.overlay = None,

@@ -12,26 +12,10 @@ use super::app::App;
 use super::pane::Origin;
 use super::prompt;
 use super::style::Theme;
+use super::text::shorten_middle;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-
-/// `s` shortened to `max` columns by cutting its middle: `/home/…/x.pcap`.
-pub fn shorten_middle(s: &str, max: usize) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    if chars.len() <= max {
-        return s.to_string();
-    }
-    if max < 2 {
-        return "…".chars().take(max).collect();
-    }
-    let keep = max - 1;
-    let head = keep / 3;
-    let tail = keep - head;
-    let start: String = chars.iter().take(head).collect();
-    let end: String = chars.iter().skip(chars.len() - tail).collect();
-    format!("{start}…{end}")
-}
 
 /// "live", "lesson over", "session ended", or nothing (a capture).
 fn liveness(app: &App) -> Option<&'static str> {
@@ -184,21 +168,4 @@ pub fn key_bar(app: &App, area: Rect, buf: &mut Buffer) {
         bar = key_line(&keys, t);
     }
     buf.set_line(area.x, area.y, &bar, area.width);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_middle_goes_first() {
-        assert_eq!(shorten_middle("abcdefghij", 10), "abcdefghij");
-        let s = shorten_middle("/very/long/path/to/capture.pcap", 16);
-        assert_eq!(s.chars().count(), 16);
-        assert!(
-            s.ends_with("capture.pcap") || s.ends_with("pture.pcap"),
-            "{s}"
-        );
-        assert!(s.contains('…'));
-    }
 }

@@ -37,6 +37,7 @@
 //! - [`rig`]: the live labs behind the panes, and the middlebox the keys
 //!   `f`, `n`, `x` change (restarting the labs).
 //! - [`terminal`]: the loop, and the terminal's setup and restore.
+//! - [`text`]: fitting words into cells (wrap, measure, shorten a path).
 //! - [`fixture`]: hand-made traces for tests, snapshots and the benchmark.
 //!
 //! The entry points below are what `main.rs` calls.
@@ -64,6 +65,7 @@ pub mod source;
 mod stepping;
 pub mod style;
 pub mod terminal;
+pub mod text;
 pub mod view;
 
 use crate::lab::{LabConfig, LabError};

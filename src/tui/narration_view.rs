@@ -16,6 +16,7 @@
 use super::pane::Pane;
 use super::prompt;
 use super::style::Theme;
+use super::text::{clip, width, wrap};
 use crate::narration::{self, clean};
 use crate::trace::Kind;
 use ratatui::buffer::Buffer;
@@ -89,47 +90,6 @@ pub fn told(pane: &Pane, side_by_side: bool) -> Told {
     t
 }
 
-/// The display width of `s` (as the terminal counts cells).
-pub fn width(s: &str) -> usize {
-    Span::raw(s).width()
-}
-
-/// Greedy word wrap to `width` columns. Leading spaces indent every row;
-/// a word longer than a row is split.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let indent: String = text.chars().take_while(|c| *c == ' ').collect();
-    let indent = if indent.len() * 2 > width {
-        String::new()
-    } else {
-        indent
-    };
-    let mut rows = Vec::new();
-    let mut row = indent.clone();
-    for word in text.split_whitespace() {
-        let sep = if row.trim().is_empty() { "" } else { " " };
-        if self::width(&row) + sep.len() + self::width(word) <= width {
-            row.push_str(sep);
-            row.push_str(word);
-            continue;
-        }
-        if !row.trim().is_empty() {
-            rows.push(std::mem::replace(&mut row, indent.clone()));
-        }
-        // The word alone, split where it is longer than a row.
-        for c in word.chars() {
-            if self::width(&row) + self::width(c.encode_utf8(&mut [0; 4])) > width {
-                rows.push(std::mem::replace(&mut row, indent.clone()));
-            }
-            row.push(c);
-        }
-    }
-    if !row.trim().is_empty() || rows.is_empty() {
-        rows.push(row);
-    }
-    rows
-}
-
 /// The whole text as rows of `width` columns.
 pub fn layout(t: &Told, width: usize) -> Vec<(String, Role)> {
     let mut rows: Vec<(String, Role)> = wrap(&t.headline, width)
@@ -184,18 +144,6 @@ pub fn draw_rows(rows: &[(String, Role)], area: Rect, buf: &mut Buffer, theme: T
     cut
 }
 
-/// The first `room` columns of `s`.
-fn clip(s: &str, room: usize) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if width(&out) + width(c.encode_utf8(&mut [0; 4])) > room {
-            break;
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The narration area of one pane.
 pub struct NarrationView<'a> {
     pub told: &'a Told,
@@ -212,14 +160,6 @@ impl Widget for NarrationView<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wrap_keeps_words_whole_and_indents() {
-        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
-        assert_eq!(wrap("   a b c d", 7), ["   a b", "   c d"]);
-        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
-        assert_eq!(wrap("", 4), [""]);
-    }
 
     #[test]
     fn a_cut_text_carries_the_mark() {

@@ -9,9 +9,9 @@
 //! For `serve` the list is live: sessions appear as real clients connect
 //! ([`Picker::push`]), and the one picked keeps growing in its pane.
 
-use super::bars::shorten_middle;
 use super::pane::ends_session;
 use super::style::Theme;
+use super::text::shorten_middle;
 use crate::trace::{Event, Kind, Side, Trace, Via};
 use crossterm::event::KeyCode;
 use ratatui::buffer::Buffer;

@@ -5,10 +5,10 @@
 //! The box is at most 76 columns wide, so on any terminal from 80 columns
 //! up its text wraps the same way; only its height follows the terminal.
 
-use super::app::App;
 use super::finale;
 use super::layout;
 use super::narration_view::{self, layout, Role, Told};
+use super::pane::Pane;
 use super::style::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -24,9 +24,9 @@ fn frame(area: Rect) -> Rect {
     layout::centered(area, MAX_WIDTH, u16::MAX)
 }
 
-/// What each visible pane says, whole: its title, then its text.
-fn content(app: &App, width: usize) -> Vec<(String, Role)> {
-    let panes = app.visible_panes();
+/// What each pane on screen says, whole: its title, then its text (its
+/// summary when the lesson is over).
+fn content(panes: &[&Pane], finale: bool, width: usize) -> Vec<(String, Role)> {
     let side_by_side = panes.len() > 1;
     let mut rows = Vec::new();
     for (i, pane) in panes.iter().enumerate() {
@@ -36,7 +36,7 @@ fn content(app: &App, width: usize) -> Vec<(String, Role)> {
         if side_by_side {
             rows.push((format!("── {} ──", pane.title), Role::Wire));
         }
-        let told: Told = if app.finale && pane.is_over() {
+        let told: Told = if finale && pane.is_over() {
             finale::told(pane)
         } else {
             narration_view::told(pane, side_by_side)
@@ -46,18 +46,20 @@ fn content(app: &App, width: usize) -> Vec<(String, Role)> {
     rows
 }
 
-/// How far the reader can scroll on the app's terminal.
-pub fn max_scroll(app: &App) -> u16 {
-    let (w, h) = app.size;
-    let r = frame(Rect::new(0, 0, w, h));
+/// How far the reader can scroll on a terminal of `size` (columns, rows).
+pub fn max_scroll(panes: &[&Pane], finale: bool, size: (u16, u16)) -> u16 {
+    let r = frame(Rect::new(0, 0, size.0, size.1));
     let inner_h = r.height.saturating_sub(2) as usize;
-    let rows = content(app, r.width.saturating_sub(2) as usize).len();
+    let rows = content(panes, finale, r.width.saturating_sub(2) as usize).len();
     rows.saturating_sub(inner_h) as u16
 }
 
 /// The reader box.
 pub struct Reader<'a> {
-    pub app: &'a App,
+    /// The panes on screen.
+    pub panes: &'a [&'a Pane],
+    /// The lesson is over: their summaries.
+    pub finale: bool,
     pub scroll: u16,
     pub theme: Theme,
 }
@@ -67,7 +69,7 @@ impl Widget for Reader<'_> {
         let t = self.theme;
         let r = frame(area);
         Clear.render(r, buf);
-        let rows = content(self.app, r.width.saturating_sub(2) as usize);
+        let rows = content(self.panes, self.finale, r.width.saturating_sub(2) as usize);
         let inner_h = r.height.saturating_sub(2) as usize;
         let max = rows.len().saturating_sub(inner_h) as u16;
         let scroll = self.scroll.min(max);

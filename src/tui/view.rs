@@ -92,7 +92,8 @@ impl Widget for &App {
             Some(Overlay::Keys) => Help { theme: t }.render(area, buf),
             Some(Overlay::Legend) => Legend { theme: t }.render(area, buf),
             Some(Overlay::Reader { scroll }) => Reader {
-                app: self,
+                panes: &panes,
+                finale: self.finale,
                 scroll,
                 theme: t,
             }
