@@ -29,8 +29,10 @@ pub mod cite;
 mod command;
 mod connection;
 pub mod explain;
+pub mod moment;
 mod reply;
 mod session;
+pub mod summary;
 
 use crate::lab::LabConfig;
 use crate::middlebox::narration::{why_helpers, WHY_EPSV_DODGES_NAT, WHY_FTPS_BLINDS};
