@@ -18,6 +18,7 @@ use ftpviz::narration::explain::Explainer;
 use ftpviz::narration::Between;
 use ftpviz::trace::{write_json_line, write_print_line, Event};
 use ftpviz::tui::style::{Palette, Theme};
+use ftpviz::tui::Screen;
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -54,6 +55,13 @@ struct ScreenArgs {
     /// turns colour off; the glyphs carry every meaning).
     #[arg(long, global = true, value_enum, default_value_t = ThemeArg::Dark)]
     theme: ThemeArg,
+    /// Predict, then reveal: before each data dial the screen asks who
+    /// dials, from which port, to which port (`g` in the TUI).
+    #[arg(long, global = true)]
+    quiz: bool,
+    /// Start in the projector's view: one step, big (`v` in the TUI).
+    #[arg(long, global = true)]
+    presenter: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -64,11 +72,16 @@ enum ThemeArg {
 }
 
 impl ScreenArgs {
-    fn theme(self) -> Theme {
-        Theme::for_terminal(match self.theme {
+    fn screen(self) -> Screen {
+        let theme = Theme::for_terminal(match self.theme {
             ThemeArg::Dark => Palette::Dark,
             ThemeArg::Light => Palette::Light,
-        })
+        });
+        Screen {
+            quiz: self.quiz,
+            presenter: self.presenter,
+            ..Screen::new(theme)
+        }
     }
 }
 
@@ -314,30 +327,38 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn run(cli: Cli) -> Result<()> {
     let sink = Sink::from_args(cli.output);
-    let theme = cli.screen.theme();
+    let screen = cli.screen.screen();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     match cli.command {
-        None => runtime.block_on(lab(cli.lab, sink, theme)),
-        Some(Command::Lab(args)) => runtime.block_on(lab(args, sink, theme)),
-        Some(Command::Replay { file, session }) => replay(&runtime, file, session, sink, theme),
+        None => runtime.block_on(lab(cli.lab, sink, screen)),
+        Some(Command::Lab(args)) => runtime.block_on(lab(args, sink, screen)),
+        Some(Command::Replay { file, session }) => replay(&runtime, file, session, sink, screen),
         Some(Command::Serve {
             listen,
             root,
             record,
-        }) => runtime.block_on(serve(listen, root, record, sink, theme)),
-        Some(Command::Lesson { file, port }) => runtime.block_on(lesson(file, port, sink)),
+        }) => runtime.block_on(serve(listen, root, record, sink, screen)),
+        Some(Command::Lesson { file, port }) => runtime.block_on(lesson(file, port, sink, screen)),
     }
 }
 
 /// `ftpviz lesson`: the lesson file is read and checked before anything
 /// starts; then every scene runs on real labs.
-async fn lesson(file: Option<PathBuf>, port: Option<u16>, sink: Option<Sink>) -> Result<()> {
+async fn lesson(
+    file: Option<PathBuf>,
+    port: Option<u16>,
+    sink: Option<Sink>,
+    screen: Screen,
+) -> Result<()> {
     use ftpviz::classroom::{self, Lesson, Step};
     let lesson = match &file {
         Some(path) => Lesson::load(path)?,
         None => Lesson::builtin(),
     };
-    let sink = sink.unwrap_or(Sink::Print);
+    let Some(sink) = sink else {
+        let course = ftpviz::tui::course::Course::new(lesson, port);
+        return Ok(ftpviz::tui::lesson(course, screen).await?);
+    };
     let mut out = io::stdout().lock();
     let mut writer = sink.writer(None);
     classroom::play(&lesson, port, |step| -> Result<()> {
@@ -391,10 +412,10 @@ fn write_lesson_step(
     Ok(())
 }
 
-async fn lab(args: LabArgs, sink: Option<Sink>, theme: Theme) -> Result<()> {
+async fn lab(args: LabArgs, sink: Option<Sink>, screen: Screen) -> Result<()> {
     let mode = args.mode()?;
     if sink.is_none() && args.record.is_none() {
-        return lab_tui(&args, mode, theme).await;
+        return lab_tui(&args, mode, screen).await;
     }
     let mut recording = args.record.as_deref().map(start_recording);
     let modes = match mode {
@@ -438,7 +459,7 @@ fn session_header(session: u32, mode: Mode, extended: bool) -> String {
 
 /// The lab in the TUI: one pane, or in compare mode two labs side by side
 /// (the passive one on its own control port so both can listen).
-async fn lab_tui(args: &LabArgs, mode: ModeArg, theme: Theme) -> Result<()> {
+async fn lab_tui(args: &LabArgs, mode: ModeArg, screen: Screen) -> Result<()> {
     let (heading, configs) = match mode {
         ModeArg::Active => ("lab · active", vec![args.config(Mode::Active)]),
         ModeArg::Passive => ("lab · passive", vec![args.config(Mode::Passive)]),
@@ -451,7 +472,7 @@ async fn lab_tui(args: &LabArgs, mode: ModeArg, theme: Theme) -> Result<()> {
             ("lab · active vs passive", vec![active, passive])
         }
     };
-    ftpviz::tui::lab(heading, configs, theme).await?;
+    ftpviz::tui::lab(heading, configs, screen).await?;
     Ok(())
 }
 
@@ -461,7 +482,7 @@ fn replay_tui(
     file: &std::path::Path,
     trace: ftpviz::trace::Trace,
     warnings: usize,
-    theme: Theme,
+    screen: Screen,
 ) -> Result<()> {
     let mut heading = format!("replay {}", file.display());
     if warnings > 0 {
@@ -469,7 +490,7 @@ fn replay_tui(
             " · {warnings} warning(s) above the TUI, on quitting"
         ));
     }
-    runtime.block_on(ftpviz::tui::trace(&heading, trace, theme))?;
+    runtime.block_on(ftpviz::tui::trace(&heading, trace, screen))?;
     Ok(())
 }
 
@@ -523,11 +544,11 @@ async fn serve(
     root: Option<PathBuf>,
     record: Option<PathBuf>,
     sink: Option<Sink>,
-    theme: Theme,
+    screen: Screen,
 ) -> Result<()> {
     let config = ftpviz::serve::ServeConfig { listen, root };
     if sink.is_none() && record.is_none() {
-        return serve_tui(ftpviz::serve::start(config).await?, theme).await;
+        return serve_tui(ftpviz::serve::start(config).await?, screen).await;
     }
     let serving = match record {
         Some(_) => ftpviz::serve::start_with_payloads(config).await?,
@@ -539,11 +560,11 @@ async fn serve(
 
 /// `serve` in the TUI: its sessions listed live; a warning (a non-loopback
 /// address) is printed first, and stays on the terminal after quitting.
-async fn serve_tui(serving: ftpviz::serve::Serving, theme: Theme) -> Result<()> {
+async fn serve_tui(serving: ftpviz::serve::Serving, screen: Screen) -> Result<()> {
     if let Some(warning) = &serving.warning {
         eprintln!("ftpviz: warning: {warning}");
     }
-    ftpviz::tui::serve(serving, theme).await?;
+    ftpviz::tui::serve(serving, screen).await?;
     Ok(())
 }
 
@@ -660,7 +681,7 @@ fn replay(
     file: PathBuf,
     session: Option<u32>,
     sink: Option<Sink>,
-    theme: Theme,
+    screen: Screen,
 ) -> Result<()> {
     use ftpviz::replay::{read_file_with_progress, Progress, ReplayError};
     use std::io::IsTerminal;
@@ -705,7 +726,7 @@ fn replay(
         None => replay.trace,
     };
     let Some(sink) = sink else {
-        return replay_tui(runtime, &file, trace, replay.warnings.len(), theme);
+        return replay_tui(runtime, &file, trace, replay.warnings.len(), screen);
     };
     let mut out = io::stdout().lock();
     let mut writer = sink.writer(None);

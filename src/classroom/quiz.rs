@@ -25,6 +25,7 @@
 //! transfer work?", answered by the first transfer command's final reply.
 
 use crate::ftp::hostport::{parse_227, parse_229, parse_eprt, parse_port, port_bytes};
+use crate::narration::cite::Rule;
 use crate::trace::{Blocker, Event, FailReason, Kind, Side, Via};
 use std::net::SocketAddr;
 
@@ -212,6 +213,31 @@ impl Truth {
     }
 }
 
+/// The truth once it is all there: a dial's outcome (connected, or the ✗)
+/// is shown too, or the session has gone on past the dial without one (a
+/// capture that never saw its answer). The quiz reveals then, so the
+/// reveal can say what stopped a blocked dial.
+pub fn settled(events: &[Event], q: &Question) -> Option<Truth> {
+    let truth = Truth::of(events, q)?;
+    let Truth::Dial {
+        outcome: Outcome::Pending,
+        ..
+    } = truth
+    else {
+        return Some(truth);
+    };
+    // The dial is the first data connect of the session after the question.
+    let dial = (q.at + 1..events.len()).find(|&i| {
+        let e = &events[i];
+        e.session == q.session && e.conn > 0 && matches!(e.kind, Kind::Connect { .. })
+    })?;
+    let conn = events[dial].conn;
+    let moved_on = events[dial + 1..]
+        .iter()
+        .any(|e| e.session == q.session && e.conn != conn && e.conn != 0);
+    moved_on.then_some(truth)
+}
+
 /// A student's answer; a part left out counts as wrong.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Guess {
@@ -266,8 +292,8 @@ pub fn grade(q: &Question, truth: &Truth, guess: &Guess) -> Reveal {
         Truth::NoDial { reply } => {
             let nobody = guess.who.is_none() && guess.from.is_none() && guess.to.is_none();
             let why = match reply {
-                Some((code, text)) => format!(
-                    "nobody dialled: the server answered {code} ({}).",
+                Some((_, text)) => format!(
+                    "nobody dialled: the server answered `{}`.",
                     first_line(text)
                 ),
                 None => "nobody dialled: the client moved on before any transfer.".to_string(),
@@ -300,12 +326,13 @@ fn why_who(via: Via) -> &'static str {
 
 fn why_from(q: &Question, who: Side, port: u16) -> String {
     let l = q.control;
+    let rule = Rule::ServerDialsFromL1.cite();
     match (who, q.role(port)) {
         (Side::Server, PortRole::ControlMinusOne) => format!(
-            "the server's control port − 1 ({l} − 1 = {port}), the default RFC 959 gives the server's data port (L−1, §3.2)."
+            "the server's control port − 1 ({l} − 1 = {port}): the server dials from L−1 ({rule})."
         ),
         (Side::Server, _) => format!(
-            "an ephemeral port. RFC 959 makes L−1 = {} the server's default data port (§3.2), but this server did not use it.",
+            "an ephemeral port. {rule} says the server dials from L−1 = {}, but this server did not.",
             l.saturating_sub(1)
         ),
         (Side::Client, _) => {
@@ -357,7 +384,8 @@ pub fn transfer_worked(events: &[Event], session: u32) -> Option<(bool, String)>
             }
             Kind::Reply { code, text } if *code >= 200 => {
                 if let Some(command) = &transfer {
-                    let said = format!("{command}: {code} {}", first_line(text));
+                    // A reply's text is its whole line, code first.
+                    let said = format!("{command}: {}", first_line(text));
                     return Some((*code < 300, said));
                 }
             }

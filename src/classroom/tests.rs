@@ -153,7 +153,12 @@ fn active(from_port: u16, blocked: bool) -> Vec<Event> {
         ),
         ev(1, 0, Side::Server, Kind::Accept),
         ev(1, 0, Side::Client, cmd("PORT 10,0,0,2,195,80")),
-        ev(1, 0, Side::Server, reply(200, "PORT command successful.")),
+        ev(
+            1,
+            0,
+            Side::Server,
+            reply(200, "200 PORT command successful."),
+        ),
         ev(1, 0, Side::Client, cmd("LIST")),
         ev(
             1,
@@ -180,11 +185,11 @@ fn active(from_port: u16, blocked: bool) -> Vec<Event> {
             1,
             0,
             Side::Server,
-            reply(425, "Can't open data connection."),
+            reply(425, "425 Can't open data connection."),
         ));
     } else {
         v.push(ev(1, 1, Side::Client, Kind::Accept));
-        v.push(ev(1, 0, Side::Server, reply(226, "Transfer complete.")));
+        v.push(ev(1, 0, Side::Server, reply(226, "226 Transfer complete.")));
     }
     v
 }
@@ -236,7 +241,11 @@ fn a_server_that_ignores_l_minus_1_is_graded_by_what_it_did() {
     };
     let r = grade(&q, &truth, &guess);
     assert_eq!(r.right, 3, "{:?}", r.lines);
-    assert!(r.lines[1].contains("did not use it"), "{:?}", r.lines);
+    assert!(
+        r.lines[1].contains("but this server did not"),
+        "{:?}",
+        r.lines
+    );
     assert!(r.lines[3].contains("client's firewall"), "{:?}", r.lines);
     assert_eq!(
         transfer_worked(&events, 1),
@@ -252,7 +261,7 @@ fn a_server_that_ignores_l_minus_1_is_graded_by_what_it_did() {
 fn a_refused_port_is_answered_by_nobody_dialling() {
     let mut events = active(20, false);
     events.truncate(3);
-    events.push(ev(1, 0, Side::Server, reply(504, "PORT refused.")));
+    events.push(ev(1, 0, Side::Server, reply(504, "504 PORT refused.")));
     let q = Question::at(&events, 2).expect("PORT asks");
     let truth = Truth::of(&events, &q).expect("answered");
     let r = grade(&q, &truth, &Guess::default());
@@ -289,7 +298,7 @@ fn a_229_names_its_port_outright() {
             1,
             0,
             Side::Server,
-            reply(229, "Entering Extended Passive Mode (|||50001|)"),
+            reply(229, "229 Entering Extended Passive Mode (|||50001|)"),
         ),
         ev(
             1,

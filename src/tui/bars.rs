@@ -49,6 +49,11 @@ fn state(app: &App) -> (String, String) {
     let speed = p.speed();
     let mut long = format!("{icon} {word} · {speed} steps/s");
     let mut brief = format!("{icon}{short} {speed}/s");
+    if let Some(c) = &app.course {
+        // The scene counter is always visible.
+        long = format!("{} · {long}", c.counter());
+        brief = format!("{} {brief}", c.counter().replace(" · run ", " run "));
+    }
     if let Some(l) = live {
         long.push_str(&format!(" · {l}"));
         brief.push_str(&format!(" {l}"));
@@ -121,8 +126,15 @@ fn keys(app: &App) -> Vec<(&'static str, &'static str, u8)> {
     if app.picker.is_some() {
         keys.push(("s", "sessions", 7));
     }
-    if app.rig.is_some() {
+    if app.course.is_some() {
+        keys.extend([
+            ("n/p", "next/back", 8),
+            ("g", "quiz", 4),
+            ("v", "presenter", 4),
+        ]);
+    } else if app.rig.is_some() {
         keys.extend([("f", "firewall", 8), ("n", "NAT", 8), ("x", "ext", 4)]);
+        keys.extend([("c", "lesson", 4)]);
     }
     keys.extend([("l", "legend", 5), ("?", "keys", 10), ("q", "quit", 10)]);
     keys

@@ -1,22 +1,24 @@
 //! The presenter view: one step, big enough for the back row.
 //!
 //! On a projector the sequence diagram's small print is lost. This view
-//! shows only the current step of one pane: a title line, the one fact in
-//! large glyphs (who dials, from which port to which port; or the port
-//! arithmetic of `PORT`/`227`), the same fact in plain text under it (for
-//! a screen reader and for the teacher's notes), and the narration. It is a
-//! pure function of the events shown so far, like every screen.
+//! shows only the current step of one pane (the one that moved last, or
+//! the one Tab picked): a title line, the one fact in large glyphs (who
+//! dials, from which port to which port; or the port arithmetic of
+//! `PORT`/`227`), the same fact in plain text under it, and the narration.
+//! Like every screen it is a pure function of the app.
 //!
 //! The big glyphs are 8×8-pixel letters drawn with quadrant blocks
 //! (`tui-big-text`): 4 columns × 4 rows a character, so a line of 18
 //! characters fits 80 columns. The view picks the largest size that fits.
 
+use super::finale::FinaleView;
+use super::narration_view::{self, NarrationView};
+use super::pane::Pane;
+use super::style::Theme;
 use crate::ftp::hostport::{parse_227, parse_229, parse_eprt, parse_port, port_bytes};
-use crate::narration::{self, Narration};
 use crate::trace::{Event, Kind, Side};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 use tui_big_text::{BigText, PixelSize};
@@ -30,21 +32,18 @@ pub struct Slide {
     pub big: Vec<String>,
     /// The same fact in full, in plain text.
     pub caption: String,
-    pub narration: Narration,
 }
 
 impl Slide {
     /// The slide for the last of `shown` (or the start, when it is empty).
-    pub fn of(shown: &[Event], live: bool) -> Slide {
+    pub fn of(shown: &[Event]) -> Slide {
         let Some(current) = shown.last() else {
             return Slide {
                 title: "ready".into(),
                 big: vec!["FTP".into()],
                 caption: "Nothing has happened yet.".into(),
-                narration: narration::start(live),
             };
         };
-        let narration = narration::narrate(shown);
         let conn = if current.conn == 0 {
             "control".to_string()
         } else {
@@ -99,7 +98,6 @@ impl Slide {
             title: format!("{conn} · {what}"),
             big,
             caption,
-            narration,
         }
     }
 }
@@ -145,11 +143,10 @@ fn arithmetic(port: u16) -> String {
     format!("{hi}x256+{lo}={port}")
 }
 
-/// The largest glyphs in which all of `lines` fit `width` × `height`, and
-/// the rows each line then takes.
-fn pixel_size(lines: &[String], width: u16, height: u16) -> (PixelSize, u16) {
-    let longest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u16;
-    let count = lines.len() as u16;
+/// The largest glyphs in which `line` fits `width` × `height`, and the
+/// rows it then takes.
+fn pixel_size(line: &str, width: u16, height: u16) -> (PixelSize, u16) {
+    let chars = line.chars().count() as u16;
     // (size, columns a character, rows a line), largest first.
     let sizes = [
         (PixelSize::Full, 8, 8),
@@ -160,54 +157,87 @@ fn pixel_size(lines: &[String], width: u16, height: u16) -> (PixelSize, u16) {
     ];
     sizes
         .iter()
-        .find(|(_, cols, rows)| {
-            longest.saturating_mul(*cols) <= width && count.saturating_mul(*rows) <= height
-        })
+        .find(|(_, cols, rows)| chars.saturating_mul(*cols) <= width && *rows <= height)
         .map(|&(size, _, rows)| (size, rows))
         .unwrap_or((PixelSize::Octant, 2))
 }
 
-impl Widget for &Slide {
+/// The presenter view of one pane: its title, the slide of its current
+/// step, and its narration below (with the "more" mark when it is cut,
+/// `m` shows the rest); its summary once the lesson is over.
+pub struct PresenterView<'a> {
+    pub pane: &'a Pane,
+    pub finale: bool,
+    pub theme: Theme,
+}
+
+impl Widget for PresenterView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let bold = Style::default().add_modifier(Modifier::BOLD);
-        // The big lines may take at most half the height: the glyphs shrink
-        // rather than push the narration away.
-        let (size, rows) = pixel_size(&self.big, area.width, area.height / 2);
-        let big_height = (rows * self.big.len() as u16).min(area.height / 2);
-        let [title, big, caption, _, words] = Layout::vertical([
+        let t = self.theme;
+        let title = Line::styled(format!(" {} ", self.pane.title), t.title());
+        buf.set_line(area.x, area.y, &title, area.width);
+        let body = Rect {
+            y: area.y + 1,
+            height: area.height.saturating_sub(1),
+            ..area
+        };
+        if self.finale {
+            FinaleView {
+                pane: self.pane,
+                theme: t,
+            }
+            .render(body, buf);
+            return;
+        }
+        let slide = Slide::of(self.pane.player.visible());
+        // The big lines may take at most half the height between them: the
+        // glyphs shrink rather than push the narration away. Each line
+        // gets the largest size that fits it.
+        let share = (body.height / 2) / (slide.big.len().max(1) as u16);
+        let sized: Vec<(PixelSize, u16)> = slide
+            .big
+            .iter()
+            .map(|l| pixel_size(l, body.width, share))
+            .collect();
+        let big_height = sized.iter().map(|(_, rows)| rows).sum();
+        let [what, big, caption, _, words] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(big_height),
             Constraint::Length(2),
             Constraint::Length(1),
             Constraint::Min(0),
         ])
-        .areas(area);
-        Paragraph::new(self.title.as_str())
+        .areas(body);
+        Paragraph::new(slide.title.as_str())
+            .style(t.dim())
             .alignment(Alignment::Center)
-            .render(title, buf);
-        BigText::builder()
-            .pixel_size(size)
-            .style(bold)
-            .centered()
-            .lines(
-                self.big
-                    .iter()
-                    .map(|l| Line::from(l.clone()))
-                    .collect::<Vec<_>>(),
-            )
-            .build()
-            .render(big, buf);
-        Paragraph::new(self.caption.as_str())
-            .style(bold)
+            .render(what, buf);
+        let mut y = big.y;
+        for (line, (size, rows)) in slide.big.iter().zip(sized) {
+            let area = Rect {
+                y,
+                height: rows,
+                ..big
+            };
+            BigText::builder()
+                .pixel_size(size)
+                .style(t.headline())
+                .centered()
+                .lines(vec![Line::from(line.clone())])
+                .build()
+                .render(area, buf);
+            y += rows;
+        }
+        Paragraph::new(slide.caption.as_str())
+            .style(t.title())
             .alignment(Alignment::Center)
             .wrap(Wrap { trim: true })
             .render(caption, buf);
-        let text = vec![
-            Line::styled(self.narration.headline.as_str(), bold),
-            Line::from(self.narration.body.as_str()),
-        ];
-        Paragraph::new(text)
-            .wrap(Wrap { trim: true })
-            .render(words, buf);
+        let told = narration_view::told(self.pane, false);
+        NarrationView {
+            told: &told,
+            theme: t,
+        }
+        .render(words, buf);
     }
 }
