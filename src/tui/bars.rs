@@ -127,15 +127,12 @@ fn keys(app: &App) -> Vec<(&'static str, &'static str, u8)> {
         keys.push(("s", "sessions", 7));
     }
     if app.course.is_some() {
-        keys.extend([
-            ("n/p", "next/back", 8),
-            ("g", "quiz", 4),
-            ("v", "presenter", 4),
-        ]);
+        keys.push(("n/p", "next/back", 8));
     } else if app.rig.is_some() {
         keys.extend([("f", "firewall", 8), ("n", "NAT", 8), ("x", "ext", 4)]);
-        keys.extend([("c", "lesson", 4)]);
+        keys.push(("c", "lesson", 4));
     }
+    keys.extend([("g", "quiz", 2), ("v", "presenter", 2)]);
     keys.extend([("l", "legend", 5), ("?", "keys", 10), ("q", "quit", 10)]);
     keys
 }

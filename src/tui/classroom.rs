@@ -74,6 +74,10 @@ impl App {
             KeyCode::Char('p') | KeyCode::PageUp if self.course.is_some() => {
                 Some(self.move_course(false))
             }
+            KeyCode::Char('p') | KeyCode::PageUp | KeyCode::PageDown => {
+                self.note = Some("n / p move between the runs of a lesson: c starts one".into());
+                Some(true)
+            }
             KeyCode::Char('f' | 'x') if self.course.is_some() => {
                 self.note = Some("the lesson sets the middlebox: n / p move between runs".into());
                 Some(true)
