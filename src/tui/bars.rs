@@ -32,7 +32,14 @@ fn liveness(app: &App) -> Option<&'static str> {
 /// The state, long and short: "⏸ paused · 2 steps/s · live", "⏸ 2/s live".
 fn state(app: &App) -> (String, String) {
     if let Some(s) = app.status.as_ref().or(app.note.as_ref()) {
-        return (s.clone(), s.clone());
+        return match &app.course {
+            // The scene counter is always visible.
+            Some(c) => (
+                format!("{} · {s}", c.counter()),
+                format!("{} · {s}", c.counter()),
+            ),
+            None => (s.clone(), s.clone()),
+        };
     }
     let Some(p) = app.panes.first().map(|p| &p.player) else {
         return (String::new(), String::new());
