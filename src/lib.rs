@@ -31,6 +31,7 @@
 //! | [`tui`] | the screens: sequence diagram, hosts, narration, and the player that steps through |
 
 pub mod capture_writer;
+pub mod classroom;
 pub mod ftp;
 pub mod lab;
 pub mod middlebox;

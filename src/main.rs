@@ -18,6 +18,7 @@ use ftpviz::narration::explain::Explainer;
 use ftpviz::narration::Between;
 use ftpviz::trace::{write_json_line, write_print_line, Event};
 use ftpviz::tui::style::{Palette, Theme};
+use ftpviz::tui::Screen;
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -54,6 +55,13 @@ struct ScreenArgs {
     /// turns colour off; the glyphs carry every meaning).
     #[arg(long, global = true, value_enum, default_value_t = ThemeArg::Dark)]
     theme: ThemeArg,
+    /// Predict, then reveal: before each data dial the screen asks who
+    /// dials, from which port, to which port (`g` in the TUI).
+    #[arg(long, global = true)]
+    quiz: bool,
+    /// Start in the projector's view: one step, big (`v` in the TUI).
+    #[arg(long, global = true)]
+    presenter: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -64,11 +72,16 @@ enum ThemeArg {
 }
 
 impl ScreenArgs {
-    fn theme(self) -> Theme {
-        Theme::for_terminal(match self.theme {
+    fn screen(self) -> Screen {
+        let theme = Theme::for_terminal(match self.theme {
             ThemeArg::Dark => Palette::Dark,
             ThemeArg::Light => Palette::Light,
-        })
+        });
+        Screen {
+            quiz: self.quiz,
+            presenter: self.presenter,
+            ..Screen::new(theme)
+        }
     }
 }
 
@@ -95,6 +108,16 @@ enum Command {
         /// Only this FTP session of the capture (from 1).
         #[arg(long)]
         session: Option<u32>,
+    },
+    /// The guided classroom lesson: scene after scene of live lab runs.
+    Lesson {
+        /// A lesson file of your own (TOML; see assets/lessons/default.toml).
+        #[arg(long, value_name = "LESSON")]
+        file: Option<PathBuf>,
+        /// The lab server's control port (0 = any free port) [default: 2121,
+        /// or a free port when 2121 is taken].
+        #[arg(long)]
+        port: Option<u16>,
     },
     /// Run our server on loopback and show any real client's sessions.
     Serve {
@@ -304,24 +327,95 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn run(cli: Cli) -> Result<()> {
     let sink = Sink::from_args(cli.output);
-    let theme = cli.screen.theme();
+    let screen = cli.screen.screen();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     match cli.command {
-        None => runtime.block_on(lab(cli.lab, sink, theme)),
-        Some(Command::Lab(args)) => runtime.block_on(lab(args, sink, theme)),
-        Some(Command::Replay { file, session }) => replay(&runtime, file, session, sink, theme),
+        None => runtime.block_on(lab(cli.lab, sink, screen)),
+        Some(Command::Lab(args)) => runtime.block_on(lab(args, sink, screen)),
+        Some(Command::Replay { file, session }) => replay(&runtime, file, session, sink, screen),
         Some(Command::Serve {
             listen,
             root,
             record,
-        }) => runtime.block_on(serve(listen, root, record, sink, theme)),
+        }) => runtime.block_on(serve(listen, root, record, sink, screen)),
+        Some(Command::Lesson { file, port }) => runtime.block_on(lesson(file, port, sink, screen)),
     }
 }
 
-async fn lab(args: LabArgs, sink: Option<Sink>, theme: Theme) -> Result<()> {
+/// `ftpviz lesson`: the lesson file is read and checked before anything
+/// starts; then every scene runs on real labs.
+async fn lesson(
+    file: Option<PathBuf>,
+    port: Option<u16>,
+    sink: Option<Sink>,
+    screen: Screen,
+) -> Result<()> {
+    use ftpviz::classroom::{self, Lesson, Step};
+    let lesson = match &file {
+        Some(path) => Lesson::load(path)?,
+        None => Lesson::builtin(),
+    };
+    let Some(sink) = sink else {
+        let course = ftpviz::tui::course::Course::new(lesson, port);
+        return Ok(ftpviz::tui::lesson(course, screen).await?);
+    };
+    let mut out = io::stdout().lock();
+    let mut writer = sink.writer(None);
+    classroom::play(&lesson, port, |step| -> Result<()> {
+        match (sink, step) {
+            (_, Step::Event(e)) => writer.write(&mut out, &e)?,
+            (Sink::Json, _) => {}
+            (_, step) => {
+                if let Step::Run(_, run) = &step {
+                    // Each run narrates for its own middlebox.
+                    let between = run.configs(port).first().map(Between::of);
+                    writer = sink.writer(between);
+                }
+                write_lesson_step(&mut out, &lesson, step)?
+            }
+        }
+        out.flush()?;
+        Ok(())
+    })
+    .await
+}
+
+/// The lesson's scene and run headings, notes and summaries in `--print`.
+fn write_lesson_step(
+    out: &mut impl Write,
+    lesson: &ftpviz::classroom::Lesson,
+    step: ftpviz::classroom::Step<'_>,
+) -> io::Result<()> {
+    use ftpviz::classroom::Step;
+    match step {
+        Step::Scene(n, scene) => {
+            writeln!(
+                out,
+                "\n== Scene {n}/{}: {}",
+                lesson.scenes.len(),
+                scene.title
+            )?;
+            for para in scene.notes.split("\n\n") {
+                for line in ftpviz::narration::explain::wrap(para, 77) {
+                    writeln!(out, "   {line}")?;
+                }
+                writeln!(out)?;
+            }
+        }
+        Step::Run(r, run) => {
+            if let Some(caption) = &run.caption {
+                writeln!(out, "-- run {r}: {caption}")?;
+            }
+        }
+        Step::RunEnd(..) | Step::Event(_) => {}
+    }
+    Ok(())
+}
+
+async fn lab(args: LabArgs, sink: Option<Sink>, screen: Screen) -> Result<()> {
     let mode = args.mode()?;
     if sink.is_none() && args.record.is_none() {
-        return lab_tui(&args, mode, theme).await;
+        return lab_tui(&args, mode, screen).await;
     }
     let mut recording = args.record.as_deref().map(start_recording);
     let modes = match mode {
@@ -365,7 +459,7 @@ fn session_header(session: u32, mode: Mode, extended: bool) -> String {
 
 /// The lab in the TUI: one pane, or in compare mode two labs side by side
 /// (the passive one on its own control port so both can listen).
-async fn lab_tui(args: &LabArgs, mode: ModeArg, theme: Theme) -> Result<()> {
+async fn lab_tui(args: &LabArgs, mode: ModeArg, screen: Screen) -> Result<()> {
     let (heading, configs) = match mode {
         ModeArg::Active => ("lab · active", vec![args.config(Mode::Active)]),
         ModeArg::Passive => ("lab · passive", vec![args.config(Mode::Passive)]),
@@ -378,7 +472,7 @@ async fn lab_tui(args: &LabArgs, mode: ModeArg, theme: Theme) -> Result<()> {
             ("lab · active vs passive", vec![active, passive])
         }
     };
-    ftpviz::tui::lab(heading, configs, theme).await?;
+    ftpviz::tui::lab(heading, configs, screen).await?;
     Ok(())
 }
 
@@ -388,7 +482,7 @@ fn replay_tui(
     file: &std::path::Path,
     trace: ftpviz::trace::Trace,
     warnings: usize,
-    theme: Theme,
+    screen: Screen,
 ) -> Result<()> {
     let mut heading = format!("replay {}", file.display());
     if warnings > 0 {
@@ -396,7 +490,7 @@ fn replay_tui(
             " · {warnings} warning(s) above the TUI, on quitting"
         ));
     }
-    runtime.block_on(ftpviz::tui::trace(&heading, trace, theme))?;
+    runtime.block_on(ftpviz::tui::trace(&heading, trace, screen))?;
     Ok(())
 }
 
@@ -450,11 +544,11 @@ async fn serve(
     root: Option<PathBuf>,
     record: Option<PathBuf>,
     sink: Option<Sink>,
-    theme: Theme,
+    screen: Screen,
 ) -> Result<()> {
     let config = ftpviz::serve::ServeConfig { listen, root };
     if sink.is_none() && record.is_none() {
-        return serve_tui(ftpviz::serve::start(config).await?, theme).await;
+        return serve_tui(ftpviz::serve::start(config).await?, screen).await;
     }
     let serving = match record {
         Some(_) => ftpviz::serve::start_with_payloads(config).await?,
@@ -466,11 +560,11 @@ async fn serve(
 
 /// `serve` in the TUI: its sessions listed live; a warning (a non-loopback
 /// address) is printed first, and stays on the terminal after quitting.
-async fn serve_tui(serving: ftpviz::serve::Serving, theme: Theme) -> Result<()> {
+async fn serve_tui(serving: ftpviz::serve::Serving, screen: Screen) -> Result<()> {
     if let Some(warning) = &serving.warning {
         eprintln!("ftpviz: warning: {warning}");
     }
-    ftpviz::tui::serve(serving, theme).await?;
+    ftpviz::tui::serve(serving, screen).await?;
     Ok(())
 }
 
@@ -587,7 +681,7 @@ fn replay(
     file: PathBuf,
     session: Option<u32>,
     sink: Option<Sink>,
-    theme: Theme,
+    screen: Screen,
 ) -> Result<()> {
     use ftpviz::replay::{read_file_with_progress, Progress, ReplayError};
     use std::io::IsTerminal;
@@ -632,7 +726,7 @@ fn replay(
         None => replay.trace,
     };
     let Some(sink) = sink else {
-        return replay_tui(runtime, &file, trace, replay.warnings.len(), theme);
+        return replay_tui(runtime, &file, trace, replay.warnings.len(), screen);
     };
     let mut out = io::stdout().lock();
     let mut writer = sink.writer(None);

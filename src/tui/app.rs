@@ -15,11 +15,13 @@
 //! shows its summary.
 
 use super::autopause::{AutoPause, Pause};
+use super::course::Course;
 use super::event::{AppEvent, Events, Feed, Route};
 use super::overlay::{self, Overlay};
 use super::pane::ends_session;
 pub use super::pane::Pane;
 use super::picker::Picker;
+use super::quiz::Quiz;
 use super::reader;
 use super::rig::{Change, Rig};
 use super::style::Theme;
@@ -74,6 +76,14 @@ pub struct App {
     pub size: (u16, u16),
     /// The one channel the loop reads: the app's own requests go there too.
     pub events: Events,
+    /// A guided lesson, scene by scene (`ftpviz lesson`, or `c`).
+    pub course: Option<Course>,
+    /// Predict, then reveal (`--quiz`, or `g`).
+    pub quiz: Quiz,
+    /// The projector's view: one step, big (`--presenter`, or `v`).
+    pub presenter: bool,
+    /// The pane that moved last: the one the presenter view shows.
+    pub spotlight: usize,
     quit: bool,
 }
 
@@ -99,6 +109,10 @@ impl App {
             finale_when_over: false,
             size: (80, 24),
             events: Events::new(),
+            course: None,
+            quiz: Quiz::default(),
+            presenter: false,
+            spotlight: 0,
             quit: false,
         }
     }
@@ -129,11 +143,17 @@ impl App {
         self.quit
     }
 
-    /// The panes on screen.
+    /// The panes on screen: the one Tab picked, or all; in the presenter
+    /// view one only (picked, else the one that moved last).
     pub fn visible_panes(&self) -> Vec<&Pane> {
-        match self.focus {
-            Focus::One(i) if i < self.panes.len() => self.panes.iter().skip(i).take(1).collect(),
-            _ => self.panes.iter().collect(),
+        let one = match self.focus {
+            Focus::One(i) if i < self.panes.len() => Some(i),
+            _ if self.presenter => Some(self.spotlight.min(self.panes.len().saturating_sub(1))),
+            _ => None,
+        };
+        match one {
+            Some(i) => self.panes.iter().skip(i).take(1).collect(),
+            None => self.panes.iter().collect(),
         }
     }
 
@@ -188,6 +208,9 @@ impl App {
         if self.picking && self.picker.is_some() {
             self.on_picker_key(key.code);
             return true;
+        }
+        if let Some(changed) = self.on_classroom_key(key.code) {
+            return changed;
         }
         match key.code {
             KeyCode::Char('q') | KeyCode::Esc => self.quit = true,
@@ -316,6 +339,8 @@ impl App {
             return Ok(Vec::new());
         };
         let old = std::mem::take(&mut self.panes);
+        self.quiz.forget_panes();
+        self.spotlight = 0;
         let started = rig.restart(old).await;
         self.rig = Some(rig);
         match started {

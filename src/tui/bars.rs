@@ -32,7 +32,14 @@ fn liveness(app: &App) -> Option<&'static str> {
 /// The state, long and short: "⏸ paused · 2 steps/s · live", "⏸ 2/s live".
 fn state(app: &App) -> (String, String) {
     if let Some(s) = app.status.as_ref().or(app.note.as_ref()) {
-        return (s.clone(), s.clone());
+        return match &app.course {
+            // The scene counter is always visible.
+            Some(c) => (
+                format!("{} · {s}", c.counter()),
+                format!("{} · {s}", c.counter()),
+            ),
+            None => (s.clone(), s.clone()),
+        };
     }
     let Some(p) = app.panes.first().map(|p| &p.player) else {
         return (String::new(), String::new());
@@ -49,6 +56,11 @@ fn state(app: &App) -> (String, String) {
     let speed = p.speed();
     let mut long = format!("{icon} {word} · {speed} steps/s");
     let mut brief = format!("{icon}{short} {speed}/s");
+    if let Some(c) = &app.course {
+        // The scene counter is always visible.
+        long = format!("{} · {long}", c.counter());
+        brief = format!("{} {brief}", c.counter().replace(" · run ", " run "));
+    }
     if let Some(l) = live {
         long.push_str(&format!(" · {l}"));
         brief.push_str(&format!(" {l}"));
@@ -121,9 +133,13 @@ fn keys(app: &App) -> Vec<(&'static str, &'static str, u8)> {
     if app.picker.is_some() {
         keys.push(("s", "sessions", 7));
     }
-    if app.rig.is_some() {
+    if app.course.is_some() {
+        keys.push(("n/p", "next/back", 8));
+    } else if app.rig.is_some() {
         keys.extend([("f", "firewall", 8), ("n", "NAT", 8), ("x", "ext", 4)]);
+        keys.push(("c", "lesson", 4));
     }
+    keys.extend([("g", "quiz", 2), ("v", "presenter", 2)]);
     keys.extend([("l", "legend", 5), ("?", "keys", 10), ("q", "quit", 10)]);
     keys
 }

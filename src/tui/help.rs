@@ -9,13 +9,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 /// The keys, as (key, what it does).
-pub const KEYS: [(&str, &str); 14] = [
+pub const KEYS: [(&str, &str); 16] = [
     (
         "space",
         "play / pause; pauses by itself at teaching moments",
     ),
-    ("→  ←", "step: each pane's next event; a dial shows alone"),
-    ("", "at the live edge, → makes the lab client act for real"),
+    (
+        "→  ←",
+        "step (a dial shows alone); at the live edge the lab acts",
+    ),
     ("a", "auto-pause at teaching moments: on / off"),
     ("m", "the whole narration (when cut: \"… m: more\")"),
     ("+  −", "faster / slower (steps per second)"),
@@ -26,10 +28,13 @@ pub const KEYS: [(&str, &str); 14] = [
     ("Tab", "both panes, or one full width (→ steps that one)"),
     ("s", "pick another session (captures with several)"),
     (
-        "f  n",
-        "lab: next firewall / next NAT (asks before restarting)",
+        "f  n  x",
+        "lab: firewall / NAT / EPRT-EPSV (asks before restarting)",
     ),
-    ("x", "lab: PORT/PASV ↔ EPRT/EPSV (asks before restarting)"),
+    ("c", "lab: the guided lesson, scene by scene"),
+    ("n  p", "lesson: next / previous run (PgDn / PgUp too)"),
+    ("g", "quiz: predict who dials, from where, to where"),
+    ("v", "presenter view: one step, big, for a projector"),
     ("l", "legend: what each mark on screen means"),
     ("?", "these keys (any other key closes)"),
     ("q", "quit"),
@@ -43,7 +48,7 @@ pub struct Help {
 impl Widget for Help {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let r = layout::centered(area, 72, 18);
+        let r = layout::centered(area, 72, KEYS.len() as u16 + 2);
         Clear.render(r, buf);
         let lines: Vec<Line> = KEYS
             .iter()

@@ -45,6 +45,9 @@
 pub mod app;
 pub mod autopause;
 pub mod bars;
+pub mod cards;
+mod classroom;
+pub mod course;
 pub mod event;
 pub mod finale;
 pub mod fixture;
@@ -57,7 +60,9 @@ pub mod narration_view;
 pub mod overlay;
 pub mod pane;
 pub mod picker;
+pub mod presenter;
 pub mod prompt;
+pub mod quiz;
 pub mod reader;
 pub mod rig;
 pub mod sequence;
@@ -77,6 +82,48 @@ use picker::Picker;
 use rig::Rig;
 use style::Theme;
 
+/// How the screens start: the colours, the quiz, the presenter view.
+#[derive(Debug, Clone, Copy)]
+pub struct Screen {
+    pub theme: Theme,
+    /// Predict, then reveal (`--quiz`).
+    pub quiz: bool,
+    /// The projector's view (`--presenter`).
+    pub presenter: bool,
+}
+
+impl Screen {
+    /// Plain screens in `theme`.
+    pub fn new(theme: Theme) -> Screen {
+        Screen {
+            theme,
+            quiz: false,
+            presenter: false,
+        }
+    }
+
+    /// `app` as these settings start it.
+    pub fn dress(self, mut app: App) -> App {
+        app.theme = self.theme;
+        app.quiz.on = self.quiz;
+        app.presenter = self.presenter;
+        app
+    }
+}
+
+/// Starts the guided lesson: the labs of its first run, its first card.
+/// `n`/`p` move between runs (each restarts the labs).
+pub async fn lesson(course: course::Course, screen: Screen) -> Result<(), TuiError> {
+    let mut rig = Rig::new(course.configs());
+    let (panes, feeds) = rig.start().await?;
+    let log = terminal::log_to_file();
+    tracing::info!(?log, "lesson tui");
+    let mut app = screen.dress(App::new("lesson", panes).with_rig(rig).with_course(course));
+    app.events.attach(feeds);
+    terminal::run(app).await?;
+    Ok(())
+}
+
 /// Why the TUI could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum TuiError {
@@ -90,7 +137,7 @@ pub enum TuiError {
 /// and shows them until the user quits. A pane whose server is not on the
 /// port asked for (taken), or on a port a student may not expect (the
 /// second server's), says why before the first step.
-pub async fn lab(heading: &str, configs: Vec<LabConfig>, theme: Theme) -> Result<(), TuiError> {
+pub async fn lab(heading: &str, configs: Vec<LabConfig>, screen: Screen) -> Result<(), TuiError> {
     let wanted = configs.clone();
     let mut rig = Rig::new(configs);
     let (mut panes, feeds) = rig.start().await?;
@@ -99,8 +146,7 @@ pub async fn lab(heading: &str, configs: Vec<LabConfig>, theme: Theme) -> Result
     }
     let log = terminal::log_to_file();
     tracing::info!(?log, "lab tui: {heading}");
-    let mut app = App::new(heading, panes).with_rig(rig);
-    app.theme = theme;
+    let mut app = screen.dress(App::new(heading, panes).with_rig(rig));
     app.events.attach(feeds);
     terminal::run(app).await?;
     Ok(())
@@ -108,7 +154,7 @@ pub async fn lab(heading: &str, configs: Vec<LabConfig>, theme: Theme) -> Result
 
 /// Shows `serve`'s sessions live: a list that fills as clients connect,
 /// and the one picked followed as it happens. Stops the server on quit.
-pub async fn serve(serving: crate::serve::Serving, theme: Theme) -> Result<(), TuiError> {
+pub async fn serve(serving: crate::serve::Serving, screen: Screen) -> Result<(), TuiError> {
     terminal::log_to_file();
     let addr = serving.local;
     let hint = format!(
@@ -116,8 +162,10 @@ pub async fn serve(serving: crate::serve::Serving, theme: Theme) -> Result<(), T
          `curl ftp://{addr}/` (passive) or `curl -P - ftp://{addr}/` (active), `lftp {addr}`, \
          or `tnftp` — and its session appears here. Enter follows it live."
     );
-    let mut app = App::with_live_sessions(format!("serve {addr}"), Picker::live(hint));
-    app.theme = theme;
+    let mut app = screen.dress(App::with_live_sessions(
+        format!("serve {addr}"),
+        Picker::live(hint),
+    ));
     let (stop, events) = split_serving(serving);
     app.events.attach(vec![Feed {
         route: Route::Sessions,
@@ -142,11 +190,9 @@ fn split_serving(
 }
 
 /// Shows a finished trace; a session picker first when it holds several.
-pub async fn trace(heading: &str, trace: Trace, theme: Theme) -> Result<(), TuiError> {
+pub async fn trace(heading: &str, trace: Trace, screen: Screen) -> Result<(), TuiError> {
     terminal::log_to_file();
-    let mut app = app_for_trace(heading, trace);
-    app.theme = theme;
-    terminal::run(app).await?;
+    terminal::run(screen.dress(app_for_trace(heading, trace))).await?;
     Ok(())
 }
 

@@ -42,7 +42,7 @@ impl App {
     /// `→`: the next step (see [`lockstep`]); at the end of the lesson, its
     /// summary.
     pub(super) fn forward(&mut self) {
-        if self.finale {
+        if self.finale || self.classroom_holds() {
             return;
         }
         let before = self.positions();
@@ -89,6 +89,7 @@ impl App {
     /// The hook after every step that revealed events while playing: pause
     /// at a teaching moment.
     pub(super) fn after_step(&mut self, before: &[usize]) {
+        self.classroom_after_step(before);
         if !self.is_playing() {
             return;
         }

@@ -6,6 +6,7 @@
 
 use super::app::{App, Focus, Pane};
 use super::bars;
+use super::cards;
 use super::finale::FinaleView;
 use super::help::Help;
 use super::hosts::{Hosts, HostsPanel};
@@ -16,6 +17,7 @@ use super::narration_view::{self, NarrationView};
 use super::overlay::Overlay;
 use super::pane::Origin;
 use super::picker::PickerView;
+use super::presenter::PresenterView;
 use super::reader::Reader;
 use super::sequence::Sequence;
 use super::style::Theme;
@@ -68,6 +70,15 @@ impl Widget for &App {
                 };
                 let side_by_side = panes.len() > 1;
                 for ((pane, r), waits) in panes.iter().zip(&screen.panes).zip(waits) {
+                    if self.presenter {
+                        PresenterView {
+                            pane,
+                            finale: self.finale && pane.is_over(),
+                            theme: t,
+                        }
+                        .render(*r, buf);
+                        continue;
+                    }
                     PaneView {
                         pane,
                         theme: t,
@@ -88,6 +99,12 @@ impl Widget for &App {
                 }
             }
         }
+        let body = Rect {
+            y: area.y + 1,
+            height: area.height.saturating_sub(1),
+            ..area
+        };
+        self.render_classroom(body, buf);
         match self.overlay {
             Some(Overlay::Keys) => Help { theme: t }.render(area, buf),
             Some(Overlay::Legend) => Legend { theme: t }.render(area, buf),
@@ -99,6 +116,34 @@ impl Widget for &App {
             }
             .render(area, buf),
             None => {}
+        }
+    }
+}
+
+impl App {
+    /// The classroom's cards over the screen: a scene's card, the quiz's
+    /// question or reveal, a run's closing words under its summaries.
+    fn render_classroom(&self, body: Rect, buf: &mut Buffer) {
+        if self.picking {
+            return;
+        }
+        let t = self.theme;
+        let title = |i: usize| self.panes.get(i).map(|p| p.title.as_str()).unwrap_or("");
+        if let Some(c) = self.course.as_ref().filter(|c| c.card) {
+            let titles: Vec<String> = self.panes.iter().map(|p| p.title.clone()).collect();
+            cards::scene(c, self.quiz.on, &titles, body, buf, t);
+        } else if let Some(a) = &self.quiz.asking {
+            cards::question(a, title(a.pane), body, buf, t);
+        } else if let Some(r) = &self.quiz.revealed {
+            cards::reveal(r, title(r.pane), body, buf, t);
+        } else if let (Some(c), true) = (&self.course, self.finale) {
+            let panes: Vec<(&str, &[crate::trace::Event])> = self
+                .panes
+                .iter()
+                .map(|p| (p.title.as_str(), p.player.trace().events.as_slice()))
+                .collect();
+            let (lines, keys) = c.closing(&panes, self.quiz.on);
+            cards::closing(&lines, keys, body, buf, t);
         }
     }
 }

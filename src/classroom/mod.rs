@@ -1,0 +1,79 @@
+//! The classroom: a guided lesson of live scenes, and a quiz that asks
+//! before it shows.
+//!
+//! A teacher with 45 minutes wants a plan, not a tool to drive: scene after
+//! scene, each a real lab run under a different middlebox, with words to
+//! read out first and a summary after. And a class remembers what it had
+//! to predict. So:
+//!
+//! - [`scene`]: the lesson file — scenes as data (`assets/lessons/*.toml`),
+//!   compiled in as the default, loadable from a teacher's own file;
+//! - [`quiz`]: the questions a trace raises (who dials, from which port,
+//!   to which port; will this transfer work?) and their answers, read off
+//!   the same trace.
+//!
+//! [`play`] runs a whole lesson without a screen (`ftpviz lesson --print`),
+//! every run a real lab on loopback, one after another.
+
+pub mod quiz;
+pub mod scene;
+
+pub use scene::{Lesson, LessonError, Run, Scene, View};
+
+use crate::lab::{Lab, LabError};
+use crate::trace::Event;
+use std::time::Instant;
+
+/// What [`play`] reports, in order.
+#[derive(Debug)]
+pub enum Step<'a> {
+    /// A scene begins: its number (from 1) and itself.
+    Scene(usize, &'a Scene),
+    /// One of its runs begins (from 1).
+    Run(usize, &'a Run),
+    /// An event of the run, its session numbered across the whole lesson
+    /// and its time on the lesson's one clock.
+    Event(Event),
+    /// The run is over; these are all its events.
+    RunEnd(&'a Run, Vec<Event>),
+}
+
+/// Runs every scene of `lesson` to its end on real labs, one pane after
+/// another (a compare run is its active lab, then its passive one), and
+/// reports each step to `out`. `port`: as for [`Run::configs`].
+pub async fn play<E>(
+    lesson: &Lesson,
+    port: Option<u16>,
+    mut out: impl FnMut(Step<'_>) -> Result<(), E>,
+) -> Result<(), E>
+where
+    E: From<LabError>,
+{
+    let origin = Instant::now();
+    let mut session = 0;
+    for (n, scene) in (1..).zip(&lesson.scenes) {
+        out(Step::Scene(n, scene))?;
+        for (r, run) in (1..).zip(&scene.runs) {
+            out(Step::Run(r, run))?;
+            let mut events = Vec::new();
+            for config in run.configs(port) {
+                session += 1;
+                let shift = origin.elapsed().as_secs_f64();
+                let mut lab = Lab::start(config).await?;
+                lab.run_free();
+                while let Some(mut event) = lab.events.recv().await {
+                    event.t += shift;
+                    event.session = session;
+                    events.push(event.clone());
+                    out(Step::Event(event))?;
+                }
+                lab.finish().await?;
+            }
+            out(Step::RunEnd(run, events))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,278 @@
+//! The classroom on screen: the quiz asks before a dial and reveals on it
+//! (on a real lab's trace and on a real capture), the presenter view, and
+//! the lesson's scene cards.
+
+#[path = "support/screen.rs"]
+mod screen;
+use screen::{render, text};
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ftpviz::classroom::Lesson;
+use ftpviz::lab::{Lab, LabConfig, Mode};
+use ftpviz::middlebox::Firewall;
+use ftpviz::trace::{Event, Kind, Trace};
+use ftpviz::tui::app::{App, Pane};
+use ftpviz::tui::course::Course;
+use ftpviz::tui::fixture;
+use ftpviz::tui::pane::Origin;
+use ftpviz::tui::style::Theme;
+
+fn press(app: &mut App, code: KeyCode) {
+    app.on_key(KeyEvent::from(code));
+}
+
+fn keys(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+async fn run(config: LabConfig) -> Trace {
+    let mut lab = Lab::start(config).await.expect("the lab starts");
+    lab.run_free();
+    let mut events = Vec::new();
+    while let Some(e) = lab.events.recv().await {
+        events.push(e);
+    }
+    lab.finish().await.expect("the lesson ends");
+    Trace { events }
+}
+
+fn quiz_app(trace: Trace) -> App {
+    let mut app = App::new("quiz", vec![Pane::fixed("ACTIVE", trace)]);
+    app.theme = Theme::mono();
+    app.quiz.on = true;
+    app
+}
+
+fn current(app: &App) -> Option<&Event> {
+    app.panes[0].player.current()
+}
+
+/// Steps until a question is up; returns how many steps it took.
+fn step_to_question(app: &mut App) -> usize {
+    for n in 0..200 {
+        if app.quiz.asking.is_some() {
+            return n;
+        }
+        press(app, KeyCode::Right);
+    }
+    panic!("no question came");
+}
+
+/// Steps until the reveal is up.
+fn step_to_reveal(app: &mut App) {
+    for _ in 0..50 {
+        if app.quiz.revealed.is_some() {
+            return;
+        }
+        press(app, KeyCode::Right);
+    }
+    panic!("no reveal came");
+}
+
+#[tokio::test]
+async fn the_quiz_holds_the_dial_back_until_answered_and_reveals_it_on_the_trace() {
+    let trace = run(LabConfig {
+        mode: Mode::Active,
+        control_port: 0,
+        ..LabConfig::default()
+    })
+    .await;
+    let mut app = quiz_app(trace);
+    step_to_question(&mut app);
+    let port = current(&app).cloned().expect("an event");
+    assert!(matches!(&port.kind, Kind::Command { verb, .. } if verb == "PORT"));
+    let s = text(&render(&app, 80, 24));
+    assert!(s.contains("Who dials the data connection?"), "{s}");
+    // → and play wait for the answer.
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Char(' '));
+    assert_eq!(current(&app), Some(&port));
+    assert!(!app.is_playing());
+
+    // The textbook answer: the server, from L−1, to the port PORT names.
+    keys(&mut app, "s");
+    assert!(text(&render(&app, 80, 24)).contains("From which port?"));
+    keys(&mut app, "2");
+    assert!(text(&render(&app, 80, 24)).contains("To which port?"));
+    keys(&mut app, "1");
+    assert!(app.quiz.asking.is_none());
+    step_to_reveal(&mut app);
+    assert!(
+        matches!(current(&app).map(|e| &e.kind), Some(Kind::Accept)),
+        "revealed when the dial has connected"
+    );
+    let s = text(&render(&app, 80, 24));
+    assert!(s.contains("3 of 3 right"), "{s}");
+    assert!(s.contains("× 256 +"), "the arithmetic: {s}");
+
+    // The next one, answered wrong: every part marked, with its reason.
+    press(&mut app, KeyCode::Char('x')); // puts the reveal away
+    step_to_question(&mut app);
+    keys(&mut app, "c31");
+    step_to_reveal(&mut app);
+    let r = &app.quiz.revealed.as_ref().expect("revealed").reveal;
+    assert_eq!((r.right, r.asked), (1, 3), "{:?}", r.lines);
+    assert!(
+        r.lines[0].starts_with("✗ the server dialled"),
+        "{:?}",
+        r.lines
+    );
+    assert!(r.lines[1].starts_with("✗ from"), "{:?}", r.lines);
+    assert!(r.lines[2].starts_with("✓ to"), "{:?}", r.lines);
+    assert_eq!(app.quiz.total, (4, 6));
+}
+
+#[tokio::test]
+async fn a_blocked_dial_is_revealed_with_its_wall() {
+    let trace = run(LabConfig {
+        mode: Mode::Active,
+        firewall: Firewall::Client,
+        control_port: 0,
+        ..LabConfig::default()
+    })
+    .await;
+    let mut app = quiz_app(trace);
+    step_to_question(&mut app);
+    keys(&mut app, "s21");
+    step_to_reveal(&mut app);
+    let s = text(&render(&app, 80, 24));
+    assert!(s.contains("client's firewall"), "{s}");
+}
+
+#[test]
+fn any_capture_becomes_a_quiz() {
+    // ftp.NetBSD.org (public/zeek_ftp_ipv4.pcap): PASV twice, then PORT
+    // twice, its active dials from ephemeral ports, not from 20.
+    let Some(path) = common::capture("public/zeek_ftp_ipv4.pcap") else {
+        return;
+    };
+    let replay = ftpviz::replay::read_file(&path).expect("replays");
+    let mut app = quiz_app(replay.trace);
+    let mut grades = Vec::new();
+    while grades.len() < 4 {
+        step_to_question(&mut app);
+        let via = app.quiz.asking.as_ref().map(|a| a.question.via.as_str());
+        // The textbook answer each time.
+        keys(&mut app, if via == Some("PORT") { "s21" } else { "c41" });
+        step_to_reveal(&mut app);
+        let r = app.quiz.revealed.take().expect("revealed");
+        grades.push((r.question.via.as_str(), r.reveal.right));
+    }
+    assert_eq!(grades, [("PASV", 3), ("PASV", 3), ("PORT", 2), ("PORT", 2)]);
+}
+
+fn presenter(trace: Trace, steps: usize) -> App {
+    let mut app = App::new(
+        "lab · active",
+        vec![Pane::fixed("ACTIVE · PORT: server dials", trace).with_origin(Origin::Lab)],
+    );
+    app.theme = Theme::mono();
+    app.presenter = true;
+    for _ in 0..steps {
+        press(&mut app, KeyCode::Right);
+    }
+    app
+}
+
+/// Steps until the current event passes `is`.
+fn presenter_at(is: impl Fn(&Event) -> bool) -> App {
+    let trace = fixture::active();
+    let at = trace.events.iter().position(is).expect("in the fixture");
+    presenter(trace, at + 1)
+}
+
+#[test]
+fn the_presenter_view_shows_the_port_arithmetic_big() {
+    let app = presenter_at(|e| matches!(&e.kind, Kind::Command { verb, .. } if verb == "PORT"));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = text(&render(&app, w, h));
+        // The plain caption under the glyphs, and the narration's point.
+        assert!(s.contains("PORT 127,0,0,2,195,80"), "{s}");
+        assert!(s.contains("195 × 256 + 80 = 50000"), "{s}");
+        insta::assert_snapshot!(format!("presenter_port_{w}x{h}"), s);
+    }
+}
+
+#[test]
+fn the_presenter_view_shows_who_dials_big() {
+    let app = presenter_at(|e| matches!(e.kind, Kind::Connect { .. }) && e.conn == 1);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = text(&render(&app, w, h));
+        assert!(s.contains("127.0.0.3:2120 → 127.0.0.2:50000"), "{s}");
+        insta::assert_snapshot!(format!("presenter_dial_{w}x{h}"), s);
+    }
+}
+
+#[test]
+fn v_switches_the_presenter_view_and_back() {
+    let mut app = presenter(fixture::active(), 3);
+    keys(&mut app, "v");
+    assert!(!app.presenter);
+    assert!(text(&render(&app, 80, 24)).contains("┌ client"));
+    keys(&mut app, "v");
+    assert!(app.presenter);
+    assert!(!text(&render(&app, 80, 24)).contains("┌ client"));
+}
+
+/// The app at scene `n` of the default lesson, its card up (no labs: the
+/// cards are the subject).
+fn at_scene(n: usize, quiz: bool) -> App {
+    let mut course = Course::new(Lesson::builtin(), Some(0));
+    while course.scene < n {
+        course.forward();
+    }
+    let panes = course
+        .configs()
+        .iter()
+        .map(|c| Pane::fixed(ftpviz::tui::rig::mode_title(c), Trace::new()))
+        .collect();
+    let mut app = App::new("lesson", panes).with_course(course);
+    app.theme = Theme::mono();
+    app.quiz.on = quiz;
+    app
+}
+
+/// Text without any whitespace: wrapping moves words between rows.
+fn squeezed(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && !"┃│".contains(*c))
+        .collect()
+}
+
+#[test]
+fn every_scene_card_of_the_default_lesson_fits_80x24_whole() {
+    let lesson = Lesson::builtin();
+    for (n, scene) in lesson.scenes.iter().enumerate() {
+        for quiz in [false, true] {
+            let app = at_scene(n, quiz);
+            let s = text(&render(&app, 80, 24));
+            assert!(s.contains(&format!("scene {}/8", n + 1)), "{s}");
+            let all = squeezed(&s);
+            for para in scene.notes.split("\n\n") {
+                assert!(all.contains(&squeezed(para)), "scene {}: cut\n{s}", n + 1);
+            }
+            if quiz && scene.predict {
+                assert!(s.contains("will the transfers work?"), "{s}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_card_keeps_the_run_back_until_put_away() {
+    let mut app = at_scene(2, true);
+    // The predictions first (y/n per pane), then → starts the run.
+    press(&mut app, KeyCode::Right);
+    assert!(app.course.as_ref().is_some_and(|c| c.card));
+    keys(&mut app, "yn");
+    let c = app.course.as_ref().expect("a course");
+    assert_eq!(c.predictions, [Some(true), Some(false)]);
+    assert!(c.card);
+    press(&mut app, KeyCode::Right);
+    assert!(!app.course.as_ref().expect("a course").card);
+    assert!(!text(&render(&app, 80, 24)).contains("scene 3/8 ━"));
+}
