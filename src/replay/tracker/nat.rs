@@ -1,0 +1,120 @@
+//! One connection, two names: the same TCP connection seen on both sides
+//! of a NAT.
+//!
+//! A NAT rewrites addresses and ports as packets cross it, but it leaves
+//! TCP's sequence numbers alone. A capture taken on both sides of it (or a
+//! firewall log of both interfaces) therefore holds one connection under two
+//! names: the SYN from `10.9.50.1:50388` to the server, and the server's
+//! SYN-ACK going to `172.27.0.2:5072`, the client's translated address. The
+//! SYN-ACK's acknowledgement number is the SYN's sequence number plus one,
+//! and it comes within a few seconds: that is what ties the two halves
+//! together. So does a SYN seen twice, a moment apart, with the same
+//! sequence number under different addresses.
+//!
+//! The second name becomes an *alias*: its segments are read as the first
+//! name's, with the addresses mapped back, so the session is one session,
+//! and the `accept` says what the NAT did. This is the middlebox lesson on
+//! real traffic: the server never sees the client's own address, which is
+//! why a `PORT` or `EPRT` naming that address leads nowhere.
+
+use super::Tracker;
+use crate::replay::endpoints::Key;
+use crate::replay::segment::Segment;
+use std::net::SocketAddr;
+
+/// A SYN-ACK answers a SYN captured at most this long before.
+const ANSWER_NS: u64 = 75_000_000_000;
+/// The same SYN on the other side of a NAT comes at most this long after.
+const ECHO_NS: u64 = 3_000_000_000;
+
+/// Another name of a tracked connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Alias {
+    /// The connection's key under its first name.
+    pub to: Key,
+    /// Each address of the other name, and the first name's address for it.
+    pub map: [(SocketAddr, SocketAddr); 2],
+}
+
+impl Alias {
+    fn name(&self, a: SocketAddr) -> SocketAddr {
+        self.map
+            .iter()
+            .find(|(from, _)| *from == a)
+            .map_or(a, |(_, to)| *to)
+    }
+}
+
+impl Tracker {
+    /// A segment of an aliased connection, under the connection's first
+    /// name; `None` when `seg` is not under an alias.
+    pub(super) fn translate<'a>(&self, seg: &Segment<'a>) -> Option<Segment<'a>> {
+        let alias = self.aliases.get(&Key::of(seg.src, seg.dst))?;
+        Some(Segment {
+            src: alias.name(seg.src),
+            dst: alias.name(seg.dst),
+            ..*seg
+        })
+    }
+
+    /// The tracked dial that a segment acknowledging `ack` at `ns` answers,
+    /// if it is still waiting and recent enough.
+    fn waiting_dial(&self, ack: u32, ns: u64, within: u64) -> Option<Key> {
+        let key = *self.dials.get(&ack)?;
+        let c = self.conns.get(&key)?;
+        let (_, last) = c.dialling?;
+        (ns.saturating_sub(last) <= within).then_some(key)
+    }
+
+    /// A SYN-ACK for a connection nobody dialled under these addresses: if
+    /// it answers a waiting dial, it is that dial's answer from the far
+    /// side of a NAT. Returns the segment under the dial's name.
+    pub(super) fn far_answer<'a>(&mut self, ns: u64, seg: &Segment<'a>) -> Option<Segment<'a>> {
+        let to = self.waiting_dial(seg.ack, ns, ANSWER_NS)?;
+        let c = self.conns.get_mut(&to)?;
+        let (i, r) = (c.initiator, c.responder);
+        c.translated = Some(format!(
+            "answered across a NAT: the SYN went {i} → {r}, the SYN-ACK came {} → {}; \
+             one connection (the SYN-ACK acknowledges {}, the SYN's sequence number + 1) \
+             whose addresses the NAT rewrote: the server sees the client as {}",
+            seg.src, seg.dst, seg.ack, seg.dst
+        ));
+        let alias = Alias {
+            to,
+            map: [(seg.src, r), (seg.dst, i)],
+        };
+        self.aliases.insert(Key::of(seg.src, seg.dst), alias);
+        self.translate(seg)
+    }
+
+    /// A SYN under new addresses with the sequence number of a dial just
+    /// seen: the same dial after (or before) translation. True when taken
+    /// as such.
+    pub(super) fn echoed_syn(&mut self, ns: u64, seg: &Segment<'_>) -> bool {
+        let Some(to) = self.waiting_dial(seg.seq.wrapping_add(1), ns, ECHO_NS) else {
+            return false;
+        };
+        let Some(c) = self.conns.get_mut(&to) else {
+            return false;
+        };
+        let (i, r) = (c.initiator, c.responder);
+        c.translated = Some(format!(
+            "seen on both sides of a NAT: the SYN {i} → {r} came again as {} → {} \
+             with the same sequence number; one connection, its addresses rewritten",
+            seg.src, seg.dst
+        ));
+        let alias = Alias {
+            to,
+            map: [(seg.src, i), (seg.dst, r)],
+        };
+        self.aliases.insert(Key::of(seg.src, seg.dst), alias);
+        true
+    }
+
+    /// A connection is gone: its other names go with it.
+    pub(super) fn forget_aliases(&mut self, key: Key) {
+        if !self.aliases.is_empty() {
+            self.aliases.retain(|_, a| a.to != key);
+        }
+    }
+}
