@@ -356,7 +356,8 @@ fn explain(kind: Option<pcap_parser::nom::error::ErrorKind>, data: &[u8], legacy
     }
     // pcapng: type, length, body, the same length again. The byte order is
     // the section's; the one that gives a plausible length is taken.
-    let plausible = |n: u32| n >= 12 && n.is_multiple_of(4) && (n as usize) <= data.len().max(1 << 24);
+    let plausible =
+        |n: u32| n >= 12 && n.is_multiple_of(4) && (n as usize) <= data.len().max(1 << 24);
     let be = !word(4, false).is_some_and(plausible) && word(4, true).is_some_and(plausible);
     let (Some(t), Some(len1)) = (word(0, be), word(4, be)) else {
         return "the file ends inside a block header".into();

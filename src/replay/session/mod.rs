@@ -182,12 +182,23 @@ impl Session {
         }
     }
 
-    /// Whether this unconfirmed session could be the tail of one that began
-    /// before the capture (a `QUIT` and its `221`): commands other protocols
-    /// share and whole replies, nothing foreign. Only where FTP is known to
-    /// be served is it taken for FTP ([`Session::confirm`]).
+    /// Whether this unconfirmed session could be FTP that said too little
+    /// to prove it: the tail of one that began before the capture (a `QUIT`
+    /// and its `221`: commands other protocols share and whole replies,
+    /// nothing foreign), or a dial that failed before any word (the server
+    /// was not up yet). Only where FTP is known to be served is it taken
+    /// for FTP ([`Session::confirm`]).
     pub fn could_be_tail(&self) -> bool {
-        self.judgement == Judgement::MidWay && self.heard[1] && !self.queue.is_empty()
+        let failed_dial = || {
+            self.queue
+                .iter()
+                .any(|e| matches!(e.kind, crate::trace::Kind::Fail { .. }))
+        };
+        match self.judgement {
+            Judgement::MidWay => self.heard[1] && !self.queue.is_empty(),
+            Judgement::AwaitBanner => failed_dial(),
+            _ => false,
+        }
     }
 
     /// Takes a tail ([`Session::could_be_tail`]) for FTP.

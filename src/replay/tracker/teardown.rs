@@ -18,7 +18,8 @@
 //! A capture may begin with the last words of a session that started
 //! before it: a `QUIT` and its `221`. Those words are SMTP's too, so such a
 //! session is kept aside and taken for FTP at the end only if its server
-//! endpoint served FTP elsewhere in the capture.
+//! endpoint served FTP elsewhere in the capture. So is a control dial
+//! refused before any word (the server was not up yet).
 //!
 //! Some connections never end in the capture at all: a port scan's SYNs,
 //! traffic that is not FTP. When the table grows large, entries idle for a
