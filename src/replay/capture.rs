@@ -115,6 +115,8 @@ pub struct CaptureReader {
     interfaces: Vec<Interface>,
     last_ts: u64,
     warned_interfaces: bool,
+    /// The source failed after this many bytes (while the start was read).
+    failed_at: Option<u64>,
 }
 
 impl CaptureReader {
@@ -125,11 +127,18 @@ impl CaptureReader {
         // probing below needs the whole header in its first read.
         let mut head = vec![0u8; HEAD];
         let mut got = 0;
+        let mut failed = false;
         while got < head.len() {
             match source.read(&mut head[got..]) {
                 Ok(0) => break,
                 Ok(n) => got += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                // A source that fails after some bytes (a cut gzip stream):
+                // read what came; the reading stops there with a warning.
+                Err(_) if got > 0 => {
+                    failed = true;
+                    break;
+                }
                 Err(_) => return Err(CaptureError::Read),
             }
         }
@@ -140,7 +149,12 @@ impl CaptureReader {
         let start = &head[..got.min(4)];
         let known = MAGICS.iter().any(|m| m.starts_with(start));
         let head = std::io::Cursor::new(head);
-        let reader = create_reader(BUFFER, head.chain(source)).map_err(|e| match e {
+        let rest: Box<dyn Read + Send> = if failed {
+            Box::new(std::io::empty())
+        } else {
+            Box::new(source)
+        };
+        let reader = create_reader(BUFFER, head.chain(rest)).map_err(|e| match e {
             PcapError::Eof => CaptureError::Empty,
             PcapError::ReadError => CaptureError::Read,
             _ if known => CaptureError::ShortHeader,
@@ -152,6 +166,7 @@ impl CaptureReader {
             interfaces: Vec::new(),
             last_ts: 0,
             warned_interfaces: false,
+            failed_at: failed.then_some(got as u64),
         })
     }
 
@@ -255,7 +270,15 @@ impl CaptureReader {
                         return;
                     }
                 }
-                Err(PcapError::Eof) => return,
+                Err(PcapError::Eof) => {
+                    if let Some(at) = self.failed_at {
+                        warnings.push(Warning {
+                            offset: Some(at),
+                            message: "read error; stopped here".into(),
+                        });
+                    }
+                    return;
+                }
                 Err(PcapError::Incomplete(_)) => {
                     if self.reader.refill().is_err() {
                         warnings.push(Warning {

@@ -142,7 +142,9 @@ fn nflog(frame: &[u8]) -> Network<'_> {
         let mut at = 4;
         while let (Some(len), Some(kind)) = (word(at), word(at + 2)) {
             let len = usize::from(len);
-            let Some(value) = frame.get(at + 4..at + len.max(4)).filter(|_| len >= 4) else {
+            // A snap length may cut the last TLV short: keep what is there.
+            let end = (at + len).min(frame.len());
+            let Some(value) = frame.get(at + 4..end).filter(|_| len >= 4) else {
                 break;
             };
             if kind == PAYLOAD {

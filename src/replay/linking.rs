@@ -14,7 +14,8 @@
 //! address that never appears on the wire, so a port match between the
 //! session's two hosts also counts, and the note says the announced and
 //! dialled hosts differ. A dial between those hosts that nobody announced,
-//! while the session waits for a transfer, is probably a data connection:
+//! while the session waits for a transfer (or for the answer to its PASV),
+//! is probably a data connection:
 //! marked unlinked (or RFC 959's default data port, when the server dials
 //! the client's control address), and *unsure*, since a busy client may be
 //! opening another control connection to the same server at that moment;
@@ -83,7 +84,7 @@ pub fn link(
     let s = ftp
         .iter()
         .filter_map(|id| sessions.get(id))
-        .find(|s| (s.expecting_data || s.encrypted()) && dst != s.server && between(s, src, dst))?;
+        .find(|s| s.may_get_data() && dst != s.server && between(s, src, dst))?;
     // On one host (loopback) addresses cannot tell the sides apart; a
     // privileged source port is the server's habit.
     let dialler = s.side_of(src.ip()).unwrap_or(if src.port() < 1024 {
@@ -97,10 +98,6 @@ pub fn link(
     } else if s.encrypted() {
         "unlinked: the control connection is encrypted (TLS), so the PORT or PASV that \
          announced this endpoint could not be read"
-            .to_string()
-    } else if s.missing > 0 {
-        "unlinked: no PORT, EPRT, 227 or 229 in the capture announced this endpoint; a hole \
-         in the control connection may have taken it"
             .to_string()
     } else {
         "unlinked: no PORT, EPRT, 227 or 229 announced this endpoint".to_string()

@@ -54,6 +54,8 @@ struct Waiting {
     start: i64,
     end: i64,
     bytes: Option<Vec<u8>>,
+    /// When the segment was captured.
+    ns: u64,
 }
 
 /// One direction of a TCP connection.
@@ -147,7 +149,7 @@ impl Stream {
         len: u32,
         payload: &[u8],
         ns: u64,
-        out: &mut impl FnMut(Delivery),
+        out: &mut impl FnMut(Delivery, u64),
     ) {
         if len == 0 {
             return;
@@ -168,15 +170,23 @@ impl Stream {
             return; // a retransmission of delivered bytes
         }
         if start > next {
-            self.wait(start, end, payload, out);
+            self.wait(start, end, payload, ns, out);
             return;
         }
-        self.deliver(start, end, payload, out);
+        self.deliver(start, end, payload, ns, out);
         self.drain(out);
     }
 
-    /// Delivers `[start, end)` beyond `next`, then moves `next` to `end`.
-    fn deliver(&mut self, start: i64, end: i64, payload: &[u8], out: &mut impl FnMut(Delivery)) {
+    /// Delivers `[start, end)` (captured at `ns`) beyond `next`, then moves
+    /// `next` to `end`.
+    fn deliver(
+        &mut self,
+        start: i64,
+        end: i64,
+        payload: &[u8],
+        ns: u64,
+        out: &mut impl FnMut(Delivery, u64),
+    ) {
         let Some(next) = self.next else { return };
         let skip = (next - start).max(0) as usize;
         let fresh = (end - next).max(0) as u64;
@@ -189,15 +199,15 @@ impl Stream {
                 .get(..(fresh as usize).min(bytes.len()))
                 .unwrap_or_default();
             if !bytes.is_empty() {
-                out(Delivery::Bytes(bytes));
+                out(Delivery::Bytes(bytes), ns);
             }
             let lost = fresh - bytes.len() as u64;
             if lost > 0 {
                 self.missing += lost;
-                out(Delivery::Gap(lost));
+                out(Delivery::Gap(lost), ns);
             }
         } else {
-            out(Delivery::Count(fresh));
+            out(Delivery::Count(fresh), ns);
         }
         self.delivered += fresh;
         self.next = Some(end);
@@ -205,32 +215,51 @@ impl Stream {
 
     /// Keeps an out-of-order segment, or gives up on the hole when too
     /// much is waiting.
-    fn wait(&mut self, start: i64, end: i64, payload: &[u8], out: &mut impl FnMut(Delivery)) {
+    fn wait(
+        &mut self,
+        start: i64,
+        end: i64,
+        payload: &[u8],
+        ns: u64,
+        out: &mut impl FnMut(Delivery, u64),
+    ) {
         let bytes = self.keep.then(|| payload.to_vec());
         self.waiting_bytes += bytes.as_ref().map_or(0, Vec::len);
-        self.waiting.push(Waiting { start, end, bytes });
+        self.waiting.push(Waiting {
+            start,
+            end,
+            bytes,
+            ns,
+        });
         if self.waiting.len() > MAX_WAITING || self.waiting_bytes > MAX_WAITING_BYTES {
             self.skip_hole(out);
         }
     }
 
-    /// Jumps over the hole before the earliest waiting segment.
-    fn skip_hole(&mut self, out: &mut impl FnMut(Delivery)) {
-        let (Some(next), Some(first)) = (self.next, self.waiting.iter().map(|w| w.start).min())
-        else {
+    /// Jumps over the hole before the earliest waiting segment (the hole
+    /// is told at the time that segment was captured).
+    fn skip_hole(&mut self, out: &mut impl FnMut(Delivery, u64)) {
+        let (Some(next), Some(first)) = (
+            self.next,
+            self.waiting
+                .iter()
+                .min_by_key(|w| w.start)
+                .map(|w| (w.start, w.ns)),
+        ) else {
             return;
         };
+        let (first, ns) = first;
         if first > next {
             let hole = (first - next) as u64;
             self.missing += hole;
-            out(Delivery::Gap(hole));
+            out(Delivery::Gap(hole), ns);
             self.next = Some(first);
         }
         self.drain(out);
     }
 
     /// Delivers waiting segments that the stream has reached.
-    fn drain(&mut self, out: &mut impl FnMut(Delivery)) {
+    fn drain(&mut self, out: &mut impl FnMut(Delivery, u64)) {
         while let Some(next) = self.next {
             let Some(i) = self.waiting.iter().position(|w| w.start <= next) else {
                 return;
@@ -238,7 +267,8 @@ impl Stream {
             let w = self.waiting.swap_remove(i);
             self.waiting_bytes -= w.bytes.as_ref().map_or(0, Vec::len);
             if w.end > next {
-                self.deliver(w.start, w.end, w.bytes.as_deref().unwrap_or_default(), out);
+                let bytes = w.bytes.as_deref().unwrap_or_default();
+                self.deliver(w.start, w.end, bytes, w.ns, out);
             }
         }
     }
@@ -250,7 +280,7 @@ impl Stream {
 
     /// The connection is over (or the hole is given up): whatever still
     /// waits is delivered, with its holes noted.
-    pub fn finish(&mut self, out: &mut impl FnMut(Delivery)) {
+    pub fn finish(&mut self, out: &mut impl FnMut(Delivery, u64)) {
         while !self.waiting.is_empty() {
             self.skip_hole(out);
         }
@@ -267,7 +297,7 @@ mod tests {
         let mut s = Stream::keeping();
         s.syn(isn);
         let mut text = String::new();
-        let mut out = |d: Delivery| match d {
+        let mut out = |d: Delivery, _| match d {
             Delivery::Bytes(b) => text.push_str(std::str::from_utf8(b).unwrap()),
             Delivery::Count(n) | Delivery::Gap(n) => text.push_str(&format!("[gap {n}]")),
         };
@@ -325,7 +355,7 @@ mod tests {
         s.syn(0);
         let mut total = 0;
         let mut gaps = 0;
-        let mut out = |d: Delivery| match d {
+        let mut out = |d: Delivery, _| match d {
             Delivery::Count(n) => total += n,
             Delivery::Gap(n) => gaps += n,
             Delivery::Bytes(_) => panic!("counting stream gave bytes"),
@@ -345,7 +375,7 @@ mod tests {
         let mut s = Stream::counting();
         s.syn(isn);
         let (mut total, mut gaps) = (0, 0);
-        let mut out = |d: Delivery| match d {
+        let mut out = |d: Delivery, _| match d {
             Delivery::Count(n) => total += n,
             Delivery::Gap(n) => gaps += n,
             Delivery::Bytes(_) => {}

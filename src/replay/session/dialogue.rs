@@ -35,11 +35,13 @@ const LONGEST_VERB: usize = 8;
 /// Characters of odd text quoted in a note.
 const QUOTE: usize = 60;
 
-/// Bytes on one side that are not FTP lines, waiting to be noted.
+/// Text on one side that is not FTP lines, waiting to be noted. It is
+/// counted in characters: bytes that are not UTF-8 were already read as
+/// U+FFFD, so the wire's byte count is no longer known.
 #[derive(Debug, Clone, Default)]
 pub struct Junk {
-    bytes: u64,
-    lines: u32,
+    chars: usize,
+    pieces: u32,
     sample: String,
 }
 
@@ -47,8 +49,9 @@ impl Junk {
     /// A line (or the start of one) that is not FTP; `long` is its real
     /// length when `text` is only its head.
     pub fn add(&mut self, text: &str, long: Option<usize>) {
-        self.bytes += long.unwrap_or(text.len()) as u64;
-        self.lines += 1;
+        let cut = long.map_or(0, |len| len.saturating_sub(text.len()));
+        self.chars += text.chars().count() + cut;
+        self.pieces += 1;
         if self.sample.chars().count() < QUOTE {
             if !self.sample.is_empty() {
                 self.sample.push('⏎');
@@ -58,15 +61,15 @@ impl Junk {
     }
 
     fn take(&mut self) -> Option<String> {
-        if self.lines == 0 {
+        if self.pieces == 0 {
             return None;
         }
         let j = std::mem::take(self);
         Some(format!(
-            "before this: {} byte(s) that are not FTP ({} piece(s): \"{}\")",
-            j.bytes,
-            j.lines,
-            quote(&j.sample)
+            "before this, not FTP: \"{}\" ({} characters in {} piece(s))",
+            quote(&j.sample),
+            j.chars,
+            j.pieces
         ))
     }
 }
@@ -182,6 +185,7 @@ impl Session {
                     self.announce(addr, Via::Eprt);
                 }
             }
+            "PASV" | "EPSV" => self.asked_passive = true,
             v if TRANSFER_VERBS.contains(&v) => {
                 self.expecting_data = true;
                 match self.unserved.pop() {
@@ -288,6 +292,9 @@ impl Session {
         }
         if reply.code >= 200 {
             self.expecting_data = false;
+        }
+        if matches!(reply.code, 227 | 229) || reply.code >= 400 {
+            self.asked_passive = false;
         }
         if reply.code >= 400 {
             // The transfer was refused: no data connection will serve it.

@@ -66,8 +66,13 @@ pub struct Session {
     /// Data connections (their `connect` event index) not yet matched with
     /// a transfer command.
     unserved: Vec<usize>,
+    /// Data connections (their `connect` event index) nothing announced.
+    pub unlinked: Vec<usize>,
     /// A transfer was asked for and has not finished.
     pub expecting_data: bool,
+    /// PASV or EPSV was sent and its answer not read yet: the client may
+    /// dial before the transfer command.
+    pub asked_passive: bool,
     /// Endpoints announced by this session, for the tracker to collect.
     pub announced: Vec<Announcement>,
     /// Where in the trace a reply said a data connection could not be
@@ -108,7 +113,9 @@ impl Session {
             conns: 0,
             transfer: None,
             unserved: Vec::new(),
+            unlinked: Vec::new(),
             expecting_data: false,
+            asked_passive: false,
             announced: Vec::new(),
             data_failed: None,
             missing: 0,
@@ -151,6 +158,13 @@ impl Session {
     /// its PORT and PASV cannot be read.
     pub fn encrypted(&self) -> bool {
         self.readers.iter().any(Reader::in_tls)
+    }
+
+    /// Whether a data connection between this session's hosts may come
+    /// now: a transfer is under way, a passive answer is awaited, or the
+    /// channel is encrypted and nobody can tell.
+    pub fn may_get_data(&self) -> bool {
+        self.expecting_data || self.asked_passive || self.encrypted()
     }
 
     /// An event on the control connection: into the trace once confirmed,
@@ -211,12 +225,19 @@ impl Session {
     fn first_look(&mut self, from: Side, bytes: &[u8], trace: &mut Vec<Event>) -> bool {
         let i = from as usize;
         let fresh = self.readers[i].pending() == 0;
+        if self.judgement == Judgement::AwaitBanner {
+            let banner = from == Side::Server
+                && (!fresh || b"220".starts_with(bytes.get(..3).unwrap_or(bytes)));
+            if !banner {
+                // Its first words are not a banner: the capture lost it (a
+                // hole), or this is not FTP. Judged as a session joined
+                // mid-way: FTP only if both sides prove it.
+                self.judgement = Judgement::MidWay;
+                self.midway = true;
+            }
+        }
         let not_ftp = match (self.judgement, from) {
             (Judgement::NotFtp, _) => true,
-            (Judgement::AwaitBanner, Side::Client) => true,
-            (Judgement::AwaitBanner, Side::Server) => {
-                fresh && !b"220".starts_with(bytes.get(..3).unwrap_or(bytes))
-            }
             (Judgement::AwaitCommand | Judgement::MidWay, _) if self.readers[i].pending() > 512 => {
                 true
             }

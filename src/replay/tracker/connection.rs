@@ -103,7 +103,7 @@ impl Conn {
             return Counted::default();
         };
         let mut n = 0;
-        self.streams[dir].segment(seg.seq, seg.len, &[], ns, &mut |x| {
+        self.streams[dir].segment(seg.seq, seg.len, &[], ns, &mut |x, _| {
             if let Delivery::Count(k) = x {
                 n += k;
             }

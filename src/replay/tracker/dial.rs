@@ -135,7 +135,7 @@ impl Tracker {
             dialler,
             via,
             note,
-            ..
+            unsure,
         } = dial;
         let Some(s) = self.sessions.get_mut(&session) else {
             return Role::Ignored;
@@ -145,6 +145,9 @@ impl Tracker {
         e.note = note;
         self.events.push(e);
         let conn = s.data_connect(&mut self.events, at);
+        if unsure {
+            s.unlinked.push(at);
+        }
         if let Some(e) = self.events.get_mut(at) {
             e.conn = conn;
             e.channel = crate::trace::Channel::Data;

@@ -93,8 +93,15 @@ impl Tracker {
     }
 
     fn t(&mut self, ns: u64) -> f64 {
+        self.clock(ns)(ns)
+    }
+
+    /// The trace's clock (seconds since the first segment), started at
+    /// `ns` if it has not started yet; it borrows nothing, so bytes
+    /// delivered from inside a stream can be timed by when they came.
+    fn clock(&mut self, ns: u64) -> impl Fn(u64) -> f64 {
         let t0 = *self.t0.get_or_insert(ns);
-        ns.saturating_sub(t0) as f64 / 1e9
+        move |at: u64| at.saturating_sub(t0) as f64 / 1e9
     }
 
     /// One TCP segment captured at `ns`.
@@ -124,6 +131,9 @@ impl Tracker {
             None if fresh_syn => {
                 if self.echoed_syn(ns, seg) {
                     return;
+                }
+                if !self.ftp.is_empty() {
+                    self.catch_up(seg.src, seg.dst, ns);
                 }
                 self.open(key, ns, seg);
             }
@@ -236,7 +246,6 @@ impl Tracker {
             return;
         }
         self.decide(key, dir, seg.payload);
-        let t = self.t(ns);
         let Some(c) = self.conns.get_mut(&key) else {
             return;
         };
@@ -247,14 +256,16 @@ impl Tracker {
             }
             Role::Control(id) => {
                 let id = *id;
-                self.control(key, id, ns, t, dir, seg);
+                self.control(key, id, ns, dir, Some(seg));
             }
             Role::Undecided(_) | Role::Ignored => {}
         }
     }
 
     /// Control bytes to their session, and what follows from what it said.
-    fn control(&mut self, key: Key, id: u64, ns: u64, t: f64, dir: usize, seg: &Segment<'_>) {
+    /// `seg` is `None` to only give up the holes both sides wait behind.
+    fn control(&mut self, key: Key, id: u64, ns: u64, dir: usize, seg: Option<&Segment<'_>>) {
+        let clock = self.clock(ns);
         let Some(c) = self.conns.get_mut(&key) else {
             return;
         };
@@ -263,19 +274,25 @@ impl Tracker {
         };
         let was_ftp = s.is_ftp();
         let before = self.events.len();
-        let from = if dir == 0 { Side::Client } else { Side::Server };
         let (events, numbers) = (&mut self.events, &mut self.numbers);
+        let side = |d: usize| if d == 0 { Side::Client } else { Side::Server };
         // FTP speaks in turns: when one side talks while the other's bytes
         // wait behind a hole, the hole was lost by the capture, not delayed.
-        // Give it up so lines keep their order.
-        let other = &mut c.streams[1 - dir];
-        if other.is_waiting() {
-            let from = from.peer();
-            other.finish(&mut |x| s.deliver(from, x, t, events, numbers));
+        // Give it up so lines keep their order. A new connection between
+        // the hosts is a turn of both sides (it follows what they said).
+        let turns: &[usize] = if seg.is_some() { &[1 - dir] } else { &[0, 1] };
+        for &d in turns {
+            let from = side(d);
+            if c.streams[d].is_waiting() {
+                c.streams[d].finish(&mut |x, at| s.deliver(from, x, clock(at), events, numbers));
+            }
         }
-        c.streams[dir].segment(seg.seq, seg.len, seg.payload, ns, &mut |x| {
-            s.deliver(from, x, t, events, numbers)
-        });
+        if let Some(seg) = seg {
+            let from = side(dir);
+            c.streams[dir].segment(seg.seq, seg.len, seg.payload, ns, &mut |x, at| {
+                s.deliver(from, x, clock(at), events, numbers)
+            });
+        }
         if s.judgement == Judgement::NotFtp {
             self.sessions.remove(&id);
             c.role = Role::Ignored;
@@ -300,6 +317,27 @@ impl Tracker {
         }
         if spoke {
             self.settle_data(number);
+        }
+    }
+
+    /// A dial between `src` and `dst`: the sessions between those hosts
+    /// whose control bytes wait behind a hole give it up first, so that an
+    /// announcement just after the hole is known before the dial is linked.
+    fn catch_up(&mut self, src: SocketAddr, dst: SocketAddr, ns: u64) {
+        let hosts = [src.ip(), dst.ip()];
+        let waiting: Vec<(Key, u64)> = self
+            .ftp
+            .iter()
+            .filter_map(|id| {
+                let s = self.sessions.get(id)?;
+                let between = hosts.contains(&s.client.ip()) && hosts.contains(&s.server.ip());
+                let key = Key::of(s.client, s.server);
+                let c = self.conns.get(&key)?;
+                (between && c.streams.iter().any(Stream::is_waiting)).then_some((key, *id))
+            })
+            .collect();
+        for (key, id) in waiting {
+            self.control(key, id, ns, 0, None);
         }
     }
 

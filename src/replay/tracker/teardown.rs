@@ -73,7 +73,7 @@ impl Tracker {
 
     /// Reports everything still counted or buffered for a connection.
     pub(super) fn flush(&mut self, key: Key, ns: u64) {
-        let t = self.t(ns);
+        let clock = self.clock(ns);
         let Some(c) = self.conns.get_mut(&key) else {
             return;
         };
@@ -81,7 +81,7 @@ impl Tracker {
             Role::Data(_) => {
                 for dir in 0..2 {
                     let mut n = 0;
-                    c.streams[dir].finish(&mut |x| {
+                    c.streams[dir].finish(&mut |x, _| {
                         if let Delivery::Count(k) = x {
                             n += k;
                         }
@@ -101,7 +101,8 @@ impl Tracker {
                     let (events, numbers) = (&mut self.events, &mut self.numbers);
                     for dir in 0..2 {
                         let from = if dir == 0 { Side::Client } else { Side::Server };
-                        c.streams[dir].finish(&mut |x| s.deliver(from, x, t, events, numbers));
+                        c.streams[dir]
+                            .finish(&mut |x, at| s.deliver(from, x, clock(at), events, numbers));
                     }
                 }
             }
@@ -202,10 +203,21 @@ impl Tracker {
         }
     }
 
-    /// What an FTP session leaves for the warnings.
+    /// What an FTP session leaves for the warnings; its unlinked data
+    /// connections learn that holes may have taken their announcement.
     fn ended(&mut self, s: &crate::replay::session::Session) {
         if s.missing > 0 {
             self.holes.push((s.number, 0, s.missing));
+            for &at in &s.unlinked {
+                if let Some(e) = self.events.get_mut(at) {
+                    if let Some(n) = e.note.as_mut().filter(|n| n.starts_with("unlinked:")) {
+                        n.push_str(
+                            "; the control connection has holes in this capture: the \
+                             announcement may have been among the bytes it lost",
+                        );
+                    }
+                }
+            }
         }
         if s.midway {
             self.joined.push(s.number);
