@@ -104,6 +104,15 @@ fn control() -> Tcp {
     Tcp::new(addr("10.0.0.2:41000"), addr("10.0.0.3:21"), 100, 900)
 }
 
+/// A control connection `c` dialled, greeted and logged in, then `lines`.
+fn logged_in(mut c: Tcp, lines: &[(bool, &str)]) -> (Script, Tcp) {
+    let mut s = Script::new();
+    s.handshake(&mut c);
+    s.lines(&mut c, &[(S, "220 ready"), (C, "USER demo"), (S, "230 ok")]);
+    s.lines(&mut c, lines);
+    (s, c)
+}
+
 /// The control stream of a passive download, one segment per entry: a
 /// two-line banner in one segment, a multi-line FEAT across three, two
 /// commands in one, a command split across two.
@@ -456,18 +465,7 @@ fn auth_tls_that_holds_hides_the_rest_and_says_so() {
 fn over_long_lines_are_shown_cut_with_their_length() {
     // A 227 whose text runs to 112 721 characters (a fuzzing server), then
     // a normal reply: both shown, the long one cut for display.
-    let mut s = Script::new();
-    let mut c = control();
-    s.handshake(&mut c);
-    s.lines(
-        &mut c,
-        &[
-            (S, "220 ready"),
-            (C, "USER demo"),
-            (S, "230 ok"),
-            (C, "PASV"),
-        ],
-    );
+    let (mut s, mut c) = logged_in(control(), &[(C, "PASV")]);
     let mut long = b"227 ".to_vec();
     long.extend(std::iter::repeat_n(b'A', 112_717));
     long.extend(b"\r\n");
@@ -496,15 +494,13 @@ fn junk_before_a_reply_is_noted_and_the_reply_kept() {
     let mut s = Script::new();
     let mut c = control();
     s.handshake(&mut c);
-    s.lines(
-        &mut c,
-        &[
-            (S, "220 ready"),
-            (C, "USER root"),
-            (S, "331 pw"),
-            (C, "PASS toor"),
-        ],
-    );
+    let login = [
+        (S, "220 ready"),
+        (C, "USER root"),
+        (S, "331 pw"),
+        (C, "PASS toor"),
+    ];
+    s.lines(&mut c, &login);
     let mut junk = b"SSH-2.0-OpenSSH_8.9p1 Ubuntu-3\r\n".to_vec();
     junk.extend([0, 0, 1, 0x14, 8, 0x14, 0xfe, 0x7f]);
     junk.extend(b"530 Login incorrect.\r\n");
@@ -537,19 +533,10 @@ fn junk_before_a_reply_is_noted_and_the_reply_kept() {
 fn a_data_connection_to_another_host_than_announced_says_so() {
     // The client (192.168.0.14) announces 192.168.0.13; the server dials
     // .14 on the announced port: linked by the port, with a note.
-    let mut s = Script::new();
-    let mut c = Tcp::new(addr("192.168.0.14:41000"), addr("192.168.0.75:21"), 1, 1);
-    s.handshake(&mut c);
-    s.lines(
-        &mut c,
-        &[
-            (S, "220 ready"),
-            (C, "USER a"),
-            (S, "230 ok"),
-            (C, "PORT 192,168,0,13,195,80"),
-            (S, "200 ok"),
-            (C, "LIST"),
-        ],
+    let client = Tcp::new(addr("192.168.0.14:41000"), addr("192.168.0.75:21"), 1, 1);
+    let (mut s, mut c) = logged_in(
+        client,
+        &[(C, "PORT 192,168,0,13,195,80"), (S, "200 ok"), (C, "LIST")],
     );
     let mut d = Tcp::new(addr("192.168.0.75:20"), addr("192.168.0.14:50000"), 5, 9);
     s.handshake(&mut d);
@@ -579,19 +566,7 @@ fn a_data_connection_to_another_host_than_announced_says_so() {
 fn data_captured_before_the_226_is_shown_before_it() {
     // The server sends the data, then 226 on the control connection, and
     // only later closes the data connection: the bytes came first.
-    let mut s = Script::new();
-    let mut c = control();
-    s.handshake(&mut c);
-    s.lines(
-        &mut c,
-        &[
-            (S, "220 ready"),
-            (C, "USER a"),
-            (S, "230 ok"),
-            (C, "EPSV"),
-            (S, "229 ok (|||50000|)"),
-        ],
-    );
+    let (mut s, mut c) = logged_in(control(), &[(C, "EPSV"), (S, "229 ok (|||50000|)")]);
     let mut d = Tcp::new(addr("10.0.0.2:42000"), addr("10.0.0.3:50000"), 7, 70);
     s.handshake(&mut d);
     s.lines(&mut c, &[(C, "RETR a"), (S, "150 here")]);

@@ -274,20 +274,14 @@ impl<W: Write> CaptureWriter<W> {
         flags: u8,
         payload: &[u8],
     ) -> io::Result<()> {
-        let mut frame = std::mem::take(&mut self.frame);
-        frame.clear();
-        self.link.header(&mut frame, src.is_ipv6());
-        ip_tcp(&mut frame, src, dst, seq, ack, flags, payload);
-        self.link.finish(&mut frame);
-        let r = self.record(ns, &frame);
-        self.frame = frame;
-        r
+        self.framed(ns, src.is_ipv6(), |frame| {
+            ip_tcp(frame, src, dst, seq, ack, flags, payload)
+        })
     }
 
     /// One IPv4 TCP segment of `len` payload bytes of which the capture
     /// kept none (a snap length that stops at the headers, as `tcpdump -s
     /// 96` does): the IP header says how long the packet was.
-    #[allow(clippy::too_many_arguments)]
     pub fn tcp_snapped(
         &mut self,
         ns: u64,
@@ -297,12 +291,20 @@ impl<W: Write> CaptureWriter<W> {
         ack: u32,
         len: u16,
     ) -> io::Result<()> {
+        self.framed(ns, false, |frame| {
+            let at = frame.len();
+            ip_tcp(frame, src, dst, seq, ack, ACK, &[]);
+            frame[at + 2..at + 4].copy_from_slice(&(40 + len).to_be_bytes());
+        })
+    }
+
+    /// One record: the link header, what `ip` writes after it, the link's
+    /// trailer.
+    fn framed(&mut self, ns: u64, v6: bool, ip: impl FnOnce(&mut Vec<u8>)) -> io::Result<()> {
         let mut frame = std::mem::take(&mut self.frame);
         frame.clear();
-        self.link.header(&mut frame, false);
-        let at = frame.len();
-        ip_tcp(&mut frame, src, dst, seq, ack, ACK, &[]);
-        frame[at + 2..at + 4].copy_from_slice(&(40 + len).to_be_bytes());
+        self.link.header(&mut frame, v6);
+        ip(&mut frame);
         self.link.finish(&mut frame);
         let r = self.record(ns, &frame);
         self.frame = frame;
