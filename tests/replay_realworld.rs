@@ -595,3 +595,107 @@ fn data_captured_before_the_226_is_shown_before_it() {
         .unwrap();
     assert!(last_data < reply, "{order:?}");
 }
+
+#[test]
+fn a_nat_router_capturing_both_sides_shows_one_session() {
+    // `tcpdump -i any` on a router that masquerades 192.168.1.10: every
+    // packet is captured twice, inside and outside, the same sequence
+    // numbers under other addresses.
+    let inside = Tcp::new(
+        addr("192.168.1.10:50000"),
+        addr("203.0.113.5:21"),
+        1000,
+        9000,
+    );
+    let outside = Tcp::new(
+        addr("198.51.100.7:40000"),
+        addr("203.0.113.5:21"),
+        1000,
+        9000,
+    );
+    let mut s = Script::on(Link::Sll);
+    let mut both = [inside, outside];
+    // SYN in, SYN out, SYN-ACK out, SYN-ACK in, ACK in, ACK out.
+    let t = s.step();
+    let steps = [
+        (0, true, SYN),
+        (1, true, SYN),
+        (1, false, SYN | ACK),
+        (0, false, SYN | ACK),
+    ];
+    for (k, (i, from_client, flags)) in steps.into_iter().enumerate() {
+        let c: &Tcp = &both[i];
+        let (src, dst, seq, ack) = if from_client {
+            (c.a, c.b, c.seq_a, 0)
+        } else {
+            (c.b, c.a, c.seq_b, c.seq_a + 1)
+        };
+        s.w.tcp(t + k as u64 * 50_000, src, dst, seq, ack, flags, &[])
+            .unwrap();
+    }
+    for (i, c) in both.iter_mut().enumerate() {
+        c.seq_a += 1;
+        c.seq_b += 1;
+        let (a, b, sa, sb) = (c.a, c.b, c.seq_a, c.seq_b);
+        s.w.tcp(t + (4 + i as u64) * 50_000, a, b, sa, sb, ACK, &[])
+            .unwrap();
+    }
+    let lines = [
+        (S, "220 ready"),
+        (C, "USER demo"),
+        (S, "230 ok"),
+        (C, "PWD"),
+        (S, "257 \"/\""),
+        (C, "QUIT"),
+        (S, "221 bye"),
+    ];
+    for (from_client, line) in lines {
+        let t = s.step();
+        // The client's packets cross inside first, the server's outside.
+        let order: [usize; 2] = if from_client { [0, 1] } else { [1, 0] };
+        for (k, i) in order.into_iter().enumerate() {
+            let bytes = format!("{line}\r\n");
+            both[i]
+                .send(
+                    &mut s.w,
+                    t + k as u64 * 50_000,
+                    from_client,
+                    bytes.as_bytes(),
+                )
+                .unwrap();
+        }
+    }
+    let t = s.step();
+    for (i, c) in both.iter_mut().enumerate() {
+        c.close(&mut s.w, t + i as u64 * 50_000, true).unwrap();
+    }
+    let r = s.replay();
+    assert_eq!(r.trace.sessions(), vec![1]);
+    assert_eq!(
+        said(&r),
+        [
+            "S 220 ready",
+            "C USER demo",
+            "S 230 ok",
+            "C PWD",
+            "S 257 \"/\"",
+            "C QUIT",
+            "S 221 bye"
+        ]
+    );
+    let dials: Vec<&Event> = r
+        .trace
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, Kind::Connect { .. }))
+        .collect();
+    assert_eq!(dials.len(), 1, "one connection");
+    let accept = find(&r, |k| *k == Kind::Accept);
+    assert!(
+        note(accept).contains("seen on both sides of a NAT")
+            && note(accept).contains("198.51.100.7:40000"),
+        "{}",
+        note(accept)
+    );
+    assert!(r.warnings.is_empty(), "{:?}", warned(&r));
+}

@@ -80,8 +80,10 @@ pub struct Conn {
     pub responder: SocketAddr,
     /// SYNs sent and the time of the last; `None` once answered.
     pub dialling: Option<(u32, u64)>,
-    /// The initiator's first sequence number + 1 (what a SYN-ACK acks).
+    /// The initiator's first sequence number + 1 (what a SYN-ACK acks),
+    /// and when its first SYN was captured.
     pub isn1: Option<u32>,
+    pub syn_ns: u64,
     pub fin: [bool; 2],
     pub closed: bool,
     pub failed: bool,
@@ -91,6 +93,8 @@ pub struct Conn {
     pub last_ns: u64,
     /// Said on the `accept` when the answer came from the far side of a NAT.
     pub translated: Option<String>,
+    /// The key of this connection's other name (NAT), if it has one.
+    pub alias: Option<crate::replay::endpoints::Key>,
 }
 
 impl Conn {

@@ -117,6 +117,7 @@ impl Tracker {
                 responder,
                 dialling: syn.then_some((0, ns)),
                 isn1,
+                syn_ns: ns,
                 fin: [false; 2],
                 closed: false,
                 failed: false,
@@ -124,6 +125,7 @@ impl Tracker {
                 role,
                 last_ns: ns,
                 translated: None,
+                alias: None,
             },
         );
     }

@@ -64,7 +64,7 @@ pub struct Tracker {
     announced: Vec<Announcement>,
     /// Server endpoints that served FTP control in this capture.
     control_ports: HashSet<SocketAddr>,
-    /// Dials waiting for their SYN-ACK, by the number that will ack them.
+    /// Live connections opened by a SYN, by the number that acks it.
     dials: HashMap<u32, Key>,
     /// Connections also seen under other addresses (NAT).
     aliases: HashMap<Key, nat::Alias, KeyHashing>,
@@ -194,9 +194,6 @@ impl Tracker {
             } else if seg.has(ACK) {
                 c.streams[1].syn(seg.seq);
                 if c.dialling.take().is_some() {
-                    if let Some(isn1) = c.isn1 {
-                        self.dials.remove(&isn1);
-                    }
                     let note = c.translated.take();
                     self.conn_event(key, ns, 1, Kind::Accept, note.as_deref());
                 }

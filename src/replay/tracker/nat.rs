@@ -57,20 +57,19 @@ impl Tracker {
         })
     }
 
-    /// The tracked dial that a segment acknowledging `ack` at `ns` answers,
-    /// if it is still waiting and recent enough.
-    fn waiting_dial(&self, ack: u32, ns: u64, within: u64) -> Option<Key> {
+    /// The tracked dial that a SYN-ACK acknowledging `ack` at `ns` answers,
+    /// if it still waits for one and is recent enough.
+    fn waiting_dial(&self, ack: u32, ns: u64) -> Option<Key> {
         let key = *self.dials.get(&ack)?;
-        let c = self.conns.get(&key)?;
-        let (_, last) = c.dialling?;
-        (ns.saturating_sub(last) <= within).then_some(key)
+        let (_, last) = self.conns.get(&key)?.dialling?;
+        (ns.saturating_sub(last) <= ANSWER_NS).then_some(key)
     }
 
     /// A SYN-ACK for a connection nobody dialled under these addresses: if
     /// it answers a waiting dial, it is that dial's answer from the far
     /// side of a NAT. Returns the segment under the dial's name.
     pub(super) fn far_answer<'a>(&mut self, ns: u64, seg: &Segment<'a>) -> Option<Segment<'a>> {
-        let to = self.waiting_dial(seg.ack, ns, ANSWER_NS)?;
+        let to = self.waiting_dial(seg.ack, ns)?;
         let c = self.conns.get_mut(&to)?;
         let (i, r) = (c.initiator, c.responder);
         c.translated = Some(format!(
@@ -83,7 +82,7 @@ impl Tracker {
             to,
             map: [(seg.src, r), (seg.dst, i)],
         };
-        self.aliases.insert(Key::of(seg.src, seg.dst), alias);
+        self.name_again(to, Key::of(seg.src, seg.dst), alias);
         self.translate(seg)
     }
 
@@ -91,12 +90,15 @@ impl Tracker {
     /// seen: the same dial after (or before) translation. True when taken
     /// as such.
     pub(super) fn echoed_syn(&mut self, ns: u64, seg: &Segment<'_>) -> bool {
-        let Some(to) = self.waiting_dial(seg.seq.wrapping_add(1), ns, ECHO_NS) else {
+        let Some(&to) = self.dials.get(&seg.seq.wrapping_add(1)) else {
             return false;
         };
         let Some(c) = self.conns.get_mut(&to) else {
             return false;
         };
+        if ns.saturating_sub(c.syn_ns) > ECHO_NS || c.closed {
+            return false;
+        }
         let (i, r) = (c.initiator, c.responder);
         c.translated = Some(format!(
             "seen on both sides of a NAT: the SYN {i} → {r} came again as {} → {} \
@@ -107,14 +109,17 @@ impl Tracker {
             to,
             map: [(seg.src, i), (seg.dst, r)],
         };
-        self.aliases.insert(Key::of(seg.src, seg.dst), alias);
+        self.name_again(to, Key::of(seg.src, seg.dst), alias);
         true
     }
 
-    /// A connection is gone: its other names go with it.
-    pub(super) fn forget_aliases(&mut self, key: Key) {
-        if !self.aliases.is_empty() {
-            self.aliases.retain(|_, a| a.to != key);
+    /// Gives connection `to` the other name `key`.
+    fn name_again(&mut self, to: Key, key: Key, alias: Alias) {
+        if let Some(c) = self.conns.get_mut(&to) {
+            if let Some(old) = c.alias.replace(key) {
+                self.aliases.remove(&old);
+            }
+            self.aliases.insert(key, alias);
         }
     }
 }

@@ -172,7 +172,9 @@ impl Tracker {
                 self.dials.remove(&isn1);
             }
         }
-        self.forget_aliases(key);
+        if let Some(other) = c.alias {
+            self.aliases.remove(&other);
+        }
         match c.role {
             Role::Control(id) => {
                 let t = self.t(ns);
@@ -245,6 +247,7 @@ impl Tracker {
         });
         let conns = &self.conns;
         self.dials.retain(|_, k| conns.contains_key(k));
+        self.aliases.retain(|_, a| conns.contains_key(&a.to));
         // Sweep again only when the table has doubled: never once per packet.
         self.sweep_at = (self.conns.len() * 2).max(SWEEP_AT);
     }
