@@ -9,7 +9,8 @@
 //! SYN-ACK's acknowledgement number is the SYN's sequence number plus one,
 //! and it comes within a few seconds: that is what ties the two halves
 //! together. So does a SYN seen twice, a moment apart, with the same
-//! sequence number under different addresses.
+//! sequence number under different addresses. A NAT rewrites at least one
+//! IP address; dials between the same two hosts are never taken for one.
 //!
 //! The second name becomes an *alias*: its segments are read as the first
 //! name's, with the addresses mapped back, so the session is one session,
@@ -45,6 +46,13 @@ impl Alias {
     }
 }
 
+/// Whether the dial `i → r` could have become `i2 → r2` through a NAT: it
+/// rewrites an address, not only ports (two dials between the same hosts
+/// are two connections, even with equal sequence numbers).
+fn translated(i: SocketAddr, r: SocketAddr, i2: SocketAddr, r2: SocketAddr) -> bool {
+    (i.ip(), r.ip()) != (i2.ip(), r2.ip())
+}
+
 impl Tracker {
     /// A segment of an aliased connection, under the connection's first
     /// name; `None` when `seg` is not under an alias.
@@ -72,6 +80,9 @@ impl Tracker {
         let to = self.waiting_dial(seg.ack, ns)?;
         let c = self.conns.get_mut(&to)?;
         let (i, r) = (c.initiator, c.responder);
+        if !translated(i, r, seg.dst, seg.src) {
+            return None;
+        }
         c.translated = Some(format!(
             "answered across a NAT: the SYN went {i} → {r}, the SYN-ACK came {} → {}; \
              one connection (the SYN-ACK acknowledges {}, the SYN's sequence number + 1) \
@@ -96,10 +107,11 @@ impl Tracker {
         let Some(c) = self.conns.get_mut(&to) else {
             return false;
         };
-        if ns.saturating_sub(c.syn_ns) > ECHO_NS || c.closed {
+        let (i, r) = (c.initiator, c.responder);
+        if ns.saturating_sub(c.syn_ns) > ECHO_NS || c.closed || !translated(i, r, seg.src, seg.dst)
+        {
             return false;
         }
-        let (i, r) = (c.initiator, c.responder);
         c.translated = Some(format!(
             "seen on both sides of a NAT: the SYN {i} → {r} came again as {} → {} \
              with the same sequence number; one connection, its addresses rewritten",
