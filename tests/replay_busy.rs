@@ -212,7 +212,7 @@ fn every_session_of_a_busy_capture_is_found_and_every_data_connection_linked() {
         let what = format!("session {} data conn {} {src} -> {dst}", e.session, e.conn);
         let note = e.note.as_deref().unwrap_or("");
         assert!(!note.contains("unlinked"), "{what}: {note}");
-        assert!(note.contains("carries the data of"), "{what}: {note}");
+        assert!(note.contains("for the data of"), "{what}: {note}");
         let via = via.unwrap_or_else(|| panic!("{what}: no via"));
         let stream = stream_of[&e.session];
         let own = announced(&facts.controls[&stream]);

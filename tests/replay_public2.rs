@@ -460,13 +460,13 @@ fn yuga_tail_of_an_earlier_session_and_data_after_226() {
         ["session 1 joined mid-way: no banner captured"]
     );
     // Frame 31 (data of stream 4) comes after the 226 of frame 30, and
-    // carries the data of RETR Flag.txt (frame 28).
+    // for the data of RETR Flag.txt (frame 28).
     let n = c.session_of[&1];
     let note = note_of(t.connection(n, 3), |e| {
         matches!(e.kind, Kind::Connect { .. })
     });
     assert!(
-        note.ends_with("carries the data of RETR Flag.txt"),
+        note.ends_with("for the data of RETR Flag.txt"),
         "{note}"
     );
 }
