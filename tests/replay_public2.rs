@@ -465,10 +465,7 @@ fn yuga_tail_of_an_earlier_session_and_data_after_226() {
     let note = note_of(t.connection(n, 3), |e| {
         matches!(e.kind, Kind::Connect { .. })
     });
-    assert!(
-        note.ends_with("for the data of RETR Flag.txt"),
-        "{note}"
-    );
+    assert!(note.ends_with("for the data of RETR Flag.txt"), "{note}");
 }
 
 #[test]
