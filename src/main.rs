@@ -102,7 +102,7 @@ struct OutputArgs {
 enum Command {
     /// A real client and server on loopback (the default).
     Lab(LabArgs),
-    /// Replay a saved capture (pcap or pcapng).
+    /// Replay a saved capture (pcap, pcapng, a saved --json trace; gzipped or not).
     Replay {
         file: PathBuf,
         /// Only this FTP session of the capture (from 1).
@@ -714,6 +714,9 @@ fn replay(
             None => eprintln!("ftpviz: warning: {}", w.message),
         }
     }
+    if let Some(nothing) = replay.nothing_found() {
+        anyhow::bail!("{}: {nothing}", file.display());
+    }
     let trace = match session {
         Some(n) => {
             let sessions = replay.trace.sessions();
@@ -721,7 +724,10 @@ fn replay(
                 let count = sessions.len();
                 anyhow::bail!("{}: no FTP session {n} (it holds {count})", file.display());
             }
-            replay.trace.session(n)
+            // The capture's own session number and clock, as in the full trace.
+            let mut trace = replay.trace;
+            trace.events.retain(|e| e.session == n);
+            trace
         }
         None => replay.trace,
     };

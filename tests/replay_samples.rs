@@ -868,3 +868,29 @@ fn chrissanders_ppa1e_ftp() {
         ],
     });
 }
+
+#[test]
+fn g_active_fw_drop_the_timeout_comes_before_the_425_it_causes() {
+    let Some(dir) = captures() else {
+        return;
+    };
+    let replay = read_file(&dir.join("g_active_fw_drop_ftplib_vsftpd.pcap")).unwrap();
+    let events = &replay.trace.events;
+    let fail = events
+        .iter()
+        .position(|e| matches!(e.kind, Kind::Fail { .. }))
+        .expect("the data dial fails");
+    let reply = events
+        .iter()
+        .position(|e| matches!(e.kind, Kind::Reply { code: 425, .. }))
+        .expect("vsftpd says 425");
+    // SYN … ✗ … 425: the dial (7 SYNs from port 20, frames 16–26) fails
+    // no later than the reply that reports it (frame 27).
+    assert!(fail < reply, "fail at {fail}, 425 at {reply}");
+    assert!(events[fail].t <= events[reply].t);
+    let dial = events
+        .iter()
+        .position(|e| e.conn == 1 && matches!(e.kind, Kind::Connect { .. }))
+        .unwrap();
+    assert!(dial < fail);
+}

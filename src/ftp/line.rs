@@ -7,8 +7,9 @@
 //! whole.
 //!
 //! A peer that never sends LF must not make us buffer forever: a line longer
-//! than [`MAX_LINE`] is reported once as [`LineError::TooLong`] and its bytes
-//! are thrown away up to the next LF. Bytes that are not UTF-8 are kept as
+//! than [`MAX_LINE`] is reported once as [`LineError::TooLong`], with its
+//! first `limit` bytes (enough to show what it was), and the rest of its
+//! bytes are thrown away up to the next LF. Bytes that are not UTF-8 are kept as
 //! text with U+FFFD in their place: FTP text is meant to be ASCII, and a
 //! replacement character is the honest way to show anything else.
 
@@ -18,18 +19,23 @@ pub const MAX_LINE: usize = 4096;
 /// A line that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LineError {
-    /// The line was longer than the limit; its bytes were discarded.
+    /// The line was longer than the limit; `head` is its first `limit`
+    /// bytes (as text), the rest was discarded.
     #[error("line longer than {limit} bytes ({seen} bytes discarded)")]
-    TooLong { limit: usize, seen: usize },
+    TooLong {
+        limit: usize,
+        seen: usize,
+        head: String,
+    },
 }
 
 /// Accumulates bytes and hands out whole lines.
 #[derive(Debug, Default, Clone)]
 pub struct LineBuffer {
     buf: Vec<u8>,
-    /// Bytes of an over-long line thrown away so far, while we wait for its
-    /// end.
-    discarding: Option<usize>,
+    /// Bytes of an over-long line seen so far, and its first `limit` bytes,
+    /// while we wait for its end.
+    discarding: Option<(usize, Vec<u8>)>,
     limit: usize,
 }
 
@@ -66,24 +72,20 @@ impl LineBuffer {
                     if line.last() == Some(&b'\r') {
                         line.pop();
                     }
-                    if let Some(seen) = self.discarding.take() {
-                        return Some(Err(LineError::TooLong {
-                            limit: self.limit,
-                            seen: seen + line.len(),
-                        }));
+                    if let Some((seen, head)) = self.discarding.take() {
+                        return Some(Err(self.too_long(seen + line.len(), &head)));
                     }
                     if line.len() > self.limit {
-                        return Some(Err(LineError::TooLong {
-                            limit: self.limit,
-                            seen: line.len(),
-                        }));
+                        return Some(Err(self.too_long(line.len(), &line)));
                     }
                     return Some(Ok(String::from_utf8_lossy(&line).into_owned()));
                 }
                 None if self.buf.len() > self.limit + 1 => {
-                    // No end in sight: drop what we hold and keep counting.
-                    let seen = self.discarding.unwrap_or(0) + self.buf.len();
-                    self.discarding = Some(seen);
+                    // No end in sight: keep the head, drop the rest, count.
+                    let (seen, _) = self.discarding.get_or_insert_with(|| {
+                        (0, self.buf.get(..self.limit).unwrap_or_default().to_vec())
+                    });
+                    *seen += self.buf.len();
                     self.buf.clear();
                     continue;
                 }
@@ -92,17 +94,23 @@ impl LineBuffer {
         }
     }
 
+    fn too_long(&self, seen: usize, line: &[u8]) -> LineError {
+        let head = line.get(..self.limit).unwrap_or(line);
+        LineError::TooLong {
+            limit: self.limit,
+            seen,
+            head: String::from_utf8_lossy(head).into_owned(),
+        }
+    }
+
     /// What is left when the stream ends: a last line without its LF.
     pub fn finish(&mut self) -> Option<Result<String, LineError>> {
         if let Some(line) = self.next_line() {
             return Some(line);
         }
-        if let Some(seen) = self.discarding.take() {
+        if let Some((seen, head)) = self.discarding.take() {
             self.buf.clear();
-            return Some(Err(LineError::TooLong {
-                limit: self.limit,
-                seen,
-            }));
+            return Some(Err(self.too_long(seen, &head)));
         }
         if self.buf.is_empty() {
             return None;
@@ -161,7 +169,8 @@ mod tests {
             vec![
                 Err(LineError::TooLong {
                     limit: 16,
-                    seen: 104
+                    seen: 104,
+                    head: "A".repeat(16),
                 }),
                 Ok("NOOP".into())
             ]

@@ -25,4 +25,4 @@ pub mod reply;
 pub use command::{Command, CommandError};
 pub use hostport::HostPortError;
 pub use line::{LineBuffer, LineError, MAX_LINE};
-pub use reply::{Reply, ReplyError, ReplyParser};
+pub use reply::{code_of, Reply, ReplyError, ReplyParser};

@@ -100,9 +100,9 @@ impl fmt::Display for Reply {
     }
 }
 
-/// The code and separator of a reply line: `("227", ' ')`; `None` when the
+/// The code and separator of a reply line: `(227, b' ')`; `None` when the
 /// line does not start with three digits and a space, a hyphen or its end.
-fn code_of(line: &str) -> Option<(u16, u8)> {
+pub fn code_of(line: &str) -> Option<(u16, u8)> {
     let b = line.as_bytes();
     if b.len() < 3 || !b[..3].iter().all(u8::is_ascii_digit) {
         return None;
@@ -131,6 +131,12 @@ impl ReplyParser {
     /// True while inside a multi-line reply.
     pub fn in_reply(&self) -> bool {
         self.open.is_some()
+    }
+
+    /// Gives up the multi-line reply in progress, as far as it got (a
+    /// stream that ended, or a capture that lost its end).
+    pub fn take_open(&mut self) -> Option<Reply> {
+        self.open.take()
     }
 
     /// Feeds one line; returns the reply when this line completes one.

@@ -242,6 +242,9 @@ pub(super) fn fail(e: &Event, reason: FailReason, by: Option<Blocker>, _s: &Sess
 }
 
 pub(super) fn data(e: &Event, bytes: u64, s: &Session) -> Narration {
+    if e.conn == 0 {
+        return encrypted_control(e, bytes);
+    }
     let (before, chunks) = s.conn(e.conn).map_or((0, 0), |c| (c.bytes, c.chunks));
     let total = before.saturating_add(bytes);
     let mut headline = if chunks == 0 {
@@ -272,6 +275,22 @@ pub(super) fn data(e: &Event, bytes: u64, s: &Session) -> Narration {
     body.push(' ');
     body.push_str(&representation(transfer, s.type_code));
     Narration::new(headline, body.trim_end().to_string())
+}
+
+/// Bytes on the control connection that are not lines: a capture shows
+/// them so after `AUTH TLS`, when the rest of the conversation is
+/// encrypted (replay counts them as one event, its note says more).
+fn encrypted_control(e: &Event, bytes: u64) -> Narration {
+    Narration::new(
+        "Encrypted bytes on the control line.",
+        format!(
+            "{bytes} bytes from the {}, not readable as FTP lines: after AUTH TLS the \
+             control connection is encrypted ({}). Whatever PORT or PASV they carry, this \
+             view cannot read them, and neither can a firewall's FTP helper.",
+            e.from,
+            Rule::Tls
+        ),
+    )
 }
 
 /// What the bytes on the wire are, by what is moving and the TYPE.

@@ -115,6 +115,8 @@ pub struct CaptureReader {
     interfaces: Vec<Interface>,
     last_ts: u64,
     warned_interfaces: bool,
+    /// The source failed after this many bytes (while the start was read).
+    failed_at: Option<u64>,
 }
 
 impl CaptureReader {
@@ -125,11 +127,18 @@ impl CaptureReader {
         // probing below needs the whole header in its first read.
         let mut head = vec![0u8; HEAD];
         let mut got = 0;
+        let mut failed = false;
         while got < head.len() {
             match source.read(&mut head[got..]) {
                 Ok(0) => break,
                 Ok(n) => got += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                // A source that fails after some bytes (a cut gzip stream):
+                // read what came; the reading stops there with a warning.
+                Err(_) if got > 0 => {
+                    failed = true;
+                    break;
+                }
                 Err(_) => return Err(CaptureError::Read),
             }
         }
@@ -140,7 +149,12 @@ impl CaptureReader {
         let start = &head[..got.min(4)];
         let known = MAGICS.iter().any(|m| m.starts_with(start));
         let head = std::io::Cursor::new(head);
-        let reader = create_reader(BUFFER, head.chain(source)).map_err(|e| match e {
+        let rest: Box<dyn Read + Send> = if failed {
+            Box::new(std::io::empty())
+        } else {
+            Box::new(source)
+        };
+        let reader = create_reader(BUFFER, head.chain(rest)).map_err(|e| match e {
             PcapError::Eof => CaptureError::Empty,
             PcapError::ReadError => CaptureError::Read,
             _ if known => CaptureError::ShortHeader,
@@ -152,6 +166,7 @@ impl CaptureReader {
             interfaces: Vec::new(),
             last_ts: 0,
             warned_interfaces: false,
+            failed_at: failed.then_some(got as u64),
         })
     }
 
@@ -255,7 +270,15 @@ impl CaptureReader {
                         return;
                     }
                 }
-                Err(PcapError::Eof) => return,
+                Err(PcapError::Eof) => {
+                    if let Some(at) = self.failed_at {
+                        warnings.push(Warning {
+                            offset: Some(at),
+                            message: "read error; stopped here".into(),
+                        });
+                    }
+                    return;
+                }
                 Err(PcapError::Incomplete(_)) => {
                     if self.reader.refill().is_err() {
                         warnings.push(Warning {
@@ -292,9 +315,11 @@ impl CaptureReader {
                     return;
                 }
                 Err(e) => {
+                    let kind = nom_kind(&e);
+                    let what = explain(kind, self.reader.data(), self.legacy.is_some());
                     warnings.push(Warning {
                         offset: Some(offset),
-                        message: format!("damaged record ({}); stopped reading", describe(&e)),
+                        message: format!("damaged record: {what}; stopped reading"),
                     });
                     return;
                 }
@@ -303,14 +328,87 @@ impl CaptureReader {
     }
 }
 
-fn describe(e: &PcapError<&[u8]>) -> String {
+/// The parser's verdict on a record it could not read, if it gave one.
+fn nom_kind(e: &PcapError<&[u8]>) -> Option<pcap_parser::nom::error::ErrorKind> {
     match e {
-        PcapError::NomError(_, kind) | PcapError::OwnedNomError(_, kind) => {
-            format!("unparsable: {}", kind.description())
-        }
-        PcapError::HeaderNotRecognized => "unknown block".into(),
-        PcapError::ReadError => "read error".into(),
-        _ => "unexpected end".into(),
+        PcapError::NomError(_, kind) | PcapError::OwnedNomError(_, kind) => Some(*kind),
+        _ => None,
+    }
+}
+
+/// A pcapng block type's name.
+fn block_name(t: u32) -> String {
+    let name = match t {
+        0x0a0d_0d0a => "section header",
+        1 => "interface description",
+        2 => "packet (obsolete)",
+        3 => "simple packet",
+        4 => "name resolution",
+        5 => "interface statistics",
+        6 => "enhanced packet",
+        10 => "decryption secrets",
+        0xbad | 0x4000_0bad => "custom",
+        _ => "",
+    };
+    if name.is_empty() {
+        format!("block of type {t:#x}")
+    } else {
+        format!("{name} block")
+    }
+}
+
+/// What is wrong with the record at the start of `data`, in words: the
+/// parser only says which check failed, so the record's own length fields
+/// are read here to say which one lies.
+fn explain(kind: Option<pcap_parser::nom::error::ErrorKind>, data: &[u8], legacy: bool) -> String {
+    let word = |at: usize, be: bool| -> Option<u32> {
+        let b: [u8; 4] = data.get(at..at + 4)?.try_into().ok()?;
+        Some(if be {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
+    };
+    if legacy {
+        return match word(8, false) {
+            Some(caplen) => {
+                format!("a packet record that cannot be read (it claims {caplen} captured bytes)")
+            }
+            None => "a packet record header cut short".into(),
+        };
+    }
+    // pcapng: type, length, body, the same length again. The byte order is
+    // the section's; the one that gives a plausible length is taken.
+    let plausible =
+        |n: u32| n >= 12 && n.is_multiple_of(4) && (n as usize) <= data.len().max(1 << 24);
+    let be = !word(4, false).is_some_and(plausible) && word(4, true).is_some_and(plausible);
+    let (Some(t), Some(len1)) = (word(0, be), word(4, be)) else {
+        return "the file ends inside a block header".into();
+    };
+    let name = block_name(t);
+    if len1 < 12 || !len1.is_multiple_of(4) {
+        return format!(
+            "the {name} here claims to be {len1} bytes long, which no block can be (at least 12, a multiple of 4)"
+        );
+    }
+    match word(len1 as usize - 4, be) {
+        Some(len2) if len2 != len1 => format!(
+            "the {name} here says it is {len1} bytes long at its start but {len2} at its end"
+        ),
+        None => format!("the {name} here claims {len1} bytes, more than the file holds"),
+        Some(_) if t == 6 => match word(20, be) {
+            Some(caplen) if caplen as usize + 32 > len1 as usize => format!(
+                "the enhanced packet block here claims {caplen} captured bytes, more than its {len1} bytes can hold"
+            ),
+            _ => format!("the options of the enhanced packet block here do not fit its {len1} bytes"),
+        },
+        Some(_) => format!(
+            "the contents of the {name} here do not fit its {len1} bytes{}",
+            match kind {
+                Some(pcap_parser::nom::error::ErrorKind::Tag) => " (a section header where none may be)",
+                _ => "",
+            }
+        ),
     }
 }
 
@@ -325,6 +423,32 @@ mod tests {
         assert_eq!(tsresol_units(0x80 | 10), 1024);
         assert_eq!(tsresol_units(0x80 | 63), 1 << 63);
         assert_eq!(tsresol_units(20), 0);
+    }
+
+    #[test]
+    fn damage_is_said_in_words() {
+        let mut epb = Vec::new();
+        for w in [6u32, 40, 0, 0, 0, 4, 4] {
+            epb.extend(w.to_le_bytes());
+        }
+        epb.extend([1, 2, 3, 4, 0, 0, 0, 0]);
+        epb.extend(44u32.to_le_bytes());
+        let said = explain(
+            Some(pcap_parser::nom::error::ErrorKind::Verify),
+            &epb,
+            false,
+        );
+        assert_eq!(
+            said,
+            "the enhanced packet block here says it is 40 bytes long at its start but 44 at its end"
+        );
+        epb[4] = 7;
+        let said = explain(None, &epb, false);
+        assert!(said.contains("claims to be 7 bytes long"), "{said}");
+        assert_eq!(
+            explain(None, &[6, 0], false),
+            "the file ends inside a block header"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! | 101 RAW, 228 IPv4, 229 IPv6 | nothing: the frame *is* the IP packet |
 //! | 113 Linux SLL (`tcpdump -i any`) | 16 bytes: packet type, ARPHRD type, address length, 8 address bytes, then the EtherType |
 //! | 276 Linux SLL2 | 20 bytes, starting with the EtherType |
+//! | 239 NFLOG (Linux netfilter's log, e.g. `iptables -j NFLOG`, `tcpdump -i nflog`) | a 4-byte header (address family, version, group), then type-length-value records in the capturing host's byte order, padded to 4 bytes; the one of type 9 holds the packet |
 //!
 //! The SLL headers are read here by hand: they are small, and real loopback
 //! captures put values in them (ARPHRD_LOOPBACK, zero-length addresses) that
@@ -31,7 +32,10 @@ const VLAN_TAGS: [u16; 3] = [0x8100, 0x88a8, 0x9100];
 
 /// Link types this module can read.
 pub fn is_supported(linktype: i32) -> bool {
-    matches!(linktype, 0 | 1 | 12 | 101 | 108 | 113 | 228 | 229 | 276)
+    matches!(
+        linktype,
+        0 | 1 | 12 | 101 | 108 | 113 | 228 | 229 | 239 | 276
+    )
 }
 
 /// A link type's name, for the one-line error about the ones we can't read.
@@ -57,6 +61,7 @@ pub fn name(linktype: i32) -> String {
         220 => "USB_LINUX_MMAPPED",
         228 => "IPV4",
         229 => "IPV6",
+        239 => "NFLOG",
         249 => "USBPCAP",
         276 => "LINUX_SLL2",
         _ => "",
@@ -116,6 +121,45 @@ fn loopback(frame: &[u8]) -> Network<'_> {
     }
 }
 
+/// NFLOG: the packet is the value of the TLV of type 9 (NFULA_PAYLOAD).
+fn nflog(frame: &[u8]) -> Network<'_> {
+    const PAYLOAD: u16 = 9;
+    let v6 = match frame.first() {
+        Some(2) => false,
+        Some(10) => true,
+        _ => return Network::Other,
+    };
+    // Lengths and types are in the capturing host's byte order: try both.
+    for be in [false, true] {
+        let word = |at: usize| {
+            let b = [*frame.get(at)?, *frame.get(at + 1)?];
+            Some(if be {
+                u16::from_be_bytes(b)
+            } else {
+                u16::from_le_bytes(b)
+            })
+        };
+        let mut at = 4;
+        while let (Some(len), Some(kind)) = (word(at), word(at + 2)) {
+            let len = usize::from(len);
+            // A snap length may cut the last TLV short: keep what is there.
+            let end = (at + len).min(frame.len());
+            let Some(value) = frame.get(at + 4..end).filter(|_| len >= 4) else {
+                break;
+            };
+            if kind == PAYLOAD {
+                return if v6 {
+                    Network::Ipv6(value)
+                } else {
+                    Network::Ipv4(value)
+                };
+            }
+            at += len.div_ceil(4) * 4;
+        }
+    }
+    Network::Other
+}
+
 /// The IP packet inside a frame of the given link type.
 pub fn network(linktype: i32, frame: &[u8]) -> Network<'_> {
     match linktype {
@@ -124,6 +168,7 @@ pub fn network(linktype: i32, frame: &[u8]) -> Network<'_> {
         12 | 101 => by_version(frame),
         228 => Network::Ipv4(frame),
         229 => Network::Ipv6(frame),
+        239 => nflog(frame),
         113 => match be16(frame, 14) {
             Some(t) => by_ethertype(t, frame.get(16..).unwrap_or_default()),
             None => Network::Other,
@@ -172,6 +217,22 @@ mod tests {
         sll2.push(0x45);
         assert_eq!(network(276, &sll2), Network::Ipv4(&[0x45]));
         assert_eq!(network(276, &[0x08]), Network::Other);
+    }
+
+    #[test]
+    fn nflog_finds_the_packet_among_its_tlvs() {
+        // family IPv4, version 0, group 5; a prefix TLV (type 10, 7 bytes
+        // padded to 8), then the payload TLV (type 9).
+        let mut f = vec![2, 0, 0, 5];
+        f.extend([7, 0, 10, 0, b'f', b'w', 0, 0]);
+        f.extend([6, 0, 9, 0, 0x45, 0, 0, 0]);
+        assert_eq!(network(239, &f), Network::Ipv4(&[0x45, 0]));
+        // The same in big-endian.
+        let mut g = vec![10, 0, 0, 5];
+        g.extend([0, 6, 0, 9, 0x60, 1, 0, 0]);
+        assert_eq!(network(239, &g), Network::Ipv6(&[0x60, 1]));
+        assert_eq!(network(239, &[2, 0, 0, 5, 3, 0]), Network::Other);
+        assert_eq!(name(239), "LINKTYPE_NFLOG (239)");
     }
 
     #[test]

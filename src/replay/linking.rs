@@ -12,10 +12,15 @@
 //! Nothing about the port numbers is assumed (servers dial from 20, from
 //! control port − 1, or from anywhere). Behind NAT a 227 may name a private
 //! address that never appears on the wire, so a port match between the
-//! session's two hosts also counts. A dial between those hosts that nobody
-//! announced, while the session waits for a transfer, is still a data
-//! connection: shown, and marked unlinked (or RFC 959's default data port,
-//! when the server dials the client's control address).
+//! session's two hosts also counts, and the note says the announced and
+//! dialled hosts differ. A dial between those hosts that nobody announced,
+//! while the session waits for a transfer (or for the answer to its PASV),
+//! is probably a data connection:
+//! marked unlinked (or RFC 959's default data port, when the server dials
+//! the client's control address), and *unsure*, since a busy client may be
+//! opening another control connection to the same server at that moment;
+//! the tracker lets the first bytes decide. A dial to an endpoint that
+//! serves FTP control is never a data connection.
 //!
 //! A capture can also miss the SYN (it started mid-transfer, or the SYN
 //! was dropped). The first bytes seen then say nothing about who dialled,
@@ -24,7 +29,7 @@
 
 use super::session::Session;
 use crate::trace::{Side, Via};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 
 /// Announcements remembered per live session before the oldest are dropped.
@@ -47,6 +52,8 @@ pub struct Dial {
     pub dialler: Side,
     pub via: Option<Via>,
     pub note: Option<String>,
+    /// Not announced: only a guess until the connection's first bytes.
+    pub unsure: bool,
 }
 
 /// Keeps the list of announcements bounded by the number of live sessions.
@@ -58,21 +65,26 @@ pub fn bound(announced: &mut Vec<Announcement>, sessions: usize) {
 }
 
 /// Which live session, if any, a dial from `src` to `dst` serves. A
-/// matched announcement is used up. `ftp` lists the confirmed sessions.
+/// matched announcement is used up. `ftp` lists the confirmed sessions;
+/// `control` the endpoints known to serve FTP control.
 pub fn link(
     announced: &mut Vec<Announcement>,
     sessions: &HashMap<u64, Session>,
     ftp: &[u64],
+    control: &HashSet<SocketAddr>,
     src: SocketAddr,
     dst: SocketAddr,
 ) -> Option<Dial> {
+    if control.contains(&dst) {
+        return None;
+    }
     if let Some(dial) = announced_dial(announced, sessions, src, dst) {
         return Some(dial);
     }
     let s = ftp
         .iter()
         .filter_map(|id| sessions.get(id))
-        .find(|s| s.expecting_data && dst != s.server && between(s, src, dst))?;
+        .find(|s| s.may_get_data() && dst != s.server && between(s, src, dst))?;
     // On one host (loopback) addresses cannot tell the sides apart; a
     // privileged source port is the server's habit.
     let dialler = s.side_of(src.ip()).unwrap_or(if src.port() < 1024 {
@@ -82,15 +94,20 @@ pub fn link(
     });
     let default = dialler == Side::Server && dst == s.client;
     let note = if default {
-        "no PORT or PASV: RFC 959's default data port (the client's control port)"
+        "no PORT or PASV: RFC 959's default data port (the client's control port)".to_string()
+    } else if s.encrypted() {
+        "unlinked: the control connection is encrypted (TLS), so the PORT or PASV that \
+         announced this endpoint could not be read"
+            .to_string()
     } else {
-        "unlinked: no PORT, EPRT, 227 or 229 announced this endpoint"
+        "unlinked: no PORT, EPRT, 227 or 229 announced this endpoint".to_string()
     };
     Some(Dial {
         session: s.id,
         dialler,
         via: default.then_some(Via::Default),
-        note: Some(note.into()),
+        note: Some(note),
+        unsure: true,
     })
 }
 
@@ -117,12 +134,33 @@ fn announced_dial(
                     .is_some_and(|s| between(s, src, dst))
         })
     };
-    let a = announced.remove(exact.or_else(nat)?);
+    let (a, exact) = match exact {
+        Some(i) => (announced.remove(i), true),
+        None => (announced.remove(nat()?), false),
+    };
+    let dialler = a.via.dialler();
+    // The listener's end of the dial, against what was announced for it.
+    let listener = if a.addr.port() == dst.port() {
+        dst
+    } else {
+        src
+    };
+    let note = (!exact && listener.ip() != a.addr.ip()).then(|| {
+        format!(
+            "{} announced {}, the dial went to {}: the announced and dialled hosts differ \
+             (a NAT rewrote one of them, or the {} ignored the address)",
+            a.via.as_str(),
+            a.addr,
+            listener,
+            dialler
+        )
+    });
     Some(Dial {
         session: a.session,
-        dialler: a.via.dialler(),
+        dialler,
         via: Some(a.via),
-        note: None,
+        note,
+        unsure: false,
     })
 }
 
@@ -138,6 +176,10 @@ pub fn link_unseen(
     let (mut dial, src, dst) = announced_dial(announced, sessions, a, b)
         .map(|d| (d, a, b))
         .or_else(|| announced_dial(announced, sessions, b, a).map(|d| (d, b, a)))?;
-    dial.note = Some("SYN not captured: dial inferred from the announcement".into());
+    let inferred = "SYN not captured: dial inferred from the announcement";
+    dial.note = Some(match dial.note.take() {
+        Some(n) => format!("{inferred}; {n}"),
+        None => inferred.to_string(),
+    });
     Some((dial, src, dst))
 }

@@ -5,7 +5,9 @@
 //! network stack would use, each one a module:
 //!
 //! ```text
-//! file ─► capture   pcap / pcapng records, timestamps in ns
+//! file ─► input     what the first bytes say: gzip (undone on the fly),
+//!                   a saved --json trace (read as it is), or a capture
+//!      ─► capture   pcap / pcapng records, timestamps in ns
 //!      ─► link      Ethernet, VLAN, SLL, SLL2, NULL, LOOP, RAW → the IP packet
 //!      ─► segment   IPv4 / IPv6 + TCP header → ports, seq, flags, payload
 //!      ─► tracker   one entry per live connection (endpoints, connection):
@@ -18,6 +20,9 @@
 //!                        its bytes are counted, never kept
 //! ```
 //!
+//! A saved trace (JSON Lines, as `--json` writes it) is read back as it
+//! was written: same sessions, same times.
+//!
 //! The file is read as a stream through a fixed buffer and nothing of a
 //! data connection's payload is kept, so memory follows the number of live
 //! connections, not the size of the file. A file that is cut short or
@@ -26,6 +31,7 @@
 
 mod capture;
 mod endpoints;
+mod input;
 mod link;
 mod linking;
 mod segment;
@@ -35,13 +41,15 @@ mod tracker;
 
 pub use capture::tsresol_units;
 
-use crate::trace::Trace;
+use crate::trace::{read_json_lines, JsonError, Trace};
 use capture::{CaptureError, CaptureReader};
+use input::{Content, Counted};
 use link::Network;
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::Read;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use tracker::Tracker;
 
 /// Something read from a capture that the reader should know about.
@@ -57,6 +65,28 @@ pub struct Warning {
 pub struct Replay {
     pub trace: Trace,
     pub warnings: Vec<Warning>,
+    /// Packets read (0 for a saved trace).
+    pub packets: u64,
+    /// TCP connections seen in them.
+    pub connections: u64,
+    /// The file was a saved trace rather than a capture.
+    pub saved_trace: bool,
+}
+
+impl Replay {
+    /// When nothing FTP was found: what to say instead of a trace.
+    pub fn nothing_found(&self) -> Option<String> {
+        if !self.trace.is_empty() {
+            None
+        } else if self.saved_trace {
+            Some("the saved trace holds no events".into())
+        } else {
+            Some(format!(
+                "no FTP found in {} packets ({} TCP connections)",
+                self.packets, self.connections
+            ))
+        }
+    }
 }
 
 /// A capture that cannot be read at all.
@@ -70,8 +100,11 @@ pub enum ReplayError {
     },
     #[error(transparent)]
     Capture(#[from] CaptureError),
-    #[error("unsupported link type {0}: replay reads Ethernet, NULL, LOOP, RAW, IPv4, IPv6, Linux SLL and SLL2")]
+    #[error("unsupported link type {0}: replay reads Ethernet, NULL, LOOP, RAW, IPv4, IPv6, Linux SLL and SLL2, and NFLOG")]
     UnsupportedLinkType(String),
+    /// A saved trace with a line that is not an event.
+    #[error("not a valid saved trace: {0}")]
+    Json(#[from] JsonError),
 }
 
 /// How far the reading has got, for a progress line.
@@ -103,26 +136,64 @@ pub fn read_file_with_progress(
     read(file, total, progress)
 }
 
-/// Reads a capture from any byte source.
+/// Reads a capture (or a saved trace, or either gzipped) from any byte
+/// source; `total` is its size, for progress.
 pub fn read(
     source: impl Read + Send + 'static,
     total: Option<u64>,
-    mut progress: impl FnMut(Progress),
+    progress: impl FnMut(Progress),
+) -> Result<Replay, ReplayError> {
+    let counted = Counted::new(source);
+    let done = counted.read.clone();
+    let input = input::open(counted).map_err(|_| CaptureError::Read)?;
+    let mut replay = match input.content {
+        Content::JsonLines(r) => Replay {
+            trace: read_json_lines(BufReader::new(r))?,
+            saved_trace: true,
+            ..Replay::default()
+        },
+        Content::Capture(r) => {
+            let mut progress = progress;
+            let progress = |_| {
+                progress(Progress {
+                    done: done.load(Ordering::Relaxed),
+                    total,
+                })
+            };
+            read_capture(r, progress)?
+        }
+    };
+    if input.gzipped {
+        for w in &mut replay.warnings {
+            if w.message.starts_with("read error") {
+                w.message = "the gzip stream is damaged or cut short; stopped here".into();
+            }
+            if w.offset.is_some() {
+                w.message.push_str(" (offsets count uncompressed bytes)");
+            }
+        }
+    }
+    Ok(replay)
+}
+
+/// Reads a capture, calling `progress` every few megabytes.
+fn read_capture(
+    source: impl Read + Send + 'static,
+    mut progress: impl FnMut(u64),
 ) -> Result<Replay, ReplayError> {
     let mut reader = CaptureReader::new(source)?;
     let mut tracker = Tracker::new();
     let mut warnings = Vec::new();
     let mut unsupported: Option<i32> = None;
     let mut supported_frames = 0u64;
+    let mut packets = 0u64;
     let mut next_progress = 0u64;
     reader.for_each(
         |frame| {
+            packets += 1;
             if frame.offset >= next_progress {
                 next_progress = frame.offset + (8 << 20);
-                progress(Progress {
-                    done: frame.offset,
-                    total,
-                });
+                progress(frame.offset);
             }
             if !link::is_supported(frame.linktype) {
                 unsupported.get_or_insert(frame.linktype);
@@ -154,6 +225,7 @@ pub fn read(
             ),
         });
     }
+    let connections = tracker.connections;
     let tracker::Ending {
         mut events,
         holes,
@@ -186,6 +258,9 @@ pub fn read(
     Ok(Replay {
         trace: Trace { events },
         warnings,
+        packets,
+        connections,
+        saved_trace: false,
     })
 }
 

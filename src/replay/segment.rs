@@ -4,8 +4,9 @@
 //! header is exactly 40, possibly followed by *extension headers* chained by
 //! their `next header` field. Both end at the transport header; protocol 6
 //! is TCP. A TCP header gives the two ports, the sequence number of the
-//! first payload byte, the flags (SYN, ACK, FIN, RST) and, in `data offset`,
-//! its own length. What is left is payload.
+//! first payload byte, the acknowledgement number (the next byte it expects
+//! from its peer), the flags (SYN, ACK, FIN, RST) and, in `data offset`, its
+//! own length. What is left is payload.
 //!
 //! Two lengths matter. The IP header says how long the packet *was*; the
 //! capture may hold fewer bytes (a snap length, or a damaged file). The
@@ -32,6 +33,8 @@ pub struct Segment<'a> {
     pub src: SocketAddr,
     pub dst: SocketAddr,
     pub seq: u32,
+    /// The next sequence number the sender expects from its peer (with ACK).
+    pub ack: u32,
     pub flags: u8,
     /// Payload length on the wire.
     pub len: u32,
@@ -140,6 +143,7 @@ fn tcp(src: IpAddr, dst: IpAddr, t: &[u8], wire: usize) -> Option<Segment<'_>> {
         src: SocketAddr::new(src, be16(t, 0)?),
         dst: SocketAddr::new(dst, be16(t, 2)?),
         seq: be32(t, 4)?,
+        ack: be32(t, 8)?,
         flags,
         len: u32::try_from(len).ok()?,
         payload,

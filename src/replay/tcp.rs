@@ -17,7 +17,14 @@
 //! Sequence numbers are 32 bits and wrap around: after 4 294 967 295 comes
 //! 0. Each number is read as the nearest point to where the stream is now
 //! (a signed 32-bit difference), so a stream can run through the wrap, and
-//! past 4 GiB, without noticing.
+//! past 4 GiB, without noticing. That reading fails only when the capture
+//! misses 2 GiB or more of one stream at once (a long capture drop in a
+//! fast transfer): the number then comes round again and cannot say which
+//! lap it is on. Time can: a stream that moved N bytes per second so far has
+//! likely moved N × (time since its last segment) since, so after a long
+//! silence the lap that lands nearest that estimate is taken. A segment
+//! that starts exactly where the stream is, or repeats the last one seen,
+//! is read as such whatever the time (an idle sender, a retransmission).
 //!
 //! A [`Stream`] either keeps payload (the control connection, whose bytes
 //! become lines) or only counts it (data connections: a 1 GB transfer is a
@@ -27,6 +34,8 @@
 const MAX_WAITING: usize = 256;
 /// At most this many payload bytes wait (keeping streams only).
 const MAX_WAITING_BYTES: usize = 256 * 1024;
+/// One lap of the sequence space.
+const LAP: i64 = 1 << 32;
 
 /// What a segment added to the stream, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +54,8 @@ struct Waiting {
     start: i64,
     end: i64,
     bytes: Option<Vec<u8>>,
+    /// When the segment was captured.
+    ns: u64,
 }
 
 /// One direction of a TCP connection.
@@ -53,6 +64,14 @@ pub struct Stream {
     /// The next sequence number expected, unwrapped (its low 32 bits are
     /// the real one). `None` until the first SYN or segment.
     next: Option<i64>,
+    /// Where the stream started (unwrapped) and when its first segment came.
+    origin: i64,
+    first_ns: Option<u64>,
+    /// The end of the furthest segment seen (unwrapped), the raw sequence
+    /// number of the last segment, and its time.
+    front: i64,
+    last_seq: u32,
+    last_ns: u64,
     waiting: Vec<Waiting>,
     waiting_bytes: usize,
     keep: bool,
@@ -76,40 +95,98 @@ impl Stream {
         Stream::default()
     }
 
+    /// Keeps payload from now on, or only counts it.
+    pub fn set_keeping(&mut self, keep: bool) {
+        self.keep = keep;
+    }
+
     /// A SYN: the first data byte will be `seq + 1`.
     pub fn syn(&mut self, seq: u32) {
         if self.next.is_none() {
-            self.next = Some(i64::from(seq.wrapping_add(1)));
+            self.start_at(i64::from(seq.wrapping_add(1)));
         }
     }
 
-    /// Where a 32-bit sequence number lies relative to the stream.
-    fn unwrap(&self, next: i64, seq: u32) -> i64 {
-        next + i64::from(seq.wrapping_sub(next as u32) as i32)
+    fn start_at(&mut self, at: i64) {
+        self.next = Some(at);
+        self.origin = at;
+        self.front = at;
     }
 
-    /// A segment of `len` wire bytes starting at `seq`; `payload` is what
-    /// the capture holds of it. New in-order bytes go to `out`.
-    pub fn segment(&mut self, seq: u32, len: u32, payload: &[u8], out: &mut impl FnMut(Delivery)) {
+    /// Where a 32-bit sequence number captured at `ns` lies in the stream:
+    /// nearest the furthest point seen, unless a long silence makes a later
+    /// lap likelier (see the module's notes).
+    fn place(&self, seq: u32, ns: u64) -> i64 {
+        let d = i64::from(seq.wrapping_sub(self.front as u32) as i32);
+        let near = self.front + d;
+        let Some(first_ns) = self.first_ns else {
+            return near;
+        };
+        let (elapsed, moved) = (
+            self.last_ns.saturating_sub(first_ns),
+            self.front - self.origin,
+        );
+        if d == 0 || seq == self.last_seq || elapsed == 0 || moved <= 0 {
+            return near;
+        }
+        let silence = ns.saturating_sub(self.last_ns) as f64;
+        let expected = moved as f64 * silence / elapsed as f64;
+        if expected < (LAP / 2) as f64 {
+            return near;
+        }
+        // Forward from the front: the offset within one lap, plus whole laps.
+        let offset = d.rem_euclid(LAP);
+        let laps = ((expected - offset as f64) / LAP as f64).round().max(0.0) as i64;
+        self.front + offset + laps * LAP
+    }
+
+    /// A segment of `len` wire bytes starting at `seq`, captured at `ns`;
+    /// `payload` is what the capture holds of it. New in-order bytes go to
+    /// `out`.
+    pub fn segment(
+        &mut self,
+        seq: u32,
+        len: u32,
+        payload: &[u8],
+        ns: u64,
+        out: &mut impl FnMut(Delivery, u64),
+    ) {
         if len == 0 {
             return;
         }
-        let next = *self.next.get_or_insert(i64::from(seq));
-        let start = self.unwrap(next, seq);
+        if self.next.is_none() {
+            self.start_at(i64::from(seq));
+        }
+        let start = self.place(seq, ns);
         let end = start + i64::from(len);
+        if self.first_ns.is_none() {
+            self.first_ns = Some(ns);
+        }
+        self.front = self.front.max(end);
+        self.last_seq = seq;
+        self.last_ns = ns;
+        let Some(next) = self.next else { return };
         if end <= next {
             return; // a retransmission of delivered bytes
         }
         if start > next {
-            self.wait(start, end, payload, out);
+            self.wait(start, end, payload, ns, out);
             return;
         }
-        self.deliver(start, end, payload, out);
+        self.deliver(start, end, payload, ns, out);
         self.drain(out);
     }
 
-    /// Delivers `[start, end)` beyond `next`, then moves `next` to `end`.
-    fn deliver(&mut self, start: i64, end: i64, payload: &[u8], out: &mut impl FnMut(Delivery)) {
+    /// Delivers `[start, end)` (captured at `ns`) beyond `next`, then moves
+    /// `next` to `end`.
+    fn deliver(
+        &mut self,
+        start: i64,
+        end: i64,
+        payload: &[u8],
+        ns: u64,
+        out: &mut impl FnMut(Delivery, u64),
+    ) {
         let Some(next) = self.next else { return };
         let skip = (next - start).max(0) as usize;
         let fresh = (end - next).max(0) as u64;
@@ -122,15 +199,15 @@ impl Stream {
                 .get(..(fresh as usize).min(bytes.len()))
                 .unwrap_or_default();
             if !bytes.is_empty() {
-                out(Delivery::Bytes(bytes));
+                out(Delivery::Bytes(bytes), ns);
             }
             let lost = fresh - bytes.len() as u64;
             if lost > 0 {
                 self.missing += lost;
-                out(Delivery::Gap(lost));
+                out(Delivery::Gap(lost), ns);
             }
         } else {
-            out(Delivery::Count(fresh));
+            out(Delivery::Count(fresh), ns);
         }
         self.delivered += fresh;
         self.next = Some(end);
@@ -138,32 +215,51 @@ impl Stream {
 
     /// Keeps an out-of-order segment, or gives up on the hole when too
     /// much is waiting.
-    fn wait(&mut self, start: i64, end: i64, payload: &[u8], out: &mut impl FnMut(Delivery)) {
+    fn wait(
+        &mut self,
+        start: i64,
+        end: i64,
+        payload: &[u8],
+        ns: u64,
+        out: &mut impl FnMut(Delivery, u64),
+    ) {
         let bytes = self.keep.then(|| payload.to_vec());
         self.waiting_bytes += bytes.as_ref().map_or(0, Vec::len);
-        self.waiting.push(Waiting { start, end, bytes });
+        self.waiting.push(Waiting {
+            start,
+            end,
+            bytes,
+            ns,
+        });
         if self.waiting.len() > MAX_WAITING || self.waiting_bytes > MAX_WAITING_BYTES {
             self.skip_hole(out);
         }
     }
 
-    /// Jumps over the hole before the earliest waiting segment.
-    fn skip_hole(&mut self, out: &mut impl FnMut(Delivery)) {
-        let (Some(next), Some(first)) = (self.next, self.waiting.iter().map(|w| w.start).min())
-        else {
+    /// Jumps over the hole before the earliest waiting segment (the hole
+    /// is told at the time that segment was captured).
+    fn skip_hole(&mut self, out: &mut impl FnMut(Delivery, u64)) {
+        let (Some(next), Some(first)) = (
+            self.next,
+            self.waiting
+                .iter()
+                .min_by_key(|w| w.start)
+                .map(|w| (w.start, w.ns)),
+        ) else {
             return;
         };
+        let (first, ns) = first;
         if first > next {
             let hole = (first - next) as u64;
             self.missing += hole;
-            out(Delivery::Gap(hole));
+            out(Delivery::Gap(hole), ns);
             self.next = Some(first);
         }
         self.drain(out);
     }
 
     /// Delivers waiting segments that the stream has reached.
-    fn drain(&mut self, out: &mut impl FnMut(Delivery)) {
+    fn drain(&mut self, out: &mut impl FnMut(Delivery, u64)) {
         while let Some(next) = self.next {
             let Some(i) = self.waiting.iter().position(|w| w.start <= next) else {
                 return;
@@ -171,7 +267,8 @@ impl Stream {
             let w = self.waiting.swap_remove(i);
             self.waiting_bytes -= w.bytes.as_ref().map_or(0, Vec::len);
             if w.end > next {
-                self.deliver(w.start, w.end, w.bytes.as_deref().unwrap_or_default(), out);
+                let bytes = w.bytes.as_deref().unwrap_or_default();
+                self.deliver(w.start, w.end, bytes, w.ns, out);
             }
         }
     }
@@ -183,7 +280,7 @@ impl Stream {
 
     /// The connection is over (or the hole is given up): whatever still
     /// waits is delivered, with its holes noted.
-    pub fn finish(&mut self, out: &mut impl FnMut(Delivery)) {
+    pub fn finish(&mut self, out: &mut impl FnMut(Delivery, u64)) {
         while !self.waiting.is_empty() {
             self.skip_hole(out);
         }
@@ -200,12 +297,18 @@ mod tests {
         let mut s = Stream::keeping();
         s.syn(isn);
         let mut text = String::new();
-        let mut out = |d: Delivery| match d {
+        let mut out = |d: Delivery, _| match d {
             Delivery::Bytes(b) => text.push_str(std::str::from_utf8(b).unwrap()),
             Delivery::Count(n) | Delivery::Gap(n) => text.push_str(&format!("[gap {n}]")),
         };
-        for (seq, bytes) in segs {
-            s.segment(*seq, bytes.len() as u32, bytes.as_bytes(), &mut out);
+        for (i, (seq, bytes)) in segs.iter().enumerate() {
+            s.segment(
+                *seq,
+                bytes.len() as u32,
+                bytes.as_bytes(),
+                i as u64,
+                &mut out,
+            );
         }
         s.finish(&mut out);
         (text, s)
@@ -252,18 +355,100 @@ mod tests {
         s.syn(0);
         let mut total = 0;
         let mut gaps = 0;
-        let mut out = |d: Delivery| match d {
+        let mut out = |d: Delivery, _| match d {
             Delivery::Count(n) => total += n,
             Delivery::Gap(n) => gaps += n,
             Delivery::Bytes(_) => panic!("counting stream gave bytes"),
         };
         // The first segment is lost; 1000 follow.
         for i in 1..1001u32 {
-            s.segment(1 + i * 1000, 1000, &[], &mut out);
+            s.segment(1 + i * 1000, 1000, &[], u64::from(i), &mut out);
             assert!(s.waiting.len() <= MAX_WAITING + 1);
         }
         s.finish(&mut out);
         assert_eq!(gaps, 1000);
         assert_eq!(total, 1_000_000);
+    }
+
+    /// A counting stream fed `(seq, len, ns)` segments: (bytes, holes).
+    fn count(isn: u32, segs: &[(u32, u32, u64)]) -> (u64, u64) {
+        let mut s = Stream::counting();
+        s.syn(isn);
+        let (mut total, mut gaps) = (0, 0);
+        let mut out = |d: Delivery, _| match d {
+            Delivery::Count(n) => total += n,
+            Delivery::Gap(n) => gaps += n,
+            Delivery::Bytes(_) => {}
+        };
+        for &(seq, len, ns) in segs {
+            s.segment(seq, len, &[], ns, &mut out);
+        }
+        s.finish(&mut out);
+        (total, gaps)
+    }
+
+    #[test]
+    fn a_capture_drop_longer_than_a_lap_is_measured_by_time() {
+        // 1 GB/s: 64 KiB segments every 65.536 µs. The capture sees the
+        // first second, misses the next 4.5 s, then sees one more second.
+        const SEG: u32 = 1 << 16;
+        let per_s = 1_000_000_000u64 / u64::from(SEG) * u64::from(SEG); // bytes in a second
+        let mut segs = Vec::new();
+        let mut seq = 1u32;
+        let mut at = 0u64; // bytes sent so far
+        let step_ns = u64::from(SEG) * 1_000_000_000 / per_s;
+        let mut push = |seen: bool, segs: &mut Vec<(u32, u32, u64)>, n: u64| {
+            for _ in 0..n {
+                if seen {
+                    segs.push((seq, SEG, at / u64::from(SEG) * step_ns));
+                }
+                seq = seq.wrapping_add(SEG);
+                at += u64::from(SEG);
+            }
+        };
+        let second = per_s / u64::from(SEG);
+        push(true, &mut segs, second);
+        push(false, &mut segs, second * 9 / 2);
+        push(true, &mut segs, second);
+        let (bytes, gaps) = count(0, &segs);
+        assert_eq!(bytes, 2 * per_s);
+        assert_eq!(
+            gaps,
+            per_s * 9 / 2,
+            "the hole is 4.5 s of transfer, not modulo 2^32"
+        );
+    }
+
+    #[test]
+    fn a_drop_just_short_of_a_lap_is_not_taken_for_retransmissions() {
+        // 3 segments short of 2^32 missing: read the nearest way they would
+        // look like old bytes sent again.
+        const SEG: u32 = 1 << 16;
+        let lap_segs = (1u64 << 32) / u64::from(SEG);
+        let mut segs = Vec::new();
+        let ns = |i: u64| i * 65_536; // 1 GB/s
+        for i in 0..20_000u64 {
+            segs.push((1 + (i as u32) * SEG, SEG, ns(i)));
+        }
+        let resume = 20_000 + lap_segs - 3;
+        for i in resume..resume + 100 {
+            segs.push((1u32.wrapping_add((i as u32).wrapping_mul(SEG)), SEG, ns(i)));
+        }
+        let (bytes, gaps) = count(0, &segs);
+        assert_eq!(bytes, 20_100 * u64::from(SEG));
+        assert_eq!(gaps, (lap_segs - 3) * u64::from(SEG));
+    }
+
+    #[test]
+    fn an_idle_sender_and_a_late_retransmission_stay_on_their_lap() {
+        // Fast, then a minute of silence, then the next byte: no phantom lap.
+        let mut segs: Vec<(u32, u32, u64)> = (0..1000u32)
+            .map(|i| (1 + i * 1000, 1000, u64::from(i) * 1000))
+            .collect();
+        segs.push((1 + 1000 * 1000, 1000, 60_000_000_000));
+        // ...and the last segment sent again much later.
+        segs.push((1 + 1000 * 1000, 1000, 200_000_000_000));
+        let (bytes, gaps) = count(0, &segs);
+        assert_eq!((bytes, gaps), (1_001_000, 0));
     }
 }

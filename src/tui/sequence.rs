@@ -461,6 +461,10 @@ impl Row<'_> {
                 plain(label, Side::Client)
             }
             Kind::Reply { code, text } => plain(reply_label(*code, text), Side::Server),
+            // Bytes on the control line that are not lines: TLS after AUTH.
+            Kind::Data { bytes } if ch == Channel::Control => {
+                plain(Label::plain(format!("{bytes} B encrypted")), e.from)
+            }
             Kind::Data { bytes } => plain(Label::plain(format!("{bytes} B {conn}")), e.from),
             Kind::Close => plain(Label::plain(format!("FIN {conn}")), e.from),
         }

@@ -72,6 +72,9 @@ pub enum Link {
     Ipv6,
     Sll,
     Sll2,
+    /// Linux NFLOG (a firewall's log): a 4-byte header, a prefix TLV, then
+    /// the packet in a payload TLV (little-endian, as on x86).
+    Nflog,
 }
 
 impl Link {
@@ -85,6 +88,7 @@ impl Link {
             Link::Ipv6 => 229,
             Link::Sll => 113,
             Link::Sll2 => 276,
+            Link::Nflog => 239,
         }
     }
 
@@ -111,6 +115,25 @@ impl Link {
             Link::Sll2 => {
                 out.extend(ethertype.to_be_bytes());
                 out.extend([0, 0, 0, 0, 0, 1, 3, 4, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0]);
+            }
+            Link::Nflog => {
+                // family, version, group 7; a prefix TLV ("ftp\0": 8 bytes);
+                // the payload TLV's length is patched in by `finish`.
+                out.extend([if v6 { 10 } else { 2 }, 0, 0, 7]);
+                out.extend([8, 0, 10, 0, b'f', b't', b'p', 0]);
+                out.extend([0, 0, 9, 0]);
+            }
+        }
+    }
+
+    /// Completes a frame once the IP packet is in it (NFLOG: the payload
+    /// TLV's length and padding).
+    pub fn finish(self, frame: &mut Vec<u8>) {
+        if self == Link::Nflog {
+            let len = (frame.len() - 12) as u16;
+            frame[12..14].copy_from_slice(&len.to_le_bytes());
+            while !frame.len().is_multiple_of(4) {
+                frame.push(0);
             }
         }
     }
@@ -251,10 +274,38 @@ impl<W: Write> CaptureWriter<W> {
         flags: u8,
         payload: &[u8],
     ) -> io::Result<()> {
+        self.framed(ns, src.is_ipv6(), |frame| {
+            ip_tcp(frame, src, dst, seq, ack, flags, payload)
+        })
+    }
+
+    /// One IPv4 TCP segment of `len` payload bytes of which the capture
+    /// kept none (a snap length that stops at the headers, as `tcpdump -s
+    /// 96` does): the IP header says how long the packet was.
+    pub fn tcp_snapped(
+        &mut self,
+        ns: u64,
+        src: SocketAddr,
+        dst: SocketAddr,
+        seq: u32,
+        ack: u32,
+        len: u16,
+    ) -> io::Result<()> {
+        self.framed(ns, false, |frame| {
+            let at = frame.len();
+            ip_tcp(frame, src, dst, seq, ack, ACK, &[]);
+            frame[at + 2..at + 4].copy_from_slice(&(40 + len).to_be_bytes());
+        })
+    }
+
+    /// One record: the link header, what `ip` writes after it, the link's
+    /// trailer.
+    fn framed(&mut self, ns: u64, v6: bool, ip: impl FnOnce(&mut Vec<u8>)) -> io::Result<()> {
         let mut frame = std::mem::take(&mut self.frame);
         frame.clear();
-        self.link.header(&mut frame, src.is_ipv6());
-        ip_tcp(&mut frame, src, dst, seq, ack, flags, payload);
+        self.link.header(&mut frame, v6);
+        ip(&mut frame);
+        self.link.finish(&mut frame);
         let r = self.record(ns, &frame);
         self.frame = frame;
         r

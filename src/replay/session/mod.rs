@@ -6,13 +6,15 @@
 //! session the capture joined after its banner, FTP-only commands from one
 //! side and replies from the other. Until then the session is a
 //! *candidate* and its events wait in a queue; once it is confirmed they
-//! join the trace.
+//! join the trace. A capture may even begin inside a multi-line reply: its
+//! last lines, then the line with the code, make one reply shown as cut.
 //!
 //! **Reading the dialogue.** Bytes (already in order: see [`super::tcp`])
-//! are cut into lines by the shared [`LineBuffer`]; client lines become
-//! [`Command`]s, server lines go through the shared [`ReplyParser`] into
-//! whole (multi-line) replies. `ABOR` may arrive as Telnet "urgent" data
-//! with `IAC IP IAC DM` bytes in front of it; they are not part of the verb.
+//! are read per side by a [`Reader`] into lines, holes, and TLS
+//! ([`reader`], [`tls`]); what the lines say becomes commands and replies
+//! ([`dialogue`]). Nothing captured is dropped without a word: lines that
+//! are not FTP, lines cut by holes, over-long lines, encrypted bytes all
+//! end up in an event or in the note of the next one.
 //!
 //! **What the dialogue announces.** Four messages name the endpoint of the
 //! next data connection, which is how active and passive mode differ:
@@ -22,23 +24,26 @@
 //! against the next SYNs. The transfer command (`RETR`, `STOR`, `LIST`...)
 //! that a data connection serves is remembered too, for its narration.
 
+mod dialogue;
+mod reader;
 mod recognition;
+mod tls;
 
-pub use recognition::{speaker, Judgement};
+pub use recognition::{continuation, speaker, Judgement};
 
 use super::linking::Announcement;
 use super::tcp::Delivery;
-use crate::ftp::{hostport, Command, LineBuffer, ReplyParser};
-use crate::trace::{Event, Kind, Side, Via};
+use crate::ftp::ReplyParser;
+use crate::trace::{Event, Side};
+use dialogue::Junk;
+use reader::{Piece, Reader};
 use recognition::Verb;
 use std::net::{IpAddr, SocketAddr};
 
-/// Commands that make the server move a file or a listing over a data
-/// connection.
-const TRANSFER_VERBS: &[&str] = &["RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"];
-
 /// Events a candidate may queue before it is judged.
 const MAX_QUEUED: usize = 64;
+/// Lines a session joined inside a reply may hold before the reply's code.
+const MAX_CUT_LINES: usize = 64;
 
 /// One FTP control conversation.
 #[derive(Debug)]
@@ -50,30 +55,48 @@ pub struct Session {
     pub client: SocketAddr,
     pub server: SocketAddr,
     pub judgement: Judgement,
-    lines: [LineBuffer; 2],
+    /// [client, server].
+    readers: [Reader; 2],
     replies: ReplyParser,
     queue: Vec<Event>,
     /// Data connections dialled so far.
     pub conns: u32,
-    /// A transfer command not yet matched with a data connection.
+    /// The last transfer command not yet matched with a data connection.
     transfer: Option<String>,
     /// Data connections (their `connect` event index) not yet matched with
     /// a transfer command.
     unserved: Vec<usize>,
+    /// Data connections (their `connect` event index) nothing announced.
+    pub unlinked: Vec<usize>,
     /// A transfer was asked for and has not finished.
     pub expecting_data: bool,
+    /// PASV or EPSV was sent and its answer not read yet: the client may
+    /// dial before the transfer command.
+    pub asked_passive: bool,
     /// Endpoints announced by this session, for the tracker to collect.
     pub announced: Vec<Announcement>,
-    /// Set when a reply says a data connection could not be opened (425).
-    pub data_failed: bool,
-    /// Control bytes the capture missed, and whether the next line of each
-    /// side spans such a hole.
+    /// Where in the trace a reply said a data connection could not be
+    /// opened (425, 426): dials still waiting are given up just before it.
+    pub data_failed: Option<usize>,
+    /// Control bytes the capture missed.
     pub missing: u64,
-    skip_line: [bool; 2],
     /// Joined mid-way (no banner captured): an FTP-only command and a whole
     /// reply heard so far.
     pub midway: bool,
     heard: [bool; 2],
+    /// Joined inside a reply: the server's lines before its first code.
+    cut_start: Option<Vec<String>>,
+    /// Notes for the next event of each side (holes, junk...).
+    notes: [Vec<String>; 2],
+    /// Bytes of each side that are not FTP lines, not yet noted.
+    junk: [Junk; 2],
+    /// The code of the multi-line reply being read, and whether a hole fell
+    /// inside it.
+    open_code: Option<u16>,
+    reply_holed: bool,
+    /// Notes for the reply being read (its over-long lines).
+    reply_notes: Vec<String>,
+    scratch: Vec<Piece>,
 }
 
 impl Session {
@@ -84,19 +107,27 @@ impl Session {
             client,
             server,
             judgement: Judgement::AwaitBanner,
-            lines: [LineBuffer::new(), LineBuffer::new()],
+            readers: [Reader::new(Side::Client), Reader::new(Side::Server)],
             replies: ReplyParser::new(),
             queue: Vec::new(),
             conns: 0,
             transfer: None,
             unserved: Vec::new(),
+            unlinked: Vec::new(),
             expecting_data: false,
+            asked_passive: false,
             announced: Vec::new(),
-            data_failed: false,
+            data_failed: None,
             missing: 0,
-            skip_line: [false; 2],
             midway: false,
             heard: [false; 2],
+            cut_start: None,
+            notes: [Vec::new(), Vec::new()],
+            junk: [Junk::default(), Junk::default()],
+            open_code: None,
+            reply_holed: false,
+            reply_notes: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -110,8 +141,30 @@ impl Session {
         }
     }
 
+    /// A session the capture joined inside a (multi-line) reply of the
+    /// server's: its lines before the code are the reply's cut start.
+    pub fn joined_inside_reply(id: u64, client: SocketAddr, server: SocketAddr) -> Session {
+        Session {
+            cut_start: Some(Vec::new()),
+            ..Session::joined(id, client, server)
+        }
+    }
+
     pub fn is_ftp(&self) -> bool {
         self.judgement == Judgement::Ftp
+    }
+
+    /// Whether a side of the control channel is encrypted (TLS) right now:
+    /// its PORT and PASV cannot be read.
+    pub fn encrypted(&self) -> bool {
+        self.readers.iter().any(Reader::in_tls)
+    }
+
+    /// Whether a data connection between this session's hosts may come
+    /// now: a transfer is under way, a passive answer is awaited, or the
+    /// channel is encrypted and nobody can tell.
+    pub fn may_get_data(&self) -> bool {
+        self.expecting_data || self.asked_passive || self.encrypted()
     }
 
     /// An event on the control connection: into the trace once confirmed,
@@ -138,69 +191,78 @@ impl Session {
             }
         } else if j == Judgement::NotFtp {
             self.queue = Vec::new();
-            self.lines = [LineBuffer::new(), LineBuffer::new()];
+            self.readers = [Reader::new(Side::Client), Reader::new(Side::Server)];
+            self.cut_start = None;
         }
     }
 
-    /// In-order bytes from one side of the control connection.
-    pub fn bytes(
-        &mut self,
-        from: Side,
-        bytes: &[u8],
-        t: f64,
-        trace: &mut Vec<Event>,
-        numbers: &mut u32,
-    ) {
+    /// Whether this unconfirmed session could be FTP that said too little
+    /// to prove it: the tail of one that began before the capture (a `QUIT`
+    /// and its `221`: commands other protocols share and whole replies,
+    /// nothing foreign), or a dial that failed before any word (the server
+    /// was not up yet). Only where FTP is known to be served is it taken
+    /// for FTP ([`Session::confirm`]).
+    pub fn could_be_tail(&self) -> bool {
+        let failed_dial = || {
+            self.queue
+                .iter()
+                .any(|e| matches!(e.kind, crate::trace::Kind::Fail { .. }))
+        };
+        match self.judgement {
+            Judgement::MidWay => self.heard[1] && !self.queue.is_empty(),
+            Judgement::AwaitBanner => failed_dial(),
+            _ => false,
+        }
+    }
+
+    /// Takes a tail ([`Session::could_be_tail`]) for FTP.
+    pub fn confirm(&mut self, trace: &mut Vec<Event>, numbers: &mut u32) {
+        self.judge(Judgement::Ftp, trace, Some(numbers));
+    }
+
+    /// Judges from the first bytes of a line, so a connection that is not
+    /// FTP stops costing anything at once. False when it is not FTP.
+    fn first_look(&mut self, from: Side, bytes: &[u8], trace: &mut Vec<Event>) -> bool {
         let i = from as usize;
-        // Judge early from the first bytes, so a connection that is not FTP
-        // stops costing anything at once.
-        let fresh = self.lines[i].pending() == 0;
-        match (self.judgement, from) {
-            (Judgement::AwaitBanner, Side::Client) => {
-                return self.judge(Judgement::NotFtp, trace, None);
+        let fresh = self.readers[i].pending() == 0;
+        if self.judgement == Judgement::AwaitBanner {
+            let banner = from == Side::Server
+                && (!fresh || b"220".starts_with(bytes.get(..3).unwrap_or(bytes)));
+            if !banner {
+                // Its first words are not a banner: the capture lost it (a
+                // hole), or this is not FTP. Judged as a session joined
+                // mid-way: FTP only if both sides prove it.
+                self.judgement = Judgement::MidWay;
+                self.midway = true;
             }
-            (Judgement::AwaitBanner, Side::Server)
-                if fresh && !b"220".starts_with(bytes.get(..3).unwrap_or(bytes)) =>
-            {
-                return self.judge(Judgement::NotFtp, trace, None);
+        }
+        let not_ftp = match (self.judgement, from) {
+            (Judgement::NotFtp, _) => true,
+            (Judgement::AwaitCommand | Judgement::MidWay, _) if self.readers[i].pending() > 512 => {
+                true
             }
-            (Judgement::AwaitCommand | Judgement::MidWay, _) if self.lines[i].pending() > 512 => {
-                return self.judge(Judgement::NotFtp, trace, None);
-            }
-            (Judgement::MidWay, Side::Client)
-                if fresh
+            (Judgement::MidWay, Side::Client) => {
+                fresh
                     && !bytes
                         .first()
-                        .is_some_and(|b| b.is_ascii_alphabetic() || *b == 0xff) =>
-            {
-                return self.judge(Judgement::NotFtp, trace, None);
+                        .is_some_and(|b| b.is_ascii_alphabetic() || *b == 0xff)
             }
-            (Judgement::MidWay, Side::Server)
-                if fresh
+            (Judgement::MidWay, Side::Server) => {
+                fresh
+                    && self.cut_start.is_none()
                     && !self.replies.in_reply()
-                    && !bytes.first().is_some_and(u8::is_ascii_digit) =>
-            {
-                return self.judge(Judgement::NotFtp, trace, None);
+                    && !bytes.first().is_some_and(u8::is_ascii_digit)
             }
-            (Judgement::NotFtp, _) => return,
-            _ => {}
+            _ => false,
+        };
+        if not_ftp && self.judgement != Judgement::NotFtp {
+            self.judge(Judgement::NotFtp, trace, None);
         }
-        self.lines[i].push(bytes);
-        while let Some(line) = self.lines[i].next_line() {
-            if std::mem::take(&mut self.skip_line[i]) {
-                continue; // this line spans a hole in the capture
-            }
-            if let Ok(line) = line {
-                self.line(from, &line, t, trace, numbers);
-            }
-            if self.judgement == Judgement::NotFtp {
-                return;
-            }
-        }
+        !not_ftp
     }
 
     /// One delivery of `from`'s control stream, in order: bytes to read
-    /// as lines, or a hole the capture left (the line it cuts is skipped).
+    /// as lines, or a hole the capture left.
     pub fn deliver(
         &mut self,
         from: Side,
@@ -209,41 +271,93 @@ impl Session {
         trace: &mut Vec<Event>,
         numbers: &mut u32,
     ) {
+        let mut pieces = std::mem::take(&mut self.scratch);
+        let reader = &mut self.readers[from as usize];
         match delivery {
-            Delivery::Bytes(b) => self.bytes(from, b, t, trace, numbers),
-            Delivery::Gap(n) => self.gap(from, n),
+            Delivery::Bytes(b) => {
+                if !self.first_look(from, b, trace) {
+                    return;
+                }
+                self.readers[from as usize].push(b, t, &mut pieces);
+            }
+            Delivery::Gap(n) => {
+                self.missing += n;
+                reader.hole(n, &mut pieces);
+            }
             Delivery::Count(_) => {}
         }
-    }
-
-    /// `n` bytes from one side were never captured. The line they fall in
-    /// would be a guess, so it is left out.
-    pub fn gap(&mut self, from: Side, n: u64) {
-        self.missing += n;
-        self.skip_line[from as usize] = true;
-    }
-
-    /// The connection ended: an unterminated last line still counts.
-    pub fn finish(&mut self, t: f64, trace: &mut Vec<Event>, numbers: &mut u32) {
-        for from in [Side::Client, Side::Server] {
-            if let Some(Ok(line)) = self.lines[from as usize].finish() {
-                self.line(from, &line, t, trace, numbers);
+        for p in pieces.drain(..) {
+            if self.judgement == Judgement::NotFtp {
+                break;
             }
+            self.piece(from, p, t, trace, numbers);
+        }
+        pieces.clear();
+        self.scratch = pieces;
+    }
+
+    fn piece(&mut self, from: Side, p: Piece, t: f64, trace: &mut Vec<Event>, n: &mut u32) {
+        match p {
+            Piece::Line { text, long } => self.line(from, &text, long, t, trace, n),
+            Piece::Head { text } => self.head(from, &text, t, trace),
+            Piece::Hole { bytes } => self.hole(from, bytes),
+            Piece::Tail { text } => self.tail(from, &text),
+            Piece::Tls {
+                bytes,
+                t,
+                clear_after,
+            } => self.tls(from, bytes, t, clear_after, trace),
         }
     }
 
-    fn line(&mut self, from: Side, line: &str, t: f64, trace: &mut Vec<Event>, n: &mut u32) {
+    /// The connection ended: what the readers still hold, a reply still
+    /// open, notes with no event after them.
+    pub fn finish(&mut self, t: f64, trace: &mut Vec<Event>, numbers: &mut u32) {
+        for from in [Side::Client, Side::Server] {
+            let mut pieces = Vec::new();
+            self.readers[from as usize].finish(&mut pieces);
+            for p in pieces {
+                if self.judgement == Judgement::NotFtp {
+                    return;
+                }
+                self.piece(from, p, t, trace, numbers);
+            }
+        }
+        if self.judgement == Judgement::NotFtp {
+            return;
+        }
+        self.close_cut_reply(
+            t,
+            trace,
+            "cut: its last line (the code and a space) is not in the capture",
+        );
+        self.trailing_notes(trace);
+    }
+
+    fn line(
+        &mut self,
+        from: Side,
+        line: &str,
+        long: Option<usize>,
+        t: f64,
+        trace: &mut Vec<Event>,
+        n: &mut u32,
+    ) {
         match (self.judgement, from) {
             (Judgement::NotFtp, _) => {}
             (Judgement::AwaitBanner, Side::Server) if line.starts_with("220") => {
                 self.judgement = Judgement::AwaitCommand;
-                self.reply_line(line, t, trace);
+                self.reply_line(line, long, t, trace);
             }
             (Judgement::AwaitBanner, _) => self.judge(Judgement::NotFtp, trace, None),
             (Judgement::AwaitCommand, Side::Client) => {
                 if recognition::opening(line) {
                     self.judge(Judgement::Ftp, trace, Some(n));
-                    self.command_line(line, t, trace);
+                    self.command_line(line, long, t, trace);
+                } else if dialogue::verb_of(line).is_none() {
+                    // Not a command at all (binary, a stray banner): noted,
+                    // and the client may still speak FTP.
+                    self.junk[0].add(line, long);
                 } else {
                     self.judge(Judgement::NotFtp, trace, None);
                 }
@@ -252,21 +366,65 @@ impl Session {
                 Verb::Foreign => self.judge(Judgement::NotFtp, trace, None),
                 v => {
                     self.heard[0] |= v == Verb::Proof;
-                    self.command_line(line, t, trace);
+                    self.command_line(line, long, t, trace);
                     self.confirm_midway(trace, n);
                 }
             },
-            (Judgement::MidWay, Side::Server) => match self.reply_line(line, t, trace) {
-                None => self.judge(Judgement::NotFtp, trace, None),
-                Some(whole) => {
-                    self.heard[1] |= whole;
+            (Judgement::MidWay, Side::Server) => {
+                if self.cut_start_line(line, t, trace) {
                     self.confirm_midway(trace, n);
+                    return;
                 }
-            },
-            (_, Side::Server) => {
-                self.reply_line(line, t, trace);
+                match self.reply_line(line, long, t, trace) {
+                    None => self.judge(Judgement::NotFtp, trace, None),
+                    Some(whole) => {
+                        self.heard[1] |= whole;
+                        self.confirm_midway(trace, n);
+                    }
+                }
             }
-            (Judgement::Ftp, Side::Client) => self.command_line(line, t, trace),
+            (_, Side::Server) => {
+                self.reply_line(line, long, t, trace);
+            }
+            (Judgement::Ftp, Side::Client) => self.command_line(line, long, t, trace),
+        }
+    }
+
+    /// A session joined inside a reply: lines before the first code are
+    /// held; the line with the code ends that reply, shown cut. True when
+    /// the line was taken here.
+    fn cut_start_line(&mut self, line: &str, t: f64, trace: &mut Vec<Event>) -> bool {
+        let Some(cut) = &mut self.cut_start else {
+            return false;
+        };
+        match crate::ftp::code_of(line) {
+            None if cut.len() < MAX_CUT_LINES => {
+                cut.push(line.to_string());
+                true
+            }
+            None => {
+                self.judge(Judgement::NotFtp, trace, None);
+                true
+            }
+            Some((code, sep)) => {
+                let mut lines = self.cut_start.take().unwrap_or_default();
+                if lines.is_empty() || sep == b'-' {
+                    for l in &lines {
+                        self.junk[1].add(l, None);
+                    }
+                    return false;
+                }
+                let count = lines.len();
+                lines.push(line.to_string());
+                self.heard[1] = true;
+                let note = format!(
+                    "cut: the capture begins inside this reply; the {count} line(s) before its \
+                     last were captured, its first line was not"
+                );
+                let reply = crate::ftp::Reply { code, lines };
+                self.reply(reply, t, trace, Some(note));
+                true
+            }
         }
     }
 
@@ -277,96 +435,12 @@ impl Session {
         }
     }
 
-    fn event(&self, t: f64, from: Side, kind: Kind) -> Event {
-        Event::new(t, self.number, 0, from, kind)
-    }
-
-    fn command_line(&mut self, line: &str, t: f64, trace: &mut Vec<Event>) {
-        // Telnet IAC IP / IAC DM before an urgent ABOR are not the verb.
-        let line = line.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
-        let Ok(cmd) = Command::parse(line) else {
-            return;
-        };
-        match cmd.verb.as_str() {
-            "PORT" => {
-                if let Ok(addr) = hostport::parse_port(&cmd.arg) {
-                    self.announce(SocketAddr::V4(addr), Via::Port);
-                }
-            }
-            "EPRT" => {
-                if let Ok(addr) = hostport::parse_eprt(&cmd.arg) {
-                    self.announce(addr, Via::Eprt);
-                }
-            }
-            v if TRANSFER_VERBS.contains(&v) => {
-                self.expecting_data = true;
-                match self.unserved.pop() {
-                    Some(at) => serve(trace, at, line),
-                    None => self.transfer = Some(line.to_string()),
-                }
-                self.unserved.clear();
-            }
-            _ => {}
-        }
-        let kind = Kind::Command {
-            text: line.to_string(),
-            verb: cmd.verb,
-        };
-        let e = self.event(t, Side::Client, kind);
-        self.emit(e, trace);
-    }
-
-    /// One server line. Returns whether it completed a reply, or `None`
-    /// when it is not a reply line at all.
-    fn reply_line(&mut self, line: &str, t: f64, trace: &mut Vec<Event>) -> Option<bool> {
-        let Some(reply) = self.replies.push_line(line).ok()? else {
-            return Some(false);
-        };
-        let text = reply.text();
-        match reply.code {
-            227 => {
-                if let Ok(addr) = hostport::parse_227(&text) {
-                    self.announce(SocketAddr::V4(addr), Via::Pasv);
-                }
-            }
-            229 => {
-                if let Ok(port) = hostport::parse_229(&text) {
-                    self.announce(SocketAddr::new(self.server.ip(), port), Via::Epsv);
-                }
-            }
-            425 => self.data_failed = true,
-            _ => {}
-        }
-        if reply.code >= 200 && self.expecting_data {
-            self.expecting_data = false;
-            self.transfer = None;
-        }
-        let e = self.event(
-            t,
-            Side::Server,
-            Kind::Reply {
-                code: reply.code,
-                text,
-            },
-        );
-        self.emit(e, trace);
-        Some(true)
-    }
-
-    fn announce(&mut self, addr: SocketAddr, via: Via) {
-        self.announced.push(Announcement {
-            addr,
-            via,
-            session: self.id,
-        });
-    }
-
     /// A data connection of this session was dialled; its `connect` event
     /// is `trace[at]`. Returns its connection number.
     pub fn data_connect(&mut self, trace: &mut [Event], at: usize) -> u32 {
         self.conns += 1;
         match self.transfer.take() {
-            Some(cmd) => serve(trace, at, &cmd),
+            Some(cmd) => dialogue::serve(trace, at, &cmd),
             None => self.unserved.push(at),
         }
         self.conns
@@ -383,17 +457,5 @@ impl Session {
         } else {
             None
         }
-    }
-}
-
-/// Notes on a data connection's `connect` event which command it served.
-fn serve(trace: &mut [Event], at: usize, cmd: &str) {
-    if let Some(e) = trace.get_mut(at) {
-        // Said at the dial, before anyone knows whether it will connect.
-        let served = format!("for the data of {cmd}");
-        e.note = Some(match e.note.take() {
-            Some(n) => format!("{n}; {served}"),
-            None => served,
-        });
     }
 }

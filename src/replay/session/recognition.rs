@@ -102,6 +102,15 @@ pub fn speaker(payload: &[u8]) -> Option<Side> {
     (verb(first) != Verb::Foreign).then_some(Side::Client)
 }
 
+/// Whether the first payload of a connection caught mid-way could be the
+/// middle of a multi-line reply (RFC 959 §4.2: lines between the first and
+/// the last may say anything): whole lines of plain text that are neither
+/// a reply start nor a command. Only the server sends such lines.
+pub fn continuation(payload: &[u8]) -> bool {
+    let text = |b: &u8| b.is_ascii_graphic() || matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    payload.contains(&b'\n') && payload.iter().take(256).all(text) && speaker(payload).is_none()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +129,18 @@ mod tests {
         assert_eq!(speaker(b"1234 not a code\r\n"), None);
         assert_eq!(speaker(b"\x16\x03\x01\x02\x00"), None);
         assert_eq!(speaker(b""), None);
+    }
+
+    #[test]
+    fn plain_text_lines_may_continue_a_reply() {
+        assert!(continuation(
+            b"     The local time is Fri Jan 10 01:40:16 2003\r\n"
+        ));
+        assert!(continuation(b" \r\n"));
+        assert!(!continuation(b"220 ready\r\n"));
+        assert!(!continuation(b"USER x\r\n"));
+        assert!(!continuation(b"\x16\x03\x01\x02\x00\n"));
+        assert!(!continuation(b"no line end yet"));
     }
 
     #[test]

@@ -4,14 +4,18 @@
 //! whether the dial is still waiting for its SYN-ACK, which sides have sent
 //! FIN, its two byte streams ([`Stream`], one per direction), and its
 //! *role* in the FTP story: the control connection (or a candidate for
-//! one), a data connection of some session, or nothing we care about.
+//! one), a data connection of some session, a dial whose role its first
+//! bytes will tell, or nothing we care about.
 //!
 //! A data connection's payload is only counted. Reporting every segment
 //! would turn a 1 GB transfer into 700 000 events; instead the count is
 //! reported as a `data` event at the first bytes, then at most once per
-//! half second of capture time, and once more before the close, so the sum
-//! of a connection's `data` events is exact and the trace stays small.
+//! half second of capture time, whenever its session's control connection
+//! says something (so bytes that came before a `226` are shown before it),
+//! and once more before the close. Each `data` event carries the time its
+//! last bytes were captured, and the sum of a connection's events is exact.
 
+use crate::replay::linking::Dial;
 use crate::replay::segment::Segment;
 use crate::replay::tcp::{Delivery, Stream};
 use crate::trace::{Event, Kind, Side};
@@ -30,6 +34,32 @@ pub struct DataConn {
     /// Bytes counted but not yet reported, per TCP direction.
     pub pending: [u64; 2],
     pub last_report: Option<u64>,
+    /// When the last counted bytes were captured.
+    pub last_ns: u64,
+    /// Listed among the connections with unreported bytes.
+    pub listed: bool,
+}
+
+/// A dial whose role waits for its first bytes: an unannounced SYN between
+/// the hosts of a session that waits for data could be that data, or a new
+/// control connection (whose server greets with `220`).
+#[derive(Debug)]
+pub struct Undecided {
+    pub dial: Dial,
+    /// When the SYN was captured.
+    pub syn_ns: u64,
+    /// Events about the connection itself, held until the role is known:
+    /// (time, TCP direction, kind, note).
+    pub held: Vec<(u64, usize, Kind, Option<String>)>,
+}
+
+/// What counting one segment asks of the tracker.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counted {
+    /// A `data` event is due now.
+    pub due: bool,
+    /// The connection has unreported bytes and must be listed as such.
+    pub list: bool,
 }
 
 /// What a connection is in the FTP story.
@@ -38,16 +68,22 @@ pub enum Role {
     /// A control connection or a candidate: its session's id.
     Control(u64),
     Data(DataConn),
+    Undecided(Undecided),
     Ignored,
 }
 
 /// One live TCP connection.
 #[derive(Debug)]
 pub struct Conn {
-    /// The TCP initiator (sender of the SYN).
+    /// The TCP initiator (sender of the SYN) and the responder.
     pub initiator: SocketAddr,
+    pub responder: SocketAddr,
     /// SYNs sent and the time of the last; `None` once answered.
     pub dialling: Option<(u32, u64)>,
+    /// The initiator's first sequence number + 1 (what a SYN-ACK acks),
+    /// and when its first SYN was captured.
+    pub isn1: Option<u32>,
+    pub syn_ns: u64,
     pub fin: [bool; 2],
     pub closed: bool,
     pub failed: bool,
@@ -55,30 +91,42 @@ pub struct Conn {
     pub streams: [Stream; 2],
     pub role: Role,
     pub last_ns: u64,
+    /// Said on the `accept` when the answer came from the far side of a NAT.
+    pub translated: Option<String>,
+    /// The key of this connection's other name (NAT), if it has one.
+    pub alias: Option<crate::replay::endpoints::Key>,
 }
 
 impl Conn {
-    /// Counts a data connection's payload in direction `dir`; true when a
-    /// `data` event is due (the first bytes, or half a second since the last).
-    pub fn count(&mut self, dir: usize, seg: &Segment<'_>, ns: u64) -> bool {
+    /// Counts a data connection's payload in direction `dir`. Says whether
+    /// a `data` event is due (the first bytes, or half a second since the
+    /// last) and whether the connection now has unreported bytes for the
+    /// first time since it was last listed.
+    pub fn count(&mut self, dir: usize, seg: &Segment<'_>, ns: u64) -> Counted {
         let Role::Data(d) = &mut self.role else {
-            return false;
+            return Counted::default();
         };
         let mut n = 0;
-        self.streams[dir].segment(seg.seq, seg.len, &[], &mut |x| {
+        self.streams[dir].segment(seg.seq, seg.len, &[], ns, &mut |x, _| {
             if let Delivery::Count(k) = x {
                 n += k;
             }
         });
+        if n == 0 {
+            return Counted::default();
+        }
         d.pending[dir] += n;
-        n > 0
-            && d.last_report
-                .is_none_or(|last| ns.saturating_sub(last) >= SLICE_NS)
+        d.last_ns = ns;
+        let list = !std::mem::replace(&mut d.listed, true);
+        let due = d
+            .last_report
+            .is_none_or(|last| ns.saturating_sub(last) >= SLICE_NS);
+        Counted { due, list }
     }
 
     /// The counted, unreported bytes of direction `dir` as a `data` event
     /// at time `t` (none if there are none).
-    pub fn report(&mut self, dir: usize, ns: u64, t: f64) -> Option<Event> {
+    pub fn report(&mut self, dir: usize, t: f64) -> Option<Event> {
         let Role::Data(d) = &mut self.role else {
             return None;
         };
@@ -86,7 +134,7 @@ impl Conn {
         if bytes == 0 {
             return None;
         }
-        d.last_report = Some(ns);
+        d.last_report = Some(d.last_ns);
         let from = if dir == 0 {
             d.dialler
         } else {

@@ -5,8 +5,12 @@
 //! session announced it (PORT/EPRT: the client listens there; 227/229: the
 //! server does), the connection is that session's next *data* connection,
 //! and the announcement says how it was agreed (`via`) and who dialled
-//! ([`linking`]). Anything else may be a new *control* connection: a
-//! candidate [`Session`] listens to it until its content says FTP or not.
+//! ([`linking`]). A dial between a waiting session's hosts that nobody
+//! announced is *undecided* until its first bytes: a busy client may be
+//! opening a second control connection to the same server, and only the
+//! `220` its server greets with tells. Anything else may be a new
+//! *control* connection: a candidate [`Session`] listens to it until its
+//! content says FTP or not.
 //!
 //! A connection whose SYN the capture missed starts with its first bytes.
 //! If one of its ends was announced, it is a data connection all the same:
@@ -14,9 +18,10 @@
 //! `connect` says the dial was inferred. Otherwise it may be a control
 //! connection: the side greeting with `220` is the server; without a banner
 //! the first words tell (a reply is the server's, an FTP command the
-//! client's) and the session is judged as one joined mid-way.
+//! client's, plain lines of text the middle of a server's multi-line reply)
+//! and the session is judged as one joined mid-way.
 
-use super::connection::{Conn, DataConn, Role};
+use super::connection::{Conn, DataConn, Role, Undecided};
 use super::Tracker;
 use crate::replay::endpoints::Key;
 use crate::replay::linking::{self, Dial};
@@ -26,59 +31,68 @@ use crate::replay::tcp::Stream;
 use crate::trace::{Event, Kind, Side};
 use std::net::SocketAddr;
 
+/// How a control candidate's dialogue is expected to begin.
+enum Start {
+    /// With the server's `220` banner.
+    Banner,
+    /// Somewhere after it.
+    MidWay,
+    /// Inside one of the server's multi-line replies.
+    InsideReply,
+}
+
 impl Tracker {
     /// A new entry for a connection first seen in `seg`.
     pub(super) fn open(&mut self, key: Key, ns: u64, seg: &Segment<'_>) {
         self.make_room(ns);
+        self.connections += 1;
         let syn = seg.has(SYN) && !seg.has(ACK);
         let t = self.t(ns);
-        let (dial, initiator, responder, midway) = if syn {
+        let (dial, initiator, responder, start) = if syn {
             let dial = linking::link(
                 &mut self.announced,
                 &self.sessions,
                 &self.ftp,
+                &self.control_ports,
                 seg.src,
                 seg.dst,
             );
-            (dial, seg.src, seg.dst, false)
+            (dial, seg.src, seg.dst, Start::Banner)
         } else if let Some((dial, src, dst)) =
             linking::link_unseen(&mut self.announced, &self.sessions, seg.src, seg.dst)
         {
-            (Some(dial), src, dst, false)
+            (Some(dial), src, dst, Start::Banner)
         } else if seg.payload.starts_with(b"220") {
             // Mid-stream control: the side greeting with 220 is the server.
-            (None, seg.dst, seg.src, false)
+            (None, seg.dst, seg.src, Start::Banner)
         } else {
             // No banner: the first words may still be FTP's, from mid-way.
             match session::speaker(seg.payload) {
-                Some(Side::Server) => (None, seg.dst, seg.src, true),
-                Some(Side::Client) => (None, seg.src, seg.dst, true),
-                None => (None, seg.src, seg.dst, false),
+                Some(Side::Server) => (None, seg.dst, seg.src, Start::MidWay),
+                Some(Side::Client) => (None, seg.src, seg.dst, Start::MidWay),
+                None if session::continuation(seg.payload) => {
+                    (None, seg.dst, seg.src, Start::InsideReply)
+                }
+                None => (None, seg.src, seg.dst, Start::Banner),
             }
         };
         let role = match dial {
+            Some(dial) if dial.unsure && syn => Role::Undecided(Undecided {
+                dial,
+                syn_ns: ns,
+                held: Vec::new(),
+            }),
             Some(dial) => self.data_conn(dial, initiator, responder, t),
             None => {
                 self.next_id += 1;
                 let id = self.next_id;
-                let mut s = if midway {
-                    Session::joined(id, initiator, responder)
-                } else {
-                    Session::new(id, initiator, responder)
+                let mut s = match start {
+                    Start::Banner => Session::new(id, initiator, responder),
+                    Start::MidWay => Session::joined(id, initiator, responder),
+                    Start::InsideReply => Session::joined_inside_reply(id, initiator, responder),
                 };
                 if syn {
-                    let e = Event::new(
-                        t,
-                        0,
-                        0,
-                        Side::Client,
-                        Kind::Connect {
-                            src: initiator,
-                            dst: responder,
-                            via: None,
-                        },
-                    );
-                    s.emit(e, &mut self.events);
+                    s.emit(control_connect(t, initiator, responder), &mut self.events);
                 }
                 self.sessions.insert(id, s);
                 Role::Control(id)
@@ -92,17 +106,26 @@ impl Tracker {
                 Stream::counting()
             }
         };
+        let isn1 = syn.then(|| seg.seq.wrapping_add(1));
+        if let Some(isn1) = isn1 {
+            self.dials.insert(isn1, key);
+        }
         self.conns.insert(
             key,
             Conn {
                 initiator,
+                responder,
                 dialling: syn.then_some((0, ns)),
+                isn1,
+                syn_ns: ns,
                 fin: [false; 2],
                 closed: false,
                 failed: false,
                 streams: [stream(), stream()],
                 role,
                 last_ns: ns,
+                translated: None,
+                alias: None,
             },
         );
     }
@@ -114,6 +137,7 @@ impl Tracker {
             dialler,
             via,
             note,
+            unsure,
         } = dial;
         let Some(s) = self.sessions.get_mut(&session) else {
             return Role::Ignored;
@@ -123,6 +147,9 @@ impl Tracker {
         e.note = note;
         self.events.push(e);
         let conn = s.data_connect(&mut self.events, at);
+        if unsure {
+            s.unlinked.push(at);
+        }
         if let Some(e) = self.events.get_mut(at) {
             e.conn = conn;
             e.channel = crate::trace::Channel::Data;
@@ -133,6 +160,61 @@ impl Tracker {
             dialler,
             pending: [0; 2],
             last_report: None,
+            last_ns: 0,
+            listed: false,
         })
     }
+
+    /// An undecided dial learns what it is from its first bytes (`dir`:
+    /// who sent them; none at all when it closes first): a `220` from the
+    /// dialled side makes it a control connection, anything else data.
+    pub(super) fn decide(&mut self, key: Key, dir: usize, first: &[u8]) {
+        let Some(c) = self.conns.get_mut(&key) else {
+            return;
+        };
+        if !matches!(c.role, Role::Undecided(_)) {
+            return;
+        }
+        let Role::Undecided(u) = std::mem::replace(&mut c.role, Role::Ignored) else {
+            return;
+        };
+        let (initiator, responder) = (c.initiator, c.responder);
+        let control = dir == 1 && first.starts_with(b"220");
+        let t = self.t(u.syn_ns);
+        let role = if control {
+            self.next_id += 1;
+            let id = self.next_id;
+            let mut s = Session::new(id, initiator, responder);
+            s.emit(control_connect(t, initiator, responder), &mut self.events);
+            self.sessions.insert(id, s);
+            Role::Control(id)
+        } else {
+            self.data_conn(u.dial, initiator, responder, t)
+        };
+        let Some(c) = self.conns.get_mut(&key) else {
+            return;
+        };
+        c.role = role;
+        for s in &mut c.streams {
+            s.set_keeping(control);
+        }
+        for (ns, dir, kind, note) in u.held {
+            self.conn_event(key, ns, dir, kind, note.as_deref());
+        }
+    }
+}
+
+/// The `connect` of a control connection.
+fn control_connect(t: f64, src: SocketAddr, dst: SocketAddr) -> Event {
+    Event::new(
+        t,
+        0,
+        0,
+        Side::Client,
+        Kind::Connect {
+            src,
+            dst,
+            via: None,
+        },
+    )
 }

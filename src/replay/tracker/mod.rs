@@ -8,17 +8,21 @@
 //! - A **SYN** is a dial. If its destination is an endpoint some FTP session
 //!   announced (PORT/EPRT: the client's; 227/229: the server's), it is that
 //!   session's next data connection, and the announcement gives `via` and
-//!   who dials. A SYN between the two hosts of a session that is waiting
-//!   for data, to an endpoint nobody announced, is still shown, marked
-//!   unlinked. Any other SYN may be a new FTP control connection: a
-//!   candidate [`Session`] listens to it until it knows.
-//! - The **SYN-ACK** completes the dial (`accept`). A SYN answered by RST is
-//!   `fail refused`; SYNs never answered become `fail timeout` when the
-//!   server gives up (425) or the capture ends.
+//!   who dials. A SYN to an endpoint known to serve FTP control is a new
+//!   control connection, whatever else matches. A SYN between the two hosts
+//!   of a session that waits for data, to an endpoint nobody announced, is
+//!   held open until its first bytes say: a `220` from the dialled side makes
+//!   it a control connection (a busy server, a second client), anything else
+//!   an unlinked data connection. Any other SYN may be a new FTP control
+//!   connection: a candidate [`Session`] listens to it until it knows.
+//! - The **SYN-ACK** completes the dial (`accept`); one that answers a SYN
+//!   seen under other addresses is the same connection across a NAT
+//!   ([`nat`]). A SYN answered by RST is `fail refused`; SYNs never answered
+//!   become `fail timeout` just before the server says it gave up (425/426),
+//!   or when the capture ends.
 //! - **Payload** is put in order per direction ([`Stream`]): control bytes
 //!   go to their session; data bytes are only counted and reported as a few
-//!   coalesced `data` events (the first at once, then one per half second of
-//!   capture time, and the rest before the close), with exact sums.
+//!   coalesced `data` events ([`connection`]), with exact sums.
 //! - The first **FIN** or **RST** is the `close`, from whoever sent it.
 //!
 //! Connections that turn out not to be FTP stay in the table as "ignored"
@@ -26,10 +30,12 @@
 //!
 //! The table's entries are [`Conn`]s ([`connection`]); how a first segment
 //! becomes an entry, and whether it serves an FTP session, is [`dial`]; how
-//! entries end (close, fail, holes, forgetting) is [`teardown`].
+//! entries end (close, fail, holes, forgetting) is [`teardown`]; one
+//! connection under two names is [`nat`].
 
 mod connection;
 mod dial;
+mod nat;
 mod teardown;
 
 pub use teardown::Ending;
@@ -40,8 +46,12 @@ use super::segment::{Segment, ACK, FIN, RST, SYN};
 use super::session::{Judgement, Session};
 use super::tcp::Stream;
 use crate::trace::{Event, FailReason, Kind, Side};
-use connection::{Conn, Role};
-use std::collections::HashMap;
+use connection::{Conn, Counted, Role};
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+
+/// Server endpoints remembered as FTP control ports, at most.
+const CONTROL_PORTS: usize = 4096;
 
 /// All live connections, the sessions they belong to, and the trace so far.
 #[derive(Debug, Default)]
@@ -52,6 +62,17 @@ pub struct Tracker {
     /// The ids of the confirmed ones (few, even when candidates are many).
     ftp: Vec<u64>,
     announced: Vec<Announcement>,
+    /// Server endpoints that served FTP control in this capture.
+    control_ports: HashSet<SocketAddr>,
+    /// Live connections opened by a SYN, by the number that acks it.
+    dials: HashMap<u32, Key>,
+    /// Connections also seen under other addresses (NAT).
+    aliases: HashMap<Key, nat::Alias, KeyHashing>,
+    /// Data connections with counted bytes not yet reported.
+    unreported: Vec<Key>,
+    /// Unconfirmed sessions that may be the tail of one begun before the
+    /// capture, judged at the end.
+    tails: Vec<Session>,
     next_id: u64,
     numbers: u32,
     t0: Option<u64>,
@@ -60,6 +81,8 @@ pub struct Tracker {
     holes: Vec<(u32, u32, u64)>,
     /// Sessions recognised without their banner (joined mid-way).
     joined: Vec<u32>,
+    /// TCP connections seen (a SYN or payload opened an entry).
+    pub connections: u64,
     /// Table size that triggers the next sweep.
     sweep_at: usize,
 }
@@ -70,12 +93,28 @@ impl Tracker {
     }
 
     fn t(&mut self, ns: u64) -> f64 {
+        self.clock(ns)(ns)
+    }
+
+    /// The trace's clock (seconds since the first segment), started at
+    /// `ns` if it has not started yet; it borrows nothing, so bytes
+    /// delivered from inside a stream can be timed by when they came.
+    fn clock(&mut self, ns: u64) -> impl Fn(u64) -> f64 {
         let t0 = *self.t0.get_or_insert(ns);
-        ns.saturating_sub(t0) as f64 / 1e9
+        move |at: u64| at.saturating_sub(t0) as f64 / 1e9
     }
 
     /// One TCP segment captured at `ns`.
     pub fn segment(&mut self, ns: u64, seg: &Segment<'_>) {
+        if !self.aliases.is_empty() {
+            if let Some(seg) = self.translate(seg) {
+                return self.segment_as(ns, &seg);
+            }
+        }
+        self.segment_as(ns, seg)
+    }
+
+    fn segment_as(&mut self, ns: u64, seg: &Segment<'_>) {
         let key = Key::of(seg.src, seg.dst);
         if seg.flags & (SYN | FIN | RST) == 0 && self.fast_path(key, ns, seg) {
             return;
@@ -89,7 +128,22 @@ impl Tracker {
                 self.open(key, ns, seg);
             }
             Some(_) => {}
-            None if fresh_syn || seg.len > 0 => self.open(key, ns, seg),
+            None if fresh_syn => {
+                if self.echoed_syn(ns, seg) {
+                    return;
+                }
+                if !self.ftp.is_empty() {
+                    self.catch_up(seg.src, seg.dst, ns);
+                }
+                self.open(key, ns, seg);
+            }
+            None if seg.has(SYN) => {
+                if let Some(seg) = self.far_answer(ns, seg) {
+                    self.segment_as(ns, &seg);
+                }
+                return;
+            }
+            None if seg.len > 0 => self.open(key, ns, seg),
             None => return,
         }
         self.on_conn(key, ns, seg);
@@ -109,13 +163,12 @@ impl Tracker {
         match c.role {
             Role::Data(_) => {
                 let dir = usize::from(seg.src != c.initiator);
-                if c.count(dir, seg, ns) {
-                    self.report(key, ns, dir);
-                }
+                let counted = c.count(dir, seg, ns);
+                self.counted(key, dir, counted);
                 true
             }
             Role::Ignored => true,
-            Role::Control(_) => false,
+            Role::Control(_) | Role::Undecided(_) => false,
         }
     }
 
@@ -141,9 +194,14 @@ impl Tracker {
             } else if seg.has(ACK) {
                 c.streams[1].syn(seg.seq);
                 if c.dialling.take().is_some() {
-                    self.conn_event(key, ns, 1, Kind::Accept, None);
+                    let note = c.translated.take();
+                    self.conn_event(key, ns, 1, Kind::Accept, note.as_deref());
                 }
             }
+        }
+        if seg.has(RST) || seg.has(FIN) {
+            // A dial whose role waited for bytes that never came: data.
+            self.decide(key, 0, &[]);
         }
         self.payload(key, ns, dir, seg);
         let Some(c) = self.conns.get_mut(&key) else {
@@ -184,62 +242,144 @@ impl Tracker {
         if seg.len == 0 {
             return;
         }
-        let t = self.t(ns);
+        self.decide(key, dir, seg.payload);
         let Some(c) = self.conns.get_mut(&key) else {
             return;
         };
         match &mut c.role {
             Role::Data(_) => {
-                if c.count(dir, seg, ns) {
-                    self.report(key, ns, dir);
-                }
+                let counted = c.count(dir, seg, ns);
+                self.counted(key, dir, counted);
             }
             Role::Control(id) => {
-                let Some(s) = self.sessions.get_mut(id) else {
-                    return;
-                };
-                let was_ftp = s.is_ftp();
-                let from = if dir == 0 { Side::Client } else { Side::Server };
-                let (events, numbers) = (&mut self.events, &mut self.numbers);
-                // FTP speaks in turns: when one side talks while the other's
-                // bytes wait behind a hole, the hole was lost by the capture,
-                // not delayed. Give it up so lines keep their order.
-                let other = &mut c.streams[1 - dir];
-                if other.is_waiting() {
-                    let from = from.peer();
-                    other.finish(&mut |x| s.deliver(from, x, t, events, numbers));
-                }
-                c.streams[dir].segment(seg.seq, seg.len, seg.payload, &mut |x| {
-                    s.deliver(from, x, t, events, numbers)
-                });
-                if s.judgement == Judgement::NotFtp {
-                    self.sessions.remove(id);
-                    c.role = Role::Ignored;
-                    c.streams = [Stream::counting(), Stream::counting()];
-                    return;
-                }
-                if s.is_ftp() && !was_ftp {
-                    self.ftp.push(*id);
-                }
-                let failed = std::mem::take(&mut s.data_failed);
-                if !s.announced.is_empty() {
-                    self.announced.append(&mut s.announced);
-                    linking::bound(&mut self.announced, self.ftp.len());
-                }
-                if failed {
-                    let id = *id;
-                    self.give_up_dials(id, ns, "no answer to the SYN; the server gave up (425)");
-                }
+                let id = *id;
+                self.control(key, id, ns, dir, Some(seg));
             }
-            Role::Ignored => {}
+            Role::Undecided(_) | Role::Ignored => {}
         }
     }
 
-    /// Reports the counted bytes of one direction of a data connection.
-    fn report(&mut self, key: Key, ns: u64, dir: usize) {
-        let t = self.t(ns);
-        if let Some(e) = self.conns.get_mut(&key).and_then(|c| c.report(dir, ns, t)) {
+    /// Control bytes to their session, and what follows from what it said.
+    /// `seg` is `None` to only give up the holes both sides wait behind.
+    fn control(&mut self, key: Key, id: u64, ns: u64, dir: usize, seg: Option<&Segment<'_>>) {
+        let clock = self.clock(ns);
+        let Some(c) = self.conns.get_mut(&key) else {
+            return;
+        };
+        let Some(s) = self.sessions.get_mut(&id) else {
+            return;
+        };
+        let was_ftp = s.is_ftp();
+        let before = self.events.len();
+        let (events, numbers) = (&mut self.events, &mut self.numbers);
+        let side = |d: usize| if d == 0 { Side::Client } else { Side::Server };
+        // FTP speaks in turns: when one side talks while the other's bytes
+        // wait behind a hole, the hole was lost by the capture, not delayed.
+        // Give it up so lines keep their order. A new connection between
+        // the hosts is a turn of both sides (it follows what they said).
+        let turns: &[usize] = if seg.is_some() { &[1 - dir] } else { &[0, 1] };
+        for &d in turns {
+            let from = side(d);
+            if c.streams[d].is_waiting() {
+                c.streams[d].finish(&mut |x, at| s.deliver(from, x, clock(at), events, numbers));
+            }
+        }
+        if let Some(seg) = seg {
+            let from = side(dir);
+            c.streams[dir].segment(seg.seq, seg.len, seg.payload, ns, &mut |x, at| {
+                s.deliver(from, x, clock(at), events, numbers)
+            });
+        }
+        if s.judgement == Judgement::NotFtp {
+            self.sessions.remove(&id);
+            c.role = Role::Ignored;
+            c.streams = [Stream::counting(), Stream::counting()];
+            return;
+        }
+        if s.is_ftp() && !was_ftp {
+            self.ftp.push(id);
+            if self.control_ports.len() >= CONTROL_PORTS {
+                self.control_ports.clear();
+            }
+            self.control_ports.insert(s.server);
+        }
+        let failed = s.data_failed.take();
+        if !s.announced.is_empty() {
+            self.announced.append(&mut s.announced);
+            linking::bound(&mut self.announced, self.ftp.len());
+        }
+        let (number, spoke) = (s.number, s.is_ftp() && self.events.len() > before);
+        if let Some(at) = failed {
+            self.give_up_dials(id, ns, "no answer to the SYN; the server gave up", at);
+        }
+        if spoke {
+            self.settle_data(number);
+        }
+    }
+
+    /// A dial between `src` and `dst`: the sessions between those hosts
+    /// whose control bytes wait behind a hole give it up first, so that an
+    /// announcement just after the hole is known before the dial is linked.
+    fn catch_up(&mut self, src: SocketAddr, dst: SocketAddr, ns: u64) {
+        let hosts = [src.ip(), dst.ip()];
+        let waiting: Vec<(Key, u64)> = self
+            .ftp
+            .iter()
+            .filter_map(|id| {
+                let s = self.sessions.get(id)?;
+                let between = hosts.contains(&s.client.ip()) && hosts.contains(&s.server.ip());
+                let key = Key::of(s.client, s.server);
+                let c = self.conns.get(&key)?;
+                (between && c.streams.iter().any(Stream::is_waiting)).then_some((key, *id))
+            })
+            .collect();
+        for (key, id) in waiting {
+            self.control(key, id, ns, 0, None);
+        }
+    }
+
+    /// What counting a data segment asked for: a listing, a report.
+    fn counted(&mut self, key: Key, dir: usize, counted: Counted) {
+        if counted.list {
+            self.unreported.push(key);
+        }
+        if counted.due {
+            self.report(key, dir);
+        }
+    }
+
+    /// Reports the counted bytes of one direction of a data connection, at
+    /// the time they were captured.
+    fn report(&mut self, key: Key, dir: usize) {
+        let Some(Role::Data(d)) = self.conns.get(&key).map(|c| &c.role) else {
+            return;
+        };
+        let t = self.t(d.last_ns);
+        if let Some(e) = self.conns.get_mut(&key).and_then(|c| c.report(dir, t)) {
             self.events.push(e);
+        }
+    }
+
+    /// The session's control connection said something: data counted
+    /// before it is reported first, so it shows before what it said.
+    fn settle_data(&mut self, session: u32) {
+        if self.unreported.is_empty() {
+            return;
+        }
+        for key in std::mem::take(&mut self.unreported) {
+            let mine = matches!(
+                self.conns.get(&key).map(|c| &c.role),
+                Some(Role::Data(d)) if d.session == session
+            );
+            if !mine {
+                self.unreported.push(key);
+                continue;
+            }
+            self.report(key, 0);
+            self.report(key, 1);
+            if let Some(Role::Data(d)) = self.conns.get_mut(&key).map(|c| &mut c.role) {
+                d.listed = false;
+            }
         }
     }
 
@@ -247,10 +387,10 @@ impl Tracker {
     /// the TCP direction `dir` (0: the initiator).
     fn conn_event(&mut self, key: Key, ns: u64, dir: usize, kind: Kind, note: Option<&str>) {
         let t = self.t(ns);
-        let Some(c) = self.conns.get(&key) else {
+        let Some(c) = self.conns.get_mut(&key) else {
             return;
         };
-        let (session, conn, side) = match &c.role {
+        let (session, conn, side) = match &mut c.role {
             Role::Data(d) => (
                 d.session,
                 d.conn,
@@ -268,6 +408,10 @@ impl Tracker {
                 let mut e = Event::new(t, s.number, 0, side, kind);
                 e.note = note.map(str::to_string);
                 s.emit(e, &mut self.events);
+                return;
+            }
+            Role::Undecided(u) => {
+                u.held.push((ns, dir, kind, note.map(str::to_string)));
                 return;
             }
             Role::Ignored => return,

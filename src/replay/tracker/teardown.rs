@@ -9,10 +9,17 @@
 //!
 //! Some dials never become connections. A SYN answered by RST is `fail
 //! refused` (decided when the RST arrives); SYNs that get no answer are
-//! `fail timeout`, once the server says it gave up (425) or the capture
-//! ends. Bytes the capture never saw are remembered as holes, reported with
-//! the session and connection they belong to. Then the entry is forgotten,
-//! so the table only ever holds what is open.
+//! `fail timeout`, placed just before the reply in which the server says it
+//! gave up (425, 426: the cause comes before its effect), or at the end of
+//! the capture. Bytes the capture never saw are remembered as holes,
+//! reported with the session and connection they belong to. Then the entry
+//! is forgotten, so the table only ever holds what is open.
+//!
+//! A capture may begin with the last words of a session that started
+//! before it: a `QUIT` and its `221`. Those words are SMTP's too, so such a
+//! session is kept aside and taken for FTP at the end only if its server
+//! endpoint served FTP elsewhere in the capture. So is a control dial
+//! refused before any word (the server was not up yet).
 //!
 //! Some connections never end in the capture at all: a port scan's SYNs,
 //! traffic that is not FTP. When the table grows large, entries idle for a
@@ -29,6 +36,8 @@ use crate::trace::{Event, FailReason, Kind, Side};
 /// are swept.
 const SWEEP_AT: usize = 1 << 16;
 const IDLE_NS: u64 = 60_000_000_000;
+/// Possible tails of earlier sessions kept aside, at most.
+const MAX_TAILS: usize = 256;
 
 /// What the tracker leaves when the capture ends.
 #[derive(Debug)]
@@ -64,7 +73,7 @@ impl Tracker {
 
     /// Reports everything still counted or buffered for a connection.
     pub(super) fn flush(&mut self, key: Key, ns: u64) {
-        let t = self.t(ns);
+        let clock = self.clock(ns);
         let Some(c) = self.conns.get_mut(&key) else {
             return;
         };
@@ -72,36 +81,51 @@ impl Tracker {
             Role::Data(_) => {
                 for dir in 0..2 {
                     let mut n = 0;
-                    c.streams[dir].finish(&mut |x| {
+                    c.streams[dir].finish(&mut |x, _| {
                         if let Delivery::Count(k) = x {
                             n += k;
                         }
                     });
                     if let Role::Data(d) = &mut c.role {
-                        d.pending[dir] += n;
+                        if n > 0 {
+                            d.pending[dir] += n;
+                            d.last_ns = d.last_ns.max(ns);
+                        }
                     }
                 }
-                self.report(key, ns, 0);
-                self.report(key, ns, 1);
+                self.report(key, 0);
+                self.report(key, 1);
             }
             Role::Control(id) => {
                 if let Some(s) = self.sessions.get_mut(id) {
                     let (events, numbers) = (&mut self.events, &mut self.numbers);
                     for dir in 0..2 {
                         let from = if dir == 0 { Side::Client } else { Side::Server };
-                        c.streams[dir].finish(&mut |x| s.deliver(from, x, t, events, numbers));
+                        c.streams[dir]
+                            .finish(&mut |x, at| s.deliver(from, x, clock(at), events, numbers));
                     }
                 }
             }
-            Role::Ignored => {}
+            Role::Undecided(_) | Role::Ignored => {}
         }
     }
 
-    /// Dials of one session still waiting for an answer become `fail`.
-    pub(super) fn give_up_dials(&mut self, session: u64, ns: u64, why: &str) {
+    /// Dials of one session still waiting for an answer become `fail`,
+    /// placed in the trace at `at`: just before the reply that reports them.
+    pub(super) fn give_up_dials(&mut self, session: u64, ns: u64, why: &str, at: usize) {
         let Some(number) = self.sessions.get(&session).map(|s| s.number) else {
             return;
         };
+        // Undecided dials of this session got no bytes: they were its data.
+        let undecided: Vec<Key> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| matches!(&c.role, Role::Undecided(u) if u.dial.session == session))
+            .map(|(k, _)| *k)
+            .collect();
+        for key in undecided {
+            self.decide(key, 0, &[]);
+        }
         let keys: Vec<Key> = self
             .conns
             .iter()
@@ -112,8 +136,13 @@ impl Tracker {
             })
             .map(|(k, _)| *k)
             .collect();
+        let before = self.events.len();
         for key in keys {
             self.fail_timeout(key, ns, why);
+        }
+        if at < before {
+            let fails: Vec<Event> = self.events.drain(before..).collect();
+            self.events.splice(at..at, fails);
         }
     }
 
@@ -133,32 +162,67 @@ impl Tracker {
 
     /// A connection is over: flush it and forget it.
     pub(super) fn remove(&mut self, key: Key, ns: u64) {
+        self.decide(key, 0, &[]);
         self.flush(key, ns);
         let Some(c) = self.conns.remove(&key) else {
             return;
         };
+        if let Some(isn1) = c.isn1 {
+            if self.dials.get(&isn1) == Some(&key) {
+                self.dials.remove(&isn1);
+            }
+        }
+        if let Some(other) = c.alias {
+            self.aliases.remove(&other);
+        }
         match c.role {
             Role::Control(id) => {
                 let t = self.t(ns);
                 if let Some(mut s) = self.sessions.remove(&id) {
                     s.finish(t, &mut self.events, &mut self.numbers);
-                    if s.is_ftp() && s.missing > 0 {
-                        self.holes.push((s.number, 0, s.missing));
-                    }
-                    if s.is_ftp() && s.midway {
-                        self.joined.push(s.number);
+                    if s.is_ftp() {
+                        self.ended(&s);
+                    } else if s.could_be_tail() {
+                        if self.tails.len() >= MAX_TAILS {
+                            self.tails.remove(0);
+                        }
+                        self.tails.push(s);
                     }
                 }
                 self.announced.retain(|a| a.session != id);
                 self.ftp.retain(|&f| f != id);
             }
             Role::Data(d) => {
+                if d.listed {
+                    self.unreported.retain(|k| *k != key);
+                }
                 let missing = c.streams[0].missing + c.streams[1].missing;
                 if missing > 0 {
                     self.holes.push((d.session, d.conn, missing));
                 }
             }
-            Role::Ignored => {}
+            Role::Undecided(_) | Role::Ignored => {}
+        }
+    }
+
+    /// What an FTP session leaves for the warnings; its unlinked data
+    /// connections learn that holes may have taken their announcement.
+    fn ended(&mut self, s: &crate::replay::session::Session) {
+        if s.missing > 0 {
+            self.holes.push((s.number, 0, s.missing));
+            for &at in &s.unlinked {
+                if let Some(e) = self.events.get_mut(at) {
+                    if let Some(n) = e.note.as_mut().filter(|n| n.starts_with("unlinked:")) {
+                        n.push_str(
+                            "; the control connection has holes in this capture: the \
+                             announcement may have been among the bytes it lost",
+                        );
+                    }
+                }
+            }
+        }
+        if s.midway {
+            self.joined.push(s.number);
         }
     }
 
@@ -170,6 +234,7 @@ impl Tracker {
             let idle = ns.saturating_sub(c.last_ns) > IDLE_NS;
             match c.role {
                 Role::Ignored => !idle,
+                Role::Undecided(_) => true,
                 Role::Control(id) if idle => {
                     let unconfirmed = sessions.get(&id).is_none_or(|s| !s.is_ftp());
                     if unconfirmed {
@@ -180,13 +245,20 @@ impl Tracker {
                 _ => true,
             }
         });
+        let conns = &self.conns;
+        self.dials.retain(|_, k| conns.contains_key(k));
+        self.aliases.retain(|_, a| conns.contains_key(&a.to));
         // Sweep again only when the table has doubled: never once per packet.
         self.sweep_at = (self.conns.len() * 2).max(SWEEP_AT);
     }
 
-    /// End of the capture: unanswered dials fail, counts are reported.
+    /// End of the capture: undecided dials are data, unanswered dials
+    /// fail, counts are reported, tails of earlier sessions are judged.
     pub fn finish(mut self) -> Ending {
         let keys: Vec<Key> = self.conns.keys().copied().collect();
+        for key in &keys {
+            self.decide(*key, 0, &[]);
+        }
         for key in &keys {
             let Some(c) = self.conns.get(key) else {
                 continue;
@@ -198,6 +270,12 @@ impl Tracker {
         for key in keys {
             let ns = self.conns.get(&key).map_or(0, |c| c.last_ns);
             self.remove(key, ns);
+        }
+        for mut s in std::mem::take(&mut self.tails) {
+            if self.control_ports.contains(&s.server) {
+                s.confirm(&mut self.events, &mut self.numbers);
+                self.ended(&s);
+            }
         }
         Ending {
             events: self.events,
@@ -224,6 +302,7 @@ mod tests {
                 src,
                 dst,
                 seq: 1,
+                ack: 0,
                 flags: SYN,
                 len: 0,
                 payload: &[],
