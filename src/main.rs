@@ -105,6 +105,10 @@ enum Command {
         /// or a free port when 2121 is taken].
         #[arg(long)]
         port: Option<u16>,
+        /// Save every run of every scene as one pcapng capture for
+        /// Wireshark (nothing on stdout without --print or --json).
+        #[arg(long, value_name = "FILE.pcapng")]
+        record: Option<PathBuf>,
     },
     /// Run our server on loopback and show any real client's sessions.
     Serve {
@@ -325,38 +329,61 @@ fn run(cli: Cli) -> Result<()> {
             root,
             record,
         }) => runtime.block_on(serve(listen, root, record, sink, theme)),
-        Some(Command::Lesson { file, port }) => runtime.block_on(lesson(file, port, sink)),
+        Some(Command::Lesson { file, port, record }) => {
+            runtime.block_on(lesson(file, port, record, sink))
+        }
     }
 }
 
 /// `ftpviz lesson`: the lesson file is read and checked before anything
-/// starts; then every scene runs on real labs.
-async fn lesson(file: Option<PathBuf>, port: Option<u16>, sink: Option<Sink>) -> Result<()> {
-    use ftpviz::classroom::{self, Lesson, Step};
+/// starts; then every scene runs on real labs. `--record` alone runs it
+/// quietly into the capture, as `lab --record` does.
+async fn lesson(
+    file: Option<PathBuf>,
+    port: Option<u16>,
+    record: Option<PathBuf>,
+    sink: Option<Sink>,
+) -> Result<()> {
+    use ftpviz::classroom::{self, Labs, Lesson, Step};
     let lesson = match &file {
         Some(path) => Lesson::load(path)?,
         None => Lesson::builtin(),
     };
-    let sink = sink.unwrap_or(Sink::Print);
+    let sink = match (sink, &record) {
+        (None, None) => Some(Sink::Print),
+        (sink, _) => sink,
+    };
+    let mut recording = record.as_deref().map(start_recording);
     let mut out = io::stdout().lock();
-    let mut writer = sink.writer(None);
-    classroom::play(&lesson, port, |step| -> Result<()> {
+    let mut writer = sink.map(|s| s.writer(None));
+    // Each run narrates for its own middlebox, on screen and in the capture.
+    let mut between = None;
+    let labs = Labs {
+        port,
+        payloads: recording.is_some(),
+    };
+    classroom::play(&lesson, labs, |step| -> Result<()> {
+        if let Step::Run(_, run) = &step {
+            between = run.configs(port).first().map(Between::of);
+            writer = sink.map(|s| s.writer(between));
+        }
+        if let (Step::Event(e, _), Some(recording), Some(b)) = (&step, &mut recording, between) {
+            recording.between(e.session, b);
+        }
         match (sink, step) {
-            (_, Step::Event(e)) => writer.write(&mut out, &e)?,
-            (Sink::Json, _) => {}
-            (_, step) => {
-                if let Step::Run(_, run) = &step {
-                    // Each run narrates for its own middlebox.
-                    let between = run.configs(port).first().map(Between::of);
-                    writer = sink.writer(between);
-                }
-                write_lesson_step(&mut out, &lesson, step)?
+            (_, Step::Event(e, bytes)) => {
+                deliver(&e, bytes.as_deref(), writer.as_mut(), recording.as_mut())?
+            }
+            (None | Some(Sink::Json), _) => {}
+            (Some(_), step) => {
+                write_lesson_step(&mut out, &lesson, step)?;
+                out.flush()?;
             }
         }
-        out.flush()?;
         Ok(())
     })
-    .await
+    .await?;
+    recording.map_or(Ok(()), finish_recording)
 }
 
 /// The lesson's scene and run headings, notes and summaries in `--print`.
@@ -386,7 +413,7 @@ fn write_lesson_step(
                 writeln!(out, "-- run {r}: {caption}")?;
             }
         }
-        Step::RunEnd(..) | Step::Event(_) => {}
+        Step::RunEnd(..) | Step::Event(..) => {}
     }
     Ok(())
 }
@@ -412,6 +439,10 @@ async fn lab(args: LabArgs, sink: Option<Sink>, theme: Theme) -> Result<()> {
         if let (Some(Sink::Print | Sink::Explain), true) = (sink, several) {
             let mut out = io::stdout().lock();
             writeln!(out, "{}", session_header(n, mode, args.extended))?;
+        }
+        if let Some(recording) = recording.as_mut() {
+            // The capture's comments speak of the middlebox, as the screen does.
+            recording.between(n, Between::of(&args.config(mode)));
         }
         lab_to_sink(
             args.config(mode),
