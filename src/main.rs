@@ -558,7 +558,9 @@ async fn serve(
 ) -> Result<()> {
     let config = ftpviz::serve::ServeConfig { listen, root };
     if sink.is_none() && record.is_none() {
-        return serve_tui(ftpviz::serve::start(config).await?, theme).await;
+        // With payloads: the TUI's `w` saves the sessions with their bytes.
+        let serving = ftpviz::serve::start_with_payloads(config).await?;
+        return serve_tui(serving, theme).await;
     }
     let serving = match record {
         Some(_) => ftpviz::serve::start_with_payloads(config).await?,

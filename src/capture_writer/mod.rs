@@ -494,7 +494,8 @@ fn initial_sequence(session: u32, conn: u32) -> u32 {
     (x ^ (x >> 31)) as u32
 }
 
-fn now_micros() -> f64 {
+/// Now, in microseconds since 1970 (the capture's clock).
+pub fn now_micros() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64() * 1e6)

@@ -22,6 +22,7 @@ pub use super::pane::Pane;
 use super::picker::Picker;
 use super::reader;
 use super::rig::{Change, Rig};
+use super::save::Saves;
 use super::style::Theme;
 use crate::lab::LabError;
 use crate::player::Player;
@@ -74,6 +75,8 @@ pub struct App {
     pub size: (u16, u16),
     /// The one channel the loop reads: the app's own requests go there too.
     pub events: Events,
+    /// Where `w` saves what ran (see [`super::save`]).
+    pub saves: Saves,
     quit: bool,
 }
 
@@ -99,6 +102,7 @@ impl App {
             finale_when_over: false,
             size: (80, 24),
             events: Events::new(),
+            saves: Saves::default(),
             quit: false,
         }
     }
@@ -221,6 +225,7 @@ impl App {
             KeyCode::Char('f') => return self.ask_rig(Change::Firewall),
             KeyCode::Char('n') => return self.ask_rig(Change::Nat),
             KeyCode::Char('x') => return self.ask_rig(Change::Extended),
+            KeyCode::Char('w') => self.save_capture(),
             _ => return false,
         }
         true
@@ -236,6 +241,7 @@ impl App {
             KeyCode::Esc => self.quit = true,
             KeyCode::Char('?') => self.overlay = Some(Overlay::Keys),
             KeyCode::Char('l') => self.overlay = Some(Overlay::Legend),
+            KeyCode::Char('w') => self.save_capture(),
             KeyCode::Enter if !picker.summaries.is_empty() => {
                 let (n, trace) = picker.chosen();
                 let title = format!("session {n}");

@@ -124,7 +124,12 @@ fn keys(app: &App) -> Vec<(&'static str, &'static str, u8)> {
     if app.rig.is_some() {
         keys.extend([("f", "firewall", 8), ("n", "NAT", 8), ("x", "ext", 4)]);
     }
-    keys.extend([("l", "legend", 5), ("?", "keys", 10), ("q", "quit", 10)]);
+    keys.extend([
+        ("w", "save", 2),
+        ("l", "legend", 5),
+        ("?", "keys", 10),
+        ("q", "quit", 10),
+    ]);
     keys
 }
 

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 /// The keys, as (key, what it does).
-pub const KEYS: [(&str, &str); 14] = [
+pub const KEYS: [(&str, &str); 15] = [
     (
         "space",
         "play / pause; pauses by itself at teaching moments",
@@ -30,6 +30,10 @@ pub const KEYS: [(&str, &str); 14] = [
         "lab: next firewall / next NAT (asks before restarting)",
     ),
     ("x", "lab: PORT/PASV ↔ EPRT/EPSV (asks before restarting)"),
+    (
+        "w",
+        "save what ran as a pcapng capture for Wireshark, in ./",
+    ),
     ("l", "legend: what each mark on screen means"),
     ("?", "these keys (any other key closes)"),
     ("q", "quit"),
