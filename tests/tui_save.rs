@@ -249,6 +249,34 @@ async fn w_saves_both_panes_of_the_comparison_as_two_sessions() {
     let file = std::fs::read(&path).unwrap();
     let said = b"each pane's session follows the one before";
     assert!(file.windows(said.len()).any(|w| w == said));
+    // Wireshark's own reading: nothing malformed, no warning from its TCP
+    // analysis (the moved session's clock included).
+    if let Some(tshark) = common::peer("tshark") {
+        let out = std::process::Command::new(tshark)
+            .arg("-r")
+            .arg(&path)
+            .args(["-Y", "_ws.malformed || _ws.expert.severity >= 0x00600000"])
+            .args([
+                "-T",
+                "fields",
+                "-e",
+                "frame.number",
+                "-e",
+                "_ws.expert.message",
+            ])
+            .output()
+            .expect("tshark runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let complaints = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            complaints.trim().is_empty(),
+            "tshark complains:\n{complaints}"
+        );
+    }
     // hello.txt crossed once: in the passive pane; the active pane's dials
     // died at the client's firewall.
     let capture = read_capture(&path);
@@ -307,6 +335,13 @@ fn a_replayed_trace_is_saved_with_zeros_that_say_so() {
         file.windows(header.len()).any(|w| w == header),
         "the header says it"
     );
+    // A view that knows better names what ran (a lesson's run).
+    app.saves.what = Some("lesson");
+    press(&mut app, KeyCode::Char('w'));
+    let name = saved(&app)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    assert!(name.unwrap_or_default().starts_with("ftpviz-lesson-"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -13,7 +13,8 @@
 //! lab's files are a few kilobytes, so a lab never comes near it; a busy
 //! `serve` may. Past the bound a `data` event still arrives and is shown,
 //! but its bytes are not kept, and a capture saved later writes zero bytes
-//! in their place, each such packet's comment saying so. The bound is kept
+//! in their place, the first packet of each stretch of zeros saying so in
+//! its comment. The bound is kept
 //! by the feed itself ([`Allowance`]), so neither the channel nor the app
 //! ever holds more; the source is never held back.
 

@@ -10,9 +10,9 @@
 //! - `serve`: every session of the list so far, with their bytes;
 //! - a replay: the trace it read. A trace keeps the byte *counts* of a data
 //!   connection, not the bytes, so the capture carries zero bytes in their
-//!   place, and says so — in the file's header and in the comment of every
-//!   packet that carries them. Nothing in the file pretends to be a byte
-//!   that was on the wire. The trace's times are relative to its first
+//!   place, and says so — in the file's header and in the comment of the
+//!   first packet of each stretch of zeros. Nothing in the file pretends to
+//!   be a byte that was on the wire. The trace's times are relative to its first
 //!   event, so the packets are dated from the moment of saving.
 //!
 //! The packets are built by [`crate::capture_writer`], as for `--record`:
@@ -20,11 +20,12 @@
 //! each teaching moment as a packet comment, in the words the screen used
 //! (it knows the lab's middlebox).
 //!
-//! The file goes to the current directory, named for what ran and when
-//! (UTC): `ftpviz-lab-20260314-091500.pcapng`; a second save in the same
-//! second gets `-2`, and no file is ever overwritten. The title bar says
-//! where it went, or why it could not be written; the run goes on either
-//! way.
+//! The file goes to the current directory, named for what ran (`lab`,
+//! `serve`, `replay`, or what [`Saves::what`] says, e.g. `lesson`) and
+//! when, in UTC: `ftpviz-lab-20260314-091500.pcapng`; a second save in the
+//! same second gets `-2`, and no file is ever overwritten. The title bar
+//! says where it went, or why it could not be written; the run goes on
+//! either way.
 
 use super::app::App;
 use super::event::Route;
@@ -32,18 +33,20 @@ use super::kept::KEEP;
 use super::pane::{Origin, Pane};
 use crate::capture_writer::{CaptureError, CaptureWriter, Written, FROM_THE_RUN};
 use crate::narration::Between;
+use crate::server::listing::civil;
 use crate::trace::{Event, Kind};
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 /// What the header of a capture saved from a replayed trace says.
 pub const FROM_A_TRACE: &str = "Written by ftpviz from a trace it replayed (a capture or a \
     saved --json trace), not from its own sockets: addresses, ports, commands, replies and \
     byte counts are the trace's; the data bytes themselves were not kept, so zero bytes stand \
-    in for them and each packet that carries them says so in its comment. TCP handshakes, \
+    in for them, and the first packet of each stretch of zeros says so in its comment. TCP \
+    handshakes, \
     sequence numbers and ACKs are rebuilt. The trace keeps times relative to its first event, \
     so the packets are dated from the moment this file was written. Packet comments hold \
     ftpviz's narration of each teaching moment.";
@@ -55,6 +58,9 @@ pub struct Saves {
     pub dir: PathBuf,
     /// The last capture written.
     pub last: Option<PathBuf>,
+    /// What the file's name says ran, when the app knows better than its
+    /// panes ("lesson": a lesson's run is lab panes).
+    pub what: Option<&'static str>,
 }
 
 impl Default for Saves {
@@ -62,6 +68,7 @@ impl Default for Saves {
         Saves {
             dir: PathBuf::from("."),
             last: None,
+            what: None,
         }
     }
 }
@@ -103,7 +110,7 @@ impl Gathered<'_> {
         if self.moved {
             header.push_str(
                 " The run's panes ran side by side; here each pane's session follows the one \
-                 before, its times moved later by the same amount, so that each reads on its own.",
+                 before, all its times moved later alike, so that each reads on its own.",
             );
         }
         if self.replayed {
@@ -112,7 +119,8 @@ impl Gathered<'_> {
         if self.missing() > 0 {
             header.push_str(&format!(
                 " The screen keeps the first {} MiB of a source's data bytes: zero bytes stand \
-                 in for the rest, and each packet that carries them says so in its comment.",
+                 in for the rest, and the first packet of each stretch of zeros says so in its \
+                 comment.",
                 KEEP >> 20
             ));
         }
@@ -143,7 +151,8 @@ impl App {
     /// `w`: saves what ran so far as a capture in [`App::saves`]' folder,
     /// and says in the title bar where it went, or why it could not.
     pub fn save_capture(&mut self) {
-        let run = self.gather();
+        let mut run = self.gather();
+        run.what = self.saves.what.unwrap_or(run.what);
         if run.events.is_empty() {
             self.note = Some("nothing has run yet: nothing to save".to_string());
             return;
@@ -301,78 +310,29 @@ fn create_new(dir: &Path, what: &str, stamp: &str) -> Result<(PathBuf, File), Ca
     }
 }
 
-/// `YYYYmmdd-HHMMSS` of `at`, in UTC.
+/// `YYYYmmdd-HHMMSS` of `at`, in UTC (the calendar of the server's
+/// listings).
 pub fn utc_stamp(at: SystemTime) -> String {
-    let secs = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days as i64);
-    let (hh, mm, ss) = (rest / 3600, rest % 3600 / 60, rest % 60);
-    format!("{y:04}{m:02}{d:02}-{hh:02}{mm:02}{ss:02}")
-}
-
-/// The Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`: 400-year eras of 146 097 days, years from March so
-/// that the leap day comes last).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    let (y, mo, d, h, mi, s) = civil(at);
+    format!("{y:04}{mo:02}{d:02}-{h:02}{mi:02}{s:02}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     fn at(secs: u64) -> String {
         utc_stamp(UNIX_EPOCH + Duration::from_secs(secs))
     }
 
-    /// A run of one passive transfer whose 10 data bytes were kept up to `kept`.
-    fn run(kept: &[u8]) -> Gathered<'_> {
-        use crate::trace::{Side, Via};
-        let (c, s) = (
-            "127.0.0.2:40000".parse().unwrap(),
-            "127.0.0.3:2121".parse().unwrap(),
-        );
-        let (dc, ds) = (
-            "127.0.0.2:40001".parse().unwrap(),
-            "127.0.0.3:50000".parse().unwrap(),
-        );
-        let ev = |conn, from, kind| Event::new(0.0, 1, conn, from, kind);
-        let events = vec![
-            ev(
-                0,
-                Side::Client,
-                Kind::Connect {
-                    src: c,
-                    dst: s,
-                    via: None,
-                },
-            ),
-            ev(0, Side::Server, Kind::Accept),
-            ev(
-                1,
-                Side::Client,
-                Kind::Connect {
-                    src: dc,
-                    dst: ds,
-                    via: Some(Via::Pasv),
-                },
-            ),
-            ev(1, Side::Server, Kind::Accept),
-            ev(1, Side::Server, Kind::Data { bytes: 10 }),
-        ];
-        let events = events.into_iter().map(|e| {
-            let bytes = matches!(e.kind, Kind::Data { .. }).then_some(kept);
-            (e, bytes)
+    /// The fixture's passive run, every data event's bytes kept but its
+    /// last `short` ones; `store` holds them.
+    fn run(store: &[(Event, Vec<u8>)], short: usize) -> Gathered<'_> {
+        let events = store.iter().map(|(e, bytes)| {
+            let kept = bytes.get(..bytes.len().saturating_sub(short));
+            let kept = kept.filter(|_| matches!(e.kind, Kind::Data { .. }));
+            (e.clone(), kept)
         });
         Gathered {
             what: "lab",
@@ -384,12 +344,32 @@ mod tests {
         }
     }
 
+    /// The fixture's passive run, with bytes for each data event.
+    fn store() -> Vec<(Event, Vec<u8>)> {
+        let trace = crate::tui::fixture::passive();
+        let bytes = |e: &Event| match e.kind {
+            Kind::Data { bytes } => vec![b'x'; bytes as usize],
+            _ => Vec::new(),
+        };
+        trace
+            .events
+            .into_iter()
+            .map(|e| (e.clone(), bytes(&e)))
+            .collect()
+    }
+
     #[test]
     fn bytes_past_the_bound_are_counted_and_the_header_says_so() {
-        assert_eq!(run(b"0123456789").missing(), 0);
-        assert!(!run(b"0123456789").header().contains("MiB"));
-        let short = run(b"0123");
-        assert_eq!(short.missing(), 6);
+        let store = store();
+        let data = store
+            .iter()
+            .filter(|(e, _)| matches!(e.kind, Kind::Data { .. }));
+        let (count, all) = data.fold((0, 0), |(n, sum), (_, b)| (n + 1, sum + b.len() as u64));
+        assert!(count > 0 && all > 0, "the fixture moves bytes");
+        assert_eq!(run(&store, 0).missing(), 0);
+        assert!(!run(&store, 0).header().contains("MiB"));
+        let short = run(&store, 3);
+        assert_eq!(short.missing(), 3 * count);
         assert!(
             short.header().contains("first 16 MiB"),
             "{}",
@@ -401,7 +381,8 @@ mod tests {
     fn saves_in_the_same_second_get_names_of_their_own() {
         let dir = std::env::temp_dir().join(format!("ftpviz-save-names-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let full = run(b"0123456789");
+        let store = store();
+        let full = run(&store, 0);
         let (a, written) = write(&full, &dir, "20260314-091500").unwrap();
         let (b, _) = write(&full, &dir, "20260314-091500").unwrap();
         assert_eq!(a.file_name().unwrap(), "ftpviz-lab-20260314-091500.pcapng");
