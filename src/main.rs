@@ -118,6 +118,10 @@ enum Command {
         /// or a free port when 2121 is taken].
         #[arg(long)]
         port: Option<u16>,
+        /// Save every run of every scene as one pcapng capture for
+        /// Wireshark (nothing on stdout without --print or --json).
+        #[arg(long, value_name = "FILE.pcapng")]
+        record: Option<PathBuf>,
     },
     /// Run our server on loopback and show any real client's sessions.
     Serve {
@@ -338,46 +342,63 @@ fn run(cli: Cli) -> Result<()> {
             root,
             record,
         }) => runtime.block_on(serve(listen, root, record, sink, screen)),
-        Some(Command::Lesson { file, port }) => runtime.block_on(lesson(file, port, sink, screen)),
+        Some(Command::Lesson { file, port, record }) => {
+            runtime.block_on(lesson(file, port, record, sink, screen))
+        }
     }
 }
 
 /// `ftpviz lesson`: the lesson file is read and checked before anything
-/// starts; then every scene runs on real labs.
+/// starts; then every scene runs on real labs, in the TUI; with `--print`
+/// or `--json` headless, and `--record` alone runs it quietly into the
+/// capture, as `lab --record` does.
 async fn lesson(
     file: Option<PathBuf>,
     port: Option<u16>,
+    record: Option<PathBuf>,
     sink: Option<Sink>,
     screen: Screen,
 ) -> Result<()> {
-    use ftpviz::classroom::{self, Lesson, Step};
+    use ftpviz::classroom::{self, Labs, Lesson, Step};
     let lesson = match &file {
         Some(path) => Lesson::load(path)?,
         None => Lesson::builtin(),
     };
-    let Some(sink) = sink else {
+    if sink.is_none() && record.is_none() {
         let course = ftpviz::tui::course::Course::new(lesson, port);
         return Ok(ftpviz::tui::lesson(course, screen).await?);
-    };
+    }
+    let mut recording = record.as_deref().map(start_recording);
     let mut out = io::stdout().lock();
-    let mut writer = sink.writer(None);
-    classroom::play(&lesson, port, |step| -> Result<()> {
+    let mut writer = sink.map(|s| s.writer(None));
+    // Each run narrates for its own middlebox, on screen and in the capture.
+    let mut between = None;
+    let labs = Labs {
+        port,
+        payloads: recording.is_some(),
+    };
+    classroom::play(&lesson, labs, |step| -> Result<()> {
+        if let Step::Run(_, run) = &step {
+            between = run.configs(port).first().map(Between::of);
+            writer = sink.map(|s| s.writer(between));
+        }
+        if let (Step::Event(e, _), Some(recording), Some(b)) = (&step, &mut recording, between) {
+            recording.between(e.session, b);
+        }
         match (sink, step) {
-            (_, Step::Event(e)) => writer.write(&mut out, &e)?,
-            (Sink::Json, _) => {}
-            (_, step) => {
-                if let Step::Run(_, run) = &step {
-                    // Each run narrates for its own middlebox.
-                    let between = run.configs(port).first().map(Between::of);
-                    writer = sink.writer(between);
-                }
-                write_lesson_step(&mut out, &lesson, step)?
+            (_, Step::Event(e, bytes)) => {
+                deliver(&e, bytes.as_deref(), writer.as_mut(), recording.as_mut())?
+            }
+            (None | Some(Sink::Json), _) => {}
+            (Some(_), step) => {
+                write_lesson_step(&mut out, &lesson, step)?;
+                out.flush()?;
             }
         }
-        out.flush()?;
         Ok(())
     })
-    .await
+    .await?;
+    recording.map_or(Ok(()), finish_recording)
 }
 
 /// The lesson's scene and run headings, notes and summaries in `--print`.
@@ -407,7 +428,7 @@ fn write_lesson_step(
                 writeln!(out, "-- run {r}: {caption}")?;
             }
         }
-        Step::RunEnd(..) | Step::Event(_) => {}
+        Step::RunEnd(..) | Step::Event(..) => {}
     }
     Ok(())
 }
@@ -433,6 +454,10 @@ async fn lab(args: LabArgs, sink: Option<Sink>, screen: Screen) -> Result<()> {
         if let (Some(Sink::Print | Sink::Explain), true) = (sink, several) {
             let mut out = io::stdout().lock();
             writeln!(out, "{}", session_header(n, mode, args.extended))?;
+        }
+        if let Some(recording) = recording.as_mut() {
+            // The capture's comments speak of the middlebox, as the screen does.
+            recording.between(n, Between::of(&args.config(mode)));
         }
         lab_to_sink(
             args.config(mode),
@@ -548,7 +573,9 @@ async fn serve(
 ) -> Result<()> {
     let config = ftpviz::serve::ServeConfig { listen, root };
     if sink.is_none() && record.is_none() {
-        return serve_tui(ftpviz::serve::start(config).await?, screen).await;
+        // With payloads: the TUI's `w` saves the sessions with their bytes.
+        let serving = ftpviz::serve::start_with_payloads(config).await?;
+        return serve_tui(serving, screen).await;
     }
     let serving = match record {
         Some(_) => ftpviz::serve::start_with_payloads(config).await?,

@@ -10,7 +10,8 @@
 mod common;
 mod record_facts;
 
-use ftpviz::narration::narrate;
+use ftpviz::middlebox::{Firewall, Nat};
+use ftpviz::narration::{narrate_between, Between};
 use ftpviz::trace::Kind;
 use record_facts::{read_capture, record_lab, replay, Story};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -90,6 +91,26 @@ const CASES: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// The middlebox a case's arguments put between the peers.
+fn between(args: &[&str]) -> Between {
+    let value = |flag: &str| {
+        let at = args.iter().position(|a| *a == flag)?;
+        args.get(at + 1).copied()
+    };
+    let firewall = match value("--firewall") {
+        Some("client") => Firewall::Client,
+        Some("server") => Firewall::Server,
+        Some("stateful") => Firewall::Stateful,
+        _ => Firewall::None,
+    };
+    let nat = match value("--nat") {
+        Some("client") => Nat::Client,
+        Some("server") => Nat::Server,
+        _ => Nat::None,
+    };
+    Between { firewall, nat }
+}
+
 /// Runs one case; `Err` says what differs.
 fn round_trip(name: &str, args: &[&str], dir: &std::path::Path) -> Result<(), String> {
     let file = dir.join(format!("{name}.pcapng"));
@@ -105,8 +126,8 @@ fn round_trip(name: &str, args: &[&str], dir: &std::path::Path) -> Result<(), St
         return Err(format!("the run itself shows nothing: {want:?}"));
     }
     // Every dial's SYN carries its narration, and a failed dial's last SYN
-    // the narration of its failure: the words narration::narrate says for
-    // that event.
+    // the narration of its failure: the words the screen says for that
+    // event, knowing the lab's middlebox.
     let capture = read_capture(&file);
     let comment = |n: usize| {
         capture
@@ -135,7 +156,7 @@ fn round_trip(name: &str, args: &[&str], dir: &std::path::Path) -> Result<(), St
         let Some((n, _, _)) = syn else {
             return Err(format!("no SYN {} → {} in the capture", dial.0, dial.1));
         };
-        let said = narrate(&run[..=i]);
+        let said = narrate_between(&run[..=i], Some(between(args)));
         let want_text = format!("{} {}", said.headline, said.body);
         match comment(*n) {
             Some(text) if text.starts_with(&want_text) => {}

@@ -226,10 +226,14 @@ fn the_footer_names_every_key_or_says_where_they_are() {
 
 #[test]
 fn every_key_in_the_help_does_something() {
+    // `w` saves a capture: here, not in the working directory.
+    let saves = std::env::temp_dir().join(format!("ftpviz-every-key-{}", std::process::id()));
+    std::fs::create_dir_all(&saves).unwrap();
     let fresh = || {
         let config = ftpviz::lab::LabConfig::default();
         let mut app = compare(fixture::active(), fixture::passive())
             .with_rig(ftpviz::tui::rig::Rig::new(vec![config.clone(), config]));
+        app.saves.dir = saves.clone();
         press(&mut app, KeyCode::Right, 3);
         app
     };
@@ -257,6 +261,7 @@ fn every_key_in_the_help_does_something() {
             "{k} changed nothing"
         );
     }
+    let _ = std::fs::remove_dir_all(&saves);
 }
 
 #[test]

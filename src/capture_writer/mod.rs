@@ -39,7 +39,7 @@ pub mod tcp;
 
 pub use recording::Recording;
 
-use crate::narration;
+use crate::narration::{self, Between};
 use crate::trace::{Event, FailReason, Kind, Side};
 use pcapng::{Header, Pcapng};
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -105,6 +105,13 @@ const COMMENT_MAX: usize = 4000;
 /// Stand-ins for bytes that were not kept, one segment's worth.
 static ZEROS: [u8; 65_536] = [0; 65_536];
 
+/// What the file's header says of a capture written while the run happens
+/// (or from the bytes it kept): everything but TCP's bookkeeping is real.
+pub const FROM_THE_RUN: &str = "Written by ftpviz from what its own sockets did: addresses, \
+    ports, commands, replies and data bytes are the run's own; the TCP handshakes, sequence \
+    numbers and ACKs are rebuilt from them. Packet comments hold ftpviz's narration of each \
+    teaching moment.";
+
 /// A capture being written.
 pub struct CaptureWriter<W: Write = BufWriter<File>> {
     file: Pcapng<W>,
@@ -112,8 +119,10 @@ pub struct CaptureWriter<W: Write = BufWriter<File>> {
     conns: HashMap<(u32, u32), Connection>,
     history: HashMap<u32, History>,
     /// Microseconds since 1970 of the trace's `t = 0`, fixed by the first
-    /// event.
+    /// event (or beforehand by [`CaptureWriter::start_clock`]).
     epoch: Option<f64>,
+    /// What stood between the peers of each session, when known.
+    between: HashMap<u32, Between>,
     last_micros: u64,
     frame: Vec<u8>,
     written: Written,
@@ -132,15 +141,19 @@ impl CaptureWriter {
 }
 
 impl<W: Write> CaptureWriter<W> {
-    /// A capture written to `out`.
+    /// A capture of a run written to `out`, its header saying so
+    /// ([`FROM_THE_RUN`]).
     pub fn new(out: W) -> Result<CaptureWriter<W>, CaptureError> {
+        CaptureWriter::described(out, FROM_THE_RUN)
+    }
+
+    /// A capture written to `out` whose header says `comment` of where its
+    /// packets came from.
+    pub fn described(out: W, comment: &str) -> Result<CaptureWriter<W>, CaptureError> {
         let application = concat!("ftpviz ", env!("CARGO_PKG_VERSION"));
         let header = Header {
             application,
-            comment: "Written by ftpviz from what its own sockets did: addresses, ports, \
-                      commands, replies and data bytes are the run's own; the TCP handshakes, \
-                      sequence numbers and ACKs are rebuilt from them. Packet comments hold \
-                      ftpviz's narration of each teaching moment.",
+            comment,
             interface: "ftpviz",
             interface_description: "the run's connections on loopback, as ftpviz saw them",
         };
@@ -149,10 +162,27 @@ impl<W: Write> CaptureWriter<W> {
             conns: HashMap::new(),
             history: HashMap::new(),
             epoch: None,
+            between: HashMap::new(),
             last_micros: 0,
             frame: Vec::new(),
             written: Written::default(),
         })
+    }
+
+    /// Dates the trace's `t = 0` at `micros` since 1970, for events written
+    /// after they happened (a run saved from the screen). Without it the
+    /// first event is taken to happen as it is written. Once the first
+    /// event is written, the clock is fixed.
+    pub fn start_clock(&mut self, micros: f64) {
+        self.epoch.get_or_insert(micros);
+    }
+
+    /// Says what stands between the peers of `session` (the lab's
+    /// middlebox), so that its comments speak of it as the screen does
+    /// ([`narration::narrate_between`]). Call it before the session's
+    /// first event.
+    pub fn between(&mut self, session: u32, between: Between) {
+        self.between.insert(session, between);
     }
 
     /// Writes the packets of one event. `payload` is the bytes of a `data`
@@ -404,7 +434,8 @@ impl<W: Write> CaptureWriter<W> {
             shown.extend(h.recent.iter().cloned());
         }
         shown.push(event.clone());
-        let n = narration::narrate(&shown);
+        let between = self.between.get(&event.session).copied();
+        let n = narration::narrate_between(&shown, between);
         let mut comment = format!("{} {}", n.headline, n.body);
         if comment.len() > COMMENT_MAX {
             let mut cut = COMMENT_MAX;
@@ -431,6 +462,7 @@ impl<W: Write> CaptureWriter<W> {
     /// A session whose control connection closed: its state goes.
     fn forget(&mut self, session: u32) {
         self.history.remove(&session);
+        self.between.remove(&session);
         self.conns.retain(|&(s, _), _| s != session);
     }
 }
@@ -462,7 +494,8 @@ fn initial_sequence(session: u32, conn: u32) -> u32 {
     (x ^ (x >> 31)) as u32
 }
 
-fn now_micros() -> f64 {
+/// Now, in microseconds since 1970 (the capture's clock).
+pub fn now_micros() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64() * 1e6)

@@ -9,6 +9,7 @@
 //! says whether the capture is whole.
 
 use super::{CaptureError, CaptureWriter, Written};
+use crate::narration::Between;
 use crate::trace::Event;
 use std::path::{Path, PathBuf};
 
@@ -38,6 +39,14 @@ impl Recording {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// What stands between the peers of `session` (see
+    /// [`CaptureWriter::between`]).
+    pub fn between(&mut self, session: u32, between: Between) {
+        if let Some(writer) = &mut self.writer {
+            writer.between(session, between);
+        }
     }
 
     /// Writes one event (see [`CaptureWriter::event`]); after a failure,

@@ -24,6 +24,7 @@ use super::picker::Picker;
 use super::quiz::Quiz;
 use super::reader;
 use super::rig::{Change, Rig};
+use super::save::Saves;
 use super::style::Theme;
 use crate::lab::LabError;
 use crate::player::Player;
@@ -84,6 +85,8 @@ pub struct App {
     pub presenter: bool,
     /// The pane that moved last: the one the presenter view shows.
     pub spotlight: usize,
+    /// Where `w` saves what ran (see [`super::save`]).
+    pub saves: Saves,
     quit: bool,
 }
 
@@ -113,6 +116,7 @@ impl App {
             quiz: Quiz::default(),
             presenter: false,
             spotlight: 0,
+            saves: Saves::default(),
             quit: false,
         }
     }
@@ -244,6 +248,7 @@ impl App {
             KeyCode::Char('f') => return self.ask_rig(Change::Firewall),
             KeyCode::Char('n') => return self.ask_rig(Change::Nat),
             KeyCode::Char('x') => return self.ask_rig(Change::Extended),
+            KeyCode::Char('w') => self.save_capture(),
             _ => return false,
         }
         true
@@ -259,6 +264,7 @@ impl App {
             KeyCode::Esc => self.quit = true,
             KeyCode::Char('?') => self.overlay = Some(Overlay::Keys),
             KeyCode::Char('l') => self.overlay = Some(Overlay::Legend),
+            KeyCode::Char('w') => self.save_capture(),
             KeyCode::Enter if !picker.summaries.is_empty() => {
                 let (n, trace) = picker.chosen();
                 let title = format!("session {n}");

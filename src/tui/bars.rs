@@ -139,8 +139,14 @@ fn keys(app: &App) -> Vec<(&'static str, &'static str, u8)> {
         keys.extend([("f", "firewall", 8), ("n", "NAT", 8), ("x", "ext", 4)]);
         keys.push(("c", "lesson", 4));
     }
-    keys.extend([("g", "quiz", 2), ("v", "presenter", 2)]);
-    keys.extend([("l", "legend", 5), ("?", "keys", 10), ("q", "quit", 10)]);
+    keys.extend([
+        ("g", "quiz", 2),
+        ("v", "presenter", 2),
+        ("w", "save", 2),
+        ("l", "legend", 5),
+        ("?", "keys", 10),
+        ("q", "quit", 10),
+    ]);
     keys
 }
 

@@ -16,10 +16,17 @@
 //! A paused screen therefore sleeps in the channel and costs no CPU; a
 //! playing one ticks every [`FRAME`].
 //!
+//! A source started with payloads (every lab, `serve`) also hands over the
+//! bytes of each `data` event; its feed pairs them with their event, keeps
+//! the first [`KEEP`](super::kept::KEEP) bytes and drops the rest, so that
+//! `w` can save the run with its real bytes ([`super::kept`]).
+//!
 //! When the labs restart (a key changed the middlebox), the old labs' last
 //! events may still be on their way. Every batch of feeds gets a new
 //! *generation*, and events of an older one are dropped on arrival.
 
+use super::kept::Allowance;
+use crate::tap::Payloads;
 use crate::trace::Event as TraceEvent;
 use crossterm::event::{Event as TermEvent, EventStream, KeyEvent};
 use futures_util::StreamExt;
@@ -41,10 +48,12 @@ pub enum Route {
     Sessions,
 }
 
-/// The events of one live source.
+/// The events of one live source, and the bytes of its `data` events when
+/// it was started with payloads.
 pub struct Feed {
     pub route: Route,
     pub events: mpsc::UnboundedReceiver<TraceEvent>,
+    pub payloads: Option<Payloads>,
 }
 
 /// What the app asks of the loop: things that need `await`.
@@ -64,10 +73,12 @@ pub enum Event {
     /// The terminal changed size (columns, rows): draw again.
     Resize(u16, u16),
     /// An event of a live source; `None` once when that source ended.
+    /// `payload`: a `data` event's bytes, as far as they are kept.
     Source {
         generation: u32,
         route: Route,
         event: Option<TraceEvent>,
+        payload: Option<Vec<u8>>,
     },
     /// Something the app asked for.
     App(AppEvent),
@@ -144,12 +155,19 @@ impl Events {
             let tx = self.tx.clone();
             tokio::spawn(async move {
                 let route = feed.route;
+                let mut allowance = Allowance::default();
                 while let Some(e) = feed.events.recv().await {
-                    let event = Some(e);
+                    // The chunk is copied (within the allowance) and dropped
+                    // at once: the source's byte budget is never held here.
+                    let payload = match &mut feed.payloads {
+                        Some(p) => p.take(&e).await.and_then(|c| allowance.admit(&c)),
+                        None => None,
+                    };
                     let sent = tx.send(Event::Source {
                         generation,
                         route,
-                        event,
+                        event: Some(e),
+                        payload,
                     });
                     if sent.is_err() {
                         return;
@@ -159,6 +177,7 @@ impl Events {
                     generation,
                     route,
                     event: None,
+                    payload: None,
                 });
             });
         }

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 /// The keys, as (key, what it does).
-pub const KEYS: [(&str, &str); 16] = [
+pub const KEYS: [(&str, &str); 17] = [
     (
         "space",
         "play / pause; pauses by itself at teaching moments",
@@ -35,6 +35,10 @@ pub const KEYS: [(&str, &str); 16] = [
     ("n  p", "lesson: next / previous run (PgDn / PgUp too)"),
     ("g", "quiz: predict who dials, from where, to where"),
     ("v", "presenter view: one step, big, for a projector"),
+    (
+        "w",
+        "save what ran as a pcapng capture for Wireshark, in ./",
+    ),
     ("l", "legend: what each mark on screen means"),
     ("?", "these keys (any other key closes)"),
     ("q", "quit"),

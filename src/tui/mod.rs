@@ -36,6 +36,8 @@
 //!   it in colour or without.
 //! - [`rig`]: the live labs behind the panes, and the middlebox the keys
 //!   `f`, `n`, `x` change (restarting the labs).
+//! - [`save`]: `w` writes what ran so far as a pcapng capture for
+//!   Wireshark, with the data bytes [`kept`] beside each live trace.
 //! - [`terminal`]: the loop, and the terminal's setup and restore.
 //! - [`text`]: fitting words into cells (wrap, measure, shorten a path).
 //! - [`fixture`]: hand-made traces for tests, snapshots and the benchmark.
@@ -53,6 +55,7 @@ pub mod finale;
 pub mod fixture;
 pub mod help;
 pub mod hosts;
+pub mod kept;
 pub mod layout;
 pub mod legend;
 pub mod lockstep;
@@ -65,6 +68,7 @@ pub mod prompt;
 pub mod quiz;
 pub mod reader;
 pub mod rig;
+pub mod save;
 pub mod sequence;
 pub mod source;
 mod stepping;
@@ -119,6 +123,7 @@ pub async fn lesson(course: course::Course, screen: Screen) -> Result<(), TuiErr
     let log = terminal::log_to_file();
     tracing::info!(?log, "lesson tui");
     let mut app = screen.dress(App::new("lesson", panes).with_rig(rig).with_course(course));
+    app.saves.what = Some("lesson");
     app.events.attach(feeds);
     terminal::run(app).await?;
     Ok(())
@@ -154,6 +159,8 @@ pub async fn lab(heading: &str, configs: Vec<LabConfig>, screen: Screen) -> Resu
 
 /// Shows `serve`'s sessions live: a list that fills as clients connect,
 /// and the one picked followed as it happens. Stops the server on quit.
+/// Started with payloads ([`crate::serve::start_with_payloads`]), `w`
+/// saves the sessions with their real bytes.
 pub async fn serve(serving: crate::serve::Serving, screen: Screen) -> Result<(), TuiError> {
     terminal::log_to_file();
     let addr = serving.local;
@@ -166,10 +173,11 @@ pub async fn serve(serving: crate::serve::Serving, screen: Screen) -> Result<(),
         format!("serve {addr}"),
         Picker::live(hint),
     ));
-    let (stop, events) = split_serving(serving);
+    let (stop, events, payloads) = split_serving(serving);
     app.events.attach(vec![Feed {
         route: Route::Sessions,
         events,
+        payloads,
     }]);
     let result = terminal::run(app).await;
     stop.stop();
@@ -177,16 +185,19 @@ pub async fn serve(serving: crate::serve::Serving, screen: Screen) -> Result<(),
     Ok(())
 }
 
-/// Takes `serve`'s event channel out, keeping the handle that stops it.
+/// Takes `serve`'s event channel (and its data bytes, when started with
+/// payloads) out, keeping the handle that stops it.
 fn split_serving(
     mut serving: crate::serve::Serving,
 ) -> (
     crate::serve::Serving,
     tokio::sync::mpsc::UnboundedReceiver<crate::trace::Event>,
+    Option<crate::tap::Payloads>,
 ) {
     let (_, closed) = tokio::sync::mpsc::unbounded_channel();
     let events = std::mem::replace(&mut serving.events, closed);
-    (serving, events)
+    let payloads = serving.payloads.take();
+    (serving, events, payloads)
 }
 
 /// Shows a finished trace; a session picker first when it holds several.

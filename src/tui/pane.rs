@@ -6,6 +6,7 @@
 //! business.
 
 use super::hosts::MiddleboxLabel;
+use super::kept::Kept;
 use super::source::Source;
 use crate::lab::{Endpoints, LabConfig};
 use crate::player::{Player, Request};
@@ -35,6 +36,9 @@ pub struct Pane {
     pub endpoints: Option<Endpoints>,
     /// Words for the empty diagram (e.g. why this server has its port).
     pub note: Option<String>,
+    /// The data bytes its live source sent, kept for `w` (none for a
+    /// capture: a trace holds counts, not bytes).
+    pub kept: Kept,
     source: Option<Box<dyn Source>>,
 }
 
@@ -48,6 +52,7 @@ impl Pane {
             middlebox: None,
             endpoints: None,
             note: None,
+            kept: Kept::default(),
             source: None,
         }
     }
@@ -61,6 +66,7 @@ impl Pane {
             middlebox: None,
             endpoints: None,
             note: None,
+            kept: Kept::default(),
             source: Some(source),
         }
     }

@@ -9,6 +9,7 @@
 //! For `serve` the list is live: sessions appear as real clients connect
 //! ([`Picker::push`]), and the one picked keeps growing in its pane.
 
+use super::kept::Kept;
 use super::pane::ends_session;
 use super::style::Theme;
 use super::text::shorten_middle;
@@ -77,6 +78,8 @@ pub struct Picker {
     pub hint: String,
     /// Sessions arrive while it is shown (`serve`).
     pub live: bool,
+    /// The data bytes of a live list's sessions, kept for `w`.
+    pub kept: Kept,
 }
 
 impl Picker {
@@ -92,6 +95,7 @@ impl Picker {
             selected: 0,
             hint: String::new(),
             live: false,
+            kept: Kept::default(),
         }
     }
 
@@ -114,6 +118,11 @@ impl Picker {
             Some(s) => *s = summary,
             None => self.summaries.push(summary),
         }
+    }
+
+    /// Every session's events so far.
+    pub fn trace(&self) -> &Trace {
+        &self.trace
     }
 
     /// When session `n` began, in the trace's clock.

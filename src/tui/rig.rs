@@ -152,7 +152,8 @@ impl Rig {
     }
 
     /// Starts one lab per pane and makes their panes, with the feeds that
-    /// carry their events (pane `i` is fed by `Route::Pane(i)`).
+    /// carry their events and data bytes (pane `i` is fed by
+    /// `Route::Pane(i)`).
     ///
     /// A lab asked for "any free port" (0) keeps the one it got: restarts
     /// reuse it, so the screen's control port (and control − 1) stay put.
@@ -160,11 +161,13 @@ impl Rig {
         let mut panes = Vec::new();
         let mut feeds = Vec::new();
         for (i, config) in self.configs.iter_mut().enumerate() {
-            let lab = Lab::start(config.clone()).await?;
+            // With payloads: `w` saves the run with its real bytes.
+            let mut lab = Lab::start_with_payloads(config.clone()).await?;
             let endpoints = lab.endpoints();
             if config.server.is_none() {
                 config.control_port = endpoints.server.port();
             }
+            let payloads = lab.payloads.take();
             let (source, events) = LiveLab::split(lab);
             panes.push(
                 Pane::live(mode_title(config), Box::new(source))
@@ -174,6 +177,7 @@ impl Rig {
             feeds.push(Feed {
                 route: Route::Pane(i),
                 events,
+                payloads,
             });
         }
         Ok((panes, feeds))

@@ -66,8 +66,13 @@ pub async fn run(mut app: App) -> io::Result<()> {
                 app.on_resize(w, h);
                 true
             }
-            Event::Source { route, event, .. } => {
-                app.on_source(route, event);
+            Event::Source {
+                route,
+                event,
+                payload,
+                ..
+            } => {
+                app.on_feed(route, event, payload);
                 true
             }
             Event::App(AppEvent::Restart) => {

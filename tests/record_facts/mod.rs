@@ -76,6 +76,23 @@ pub fn record_lab(args: &[&str], file: &Path) -> Result<Vec<Event>, String> {
         .map_err(|e| e.to_string())
 }
 
+/// `ftpviz lesson --file LESSON --port 0 --json --record FILE`: the
+/// lesson's own trace, every run of every scene.
+pub fn record_lesson(lesson: &Path, file: &Path) -> Result<Vec<Event>, String> {
+    let lesson = lesson.to_str().ok_or("path is not UTF-8")?;
+    let file = file.to_str().ok_or("path is not UTF-8")?;
+    let args = [
+        "lesson", "--file", lesson, "--port", "0", "--json", "--record", file,
+    ];
+    let (code, stdout, stderr) = crate::common::ftpviz(&args);
+    if code != 0 {
+        return Err(format!("lesson exited {code}: {stderr}"));
+    }
+    read_json_lines(stdout.as_bytes())
+        .map(|t| t.events)
+        .map_err(|e| e.to_string())
+}
+
 /// `ftpviz replay FILE --json`: the capture's trace.
 pub fn replay(file: &Path) -> Result<Vec<Event>, String> {
     let file = file.to_str().ok_or("path is not UTF-8")?;
