@@ -5,6 +5,8 @@
 #[path = "support/screen.rs"]
 mod screen;
 use screen::{render, text};
+#[path = "support/styled.rs"]
+mod styled;
 
 mod common;
 
@@ -110,7 +112,7 @@ async fn the_quiz_holds_the_dial_back_until_answered_and_reveals_it_on_the_trace
     assert!(s.contains("× 256 +"), "the arithmetic: {s}");
 
     // The next one, answered wrong: every part marked, with its reason.
-    press(&mut app, KeyCode::Char('x')); // puts the reveal away
+    press(&mut app, KeyCode::Char('x')); // puts the reveal away (and does nothing)
     step_to_question(&mut app);
     keys(&mut app, "c31");
     step_to_reveal(&mut app);
@@ -205,6 +207,36 @@ fn the_presenter_view_shows_who_dials_big() {
         assert!(s.contains("127.0.0.3:2120 → 127.0.0.2:50000"), "{s}");
         insta::assert_snapshot!(format!("presenter_dial_{w}x{h}"), s);
     }
+}
+
+#[test]
+fn the_presenter_view_keeps_its_contrast_in_the_light_theme() {
+    let mut app = presenter_at(|e| matches!(&e.kind, Kind::Command { verb, .. } if verb == "PORT"));
+    for (name, theme) in [("dark", Theme::dark()), ("light", Theme::light())] {
+        app.theme = theme;
+        let buf = render(&app, 80, 24);
+        // Only the terminal's named colours, none that fades on white.
+        let used = styled::colours(&buf);
+        if name == "light" {
+            assert!(
+                used.iter().all(|c| !format!("{c:?}").starts_with("Light")),
+                "{used:?}"
+            );
+        }
+        insta::assert_snapshot!(format!("presenter_port_{name}_80x24"), styled::styled(&buf));
+    }
+}
+
+#[test]
+fn the_quiz_score_closes_a_run_outside_a_lesson() {
+    let mut app = quiz_app(fixture::active());
+    step_to_question(&mut app);
+    keys(&mut app, "s21");
+    step_to_reveal(&mut app);
+    press(&mut app, KeyCode::End);
+    assert!(app.finale);
+    let s = text(&render(&app, 80, 24));
+    assert!(s.contains("Quiz: 3 of 3 right."), "{s}");
 }
 
 #[test]

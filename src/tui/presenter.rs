@@ -221,7 +221,7 @@ impl Widget for PresenterView<'_> {
             };
             BigText::builder()
                 .pixel_size(size)
-                .style(t.headline())
+                .style(t.title())
                 .centered()
                 .lines(vec![Line::from(line.clone())])
                 .build()

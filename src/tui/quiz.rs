@@ -147,13 +147,8 @@ impl Quiz {
     /// A key while the quiz may want it.
     pub fn on_key(&mut self, code: KeyCode) -> Answer {
         let Some(a) = self.asking.as_mut() else {
-            if self.revealed.take().is_some() {
-                // Any key puts the reveal away; → also steps on.
-                return match code {
-                    KeyCode::Right | KeyCode::Char(' ') => Answer::NotMine,
-                    _ => Answer::Taken,
-                };
-            }
+            // Any key puts a reveal away, and does what it does.
+            self.revealed = None;
             return Answer::NotMine;
         };
         match (a.part, code) {

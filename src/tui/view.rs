@@ -144,6 +144,11 @@ impl App {
                 .collect();
             let (lines, keys) = c.closing(&panes, self.quiz.on);
             cards::closing(&lines, keys, body, buf, t);
+        } else if let (true, true, (right, asked)) = (self.finale, self.quiz.on, self.quiz.total) {
+            if asked > 0 {
+                let score = format!("Quiz: {right} of {asked} right.");
+                cards::closing(&[score], "Home: again", body, buf, t);
+            }
         }
     }
 }
