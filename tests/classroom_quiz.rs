@@ -3,22 +3,13 @@
 //! third-party servers, answered by what those traces show.
 
 use ftpviz::classroom::quiz::{grade, transfer_worked, Guess, PortRole, Question, Truth};
-use ftpviz::lab::{Lab, LabConfig, Lesson, Mode};
+use ftpviz::lab::{LabConfig, Lesson, Mode};
 use ftpviz::middlebox::Firewall;
 use ftpviz::trace::{Event, Side};
 
 mod common;
-
-async fn run(config: LabConfig) -> Vec<Event> {
-    let mut lab = Lab::start(config).await.expect("the lab starts");
-    lab.run_free();
-    let mut events = Vec::new();
-    while let Some(e) = lab.events.recv().await {
-        events.push(e);
-    }
-    lab.finish().await.expect("the lesson ends");
-    events
-}
+mod lab_facts;
+use lab_facts::run_lab as run;
 
 fn lab(mode: Mode, extended: bool, ipv6: bool, firewall: Firewall) -> LabConfig {
     LabConfig {

@@ -9,10 +9,11 @@ use screen::{render, text};
 mod styled;
 
 mod common;
+mod lab_facts;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::classroom::Lesson;
-use ftpviz::lab::{Lab, LabConfig, Mode};
+use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::middlebox::Firewall;
 use ftpviz::trace::{Event, Kind, Trace};
 use ftpviz::tui::app::{App, Pane};
@@ -32,14 +33,9 @@ fn keys(app: &mut App, keys: &str) {
 }
 
 async fn run(config: LabConfig) -> Trace {
-    let mut lab = Lab::start(config).await.expect("the lab starts");
-    lab.run_free();
-    let mut events = Vec::new();
-    while let Some(e) = lab.events.recv().await {
-        events.push(e);
+    Trace {
+        events: lab_facts::run_lab(config).await,
     }
-    lab.finish().await.expect("the lesson ends");
-    Trace { events }
 }
 
 fn quiz_app(trace: Trace) -> App {

@@ -26,7 +26,8 @@
 
 use crate::ftp::hostport::{parse_227, parse_229, parse_eprt, parse_port, port_bytes};
 use crate::narration::cite::Rule;
-use crate::trace::{Blocker, Event, FailReason, Kind, Side, Via};
+use crate::narration::summary::{outcome_of, Outcome};
+use crate::trace::{Blocker, Event, Kind, Side, Via};
 use std::net::SocketAddr;
 
 /// What a port is to this data connection.
@@ -139,18 +140,6 @@ fn control_port(before: &[Event], session: u32) -> Option<u16> {
     })
 }
 
-/// How a dial ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Connected,
-    Failed {
-        reason: FailReason,
-        by: Option<Blocker>,
-    },
-    /// Not known yet (the live lab has not got there).
-    Pending,
-}
-
 /// What really happened after the announcement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Truth {
@@ -178,20 +167,11 @@ impl Truth {
             }
             match &e.kind {
                 Kind::Connect { src, dst, .. } if e.conn > 0 => {
-                    let outcome = events[i + 1..]
-                        .iter()
-                        .filter(|o| o.session == e.session && o.conn == e.conn)
-                        .find_map(|o| match o.kind {
-                            Kind::Accept => Some(Outcome::Connected),
-                            Kind::Fail { reason, by } => Some(Outcome::Failed { reason, by }),
-                            _ => None,
-                        })
-                        .unwrap_or(Outcome::Pending);
                     return Some(Truth::Dial {
                         who: e.from,
                         src: *src,
                         dst: *dst,
-                        outcome,
+                        outcome: outcome_of(events, i),
                     });
                 }
                 Kind::Reply { code, text } if *code >= 400 => {
@@ -220,7 +200,7 @@ impl Truth {
 pub fn settled(events: &[Event], q: &Question) -> Option<Truth> {
     let truth = Truth::of(events, q)?;
     let Truth::Dial {
-        outcome: Outcome::Pending,
+        outcome: Outcome::Unanswered,
         ..
     } = truth
     else {
@@ -354,7 +334,7 @@ fn why_to(q: &Question) -> String {
 
 fn why_outcome(outcome: Outcome) -> Option<String> {
     match outcome {
-        Outcome::Connected | Outcome::Pending => None,
+        Outcome::Connected | Outcome::Unanswered => None,
         Outcome::Failed { by: Some(by), .. } => Some(format!(
             "  …and the SYN never arrived: {}.",
             match by {

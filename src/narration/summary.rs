@@ -221,7 +221,8 @@ fn bytes_of(events: &[Event], session: u32, conn: u32) -> u64 {
         .sum()
 }
 
-fn outcome_of(events: &[Event], i: usize) -> Outcome {
+/// How the dial `events[i]` ended, as far as `events` tell.
+pub fn outcome_of(events: &[Event], i: usize) -> Outcome {
     let Some(dial) = events.get(i) else {
         return Outcome::Unanswered;
     };
