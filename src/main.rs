@@ -50,13 +50,31 @@ enum Command {
         session: Option<u32>,
     },
     /// Run our server on loopback and show any real client's sessions.
-    Serve {
-        #[arg(long, default_value = "127.0.0.1:2121")]
-        listen: SocketAddr,
-        /// Serve this directory read-only instead of the built-in files.
-        #[arg(long)]
-        root: Option<PathBuf>,
-    },
+    Serve(ServeArgs),
+}
+
+/// `serve`: anonymous reads; demo/demo may also upload (into a private
+/// temporary folder, removed at exit); with --root nobody writes.
+#[derive(Args, Debug, Clone)]
+struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:2121")]
+    listen: SocketAddr,
+    /// Serve this directory read-only instead of the built-in files (no
+    /// uploads then).
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Bytes demo's uploads may take in all; the oldest go first (K, M, G).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = ftpviz::serve::parse_size)]
+    upload_cap: u64,
+    /// Bytes one upload may take (K, M, G).
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = ftpviz::serve::parse_size)]
+    upload_file_cap: u64,
+    /// Sessions at once (the next gets 421).
+    #[arg(long, value_name = "N", default_value_t = 512)]
+    max_sessions: usize,
+    /// Sessions at once from one client address.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    max_per_address: usize,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -206,7 +224,7 @@ fn run(cli: Cli) -> Result<()> {
         None => runtime.block_on(lab(LabArgs::default(), sink)),
         Some(Command::Lab(args)) => runtime.block_on(lab(args, sink)),
         Some(Command::Replay { file, session }) => replay(&runtime, file, session, sink),
-        Some(Command::Serve { listen, root }) => runtime.block_on(serve(listen, root, sink)),
+        Some(Command::Serve(args)) => runtime.block_on(serve(args, sink)),
     }
 }
 
@@ -298,9 +316,23 @@ async fn lab_to_sink(
     Ok(())
 }
 
-async fn serve(listen: SocketAddr, root: Option<PathBuf>, sink: Option<Sink>) -> Result<()> {
-    let config = ftpviz::serve::ServeConfig { listen, root };
-    let serving = ftpviz::serve::start(config).await?;
+async fn serve(args: ServeArgs, sink: Option<Sink>) -> Result<()> {
+    let config = ftpviz::serve::ServeConfig {
+        listen: args.listen,
+        root: args.root,
+    };
+    let options = ftpviz::serve::ServeOptions {
+        upload_cap: args.upload_cap,
+        upload_file_cap: args.upload_file_cap,
+        caps: ftpviz::server::slots::Caps {
+            total: args.max_sessions.max(1),
+            per_address: args.max_per_address.max(1),
+        },
+        // Written as it comes: a reader that stalls slows the sessions
+        // down instead of filling memory.
+        trace_queue: sink.map(|_| ftpviz::serve::TRACE_QUEUE),
+    };
+    let serving = ftpviz::serve::start_with(config, options).await?;
     let Some(sink) = sink else {
         return serve_tui(serving).await;
     };
@@ -322,14 +354,24 @@ async fn serve_to_sink(mut serving: ftpviz::serve::Serving, sink: Sink) -> Resul
     if let Some(warning) = &serving.warning {
         eprintln!("ftpviz: warning: {warning}");
     }
-    eprintln!("ftpviz: serving on {} (Ctrl-C stops)", serving.local);
+    match &serving.upload_dir {
+        Some(dir) => eprintln!(
+            "ftpviz: serving on {} (Ctrl-C stops); demo's uploads go to {} (removed at exit)",
+            serving.local,
+            dir.display()
+        ),
+        None => eprintln!(
+            "ftpviz: serving on {} (Ctrl-C stops), read-only",
+            serving.local
+        ),
+    }
     let stopper = serving.stopper();
     tokio::spawn(async move {
         stop_signal().await;
         let _ = stopper.send(true);
     });
     // The channel closes once the server has said goodbye to every session.
-    while let Some(event) = serving.events.recv().await {
+    while let Some(event) = serving.recv().await {
         let mut out = io::stdout().lock();
         sink.write(&mut out, &event)?;
         out.flush()?;

@@ -216,11 +216,18 @@ pub fn control_listener(addr: SocketAddr, backlog: u32) -> io::Result<TcpListene
 
 /// A listening socket for one data connection (the client's in active mode,
 /// the server's in passive mode), on an ephemeral port of `ip`.
+///
+/// SO_REUSEADDR, because the side that closes a TCP connection first keeps
+/// its port in TIME_WAIT for a minute: a server that sends thousands of
+/// files a minute in passive mode (it closes first: the end of the file)
+/// would otherwise run out of ports it may bind (EADDRINUSE), as a busy
+/// vsftpd does not.
 pub fn listen(ip: IpAddr) -> io::Result<TcpListener> {
     let socket = match ip {
         IpAddr::V4(_) => TcpSocket::new_v4()?,
         IpAddr::V6(_) => TcpSocket::new_v6()?,
     };
+    socket.set_reuseaddr(true)?;
     socket.bind(SocketAddr::new(ip, 0))?;
     socket.listen(4)
 }
@@ -246,34 +253,52 @@ pub async fn accept_from(
     via: Option<Via>,
     wait: Duration,
 ) -> Result<(TcpStream, u32), AcceptError> {
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut stranger: Option<String> = None;
+    let accepted = tokio::time::timeout_at(
+        deadline,
+        accept_allowed(&listener, allowed, &rec, via, &mut stranger),
+    )
+    .await;
+    match accepted {
+        Err(_) => Err(AcceptError::Timeout {
+            secs: wait.as_secs(),
+            stranger,
+        }),
+        Ok(accepted) => accepted,
+    }
+}
+
+/// Accepts the first dial from `allowed` on `listener` and records it;
+/// strangers are dropped, the last one named in `stranger`. Cancel-safe:
+/// nothing is recorded until a connection is in hand, and nothing awaits
+/// after that.
+pub async fn accept_allowed(
+    listener: &TcpListener,
+    allowed: IpAddr,
+    rec: &Recorder,
+    via: Option<Via>,
+    stranger: &mut Option<String>,
+) -> Result<(TcpStream, u32), AcceptError> {
     let local = listener
         .local_addr()
         .map_err(|e| AcceptError::Io(e.to_string()))?;
-    let deadline = tokio::time::Instant::now() + wait;
-    let mut stranger: Option<String> = None;
     loop {
-        let accepted = tokio::time::timeout_at(deadline, listener.accept()).await;
-        match accepted {
-            Err(_) => {
-                return Err(AcceptError::Timeout {
-                    secs: wait.as_secs(),
-                    stranger,
-                })
-            }
-            Ok(Err(e)) => return Err(AcceptError::Io(e.to_string())),
-            Ok(Ok((stream, peer))) if peer.ip() == allowed => {
-                let _ = stream.set_nodelay(true);
-                let conn = rec.data_accepted(local, peer, via, stranger.take());
-                return Ok((stream, conn));
-            }
-            Ok(Ok((stream, peer))) => {
-                drop(stream);
-                stranger = Some(format!(
-                    "dropped a connection from {peer}: only the control peer {allowed} may use this port"
-                ));
-                tracing::warn!("{}", stranger.as_deref().unwrap_or_default());
-            }
+        let (stream, peer) = listener
+            .accept()
+            .await
+            .map_err(|e| AcceptError::Io(e.to_string()))?;
+        if peer.ip().to_canonical() == allowed.to_canonical() {
+            let _ = stream.set_nodelay(true);
+            let conn = rec.data_accepted(local, peer, via, stranger.take());
+            return Ok((stream, conn));
         }
+        drop(stream);
+        let note = format!(
+            "dropped a connection from {peer}: only the control peer {allowed} may use this port"
+        );
+        tracing::warn!("{note}");
+        *stranger = Some(note);
     }
 }
 

@@ -16,15 +16,18 @@ use tokio::net::{TcpListener, TcpStream};
 
 async fn start(root: Option<PathBuf>) -> Serving {
     let listen = "127.0.0.1:0".parse().unwrap();
-    serve::start(ServeConfig { listen, root })
-        .await
-        .expect("serve starts")
+    serve::start(ServeConfig {
+        root,
+        ..ServeConfig::new(listen)
+    })
+    .await
+    .expect("serve starts")
 }
 
 async fn finish(serving: &mut Serving) -> Vec<Event> {
     serving.stop();
     let mut events = Vec::new();
-    while let Some(e) = serving.events.recv().await {
+    while let Some(e) = serving.recv().await {
         events.push(e);
     }
     events
@@ -135,7 +138,10 @@ async fn paths_never_leave_the_root() {
     {
         std::os::unix::fs::symlink(base.join("secret.txt"), root.join("link.txt")).unwrap();
         std::os::unix::fs::symlink(&base, root.join("up")).unwrap();
-        std::os::unix::fs::symlink(root.join("inside.txt"), root.join("ok.txt")).unwrap();
+        std::os::unix::fs::symlink("inside.txt", root.join("ok.txt")).unwrap();
+        // Absolute, even though it points inside: resolved beneath the
+        // root in one step, an absolute link is refused (as in a chroot).
+        std::os::unix::fs::symlink(root.join("inside.txt"), root.join("abs.txt")).unwrap();
     }
     let mut serving = start(Some(root.clone())).await;
     let mut c = Raw::connect(serving.local).await;
@@ -147,6 +153,7 @@ async fn paths_never_leave_the_root() {
         "sub/../../secret.txt",
         "link.txt",
         "up/secret.txt",
+        "abs.txt",
     ] {
         let cmd = format!("SIZE {path}\r\n");
         assert_eq!(c.send(cmd.as_bytes()).await.code, 550, "{path}");
@@ -168,7 +175,7 @@ async fn paths_never_leave_the_root() {
     assert_eq!(
         c.send(b"SIZE ok.txt\r\n").await.text(),
         "213 6",
-        "a symlink inside the root is fine"
+        "a relative symlink inside the root is fine"
     );
     // Listing the root does not show what the escaping links point to.
     assert_eq!(c.send(b"EPSV\r\n").await.code, 229);
@@ -180,8 +187,8 @@ async fn paths_never_leave_the_root() {
 async fn a_missing_root_is_a_clear_error() {
     let listen = "127.0.0.1:0".parse().unwrap();
     let err = serve::start(ServeConfig {
-        listen,
         root: Some(PathBuf::from("/nonexistent/ftpviz")),
+        ..ServeConfig::new(listen)
     })
     .await
     .err()
@@ -192,7 +199,7 @@ async fn a_missing_root_is_a_clear_error() {
 #[tokio::test]
 async fn a_session_cap_and_an_idle_timeout() {
     let (addr, _events, _stop) = our_server::start(|config| {
-        config.max_sessions = 1;
+        config.caps.total = 1;
         config.idle = std::time::Duration::from_millis(300);
     })
     .await;

@@ -34,8 +34,13 @@ impl Raw {
 
     /// Logs in as `anonymous`.
     pub async fn login(&mut self) {
-        assert_eq!(self.command("USER anonymous").await.code, 331);
-        assert_eq!(self.command("PASS x").await.code, 230);
+        self.login_as("anonymous", "x").await;
+    }
+
+    /// Logs in as `user`.
+    pub async fn login_as(&mut self, user: &str, password: &str) {
+        assert_eq!(self.command(&format!("USER {user}")).await.code, 331);
+        assert_eq!(self.command(&format!("PASS {password}")).await.code, 230);
     }
 
     /// The next whole reply; panics if the server hangs up first.

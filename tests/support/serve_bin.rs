@@ -1,0 +1,98 @@
+//! The `ftpviz serve --json` binary as a test peer: started on a free
+//! loopback port (its address and upload folder read from its first line on
+//! stderr), stopped with SIGTERM, its trace read back from stdout.
+
+#![allow(dead_code)]
+
+use ftpviz::trace::{read_json_lines, Trace};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Served {
+    pub child: Child,
+    pub addr: SocketAddr,
+    /// Where `demo`'s uploads go (without `--root`).
+    pub upload_dir: Option<PathBuf>,
+    pub stderr: BufReader<ChildStderr>,
+}
+
+/// `ftpviz serve --json --listen 127.0.0.1:0 [--root ROOT] EXTRA...`.
+pub fn serve(root: Option<&Path>, extra: &[&str]) -> Served {
+    serve_with(
+        Command::new(env!("CARGO_BIN_EXE_ftpviz")),
+        root,
+        extra,
+        "127.0.0.1:0",
+    )
+}
+
+/// The same through `cmd` (a wrapper such as `ip netns exec NS`, with the
+/// binary as its last argument), listening on `listen`.
+pub fn serve_with(mut cmd: Command, root: Option<&Path>, extra: &[&str], listen: &str) -> Served {
+    cmd.args(["serve", "--listen", listen, "--json"]);
+    if let Some(root) = root {
+        cmd.arg("--root").arg(root);
+    }
+    cmd.args(extra);
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ftpviz runs");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .split_whitespace()
+        .find_map(|w| w.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let upload_dir = line
+        .split_whitespace()
+        .find(|w| w.starts_with('/'))
+        .map(PathBuf::from);
+    Served {
+        child,
+        addr,
+        upload_dir,
+        stderr,
+    }
+}
+
+impl Served {
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// SIGTERM, then the whole trace it wrote; it must exit 0.
+    pub fn stop(self) -> Trace {
+        self.terminate();
+        let out = self.child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "serve exits 0 on SIGTERM: {:?}",
+            out.status
+        );
+        read_json_lines(&out.stdout[..]).expect("valid JSON Lines")
+    }
+
+    /// SIGTERM, and how long until the process is gone; the trace.
+    pub fn stop_timed(self) -> (Duration, Trace) {
+        let asked = Instant::now();
+        self.terminate();
+        let out = self.child.wait_with_output().unwrap();
+        let took = asked.elapsed();
+        assert!(out.status.success(), "exit status {:?}", out.status);
+        (
+            took,
+            read_json_lines(&out.stdout[..]).expect("valid JSON Lines"),
+        )
+    }
+}
