@@ -215,21 +215,69 @@ pub fn control_listener(addr: SocketAddr, backlog: u32) -> io::Result<TcpListene
 }
 
 /// A listening socket for one data connection (the client's in active mode,
-/// the server's in passive mode), on an ephemeral port of `ip`.
+/// the server's in passive mode), on a free port of `ip` from the system's
+/// ephemeral range.
 ///
-/// SO_REUSEADDR, because the side that closes a TCP connection first keeps
-/// its port in TIME_WAIT for a minute: a server that sends thousands of
-/// files a minute in passive mode (it closes first: the end of the file)
-/// would otherwise run out of ports it may bind (EADDRINUSE), as a busy
-/// vsftpd does not.
+/// The side that closes a TCP connection first keeps its port in TIME_WAIT
+/// for a minute, and a server in passive mode closes first (the end of the
+/// file is its FIN). Asked for "any port" (port 0), the kernel skips every
+/// port in TIME_WAIT, SO_REUSEADDR or not — so a server that sends
+/// thousands of files a minute runs out of ports (EADDRINUSE). Like
+/// vsftpd, we pick the port ourselves, at random, and bind it with
+/// SO_REUSEADDR, which a port in TIME_WAIT admits (one that is in use is
+/// still refused, and we try another).
 pub fn listen(ip: IpAddr) -> io::Result<TcpListener> {
-    let socket = match ip {
-        IpAddr::V4(_) => TcpSocket::new_v4()?,
-        IpAddr::V6(_) => TcpSocket::new_v6()?,
+    let (low, high) = ephemeral_range();
+    let span = u64::from(high.saturating_sub(low)) + 1;
+    for _ in 0..PORT_TRIES {
+        let port = low.saturating_add(u16::try_from(random() % span).unwrap_or(0));
+        match listen_on(SocketAddr::new(ip, port)) {
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
+            done => return done,
+        }
+    }
+    listen_on(SocketAddr::new(ip, 0))
+}
+
+/// Random ports tried before leaving the choice to the kernel.
+const PORT_TRIES: usize = 32;
+
+fn listen_on(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
     };
     socket.set_reuseaddr(true)?;
-    socket.bind(SocketAddr::new(ip, 0))?;
+    socket.bind(addr)?;
     socket.listen(4)
+}
+
+/// The system's ephemeral port range (Linux says it in /proc; elsewhere
+/// the IANA dynamic range, 49152–65535).
+fn ephemeral_range() -> (u16, u16) {
+    static RANGE: std::sync::OnceLock<(u16, u16)> = std::sync::OnceLock::new();
+    *RANGE.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+            .ok()
+            .and_then(|text| {
+                let mut it = text.split_whitespace().map(|n| n.parse::<u16>().ok());
+                match (it.next()??, it.next()??) {
+                    (low, high) if 0 < low && low <= high => Some((low, high)),
+                    _ => None,
+                }
+            })
+            .unwrap_or((49152, 65535))
+    })
+}
+
+/// A random number for a port choice (not for secrets: a passive port is
+/// guarded by who may connect to it, not by being hard to guess).
+fn random() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    h.finish()
 }
 
 /// Why no data connection arrived on a listener.

@@ -5,6 +5,8 @@
 //! client is skipped with a printed reason.
 
 mod common;
+#[path = "support/honest.rs"]
+mod honest;
 #[path = "support/serve_bin.rs"]
 mod serve_bin;
 
@@ -59,16 +61,8 @@ fn assert_dials(trace: &Trace, active: bool, control: SocketAddr, at_least: usiz
             assert_eq!(src.port(), control.port() - 1);
         }
     }
-    for s in trace.sessions() {
-        let t = trace.session(s);
-        let closes = t.events.iter().filter(|e| e.kind == Kind::Close).count();
-        let conns = t
-            .events
-            .iter()
-            .filter(|e| matches!(e.kind, Kind::Connect { .. }))
-            .count();
-        assert_eq!(closes, conns, "every connection closed once");
-    }
+    // Every connection: dialled, accepted by its listener, closed once.
+    honest::assert_honest(&trace.events);
 }
 
 fn curl(active: bool) {

@@ -19,11 +19,19 @@ fn a_planted_symlink_or_hard_link_is_refused() {
     let log = dir.join("ftpviz.log");
 
     std::os::unix::fs::symlink(&victim, &log).unwrap();
-    assert_eq!(ftpviz::tui::terminal::log_to_file(), None, "symlink refused");
+    assert_eq!(
+        ftpviz::tui::terminal::log_to_file(),
+        None,
+        "symlink refused"
+    );
     std::fs::remove_file(&log).unwrap();
 
     std::fs::hard_link(&victim, &log).unwrap();
-    assert_eq!(ftpviz::tui::terminal::log_to_file(), None, "hard link refused");
+    assert_eq!(
+        ftpviz::tui::terminal::log_to_file(),
+        None,
+        "hard link refused"
+    );
     std::fs::remove_file(&log).unwrap();
     assert_eq!(std::fs::read(&victim).unwrap(), b"precious\n", "untouched");
 

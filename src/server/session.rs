@@ -115,6 +115,15 @@ enum End {
     Theirs,
 }
 
+/// However the session ends — even dropped midway, when the server stops
+/// and a client keeps it waiting — the control connection's `close` is in
+/// the trace (once: an earlier record wins).
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.rec.close(0, Side::Server);
+    }
+}
+
 impl Session {
     pub fn new(
         ctl: TcpStream,
@@ -171,7 +180,16 @@ impl Session {
         self.reply(220, "ftpviz server ready.").await?;
         let mut buf = vec![0u8; 4096];
         loop {
-            while let Some(line) = self.next_line() {
+            loop {
+                // The trace's reader is far behind: answer no more
+                // commands until it catches up.
+                tokio::select! {
+                    _ = self.rec.room() => {}
+                    _ = self.shutdown.changed() => return Ok(self.stop().await),
+                }
+                let Some(line) = self.next_line() else {
+                    break;
+                };
                 let next = match line {
                     Ok(line) => self.handle(&line).await?,
                     Err(e) => {
@@ -192,12 +210,6 @@ impl Session {
             }
             if *self.shutdown.borrow() {
                 return Ok(self.stop().await);
-            }
-            // The trace's reader is far behind: read no more commands
-            // until it catches up.
-            tokio::select! {
-                _ = self.rec.room() => {}
-                _ = self.shutdown.changed() => return Ok(self.stop().await),
             }
             let deadline = self.deadline();
             tokio::select! {

@@ -127,6 +127,16 @@ pub fn check_with(events: &[Event], active: bool, ours: bool, strict: bool) -> S
             of.iter().any(|e| e.kind == Kind::Accept),
             "conn {conn} accepted"
         );
+        // The Trace contract: `accept` is recorded in the name of the side
+        // that accepted — the listener, never the dialler.
+        let dialler = of.first().map(|e| e.from);
+        for accept in of.iter().filter(|e| e.kind == Kind::Accept) {
+            assert_eq!(
+                Some(accept.from.peer()),
+                dialler,
+                "conn {conn}: accept from the listener"
+            );
+        }
         assert!(
             of.iter().any(|e| e.kind == Kind::Close),
             "conn {conn} closed"

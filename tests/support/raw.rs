@@ -23,13 +23,23 @@ pub struct Raw {
 impl Raw {
     /// Dials the server and reads its 220 greeting.
     pub async fn connect(addr: SocketAddr) -> Raw {
-        let mut raw = Raw {
-            s: TcpStream::connect(addr).await.unwrap(),
-            lines: LineBuffer::new(),
-            parser: ReplyParser::new(),
-        };
+        Raw::from_stream(TcpStream::connect(addr).await.unwrap()).await
+    }
+
+    /// A control connection already made: reads its 220 greeting.
+    pub async fn from_stream(s: TcpStream) -> Raw {
+        let mut raw = Raw::quiet(s);
         assert_eq!(raw.reply().await.code, 220);
         raw
+    }
+
+    /// A control connection, its greeting not read yet.
+    pub fn quiet(s: TcpStream) -> Raw {
+        Raw {
+            s,
+            lines: LineBuffer::new(),
+            parser: ReplyParser::new(),
+        }
     }
 
     /// Logs in as `anonymous`.

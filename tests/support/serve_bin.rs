@@ -1,6 +1,7 @@
 //! The `ftpviz serve --json` binary as a test peer: started on a free
 //! loopback port (its address and upload folder read from its first line on
-//! stderr), stopped with SIGTERM, its trace read back from stdout.
+//! stderr), its trace read from stdout as it comes (a reader that keeps up),
+//! stopped with SIGTERM.
 
 #![allow(dead_code)]
 
@@ -9,6 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStderr, Command, Stdio};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub struct Served {
@@ -16,7 +18,11 @@ pub struct Served {
     pub addr: SocketAddr,
     /// Where `demo`'s uploads go (without `--root`).
     pub upload_dir: Option<PathBuf>,
+    /// What it said on stderr before it started serving (its warnings).
+    pub said: Vec<String>,
     pub stderr: BufReader<ChildStderr>,
+    /// Everything it wrote on stdout, once it has exited.
+    trace: JoinHandle<Vec<u8>>,
 }
 
 /// `ftpviz serve --json --listen 127.0.0.1:0 [--root ROOT] EXTRA...`.
@@ -42,9 +48,24 @@ pub fn serve_with(mut cmd: Command, root: Option<&Path>, extra: &[&str], listen:
         .stderr(Stdio::piped())
         .spawn()
         .expect("ftpviz runs");
+    let mut stdout = child.stdout.take().unwrap();
+    let trace = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stdout, &mut all);
+        all
+    });
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut said = Vec::new();
     let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
+    loop {
+        line.clear();
+        let n = stderr.read_line(&mut line).unwrap();
+        assert!(n > 0, "serve ended before serving: {said:?}");
+        if line.contains("serving on") {
+            break;
+        }
+        said.push(line.trim_end().to_string());
+    }
     let addr = line
         .split_whitespace()
         .find_map(|w| w.parse().ok())
@@ -57,7 +78,9 @@ pub fn serve_with(mut cmd: Command, root: Option<&Path>, extra: &[&str], listen:
         child,
         addr,
         upload_dir,
+        said,
         stderr,
+        trace,
     }
 }
 
@@ -73,26 +96,17 @@ impl Served {
 
     /// SIGTERM, then the whole trace it wrote; it must exit 0.
     pub fn stop(self) -> Trace {
-        self.terminate();
-        let out = self.child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "serve exits 0 on SIGTERM: {:?}",
-            out.status
-        );
-        read_json_lines(&out.stdout[..]).expect("valid JSON Lines")
+        self.stop_timed().1
     }
 
     /// SIGTERM, and how long until the process is gone; the trace.
-    pub fn stop_timed(self) -> (Duration, Trace) {
+    pub fn stop_timed(mut self) -> (Duration, Trace) {
         let asked = Instant::now();
         self.terminate();
-        let out = self.child.wait_with_output().unwrap();
+        let status = self.child.wait().unwrap();
         let took = asked.elapsed();
-        assert!(out.status.success(), "exit status {:?}", out.status);
-        (
-            took,
-            read_json_lines(&out.stdout[..]).expect("valid JSON Lines"),
-        )
+        assert!(status.success(), "serve exits 0 on SIGTERM: {status:?}");
+        let out = self.trace.join().unwrap();
+        (took, read_json_lines(&out[..]).expect("valid JSON Lines"))
     }
 }
