@@ -12,10 +12,18 @@
 //! That is why the `data` byte counts of the same file differ between the
 //! two types — and why a binary file sent as `TYPE A` comes out damaged.
 //!
-//! Both sides of the lab and the server of `serve` move bytes here, through
-//! two doors: [`send_and_close`] and [`receive_and_close`]. Each counts the
-//! bytes with a [`Meter`] (a few coalesced `data` events) and records the
-//! `close` after the last count, so a trace never shows bytes after the FIN.
+//! Both sides of the lab and the server of `serve` move bytes here: a file
+//! goes out through [`send_and_close`] (a listing, made as it goes, through
+//! [`send_pieces_and_close`]) and comes in through [`receive_and_close`]
+//! (into memory) or [`receive_into_and_close`] (piece by piece into an
+//! upload that may refuse more: the receiver then stops reading at once).
+//! Each counts the bytes with a [`Meter`] (a few coalesced `data` events)
+//! and records the `close` after the last count, so a trace never shows
+//! bytes after the FIN.
+//!
+//! The buffers are small and few (a [`CHUNK`] or two per transfer), and a
+//! file sent as it is goes from the page cache to the socket inside the
+//! kernel (`sendfile`): two hundred transfers at once cost a few MiB.
 
 use crate::tap::{Meter, Recorder};
 use std::fs::File;
