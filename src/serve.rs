@@ -197,6 +197,17 @@ impl Serving {
         event
     }
 
+    /// Stops, and returns every event not read yet: the rest of the trace,
+    /// to the last session's `close`.
+    pub async fn finish(mut self) -> Vec<Event> {
+        self.stop();
+        let mut events = Vec::new();
+        while let Some(e) = self.recv().await {
+            events.push(e);
+        }
+        events
+    }
+
     /// Says goodbye (421) to every open session and stops; the event
     /// channel closes once the last session has hung up.
     pub fn stop(&self) {

@@ -16,11 +16,10 @@ mod raw;
 use ftpviz::ftp::hostport;
 use ftpviz::serve::{self, ServeConfig, ServeOptions, Serving};
 use ftpviz::server::files::Files;
-use ftpviz::trace::Event;
 use our_server::{drain, start};
 use raw::Raw;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
@@ -44,31 +43,11 @@ async fn transfer(c: &mut Raw, command: &[u8]) -> (u16, Vec<u8>, Option<u16>) {
     (first, got, Some(c.reply().await.code))
 }
 
-fn mkfifo(path: &Path) {
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        path,
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o644),
-        0,
-    )
-    .unwrap();
-}
-
-async fn stop(mut serving: Serving) -> Vec<Event> {
-    serving.stop();
-    let mut events = Vec::new();
-    while let Some(e) = serving.recv().await {
-        events.push(e);
-    }
-    events
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn special_files_are_listed_as_what_they_are_and_never_sent() {
     let root = common::temp_dir("special");
     std::fs::write(root.join("file.txt"), b"a plain file\n").unwrap();
-    mkfifo(&root.join("fifo"));
+    common::mkfifo(&root.join("fifo"));
     let _socket = std::os::unix::net::UnixListener::bind(root.join("sock")).unwrap();
     // /dev/zero's twin, where this user may make one (root may).
     let zero = rustix::fs::mknodat(
@@ -192,7 +171,7 @@ async fn anonymous_reads_and_demo_uploads_into_its_own_space() {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
     assert_eq!(demo.command("DELE hello.txt").await.code, 550);
     assert_eq!(demo.command("SIZE hello.txt").await.code, 213);
-    honest::assert_honest(&stop(serving).await);
+    honest::assert_honest(&serving.finish().await);
     assert!(!dir.exists(), "the upload folder is removed at exit");
 }
 
@@ -235,7 +214,7 @@ async fn when_space_runs_out_the_oldest_uploads_go() {
         213,
         "nothing evicted for it"
     );
-    stop(serving).await;
+    serving.finish().await;
 }
 
 #[tokio::test]
@@ -259,7 +238,7 @@ async fn serve_root_is_read_only() {
     assert_eq!(demo.command("DELE x.txt").await.code, 550);
     assert!(!root.join("y.txt").exists());
     assert!(root.join("x.txt").exists());
-    stop(serving).await;
+    serving.finish().await;
     let _ = std::fs::remove_dir_all(&root);
 }
 

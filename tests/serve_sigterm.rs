@@ -71,17 +71,6 @@ impl Client {
     }
 }
 
-fn mkfifo(path: &Path) {
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        path,
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o644),
-        0,
-    )
-    .unwrap();
-}
-
 #[test]
 fn sigterm_stops_serve_within_a_second_whatever_its_clients_do() {
     let root = common::temp_dir("sigterm");
@@ -89,7 +78,7 @@ fn sigterm_stops_serve_within_a_second_whatever_its_clients_do() {
         .unwrap()
         .set_len(256 << 20)
         .unwrap();
-    mkfifo(&root.join("fifo"));
+    common::mkfifo(&root.join("fifo"));
     let served = serve_bin::serve(Some(&root), &[]);
     let addr = served.addr;
     let mut hostile = Vec::new();
