@@ -22,7 +22,17 @@ pub struct Served {
     pub said: Vec<String>,
     pub stderr: BufReader<ChildStderr>,
     /// Everything it wrote on stdout, once it has exited.
-    trace: JoinHandle<Vec<u8>>,
+    trace: Option<JoinHandle<Vec<u8>>>,
+}
+
+/// A test that fails midway leaves no server behind.
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
 
 /// `ftpviz serve --json --listen 127.0.0.1:0 [--root ROOT] EXTRA...`.
@@ -80,7 +90,7 @@ pub fn serve_with(mut cmd: Command, root: Option<&Path>, extra: &[&str], listen:
         upload_dir,
         said,
         stderr,
-        trace,
+        trace: Some(trace),
     }
 }
 
@@ -106,7 +116,11 @@ impl Served {
         let status = self.child.wait().unwrap();
         let took = asked.elapsed();
         assert!(status.success(), "serve exits 0 on SIGTERM: {status:?}");
-        let out = self.trace.join().unwrap();
+        let out = self
+            .trace
+            .take()
+            .map(|t| t.join().unwrap())
+            .unwrap_or_default();
         (took, read_json_lines(&out[..]).expect("valid JSON Lines"))
     }
 }
