@@ -8,7 +8,7 @@
 //! ```text
 //! lab    (real tokio client + server on loopback) ─┐
 //! serve  (our server, any real FTP client)        ─┼─► Trace ─► Player ─► screens (ratatui)
-//! replay (pcap / pcapng file, pcap-parser)        ─┘      └────────────► --print / --json
+//! replay (pcap / pcapng file, pcap-parser)        ─┘      └────────────► --print / --json / --record (pcapng)
 //! ```
 //!
 //! # The modules
@@ -27,8 +27,10 @@
 //! | [`narration`] | plain words for each event, with the arithmetic and the RFC behind it (screens, `--explain`, recorded comments) |
 //! | [`player`] | a cursor over a Trace: step, play, speed, and the live edge |
 //! | [`replay`] | saved captures (pcap / pcapng) into a Trace |
+//! | [`capture_writer`] | a run saved as pcapng for Wireshark: packets rebuilt from the Trace and the real data bytes, narration in packet comments |
 //! | [`tui`] | the screens: sequence diagram, hosts, narration, and the player that steps through |
 
+pub mod capture_writer;
 pub mod ftp;
 pub mod lab;
 pub mod middlebox;

@@ -1,17 +1,26 @@
 //! The `ftpviz` command line: parse the arguments, pick a source of Trace
-//! events (lab, replay, serve) and an output (the TUI, `--print`, `--json`).
+//! events (lab, replay, serve) and an output (the TUI, `--print`, `--json`,
+//! `--print --explain`).
+//!
+//! `ftpviz` alone is the lab: its options work with or without the word
+//! `lab` (`ftpviz --firewall client` = `ftpviz lab --firewall client`).
 //!
 //! Exit status: 0 success; 1 runtime failure with a one-line cause on
-//! stderr; 2 bad usage (clap's own).
+//! stderr; 2 bad usage (clap's own, and combinations clap cannot see).
 
 use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use ftpviz::lab::{LabConfig, Lesson, Mode};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use ftpviz::capture_writer::Recording;
+use ftpviz::lab::ports::{second_server_port, DEFAULT_CONTROL_PORT};
+use ftpviz::lab::{IfTaken, LabConfig, Lesson, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
+use ftpviz::narration::explain::Explainer;
+use ftpviz::narration::Between;
 use ftpviz::trace::{write_json_line, write_print_line, Event};
+use ftpviz::tui::style::{Palette, Theme};
 use std::io::{self, Write};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -19,13 +28,48 @@ use std::time::Instant;
 #[command(
     name = "ftpviz",
     version,
-    about = "See who dials whom in active and passive FTP"
+    about = "See who dials whom in active and passive FTP",
+    long_about = "See who dials whom in active and passive FTP.\n\n\
+                  Without a command, runs the lab (a real client and server on loopback), \
+                  active and passive side by side; the lab's options below work without \
+                  the word `lab`.",
+    args_conflicts_with_subcommands = true
 )]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// The lab's options, for the default command.
+    #[command(flatten)]
+    lab: LabArgs,
     #[command(flatten)]
     output: OutputArgs,
+    #[command(flatten)]
+    screen: ScreenArgs,
+}
+
+/// How the screens look.
+#[derive(Args, Debug, Clone, Copy, Default)]
+struct ScreenArgs {
+    /// Colours for a dark terminal background or a light one (NO_COLOR
+    /// turns colour off; the glyphs carry every meaning).
+    #[arg(long, global = true, value_enum, default_value_t = ThemeArg::Dark)]
+    theme: ThemeArg,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum ThemeArg {
+    #[default]
+    Dark,
+    Light,
+}
+
+impl ScreenArgs {
+    fn theme(self) -> Theme {
+        Theme::for_terminal(match self.theme {
+            ThemeArg::Dark => Palette::Dark,
+            ThemeArg::Light => Palette::Light,
+        })
+    }
 }
 
 #[derive(Args, Debug, Clone, Copy, Default)]
@@ -36,6 +80,9 @@ struct OutputArgs {
     /// Write the trace as JSON Lines to stdout and exit (no TUI).
     #[arg(long, global = true)]
     json: bool,
+    /// With --print: each event's narration under it, wrapped to 80 columns.
+    #[arg(long, global = true, requires = "print", conflicts_with = "json")]
+    explain: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -75,12 +122,18 @@ struct ServeArgs {
     /// Sessions at once from one client address.
     #[arg(long, value_name = "N", default_value_t = 64)]
     max_per_address: usize,
+    /// Save the run as a pcapng capture for Wireshark (no TUI).
+    #[arg(long, value_name = "FILE.pcapng")]
+    record: Option<PathBuf>,
 }
 
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Default)]
 struct LabArgs {
-    #[arg(long, value_enum, default_value_t = ModeArg::Compare)]
-    mode: ModeArg,
+    /// Who dials the data connections: active (PORT/EPRT: the server),
+    /// passive (PASV/EPSV: the client), or both side by side [default:
+    /// compare; active for --lesson bounce].
+    #[arg(long, value_enum)]
+    mode: Option<ModeArg>,
     /// Use EPRT/EPSV (RFC 2428) instead of PORT/PASV.
     #[arg(long)]
     extended: bool,
@@ -96,9 +149,14 @@ struct LabArgs {
     /// Run the lesson against an external server instead of ours.
     #[arg(long, value_name = "HOST:PORT")]
     server: Option<SocketAddr>,
-    /// Our server's control port (0 = any free port).
-    #[arg(long, default_value_t = 2121)]
-    port: u16,
+    /// Our server's control port (0 = any free port) [default: 2121, or a
+    /// free port when 2121 is taken]. Side by side, the passive lab's
+    /// server listens on this port + 2.
+    #[arg(long)]
+    port: Option<u16>,
+    /// Save the run as a pcapng capture for Wireshark (no TUI).
+    #[arg(long, value_name = "FILE.pcapng")]
+    record: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,30 +166,58 @@ enum ModeArg {
     Compare,
 }
 
-#[derive(ValueEnum, Debug, Clone, Copy)]
+#[derive(ValueEnum, Debug, Clone, Copy, Default)]
 enum FirewallArg {
+    #[default]
     None,
     Client,
     Server,
     Stateful,
 }
 
-#[derive(ValueEnum, Debug, Clone, Copy)]
+#[derive(ValueEnum, Debug, Clone, Copy, Default)]
 enum NatArg {
+    #[default]
     None,
     Client,
     Server,
 }
 
-#[derive(ValueEnum, Debug, Clone, Copy)]
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum LessonArg {
+    #[default]
     Transfer,
     Bounce,
 }
 
 impl LabArgs {
+    /// The mode asked for, or the lesson's default; a combination that
+    /// cannot be run is a usage error (exit 2).
+    fn mode(&self) -> Result<ModeArg, clap::Error> {
+        match (self.lesson, self.mode) {
+            (LessonArg::Bounce, None) => Ok(ModeArg::Active),
+            (LessonArg::Bounce, Some(ModeArg::Active)) => Ok(ModeArg::Active),
+            (LessonArg::Bounce, Some(_)) => Err(Cli::command().error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--lesson bounce needs --mode active: the bounce is a PORT/EPRT that asks \
+                 the server to dial a third host, and passive mode sends no PORT",
+            )),
+            (LessonArg::Transfer, mode) => Ok(mode.unwrap_or(ModeArg::Compare)),
+        }
+    }
+
+    /// The control port, and what to do if it is taken: a port named on
+    /// the command line is kept to; the default gives way to a free one.
+    fn port(&self) -> (u16, IfTaken) {
+        match self.port {
+            Some(p) => (p, IfTaken::Fail),
+            None => (DEFAULT_CONTROL_PORT, IfTaken::AnyFree),
+        }
+    }
+
     /// The lab configuration for one mode.
     fn config(&self, mode: Mode) -> LabConfig {
+        let (control_port, if_taken) = self.port();
         LabConfig {
             mode,
             extended: self.extended,
@@ -152,22 +238,8 @@ impl LabArgs {
                 LessonArg::Bounce => Lesson::Bounce,
             },
             server: self.server,
-            control_port: self.port,
-        }
-    }
-}
-
-impl Default for LabArgs {
-    fn default() -> LabArgs {
-        LabArgs {
-            mode: ModeArg::Compare,
-            extended: false,
-            ipv6: false,
-            firewall: FirewallArg::None,
-            nat: NatArg::None,
-            lesson: LessonArg::Transfer,
-            server: None,
-            port: 2121,
+            control_port,
+            if_taken,
         }
     }
 }
@@ -177,29 +249,60 @@ impl Default for LabArgs {
 enum Sink {
     Print,
     Json,
+    /// `--print --explain`: each line with its narration.
+    Explain,
 }
 
 impl Sink {
     fn from_args(o: OutputArgs) -> Option<Sink> {
-        match (o.print, o.json) {
-            (_, true) => Some(Sink::Json),
-            (true, false) => Some(Sink::Print),
+        match (o.print, o.json, o.explain) {
+            (_, true, _) => Some(Sink::Json),
+            (true, false, true) => Some(Sink::Explain),
+            (true, false, false) => Some(Sink::Print),
             _ => None,
         }
     }
 
-    fn write(self, out: &mut impl Write, event: &Event) -> io::Result<()> {
-        match self {
+    /// A writer for one trace whose middlebox is `between` (known in the
+    /// lab, not in a capture).
+    fn writer(self, between: Option<Between>) -> SinkWriter {
+        SinkWriter {
+            sink: self,
+            explainer: Explainer::new(between),
+        }
+    }
+}
+
+/// A [`Sink`] with what it remembers of the trace so far.
+struct SinkWriter {
+    sink: Sink,
+    explainer: Explainer,
+}
+
+impl SinkWriter {
+    fn write(&mut self, out: &mut impl Write, event: &Event) -> io::Result<()> {
+        match self.sink {
             Sink::Print => write_print_line(&mut *out, event),
             Sink::Json => write_json_line(&mut *out, event),
+            Sink::Explain => self.explainer.write(&mut *out, event),
         }
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let lab_args = match &cli.command {
+        Some(Command::Lab(args)) => Some(args),
+        None => Some(&cli.lab),
+        _ => None,
+    };
+    if let Some(Err(e)) = lab_args.map(LabArgs::mode) {
+        e.exit();
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // Already said on stderr when it happened.
+        Err(e) if e.is::<RecordingFailed>() => ExitCode::from(1),
         // `ftpviz … --print | head`: the reader has all it wanted.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
@@ -219,51 +322,77 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn run(cli: Cli) -> Result<()> {
     let sink = Sink::from_args(cli.output);
+    let theme = cli.screen.theme();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     match cli.command {
-        None => runtime.block_on(lab(LabArgs::default(), sink)),
-        Some(Command::Lab(args)) => runtime.block_on(lab(args, sink)),
-        Some(Command::Replay { file, session }) => replay(&runtime, file, session, sink),
-        Some(Command::Serve(args)) => runtime.block_on(serve(args, sink)),
+        None => runtime.block_on(lab(cli.lab, sink, theme)),
+        Some(Command::Lab(args)) => runtime.block_on(lab(args, sink, theme)),
+        Some(Command::Replay { file, session }) => replay(&runtime, file, session, sink, theme),
+        Some(Command::Serve(args)) => runtime.block_on(serve(args, sink, theme)),
     }
 }
 
-async fn lab(args: LabArgs, sink: Option<Sink>) -> Result<()> {
-    let Some(sink) = sink else {
-        return lab_tui(&args).await;
-    };
-    let modes = match args.mode {
+async fn lab(args: LabArgs, sink: Option<Sink>, theme: Theme) -> Result<()> {
+    let mode = args.mode()?;
+    if sink.is_none() && args.record.is_none() {
+        return lab_tui(&args, mode, theme).await;
+    }
+    let mut recording = args.record.as_deref().map(start_recording);
+    let modes = match mode {
         ModeArg::Active => vec![Mode::Active],
         ModeArg::Passive => vec![Mode::Passive],
         ModeArg::Compare => vec![Mode::Active, Mode::Passive],
     };
     // Compare mode writes one trace: the passive lesson is session 2, on
-    // the same clock as the active one before it.
+    // the same clock as the active one before it. The timeline says which
+    // session is which (a JSON trace stays one event a line).
     let mut origin = None;
+    let several = modes.len() > 1;
+    let mut writer = sink.map(|s| s.writer(Some(Between::of(&args.config(Mode::Active)))));
     for (n, mode) in (1..).zip(modes) {
-        lab_to_sink(args.config(mode), sink, n, &mut origin).await?;
+        if let (Some(Sink::Print | Sink::Explain), true) = (sink, several) {
+            let mut out = io::stdout().lock();
+            writeln!(out, "{}", session_header(n, mode, args.extended))?;
+        }
+        lab_to_sink(
+            args.config(mode),
+            writer.as_mut(),
+            n,
+            &mut origin,
+            recording.as_mut(),
+        )
+        .await?;
     }
-    Ok(())
+    recording.map_or(Ok(()), finish_recording)
+}
+
+/// The `--print` line that opens a session of the comparison.
+fn session_header(session: u32, mode: Mode, extended: bool) -> String {
+    let what = match (mode, extended) {
+        (Mode::Active, false) => "active (PORT: the server dials the client)",
+        (Mode::Active, true) => "active (EPRT: the server dials the client)",
+        (Mode::Passive, false) => "passive (PASV: the client dials the server)",
+        (Mode::Passive, true) => "passive (EPSV: the client dials the server)",
+    };
+    format!("# session {session}: {what}")
 }
 
 /// The lab in the TUI: one pane, or in compare mode two labs side by side
 /// (the passive one on its own control port so both can listen).
-async fn lab_tui(args: &LabArgs) -> Result<()> {
-    let (heading, configs) = match args.mode {
+async fn lab_tui(args: &LabArgs, mode: ModeArg, theme: Theme) -> Result<()> {
+    let (heading, configs) = match mode {
         ModeArg::Active => ("lab · active", vec![args.config(Mode::Active)]),
         ModeArg::Passive => ("lab · passive", vec![args.config(Mode::Passive)]),
         ModeArg::Compare => {
-            let mut passive = args.config(Mode::Passive);
-            passive.control_port = args
-                .port
-                .checked_add(2)
-                .filter(|_| args.port != 0)
-                .unwrap_or(0);
-            let configs = vec![args.config(Mode::Active), passive];
-            ("lab · active vs passive", configs)
+            let active = args.config(Mode::Active);
+            let passive = LabConfig {
+                control_port: second_server_port(active.control_port),
+                ..args.config(Mode::Passive)
+            };
+            ("lab · active vs passive", vec![active, passive])
         }
     };
-    ftpviz::tui::lab(heading, configs).await?;
+    ftpviz::tui::lab(heading, configs, theme).await?;
     Ok(())
 }
 
@@ -273,6 +402,7 @@ fn replay_tui(
     file: &std::path::Path,
     trace: ftpviz::trace::Trace,
     warnings: usize,
+    theme: Theme,
 ) -> Result<()> {
     let mut heading = format!("replay {}", file.display());
     if warnings > 0 {
@@ -280,7 +410,7 @@ fn replay_tui(
             " · {warnings} warning(s) above the TUI, on quitting"
         ));
     }
-    runtime.block_on(ftpviz::tui::trace(&heading, trace))?;
+    runtime.block_on(ftpviz::tui::trace(&heading, trace, theme))?;
     Ok(())
 }
 
@@ -288,9 +418,10 @@ fn replay_tui(
 /// session `session` of a trace whose clock started at `origin`.
 async fn lab_to_sink(
     config: LabConfig,
-    sink: Sink,
+    mut sink: Option<&mut SinkWriter>,
     session: u32,
     origin: &mut Option<Instant>,
+    mut recording: Option<&mut Recording>,
 ) -> Result<()> {
     // Each lab's clock starts at its first event, which comes after its
     // start; shifting a later lab by the time between the starts keeps the
@@ -303,24 +434,37 @@ async fn lab_to_sink(
             0.0
         }
     };
-    let mut lab = ftpviz::lab::Lab::start(config).await?;
+    let mut lab = match recording {
+        Some(_) => ftpviz::lab::Lab::start_with_payloads(config).await?,
+        None => ftpviz::lab::Lab::start(config).await?,
+    };
+    if let Some(taken) = lab.port_taken() {
+        let port = lab.endpoints().server.port();
+        eprintln!("ftpviz: {taken} is taken; the lab's server listens on port {port} instead");
+    }
     lab.run_free();
     while let Some(mut event) = lab.events.recv().await {
+        // The bytes are matched to their event before it is renumbered.
+        let bytes = bytes_of(&mut lab.payloads, &event).await;
         event.t += shift;
         event.session = session;
-        let mut out = io::stdout().lock();
-        sink.write(&mut out, &event)?;
-        out.flush()?;
+        deliver(
+            &event,
+            bytes.as_deref(),
+            sink.as_deref_mut(),
+            recording.as_deref_mut(),
+        )?;
     }
     lab.finish().await?;
     Ok(())
 }
 
-async fn serve(args: ServeArgs, sink: Option<Sink>) -> Result<()> {
+async fn serve(args: ServeArgs, sink: Option<Sink>, theme: Theme) -> Result<()> {
     let config = ftpviz::serve::ServeConfig {
         listen: args.listen,
         root: args.root,
     };
+    let headless = sink.is_some() || args.record.is_some();
     let options = ftpviz::serve::ServeOptions {
         upload_cap: args.upload_cap,
         upload_file_cap: args.upload_file_cap,
@@ -328,29 +472,35 @@ async fn serve(args: ServeArgs, sink: Option<Sink>) -> Result<()> {
             total: args.max_sessions.max(1),
             per_address: args.max_per_address.max(1),
         },
-        // Written as it comes: a reader that stalls slows the sessions
-        // down instead of filling memory.
-        trace_queue: sink.map(|_| ftpviz::serve::TRACE_QUEUE),
+        // Written (or recorded) as it comes: a reader that stalls slows the
+        // sessions down instead of filling memory.
+        trace_queue: headless.then_some(ftpviz::serve::TRACE_QUEUE),
+        payloads: args.record.is_some(),
     };
     let serving = ftpviz::serve::start_with(config, options).await?;
-    let Some(sink) = sink else {
-        return serve_tui(serving).await;
-    };
-    serve_to_sink(serving, sink).await
+    if !headless {
+        return serve_tui(serving, theme).await;
+    }
+    let recording = args.record.as_deref().map(start_recording);
+    serve_to_sink(serving, sink.map(|s| s.writer(None)), recording).await
 }
 
 /// `serve` in the TUI: its sessions listed live; a warning (a non-loopback
 /// address) is printed first, and stays on the terminal after quitting.
-async fn serve_tui(serving: ftpviz::serve::Serving) -> Result<()> {
+async fn serve_tui(serving: ftpviz::serve::Serving, theme: Theme) -> Result<()> {
     if let Some(warning) = &serving.warning {
         eprintln!("ftpviz: warning: {warning}");
     }
-    ftpviz::tui::serve(serving).await?;
+    ftpviz::tui::serve(serving, theme).await?;
     Ok(())
 }
 
 /// Writes `serve`'s events until SIGINT or SIGTERM, then stops cleanly.
-async fn serve_to_sink(mut serving: ftpviz::serve::Serving, sink: Sink) -> Result<()> {
+async fn serve_to_sink(
+    mut serving: ftpviz::serve::Serving,
+    mut sink: Option<SinkWriter>,
+    mut recording: Option<Recording>,
+) -> Result<()> {
     if let Some(warning) = &serving.warning {
         eprintln!("ftpviz: warning: {warning}");
     }
@@ -372,11 +522,79 @@ async fn serve_to_sink(mut serving: ftpviz::serve::Serving, sink: Sink) -> Resul
     });
     // The channel closes once the server has said goodbye to every session.
     while let Some(event) = serving.recv().await {
+        let bytes = bytes_of(&mut serving.payloads, &event).await;
+        deliver(&event, bytes.as_deref(), sink.as_mut(), recording.as_mut())?;
+    }
+    recording.map_or(Ok(()), finish_recording)
+}
+
+/// The exit status of a run whose recording failed (already said).
+#[derive(Debug, thiserror::Error)]
+#[error("the recording failed")]
+struct RecordingFailed;
+
+/// `--record FILE`: starts it; a file that cannot be created is said now.
+fn start_recording(path: &Path) -> Recording {
+    let mut recording = Recording::create(path);
+    say_failure(&mut recording);
+    recording
+}
+
+/// The bytes of a `data` event, when the source hands them over.
+async fn bytes_of(
+    payloads: &mut Option<ftpviz::tap::Payloads>,
+    event: &Event,
+) -> Option<ftpviz::tap::Chunk> {
+    payloads.as_mut()?.take(event).await
+}
+
+/// One event to stdout and into the recording; a recording's failure is
+/// said once, when it happens.
+fn deliver(
+    event: &Event,
+    bytes: Option<&[u8]>,
+    sink: Option<&mut SinkWriter>,
+    recording: Option<&mut Recording>,
+) -> Result<()> {
+    if let Some(recording) = recording {
+        recording.event(event, bytes);
+        say_failure(recording);
+    }
+    if let Some(sink) = sink {
         let mut out = io::stdout().lock();
-        sink.write(&mut out, &event)?;
+        sink.write(&mut out, event)?;
         out.flush()?;
     }
     Ok(())
+}
+
+fn say_failure(recording: &mut Recording) {
+    if let Some(line) = recording.unsaid_failure() {
+        eprintln!("ftpviz: {line}");
+    }
+}
+
+/// Closes the capture and says what it holds, and how to make Wireshark
+/// read FTP on ports other than 21/20. A failed recording exits 1.
+fn finish_recording(recording: Recording) -> Result<()> {
+    let path = recording.path().display().to_string();
+    match recording.finish() {
+        Ok(w) => {
+            let (packets, comments) = (w.packets, w.comments);
+            eprintln!("ftpviz: recorded {path} ({packets} packets, {comments} with a comment)");
+            let decode: String = w.decode_as().iter().map(|d| format!(" -d {d}")).collect();
+            if !decode.is_empty() {
+                eprintln!("ftpviz: not on ports 21/20, so tell Wireshark (Decode As…): tshark -r {path}{decode}");
+            }
+            Ok(())
+        }
+        Err(unsaid) => {
+            if let Some(line) = unsaid {
+                eprintln!("ftpviz: {line}");
+            }
+            Err(RecordingFailed.into())
+        }
+    }
 }
 
 /// SIGINT (Ctrl-C) or, on Unix, SIGTERM.
@@ -400,6 +618,7 @@ fn replay(
     file: PathBuf,
     session: Option<u32>,
     sink: Option<Sink>,
+    theme: Theme,
 ) -> Result<()> {
     use ftpviz::replay::{read_file_with_progress, Progress, ReplayError};
     use std::io::IsTerminal;
@@ -444,11 +663,12 @@ fn replay(
         None => replay.trace,
     };
     let Some(sink) = sink else {
-        return replay_tui(runtime, &file, trace, replay.warnings.len());
+        return replay_tui(runtime, &file, trace, replay.warnings.len(), theme);
     };
     let mut out = io::stdout().lock();
+    let mut writer = sink.writer(None);
     for e in &trace.events {
-        sink.write(&mut out, e)?;
+        writer.write(&mut out, e)?;
     }
     Ok(())
 }

@@ -16,6 +16,8 @@
 //!   waits (`awaiting`) and reveals the first event that arrives. It never
 //!   asks twice for one step, and stepping back never asks at all: going back
 //!   only moves the cursor over what already happened.
+//! - **Following.** `End` on a live source lets it run to its end: the
+//!   player then reveals every event as it arrives ([`Player::follow`]).
 //! - **No clock of its own.** Time comes in through [`Player::tick`] with the
 //!   time elapsed since the last tick. The app loop feeds it from a real
 //!   interval; tests feed it whatever they like. That is what makes the
@@ -57,9 +59,13 @@ pub struct Player {
     since_step: Duration,
     /// The source may still produce events.
     live: bool,
-    /// The player asked the source for an action and reveals the next event
-    /// that arrives.
+    /// The player reveals the next event that arrives.
     awaiting: bool,
+    /// The source was asked for an action and nothing has arrived since:
+    /// asking again would make it act twice.
+    asked: bool,
+    /// Reveal every event as it arrives (the source runs to its end).
+    following: bool,
 }
 
 /// What one step forward did.
@@ -81,6 +87,8 @@ impl Player {
             since_step: Duration::ZERO,
             live: false,
             awaiting: false,
+            asked: false,
+            following: false,
         }
     }
 
@@ -132,9 +140,14 @@ impl Player {
         self.live
     }
 
-    /// True while waiting for the source to act on a [`Request::SourceStep`].
+    /// True while waiting for the next event to arrive.
     pub fn is_awaiting(&self) -> bool {
         self.awaiting
+    }
+
+    /// True when the source was asked to act and nothing has arrived since.
+    pub fn has_asked(&self) -> bool {
+        self.asked
     }
 
     /// True when the cursor is on the last event received.
@@ -170,7 +183,10 @@ impl Player {
     /// waiting for it.
     pub fn push(&mut self, event: Event) {
         self.trace.push(event);
-        if self.awaiting {
+        self.asked = false;
+        if self.following {
+            self.shown = self.trace.len();
+        } else if self.awaiting {
             self.awaiting = false;
             self.reveal();
         }
@@ -180,6 +196,29 @@ impl Player {
     pub fn source_ended(&mut self) {
         self.live = false;
         self.awaiting = false;
+        self.asked = false;
+        self.following = false;
+    }
+
+    /// True while the player reveals every event as it arrives.
+    pub fn is_following(&self) -> bool {
+        self.following
+    }
+
+    /// Shows everything received, and from now on every event as it
+    /// arrives, until the source ends (`End` on a live source, which is
+    /// told to run free).
+    pub fn follow(&mut self) {
+        self.end();
+        self.following = self.live;
+    }
+
+    /// Moves the cursor to `shown` events (clamped). Never asks the source.
+    pub fn seek(&mut self, shown: usize) {
+        self.shown = shown.min(self.trace.len());
+        self.since_step = Duration::ZERO;
+        self.awaiting = false;
+        self.following = false;
     }
 
     fn reveal(&mut self) {
@@ -191,9 +230,14 @@ impl Player {
         if !self.at_end() {
             self.reveal();
             Forward::Revealed
-        } else if self.live && !self.awaiting {
+        } else if self.live && !self.asked {
             self.awaiting = true;
+            self.asked = true;
             Forward::Asked
+        } else if self.live {
+            // Asked already: wait for what that brings, without asking again.
+            self.awaiting = true;
+            Forward::Stuck
         } else {
             Forward::Stuck
         }
@@ -218,20 +262,17 @@ impl Player {
 
     /// One event back (`←`). Never asks the source for anything.
     pub fn step_back(&mut self) {
-        self.shown = self.shown.saturating_sub(1);
-        self.since_step = Duration::ZERO;
+        self.seek(self.shown.saturating_sub(1));
     }
 
     /// Back to before the first event (`Home`).
     pub fn home(&mut self) {
-        self.shown = 0;
-        self.since_step = Duration::ZERO;
+        self.seek(0);
     }
 
-    /// To the last event received (`End`). Does not ask the source.
+    /// To the last event received. Does not ask the source.
     pub fn end(&mut self) {
-        self.shown = self.trace.len();
-        self.since_step = Duration::ZERO;
+        self.seek(self.trace.len());
     }
 
     /// Space: play or pause.

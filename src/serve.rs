@@ -28,7 +28,7 @@ use crate::server::files::{FileError, Files};
 use crate::server::slots::Caps;
 use crate::server::uploads::{Limits, Uploads, Writers};
 use crate::server::{self, ServerConfig};
-use crate::tap::{Gate, Scope, Tap};
+use crate::tap::{Gate, Payloads, Scope, Tap};
 use crate::trace::Event;
 use std::io;
 use std::net::SocketAddr;
@@ -75,6 +75,9 @@ pub struct ServeOptions {
     /// behind; read them with [`Serving::recv`]. `None`: the queue is not
     /// bounded (a viewer that keeps every event anyway).
     pub trace_queue: Option<usize>,
+    /// The bytes of every data connection come out of
+    /// [`Serving::payloads`] too, for a recording (`--record`).
+    pub payloads: bool,
 }
 
 impl Default for ServeOptions {
@@ -84,6 +87,7 @@ impl Default for ServeOptions {
             upload_file_cap: UPLOAD_FILE_CAP,
             caps: ServerConfig::new(Files::builtin(), Scope::Alone).caps,
             trace_queue: None,
+            payloads: false,
         }
     }
 }
@@ -103,6 +107,9 @@ pub enum ServeError {
 pub struct Serving {
     /// Every session's events, live.
     pub events: mpsc::UnboundedReceiver<Event>,
+    /// The bytes of each `data` event, when started with
+    /// [`ServeOptions::payloads`].
+    pub payloads: Option<Payloads>,
     /// The address it really listens on (port 0 resolved).
     pub local: SocketAddr,
     /// Set when the address is not loopback: a sentence for stderr.
@@ -154,12 +161,14 @@ pub async fn start_with(config: ServeConfig, options: ServeOptions) -> Result<Se
             (tap, events, None)
         }
     };
+    let payloads = options.payloads.then(|| tap.carry_payload());
     let (shutdown, stop) = watch::channel(false);
     let mut cfg = ServerConfig::new(files, Scope::Alone);
     cfg.caps = options.caps;
     tokio::spawn(server::run(listener, cfg, Network::direct(), tap, stop));
     Ok(Serving {
         events,
+        payloads,
         local,
         warning,
         upload_dir,

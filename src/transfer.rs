@@ -19,11 +19,15 @@
 //! upload that may refuse more: the receiver then stops reading at once).
 //! Each counts the bytes with a [`Meter`] (a few coalesced `data` events)
 //! and records the `close` after the last count, so a trace never shows
-//! bytes after the FIN.
+//! bytes after the FIN. The meter also says how much may move at a time:
+//! everything, unless the run is recorded and the recording must catch up
+//! first.
 //!
 //! The buffers are small and few (a [`CHUNK`] or two per transfer), and a
 //! file sent as it is goes from the page cache to the socket inside the
-//! kernel (`sendfile`): two hundred transfers at once cost a few MiB.
+//! kernel (`sendfile`): two hundred transfers at once cost a few MiB. A
+//! recorded run needs a copy of every byte, which `sendfile` never shows
+//! us: then the file goes through our buffers like a `TYPE A` one.
 
 use crate::tap::{Meter, Recorder};
 use std::fs::File;
@@ -103,11 +107,12 @@ async fn write_chunk(
 async fn write_counted(stream: &mut TcpStream, bytes: &[u8], meter: &mut Meter) -> io::Result<()> {
     let mut rest = bytes;
     while !rest.is_empty() {
-        let n = stream.write(rest).await?;
+        let room = meter.room(rest.len()).await;
+        let n = stream.write(rest.get(..room).unwrap_or(rest)).await?;
         if n == 0 {
             return Err(io::ErrorKind::WriteZero.into());
         }
-        meter.add(n);
+        meter.add_bytes(rest.get(..n).unwrap_or_default());
         rest = rest.get(n..).unwrap_or_default();
     }
     Ok(())
@@ -126,8 +131,12 @@ async fn send(
     match source {
         Source::Static(bytes) => send_slice(stream, bytes, offset, ascii, &mut last, meter).await?,
         Source::Memory(bytes) => send_slice(stream, bytes, offset, ascii, &mut last, meter).await?,
+        // sendfile moves the bytes inside the kernel, so the meter never
+        // sees them: a recorded run takes the buffered path instead.
         #[cfg(target_os = "linux")]
-        Source::File(file) if !ascii => send_file(stream, file, offset, meter).await?,
+        Source::File(file) if !ascii && !meter.carries_payload() => {
+            send_file(stream, file, offset, meter).await?
+        }
         Source::File(file) => send_disk(stream, file, offset, ascii, &mut last, meter).await?,
     }
     meter.flush();
@@ -154,7 +163,9 @@ async fn send_slice(
 /// A file sent as it is (`TYPE I`) goes from the page cache to the socket
 /// inside the kernel (`sendfile(2)`, as vsftpd does): no buffer of ours,
 /// no copy. Each call moves what the socket has room for and says how
-/// much, so the count stays exact if the transfer is cancelled.
+/// much, so the count stays exact if the transfer is cancelled. Only for a
+/// meter that carries no payload ([`Meter::carries_payload`]): the bytes
+/// never pass through our hands to be copied.
 #[cfg(target_os = "linux")]
 async fn send_file(
     stream: &mut TcpStream,
@@ -165,9 +176,10 @@ async fn send_file(
     use tokio::io::Interest;
     let mut at = offset;
     loop {
+        let room = meter.room(CHUNK).await;
         let n = stream
             .async_io(Interest::WRITABLE, || {
-                rustix::fs::sendfile(&*stream, file, Some(&mut at), CHUNK).map_err(io::Error::from)
+                rustix::fs::sendfile(&*stream, file, Some(&mut at), room).map_err(io::Error::from)
             })
             .await?;
         if n == 0 {
@@ -180,7 +192,8 @@ async fn send_file(
 /// How many chunks may be in flight between the disk reader and the socket.
 const IN_FLIGHT: usize = 2;
 
-/// A disk file that must be converted (`TYPE A`) is read on a blocking
+/// A disk file that must be converted (`TYPE A`), or copied for a
+/// recording, is read on a blocking
 /// thread while the socket is written, so reading and sending overlap. The
 /// chunk buffers go round in a loop (reader → writer → back), so a big file
 /// costs no allocation per chunk.
@@ -311,12 +324,13 @@ async fn receive<E>(
     let mut buf = vec![0u8; RECEIVE_BUF];
     let mut held = false;
     loop {
-        let n = stream.read(&mut buf).await?;
+        let room = meter.room(buf.len()).await.min(buf.len());
+        let n = stream.read(&mut buf[..room]).await?;
         if n == 0 {
             break;
         }
-        meter.add(n);
         let wire = buf.get(..n).unwrap_or_default();
+        meter.add_bytes(wire);
         if ascii {
             put(&from_crlf(wire, &mut held)).map_err(ReceiveError::Refused)?;
         } else {

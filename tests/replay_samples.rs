@@ -117,7 +117,7 @@ fn check(x: Expected) {
         let served = e
             .note
             .as_deref()
-            .and_then(|n| n.split("carries the data of ").nth(1));
+            .and_then(|n| n.split("for the data of ").nth(1));
         assert_eq!(served, want.serves, "{what}: served command");
     }
 

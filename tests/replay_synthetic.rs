@@ -681,6 +681,6 @@ fn without_port_or_pasv_the_server_dials_the_default_data_port() {
         .note
         .as_deref()
         .unwrap_or("")
-        .contains("carries the data of RETR x"));
+        .contains("for the data of RETR x"));
     assert_eq!(r.trace.data_bytes(1, 1), 5);
 }

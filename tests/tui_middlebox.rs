@@ -12,14 +12,21 @@ use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
 use ftpviz::trace::{Blocker, Event, Kind};
 use ftpviz::tui::app::{App, Pane};
+use ftpviz::tui::event::{AppEvent, Event as AppEvt};
 use ftpviz::tui::fixture;
-use ftpviz::tui::rig::{self, Rig};
+use ftpviz::tui::pane::Origin;
+use ftpviz::tui::rig::Rig;
 use ftpviz::tui::style::Theme;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 fn press(app: &mut App, code: KeyCode) {
     app.on_key(KeyEvent::from(code));
+}
+
+/// True when the app has asked the loop to restart its labs.
+fn asks_restart(app: &mut App) -> bool {
+    matches!(app.events.try_next(), Some(AppEvt::App(AppEvent::Restart)))
 }
 
 fn client_firewall(mode: Mode) -> LabConfig {
@@ -45,7 +52,9 @@ fn blocked_active_dial_under_a_client_firewall() {
         .iter()
         .position(|e| matches!(e.kind, Kind::Reply { code: 425, .. }))
         .expect("the fixture answers 425");
-    let pane = Pane::fixed("ACTIVE · PORT: server dials", trace).with_middlebox(&config);
+    let pane = Pane::fixed("ACTIVE · PORT: server dials", trace)
+        .with_origin(Origin::Lab)
+        .with_middlebox(&config);
     let mut app = App::new("lab · active", vec![pane]).with_rig(Rig::new(vec![config]));
     app.theme = Theme::mono();
     for _ in 0..=to_425 {
@@ -72,7 +81,8 @@ fn blocked_active_dial_under_a_client_firewall() {
 /// Lets the lab's client act once (the app's → at the live edge) and feeds
 /// the app the lab's events until that action's reply, or the lesson's end.
 async fn act(app: &mut App, events: &mut UnboundedReceiver<Event>) -> Vec<Event> {
-    press(app, KeyCode::End);
+    // To the last event received (End would let the lab run free).
+    app.panes[0].player.end();
     press(app, KeyCode::Right);
     let mut seen = Vec::new();
     loop {
@@ -133,7 +143,7 @@ async fn a_real_blocked_dial_ends_in_a_cross_at_the_middlebox() {
     let fail = act_until(&mut app, &mut events, is_fail).await;
     assert_eq!(blocker(&fail).map(Blocker::as_str), Some("client-firewall"));
     // The cursor on the fail: its row in the diagram and the hosts panel.
-    press(&mut app, KeyCode::End);
+    app.panes[0].player.end();
     while !app.panes[0].player.current().is_some_and(is_fail) {
         press(&mut app, KeyCode::Left);
     }
@@ -142,16 +152,25 @@ async fn a_real_blocked_dial_ends_in_a_cross_at_the_middlebox() {
     let s = text(&buf);
     let fail_row = rows
         .iter()
-        .find(|l| l.contains("blocked (client fw)"))
+        .position(|l| l.contains("blocked (client fw)"))
         .unwrap_or_else(|| panic!("the fail row: {s}"));
-    assert!(fail_row.contains('✗'), "{fail_row}");
-    assert!(s.contains("dropped by the client's firewall"), "{s}");
+    // The SYN's own row ends in ✗ at the middlebox's line; no arrow
+    // reaches the client.
+    let syn_row = &rows[fail_row - 1];
+    assert!(syn_row.contains("SYN data#1 PORT"), "{s}");
+    assert!(syn_row.contains('✗') && !syn_row.contains('◀'), "{syn_row}");
+    assert!(s.contains("Client firewall drops server's SYN."), "{s}");
     assert!(s.contains("simulated client firewall"), "{s}");
-    // The hosts panel: the data line ends in ✗ against the middlebox wall.
+    // The hosts panel: the data line ends in ✗ against the middlebox wall,
+    // and the client only listens: nothing was connected.
     let hosts: Vec<&String> = rows[2..7].iter().collect();
     assert!(
         hosts.iter().any(|l| l.contains("┃✗━")),
         "the SYN dies at the middlebox: {hosts:#?}"
+    );
+    assert!(
+        hosts.iter().all(|l| !l.contains("data ")),
+        "no open data port: {hosts:#?}"
     );
 }
 
@@ -178,11 +197,24 @@ async fn f_and_n_restart_the_lab_under_the_new_middlebox() {
         .iter()
         .any(|e| matches!(e.kind, Kind::Reply { code: 220, .. })));
 
+    // The run has begun: f first says what it will do, any other key
+    // keeps the run, f again restarts.
     press(&mut app, KeyCode::Char('f'));
-    assert!(app.take_restart(), "f asks for a restart");
-    assert!(!app.take_restart(), "once");
+    assert!(!asks_restart(&mut app), "not yet");
+    let s = text(&render(&app, 80, 24));
+    assert!(
+        s.contains("f again: restart") && s.contains("client firewall"),
+        "{s}"
+    );
+    press(&mut app, KeyCode::Char('z'));
+    assert!(!asks_restart(&mut app), "another key keeps the run");
+    assert!(!text(&render(&app, 80, 24)).contains("f again"));
+    press(&mut app, KeyCode::Char('f'));
+    press(&mut app, KeyCode::Char('f'));
+    assert!(asks_restart(&mut app), "f again asks for a restart");
+    assert!(!asks_restart(&mut app), "once");
     assert!(app.status.is_some(), "the title bar says it restarts");
-    let feeds = rig::restart(&mut app).await.expect("the lab restarts");
+    let feeds = app.restart().await.expect("the lab restarts");
     let rig = app.rig.as_ref().expect("the rig");
     assert_eq!(rig.firewall(), Firewall::Client);
     assert_eq!(app.status, None);
@@ -199,8 +231,9 @@ async fn f_and_n_restart_the_lab_under_the_new_middlebox() {
 
     // n: the client goes behind a NAT; its PORT names its private address.
     press(&mut app, KeyCode::Char('n'));
-    assert!(app.take_restart());
-    let feeds = rig::restart(&mut app).await.expect("the lab restarts");
+    press(&mut app, KeyCode::Char('n'));
+    assert!(asks_restart(&mut app));
+    let feeds = app.restart().await.expect("the lab restarts");
     let rig = app.rig.as_ref().expect("the rig");
     assert_eq!((rig.firewall(), rig.nat()), (Firewall::Client, Nat::Client));
     let s = text(&render(&app, 80, 24));
@@ -219,8 +252,9 @@ async fn f_and_n_restart_the_lab_under_the_new_middlebox() {
 
     // x: EPRT instead of PORT, under the same middlebox.
     press(&mut app, KeyCode::Char('x'));
-    assert!(app.take_restart());
-    rig::restart(&mut app).await.expect("the lab restarts");
+    press(&mut app, KeyCode::Char('x'));
+    assert!(asks_restart(&mut app));
+    app.restart().await.expect("the lab restarts");
     assert!(
         app.panes[0].title.contains("EPRT"),
         "{}",
@@ -235,7 +269,7 @@ async fn f_and_n_restart_the_lab_under_the_new_middlebox() {
 fn a_replay_has_no_middlebox_keys() {
     let mut app = App::new("replay", vec![Pane::fixed("trace", fixture::active())]);
     press(&mut app, KeyCode::Char('f'));
-    assert!(!app.take_restart());
+    assert!(!asks_restart(&mut app));
     assert!(app.status.is_none());
     let s = text(&render(&app, 80, 24));
     assert!(!s.contains("firewall"), "{s}");

@@ -1,5 +1,8 @@
-//! The narration's words and arithmetic, event by event. The expected
-//! numbers are computed with the shared codec (`port_bytes`), not typed in.
+//! The narration's words and arithmetic, event by event, on the hand-made
+//! traces the screens use. The expected numbers are computed with the
+//! shared codec (`port_bytes`), not typed in. (The same rules over every
+//! real lab scenario and capture: `narration_scenarios.rs`; through the
+//! binary: `explain_cli.rs`.)
 
 use ftpviz::ftp::hostport::port_bytes;
 use ftpviz::narration::{clean, narrate, Narration};
@@ -7,7 +10,7 @@ use ftpviz::trace::{Blocker, Event, FailReason, Kind, Side, Via};
 use ftpviz::tui::fixture;
 
 fn say(events: &[Event]) -> String {
-    let Narration { headline, body } = narrate(events);
+    let Narration { headline, body, .. } = narrate(events);
     format!("{headline} {body}")
 }
 
@@ -36,10 +39,14 @@ fn port_spells_out_the_port_arithmetic() {
     let sum = format!("{hi} × 256 + {lo} = 50000");
     assert!(s.contains(&sum), "{s}");
     assert!(
-        s.contains("the client is listening on port 50000 and asks the server to dial it"),
+        s.contains("the client listens on port 50000 of 127.0.0.2 and asks the server to dial it"),
         "{s}"
     );
-    assert!(s.contains("RFC 959"));
+    // The timing of the dial is RFC 959 §3.2, not §4.1.2 (PORT's syntax).
+    assert!(
+        s.contains("the dial comes after the transfer command (RFC 959 §3.2)."),
+        "{s}"
+    );
 }
 
 #[test]
@@ -48,7 +55,7 @@ fn pasv_reply_spells_out_the_port_arithmetic() {
     let s = at(&t, |e| is_reply(e, 227));
     let (hi, lo) = port_bytes(50001);
     assert!(s.contains(&format!("{hi} × 256 + {lo} = 50001")), "{s}");
-    assert!(s.contains("the client will dial it"), "{s}");
+    assert!(s.contains("The client will dial it"), "{s}");
     let s = at(&t, |e| is_command(e, "PASV"));
     assert!(s.contains("the client will dial"), "{s}");
 }
@@ -66,7 +73,12 @@ fn the_active_dial_comes_from_control_minus_one() {
         )
     });
     assert!(s.contains("2120 = control port 2121 − 1"), "{s}");
-    assert!(s.contains("port 20 when control is 21"), "{s}");
+    // RFC 959 §5.2 says the server shall dial from L−1 (§3.2 only names the
+    // default port); 20 is L−1 when L is 21 (§8).
+    assert!(
+        s.contains("its port L−1 (RFC 959 §5.2; 20 when L is 21)"),
+        "{s}"
+    );
     assert!(s.contains("server dials the client"), "{s}");
 }
 
@@ -91,6 +103,12 @@ fn a_dial_from_elsewhere_is_called_out_with_the_sources_note() {
     t[i].note = Some("bind to port 2120 failed, dialled from an ephemeral port".into());
     let s = say(&t[..=i]);
     assert!(s.contains("not control − 1 = 2120"), "{s}");
+    // Both: what RFC 959 §5.2 says, and what real servers do.
+    assert!(
+        s.contains("shall dial from its port L−1 (RFC 959 §5.2)"),
+        "{s}"
+    );
+    assert!(s.contains("many servers dial from another port"), "{s}");
     assert!(s.contains("bind to port 2120 failed"), "{s}");
 }
 
@@ -108,18 +126,25 @@ fn the_passive_dial_is_the_clients() {
     });
     assert!(s.contains("client dials the server"), "{s}");
     assert!(s.contains("the port from 227"), "{s}");
+    // Not knowing the middlebox, it says what *would* happen, not "lets it
+    // through".
+    assert!(s.contains("would have to admit"), "{s}");
+    assert!(!s.contains("let it through"), "{s}");
 }
 
 #[test]
 fn reply_codes_say_what_they_mean() {
     let t = fixture::active().events;
     assert!(at(&t, |e| is_reply(e, 150)).contains("1xx is preliminary"));
-    assert!(at(&t, |e| is_reply(e, 226)).contains("Transfer complete"));
+    assert!(at(&t, |e| is_reply(e, 226)).contains("after closing the data connection"));
     let b = fixture::active_blocked().events;
     let s = at(&b, |e| is_reply(e, 425));
-    assert!(s.contains("the dial failed"), "{s}");
+    assert!(s.contains("only the data connection failed"), "{s}");
     let s = at(&b, |e| matches!(e.kind, Kind::Fail { .. }));
-    assert!(s.contains("dropped by the client's firewall"), "{s}");
+    assert!(
+        s.starts_with("✗ Client firewall drops server's SYN."),
+        "{s}"
+    );
 }
 
 #[test]
@@ -135,12 +160,16 @@ fn type_a_and_i_explain_the_byte_counts() {
         |e| matches!(&e.kind, Kind::Command { text, .. } if text == "TYPE I"),
     );
     assert!(
-        s.contains("the byte count on the wire is the file's size"),
+        s.contains("the count on the wire is the file's size"),
         "{s}"
     );
-    // Data after TYPE I, then after TYPE A, mention which.
+    // The first data is a listing: not a file, whatever the TYPE.
     let s = at(&t, |e| matches!(e.kind, Kind::Data { .. }));
-    assert!(s.contains("187 bytes") && s.contains("TYPE A"), "{s}");
+    assert!(
+        s.contains("187 bytes") && s.contains("A listing is not a file"),
+        "{s}"
+    );
+    assert!(!s.contains("exactly as stored"), "{s}");
 }
 
 fn event(kind: Kind) -> Event {
@@ -200,6 +229,24 @@ fn wire_text_cannot_drive_the_terminal() {
     });
     let s = say(&[e]);
     assert!(!s.contains('\x1b') && !s.contains('\x07'), "{s:?}");
+    // A reply's words reach the headline (213 after SIZE): cleaned too,
+    // and a multi-line reply keeps its lines for the screen.
+    let size = event(Kind::Command {
+        text: "SIZE a".into(),
+        verb: "SIZE".into(),
+    });
+    let reply = event(Kind::Reply {
+        code: 213,
+        text: "213 1\x1b[2J".into(),
+    });
+    let n = narrate(&[size, reply]);
+    assert!(!n.headline.contains('\x1b'), "{n:?}");
+    let feat = event(Kind::Reply {
+        code: 211,
+        text: "211-Features:\n EPSV\x1b\n211 End".into(),
+    });
+    let n = narrate(&[feat]);
+    assert_eq!(n.wire.as_deref(), Some("211-Features:\n EPSV·\n211 End"));
 }
 
 #[test]
@@ -235,7 +282,8 @@ fn a_sources_note_on_a_failed_dial_comes_first() {
         "{}",
         n.body
     );
-    assert!(n.body.contains("dropped by the client's firewall"));
+    // The note is the detail: the general words are not said as well.
+    assert!(!n.body.contains("No answer ever came"), "{}", n.body);
 }
 
 #[test]
@@ -272,7 +320,7 @@ fn a_passive_dial_lost_to_nat_says_why_epsv_gets_through() {
     );
     let pasv = say(&[dial(Via::Pasv), fail.clone()]);
     assert!(
-        pasv.contains("229 (EPSV, RFC 2428) carries only a port"),
+        pasv.contains("229 (EPSV, RFC 2428 §3) carries only a port"),
         "{pasv}"
     );
     let port = say(&[dial(Via::Port), fail]);

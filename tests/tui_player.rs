@@ -7,6 +7,7 @@ use ftpviz::player::{Player, Request, SPEEDS};
 use ftpviz::trace::{Event, Kind, Side};
 use ftpviz::tui::app::{App, Pane};
 use ftpviz::tui::fixture;
+use ftpviz::tui::overlay::Overlay;
 use ftpviz::tui::source::Source;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -23,8 +24,39 @@ impl Source for FakeSource {
     }
 }
 
+/// An app over one live pane whose source counts the actions asked of it.
+fn live_app() -> (App, Rc<Cell<usize>>) {
+    let steps = Rc::new(Cell::new(0));
+    let source = FakeSource {
+        steps: steps.clone(),
+    };
+    let app = App::new("test", vec![Pane::live("live", Box::new(source))]);
+    (app, steps)
+}
+
 fn key(app: &mut App, code: KeyCode) {
     app.on_key(KeyEvent::from(code));
+}
+
+/// A source that records being let to run free.
+struct Freeing {
+    inner: FakeSource,
+    free: Rc<Cell<bool>>,
+}
+
+impl Source for Freeing {
+    fn step(&mut self) {
+        self.inner.step();
+    }
+
+    fn run_free(&mut self) {
+        self.free.set(true);
+    }
+}
+
+fn reply(t: f64, code: u16) -> Event {
+    let text = format!("{code} ok");
+    Event::new(t, 1, 0, Side::Server, Kind::Reply { code, text })
 }
 
 fn command(t: f64, text: &str) -> Event {
@@ -152,11 +184,7 @@ fn live_edge_asks_once_and_reveals_the_event_that_arrives() {
 
 #[test]
 fn app_step_at_the_live_edge_drives_the_source_exactly_one_action() {
-    let steps = Rc::new(Cell::new(0));
-    let source = FakeSource {
-        steps: steps.clone(),
-    };
-    let mut app = App::new("test", vec![Pane::live("live", Box::new(source))]);
+    let (mut app, steps) = live_app();
     key(&mut app, KeyCode::Right);
     assert_eq!(steps.get(), 1);
     key(&mut app, KeyCode::Right);
@@ -166,7 +194,7 @@ fn app_step_at_the_live_edge_drives_the_source_exactly_one_action() {
         "no second action while the first is awaited"
     );
     app.on_source_event(0, Some(command(0.0, "USER anonymous")));
-    app.on_source_event(0, Some(command(0.1, "PASS x")));
+    app.on_source_event(0, Some(reply(0.1, 331)));
     key(&mut app, KeyCode::Right);
     assert_eq!(
         steps.get(),
@@ -177,18 +205,53 @@ fn app_step_at_the_live_edge_drives_the_source_exactly_one_action() {
     key(&mut app, KeyCode::Left);
     key(&mut app, KeyCode::Home);
     assert_eq!(steps.get(), 1, "going back never acts");
-    key(&mut app, KeyCode::End);
+    app.panes[0].player.end();
     key(&mut app, KeyCode::Right);
-    assert_eq!(steps.get(), 2);
+    assert_eq!(steps.get(), 2, "the action is over: the next one");
+}
+
+#[test]
+fn an_action_under_way_is_waited_for_without_acting_again() {
+    let (mut app, steps) = live_app();
+    key(&mut app, KeyCode::Right);
+    app.on_source_event(0, Some(command(0.0, "USER anonymous")));
+    assert_eq!(app.panes[0].player.shown(), 1);
+    // USER's reply is still to come: → waits for it, the client is not
+    // told to act again.
+    key(&mut app, KeyCode::Right);
+    assert!(app.panes[0].player.is_awaiting());
+    assert_eq!(steps.get(), 1);
+    app.on_source_event(0, Some(reply(0.1, 331)));
+    assert_eq!(app.panes[0].player.shown(), 2, "revealed on arrival");
+}
+
+#[test]
+fn end_lets_a_live_source_run_to_its_end_then_shows_the_summary() {
+    let steps = Rc::new(Cell::new(0));
+    let free = Rc::new(Cell::new(false));
+    let source = FakeSource {
+        steps: steps.clone(),
+    };
+    let source = Freeing {
+        inner: source,
+        free: free.clone(),
+    };
+    let mut app = App::new("test", vec![Pane::live("live", Box::new(source))]);
+    key(&mut app, KeyCode::End);
+    assert!(free.get(), "End lets the source run free");
+    assert!(!app.finale, "not before it has ended");
+    for (i, e) in fixture::active().events.into_iter().enumerate() {
+        app.on_source_event(0, Some(e));
+        assert_eq!(app.panes[0].player.shown(), i + 1, "each shows on arrival");
+    }
+    app.on_source_event(0, None);
+    assert!(app.finale, "the summary once the lesson is over");
+    assert_eq!(steps.get(), 0, "running free needs no steps");
 }
 
 #[test]
 fn app_play_paces_the_live_source_one_action_per_step() {
-    let steps = Rc::new(Cell::new(0));
-    let source = FakeSource {
-        steps: steps.clone(),
-    };
-    let mut app = App::new("test", vec![Pane::live("live", Box::new(source))]);
+    let (mut app, steps) = live_app();
     key(&mut app, KeyCode::Char(' '));
     assert!(app.wants_ticks());
     // A long time passes with no answer: one request, not one per tick.
@@ -197,6 +260,10 @@ fn app_play_paces_the_live_source_one_action_per_step() {
     }
     assert_eq!(steps.get(), 1);
     app.on_source_event(0, Some(command(0.0, "USER anonymous")));
+    app.on_source_event(0, Some(reply(0.1, 331)));
+    app.on_tick(Duration::from_secs(1));
+    assert_eq!(app.panes[0].player.shown(), 2, "the reply, without acting");
+    assert_eq!(steps.get(), 1);
     app.on_tick(Duration::from_secs(1));
     assert_eq!(steps.get(), 2, "the next step asks again");
 }
@@ -210,8 +277,9 @@ fn compare_mode_steps_both_panes_together() {
             Pane::fixed("passive", fixture::passive()),
         ],
     );
-    // Side by side, → steps by action: the control dial, USER, PASS, PWD,
-    // TYPE A; ← goes back one action (the lockstep tests say more).
+    // Side by side, → shows one event of each: the control dial, its
+    // accept, 220, USER, 331; ← goes back one step (the lockstep tests
+    // say more).
     for _ in 0..5 {
         key(&mut app, KeyCode::Right);
     }
@@ -224,7 +292,7 @@ fn compare_mode_steps_both_panes_together() {
             _ => None,
         })
         .collect();
-    assert_eq!(verbs, [Some("PWD".to_string()), Some("PWD".to_string())]);
+    assert_eq!(verbs, [Some("USER".to_string()), Some("USER".to_string())]);
     key(&mut app, KeyCode::Char(' '));
     assert!(app.panes.iter().all(|p| p.player.is_playing()));
     key(&mut app, KeyCode::Char(' '));
@@ -235,9 +303,11 @@ fn compare_mode_steps_both_panes_together() {
 fn q_quits_and_help_toggles() {
     let mut app = App::new("t", vec![Pane::fixed("a", fixture::active())]);
     key(&mut app, KeyCode::Char('?'));
-    assert!(app.help);
+    assert_eq!(app.overlay, Some(Overlay::Keys));
+    key(&mut app, KeyCode::Char('l'));
+    assert_eq!(app.overlay, Some(Overlay::Legend), "l turns to the legend");
     key(&mut app, KeyCode::Right);
-    assert!(!app.help, "any key closes the help");
+    assert_eq!(app.overlay, None, "any other key closes it");
     assert_eq!(app.panes[0].player.shown(), 0, "and does nothing else");
     assert!(!app.should_quit());
     key(&mut app, KeyCode::Char('q'));
@@ -245,7 +315,7 @@ fn q_quits_and_help_toggles() {
 }
 
 #[test]
-fn tab_zooms_into_one_pane_and_back_while_both_keep_stepping() {
+fn tab_zooms_into_one_pane_and_steps_only_that_one() {
     use ftpviz::tui::app::Focus;
     let mut app = App::new(
         "compare",
@@ -262,11 +332,8 @@ fn tab_zooms_into_one_pane_and_back_while_both_keep_stepping() {
     key(&mut app, KeyCode::Right);
     key(&mut app, KeyCode::Tab);
     assert_eq!(app.visible_panes()[0].title, "passive");
-    assert_eq!(
-        app.panes[1].player.shown(),
-        1,
-        "the hidden pane stepped too"
-    );
+    assert_eq!(app.panes[0].player.shown(), 1, "the pane on screen stepped");
+    assert_eq!(app.panes[1].player.shown(), 0, "the hidden one held");
     key(&mut app, KeyCode::Tab);
     assert_eq!(app.focus, Focus::All);
 }

@@ -13,7 +13,9 @@ use ftpviz::trace::{Kind, Via};
 use ftpviz::tui::app::{App, Pane};
 use ftpviz::tui::fixture;
 use ftpviz::tui::layout::Lifelines;
+use ftpviz::tui::pane::Origin;
 use ftpviz::tui::sequence::{window, Sequence};
+use ftpviz::tui::source::Source;
 use ftpviz::tui::style::Theme;
 use ftpviz::tui::view::TOO_SMALL;
 use ratatui::buffer::Buffer;
@@ -27,8 +29,9 @@ fn compare_app() -> App {
     let mut app = App::new(
         "lab · active vs passive",
         vec![
-            Pane::fixed("ACTIVE · PORT: server dials", fixture::active()),
-            Pane::fixed("PASSIVE · PASV: client dials", fixture::passive()),
+            Pane::fixed("ACTIVE · PORT: server dials", fixture::active()).with_origin(Origin::Lab),
+            Pane::fixed("PASSIVE · PASV: client dials", fixture::passive())
+                .with_origin(Origin::Lab),
         ],
     );
     app.theme = Theme::mono();
@@ -51,21 +54,46 @@ fn snapshot_both(name: &str, app: &App) {
 /// connect, accept, 220, USER, 331, PASS, 230, PWD, 257, TYPE A, 200.
 const BEFORE_PORT: usize = 11;
 
+/// A lab that has not been asked for anything yet.
+struct Idle;
+
+impl Source for Idle {
+    fn step(&mut self) {}
+}
+
 #[test]
 fn compare_at_the_start() {
-    let app = compare_app();
+    let mut app = App::new(
+        "lab · active vs passive",
+        vec![
+            Pane::live("ACTIVE · PORT: server dials", Box::new(Idle)),
+            Pane::live("PASSIVE · PASV: client dials", Box::new(Idle)),
+        ],
+    );
+    app.theme = Theme::mono();
     snapshot_both("compare_start", &app);
     let s = text(&render(&app, 80, 24));
     assert!(s.contains("ACTIVE") && s.contains("PASSIVE"));
     assert!(s.contains("Nothing has happened yet."));
+    // What → does here, in words, and the state: live.
+    assert!(s.contains("→ shows the next event of both panes"), "{s}");
+    assert!(s.contains("lab client takes its next"), "{s}");
+    assert!(s.lines().next().is_some_and(|l| l.contains("live")), "{s}");
+    // After Home on a fixed compare, the words are the same kind.
+    let mut app = compare_app();
+    press(&mut app, KeyCode::Right, 3);
+    press(&mut app, KeyCode::Home, 1);
+    let s = text(&render(&app, 80, 24));
+    assert!(s.contains("Back at the start."), "{s}");
+    assert!(s.contains("→ shows the next event of both panes"), "{s}");
 }
 
 #[test]
 fn compare_after_the_first_port_and_pasv() {
     let mut app = compare_app();
-    // Side by side → steps by action: the control dial, USER, PASS, PWD,
-    // TYPE A, then PORT against PASV.
-    press(&mut app, KeyCode::Right, 6);
+    // Side by side → shows one event of each pane: the eleven before them,
+    // then PORT against PASV.
+    press(&mut app, KeyCode::Right, BEFORE_PORT + 1);
     assert_eq!(
         app.panes
             .iter()
@@ -78,21 +106,25 @@ fn compare_after_the_first_port_and_pasv() {
     assert!(s.contains("PORT 127,0,0,2,195,80"));
     assert!(s.contains("PASV"));
     assert!(s.contains("195 × 256 + 80 = 50000"), "{s}");
-    // One more step: the 227 reply and its arithmetic (the active pane
-    // waits on its PORT: its next step is a command).
+    // One more step: the 227 reply and its arithmetic (beside the active
+    // pane's 200).
     press(&mut app, KeyCode::Right, 1);
     snapshot_both("compare_227", &app);
     let s = text(&render(&app, 80, 24));
-    assert!(s.contains("227 127,0,0,3,195,81"), "{s}");
+    assert!(
+        s.contains("227…(127,0,0,3,195,81)."),
+        "the reply as sent, its middle out: {s}"
+    );
     assert!(s.contains("195 × 256 + 81 = 50001"), "{s}");
 }
 
 #[test]
 fn compare_after_the_first_data_dial() {
     let mut app = compare_app();
-    // By action: 6 to PORT/PASV, then 227, the passive dial, LIST on both,
-    // and the server's dial (the passive pane waits on its LIST).
-    press(&mut app, KeyCode::Right, 10);
+    // To PORT/PASV, then 200/227, the passive dial and its accept (alone),
+    // LIST on both, and the server's dial (the passive pane waits on its
+    // LIST).
+    press(&mut app, KeyCode::Right, BEFORE_PORT + 6);
     assert_eq!(app.panes[0].player.shown(), BEFORE_PORT + 4);
     let passive = app.panes[1].player.current().map(|e| e.kind.clone());
     assert!(
@@ -114,10 +146,9 @@ fn compare_after_the_first_data_dial() {
 fn active_data_dial_alone() {
     let mut app = App::new(
         "lab · active",
-        vec![Pane::fixed(
-            "ACTIVE · PORT: server dials",
-            fixture::active(),
-        )],
+        vec![
+            Pane::fixed("ACTIVE · PORT: server dials", fixture::active()).with_origin(Origin::Lab),
+        ],
     );
     app.theme = Theme::mono();
     press(&mut app, KeyCode::Right, BEFORE_PORT + 4);
@@ -133,7 +164,7 @@ fn help_overlay() {
     press(&mut app, KeyCode::Char('?'), 1);
     snapshot_both("help", &app);
     let s = text(&render(&app, 80, 24));
-    assert!(s.contains("play / pause") && s.contains("a dial (SYN)"));
+    assert!(s.contains("play / pause") && s.contains("l legend"), "{s}");
 }
 
 #[test]
@@ -223,7 +254,7 @@ fn monochrome_keeps_the_glyphs_and_drops_every_colour() {
 }
 
 #[test]
-fn a_failed_dial_ends_in_a_cross() {
+fn a_failed_dial_ends_in_a_cross_on_its_own_row() {
     let mut app = App::new("t", vec![Pane::fixed("ACTIVE", fixture::active_blocked())]);
     app.theme = Theme::mono();
     let fail_at = fixture::active_blocked()
@@ -234,9 +265,16 @@ fn a_failed_dial_ends_in_a_cross() {
     press(&mut app, KeyCode::Right, fail_at + 1);
     let buf = render(&app, 80, 24);
     let y = row_of(&buf, "blocked (client fw)").expect("the fail row");
-    let line: String = (0..80).map(|x| buf[(x, y)].symbol()).collect();
-    assert!(line.contains("✗"), "{line}");
-    assert!(text(&buf).contains("dropped by the client's firewall"));
+    let syn = row_of(&buf, "SYN data#1 PORT").expect("the dial row");
+    assert_eq!(syn + 1, y);
+    let line = |y: u16| -> String { (0..80).map(|x| buf[(x, y)].symbol()).collect() };
+    assert!(
+        line(syn).contains('✗') && !line(syn).contains('◀'),
+        "{}",
+        line(syn)
+    );
+    assert!(!line(y).contains('✗'), "{}", line(y));
+    assert!(text(&buf).contains("Client firewall drops server's SYN."));
 }
 
 #[test]
@@ -252,6 +290,8 @@ fn the_arrow_in_flight_grows_while_playing() {
             progress,
             lifelines: ll,
             theme: Theme::mono(),
+            middlebox: false,
+            note: None,
         }
         .render(area, &mut buf);
         let y = area.bottom() - 1;
@@ -296,16 +336,17 @@ fn several_sessions_open_on_a_picker() {
     app.theme = Theme::mono();
     let s = text(&render(&app, 80, 24));
     assert!(
-        s.contains("session 1: 127.0.0.2:41234 → 127.0.0.3:2121"),
+        s.contains("#1  client 127.0.0.2:41234 → server 127.0.0.3:2121 · 43 events · active ×3"),
         "{s}"
     );
-    assert!(s.contains("session 3"));
+    assert!(s.contains("#3  client"), "{s}");
+    assert!(s.lines().all(|l| l.chars().count() <= 80));
     press(&mut app, KeyCode::Down, 1);
     press(&mut app, KeyCode::Enter, 1);
     assert!(!app.picking);
     press(&mut app, KeyCode::End, 1);
     let s = text(&render(&app, 80, 24));
-    assert!(s.contains("session 2"), "{s}");
+    assert!(s.contains("session 2 · PASSIVE: client dials"), "{s}");
     // Session 2 is passive: its only data dials are the client's.
     let pane = &app.panes[0];
     assert!(pane.player.trace().events.iter().all(|e| e.session == 1));

@@ -73,7 +73,7 @@ fn a_real_blocked_dial_ends_in_a_cross() {
     step_to(&mut app, |e| matches!(e.kind, Kind::Fail { .. }));
     let s = screen(&app, 80, 24);
     assert!(s.contains("✗"), "{s}");
-    assert!(s.contains("never happened"), "{s}");
+    assert!(s.contains("dial times out"), "{s}");
 }
 
 #[test]
@@ -90,7 +90,8 @@ fn a_live_session_list_fills_and_follows_one_session() {
         app.on_session_event(Some(e));
     }
     let s = screen(&app, 80, 24);
-    assert!(s.contains("session 1"), "{s}");
+    assert!(s.contains("#1  client 127.0.0.2:41234"), "{s}");
+    assert!(s.contains("· live"), "the session still runs: {s}");
     press(&mut app, KeyCode::Enter, 1);
     assert!(!app.picking);
     let before = app.panes[0].player.trace().len();
@@ -106,9 +107,21 @@ fn a_live_session_list_fills_and_follows_one_session() {
         "only session 1 follows"
     );
     assert!(pane.trace().events.iter().all(|e| e.session == 1));
-    assert!(pane.is_live());
+    assert!(
+        !pane.is_live(),
+        "its control connection closed: the session is over"
+    );
+    assert!(screen(&app, 80, 24)
+        .lines()
+        .next()
+        .is_some_and(|l| l.contains("session ended")));
     press(&mut app, KeyCode::Char('s'), 1);
-    assert!(screen(&app, 80, 24).contains("session 2"));
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("#2  client"), "{s}");
+    assert!(
+        s.contains("#1  client 127.0.0.2:41234") && s.contains("· ended"),
+        "{s}"
+    );
     app.on_session_event(None);
     assert!(!app.panes[0].player.is_live());
 }
@@ -145,10 +158,36 @@ async fn serve_sessions_of_a_real_client_appear_in_the_list() {
     }
     client.await.expect("client task").expect("client ran");
     let s = screen(&app, 100, 30);
-    assert!(s.contains(&format!("→ {addr}")), "{s}");
+    assert!(s.contains(&format!("→ server {addr}")), "{s}");
     assert!(s.contains("passive ×1"), "{s}");
+    // At 80 columns the row still names the client's address and port.
+    let client = app
+        .picker
+        .as_ref()
+        .and_then(|p| p.summaries[0].client.clone());
+    let client = client.expect("the control dial names the client");
+    let s = screen(&app, 80, 24);
+    let row = s.lines().find(|l| l.contains("#1")).unwrap_or_default();
+    assert!(row.contains(&client) && row.contains("ended"), "{s}");
+
+    // The finished session speaks for itself: no lab words, no "live".
     press(&mut app, KeyCode::Enter, 1);
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("This session has ended"), "{s}");
+    assert!(!s.contains("lab"), "{s}");
+    let title = s.lines().next().unwrap_or_default();
+    assert!(
+        title.contains("session ended") && !title.contains("live"),
+        "{s}"
+    );
+    // Its title says what it is, from its dials.
+    assert!(s.contains("session 1 · PASSIVE: client dials"), "{s}");
+    // End: the summary of the session; ← the last event again.
     press(&mut app, KeyCode::End, 1);
+    let s = screen(&app, 100, 30);
+    assert!(s.contains("The session has ended. In short:"), "{s}");
+    assert!(s.contains("#1 LIST · client dialled (PASV)"), "{s}");
+    press(&mut app, KeyCode::Left, 1);
     let s = screen(&app, 100, 30);
     assert!(s.contains("221"), "{s}");
 }

@@ -130,9 +130,15 @@ impl Drop for Tmux {
     }
 }
 
-/// Runs `ftpviz args` in a fresh tmux, in a shell that records its exit
-/// status and then runs `then` (e.g. to show the tty's modes afterwards).
+/// Runs `ftpviz args` in a fresh 100×30 tmux, in a shell that records its
+/// exit status and then runs `then` (e.g. to show the tty's modes
+/// afterwards).
 fn start(bin: &Path, args: &str, then: &str) -> Tmux {
+    start_sized(bin, args, then, (100, 30))
+}
+
+/// The same in a terminal of `size` (columns, rows).
+fn start_sized(bin: &Path, args: &str, then: &str, size: (u16, u16)) -> Tmux {
     let id = format!("ftpviz-e2e-{}-{}", std::process::id(), args.len());
     let dir = std::env::temp_dir().join(&id);
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -150,9 +156,9 @@ fn start(bin: &Path, args: &str, then: &str) -> Tmux {
         "-s",
         "e2e",
         "-x",
-        "100",
+        &size.0.to_string(),
         "-y",
-        "30",
+        &size.1.to_string(),
         &cmd,
         ";",
         "set-option",
@@ -219,7 +225,7 @@ fn a_person_steps_through_the_lab_and_quits() {
     let start = Instant::now();
     let mut s = s;
     loop {
-        if let Some((hi, lo)) = numbers_after(&s, "227 127,") {
+        if let Some((hi, lo)) = numbers_after(&s, "(127,") {
             if s.contains(&arithmetic(hi, lo)) {
                 break;
             }
@@ -243,23 +249,33 @@ fn a_person_steps_through_the_lab_and_quits() {
         t.keys(&["Left"]);
         s = t.wait("a step back", |s| step(s) != before);
     }
+    // The headline never wraps (it fits one line of a pane).
     assert!(
-        s.contains("asks the server to dial it"),
+        s.contains("PORT: the client asks to be dialled."),
         "the PORT narration: {s}"
     );
 
     t.keys(&["?"]);
-    t.wait("the help", |s| s.contains("keys and legend"));
-    t.keys(&["?"]);
-    t.wait("the help to close", |s| !s.contains("keys and legend"));
-
-    t.keys(&["Space"]);
-    let playing_from = step(&t.screen());
-    t.wait("playing", |s| {
-        s.contains("playing") && step(s) > playing_from
+    t.wait("the help", |s| s.contains("ftpviz: keys"));
+    t.keys(&["l"]);
+    t.wait("the legend", |s| s.contains("what the marks mean"));
+    t.keys(&["Escape"]);
+    t.wait("the legend to close", |s| {
+        !s.contains("what the marks mean")
     });
 
-    // f: a client firewall; both labs start again behind it, and step.
+    // Space plays, and playing pauses by itself at the next teaching moment.
+    let playing_from = step(&t.screen());
+    t.keys(&["Space"]);
+    t.wait("a pause at a teaching moment", |s| {
+        let title = s.lines().next().unwrap_or_default();
+        (title.contains("paused at") || title.contains("⏸ at ")) && step(s) > playing_from
+    });
+
+    // f: a client firewall. The run has begun, so f first says what it
+    // will do; f again restarts both labs behind it, and they step.
+    t.keys(&["f"]);
+    t.wait("the question", |s| s.contains("f again: restart"));
     t.keys(&["f"]);
     let s = t.wait("the labs restarted behind a client firewall", |s| {
         let title = s.lines().next().unwrap_or_default();
@@ -273,6 +289,194 @@ fn a_person_steps_through_the_lab_and_quits() {
     assert_eq!(t.wait_exit(), "0", "exit status");
     let s = t.screen();
     assert!(!s.contains("ACTIVE"), "the alternate screen is left:\n{s}");
+}
+
+/// What one pane shows: its counter (k of n), the text of its narration
+/// area and its diagram's current row (the one marked ▸).
+#[derive(Debug, Clone, PartialEq)]
+struct Seen {
+    k: usize,
+    n: usize,
+    narration: String,
+    row: String,
+}
+
+/// The columns `x .. x + w` of a screen row.
+fn cols(line: &str, x: u16, w: u16) -> String {
+    line.chars().skip(x as usize).take(w as usize).collect()
+}
+
+/// Both panes of the compare view at 80×24, read off the screen.
+fn panes(screen: &str) -> Option<Vec<Seen>> {
+    use ftpviz::tui::layout;
+    use ratatui::layout::Rect;
+    let rows: Vec<&str> = screen.lines().collect();
+    let title = rows.get(1)?;
+    let counters: Vec<(usize, usize)> = title
+        .split("dials")
+        .skip(1)
+        .filter_map(|after| {
+            let (k, n) = after.split_whitespace().next()?.split_once('/')?;
+            Some((k.parse().ok()?, n.parse().ok()?))
+        })
+        .collect();
+    let areas = layout::screen(Rect::new(0, 0, 80, 24), 2);
+    if counters.len() != 2 {
+        return None;
+    }
+    let seen = areas
+        .panes
+        .iter()
+        .zip(counters)
+        .map(|(r, (k, n))| {
+            let p = layout::pane(*r);
+            let text = |a: Rect| -> Vec<String> {
+                (a.y..a.bottom())
+                    .map(|y| cols(rows.get(y as usize).unwrap_or(&""), a.x, a.width))
+                    .collect()
+            };
+            let narration = text(p.narration).join("\n");
+            let row = text(p.sequence)
+                .into_iter()
+                .find(|l| l.starts_with('▸'))
+                .unwrap_or_default();
+            Seen {
+                k,
+                n,
+                narration,
+                row,
+            }
+        })
+        .collect();
+    Some(seen)
+}
+
+/// Waits until the screen differs from `before` and holds still (two
+/// reads alike), and returns it.
+fn next_screen(t: &Tmux, before: &str) -> String {
+    let mut last = t.wait("the screen to change", |s| s != before);
+    loop {
+        let now = t.wait("the screen to settle", |_| true);
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+}
+
+const OVER: &str = "The lesson is over";
+
+/// Steps the compare lesson with → from its start to its summary at 80×24
+/// and checks that every event of both panes was the current one, with
+/// its narration on screen. Returns each step's view of both panes.
+fn step_the_whole_lesson(args: &str) -> Vec<Vec<Seen>> {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_ftpviz"));
+    let t = start_sized(&bin, args, "true", (80, 24));
+    let mut s = t.wait("the first screen", |s| panes(s).is_some());
+    let mut steps: Vec<Vec<Seen>> = Vec::new();
+    for _ in 0..400 {
+        if s.contains(OVER) {
+            break;
+        }
+        if let Some(p) = panes(&s) {
+            steps.push(p);
+        }
+        t.keys(&["Right"]);
+        s = next_screen(&t, &s);
+    }
+    assert!(s.contains(OVER), "the lesson ends on its summary:\n{s}");
+    let rows: Vec<&str> = s.lines().collect();
+    assert!(rows.iter().filter(|l| l.contains(OVER)).count() == 1, "{s}");
+    assert!(
+        rows.iter().any(|l| l.matches(OVER).count() == 2),
+        "both panes: {s}"
+    );
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), "0", "exit status");
+
+    // Every event of each pane was the current one, narrated.
+    for i in 0..2 {
+        let n = steps.last().map(|p| p[i].n).unwrap_or_default();
+        assert!(n > 20, "pane {i}: a whole lesson");
+        for k in 1..=n {
+            let told = steps.iter().map(|p| &p[i]).find(|p| {
+                p.k == k && !p.narration.trim().is_empty() && !p.narration.contains("waiting for")
+            });
+            assert!(told.is_some(), "pane {i}: event {k} of {n} never narrated");
+        }
+    }
+    // A step onto a data dial (SYN) or a failed dial (✗) moved that pane
+    // alone.
+    for w in steps.windows(2) {
+        for i in 0..2 {
+            let moved = |j: usize| w[1][j].k != w[0][j].k;
+            let dial = w[1][i].row.contains("SYN data#") || w[1][i].row.contains('✗');
+            if moved(i) && dial {
+                assert!(!moved(1 - i), "pane {i}'s dial did not show alone: {w:#?}");
+            }
+        }
+    }
+    steps
+}
+
+/// The current rows of pane `i` over the walk.
+fn rows_of(steps: &[Vec<Seen>], i: usize) -> Vec<&str> {
+    steps.iter().map(|p| p[i].row.as_str()).collect()
+}
+
+#[test]
+fn the_whole_compare_lesson_is_narrated_step_by_step_at_80x24() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if common::peer("tmux").is_none() {
+        return;
+    }
+    let steps = step_the_whole_lesson("lab --mode compare --port 0");
+    for i in 0..2 {
+        let rows = rows_of(&steps, i);
+        for label in ["150", "226", " B data#", "FIN data#", "SYN data#"] {
+            assert!(
+                rows.iter().any(|r| r.contains(label)),
+                "pane {i}: no {label} step: {rows:#?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn under_a_client_firewall_the_blocked_dial_gets_a_step_of_its_own() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if common::peer("tmux").is_none() {
+        return;
+    }
+    let steps = step_the_whole_lesson("lab --mode compare --port 0 --firewall client");
+    // The failure's own row (the ✗ itself is drawn on the SYN's row, at
+    // the middlebox's line).
+    let failed = |r: &str| r.contains("blocked (client fw)");
+    let active = rows_of(&steps, 0);
+    assert!(
+        active.iter().any(|r| failed(r)),
+        "the failure of a blocked dial: {active:#?}"
+    );
+    // Each step onto a failure moved the active pane alone, and its
+    // narration showed (not the lab's waiting line).
+    let mut seen = 0;
+    for w in steps.windows(2) {
+        let (before, after) = (&w[0], &w[1]);
+        if failed(&after[0].row) && after[0].k != before[0].k {
+            seen += 1;
+            assert_eq!(after[1].k, before[1].k, "the passive pane waits");
+            assert!(!after[0].narration.contains("waiting for"), "{after:?}");
+            assert!(
+                after[0].narration.contains("Client firewall drops"),
+                "{after:?}"
+            );
+        }
+    }
+    assert!(seen > 0, "no step landed on a failure");
+    let passive = rows_of(&steps, 1);
+    for label in ["150", "226", " B data#", "FIN data#"] {
+        assert!(passive.iter().any(|r| r.contains(label)), "{label}");
+    }
 }
 
 #[test]
@@ -303,4 +507,41 @@ fn sigterm_gives_the_terminal_back() {
     // Raw mode is off again: line editing and echo are back.
     assert!(s.contains("icanon") && s.contains("echo"), "{s}");
     assert!(!s.contains("-icanon") && !s.contains(" -echo "), "{s}");
+}
+
+/// The default command, `ftpviz` alone, starts even when another program
+/// (another ftpviz, a second student) already listens on the lab's
+/// 127.0.0.3:2121: it takes a free port and says so on screen. The port is
+/// held here for the test (or, if it is already held, by someone else).
+#[test]
+fn the_default_command_starts_when_its_port_is_taken() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if common::peer("tmux").is_none() {
+        return;
+    }
+    let (_, server_ip) = ftpviz::lab::peer_ips(false);
+    let wanted = std::net::SocketAddr::new(server_ip, 2121);
+    let holder = match std::net::TcpListener::bind(wanted) {
+        Ok(l) => Some(l),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => None,
+        Err(e) => panic!("cannot bind {wanted}: {e}"),
+    };
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_ftpviz"));
+    let t = start(&bin, "", "true");
+    let s = t.wait("the lab", |s| s.contains("ACTIVE") && s.contains("PASSIVE"));
+    // (Held by someone else, the port may have been freed in between.)
+    if holder.is_some() {
+        assert!(
+            s.contains("2121 was taken") && s.contains("a free one."),
+            "{s}"
+        );
+    }
+    // It really runs: a step makes both labs' clients dial.
+    t.keys(&["Right"]);
+    t.wait("a step", |s| step(s) == Some(vec![1, 1]));
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), "0", "exit status");
+    let err = std::fs::read_to_string(t.dir.join("stderr")).unwrap_or_default();
+    assert!(err.is_empty(), "{err}");
+    drop(holder);
 }

@@ -14,17 +14,21 @@
 //! the config sits between the peers and judges every dial of both.
 //!
 //! Two labs can run at once (the TUI's side-by-side comparison): give them
-//! different control ports, or port 0 for any free one.
+//! different control ports, or port 0 for any free one. A port that is only
+//! a preference ([`IfTaken::AnyFree`]) gives way when another program
+//! already listens there: the lab takes a free port and says which it
+//! wanted ([`Lab::port_taken`]).
 
 pub mod client;
 pub mod lesson;
+pub mod ports;
 
 use crate::middlebox::{Firewall, Middlebox, Nat};
 use crate::network::{control_listener, is_loopback, Network};
 use crate::server::files::Files;
 use crate::server::uploads::{Limits, Uploads, Writers};
 use crate::server::{self, ServerConfig};
-use crate::tap::{Scope, Tap};
+use crate::tap::{Payloads, Scope, Tap};
 use crate::trace::Event;
 use client::{Client, ClientError, Pace, Setup};
 use std::io;
@@ -50,6 +54,18 @@ pub enum Lesson {
     Bounce,
 }
 
+/// What the lab does when its control port is taken (another ftpviz, a
+/// second student on the same machine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IfTaken {
+    /// Stop with [`LabError::Bind`]: the port was asked for by name.
+    #[default]
+    Fail,
+    /// Listen on any free port instead (the default command's 2121 is only
+    /// a preference); [`Lab::port_taken`] says which port was wanted.
+    AnyFree,
+}
+
 /// Everything that decides what a lab run does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabConfig {
@@ -64,6 +80,8 @@ pub struct LabConfig {
     pub server: Option<SocketAddr>,
     /// Our server's control port (0 = any free port).
     pub control_port: u16,
+    /// When `control_port` is taken.
+    pub if_taken: IfTaken,
 }
 
 impl Default for LabConfig {
@@ -77,6 +95,7 @@ impl Default for LabConfig {
             lesson: Lesson::Transfer,
             server: None,
             control_port: 2121,
+            if_taken: IfTaken::Fail,
         }
     }
 }
@@ -87,7 +106,9 @@ pub const UPLOAD_CAP: u64 = 1 << 20;
 /// A lab failure that stops the run.
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {
-    #[error("cannot listen on {addr}: {source} (try another --port, or 0 for any free port)")]
+    /// The OS error is this error's source: `{:#}` prints it once, after
+    /// the address.
+    #[error("cannot listen on {addr} (try another --port, or 0 for any free port)")]
     Bind { addr: SocketAddr, source: io::Error },
     #[error("{0} is not a loopback address: the lab only talks to this machine")]
     NotLoopback(SocketAddr),
@@ -109,8 +130,13 @@ pub struct Endpoints {
 /// A running lab: events come out, permission to act goes in.
 pub struct Lab {
     pub events: mpsc::UnboundedReceiver<Event>,
+    /// The bytes of each `data` event, when started with payloads.
+    pub payloads: Option<Payloads>,
     pace: mpsc::UnboundedSender<Pace>,
     endpoints: Endpoints,
+    /// The control address asked for, when it was taken and another port
+    /// was used.
+    taken: Option<SocketAddr>,
     driver: JoinHandle<Result<(), LabError>>,
 }
 
@@ -140,9 +166,21 @@ impl Lab {
     /// Starts the server (unless `config.server` names an external one) and
     /// the client. The client waits for [`Lab::step`] or [`Lab::run_free`].
     pub async fn start(config: LabConfig) -> Result<Lab, LabError> {
+        Lab::launch(config, false).await
+    }
+
+    /// Like [`Lab::start`], and the bytes of every data connection come out
+    /// of [`Lab::payloads`] too, for a recording (`--record`).
+    pub async fn start_with_payloads(config: LabConfig) -> Result<Lab, LabError> {
+        Lab::launch(config, true).await
+    }
+
+    async fn launch(config: LabConfig, payload: bool) -> Result<Lab, LabError> {
         let (tap, events) = Tap::new();
+        let payloads = payload.then(|| tap.carry_payload());
         let network = Network::with_middlebox(Middlebox::new(config.firewall, config.nat));
         let (shutdown, stop) = watch::channel(false);
+        let mut taken = None;
         let (client_ip, server_addr, scope, server_task) = match config.server {
             Some(addr) => {
                 if !is_loopback(addr.ip()) {
@@ -158,7 +196,17 @@ impl Lab {
                     addr: wanted,
                     source,
                 };
-                let listener = control_listener(wanted, 16).map_err(bind_error)?;
+                let listener = match control_listener(wanted, 16) {
+                    Err(e)
+                        if e.kind() == io::ErrorKind::AddrInUse
+                            && config.if_taken == IfTaken::AnyFree =>
+                    {
+                        taken = Some(wanted);
+                        control_listener(SocketAddr::new(server_ip, 0), 16)
+                    }
+                    bound => bound,
+                }
+                .map_err(bind_error)?;
                 let addr = listener.local_addr().map_err(bind_error)?;
                 // The lesson stores a file as `anonymous`: in the lab anyone may.
                 let uploads = Uploads::in_memory(Limits::total(UPLOAD_CAP), Writers::Everyone);
@@ -196,11 +244,13 @@ impl Lab {
         });
         Ok(Lab {
             events,
+            payloads,
             pace,
             endpoints: Endpoints {
                 client: client_ip,
                 server: server_addr,
             },
+            taken,
             driver,
         })
     }
@@ -219,6 +269,12 @@ impl Lab {
     /// The peers' addresses.
     pub fn endpoints(&self) -> Endpoints {
         self.endpoints
+    }
+
+    /// The control address that was asked for and found taken, when the
+    /// lab listens elsewhere instead ([`IfTaken::AnyFree`]).
+    pub fn port_taken(&self) -> Option<SocketAddr> {
+        self.taken
     }
 
     /// True once the lesson has ended and both peers have stopped.

@@ -188,9 +188,11 @@ impl Helper {
                 format!(
                     "the NAT rewrites the IP header of this packet, not its payload: the \
                      server reads {}, a private address it cannot reach. A server that checks \
-                     PORT against its control peer (RFC 2577; vsftpd, ProFTPD and ours do) \
-                     refuses it; an older one would dial it and the SYN would go nowhere",
-                    addr.ip()
+                     {} against its control peer (vsftpd, ProFTPD and ftpviz's do, against the \
+                     FTP bounce) refuses it; one that does not would dial it and the SYN would \
+                     go nowhere",
+                    addr.ip(),
+                    via.as_str()
                 ),
             ),
             (false, true) => (line.to_string(), String::new()),

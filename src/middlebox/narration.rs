@@ -11,11 +11,12 @@
 //! | the helper rewrote a line / opened a pinhole | the `note` of [`super::Relayed`] |
 //! | the box itself | [`super::Middlebox::rule_text`] |
 //!
-//! Also the three lessons in one paragraph each: [`WHY_HELPERS`],
-//! [`WHY_FTPS_BLINDS`], [`WHY_EPSV_DODGES_NAT`].
+//! Also the three lessons in one paragraph each: [`why_helpers`],
+//! [`WHY_FTPS_BLINDS`], [`WHY_EPSV_DODGES_NAT`]. Each is said after a
+//! headline that already says what happened, so each says only *why*.
 
 use super::{firewall, nat, Middlebox};
-use crate::trace::Side;
+use crate::trace::{Side, Via};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -24,38 +25,51 @@ use std::time::Duration;
 /// 1+2+4+8+16+32+64 = 127 s.
 pub const REAL_SYN_TIMEOUT: Duration = Duration::from_secs(127);
 
-/// Why stateful FTP helpers exist.
-pub const WHY_HELPERS: &str = "A firewall judges each new connection on its own, and FTP's data \
-connection looks like a stranger: a SYN to some high port that nobody asked for — unless you read \
-the control channel, where PORT or 227 announced it a moment earlier. So stateful firewalls carry \
-an FTP helper (Linux nf_conntrack_ftp, router \"FTP ALGs\") that reads those lines and opens one \
-pinhole for exactly that peer and port, and behind a NAT also rewrites the private address in \
-the line.";
+/// Why stateful FTP helpers exist, after a dial announced by `via` died
+/// (said after the headline that says who dropped it: this is the why, not
+/// the what).
+pub fn why_helpers(via: Option<Via>) -> String {
+    let line = match via {
+        Some(Via::Port) => "the PORT line",
+        Some(Via::Eprt) => "the EPRT line",
+        Some(Via::Pasv) => "the 227 reply",
+        Some(Via::Epsv) => "the 229 reply",
+        _ => "a PORT, EPRT, 227 or 229 line",
+    };
+    format!(
+        "Why: a firewall judges each new connection alone, and only the control channel \
+         announced this one, in {line}. A stateful firewall's FTP helper (Linux \
+         nf_conntrack_ftp, a router's \"FTP ALG\") reads those lines and opens one pinhole for \
+         exactly that dial; behind a NAT it also rewrites the address in the line."
+    )
+}
 
 /// Why FTPS defeats those helpers.
-pub const WHY_FTPS_BLINDS: &str = "The helper works only because it can read the control channel. \
-With FTPS (AUTH TLS, then 234) the PORT and 227 lines are encrypted: the helper sees ciphertext, \
-opens no pinhole and rewrites nothing, so behind a firewall or NAT FTPS needs passive mode with \
-a fixed passive port range opened by hand, and a server that announces its public address.";
+pub const WHY_FTPS_BLINDS: &str = "A firewall's FTP helper works only because it can read the \
+control channel. With FTPS (AUTH TLS, then 234) the PORT and 227 lines are encrypted: the helper \
+sees ciphertext, opens no pinhole and rewrites nothing, so behind a firewall or NAT FTPS needs \
+passive mode with a fixed passive port range opened by hand, and a server that announces its \
+public address.";
 
 /// Why EPSV gets through a server-side NAT.
-pub const WHY_EPSV_DODGES_NAT: &str = "227 carries an address, and a server behind NAT writes the \
-one it believes it has: a private address the client cannot reach. 229 (EPSV, RFC 2428) carries \
-only a port; the client dials the address it already reaches the server at, the one the NAT \
-answers on. Nothing in the line for the NAT to get wrong.";
+pub const WHY_EPSV_DODGES_NAT: &str = "Why: 227 carries an address, and a server behind NAT \
+writes the one it believes it has, a private address the client cannot reach. 229 (EPSV, RFC \
+2428 §3) carries only a port; the client dials the address it already reaches the server at, \
+the one the NAT answers on. Nothing in the line for the NAT to get wrong.";
 
 /// The `note` of a dial dropped because its destination is off loopback:
 /// a simulated private address (or anything else outside the lab).
 pub fn nowhere(from: Side, dst: SocketAddr) -> String {
     if nat::is_private(dst.ip()) {
         format!(
-            "the {from} dials {dst}, a private address: no router on the internet carries \
-             packets for it, so the SYN goes nowhere (simulated: it never left this machine)"
+            "{} is a private address: no router on the internet carries packets for it \
+             (simulated: the {from}'s SYN to {dst} never left this machine)",
+            dst.ip()
         )
     } else {
         format!(
-            "the {from} dials {dst}, outside the lab's loopback network: the simulation never \
-             sends there, so the SYN is treated as lost"
+            "{dst} is outside the lab's loopback network: the simulation never sends there, so \
+             the {from}'s SYN counts as lost"
         )
     }
 }
@@ -63,9 +77,8 @@ pub fn nowhere(from: Side, dst: SocketAddr) -> String {
 /// The `note` of an inbound dial that a client-side NAT has no mapping for.
 pub fn no_mapping(dst: SocketAddr) -> String {
     format!(
-        "the server's SYN reaches the client's NAT at {dst}, but no connection from inside \
-         created a mapping for that port: the NAT does not know which inside host to give it \
-         to, and drops it"
+        "no connection from inside created a mapping for {dst}, so the client's NAT cannot \
+         tell which inside host the server's SYN is for"
     )
 }
 
@@ -73,14 +86,15 @@ pub fn no_mapping(dst: SocketAddr) -> String {
 pub fn unsolicited(into: Side, dst: SocketAddr, control_port: Option<u16>) -> String {
     match into {
         Side::Client => format!(
-            "client firewall: a SYN from the server to {dst} is unsolicited inbound — the \
-             client never dialled out on that port — so it is dropped (active mode breaks here)"
+            "the server's SYN to {dst} is unsolicited inbound: the client never dialled out on \
+             that port, so nothing invited it in (active mode breaks here)"
         ),
         Side::Server => {
             let ctl = control_port.map_or("its control port".to_string(), |p| format!("port {p}"));
             format!(
-                "server firewall: the server admits only {ctl}; a SYN to {dst} is dropped \
-                 (passive mode breaks here)"
+                "port {} is not {ctl}, the only one the server's firewall admits (passive mode \
+                 breaks here)",
+                dst.port()
             )
         }
     }
@@ -90,7 +104,7 @@ pub fn unsolicited(into: Side, dst: SocketAddr, control_port: Option<u16>) -> St
 /// instead of a real stack's [`REAL_SYN_TIMEOUT`].
 pub fn blocked_wait(shortened: Duration) -> String {
     format!(
-        "the SYN got no answer: gave up after {:.0} s here, a real stack after {} s",
+        "no answer came: given up after {:.0} s in the lab, where a real stack tries for {} s",
         shortened.as_secs_f64(),
         REAL_SYN_TIMEOUT.as_secs()
     )
@@ -98,23 +112,27 @@ pub fn blocked_wait(shortened: Duration) -> String {
 
 /// What an attacker wanted from a bounce `PORT`/`EPRT` naming `target`,
 /// sent by a client at `client` (the bounce lesson's two steps: a third
-/// host, then the client's own address at a privileged port).
+/// host, then the client's own address at a privileged port). Which rule is
+/// whose: RFC 2577 suggests refusing data ports below 1024 with 504; the
+/// same-address check is what servers such as vsftpd and ProFTPD do.
 pub fn bounce(target: SocketAddr, client: IpAddr) -> String {
     if target.ip().to_canonical() != client.to_canonical() {
         format!(
-            "The client asks the server to connect to {target}, a host that is not the client. That is \
-             the FTP bounce attack (CERT CA-1997-27): the attacker makes the server dial for \
-             them — to scan ports from the server's address, to reach machines behind a \
+            "The client asks the server to connect to {target}, a host that is not the client. \
+             That is the FTP bounce attack (CERT CA-1997-27): the attacker makes the server dial \
+             for them — to scan ports from the server's address, to reach machines behind a \
              firewall that trust the server, or to STOR a file of SMTP or other commands and \
-             have RETR replay it into {target} with the server as the sender. RFC 2577: refuse \
-             a data address that is not the control connection's peer — hence 504, and no dial."
+             have RETR replay it into {target} with the server as the sender. Servers such as \
+             vsftpd and ProFTPD (and ftpviz's) dial only the control connection's peer — their \
+             own rule, not RFC text — hence 504, and no dial."
         )
     } else {
         format!(
             "The client names its own address but port {} — below 1024, where system \
              services listen (25 is SMTP). A server that dialled it would deliver whatever a \
-             RETR sends into that service, from the server's trusted address. RFC 2577: refuse \
-             data ports below 1024 — hence 504, and no dial.",
+             RETR sends into that service, from the server's trusted address. RFC 2577 \
+             suggests that servers open no data connection to a port below 1024 and answer \
+             504 — hence 504, and no dial.",
             target.port()
         )
     }

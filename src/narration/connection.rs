@@ -1,8 +1,12 @@
 //! Connections: the dial (SYN) and what becomes of it — accepted, failed,
 //! carrying bytes, closed. The dial is the lesson: who sent it, from which
-//! port, to which port, and why that port.
+//! port, to which port, why that port, and what stands in its way.
 
-use super::{upper_first, Narration, Session};
+use super::cite::Rule;
+use super::session::{Session, Transfer};
+use super::{columns, Between, Narration, HEADLINE_COLUMNS};
+use crate::middlebox::firewall::{self, Firewall};
+use crate::middlebox::{on_this_machine, Nat};
 use crate::trace::{Blocker, Event, FailReason, Side, Via};
 use std::net::SocketAddr;
 
@@ -12,156 +16,340 @@ pub(super) fn connect(
     dst: SocketAddr,
     via: Option<Via>,
     s: &Session,
+    between: Option<Between>,
 ) -> Narration {
     if e.conn == 0 {
-        return Narration::new(
-            "The client dials the control port.",
-            format!(
-                "SYN {src} → {dst}. {}: where the server waits for commands (21 in the RFC). \
-                 {}: an ephemeral port the client's OS picked. This connection carries every \
-                 command and reply (RFC 959 §2.3).",
-                dst.port(),
-                src.port()
-            ),
-        );
+        return control_dial(e, src, dst);
     }
     let conn = e.conn;
-    match via {
+    let (headline, mut body) = match via {
         Some(v @ (Via::Port | Via::Eprt | Via::Default)) => {
-            let mut body = format!(
-                "SYN {src} → {dst} (data #{conn}), the address from {}. ",
-                if v == Via::Default {
-                    "the control connection"
-                } else {
+            let mut body = if v == Via::Default {
+                format!(
+                    "SYN {src} → {dst} (data #{conn}), to the client's control port: the \
+                     default user data port U ({}).",
+                    Rule::DefaultDataPorts
+                )
+            } else {
+                format!(
+                    "SYN {src} → {dst} (data #{conn}), to the address from {}.",
                     v.as_str()
-                }
-            );
+                )
+            };
             if let Some(ctl) = s.server_control {
-                let l1 = ctl.port().wrapping_sub(1);
-                if src.port() == l1 {
-                    body.push_str(&format!(
-                        "From port {} = control port {} − 1 (RFC 959 §3.2: port 20 when control \
-                         is 21). ",
-                        src.port(),
-                        ctl.port()
-                    ));
-                } else {
-                    body.push_str(&format!(
-                        "From port {}, not control − 1 = {l1}: RFC 959 §3.2's L−1 is only a \
-                         default. ",
-                        src.port()
-                    ));
-                }
+                body.push(' ');
+                body.push_str(&source_port(src.port(), ctl.port()));
             }
-            body.push_str(
-                "The server initiates: a firewall in front of the client sees an unsolicited \
-                 inbound SYN.",
-            );
-            Narration::new("The server dials the client (active).", body)
+            ("The server dials the client (active).".to_string(), body)
         }
-        Some(v @ (Via::Pasv | Via::Epsv)) => Narration::new(
-            "The client dials the server (passive).",
+        Some(v @ (Via::Pasv | Via::Epsv)) => (
+            "The client dials the server (passive).".to_string(),
             format!(
-                "SYN {src} → {dst} (data #{conn}), the port from {}. The client's port {} is \
-                 ephemeral. The client initiates both connections, so client firewalls and NAT \
-                 let it through.",
+                "SYN {src} → {dst} (data #{conn}), to the port from {}; the client's port {} is \
+                 ephemeral.",
                 if v == Via::Pasv { "227" } else { "229" },
                 src.port()
             ),
         ),
-        None => Narration::new(
-            format!("The {} dials data connection #{conn}.", e.from),
+        None => (
+            format!("The {} dials data #{conn}.", e.from),
             format!(
-                "SYN from {src} to {dst}. No PORT or PASV announced this address in what was \
-                 captured."
+                "SYN {src} → {dst}. No PORT, EPRT, 227 or 229 in what was captured announced \
+                 this address."
             ),
         ),
-    }
+    };
+    let door = match between {
+        Some(b) => door(b, e.from, dst, via, s),
+        None => would_meet(e.from),
+    };
+    body.push(' ');
+    body.push_str(&door);
+    Narration::new(headline, body)
 }
 
-pub(super) fn accept(e: &Event) -> Narration {
-    if e.conn == 0 {
-        return Narration::new(
-            "Connected: the control connection is up.",
-            "The three-way handshake completed. In FTP the server speaks first: a 220 greeting \
-             comes next.",
-        );
-    }
+fn control_dial(e: &Event, src: SocketAddr, dst: SocketAddr) -> Narration {
+    let port = dst.port();
+    let l = if port == 21 {
+        format!(
+            "Port 21 is FTP's control port: L = 21 ({}).",
+            Rule::ControlPort
+        )
+    } else {
+        format!(
+            "Port {port} is this server's control port L; FTP's assigned L is 21 ({}).",
+            Rule::ControlPort
+        )
+    };
     Narration::new(
-        format!("Connected: data connection #{} is up.", e.conn),
-        "The handshake completed. The bytes of the transfer travel on this connection, apart \
-         from the commands and replies.",
+        format!("The {} dials control port {port}.", e.from),
+        format!(
+            "SYN {src} → {dst}. {l} Port {} is an ephemeral port the client's OS picked. This \
+             connection carries every command and reply ({}).",
+            src.port(),
+            Rule::FtpModel
+        ),
     )
 }
 
-pub(super) fn fail(e: &Event, reason: FailReason, by: Option<Blocker>) -> Narration {
-    let who = match by {
-        Some(Blocker::ClientFirewall) => "the client's firewall",
-        Some(Blocker::ServerFirewall) => "the server's firewall",
-        Some(Blocker::Nat) => "the NAT",
-        None => "something on the path",
+/// Where an active dial comes from: RFC 959's L−1, or another port.
+fn source_port(from: u16, control: u16) -> String {
+    let l1 = control.wrapping_sub(1);
+    if from == l1 {
+        format!(
+            "From port {from} = control port {control} − 1: the server dials from its port \
+             L−1 ({}; 20 when L is 21).",
+            Rule::ServerDialsFromL1
+        )
+    } else {
+        format!(
+            "From port {from}, not control − 1 = {l1}: the server shall dial from its port L−1 \
+             ({}), but many servers dial from another port.",
+            Rule::ServerDialsFromL1
+        )
+    }
+}
+
+/// What a dial by `dialler` would meet, when the path is not known.
+fn would_meet(dialler: Side) -> String {
+    match dialler {
+        Side::Server => {
+            "A firewall in front of the client would see this SYN as unsolicited inbound.".into()
+        }
+        Side::Client => "A firewall in front of the client lets it out; one in front of the \
+                         server would have to admit a port that is not its control port."
+            .into(),
+    }
+}
+
+/// What the dial meets in the lab's middlebox `b`, in the order the
+/// middlebox judges: an address off the lab, a helper's pinhole, the
+/// client's NAT, a firewall on the side being dialled.
+fn door(b: Between, dialler: Side, dst: SocketAddr, via: Option<Via>, s: &Session) -> String {
+    let into = dialler.peer();
+    let guarded = firewall::guard(b.firewall, into).is_some();
+    let client_nat = b.nat == Nat::Client && into == Side::Client;
+    if !on_this_machine(dst.ip()) {
+        return format!("No route leads to {}: it is a private address.", dst.ip());
+    }
+    if b.firewall == Firewall::Stateful && (guarded || client_nat) {
+        let read = match via {
+            Some(v @ (Via::Pasv | Via::Epsv)) => {
+                if v == Via::Pasv { "227" } else { "229" }.to_string()
+            }
+            Some(v) => v.as_str().to_string(),
+            None => "announcement".to_string(),
+        };
+        return format!(
+            "A stateful firewall guards the {into}: it lets this SYN in only through a pinhole \
+             its FTP helper opened after reading the {read}."
+        );
+    }
+    if client_nat {
+        return "The client is behind a NAT: a SYN from outside finds no mapping, since the \
+                client did not start this connection."
+            .into();
+    }
+    if guarded {
+        return match into {
+            Side::Client => "The client's firewall lets in no connection the client did not \
+                             start, and the server starts this one."
+                .into(),
+            Side::Server => format!(
+                "The server's firewall lets in only its control port{}; this SYN is for port {}.",
+                s.server_control
+                    .map(|c| format!(" {}", c.port()))
+                    .unwrap_or_default(),
+                dst.port()
+            ),
+        };
+    }
+    if firewall::guard(b.firewall, dialler).is_some() {
+        return format!("The {dialler}'s firewall lets it out: the {dialler} starts it.");
+    }
+    match (b.nat, into) {
+        (Nat::Server, Side::Server) => "The server's NAT forwards every port to the server.".into(),
+        (Nat::Server, Side::Client) | (Nat::Client, Side::Server) => {
+            format!("The {dialler}'s NAT lets it out: the {dialler} starts it.")
+        }
+        // Said above: the client's NAT drops what it did not start.
+        (Nat::Client, Side::Client) => String::new(),
+        (Nat::None, _) if b.firewall == Firewall::None => {
+            format!(
+                "Nothing stands between the hosts here. {}",
+                would_meet(dialler)
+            )
+        }
+        (Nat::None, _) => String::new(),
+    }
+}
+
+pub(super) fn accept(e: &Event, s: &Session) -> Narration {
+    if e.conn == 0 {
+        return Narration::new(
+            "The control connection is up.",
+            "The three-way handshake completed. In FTP the server speaks first: a greeting, \
+             220 when it is ready.",
+        );
+    }
+    let serves = match s.conn(e.conn).and_then(|c| s.transfer_of(c)) {
+        Some(t) => format!("the bytes of `{}`", t.text),
+        None => "the bytes of the next transfer".to_string(),
     };
-    let why = match reason {
-        FailReason::Blocked => format!(
-            "The SYN was dropped by {who}: no answer ever came, and after a (shortened) timeout \
-             the {} gave up.",
-            e.from
+    Narration::new(
+        format!("Data connection #{} is up.", e.conn),
+        format!(
+            "The three-way handshake completed: {serves} travel on it, apart from the commands \
+             and replies."
         ),
+    )
+}
+
+pub(super) fn fail(e: &Event, reason: FailReason, by: Option<Blocker>, _s: &Session) -> Narration {
+    let dialler = e.from;
+    let whose = match dialler {
+        Side::Client => "client's",
+        Side::Server => "server's",
+    };
+    let headline = match (by, reason) {
+        (Some(Blocker::ClientFirewall), _) => format!("✗ Client firewall drops {whose} SYN."),
+        (Some(Blocker::ServerFirewall), _) => format!("✗ Server firewall drops {whose} SYN."),
+        (Some(Blocker::Nat), _) => format!("✗ NAT: the {whose} SYN goes nowhere."),
+        (None, FailReason::Refused) => format!("✗ The {} refuses the SYN (RST).", dialler.peer()),
+        (None, FailReason::Reset) => format!("✗ The {whose} dial ends in RST."),
+        (None, FailReason::Blocked) => format!("✗ The {whose} SYN is blocked."),
+        (None, FailReason::Timeout) => format!("✗ The {whose} dial times out."),
+    };
+    let what = if e.conn == 0 {
+        "the control connection".to_string()
+    } else {
+        format!("data connection #{}", e.conn)
+    };
+    let body = match reason {
+        FailReason::Blocked => {
+            format!("No answer ever came, and the {dialler} gave up: {what} never opened.")
+        }
         FailReason::Refused => {
-            "The other side answered the SYN with RST: nobody listens on that port.".to_string()
+            format!("Nothing listens on that port, so {what} never opened.")
         }
         FailReason::Timeout => format!(
-            "No answer at all: the {} waited and gave up. Something on the path drops packets.",
-            e.from
+            "The {dialler} waited and gave up: something on the path dropped the SYN or its \
+             answer, and {what} never opened."
         ),
-        FailReason::Reset => "The connection was torn down with RST.".to_string(),
+        FailReason::Reset => format!("The connection was torn down: {what} carried nothing."),
     };
-    let headline = if e.conn == 0 {
-        "✗ The control connection failed.".to_string()
-    } else {
-        format!("✗ Data connection #{} never happened.", e.conn)
-    };
-    Narration::new(headline, why)
+    Narration::new(headline, body)
 }
 
 pub(super) fn data(e: &Event, bytes: u64, s: &Session) -> Narration {
-    let what = match s.transfer.as_deref() {
-        Some(t) if t.starts_with("LIST") || t.starts_with("NLST") || t.starts_with("MLSD") => {
-            "the directory listing".to_string()
-        }
-        Some(t) => format!("the file of `{t}`"),
-        None => "the transfer".to_string(),
+    let (before, chunks) = s.conn(e.conn).map_or((0, 0), |c| (c.bytes, c.chunks));
+    let total = before.saturating_add(bytes);
+    let mut headline = if chunks == 0 {
+        format!("{bytes} bytes on data #{}.", e.conn)
+    } else {
+        format!("{bytes} more bytes on data #{}.", e.conn)
     };
-    let ty = match s.type_code.map(|c| c.to_ascii_uppercase()) {
-        Some('A') => " TYPE A: line ends travel as CRLF, so this can differ from the size on disk.",
-        Some('I') => " TYPE I: exactly the bytes on disk.",
-        _ => "",
-    };
-    Narration::new(
-        format!("{bytes} bytes on data connection #{}.", e.conn),
-        format!(
-            "{}, {} → {}.{ty}",
-            upper_first(&what),
-            side_name(e.from),
-            side_name(e.from.peer())
-        ),
-    )
-}
-
-pub(super) fn close(e: &Event) -> Narration {
-    if e.conn == 0 {
-        return Narration::new(
-            format!("The {} closes the control connection.", e.from),
-            "FIN: the session is over.",
-        );
+    let mut lead = String::new();
+    if columns(&headline) > HEADLINE_COLUMNS {
+        // Numbers are never cut: too long for the headline, they go below.
+        lead = format!("{bytes} bytes on data connection #{}. ", e.conn);
+        headline = "Bytes on a data connection.".to_string();
     }
-    Narration::new(
-        format!("The {} closes data connection #{} (FIN).", e.from, e.conn),
-        "In stream mode, closing the connection is how the receiver knows the file has ended \
-         (RFC 959 §3.4.1). Every transfer needs a new data connection.",
-    )
+    let transfer = s.conn(e.conn).and_then(|c| s.transfer_of(c));
+    let what = match transfer {
+        Some(t) if t.is_listing() => format!("The listing of `{}`", t.text),
+        Some(t) if t.sender() == Side::Client => format!("The upload of `{}`", t.text),
+        Some(t) => format!("The file of `{}`", t.text),
+        None => "Bytes".to_string(),
+    };
+    let so_far = match transfer.and_then(|t| t.announced) {
+        Some((n, _)) if n == total => format!("all {n} bytes"),
+        Some((n, said)) => format!("so far {total} of the {n} bytes {said}"),
+        None if chunks == 0 => format!("{total} bytes so far"),
+        None => format!("{total} bytes on this connection so far"),
+    };
+    let mut body = format!("{lead}{what}, {} → {}: {so_far}.", e.from, e.from.peer());
+    body.push(' ');
+    body.push_str(&representation(transfer, s.type_code));
+    Narration::new(headline, body.trim_end().to_string())
 }
 
-fn side_name(s: Side) -> &'static str {
-    s.as_str()
+/// What the bytes on the wire are, by what is moving and the TYPE.
+fn representation(transfer: Option<&Transfer>, type_code: Option<char>) -> String {
+    match (transfer, type_code) {
+        (Some(t), _) if t.verb == "MLSD" => format!(
+            "A listing is not a file on disk: the server writes it, one entry a line ({}).",
+            Rule::Mlsx
+        ),
+        (Some(t), _) if t.is_listing() => format!(
+            "A listing is not a file on disk: the server writes it as lines of text, sent in \
+             ASCII type ({}).",
+            Rule::ServiceCommands
+        ),
+        (_, Some('A')) => format!(
+            "TYPE A: line ends travel as CRLF, so the count can differ from the size on disk \
+             ({}).",
+            Rule::AsciiType
+        ),
+        (_, Some('I')) => format!(
+            "TYPE I: the bytes travel exactly as stored ({}).",
+            Rule::ImageType
+        ),
+        _ => String::new(),
+    }
+}
+
+pub(super) fn close(e: &Event, s: &Session) -> Narration {
+    if e.conn == 0 {
+        return control_close(e, s);
+    }
+    let headline = format!("The {} closes data #{}.", e.from, e.conn);
+    let Some(c) = s.conn(e.conn) else {
+        return Narration::new(headline, "First FIN (or RST) of this data connection.");
+    };
+    let transfer = s.transfer_of(c);
+    let sender = c.sender.or(transfer.map(Transfer::sender));
+    let end = if transfer.is_some_and(Transfer::is_listing) {
+        "the listing"
+    } else {
+        "the file"
+    };
+    let body = if sender == Some(e.from) {
+        format!(
+            "In stream mode the sender's close marks the end of {end} ({}): {} bytes in all. \
+             So every transfer needs a new data connection ({}).",
+            Rule::StreamMode,
+            c.bytes,
+            Rule::DataConnectionReuse
+        )
+    } else {
+        format!(
+            "In stream mode it is the sender's close that marks the end of {end} ({}); here the \
+             {} closed first, after {} bytes.",
+            Rule::StreamMode,
+            e.from,
+            c.bytes
+        )
+    };
+    Narration::new(headline, body)
+}
+
+fn control_close(e: &Event, s: &Session) -> Narration {
+    let said_goodbye = s.last_reply == Some(221);
+    let body = match (e.from, said_goodbye) {
+        (Side::Server, true) => format!(
+            "First FIN on the control connection, after 221: the server closes it at the \
+             user's request ({}).",
+            Rule::AccessControlCommands
+        ),
+        (Side::Client, true) => format!(
+            "First FIN on the control connection. The server is to close it after QUIT ({}), \
+             but here the client closed first, as soon as 221 came.",
+            Rule::AccessControlCommands
+        ),
+        (_, false) => "First FIN (or RST) on the control connection, with no 221 goodbye \
+                       before it."
+            .into(),
+    };
+    Narration::new(format!("The {} ends the session.", e.from), body)
 }

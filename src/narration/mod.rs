@@ -1,38 +1,61 @@
 //! Narration: the current event in plain words, with its arithmetic.
 //!
 //! The sequence diagram shows *what* crossed the wire; the narration says
-//! *why it matters*. Its rules are the ones a teacher says aloud:
+//! *why it matters*. Each narration leads with its point in one short
+//! [`Narration::headline`] — who dials whom, and why it fails — that fits
+//! one line of a compare pane at 80 columns ([`HEADLINE_COLUMNS`]); the
+//! [`Narration::body`] then gives the detail, saying nothing twice. Its
+//! rules are the ones a teacher says aloud:
 //!
 //! - the address inside `PORT` and `227` is six numbers, and the port is the
 //!   last two as bytes: `195 × 256 + 80 = 50000` (decoded with
 //!   [`crate::ftp::hostport`], never a second parser);
-//! - in active mode the server dials *from* its control port − 1 (RFC 959
-//!   §3.2: port 20 for 21), and only after the transfer command;
+//! - in active mode the server dials after the transfer command (RFC 959
+//!   §3.2), from its control port − 1 (§5.2: port L−1, 20 when L is 21);
 //! - the first digit of a reply code says how things went: 1 "wait, more
 //!   is coming", 2 done, 3 send more, 4 try again, 5 no (RFC 959 §4.2);
 //! - `TYPE A` rewrites line ends on the wire, `TYPE I` sends the bytes as
-//!   they are;
+//!   they are; a listing is not a file;
 //! - a dial that a firewall or NAT killed is the moment to say why stateful
 //!   FTP helpers exist, why EPSV gets through a server's NAT, and (at
 //!   `AUTH TLS`) why encryption blinds those helpers.
 //!
-//! Everything here is a pure function of the events shown so far.
+//! Every RFC section named here comes from one table, [`cite`], which a
+//! test checks against the RFC texts. Everything here is a pure function of
+//! the events shown so far (and, in the lab, of the middlebox that is
+//! there: [`Between`]).
 
+pub mod cite;
 mod command;
 mod connection;
+pub mod explain;
+pub mod moment;
 mod reply;
+mod session;
+pub mod summary;
 
-use crate::middlebox::narration::{WHY_EPSV_DODGES_NAT, WHY_FTPS_BLINDS, WHY_HELPERS};
+use crate::lab::LabConfig;
+use crate::middlebox::narration::{why_helpers, WHY_EPSV_DODGES_NAT, WHY_FTPS_BLINDS};
+use crate::middlebox::{Firewall, Nat};
 use crate::trace::{Blocker, Event, Kind, Via};
-use std::net::SocketAddr;
+use session::Session;
+
+/// The widest headline, in display columns: one line of the narrower
+/// compare pane at 80 columns (`tui::layout` splits 80 columns into panes of
+/// 39 and 40), less one column the screen may keep for a "more" mark.
+pub const HEADLINE_COLUMNS: usize = 38;
 
 /// What to say about one step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Narration {
-    /// One line: what happened.
+    /// One short sentence, at most [`HEADLINE_COLUMNS`] wide: the point.
     pub headline: String,
     /// A few sentences: why, with the arithmetic and where to read more.
     pub body: String,
+    /// The command or reply as it crossed the wire, when the step is one:
+    /// control characters made visible (`·`), except the line breaks of a
+    /// multi-line reply, kept as `\n` so a screen can show its lines.
+    pub wire: Option<String>,
 }
 
 impl Narration {
@@ -40,6 +63,37 @@ impl Narration {
         Narration {
             headline: headline.into(),
             body: body.into(),
+            wire: None,
+        }
+    }
+
+    /// Adds a sentence (or several) to the body.
+    fn then(&mut self, more: &str) {
+        if more.is_empty() {
+            return;
+        }
+        if !self.body.is_empty() {
+            self.body.push(' ');
+        }
+        self.body.push_str(more);
+    }
+}
+
+/// What stands between the lab's peers. A source that knows it (the lab)
+/// lets the narration speak of the middlebox that is really there; for a
+/// capture it is unknown, and the narration says what *would* happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Between {
+    pub firewall: Firewall,
+    pub nat: Nat,
+}
+
+impl Between {
+    /// The middlebox of a lab configuration.
+    pub fn of(config: &LabConfig) -> Between {
+        Between {
+            firewall: config.firewall,
+            nat: config.nat,
         }
     }
 }
@@ -55,56 +109,58 @@ pub fn start(live: bool) -> Narration {
 }
 
 /// Narrates the last of `shown` (the current event), using the earlier ones
-/// for context.
+/// for context, when what stands between the peers is not known.
 pub fn narrate(shown: &[Event]) -> Narration {
+    narrate_between(shown, None)
+}
+
+/// Narrates the last of `shown`, knowing (in the lab) what stands between
+/// the peers.
+pub fn narrate_between(shown: &[Event], between: Option<Between>) -> Narration {
     let Some((current, before)) = shown.split_last() else {
         return start(false);
     };
-    let session = Session::of(current.session, before);
+    let s = Session::of(current.session, before);
     let mut n = match &current.kind {
-        Kind::Connect { src, dst, via } => connection::connect(current, *src, *dst, *via, &session),
-        Kind::Accept => connection::accept(current),
-        Kind::Fail { reason, by } => connection::fail(current, *reason, *by),
-        Kind::Command { text, .. } => command::command(text, &session),
-        Kind::Reply { code, text } => reply::reply(*code, text, &session),
-        Kind::Data { bytes } => connection::data(current, *bytes, &session),
-        Kind::Close => connection::close(current),
+        Kind::Connect { src, dst, via } => {
+            connection::connect(current, *src, *dst, *via, &s, between)
+        }
+        Kind::Accept => connection::accept(current, &s),
+        Kind::Fail { reason, by } => connection::fail(current, *reason, *by, &s),
+        Kind::Command { text, .. } => command::command(text, &s),
+        Kind::Reply { code, text } => reply::reply(*code, text, &s),
+        Kind::Data { bytes } => connection::data(current, *bytes, &s),
+        Kind::Close => connection::close(current, &s),
     };
     if let Some(note) = &current.note {
         let note = clean(note);
-        n.body = if matches!(current.kind, Kind::Fail { .. }) {
-            // The source knows exactly why this dial died: say that first.
-            format!("{}{} {}", upper_first(&note), full_stop(&note), n.body)
+        if matches!(current.kind, Kind::Fail { .. }) {
+            // The source knows exactly why this dial died: that is the
+            // detail, instead of the general words.
+            n.body = format!("{}{}", upper_first(&note), full_stop(&note));
         } else {
-            format!("{} Note: {note}{}", n.body, full_stop(&note))
-        };
+            n.then(&format!("Note: {note}{}", full_stop(&note)));
+        }
     }
-    if let Some(lesson) = middlebox_lesson(current, before) {
-        n.body = format!("{} {lesson}", n.body);
+    if let Some(lesson) = middlebox_lesson(current, &s) {
+        n.then(&lesson);
     }
     n
 }
 
 /// The lesson about middleboxes that this step is the moment for, if any.
-fn middlebox_lesson(current: &Event, before: &[Event]) -> Option<&'static str> {
+fn middlebox_lesson(current: &Event, s: &Session) -> Option<String> {
     match &current.kind {
-        Kind::Fail { by: Some(by), .. } => {
+        Kind::Fail { by: Some(by), .. } if current.conn > 0 => {
             // How was the dead connection announced? A 227 behind a NAT
             // named an address nobody can reach; EPSV would not have.
-            let via = before.iter().rev().find_map(|e| match e.kind {
-                Kind::Connect { via, .. }
-                    if e.session == current.session && e.conn == current.conn =>
-                {
-                    via
-                }
-                _ => None,
-            });
+            let via = s.conn(current.conn).and_then(|c| c.via);
             Some(match (by, via) {
-                (Blocker::Nat, Some(Via::Pasv)) => WHY_EPSV_DODGES_NAT,
-                _ => WHY_HELPERS,
+                (Blocker::Nat, Some(Via::Pasv)) => WHY_EPSV_DODGES_NAT.to_string(),
+                _ => why_helpers(via),
             })
         }
-        Kind::Command { verb, .. } if verb == "AUTH" => Some(WHY_FTPS_BLINDS),
+        Kind::Command { verb, .. } if verb == "AUTH" => Some(WHY_FTPS_BLINDS.to_string()),
         _ => None,
     }
 }
@@ -132,50 +188,29 @@ pub fn clean(text: &str) -> String {
         .collect()
 }
 
-/// What the earlier events of the same session tell about the current one.
-#[derive(Default)]
-struct Session {
-    /// The server's control address (the first dial's destination).
-    server_control: Option<SocketAddr>,
-    /// The last command sent, upper-case verb.
-    last_verb: Option<String>,
-    /// The last transfer type asked for (`A`, `I`, …).
-    type_code: Option<char>,
-    /// The last transfer command (LIST, RETR, STOR…).
-    transfer: Option<String>,
+/// Wire text made safe to show, keeping line breaks: a multi-line reply's
+/// lines stay lines.
+pub fn clean_lines(text: &str) -> String {
+    text.lines().map(clean).collect::<Vec<_>>().join("\n")
 }
 
-impl Session {
-    fn of(session: u32, before: &[Event]) -> Session {
-        let mut s = Session::default();
-        // Walk back to this session's first event; stop at the control dial.
-        for e in before.iter().rev().filter(|e| e.session == session) {
-            match &e.kind {
-                Kind::Connect { dst, .. } if e.conn == 0 => {
-                    s.server_control = Some(*dst);
-                    break;
-                }
-                Kind::Command { text, verb } => {
-                    if s.last_verb.is_none() {
-                        s.last_verb = Some(verb.clone());
-                    }
-                    if s.type_code.is_none() && verb == "TYPE" {
-                        s.type_code = text.split(' ').nth(1).and_then(|a| a.chars().next());
-                    }
-                    if s.transfer.is_none() && is_transfer(verb) {
-                        s.transfer = Some(clean(text));
-                    }
-                }
-                _ => {}
-            }
-        }
-        s
+/// The display width of `text` in terminal columns.
+pub fn columns(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// `text` shortened to at most `max` columns, with `…` where it was cut.
+fn fit(text: &str, max: usize) -> String {
+    if columns(text) <= max {
+        return text.to_string();
     }
-}
-
-fn is_transfer(verb: &str) -> bool {
-    matches!(
-        verb,
-        "LIST" | "NLST" | "MLSD" | "RETR" | "STOR" | "STOU" | "APPE"
-    )
+    let mut out = String::new();
+    for c in text.chars() {
+        if columns(&out) + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) + 1 > max {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
 }

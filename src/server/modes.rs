@@ -51,7 +51,7 @@ impl Session {
         let peer_ip = self.peer.ip().to_canonical();
         if target.ip().to_canonical() != peer_ip || target.port() < 1024 {
             let msg = format!(
-                "{verb} refused: the data address must be your own ({peer_ip}) and a port >= 1024, not {target} (RFC 2577: no FTP bounce)."
+                "{verb} refused: this server dials only your own address ({peer_ip}) at a port >= 1024, not {target} (FTP bounce protection)."
             );
             return self.reply(504, &msg).await;
         }

@@ -6,7 +6,12 @@
 //! when the meter is flushed or dropped (at the close). The trace stays
 //! readable — however big the transfer, at most twenty events a second —
 //! and the sum per connection stays exact, as the Trace contract demands.
+//!
+//! When the run is recorded, the meter also carries a copy of the bytes
+//! it counts to the recording ([`super::payload`]): [`Meter::room`] before
+//! each read or write says how much may move, [`Meter::add_bytes`] after it.
 
+use super::payload::{Credit, Outlet};
 use super::Recorder;
 use crate::trace::Side;
 use std::time::{Duration, Instant};
@@ -22,12 +27,35 @@ pub struct Meter {
     pending: u64,
     total: u64,
     last: Instant,
+    /// Set when the run is recorded and these bytes are this meter's to
+    /// record.
+    carry: Option<Carry>,
 }
+
+/// The bytes counted since the last `data` event, for the recording, and
+/// the budget permits they (and the room granted for more) hold.
+struct Carry {
+    outlet: Outlet,
+    held: Vec<u8>,
+    credit: Credit,
+}
+
+/// The most room granted at once, so several transfers share the budget.
+pub(super) const STEP: usize = super::payload::BUDGET / 4;
 
 impl Meter {
     pub const EVERY: Duration = Duration::from_millis(50);
 
     pub fn new(rec: Recorder, conn: u32, from: Side) -> Meter {
+        let outlet = match rec.mine(from) {
+            true => rec.tap.lock().payload.clone(),
+            false => None,
+        };
+        let carry = outlet.map(|outlet| Carry {
+            outlet,
+            held: Vec::new(),
+            credit: Credit::default(),
+        });
         Meter {
             rec,
             conn,
@@ -35,7 +63,65 @@ impl Meter {
             pending: 0,
             total: 0,
             last: Instant::now(),
+            carry,
         }
+    }
+
+    /// How many of the next `want` bytes may move now: all of them, unless
+    /// the run is recorded; then as many as the recording's byte budget
+    /// grants, waiting (after handing over what is held) while it is spent.
+    pub async fn room(&mut self, want: usize) -> usize {
+        let Some(carry) = &mut self.carry else {
+            return want;
+        };
+        let wanted = want.min(STEP);
+        let granted = carry.credit.permits().saturating_sub(carry.held.len());
+        if granted >= wanted {
+            return wanted;
+        }
+        let more = u32::try_from(wanted - granted).unwrap_or(u32::MAX);
+        let budget = carry.outlet.budget.clone();
+        if let Ok(permit) = budget.clone().try_acquire_many_owned(more) {
+            permit.forget();
+            carry.credit.merge(Credit::new(&budget, more));
+            return wanted;
+        }
+        // Hold nothing while waiting: hand over the held bytes (and their
+        // permits), so no two meters wait on each other.
+        self.flush();
+        if let Some(carry) = &mut self.carry {
+            carry.credit = Credit::default();
+        }
+        let need = u32::try_from(wanted).unwrap_or(u32::MAX);
+        match budget.clone().acquire_many_owned(need).await {
+            Ok(permit) => {
+                permit.forget();
+                if let Some(carry) = &mut self.carry {
+                    carry.credit.merge(Credit::new(&budget, need));
+                }
+                wanted
+            }
+            // The budget is never closed; were it, stop copying.
+            Err(_) => {
+                self.carry = None;
+                want
+            }
+        }
+    }
+
+    /// True when the run is recorded and this meter copies the bytes it
+    /// counts: they must then pass through [`Meter::add_bytes`], so a path
+    /// that never sees them (`sendfile`) is not for this meter.
+    pub fn carries_payload(&self) -> bool {
+        self.carry.is_some()
+    }
+
+    /// `bytes` went by (after [`Meter::room`] allowed them).
+    pub fn add_bytes(&mut self, bytes: &[u8]) {
+        if let Some(carry) = &mut self.carry {
+            carry.held.extend_from_slice(bytes);
+        }
+        self.add(bytes.len());
     }
 
     /// `n` more bytes went by.
@@ -51,6 +137,18 @@ impl Meter {
     /// Records what is pending now.
     pub fn flush(&mut self) {
         if self.pending > 0 {
+            if let Some(carry) = &mut self.carry {
+                // The chunk leaves just before its event: the recording
+                // that reads the event finds its bytes.
+                let chunk = super::payload::Chunk {
+                    session: self.rec.session(),
+                    conn: self.conn,
+                    from: self.from,
+                    bytes: std::mem::take(&mut carry.held),
+                    _credit: std::mem::take(&mut carry.credit),
+                };
+                let _ = carry.outlet.tx.send(chunk);
+            }
             self.rec.data(self.conn, self.from, self.pending);
             self.pending = 0;
         }

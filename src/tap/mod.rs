@@ -45,9 +45,11 @@
 
 mod gate;
 mod meter;
+pub mod payload;
 
 pub use gate::Gate;
 pub use meter::Meter;
+pub use payload::{Chunk, Payloads};
 
 use crate::ftp::Reply;
 use crate::trace::{Blocker, Event, FailReason, Kind, Side, Via};
@@ -117,6 +119,8 @@ struct Core {
     /// Control dials registered by our own client (the lab), waiting for
     /// our server to accept them: (client, server) → their session.
     dialled: HashMap<Pair, Arc<SessionBook>>,
+    /// Where meters copy the bytes they count, when the run is recorded.
+    payload: Option<payload::Outlet>,
 }
 
 /// The shared recorder of one live source; clone it freely.
@@ -136,6 +140,7 @@ impl Tap {
             start: None,
             sessions: 0,
             dialled: HashMap::new(),
+            payload: None,
         };
         let tap = Tap {
             core: Arc::new(Mutex::new(core)),

@@ -1,98 +1,32 @@
 //! The app: all the state behind the screens, and how keys change it.
 //!
-//! One owner, no locks: the app loop owns the [`App`], feeds it keys, ticks
-//! and source events, and draws `&App` after each change. The screens are
-//! pure functions of it (see [`super::view`]).
+//! One owner, no locks: the loop in [`super::terminal`] owns the [`App`],
+//! hands it each [`Event`](super::event::Event) — keys, ticks, source
+//! events — and draws `&App` after each change. What needs `await` (the
+//! labs restarting) the app asks for by sending itself an [`AppEvent`] on
+//! the same channel. The screens are pure functions of it (see
+//! [`super::view`]).
 //!
 //! An app has one or more [`Pane`]s side by side — one per trace being
-//! shown. In compare mode there are two (active and passive) and every key
-//! moves both; → and ← step them by action ([`super::lockstep`]), so the
-//! commands line up and the one difference between the modes stands out.
+//! shown. In compare mode there are two (active and passive); `→` and `←`
+//! move them by the rules of [`super::lockstep`], and playing is pressing
+//! `→` on every beat, pausing at the teaching moments
+//! ([`super::autopause`]). When the lesson is over, one more `→` (or `End`)
+//! shows its summary.
 
-use super::hosts::MiddleboxLabel;
-use super::lockstep;
+use super::autopause::{AutoPause, Pause};
+use super::event::{AppEvent, Events, Feed, Route};
+use super::overlay::{self, Overlay};
+use super::pane::ends_session;
+pub use super::pane::Pane;
 use super::picker::Picker;
-use super::rig::Rig;
-use super::source::Source;
+use super::reader;
+use super::rig::{Change, Rig};
 use super::style::Theme;
-use crate::lab::{Endpoints, LabConfig};
-use crate::player::{Player, Request};
-use crate::trace::{Event, Trace};
+use crate::lab::LabError;
+use crate::player::Player;
+use crate::trace::Event;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use std::time::Duration;
-
-/// One trace on screen, with its player and (when live) its source.
-pub struct Pane {
-    /// What the pane shows, e.g. "ACTIVE · PORT: the server dials".
-    pub title: String,
-    pub player: Player,
-    /// The middlebox between the peers: its rule in words.
-    pub middlebox: Option<MiddleboxLabel>,
-    /// The lab's peers, shown in the host boxes before the first event.
-    pub endpoints: Option<Endpoints>,
-    source: Option<Box<dyn Source>>,
-}
-
-impl Pane {
-    /// A pane over a finished trace.
-    pub fn fixed(title: impl Into<String>, trace: Trace) -> Pane {
-        Pane {
-            title: title.into(),
-            player: Player::new(trace),
-            middlebox: None,
-            endpoints: None,
-            source: None,
-        }
-    }
-
-    /// A pane over a live source; its events come through
-    /// [`App::on_source_event`].
-    pub fn live(title: impl Into<String>, source: Box<dyn Source>) -> Pane {
-        Pane {
-            title: title.into(),
-            player: Player::live(),
-            middlebox: None,
-            endpoints: None,
-            source: Some(source),
-        }
-    }
-
-    /// Shows the middlebox a lab configuration puts between the peers.
-    pub fn with_middlebox(mut self, config: &LabConfig) -> Pane {
-        self.middlebox = MiddleboxLabel::new(config, self.endpoints);
-        self
-    }
-
-    /// Shows the lab's peers from the start; the middlebox's rule then
-    /// names their real and private addresses.
-    pub fn with_endpoints(mut self, endpoints: Endpoints) -> Pane {
-        self.endpoints = Some(endpoints);
-        if let Some(label) = self.middlebox.take() {
-            self.middlebox = MiddleboxLabel::new(&label.config, Some(endpoints));
-        }
-        self
-    }
-
-    /// Stops the pane's source (if live), waiting until it has let go.
-    pub async fn stop(self) {
-        if let Some(s) = self.source {
-            s.stop().await;
-        }
-    }
-
-    fn act(&mut self, request: Request) {
-        if request == Request::SourceStep {
-            if let Some(s) = self.source.as_mut() {
-                s.step();
-            }
-        }
-    }
-
-    pub(super) fn step_forward(&mut self) {
-        let r = self.player.step_forward();
-        self.act(r);
-    }
-}
 
 /// What has the keyboard: all panes side by side, or one full width.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +41,8 @@ pub struct App {
     pub heading: String,
     pub panes: Vec<Pane>,
     pub focus: Focus,
-    pub help: bool,
+    /// What is drawn over the panes: the keys, the legend, the reader.
+    pub overlay: Option<Overlay>,
     /// The session list of a trace with several sessions.
     pub picker: Option<Picker>,
     /// True while the session list is shown instead of the panes.
@@ -122,9 +57,23 @@ pub struct App {
     pub rig: Option<Rig>,
     /// A line for the title bar: the lab restarting, or why it failed.
     pub status: Option<String>,
-    /// The rig changed: the labs must be restarted (see
-    /// [`super::rig::restart`]).
-    restart: bool,
+    /// A word about the last key's effect, until the next key.
+    pub note: Option<String>,
+    /// A change to the rig waiting for its key again (it throws the run
+    /// away).
+    pub confirm: Option<Change>,
+    /// Playing pauses at teaching moments.
+    pub auto_pause: AutoPause,
+    /// Why playing paused by itself, until it plays again.
+    pub paused_at: Option<Pause>,
+    /// The lesson is over and its summary is shown.
+    pub finale: bool,
+    /// `End` was pressed: show the summary once the sources have ended.
+    pub(super) finale_when_over: bool,
+    /// The terminal's size (columns, rows), for scrolling the reader.
+    pub size: (u16, u16),
+    /// The one channel the loop reads: the app's own requests go there too.
+    pub events: Events,
     quit: bool,
 }
 
@@ -134,7 +83,7 @@ impl App {
             heading: heading.into(),
             panes,
             focus: Focus::All,
-            help: false,
+            overlay: None,
             picker: None,
             picking: false,
             following: None,
@@ -142,7 +91,14 @@ impl App {
             theme: Theme::from_env(),
             rig: None,
             status: None,
-            restart: false,
+            note: None,
+            confirm: None,
+            auto_pause: AutoPause::default(),
+            paused_at: None,
+            finale: false,
+            finale_when_over: false,
+            size: (80, 24),
+            events: Events::new(),
             quit: false,
         }
     }
@@ -151,11 +107,6 @@ impl App {
     pub fn with_rig(mut self, rig: Rig) -> App {
         self.rig = Some(rig);
         self
-    }
-
-    /// True once after a key changed the rig: the caller restarts the labs.
-    pub fn take_restart(&mut self) -> bool {
-        std::mem::take(&mut self.restart)
     }
 
     /// An app that opens on a session list (a capture with several).
@@ -193,6 +144,21 @@ impl App {
             .any(|p| p.player.is_playing() || p.player.is_animating())
     }
 
+    /// True while playing.
+    pub fn is_playing(&self) -> bool {
+        self.panes.iter().any(|p| p.player.is_playing())
+    }
+
+    /// True when every pane has shown all its source will ever give.
+    pub fn is_over(&self) -> bool {
+        !self.panes.is_empty() && self.panes.iter().all(Pane::is_over)
+    }
+
+    /// The terminal changed size.
+    pub fn on_resize(&mut self, columns: u16, rows: u16) {
+        self.size = (columns, rows);
+    }
+
     /// A key press. Returns true when anything may have changed.
     pub fn on_key(&mut self, key: KeyEvent) -> bool {
         if key.kind == KeyEventKind::Release {
@@ -202,91 +168,124 @@ impl App {
             self.quit = true;
             return true;
         }
-        if self.help {
-            // Any key closes the help; q still quits.
-            self.help = false;
-            if key.code == KeyCode::Char('q') {
-                self.quit = true;
+        self.note = None;
+        if let Some(o) = self.overlay {
+            let rows = reader::max_scroll(&self.visible_panes(), self.finale, self.size);
+            match o.on_key(key.code, rows) {
+                overlay::Outcome::Show(next) => self.overlay = Some(next),
+                overlay::Outcome::Close => self.overlay = None,
+                overlay::Outcome::Quit => self.quit = true,
             }
             return true;
         }
-        if let Some(picker) = self.picker.as_mut().filter(|_| self.picking) {
-            match key.code {
-                KeyCode::Char('q') => self.quit = true,
-                KeyCode::Esc if !self.panes.is_empty() => self.picking = false,
-                KeyCode::Esc => self.quit = true,
-                KeyCode::Char('?') => self.help = true,
-                KeyCode::Enter if !picker.summaries.is_empty() => {
-                    let (n, trace) = picker.chosen();
-                    let title = format!("session {n}");
-                    let pane = if self.live_sessions {
-                        self.following = Some((n, picker.start_of(n)));
-                        Pane {
-                            player: Player::live_from(trace),
-                            ..Pane::fixed(title, Trace::new())
-                        }
-                    } else {
-                        Pane::fixed(title, trace)
-                    };
-                    self.panes = vec![pane];
-                    self.focus = Focus::All;
-                    self.picking = false;
-                }
-                code => picker.on_key(code),
+        if let Some(change) = self.confirm.take() {
+            // The second press does it; any other key keeps the run.
+            if key.code == KeyCode::Char(change.key()) {
+                self.change_rig(change);
             }
+            return true;
+        }
+        if self.picking && self.picker.is_some() {
+            self.on_picker_key(key.code);
             return true;
         }
         match key.code {
             KeyCode::Char('q') | KeyCode::Esc => self.quit = true,
-            KeyCode::Char('?') => self.help = true,
+            KeyCode::Char('?') => self.overlay = Some(Overlay::Keys),
+            KeyCode::Char('l') => self.overlay = Some(Overlay::Legend),
+            KeyCode::Char('m') => self.overlay = Some(Overlay::Reader { scroll: 0 }),
             KeyCode::Char(' ') => self.toggle_play(),
-            // Side by side, both panes step by action (see lockstep).
-            KeyCode::Right | KeyCode::Char('l') if self.panes.len() > 1 => {
-                lockstep::forward(&mut self.panes)
+            KeyCode::Char('a') => {
+                self.auto_pause.on = !self.auto_pause.on;
+                self.note = Some(
+                    if self.auto_pause.on {
+                        "auto-pause on: playing stops at each teaching moment"
+                    } else {
+                        "auto-pause off: playing runs through"
+                    }
+                    .to_string(),
+                );
             }
-            KeyCode::Left | KeyCode::Char('h') if self.panes.len() > 1 => {
-                lockstep::back(&mut self.panes)
-            }
-            KeyCode::Right | KeyCode::Char('l') => {
-                self.panes.iter_mut().for_each(Pane::step_forward)
-            }
-            KeyCode::Left | KeyCode::Char('h') => self.each(Player::step_back),
+            KeyCode::Right => self.forward(),
+            KeyCode::Left => self.back(),
             KeyCode::Char('+') | KeyCode::Char('=') => self.each(Player::faster),
             KeyCode::Char('-') | KeyCode::Char('_') => self.each(Player::slower),
-            KeyCode::Home => self.each(Player::home),
-            KeyCode::End => self.each(Player::end),
-            KeyCode::Tab => self.next_focus(),
-            KeyCode::BackTab => self.next_focus(),
-            KeyCode::Char('s') => self.reopen_picker(),
-            KeyCode::Char('f') => return self.change_rig(Rig::cycle_firewall),
-            KeyCode::Char('n') => return self.change_rig(Rig::cycle_nat),
-            KeyCode::Char('x') => return self.change_rig(Rig::toggle_extended),
+            KeyCode::Home => {
+                self.finale = false;
+                self.finale_when_over = false;
+                self.each(Player::home);
+            }
+            KeyCode::End => self.end(),
+            KeyCode::Tab | KeyCode::BackTab => self.next_focus(),
+            KeyCode::Char('s') => self.picking = self.picker.is_some(),
+            KeyCode::Char('f') => return self.ask_rig(Change::Firewall),
+            KeyCode::Char('n') => return self.ask_rig(Change::Nat),
+            KeyCode::Char('x') => return self.ask_rig(Change::Extended),
             _ => return false,
         }
         true
     }
 
-    /// Changes the rig (if there is one) and asks for a restart.
-    fn change_rig(&mut self, change: fn(&mut Rig)) -> bool {
-        let Some(rig) = self.rig.as_mut() else {
-            return false;
+    fn on_picker_key(&mut self, code: KeyCode) {
+        let Some(picker) = self.picker.as_mut() else {
+            return;
         };
-        change(rig);
-        self.restart = true;
-        self.status = Some("restarting the lab…".to_string());
-        true
-    }
-
-    fn each(&mut self, f: fn(&mut Player)) {
-        for p in &mut self.panes {
-            f(&mut p.player);
+        match code {
+            KeyCode::Char('q') => self.quit = true,
+            KeyCode::Esc if !self.panes.is_empty() => self.picking = false,
+            KeyCode::Esc => self.quit = true,
+            KeyCode::Char('?') => self.overlay = Some(Overlay::Keys),
+            KeyCode::Char('l') => self.overlay = Some(Overlay::Legend),
+            KeyCode::Enter if !picker.summaries.is_empty() => {
+                let (n, trace) = picker.chosen();
+                let title = format!("session {n}");
+                let pane = if self.live_sessions {
+                    self.following = Some((n, picker.start_of(n)));
+                    Pane::following(title, trace)
+                } else {
+                    Pane::fixed(title, trace)
+                };
+                self.panes = vec![pane];
+                self.focus = Focus::All;
+                self.picking = false;
+                self.finale = false;
+            }
+            code => picker.on_key(code),
         }
     }
 
-    fn toggle_play(&mut self) {
-        let play = !self.panes.iter().any(|p| p.player.is_playing());
+    /// `f`, `n`, `x`: a change to the rig. Once the run has begun it would
+    /// be thrown away, so the key bar asks first (see
+    /// [`super::prompt::confirm`]); before that it happens at once.
+    fn ask_rig(&mut self, change: Change) -> bool {
+        if self.rig.is_none() {
+            return false;
+        }
+        let begun = self.panes.iter().any(|p| !p.player.trace().is_empty());
+        if begun {
+            self.confirm = Some(change);
+        } else {
+            self.change_rig(change);
+        }
+        true
+    }
+
+    /// Changes the rig and asks the loop for a restart.
+    fn change_rig(&mut self, change: Change) {
+        let Some(rig) = self.rig.as_mut() else {
+            return;
+        };
+        rig.apply(change);
+        self.events.send(AppEvent::Restart);
+        self.status = Some("restarting the lab…".to_string());
+        self.finale = false;
+        self.finale_when_over = false;
+        self.paused_at = None;
+    }
+
+    pub(super) fn each(&mut self, f: fn(&mut Player)) {
         for p in &mut self.panes {
-            p.player.set_playing(play);
+            f(&mut p.player);
         }
     }
 
@@ -300,50 +299,39 @@ impl App {
         };
     }
 
-    fn reopen_picker(&mut self) {
-        self.picking = self.picker.is_some();
+    /// An event of a live source, routed to a pane or to the session list.
+    pub fn on_source(&mut self, route: Route, event: Option<Event>) {
+        match route {
+            Route::Pane(i) => self.on_source_event(i, event),
+            Route::Sessions => self.on_session_event(event),
+        }
     }
 
-    /// Time passes (only called while [`App::wants_ticks`]). Panes play in
-    /// lock step: while one waits for its live source, none moves on.
-    /// Returns true when the screen changed.
-    pub fn on_tick(&mut self, dt: Duration) -> bool {
-        if self.panes.iter().any(|p| p.player.is_awaiting()) {
-            return false;
-        }
-        let before = self.frame_key();
-        if self.panes.len() > 1 {
-            // Side by side, playing is pressing → on every beat: the panes
-            // move from action to action together (see lockstep).
-            let due = self
-                .panes
-                .iter_mut()
-                .fold(false, |due, p| p.player.beat(dt) | due);
-            if due {
-                lockstep::forward(&mut self.panes);
+    /// Replaces the labs with new ones from the rig (after `f`, `n` or `x`
+    /// sent [`AppEvent::Restart`]); returns their feeds for the loop to
+    /// listen to. On failure the app has no panes and says why in its
+    /// status line; the next key that changes the rig tries again.
+    pub async fn restart(&mut self) -> Result<Vec<Feed>, LabError> {
+        let Some(mut rig) = self.rig.take() else {
+            return Ok(Vec::new());
+        };
+        let old = std::mem::take(&mut self.panes);
+        let started = rig.restart(old).await;
+        self.rig = Some(rig);
+        match started {
+            Ok((panes, feeds)) => {
+                if matches!(self.focus, Focus::One(i) if i >= panes.len()) {
+                    self.focus = Focus::All;
+                }
+                self.panes = panes;
+                self.status = None;
+                Ok(feeds)
             }
-            let over = |p: &Pane| p.player.at_end() && !p.player.is_live();
-            if self.panes.iter().all(over) {
-                self.each(|p| p.set_playing(false));
-            }
-        } else {
-            for p in &mut self.panes {
-                let r = p.player.tick(dt);
-                p.act(r);
+            Err(e) => {
+                self.status = Some(format!("the lab did not start: {e}"));
+                Err(e)
             }
         }
-        self.frame_key() != before
-    }
-
-    /// What decides the picture, as far as time goes.
-    fn frame_key(&self) -> Vec<(usize, u32, bool)> {
-        self.panes
-            .iter()
-            .map(|p| {
-                let pl = &p.player;
-                (pl.shown(), (pl.progress() * 1000.0) as u32, pl.is_playing())
-            })
-            .collect()
     }
 
     /// An event of a live session stream (`serve`); `None` when it ended.
@@ -353,6 +341,7 @@ impl App {
             for p in &mut self.panes {
                 p.player.source_ended();
             }
+            self.check_over();
             return;
         };
         if let Some((n, t0)) = self.following {
@@ -360,7 +349,12 @@ impl App {
                 let mut mine = e.clone();
                 mine.session = 1;
                 mine.t -= t0;
+                let last = ends_session(&mine);
                 self.on_source_event(0, Some(mine));
+                if last {
+                    // The client's session is over: nothing more will come.
+                    self.on_source_event(0, None);
+                }
             }
         }
         if let Some(p) = self.picker.as_mut() {
@@ -370,11 +364,18 @@ impl App {
 
     /// An event from pane `pane`'s live source; `None` when the source ended.
     pub fn on_source_event(&mut self, pane: usize, event: Option<Event>) {
+        let before = self.positions();
         if let Some(p) = self.panes.get_mut(pane) {
             match event {
                 Some(e) => p.player.push(e),
                 None => p.player.source_ended(),
             }
+        }
+        // An awaited event was revealed: the same hook as a step.
+        self.after_step(&before);
+        self.check_over();
+        if self.finale {
+            self.note = None;
         }
     }
 }

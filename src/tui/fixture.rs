@@ -78,6 +78,15 @@ impl Script {
         self.ev(0, Side::Server, kind, 0.0021);
     }
 
+    /// A whole reply as the server wrote it (lines joined with `\n`).
+    fn raw_reply(&mut self, code: u16, text: &str) {
+        let kind = Kind::Reply {
+            code,
+            text: text.to_string(),
+        };
+        self.ev(0, Side::Server, kind, 0.0021);
+    }
+
     /// A new session: dial, accept, banner, login.
     fn login(&mut self) {
         self.session += 1;
@@ -181,6 +190,12 @@ impl Script {
         let dst = SocketAddr::V4(listen);
         let via = Some(Via::Pasv);
         self.ev(conn, Side::Client, Kind::Connect { src, dst, via }, 0.0002);
+        if let Flow::Blocked(by) = flow {
+            // The client gives up on the dial and never sends the command.
+            let (reason, by) = (FailReason::Blocked, Some(by));
+            self.ev(conn, Side::Client, Kind::Fail { reason, by }, 0.0);
+            return;
+        }
         self.ev(conn, Side::Server, Kind::Accept, 0.0003);
         self.cmd(command);
         let (sender, bytes) = match flow {
@@ -250,6 +265,45 @@ pub fn active_blocked() -> Trace {
     s.cmd("TYPE I");
     s.reply(200, "Switching to Binary mode.");
     s.active("LIST", Flow::Blocked(Blocker::ClientFirewall));
+    s.quit();
+    Trace { events: s.events }
+}
+
+/// Passive mode behind a server firewall: the client's dial is dropped and
+/// the client gives up before sending its transfer command.
+pub fn passive_blocked() -> Trace {
+    let mut s = Script::new(50001);
+    s.login();
+    s.cmd("TYPE I");
+    s.reply(200, "Switching to Binary mode.");
+    s.passive("LIST", Flow::Blocked(Blocker::ServerFirewall));
+    s.quit();
+    Trace { events: s.events }
+}
+
+/// A login whose server talks in multi-line replies: a long `230`
+/// banner (as NetBSD's ftpd sends) and a `FEAT` list (RFC 2389).
+pub fn multiline() -> Trace {
+    let mut s = Script::new(50000);
+    s.session = 1;
+    let src = addr(CLIENT_IP, CLIENT_CONTROL_PORT);
+    let dst = addr(SERVER_IP, CONTROL_PORT);
+    let via = None;
+    s.ev(0, Side::Client, Kind::Connect { src, dst, via }, 0.0001);
+    s.ev(0, Side::Server, Kind::Accept, 0.0003);
+    s.reply(220, "ftp.example.org FTP server ready.");
+    s.cmd("USER anonymous");
+    s.reply(331, "Guest login ok, type your name as password.");
+    s.cmd("PASS student@");
+    s.raw_reply(
+        230,
+        "230-\n    The NetBSD Project FTP server\n    Mirrors of this archive: see /pub/NetBSD/README.mirrors\n    Please use a mirror near you.\n230 Guest login ok, access restrictions apply.",
+    );
+    s.cmd("FEAT");
+    s.raw_reply(
+        211,
+        "211-Features:\n MDTM\n MLST type*;size*;modify*;\n REST STREAM\n SIZE\n TVFS\n UTF8\n EPRT\n EPSV\n211 End",
+    );
     s.quit();
     Trace { events: s.events }
 }

@@ -1,30 +1,37 @@
-//! The help overlay (`?`): the keys, and how to read the diagram.
-//!
-//! The legend matters as much as the keys: it is the one place that says
-//! that a heavy line is a dial, a thin one control and a double one data, so
-//! the screen can be read on a monochrome projector.
+//! The help overlay (`?`): every key, and where to read the marks (the
+//! legend, `l`).
 
-use super::style::{self, Theme};
+use super::layout;
+use super::style::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 /// The keys, as (key, what it does).
-pub const KEYS: [(&str, &str); 11] = [
-    ("space", "play / pause"),
+pub const KEYS: [(&str, &str); 14] = [
     (
-        "→  ←",
-        "step; side by side, by action; live edge: the client acts",
+        "space",
+        "play / pause; pauses by itself at teaching moments",
     ),
-    ("+  −", "faster / slower"),
-    ("Home End", "first / last event"),
-    ("Tab", "focus: both panes, or one pane full width"),
+    ("→  ←", "step: each pane's next event; a dial shows alone"),
+    ("", "at the live edge, → makes the lab client act for real"),
+    ("a", "auto-pause at teaching moments: on / off"),
+    ("m", "the whole narration (when cut: \"… m: more\")"),
+    ("+  −", "faster / slower (steps per second)"),
+    (
+        "Home End",
+        "the start / the end and its summary (a lab runs on)",
+    ),
+    ("Tab", "both panes, or one full width (→ steps that one)"),
     ("s", "pick another session (captures with several)"),
-    ("f", "lab: firewall none → client → server → stateful"),
-    ("n", "lab: NAT none → client → server"),
-    ("x", "lab: PORT/PASV ↔ EPRT/EPSV (extended)"),
-    ("?", "this help (any key closes it)"),
+    (
+        "f  n",
+        "lab: next firewall / next NAT (asks before restarting)",
+    ),
+    ("x", "lab: PORT/PASV ↔ EPRT/EPSV (asks before restarting)"),
+    ("l", "legend: what each mark on screen means"),
+    ("?", "these keys (any other key closes)"),
     ("q", "quit"),
 ];
 
@@ -36,16 +43,9 @@ pub struct Help {
 impl Widget for Help {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let w = area.width.saturating_sub(4).min(72);
-        let h = area.height.saturating_sub(2).min(20);
-        let r = Rect {
-            x: area.x + (area.width - w) / 2,
-            y: area.y + (area.height - h) / 2,
-            width: w,
-            height: h,
-        };
+        let r = layout::centered(area, 72, 18);
         Clear.render(r, buf);
-        let mut lines: Vec<Line> = KEYS
+        let lines: Vec<Line> = KEYS
             .iter()
             .map(|(k, v)| {
                 Line::from(vec![
@@ -54,42 +54,9 @@ impl Widget for Help {
                 ])
             })
             .collect();
-        lines.push(Line::raw(""));
-        let legend = |glyph: String, style, what: &'static str| {
-            Line::from(vec![
-                Span::styled(format!("{glyph:>9}  "), style),
-                Span::raw(what),
-            ])
-        };
-        let ctl = crate::trace::Channel::Control;
-        let data = crate::trace::Channel::Data;
-        lines.push(legend(
-            format!("●{}{}", style::SYN_LINE.repeat(5), style::HEAD_RIGHT),
-            t.syn(ctl),
-            "a dial (SYN): ● dialler, ▶ dialled, a port at each end",
-        ));
-        lines.push(legend(
-            format!("{}{}", style::CONTROL_LINE.repeat(6), style::HEAD_RIGHT),
-            t.channel(ctl),
-            "control channel: a command or a reply",
-        ));
-        lines.push(legend(
-            format!("{}{}", style::DATA_LINE.repeat(6), style::HEAD_RIGHT),
-            t.channel(data),
-            "data channel: bytes of a listing or a file",
-        ));
-        lines.push(legend(
-            format!("{}{}", style::SYN_LINE.repeat(4), style::FAILED),
-            t.fail(),
-            "a dial that failed (blocked, refused, timed out)",
-        ));
-        lines.push(legend(
-            "lsn".to_string(),
-            t.channel(data),
-            "a port listening for a data connection",
-        ));
         let block = Block::bordered()
-            .title(" ftpviz: keys and legend ")
+            .title(" ftpviz: keys ")
+            .title_bottom(" l legend · any other key closes ")
             .border_style(t.title());
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })

@@ -62,6 +62,19 @@ pub fn screen(area: Rect, n: usize) -> Screen {
     Screen { title, panes, keys }
 }
 
+/// A box in the middle of `area`, at most `width`×`height` and two cells
+/// in from each side (or one above and below): where the overlays go.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = area.width.saturating_sub(4).min(width);
+    let h = area.height.saturating_sub(2).min(height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
 /// The panels of one pane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PaneAreas {

@@ -2,46 +2,80 @@
 //! visible, and the keys that walk through a trace.
 //!
 //! ```text
-//!  source ──events──► App ──&App──► view (sequence, hosts, narration, help)
-//!  (lab / trace)       ▲  │
-//!                keys, ticks  └─ Player::step_forward at the live edge ─► Source::step
+//!  ticks, keys, signals ─┐
+//!  live sources ─────────┼─► one channel ─► App ──&App──► view (sequence, hosts, narration…)
+//!  the app's own asks ───┘    (event)        │
+//!                                            └─ Pane::step_forward at the live edge ─► Source::step
 //! ```
 //!
-//! - [`app`]: the one owner of state: panes (a [`Player`](crate::player::Player)
-//!   each, and a [`source::Source`] when live), focus, help, the session picker.
-//! - [`lockstep`]: how → and ← move two panes side by side so that their
-//!   commands line up.
+//! The layers, each knowing only those below it:
+//!
+//! ```text
+//!  mod (entry points) ─► terminal (the loop) ─► app ─► lockstep, rig ─► pane ─► source, player
+//!                                                 └──► event (the channel, feeds)
+//! ```
+//!
+//! - [`app`]: the one owner of state: panes, focus, overlays, the session
+//!   picker; keys, ticks and source events change it.
+//! - [`event`]: the one channel the loop reads, and the one `select!` that
+//!   feeds it (ticks, terminal, signals); live sources forward into it.
+//! - [`pane`]: one trace on screen: a [`Player`](crate::player::Player) and,
+//!   when live, a [`source::Source`]; its origin (lab, capture, serve).
+//! - [`lockstep`]: how → and ← move the panes: every event shown, commands
+//!   lined up, a dial alone.
+//! - `stepping`: the part of the app that moves through time (→, ←, End,
+//!   playing), on top of [`lockstep`].
+//! - [`autopause`]: the hook after each played step; pauses at the
+//!   [teaching moments](crate::narration::moment).
 //! - [`view`]: the whole screen as a pure function of `&App`, built from
-//!   [`sequence`] (the diagram), [`hosts`] (the boxes and their ports),
-//!   [`crate::narration`] (plain words and arithmetic), [`help`], [`picker`];
-//!   [`layout`] places them, [`style`] draws them in colour or without.
+//!   [`bars`] (title and keys), [`sequence`] (the diagram), [`hosts`] (the
+//!   boxes and their ports), [`narration_view`] (the words, never lost),
+//!   [`finale`] (the summary at the end), and the overlays ([`overlay`]):
+//!   [`help`], [`legend`], [`reader`]; [`picker`] lists sessions; [`prompt`]
+//!   says what the keys do here; [`layout`] places it all, [`style`] draws
+//!   it in colour or without.
 //! - [`rig`]: the live labs behind the panes, and the middlebox the keys
 //!   `f`, `n`, `x` change (restarting the labs).
-//! - [`terminal`]: the event loop and the terminal's setup and restore.
+//! - [`terminal`]: the loop, and the terminal's setup and restore.
+//! - [`text`]: fitting words into cells (wrap, measure, shorten a path).
 //! - [`fixture`]: hand-made traces for tests, snapshots and the benchmark.
 //!
 //! The entry points below are what `main.rs` calls.
 
 pub mod app;
+pub mod autopause;
+pub mod bars;
+pub mod event;
+pub mod finale;
 pub mod fixture;
 pub mod help;
 pub mod hosts;
 pub mod layout;
+pub mod legend;
 pub mod lockstep;
+pub mod narration_view;
+pub mod overlay;
+pub mod pane;
 pub mod picker;
+pub mod prompt;
+pub mod reader;
 pub mod rig;
 pub mod sequence;
 pub mod source;
+mod stepping;
 pub mod style;
 pub mod terminal;
+pub mod text;
 pub mod view;
 
-use crate::lab::{LabConfig, LabError, Mode};
+use crate::lab::{ports, LabConfig, LabError};
 use crate::trace::Trace;
-use app::{App, Pane};
+use app::App;
+use event::{Feed, Route};
+use pane::Pane;
 use picker::Picker;
 use rig::Rig;
-use terminal::{Feed, Route};
+use style::Theme;
 
 /// Why the TUI could not run.
 #[derive(Debug, thiserror::Error)]
@@ -52,30 +86,29 @@ pub enum TuiError {
     Lab(#[from] LabError),
 }
 
-/// A pane's title for a lab mode: the mode and who dials.
-pub fn mode_title(config: &LabConfig) -> String {
-    match (config.mode, config.extended) {
-        (Mode::Active, false) => "ACTIVE · PORT: server dials".to_string(),
-        (Mode::Active, true) => "ACTIVE · EPRT: server dials".to_string(),
-        (Mode::Passive, false) => "PASSIVE · PASV: client dials".to_string(),
-        (Mode::Passive, true) => "PASSIVE · EPSV: client dials".to_string(),
-    }
-}
-
 /// Starts one live lab per configuration (side by side, stepping together)
-/// and shows them until the user quits.
-pub async fn lab(heading: &str, configs: Vec<LabConfig>) -> Result<(), TuiError> {
+/// and shows them until the user quits. A pane whose server is not on the
+/// port asked for (taken), or on a port a student may not expect (the
+/// second server's), says why before the first step.
+pub async fn lab(heading: &str, configs: Vec<LabConfig>, theme: Theme) -> Result<(), TuiError> {
+    let wanted = configs.clone();
     let mut rig = Rig::new(configs);
-    let (panes, feeds) = rig.start().await?;
+    let (mut panes, feeds) = rig.start().await?;
+    for (i, pane) in panes.iter_mut().enumerate() {
+        pane.note = ports::note(&wanted, &rig.configs, i);
+    }
     let log = terminal::log_to_file();
     tracing::info!(?log, "lab tui: {heading}");
-    terminal::run(App::new(heading, panes).with_rig(rig), feeds).await?;
+    let mut app = App::new(heading, panes).with_rig(rig);
+    app.theme = theme;
+    app.events.attach(feeds);
+    terminal::run(app).await?;
     Ok(())
 }
 
 /// Shows `serve`'s sessions live: a list that fills as clients connect,
 /// and the one picked followed as it happens. Stops the server on quit.
-pub async fn serve(serving: crate::serve::Serving) -> Result<(), TuiError> {
+pub async fn serve(serving: crate::serve::Serving, theme: Theme) -> Result<(), TuiError> {
     terminal::log_to_file();
     let addr = serving.local;
     let hint = format!(
@@ -83,13 +116,14 @@ pub async fn serve(serving: crate::serve::Serving) -> Result<(), TuiError> {
          `curl ftp://{addr}/` (passive) or `curl -P - ftp://{addr}/` (active), `lftp {addr}`, \
          or `tnftp` — and its session appears here. Enter follows it live."
     );
-    let app = App::with_live_sessions(format!("serve {addr}"), Picker::live(hint));
+    let mut app = App::with_live_sessions(format!("serve {addr}"), Picker::live(hint));
+    app.theme = theme;
     let (stop, events) = split_serving(serving);
-    let feeds = vec![Feed {
+    app.events.attach(vec![Feed {
         route: Route::Sessions,
         events,
-    }];
-    let result = terminal::run(app, feeds).await;
+    }]);
+    let result = terminal::run(app).await;
     stop.stop();
     result?;
     Ok(())
@@ -108,9 +142,11 @@ fn split_serving(
 }
 
 /// Shows a finished trace; a session picker first when it holds several.
-pub async fn trace(heading: &str, trace: Trace) -> Result<(), TuiError> {
+pub async fn trace(heading: &str, trace: Trace, theme: Theme) -> Result<(), TuiError> {
     terminal::log_to_file();
-    terminal::run(app_for_trace(heading, trace), Vec::new()).await?;
+    let mut app = app_for_trace(heading, trace);
+    app.theme = theme;
+    terminal::run(app).await?;
     Ok(())
 }
 

@@ -1,13 +1,17 @@
 //! The session picker: a capture (or a busy `serve`) may hold several FTP
 //! sessions; the diagram shows one at a time, and this list picks which.
 //!
-//! Each row says enough to choose without opening it: who talked to whom,
-//! how many events, and the mode the data connections used.
+//! Each row says enough to choose without opening it: the client's address
+//! and port (and the server's, where there is room), how many events, the
+//! mode the data connections used, and for `serve` whether the session is
+//! still going. A row is shortened to fit, the client's address last.
 //!
 //! For `serve` the list is live: sessions appear as real clients connect
 //! ([`Picker::push`]), and the one picked keeps growing in its pane.
 
+use super::pane::ends_session;
 use super::style::Theme;
+use super::text::shorten_middle;
 use crate::trace::{Event, Kind, Side, Trace, Via};
 use crossterm::event::KeyCode;
 use ratatui::buffer::Buffer;
@@ -19,7 +23,48 @@ use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, StatefulWidg
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
     pub session: u32,
-    pub line: String,
+    /// The client's address:port and the server's, from the control dial.
+    pub client: Option<String>,
+    pub server: Option<String>,
+    pub events: usize,
+    /// "active ×2", "passive ×1", "no data connection".
+    pub mode: String,
+    /// Its control connection has closed.
+    pub ended: bool,
+}
+
+impl Summary {
+    /// The row, in at most `width` columns; `live`: say whether the
+    /// session still runs.
+    pub fn line(&self, width: usize, live: bool) -> String {
+        let n = self.session;
+        let client = self
+            .client
+            .clone()
+            .unwrap_or_else(|| "(control dial not captured)".to_string());
+        let state = match (live, self.ended) {
+            (false, _) => "",
+            (true, true) => " · ended",
+            (true, false) => " · live",
+        };
+        let (events, mode) = (self.events, &self.mode);
+        let mut forms = Vec::new();
+        if let Some(server) = &self.server {
+            forms.push(format!(
+                "#{n}  client {client} → server {server} · {events} events · {mode}{state}"
+            ));
+        }
+        forms.push(format!(
+            "#{n}  client {client} · {events} events · {mode}{state}"
+        ));
+        forms.push(format!("#{n}  client {client} · {mode}{state}"));
+        forms.push(format!("#{n}  {client}{state}"));
+        let fits = |f: &&String| f.chars().count() <= width;
+        match forms.iter().find(fits) {
+            Some(f) => f.clone(),
+            None => shorten_middle(forms.last().map_or("", |f| f.as_str()), width),
+        }
+    }
 }
 
 /// A list of a trace's sessions with a selection.
@@ -30,6 +75,8 @@ pub struct Picker {
     pub selected: usize,
     /// Shown while the list is empty (a live list waiting for clients).
     pub hint: String,
+    /// Sessions arrive while it is shown (`serve`).
+    pub live: bool,
 }
 
 impl Picker {
@@ -44,6 +91,7 @@ impl Picker {
             summaries,
             selected: 0,
             hint: String::new(),
+            live: false,
         }
     }
 
@@ -52,6 +100,7 @@ impl Picker {
     pub fn live(hint: impl Into<String>) -> Picker {
         Picker {
             hint: hint.into(),
+            live: true,
             ..Picker::new(Trace::new())
         }
     }
@@ -101,19 +150,20 @@ impl Picker {
 
 fn summarise(trace: &Trace, n: u32) -> Summary {
     let mut events = 0;
-    let mut control = None;
+    let mut ends = None;
     let mut active = 0;
     let mut passive = 0;
+    let mut ended = false;
     for e in trace.events.iter().filter(|e| e.session == n) {
         events += 1;
+        ended |= ends_session(e);
         if let Kind::Connect { src, dst, via } = &e.kind {
-            if e.conn == 0 && control.is_none() {
-                let (c, s) = if e.from == Side::Client {
+            if e.conn == 0 && ends.is_none() {
+                ends = Some(if e.from == Side::Client {
                     (src, dst)
                 } else {
                     (dst, src)
-                };
-                control = Some(format!("{c} → {s}"));
+                });
             }
             match via {
                 Some(v) if v.is_active() => active += 1,
@@ -128,10 +178,13 @@ fn summarise(trace: &Trace, n: u32) -> Summary {
         (0, p) => format!("passive ×{p}"),
         (a, p) => format!("active ×{a}, passive ×{p}"),
     };
-    let who = control.unwrap_or_else(|| "(control dial not captured)".to_string());
     Summary {
         session: n,
-        line: format!("session {n}: {who}  {events} events, {mode}"),
+        client: ends.map(|(c, _)| c.to_string()),
+        server: ends.map(|(_, s)| s.to_string()),
+        events,
+        mode,
+        ended,
     }
 }
 
@@ -153,14 +206,18 @@ impl Widget for PickerView<'_> {
                 .render(area, buf);
             return;
         }
+        // Inside the borders, after the selection mark.
+        let width = (area.width as usize).saturating_sub(4);
+        let live = self.picker.live;
         let items: Vec<ListItem> = self
             .picker
             .summaries
             .iter()
-            .map(|s| ListItem::new(Line::raw(s.line.clone())))
+            .map(|s| ListItem::new(Line::raw(s.line(width, live))))
             .collect();
         let block = Block::bordered()
             .title(" sessions — ↑/↓ choose, Enter show (s: this list again), q quit ")
+            .title_bottom(" #n: session, client address:port, data connections ")
             .border_style(self.theme.dim());
         let list = List::new(items)
             .block(block)

@@ -13,19 +13,40 @@
 //! Every change applies to **all** panes, so the compare view always shows
 //! both modes under the same middlebox. A change cannot be made to a lab
 //! that is running (its middlebox judged dials already), so the rig
-//! **restarts** them: [`restart`] stops the old labs — each waits for its
+//! **restarts** them: [`Rig::restart`] stops the old labs — each waits for its
 //! client's current action and both peers' goodbyes, which frees the
 //! control port — and starts new ones on the same ports.
 //!
 //! The middlebox is a *simulation* on loopback; [`Rig::between`] says so in
 //! the title bar.
 
-use super::app::{App, Pane};
-use super::mode_title;
+use super::event::{Feed, Route};
+use super::pane::Pane;
 use super::source::LiveLab;
-use super::terminal::{Feed, Route};
-use crate::lab::{Lab, LabConfig, LabError};
+use crate::lab::{Lab, LabConfig, LabError, Mode};
 use crate::middlebox::{Firewall, Nat};
+
+/// What a key changes in the rig.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// `f`: the next firewall.
+    Firewall,
+    /// `n`: the next NAT.
+    Nat,
+    /// `x`: PORT/PASV ↔ EPRT/EPSV.
+    Extended,
+}
+
+impl Change {
+    /// Its key.
+    pub fn key(self) -> char {
+        match self {
+            Change::Firewall => 'f',
+            Change::Nat => 'n',
+            Change::Extended => 'x',
+        }
+    }
+}
 
 /// The labs of the panes, and the middlebox they share.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +100,27 @@ impl Rig {
     pub fn toggle_extended(&mut self) {
         let next = !self.extended();
         self.configs.iter_mut().for_each(|c| c.extended = next);
+    }
+
+    /// Makes a change.
+    pub fn apply(&mut self, change: Change) {
+        match change {
+            Change::Firewall => self.cycle_firewall(),
+            Change::Nat => self.cycle_nat(),
+            Change::Extended => self.toggle_extended(),
+        }
+    }
+
+    /// What a change would make of this rig, in a few words: "server
+    /// firewall", "NAT at the client", "EPRT/EPSV".
+    pub fn after(&self, change: Change) -> String {
+        let mut next = self.clone();
+        next.apply(change);
+        match change {
+            Change::Extended if next.extended() => "EPRT/EPSV instead of PORT/PASV".to_string(),
+            Change::Extended => "PORT/PASV instead of EPRT/EPSV".to_string(),
+            _ => next.between().0,
+        }
     }
 
     /// What stands between the peers, for the title bar: a long form and a
@@ -136,35 +178,23 @@ impl Rig {
         }
         Ok((panes, feeds))
     }
+
+    /// Replaces the labs of `old` with new ones from this rig (after `f`,
+    /// `n` or `x`): stops the old ones, waiting until their ports are free,
+    /// then starts the new ones on the same ports. The old feeds end with
+    /// their labs.
+    pub async fn restart(&mut self, old: Vec<Pane>) -> Result<(Vec<Pane>, Vec<Feed>), LabError> {
+        futures_util::future::join_all(old.into_iter().map(Pane::stop)).await;
+        self.start().await
+    }
 }
 
-/// Replaces the app's labs with new ones from its rig (after `f`, `n` or
-/// `x`): stops the old ones (waiting until their ports are free), starts
-/// the new ones and puts their panes on screen. Returns the new feeds; the
-/// old feeds end with their labs.
-///
-/// On failure the app has no panes and says why in its status line; the
-/// next key that changes the rig tries again.
-pub async fn restart(app: &mut App) -> Result<Vec<Feed>, LabError> {
-    let Some(mut rig) = app.rig.take() else {
-        return Ok(Vec::new());
-    };
-    let old = std::mem::take(&mut app.panes);
-    futures_util::future::join_all(old.into_iter().map(Pane::stop)).await;
-    let started = rig.start().await;
-    app.rig = Some(rig);
-    match started {
-        Ok((panes, feeds)) => {
-            if matches!(app.focus, super::app::Focus::One(i) if i >= panes.len()) {
-                app.focus = super::app::Focus::All;
-            }
-            app.panes = panes;
-            app.status = None;
-            Ok(feeds)
-        }
-        Err(e) => {
-            app.status = Some(format!("the lab did not start: {e}"));
-            Err(e)
-        }
+/// A pane's title for a lab mode: the mode and who dials.
+pub fn mode_title(config: &LabConfig) -> String {
+    match (config.mode, config.extended) {
+        (Mode::Active, false) => "ACTIVE · PORT: server dials".to_string(),
+        (Mode::Active, true) => "ACTIVE · EPRT: server dials".to_string(),
+        (Mode::Passive, false) => "PASSIVE · PASV: client dials".to_string(),
+        (Mode::Passive, true) => "PASSIVE · EPSV: client dials".to_string(),
     }
 }

@@ -2,11 +2,12 @@
 //! the side that sent (or dialled) to the other.
 //!
 //! ```text
-//!       │ USER anonymous ────────────────▶│
-//!       │◀──────────────── 331 Any passwo │
-//! 41234 ●━ SYN ctl ━━━━━━━━━━━━━━━━━━━━━━▶│ 2121
-//! 50000 │◀━━━━━━━━━━━━ SYN data#1 PORT ━━━● 2120
-//!       │ ═══ 78 B data#1 ═══════════════▶│
+//!       │ USER anonymous ──────┃─────────▶│
+//!       │◀─────── 331 Any password will do │
+//! 41234 ●━ SYN ctl ━━━━━━━━━━━━┃━━━━━━━━━▶│ 2121
+//!       │─ LIST ───────────────┃─────────▶│
+//! 50000 │                      ✗━ SYN data#1 PORT ━● 2120
+//!       │                      ┃ blocked (client fw) · data#1 gave up │
 //! ```
 //!
 //! A dial (SYN) is drawn heavy and bold, with the initiator's end marked `●`,
@@ -15,9 +16,30 @@
 //! with it, and only the rows on screen are ever built, so a trace of
 //! 10 000 events costs the same to draw as one of ten.
 //!
+//! **Nothing is drawn that did not happen.** Where a firewall or NAT stands
+//! between the peers, its line `┃` runs down the middle (hanging from its
+//! box in the hosts panel), and a dial is drawn only as far as the trace
+//! says it went:
+//!
+//! - answered (`accept` follows): all the way, through the middlebox;
+//! - no answer yet: up to the middlebox's line, where it waits;
+//! - dropped (`fail` follows): up to the middlebox's line, ending there in
+//!   `✗` on the dial's own row; without a middlebox in the picture (a
+//!   capture) it stops short of the far side; refused (RST) reaches the far
+//!   side and ends in `✗` there.
+//!
+//! The failure's own row says when the dialler gave up; it draws no second
+//! arrow. Labels are shortened only in their words, never inside a number
+//! ([`label`]).
+//!
 //! While playing, the current row's arrow is drawn only `progress` of the
 //! way: the arrow in flight.
 
+mod label;
+
+pub use label::Label;
+
+use super::hosts::wrap;
 use super::layout::{Lifelines, MARGIN};
 use super::style::{self, Theme};
 use crate::narration::clean;
@@ -35,6 +57,16 @@ pub struct Sequence<'a> {
     pub progress: f32,
     pub lifelines: Lifelines,
     pub theme: Theme,
+    /// A firewall or NAT stands between the peers: its line is drawn.
+    pub middlebox: bool,
+    /// Words for the diagram while nothing has happened yet.
+    pub note: Option<&'a str>,
+}
+
+/// The column of the middlebox's line: the middle between the lifelines
+/// (the hosts panel centres the middlebox's box on it).
+pub fn middlebox_column(ll: Lifelines) -> u16 {
+    (ll.client + ll.server).div_ceil(2)
 }
 
 /// The events that fit in `rows` rows, ending at the cursor.
@@ -43,14 +75,48 @@ pub fn window(shown: &[Event], rows: usize) -> &[Event] {
     shown.get(start..).unwrap_or(&[])
 }
 
+/// What became of the dial at `shown[at]`, as far as `shown` tells.
+fn outcome(shown: &[Event], at: usize) -> Option<&Kind> {
+    let dial = shown.get(at)?;
+    shown
+        .iter()
+        .skip(at + 1)
+        .find(|e| {
+            e.session == dial.session
+                && e.conn == dial.conn
+                && matches!(e.kind, Kind::Accept | Kind::Fail { .. })
+        })
+        .map(|e| &e.kind)
+}
+
 impl Widget for Sequence<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let rows = window(self.shown, area.height as usize);
+        let first = self.shown.len() - rows.len();
         let ll = self.lifelines;
+        let wall = self.middlebox.then(|| middlebox_column(ll));
         for dy in 0..area.height {
             let y = area.y + dy;
             for x in [ll.client, ll.server] {
                 put(buf, area, x, y, style::LIFELINE, self.theme.dim());
+            }
+            if let Some(x) = wall {
+                put(buf, area, x, y, style::WALL, self.theme.middlebox());
+            }
+        }
+        if let (true, Some(note)) = (rows.is_empty(), self.note) {
+            let width = ll.span().saturating_sub(2);
+            for (i, line) in wrap(note, width as usize).iter().enumerate() {
+                let y = area.y + i as u16;
+                text(
+                    buf,
+                    area,
+                    ll.client + 2,
+                    y,
+                    line,
+                    ll.server,
+                    self.theme.dim(),
+                );
             }
         }
         let last = rows.len().saturating_sub(1);
@@ -58,11 +124,17 @@ impl Widget for Sequence<'_> {
             let y = area.y + i as u16;
             let current = i == last;
             let progress = if current { self.progress } else { 1.0 };
+            let outcome = match e.kind {
+                Kind::Connect { .. } => outcome(self.shown, first + i),
+                _ => None,
+            };
             Row {
                 e,
+                outcome,
                 y,
                 area,
                 ll,
+                wall,
                 theme: self.theme,
                 current,
                 progress,
@@ -87,17 +159,47 @@ fn text(buf: &mut Buffer, area: Rect, x: u16, y: u16, s: &str, limit: u16, style
     if x >= limit || y < area.y || y >= area.bottom() || x < area.x {
         return;
     }
+    // Text replaces what was under it, style and all (a letter over the
+    // middlebox's line must not stay bold).
+    let end = limit.min(x.saturating_add(s.chars().count() as u16));
+    for cx in x..end {
+        if let Some(c) = buf.cell_mut((cx, y)) {
+            c.reset();
+        }
+    }
     buf.set_stringn(x, y, s, (limit - x) as usize, style);
 }
 
 struct Row<'a> {
     e: &'a Event,
+    /// For a dial: its `accept` or `fail`, when the trace has reached it.
+    outcome: Option<&'a Kind>,
     y: u16,
     area: Rect,
     ll: Lifelines,
+    /// The middlebox's column, when there is one.
+    wall: Option<u16>,
     theme: Theme,
     current: bool,
     progress: f32,
+}
+
+/// How far an arrow goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// To the other side, arrowhead there.
+    Across,
+    /// A dial not answered yet: up to the middlebox's line.
+    ToWall,
+    /// A dial dropped by the middlebox: `✗` on its line.
+    DiesAtWall,
+    /// A dial that got no answer, with no middlebox drawn: `✗` short of
+    /// the far side.
+    DiesShort,
+    /// A dial answered with RST: `✗` at the far side.
+    Refused,
+    /// No arrow: a label beside the side it happened to.
+    Beside,
 }
 
 /// How one arrow looks.
@@ -105,47 +207,65 @@ struct Arrow {
     from: Side,
     glyph: &'static str,
     style: Style,
-    label: String,
+    label: Label,
     /// Draw an arrowhead at the receiving end.
     head: bool,
     /// A dial: mark the initiator and write the ports outside.
     ports: Option<(u16, u16)>,
-    /// A dial that died: stops short of the other side, with a ✗.
-    dies: bool,
+    reach: Reach,
 }
 
 impl Row<'_> {
+    /// Cells the arrow covers from the tail's side, for `reach`.
+    fn length(&self, reach: Reach, rightwards: bool) -> u16 {
+        let (cl, sl) = (self.ll.client, self.ll.server);
+        let span = self.ll.span();
+        let to_wall = |w: u16| if rightwards { w - cl } else { sl - w };
+        match (reach, self.wall) {
+            (Reach::ToWall, Some(w)) => to_wall(w).saturating_sub(1),
+            (Reach::DiesAtWall, Some(w)) => to_wall(w),
+            (Reach::DiesShort | Reach::DiesAtWall, _) => span.saturating_sub(4),
+            _ => span,
+        }
+        .clamp(1, span)
+    }
+
     fn draw(&self, buf: &mut Buffer) {
         let a = self.arrow();
         let (cl, sl) = (self.ll.client, self.ll.server);
-        let span = self.ll.span();
-        if span < 3 {
+        if self.ll.span() < 3 {
+            return;
+        }
+        if a.reach == Reach::Beside {
+            self.draw_beside(buf, &a);
+            self.cursor_marks(buf);
             return;
         }
         let rightwards = a.from == Side::Client;
-        // The part of the span the arrow covers: all of it, or up to the
-        // middle for a dial that died, times the flight progress.
-        let full = if a.dies {
-            span.saturating_sub(4).max(1)
-        } else {
-            span
-        };
+        let full = self.length(a.reach, rightwards);
         let len = ((full as f32) * self.progress.clamp(0.0, 1.0)).ceil() as u16;
         let len = len.clamp(1, full);
+        let landed = len == full;
         let cell = |i: u16| if rightwards { cl + 1 + i } else { sl - 1 - i };
         for i in 0..len {
-            put(buf, self.area, cell(i), self.y, a.glyph, a.style);
+            let x = cell(i);
+            if Some(x) == self.wall {
+                // The line passes through the middlebox (a label or a ✗
+                // drawn later goes on top).
+                let wall = self.theme.middlebox();
+                put(buf, self.area, x, self.y, style::WALL, wall);
+            } else {
+                put(buf, self.area, x, self.y, a.glyph, a.style);
+            }
         }
         let front = cell(len - 1);
-        if a.dies {
-            put(
-                buf,
-                self.area,
-                front,
-                self.y,
-                style::FAILED,
-                self.theme.fail(),
-            );
+        let dies = matches!(
+            a.reach,
+            Reach::DiesAtWall | Reach::DiesShort | Reach::Refused
+        );
+        if dies && landed {
+            let fail = self.theme.fail();
+            put(buf, self.area, front, self.y, style::FAILED, fail);
         } else if a.head {
             let head = if rightwards {
                 style::HEAD_RIGHT
@@ -154,48 +274,27 @@ impl Row<'_> {
             };
             put(buf, self.area, front, self.y, head, a.style);
         }
-        // The label rides near the tail, inside the drawn part.
-        // Padded with spaces, unless dropping them makes the whole label fit.
-        let room_for = |s: &str| s.chars().count() as u16 <= len.saturating_sub(2);
-        let spaced = format!(" {} ", a.label);
-        let label = if !room_for(&spaced) && room_for(&a.label) {
-            a.label.clone()
-        } else {
-            spaced
-        };
-        // Room between one glyph at the tail and the arrowhead.
-        let room = len.saturating_sub(2);
-        let width = (label.chars().count() as u16).min(room);
-        let label_style = if self.current {
-            a.style.patch(self.theme.cursor())
-        } else {
-            a.style
-        };
-        if width > 0 {
-            let x = if rightwards {
-                cl + 2
-            } else {
-                sl.saturating_sub(1 + width)
-            };
-            let shown: String = label.chars().take(width as usize).collect();
-            text(buf, self.area, x, self.y, &shown, x + width, label_style);
-        }
+        self.draw_label(buf, &a, len, landed);
         if let Some((src, dst)) = a.ports {
-            // The initiator's end, on its lifeline; ports outside both.
-            let (tail, tail_port, head_port) = if rightwards {
-                (cl, src, dst)
+            // The initiator's end, on its lifeline; ports outside both. The
+            // dialled port is written plain when the dial never reached it.
+            put(
+                buf,
+                self.area,
+                if rightwards { cl } else { sl },
+                self.y,
+                style::INITIATOR,
+                a.style,
+            );
+            let reached = matches!(a.reach, Reach::Across | Reach::Refused);
+            let far = if reached { a.style } else { self.theme.dim() };
+            let ((left, ls), (right, rs)) = if rightwards {
+                ((src, a.style), (dst, far))
             } else {
-                (sl, src, dst)
+                ((dst, far), (src, a.style))
             };
-            put(buf, self.area, tail, self.y, style::INITIATOR, a.style);
-            let (left, right) = if rightwards {
-                (tail_port, head_port)
-            } else {
-                (head_port, tail_port)
-            };
-            let l = format!("{left:>5}");
             let x0 = cl.saturating_sub(MARGIN - 1);
-            text(buf, self.area, x0, self.y, &l, cl, a.style);
+            text(buf, self.area, x0, self.y, &format!("{left:>5}"), cl, ls);
             text(
                 buf,
                 self.area,
@@ -203,14 +302,108 @@ impl Row<'_> {
                 self.y,
                 &right.to_string(),
                 sl + 6,
-                a.style,
+                rs,
             );
         }
+        self.cursor_marks(buf);
+    }
+
+    fn cursor_marks(&self, buf: &mut Buffer) {
         if self.current {
             let mark = self.theme.title();
             put(buf, self.area, self.area.x, self.y, "▸", mark);
             put(buf, self.area, self.area.right() - 1, self.y, "◂", mark);
         }
+    }
+
+    fn label_style(&self, a: &Arrow) -> Style {
+        if self.current {
+            a.style.patch(self.theme.cursor())
+        } else {
+            a.style
+        }
+    }
+
+    /// The label near the arrow's tail, padded with spaces when they fit.
+    /// When the words do not fit inside the arrow, it may cover the tail's
+    /// end; a label of a command or reply (whose margins hold no ports) may
+    /// then run over the tail's lifeline into its margin, rather than lose
+    /// a digit.
+    fn draw_label(&self, buf: &mut Buffer, a: &Arrow, len: u16, landed: bool) {
+        let (cl, sl) = (self.ll.client, self.ll.server);
+        let rightwards = a.from == Side::Client;
+        let inside = len.saturating_sub(2) as usize;
+        let n = a.label.text().chars().count();
+        // (text, cells it reaches beyond the inside of the arrow)
+        // Whole where it fits: padded inside the arrow, bare, or over the
+        // tail's end of the line. Then shortened (never inside a number)
+        // inside the arrow, over the tail's end, and, with no ports in the
+        // way, over the tail's lifeline into its margin.
+        let whole = |room: usize| (n <= room).then(|| a.label.text().to_string());
+        let mut outs = vec![0];
+        if landed {
+            outs.push(1);
+        }
+        let mut fitted = (n + 2 <= inside)
+            .then(|| (format!(" {} ", a.label.text()), 0))
+            .or_else(|| outs.iter().find_map(|&o| whole(inside + o).map(|s| (s, o))));
+        if landed && a.ports.is_none() {
+            outs.push(1 + MARGIN as usize);
+        }
+        for &out in &outs {
+            fitted = fitted.or_else(|| a.label.fit(inside + out).map(|s| (s, out)));
+        }
+        if landed {
+            fitted = fitted.or_else(|| {
+                let out = outs.last().copied().unwrap_or(0);
+                Some((a.label.cut(inside + out), out))
+            });
+        }
+        let Some((shown, out)) = fitted else {
+            return;
+        };
+        let width = shown.chars().count() as u16;
+        if width == 0 {
+            return;
+        }
+        let out = out as u16;
+        let x = if rightwards {
+            (cl + 2).saturating_sub(out)
+        } else {
+            (sl + out).saturating_sub(1 + width)
+        };
+        let x = x.max(self.area.x + 1);
+        let limit = (x + width).min(self.area.right().saturating_sub(1));
+        text(
+            buf,
+            self.area,
+            x,
+            self.y,
+            &shown,
+            limit,
+            self.label_style(a),
+        );
+    }
+
+    /// A row with no arrow: its label beside the side it happened to.
+    fn draw_beside(&self, buf: &mut Buffer, a: &Arrow) {
+        let (cl, sl) = (self.ll.client, self.ll.server);
+        let room = self.ll.span().saturating_sub(1) as usize;
+        let shown = a.label.fit(room).unwrap_or_else(|| a.label.cut(room));
+        let width = shown.chars().count() as u16;
+        let x = match a.from {
+            Side::Client => cl + 1,
+            Side::Server => sl.saturating_sub(width),
+        };
+        text(
+            buf,
+            self.area,
+            x,
+            self.y,
+            &shown,
+            x + width,
+            self.label_style(a),
+        );
     }
 
     fn arrow(&self) -> Arrow {
@@ -222,71 +415,100 @@ impl Row<'_> {
         } else {
             format!("data#{}", e.conn)
         };
-        let plain = |label: String, from: Side| Arrow {
+        let plain = |label: Label, from: Side| Arrow {
             from,
             glyph: style::line(ch),
             style: t.channel(ch),
             label,
             head: true,
             ports: None,
-            dies: false,
+            reach: Reach::Across,
         };
         match &e.kind {
             Kind::Connect { src, dst, via } => Arrow {
                 from: e.from,
                 glyph: style::SYN_LINE,
                 style: t.syn(ch),
-                label: match via {
+                label: Label::plain(match via {
                     Some(v) if *v != Via::Default => format!("SYN {conn} {}", v.as_str()),
                     _ => format!("SYN {conn}"),
-                },
+                }),
                 head: true,
                 ports: Some((src.port(), dst.port())),
-                dies: false,
+                reach: self.dial_reach(),
             },
             Kind::Accept => Arrow {
                 glyph: style::ACCEPT_LINE,
                 head: false,
-                ..plain(format!("✓ {conn} connected"), e.from)
+                ..plain(Label::plain(format!("✓ {conn} connected")), e.from)
             },
             Kind::Fail { reason, by } => Arrow {
                 from: e.from,
                 glyph: style::SYN_LINE,
                 style: t.fail(),
-                label: fail_label(*reason, *by),
+                label: Label::plain(fail_label(&conn, *reason, *by)),
                 head: false,
                 ports: None,
-                dies: true,
+                reach: Reach::Beside,
             },
-            Kind::Command { text, .. } => plain(clean(text), Side::Client),
+            Kind::Command { text, verb } => {
+                let text = clean(text);
+                let label = if matches!(verb.as_str(), "PORT" | "EPRT" | "LPRT") {
+                    Label::keeping_address(text)
+                } else {
+                    Label::plain(text)
+                };
+                plain(label, Side::Client)
+            }
             Kind::Reply { code, text } => plain(reply_label(*code, text), Side::Server),
-            Kind::Data { bytes } => plain(format!("{bytes} B {conn}"), e.from),
-            Kind::Close => plain(format!("FIN {conn}"), e.from),
+            Kind::Data { bytes } => plain(Label::plain(format!("{bytes} B {conn}")), e.from),
+            Kind::Close => plain(Label::plain(format!("FIN {conn}")), e.from),
+        }
+    }
+
+    /// How far a dial went, by what the trace says became of it.
+    fn dial_reach(&self) -> Reach {
+        match (self.outcome, self.wall) {
+            (Some(Kind::Accept), _) => Reach::Across,
+            (
+                Some(Kind::Fail {
+                    reason: FailReason::Refused | FailReason::Reset,
+                    ..
+                }),
+                _,
+            ) => Reach::Refused,
+            (Some(Kind::Fail { by: Some(_), .. }), Some(_)) => Reach::DiesAtWall,
+            (Some(Kind::Fail { .. }), _) => Reach::DiesShort,
+            (None, Some(_)) => Reach::ToWall,
+            _ => Reach::Across,
         }
     }
 }
 
-fn fail_label(reason: FailReason, by: Option<Blocker>) -> String {
+/// The failure's row: who gave up, and why.
+fn fail_label(conn: &str, reason: FailReason, by: Option<Blocker>) -> String {
     let by = match by {
         Some(Blocker::ClientFirewall) => " (client fw)",
         Some(Blocker::ServerFirewall) => " (server fw)",
         Some(Blocker::Nat) => " (NAT)",
         None => "",
     };
-    format!("{}{by}", reason.as_str())
+    match reason {
+        FailReason::Blocked => format!("blocked{by} · {conn} gave up"),
+        FailReason::Timeout => format!("no answer{by} · {conn} gave up"),
+        FailReason::Refused => format!("refused (RST){by} · {conn}"),
+        FailReason::Reset => format!("reset (RST){by} · {conn}"),
+    }
 }
 
-/// A reply as a label: its first line, except that for 227 and 229 the
-/// address in parentheses is what matters and must not be cut off: it
-/// alone is shown, `227 127,0,0,3,195,81`.
-fn reply_label(code: u16, text: &str) -> String {
-    let first = text.lines().next().unwrap_or_default();
+/// A reply as a label: its first line, as a capture tool shows it. For 227
+/// and 229 the address is the point: if the line must be shortened, the
+/// words before the address go first.
+fn reply_label(code: u16, text: &str) -> Label {
+    let first = clean(text.lines().next().unwrap_or_default());
     if matches!(code, 227 | 229) {
-        if let (Some(a), Some(b)) = (first.find('('), first.rfind(')')) {
-            if let Some(inner) = first.get(a + 1..b) {
-                return clean(&format!("{code} {inner}"));
-            }
-        }
+        Label::keeping_address(first)
+    } else {
+        Label::plain(first)
     }
-    clean(first)
 }

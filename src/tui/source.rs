@@ -25,6 +25,10 @@ pub trait Source {
     /// sends its next command, and what that entails happens).
     fn step(&mut self);
 
+    /// Let the source take all its remaining actions without asking (`End`
+    /// at the live edge: the lesson runs to its end).
+    fn run_free(&mut self) {}
+
     /// Stop for good, and wait until the source has let go of its ports
     /// (a lab being replaced by a new one on the same control port).
     fn stop(self: Box<Self>) -> Stopping {
@@ -50,6 +54,10 @@ impl LiveLab {
 impl Source for LiveLab {
     fn step(&mut self) {
         self.lab.step();
+    }
+
+    fn run_free(&mut self) {
+        self.lab.run_free();
     }
 
     /// Withdraws the client's permission to act: it ends its lesson after

@@ -1,16 +1,26 @@
 //! Style: how the two channels and the dial look, in colour and without.
 //!
-//! A projector washes colours out and some terminals have none (`NO_COLOR`),
-//! so every distinction on screen is made twice — once by colour, once by
-//! shape:
+//! A projector washes colours out, a light terminal profile turns bright
+//! yellow into nothing, and some terminals have no colour at all
+//! (`NO_COLOR`). So every distinction on screen is made twice — once by
+//! colour, once by shape — and the colours are the terminal's own **named
+//! ANSI colours** (never fixed 256-colour indexes or RGB): they follow the
+//! palette of whatever profile the terminal uses. Two palettes pick among
+//! them for contrast (`--theme dark|light`):
 //!
-//! | what | glyph | colour |
-//! |---|---|---|
-//! | control (commands, replies) | `─` thin line | cyan |
-//! | data (payload) | `═` double line | yellow |
-//! | the dial (SYN) of any connection | `━` heavy line, bold, `●` at the initiator | bright |
-//! | a connection accepted | `┄` dotted | the channel's |
-//! | a failed dial | `━━━✗` | red |
+//! | what | glyph | dark (default) | light |
+//! |---|---|---|---|
+//! | control (commands, replies) | `─` thin line | cyan | blue |
+//! | data (payload) | `═` double line | yellow | magenta |
+//! | the dial (SYN) of any connection | `━` heavy line, bold, `●` at the initiator | bright cyan / bright yellow | blue / magenta, bold |
+//! | a connection accepted | `┄` dotted | the channel's | the channel's |
+//! | a failed dial | `━━━✗` | bright red, bold | red, bold |
+//! | the middlebox | `┃` heavy wall | bright magenta, bold | the text colour, bold |
+//! | lifelines, borders | `│` | the text colour | the text colour |
+//!
+//! Lifelines and borders use the terminal's own text colour (the one colour
+//! sure to stand out on its background) rather than a grey. The light
+//! palette has no bright colours: on a white background they fade.
 //!
 //! With colour off ([`Theme::mono`]), the styles keep only their modifiers
 //! (bold, reversed), and the glyphs alone carry the meaning.
@@ -35,57 +45,96 @@ pub const HEAD_RIGHT: &str = "▶";
 pub const HEAD_LEFT: &str = "◀";
 /// A lifeline.
 pub const LIFELINE: &str = "│";
+/// The middlebox's line in the diagram (and its box's walls).
+pub const WALL: &str = "┃";
+
+/// Which colours: for a dark terminal background or a light one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Palette {
+    #[default]
+    Dark,
+    Light,
+}
 
 /// The palette, with colour or without.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
-    color: bool,
+    /// `None`: no colour at all.
+    palette: Option<Palette>,
 }
 
 impl Theme {
-    /// Colour unless the `NO_COLOR` environment variable is set and not
-    /// empty (<https://no-color.org>).
+    /// The dark palette unless the `NO_COLOR` environment variable is set
+    /// and not empty (<https://no-color.org>).
     pub fn from_env() -> Theme {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Theme { color: !no_color }
+        Theme::for_terminal(Palette::Dark)
     }
 
+    /// `palette`, unless `NO_COLOR` asks for none.
+    pub fn for_terminal(palette: Palette) -> Theme {
+        Theme::choose(palette, std::env::var_os("NO_COLOR"))
+    }
+
+    /// `palette`, or none when `no_color` (the variable's value) is set and
+    /// not empty.
+    fn choose(palette: Palette, no_color: Option<std::ffi::OsString>) -> Theme {
+        let off = no_color.is_some_and(|v| !v.is_empty());
+        Theme {
+            palette: (!off).then_some(palette),
+        }
+    }
+
+    /// The dark palette (the default).
     pub fn color() -> Theme {
-        Theme { color: true }
+        Theme::dark()
+    }
+
+    pub fn dark() -> Theme {
+        Theme {
+            palette: Some(Palette::Dark),
+        }
+    }
+
+    pub fn light() -> Theme {
+        Theme {
+            palette: Some(Palette::Light),
+        }
     }
 
     /// No colours at all: shapes and modifiers only.
     pub fn mono() -> Theme {
-        Theme { color: false }
+        Theme { palette: None }
     }
 
-    fn fg(self, c: Color) -> Style {
-        if self.color {
-            Style::new().fg(c)
-        } else {
-            Style::new()
+    /// The colour for a dark background or a light one; none in mono.
+    fn fg(self, dark: Color, light: Color) -> Style {
+        match self.palette {
+            Some(Palette::Dark) => Style::new().fg(dark),
+            Some(Palette::Light) => Style::new().fg(light),
+            None => Style::new(),
         }
     }
 
     /// Commands, replies, data: the channel's colour.
     pub fn channel(self, ch: Channel) -> Style {
         match ch {
-            Channel::Control => self.fg(Color::Cyan),
-            Channel::Data => self.fg(Color::Yellow),
+            Channel::Control => self.fg(Color::Cyan, Color::Blue),
+            Channel::Data => self.fg(Color::Yellow, Color::Magenta),
         }
     }
 
     /// The dial of a connection: the boldest thing on screen.
     pub fn syn(self, ch: Channel) -> Style {
-        let c = match ch {
-            Channel::Control => Color::LightCyan,
-            Channel::Data => Color::LightYellow,
+        let style = match ch {
+            Channel::Control => self.fg(Color::LightCyan, Color::Blue),
+            Channel::Data => self.fg(Color::LightYellow, Color::Magenta),
         };
-        self.fg(c).add_modifier(Modifier::BOLD)
+        style.add_modifier(Modifier::BOLD)
     }
 
     pub fn fail(self) -> Style {
-        self.fg(Color::LightRed).add_modifier(Modifier::BOLD)
+        self.fg(Color::LightRed, Color::Red)
+            .add_modifier(Modifier::BOLD)
     }
 
     /// The label of the current event.
@@ -93,9 +142,10 @@ impl Theme {
         Style::new().add_modifier(Modifier::REVERSED)
     }
 
-    /// Lifelines, borders, secondary text.
+    /// Lifelines, borders, secondary text: the terminal's own text colour,
+    /// which stands out on its background whatever the profile.
     pub fn dim(self) -> Style {
-        self.fg(Color::Gray)
+        self.fg(Color::Reset, Color::Reset)
     }
 
     /// Titles and headlines.
@@ -110,13 +160,14 @@ impl Theme {
 
     /// The focused pane's title.
     pub fn focused(self) -> Style {
-        self.fg(Color::LightGreen)
+        self.fg(Color::LightGreen, Color::Blue)
             .add_modifier(Modifier::BOLD | Modifier::REVERSED)
     }
 
     /// The middlebox.
     pub fn middlebox(self) -> Style {
-        self.fg(Color::LightMagenta).add_modifier(Modifier::BOLD)
+        self.fg(Color::LightMagenta, Color::Reset)
+            .add_modifier(Modifier::BOLD)
     }
 }
 
@@ -125,5 +176,25 @@ pub fn line(ch: Channel) -> &'static str {
     match ch {
         Channel::Control => CONTROL_LINE,
         Channel::Data => DATA_LINE,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_wins_over_either_palette_unless_empty() {
+        for palette in [Palette::Dark, Palette::Light] {
+            assert_eq!(Theme::choose(palette, Some("1".into())), Theme::mono());
+            assert_eq!(
+                Theme::choose(palette, Some("".into())).palette,
+                Some(palette)
+            );
+            assert_eq!(Theme::choose(palette, None).palette, Some(palette));
+        }
+        let mono = Theme::mono();
+        assert_eq!(mono.channel(Channel::Control).fg, None);
+        assert_eq!(mono.fail().fg, None);
     }
 }

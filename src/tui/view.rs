@@ -5,17 +5,29 @@
 //! an `App`, render it into a `Buffer` of 80×24 or 120×40 and compare.
 
 use super::app::{App, Focus, Pane};
+use super::bars;
+use super::finale::FinaleView;
 use super::help::Help;
 use super::hosts::{Hosts, HostsPanel};
 use super::layout::{self, Lifelines};
+use super::legend::Legend;
+use super::lockstep;
+use super::narration_view::{self, NarrationView};
+use super::overlay::Overlay;
+use super::pane::Origin;
 use super::picker::PickerView;
+use super::reader::Reader;
 use super::sequence::Sequence;
 use super::style::Theme;
-use crate::narration::{self, Narration};
+use crate::narration::summary;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget};
+
+/// The short mark of a pane that holds still on the next `→` while the
+/// other moves (the long one is the word "waits").
+pub const WAITS: &str = "⏸";
 
 /// The message shown when the terminal is smaller than the screens need.
 pub const TOO_SMALL: &str = "terminal too small (need 80×24)";
@@ -37,8 +49,8 @@ impl Widget for &App {
         let t = self.theme;
         let panes = self.visible_panes();
         let screen = layout::screen(area, panes.len());
-        title_bar(self, screen.title, buf);
-        key_bar(self, screen.keys, buf);
+        bars::title_bar(self, screen.title, buf);
+        bars::key_bar(self, screen.keys, buf);
         match (&self.picker, self.picking) {
             (Some(picker), true) => {
                 let body = Rect {
@@ -50,11 +62,19 @@ impl Widget for &App {
             }
             _ => {
                 let focused = matches!(self.focus, Focus::One(_));
-                for (pane, r) in panes.iter().zip(&screen.panes) {
+                let waits = match self.focus {
+                    Focus::All => lockstep::waiting(&self.panes),
+                    Focus::One(_) => vec![false; panes.len()],
+                };
+                let side_by_side = panes.len() > 1;
+                for ((pane, r), waits) in panes.iter().zip(&screen.panes).zip(waits) {
                     PaneView {
                         pane,
                         theme: t,
                         focused,
+                        side_by_side,
+                        waits,
+                        finale: self.finale && pane.is_over(),
                     }
                     .render(*r, buf);
                 }
@@ -68,107 +88,31 @@ impl Widget for &App {
                 }
             }
         }
-        if self.help {
-            Help { theme: t }.render(area, buf);
-        }
-    }
-}
-
-fn title_bar(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = app.theme;
-    let player = app.panes.first().map(|p| &p.player);
-    let live = app.panes.iter().any(|p| p.player.is_live());
-    // The state, long and short: "⏸ paused (2/s) · live", "⏸ 2/s live".
-    let (state, brief) = match (&app.status, player) {
-        (Some(s), _) => (s.clone(), s.clone()),
-        (None, Some(p)) => {
-            let (icon, word) = if p.is_playing() {
-                ("▶", "playing")
-            } else {
-                ("⏸", "paused")
-            };
-            let live = if live { " · live" } else { "" };
-            (
-                format!("{icon} {word} ({}/s){live}", p.speed()),
-                format!("{icon} {}/s{live}", p.speed()),
-            )
-        }
-        (None, None) => (String::new(), String::new()),
-    };
-    let between = app.rig.as_ref().map(|r| r.between());
-    let head = |state: &str, between: Option<&str>| {
-        let mut spans = vec![
-            Span::styled(" ftpviz ", t.focused()),
-            Span::styled(format!(" {} ", app.heading), t.title()),
-            Span::raw(format!(" {state}")),
-        ];
-        if let Some(b) = between {
-            spans.push(Span::styled(format!("  {b}"), t.middlebox()));
-        }
-        Line::from(spans)
-    };
-    // The longest form that fits: what is between the peers matters more
-    // than the word "paused".
-    let forms = match &between {
-        Some((long, short)) => vec![
-            head(&state, Some(long)),
-            head(&state, Some(short)),
-            head(&brief, Some(short)),
-        ],
-        None => vec![head(&state, None)],
-    };
-    let fits = |l: &Line| l.width() <= area.width as usize;
-    let line = forms
-        .iter()
-        .find(|l| fits(l))
-        .or(forms.last())
-        .cloned()
-        .unwrap_or_default();
-    buf.set_line(area.x, area.y, &line, area.width);
-}
-
-fn key_bar(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = app.theme;
-    // (key, what, priority): the lowest priority goes first when the bar
-    // is too narrow (the help lists them all).
-    let mut keys = vec![
-        ("space", "play", 9),
-        ("→/←", "step", 9),
-        ("+/-", "speed", 3),
-        ("Home/End", "", 1),
-        ("Tab", "focus", 2),
-    ];
-    if app.rig.is_some() {
-        keys.extend([("f", "firewall", 8), ("n", "NAT", 8), ("x", "ext", 4)]);
-    }
-    keys.extend([("?", "help", 9), ("q", "quit", 9)]);
-    let line = |keys: &[(&str, &str, u8)]| {
-        let mut spans = Vec::new();
-        for (k, v, _) in keys {
-            spans.push(Span::styled(format!(" {k}"), t.title()));
-            if !v.is_empty() {
-                spans.push(Span::styled(format!(" {v}"), t.dim()));
+        match self.overlay {
+            Some(Overlay::Keys) => Help { theme: t }.render(area, buf),
+            Some(Overlay::Legend) => Legend { theme: t }.render(area, buf),
+            Some(Overlay::Reader { scroll }) => Reader {
+                panes: &panes,
+                finale: self.finale,
+                scroll,
+                theme: t,
             }
-            spans.push(Span::raw(" "));
+            .render(area, buf),
+            None => {}
         }
-        Line::from(spans)
-    };
-    let mut bar = line(&keys);
-    while bar.width() > area.width as usize {
-        let Some(lowest) = (0..keys.len()).min_by_key(|&i| keys[i].2) else {
-            break;
-        };
-        keys.remove(lowest);
-        bar = line(&keys);
     }
-    buf.set_line(area.x, area.y, &bar, area.width);
 }
 
-/// One pane: its title, hosts, diagram and narration.
+/// One pane: its title, hosts, diagram and narration (or, when the lesson
+/// is over, its summary).
 struct PaneView<'a> {
     pane: &'a Pane,
     theme: Theme,
     focused: bool,
+    side_by_side: bool,
+    /// The pane holds still on the next `→` while the other moves.
+    waits: bool,
+    finale: bool,
 }
 
 impl Widget for PaneView<'_> {
@@ -178,13 +122,34 @@ impl Widget for PaneView<'_> {
         let areas = layout::pane(area);
         let ll = Lifelines::new(area.x, area.width);
 
-        let step = format!(" {}/{} ", p.shown(), p.trace().len());
         let title_style = if self.focused { t.focused() } else { t.title() };
-        let title = Line::from(vec![
-            Span::styled(format!(" {} ", self.pane.title), title_style),
-            Span::styled(step, t.dim()),
-        ]);
-        buf.set_line(areas.title.x, areas.title.y, &title, areas.title.width);
+        let mut title = self.pane.title.clone();
+        if self.pane.origin != Origin::Lab {
+            // A capture's or a client's session: say what it is from its dials.
+            let kind = summary::kind(&p.trace().events);
+            title = format!("{title} · {}", kind.title());
+        }
+        let counter = format!(" {}/{} ", p.shown(), p.trace().len());
+        let mut spans = vec![
+            Span::styled(format!(" {title} "), title_style),
+            Span::styled(counter, t.dim()),
+        ];
+        if self.waits {
+            // "waits" where it fits, else its short mark (see the legend).
+            let room = areas.title.width as usize;
+            let mark = if Line::from(spans.clone()).width() + 5 <= room {
+                "waits"
+            } else {
+                WAITS
+            };
+            spans.push(Span::styled(mark, t.dim()));
+        }
+        buf.set_line(
+            areas.title.x,
+            areas.title.y,
+            &Line::from(spans),
+            areas.title.width,
+        );
 
         let shown = p.visible();
         let mut hosts = Hosts::at(shown);
@@ -202,48 +167,34 @@ impl Widget for PaneView<'_> {
         }
         .render(areas.hosts, buf);
 
+        if self.finale {
+            let body = Rect {
+                height: areas.sequence.height + areas.narration.height,
+                ..areas.sequence
+            };
+            FinaleView {
+                pane: self.pane,
+                theme: t,
+            }
+            .render(body, buf);
+            return;
+        }
+
         Sequence {
             shown,
             progress: p.progress(),
             lifelines: ll,
             theme: t,
+            middlebox: self.pane.middlebox.is_some(),
+            note: self.pane.note.as_deref(),
         }
         .render(areas.sequence, buf);
 
-        let n = if shown.is_empty() {
-            narration::start(p.is_live())
-        } else {
-            narration::narrate(shown)
-        };
+        let told = narration_view::told(self.pane, self.side_by_side);
         NarrationView {
-            n: &n,
+            told: &told,
             theme: t,
-            waiting: p.is_awaiting(),
         }
         .render(areas.narration, buf);
-    }
-}
-
-struct NarrationView<'a> {
-    n: &'a Narration,
-    theme: Theme,
-    waiting: bool,
-}
-
-impl Widget for NarrationView<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
-        let t = self.theme;
-        let headline = if self.waiting {
-            "waiting for the lab…"
-        } else {
-            self.n.headline.as_str()
-        };
-        let lines = vec![
-            Line::styled(headline, t.headline()),
-            Line::raw(self.n.body.as_str()),
-        ];
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
-            .render(area, buf);
     }
 }

@@ -52,13 +52,24 @@ pub fn skip(why: &str) {
 /// (CI, and the main checkout), or two levels up from a worktree under
 /// `wt/`. `None` when neither holds them: skipped, or a failure under CI.
 pub fn captures_dir() -> Option<PathBuf> {
+    shared("captures", "MANIFEST.md")
+}
+
+/// The RFC texts, `../shared/rfc` (found like [`captures_dir`]).
+pub fn rfc_dir() -> Option<PathBuf> {
+    shared("rfc", "rfc959.txt")
+}
+
+/// `../shared/SUB` (or two levels up) holding `marker`; `None` (skipped,
+/// or a failure under CI) when absent.
+fn shared(sub: &str, marker: &str) -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let found = ["../shared/captures", "../../shared/captures"]
+    let found = [format!("../shared/{sub}"), format!("../../shared/{sub}")]
         .iter()
         .map(|p| root.join(p))
-        .find(|p| p.join("MANIFEST.md").is_file());
+        .find(|p| p.join(marker).is_file());
     if found.is_none() {
-        skip("../shared/captures is not beside the checkout");
+        skip(&format!("../shared/{sub} is not beside the checkout"));
     }
     found
 }

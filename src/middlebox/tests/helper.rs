@@ -197,9 +197,15 @@ fn bounce_port_to_a_third_host_gets_no_pinhole() {
     );
     assert!(mb.pinhole().is_none());
     let client = client_ip(false);
+    // Which rule is whose: the same-address check is the servers' own,
+    // RFC 2577's advice is about ports below 1024.
     let text = narration::bounce(addr("127.0.0.4:25"), client);
     assert!(
         text.contains("not the client") && text.contains("504"),
+        "{text}"
+    );
+    assert!(
+        text.contains("vsftpd") && !text.contains("RFC 2577"),
         "{text}"
     );
     let text = narration::bounce(SocketAddr::new(client, 25), client);
@@ -207,6 +213,7 @@ fn bounce_port_to_a_third_host_gets_no_pinhole() {
         text.contains("below 1024") && text.contains("504"),
         "{text}"
     );
+    assert!(text.contains("RFC 2577 suggests"), "{text}");
 }
 
 #[test]

@@ -389,7 +389,8 @@ impl Session {
 /// Notes on a data connection's `connect` event which command it served.
 fn serve(trace: &mut [Event], at: usize, cmd: &str) {
     if let Some(e) = trace.get_mut(at) {
-        let served = format!("carries the data of {cmd}");
+        // Said at the dial, before anyone knows whether it will connect.
+        let served = format!("for the data of {cmd}");
         e.note = Some(match e.note.take() {
             Some(n) => format!("{n}; {served}"),
             None => served,

@@ -10,10 +10,25 @@
 //! ```
 //!
 //! Reading it answers the lesson's question at a glance: *which side
-//! listens on which port, and who dialled* (`●` marks the initiator). A
-//! port announced by `PORT` or `227` shows as `lsn` (listening) until its
-//! connection arrives. With a firewall or NAT configured, a middlebox box
-//! stands between the two.
+//! listens on which port, and who dialled* (`●` marks the initiator). It
+//! shows what is true **at the cursor**, nothing older and nothing that did
+//! not happen:
+//!
+//! - a port announced by `PORT`/`EPRT` (the client's) or `227`/`229` (the
+//!   server's) shows as `lsn` (listening) until a connection arrives on it,
+//!   the transfer it was for ends, or a new announcement replaces it;
+//! - a dial in progress (SYN sent, no answer yet) is a heavy line from the
+//!   dialler; with a middlebox in between it reaches only the middlebox's
+//!   wall, since nothing yet says the middlebox let it through;
+//! - a connection is drawn open (both ports `data`) only once its handshake
+//!   completed, and goes away with its first FIN;
+//! - a dial that failed opens nothing: only while the cursor is on that
+//!   failure does a `✗` show where it died, and the port it aimed at shows
+//!   only if something still listens there.
+//!
+//! The newest rows come first, so a port that has just opened is never the
+//! one hidden behind the `+N` of a small screen. With a firewall or NAT
+//! configured, a middlebox box stands between the two hosts.
 //!
 //! The state is computed from the current session's events up to the
 //! cursor — walking back only to that session's control dial.
@@ -36,6 +51,8 @@ pub struct DataConn {
     pub server_port: u16,
     pub initiator: Side,
     pub state: ConnState,
+    /// The index of its dial in the events (newer rows are listed first).
+    pub since: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +60,16 @@ pub enum ConnState {
     /// SYN sent, no answer yet.
     Dialling,
     Open,
+    /// The dial failed: shown only while the cursor is on the failure.
     Failed,
+}
+
+/// A port a host listens on for the next data connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listen {
+    pub port: u16,
+    /// The index of the command or reply that announced it.
+    pub since: usize,
 }
 
 /// What is open on each host at the cursor.
@@ -51,17 +77,27 @@ pub enum ConnState {
 pub struct Hosts {
     pub client_ip: Option<IpAddr>,
     pub server_ip: Option<IpAddr>,
+    /// The client's end of the control connection (while it is up).
     pub client_control: Option<u16>,
+    /// The server's control port (it listens there before and after).
     pub server_control: Option<u16>,
     /// The control connection's state (None before the dial or after close).
     pub control: Option<ConnState>,
     /// A port the client listens on (announced by PORT/EPRT).
-    pub client_listen: Option<u16>,
+    pub client_listen: Option<Listen>,
     /// A port the server listens on (announced by 227/229).
-    pub server_listen: Option<u16>,
-    /// Data connections not yet closed.
+    pub server_listen: Option<Listen>,
+    /// Data connections dialling or open, and a dial that failed at the
+    /// cursor.
     pub data: Vec<DataConn>,
+    /// A transfer command is waiting for its final reply.
+    transfer: bool,
+    /// The verb of the last command (a refused PORT closes its listener).
+    last_verb: String,
 }
+
+/// Commands that move data over a data connection.
+const TRANSFERS: [&str; 7] = ["RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"];
 
 impl Hosts {
     /// The state after the last of `shown`, for that event's session.
@@ -78,13 +114,17 @@ impl Hosts {
                 e.session == session && e.conn == 0 && matches!(e.kind, Kind::Connect { .. })
             })
             .unwrap_or(0);
-        for e in shown.iter().skip(start).filter(|e| e.session == session) {
-            h.apply(e);
+        for (i, e) in shown.iter().enumerate().skip(start) {
+            if e.session == session {
+                // A failure stays in view only while it is the cursor.
+                h.data.retain(|d| d.state != ConnState::Failed);
+                h.apply(i, e);
+            }
         }
         h
     }
 
-    fn apply(&mut self, e: &Event) {
+    fn apply(&mut self, i: usize, e: &Event) {
         match &e.kind {
             Kind::Connect { src, dst, .. } => {
                 let (c, s) = if e.from == Side::Client {
@@ -99,58 +139,95 @@ impl Hosts {
                     self.server_control = Some(s.port());
                     self.control = Some(ConnState::Dialling);
                 } else {
-                    self.data.retain(|d| d.state != ConnState::Failed);
                     self.data.push(DataConn {
                         conn: e.conn,
                         client_port: c.port(),
                         server_port: s.port(),
                         initiator: e.from,
                         state: ConnState::Dialling,
+                        since: i,
                     });
                 }
             }
-            Kind::Accept => self.set_state(e.conn, ConnState::Open, true),
-            Kind::Fail { .. } => self.set_state(e.conn, ConnState::Failed, true),
-            Kind::Close => {
-                if e.conn == 0 {
-                    self.control = None;
-                } else {
-                    self.data.retain(|d| d.conn != e.conn);
-                }
+            Kind::Accept => self.set_state(e.conn, ConnState::Open),
+            Kind::Fail { .. } => self.set_state(e.conn, ConnState::Failed),
+            Kind::Close if e.conn == 0 => {
+                // The session is over: the client's ports are gone; the
+                // server still listens on its control port.
+                self.control = None;
+                self.client_control = None;
+                self.client_listen = None;
+                self.server_listen = None;
+                self.data.clear();
             }
+            Kind::Close => self.data.retain(|d| d.conn != e.conn),
             Kind::Command { verb, text } => {
                 let arg = text.split_once(' ').map(|(_, a)| a).unwrap_or_default();
+                let listen = |port: Option<u16>| port.map(|port| Listen { port, since: i });
                 match verb.as_str() {
-                    "PORT" => self.client_listen = parse_port(arg).ok().map(|a| a.port()),
-                    "EPRT" => self.client_listen = parse_eprt(arg).ok().map(|a| a.port()),
+                    "PORT" => self.client_listen = listen(parse_port(arg).ok().map(|a| a.port())),
+                    "EPRT" => self.client_listen = listen(parse_eprt(arg).ok().map(|a| a.port())),
+                    v if TRANSFERS.contains(&v) => self.transfer = true,
                     _ => {}
                 }
+                self.last_verb = verb.clone();
             }
-            Kind::Reply { code: 227, text } => {
-                self.server_listen = parse_227(text).ok().map(|a| a.port())
-            }
-            Kind::Reply { code: 229, text } => self.server_listen = parse_229(text).ok(),
-            Kind::Reply { .. } | Kind::Data { .. } => {}
+            Kind::Reply { code, text } => self.reply(i, *code, text),
+            Kind::Data { .. } => {}
         }
     }
 
-    fn set_state(&mut self, conn: u32, state: ConnState, clear_listen: bool) {
+    fn reply(&mut self, i: usize, code: u16, text: &str) {
+        let listen = |port: Option<u16>| port.map(|port| Listen { port, since: i });
+        match code {
+            227 => self.server_listen = listen(parse_227(text).ok().map(|a| a.port())),
+            229 => self.server_listen = listen(parse_229(text).ok()),
+            // A refused PORT/EPRT: the client closes the listener it opened.
+            400.. if matches!(self.last_verb.as_str(), "PORT" | "EPRT") => {
+                self.client_listen = None
+            }
+            _ => {}
+        }
+        // The final reply to a transfer (226, 425, 550…): its listeners close.
+        if self.transfer && code >= 200 {
+            self.transfer = false;
+            self.client_listen = None;
+            self.server_listen = None;
+        }
+    }
+
+    fn set_state(&mut self, conn: u32, state: ConnState) {
         if conn == 0 {
             if state == ConnState::Failed {
                 self.control = Some(ConnState::Failed);
+                self.client_control = None;
             } else if self.control.is_some() {
                 self.control = Some(state);
             }
             return;
         }
-        if let Some(d) = self.data.iter_mut().find(|d| d.conn == conn) {
-            d.state = state;
-            if clear_listen {
-                // The listener has had its one connection (or its chance).
-                match d.initiator {
-                    Side::Server => self.client_listen = None,
-                    Side::Client => self.server_listen = None,
+        let Some(d) = self.data.iter_mut().find(|d| d.conn == conn) else {
+            return;
+        };
+        let was = d.state;
+        d.state = state;
+        let (initiator, client_port, server_port) = (d.initiator, d.client_port, d.server_port);
+        if state == ConnState::Failed && was == ConnState::Open {
+            // An open connection reset: it is simply gone.
+            self.data.retain(|d| d.conn != conn);
+            return;
+        }
+        if state == ConnState::Open {
+            // The listener has handed over its one connection. (A failed
+            // dial leaves it listening: the SYN never reached it.)
+            match initiator {
+                Side::Server if self.client_listen.is_some_and(|l| l.port == client_port) => {
+                    self.client_listen = None
                 }
+                Side::Client if self.server_listen.is_some_and(|l| l.port == server_port) => {
+                    self.server_listen = None
+                }
+                _ => {}
             }
         }
     }

@@ -5,6 +5,7 @@
 use super::{ConnState, Hosts, MiddleboxLabel};
 use crate::trace::{Channel, Side};
 use crate::tui::layout::Lifelines;
+use crate::tui::sequence::middlebox_column;
 use crate::tui::style::{self, Theme};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -29,6 +30,8 @@ struct PortRow {
 }
 
 impl HostsPanel<'_> {
+    /// The control row, then the newest first: a port that has just opened
+    /// is never the one hidden behind `+N`.
     fn rows(&self) -> Vec<PortRow> {
         let h = self.hosts;
         let mut rows = vec![PortRow {
@@ -36,35 +39,74 @@ impl HostsPanel<'_> {
             server: h.server_control.map(|p| ("ctl", p)),
             link: h.control.map(|s| (Channel::Control, Side::Client, s)),
         }];
-        for d in &h.data {
-            rows.push(PortRow {
-                client: Some(("data", d.client_port)),
-                server: Some(("data", d.server_port)),
-                link: Some((Channel::Data, d.initiator, d.state)),
-            });
-        }
-        // A listening port already in use by a data connection is that
-        // connection's row; list only the ones still waiting.
-        let used = |side: Side, p: u16| {
-            h.data.iter().any(|d| match side {
-                Side::Client => d.client_port == p,
-                Side::Server => d.server_port == p,
-            })
+        // A listening port that a dial aims at shares that dial's row.
+        let listening = |side: Side, port: u16| {
+            let l = match side {
+                Side::Client => h.client_listen,
+                Side::Server => h.server_listen,
+            };
+            l.is_some_and(|l| l.port == port)
         };
-        if let Some(p) = h.client_listen.filter(|p| !used(Side::Client, *p)) {
-            rows.push(PortRow {
-                client: Some(("lsn", p)),
+        let mut merged = (false, false);
+        let mut newest: Vec<(usize, PortRow)> = Vec::new();
+        for d in &h.data {
+            let (dialler_port, dialled_port) = match d.initiator {
+                Side::Client => (d.client_port, d.server_port),
+                Side::Server => (d.server_port, d.client_port),
+            };
+            let dialled = d.initiator.peer();
+            let (mine, theirs) = match d.state {
+                ConnState::Open => (Some(("data", dialler_port)), Some(("data", dialled_port))),
+                // SYN sent: the dialler's socket exists; the far side only
+                // listens (if anything does).
+                ConnState::Dialling => (
+                    Some(("data", dialler_port)),
+                    listening(dialled, dialled_port).then_some(("lsn", dialled_port)),
+                ),
+                // The dialler gave up: its socket is gone.
+                ConnState::Failed => (
+                    None,
+                    listening(dialled, dialled_port).then_some(("lsn", dialled_port)),
+                ),
+            };
+            if theirs.is_some_and(|(label, _)| label == "lsn") {
+                match dialled {
+                    Side::Client => merged.0 = true,
+                    Side::Server => merged.1 = true,
+                }
+            }
+            let (client, server) = match d.initiator {
+                Side::Client => (mine, theirs),
+                Side::Server => (theirs, mine),
+            };
+            let link = Some((Channel::Data, d.initiator, d.state));
+            newest.push((
+                d.since,
+                PortRow {
+                    client,
+                    server,
+                    link,
+                },
+            ));
+        }
+        if let Some(l) = h.client_listen.filter(|_| !merged.0) {
+            let row = PortRow {
+                client: Some(("lsn", l.port)),
                 server: None,
                 link: None,
-            });
+            };
+            newest.push((l.since, row));
         }
-        if let Some(p) = h.server_listen.filter(|p| !used(Side::Server, *p)) {
-            rows.push(PortRow {
+        if let Some(l) = h.server_listen.filter(|_| !merged.1) {
+            let row = PortRow {
                 client: None,
-                server: Some(("lsn", p)),
+                server: Some(("lsn", l.port)),
                 link: None,
-            });
+            };
+            newest.push((l.since, row));
         }
+        newest.sort_by_key(|row| std::cmp::Reverse(row.0));
+        rows.extend(newest.into_iter().map(|(_, row)| row));
         rows
     }
 }
@@ -104,20 +146,27 @@ impl Widget for HostsPanel<'_> {
         let gap_from = left.right();
         let gap = right.x.saturating_sub(gap_from);
         // The middlebox takes the middle of the gap (the lines between the
-        // hosts pass under it), leaving a few cells of each line in view.
+        // hosts pass under it), leaving a few cells of each line in view,
+        // centred on the column its line in the diagram hangs from.
         let mb = self.middlebox.and_then(|label| {
             let w = gap.saturating_sub(2).min(gap.saturating_sub(12).max(14));
+            let col = middlebox_column(self.lifelines);
+            let x = col.saturating_sub(w / 2).clamp(
+                gap_from + 1,
+                (right.x + 1).saturating_sub(w + 2).max(gap_from + 1),
+            );
             (w >= 5).then_some((
                 label,
                 Rect {
-                    x: gap_from + (gap - w) / 2,
+                    x,
                     y: area.y,
                     width: w,
                     height: area.height,
                 },
+                col,
             ))
         });
-        let wall = mb.map(|(_, r)| (r.x, r.right()));
+        let wall = mb.map(|(_, r, _)| (r.x, r.right()));
         let rows = self.rows();
         let capacity = area.height.saturating_sub(3) as usize;
         for (i, row) in rows.iter().take(capacity).enumerate() {
@@ -152,8 +201,8 @@ impl Widget for HostsPanel<'_> {
             let more = format!(" +{} ", rows.len() - capacity);
             buf.set_stringn(left.x + 1, area.bottom() - 1, more, inner, t.dim());
         }
-        if let Some((label, r)) = mb {
-            draw_middlebox(buf, r, label, t);
+        if let Some((label, r, col)) = mb {
+            draw_middlebox(buf, r, col, label, t);
         }
     }
 }
@@ -195,9 +244,11 @@ struct Link {
     wall: Option<(u16, u16)>,
 }
 
-/// A live connection between the boxes: `●` at the initiator's box, the
-/// arrowhead at the dialled one; heavy while dialling, ✗ when it failed —
-/// at the middlebox's wall when there is one (the SYN died there).
+/// A connection between the boxes: `●` at the initiator's box, the
+/// arrowhead at the dialled one. Heavy while dialling — and, with a
+/// middlebox in between, only as far as its wall: nothing yet says the SYN
+/// got through. A failed dial ends in ✗ at the wall (the SYN died there),
+/// or half-way when there is no middlebox to blame.
 fn draw_link(
     buf: &mut Buffer,
     link: Link,
@@ -220,45 +271,68 @@ fn draw_link(
         ConnState::Open => (style::line(ch), t.channel(ch)),
         ConnState::Failed => (style::SYN_LINE, t.fail()),
     };
-    for x in left_edge + 1..right_edge {
+    let (tail, head_glyph) = match initiator {
+        Side::Client => (left_edge, style::HEAD_RIGHT),
+        Side::Server => (right_edge, style::HEAD_LEFT),
+    };
+    // The last cell the line reaches.
+    let at_wall = match (wall, initiator) {
+        (Some((x, _)), Side::Client) if x > left_edge + 1 => Some(x - 1),
+        (Some((_, right)), Side::Server) if right < right_edge => Some(right),
+        _ => None,
+    };
+    let middle = left_edge + (right_edge - left_edge) / 2;
+    let end = match state {
+        ConnState::Open => None,
+        ConnState::Dialling => at_wall,
+        ConnState::Failed => Some(at_wall.unwrap_or(middle)),
+    };
+    let (from, to) = match (initiator, end) {
+        (Side::Client, Some(e)) => (left_edge + 1, e + 1),
+        (Side::Server, Some(e)) => (e, right_edge),
+        (_, None) => (left_edge + 1, right_edge),
+    };
+    for x in from..to {
         set(buf, x, y, glyph, s);
     }
-    let (tail, head, head_glyph) = match initiator {
-        Side::Client => (left_edge, right_edge, style::HEAD_RIGHT),
-        Side::Server => (right_edge, left_edge, style::HEAD_LEFT),
-    };
     set(buf, tail, y, style::INITIATOR, s);
-    if state == ConnState::Failed {
-        let mid = match (wall, initiator) {
-            (Some((x, _)), Side::Client) if x > left_edge + 1 => x - 1,
-            (Some((_, right)), Side::Server) if right < right_edge => right,
-            _ => left_edge + (right_edge - left_edge) / 2,
-        };
-        set(buf, mid, y, style::FAILED, s);
-        let (a, b) = if initiator == Side::Client {
-            (mid + 1, right_edge)
-        } else {
-            (left_edge + 1, mid)
-        };
-        for x in a..b {
-            set(buf, x, y, " ", Style::new());
+    match (state, end) {
+        (ConnState::Failed, Some(e)) => set(buf, e, y, style::FAILED, s),
+        (_, Some(e)) => set(buf, e, y, head_glyph, s),
+        (_, None) => {
+            let head = if initiator == Side::Client {
+                right_edge
+            } else {
+                left_edge
+            };
+            set(buf, head, y, head_glyph, s);
         }
-    } else {
-        set(buf, head, y, head_glyph, s);
     }
 }
 
-fn draw_middlebox(buf: &mut Buffer, r: Rect, label: &MiddleboxLabel, t: Theme) {
+/// The middlebox: a box between the hosts, its rule inside, and at its
+/// foot the `┳` its line in the sequence diagram hangs from.
+fn draw_middlebox(buf: &mut Buffer, r: Rect, col: u16, label: &MiddleboxLabel, t: Theme) {
     let s = t.middlebox();
     let inner = r.width.saturating_sub(2);
-    for y in r.y..r.bottom() {
+    let bottom = r.bottom() - 1;
+    for y in r.y..bottom {
         set(buf, r.x, y, "┃", s);
         set(buf, r.right() - 1, y, "┃", s);
         for x in r.x + 1..r.right() - 1 {
             set(buf, x, y, " ", Style::new());
         }
     }
-    let lines = label.fit(inner as usize, r.height as usize);
+    for x in r.x..r.right() {
+        set(buf, x, bottom, "━", s);
+    }
+    set(buf, r.x, bottom, "┗", s);
+    set(buf, r.right() - 1, bottom, "┛", s);
+    if col > r.x && col < r.right() - 1 {
+        set(buf, col, bottom, "┳", s);
+    }
+    let rows = (bottom - r.y) as usize;
+    let lines = label.fit(inner as usize, rows);
     for (i, line) in lines.iter().enumerate() {
         let style = if i == 0 { s } else { t.dim() };
         buf.set_stringn(r.x + 1, r.y + i as u16, line, inner as usize, style);

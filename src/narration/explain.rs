@@ -1,0 +1,131 @@
+//! `--explain`: the `--print` timeline with the lesson in it. Under each
+//! event's line comes its narration as plain text — the headline, then the
+//! body — wrapped to 80 columns and indented, then a blank line:
+//!
+//! ```text
+//!   0.000518  1/0 control client  command PORT 127,0,0,2,209,17
+//!     PORT: the client asks to be dialled.
+//!     209 × 256 + 17 = 53521: the client is listening on port 53521 of
+//!     127.0.0.2 and asks the server to dial it. …
+//! ```
+//!
+//! For handouts, screen readers and tests: the same words the screens show,
+//! without a screen.
+
+use super::{columns, narrate_between, Between, Narration};
+use crate::trace::{format_event, Event};
+use std::io::{self, Write};
+use unicode_width::UnicodeWidthChar;
+
+/// The widest line `--explain` writes.
+pub const WIDTH: usize = 80;
+
+/// The narration's indent under its event's line.
+const INDENT: &str = "    ";
+
+/// Writes events with their narration, one at a time, remembering what
+/// came before (the narration of an event depends on the earlier ones).
+#[derive(Debug, Default)]
+pub struct Explainer {
+    shown: Vec<Event>,
+    between: Option<Between>,
+}
+
+impl Explainer {
+    /// An explainer for a trace whose middlebox is `between` (`None`: not
+    /// known, as for a capture).
+    pub fn new(between: Option<Between>) -> Explainer {
+        Explainer {
+            shown: Vec::new(),
+            between,
+        }
+    }
+
+    /// Writes `event`'s `--print` line, its narration and a blank line.
+    pub fn write(&mut self, mut w: impl Write, event: &Event) -> io::Result<()> {
+        self.shown.push(event.clone());
+        let n = narrate_between(&self.shown, self.between);
+        writeln!(w, "{}", format_event(event))?;
+        for line in lines(&n) {
+            writeln!(w, "{line}")?;
+        }
+        writeln!(w)
+    }
+}
+
+/// A narration as plain text lines, indented, none wider than [`WIDTH`].
+pub fn lines(n: &Narration) -> Vec<String> {
+    let room = WIDTH - INDENT.len();
+    wrap(&n.headline, room)
+        .into_iter()
+        .chain(wrap(&n.body, room))
+        .map(|l| format!("{INDENT}{l}"))
+        .collect()
+}
+
+/// Words of `text` in lines at most `width` columns wide; a word wider than
+/// that is cut.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        for piece in cut(word, width) {
+            let need = if line.is_empty() { 0 } else { 1 } + columns(&piece);
+            if !line.is_empty() && columns(&line) + need > width {
+                out.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&piece);
+        }
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
+/// `word` in pieces at most `width` columns wide.
+fn cut(word: &str, width: usize) -> Vec<String> {
+    let mut pieces = vec![String::new()];
+    let mut used = 0;
+    for c in word.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width && used > 0 {
+            pieces.push(String::new());
+            used = 0;
+        }
+        if let Some(last) = pieces.last_mut() {
+            last.push(c);
+        }
+        used += w;
+    }
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_keeps_every_word_and_every_line_narrow() {
+        let text = "a bb ccc dddd eeeee ffffff ggggggg × 256 + 80 = 50000 ✗ done";
+        for width in [1, 5, 10, 38] {
+            let lines = wrap(text, width);
+            assert!(
+                lines.iter().all(|l| columns(l) <= width),
+                "{width}: {lines:?}"
+            );
+            let joined: String = lines.concat();
+            let letters: String = text.split_whitespace().collect();
+            assert_eq!(joined.replace(' ', ""), letters, "{width}");
+        }
+    }
+
+    #[test]
+    fn a_long_word_is_cut_not_overflowing() {
+        let lines = wrap("x 0123456789abcdef", 8);
+        assert_eq!(lines, ["x", "01234567", "89abcdef"]);
+    }
+}

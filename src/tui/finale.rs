@@ -1,0 +1,44 @@
+//! The finale: when the lesson is over, each pane shows its summary in
+//! place of the diagram and the narration — first the one rule the run
+//! shows, then every data connection: who dialled it from where to where,
+//! via which command, how many bytes, and whether it worked. The words are
+//! [`crate::narration::summary`]'s; this module only lays them out.
+
+use super::narration_view::{draw_rows, layout, Told};
+use super::pane::{Origin, Pane};
+use super::style::Theme;
+use crate::narration::summary;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+/// The summary of a pane, as narration text.
+pub fn told(pane: &Pane) -> Told {
+    let headline = match pane.origin {
+        Origin::Lab => "The lesson is over. In short:",
+        Origin::Capture => "The end of the trace. In short:",
+        Origin::Serve => "The session has ended. In short:",
+    };
+    let s = summary::summarise(&pane.player.trace().events);
+    let mut body = s.lines();
+    body.push("← the last event · Home the start · space plays it again".to_string());
+    Told {
+        headline: headline.to_string(),
+        body,
+        wire: Vec::new(),
+    }
+}
+
+/// The summary drawn over a pane's diagram and narration.
+pub struct FinaleView<'a> {
+    pub pane: &'a Pane,
+    pub theme: Theme,
+}
+
+impl Widget for FinaleView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        ratatui::widgets::Clear.render(area, buf);
+        let rows = layout(&told(self.pane), area.width as usize);
+        draw_rows(&rows, area, buf, self.theme);
+    }
+}

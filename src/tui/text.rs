@@ -1,0 +1,104 @@
+//! Text that must fit: the screen counts cells, not bytes or chars, and a
+//! teaching screen must never lose a number to a cut. These helpers wrap
+//! words whole, measure what the terminal will draw, and shorten prose (a
+//! path) in the middle, where it hurts least.
+
+use ratatui::text::Span;
+
+/// The display width of `s` (as the terminal counts cells).
+pub fn width(s: &str) -> usize {
+    Span::raw(s).width()
+}
+
+/// Greedy word wrap to `width` columns. Leading spaces indent every row;
+/// a word longer than a row is split.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let indent: String = text.chars().take_while(|c| *c == ' ').collect();
+    let indent = if indent.len() * 2 > width {
+        String::new()
+    } else {
+        indent
+    };
+    let mut rows = Vec::new();
+    let mut row = indent.clone();
+    for word in text.split_whitespace() {
+        let sep = if row.trim().is_empty() { "" } else { " " };
+        if self::width(&row) + sep.len() + self::width(word) <= width {
+            row.push_str(sep);
+            row.push_str(word);
+            continue;
+        }
+        if !row.trim().is_empty() {
+            rows.push(std::mem::replace(&mut row, indent.clone()));
+        }
+        // The word alone, split where it is longer than a row.
+        for c in word.chars() {
+            if self::width(&row) + self::width(c.encode_utf8(&mut [0; 4])) > width {
+                rows.push(std::mem::replace(&mut row, indent.clone()));
+            }
+            row.push(c);
+        }
+    }
+    if !row.trim().is_empty() || rows.is_empty() {
+        rows.push(row);
+    }
+    rows
+}
+
+/// The first `room` columns of `s`.
+pub fn clip(s: &str, room: usize) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if width(&out) + width(c.encode_utf8(&mut [0; 4])) > room {
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `s` shortened to `max` columns by cutting its middle: `/home/…/x.pcap`.
+pub fn shorten_middle(s: &str, max: usize) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= max {
+        return s.to_string();
+    }
+    if max < 2 {
+        return "…".chars().take(max).collect();
+    }
+    let keep = max - 1;
+    let head = keep / 3;
+    let tail = keep - head;
+    let start: String = chars.iter().take(head).collect();
+    let end: String = chars.iter().skip(chars.len() - tail).collect();
+    format!("{start}…{end}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_words_whole_and_indents() {
+        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(wrap("   a b c d", 7), ["   a b", "   c d"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), [""]);
+    }
+
+    #[test]
+    fn the_middle_goes_first() {
+        assert_eq!(shorten_middle("abcdefghij", 10), "abcdefghij");
+        let s = shorten_middle("/very/long/path/to/capture.pcap", 16);
+        assert_eq!(s.chars().count(), 16);
+        assert!(s.ends_with("pture.pcap"), "{s}");
+        assert!(s.contains('…'));
+    }
+
+    #[test]
+    fn clip_counts_cells() {
+        assert_eq!(clip("a━b", 2), "a━");
+        assert_eq!(width("━━"), 2);
+    }
+}
