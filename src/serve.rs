@@ -46,6 +46,12 @@ pub const UPLOAD_FILE_CAP: u64 = 256 << 20;
 /// wait for it.
 pub const TRACE_QUEUE: usize = 8192;
 
+/// Dials the kernel may hold for the accept loop: a classroom connecting at
+/// once must fit. A dial that finds the queue full is dropped after its
+/// handshake looked complete to the client (with SYN cookies, for good),
+/// and an FTP client then waits for a greeting that never comes.
+pub const BACKLOG: u32 = 1024;
+
 /// What to serve, where.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
@@ -146,7 +152,7 @@ pub async fn start_with(config: ServeConfig, options: ServeOptions) -> Result<Se
     let upload_dir = files.upload_dir().map(PathBuf::from);
     let addr = config.listen;
     let listener =
-        control_listener(addr, 1024).map_err(|source| ServeError::Bind { addr, source })?;
+        control_listener(addr, BACKLOG).map_err(|source| ServeError::Bind { addr, source })?;
     let local = listener
         .local_addr()
         .map_err(|source| ServeError::Bind { addr, source })?;

@@ -8,14 +8,13 @@
 
 #![allow(dead_code)]
 
-use ftpviz::network::Network;
+use ftpviz::network::{control_listener, Network};
 use ftpviz::server::files::Files;
 use ftpviz::server::uploads::{Limits, Uploads, Writers};
 use ftpviz::server::{self, ServerConfig};
 use ftpviz::tap::{Scope, Tap};
 use ftpviz::trace::Event;
 use std::net::SocketAddr;
-use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 /// The built-in files, with uploads for `demo` in memory, up to `cap` bytes.
@@ -34,7 +33,9 @@ pub async fn start(
 ) {
     let mut config = ServerConfig::new(builtin(1 << 20), Scope::Alone);
     tune(&mut config);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    // serve's own backlog: std's 128 drops dials when a classroom
+    // connects at once on a busy machine, and a dropped one hangs.
+    let listener = control_listener(([127, 0, 0, 1], 0).into(), ftpviz::serve::BACKLOG).unwrap();
     let addr = listener.local_addr().unwrap();
     let (tap, events) = Tap::new();
     let (stop, stopped) = watch::channel(false);
