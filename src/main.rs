@@ -124,16 +124,34 @@ enum Command {
         record: Option<PathBuf>,
     },
     /// Run our server on loopback and show any real client's sessions.
-    Serve {
-        #[arg(long, default_value = "127.0.0.1:2121")]
-        listen: SocketAddr,
-        /// Serve this directory read-only instead of the built-in files.
-        #[arg(long)]
-        root: Option<PathBuf>,
-        /// Save the run as a pcapng capture for Wireshark (no TUI).
-        #[arg(long, value_name = "FILE.pcapng")]
-        record: Option<PathBuf>,
-    },
+    Serve(ServeArgs),
+}
+
+/// `serve`: anonymous reads; demo/demo may also upload (into a private
+/// temporary folder, removed at exit); with --root nobody writes.
+#[derive(Args, Debug, Clone)]
+struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:2121")]
+    listen: SocketAddr,
+    /// Serve this directory read-only instead of the built-in files (no
+    /// uploads then).
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Bytes demo's uploads may take in all; the oldest go first (K, M, G).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = ftpviz::serve::parse_size)]
+    upload_cap: u64,
+    /// Bytes one upload may take (K, M, G).
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = ftpviz::serve::parse_size)]
+    upload_file_cap: u64,
+    /// Sessions at once (the next gets 421).
+    #[arg(long, value_name = "N", default_value_t = 512)]
+    max_sessions: usize,
+    /// Sessions at once from one client address.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    max_per_address: usize,
+    /// Save the run as a pcapng capture for Wireshark (no TUI).
+    #[arg(long, value_name = "FILE.pcapng")]
+    record: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -337,11 +355,7 @@ fn run(cli: Cli) -> Result<()> {
         None => runtime.block_on(lab(cli.lab, sink, screen)),
         Some(Command::Lab(args)) => runtime.block_on(lab(args, sink, screen)),
         Some(Command::Replay { file, session }) => replay(&runtime, file, session, sink, screen),
-        Some(Command::Serve {
-            listen,
-            root,
-            record,
-        }) => runtime.block_on(serve(listen, root, record, sink, screen)),
+        Some(Command::Serve(args)) => runtime.block_on(serve(args, sink, screen)),
         Some(Command::Lesson { file, port, record }) => {
             runtime.block_on(lesson(file, port, record, sink, screen))
         }
@@ -564,24 +578,31 @@ async fn lab_to_sink(
     Ok(())
 }
 
-async fn serve(
-    listen: SocketAddr,
-    root: Option<PathBuf>,
-    record: Option<PathBuf>,
-    sink: Option<Sink>,
-    screen: Screen,
-) -> Result<()> {
-    let config = ftpviz::serve::ServeConfig { listen, root };
-    if sink.is_none() && record.is_none() {
-        // With payloads: the TUI's `w` saves the sessions with their bytes.
-        let serving = ftpviz::serve::start_with_payloads(config).await?;
+async fn serve(args: ServeArgs, sink: Option<Sink>, screen: Screen) -> Result<()> {
+    let config = ftpviz::serve::ServeConfig {
+        listen: args.listen,
+        root: args.root,
+    };
+    let headless = sink.is_some() || args.record.is_some();
+    let options = ftpviz::serve::ServeOptions {
+        upload_cap: args.upload_cap,
+        upload_file_cap: args.upload_file_cap,
+        caps: ftpviz::server::slots::Caps {
+            total: args.max_sessions.max(1),
+            per_address: args.max_per_address.max(1),
+        },
+        // Written (or recorded) as it comes: a reader that stalls slows the
+        // sessions down instead of filling memory.
+        trace_queue: headless.then_some(ftpviz::serve::TRACE_QUEUE),
+        // The bytes too when recording, and in the TUI (where `w` saves
+        // the sessions with their real bytes).
+        payloads: args.record.is_some() || !headless,
+    };
+    let serving = ftpviz::serve::start_with(config, options).await?;
+    if !headless {
         return serve_tui(serving, screen).await;
     }
-    let serving = match record {
-        Some(_) => ftpviz::serve::start_with_payloads(config).await?,
-        None => ftpviz::serve::start(config).await?,
-    };
-    let recording = record.as_deref().map(start_recording);
+    let recording = args.record.as_deref().map(start_recording);
     serve_to_sink(serving, sink.map(|s| s.writer(None)), recording).await
 }
 
@@ -604,14 +625,24 @@ async fn serve_to_sink(
     if let Some(warning) = &serving.warning {
         eprintln!("ftpviz: warning: {warning}");
     }
-    eprintln!("ftpviz: serving on {} (Ctrl-C stops)", serving.local);
+    match &serving.upload_dir {
+        Some(dir) => eprintln!(
+            "ftpviz: serving on {} (Ctrl-C stops); demo's uploads go to {} (removed at exit)",
+            serving.local,
+            dir.display()
+        ),
+        None => eprintln!(
+            "ftpviz: serving on {} (Ctrl-C stops), read-only",
+            serving.local
+        ),
+    }
     let stopper = serving.stopper();
     tokio::spawn(async move {
         stop_signal().await;
         let _ = stopper.send(true);
     });
     // The channel closes once the server has said goodbye to every session.
-    while let Some(event) = serving.events.recv().await {
+    while let Some(event) = serving.recv().await {
         let bytes = bytes_of(&mut serving.payloads, &event).await;
         deliver(&event, bytes.as_deref(), sink.as_mut(), recording.as_mut())?;
     }

@@ -215,14 +215,69 @@ pub fn control_listener(addr: SocketAddr, backlog: u32) -> io::Result<TcpListene
 }
 
 /// A listening socket for one data connection (the client's in active mode,
-/// the server's in passive mode), on an ephemeral port of `ip`.
+/// the server's in passive mode), on a free port of `ip` from the system's
+/// ephemeral range.
+///
+/// The side that closes a TCP connection first keeps its port in TIME_WAIT
+/// for a minute, and a server in passive mode closes first (the end of the
+/// file is its FIN). Asked for "any port" (port 0), the kernel skips every
+/// port in TIME_WAIT, SO_REUSEADDR or not — so a server that sends
+/// thousands of files a minute runs out of ports (EADDRINUSE). Like
+/// vsftpd, we pick the port ourselves, at random, and bind it with
+/// SO_REUSEADDR, which a port in TIME_WAIT admits (one that is in use is
+/// still refused, and we try another).
 pub fn listen(ip: IpAddr) -> io::Result<TcpListener> {
-    let socket = match ip {
-        IpAddr::V4(_) => TcpSocket::new_v4()?,
-        IpAddr::V6(_) => TcpSocket::new_v6()?,
+    let (low, high) = ephemeral_range();
+    let span = u64::from(high.saturating_sub(low)) + 1;
+    for _ in 0..PORT_TRIES {
+        let port = low.saturating_add(u16::try_from(random() % span).unwrap_or(0));
+        match listen_on(SocketAddr::new(ip, port)) {
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
+            done => return done,
+        }
+    }
+    listen_on(SocketAddr::new(ip, 0))
+}
+
+/// Random ports tried before leaving the choice to the kernel.
+const PORT_TRIES: usize = 32;
+
+fn listen_on(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
     };
-    socket.bind(SocketAddr::new(ip, 0))?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
     socket.listen(4)
+}
+
+/// The system's ephemeral port range (Linux says it in /proc; elsewhere
+/// the IANA dynamic range, 49152–65535).
+fn ephemeral_range() -> (u16, u16) {
+    static RANGE: std::sync::OnceLock<(u16, u16)> = std::sync::OnceLock::new();
+    *RANGE.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+            .ok()
+            .and_then(|text| {
+                let mut it = text.split_whitespace().map(|n| n.parse::<u16>().ok());
+                match (it.next()??, it.next()??) {
+                    (low, high) if 0 < low && low <= high => Some((low, high)),
+                    _ => None,
+                }
+            })
+            .unwrap_or((49152, 65535))
+    })
+}
+
+/// A random number for a port choice (not for secrets: a passive port is
+/// guarded by who may connect to it, not by being hard to guess).
+fn random() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    h.finish()
 }
 
 /// Why no data connection arrived on a listener.
@@ -246,34 +301,52 @@ pub async fn accept_from(
     via: Option<Via>,
     wait: Duration,
 ) -> Result<(TcpStream, u32), AcceptError> {
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut stranger: Option<String> = None;
+    let accepted = tokio::time::timeout_at(
+        deadline,
+        accept_allowed(&listener, allowed, &rec, via, &mut stranger),
+    )
+    .await;
+    match accepted {
+        Err(_) => Err(AcceptError::Timeout {
+            secs: wait.as_secs(),
+            stranger,
+        }),
+        Ok(accepted) => accepted,
+    }
+}
+
+/// Accepts the first dial from `allowed` on `listener` and records it;
+/// strangers are dropped, the last one named in `stranger`. Cancel-safe:
+/// nothing is recorded until a connection is in hand, and nothing awaits
+/// after that.
+pub async fn accept_allowed(
+    listener: &TcpListener,
+    allowed: IpAddr,
+    rec: &Recorder,
+    via: Option<Via>,
+    stranger: &mut Option<String>,
+) -> Result<(TcpStream, u32), AcceptError> {
     let local = listener
         .local_addr()
         .map_err(|e| AcceptError::Io(e.to_string()))?;
-    let deadline = tokio::time::Instant::now() + wait;
-    let mut stranger: Option<String> = None;
     loop {
-        let accepted = tokio::time::timeout_at(deadline, listener.accept()).await;
-        match accepted {
-            Err(_) => {
-                return Err(AcceptError::Timeout {
-                    secs: wait.as_secs(),
-                    stranger,
-                })
-            }
-            Ok(Err(e)) => return Err(AcceptError::Io(e.to_string())),
-            Ok(Ok((stream, peer))) if peer.ip() == allowed => {
-                let _ = stream.set_nodelay(true);
-                let conn = rec.data_accepted(local, peer, via, stranger.take());
-                return Ok((stream, conn));
-            }
-            Ok(Ok((stream, peer))) => {
-                drop(stream);
-                stranger = Some(format!(
-                    "dropped a connection from {peer}: only the control peer {allowed} may use this port"
-                ));
-                tracing::warn!("{}", stranger.as_deref().unwrap_or_default());
-            }
+        let (stream, peer) = listener
+            .accept()
+            .await
+            .map_err(|e| AcceptError::Io(e.to_string()))?;
+        if peer.ip().to_canonical() == allowed.to_canonical() {
+            let _ = stream.set_nodelay(true);
+            let conn = rec.data_accepted(local, peer, via, stranger.take());
+            return Ok((stream, conn));
         }
+        drop(stream);
+        let note = format!(
+            "dropped a connection from {peer}: only the control peer {allowed} may use this port"
+        );
+        tracing::warn!("{note}");
+        *stranger = Some(note);
     }
 }
 

@@ -12,31 +12,43 @@
 //! That is why the `data` byte counts of the same file differ between the
 //! two types — and why a binary file sent as `TYPE A` comes out damaged.
 //!
-//! Both sides of the lab and the server of `serve` move bytes here, through
-//! two doors: [`send_and_close`] and [`receive_and_close`]. Each counts the
-//! bytes with a [`Meter`] (a few coalesced `data` events) and records the
-//! `close` after the last count, so a trace never shows bytes after the FIN.
-//! The meter also says how much may move at a time: everything, unless the
-//! run is recorded and the recording must catch up first.
+//! Both sides of the lab and the server of `serve` move bytes here: a file
+//! goes out through [`send_and_close`] (a listing, made as it goes, through
+//! [`send_pieces_and_close`]) and comes in through [`receive_and_close`]
+//! (into memory) or [`receive_into_and_close`] (piece by piece into an
+//! upload that may refuse more: the receiver then stops reading at once).
+//! Each counts the bytes with a [`Meter`] (a few coalesced `data` events)
+//! and records the `close` after the last count, so a trace never shows
+//! bytes after the FIN. The meter also says how much may move at a time:
+//! everything, unless the run is recorded and the recording must catch up
+//! first.
+//!
+//! The buffers are small and few (a [`CHUNK`] or two per transfer), and a
+//! file sent as it is goes from the page cache to the socket inside the
+//! kernel (`sendfile`): two hundred transfers at once cost a few MiB. A
+//! recorded run needs a copy of every byte, which `sendfile` never shows
+//! us: then the file goes through our buffers like a `TYPE A` one.
 
 use crate::tap::{Meter, Recorder};
-use std::io::{self, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::fs::File;
+use std::io;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// Where the bytes to send are: compiled in, in memory, or in a file.
+/// Where the bytes to send are: compiled in, in memory, or in a file
+/// already open (and checked to be a regular file).
 #[derive(Debug, Clone)]
 pub enum Source {
     Static(&'static [u8]),
     Memory(Arc<Vec<u8>>),
-    Disk(PathBuf),
+    File(Arc<File>),
 }
 
-/// Bytes per read and write on the data path: large, so a big file moves in
-/// few system calls.
-pub const CHUNK: usize = 1 << 20;
+/// Bytes per read and write on the data path: large enough that a big file
+/// moves in few system calls, small enough that two hundred transfers at
+/// once fit in a few dozen MiB.
+pub const CHUNK: usize = 256 * 1024;
 
 /// LF → CRLF for `TYPE A` sending; `last` carries the previous chunk's last
 /// byte so a CRLF split between chunks is not doubled.
@@ -119,7 +131,13 @@ async fn send(
     match source {
         Source::Static(bytes) => send_slice(stream, bytes, offset, ascii, &mut last, meter).await?,
         Source::Memory(bytes) => send_slice(stream, bytes, offset, ascii, &mut last, meter).await?,
-        Source::Disk(path) => send_disk(stream, path, offset, ascii, &mut last, meter).await?,
+        // sendfile moves the bytes inside the kernel, so the meter never
+        // sees them: a recorded run takes the buffered path instead.
+        #[cfg(target_os = "linux")]
+        Source::File(file) if !ascii && !meter.carries_payload() => {
+            send_file(stream, file, offset, meter).await?
+        }
+        Source::File(file) => send_disk(stream, file, offset, ascii, &mut last, meter).await?,
     }
     meter.flush();
     Ok(meter.total())
@@ -136,48 +154,73 @@ async fn send_slice(
     let start = usize::try_from(offset)
         .unwrap_or(usize::MAX)
         .min(bytes.len());
-    for chunk in bytes[start..].chunks(CHUNK) {
+    for chunk in bytes.get(start..).unwrap_or_default().chunks(CHUNK) {
         write_chunk(stream, chunk, ascii, last, meter).await?;
     }
     Ok(())
 }
 
-/// How many chunks may be in flight between the disk reader and the socket.
-const IN_FLIGHT: usize = 4;
+/// A file sent as it is (`TYPE I`) goes from the page cache to the socket
+/// inside the kernel (`sendfile(2)`, as vsftpd does): no buffer of ours,
+/// no copy. Each call moves what the socket has room for and says how
+/// much, so the count stays exact if the transfer is cancelled. Only for a
+/// meter that carries no payload ([`Meter::carries_payload`]): the bytes
+/// never pass through our hands to be copied.
+#[cfg(target_os = "linux")]
+async fn send_file(
+    stream: &mut TcpStream,
+    file: &File,
+    offset: u64,
+    meter: &mut Meter,
+) -> io::Result<()> {
+    use tokio::io::Interest;
+    let mut at = offset;
+    loop {
+        let room = meter.room(CHUNK).await;
+        let n = stream
+            .async_io(Interest::WRITABLE, || {
+                rustix::fs::sendfile(&*stream, file, Some(&mut at), room).map_err(io::Error::from)
+            })
+            .await?;
+        if n == 0 {
+            return Ok(());
+        }
+        meter.add(n);
+    }
+}
 
-/// A disk file is read on a blocking thread while the socket is written,
-/// so reading and sending overlap. The chunk buffers go round in a loop
-/// (reader → writer → back), so a big file costs no allocation per chunk.
+/// How many chunks may be in flight between the disk reader and the socket.
+const IN_FLIGHT: usize = 2;
+
+/// A disk file that must be converted (`TYPE A`), or copied for a
+/// recording, is read on a blocking
+/// thread while the socket is written, so reading and sending overlap. The
+/// chunk buffers go round in a loop (reader → writer → back), so a big file
+/// costs no allocation per chunk.
 async fn send_disk(
     stream: &mut TcpStream,
-    path: &Path,
+    file: &Arc<File>,
     offset: u64,
     ascii: bool,
     last: &mut u8,
     meter: &mut Meter,
 ) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
     let (full_tx, mut full_rx) = tokio::sync::mpsc::channel::<io::Result<Vec<u8>>>(IN_FLIGHT);
     let (free_tx, mut free_rx) = tokio::sync::mpsc::channel::<Vec<u8>>(IN_FLIGHT);
     for _ in 0..IN_FLIGHT {
         let _ = free_tx.try_send(vec![0u8; CHUNK]);
     }
-    let path = path.to_path_buf();
+    let file = file.clone();
     let reader = tokio::task::spawn_blocking(move || {
-        let opened =
-            std::fs::File::open(&path).and_then(|mut f| f.seek(SeekFrom::Start(offset)).map(|_| f));
-        let mut file = match opened {
-            Ok(f) => f,
-            Err(e) => {
-                let _ = full_tx.blocking_send(Err(e));
-                return;
-            }
-        };
+        let mut at = offset;
         // Stops when the writer is gone (its end of `free` closes).
         while let Some(mut buf) = free_rx.blocking_recv() {
             buf.resize(CHUNK, 0);
-            match file.read(&mut buf) {
+            match file.read_at(&mut buf, at) {
                 Ok(0) => return,
                 Ok(n) => {
+                    at += n as u64;
                     buf.truncate(n);
                     if full_tx.blocking_send(Ok(buf)).is_err() {
                         return;
@@ -223,6 +266,30 @@ pub async fn send_and_close(
     sent
 }
 
+/// Sends pieces made as they go (a directory listing, a piece at a time)
+/// and closes, as [`send_and_close`] does.
+pub async fn send_pieces_and_close(
+    stream: &mut TcpStream,
+    pieces: impl Iterator<Item = Vec<u8>>,
+    rec: &Recorder,
+    conn: u32,
+) -> io::Result<u64> {
+    let mut meter = Meter::new(rec.clone(), conn, rec.side());
+    let mut sent = Ok(());
+    for piece in pieces {
+        sent = write_counted(stream, &piece, &mut meter).await;
+        if sent.is_err() {
+            break;
+        }
+    }
+    meter.flush();
+    let total = meter.total();
+    drop(meter);
+    rec.close(conn, rec.side());
+    let _ = stream.shutdown().await;
+    sent.map(|()| total)
+}
+
 /// What a receive got.
 #[derive(Debug, Default)]
 pub struct Received {
@@ -233,17 +300,28 @@ pub struct Received {
     pub overflow: bool,
 }
 
-/// Receives a whole file, until the sender closes. At most `limit` bytes
-/// are kept; the rest are still read (and counted) so the sender is not
-/// left hanging.
-async fn receive(
+/// Why a receive stopped before the sender's end.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiveError<E> {
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// Where the bytes go said no (a cap): the rest was not read.
+    #[error("refused")]
+    Refused(E),
+}
+
+/// Receive buffer per connection.
+const RECEIVE_BUF: usize = 128 * 1024;
+
+/// Reads until the sender closes, giving each piece (as stored: after
+/// CRLF → LF in `TYPE A`) to `put`. Stops at once when `put` refuses.
+async fn receive<E>(
     stream: &mut TcpStream,
-    limit: usize,
     ascii: bool,
     meter: &mut Meter,
-) -> io::Result<Received> {
-    let mut got = Received::default();
-    let mut buf = vec![0u8; CHUNK.min(256 * 1024)];
+    mut put: impl FnMut(&[u8]) -> Result<(), E>,
+) -> Result<(), ReceiveError<E>> {
+    let mut buf = vec![0u8; RECEIVE_BUF];
     let mut held = false;
     loop {
         let room = meter.room(buf.len()).await.min(buf.len());
@@ -253,31 +331,47 @@ async fn receive(
         }
         let wire = buf.get(..n).unwrap_or_default();
         meter.add_bytes(wire);
-        if got.overflow {
-            continue;
-        }
         if ascii {
-            got.bytes.extend(from_crlf(wire, &mut held));
+            put(&from_crlf(wire, &mut held)).map_err(ReceiveError::Refused)?;
         } else {
-            got.bytes.extend_from_slice(wire);
-        }
-        if got.bytes.len() > limit {
-            got.overflow = true;
-            got.bytes = Vec::new();
+            put(wire).map_err(ReceiveError::Refused)?;
         }
     }
-    if held && !got.overflow {
-        got.bytes.push(b'\r');
+    if held {
+        put(b"\r").map_err(ReceiveError::Refused)?;
     }
     meter.flush();
-    Ok(got)
+    Ok(())
 }
 
-/// Receives a whole file on data connection `conn`, until the sender
-/// closes: the bytes are counted in the sender's name, then its FIN is
-/// recorded as `close` (dropped midway, it records none: the caller
-/// closes). At most `limit` bytes are kept; the rest are still
-/// read (and counted) so the sender is not left hanging.
+/// Receives a whole file on data connection `conn` into `put`, until the
+/// sender closes: the bytes are counted in the sender's name, then its FIN
+/// (or its reset) is recorded as `close`. When `put` refuses (a cap), it
+/// stops reading at once and records no `close`: the caller closes the
+/// connection — the receiver is the one hanging up then. Dropped midway,
+/// it records none either.
+pub async fn receive_into_and_close<E>(
+    stream: &mut TcpStream,
+    ascii: bool,
+    rec: &Recorder,
+    conn: u32,
+    put: impl FnMut(&[u8]) -> Result<(), E>,
+) -> Result<u64, ReceiveError<E>> {
+    let sender = rec.side().peer();
+    let mut meter = Meter::new(rec.clone(), conn, sender);
+    let got = receive(stream, ascii, &mut meter, put).await;
+    let total = meter.total();
+    drop(meter);
+    if !matches!(got, Err(ReceiveError::Refused(_))) {
+        rec.close(conn, sender);
+    }
+    got.map(|()| total)
+}
+
+/// Receives a whole file into memory on data connection `conn`, until the
+/// sender closes, as [`receive_into_and_close`]. At most `limit` bytes are
+/// kept; the rest are still read (and counted) so the sender is not left
+/// hanging.
 pub async fn receive_and_close(
     stream: &mut TcpStream,
     limit: usize,
@@ -285,12 +379,22 @@ pub async fn receive_and_close(
     rec: &Recorder,
     conn: u32,
 ) -> io::Result<Received> {
-    let sender = rec.side().peer();
-    let mut meter = Meter::new(rec.clone(), conn, sender);
-    let got = receive(stream, limit, ascii, &mut meter).await;
-    drop(meter);
-    rec.close(conn, sender);
-    got
+    let mut got = Received::default();
+    let put = |bytes: &[u8]| -> Result<(), std::convert::Infallible> {
+        if !got.overflow {
+            got.bytes.extend_from_slice(bytes);
+            if got.bytes.len() > limit {
+                got.overflow = true;
+                got.bytes = Vec::new();
+            }
+        }
+        Ok(())
+    };
+    match receive_into_and_close(stream, ascii, rec, conn, put).await {
+        Ok(_) => Ok(got),
+        Err(ReceiveError::Io(e)) => Err(e),
+        Err(ReceiveError::Refused(never)) => match never {},
+    }
 }
 
 #[cfg(test)]

@@ -1,15 +1,15 @@
 //! `serve --record`: a real client library (suppaftp) against the binary,
 //! active and passive, with an upload bigger than the recording's byte
 //! budget; then the capture is read back twice — by ftpviz's replay (the
-//! same story as `--json`) and byte by byte with pcap-parser (the upload's
-//! real bytes, in order, on its data connection).
+//! same story as `--json`) and byte by byte with pcap-parser (each upload's
+//! real bytes and its download's, in order, on their data connections).
 
 mod common;
 mod record_facts;
 
 use ftpviz::tap::payload::BUDGET;
-use ftpviz::trace::{read_json_lines, Kind, Side};
-use record_facts::{read_capture, replay, Story};
+use ftpviz::trace::{read_json_lines, Event, Kind, Side};
+use record_facts::{read_capture, replay, Capture, Story};
 use std::io::{BufRead, BufReader, Cursor};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
@@ -80,40 +80,50 @@ fn serve_records_what_real_clients_did() {
     let sessions = Story::of(&run).sessions.len();
     assert_eq!(sessions, 2);
 
-    // The uploads' real bytes, each on the data connection that carried it
-    // (the one whose bytes the client sent), from the client's end.
+    // The real bytes both ways, each on the data connection that carried
+    // them, from its sender's end: the upload (the client's), and the
+    // download of the same file (the server's; from disk, so the one that
+    // sendfile would have hidden from the recording).
     let capture = read_capture(&file);
     for (session, bytes) in [(1, &small), (2, &big)] {
-        let conn = run
-            .iter()
-            .find(|e| {
-                e.session == session
-                    && e.from == Side::Client
-                    && matches!(e.kind, Kind::Data { .. })
-            })
-            .map(|e| e.conn)
-            .expect("the upload's data");
-        let (src, dst, dialler) = run
-            .iter()
-            .find_map(|e| match e.kind {
-                Kind::Connect { src, dst, .. } if (e.session, e.conn) == (session, conn) => {
-                    Some((src, dst, e.from))
-                }
-                _ => None,
-            })
-            .expect("the upload's dial");
-        let flow = match dialler {
-            Side::Client => (src, dst),
-            Side::Server => (dst, src),
-        };
-        let carried = capture.flows.get(&flow).expect("the upload's flow");
-        let first_diff = carried.iter().zip(bytes.iter()).position(|(a, b)| a != b);
-        assert!(
-            carried == bytes,
-            "session {session}: the upload's bytes ({} vs {}, first difference at {first_diff:?})",
-            carried.len(),
-            bytes.len()
-        );
+        for sender in [Side::Client, Side::Server] {
+            let carried = carried(&run, &capture, session, sender);
+            let first_diff = carried.iter().zip(bytes.iter()).position(|(a, b)| a != b);
+            assert!(
+                carried == bytes,
+                "session {session}, sent by the {sender:?}: {} vs {} bytes, first difference at {first_diff:?}",
+                carried.len(),
+                bytes.len()
+            );
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The bytes the capture holds from `sender` on the first data connection
+/// of `session` that carried any from it.
+fn carried<'a>(run: &[Event], capture: &'a Capture, session: u32, sender: Side) -> &'a [u8] {
+    let conn = run
+        .iter()
+        .find(|e| e.session == session && e.from == sender && matches!(e.kind, Kind::Data { .. }))
+        .map(|e| e.conn)
+        .unwrap_or_else(|| panic!("session {session}: no data from the {sender:?}"));
+    let (src, dst, dialler) = run
+        .iter()
+        .find_map(|e| match e.kind {
+            Kind::Connect { src, dst, .. } if (e.session, e.conn) == (session, conn) => {
+                Some((src, dst, e.from))
+            }
+            _ => None,
+        })
+        .expect("the data connection's dial");
+    let flow = match dialler == sender {
+        true => (src, dst),
+        false => (dst, src),
+    };
+    capture
+        .flows
+        .get(&flow)
+        .map(Vec::as_slice)
+        .unwrap_or_else(|| panic!("session {session}: no flow {flow:?} in the capture"))
 }

@@ -2,6 +2,8 @@
 //! same trace that the library reads, and `--session` picks one.
 
 mod common;
+#[path = "support/honest.rs"]
+mod honest;
 
 use ftpviz::replay::read_file;
 use ftpviz::trace::{format_event, read_json_lines};
@@ -30,6 +32,8 @@ fn json_and_print_carry_the_replayed_trace() {
         );
         assert!((g.t - w.t).abs() < 1e-6);
     }
+    // `accept` is the listener's (the client's, for this active transfer).
+    honest::assert_accepts_from_the_listener(&got.events);
 
     let (code, out, _) = common::ftpviz(&["replay", p, "--print"]);
     assert_eq!(code, 0);

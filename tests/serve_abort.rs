@@ -33,7 +33,7 @@ fn root(tag: &str) -> Files {
     let big = std::fs::File::create(dir.join("big.bin")).unwrap();
     big.set_len(BIG).unwrap();
     std::fs::write(dir.join("small.txt"), SMALL).unwrap();
-    Files::dir(&dir, 1 << 20).unwrap()
+    Files::dir(&dir).unwrap()
 }
 
 /// Our server on a free loopback port, serving [`root`].
@@ -174,9 +174,9 @@ async fn abor_stops_a_retr_with_426_then_226_and_the_session_goes_on() {
 
 #[tokio::test]
 async fn abor_stops_a_stor_and_the_upload_is_not_kept() {
-    let (addr, events, stop) = serve("abor-stor").await;
+    let (addr, events, stop) = start(|_| {}).await;
     let mut c = Raw::connect(addr).await;
-    c.login().await;
+    c.login_as("demo", "demo").await;
     let mut data = pasv(&mut c).await;
     assert_eq!(c.command("STOR up.bin").await.code, 150);
     // The client writes until the server hangs up on it.

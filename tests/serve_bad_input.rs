@@ -8,7 +8,7 @@ mod our_server;
 mod raw;
 
 use ftpviz::serve::{self, ServeConfig, Serving};
-use ftpviz::trace::{Channel, Event, Kind};
+use ftpviz::trace::{Channel, Kind};
 use raw::Raw;
 use std::path::PathBuf;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -16,23 +16,17 @@ use tokio::net::{TcpListener, TcpStream};
 
 async fn start(root: Option<PathBuf>) -> Serving {
     let listen = "127.0.0.1:0".parse().unwrap();
-    serve::start(ServeConfig { listen, root })
-        .await
-        .expect("serve starts")
-}
-
-async fn finish(serving: &mut Serving) -> Vec<Event> {
-    serving.stop();
-    let mut events = Vec::new();
-    while let Some(e) = serving.events.recv().await {
-        events.push(e);
-    }
-    events
+    serve::start(ServeConfig {
+        root,
+        ..ServeConfig::new(listen)
+    })
+    .await
+    .expect("serve starts")
 }
 
 #[tokio::test]
 async fn bounce_port_is_refused_and_never_dialled() {
-    let mut serving = start(None).await;
+    let serving = start(None).await;
     // A "third host" really listening, to prove nobody dials it.
     let victim = TcpListener::bind("127.0.0.4:0").await.unwrap();
     let v = victim.local_addr().unwrap();
@@ -48,7 +42,7 @@ async fn bounce_port_is_refused_and_never_dialled() {
     assert_eq!(c.send(b"RETR hello.txt\r\n").await.code, 503);
     let poll = futures_util::FutureExt::now_or_never(victim.accept());
     assert!(poll.is_none(), "the victim was dialled");
-    let events = finish(&mut serving).await;
+    let events = serving.finish().await;
     assert!(
         events.iter().all(|e| e.channel == Channel::Control),
         "no data connection in the trace"
@@ -57,7 +51,7 @@ async fn bounce_port_is_refused_and_never_dialled() {
 
 #[tokio::test]
 async fn long_lines_and_garbage_get_500_and_the_session_goes_on() {
-    let mut serving = start(None).await;
+    let serving = start(None).await;
     let mut c = Raw::connect(serving.local).await;
     let mut long = vec![b'A'; 100 * 1024];
     long.extend_from_slice(b"\r\n");
@@ -74,7 +68,7 @@ async fn long_lines_and_garbage_get_500_and_the_session_goes_on() {
     assert_eq!(c.send(b"TYPE X\r\n").await.code, 504);
     assert_eq!(c.send(b"PORT 1,2,3\r\n").await.code, 501);
     assert_eq!(c.send(b"NOOP\r\n").await.code, 200);
-    let events = finish(&mut serving).await;
+    let events = serving.finish().await;
     // The long line is not in the trace; its 500 is.
     assert!(events.iter().all(|e| match &e.kind {
         Kind::Command { text, .. } => text.len() < 4096,
@@ -84,19 +78,19 @@ async fn long_lines_and_garbage_get_500_and_the_session_goes_on() {
 
 #[tokio::test]
 async fn wrong_password_then_right_one() {
-    let mut serving = start(None).await;
+    let serving = start(None).await;
     let mut c = Raw::connect(serving.local).await;
     assert_eq!(c.send(b"USER demo\r\n").await.code, 331);
     assert_eq!(c.send(b"PASS wrong\r\n").await.code, 530);
     assert_eq!(c.send(b"RETR hello.txt\r\n").await.code, 530);
     assert_eq!(c.send(b"USER demo\r\n").await.code, 331);
     assert_eq!(c.send(b"PASS demo\r\n").await.code, 230);
-    finish(&mut serving).await;
+    serving.finish().await;
 }
 
 #[tokio::test]
 async fn pass_after_login_keeps_the_login() {
-    let mut serving = start(None).await;
+    let serving = start(None).await;
     let mut c = Raw::connect(serving.local).await;
     c.login().await;
     assert_eq!(c.command("PASS again").await.code, 230, "already logged in");
@@ -105,12 +99,12 @@ async fn pass_after_login_keeps_the_login() {
         213,
         "still logged in"
     );
-    finish(&mut serving).await;
+    serving.finish().await;
 }
 
 #[tokio::test]
 async fn the_server_keeps_serving_others_during_abuse() {
-    let mut serving = start(None).await;
+    let serving = start(None).await;
     let mut bad = Raw::connect(serving.local).await;
     // Half a line, never finished: the bad client just sits there.
     bad.s.write_all(&vec![b'B'; 50_000]).await.unwrap();
@@ -121,7 +115,7 @@ async fn the_server_keeps_serving_others_during_abuse() {
     // The bad one is still answered once its line ends.
     assert_eq!(bad.send(b"\r\nNOOP\r\n").await.code, 500);
     assert_eq!(bad.reply().await.code, 200);
-    finish(&mut serving).await;
+    serving.finish().await;
 }
 
 #[tokio::test]
@@ -135,9 +129,12 @@ async fn paths_never_leave_the_root() {
     {
         std::os::unix::fs::symlink(base.join("secret.txt"), root.join("link.txt")).unwrap();
         std::os::unix::fs::symlink(&base, root.join("up")).unwrap();
-        std::os::unix::fs::symlink(root.join("inside.txt"), root.join("ok.txt")).unwrap();
+        std::os::unix::fs::symlink("inside.txt", root.join("ok.txt")).unwrap();
+        // Absolute, even though it points inside: resolved beneath the
+        // root in one step, an absolute link is refused (as in a chroot).
+        std::os::unix::fs::symlink(root.join("inside.txt"), root.join("abs.txt")).unwrap();
     }
-    let mut serving = start(Some(root.clone())).await;
+    let serving = start(Some(root.clone())).await;
     let mut c = Raw::connect(serving.local).await;
     c.login().await;
     for path in [
@@ -147,6 +144,7 @@ async fn paths_never_leave_the_root() {
         "sub/../../secret.txt",
         "link.txt",
         "up/secret.txt",
+        "abs.txt",
     ] {
         let cmd = format!("SIZE {path}\r\n");
         assert_eq!(c.send(cmd.as_bytes()).await.code, 550, "{path}");
@@ -168,11 +166,11 @@ async fn paths_never_leave_the_root() {
     assert_eq!(
         c.send(b"SIZE ok.txt\r\n").await.text(),
         "213 6",
-        "a symlink inside the root is fine"
+        "a relative symlink inside the root is fine"
     );
     // Listing the root does not show what the escaping links point to.
     assert_eq!(c.send(b"EPSV\r\n").await.code, 229);
-    finish(&mut serving).await;
+    serving.finish().await;
     let _ = std::fs::remove_dir_all(&base);
 }
 
@@ -180,8 +178,8 @@ async fn paths_never_leave_the_root() {
 async fn a_missing_root_is_a_clear_error() {
     let listen = "127.0.0.1:0".parse().unwrap();
     let err = serve::start(ServeConfig {
-        listen,
         root: Some(PathBuf::from("/nonexistent/ftpviz")),
+        ..ServeConfig::new(listen)
     })
     .await
     .err()
@@ -192,7 +190,7 @@ async fn a_missing_root_is_a_clear_error() {
 #[tokio::test]
 async fn a_session_cap_and_an_idle_timeout() {
     let (addr, _events, _stop) = our_server::start(|config| {
-        config.max_sessions = 1;
+        config.caps.total = 1;
         config.idle = std::time::Duration::from_millis(300);
     })
     .await;

@@ -7,8 +7,7 @@ mod our_server;
 #[path = "support/raw.rs"]
 mod raw;
 
-use ftpviz::server::files::{Files, Root};
-use our_server::{drain, start};
+use our_server::{builtin, drain, start};
 use raw::Raw;
 use std::io::Cursor;
 use std::net::SocketAddr;
@@ -62,7 +61,7 @@ async fn type_a_adds_a_cr_per_line_on_the_wire() {
     let lines = file.iter().filter(|b| **b == b'\n').count() as u64;
     blocking(move || {
         let mut ftp = FtpStream::connect(addr).unwrap();
-        ftp.login("anonymous", "x").unwrap();
+        ftp.login("demo", "demo").unwrap();
         ftp.transfer_type(FileType::Ascii(suppaftp::types::FormatControl::Default))
             .unwrap();
         let ascii = ftp.retr_as_buffer("notes.txt").unwrap().into_inner();
@@ -95,7 +94,7 @@ async fn type_a_adds_a_cr_per_line_on_the_wire() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_past_the_cap_get_552() {
-    let (addr, events, stop) = start(|c| c.files = Files::new(Root::Builtin, 1000)).await;
+    let (addr, events, stop) = start(|c| c.files = builtin(1000)).await;
     blocking(move || {
         let mut ftp = FtpStream::connect(addr).unwrap();
         ftp.login("demo", "demo").unwrap();

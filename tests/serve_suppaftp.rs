@@ -38,22 +38,14 @@ fn session(addr: std::net::SocketAddr, mode: Mode) -> Vec<u8> {
 }
 
 async fn against_our_server(mode: Mode) -> Vec<Event> {
-    let mut serving = serve::start(ServeConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        root: None,
-    })
-    .await
-    .expect("serve starts");
+    let serving = serve::start(ServeConfig::new("127.0.0.1:0".parse().unwrap()))
+        .await
+        .expect("serve starts");
     let addr = serving.local;
     tokio::task::spawn_blocking(move || session(addr, mode))
         .await
         .expect("client thread");
-    serving.stop();
-    let mut events = Vec::new();
-    while let Some(e) = serving.events.recv().await {
-        events.push(e);
-    }
-    events
+    serving.finish().await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -381,7 +381,11 @@ async fn w_saves_serves_sessions_with_their_real_bytes() {
         listen: "127.0.0.1:0".parse().expect("an address"),
         root: None,
     };
-    let mut serving = ftpviz::serve::start_with_payloads(config)
+    let options = ftpviz::serve::ServeOptions {
+        payloads: true,
+        ..Default::default()
+    };
+    let mut serving = ftpviz::serve::start_with(config, options)
         .await
         .expect("serve starts");
     let addr = serving.local;

@@ -64,6 +64,12 @@ impl LineBuffer {
 
     /// The next whole line, if one is there. Call until `None`.
     pub fn next_line(&mut self) -> Option<Result<String, LineError>> {
+        self.next_raw()
+            .map(|line| line.map(|l| String::from_utf8_lossy(&l).into_owned()))
+    }
+
+    /// The next whole line as its bytes (a file name need not be UTF-8).
+    pub fn next_raw(&mut self) -> Option<Result<Vec<u8>, LineError>> {
         loop {
             match self.buf.iter().position(|&b| b == b'\n') {
                 Some(end) => {
@@ -78,7 +84,7 @@ impl LineBuffer {
                     if line.len() > self.limit {
                         return Some(Err(self.too_long(line.len(), &line)));
                     }
-                    return Some(Ok(String::from_utf8_lossy(&line).into_owned()));
+                    return Some(Ok(line));
                 }
                 None if self.buf.len() > self.limit + 1 => {
                     // No end in sight: keep the head, drop the rest, count.

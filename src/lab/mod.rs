@@ -25,7 +25,8 @@ pub mod ports;
 
 use crate::middlebox::{Firewall, Middlebox, Nat};
 use crate::network::{control_listener, is_loopback, Network};
-use crate::server::files::{Files, Root};
+use crate::server::files::Files;
+use crate::server::uploads::{Limits, Uploads, Writers};
 use crate::server::{self, ServerConfig};
 use crate::tap::{Payloads, Scope, Tap};
 use crate::trace::Event;
@@ -100,7 +101,7 @@ impl Default for LabConfig {
 }
 
 /// Uploads the lab server keeps in memory, at most.
-pub const UPLOAD_CAP: usize = 1 << 20;
+pub const UPLOAD_CAP: u64 = 1 << 20;
 
 /// A lab failure that stops the run.
 #[derive(Debug, thiserror::Error)]
@@ -207,7 +208,9 @@ impl Lab {
                 }
                 .map_err(bind_error)?;
                 let addr = listener.local_addr().map_err(bind_error)?;
-                let files = Files::new(Root::Builtin, UPLOAD_CAP);
+                // The lesson stores a file as `anonymous`: in the lab anyone may.
+                let uploads = Uploads::in_memory(Limits::total(UPLOAD_CAP), Writers::Everyone);
+                let files = Files::builtin().with_uploads(uploads);
                 let cfg = ServerConfig::new(files, Scope::Shared);
                 let task = tokio::spawn(server::run(
                     listener,

@@ -61,6 +61,7 @@
 //! transfer; the session ends after it. A server told to stop does stop
 //! it: `426` for the transfer, then `421` and the session is closed.
 
+use super::data::DataConn;
 use super::session::Session;
 use crate::trace::Side;
 use std::future::Future;
@@ -131,9 +132,11 @@ impl Session {
         loop {
             // Lines already here first: a client may send `RETR` and `ABOR`
             // in one packet.
-            while let Some(line) = self.lines.next_line() {
-                if let Some(abor) = line.as_deref().ok().and_then(abor_text) {
-                    return Outcome::Halted(Halt::Abor(abor.to_string()));
+            while let Some(line) = self.lines.next_raw() {
+                if let Ok(raw) = &line {
+                    if let Some(abor) = abor_text(&String::from_utf8_lossy(raw)) {
+                        return Outcome::Halted(Halt::Abor(abor.to_string()));
+                    }
                 }
                 self.queued.push_back(line);
             }
@@ -160,17 +163,13 @@ impl Session {
     /// (if it was made), answers the transfer command with `426`, then
     /// the `ABOR` with `226`. A server stop gets the `426` too; the
     /// session then says `421` and hangs up.
-    pub(super) async fn halted(
-        &mut self,
-        halt: Halt,
-        data: Option<(TcpStream, u32)>,
-    ) -> io::Result<()> {
+    pub(super) async fn halted(&mut self, halt: Halt, data: Option<DataConn>) -> io::Result<()> {
         if let Halt::Abor(abor) = &halt {
             self.rec.command(abor, None);
         }
-        if let Some((mut stream, conn)) = data {
-            self.rec.close(conn, Side::Server);
-            let _ = stream.shutdown().await;
+        if let Some(mut data) = data {
+            self.rec.close(data.conn, Side::Server);
+            let _ = data.stream.shutdown().await;
         }
         match halt {
             Halt::Abor(_) => {

@@ -1,51 +1,84 @@
 //! The files the server offers: a tree of paths it can list and send, and
-//! the uploads it keeps in memory.
+//! who may add to it.
 //!
-//! The client sees *virtual* paths: `/`, `/docs`, `/hello.txt`. Two roots
-//! can stand behind them:
+//! The client sees *virtual* paths: `/`, `/docs`, `/hello.txt`. A path is
+//! bytes, as on a Unix disk and on the wire: a name that is not UTF-8 is
+//! listed, and fetched, by its bytes. Two trees can stand behind `/`:
 //!
-//! - [`Root::Builtin`]: the files under `assets/files/`, compiled into the
-//!   binary (`build.rs`), so the lab works from any folder;
-//! - [`Root::Dir`]: a real directory (`serve --root DIR`), read-only.
+//! - the built-in files under `assets/files/`, compiled into the binary
+//!   (`build.rs`), so the lab works from any folder ([`Files::builtin`]);
+//! - a real directory (`serve --root DIR`, [`Files::dir`]).
 //!
-//! Either way, uploads (`STOR`) never touch the disk: they go to memory, up
-//! to a cap, and shadow the root so they can be listed and fetched back.
+//! Either is **read-only**. Where the server takes uploads ([`Uploads`]:
+//! the lab, and `serve` without `--root`), a logged-in user's uploads sit
+//! beside the served files — never over one — and only that user sees them.
 //!
 //! **Paths never leave the root.** A client's path is first folded into a
 //! clean absolute virtual path ([`resolve`]: `.` dropped, `..` pops a name
-//! and stops at `/`). For a real directory the result is then
-//! canonicalized (symlinks followed) and must still start with the
-//! canonical root — a symlink to `/etc` inside the root is refused.
+//! and stops at `/`). A real directory is then asked for that path *beneath
+//! its open handle*, in one step ([`cap_std`]: `openat2` with
+//! `RESOLVE_BENEATH` on Linux): symlinks are followed only while they stay
+//! inside, an absolute symlink is refused. Checking a path first and
+//! opening it later would leave a gap in which a local user swaps a folder
+//! for a symlink to `/etc`.
+//!
+//! **Only regular files are sent, only folders are listed.** A FIFO would
+//! block the session forever on open, `/dev/zero` would stream without
+//! end: such names are listed as what they are (`p`, `c`, `b`, `s`) and
+//! refused (`550`), as vsftpd does. Files are opened without blocking and
+//! checked after opening, so a file swapped for a FIFO is refused too.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use super::uploads::{UploadWriter, Uploads};
+use crate::transfer::Source;
+use cap_std::fs::{Dir, FileTypeExt, OpenOptions, OpenOptionsExt};
+use std::collections::BTreeSet;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_files.rs"));
 }
 
-/// What stands behind `/`.
-#[derive(Debug, Clone)]
-pub enum Root {
-    Builtin,
-    /// A canonical directory path.
-    Dir(PathBuf),
+/// Who is asking: what they may see and change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    /// `anonymous` (or `ftp`): reads the served files.
+    Anonymous,
+    /// `demo`: reads, and may upload where the server takes uploads.
+    Demo,
+}
+
+/// What a name is on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Dir,
+    /// A named pipe: opening it for reading waits for a writer.
+    Fifo,
+    Socket,
+    CharDevice,
+    BlockDevice,
 }
 
 /// One name in a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    pub name: String,
-    pub is_dir: bool,
+    pub name: Vec<u8>,
+    pub kind: Kind,
     pub size: u64,
     pub modified: SystemTime,
 }
 
-pub use crate::transfer::Source;
+impl Entry {
+    pub fn is_dir(&self) -> bool {
+        self.kind == Kind::Dir
+    }
+}
 
-/// A file operation that cannot be done (550 or 552 on the wire).
+/// A file operation that cannot be done (550, 552 or 553 on the wire).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileError {
     #[error("no such file or directory")]
@@ -54,287 +87,396 @@ pub enum FileError {
     NotADirectory,
     #[error("is a directory")]
     IsADirectory,
-    #[error("permission denied")]
-    Denied,
+    #[error("not a regular file")]
+    NotRegular,
+    #[error("permission denied: {0}")]
+    Denied(&'static str),
+    #[error("file name not allowed: {0}")]
+    BadName(&'static str),
+    #[error("upload larger than {cap} bytes")]
+    TooBig { cap: u64 },
     #[error("upload space exhausted ({cap} bytes)")]
-    Full { cap: usize },
+    Full { cap: u64 },
     #[error("{0}")]
     Io(String),
 }
 
-#[derive(Debug)]
-struct Upload {
-    bytes: Arc<Vec<u8>>,
-    modified: SystemTime,
-}
-
-#[derive(Debug, Default)]
-struct Uploads {
-    files: BTreeMap<String, Upload>,
-    total: usize,
+/// What stands behind `/`.
+#[derive(Clone)]
+enum Tree {
+    Builtin,
+    /// A real directory, open: every path is resolved beneath it.
+    Dir(Arc<Dir>),
 }
 
 /// The server's file tree, shared by all its sessions.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Files {
-    root: Root,
-    uploads: Arc<Mutex<Uploads>>,
-    /// The most bytes all uploads together may hold.
-    pub cap: usize,
+    tree: Tree,
+    uploads: Option<Arc<Uploads>>,
     started: SystemTime,
 }
 
 /// Folds `arg` (absolute or relative to `cwd`) into a clean virtual path.
-pub fn resolve(cwd: &str, arg: &str) -> String {
-    let mut parts: Vec<&str> = if arg.starts_with('/') {
+pub fn resolve(cwd: &[u8], arg: &[u8]) -> Vec<u8> {
+    let mut parts: Vec<&[u8]> = if arg.starts_with(b"/") {
         Vec::new()
     } else {
-        cwd.split('/').filter(|p| !p.is_empty()).collect()
+        cwd.split(|&b| b == b'/')
+            .filter(|p| !p.is_empty())
+            .collect()
     };
-    for part in arg.split('/') {
+    for part in arg.split(|&b| b == b'/') {
         match part {
-            "" | "." => {}
-            ".." => {
+            b"" | b"." => {}
+            b".." => {
                 parts.pop();
             }
             name => parts.push(name),
         }
     }
-    format!("/{}", parts.join("/"))
+    let mut path = Vec::with_capacity(arg.len() + cwd.len() + 1);
+    for part in &parts {
+        path.push(b'/');
+        path.extend_from_slice(part);
+    }
+    if path.is_empty() {
+        path.push(b'/');
+    }
+    path
 }
 
-fn parent_of(path: &str) -> &str {
-    match path.rfind('/') {
-        Some(0) | None => "/",
-        Some(i) => &path[..i],
+/// The folder a clean virtual path is in.
+pub fn parent_of(path: &[u8]) -> &[u8] {
+    match path.iter().rposition(|&b| b == b'/') {
+        Some(0) | None => b"/",
+        Some(i) => path.get(..i).unwrap_or(b"/"),
     }
 }
 
-fn name_of(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or_default()
+/// The last name of a clean virtual path.
+pub fn name_of(path: &[u8]) -> &[u8] {
+    path.rsplit(|&b| b == b'/').next().unwrap_or_default()
+}
+
+/// `dir/name` for a clean virtual folder and a name.
+pub fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut path = dir.to_vec();
+    if !path.ends_with(b"/") {
+        path.push(b'/');
+    }
+    path.extend_from_slice(name);
+    path
+}
+
+/// A virtual path as a path relative to the root directory.
+fn relative(vpath: &[u8]) -> &Path {
+    let rel = vpath.strip_prefix(b"/").unwrap_or(vpath);
+    if rel.is_empty() {
+        Path::new(".")
+    } else {
+        Path::new(OsStr::from_bytes(rel))
+    }
+}
+
+fn kind_of(t: cap_std::fs::FileType) -> Kind {
+    if t.is_dir() {
+        Kind::Dir
+    } else if t.is_file() {
+        Kind::File
+    } else if t.is_fifo() {
+        Kind::Fifo
+    } else if t.is_socket() {
+        Kind::Socket
+    } else if t.is_block_device() {
+        Kind::BlockDevice
+    } else {
+        Kind::CharDevice
+    }
 }
 
 impl Files {
-    pub fn new(root: Root, cap: usize) -> Files {
+    /// The built-in files, read-only.
+    pub fn builtin() -> Files {
         Files {
-            root,
-            uploads: Arc::new(Mutex::new(Uploads::default())),
-            cap,
+            tree: Tree::Builtin,
+            uploads: None,
             started: SystemTime::now(),
         }
     }
 
-    /// A real directory, checked and made canonical.
-    pub fn dir(path: &Path, cap: usize) -> Result<Files, FileError> {
-        let canonical = path
-            .canonicalize()
+    /// A real directory, read-only.
+    pub fn dir(path: &Path) -> Result<Files, FileError> {
+        let dir = Dir::open_ambient_dir(path, cap_std::ambient_authority())
             .map_err(|e| FileError::Io(format!("{}: {e}", path.display())))?;
-        if !canonical.is_dir() {
-            return Err(FileError::NotADirectory);
-        }
-        Ok(Files::new(Root::Dir(canonical), cap))
+        Ok(Files {
+            tree: Tree::Dir(Arc::new(dir)),
+            uploads: None,
+            started: SystemTime::now(),
+        })
     }
 
-    fn uploads(&self) -> std::sync::MutexGuard<'_, Uploads> {
-        self.uploads.lock().unwrap_or_else(|p| p.into_inner())
+    /// The same files, plus a place for uploads.
+    pub fn with_uploads(mut self, uploads: Uploads) -> Files {
+        self.uploads = Some(Arc::new(uploads));
+        self
     }
 
-    /// The real path behind a virtual one, proven to be inside the root.
-    fn real(&self, root: &Path, vpath: &str) -> Result<PathBuf, FileError> {
-        let joined = root.join(vpath.trim_start_matches('/'));
-        let canonical = joined.canonicalize().map_err(|_| FileError::NotFound)?;
-        if canonical.starts_with(root) {
-            Ok(canonical)
-        } else {
-            Err(FileError::Denied)
-        }
+    /// The uploads, for those `who` may see them.
+    fn uploads_for(&self, who: Who) -> Option<&Arc<Uploads>> {
+        self.uploads.as_ref().filter(|u| u.admits(who))
     }
 
     /// What a path is: a directory, a file, or nothing.
-    pub fn stat(&self, vpath: &str) -> Result<Entry, FileError> {
-        let name = name_of(vpath).to_string();
-        if let Some(up) = self.uploads().files.get(vpath) {
-            return Ok(Entry {
-                name,
-                is_dir: false,
-                size: up.bytes.len() as u64,
-                modified: up.modified,
-            });
+    pub fn stat(&self, vpath: &[u8], who: Who) -> Result<Entry, FileError> {
+        if let Some(entry) = self.uploads_for(who).and_then(|u| u.stat(vpath)) {
+            return Ok(entry);
         }
-        match &self.root {
-            Root::Builtin => {
-                if vpath == "/" || builtin_dirs().contains(vpath) {
+        self.tree_stat(vpath)
+    }
+
+    fn tree_stat(&self, vpath: &[u8]) -> Result<Entry, FileError> {
+        let name = name_of(vpath).to_vec();
+        match &self.tree {
+            Tree::Builtin => {
+                if vpath == b"/" || builtin_dirs().contains(vpath) {
                     return Ok(self.dir_entry(name));
                 }
-                let rel = vpath.trim_start_matches('/');
-                builtin::BUILTIN
-                    .iter()
-                    .find(|(p, _)| *p == rel)
-                    .map(|(_, bytes)| Entry {
-                        name,
-                        is_dir: false,
-                        size: bytes.len() as u64,
-                        modified: self.started,
-                    })
-                    .ok_or(FileError::NotFound)
-            }
-            Root::Dir(root) => {
-                let real = self.real(root, vpath)?;
-                let meta = std::fs::metadata(&real).map_err(|_| FileError::NotFound)?;
+                let (_, bytes) = builtin_file(vpath).ok_or(FileError::NotFound)?;
                 Ok(Entry {
                     name,
-                    is_dir: meta.is_dir(),
+                    kind: Kind::File,
+                    size: bytes.len() as u64,
+                    modified: self.started,
+                })
+            }
+            Tree::Dir(dir) => {
+                let meta = dir
+                    .metadata(relative(vpath))
+                    .map_err(|_| FileError::NotFound)?;
+                Ok(Entry {
+                    name,
+                    kind: kind_of(meta.file_type()),
                     size: meta.len(),
-                    modified: meta.modified().unwrap_or(self.started),
+                    modified: meta.modified().map_or(self.started, |t| t.into_std()),
                 })
             }
         }
     }
 
-    fn dir_entry(&self, name: String) -> Entry {
+    fn dir_entry(&self, name: Vec<u8>) -> Entry {
         Entry {
             name,
-            is_dir: true,
+            kind: Kind::Dir,
             size: 4096,
             modified: self.started,
         }
     }
 
-    /// The entries of a directory (or the one entry of a file), by name.
-    pub fn list(&self, vpath: &str) -> Result<Vec<Entry>, FileError> {
-        let me = self.stat(vpath)?;
-        if !me.is_dir {
-            return Ok(vec![me]);
+    /// The entries of a directory (or the one entry of a file), by name,
+    /// read one at a time as the listing is sent.
+    pub fn list(&self, vpath: &[u8], who: Who) -> Result<Listing, FileError> {
+        let me = self.stat(vpath, who)?;
+        if !me.is_dir() {
+            let mut me = me;
+            me.name = name_of(vpath).to_vec();
+            return Ok(Listing::one(me));
         }
-        let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
-        match &self.root {
-            Root::Builtin => {
-                for dir in builtin_dirs() {
-                    if parent_of(&dir) == vpath {
-                        let name = name_of(&dir).to_string();
-                        entries.insert(name.clone(), self.dir_entry(name));
-                    }
-                }
-                for (path, bytes) in builtin::BUILTIN {
-                    let vp = format!("/{path}");
-                    if parent_of(&vp) == vpath {
-                        let name = name_of(&vp).to_string();
-                        let entry = Entry {
-                            name: name.clone(),
-                            is_dir: false,
-                            size: bytes.len() as u64,
-                            modified: self.started,
-                        };
-                        entries.insert(name, entry);
-                    }
-                }
-            }
-            Root::Dir(root) => {
-                let real = self.real(root, vpath)?;
-                let dir = std::fs::read_dir(&real).map_err(|e| FileError::Io(e.to_string()))?;
-                for item in dir.flatten() {
-                    let name = item.file_name().to_string_lossy().into_owned();
-                    // Follow symlinks, but only to places inside the root.
-                    let child = resolve(vpath, &name);
-                    if let Ok(entry) = self.stat(&child) {
-                        entries.insert(name, entry);
-                    }
-                }
-            }
+        let mut names: Vec<(Vec<u8>, bool)> = match &self.tree {
+            Tree::Builtin => builtin_children(vpath),
+            Tree::Dir(dir) => dir
+                .read_dir(relative(vpath))
+                .map_err(|e| FileError::Io(e.to_string()))?
+                .flatten()
+                .map(|e| e.file_name().as_bytes().to_vec())
+                .collect(),
         }
-        for (path, up) in &self.uploads().files {
-            if parent_of(path) == vpath {
-                let name = name_of(path).to_string();
-                let entry = Entry {
-                    name: name.clone(),
-                    is_dir: false,
-                    size: up.bytes.len() as u64,
-                    modified: up.modified,
-                };
-                entries.insert(name, entry);
-            }
+        .into_iter()
+        .map(|name| (name, false))
+        .collect();
+        if let Some(up) = self.uploads_for(who) {
+            names.extend(up.names_in(vpath).into_iter().map(|n| (n, true)));
         }
-        Ok(entries.into_values().collect())
+        names.sort();
+        names.dedup_by(|a, b| a.0 == b.0);
+        Ok(Listing {
+            files: self.clone(),
+            dir: vpath.to_vec(),
+            who,
+            names: names.into_iter(),
+            one: None,
+        })
     }
 
-    /// Where the bytes of a file are.
-    pub fn open(&self, vpath: &str) -> Result<Source, FileError> {
-        if let Some(up) = self.uploads().files.get(vpath) {
-            return Ok(Source::Memory(up.bytes.clone()));
+    /// The bytes of a regular file, and its size.
+    pub fn open(&self, vpath: &[u8], who: Who) -> Result<(Source, u64), FileError> {
+        if let Some(found) = self.uploads_for(who).and_then(|u| u.open(vpath)) {
+            return found;
         }
-        let entry = self.stat(vpath)?;
-        if entry.is_dir {
+        match &self.tree {
+            Tree::Builtin => {
+                if vpath == b"/" || builtin_dirs().contains(vpath) {
+                    return Err(FileError::IsADirectory);
+                }
+                let (_, bytes) = builtin_file(vpath).ok_or(FileError::NotFound)?;
+                Ok((Source::Static(bytes), bytes.len() as u64))
+            }
+            Tree::Dir(dir) => {
+                // Never blocks: a FIFO opens at once (and is then refused);
+                // a terminal does not become ours.
+                let mut options = OpenOptions::new();
+                options.read(true);
+                options.custom_flags(
+                    (rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY).bits() as i32,
+                );
+                let file = dir
+                    .open_with(relative(vpath), &options)
+                    .map_err(|_| FileError::NotFound)?;
+                let meta = file.metadata().map_err(|e| FileError::Io(e.to_string()))?;
+                match kind_of(meta.file_type()) {
+                    Kind::File => Ok((Source::File(Arc::new(file.into_std())), meta.len())),
+                    Kind::Dir => Err(FileError::IsADirectory),
+                    _ => Err(FileError::NotRegular),
+                }
+            }
+        }
+    }
+
+    /// Whether `who` may upload at all here.
+    pub fn writable_by(&self, who: Who) -> bool {
+        self.uploads_for(who).is_some()
+    }
+
+    /// Starts an upload to `vpath` by `who`, keeping the first `offset`
+    /// bytes of an earlier upload there (after `REST`).
+    pub fn store(&self, vpath: &[u8], who: Who, offset: u64) -> Result<UploadWriter, FileError> {
+        let uploads = self.writable(who)?;
+        let name = name_of(vpath);
+        if name.is_empty() {
             return Err(FileError::IsADirectory);
         }
-        match &self.root {
-            Root::Builtin => {
-                let rel = vpath.trim_start_matches('/');
-                builtin::BUILTIN
-                    .iter()
-                    .find(|(p, _)| *p == rel)
-                    .map(|(_, bytes)| Source::Static(bytes))
-                    .ok_or(FileError::NotFound)
-            }
-            Root::Dir(root) => Ok(Source::Disk(self.real(root, vpath)?)),
+        if name.len() > 255 {
+            return Err(FileError::BadName("longer than 255 bytes"));
         }
-    }
-
-    /// How many more bytes an upload to `vpath` may take (its old version's
-    /// bytes are freed by the new one).
-    pub fn room_for(&self, vpath: &str) -> usize {
-        let up = self.uploads();
-        let old = up.files.get(vpath).map_or(0, |u| u.bytes.len());
-        self.cap.saturating_sub(up.total - old)
-    }
-
-    /// Checks that an upload to `vpath` may start: its folder must exist and
-    /// it must not name a folder.
-    pub fn can_store(&self, vpath: &str) -> Result<(), FileError> {
-        if vpath == "/" {
-            return Err(FileError::IsADirectory);
+        if name.iter().any(|b| b.is_ascii_control()) {
+            return Err(FileError::BadName("control characters"));
         }
-        if !self.stat(parent_of(vpath))?.is_dir {
+        if !self.tree_stat(parent_of(vpath))?.is_dir() {
             return Err(FileError::NotADirectory);
         }
-        match self.stat(vpath) {
-            Ok(e) if e.is_dir => Err(FileError::IsADirectory),
-            _ => Ok(()),
+        if self.tree_stat(vpath).is_ok() {
+            return Err(FileError::Denied("a served file has that name"));
+        }
+        uploads.begin(vpath, offset)
+    }
+
+    /// Deletes `who`'s upload at `vpath` (served files stay).
+    pub fn delete(&self, vpath: &[u8], who: Who) -> Result<(), FileError> {
+        let uploads = self.writable(who)?;
+        if self.tree_stat(vpath).is_ok() {
+            return Err(FileError::Denied("served files are read-only"));
+        }
+        uploads.delete(vpath)
+    }
+
+    fn writable(&self, who: Who) -> Result<&Arc<Uploads>, FileError> {
+        match (&self.uploads, self.uploads_for(who)) {
+            (_, Some(uploads)) => Ok(uploads),
+            (None, _) => Err(FileError::Denied("this server is read-only")),
+            (Some(_), None) => Err(FileError::Denied("anonymous users may only read")),
         }
     }
 
-    /// Keeps an upload in memory.
-    pub fn store(&self, vpath: &str, bytes: Vec<u8>) -> Result<(), FileError> {
-        self.can_store(vpath)?;
-        let mut up = self.uploads();
-        let old = up.files.get(vpath).map_or(0, |u| u.bytes.len());
-        let total = up.total - old + bytes.len();
-        if total > self.cap {
-            return Err(FileError::Full { cap: self.cap });
-        }
-        up.total = total;
-        let upload = Upload {
-            bytes: Arc::new(bytes),
-            modified: SystemTime::now(),
-        };
-        up.files.insert(vpath.to_string(), upload);
-        Ok(())
+    /// The private folder uploads are kept in, if they are on disk.
+    pub fn upload_dir(&self) -> Option<&Path> {
+        self.uploads.as_ref().and_then(|u| u.dir())
     }
 }
 
-/// Every folder of the built-in tree, as virtual paths.
-fn builtin_dirs() -> BTreeSet<String> {
-    let mut dirs = BTreeSet::new();
-    for (path, _) in builtin::BUILTIN {
-        let mut p = format!("/{path}");
-        loop {
-            p = parent_of(&p).to_string();
-            if p == "/" {
-                break;
-            }
-            dirs.insert(p.clone());
+/// A directory's entries, read one at a time (a folder of a million names
+/// costs the names, not a million formatted lines).
+pub struct Listing {
+    files: Files,
+    dir: Vec<u8>,
+    who: Who,
+    /// Names still to list; true for an upload.
+    names: std::vec::IntoIter<(Vec<u8>, bool)>,
+    one: Option<Entry>,
+}
+
+impl Listing {
+    fn one(entry: Entry) -> Listing {
+        Listing {
+            files: Files::builtin(),
+            dir: Vec::new(),
+            who: Who::Anonymous,
+            names: Vec::new().into_iter(),
+            one: Some(entry),
         }
     }
-    dirs
+}
+
+impl Iterator for Listing {
+    type Item = Entry;
+
+    fn next(&mut self) -> Option<Entry> {
+        if let Some(one) = self.one.take() {
+            return Some(one);
+        }
+        loop {
+            let (name, upload) = self.names.next()?;
+            let path = join(&self.dir, &name);
+            let entry = if upload {
+                self.files
+                    .uploads_for(self.who)
+                    .and_then(|u| u.stat(&path))
+                    .ok_or(FileError::NotFound)
+            } else {
+                // A symlink that leads outside the root is left out.
+                self.files.tree_stat(&path)
+            };
+            if let Ok(mut entry) = entry {
+                entry.name = name;
+                return Some(entry);
+            }
+        }
+    }
+}
+
+fn builtin_file(vpath: &[u8]) -> Option<&'static (&'static str, &'static [u8])> {
+    let rel = vpath.strip_prefix(b"/").unwrap_or(vpath);
+    builtin::BUILTIN.iter().find(|(p, _)| p.as_bytes() == rel)
+}
+
+/// Every folder of the built-in tree, as virtual paths.
+fn builtin_dirs() -> &'static BTreeSet<Vec<u8>> {
+    static DIRS: OnceLock<BTreeSet<Vec<u8>>> = OnceLock::new();
+    DIRS.get_or_init(|| {
+        let mut dirs = BTreeSet::new();
+        for (path, _) in builtin::BUILTIN {
+            let mut p = format!("/{path}").into_bytes();
+            loop {
+                p = parent_of(&p).to_vec();
+                if p == b"/" {
+                    break;
+                }
+                dirs.insert(p.clone());
+            }
+        }
+        dirs
+    })
+}
+
+/// The names directly inside a built-in folder.
+fn builtin_children(vpath: &[u8]) -> Vec<Vec<u8>> {
+    let dirs = builtin_dirs().iter().cloned();
+    let files = builtin::BUILTIN
+        .iter()
+        .map(|(p, _)| format!("/{p}").into_bytes());
+    dirs.chain(files)
+        .filter(|p| parent_of(p) == vpath)
+        .map(|p| name_of(&p).to_vec())
+        .collect()
 }
 
 #[cfg(test)]
@@ -343,40 +485,40 @@ mod tests {
 
     #[test]
     fn dot_dot_stops_at_the_root() {
-        assert_eq!(resolve("/", "../../etc/passwd"), "/etc/passwd");
-        assert_eq!(resolve("/docs", ".."), "/");
-        assert_eq!(resolve("/docs", "./a/../b"), "/docs/b");
-        assert_eq!(resolve("/docs", "/x//y/"), "/x/y");
+        assert_eq!(resolve(b"/", b"../../etc/passwd"), b"/etc/passwd");
+        assert_eq!(resolve(b"/docs", b".."), b"/");
+        assert_eq!(resolve(b"/docs", b"./a/../b"), b"/docs/b");
+        assert_eq!(resolve(b"/docs", b"/x//y/"), b"/x/y");
+        assert_eq!(resolve(b"/", b"caf\xe9"), b"/caf\xe9", "bytes stay bytes");
     }
 
     #[test]
     fn the_builtin_tree_lists_files_and_folders() {
-        let files = Files::new(Root::Builtin, 1000);
-        let names: Vec<String> = files
-            .list("/")
+        let files = Files::builtin();
+        let names: Vec<Vec<u8>> = files
+            .list(b"/", Who::Anonymous)
             .unwrap()
-            .into_iter()
             .map(|e| e.name)
             .collect();
-        assert!(names.contains(&"hello.txt".to_string()));
-        assert!(names.contains(&"docs".to_string()));
-        assert!(files.stat("/docs").unwrap().is_dir);
-        assert!(matches!(files.open("/docs"), Err(FileError::IsADirectory)));
+        assert!(names.contains(&b"hello.txt".to_vec()));
+        assert!(names.contains(&b"docs".to_vec()));
+        assert!(files.stat(b"/docs", Who::Anonymous).unwrap().is_dir());
+        assert!(matches!(
+            files.open(b"/docs", Who::Anonymous),
+            Err(FileError::IsADirectory)
+        ));
     }
 
     #[test]
-    fn uploads_are_capped_and_listed() {
-        let files = Files::new(Root::Builtin, 10);
-        files.store("/up.txt", b"12345".to_vec()).unwrap();
-        assert_eq!(files.stat("/up.txt").unwrap().size, 5);
-        assert_eq!(
-            files.store("/big", vec![0; 6]),
-            Err(FileError::Full { cap: 10 })
-        );
-        assert!(
-            files.store("/up.txt", vec![0; 10]).is_ok(),
-            "replacing frees the old bytes"
-        );
-        assert_eq!(files.store("/nodir/x", vec![1]), Err(FileError::NotFound));
+    fn a_read_only_tree_refuses_every_write() {
+        let files = Files::builtin();
+        assert!(matches!(
+            files.store(b"/x", Who::Demo, 0),
+            Err(FileError::Denied(_))
+        ));
+        assert!(matches!(
+            files.delete(b"/hello.txt", Who::Demo),
+            Err(FileError::Denied(_))
+        ));
     }
 }

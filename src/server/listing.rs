@@ -7,8 +7,10 @@
 //!   `type=file;size=80;modify=20261125151800; hello.txt`.
 //!
 //! Listings always travel as ASCII: lines end in CRLF whatever `TYPE` says.
+//! Each entry shows what it is: `d` a folder, `-` a file, and the special
+//! files a server never sends (`p` a FIFO, `c`/`b` a device, `s` a socket).
 
-use super::files::Entry;
+use super::files::{Entry, Kind};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A moment as (year, month, day, hour, minute, second) in UTC.
@@ -49,26 +51,89 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-fn ls_line(e: &Entry) -> String {
+/// A name as it goes into a listing line: its bytes (UTF-8 or not, RFC
+/// 3659 §2.2), except the control characters. A CR or LF inside a name
+/// would end the line early and forge the next one (vsftpd sends them as
+/// they are); RFC 3659 §2.2 asks for "some other form, such that the other
+/// form can be recognised and be correctly converted back". Ours is
+/// `ls -b`'s: `\` and three octal digits (`a\012b` for `a`, LF, `b`),
+/// and the server takes that form back in a path ([`unescape`]).
+pub fn escape(name: &[u8], out: &mut Vec<u8>) {
+    for &b in name {
+        if b.is_ascii_control() {
+            out.extend_from_slice(format!("\\{b:03o}").as_bytes());
+        } else {
+            out.push(b);
+        }
+    }
+}
+
+/// The name behind an escaped one: every `\ooo` that stands for a control
+/// character becomes that byte; anything else stays.
+pub fn unescape(name: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(name.len());
+    let mut i = 0;
+    while let Some(&b) = name.get(i) {
+        let code = name
+            .get(i + 1..i + 4)
+            .filter(|_| b == b'\\')
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .and_then(|d| u8::from_str_radix(d, 8).ok())
+            .filter(u8::is_ascii_control);
+        match code {
+            Some(c) => {
+                out.push(c);
+                i += 4;
+            }
+            None => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+fn type_char(kind: Kind) -> char {
+    match kind {
+        Kind::File => '-',
+        Kind::Dir => 'd',
+        Kind::Fifo => 'p',
+        Kind::Socket => 's',
+        Kind::CharDevice => 'c',
+        Kind::BlockDevice => 'b',
+    }
+}
+
+fn ls_line(e: &Entry, out: &mut Vec<u8>) {
     let (_, mo, d, h, mi, _) = civil(e.modified);
     let month = MONTHS
         .get(mo.saturating_sub(1) as usize)
         .copied()
         .unwrap_or("Jan");
-    let mode = if e.is_dir { "drwxr-xr-x" } else { "-rw-r--r--" };
-    format!(
-        "{mode} 1 ftp ftp {:>10} {month} {d:>2} {h:02}:{mi:02} {}",
-        e.size, e.name
-    )
+    let mode = if e.is_dir() { "rwxr-xr-x" } else { "rw-r--r--" };
+    let head = format!(
+        "{}{mode} 1 ftp ftp {:>10} {month} {d:>2} {h:02}:{mi:02} ",
+        type_char(e.kind),
+        e.size
+    );
+    out.extend_from_slice(head.as_bytes());
+    escape(&e.name, out);
 }
 
-fn mlsd_line(e: &Entry) -> String {
+fn mlsd_line(e: &Entry, out: &mut Vec<u8>) {
     let modify = timeval(e.modified);
-    if e.is_dir {
-        format!("type=dir;modify={modify}; {}", e.name)
-    } else {
-        format!("type=file;size={};modify={modify}; {}", e.size, e.name)
-    }
+    let facts = match e.kind {
+        Kind::Dir => format!("type=dir;modify={modify}; "),
+        Kind::File => format!("type=file;size={};modify={modify}; ", e.size),
+        // RFC 3659 §7.5.1.5: a system-defined type for anything else.
+        Kind::Fifo => format!("type=OS.unix=fifo;modify={modify}; "),
+        Kind::Socket => format!("type=OS.unix=socket;modify={modify}; "),
+        Kind::CharDevice => format!("type=OS.unix=chr;modify={modify}; "),
+        Kind::BlockDevice => format!("type=OS.unix=blk;modify={modify}; "),
+    };
+    out.extend_from_slice(facts.as_bytes());
+    escape(&e.name, out);
 }
 
 /// Which listing a command asks for.
@@ -79,19 +144,43 @@ pub enum Style {
     Mlsd,
 }
 
-/// The listing's bytes as sent, CRLF after every line.
-pub fn render(entries: &[Entry], style: Style) -> Vec<u8> {
-    let mut out = String::new();
-    for e in entries {
-        let line = match style {
-            Style::List => ls_line(e),
-            Style::Nlst => e.name.clone(),
-            Style::Mlsd => mlsd_line(e),
-        };
-        out.push_str(&line);
-        out.push_str("\r\n");
+/// One entry's line as sent, CRLF included, appended to `out`.
+pub fn render_line(e: &Entry, style: Style, out: &mut Vec<u8>) {
+    match style {
+        Style::List => ls_line(e, out),
+        Style::Nlst => escape(&e.name, out),
+        Style::Mlsd => mlsd_line(e, out),
     }
-    out.into_bytes()
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Bytes of listing per piece sent: a listing is made a piece at a time
+/// as it is sent, never whole in memory.
+pub const PIECE: usize = 64 * 1024;
+
+/// A listing as pieces of about [`PIECE`] bytes, whole lines each.
+pub fn pieces(entries: impl Iterator<Item = Entry>, style: Style) -> impl Iterator<Item = Vec<u8>> {
+    let mut entries = entries.peekable();
+    std::iter::from_fn(move || {
+        entries.peek()?;
+        let mut piece = Vec::with_capacity(PIECE + 512);
+        while piece.len() < PIECE {
+            match entries.next() {
+                Some(e) => render_line(&e, style, &mut piece),
+                None => break,
+            }
+        }
+        Some(piece)
+    })
+}
+
+/// The whole listing's bytes as sent, CRLF after every line.
+pub fn render(entries: &[Entry], style: Style) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in entries {
+        render_line(e, style, &mut out);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -109,8 +198,8 @@ mod tests {
     #[test]
     fn the_three_styles() {
         let e = Entry {
-            name: "hello.txt".into(),
-            is_dir: false,
+            name: b"hello.txt".to_vec(),
+            kind: Kind::File,
             size: 80,
             modified: UNIX_EPOCH,
         };
@@ -128,5 +217,54 @@ mod tests {
             mlsd,
             "type=file;size=80;modify=19700101000000; hello.txt\r\n"
         );
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_come_back() {
+        let forged = b"a\r\n-rw-r--r-- 1 root root 1 Jan  1 00:00 evil".to_vec();
+        let e = Entry {
+            name: forged.clone(),
+            kind: Kind::Fifo,
+            size: 0,
+            modified: UNIX_EPOCH,
+        };
+        let list = render(std::slice::from_ref(&e), Style::List);
+        assert_eq!(list.iter().filter(|&&b| b == b'\n').count(), 1, "one line");
+        assert!(list.starts_with(b"prw-r--r-- "));
+        assert!(list.ends_with(b" a\\015\\012-rw-r--r-- 1 root root 1 Jan  1 00:00 evil\r\n"));
+        assert_eq!(unescape(b"a\\015\\012-rw"), b"a\r\n-rw");
+        assert_eq!(
+            unescape(b"a\\101\\\\x\\0"),
+            b"a\\101\\\\x\\0",
+            "only control codes"
+        );
+        let raw = Entry {
+            name: b"caf\xe9".to_vec(),
+            kind: Kind::File,
+            ..e
+        };
+        assert_eq!(
+            render(&[raw], Style::Nlst),
+            b"caf\xe9\r\n",
+            "not UTF-8: sent as is"
+        );
+    }
+
+    #[test]
+    fn pieces_hold_whole_lines() {
+        let many: Vec<Entry> = (0..5000)
+            .map(|i| Entry {
+                name: format!("file-{i:05}").into_bytes(),
+                kind: Kind::File,
+                size: 1,
+                modified: UNIX_EPOCH,
+            })
+            .collect();
+        let pieces: Vec<Vec<u8>> = pieces(many.clone().into_iter(), Style::List).collect();
+        assert!(pieces.len() > 1);
+        assert!(pieces
+            .iter()
+            .all(|p| p.ends_with(b"\r\n") && p.len() < PIECE + 512));
+        assert_eq!(pieces.concat(), render(&many, Style::List));
     }
 }

@@ -98,9 +98,11 @@ impl Session {
     }
 
     async fn open_passive(&mut self, ip: IpAddr, via: Via) -> io::Result<()> {
-        self.plan = Plan::None; // close the previous listener first
+        // One listener per session: the previous one closes before the
+        // next opens (its accepted dial, if any, is closed and recorded).
+        self.plan = Plan::None;
         let allowed = self.peer.ip().to_canonical();
-        match Plan::passive(ip, allowed, self.rec.clone(), via, self.ctx.passive_wait) {
+        match Plan::passive(ip, allowed, via, self.ctx.passive_wait) {
             Ok((plan, addr)) => {
                 self.plan = plan;
                 // Behind a simulated NAT the server announces the private

@@ -21,11 +21,18 @@
 //! trusts the wire: a `PORT` that names another host or a privileged port
 //! is refused (`504`, RFC 2577 — the "FTP bounce" attack; see
 //! [`super::modes`]).
+//!
+//! Nor does it wait on the wire for ever. A client must log in within
+//! [`Ctx::login_timeout`] of connecting; after that, a session with no
+//! whole command line for [`Ctx::idle`] is closed with `421` — a byte a
+//! minute with no line end keeps nothing alive. A reply the client does not
+//! read within [`Ctx::write_timeout`] ends the session.
 
 use super::abort::{abor_text, read_control};
 use super::data::Plan;
-use super::files::resolve;
-use super::listing::Style;
+use super::files::{resolve, Who};
+use super::listing::{unescape, Style};
+use super::slots::Slot;
 use super::Ctx;
 use crate::ftp::{Command, LineBuffer, LineError, Reply};
 use crate::tap::Recorder;
@@ -34,9 +41,14 @@ use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
+use tokio::time::Instant;
+
+/// How long the goodbye of a stopping server may take to leave.
+const GOODBYE_WAIT: Duration = Duration::from_millis(200);
 
 /// Where a client is in logging in.
 pub(super) enum Login {
@@ -45,7 +57,7 @@ pub(super) enum Login {
     /// `USER` given; `PASS` expected.
     User(String),
     /// Logged in.
-    In,
+    In(Who),
 }
 
 /// A session's state.
@@ -56,7 +68,8 @@ pub struct Session {
     pub(super) local: SocketAddr,
     pub(super) peer: SocketAddr,
     pub(super) login: Login,
-    pub(super) cwd: String,
+    /// The current folder, a clean virtual path (bytes).
+    pub(super) cwd: Vec<u8>,
     pub(super) ascii: bool,
     pub(super) plan: Plan,
     pub(super) rest: u64,
@@ -64,13 +77,18 @@ pub struct Session {
     /// Control bytes cut into lines.
     pub(super) lines: LineBuffer,
     /// Lines that came during a transfer, answered after it.
-    pub(super) queued: VecDeque<Result<String, LineError>>,
+    pub(super) queued: VecDeque<Result<Vec<u8>, LineError>>,
     /// The client closed the control connection (seen during a transfer).
     pub(super) control_gone: bool,
     /// Turns true (or its sender goes) when the server stops.
     pub(super) shutdown: watch::Receiver<bool>,
     /// The server stopped during a transfer: say 421 and hang up.
     pub(super) stopping: bool,
+    /// This session's place among the server's; given back as it ends.
+    slot: Option<Slot>,
+    connected: Instant,
+    /// When the last whole command line came.
+    last_line: Instant,
 }
 
 /// What to do after a command.
@@ -82,10 +100,28 @@ enum Next {
 fn is_known_verb(verb: &str) -> bool {
     const VERBS: &[&str] = &[
         "USER", "PASS", "SYST", "FEAT", "OPTS", "PWD", "XPWD", "CWD", "CDUP", "TYPE", "MODE",
-        "STRU", "PORT", "EPRT", "PASV", "EPSV", "LIST", "NLST", "MLSD", "RETR", "STOR", "SIZE",
-        "MDTM", "REST", "ABOR", "NOOP", "HELP", "QUIT",
+        "STRU", "PORT", "EPRT", "PASV", "EPSV", "LIST", "NLST", "MLSD", "RETR", "STOR", "APPE",
+        "STOU", "DELE", "MKD", "XMKD", "RMD", "XRMD", "RNFR", "RNTO", "SIZE", "MDTM", "REST",
+        "ABOR", "NOOP", "HELP", "QUIT",
     ];
     VERBS.contains(&verb)
+}
+
+/// Why the session ended, for its `close`.
+enum End {
+    /// We hung up (QUIT, a timeout, a stop): the server closed.
+    Ours,
+    /// The client hung up, or its connection broke.
+    Theirs,
+}
+
+/// However the session ends — even dropped midway, when the server stops
+/// and a client keeps it waiting — the control connection's `close` is in
+/// the trace (once: an earlier record wins).
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.rec.close(0, Side::Server);
+    }
 }
 
 impl Session {
@@ -93,10 +129,11 @@ impl Session {
         ctl: TcpStream,
         rec: Recorder,
         ctx: Arc<Ctx>,
-        local: SocketAddr,
-        peer: SocketAddr,
+        (local, peer): (SocketAddr, SocketAddr),
+        slot: Slot,
         shutdown: watch::Receiver<bool>,
     ) -> Session {
+        let now = Instant::now();
         Session {
             ctl,
             rec,
@@ -104,7 +141,7 @@ impl Session {
             local,
             peer,
             login: Login::Fresh,
-            cwd: "/".to_string(),
+            cwd: b"/".to_vec(),
             ascii: false,
             plan: Plan::None,
             rest: 0,
@@ -114,16 +151,45 @@ impl Session {
             control_gone: false,
             shutdown,
             stopping: false,
+            slot: Some(slot),
+            connected: now,
+            last_line: now,
         }
     }
 
-    /// Serves the session until QUIT, end of stream, idle timeout or
-    /// shutdown.
-    pub async fn run(mut self) -> io::Result<()> {
+    /// Serves the session until QUIT, end of stream, a timeout or
+    /// shutdown, then records who closed the control connection.
+    pub async fn run(mut self) {
+        let end = match self.serve().await {
+            Ok(end) => end,
+            // A reply the client would not take in time: we give up on it.
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => End::Ours,
+            // The connection broke under a write (reset, broken pipe).
+            Err(_) => End::Theirs,
+        };
+        self.slot = None;
+        let closer = match end {
+            End::Ours => Side::Server,
+            End::Theirs => Side::Client,
+        };
+        self.rec.close(0, closer);
+        let _ = tokio::time::timeout(GOODBYE_WAIT, self.ctl.shutdown()).await;
+    }
+
+    async fn serve(&mut self) -> io::Result<End> {
         self.reply(220, "ftpviz server ready.").await?;
-        let mut buf = vec![0u8; 8192];
+        let mut buf = vec![0u8; 4096];
         loop {
-            while let Some(line) = self.next_line() {
+            loop {
+                // The trace's reader is far behind: answer no more
+                // commands until it catches up.
+                tokio::select! {
+                    _ = self.rec.room() => {}
+                    _ = self.shutdown.changed() => return Ok(self.stop().await),
+                }
+                let Some(line) = self.next_line() else {
+                    break;
+                };
                 let next = match line {
                     Ok(line) => self.handle(&line).await?,
                     Err(e) => {
@@ -133,49 +199,66 @@ impl Session {
                     }
                 };
                 if let Next::Quit = next {
-                    self.rec.close(0, Side::Server);
-                    let _ = self.ctl.shutdown().await;
-                    return Ok(());
+                    return Ok(End::Ours);
                 }
                 if self.stopping {
-                    return self.stop().await;
+                    return Ok(self.stop().await);
                 }
             }
             if self.control_gone {
-                self.rec.close(0, Side::Client);
-                return Ok(());
+                return Ok(End::Theirs);
             }
-            let idle = self.ctx.idle;
+            if *self.shutdown.borrow() {
+                return Ok(self.stop().await);
+            }
+            let deadline = self.deadline();
             tokio::select! {
-                read = tokio::time::timeout(idle, read_control(&self.ctl, &mut buf)) => match read {
-                    Err(_) => {
-                        self.reply(421, "Timeout: closing control connection.").await?;
-                        self.rec.close(0, Side::Server);
-                        let _ = self.ctl.shutdown().await;
-                        return Ok(());
-                    }
-                    Ok(Ok(0)) | Ok(Err(_)) => {
-                        self.rec.close(0, Side::Client);
-                        return Ok(());
-                    }
-                    Ok(Ok(n)) => self.lines.push(buf.get(..n).unwrap_or_default()),
+                _ = tokio::time::sleep_until(deadline) => {
+                    let why = if matches!(self.login, Login::In(_)) {
+                        "Timeout: no command for too long, closing control connection."
+                    } else {
+                        "Timeout: not logged in in time, closing control connection."
+                    };
+                    self.reply(421, why).await?;
+                    return Ok(End::Ours);
+                }
+                read = read_control(&self.ctl, &mut buf) => match read {
+                    Ok(0) | Err(_) => return Ok(End::Theirs),
+                    Ok(n) => self.lines.push(buf.get(..n).unwrap_or_default()),
                 },
-                _ = self.shutdown.changed() => return self.stop().await,
+                _ = self.shutdown.changed() => return Ok(self.stop().await),
+                // A passive dial that comes before the transfer command.
+                _ = self.plan.watch(&self.rec) => {}
             }
         }
     }
 
-    /// The server stops: 421, and the session hangs up.
-    async fn stop(&mut self) -> io::Result<()> {
-        let _ = self.reply(421, "Server shutting down.").await;
-        self.rec.close(0, Side::Server);
-        let _ = self.ctl.shutdown().await;
-        Ok(())
+    /// When the session times out if no whole line comes.
+    fn deadline(&self) -> Instant {
+        let idle = self.last_line + self.ctx.idle;
+        match self.login {
+            Login::In(_) => idle,
+            _ => idle.min(self.connected + self.ctx.login_timeout),
+        }
+    }
+
+    /// The server stops: 421 (if the client takes it at once), and the
+    /// session hangs up.
+    async fn stop(&mut self) -> End {
+        let reply = Reply::new(421, "Server shutting down.");
+        self.rec.reply(&reply, None);
+        let _ = tokio::time::timeout(GOODBYE_WAIT, self.ctl.write_all(reply.to_wire().as_bytes()))
+            .await;
+        End::Ours
     }
 
     /// The next line to answer: those queued during a transfer first.
-    fn next_line(&mut self) -> Option<Result<String, LineError>> {
-        self.queued.pop_front().or_else(|| self.lines.next_line())
+    fn next_line(&mut self) -> Option<Result<Vec<u8>, LineError>> {
+        let line = self.queued.pop_front().or_else(|| self.lines.next_raw());
+        if line.is_some() {
+            self.last_line = Instant::now();
+        }
+        line
     }
 
     pub(super) async fn reply(&mut self, code: u16, message: &str) -> io::Result<()> {
@@ -190,12 +273,38 @@ impl Session {
         }
         let note = (!notes.is_empty()).then(|| notes.join("; "));
         self.rec.reply(&reply, note);
-        self.ctl.write_all(reply.to_wire().as_bytes()).await
+        let wire = reply.to_wire();
+        match tokio::time::timeout(self.ctx.write_timeout, self.ctl.write_all(wire.as_bytes()))
+            .await
+        {
+            Ok(written) => written,
+            Err(_) => Err(io::ErrorKind::TimedOut.into()),
+        }
     }
 
-    async fn handle(&mut self, line: &str) -> io::Result<Next> {
+    /// Who is logged in (anonymous before login: nothing is served then).
+    pub(super) fn who(&self) -> Who {
+        match self.login {
+            Login::In(who) => who,
+            _ => Who::Anonymous,
+        }
+    }
+
+    /// The virtual path a command's argument names. A name written the way
+    /// listings escape control characters (`a\012b`) is taken back when
+    /// no file has the name as written.
+    pub(super) fn path(&self, arg: &[u8]) -> Vec<u8> {
+        let literal = resolve(&self.cwd, arg);
+        if !arg.contains(&b'\\') || self.ctx.files.stat(&literal, self.who()).is_ok() {
+            return literal;
+        }
+        resolve(&self.cwd, &unescape(arg))
+    }
+
+    async fn handle(&mut self, raw: &[u8]) -> io::Result<Next> {
+        let text = String::from_utf8_lossy(raw);
         // An urgent ABOR arrives behind Telnet IAC bytes: skip them.
-        let line = abor_text(line).unwrap_or(line);
+        let line = abor_text(&text).unwrap_or(&text);
         self.rec.command(line, None);
         let cmd = match Command::parse(line) {
             Ok(cmd) => cmd,
@@ -206,7 +315,13 @@ impl Session {
             }
         };
         let arg = cmd.arg.as_str();
-        let logged_in = matches!(self.login, Login::In);
+        // The argument as bytes: everything after the verb and its space
+        // (a verb is ASCII letters, so it is the same length in both).
+        let raw_arg = raw
+            .get(cmd.verb.len() + 1..)
+            .filter(|_| !arg.is_empty())
+            .unwrap_or_default();
+        let logged_in = matches!(self.login, Login::In(_));
         match cmd.verb.as_str() {
             "USER" => {
                 self.login = Login::User(arg.to_string());
@@ -214,6 +329,9 @@ impl Session {
             }
             "PASS" => self.pass(arg).await?,
             "QUIT" => {
+                // The slot is free before the goodbye leaves: a client
+                // that reconnects at once finds it.
+                self.slot = None;
                 self.reply(221, "Goodbye.").await?;
                 return Ok(Next::Quit);
             }
@@ -230,17 +348,19 @@ impl Session {
             }
             "OPTS" => self.reply(501, "Option not understood.").await?,
             "HELP" => {
-                let help = "The following commands are recognized:\nUSER PASS SYST FEAT OPTS PWD CWD CDUP TYPE MODE STRU\nPORT EPRT PASV EPSV LIST NLST MLSD RETR STOR SIZE\nMDTM REST ABOR NOOP HELP QUIT\nHelp OK.";
+                let help = "The following commands are recognized:\nUSER PASS SYST FEAT OPTS PWD CWD CDUP TYPE MODE STRU\nPORT EPRT PASV EPSV LIST NLST MLSD RETR STOR DELE\nSIZE MDTM REST ABOR NOOP HELP QUIT\nHelp OK.";
                 self.reply(214, help).await?;
             }
             verb if !is_known_verb(verb) => self.reply(502, "Command not implemented.").await?,
             _ if !logged_in => self.reply(530, "Please login with USER and PASS.").await?,
             "PWD" | "XPWD" => {
-                let msg = format!("\"{}\" is the current directory", self.cwd);
-                self.reply(257, &msg).await?;
+                // RFC 959 Appendix II: a quote inside the name is doubled.
+                let cwd = String::from_utf8_lossy(&self.cwd).replace('"', "\"\"");
+                self.reply(257, &format!("\"{cwd}\" is the current directory"))
+                    .await?;
             }
-            "CWD" => self.cwd(arg).await?,
-            "CDUP" => self.cwd("..").await?,
+            "CWD" => self.cwd(raw_arg).await?,
+            "CDUP" => self.cwd(b"..").await?,
             "TYPE" => match arg.to_ascii_uppercase().as_str() {
                 "A" | "A N" => {
                     self.ascii = true;
@@ -263,12 +383,16 @@ impl Session {
             "STRU" => self.reply(504, "Bad STRU command: only F (file).").await?,
             "PORT" | "EPRT" => self.port(&cmd.verb, arg).await?,
             "PASV" | "EPSV" => self.pasv(&cmd.verb, arg).await?,
-            "LIST" => self.list(arg, Style::List).await?,
-            "NLST" => self.list(arg, Style::Nlst).await?,
-            "MLSD" => self.list(arg, Style::Mlsd).await?,
-            "RETR" => self.retr(arg).await?,
-            "STOR" => self.stor(arg).await?,
-            "SIZE" | "MDTM" => self.stat(&cmd.verb, arg).await?,
+            "LIST" => self.list(raw_arg, Style::List).await?,
+            "NLST" => self.list(raw_arg, Style::Nlst).await?,
+            "MLSD" => self.list(raw_arg, Style::Mlsd).await?,
+            "RETR" => self.retr(raw_arg).await?,
+            "STOR" => self.stor(raw_arg).await?,
+            "DELE" => self.dele(raw_arg).await?,
+            "APPE" | "STOU" | "MKD" | "XMKD" | "RMD" | "XRMD" | "RNFR" | "RNTO" => {
+                self.not_allowed(&cmd.verb).await?
+            }
+            "SIZE" | "MDTM" => self.stat(&cmd.verb, raw_arg).await?,
             "REST" => match arg.trim().parse::<u64>() {
                 Ok(n) => {
                     self.rest = n;
@@ -293,25 +417,28 @@ impl Session {
     async fn pass(&mut self, password: &str) -> io::Result<()> {
         let user = match std::mem::replace(&mut self.login, Login::Fresh) {
             Login::User(user) => user,
-            Login::In => {
-                self.login = Login::In;
+            Login::In(who) => {
+                self.login = Login::In(who);
                 return self.reply(230, "Already logged in.").await;
             }
             Login::Fresh => return self.reply(503, "Login with USER first.").await,
         };
         let anonymous = user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp");
-        if anonymous || (user == "demo" && password == "demo") {
-            self.login = Login::In;
+        if anonymous {
+            self.login = Login::In(Who::Anonymous);
+            self.reply(230, "Login successful.").await
+        } else if user == "demo" && password == "demo" {
+            self.login = Login::In(Who::Demo);
             self.reply(230, "Login successful.").await
         } else {
             self.reply(530, "Login incorrect.").await
         }
     }
 
-    async fn cwd(&mut self, arg: &str) -> io::Result<()> {
-        let path = resolve(&self.cwd, arg);
-        match self.ctx.files.stat(&path) {
-            Ok(e) if e.is_dir => {
+    async fn cwd(&mut self, arg: &[u8]) -> io::Result<()> {
+        let path = self.path(arg);
+        match self.ctx.files.stat(&path, self.who()) {
+            Ok(e) if e.is_dir() => {
                 self.cwd = path;
                 self.reply(250, "Directory successfully changed.").await
             }

@@ -13,35 +13,47 @@
 //! 226 Transfer complete.
 //! ```
 //!
-//! A missing file is `550` before any connection is made; a data connection
-//! that cannot be made is `425`; one lost midway is `426`; an upload past
-//! the memory cap is `552`. A transfer stopped by `ABOR` ends with `426`
-//! and `226` ([`super::abort`]); an aborted upload is not kept.
+//! A missing file (or one that is not a regular file) is `550` before any
+//! connection is made, and so is an upload by someone who may not upload;
+//! a data connection that cannot be made is `425`; one lost midway is
+//! `426`; an upload past a cap is `552`, the moment it passes it. A
+//! transfer stopped by `ABOR` ends with `426` and `226`
+//! ([`super::abort`]); an aborted upload is not kept. `DELE` removes an
+//! upload (`250`); served files stay (`550`).
 
 use super::abort::Outcome;
-use super::data::DataError;
-use super::files::{resolve, FileError, Source};
+use super::data::{DataConn, DataError};
+use super::files::FileError;
 use super::listing::{self, Style};
 use super::session::Session;
 use crate::network::is_loopback;
 use crate::server::data::Plan;
-use crate::transfer;
+use crate::transfer::{self, ReceiveError};
 use std::io;
-use std::sync::Arc;
-use tokio::net::TcpStream;
 
 /// Clients send `LIST -la` or `LIST -a dir`: drop the options, keep the path.
-fn list_path(arg: &str) -> &str {
-    let mut rest = arg.trim();
-    while rest.starts_with('-') {
-        rest = rest.split_once(' ').map_or("", |(_, r)| r).trim_start();
+fn list_path(arg: &[u8]) -> &[u8] {
+    let mut rest = arg.trim_ascii();
+    while rest.starts_with(b"-") {
+        rest = match rest.iter().position(|&b| b == b' ') {
+            Some(i) => rest.get(i..).unwrap_or_default().trim_ascii_start(),
+            None => b"",
+        };
     }
     rest
 }
 
+/// The 550 for a file that cannot be sent or listed.
+fn refusal(e: &FileError) -> String {
+    match e {
+        FileError::NotFound | FileError::NotADirectory => "Failed to open file.".to_string(),
+        other => format!("Failed to open file: {other}."),
+    }
+}
+
 impl Session {
     /// Opens the planned data connection, or answers why not.
-    pub(super) async fn data(&mut self) -> io::Result<Option<(TcpStream, u32)>> {
+    pub(super) async fn data(&mut self) -> io::Result<Option<DataConn>> {
         let plan = std::mem::take(&mut self.plan);
         if let Plan::Active { target, .. } = &plan {
             if !is_loopback(target.ip()) {
@@ -52,15 +64,17 @@ impl Session {
         }
         let opened = match plan {
             // The client should dial now. While the server waits, the
-            // client may give up and send ABOR.
-            Plan::Passive(mut waiting) => match self.listening(waiting.accepted()).await {
-                Outcome::Done(opened) => opened,
-                Outcome::Halted(halt) => {
-                    let late = waiting.cancel().await;
-                    self.halted(halt, late).await?;
-                    return Ok(None);
+            // client may give up and send ABOR (the listener then closes).
+            Plan::Passive(waiting) => {
+                let rec = self.rec.clone();
+                match self.listening(waiting.accepted(&rec)).await {
+                    Outcome::Done(opened) => opened,
+                    Outcome::Halted(halt) => {
+                        self.halted(halt, None).await?;
+                        return Ok(None);
+                    }
                 }
-            },
+            }
             plan => plan.open(&self.ctx.network, &self.rec, self.local).await,
         };
         match opened {
@@ -86,119 +100,181 @@ impl Session {
         }
     }
 
-    pub(super) async fn list(&mut self, arg: &str, style: Style) -> io::Result<()> {
-        let path = resolve(&self.cwd, list_path(arg));
-        let entries = match self.ctx.files.list(&path) {
+    /// Ends a transfer command whose file cannot be used: the data
+    /// connection planned for it is not needed (a passive dial already in
+    /// is closed, and recorded so), and the client hears why.
+    async fn refuse(&mut self, code: u16, msg: &str) -> io::Result<()> {
+        self.plan = Plan::None;
+        self.reply(code, msg).await
+    }
+
+    pub(super) async fn list(&mut self, arg: &[u8], style: Style) -> io::Result<()> {
+        let path = self.path(list_path(arg));
+        let entries = match self.ctx.files.list(&path, self.who()) {
             Ok(entries) => entries,
-            Err(_) => return self.reply(550, "No such file or directory.").await,
+            Err(_) => return self.refuse(550, "No such file or directory.").await,
         };
-        let text = listing::render(&entries, style);
-        let Some((mut stream, conn)) = self.data().await? else {
+        let Some(mut data) = self.data().await? else {
             return Ok(());
         };
         self.reply(150, "Here comes the directory listing.").await?;
-        let listing = Source::Memory(Arc::new(text));
         let rec = self.rec.clone();
-        let sending = transfer::send_and_close(&mut stream, &listing, 0, false, &rec, conn);
+        let pieces = listing::pieces(entries, style);
+        let sending = transfer::send_pieces_and_close(&mut data.stream, pieces, &rec, data.conn);
         match self.listening(sending).await {
             Outcome::Done(Ok(_)) => self.reply(226, "Directory send OK.").await,
             Outcome::Done(Err(_)) => {
                 self.reply(426, "Connection closed; transfer aborted.")
                     .await
             }
-            Outcome::Halted(halt) => self.halted(halt, Some((stream, conn))).await,
+            Outcome::Halted(halt) => self.halted(halt, Some(data)).await,
         }
     }
 
-    pub(super) async fn retr(&mut self, arg: &str) -> io::Result<()> {
-        let path = resolve(&self.cwd, arg);
+    pub(super) async fn retr(&mut self, arg: &[u8]) -> io::Result<()> {
+        let path = self.path(arg);
         let offset = std::mem::take(&mut self.rest);
-        let (source, size) = match self
-            .ctx
-            .files
-            .open(&path)
-            .and_then(|s| Ok((s, self.ctx.files.stat(&path)?.size)))
-        {
+        let (source, size) = match self.ctx.files.open(&path, self.who()) {
             Ok(found) => found,
-            Err(_) => return self.reply(550, "Failed to open file.").await,
+            Err(e) => return self.refuse(550, &refusal(&e)).await,
         };
-        let Some((mut stream, conn)) = self.data().await? else {
+        let Some(mut data) = self.data().await? else {
             return Ok(());
         };
         let mode = if self.ascii { "ASCII" } else { "BINARY" };
-        let name = path.rsplit('/').next().unwrap_or_default();
+        let name = String::from_utf8_lossy(super::files::name_of(&path)).into_owned();
         self.reply(
             150,
             &format!("Opening {mode} mode data connection for {name} ({size} bytes)."),
         )
         .await?;
         let rec = self.rec.clone();
-        let sending =
-            transfer::send_and_close(&mut stream, &source, offset, self.ascii, &rec, conn);
+        let sending = transfer::send_and_close(
+            &mut data.stream,
+            &source,
+            offset,
+            self.ascii,
+            &rec,
+            data.conn,
+        );
         match self.listening(sending).await {
             Outcome::Done(Ok(_)) => self.reply(226, "Transfer complete.").await,
             Outcome::Done(Err(_)) => {
                 self.reply(426, "Connection closed; transfer aborted.")
                     .await
             }
-            Outcome::Halted(halt) => self.halted(halt, Some((stream, conn))).await,
+            Outcome::Halted(halt) => self.halted(halt, Some(data)).await,
         }
     }
 
-    pub(super) async fn stor(&mut self, arg: &str) -> io::Result<()> {
-        let path = resolve(&self.cwd, arg);
+    pub(super) async fn stor(&mut self, arg: &[u8]) -> io::Result<()> {
+        let path = super::files::resolve(&self.cwd, arg);
         let offset = std::mem::take(&mut self.rest);
-        if self.ctx.files.can_store(&path).is_err() {
-            return self.reply(553, "Could not create file.").await;
-        }
-        let Some((mut stream, conn)) = self.data().await? else {
+        let mut upload = match self.ctx.files.store(&path, self.who(), offset) {
+            Ok(upload) => upload,
+            Err(e @ FileError::Denied(_)) => {
+                return self
+                    .refuse(550, &format!("Permission denied: {}.", denied(&e)))
+                    .await
+            }
+            Err(e) => {
+                return self
+                    .refuse(553, &format!("Could not create file: {e}."))
+                    .await
+            }
+        };
+        let Some(mut data) = self.data().await? else {
             return Ok(());
         };
         self.reply(150, "Ok to send data.").await?;
-        let limit = self.ctx.files.room_for(&path);
         let rec = self.rec.clone();
-        let receiving = transfer::receive_and_close(&mut stream, limit, self.ascii, &rec, conn);
-        let got = match self.listening(receiving).await {
-            Outcome::Done(Ok(got)) => got,
-            Outcome::Done(Err(_)) => {
+        let receiving = transfer::receive_into_and_close(
+            &mut data.stream,
+            self.ascii,
+            &rec,
+            data.conn,
+            |bytes| upload.write(bytes),
+        );
+        match self.listening(receiving).await {
+            Outcome::Done(Ok(_)) => {}
+            Outcome::Done(Err(ReceiveError::Refused(e))) => {
+                // Past a cap: stop reading now, hang up on the rest.
+                drop(data);
+                let (code, msg) = match e {
+                    FileError::TooBig { cap } => (
+                        552,
+                        format!(
+                            "Exceeded storage allocation: one upload may have {cap} bytes at most."
+                        ),
+                    ),
+                    FileError::Full { cap } => (
+                        552,
+                        format!(
+                            "Exceeded storage allocation: uploads may have {cap} bytes in all."
+                        ),
+                    ),
+                    other => (451, format!("Local error in processing: {other}.")),
+                };
+                return self.reply(code, &msg).await;
+            }
+            Outcome::Done(Err(ReceiveError::Io(_))) => {
                 return self
                     .reply(426, "Connection closed; transfer aborted.")
                     .await
             }
-            Outcome::Halted(halt) => return self.halted(halt, Some((stream, conn))).await,
-        };
-        if got.overflow {
-            let msg = format!(
-                "Exceeded storage allocation: uploads are kept in memory, {} bytes at most.",
-                self.ctx.files.cap
-            );
-            return self.reply(552, &msg).await;
+            Outcome::Halted(halt) => return self.halted(halt, Some(data)).await,
         }
-        let mut bytes = got.bytes;
-        if offset > 0 {
-            if let Ok(Source::Memory(old)) = self.ctx.files.open(&path) {
-                let keep = usize::try_from(offset).unwrap_or(usize::MAX).min(old.len());
-                let mut joined = old.get(..keep).unwrap_or_default().to_vec();
-                joined.extend(bytes);
-                bytes = joined;
-            }
-        }
-        match self.ctx.files.store(&path, bytes) {
-            Ok(()) => self.reply(226, "Transfer complete.").await,
-            Err(FileError::Full { cap }) => {
-                self.reply(552, &format!("Exceeded storage allocation ({cap} bytes)."))
+        drop(data);
+        match upload.commit() {
+            Ok(_) => self.reply(226, "Transfer complete.").await,
+            Err(e) => {
+                self.reply(451, &format!("Local error in processing: {e}."))
                     .await
             }
-            Err(_) => self.reply(553, "Could not create file.").await,
         }
     }
 
-    pub(super) async fn stat(&mut self, verb: &str, arg: &str) -> io::Result<()> {
-        let path = resolve(&self.cwd, arg);
-        match self.ctx.files.stat(&path) {
-            Ok(e) if !e.is_dir && verb == "SIZE" => self.reply(213, &e.size.to_string()).await,
-            Ok(e) if !e.is_dir => self.reply(213, &listing::timeval(e.modified)).await,
+    /// DELE: only an upload, only by the user who may upload.
+    pub(super) async fn dele(&mut self, arg: &[u8]) -> io::Result<()> {
+        let path = self.path(arg);
+        match self.ctx.files.delete(&path, self.who()) {
+            Ok(()) => self.reply(250, "Delete operation successful.").await,
+            Err(e @ FileError::Denied(_)) => {
+                self.reply(550, &format!("Permission denied: {}.", denied(&e)))
+                    .await
+            }
+            Err(_) => self.reply(550, "Delete operation failed.").await,
+        }
+    }
+
+    /// The commands that change the tree in ways this server never does.
+    pub(super) async fn not_allowed(&mut self, verb: &str) -> io::Result<()> {
+        let why = if self.ctx.files.writable_by(self.who()) {
+            format!("Permission denied: {verb} is not offered here (uploads are STOR, and DELE).")
+        } else {
+            "Permission denied.".to_string()
+        };
+        self.reply(550, &why).await
+    }
+
+    pub(super) async fn stat(&mut self, verb: &str, arg: &[u8]) -> io::Result<()> {
+        let path = self.path(arg);
+        match self.ctx.files.stat(&path, self.who()) {
+            Ok(e) if e.kind == super::files::Kind::File && verb == "SIZE" => {
+                self.reply(213, &e.size.to_string()).await
+            }
+            Ok(e) if e.kind == super::files::Kind::File => {
+                self.reply(213, &listing::timeval(e.modified)).await
+            }
             _ => self.reply(550, "Could not get file information.").await,
         }
+    }
+}
+
+/// The reason inside a `Denied`.
+fn denied(e: &FileError) -> &'static str {
+    match e {
+        FileError::Denied(why) => why,
+        _ => "",
     }
 }

@@ -109,6 +109,13 @@ impl Meter {
         }
     }
 
+    /// True when the run is recorded and this meter copies the bytes it
+    /// counts: they must then pass through [`Meter::add_bytes`], so a path
+    /// that never sees them (`sendfile`) is not for this meter.
+    pub fn carries_payload(&self) -> bool {
+        self.carry.is_some()
+    }
+
     /// `bytes` went by (after [`Meter::room`] allowed them).
     pub fn add_bytes(&mut self, bytes: &[u8]) {
         if let Some(carry) = &mut self.carry {
@@ -134,7 +141,7 @@ impl Meter {
                 // The chunk leaves just before its event: the recording
                 // that reads the event finds its bytes.
                 let chunk = super::payload::Chunk {
-                    session: self.rec.session,
+                    session: self.rec.session(),
                     conn: self.conn,
                     from: self.from,
                     bytes: std::mem::take(&mut carry.held),

@@ -1,4 +1,4 @@
-//! The course: a [`Lesson`](crate::classroom::Lesson) played in the TUI,
+//! The course: a [`crate::classroom::Lesson`] played in the TUI,
 //! scene by scene.
 //!
 //! Where the lab lets a student change the middlebox with `f`, `n`, `x`, a

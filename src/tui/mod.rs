@@ -159,7 +159,7 @@ pub async fn lab(heading: &str, configs: Vec<LabConfig>, screen: Screen) -> Resu
 
 /// Shows `serve`'s sessions live: a list that fills as clients connect,
 /// and the one picked followed as it happens. Stops the server on quit.
-/// Started with payloads ([`crate::serve::start_with_payloads`]), `w`
+/// Started with payloads ([`crate::serve::ServeOptions::payloads`]), `w`
 /// saves the sessions with their real bytes.
 pub async fn serve(serving: crate::serve::Serving, screen: Screen) -> Result<(), TuiError> {
     terminal::log_to_file();

@@ -30,7 +30,7 @@
 //!
 //! The failure's own row says when the dialler gave up; it draws no second
 //! arrow. Labels are shortened only in their words, never inside a number
-//! ([`label`]).
+//! (`label`).
 //!
 //! While playing, the current row's arrow is drawn only `progress` of the
 //! way: the arrow in flight.

@@ -95,13 +95,27 @@ pub async fn run(mut app: App) -> io::Result<()> {
 
 /// Sends the program's log to a file in the temp directory (never to the
 /// screen, which the TUI owns). Returns the file's path.
+///
+/// The temp directory is shared with every user of the machine, so the
+/// file is opened the careful way: a symlink planted under its name is
+/// refused (`O_NOFOLLOW`), a new file is readable by us alone, and an
+/// existing one is used only if it is a plain file of ours with no other
+/// name (a planted hard link would send our log into someone else's file).
 pub fn log_to_file() -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
     let path = std::env::temp_dir().join("ftpviz.log");
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(0o600)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
         .open(&path)
         .ok()?;
+    let meta = file.metadata().ok()?;
+    let ours = meta.uid() == rustix::process::getuid().as_raw();
+    if !meta.is_file() || !ours || meta.nlink() != 1 {
+        return None;
+    }
     tracing_subscriber::fmt()
         .with_writer(std::sync::Mutex::new(file))
         .with_ansi(false)

@@ -95,6 +95,18 @@ pub fn temp_dir(tag: &str) -> PathBuf {
     dir
 }
 
+/// Makes a named pipe (FIFO) at `path`.
+pub fn mkfifo(path: &Path) {
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o644),
+        0,
+    )
+    .unwrap();
+}
+
 /// Runs the `ftpviz` binary with `args`: its exit code, stdout and stderr.
 pub fn ftpviz(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_ftpviz"))

@@ -8,16 +8,22 @@
 
 #![allow(dead_code)]
 
-use ftpviz::network::Network;
-use ftpviz::server::files::{Files, Root};
+use ftpviz::network::{control_listener, Network};
+use ftpviz::server::files::Files;
+use ftpviz::server::uploads::{Limits, Uploads, Writers};
 use ftpviz::server::{self, ServerConfig};
 use ftpviz::tap::{Scope, Tap};
 use ftpviz::trace::Event;
 use std::net::SocketAddr;
-use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
-/// Our server on a free loopback port, built-in files, with `tune` applied.
+/// The built-in files, with uploads for `demo` in memory, up to `cap` bytes.
+pub fn builtin(cap: u64) -> Files {
+    Files::builtin().with_uploads(Uploads::in_memory(Limits::total(cap), Writers::Demo))
+}
+
+/// Our server on a free loopback port, built-in files (and `demo`'s
+/// uploads), with `tune` applied.
 pub async fn start(
     tune: impl FnOnce(&mut ServerConfig),
 ) -> (
@@ -25,9 +31,11 @@ pub async fn start(
     mpsc::UnboundedReceiver<Event>,
     watch::Sender<bool>,
 ) {
-    let mut config = ServerConfig::new(Files::new(Root::Builtin, 1 << 20), Scope::Alone);
+    let mut config = ServerConfig::new(builtin(1 << 20), Scope::Alone);
     tune(&mut config);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    // serve's own backlog: std's 128 drops dials when a classroom
+    // connects at once on a busy machine, and a dropped one hangs.
+    let listener = control_listener(([127, 0, 0, 1], 0).into(), ftpviz::serve::BACKLOG).unwrap();
     let addr = listener.local_addr().unwrap();
     let (tap, events) = Tap::new();
     let (stop, stopped) = watch::channel(false);

@@ -23,19 +23,34 @@ pub struct Raw {
 impl Raw {
     /// Dials the server and reads its 220 greeting.
     pub async fn connect(addr: SocketAddr) -> Raw {
-        let mut raw = Raw {
-            s: TcpStream::connect(addr).await.unwrap(),
-            lines: LineBuffer::new(),
-            parser: ReplyParser::new(),
-        };
+        Raw::from_stream(TcpStream::connect(addr).await.unwrap()).await
+    }
+
+    /// A control connection already made: reads its 220 greeting.
+    pub async fn from_stream(s: TcpStream) -> Raw {
+        let mut raw = Raw::quiet(s);
         assert_eq!(raw.reply().await.code, 220);
         raw
     }
 
+    /// A control connection, its greeting not read yet.
+    pub fn quiet(s: TcpStream) -> Raw {
+        Raw {
+            s,
+            lines: LineBuffer::new(),
+            parser: ReplyParser::new(),
+        }
+    }
+
     /// Logs in as `anonymous`.
     pub async fn login(&mut self) {
-        assert_eq!(self.command("USER anonymous").await.code, 331);
-        assert_eq!(self.command("PASS x").await.code, 230);
+        self.login_as("anonymous", "x").await;
+    }
+
+    /// Logs in as `user`.
+    pub async fn login_as(&mut self, user: &str, password: &str) {
+        assert_eq!(self.command(&format!("USER {user}")).await.code, 331);
+        assert_eq!(self.command(&format!("PASS {password}")).await.code, 230);
     }
 
     /// The next whole reply; panics if the server hangs up first.
