@@ -152,6 +152,11 @@ struct ServeArgs {
     /// Save the run as a pcapng capture for Wireshark (no TUI).
     #[arg(long, value_name = "FILE.pcapng")]
     record: Option<PathBuf>,
+    /// A classroom network: let active mode dial students' own laptops
+    /// back (only the address a control connection comes from, only ports
+    /// >= 1024; never another host).
+    #[arg(long)]
+    classroom: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -597,6 +602,7 @@ async fn serve(args: ServeArgs, sink: Option<Sink>, screen: Screen) -> Result<()
         // The bytes too when recording, and in the TUI (where `w` saves
         // the sessions with their real bytes).
         payloads: args.record.is_some() || !headless,
+        classroom: args.classroom,
     };
     let serving = ftpviz::serve::start_with(config, options).await?;
     if !headless {

@@ -13,7 +13,11 @@
 //!    about two minutes) and records `fail` with `reason: blocked` and `by`.
 //! 3. **Only loopback.** A dial to an address outside 127.0.0.0/8 or ::1 is
 //!    refused here, before `connect()` is ever called: a simulated private
-//!    address (a NAT's 10.0.0.3) must never reach the real network.
+//!    address (a NAT's 10.0.0.3) must never reach the real network. The
+//!    one exception is `serve --classroom` ([`Network::classroom`]): there
+//!    an active-mode dial may go back to the client that asked for it — the
+//!    address its own control connection comes from, and nowhere else
+//!    ([`Network::dial_back`]).
 //!
 //! Control lines cross the middlebox too ([`Network::relay`]); with no
 //! middlebox, both hooks cost one branch.
@@ -60,12 +64,31 @@ pub struct DialFailed {
 #[derive(Clone, Default)]
 pub struct Network {
     middlebox: Option<Arc<Mutex<Middlebox>>>,
+    /// Active-mode dials may go back to a client off loopback.
+    classroom: bool,
 }
 
 impl Network {
     /// No middlebox: what the kernel does is what happens.
     pub fn direct() -> Network {
-        Network { middlebox: None }
+        Network::default()
+    }
+
+    /// `serve --classroom`: no middlebox, and an active-mode dial may go
+    /// back to its client off loopback (see [`Network::dial_back`]).
+    pub fn classroom() -> Network {
+        Network {
+            classroom: true,
+            ..Network::default()
+        }
+    }
+
+    /// True when a dial to `dst`, on behalf of the client whose control
+    /// connection comes from `peer`, is allowed at all: loopback always;
+    /// off loopback only in the classroom, and only back to `peer` itself.
+    pub fn may_reach(&self, dst: SocketAddr, peer: IpAddr) -> bool {
+        let dst = dst.ip().to_canonical();
+        is_loopback(dst) || (self.classroom && dst == peer.to_canonical())
     }
 
     /// Every dial and control line passes `middlebox` first.
@@ -75,6 +98,7 @@ impl Network {
         }
         Network {
             middlebox: Some(Arc::new(Mutex::new(middlebox))),
+            classroom: false,
         }
     }
 
@@ -116,6 +140,33 @@ impl Network {
         conn: u32,
         via: Option<Via>,
     ) -> Result<TcpStream, DialFailed> {
+        self.dial_for(bound, dst, None, rec, conn, via).await
+    }
+
+    /// The server's active-mode dial to `dst` for the client whose control
+    /// connection comes from `peer`: as [`Network::dial`], except that in
+    /// the classroom `dst` may be `peer` off loopback.
+    pub async fn dial_back(
+        &self,
+        bound: Bound,
+        dst: SocketAddr,
+        peer: IpAddr,
+        rec: &Recorder,
+        conn: u32,
+        via: Option<Via>,
+    ) -> Result<TcpStream, DialFailed> {
+        self.dial_for(bound, dst, Some(peer), rec, conn, via).await
+    }
+
+    async fn dial_for(
+        &self,
+        bound: Bound,
+        dst: SocketAddr,
+        peer: Option<IpAddr>,
+        rec: &Recorder,
+        conn: u32,
+        via: Option<Via>,
+    ) -> Result<TcpStream, DialFailed> {
         let Bound { socket, src, note } = bound;
         let from = rec.side();
         rec.connect(conn, src, dst, via, note);
@@ -129,9 +180,16 @@ impl Network {
                 note,
             });
         }
-        if !is_loopback(dst.ip()) {
-            let note =
-                format!("{dst} is not a loopback address: ftpviz never dials outside this machine");
+        let reachable = match peer {
+            Some(peer) => self.may_reach(dst, peer),
+            None => is_loopback(dst.ip()),
+        };
+        if !reachable {
+            let note = if self.classroom {
+                format!("{dst} is not this client's own address: ftpviz dials only back to it")
+            } else {
+                format!("{dst} is not a loopback address: ftpviz never dials outside this machine")
+            };
             rec.fail(conn, FailReason::Refused, None, Some(note.clone()));
             return Err(DialFailed {
                 reason: FailReason::Refused,
@@ -390,6 +448,23 @@ mod tests {
             .unwrap();
         assert_ne!(bound.src.port(), port);
         assert!(bound.note.unwrap().contains(&port.to_string()));
+    }
+
+    #[test]
+    fn only_the_classroom_dials_a_client_back_off_loopback() {
+        let student: IpAddr = "10.99.7.2".parse().unwrap();
+        let to = |a: &str| -> SocketAddr { a.parse().unwrap() };
+        let plain = Network::direct();
+        let class = Network::classroom();
+        assert!(plain.may_reach(to("127.0.0.2:50000"), student));
+        assert!(!plain.may_reach(to("10.99.7.2:50000"), student));
+        assert!(class.may_reach(to("10.99.7.2:50000"), student));
+        // A dual-stack listener sees the student as ::ffff:10.99.7.2.
+        let mapped: IpAddr = "::ffff:10.99.7.2".parse().unwrap();
+        assert!(class.may_reach(to("10.99.7.2:50000"), mapped));
+        // Never a third host, classroom or not.
+        assert!(!class.may_reach(to("10.99.7.3:50000"), student));
+        assert!(!class.may_reach(to("192.0.2.1:21"), student));
     }
 
     #[test]

@@ -21,7 +21,13 @@
 //! It binds loopback by default. A teacher may bind a classroom address;
 //! that works, with a warning that says who can read and who can write,
 //! and the server still never *dials* outside loopback: active mode is
-//! refused for remote clients (use passive).
+//! refused for remote clients (use passive) — unless `--classroom` says
+//! otherwise ([`ServeOptions::classroom`]): then the server dials each
+//! student's client back, at the address its control connection comes
+//! from and a port ≥ 1024 (the bounce rules the server always applies to
+//! PORT/EPRT), and nowhere else. That is the demo a classroom wants:
+//! students' own FTP clients on their own laptops, active mode failing
+//! behind their own firewalls.
 
 use crate::network::{control_listener, is_loopback, Network};
 use crate::server::files::{FileError, Files};
@@ -84,6 +90,10 @@ pub struct ServeOptions {
     /// The bytes of every data connection come out of
     /// [`Serving::payloads`] too, for a recording (`--record`).
     pub payloads: bool,
+    /// `--classroom`: active mode works for clients off loopback — the
+    /// server dials back to the client's own address (the one its control
+    /// connection comes from) at a port ≥ 1024, never anywhere else.
+    pub classroom: bool,
 }
 
 impl Default for ServeOptions {
@@ -94,6 +104,7 @@ impl Default for ServeOptions {
             caps: ServerConfig::new(Files::builtin(), Scope::Alone).caps,
             trace_queue: None,
             payloads: false,
+            classroom: false,
         }
     }
 }
@@ -171,7 +182,12 @@ pub async fn start_with(config: ServeConfig, options: ServeOptions) -> Result<Se
     let (shutdown, stop) = watch::channel(false);
     let mut cfg = ServerConfig::new(files, Scope::Alone);
     cfg.caps = options.caps;
-    tokio::spawn(server::run(listener, cfg, Network::direct(), tap, stop));
+    let network = if options.classroom {
+        Network::classroom()
+    } else {
+        Network::direct()
+    };
+    tokio::spawn(server::run(listener, cfg, network, tap, stop));
     Ok(Serving {
         events,
         payloads,
@@ -194,9 +210,16 @@ fn warning(local: SocketAddr, config: &ServeConfig, options: &ServeOptions) -> S
             options.upload_file_cap.min(options.upload_cap) >> 20
         ),
     };
+    let active = if options.classroom {
+        "--classroom: in active mode the server dials back each client's own address (ports \
+         >= 1024 only), never another host"
+    } else {
+        "active mode is refused for remote clients (--classroom allows it, back to each client \
+         only)"
+    };
     format!(
         "listening on {local}, which is not loopback: anyone who can reach it can read the served \
-         files (as anonymous, any password); {write}; active mode is refused for remote clients"
+         files (as anonymous, any password); {write}; {active}"
     )
 }
 

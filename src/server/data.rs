@@ -165,11 +165,14 @@ impl Plan {
     /// Makes the planned connection: dials (active) or takes the accepted
     /// one (passive). `control_local` is the server's end of the control
     /// connection, whose port − 1 is the active source port.
+    /// `control_local` and `control_peer`: the control connection's ends
+    /// (the dial back comes from the one to the other's address).
     pub async fn open(
         self,
         network: &Network,
         rec: &Recorder,
         control_local: SocketAddr,
+        control_peer: IpAddr,
     ) -> Result<DataConn, DataError> {
         match self {
             Plan::None => Err(DataError::NoPlan),
@@ -188,7 +191,9 @@ impl Plan {
                             note: e.to_string(),
                         })?;
                 let conn = rec.register_dial(bound.src, target);
-                let stream = network.dial(bound, target, rec, conn, Some(via)).await?;
+                let stream = network
+                    .dial_back(bound, target, control_peer, rec, conn, Some(via))
+                    .await?;
                 Ok(DataConn::new(stream, conn, rec.clone()))
             }
             Plan::Passive(listening) => listening.accepted(rec).await,

@@ -26,7 +26,6 @@ use super::data::{DataConn, DataError};
 use super::files::FileError;
 use super::listing::{self, Style};
 use super::session::Session;
-use crate::network::is_loopback;
 use crate::server::data::Plan;
 use crate::transfer::{self, ReceiveError};
 use std::io;
@@ -56,8 +55,8 @@ impl Session {
     pub(super) async fn data(&mut self) -> io::Result<Option<DataConn>> {
         let plan = std::mem::take(&mut self.plan);
         if let Plan::Active { target, .. } = &plan {
-            if !is_loopback(target.ip()) {
-                let msg = format!("Active mode to {target} refused: this server only dials loopback. Use passive mode.");
+            if !self.ctx.network.may_reach(*target, self.peer.ip()) {
+                let msg = format!("Active mode to {target} refused: this server only dials loopback (serve --classroom lets it dial its clients back). Use passive mode.");
                 self.reply(425, &msg).await?;
                 return Ok(None);
             }
@@ -75,7 +74,11 @@ impl Session {
                     }
                 }
             }
-            plan => plan.open(&self.ctx.network, &self.rec, self.local).await,
+            plan => {
+                let peer = self.peer.ip();
+                plan.open(&self.ctx.network, &self.rec, self.local, peer)
+                    .await
+            }
         };
         match opened {
             Ok(opened) => Ok(Some(opened)),
