@@ -1,0 +1,94 @@
+//! `ftpviz lesson`: the guided lesson, scene by scene — in the TUI, or
+//! headless with each scene's heading and notes between its runs' events.
+
+use super::output::{deliver, finish_recording, start_recording, Sink};
+use anyhow::Result;
+use ftpviz::narration::Between;
+use ftpviz::tui::Screen;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+/// `ftpviz lesson`: the lesson file is read and checked before anything
+/// starts; then every scene runs on real labs, in the TUI; with `--print`
+/// or `--json` headless, and `--record` alone runs it quietly into the
+/// capture, as `lab --record` does.
+pub(crate) async fn lesson(
+    file: Option<PathBuf>,
+    port: Option<u16>,
+    record: Option<PathBuf>,
+    sink: Option<Sink>,
+    screen: Screen,
+) -> Result<()> {
+    use ftpviz::classroom::{self, Labs, Lesson, Step};
+    let lesson = match &file {
+        Some(path) => Lesson::load(path)?,
+        None => Lesson::builtin(),
+    };
+    if sink.is_none() && record.is_none() {
+        let course = ftpviz::tui::course::Course::new(lesson, port);
+        return Ok(ftpviz::tui::lesson(course, screen).await?);
+    }
+    let mut recording = record.as_deref().map(start_recording);
+    let mut out = io::stdout().lock();
+    let mut writer = sink.map(|s| s.writer(None));
+    // Each run narrates for its own middlebox, on screen and in the capture.
+    let mut between = None;
+    let labs = Labs {
+        port,
+        payloads: recording.is_some(),
+    };
+    classroom::play(&lesson, labs, |step| -> Result<()> {
+        if let Step::Run(_, run) = &step {
+            between = run.configs(port).first().map(Between::of);
+            writer = sink.map(|s| s.writer(between));
+        }
+        if let (Step::Event(e, _), Some(recording), Some(b)) = (&step, &mut recording, between) {
+            recording.between(e.session, b);
+        }
+        match (sink, step) {
+            (_, Step::Event(e, bytes)) => {
+                deliver(&e, bytes.as_deref(), writer.as_mut(), recording.as_mut())?
+            }
+            (None | Some(Sink::Json), _) => {}
+            (Some(_), step) => {
+                write_lesson_step(&mut out, &lesson, step)?;
+                out.flush()?;
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    recording.map_or(Ok(()), finish_recording)
+}
+
+/// The lesson's scene and run headings, notes and summaries in `--print`.
+pub(crate) fn write_lesson_step(
+    out: &mut impl Write,
+    lesson: &ftpviz::classroom::Lesson,
+    step: ftpviz::classroom::Step<'_>,
+) -> io::Result<()> {
+    use ftpviz::classroom::Step;
+    match step {
+        Step::Scene(n, scene) => {
+            writeln!(
+                out,
+                "\n== Scene {n}/{}: {}",
+                lesson.scenes.len(),
+                scene.title
+            )?;
+            for para in scene.notes.split("\n\n") {
+                for line in ftpviz::narration::explain::wrap(para, 77) {
+                    writeln!(out, "   {line}")?;
+                }
+                writeln!(out)?;
+            }
+        }
+        Step::Run(r, run) => {
+            if let Some(caption) = &run.caption {
+                writeln!(out, "-- run {r}: {caption}")?;
+            }
+        }
+        Step::RunEnd(..) | Step::Event(..) => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,126 @@
+//! Where events go without a TUI: `--print` lines, `--json` lines,
+//! `--print --explain` (each line with its narration), and the `--record`
+//! capture beside them. A recording that fails says so once, when it
+//! happens; the run goes on and exits 1 at its end.
+
+use anyhow::Result;
+use ftpviz::capture_writer::Recording;
+use ftpviz::narration::explain::Explainer;
+use ftpviz::narration::Between;
+use ftpviz::trace::{write_json_line, write_print_line, Event};
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Where events go when there is no TUI.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Sink {
+    Print,
+    Json,
+    /// `--print --explain`: each line with its narration.
+    Explain,
+}
+
+impl Sink {
+    pub(crate) fn from_args(o: crate::OutputArgs) -> Option<Sink> {
+        match (o.print, o.json, o.explain) {
+            (_, true, _) => Some(Sink::Json),
+            (true, false, true) => Some(Sink::Explain),
+            (true, false, false) => Some(Sink::Print),
+            _ => None,
+        }
+    }
+
+    /// A writer for one trace whose middlebox is `between` (known in the
+    /// lab, not in a capture).
+    pub(crate) fn writer(self, between: Option<Between>) -> SinkWriter {
+        SinkWriter {
+            sink: self,
+            explainer: Explainer::new(between),
+        }
+    }
+}
+
+/// A [`Sink`] with what it remembers of the trace so far.
+pub(crate) struct SinkWriter {
+    sink: Sink,
+    explainer: Explainer,
+}
+
+impl SinkWriter {
+    pub(crate) fn write(&mut self, out: &mut impl Write, event: &Event) -> io::Result<()> {
+        match self.sink {
+            Sink::Print => write_print_line(&mut *out, event),
+            Sink::Json => write_json_line(&mut *out, event),
+            Sink::Explain => self.explainer.write(&mut *out, event),
+        }
+    }
+}
+
+/// The exit status of a run whose recording failed (already said).
+#[derive(Debug, thiserror::Error)]
+#[error("the recording failed")]
+pub(crate) struct RecordingFailed;
+
+/// `--record FILE`: starts it; a file that cannot be created is said now.
+pub(crate) fn start_recording(path: &Path) -> Recording {
+    let mut recording = Recording::create(path);
+    say_failure(&mut recording);
+    recording
+}
+
+/// The bytes of a `data` event, when the source hands them over.
+pub(crate) async fn bytes_of(
+    payloads: &mut Option<ftpviz::tap::Payloads>,
+    event: &Event,
+) -> Option<ftpviz::tap::Chunk> {
+    payloads.as_mut()?.take(event).await
+}
+
+/// One event to stdout and into the recording; a recording's failure is
+/// said once, when it happens.
+pub(crate) fn deliver(
+    event: &Event,
+    bytes: Option<&[u8]>,
+    sink: Option<&mut SinkWriter>,
+    recording: Option<&mut Recording>,
+) -> Result<()> {
+    if let Some(recording) = recording {
+        recording.event(event, bytes);
+        say_failure(recording);
+    }
+    if let Some(sink) = sink {
+        let mut out = io::stdout().lock();
+        sink.write(&mut out, event)?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+pub(crate) fn say_failure(recording: &mut Recording) {
+    if let Some(line) = recording.unsaid_failure() {
+        eprintln!("ftpviz: {line}");
+    }
+}
+
+/// Closes the capture and says what it holds, and how to make Wireshark
+/// read FTP on ports other than 21/20. A failed recording exits 1.
+pub(crate) fn finish_recording(recording: Recording) -> Result<()> {
+    let path = recording.path().display().to_string();
+    match recording.finish() {
+        Ok(w) => {
+            let (packets, comments) = (w.packets, w.comments);
+            eprintln!("ftpviz: recorded {path} ({packets} packets, {comments} with a comment)");
+            let decode: String = w.decode_as().iter().map(|d| format!(" -d {d}")).collect();
+            if !decode.is_empty() {
+                eprintln!("ftpviz: not on ports 21/20, so tell Wireshark (Decode As…): tshark -r {path}{decode}");
+            }
+            Ok(())
+        }
+        Err(unsaid) => {
+            if let Some(line) = unsaid {
+                eprintln!("ftpviz: {line}");
+            }
+            Err(RecordingFailed.into())
+        }
+    }
+}
