@@ -434,3 +434,27 @@ fn the_empty_diagram_carries_the_panes_note() {
     let s = text(&render(&app, 80, 24));
     assert!(!s.contains("Why port"), "gone once something happened: {s}");
 }
+
+/// The lab's port notes (why 2123; a port taken) fit the empty diagram of
+/// a pane side by side at 80×24.
+#[test]
+fn the_port_notes_fit_a_pane_at_80x24() {
+    use ftpviz::lab::ports::note;
+    use ftpviz::lab::{IfTaken, Mode};
+    let lab = |mode, port| LabConfig {
+        mode,
+        control_port: port,
+        if_taken: IfTaken::AnyFree,
+        ..LabConfig::default()
+    };
+    let wanted = [lab(Mode::Active, 2121), lab(Mode::Passive, 2123)];
+    let got = [lab(Mode::Active, 40111), lab(Mode::Passive, 2123)];
+    for (w, g, pane) in [
+        (&wanted, &wanted, 1),
+        (&wanted, &got, 0),
+        (&wanted, &got, 1),
+    ] {
+        let n = note(w, g, pane).expect("a note");
+        assert!(ftpviz::tui::hosts::wrap(&n, 23).len() <= 8, "{n}");
+    }
+}
