@@ -94,6 +94,30 @@ async fn a_blocked_dial_is_revealed_with_the_wall_that_stopped_it() {
 }
 
 #[tokio::test]
+async fn a_client_that_never_reaches_a_transfer_did_not_get_one() {
+    // Passive behind a server firewall: the client's dial dies, and it
+    // tries PASV again without ever sending LIST.
+    let events = run(lab(Mode::Passive, false, false, Firewall::Server)).await;
+    let (worked, said) = transfer_worked(&events, 1).expect("known");
+    assert!(!worked);
+    assert_eq!(
+        said,
+        "data #1: the dial failed (blocked by the server firewall)"
+    );
+    // Active behind the client's NAT: PORT names 192.168.1.2, refused.
+    let config = LabConfig {
+        nat: ftpviz::middlebox::Nat::Client,
+        ..lab(Mode::Active, false, false, Firewall::None)
+    };
+    let events = run(config).await;
+    let (worked, said) = transfer_worked(&events, 1).expect("known");
+    assert!(
+        !worked && said.starts_with("PORT 192,168,1,2,") && said.contains(": 504 "),
+        "{said}"
+    );
+}
+
+#[tokio::test]
 async fn a_bounce_port_is_answered_by_nobody_dialling() {
     let config = LabConfig {
         lesson: Lesson::Bounce,

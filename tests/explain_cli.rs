@@ -174,6 +174,9 @@ fn lab_runs_explain_every_event_with_the_corrected_words() {
         "{listing}"
     );
     assert!(!listing.contains("on disk."), "{listing}");
+    // The lab sends TYPE I before LIST: not "sent in ASCII type".
+    assert!(!listing.contains("sent in ASCII type"), "{listing}");
+    assert!(listing.contains("LIST expects ASCII type"), "{listing}");
     let file = at(active, "1/2 data    server  data").words();
     assert!(file.contains("all 80 bytes"), "{file}");
     // Finding 11: the close is narrated for who closed.

@@ -174,8 +174,17 @@ fn without_classroom_a_remote_active_transfer_is_refused_and_nothing_dialled() {
     let out = curl(&student, port, &[]);
     assert!(out.stdout.starts_with(b"Hello from the ftpviz"));
     let trace = served.stop();
-    let codes = common::reply_codes(&trace.events);
-    assert!(codes.contains(&425), "{codes:?}");
+    // Refused at PORT (504), not promised with a 200 and then failed.
+    let refused = trace.events.iter().any(
+        |e| matches!(&e.kind, Kind::Reply { code: 504, text } if text.contains("--classroom")),
+    );
+    assert!(refused, "{:?}", common::reply_codes(&trace.events));
+    assert!(
+        !trace.events.iter().any(|e| {
+            matches!(&e.kind, Kind::Reply { code: 200, text } if text.contains("I will dial"))
+        }),
+        "no dial promised"
+    );
     assert!(
         dials(&trace).iter().all(|d| d.0 == Side::Client),
         "the server dialled nothing: {:?}",

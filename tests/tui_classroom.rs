@@ -124,6 +124,23 @@ async fn the_quiz_holds_the_dial_back_until_answered_and_reveals_it_on_the_trace
     assert_eq!(app.quiz.total, (4, 6));
 }
 
+#[test]
+fn esc_puts_a_reveal_away_and_home_asks_again() {
+    let mut app = quiz_app(fixture::active());
+    step_to_question(&mut app);
+    keys(&mut app, "s21");
+    step_to_reveal(&mut app);
+    press(&mut app, KeyCode::Esc);
+    assert!(app.quiz.revealed.is_none());
+    assert!(!app.should_quit(), "Esc dismissed the reveal only");
+    press(&mut app, KeyCode::Home);
+    step_to_question(&mut app);
+    assert!(
+        app.quiz.asking.is_some(),
+        "seen again from the start: asked again"
+    );
+}
+
 #[tokio::test]
 async fn a_blocked_dial_is_revealed_with_its_wall() {
     let trace = run(LabConfig {

@@ -263,7 +263,7 @@ pub fn grade(q: &Question, truth: &Truth, guess: &Guess) -> Reveal {
             let to = q.role(dst.port());
             mark(
                 guess.to == Some(to),
-                format!("to {}: {}", dst.port(), why_to(q)),
+                format!("to {}: {}", dst.port(), why_to(q, dst.port())),
             );
             if let Some(why) = why_outcome(*outcome) {
                 lines.push(why);
@@ -311,8 +311,16 @@ fn why_from(q: &Question, who: Side, port: u16) -> String {
         (Side::Server, PortRole::ControlMinusOne) => format!(
             "the server's control port − 1 ({l} − 1 = {port}): the server dials from L−1 ({rule})."
         ),
+        (Side::Server, PortRole::Control) => format!(
+            "the control port itself, not L−1 = {}, which {rule} names.",
+            l.saturating_sub(1)
+        ),
+        (Side::Server, _) if port == 20 => format!(
+            "port 20, FTP's registered data port (L−1 when L is 21); this server's L is {l}, so {rule}'s L−1 is {}.",
+            l.saturating_sub(1)
+        ),
         (Side::Server, _) => format!(
-            "an ephemeral port. {rule} says the server dials from L−1 = {}, but this server did not.",
+            "port {port}, not L−1 = {}: {rule} says the server dials from L−1, but this server did not.",
             l.saturating_sub(1)
         ),
         (Side::Client, _) => {
@@ -321,7 +329,7 @@ fn why_from(q: &Question, who: Side, port: u16) -> String {
     }
 }
 
-fn why_to(q: &Question) -> String {
+fn why_to(q: &Question, dst: u16) -> String {
     let arith = match q.via {
         Via::Port | Via::Pasv => {
             let (hi, lo) = port_bytes(q.announced);
@@ -329,7 +337,14 @@ fn why_to(q: &Question) -> String {
         }
         Via::Eprt | Via::Epsv | Via::Default => format!("it is written out: {}", q.announced),
     };
-    format!("the port `{}` names — {arith}.", q.line)
+    if q.role(dst) == PortRole::Announced {
+        format!("the port `{}` names — {arith}.", q.line)
+    } else {
+        format!(
+            "not the port `{}` names ({arith}): the dial went elsewhere.",
+            q.line
+        )
+    }
 }
 
 fn why_outcome(outcome: Outcome) -> Option<String> {
@@ -353,26 +368,44 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or(text)
 }
 
-/// "Will this transfer work?": the first transfer command's final reply
-/// after `from` in `session` (2xx: it worked), or `None` if not yet known.
+/// "Will this transfer work?", answered by the session's first attempt at
+/// one: the final reply to its first transfer command (2xx: it worked) —
+/// or, when the client never got that far, what stopped it first: a data
+/// dial that failed, or a refusal of its PORT/EPRT/PASV/EPSV. `None` while
+/// the trace does not tell yet.
 pub fn transfer_worked(events: &[Event], session: u32) -> Option<(bool, String)> {
     let mut transfer = None;
+    let mut asked = None;
     for e in events.iter().filter(|e| e.session == session) {
         match &e.kind {
             Kind::Command { verb, text } if is_transfer(verb) && transfer.is_none() => {
                 transfer = Some(text.clone())
             }
+            Kind::Command { verb, text } if is_announcement(verb) => asked = Some(text.clone()),
             Kind::Reply { code, text } if *code >= 200 => {
-                if let Some(command) = &transfer {
-                    // A reply's text is its whole line, code first.
-                    let said = format!("{command}: {}", first_line(text));
-                    return Some((*code < 300, said));
+                // A reply's text is its whole line, code first.
+                let said = |command: &str| format!("{command}: {}", first_line(text));
+                match (&transfer, &asked) {
+                    (Some(command), _) => return Some((*code < 300, said(command))),
+                    (None, Some(command)) if *code >= 400 => return Some((false, said(command))),
+                    _ => {}
                 }
+            }
+            Kind::Fail { reason, by } if e.conn > 0 && transfer.is_none() => {
+                let why = match by {
+                    Some(by) => format!("blocked by the {}", by.as_str().replace('-', " ")),
+                    None => reason.as_str().to_string(),
+                };
+                return Some((false, format!("data #{}: the dial failed ({why})", e.conn)));
             }
             _ => {}
         }
     }
     None
+}
+
+fn is_announcement(verb: &str) -> bool {
+    matches!(verb, "PORT" | "EPRT" | "PASV" | "EPSV")
 }
 
 fn is_transfer(verb: &str) -> bool {

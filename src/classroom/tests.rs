@@ -257,6 +257,47 @@ fn a_server_that_ignores_l_minus_1_is_graded_by_what_it_did() {
     );
 }
 
+/// `active` with the control connection on port `l` instead of 21.
+fn active_on(l: u16, from_port: u16, to_port: u16) -> Vec<Event> {
+    let mut v = active(from_port, false);
+    if let Kind::Connect { dst, .. } = &mut v[0].kind {
+        dst.set_port(l);
+    }
+    if let Kind::Connect { dst, .. } = &mut v[5].kind {
+        dst.set_port(to_port);
+    }
+    v
+}
+
+#[test]
+fn port_20_under_another_control_port_is_named_for_what_it_is() {
+    // vsftpd's connect_from_port_20 while listening on 2121.
+    let events = active_on(2121, 20, 50000);
+    let q = Question::at(&events, 2).expect("PORT asks");
+    let truth = Truth::of(&events, &q).expect("answered");
+    let r = grade(&q, &truth, &Guess::default());
+    assert!(
+        r.lines[1].contains("port 20, FTP's registered data port"),
+        "{:?}",
+        r.lines
+    );
+    assert!(r.lines[1].contains("L−1 is 2120"), "{:?}", r.lines);
+}
+
+#[test]
+fn a_dial_to_another_port_than_announced_says_so() {
+    let events = active_on(21, 20, 50001);
+    let q = Question::at(&events, 2).expect("PORT asks");
+    let truth = Truth::of(&events, &q).expect("answered");
+    let r = grade(&q, &truth, &Guess::default());
+    assert!(r.lines[2].contains("not the port"), "{:?}", r.lines);
+    assert!(
+        !r.lines[2].contains("— 195 × 256 + 80 = 50000."),
+        "{:?}",
+        r.lines
+    );
+}
+
 #[test]
 fn a_refused_port_is_answered_by_nobody_dialling() {
     let mut events = active(20, false);

@@ -300,9 +300,14 @@ fn representation(transfer: Option<&Transfer>, type_code: Option<char>) -> Strin
             "A listing is not a file on disk: the server writes it, one entry a line ({}).",
             Rule::Mlsx
         ),
-        (Some(t), _) if t.is_listing() => format!(
+        (Some(t), Some('A')) if t.is_listing() => format!(
             "A listing is not a file on disk: the server writes it as lines of text, sent in \
-             ASCII type ({}).",
+             ASCII type, as LIST expects ({}).",
+            Rule::ServiceCommands
+        ),
+        (Some(t), _) if t.is_listing() => format!(
+            "A listing is not a file on disk: the server writes it as lines of text. LIST \
+             expects ASCII type ({}); whatever TYPE is set, servers send its lines with CRLF.",
             Rule::ServiceCommands
         ),
         (_, Some('A')) => format!(

@@ -55,6 +55,14 @@ impl Session {
             );
             return self.reply(504, &msg).await;
         }
+        if !self.ctx.network.may_reach(target, self.peer.ip()) {
+            // A client off loopback, and no --classroom: say so now rather
+            // than promise a dial that will not come.
+            let msg = format!(
+                "{verb} refused: this server dials back only clients on its own machine (serve --classroom lets it dial yours). Use passive mode."
+            );
+            return self.reply(504, &msg).await;
+        }
         self.plan = Plan::Active { target, via };
         self.reply(
             200,

@@ -241,6 +241,7 @@ impl App {
                 self.finale = false;
                 self.finale_when_over = false;
                 self.each(Player::home);
+                self.restart_quiz();
             }
             KeyCode::End => self.end(),
             KeyCode::Tab | KeyCode::BackTab => self.next_focus(),
@@ -355,6 +356,7 @@ impl App {
                     self.focus = Focus::All;
                 }
                 self.panes = panes;
+                self.mark_runs();
                 self.status = None;
                 Ok(feeds)
             }

@@ -17,13 +17,16 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-/// "live", "lesson over", "session ended", or nothing (a capture).
+/// "live", "lesson over" ("run over" in a guided lesson), "session ended",
+/// or nothing (a capture).
 fn liveness(app: &App) -> Option<&'static str> {
     let pane = app.panes.first()?;
     let live = app.panes.iter().any(|p| p.player.is_live());
     match (pane.origin, live) {
         (Origin::Capture, _) => None,
         (_, true) => Some("live"),
+        // In a guided lesson each run ends; the lesson goes on (n).
+        (Origin::Lab, false) if app.course.is_some() => Some("run over"),
         (Origin::Lab, false) => Some("lesson over"),
         (Origin::Serve, false) => Some("session ended"),
     }
@@ -133,7 +136,13 @@ fn keys(app: &App) -> Vec<(&'static str, &'static str, u8)> {
     if app.picker.is_some() {
         keys.push(("s", "sessions", 7));
     }
-    if app.course.is_some() {
+    let predicting = app
+        .course
+        .as_ref()
+        .is_some_and(|c| c.card && c.next_prediction(app.quiz.on).is_some());
+    if predicting {
+        keys.push(("y/n", "predict", 8));
+    } else if app.course.is_some() {
         keys.push(("n/p", "next/back", 8));
     } else if app.rig.is_some() {
         keys.extend([("f", "firewall", 8), ("n", "NAT", 8), ("x", "ext", 4)]);

@@ -16,7 +16,16 @@ impl App {
     pub fn with_course(mut self, course: Course) -> App {
         self.heading = heading(&course);
         self.course = Some(course);
+        self.mark_runs();
         self
+    }
+
+    /// In a guided lesson every pane is one run of it.
+    pub(super) fn mark_runs(&mut self) {
+        let run = self.course.is_some();
+        for p in &mut self.panes {
+            p.run = run;
+        }
     }
 
     /// True while something of the classroom holds the next step back: a
@@ -87,6 +96,15 @@ impl App {
                 Some(true)
             }
             _ => None,
+        }
+    }
+
+    /// `Home`: the run is seen again from its start, so the quiz asks its
+    /// questions again, and in a lesson the run's score starts again.
+    pub(super) fn restart_quiz(&mut self) {
+        self.quiz.forget_panes();
+        if let Some(c) = self.course.as_mut() {
+            c.replay_run();
         }
     }
 

@@ -32,8 +32,9 @@ pub struct Course {
     pub card: bool,
     /// "Will this transfer work?" per pane of the run, once answered.
     pub predictions: Vec<Option<bool>>,
-    /// Quiz score of each scene: (right, asked).
-    pub scores: Vec<(u32, u32)>,
+    /// Quiz score of each run of each scene: (right, asked), the latest
+    /// time through it (a run played again starts its score again).
+    pub scores: Vec<Vec<(u32, u32)>>,
 }
 
 /// What a key did to the course.
@@ -47,7 +48,11 @@ pub enum Moved {
 
 impl Course {
     pub fn new(lesson: Lesson, port: Option<u16>) -> Course {
-        let scenes = lesson.scenes.len();
+        let scores = lesson
+            .scenes
+            .iter()
+            .map(|s| vec![(0, 0); s.runs.len()])
+            .collect();
         let mut c = Course {
             lesson,
             scene: 0,
@@ -55,7 +60,7 @@ impl Course {
             port,
             card: true,
             predictions: Vec::new(),
-            scores: vec![(0, 0); scenes],
+            scores,
         };
         c.reset_predictions();
         c
@@ -137,6 +142,7 @@ impl Course {
 
     fn arrive(&mut self) {
         self.card = true;
+        self.replay_run();
         self.reset_predictions();
     }
 
@@ -145,12 +151,35 @@ impl Course {
         self.predictions = vec![None; panes];
     }
 
-    /// Adds a graded quiz answer to the current scene's score.
+    /// Adds a graded quiz answer to the current run's score.
     pub fn score(&mut self, right: u32, asked: u32) {
-        if let Some(s) = self.scores.get_mut(self.scene) {
+        if let Some(s) = self
+            .scores
+            .get_mut(self.scene)
+            .and_then(|r| r.get_mut(self.run))
+        {
             s.0 += right;
             s.1 += asked;
         }
+    }
+
+    /// The current run is played again from its start: its score too.
+    pub fn replay_run(&mut self) {
+        if let Some(s) = self
+            .scores
+            .get_mut(self.scene)
+            .and_then(|r| r.get_mut(self.run))
+        {
+            *s = (0, 0);
+        }
+    }
+
+    /// The scene's quiz score over its runs: (right, asked).
+    pub fn scene_score(&self) -> (u32, u32) {
+        self.scores
+            .get(self.scene)
+            .map(|runs| runs.iter().fold((0, 0), |(r, a), s| (r + s.0, a + s.1)))
+            .unwrap_or_default()
     }
 
     /// The closing words of the current run, under its panes' summaries:
@@ -175,7 +204,7 @@ impl Course {
             lines.push(format!("{mark} {mode}: predicted \"{guess}\"; {said}"));
         }
         if quiz {
-            let (right, asked) = self.scores.get(self.scene).copied().unwrap_or_default();
+            let (right, asked) = self.scene_score();
             if asked > 0 {
                 lines.push(format!("Quiz, this scene: {right} of {asked} right."));
             }

@@ -15,6 +15,7 @@ use ratatui::widgets::Widget;
 /// The summary of a pane, as narration text.
 pub fn told(pane: &Pane) -> Told {
     let headline = match pane.origin {
+        Origin::Lab if pane.run => "This run is over. In short:",
         Origin::Lab => "The lesson is over. In short:",
         Origin::Capture => "The end of the trace. In short:",
         Origin::Serve => "The session has ended. In short:",

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 /// The keys, as (key, what it does).
-pub const KEYS: [(&str, &str); 17] = [
+pub const KEYS: [(&str, &str); 18] = [
     (
         "space",
         "play / pause; pauses by itself at teaching moments",
@@ -34,6 +34,10 @@ pub const KEYS: [(&str, &str); 17] = [
     ("c", "lab: the guided lesson, scene by scene"),
     ("n  p", "lesson: next / previous run (PgDn / PgUp too)"),
     ("g", "quiz: predict who dials, from where, to where"),
+    (
+        "c s 0 1–4",
+        "quiz answers (client/server/nobody, a port); Esc skips",
+    ),
     ("v", "presenter view: one step, big, for a projector"),
     (
         "w",

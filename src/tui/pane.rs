@@ -36,6 +36,8 @@ pub struct Pane {
     pub endpoints: Option<Endpoints>,
     /// Words for the empty diagram (e.g. why this server has its port).
     pub note: Option<String>,
+    /// One run of a guided lesson: it ends, and the lesson goes on.
+    pub run: bool,
     /// The data bytes its live source sent, kept for `w` (none for a
     /// capture: a trace holds counts, not bytes).
     pub kept: Kept,
@@ -52,6 +54,7 @@ impl Pane {
             middlebox: None,
             endpoints: None,
             note: None,
+            run: false,
             kept: Kept::default(),
             source: None,
         }
@@ -66,6 +69,7 @@ impl Pane {
             middlebox: None,
             endpoints: None,
             note: None,
+            run: false,
             kept: Kept::default(),
             source: Some(source),
         }

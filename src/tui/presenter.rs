@@ -16,7 +16,7 @@ use super::narration_view::{self, NarrationView};
 use super::pane::Pane;
 use super::style::Theme;
 use crate::ftp::hostport::{parse_227, parse_229, parse_eprt, parse_port, port_bytes};
-use crate::trace::{Event, Kind, Side};
+use crate::trace::{Event, Kind, Side, Via};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -57,6 +57,9 @@ impl Slide {
                     format!("{} -> {}", src.port(), dst.port()),
                 ],
                 match via {
+                    Some(Via::Pasv) => format!("{src} → {dst}, as the 227 said"),
+                    Some(Via::Epsv) => format!("{src} → {dst}, as the 229 said"),
+                    Some(Via::Default) => format!("{src} → {dst}, the default data port"),
                     Some(via) => format!("{src} → {dst}, as {} said", via.as_str()),
                     None => format!("{src} → {dst}"),
                 },

@@ -147,9 +147,13 @@ impl Quiz {
     /// A key while the quiz may want it.
     pub fn on_key(&mut self, code: KeyCode) -> Answer {
         let Some(a) = self.asking.as_mut() else {
-            // Any key puts a reveal away, and does what it does.
-            self.revealed = None;
-            return Answer::NotMine;
+            // Any key puts a reveal away, and does what it does — but Esc
+            // only puts it away (it skips a question; it must not quit).
+            let was_up = self.revealed.take().is_some();
+            return match code {
+                KeyCode::Esc if was_up => Answer::Taken,
+                _ => Answer::NotMine,
+            };
         };
         match (a.part, code) {
             (Part::Who, KeyCode::Char('c')) => {

@@ -27,6 +27,7 @@ impl App {
             // Playing again from the summary starts the lesson over.
             self.finale = false;
             self.each(Player::home);
+            self.restart_quiz();
         }
         for p in &mut self.panes {
             p.player.set_playing(play);
@@ -68,7 +69,12 @@ impl App {
     /// event shows as it arrives); the summary follows once it is over.
     pub(super) fn end(&mut self) {
         if self.panes.iter().any(|p| p.player.is_live()) {
-            self.note = Some("running the lesson to its end…".to_string());
+            let what = if self.course.is_some() {
+                "run"
+            } else {
+                "lesson"
+            };
+            self.note = Some(format!("running the {what} to its end…"));
         }
         for p in &mut self.panes {
             p.run_to_end();
