@@ -12,10 +12,8 @@
 //! `--explain` do) and not knowing it (as for a capture). The shared
 //! captures are narrated too.
 
-use ftpviz::lab::{Lab, LabConfig, Lesson, Mode};
-use ftpviz::middlebox::{Firewall, Nat};
+use ftpviz::lab::{Lab, LabConfig, Lesson};
 use ftpviz::narration::{narrate, narrate_between, Between, Narration};
-use ftpviz::trace::Blocker;
 use ftpviz::trace::{Event, Kind};
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,8 +22,8 @@ use tokio::sync::Semaphore;
 mod common;
 #[path = "support/prose.rs"]
 mod prose;
-#[path = "../src/middlebox/tests/table.rs"]
-mod table;
+#[path = "support/scenarios.rs"]
+mod scenarios;
 
 /// Far above what a lesson takes: only catches a hung lab.
 const GUARD: Duration = Duration::from_secs(120);
@@ -42,32 +40,10 @@ async fn run(config: LabConfig) -> Result<Vec<Event>, String> {
     Ok(events)
 }
 
-fn ipv6_available() -> bool {
-    std::net::TcpListener::bind("[::1]:0").is_ok()
-}
-
+/// Every scenario of the table, and the bounce lesson in each family.
 fn scenarios() -> Vec<LabConfig> {
-    let v6 = ipv6_available();
-    if !v6 {
-        println!("skipped: the IPv6 scenarios (no ::1 here); the IPv4 ones run");
-    }
-    let families: &[bool] = if v6 { &[false, true] } else { &[false] };
-    let mut all = Vec::new();
-    // Every mode × firewall × NAT × extended of the middlebox table.
-    for (firewall, nat, mode, extended, _) in table::cases() {
-        for &ipv6 in families {
-            all.push(LabConfig {
-                mode,
-                extended,
-                ipv6,
-                firewall,
-                nat,
-                control_port: 0,
-                ..LabConfig::default()
-            });
-        }
-    }
-    for &ipv6 in families {
+    let mut all = scenarios::every_lab();
+    for ipv6 in scenarios::families() {
         all.push(LabConfig {
             lesson: Lesson::Bounce,
             ipv6,

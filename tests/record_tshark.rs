@@ -159,7 +159,7 @@ fn check(bin: &Path, name: &str, args: &[&str]) {
         .map(|e| (e.session, e.conn))
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
-        .map(|(s, c)| events_bytes(&events, s, c))
+        .map(|(s, c)| ftpviz::trace::data_bytes(&events, s, c))
         .collect();
     let mut got: Vec<u64> = flows.values().map(|b| b.len() as u64).collect();
     want.sort_unstable();
@@ -193,17 +193,6 @@ fn check(bin: &Path, name: &str, args: &[&str]) {
     let bare = tshark(bin, &file, &decode, bare_syn, &["frame.number"]);
     assert!(bare.is_empty(), "{name}: SYNs without a comment: {bare:?}");
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn events_bytes(events: &[Event], session: u32, conn: u32) -> u64 {
-    events
-        .iter()
-        .filter(|e| e.session == session && e.conn == conn)
-        .map(|e| match e.kind {
-            Kind::Data { bytes } => bytes,
-            _ => 0,
-        })
-        .sum()
 }
 
 #[test]

@@ -9,9 +9,7 @@
 mod screen;
 use screen::render;
 
-use ftpviz::lab::{Lab, LabConfig, Mode};
-use ftpviz::middlebox::{Firewall, Nat};
-use ftpviz::trace::Blocker;
+use ftpviz::lab::{Lab, LabConfig};
 use ftpviz::trace::Trace;
 use ftpviz::tui::app::{App, Pane};
 use ftpviz::tui::layout;
@@ -22,31 +20,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::time::Duration;
 
-#[path = "../src/middlebox/tests/table.rs"]
-#[allow(dead_code)]
-mod table;
+#[path = "support/scenarios.rs"]
+mod scenarios;
 
 /// Every scenario of the lab: the middlebox table's (firewall × NAT × mode
 /// × extended), over IPv4 and, where this machine has `::1`, IPv6.
 fn scenarios() -> Vec<LabConfig> {
-    let v6 = std::net::TcpListener::bind("[::1]:0").is_ok();
-    if !v6 {
-        println!("skipped: the IPv6 runs (no ::1 here); the IPv4 runs go on");
-    }
-    let families: &[bool] = if v6 { &[false, true] } else { &[false] };
-    table::cases()
-        .flat_map(|(firewall, nat, mode, extended, _)| {
-            families.iter().map(move |&ipv6| LabConfig {
-                mode,
-                extended,
-                ipv6,
-                firewall,
-                nat,
-                control_port: 0,
-                ..LabConfig::default()
-            })
-        })
-        .collect()
+    scenarios::every_lab()
 }
 
 /// Runs one lab's lesson to its end and returns its trace.

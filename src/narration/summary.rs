@@ -145,7 +145,7 @@ pub fn summarise(events: &[Event]) -> Summary {
                 to: *dst,
                 via: *via,
                 transfer: transfer_of(events, i),
-                bytes: bytes_of(events, e.session, e.conn),
+                bytes: crate::trace::data_bytes(events, e.session, e.conn),
                 outcome: outcome_of(events, i),
             }),
             Kind::Reply { code: 500.., .. } => {
@@ -208,17 +208,6 @@ fn transfer_of(events: &[Event], i: usize) -> Option<String> {
         }
     }
     None
-}
-
-fn bytes_of(events: &[Event], session: u32, conn: u32) -> u64 {
-    events
-        .iter()
-        .filter(|e| e.session == session && e.conn == conn)
-        .map(|e| match e.kind {
-            Kind::Data { bytes } => bytes,
-            _ => 0,
-        })
-        .sum()
 }
 
 /// How the dial `events[i]` ended, as far as `events` tell.

@@ -319,13 +319,20 @@ impl Trace {
 
     /// Total payload bytes carried by one data connection.
     pub fn data_bytes(&self, session: u32, conn: u32) -> u64 {
-        self.connection(session, conn)
-            .map(|e| match e.kind {
-                Kind::Data { bytes } => bytes,
-                _ => 0,
-            })
-            .sum()
+        data_bytes(&self.events, session, conn)
     }
+}
+
+/// Total payload bytes carried by one connection among `events`.
+pub fn data_bytes(events: &[Event], session: u32, conn: u32) -> u64 {
+    events
+        .iter()
+        .filter(|e| e.session == session && e.conn == conn)
+        .map(|e| match e.kind {
+            Kind::Data { bytes } => bytes,
+            _ => 0,
+        })
+        .sum()
 }
 
 impl FromIterator<Event> for Trace {
