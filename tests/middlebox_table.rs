@@ -29,9 +29,10 @@ use tokio::sync::Semaphore;
 const GUARD: Duration = Duration::from_secs(90);
 
 mod common;
-#[path = "../src/middlebox/tests/table.rs"]
-mod table;
-use table::Outcome;
+#[path = "support/scenarios.rs"]
+mod scenarios;
+use scenarios::table::{self, Outcome};
+use scenarios::{ipv6_available, lab as config};
 
 /// Runs one lesson to its end and returns its events.
 async fn run(config: LabConfig) -> Result<Vec<Event>, String> {
@@ -153,22 +154,6 @@ fn check_rewrite(events: &[Event], cfg: &LabConfig) -> Result<(), String> {
     } else {
         Err("no note shows the helper's rewrite and its length change".into())
     }
-}
-
-fn config(mode: Mode, extended: bool, ipv6: bool, firewall: Firewall, nat: Nat) -> LabConfig {
-    LabConfig {
-        mode,
-        extended,
-        ipv6,
-        firewall,
-        nat,
-        control_port: 0,
-        ..LabConfig::default()
-    }
-}
-
-fn ipv6_available() -> bool {
-    std::net::TcpListener::bind("[::1]:0").is_ok()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,20 +13,13 @@ use record_facts::{read_capture, replay, Capture, Story};
 use std::io::{BufRead, BufReader, Cursor};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
-use std::time::Duration;
-use suppaftp::types::FileType;
-use suppaftp::{FtpStream, Mode};
+use suppaftp::Mode;
+#[path = "support/demo_client.rs"]
+mod demo_client;
 
 /// One client session: upload `bytes`, fetch them back.
 fn client(addr: SocketAddr, mode: Mode, bytes: &[u8]) {
-    let mut ftp = FtpStream::connect(addr).expect("connect");
-    if mode == Mode::Active {
-        ftp = ftp.active_mode(Duration::from_secs(10));
-    } else {
-        ftp.set_mode(mode);
-    }
-    ftp.login("demo", "demo").expect("login");
-    ftp.transfer_type(FileType::Binary).expect("TYPE I");
+    let mut ftp = demo_client::demo(addr, mode);
     let name = format!("up-{mode:?}.bin");
     ftp.put_file(&name, &mut Cursor::new(bytes.to_vec()))
         .expect("STOR");

@@ -7,19 +7,12 @@ mod lab_facts;
 use ftpviz::serve::{self, ServeConfig};
 use ftpviz::trace::Event;
 use std::io::Cursor;
-use std::time::Duration;
-use suppaftp::types::FileType;
-use suppaftp::{FtpStream, Mode};
+use suppaftp::Mode;
+#[path = "support/demo_client.rs"]
+mod demo_client;
 
 fn session(addr: std::net::SocketAddr, mode: Mode) -> Vec<u8> {
-    let mut ftp = FtpStream::connect(addr).expect("connect");
-    if mode == Mode::Active {
-        ftp = ftp.active_mode(Duration::from_secs(10));
-    } else {
-        ftp.set_mode(mode);
-    }
-    ftp.login("demo", "demo").expect("login");
-    ftp.transfer_type(FileType::Binary).expect("TYPE I");
+    let mut ftp = demo_client::demo(addr, mode);
     let names = ftp.list(None).expect("LIST");
     assert!(names.iter().any(|l| l.ends_with(" hello.txt")), "{names:?}");
     let hello = ftp.retr_as_buffer("hello.txt").expect("RETR").into_inner();

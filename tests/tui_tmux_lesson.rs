@@ -86,22 +86,26 @@ fn a_teacher_runs_the_whole_lesson_at_80x24() {
     assert_eq!(t.wait_exit(), "0");
 }
 
-#[test]
-fn a_broken_lesson_file_is_refused_with_its_line_and_nothing_starts() {
-    let dir = std::env::temp_dir().join(format!("ftpviz-lesson-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let file = dir.join("my.toml");
-    std::fs::write(
-        &file,
-        "title = \"mine\"\n\n[[scene]]\ntitle = \"one\"\nfirewall = \"clint\"\n",
-    )
-    .expect("written");
+/// `ftpviz lesson --print --file NAME` on a lesson file holding `text`.
+fn lesson_print(name: &str, text: &str) -> std::process::Output {
+    let dir = common::temp_dir(&format!("lesson-{name}"));
+    let file = dir.join(name);
+    std::fs::write(&file, text).expect("written");
     let out = Command::new(bin())
         .args(["lesson", "--print", "--port", "0", "--file"])
         .arg(&file)
         .output()
         .expect("ftpviz runs");
     let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+#[test]
+fn a_broken_lesson_file_is_refused_with_its_line_and_nothing_starts() {
+    let out = lesson_print(
+        "my.toml",
+        "title = \"mine\"\n\n[[scene]]\ntitle = \"one\"\nfirewall = \"clint\"\n",
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty(), "nothing started");
     let err = String::from_utf8_lossy(&out.stderr);
@@ -112,21 +116,11 @@ fn a_broken_lesson_file_is_refused_with_its_line_and_nothing_starts() {
 
 #[test]
 fn a_lesson_file_of_ones_own_runs_headless() {
-    let dir = std::env::temp_dir().join(format!("ftpviz-lesson-ok-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let file = dir.join("bounce.toml");
-    std::fs::write(
-        &file,
+    let out = lesson_print(
+        "bounce.toml",
         "title = \"t\"\n[[scene]]\ntitle = \"Only the bounce\"\nmode = \"active\"\n\
          script = \"bounce\"\nnotes = \"Watch for 504.\"\n",
-    )
-    .expect("written");
-    let out = Command::new(bin())
-        .args(["lesson", "--print", "--port", "0", "--file"])
-        .arg(&file)
-        .output()
-        .expect("ftpviz runs");
-    let _ = std::fs::remove_dir_all(&dir);
+    );
     assert!(out.status.success(), "{out:?}");
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(s.contains("== Scene 1/1: Only the bounce"), "{s}");

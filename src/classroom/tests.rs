@@ -135,22 +135,26 @@ fn reply(code: u16, text: &str) -> Kind {
     }
 }
 
+/// The control connection's dial from `c` to `s`.
+fn control_dial(c: &str, s: &str) -> Event {
+    let (src, dst) = (c.parse().unwrap(), s.parse().unwrap());
+    ev(
+        1,
+        0,
+        Side::Client,
+        Kind::Connect {
+            src,
+            dst,
+            via: None,
+        },
+    )
+}
+
 /// An active session: control to :21, PORT, LIST, the server dials from
 /// `from_port` to 50000.
 fn active(from_port: u16, blocked: bool) -> Vec<Event> {
-    let c = "10.0.0.2:40000".parse().unwrap();
-    let s = "10.0.0.3:21".parse().unwrap();
     let mut v = vec![
-        ev(
-            1,
-            0,
-            Side::Client,
-            Kind::Connect {
-                src: c,
-                dst: s,
-                via: None,
-            },
-        ),
+        control_dial("10.0.0.2:40000", "10.0.0.3:21"),
         ev(1, 0, Side::Server, Kind::Accept),
         ev(1, 0, Side::Client, cmd("PORT 10,0,0,2,195,80")),
         ev(
@@ -321,19 +325,8 @@ fn a_refused_port_is_answered_by_nobody_dialling() {
 
 #[test]
 fn a_229_names_its_port_outright() {
-    let c = "[::1]:40000".parse().unwrap();
-    let s = "[::1]:2121".parse().unwrap();
     let events = vec![
-        ev(
-            1,
-            0,
-            Side::Client,
-            Kind::Connect {
-                src: c,
-                dst: s,
-                via: None,
-            },
-        ),
+        control_dial("[::1]:40000", "[::1]:2121"),
         ev(1, 0, Side::Client, cmd("EPSV")),
         ev(
             1,

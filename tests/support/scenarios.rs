@@ -9,7 +9,7 @@ use ftpviz::middlebox::{Firewall, Nat};
 use ftpviz::trace::Blocker;
 
 #[path = "../../src/middlebox/tests/table.rs"]
-mod table;
+pub mod table;
 
 /// True where `::1` can be bound.
 pub fn ipv6_available() -> bool {
@@ -26,17 +26,24 @@ pub fn every_lab() -> Vec<LabConfig> {
     let families: &[bool] = if v6 { &[false, true] } else { &[false] };
     table::cases()
         .flat_map(|(firewall, nat, mode, extended, _)| {
-            families.iter().map(move |&ipv6| LabConfig {
-                mode,
-                extended,
-                ipv6,
-                firewall,
-                nat,
-                control_port: 0,
-                ..LabConfig::default()
-            })
+            families
+                .iter()
+                .map(move |&ipv6| lab(mode, extended, ipv6, firewall, nat))
         })
         .collect()
+}
+
+/// One lab of the table, on any free port.
+pub fn lab(mode: Mode, extended: bool, ipv6: bool, firewall: Firewall, nat: Nat) -> LabConfig {
+    LabConfig {
+        mode,
+        extended,
+        ipv6,
+        firewall,
+        nat,
+        control_port: 0,
+        ..LabConfig::default()
+    }
 }
 
 /// The address families [`every_lab`] runs: IPv4, and IPv6 where it can.
