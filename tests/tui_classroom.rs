@@ -85,6 +85,10 @@ async fn the_quiz_holds_the_dial_back_until_answered_and_reveals_it_on_the_trace
     assert!(matches!(&port.kind, Kind::Command { verb, .. } if verb == "PORT"));
     let s = text(&render(&app, 80, 24));
     assert!(s.contains("Who dials the data connection?"), "{s}");
+    // The key bar names the keys that answer, not the ones that wait.
+    let footer = s.lines().last().unwrap_or_default();
+    assert!(footer.contains("c/s/0 client/server/nobody"), "{footer}");
+    assert!(!footer.contains("step"), "{footer}");
     // → and play wait for the answer.
     press(&mut app, KeyCode::Right);
     press(&mut app, KeyCode::Char(' '));

@@ -11,6 +11,7 @@
 use super::app::App;
 use super::pane::Origin;
 use super::prompt;
+use super::quiz::Part;
 use super::style::Theme;
 use super::text::shorten_middle;
 use ratatui::buffer::Buffer;
@@ -124,6 +125,19 @@ pub fn title_bar(app: &App, area: Rect, buf: &mut Buffer) {
 /// The keys on the bar: (key, what, priority); the lowest priority goes
 /// first when the bar is too narrow.
 fn keys(app: &App) -> Vec<(&'static str, &'static str, u8)> {
+    if let Some(a) = &app.quiz.asking {
+        // A question holds the step: only its keys do anything now.
+        let answer = match a.part {
+            Part::Who => ("c/s/0", "client/server/nobody", 9),
+            Part::From | Part::To => ("1-4", "a port", 9),
+        };
+        return vec![
+            answer,
+            ("Backspace", "back", 5),
+            ("Esc", "skip", 8),
+            ("q", "quit", 10),
+        ];
+    }
     let mut keys = vec![
         ("space", "play", 9),
         ("→/←", "step", 9),
