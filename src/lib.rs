@@ -16,6 +16,7 @@
 //! | module | concept |
 //! |---|---|
 //! | [`trace`] | the one core type: what happened on the wire, and its `--json` / `--print` forms |
+//! | [`account`] | what happened, worked out once from a trace: each announcement, transfer and dial, with its evidence; every sentence reads it |
 //! | [`ftp`] | FTP's grammar: lines, commands, replies, the addresses inside PORT/EPRT/227/229 |
 //! | [`lab`] | the live pair: our client and our server on loopback, following a lesson |
 //! | [`server`] | our FTP server (sessions, files, data connections), shared by the lab and `serve` |
@@ -30,6 +31,7 @@
 //! | [`capture_writer`] | a run saved as pcapng for Wireshark: packets rebuilt from the Trace and the real data bytes, narration in packet comments |
 //! | [`tui`] | the screens: sequence diagram, hosts, narration, and the player that steps through |
 
+pub mod account;
 pub mod capture_writer;
 pub mod classroom;
 pub mod ftp;

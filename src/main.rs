@@ -53,7 +53,8 @@ struct ScreenArgs {
     #[arg(long, global = true, value_enum, default_value_t = ThemeArg::Dark)]
     theme: ThemeArg,
     /// Predict, then reveal: before each data dial the screen asks who
-    /// dials, from which port, to which port (`g` in the TUI).
+    /// dials, from which port, to which port (`g` in the TUI); with
+    /// --print, a numbered worksheet under the timeline.
     #[arg(long, global = true)]
     quiz: bool,
     /// Start in the projector's view: one step, big (`v` in the TUI).
@@ -93,6 +94,10 @@ struct OutputArgs {
     /// With --print: each event's narration under it, wrapped to 80 columns.
     #[arg(long, global = true, requires = "print", conflicts_with = "json")]
     explain: bool,
+    /// With --print --quiz: the answer key at the end, one line a question
+    /// (`A<n> dialler=… from=… to=… evidence=seen|inferred|unknown — words`).
+    #[arg(long, global = true, requires = "quiz")]
+    answers: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -305,7 +310,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    let sink = Sink::from_args(cli.output);
+    let sink = Sink::from_args(cli.output, cli.screen.quiz);
     let screen = cli.screen.screen();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     match cli.command {

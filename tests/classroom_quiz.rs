@@ -2,7 +2,8 @@
 //! server on loopback, through the middlebox) and by captures of real
 //! third-party servers, answered by what those traces show.
 
-use ftpviz::classroom::quiz::{grade, transfer_worked, Guess, PortRole, Question, Truth};
+use ftpviz::account::{Account, Answer};
+use ftpviz::classroom::quiz::{grade, settled, transfer_worked, Guess, PortRole, Question};
 use ftpviz::lab::{LabConfig, Lesson, Mode};
 use ftpviz::middlebox::Firewall;
 use ftpviz::trace::{Event, Side};
@@ -23,14 +24,20 @@ fn lab(mode: Mode, extended: bool, ipv6: bool, firewall: Firewall) -> LabConfig 
 }
 
 /// Every question the trace raises, with its answer.
-fn asked(events: &[Event]) -> Vec<(Question, Truth)> {
+fn asked(events: &[Event]) -> Vec<(Question, Answer)> {
+    let account = Account::of(events, true);
     (0..events.len())
-        .filter_map(|i| Question::at(events, i))
+        .filter_map(|i| Question::at(&account, i))
         .map(|q| {
-            let truth = Truth::of(events, &q).unwrap_or_else(|| panic!("{q:?} unanswered"));
+            let truth = settled(&account, &q).unwrap_or_else(|| panic!("{q:?} unanswered"));
             (q, truth)
         })
         .collect()
+}
+
+/// Whether session `s`'s first transfer worked, and why.
+fn first_transfer(events: &[Event], s: u32) -> Option<(bool, String)> {
+    transfer_worked(&Account::of(events, true), events, s)
 }
 
 /// The answer a textbook gives: RFC 959's L − 1 for a server's dial.
@@ -71,7 +78,7 @@ async fn our_lab_is_graded_right_by_the_textbook_and_wrong_by_its_opposite() {
             assert_eq!(r.right, 0, "{q:?}: {:?}", r.lines);
             assert!(r.lines.iter().all(|l| l.starts_with('✗')), "{:?}", r.lines);
         }
-        assert_eq!(transfer_worked(&events, 1).map(|w| w.0), Some(true));
+        assert_eq!(first_transfer(&events, 1).map(|w| w.0), Some(true));
     }
 }
 
@@ -86,11 +93,11 @@ async fn a_blocked_dial_is_revealed_with_the_wall_that_stopped_it() {
         "{:?}",
         r.lines
     );
-    let (worked, said) = transfer_worked(&events, 1).expect("LIST answered");
+    let (worked, said) = first_transfer(&events, 1).expect("LIST answered");
     assert!(!worked && said.starts_with("LIST: 425"), "{said}");
     // Passive mode through the same firewall works.
     let events = run(lab(Mode::Passive, false, false, Firewall::Client)).await;
-    assert_eq!(transfer_worked(&events, 1).map(|w| w.0), Some(true));
+    assert_eq!(first_transfer(&events, 1).map(|w| w.0), Some(true));
 }
 
 #[tokio::test]
@@ -98,7 +105,7 @@ async fn a_client_that_never_reaches_a_transfer_did_not_get_one() {
     // Passive behind a server firewall: the client's dial dies, and it
     // tries PASV again without ever sending LIST.
     let events = run(lab(Mode::Passive, false, false, Firewall::Server)).await;
-    let (worked, said) = transfer_worked(&events, 1).expect("known");
+    let (worked, said) = first_transfer(&events, 1).expect("known");
     assert!(!worked);
     assert_eq!(
         said,
@@ -110,7 +117,7 @@ async fn a_client_that_never_reaches_a_transfer_did_not_get_one() {
         ..lab(Mode::Active, false, false, Firewall::None)
     };
     let events = run(config).await;
-    let (worked, said) = transfer_worked(&events, 1).expect("known");
+    let (worked, said) = first_transfer(&events, 1).expect("known");
     assert!(
         !worked && said.starts_with("PORT 192,168,1,2,") && said.contains(": 504 "),
         "{said}"
@@ -152,7 +159,7 @@ fn vsftpd_dials_from_port_20_as_rfc_959_says() {
     let questions = asked(&events);
     assert_eq!(questions.len(), 2);
     for (q, truth) in &questions {
-        assert_eq!(q.control, 21);
+        assert_eq!(q.control, Some(21));
         assert_eq!(q.choice(PortRole::ControlMinusOne), "20 (control port − 1)");
         let r = grade(q, truth, &textbook(q));
         assert_eq!(r.right, 3, "{:?}", r.lines);

@@ -80,6 +80,7 @@ fn assert_rules(name: &str, events: &[Explained]) {
             headline: e.headline.clone(),
             body: e.body.clone(),
             wire: None,
+            claims: Vec::new(),
         };
         let problems = prose::problems(&n);
         assert!(problems.is_empty(), "{name}: {}: {problems:?}", e.line);
@@ -143,7 +144,7 @@ fn lab_runs_explain_every_event_with_the_corrected_words() {
     // Finding 3: the dial comes after the transfer command: §3.2.
     let port = at(active, "command PORT").words();
     assert!(
-        port.contains("after the transfer command (RFC 959 §3.2)"),
+        port.contains("once a transfer command comes (RFC 959 §3.2)"),
         "{port}"
     );
     assert!(

@@ -3,6 +3,7 @@
 //! summary (who dialled whom, and the rule the run shows), checked on the
 //! hand-made lessons.
 
+use ftpviz::account::Account;
 use ftpviz::narration::moment::{teaching_moment, Moment};
 use ftpviz::narration::summary::{kind, summarise, SessionKind};
 use ftpviz::trace::{Event, Kind, Side, Trace};
@@ -51,7 +52,10 @@ fn the_active_lesson_in_one_screen() {
         "Active mode: the server dialled the client for every transfer, from port 2120 \
          (control port 2121 − 1)."
     );
-    assert_eq!(kind(&fixture::active().events), SessionKind::Active);
+    assert_eq!(
+        kind(&Account::of(&fixture::active().events, true)),
+        SessionKind::Active
+    );
 }
 
 #[test]
@@ -67,7 +71,10 @@ fn a_passive_dial_serves_the_command_that_follows_it() {
         ]
     );
     assert!(s.rule().starts_with("Passive mode: the client dialled"));
-    assert_eq!(kind(&fixture::passive().events), SessionKind::Passive);
+    assert_eq!(
+        kind(&Account::of(&fixture::passive().events, true)),
+        SessionKind::Passive
+    );
 }
 
 #[test]
@@ -89,8 +96,8 @@ fn a_blocked_dial_names_what_broke_which_mode() {
 fn no_dial_at_all() {
     let s = summarise(&[]);
     assert_eq!(s.rule(), "Only the control connection was used.");
-    assert_eq!(kind(&[]), SessionKind::None);
+    assert_eq!(kind(&Account::of(&[], true)), SessionKind::None);
     let both = fixture::sessions(2);
-    assert_eq!(kind(&both.events), SessionKind::Mixed);
+    assert_eq!(kind(&Account::of(&both.events, true)), SessionKind::Mixed);
     assert!(summarise(&both.events).rule().starts_with("Both modes"));
 }

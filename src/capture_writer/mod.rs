@@ -39,7 +39,8 @@ pub mod tcp;
 
 pub use recording::Recording;
 
-use crate::narration::{self, Between};
+use crate::account::Account;
+use crate::narration::{self, Between, Ours};
 use crate::trace::{Event, FailReason, Kind, Side};
 use pcapng::{Header, Pcapng};
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -121,8 +122,11 @@ pub struct CaptureWriter<W: Write = BufWriter<File>> {
     /// Microseconds since 1970 of the trace's `t = 0`, fixed by the first
     /// event (or beforehand by [`CaptureWriter::start_clock`]).
     epoch: Option<f64>,
-    /// What stood between the peers of each session, when known.
+    /// What stood between the peers of each session, when known (the
+    /// lab's: both peers are ours).
     between: HashMap<u32, Between>,
+    /// Whose peers the sessions with no middlebox named are.
+    peers: Ours,
     last_micros: u64,
     frame: Vec<u8>,
     written: Written,
@@ -163,6 +167,7 @@ impl<W: Write> CaptureWriter<W> {
             history: HashMap::new(),
             epoch: None,
             between: HashMap::new(),
+            peers: Ours::NONE,
             last_micros: 0,
             frame: Vec::new(),
             written: Written::default(),
@@ -183,6 +188,14 @@ impl<W: Write> CaptureWriter<W> {
     /// first event.
     pub fn between(&mut self, session: u32, between: Between) {
         self.between.insert(session, between);
+    }
+
+    /// Says whose peers the sessions are (`serve`: our server; a replay:
+    /// nobody's), so that the comments speak of what is still to come only
+    /// as ftpviz's own peers' behaviour. A session given a middlebox
+    /// ([`CaptureWriter::between`]) is the lab's: both peers are ours.
+    pub fn peers(&mut self, ours: Ours) {
+        self.peers = ours;
     }
 
     /// Writes the packets of one event. `payload` is the bytes of a `data`
@@ -435,7 +448,18 @@ impl<W: Write> CaptureWriter<W> {
         }
         shown.push(event.clone());
         let between = self.between.get(&event.session).copied();
-        let n = narration::narrate_between(&shown, between);
+        let account = Account::of(&shown, false);
+        let ctx = narration::Context {
+            events: &shown,
+            account: &account,
+            between,
+            ours: if between.is_some() {
+                Ours::LAB
+            } else {
+                self.peers
+            },
+        };
+        let n = narration::narrate_last(&ctx);
         let mut comment = format!("{} {}", n.headline, n.body);
         if comment.len() > COMMENT_MAX {
             let mut cut = COMMENT_MAX;

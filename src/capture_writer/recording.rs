@@ -49,6 +49,13 @@ impl Recording {
         }
     }
 
+    /// Whose peers the sessions are (see [`CaptureWriter::peers`]).
+    pub fn peers(&mut self, ours: crate::narration::Ours) {
+        if let Some(writer) = &mut self.writer {
+            writer.peers(ours);
+        }
+    }
+
     /// Writes one event (see [`CaptureWriter::event`]); after a failure,
     /// nothing.
     pub fn event(&mut self, event: &Event, payload: Option<&[u8]>) {

@@ -18,6 +18,7 @@
 
 pub mod quiz;
 pub mod scene;
+pub mod worksheet;
 
 pub use scene::{Lesson, LessonError, Run, Scene, View};
 

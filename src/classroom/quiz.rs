@@ -13,22 +13,26 @@
 //!    default for the server's side of a data connection), or an ephemeral
 //!    port the dialler's operating system picks.
 //!
-//! Then the trace goes on, and the answer is read off it: the next data
-//! `connect` of the session says who dialled and from where to where. The
-//! reasons come from the same events: the arithmetic of the announcement,
-//! the control − 1 rule (and whether this server kept it), the middlebox
-//! that dropped the SYN. Nothing is hard-coded: a replayed capture of a
-//! server that dials from port 20, or from an ephemeral port, is graded by
-//! what it did.
+//! Then the trace goes on, and the answer is the account's
+//! ([`crate::account::Answer`]): the dial made for that announcement, or
+//! the refusal or change of mind that means nobody dialled, or — where a
+//! capture missed the connection — what its replies prove (`150 … 226`:
+//! the bytes flowed). Only what the account knows is graded; a part it
+//! cannot know (the port a dial came from, when the capture has no SYN) is
+//! said to be unknown and not scored. The reasons come from the same
+//! account: the arithmetic of the announcement, the control − 1 rule (and
+//! whether this server kept it), the middlebox that dropped the SYN.
+//! Nothing is hard-coded: a replayed capture of a server that dials from
+//! port 20, or from an ephemeral port, is graded by what it did.
 //!
 //! Before a run with a middlebox there is one more question, "will this
 //! transfer work?", answered by the first transfer command's final reply.
 
-use crate::ftp::hostport::{parse_227, parse_229, parse_eprt, parse_port, port_bytes};
+use crate::account::{blocker_words, Account, Answer, End, Evidence, Who};
+use crate::ftp::hostport::port_bytes;
+use crate::ftp::verb;
 use crate::narration::cite::Rule;
-use crate::narration::summary::{outcome_of, Outcome};
 use crate::trace::{Blocker, Event, Kind, Side, Via};
-use std::net::SocketAddr;
 
 /// What a port is to this data connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,62 +68,58 @@ pub struct Question {
     pub line: String,
     /// The port it names.
     pub announced: u16,
-    /// The server's control port L (from the session's control dial).
-    pub control: u16,
+    /// The server's control port L, when the trace has the control dial.
+    pub control: Option<u16>,
 }
 
 impl Question {
-    /// The question that `events[at]` raises, if it announces a data
-    /// connection (a PORT/EPRT command, a 227/229 reply) that parses.
-    pub fn at(events: &[Event], at: usize) -> Option<Question> {
-        let e = events.get(at)?;
-        let (via, line, announced) = match &e.kind {
-            Kind::Command { verb, text } => {
-                let arg = text.get(verb.len()..).unwrap_or("").trim();
-                match verb.as_str() {
-                    "PORT" => (Via::Port, text, parse_port(arg).ok()?.port()),
-                    "EPRT" => (Via::Eprt, text, parse_eprt(arg).ok()?.port()),
-                    _ => return None,
-                }
-            }
-            Kind::Reply { code: 227, text } => (Via::Pasv, text, parse_227(text).ok()?.port()),
-            Kind::Reply { code: 229, text } => (Via::Epsv, text, parse_229(text).ok()?),
-            _ => return None,
-        };
-        let control = control_port(&events[..at], e.session)?;
+    /// The question that the event at `at` raises, if it is an
+    /// announcement (a PORT/EPRT command, a 227/229 reply) whose port can
+    /// be read.
+    pub fn at(account: &Account, at: usize) -> Option<Question> {
+        let (story, a) = account.announcement_at(at)?;
+        let ann = &story.announcements[a];
         Some(Question {
-            session: e.session,
+            session: story.session,
             at,
-            via,
-            line: line.clone(),
-            announced,
-            control,
+            via: ann.via(),
+            line: ann.line.clone(),
+            announced: ann.port?,
+            control: story.control_port(),
         })
     }
 
-    /// What `port` is to this connection.
-    pub fn role(&self, port: u16) -> PortRole {
+    /// What `port` is to this connection, when the trace can tell: without
+    /// the control dial, a port that is not the announced one cannot be
+    /// told apart.
+    pub fn role(&self, port: u16) -> Option<PortRole> {
         if port == self.announced {
-            PortRole::Announced
-        } else if port == self.control {
+            return Some(PortRole::Announced);
+        }
+        let l = self.control?;
+        Some(if port == l {
             PortRole::Control
-        } else if Some(port) == self.control.checked_sub(1) {
+        } else if Some(port) == l.checked_sub(1) {
             PortRole::ControlMinusOne
         } else {
             PortRole::Ephemeral
-        }
+        })
     }
 
     /// A choice as the student sees it, with this trace's numbers.
     pub fn choice(&self, role: PortRole) -> String {
-        match role {
-            PortRole::Announced => format!("{} (named by {})", self.announced, self.named_by()),
-            PortRole::ControlMinusOne => match self.control.checked_sub(1) {
+        match (role, self.control) {
+            (PortRole::Announced, _) => {
+                format!("{} (named by {})", self.announced, self.named_by())
+            }
+            (PortRole::ControlMinusOne, Some(l)) => match l.checked_sub(1) {
                 Some(p) => format!("{p} (control port − 1)"),
                 None => "control port − 1 (none: L is 0)".to_string(),
             },
-            PortRole::Control => format!("{} (the control port)", self.control),
-            PortRole::Ephemeral => "an ephemeral port the OS picks".to_string(),
+            (PortRole::Control, Some(l)) => format!("{l} (the control port)"),
+            (PortRole::ControlMinusOne, None) => "control port − 1".to_string(),
+            (PortRole::Control, None) => "the control port".to_string(),
+            (PortRole::Ephemeral, _) => "an ephemeral port the OS picks".to_string(),
         }
     }
 
@@ -132,90 +132,19 @@ impl Question {
     }
 }
 
-/// The server's control port of `session`: where its control dial went.
-fn control_port(before: &[Event], session: u32) -> Option<u16> {
-    before.iter().find_map(|e| match e.kind {
-        Kind::Connect { dst, .. } if e.session == session && e.conn == 0 => Some(dst.port()),
-        _ => None,
-    })
+/// Why an announcement at `at` raises no question, when it is one.
+pub fn no_question(account: &Account, at: usize) -> Option<String> {
+    let (story, a) = account.announcement_at(at)?;
+    let ann = &story.announcements[a];
+    ann.port
+        .is_none()
+        .then(|| format!("the {} names no port that can be read", ann.name()))
 }
 
-/// What really happened after the announcement.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Truth {
-    Dial {
-        who: Side,
-        src: SocketAddr,
-        dst: SocketAddr,
-        outcome: Outcome,
-    },
-    /// Nobody dialled: the server refused, or the client moved on.
-    NoDial {
-        /// The refusal, when there was one (e.g. `504 …`).
-        reply: Option<(u16, String)>,
-    },
-}
-
-impl Truth {
-    /// Reads the answer off the events after the question, or `None` when
-    /// they do not tell yet (the live lab goes on).
-    pub fn of(events: &[Event], q: &Question) -> Option<Truth> {
-        for i in q.at + 1..events.len() {
-            let e = &events[i];
-            if e.session != q.session {
-                continue;
-            }
-            match &e.kind {
-                Kind::Connect { src, dst, .. } if e.conn > 0 => {
-                    return Some(Truth::Dial {
-                        who: e.from,
-                        src: *src,
-                        dst: *dst,
-                        outcome: outcome_of(events, i),
-                    });
-                }
-                Kind::Reply { code, text } if *code >= 400 => {
-                    return Some(Truth::NoDial {
-                        reply: Some((*code, text.clone())),
-                    })
-                }
-                Kind::Command { verb, .. } if verb == "QUIT" => {
-                    return Some(Truth::NoDial { reply: None })
-                }
-                // Announced again before any dial: this one was never used.
-                _ if Question::at(events, i).is_some() => {
-                    return Some(Truth::NoDial { reply: None })
-                }
-                _ => {}
-            }
-        }
-        None
-    }
-}
-
-/// The truth once it is all there: a dial's outcome (connected, or the ✗)
-/// is shown too, or the session has gone on past the dial without one (a
-/// capture that never saw its answer). The quiz reveals then, so the
-/// reveal can say what stopped a blocked dial.
-pub fn settled(events: &[Event], q: &Question) -> Option<Truth> {
-    let truth = Truth::of(events, q)?;
-    let Truth::Dial {
-        outcome: Outcome::Unanswered,
-        ..
-    } = truth
-    else {
-        return Some(truth);
-    };
-    // The dial is the first data connect of the session after the question.
-    let dial = (q.at + 1..events.len()).find(|&i| {
-        let e = &events[i];
-        e.session == q.session && e.conn > 0 && matches!(e.kind, Kind::Connect { .. })
-    })?;
-    let conn = events[dial].conn;
-    let moved_on = events[dial + 1..]
-        .iter()
-        .any(|e| e.session == q.session && e.conn != conn && e.conn != 0);
-    moved_on.then_some(truth)
+/// The answer once it is all there: the account's, which (in a live run)
+/// waits for the dial's outcome, or for the session to go on without one.
+pub fn settled(account: &Account, q: &Question) -> Option<Answer> {
+    account.answer(q.at)
 }
 
 /// A student's answer; a part left out counts as wrong.
@@ -232,64 +161,76 @@ pub struct Reveal {
     /// Right answers out of `asked`.
     pub right: u32,
     pub asked: u32,
-    /// One line per part: ✓ or ✗, the truth, and why.
+    /// One line per part: ✓ or ✗ (or ? where the trace cannot tell), the
+    /// truth, and why.
     pub lines: Vec<String>,
 }
 
-/// Grades `guess` against what the trace shows.
-pub fn grade(q: &Question, truth: &Truth, guess: &Guess) -> Reveal {
-    let mut lines = Vec::new();
-    let mut right = 0;
-    let mut mark = |ok: bool, line: String| {
-        right += u32::from(ok);
-        lines.push(format!("{} {line}", if ok { "✓" } else { "✗" }));
+/// Grades `guess` against the account's answer. Parts the account does
+/// not know are shown as such and not scored.
+pub fn grade(q: &Question, answer: &Answer, guess: &Guess) -> Reveal {
+    let mut r = Reveal {
+        right: 0,
+        asked: 0,
+        lines: Vec::new(),
     };
-    match truth {
-        Truth::Dial {
-            who,
-            src,
-            dst,
-            outcome,
-        } => {
-            mark(
-                guess.who == Some(*who),
-                format!("the {who} dialled. {}", why_who(q.via)),
+    let inferred = match &answer.evidence {
+        Evidence::Inferred { because, .. } => format!(" (inferred: {because})"),
+        _ => String::new(),
+    };
+    match answer.who {
+        Who::Server | Who::Client => {
+            let who = answer.who.side().unwrap_or(Side::Server);
+            r.mark(
+                guess.who == Some(who),
+                format!("the {who} dialled{inferred}. {}", why_who(q.via)),
             );
-            let from = q.role(src.port());
-            mark(
-                guess.from == Some(from),
-                format!("from {}: {}", src.port(), why_from(q, *who, src.port())),
-            );
-            let to = q.role(dst.port());
-            mark(
-                guess.to == Some(to),
-                format!("to {}: {}", dst.port(), why_to(q, dst.port())),
-            );
-            if let Some(why) = why_outcome(*outcome) {
-                lines.push(why);
+            match answer.from.map(|p| (p, q.role(p))) {
+                Some((p, Some(role))) => r.mark(
+                    guess.from == Some(role),
+                    format!("from {p}: {}", why_from(q, who, p)),
+                ),
+                Some((p, None)) => r.lines.push(format!(
+                    "? from {p}: the capture has no control dial, so L (and L − 1) are not known."
+                )),
+                None => r.lines.push(
+                    "? from: the capture has no SYN for this connection, so its source port is \
+                     not known."
+                        .to_string(),
+                ),
+            }
+            match answer.to {
+                Some(p) => r.mark(guess.to == q.role(p), format!("to {p}: {}", why_to(q, p))),
+                None => r.lines.push("? to: not known.".to_string()),
+            }
+            if let Some(why) = answer.end.and_then(why_outcome) {
+                r.lines.push(why);
             }
         }
-        Truth::NoDial { reply } => {
+        Who::Nobody => {
             let nobody = guess.who.is_none() && guess.from.is_none() && guess.to.is_none();
-            let why = match reply {
-                Some((_, text)) => format!(
-                    "nobody dialled: the server answered `{}`.",
-                    first_line(text)
-                ),
-                None => "nobody dialled: the client moved on before any transfer.".to_string(),
-            };
-            mark(nobody, why);
-            return Reveal {
-                right,
-                asked: 1,
-                lines,
-            };
+            r.mark(nobody, lower_first(&answer.words));
         }
+        Who::Unknown => r.lines.push(format!("? {}", answer.words)),
     }
-    Reveal {
-        right,
-        asked: 3,
-        lines,
+    r
+}
+
+impl Reveal {
+    /// One graded part: ✓ or ✗ and the line.
+    fn mark(&mut self, ok: bool, line: String) {
+        self.right += u32::from(ok);
+        self.asked += 1;
+        self.lines
+            .push(format!("{} {line}", if ok { "✓" } else { "✗" }));
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 
@@ -305,13 +246,15 @@ fn why_who(via: Via) -> &'static str {
 }
 
 fn why_from(q: &Question, who: Side, port: u16) -> String {
-    let l = q.control;
+    let Some(l) = q.control else {
+        return "the port the dial came from.".to_string();
+    };
     let rule = Rule::ServerDialsFromL1.cite();
     match (who, q.role(port)) {
-        (Side::Server, PortRole::ControlMinusOne) => format!(
+        (Side::Server, Some(PortRole::ControlMinusOne)) => format!(
             "the server's control port − 1 ({l} − 1 = {port}): the server dials from L−1 ({rule})."
         ),
-        (Side::Server, PortRole::Control) => format!(
+        (Side::Server, Some(PortRole::Control)) => format!(
             "the control port itself, not L−1 = {}, which {rule} names.",
             l.saturating_sub(1)
         ),
@@ -337,7 +280,7 @@ fn why_to(q: &Question, dst: u16) -> String {
         }
         Via::Eprt | Via::Epsv | Via::Default => format!("it is written out: {}", q.announced),
     };
-    if q.role(dst) == PortRole::Announced {
+    if q.role(dst) == Some(PortRole::Announced) {
         format!("the port `{}` names — {arith}.", q.line)
     } else {
         format!(
@@ -347,10 +290,10 @@ fn why_to(q: &Question, dst: u16) -> String {
     }
 }
 
-fn why_outcome(outcome: Outcome) -> Option<String> {
-    match outcome {
-        Outcome::Connected | Outcome::Unanswered => None,
-        Outcome::Failed { by: Some(by), .. } => Some(format!(
+fn why_outcome(end: End) -> Option<String> {
+    match end {
+        End::Connected { .. } | End::Unanswered => None,
+        End::Failed { by: Some(by), .. } => Some(format!(
             "  …and the SYN never arrived: {}.",
             match by {
                 Blocker::ClientFirewall => "the client's firewall dropped it",
@@ -358,7 +301,7 @@ fn why_outcome(outcome: Outcome) -> Option<String> {
                 Blocker::Nat => "it was sent to an address behind NAT that nobody can reach",
             }
         )),
-        Outcome::Failed { reason, by: None } => {
+        End::Failed { reason, by: None } => {
             Some(format!("  …and the dial failed ({}).", reason.as_str()))
         }
     }
@@ -373,44 +316,52 @@ fn first_line(text: &str) -> &str {
 /// or, when the client never got that far, what stopped it first: a data
 /// dial that failed, or a refusal of its PORT/EPRT/PASV/EPSV. `None` while
 /// the trace does not tell yet.
-pub fn transfer_worked(events: &[Event], session: u32) -> Option<(bool, String)> {
-    let mut transfer = None;
-    let mut asked = None;
-    for e in events.iter().filter(|e| e.session == session) {
-        match &e.kind {
-            Kind::Command { verb, text } if is_transfer(verb) && transfer.is_none() => {
-                transfer = Some(text.clone())
-            }
-            Kind::Command { verb, text } if is_announcement(verb) => asked = Some(text.clone()),
-            Kind::Reply { code, text } if *code >= 200 => {
-                // A reply's text is its whole line, code first.
-                let said = |command: &str| format!("{command}: {}", first_line(text));
-                match (&transfer, &asked) {
-                    (Some(command), _) => return Some((*code < 300, said(command))),
-                    (None, Some(command)) if *code >= 400 => return Some((false, said(command))),
-                    _ => {}
-                }
-            }
-            Kind::Fail { reason, by } if e.conn > 0 && transfer.is_none() => {
-                let why = match by {
-                    Some(by) => format!("blocked by the {}", by.as_str().replace('-', " ")),
-                    None => reason.as_str().to_string(),
-                };
-                return Some((false, format!("data #{}: the dial failed ({why})", e.conn)));
-            }
-            _ => {}
-        }
+pub fn transfer_worked(
+    account: &Account,
+    events: &[Event],
+    session: u32,
+) -> Option<(bool, String)> {
+    let story = account.session(session)?;
+    let reply = |at: usize| match events.get(at).map(|e| &e.kind) {
+        Some(Kind::Reply { text, .. }) => first_line(text).to_string(),
+        _ => String::new(),
+    };
+    let first = story.transfers.first();
+    let before_it = |at: usize| first.is_none_or(|t| at < t.at);
+    // What stopped it before its transfer command, whichever came first: a
+    // refused setup, or a data dial that failed.
+    let refused = story
+        .exchanges
+        .iter()
+        .filter(|x| verb::is_setup(&x.verb) && before_it(x.at))
+        .find_map(|x| {
+            let (r, _) = x.fin().filter(|&(_, c)| c >= 400)?;
+            let command = match events.get(x.at).map(|e| &e.kind) {
+                Some(Kind::Command { text, .. }) => text.clone(),
+                _ => x.verb.clone(),
+            };
+            Some((r, format!("{command}: {}", reply(r))))
+        });
+    let failed = story
+        .data
+        .iter()
+        .filter(|d| before_it(d.dial))
+        .find_map(|d| {
+            let (f, reason, by) = d.failed?;
+            let why = match by {
+                Some(by) => format!("blocked by the {}", blocker_words(by)),
+                None => reason.as_str().to_string(),
+            };
+            Some((f, format!("data #{}: the dial failed ({why})", d.conn)))
+        });
+    if let Some((_, said)) = [refused, failed]
+        .into_iter()
+        .flatten()
+        .min_by_key(|(at, _)| *at)
+    {
+        return Some((false, said));
     }
-    None
-}
-
-fn is_announcement(verb: &str) -> bool {
-    matches!(verb, "PORT" | "EPRT" | "PASV" | "EPSV")
-}
-
-fn is_transfer(verb: &str) -> bool {
-    matches!(
-        verb,
-        "LIST" | "NLST" | "MLSD" | "RETR" | "STOR" | "STOU" | "APPE"
-    )
+    let t = first?;
+    let (r, code) = story.exchange_of(t)?.fin()?;
+    Some((code < 300, format!("{}: {}", t.text, reply(r))))
 }

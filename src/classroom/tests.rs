@@ -1,8 +1,9 @@
 //! The lesson file's parser and its errors; the quiz on hand-made traces.
 //! (Real labs and real captures: tests/classroom_*.rs.)
 
-use super::quiz::{grade, transfer_worked, Guess, PortRole, Question, Truth};
+use super::quiz::{grade, settled, transfer_worked, Guess, PortRole, Question};
 use super::scene::{Lesson, LessonError, View};
+use crate::account::{Account, Answer};
 use crate::lab::Lesson as Script;
 use crate::middlebox::{Firewall, Nat};
 use crate::trace::{Blocker, Event, FailReason, Kind, Side, Via};
@@ -201,14 +202,17 @@ fn active(from_port: u16, blocked: bool) -> Vec<Event> {
 #[test]
 fn a_port_asks_and_the_dial_answers() {
     let events = active(20, false);
-    assert!(Question::at(&events, 1).is_none());
-    let q = Question::at(&events, 2).expect("PORT asks");
-    assert_eq!((q.via, q.announced, q.control), (Via::Port, 50000, 21));
-    assert_eq!(q.role(20), PortRole::ControlMinusOne);
+    assert!(ask(&events, 1).is_none());
+    let q = ask(&events, 2).expect("PORT asks");
+    assert_eq!(
+        (q.via, q.announced, q.control),
+        (Via::Port, 50000, Some(21))
+    );
+    assert_eq!(q.role(20), Some(PortRole::ControlMinusOne));
     assert_eq!(q.choice(PortRole::ControlMinusOne), "20 (control port − 1)");
     // Not known until the dial is in the trace.
-    assert_eq!(Truth::of(&events[..5], &q), None);
-    let truth = Truth::of(&events, &q).expect("the dial answers");
+    assert_eq!(settled(&Account::of(&events[..5], false), &q), None);
+    let truth = truth(&events, &q).expect("the dial answers");
     let right = Guess {
         who: Some(Side::Server),
         from: Some(PortRole::ControlMinusOne),
@@ -236,8 +240,8 @@ fn a_port_asks_and_the_dial_answers() {
 #[test]
 fn a_server_that_ignores_l_minus_1_is_graded_by_what_it_did() {
     let events = active(41234, true);
-    let q = Question::at(&events, 2).expect("PORT asks");
-    let truth = Truth::of(&events, &q).expect("answered");
+    let q = ask(&events, 2).expect("PORT asks");
+    let truth = truth(&events, &q).expect("answered");
     let guess = Guess {
         who: Some(Side::Server),
         from: Some(PortRole::Ephemeral),
@@ -252,13 +256,10 @@ fn a_server_that_ignores_l_minus_1_is_graded_by_what_it_did() {
     );
     assert!(r.lines[3].contains("client's firewall"), "{:?}", r.lines);
     assert_eq!(
-        transfer_worked(&events, 1),
+        worked(&events, 1),
         Some((false, "LIST: 425 Can't open data connection.".into()))
     );
-    assert_eq!(
-        transfer_worked(&active(20, false), 1).map(|w| w.0),
-        Some(true)
-    );
+    assert_eq!(worked(&active(20, false), 1).map(|w| w.0), Some(true));
 }
 
 /// `active` with the control connection on port `l` instead of 21.
@@ -277,8 +278,8 @@ fn active_on(l: u16, from_port: u16, to_port: u16) -> Vec<Event> {
 fn port_20_under_another_control_port_is_named_for_what_it_is() {
     // vsftpd's connect_from_port_20 while listening on 2121.
     let events = active_on(2121, 20, 50000);
-    let q = Question::at(&events, 2).expect("PORT asks");
-    let truth = Truth::of(&events, &q).expect("answered");
+    let q = ask(&events, 2).expect("PORT asks");
+    let truth = truth(&events, &q).expect("answered");
     let r = grade(&q, &truth, &Guess::default());
     assert!(
         r.lines[1].contains("port 20, FTP's registered data port"),
@@ -291,8 +292,8 @@ fn port_20_under_another_control_port_is_named_for_what_it_is() {
 #[test]
 fn a_dial_to_another_port_than_announced_says_so() {
     let events = active_on(21, 20, 50001);
-    let q = Question::at(&events, 2).expect("PORT asks");
-    let truth = Truth::of(&events, &q).expect("answered");
+    let q = ask(&events, 2).expect("PORT asks");
+    let truth = truth(&events, &q).expect("answered");
     let r = grade(&q, &truth, &Guess::default());
     assert!(r.lines[2].contains("not the port"), "{:?}", r.lines);
     assert!(
@@ -307,8 +308,8 @@ fn a_refused_port_is_answered_by_nobody_dialling() {
     let mut events = active(20, false);
     events.truncate(3);
     events.push(ev(1, 0, Side::Server, reply(504, "504 PORT refused.")));
-    let q = Question::at(&events, 2).expect("PORT asks");
-    let truth = Truth::of(&events, &q).expect("answered");
+    let q = ask(&events, 2).expect("PORT asks");
+    let truth = truth(&events, &q).expect("answered");
     let r = grade(&q, &truth, &Guess::default());
     assert_eq!((r.right, r.asked), (1, 1));
     assert!(r.lines[0].contains("504"), "{:?}", r.lines);
@@ -345,13 +346,13 @@ fn a_229_names_its_port_outright() {
             },
         ),
     ];
-    assert!(
-        Question::at(&events, 1).is_none(),
-        "EPSV itself announces nothing"
+    assert!(ask(&events, 1).is_none(), "EPSV itself announces nothing");
+    let q = ask(&events, 2).expect("229 asks");
+    assert_eq!(
+        (q.via, q.announced, q.control),
+        (Via::Epsv, 50001, Some(2121))
     );
-    let q = Question::at(&events, 2).expect("229 asks");
-    assert_eq!((q.via, q.announced, q.control), (Via::Epsv, 50001, 2121));
-    let truth = Truth::of(&events, &q).expect("answered");
+    let truth = truth(&events, &q).expect("answered");
     let r = grade(
         &q,
         &truth,
@@ -363,4 +364,19 @@ fn a_229_names_its_port_outright() {
     );
     assert_eq!(r.right, 3, "{:?}", r.lines);
     assert!(r.lines[2].contains("written out: 50001"), "{:?}", r.lines);
+}
+
+/// The question the event at `at` raises.
+fn ask(events: &[Event], at: usize) -> Option<Question> {
+    Question::at(&Account::of(events, false), at)
+}
+
+/// The answer, the trace being all there is.
+fn truth(events: &[Event], q: &Question) -> Option<Answer> {
+    settled(&Account::of(events, true), q)
+}
+
+/// Whether session `s`'s first transfer worked.
+fn worked(events: &[Event], s: u32) -> Option<(bool, String)> {
+    transfer_worked(&Account::of(events, true), events, s)
 }

@@ -1,13 +1,13 @@
 //! `ftpviz lab` (and `ftpviz` alone): the live pair on loopback, in the
 //! TUI, or headless as a trace on stdout and/or a recording.
 
-use super::output::{bytes_of, deliver, finish_recording, start_recording, Sink, SinkWriter};
+use super::output::{bytes_of, deliver, finish_recording, start_recording, Form, Sink, SinkWriter};
 use crate::{LabArgs, ModeArg};
 use anyhow::Result;
 use ftpviz::capture_writer::Recording;
 use ftpviz::lab::ports::second_server_port;
 use ftpviz::lab::{LabConfig, Mode};
-use ftpviz::narration::Between;
+use ftpviz::narration::{Between, Ours};
 use ftpviz::tui::Screen;
 use std::io::{self, Write};
 use std::time::Instant;
@@ -28,9 +28,10 @@ pub(crate) async fn lab(args: LabArgs, sink: Option<Sink>, screen: Screen) -> Re
     // session is which (a JSON trace stays one event a line).
     let mut origin = None;
     let several = modes.len() > 1;
-    let mut writer = sink.map(|s| s.writer(Some(Between::of(&args.config(Mode::Active)))));
+    let mut writer =
+        sink.map(|s| s.writer(Some(Between::of(&args.config(Mode::Active))), Ours::LAB));
     for (n, mode) in (1..).zip(modes) {
-        if let (Some(Sink::Print | Sink::Explain), true) = (sink, several) {
+        if let (Some(Form::Print | Form::Explain), true) = (sink.map(|s| s.form), several) {
             let mut out = io::stdout().lock();
             writeln!(out, "{}", session_header(n, mode, args.extended))?;
         }
@@ -46,6 +47,9 @@ pub(crate) async fn lab(args: LabArgs, sink: Option<Sink>, screen: Screen) -> Re
             recording.as_mut(),
         )
         .await?;
+    }
+    if let Some(w) = writer.as_mut() {
+        w.finish(&mut io::stdout().lock())?;
     }
     recording.map_or(Ok(()), finish_recording)
 }

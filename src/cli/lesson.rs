@@ -1,9 +1,10 @@
 //! `ftpviz lesson`: the guided lesson, scene by scene — in the TUI, or
 //! headless with each scene's heading and notes between its runs' events.
 
-use super::output::{deliver, finish_recording, start_recording, Sink};
+use super::output::Sink;
+use super::output::{deliver, finish_recording, start_recording, Form};
 use anyhow::Result;
-use ftpviz::narration::Between;
+use ftpviz::narration::{Between, Ours};
 use ftpviz::tui::Screen;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -30,7 +31,7 @@ pub(crate) async fn lesson(
     }
     let mut recording = record.as_deref().map(start_recording);
     let mut out = io::stdout().lock();
-    let mut writer = sink.map(|s| s.writer(None));
+    let mut writer = sink.map(|s| s.writer(None, Ours::LAB));
     // Each run narrates for its own middlebox, on screen and in the capture.
     let mut between = None;
     let labs = Labs {
@@ -40,16 +41,18 @@ pub(crate) async fn lesson(
     classroom::play(&lesson, labs, |step| -> Result<()> {
         if let Step::Run(_, run) = &step {
             between = run.configs(port).first().map(Between::of);
-            writer = sink.map(|s| s.writer(between));
+            if let Some(w) = writer.as_mut() {
+                w.next_run(between);
+            }
         }
         if let (Step::Event(e, _), Some(recording), Some(b)) = (&step, &mut recording, between) {
             recording.between(e.session, b);
         }
-        match (sink, step) {
+        match (sink.map(|s| s.form), step) {
             (_, Step::Event(e, bytes)) => {
                 deliver(&e, bytes.as_deref(), writer.as_mut(), recording.as_mut())?
             }
-            (None | Some(Sink::Json), _) => {}
+            (None | Some(Form::Json), _) => {}
             (Some(_), step) => {
                 write_lesson_step(&mut out, &lesson, step)?;
                 out.flush()?;
@@ -58,6 +61,9 @@ pub(crate) async fn lesson(
         Ok(())
     })
     .await?;
+    if let Some(w) = writer.as_mut() {
+        w.finish(&mut out)?;
+    }
     recording.map_or(Ok(()), finish_recording)
 }
 

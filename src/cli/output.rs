@@ -5,15 +5,25 @@
 
 use anyhow::Result;
 use ftpviz::capture_writer::Recording;
+use ftpviz::classroom::worksheet::Worksheet;
 use ftpviz::narration::explain::Explainer;
-use ftpviz::narration::Between;
+use ftpviz::narration::{Between, Ours};
 use ftpviz::trace::{write_json_line, write_print_line, Event};
 use std::io::{self, Write};
 use std::path::Path;
 
-/// Where events go when there is no TUI.
+/// Where events go when there is no TUI, and in which form.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Sink {
+pub(crate) struct Sink {
+    pub(crate) form: Form,
+    /// `--quiz` with `--print`: the worksheet beside the timeline; `true`
+    /// with `--answers`, the answer key at the end.
+    pub(crate) sheet: Option<bool>,
+}
+
+/// The form of each event's lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Form {
     Print,
     Json,
     /// `--print --explain`: each line with its narration.
@@ -21,21 +31,33 @@ pub(crate) enum Sink {
 }
 
 impl Sink {
-    pub(crate) fn from_args(o: crate::OutputArgs) -> Option<Sink> {
-        match (o.print, o.json, o.explain) {
-            (_, true, _) => Some(Sink::Json),
-            (true, false, true) => Some(Sink::Explain),
-            (true, false, false) => Some(Sink::Print),
-            _ => None,
+    pub(crate) fn from_args(o: crate::OutputArgs, quiz: bool) -> Option<Sink> {
+        let form = match (o.print, o.json, o.explain) {
+            (_, true, _) => Form::Json,
+            (true, false, true) => Form::Explain,
+            (true, false, false) => Form::Print,
+            _ => return None,
+        };
+        let sheet = (quiz && form != Form::Json).then_some(o.answers);
+        Some(Sink { form, sheet })
+    }
+
+    /// A writer for a trace that happens as it is written, whose middlebox
+    /// is `between` (known in the lab) and whose peers are `ours`.
+    pub(crate) fn writer(self, between: Option<Between>, ours: Ours) -> SinkWriter {
+        SinkWriter {
+            sink: self,
+            explainer: Explainer::new(between, ours),
+            sheet: self.sheet.map(Worksheet::new),
+            key: Vec::new(),
         }
     }
 
-    /// A writer for one trace whose middlebox is `between` (known in the
-    /// lab, not in a capture).
-    pub(crate) fn writer(self, between: Option<Between>) -> SinkWriter {
+    /// A writer for a trace known whole before its first line (a capture).
+    pub(crate) fn writer_knowing(self, events: &[Event]) -> SinkWriter {
         SinkWriter {
-            sink: self,
-            explainer: Explainer::new(between),
+            explainer: Explainer::knowing(events, None, Ours::NONE),
+            ..self.writer(None, Ours::NONE)
         }
     }
 }
@@ -44,15 +66,48 @@ impl Sink {
 pub(crate) struct SinkWriter {
     sink: Sink,
     explainer: Explainer,
+    sheet: Option<Worksheet>,
+    /// The worksheet's answers of the runs so far, written at the end.
+    key: Vec<String>,
 }
 
 impl SinkWriter {
     pub(crate) fn write(&mut self, out: &mut impl Write, event: &Event) -> io::Result<()> {
-        match self.sink {
-            Sink::Print => write_print_line(&mut *out, event),
-            Sink::Json => write_json_line(&mut *out, event),
-            Sink::Explain => self.explainer.write(&mut *out, event),
+        match self.sink.form {
+            Form::Print => write_print_line(&mut *out, event)?,
+            Form::Json => write_json_line(&mut *out, event)?,
+            Form::Explain => self.explainer.write(&mut *out, event)?,
         }
+        if let Some(sheet) = self.sheet.as_mut() {
+            for line in sheet.event(event) {
+                writeln!(out, "{line}")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A new run begins (a lesson's next), with its own middlebox: what
+    /// the narration remembers starts again, the worksheet's numbering
+    /// goes on.
+    pub(crate) fn next_run(&mut self, between: Option<Between>) {
+        self.explainer = Explainer::new(between, Ours::LAB);
+        if let Some(sheet) = self.sheet.as_mut() {
+            self.key.extend(sheet.end());
+        }
+    }
+
+    /// The trace is over: the worksheet's answer key, if it was asked for.
+    pub(crate) fn finish(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if let Some(sheet) = self.sheet.as_mut() {
+            self.key.extend(sheet.end());
+        }
+        if !self.key.is_empty() {
+            writeln!(out, "# answers")?;
+        }
+        for line in self.key.drain(..) {
+            writeln!(out, "{line}")?;
+        }
+        out.flush()
     }
 }
 

@@ -84,9 +84,10 @@ pub(crate) fn replay(
         return replay_tui(runtime, &file, trace, replay.warnings.len(), screen);
     };
     let mut out = io::stdout().lock();
-    let mut writer = sink.writer(None);
+    let mut writer = sink.writer_knowing(&trace.events);
     for e in &trace.events {
         writer.write(&mut out, e)?;
     }
+    writer.finish(&mut out)?;
     Ok(())
 }

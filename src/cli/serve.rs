@@ -34,8 +34,16 @@ pub(crate) async fn serve(args: ServeArgs, sink: Option<Sink>, screen: Screen) -
     if !headless {
         return serve_tui(serving, screen).await;
     }
-    let recording = args.record.as_deref().map(start_recording);
-    serve_to_sink(serving, sink.map(|s| s.writer(None)), recording).await
+    let mut recording = args.record.as_deref().map(start_recording);
+    if let Some(r) = recording.as_mut() {
+        r.peers(ftpviz::narration::Ours::SERVE);
+    }
+    serve_to_sink(
+        serving,
+        sink.map(|s| s.writer(None, ftpviz::narration::Ours::SERVE)),
+        recording,
+    )
+    .await
 }
 
 /// `serve` in the TUI: its sessions listed live; a warning (a non-loopback

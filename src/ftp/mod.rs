@@ -9,18 +9,20 @@
 //! went: 1 preliminary ("opening the data connection"), 2 done, 3 send more,
 //! 4 try again later, 5 no.
 //!
-//! Four pieces, each a plain function or a small state machine with no I/O:
+//! Five pieces, each a plain function or a small state machine with no I/O:
 //!
 //! - [`line`](mod@line): cutting a byte stream into lines, with a length limit.
 //! - [`command`](mod@command): a command line into verb and argument.
 //! - [`reply`](mod@reply): reply lines into whole replies, multi-line included.
 //! - [`hostport`]: the addresses carried by `PORT`, `EPRT`, `227` and `229`,
 //!   the heart of active versus passive mode.
+//! - [`verb`]: which verbs set up a data connection and which use one.
 
 pub mod command;
 pub mod hostport;
 pub mod line;
 pub mod reply;
+pub mod verb;
 
 pub use command::{Command, CommandError};
 pub use hostport::HostPortError;

@@ -363,7 +363,7 @@ pub const CODES: &[Code] = &[
     code(110, "a restart marker", "110 Restart marker reply.", Codes),
     code(120, "ready in a few minutes", "120 Service ready in nnn minutes.", Codes),
     code(125, "data connection already open", "125 Data connection already open; transfer starting.", Codes),
-    code(150, "file okay, transfer starting", "150 File status okay; about to open data connection.", Codes),
+    code(150, "about to open data connection", "150 File status okay; about to open data connection.", Codes),
     code(200, "command okay", "200 Command okay.", Codes),
     code(202, "not needed at this site", "202 Command not implemented, superfluous at this site.", Codes),
     code(211, "system status or help", "211 System status, or system help reply.", Codes),

@@ -2,24 +2,23 @@
 //! announces, decoded with the shared codec and shown with its arithmetic.
 
 use super::cite::{self, Defined, Rule};
-use super::session::Session;
+use super::here::Here;
 use super::{clean, fit, Narration};
+use crate::account::{Announcement, Claim, Story};
 use crate::ftp::hostport::{parse_eprt, parse_port, port_bytes};
 use crate::ftp::Command;
+use std::net::SocketAddr;
 
 /// The widest argument quoted in a body.
 const ARG_COLUMNS: usize = 60;
 
-pub(super) fn command(text: &str, s: &Session) -> Narration {
+pub(super) fn command(text: &str, h: &Here) -> Narration {
     let text = clean(text);
     let mut n = match Command::parse(&text) {
-        Ok(c) => known(&c, s),
-        Err(_) => Narration::new(
-            "A line that is not a command.",
-            "No verb of letters starts it: the server will answer 500.",
-        ),
+        Ok(c) => known(&c, h),
+        Err(_) => not_a_command(h),
     };
-    if s.commands == 0 {
+    if h.commands == 0 {
         // The first command of the session is the moment for the grammar.
         let syntax = format!(
             "Each command is one line: a verb of four letters or fewer, maybe an argument, then \
@@ -36,7 +35,33 @@ pub(super) fn command(text: &str, s: &Session) -> Narration {
     n
 }
 
-fn known(c: &Command, s: &Session) -> Narration {
+/// A line with no verb: what the server made of it, when the trace says.
+fn not_a_command(h: &Here) -> Narration {
+    let answered = h
+        .story
+        .and_then(|s| s.exchange_at(h.at))
+        .and_then(|x| x.fin());
+    match answered {
+        Some((_, code)) => Narration::new(
+            "A line that is not a command.",
+            format!("No verb of letters starts it; the server answered {code}."),
+        )
+        .claiming([Claim::Answered {
+            command: h.at,
+            code,
+        }]),
+        None if h.ctx.ours.server => Narration::new(
+            "A line that is not a command.",
+            "No verb of letters starts it: our server answers such a line with 500.",
+        ),
+        None => Narration::new(
+            "A line that is not a command.",
+            "No verb of letters starts it; the reply says what the server made of it.",
+        ),
+    }
+}
+
+fn known(c: &Command, h: &Here) -> Narration {
     let arg = fit(c.arg.trim(), ARG_COLUMNS);
     let verb = c.verb.as_str();
     let Some(v) = cite::command(verb) else {
@@ -60,8 +85,8 @@ fn known(c: &Command, s: &Session) -> Narration {
              TLS, {}).",
             Rule::Tls
         ),
-        "PORT" => return port(&c.arg),
-        "EPRT" => return eprt(&c.arg),
+        "PORT" => return port(&c.arg, h),
+        "EPRT" => return eprt(&c.arg, h),
         "PASV" => format!(
             "Passive mode ({}): the server listens on a fresh data port and answers 227 with \
              its address, and the client dials it.",
@@ -79,7 +104,7 @@ fn known(c: &Command, s: &Session) -> Narration {
             )
         }
         "EPSV" => format!(
-            "Extended passive ({}): the server will answer 229 with a port only. No address \
+            "Extended passive ({}): the server is to answer 229 with a port only. No address \
              in the reply: IPv6 fits, and a server behind NAT cannot announce a private one.",
             Rule::Epsv
         ),
@@ -90,7 +115,7 @@ fn known(c: &Command, s: &Session) -> Narration {
              connection, not this one ({}).",
                 listed(&arg),
                 Rule::ServiceCommands
-            ) + &dial_hint(s)
+            ) + &dial_hint(h)
         }
         "NLST" => {
             format!(
@@ -98,7 +123,7 @@ fn known(c: &Command, s: &Session) -> Narration {
              for people); they travel over a data connection ({}).",
                 listed(&arg),
                 Rule::ServiceCommands
-            ) + &dial_hint(s)
+            ) + &dial_hint(h)
         }
         "MLSD" => {
             format!(
@@ -106,7 +131,7 @@ fn known(c: &Command, s: &Session) -> Narration {
              line; it travels over a data connection ({}).",
                 listed(&arg),
                 Rule::Mlsx
-            ) + &dial_hint(s)
+            ) + &dial_hint(h)
         }
         "PWD" | "XPWD" => format!(
             "The name comes back in the reply ({}).",
@@ -116,7 +141,7 @@ fn known(c: &Command, s: &Session) -> Narration {
             format!(
                 "The file is \"{arg}\"; its bytes travel over a data connection ({}).",
                 Rule::ServiceCommands
-            ) + &dial_hint(s)
+            ) + &dial_hint(h)
         }
         "STOR" | "STOU" | "APPE" => {
             format!(
@@ -127,7 +152,7 @@ fn known(c: &Command, s: &Session) -> Narration {
                     format!(" of \"{arg}\"")
                 },
                 Rule::ServiceCommands
-            ) + &dial_hint(s)
+            ) + &dial_hint(h)
         }
         "QUIT" => format!(
             "Once no transfer is in progress, the server closes the control connection ({}).",
@@ -157,7 +182,12 @@ fn known(c: &Command, s: &Session) -> Narration {
             },
         },
     };
-    Narration::new(headline, body)
+    let claims = if crate::ftp::verb::is_transfer(verb) {
+        dial_words(h).1
+    } else {
+        Vec::new()
+    };
+    Narration::new(headline, body).claiming(claims)
 }
 
 /// What a listing command lists: "the current directory" or `"docs"`
@@ -175,49 +205,212 @@ fn listed(arg: &str) -> String {
     }
 }
 
-/// Who dials the data connection for this transfer command, by the setup
-/// that came before it (with a leading space), or that none did.
-fn dial_hint(s: &Session) -> String {
-    let Some(setup) = &s.pending else {
-        return format!(
-            " No PORT/EPRT or PASV/EPSV was accepted for it; without one there are default \
-             data ports ({}).",
-            Rule::DefaultDataPorts
+/// Who dials the data connection for this transfer command, and when, as
+/// the account tells it (with a leading space); or that no setup came.
+fn dial_hint(h: &Here) -> String {
+    let (words, _) = dial_words(h);
+    words
+}
+
+/// The words of [`dial_hint`] and the claims they make.
+fn dial_words(h: &Here) -> (String, Vec<Claim>) {
+    let story = h.story;
+    let t = story.and_then(|s| s.transfer_at(h.at));
+    let Some(ann) = t
+        .and_then(|t| t.announcement)
+        .and_then(|a| story.and_then(|s| s.announcements.get(a)))
+    else {
+        return (
+            format!(
+                " No PORT/EPRT or PASV/EPSV was accepted for it; without one there are default \
+                 data ports ({}).",
+                Rule::DefaultDataPorts
+            ),
+            Vec::new(),
         );
     };
-    match setup.verb.as_str() {
-        v @ ("PORT" | "EPRT") => format!(
-            " Active mode: now the server dials the address from {v} — after this command, not \
-             before ({}).",
-            Rule::DialAfterTransferCommand
+    let dial = ann.conn.and_then(|c| story.and_then(|s| s.data_conn(c)));
+    let named = ann.name();
+    let claim_before = Claim::DialBefore {
+        announcement: ann.at,
+        event: h.at,
+    };
+    let claim_after = Claim::DialAfter {
+        announcement: ann.at,
+        event: h.at,
+    };
+    match (ann.setup.is_active(), dial) {
+        (true, Some(d)) if d.dial < h.at => (
+            format!(
+                " Active mode, but the server dialled the address from {named} already (data \
+                 #{}), before this command; the RFC has it dial once a transfer command comes \
+                 ({}).",
+                d.conn,
+                Rule::DialAfterTransferCommand
+            ),
+            vec![claim_before],
         ),
-        v => {
-            let reply = if v == "EPSV" { "229" } else { "227" };
-            if setup.dialled {
-                format!(" Passive mode: the client already dialled the port from {reply}.")
-            } else {
-                format!(" Passive mode: the client is to dial the port from {reply}.")
-            }
-        }
+        (true, Some(d)) => (
+            format!(
+                " Active mode: the server dials the address from {named} after this command \
+                 (data #{}), as the RFC has it ({}).",
+                d.conn,
+                Rule::DialAfterTransferCommand
+            ),
+            vec![claim_after],
+        ),
+        (false, Some(d)) if d.dial < h.at => (
+            format!(
+                " Passive mode: the client already dialled the port from {named} (data #{}).",
+                d.conn
+            ),
+            vec![claim_before],
+        ),
+        (false, Some(d)) => (
+            format!(
+                " Passive mode: the client dials the port from {named} after sending it (data \
+                 #{}).",
+                d.conn
+            ),
+            vec![claim_after],
+        ),
+        (active, None) => (undialled(h, ann, active), Vec::new()),
     }
 }
 
-fn port(arg: &str) -> Narration {
+/// Nothing dialled yet for this transfer's announcement: what the trace
+/// shows of why, or what our own peer does next, or the RFC's rule.
+fn undialled(h: &Here, ann: &Announcement, active: bool) -> String {
+    let named = ann.name();
+    if h.account().finished {
+        return match h.account().answer(ann.at) {
+            Some(a) => format!(" {}", a.words),
+            None => String::new(),
+        };
+    }
+    match (active, h.ctx.ours) {
+        (true, o) if o.server => format!(
+            " Active mode: our server dials the address from {named} after this command, when \
+             it can serve it ({}).",
+            Rule::DialAfterTransferCommand
+        ),
+        (false, o) if o.client => {
+            format!(" Passive mode: our client dials the port from {named} now.")
+        }
+        (true, _) => format!(
+            " Active mode: the RFC has the server dial the address from {named} once a \
+             transfer command comes ({}).",
+            Rule::DialAfterTransferCommand
+        ),
+        (false, _) => format!(" Passive mode: the client is to dial the port from {named}."),
+    }
+}
+
+/// When the server dialled for the PORT/EPRT at `h`, as the account tells
+/// it (with a leading space), with its claims.
+fn when_dialled(h: &Here) -> (String, Vec<Claim>) {
+    let Some((story, a)) = h.account().announcement_at(h.at) else {
+        return (String::new(), Vec::new());
+    };
+    let ann = &story.announcements[a];
+    let rule = Rule::DialAfterTransferCommand;
+    let first = ann.transfers.first().map(|&t| &story.transfers[t]);
+    match (ann.conn.and_then(|c| story.data_conn(c)), first) {
+        (Some(d), Some(t)) if d.dial > t.at => (
+            format!(
+                " The server dialled it after `{}` (data #{}), as the RFC has it ({rule}).",
+                clean(&t.text),
+                d.conn
+            ),
+            vec![Claim::DialAfter {
+                announcement: h.at,
+                event: t.at,
+            }],
+        ),
+        (Some(d), t) => (
+            format!(
+                " This server dialled it at once (data #{}), before any transfer command; the RFC \
+                 has the dial come after one ({rule}).",
+                d.conn
+            ),
+            t.map(|t| Claim::DialBefore {
+                announcement: h.at,
+                event: t.at,
+            })
+            .into_iter()
+            .collect(),
+        ),
+        (None, _) if h.account().finished => match h.account().answer(h.at) {
+            Some(a) => (format!(" {}", a.words), Vec::new()),
+            None => (String::new(), Vec::new()),
+        },
+        (None, _) if h.ctx.ours.server => (
+            format!(" Our server dials it once a transfer command comes ({rule})."),
+            vec![Claim::NoDial {
+                announcement: h.at,
+                event: Some(h.at + 1),
+            }],
+        ),
+        (None, _) => (
+            format!(" The RFC has the server dial once a transfer command comes ({rule})."),
+            Vec::new(),
+        ),
+    }
+}
+
+/// Whose address a PORT/EPRT names: the client's own (its control
+/// connection comes from there), or another host's.
+fn whose(h: &Here, addr: SocketAddr) -> (String, Vec<Claim>) {
+    let p = addr.port();
+    let client = h
+        .story
+        .and_then(|s: &Story| s.control)
+        .map(|c| c.client.ip());
+    match client {
+        Some(c) if c.to_canonical() == addr.ip().to_canonical() => (
+            format!("the client listens on port {p} of its own address {} and asks the server to dial it", addr.ip()),
+            vec![Claim::ClientAddress {
+                session: h.event.session,
+                ip: addr.ip(),
+                is: true,
+            }],
+        ),
+        Some(c) => (
+            format!(
+                "it asks the server to dial port {p} of {}, which is not the address the \
+                 client's control connection comes from ({c})",
+                addr.ip()
+            ),
+            vec![Claim::ClientAddress {
+                session: h.event.session,
+                ip: addr.ip(),
+                is: false,
+            }],
+        ),
+        None => (
+            format!("it asks the server to dial port {p} of {}", addr.ip()),
+            Vec::new(),
+        ),
+    }
+}
+
+fn port(arg: &str, h: &Here) -> Narration {
     match parse_port(arg) {
         Ok(addr) => {
             let p = addr.port();
             let (hi, lo) = port_bytes(p);
+            let (who, mut claims) = whose(h, SocketAddr::V4(addr));
+            let (when, more) = when_dialled(h);
+            claims.extend(more);
             Narration::new(
                 "PORT: the client asks to be dialled.",
                 format!(
-                    "{hi} × 256 + {lo} = {p}: the client listens on port {p} of {} and asks the \
-                     server to dial it. Four numbers for the address, two for the port's bytes \
-                     ({}); the dial comes after the transfer command ({}).",
-                    addr.ip(),
+                    "{hi} × 256 + {lo} = {p}: {who}. Four numbers for the address, two for the \
+                     port's bytes ({}).{when}",
                     Rule::TransferParameterCommands,
-                    Rule::DialAfterTransferCommand
                 ),
             )
+            .claiming(claims)
         }
         Err(e) => Narration::new(
             "PORT: not a valid address.",
@@ -229,7 +422,7 @@ fn port(arg: &str) -> Narration {
     }
 }
 
-fn eprt(arg: &str) -> Narration {
+fn eprt(arg: &str, h: &Here) -> Narration {
     match parse_eprt(arg) {
         Ok(addr) => {
             let family = if addr.is_ipv4() {
@@ -237,18 +430,20 @@ fn eprt(arg: &str) -> Narration {
             } else {
                 "2 = IPv6"
             };
+            let (who, mut claims) = whose(h, addr);
+            let (when, more) = when_dialled(h);
+            claims.extend(more);
             Narration::new(
                 "EPRT: the client asks to be dialled.",
                 format!(
                     "Family {family}, address {}, port {p} written plainly (no × 256, and IPv6 \
-                     fits): the client listens on port {p} and asks the server to dial it ({}); \
-                     the dial comes after the transfer command ({}).",
+                     fits): {who} ({}).{when}",
                     addr.ip(),
                     Rule::Eprt,
-                    Rule::DialAfterTransferCommand,
                     p = addr.port()
                 ),
             )
+            .claiming(claims)
         }
         Err(e) => Narration::new(
             "EPRT: not a valid address.",
@@ -295,9 +490,8 @@ mod tests {
 
     #[test]
     fn every_transfer_verb_has_words() {
-        for v in ["LIST", "NLST", "MLSD", "RETR", "STOR", "STOU", "APPE"] {
-            assert!(super::super::session::is_transfer(v));
-            assert!(cite::command(v).is_some(), "{v}");
+        for v in crate::ftp::verb::Transfer::ALL {
+            assert!(cite::command(v.as_str()).is_some(), "{v:?}");
         }
     }
 }

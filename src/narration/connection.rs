@@ -3,25 +3,21 @@
 //! port, to which port, why that port, and what stands in its way.
 
 use super::cite::Rule;
-use super::session::{Session, Transfer};
+use super::here::Here;
 use super::{columns, Between, Narration, HEADLINE_COLUMNS};
+use crate::account::{Claim, Transfer};
 use crate::middlebox::firewall::{self, Firewall};
 use crate::middlebox::{on_this_machine, Nat};
 use crate::trace::{Blocker, Event, FailReason, Side, Via};
 use std::net::SocketAddr;
 
-pub(super) fn connect(
-    e: &Event,
-    src: SocketAddr,
-    dst: SocketAddr,
-    via: Option<Via>,
-    s: &Session,
-    between: Option<Between>,
-) -> Narration {
+pub(super) fn connect(h: &Here, src: SocketAddr, dst: SocketAddr, via: Option<Via>) -> Narration {
+    let e = h.event;
     if e.conn == 0 {
         return control_dial(e, src, dst);
     }
     let conn = e.conn;
+    let control = h.story.and_then(|s| s.control_port());
     let (headline, mut body) = match via {
         Some(v @ (Via::Port | Via::Eprt | Via::Default)) => {
             let mut body = if v == Via::Default {
@@ -36,9 +32,9 @@ pub(super) fn connect(
                     v.as_str()
                 )
             };
-            if let Some(ctl) = s.server_control {
+            if let Some(l) = control {
                 body.push(' ');
-                body.push_str(&source_port(src.port(), ctl.port()));
+                body.push_str(&source_port(src.port(), l));
             }
             ("The server dials the client (active).".to_string(), body)
         }
@@ -59,13 +55,74 @@ pub(super) fn connect(
             ),
         ),
     };
-    let door = match between {
-        Some(b) => door(b, e.from, dst, via, s),
+    if let Some(words) = elsewhere(h, dst) {
+        body.push(' ');
+        body.push_str(&words);
+    }
+    let (served, mut claims) = served_by(h, conn);
+    if !served.is_empty() {
+        body.push(' ');
+        body.push_str(&served);
+    }
+    let door = match h.ctx.between {
+        Some(b) => door(b, e.from, dst, via, control),
         None => would_meet(e.from),
     };
     body.push(' ');
     body.push_str(&door);
-    Narration::new(headline, body)
+    claims.push(Claim::Dial {
+        session: e.session,
+        conn,
+        who: e.from,
+        from: src.port(),
+        to: dst.port(),
+    });
+    Narration::new(headline, body).claiming(claims)
+}
+
+/// When a client dialled another address than its 227 named (curl and
+/// Python's ftplib skip a private one and dial the server's control
+/// address at that port): says so.
+fn elsewhere(h: &Here, dst: SocketAddr) -> Option<String> {
+    let story = h.story?;
+    let d = story.data_conn(h.event.conn)?;
+    let ann = story.announcements.get(d.announcement?)?;
+    let named = ann.host?;
+    (named.to_canonical() != dst.ip().to_canonical()).then(|| {
+        format!(
+            "The {} named {named}, but the {} dialled {}: a client such as curl or Python's \
+             ftplib does not trust a 227 address that differs from the server's, and dials the \
+             server's control address at the port named.",
+            ann.name(),
+            h.event.from,
+            dst.ip()
+        )
+    })
+}
+
+/// Which transfer a data connection carried, as far as the account knows
+/// it here: words (with a leading space) and their claims.
+fn served_by(h: &Here, conn: u32) -> (String, Vec<Claim>) {
+    let Some(d) = h.data(conn) else {
+        return (String::new(), Vec::new());
+    };
+    let Some(t) = h.transfer_of(d) else {
+        return (String::new(), Vec::new());
+    };
+    let claim = Claim::Serves {
+        session: h.event.session,
+        conn,
+        transfer: t.at,
+    };
+    let words = if t.at < h.at {
+        format!("It is for `{}`, sent before it.", super::clean(&t.text))
+    } else {
+        format!(
+            "It was dialled before the command it carries: `{}` came after it.",
+            super::clean(&t.text)
+        )
+    };
+    (words, vec![claim])
 }
 
 fn control_dial(e: &Event, src: SocketAddr, dst: SocketAddr) -> Narration {
@@ -125,7 +182,7 @@ fn would_meet(dialler: Side) -> String {
 /// What the dial meets in the lab's middlebox `b`, in the order the
 /// middlebox judges: an address off the lab, a helper's pinhole, the
 /// client's NAT, a firewall on the side being dialled.
-fn door(b: Between, dialler: Side, dst: SocketAddr, via: Option<Via>, s: &Session) -> String {
+fn door(b: Between, dialler: Side, dst: SocketAddr, via: Option<Via>, l: Option<u16>) -> String {
     let into = dialler.peer();
     let guarded = firewall::guard(b.firewall, into).is_some();
     let client_nat = b.nat == Nat::Client && into == Side::Client;
@@ -157,9 +214,7 @@ fn door(b: Between, dialler: Side, dst: SocketAddr, via: Option<Via>, s: &Sessio
                 .into(),
             Side::Server => format!(
                 "The server's firewall lets in only its control port{}; this SYN is for port {}.",
-                s.server_control
-                    .map(|c| format!(" {}", c.port()))
-                    .unwrap_or_default(),
+                l.map(|c| format!(" {c}")).unwrap_or_default(),
                 dst.port()
             ),
         };
@@ -184,7 +239,8 @@ fn door(b: Between, dialler: Side, dst: SocketAddr, via: Option<Via>, s: &Sessio
     }
 }
 
-pub(super) fn accept(e: &Event, s: &Session) -> Narration {
+pub(super) fn accept(h: &Here) -> Narration {
+    let e = h.event;
     if e.conn == 0 {
         return Narration::new(
             "The control connection is up.",
@@ -192,20 +248,29 @@ pub(super) fn accept(e: &Event, s: &Session) -> Narration {
              220 when it is ready.",
         );
     }
-    let serves = match s.conn(e.conn).and_then(|c| s.transfer_of(c)) {
-        Some(t) => format!("the bytes of `{}`", t.text),
-        None => "the bytes of the next transfer".to_string(),
+    let transfer = h.data(e.conn).and_then(|d| h.transfer_of(d));
+    let serves = match transfer {
+        Some(t) => format!("the bytes of `{}` travel on it", super::clean(&t.text)),
+        None if h.ctx.ours.client => {
+            "the bytes of the transfer command our client sends next travel on it".to_string()
+        }
+        None => "a transfer's bytes travel on it".to_string(),
     };
+    let claims = transfer.map(|t| Claim::Serves {
+        session: e.session,
+        conn: e.conn,
+        transfer: t.at,
+    });
     Narration::new(
         format!("Data connection #{} is up.", e.conn),
         format!(
-            "The three-way handshake completed: {serves} travel on it, apart from the commands \
-             and replies."
+            "The three-way handshake completed: {serves}, apart from the commands and replies."
         ),
     )
+    .claiming(claims)
 }
 
-pub(super) fn fail(e: &Event, reason: FailReason, by: Option<Blocker>, _s: &Session) -> Narration {
+pub(super) fn fail(e: &Event, reason: FailReason, by: Option<Blocker>) -> Narration {
     let dialler = e.from;
     let whose = match dialler {
         Side::Client => "client's",
@@ -241,11 +306,12 @@ pub(super) fn fail(e: &Event, reason: FailReason, by: Option<Blocker>, _s: &Sess
     Narration::new(headline, body)
 }
 
-pub(super) fn data(e: &Event, bytes: u64, s: &Session) -> Narration {
+pub(super) fn data(h: &Here, bytes: u64) -> Narration {
+    let e = h.event;
     if e.conn == 0 {
         return encrypted_control(e, bytes);
     }
-    let (before, chunks) = s.conn(e.conn).map_or((0, 0), |c| (c.bytes, c.chunks));
+    let (before, chunks) = h.bytes_before(e.conn);
     let total = before.saturating_add(bytes);
     let mut headline = if chunks == 0 {
         format!("{bytes} bytes on data #{}.", e.conn)
@@ -258,14 +324,19 @@ pub(super) fn data(e: &Event, bytes: u64, s: &Session) -> Narration {
         lead = format!("{bytes} bytes on data connection #{}. ", e.conn);
         headline = "Bytes on a data connection.".to_string();
     }
-    let transfer = s.conn(e.conn).and_then(|c| s.transfer_of(c));
+    let transfer = h.data(e.conn).and_then(|d| h.transfer_of(d));
     let what = match transfer {
-        Some(t) if t.is_listing() => format!("The listing of `{}`", t.text),
-        Some(t) if t.sender() == Side::Client => format!("The upload of `{}`", t.text),
-        Some(t) => format!("The file of `{}`", t.text),
+        Some(t) if t.verb.is_listing() => format!("The listing of `{}`", super::clean(&t.text)),
+        Some(t) if t.verb.is_upload() => format!("The upload of `{}`", super::clean(&t.text)),
+        Some(t) => format!("The file of `{}`", super::clean(&t.text)),
         None => "Bytes".to_string(),
     };
-    let so_far = match transfer.and_then(|t| t.announced) {
+    let claims = transfer.map(|t| Claim::Serves {
+        session: e.session,
+        conn: e.conn,
+        transfer: t.at,
+    });
+    let so_far = match transfer.and_then(|t| h.announced_size(t)) {
         Some((n, _)) if n == total => format!("all {n} bytes"),
         Some((n, said)) => format!("so far {total} of the {n} bytes {said}"),
         None if chunks == 0 => format!("{total} bytes so far"),
@@ -273,8 +344,8 @@ pub(super) fn data(e: &Event, bytes: u64, s: &Session) -> Narration {
     };
     let mut body = format!("{lead}{what}, {} → {}: {so_far}.", e.from, e.from.peer());
     body.push(' ');
-    body.push_str(&representation(transfer, s.type_code));
-    Narration::new(headline, body.trim_end().to_string())
+    body.push_str(&representation(transfer, h.type_code));
+    Narration::new(headline, body.trim_end().to_string()).claiming(claims)
 }
 
 /// Bytes on the control connection that are not lines: a capture shows
@@ -296,16 +367,16 @@ fn encrypted_control(e: &Event, bytes: u64) -> Narration {
 /// What the bytes on the wire are, by what is moving and the TYPE.
 fn representation(transfer: Option<&Transfer>, type_code: Option<char>) -> String {
     match (transfer, type_code) {
-        (Some(t), _) if t.verb == "MLSD" => format!(
+        (Some(t), _) if t.verb == crate::ftp::verb::Transfer::Mlsd => format!(
             "A listing is not a file on disk: the server writes it, one entry a line ({}).",
             Rule::Mlsx
         ),
-        (Some(t), Some('A')) if t.is_listing() => format!(
+        (Some(t), Some('A')) if t.verb.is_listing() => format!(
             "A listing is not a file on disk: the server writes it as lines of text, sent in \
              ASCII type, as LIST expects ({}).",
             Rule::ServiceCommands
         ),
-        (Some(t), _) if t.is_listing() => format!(
+        (Some(t), _) if t.verb.is_listing() => format!(
             "A listing is not a file on disk: the server writes it as lines of text. LIST \
              expects ASCII type ({}); whatever TYPE is set, servers send its lines with CRLF.",
             Rule::ServiceCommands
@@ -323,17 +394,30 @@ fn representation(transfer: Option<&Transfer>, type_code: Option<char>) -> Strin
     }
 }
 
-pub(super) fn close(e: &Event, s: &Session) -> Narration {
+pub(super) fn close(h: &Here) -> Narration {
+    let e = h.event;
     if e.conn == 0 {
-        return control_close(e, s);
+        return control_close(e, h.last_reply);
     }
     let headline = format!("The {} closes data #{}.", e.from, e.conn);
-    let Some(c) = s.conn(e.conn) else {
+    let Some(c) = h.data(e.conn) else {
         return Narration::new(headline, "First FIN (or RST) of this data connection.");
     };
-    let transfer = s.transfer_of(c);
-    let sender = c.sender.or(transfer.map(Transfer::sender));
-    let end = if transfer.is_some_and(Transfer::is_listing) {
+    let transfer = h.transfer_of(c);
+    let (bytes, _) = h.bytes_before(e.conn);
+    // Who sent its bytes, as far as they came before this close.
+    let sender = c
+        .first_data
+        .filter(|&d| d < h.at)
+        .and(c.sender)
+        .or(transfer.map(|t| {
+            if t.verb.is_upload() {
+                Side::Client
+            } else {
+                Side::Server
+            }
+        }));
+    let end = if transfer.is_some_and(|t| t.verb.is_listing()) {
         "the listing"
     } else {
         "the file"
@@ -343,7 +427,7 @@ pub(super) fn close(e: &Event, s: &Session) -> Narration {
             "In stream mode the sender's close marks the end of {end} ({}): {} bytes in all. \
              So every transfer needs a new data connection ({}).",
             Rule::StreamMode,
-            c.bytes,
+            bytes,
             Rule::DataConnectionReuse
         )
     } else {
@@ -352,14 +436,14 @@ pub(super) fn close(e: &Event, s: &Session) -> Narration {
              {} closed first, after {} bytes.",
             Rule::StreamMode,
             e.from,
-            c.bytes
+            bytes
         )
     };
     Narration::new(headline, body)
 }
 
-fn control_close(e: &Event, s: &Session) -> Narration {
-    let said_goodbye = s.last_reply == Some(221);
+fn control_close(e: &Event, last_reply: Option<u16>) -> Narration {
+    let said_goodbye = last_reply == Some(221);
     let body = match (e.from, said_goodbye) {
         (Side::Server, true) => format!(
             "First FIN on the control connection, after 221: the server closes it at the \

@@ -12,7 +12,8 @@
 //! For handouts, screen readers and tests: the same words the screens show,
 //! without a screen.
 
-use super::{columns, narrate_between, Between, Narration};
+use super::{columns, narrate_at, Between, Context, Narration, Ours};
+use crate::account::Account;
 use crate::trace::{format_event, Event};
 use std::io::{self, Write};
 use unicode_width::UnicodeWidthChar;
@@ -24,27 +25,65 @@ pub const WIDTH: usize = 80;
 const INDENT: &str = "    ";
 
 /// Writes events with their narration, one at a time, remembering what
-/// came before (the narration of an event depends on the earlier ones).
-#[derive(Debug, Default)]
+/// came before (the narration of an event depends on the earlier ones) —
+/// or, for a trace known whole (a capture), knowing what comes after too.
+#[derive(Debug)]
 pub struct Explainer {
-    shown: Vec<Event>,
+    events: Vec<Event>,
+    account: Account,
+    /// The events are the whole trace, given up front: `next` is the one
+    /// to write.
+    whole: bool,
+    next: usize,
     between: Option<Between>,
+    ours: Ours,
 }
 
 impl Explainer {
-    /// An explainer for a trace whose middlebox is `between` (`None`: not
-    /// known, as for a capture).
-    pub fn new(between: Option<Between>) -> Explainer {
+    /// An explainer for a trace that happens as it is written, whose
+    /// middlebox is `between` (`None`: not known) and whose peers are
+    /// `ours`.
+    pub fn new(between: Option<Between>, ours: Ours) -> Explainer {
         Explainer {
-            shown: Vec::new(),
+            events: Vec::new(),
+            account: Account::new(false),
+            whole: false,
+            next: 0,
             between,
+            ours,
+        }
+    }
+
+    /// An explainer for a trace known whole before the first line (a
+    /// capture): the narration may say what happened later.
+    pub fn knowing(events: &[Event], between: Option<Between>, ours: Ours) -> Explainer {
+        Explainer {
+            events: events.to_vec(),
+            account: Account::of(events, true),
+            whole: true,
+            next: 0,
+            between,
+            ours,
         }
     }
 
     /// Writes `event`'s `--print` line, its narration and a blank line.
     pub fn write(&mut self, mut w: impl Write, event: &Event) -> io::Result<()> {
-        self.shown.push(event.clone());
-        let n = narrate_between(&self.shown, self.between);
+        let at = if self.whole && self.events.get(self.next) == Some(event) {
+            self.next += 1;
+            self.next - 1
+        } else {
+            self.events.push(event.clone());
+            self.account.push(event);
+            self.events.len() - 1
+        };
+        let ctx = Context {
+            events: &self.events,
+            account: &self.account,
+            between: self.between,
+            ours: self.ours,
+        };
+        let n = narrate_at(&ctx, at);
         writeln!(w, "{}", format_event(event))?;
         for line in lines(&n) {
             writeln!(w, "{line}")?;

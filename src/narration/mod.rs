@@ -21,24 +21,32 @@
 //!   `AUTH TLS`) why encryption blinds those helpers.
 //!
 //! Every RFC section named here comes from one table, [`cite`], which a
-//! test checks against the RFC texts. Everything here is a pure function of
-//! the events shown so far (and, in the lab, of the middlebox that is
-//! there: [`Between`]).
+//! test checks against the RFC texts.
+//!
+//! What the narration says about *this trace* — who dialled, when, how it
+//! ended, who closed first — it reads from the [`crate::account`], never
+//! works out by itself, and it lists each such assertion as a
+//! [`Claim`] beside the words, so that a test can hold every sentence to
+//! the account of the whole trace. Where the future is known (a capture, a
+//! finished run) it says what did happen; in a live run it speaks of what
+//! has not happened yet only as the behaviour of ftpviz's own peers
+//! ([`Ours`]), and otherwise as what the RFC asks for.
 
 pub mod cite;
 mod command;
 mod connection;
 pub mod explain;
+mod here;
 pub mod moment;
 mod reply;
-mod session;
 pub mod summary;
 
+use crate::account::{Account, Claim};
 use crate::lab::LabConfig;
 use crate::middlebox::narration::{why_helpers, WHY_EPSV_DODGES_NAT, WHY_FTPS_BLINDS};
 use crate::middlebox::{Firewall, Nat};
 use crate::trace::{Blocker, Event, Kind, Via};
-use session::Session;
+use here::Here;
 
 /// The widest headline, in display columns: one line of the narrower
 /// compare pane at 80 columns (`tui::layout` splits 80 columns into panes of
@@ -56,6 +64,9 @@ pub struct Narration {
     /// control characters made visible (`·`), except the line breaks of a
     /// multi-line reply, kept as `\n` so a screen can show its lines.
     pub wire: Option<String>,
+    /// What the words assert about this trace, for a test to check against
+    /// the account of the whole trace.
+    pub claims: Vec<Claim>,
 }
 
 impl Narration {
@@ -64,7 +75,14 @@ impl Narration {
             headline: headline.into(),
             body: body.into(),
             wire: None,
+            claims: Vec::new(),
         }
+    }
+
+    /// The same narration, asserting `claims` too.
+    fn claiming(mut self, claims: impl IntoIterator<Item = Claim>) -> Narration {
+        self.claims.extend(claims);
+        self
     }
 
     /// Adds a sentence (or several) to the body.
@@ -108,29 +126,91 @@ pub fn start(live: bool) -> Narration {
     Narration::new("Nothing has happened yet.", body)
 }
 
-/// Narrates the last of `shown` (the current event), using the earlier ones
-/// for context, when what stands between the peers is not known.
-pub fn narrate(shown: &[Event]) -> Narration {
-    narrate_between(shown, None)
+/// Which peers of the trace are ftpviz's own: what they will do next can
+/// be said before it happens, as their behaviour. Of anyone else's, only
+/// what the trace shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ours {
+    pub client: bool,
+    pub server: bool,
 }
 
-/// Narrates the last of `shown`, knowing (in the lab) what stands between
-/// the peers.
+impl Ours {
+    /// The lab: both peers are ours.
+    pub const LAB: Ours = Ours {
+        client: true,
+        server: true,
+    };
+    /// `serve`: our server, anyone's client.
+    pub const SERVE: Ours = Ours {
+        client: false,
+        server: true,
+    };
+    /// A capture: nobody's.
+    pub const NONE: Ours = Ours {
+        client: false,
+        server: false,
+    };
+}
+
+/// What the narration reads besides one event: the events known so far
+/// (the whole trace, for a capture), their account, what stands between
+/// the peers, and whose peers they are.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub events: &'a [Event],
+    pub account: &'a Account,
+    pub between: Option<Between>,
+    pub ours: Ours,
+}
+
+/// Narrates the last of `shown` as a capture's step, knowing nothing after
+/// it and nothing of the middlebox or the peers.
+pub fn narrate(shown: &[Event]) -> Narration {
+    let account = Account::of(shown, false);
+    narrate_last(&Context {
+        events: shown,
+        account: &account,
+        between: None,
+        ours: Ours::NONE,
+    })
+}
+
+/// Narrates the last of `shown` as the lab's step while it runs: both
+/// peers are ours, the middlebox (when given) is known, and nothing after
+/// this step is.
 pub fn narrate_between(shown: &[Event], between: Option<Between>) -> Narration {
-    let Some((current, before)) = shown.split_last() else {
+    let account = Account::of(shown, false);
+    narrate_last(&Context {
+        events: shown,
+        account: &account,
+        between,
+        ours: Ours::LAB,
+    })
+}
+
+/// Narrates the last of the context's events.
+pub fn narrate_last(ctx: &Context) -> Narration {
+    match ctx.events.len().checked_sub(1) {
+        Some(at) => narrate_at(ctx, at),
+        None => start(false),
+    }
+}
+
+/// Narrates event `at` of the context's events.
+pub fn narrate_at(ctx: &Context, at: usize) -> Narration {
+    let Some(h) = Here::new(ctx, at) else {
         return start(false);
     };
-    let s = Session::of(current.session, before);
+    let current = h.event;
     let mut n = match &current.kind {
-        Kind::Connect { src, dst, via } => {
-            connection::connect(current, *src, *dst, *via, &s, between)
-        }
-        Kind::Accept => connection::accept(current, &s),
-        Kind::Fail { reason, by } => connection::fail(current, *reason, *by, &s),
-        Kind::Command { text, .. } => command::command(text, &s),
-        Kind::Reply { code, text } => reply::reply(*code, text, &s),
-        Kind::Data { bytes } => connection::data(current, *bytes, &s),
-        Kind::Close => connection::close(current, &s),
+        Kind::Connect { src, dst, via } => connection::connect(&h, *src, *dst, *via),
+        Kind::Accept => connection::accept(&h),
+        Kind::Fail { reason, by } => connection::fail(current, *reason, *by),
+        Kind::Command { text, .. } => command::command(text, &h),
+        Kind::Reply { code, text } => reply::reply(*code, text, &h),
+        Kind::Data { bytes } => connection::data(&h, *bytes),
+        Kind::Close => connection::close(&h),
     };
     if let Some(note) = &current.note {
         let note = clean(note);
@@ -142,19 +222,20 @@ pub fn narrate_between(shown: &[Event], between: Option<Between>) -> Narration {
             n.then(&format!("Note: {note}{}", full_stop(&note)));
         }
     }
-    if let Some(lesson) = middlebox_lesson(current, &s) {
+    if let Some(lesson) = middlebox_lesson(&h) {
         n.then(&lesson);
     }
     n
 }
 
 /// The lesson about middleboxes that this step is the moment for, if any.
-fn middlebox_lesson(current: &Event, s: &Session) -> Option<String> {
+fn middlebox_lesson(h: &Here) -> Option<String> {
+    let current = h.event;
     match &current.kind {
         Kind::Fail { by: Some(by), .. } if current.conn > 0 => {
             // How was the dead connection announced? A 227 behind a NAT
             // named an address nobody can reach; EPSV would not have.
-            let via = s.conn(current.conn).and_then(|c| c.via);
+            let via = h.data(current.conn).and_then(|c| c.via);
             Some(match (by, via) {
                 (Blocker::Nat, Some(Via::Pasv)) => WHY_EPSV_DODGES_NAT.to_string(),
                 _ => why_helpers(via),

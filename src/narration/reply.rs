@@ -4,17 +4,23 @@
 //! [`Narration::wire`].
 
 use super::cite::{self, Rule};
-use super::session::Session;
-use super::{clean_lines, Narration};
+use super::here::Here;
+use super::{clean, clean_lines, Narration};
+use crate::account::Claim;
 use crate::ftp::hostport::{parse_227, parse_229, parse_eprt, parse_port, port_bytes};
 use std::net::SocketAddr;
 
-pub(super) fn reply(code: u16, text: &str, s: &Session) -> Narration {
+pub(super) fn reply(code: u16, text: &str, h: &Here) -> Narration {
     let wire = clean_lines(text);
     let mut n = match code {
-        227 => pasv_reply(&wire),
-        229 => epsv_reply(&wire),
-        _ => meaning(code, &wire, s),
+        227 => pasv_reply(&wire, h),
+        229 => epsv_reply(&wire, h),
+        150 => preliminary(&wire, h),
+        200 if matches!(h.last_verb.as_deref(), Some("PORT" | "EPRT")) => port_okay(h),
+        226 => transfer_over(h),
+        504 if matches!(h.last_verb.as_deref(), Some("PORT" | "EPRT")) => refused_dial(h),
+        234 if h.last_verb.as_deref() == Some("AUTH") => tls_begins(h),
+        _ => meaning(code, &wire, h),
     };
     let lines = wire.lines().count();
     if lines > 1 && wire.starts_with(&format!("{code}-")) {
@@ -52,42 +58,10 @@ fn table_headline(code: u16) -> String {
     }
 }
 
-fn meaning(code: u16, text: &str, s: &Session) -> Narration {
-    let last = s.last_verb.as_deref().unwrap_or_default();
+fn meaning(code: u16, text: &str, h: &Here) -> Narration {
+    let last = h.last_verb.as_deref().unwrap_or_default();
     let class = digit(code);
     let (headline, body): (String, String) = match (code, last) {
-        (150, _) => (
-            "150: file okay, transfer starting.".into(),
-            format!(
-                "{}{} {class}",
-                if s.open_data().is_some() {
-                    "The data connection is already open."
-                } else {
-                    "The data connection is not open yet."
-                },
-                match super::session::announced_bytes(text) {
-                    Some(b) => format!(" The server announces {b} bytes."),
-                    None => String::new(),
-                }
-            ),
-        ),
-        (125, _) => (
-            "125: data connection already open.".into(),
-            format!("The transfer starts on it. {class}"),
-        ),
-        (200, v @ ("PORT" | "EPRT")) => (
-            format!("200: {v} okay, the dial comes later."),
-            match announced(v, &s.last_arg) {
-                Some(addr) => format!(
-                    "The server noted {addr}; it dials there once a transfer command comes ({}).",
-                    Rule::DialAfterTransferCommand
-                ),
-                None => format!(
-                    "The server dials once a transfer command comes ({}).",
-                    Rule::DialAfterTransferCommand
-                ),
-            },
-        ),
         (200, "TYPE") => ("200: the transfer type is set.".into(), class),
         (200, "EPSV") => ("200: only EPSV from now on.".into(), class),
         (213, "SIZE") => {
@@ -135,14 +109,6 @@ fn meaning(code: u16, text: &str, s: &Session) -> Narration {
                 Rule::ReplyCodes
             ),
         ),
-        (226, _) => (
-            table_headline(226),
-            format!(
-                "The server sends 226 after closing the data connection ({}), so the client \
-                 knows the transfer is over.",
-                Rule::ReplyAfterClose
-            ),
-        ),
         (250, "CWD" | "CDUP" | "XCWD" | "XCUP") => ("250: directory changed.".into(), class),
         (257, "MKD" | "XMKD") => (
             "257: directory created.".into(),
@@ -173,7 +139,7 @@ fn meaning(code: u16, text: &str, s: &Session) -> Narration {
             table_headline(426),
             format!("The data connection closed before the transfer ended. {class}"),
         ),
-        (503, v) if super::session::is_transfer(v) && no_setup(s) => (
+        (503, v) if crate::ftp::verb::is_transfer(v) && no_setup(h) => (
             "503: no PORT or PASV was accepted.".into(),
             format!(
                 "Bad sequence of commands. For this case there are default data ports ({}): the \
@@ -182,7 +148,7 @@ fn meaning(code: u16, text: &str, s: &Session) -> Narration {
                 Rule::DefaultDataPorts
             ),
         ),
-        (503, "PORT" | "EPRT" | "PASV") if s.epsv_all => (
+        (503, "PORT" | "EPRT" | "PASV") if h.epsv_all => (
             "503: only EPSV after EPSV ALL.".into(),
             format!(
                 "After EPSV ALL the server must refuse every other data setup ({}).",
@@ -196,10 +162,6 @@ fn meaning(code: u16, text: &str, s: &Session) -> Narration {
                 Rule::AccessControlCommands
             ),
         ),
-        (504, v @ ("PORT" | "EPRT")) => (
-            "504: the server refuses to dial there.".into(),
-            refused_dial(v, s),
-        ),
         (522, _) => (
             table_headline(522),
             format!(
@@ -212,23 +174,17 @@ fn meaning(code: u16, text: &str, s: &Session) -> Narration {
             table_headline(530),
             format!("After PASS this means the login failed. {class}"),
         ),
-        (234, "AUTH") => (
-            "234: TLS starts now.".into(),
-            format!(
-                "Security data exchange complete ({}): the TLS handshake follows, and the rest \
-                 of the control connection is encrypted ({}).",
-                Rule::SecurityReplies,
-                Rule::Tls
-            ),
-        ),
         _ => (table_headline(code), class),
     };
     Narration::new(headline, body)
 }
 
-/// True when no PORT/EPRT/PASV/EPSV came before the current transfer.
-fn no_setup(s: &Session) -> bool {
-    s.transfer.as_ref().is_some_and(|t| t.setup.is_none())
+/// True when the transfer this reply answers had no PORT/EPRT/PASV/EPSV
+/// before it.
+fn no_setup(h: &Here) -> bool {
+    h.story
+        .and_then(|s| s.transfer_answered_by(h.at))
+        .is_some_and(|t| t.announcement.is_none())
 }
 
 /// The address a PORT/EPRT argument names.
@@ -241,43 +197,74 @@ fn announced(verb: &str, arg: &str) -> Option<SocketAddr> {
 }
 
 /// Why a server refuses the address of a PORT/EPRT: which rule is whose.
-fn refused_dial(verb: &str, s: &Session) -> String {
-    let Some(target) = announced(verb, &s.last_arg) else {
-        return "Command not implemented for that parameter.".into();
+fn refused_dial(h: &Here) -> Narration {
+    let verb = h.last_verb.clone().unwrap_or_default();
+    let headline = "504: the server refuses to dial there.";
+    let Some(target) = announced(&verb, &h.last_arg) else {
+        return Narration::new(headline, "Command not implemented for that parameter.");
     };
-    let client = s.client_control.map(|c| c.ip().to_canonical());
-    if target.port() < 1024 {
-        format!(
-            "Port {} is below 1024, where system services listen. Against the FTP bounce, {} \
-             suggests that servers open no data connection to such a port, and answer 504.",
-            target.port(),
-            Rule::Bounce
-        )
-    } else if client.is_some_and(|c| c != target.ip().to_canonical()) {
-        format!(
-            "{} is not where the control connection comes from ({}). Against the FTP bounce, \
-             servers such as vsftpd and ProFTPD (and ftpviz's) dial only the control \
-             connection's peer: their own rule, which no RFC requires.",
-            target.ip(),
-            client.map(|c| c.to_string()).unwrap_or_default()
-        )
-    } else {
-        "Command not implemented for that parameter.".into()
-    }
+    let client = h
+        .story
+        .and_then(|s| s.control)
+        .map(|c| c.client.ip().to_canonical());
+    let claim = |is: bool| Claim::ClientAddress {
+        session: h.event.session,
+        ip: target.ip(),
+        is,
+    };
+    let ours = h.ctx.ours.server;
+    let (body, claims) = match client {
+        _ if target.port() < 1024 => (
+            format!(
+                "Port {} is below 1024, where system services listen. Against the FTP bounce, \
+                 {} suggests that servers open no data connection to such a port, and answer \
+                 504.",
+                target.port(),
+                Rule::Bounce
+            ),
+            Vec::new(),
+        ),
+        Some(c) if c != target.ip().to_canonical() => (
+            format!(
+                "{} is not where the control connection comes from ({c}). Against the FTP \
+                 bounce, {} dials only the control connection's peer: {} own rule, which no RFC \
+                 requires (vsftpd 3.0.3 refuses such a {verb} too, but with `500 Illegal {verb} \
+                 command.`).",
+                target.ip(),
+                if ours { "our server" } else { "this server" },
+                if ours { "its" } else { "a" },
+            ),
+            vec![claim(false)],
+        ),
+        Some(_) if ours && !crate::middlebox::on_this_machine(target.ip()) => (
+            format!(
+                "{} is the client's own address, but not a loopback one: `ftpviz serve` dials \
+                 back only clients that reach it over loopback, unless it runs with \
+                 --classroom.",
+                target.ip()
+            ),
+            vec![claim(true)],
+        ),
+        _ => (
+            "Command not implemented for that parameter.".into(),
+            Vec::new(),
+        ),
+    };
+    Narration::new(headline, body).claiming(claims)
 }
 
-fn pasv_reply(text: &str) -> Narration {
+fn pasv_reply(text: &str, h: &Here) -> Narration {
     match parse_227(text) {
         Ok(addr) => {
             let p = addr.port();
             let (hi, lo) = port_bytes(p);
             let o = addr.ip().octets();
+            let (next, claims) = who_dials_it(h);
             Narration::new(
                 format!("227: the server listens on port {p}."),
                 format!(
                     "{hi} × 256 + {lo} = {p}: the last two of the six numbers are the port, the \
-                     first four the address {},{},{},{} = {}. The client will dial it (passive \
-                     mode, {}).",
+                     first four the address {},{},{},{} = {} (passive mode, {}).{next}",
                     o[0],
                     o[1],
                     o[2],
@@ -286,6 +273,7 @@ fn pasv_reply(text: &str) -> Narration {
                     Rule::TransferParameterCommands
                 ),
             )
+            .claiming(claims)
         }
         Err(e) => Narration::new(
             "227 without a usable address.",
@@ -297,16 +285,20 @@ fn pasv_reply(text: &str) -> Narration {
     }
 }
 
-fn epsv_reply(text: &str) -> Narration {
+fn epsv_reply(text: &str, h: &Here) -> Narration {
     match parse_229(text) {
-        Ok(p) => Narration::new(
-            format!("229: the server listens on port {p}."),
-            format!(
-                "(|||{p}|): only a port, written plainly; the client dials it at the address it \
-                 already reaches the server at ({}).",
-                Rule::Epsv
-            ),
-        ),
+        Ok(p) => {
+            let (next, claims) = who_dials_it(h);
+            Narration::new(
+                format!("229: the server listens on port {p}."),
+                format!(
+                    "(|||{p}|): only a port, written plainly, to be dialled at the address the \
+                     client already reaches the server at ({}).{next}",
+                    Rule::Epsv
+                ),
+            )
+            .claiming(claims)
+        }
         Err(e) => Narration::new(
             "229 without a usable port.",
             format!(
@@ -315,4 +307,254 @@ fn epsv_reply(text: &str) -> Narration {
             ),
         ),
     }
+}
+
+/// What came of the 227/229 at `h`, as the account tells it (with a leading
+/// space), or what our own client does next, or the rule.
+fn who_dials_it(h: &Here) -> (String, Vec<Claim>) {
+    let Some((story, a)) = h.account().announcement_at(h.at) else {
+        return (String::new(), Vec::new());
+    };
+    let ann = &story.announcements[a];
+    if let Some(d) = ann.conn.and_then(|c| story.data_conn(c)) {
+        return (
+            format!(
+                " The {} dialled it: {} → {} (data #{}).",
+                d.dialler, d.from, d.to, d.conn
+            ),
+            vec![Claim::Dial {
+                session: story.session,
+                conn: d.conn,
+                who: d.dialler,
+                from: d.from.port(),
+                to: d.to.port(),
+            }],
+        );
+    }
+    if h.account().finished {
+        return match h.account().answer(h.at) {
+            Some(a) => (format!(" {}", a.words), Vec::new()),
+            None => (String::new(), Vec::new()),
+        };
+    }
+    if h.ctx.ours.client {
+        (" Our client dials it next.".to_string(), Vec::new())
+    } else {
+        (
+            " In passive mode the client is to dial it.".to_string(),
+            Vec::new(),
+        )
+    }
+}
+
+/// `150`: the transfer is about to start; whether its data connection is
+/// open already, as the account tells.
+fn preliminary(text: &str, h: &Here) -> Narration {
+    let class = digit(150);
+    let story = h.story;
+    let open = story.is_some_and(|s| s.data.iter().any(|d| d.open_before(h.at)));
+    let t = story.and_then(|s| s.transfer_answered_by(h.at));
+    let d = t
+        .and_then(|t| t.conn)
+        .and_then(|c| story.and_then(|s| s.data_conn(c)));
+    let state = match (open, d) {
+        (true, _) => "A data connection is already open.".to_string(),
+        (false, Some(d)) if d.dial > h.at => format!(
+            "No data connection is open yet: the {} dials data #{} next.",
+            d.dialler, d.conn
+        ),
+        (false, _) => "No data connection is open yet.".to_string(),
+    };
+    let mut claims = vec![Claim::Open {
+        session: h.event.session,
+        at: h.at,
+        open,
+    }];
+    if let (Some(t), Some(d)) = (t, d) {
+        claims.push(Claim::Serves {
+            session: h.event.session,
+            conn: d.conn,
+            transfer: t.at,
+        });
+    }
+    let size = match super::here::announced_bytes(text) {
+        Some(b) => format!(" The server announces {b} bytes."),
+        None => String::new(),
+    };
+    Narration::new(
+        table_headline(150),
+        format!(
+            "\"File status okay; about to open data connection\" ({}). {state}{size} {class}",
+            Rule::ReplyCodes
+        ),
+    )
+    .claiming(claims)
+}
+
+/// `200` to PORT/EPRT: the address is accepted; when the server dialled it,
+/// as the account tells.
+fn port_okay(h: &Here) -> Narration {
+    let v = h.last_verb.clone().unwrap_or_default();
+    let rule = Rule::DialAfterTransferCommand;
+    let story = h.story;
+    let ann = story.and_then(|s| {
+        let x = s.answered_by(h.at)?;
+        s.announcements.iter().find(|a| a.at == x.at)
+    });
+    let headline = format!("200: {v} okay.");
+    let Some(ann) = ann else {
+        return Narration::new(headline, digit(200));
+    };
+    let noted = match announced(&v, &h.last_arg) {
+        Some(addr) => format!("The server noted {addr}."),
+        None => "The server accepted the address.".to_string(),
+    };
+    let dial = ann.conn.and_then(|c| story.and_then(|s| s.data_conn(c)));
+    let (body, claims) = match dial {
+        Some(d) if d.dial < h.at => (
+            format!(
+                "{noted} It had dialled it already (data #{}), before this reply and before any \
+                 transfer command; the RFC has the dial come after one ({rule}).",
+                d.conn
+            ),
+            vec![Claim::DialBefore {
+                announcement: ann.at,
+                event: h.at,
+            }],
+        ),
+        Some(d) => (
+            format!("{noted} It dialled there later (data #{}).", d.conn),
+            vec![Claim::DialAfter {
+                announcement: ann.at,
+                event: h.at,
+            }],
+        ),
+        None if h.account().finished => (
+            match h.account().answer(ann.at) {
+                Some(a) => format!("{noted} {}", a.words),
+                None => noted,
+            },
+            Vec::new(),
+        ),
+        None if h.ctx.ours.server => (
+            format!("{noted} Our server dials there once a transfer command comes ({rule})."),
+            vec![Claim::DialAfterTransfer {
+                announcement: ann.at,
+            }],
+        ),
+        None => (
+            format!("{noted} The RFC has the server dial once a transfer command comes ({rule})."),
+            Vec::new(),
+        ),
+    };
+    Narration::new(headline, body).claiming(claims)
+}
+
+/// `226`: the transfer is over; who closed its data connection, as the
+/// account tells.
+fn transfer_over(h: &Here) -> Narration {
+    let headline = table_headline(226);
+    let story = h.story;
+    let t = story.and_then(|s| s.transfer_answered_by(h.at));
+    let Some(t) = t else {
+        return Narration::new(
+            headline,
+            format!(
+                "Closing data connection; requested file action successful ({}).",
+                Rule::ReplyCodes
+            ),
+        );
+    };
+    let what = format!("`{}`", clean(&t.text));
+    let d = t.conn.and_then(|c| story.and_then(|s| s.data_conn(c)));
+    let (body, claims) = match d {
+        Some(d) => match d.closed {
+            Some((c, who)) if c < h.at => (
+                match who {
+                    crate::trace::Side::Server => format!(
+                        "The server closed data #{}, then said {what} is done: it sends 226 \
+                         after closing the data connection ({}).",
+                        d.conn,
+                        Rule::ReplyAfterClose
+                    ),
+                    crate::trace::Side::Client => format!(
+                        "The client closed data #{} (its close ends what it sent), then the \
+                         server said {what} is done.",
+                        d.conn
+                    ),
+                },
+                vec![Claim::ClosedBy {
+                    session: h.event.session,
+                    conn: d.conn,
+                    who,
+                    before: h.at,
+                }],
+            ),
+            _ => (
+                format!(
+                    "Data #{} is not closed yet in the trace: this 226 came before its close, \
+                     though the RFC has the server send it after closing ({}).",
+                    d.conn,
+                    Rule::ReplyAfterClose
+                ),
+                vec![Claim::Open {
+                    session: h.event.session,
+                    at: h.at,
+                    open: true,
+                }],
+            ),
+        },
+        None => (
+            format!(
+                "{what} is done. The trace has no data connection for it: the capture missed it, \
+                 though the replies show its bytes got through."
+            ),
+            Vec::new(),
+        ),
+    };
+    Narration::new(headline, body).claiming(claims)
+}
+
+/// `234` to AUTH: TLS begins; whether the trace still shows readable lines
+/// after it.
+fn tls_begins(h: &Here) -> Narration {
+    let session = h.event.session;
+    let known = &h.ctx.events[..h.account().len.min(h.ctx.events.len())];
+    let readable = known.iter().skip(h.at + 1).any(|e| {
+        e.session == session
+            && matches!(
+                e.kind,
+                crate::trace::Kind::Command { .. } | crate::trace::Kind::Reply { .. }
+            )
+    });
+    let base = format!(
+        "Security data exchange complete ({}): the TLS handshake follows, and the control \
+         connection is to be encrypted from here ({}).",
+        Rule::SecurityReplies,
+        Rule::Tls
+    );
+    let (more, claims) = if readable {
+        (
+            " Yet the trace shows readable lines after it: this TLS session did not hold, and \
+             the conversation went on in clear text."
+                .to_string(),
+            vec![Claim::ClearAfter {
+                session,
+                at: h.at,
+                clear: true,
+            }],
+        )
+    } else if h.account().finished {
+        (
+            " Indeed no line after it can be read.".to_string(),
+            vec![Claim::ClearAfter {
+                session,
+                at: h.at,
+                clear: false,
+            }],
+        )
+    } else {
+        (String::new(), Vec::new())
+    };
+    Narration::new("234: TLS starts now.", format!("{base}{more}")).claiming(claims)
 }

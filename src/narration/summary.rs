@@ -18,13 +18,14 @@
 //! the dial that broke and what broke it. The same facts give the kind of a
 //! session for a title ([`kind`]): active, passive, mixed or none.
 
-use crate::trace::{Blocker, Event, FailReason, Kind, Side, Via};
+use crate::account::{Account, End, Evidence, Story, Who};
+use crate::trace::{Blocker, Event, FailReason, Side, Via};
 use std::net::SocketAddr;
 
-/// How a data dial ended.
+/// How a data connection ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// The handshake completed.
+    /// The handshake completed (or bytes crossed it).
     Connected,
     /// It never became a connection.
     Failed {
@@ -33,17 +34,26 @@ pub enum Outcome {
     },
     /// The trace ends before the dial's answer.
     Unanswered,
+    /// The capture has no dial, but `1xx … 2xx` show the bytes flowed.
+    Flowed,
+    /// The capture has no dial, but a 425 shows the server could not make
+    /// it.
+    NotMade,
 }
 
-/// One data connection, from its dial to its last byte.
+/// One data connection, from its dial to its last byte — or, where the
+/// capture missed it, what the replies prove of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dial {
     pub session: u32,
-    pub conn: u32,
+    /// Its number, when the trace has its dial.
+    pub conn: Option<u32>,
     /// Who dialled (sent the SYN).
     pub dialler: Side,
-    pub from: SocketAddr,
-    pub to: SocketAddr,
+    /// From → to, when the trace has the dial.
+    pub ends: Option<(SocketAddr, SocketAddr)>,
+    /// The port the announcement named, when only that tells where.
+    pub to_port: Option<u16>,
     /// The command or reply that announced the address.
     pub via: Option<Via>,
     /// The transfer command it served (`LIST`, `RETR hello.txt`), if one
@@ -52,13 +62,17 @@ pub struct Dial {
     /// Payload bytes it carried, in either direction.
     pub bytes: u64,
     pub outcome: Outcome,
+    /// `seen` or `inferred` (the account's word).
+    pub evidence: &'static str,
+    /// Where it starts in the trace (its dial, or the reply that proves it).
+    at: usize,
 }
 
 /// What a session did with its data connections.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
     pub dials: Vec<Dial>,
-    /// Address announcements the server refused (`PORT` answered 5xx),
+    /// Address announcements the server refused (`PORT` answered 4xx/5xx),
     /// by verb.
     pub refused: Vec<String>,
     /// The server's control port (the first control dial's destination).
@@ -76,7 +90,7 @@ pub enum SessionKind {
     Passive,
     /// Both.
     Mixed,
-    /// No data dial at all.
+    /// No data connection at all.
     None,
 }
 
@@ -90,18 +104,28 @@ impl SessionKind {
             SessionKind::None => "no data connection",
         }
     }
+
+    /// "active ×2", "passive ×1", "active ×1, passive ×2": the picker's
+    /// words for a session.
+    pub fn count(dials: &[Dial]) -> String {
+        let server = dials.iter().filter(|d| d.dialler == Side::Server).count();
+        let client = dials.len() - server;
+        match (server, client) {
+            (0, 0) => "no data connection".to_string(),
+            (a, 0) => format!("active ×{a}"),
+            (0, p) => format!("passive ×{p}"),
+            (a, p) => format!("active ×{a}, passive ×{p}"),
+        }
+    }
 }
 
-/// The kind of the session(s) in `events`, from who dialled their data
-/// connections.
-pub fn kind(events: &[Event]) -> SessionKind {
-    let dials = || {
-        events
-            .iter()
-            .filter(|e| e.conn > 0 && matches!(e.kind, Kind::Connect { .. }))
-    };
-    let server = dials().any(|e| e.from == Side::Server);
-    let client = dials().any(|e| e.from == Side::Client);
+/// The kind of the session(s) the account tells of, from who dialled
+/// their data connections (those the capture missed but the replies
+/// prove, too).
+pub fn kind(account: &Account) -> SessionKind {
+    let dials = summary_of(account).dials;
+    let server = dials.iter().any(|d| d.dialler == Side::Server);
+    let client = dials.iter().any(|d| d.dialler == Side::Client);
     match (server, client) {
         (true, false) => SessionKind::Active,
         (false, true) => SessionKind::Passive,
@@ -110,121 +134,95 @@ pub fn kind(events: &[Event]) -> SessionKind {
     }
 }
 
-fn is_transfer(verb: &str) -> bool {
-    matches!(
-        verb,
-        "LIST" | "NLST" | "MLSD" | "RETR" | "STOR" | "STOU" | "APPE"
-    )
-}
-
-fn is_announcement(verb: &str) -> bool {
-    matches!(verb, "PORT" | "EPRT" | "PASV" | "EPSV")
-}
-
 /// Reads the data connections off a trace.
 pub fn summarise(events: &[Event]) -> Summary {
+    summary_of(&Account::of(events, true))
+}
+
+/// Reads the data connections off an account.
+pub fn summary_of(account: &Account) -> Summary {
     let mut s = Summary {
-        sessions: {
-            let mut n: Vec<u32> = events.iter().map(|e| e.session).collect();
-            n.sort_unstable();
-            n.dedup();
-            n.len()
-        },
+        sessions: account.sessions.len(),
+        control_port: account
+            .sessions
+            .iter()
+            .filter_map(|s| s.control)
+            .min_by_key(|c| c.at)
+            .map(|c| c.server.port()),
         ..Summary::default()
     };
-    for (i, e) in events.iter().enumerate() {
-        match &e.kind {
-            Kind::Connect { dst, .. } if e.conn == 0 && s.control_port.is_none() => {
-                s.control_port = Some(dst.port());
-            }
-            Kind::Connect { src, dst, via } => s.dials.push(Dial {
-                session: e.session,
-                conn: e.conn,
-                dialler: e.from,
-                from: *src,
-                to: *dst,
-                via: *via,
-                transfer: transfer_of(events, i),
-                bytes: crate::trace::data_bytes(events, e.session, e.conn),
-                outcome: outcome_of(events, i),
-            }),
-            Kind::Reply { code: 500.., .. } => {
-                if let Some(verb) = last_command(events, i, e.session) {
-                    if matches!(verb, "PORT" | "EPRT") {
-                        s.refused.push(verb.to_string());
-                    }
-                }
-            }
-            _ => {}
-        }
+    for story in &account.sessions {
+        s.dials.extend(dials_of(account, story));
+        s.refused.extend(
+            story
+                .announcements
+                .iter()
+                .filter(|a| a.refused.is_some())
+                .map(|a| a.name().to_string()),
+        );
     }
     s
 }
 
-/// The verb of the last command before `i` in `session`.
-fn last_command(events: &[Event], i: usize, session: u32) -> Option<&str> {
-    events
-        .get(..i)?
-        .iter()
-        .rev()
-        .filter(|e| e.session == session)
-        .find_map(|e| match &e.kind {
-            Kind::Command { verb, .. } => Some(verb.as_str()),
-            _ => None,
-        })
-}
-
-/// The transfer command a data dial served: after its announcement
-/// (PORT/PASV…) and before the next one, whether sent before the dial
-/// (active) or after it (passive).
-fn transfer_of(events: &[Event], i: usize) -> Option<String> {
-    let dial = events.get(i)?;
-    let commands = |range: &[Event]| -> Vec<(String, String)> {
-        range
-            .iter()
-            .filter(|e| e.session == dial.session)
-            .filter_map(|e| match &e.kind {
-                Kind::Command { verb, text } => Some((verb.clone(), text.clone())),
-                _ => None,
-            })
-            .collect()
+/// A session's data connections: those dialled in the trace, and those the
+/// replies prove the capture missed, in the order they happened.
+pub fn dials_of(account: &Account, story: &Story) -> Vec<Dial> {
+    let transfer_text = |t: Option<usize>| {
+        t.and_then(|t| story.transfers.get(t))
+            .map(|t| super::clean(&t.text))
     };
-    // Back to the announcement: a transfer command on the way is the one.
-    for (verb, text) in commands(events.get(..i)?).into_iter().rev() {
-        if is_transfer(&verb) {
-            return Some(super::clean(&text));
-        }
-        if is_announcement(&verb) {
-            break;
-        }
-    }
-    // Forward to the next announcement.
-    for (verb, text) in commands(events.get(i + 1..)?) {
-        if is_transfer(&verb) {
-            return Some(super::clean(&text));
-        }
-        if is_announcement(&verb) {
-            break;
-        }
-    }
-    None
-}
-
-/// How the dial `events[i]` ended, as far as `events` tell.
-pub fn outcome_of(events: &[Event], i: usize) -> Outcome {
-    let Some(dial) = events.get(i) else {
-        return Outcome::Unanswered;
-    };
-    let after = events.get(i + 1..).unwrap_or_default();
-    after
+    let mut out: Vec<Dial> = story
+        .data
         .iter()
-        .filter(|e| e.session == dial.session && e.conn == dial.conn)
-        .find_map(|e| match e.kind {
-            Kind::Accept => Some(Outcome::Connected),
-            Kind::Fail { reason, by } => Some(Outcome::Failed { reason, by }),
-            _ => None,
+        .map(|d| Dial {
+            session: story.session,
+            conn: Some(d.conn),
+            dialler: d.dialler,
+            ends: Some((d.from, d.to)),
+            to_port: None,
+            via: d.via,
+            transfer: transfer_text(d.transfer),
+            bytes: d.bytes,
+            outcome: match d.end() {
+                End::Connected { .. } => Outcome::Connected,
+                End::Failed { reason, by } => Outcome::Failed { reason, by },
+                End::Unanswered => Outcome::Unanswered,
+            },
+            evidence: if d.dial_seen { "seen" } else { "inferred" },
+            at: d.dial,
         })
-        .unwrap_or(Outcome::Unanswered)
+        .collect();
+    for (i, ann) in story.announcements.iter().enumerate() {
+        if ann.conn.is_some() {
+            continue;
+        }
+        let Some(a) = story.answer(i, account.finished) else {
+            continue;
+        };
+        let (Evidence::Inferred { from, .. }, Some(side)) = (&a.evidence, a.who.side()) else {
+            continue;
+        };
+        let outcome = match a.end {
+            Some(End::Connected { .. }) => Outcome::Flowed,
+            _ => Outcome::NotMade,
+        };
+        out.push(Dial {
+            session: story.session,
+            conn: None,
+            dialler: side,
+            ends: None,
+            to_port: a.to,
+            via: Some(ann.via()),
+            transfer: transfer_text(ann.transfers.last().copied()),
+            bytes: 0,
+            outcome,
+            evidence: "inferred",
+            at: from.first().copied().unwrap_or(ann.at),
+        });
+        debug_assert!(a.who != Who::Nobody);
+    }
+    out.sort_by_key(|d| d.at);
+    out
 }
 
 fn blocker_words(by: Blocker) -> &'static str {
@@ -246,10 +244,11 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 impl Dial {
     /// "#1 LIST · server dialled (PORT) · 220 B ✓"
     pub fn headline(&self, sessions: usize) -> String {
+        let n = self.conn.map_or("?".to_string(), |c| c.to_string());
         let id = if sessions > 1 {
-            format!("s{} #{}", self.session, self.conn)
+            format!("s{} #{n}", self.session)
         } else {
-            format!("#{}", self.conn)
+            format!("#{n}")
         };
         let what = self.transfer.as_deref().unwrap_or("no transfer");
         let via = self
@@ -264,17 +263,24 @@ impl Dial {
             } => format!("✗ blocked by the {}", blocker_words(by)),
             Outcome::Failed { reason, .. } => format!("✗ {}", reason.as_str()),
             Outcome::Unanswered => "no answer yet".to_string(),
+            Outcome::Flowed => "not in the capture; 1xx…2xx ✓".to_string(),
+            Outcome::NotMade => "not in the capture; 425 ✗".to_string(),
         };
         format!("{id} {what} · {} dialled{via} · {end}", self.dialler)
     }
 
-    /// "127.0.0.3:2120 → 127.0.0.2:39965"
+    /// "127.0.0.3:2120 → 127.0.0.2:39965", or what the announcement named
+    /// when the capture missed the dial.
     pub fn path(&self) -> String {
-        format!("{} → {}", self.from, self.to)
+        match (self.ends, self.to_port) {
+            (Some((from, to)), _) => format!("{from} → {to}"),
+            (None, Some(p)) => format!("(inferred) → port {p}, as announced"),
+            (None, None) => "(inferred)".to_string(),
+        }
     }
 
     fn failed(&self) -> bool {
-        !matches!(self.outcome, Outcome::Connected)
+        !matches!(self.outcome, Outcome::Connected | Outcome::Flowed)
     }
 }
 
@@ -334,8 +340,9 @@ impl Summary {
             .collect();
         let client = self.dials.len() - server.len();
         if client == 0 {
-            let from = server.first().map(|d| d.from.port());
-            let same = server.iter().all(|d| Some(d.from.port()) == from);
+            let port = |d: &&Dial| d.ends.map(|(from, _)| from.port());
+            let from = server.first().and_then(port);
+            let same = server.iter().all(|d| port(d) == from);
             let minus_one = match (from, self.control_port) {
                 (Some(p), Some(c)) if same && c.checked_sub(1) == Some(p) => {
                     format!(", from port {p} (control port {c} − 1)")
@@ -401,6 +408,9 @@ impl Summary {
                     .map(|b| format!(" by the {}", blocker_words(b)))
                     .unwrap_or_default();
                 format!("The {who} lost {count} ({}{by}).", reason.as_str())
+            }
+            Outcome::NotMade => {
+                format!("The {who} could not open {count}: 425, and the capture has no SYN.")
             }
             _ => format!("The {who} dialled, and the trace ends before {count} got an answer."),
         }

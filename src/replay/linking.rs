@@ -28,7 +28,7 @@
 //! announced is the listener, and the other end dialled it.
 
 use super::session::Session;
-use crate::trace::{Side, Via};
+use crate::trace::{Side, Via, UNSEEN_DIAL};
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 
@@ -176,10 +176,10 @@ pub fn link_unseen(
     let (mut dial, src, dst) = announced_dial(announced, sessions, a, b)
         .map(|d| (d, a, b))
         .or_else(|| announced_dial(announced, sessions, b, a).map(|d| (d, b, a)))?;
-    let inferred = "SYN not captured: dial inferred from the announcement";
+    let inferred = format!("{UNSEEN_DIAL}: dial inferred from the announcement");
     dial.note = Some(match dial.note.take() {
         Some(n) => format!("{inferred}; {n}"),
-        None => inferred.to_string(),
+        None => inferred,
     });
     Some((dial, src, dst))
 }

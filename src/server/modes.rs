@@ -59,7 +59,7 @@ impl Session {
             // A client off loopback, and no --classroom: say so now rather
             // than promise a dial that will not come.
             let msg = format!(
-                "{verb} refused: this server dials back only clients on its own machine (serve --classroom lets it dial yours). Use passive mode."
+                "{verb} refused: this server dials back only clients that reach it over loopback (serve --classroom lets it dial yours). Use passive mode."
             );
             return self.reply(504, &msg).await;
         }

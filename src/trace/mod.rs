@@ -214,6 +214,12 @@ impl Kind {
     }
 }
 
+/// How the note of a `connect` starts when the source did not see the SYN
+/// but inferred the dial (replay: a connection caught mid-flow whose ends
+/// match an announcement). Readers of the trace treat such a dial as
+/// inferred, not seen.
+pub const UNSEEN_DIAL: &str = "SYN not captured";
+
 /// One thing that happened on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
@@ -253,6 +259,16 @@ impl Event {
             kind,
             note: None,
         }
+    }
+
+    /// True for a `connect` whose SYN the source did not see (its note
+    /// starts with [`UNSEEN_DIAL`]).
+    pub fn dial_unseen(&self) -> bool {
+        matches!(self.kind, Kind::Connect { .. })
+            && self
+                .note
+                .as_deref()
+                .is_some_and(|n| n.starts_with(UNSEEN_DIAL))
     }
 
     /// The same event with a note attached.

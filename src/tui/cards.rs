@@ -134,10 +134,14 @@ pub fn reveal(r: &Revealed, pane: &str, screen: Rect, buf: &mut Buffer, t: Theme
         })
         .collect();
     let area = bottom(screen, &lines);
-    let title = format!(
-        "{} of {} right · {pane} · {}",
-        r.reveal.right, r.reveal.asked, r.question.line
-    );
+    let title = if r.reveal.asked == 0 {
+        format!("not scored · {pane} · {}", r.question.line)
+    } else {
+        format!(
+            "{} of {} right · {pane} · {}",
+            r.reveal.right, r.reveal.asked, r.question.line
+        )
+    };
     draw(&title, "any key", &lines, area, buf, t);
 }
 

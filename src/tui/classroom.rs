@@ -161,7 +161,9 @@ impl App {
             if !asking {
                 continue;
             }
-            if let Some((right, asked)) = self.quiz.observe(i, shown, b.min(shown.len())) {
+            if let Some((right, asked)) =
+                self.quiz.observe(i, shown, b.min(shown.len()), p.is_over())
+            {
                 if let Some(c) = self.course.as_mut() {
                     c.score(right, asked);
                 }

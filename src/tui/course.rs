@@ -13,6 +13,7 @@
 //!
 //! Everything here is state and words; the app owns the labs.
 
+use crate::account::Account;
 use crate::classroom::quiz::transfer_worked;
 use crate::classroom::{Lesson, Run, Scene};
 use crate::lab::LabConfig;
@@ -194,8 +195,10 @@ impl Course {
             lines.push(format!("Rule: {rule}"));
         }
         for ((title, events), predicted) in panes.iter().zip(&self.predictions) {
-            let (Some(predicted), Some((worked, said))) = (predicted, transfer_worked(events, 1))
-            else {
+            let (Some(predicted), Some((worked, said))) = (
+                predicted,
+                transfer_worked(&Account::of(events, true), events, 1),
+            ) else {
                 continue;
             };
             let mark = if *predicted == worked { "✓" } else { "✗" };

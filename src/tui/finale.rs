@@ -20,7 +20,7 @@ pub fn told(pane: &Pane) -> Told {
         Origin::Capture => "The end of the trace. In short:",
         Origin::Serve => "The session has ended. In short:",
     };
-    let s = summary::summarise(&pane.player.trace().events);
+    let s = summary::summary_of(&pane.account());
     let mut body = s.lines();
     body.push("← the last event · Home the start · space plays it again".to_string());
     Told {

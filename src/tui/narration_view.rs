@@ -73,7 +73,14 @@ pub fn told(pane: &Pane, side_by_side: bool) -> Told {
             wire: Vec::new(),
         }
     } else {
-        let n = narration::narrate_between(shown, between(pane));
+        let account = pane.account();
+        let ctx = narration::Context {
+            events: &p.trace().events,
+            account: &account,
+            between: between(pane),
+            ours: pane.ours(),
+        };
+        let n = narration::narrate_at(&ctx, shown.len() - 1);
         // A multi-line reply shows below as its lines.
         let wire: Vec<String> = match &n.wire {
             Some(text) if text.lines().nth(1).is_some() => text.lines().map(String::from).collect(),

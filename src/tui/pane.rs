@@ -8,9 +8,13 @@
 use super::hosts::MiddleboxLabel;
 use super::kept::Kept;
 use super::source::Source;
+use crate::account::Account;
 use crate::lab::{Endpoints, LabConfig};
+use crate::narration::Ours;
 use crate::player::{Player, Request};
 use crate::trace::Trace;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// Where a pane's events come from: it decides what `→` does there, and
 /// so what the screen says it does.
@@ -42,6 +46,8 @@ pub struct Pane {
     /// capture: a trace holds counts, not bytes).
     pub kept: Kept,
     source: Option<Box<dyn Source>>,
+    /// The account of the trace received so far, kept until more arrives.
+    account: RefCell<Option<(usize, bool, Rc<Account>)>>,
 }
 
 impl Pane {
@@ -57,6 +63,7 @@ impl Pane {
             run: false,
             kept: Kept::default(),
             source: None,
+            account: RefCell::new(None),
         }
     }
 
@@ -72,6 +79,7 @@ impl Pane {
             run: false,
             kept: Kept::default(),
             source: Some(source),
+            account: RefCell::new(None),
         }
     }
 
@@ -145,6 +153,32 @@ impl Pane {
             }
         }
         self.player.follow();
+    }
+
+    /// The account of everything the pane has received (the whole trace
+    /// of a capture; a live run's so far), made once per arrival.
+    pub fn account(&self) -> Rc<Account> {
+        let len = self.player.trace().len();
+        let finished = !self.player.is_live();
+        let mut cache = self.account.borrow_mut();
+        match cache.as_ref() {
+            Some((n, f, a)) if *n == len && *f == finished => Rc::clone(a),
+            _ => {
+                let a = Rc::new(Account::of(&self.player.trace().events, finished));
+                *cache = Some((len, finished, Rc::clone(&a)));
+                a
+            }
+        }
+    }
+
+    /// Whose peers the pane shows: what the narration may say of what they
+    /// will do next.
+    pub fn ours(&self) -> Ours {
+        match self.origin {
+            Origin::Lab => Ours::LAB,
+            Origin::Serve => Ours::SERVE,
+            Origin::Capture => Ours::NONE,
+        }
     }
 
     /// True when the pane has shown everything its source will ever give.

@@ -10,10 +10,11 @@
 //! ([`Picker::push`]), and the one picked keeps growing in its pane.
 
 use super::kept::Kept;
-use super::pane::ends_session;
 use super::style::Theme;
 use super::text::shorten_middle;
-use crate::trace::{Event, Kind, Side, Trace, Via};
+use crate::account::Account;
+use crate::narration::summary::{dials_of, SessionKind};
+use crate::trace::{Event, Trace};
 use crossterm::event::KeyCode;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -72,6 +73,8 @@ impl Summary {
 #[derive(Debug, Clone)]
 pub struct Picker {
     trace: Trace,
+    /// The account of the trace, told as its events arrive.
+    account: Account,
     pub summaries: Vec<Summary>,
     pub selected: usize,
     /// Shown while the list is empty (a live list waiting for clients).
@@ -84,13 +87,15 @@ pub struct Picker {
 
 impl Picker {
     pub fn new(trace: Trace) -> Picker {
+        let account = Account::of(&trace.events, true);
         let summaries = trace
             .sessions()
             .into_iter()
-            .map(|n| summarise(&trace, n))
+            .map(|n| summarise(&account, n))
             .collect();
         Picker {
             trace,
+            account,
             summaries,
             selected: 0,
             hint: String::new(),
@@ -105,6 +110,7 @@ impl Picker {
         Picker {
             hint: hint.into(),
             live: true,
+            account: Account::new(false),
             ..Picker::new(Trace::new())
         }
     }
@@ -112,8 +118,9 @@ impl Picker {
     /// One more event of a live trace; its session's row is updated.
     pub fn push(&mut self, event: Event) {
         let n = event.session;
+        self.account.push(&event);
         self.trace.push(event);
-        let summary = summarise(&self.trace, n);
+        let summary = summarise(&self.account, n);
         match self.summaries.iter_mut().find(|s| s.session == n) {
             Some(s) => *s = summary,
             None => self.summaries.push(summary),
@@ -157,43 +164,20 @@ impl Picker {
     }
 }
 
-fn summarise(trace: &Trace, n: u32) -> Summary {
-    let mut events = 0;
-    let mut ends = None;
-    let mut active = 0;
-    let mut passive = 0;
-    let mut ended = false;
-    for e in trace.events.iter().filter(|e| e.session == n) {
-        events += 1;
-        ended |= ends_session(e);
-        if let Kind::Connect { src, dst, via } = &e.kind {
-            if e.conn == 0 && ends.is_none() {
-                ends = Some(if e.from == Side::Client {
-                    (src, dst)
-                } else {
-                    (dst, src)
-                });
-            }
-            match via {
-                Some(v) if v.is_active() => active += 1,
-                Some(Via::Pasv | Via::Epsv) => passive += 1,
-                _ => {}
-            }
-        }
-    }
-    let mode = match (active, passive) {
-        (0, 0) => "no data connection".to_string(),
-        (a, 0) => format!("active ×{a}"),
-        (0, p) => format!("passive ×{p}"),
-        (a, p) => format!("active ×{a}, passive ×{p}"),
-    };
+/// Session `n`'s row, from the account.
+fn summarise(account: &Account, n: u32) -> Summary {
+    let story = account.session(n);
+    let control = story.and_then(|s| s.control);
     Summary {
         session: n,
-        client: ends.map(|(c, _)| c.to_string()),
-        server: ends.map(|(_, s)| s.to_string()),
-        events,
-        mode,
-        ended,
+        client: control.map(|c| c.client.to_string()),
+        server: control.map(|c| c.server.to_string()),
+        events: story.map_or(0, |s| s.events),
+        mode: story.map_or_else(
+            || SessionKind::count(&[]),
+            |s| SessionKind::count(&dials_of(account, s)),
+        ),
+        ended: story.is_some_and(|s| s.control_end.is_some()),
     }
 }
 

@@ -73,7 +73,11 @@ impl Slide {
                 "the dial failed".to_string(),
                 vec![reason.as_str().to_uppercase()],
                 match by {
-                    Some(by) => format!("{} · by {}", reason.as_str(), by.as_str()),
+                    Some(by) => format!(
+                        "{} by the {}",
+                        reason.as_str(),
+                        crate::account::blocker_words(*by)
+                    ),
                     None => reason.as_str().to_string(),
                 },
             ),

@@ -13,6 +13,7 @@
 //!    the refusal that means nobody dials), the reveal shows ✓/✗ and why,
 //!    until the next key.
 
+use crate::account::Account;
 use crate::classroom::quiz::{grade, settled, Guess, PortRole, Question, Reveal};
 use crate::trace::{Event, Side};
 use crossterm::event::KeyCode;
@@ -57,6 +58,8 @@ pub struct Quiz {
     seen: HashSet<(usize, usize)>,
     /// Right answers and questions, over the whole run of the app.
     pub total: (u32, u32),
+    /// Questions the trace could not answer (it ended first), not scored.
+    pub unanswerable: u32,
 }
 
 /// What a key did to the quiz.
@@ -91,17 +94,25 @@ impl Quiz {
     }
 
     /// Looks at pane `pane`'s shown events from index `from` on (the ones
-    /// a step just revealed): raises questions, reveals answers. Returns
-    /// the grades revealed now, as (right, asked).
-    pub fn observe(&mut self, pane: usize, shown: &[Event], from: usize) -> Option<(u32, u32)> {
+    /// a step just revealed): raises questions, reveals answers. `over`:
+    /// the shown events are all the pane will ever have. Returns the grades
+    /// revealed now, as (right, asked).
+    pub fn observe(
+        &mut self,
+        pane: usize,
+        shown: &[Event],
+        from: usize,
+        over: bool,
+    ) -> Option<(u32, u32)> {
         if !self.on {
             return None;
         }
+        let account = Account::of(shown, over);
         for at in from..shown.len() {
             if self.seen.contains(&(pane, at)) {
                 continue;
             }
-            if let Some(q) = Question::at(shown, at) {
+            if let Some(q) = Question::at(&account, at) {
                 self.seen.insert((pane, at));
                 self.queue.push((pane, q));
             }
@@ -109,9 +120,12 @@ impl Quiz {
         let mut graded = None;
         let mut still = Vec::new();
         for (p, q, guess) in self.pending.drain(..) {
-            match (p == pane).then(|| settled(shown, &q)).flatten() {
+            match (p == pane).then(|| settled(&account, &q)).flatten() {
                 Some(truth) => {
                     let reveal = grade(&q, &truth, &guess);
+                    if reveal.asked == 0 {
+                        self.unanswerable += 1;
+                    }
                     let (r, a) = graded.unwrap_or((0, 0));
                     graded = Some((r + reveal.right, a + reveal.asked));
                     self.revealed = Some(Revealed {

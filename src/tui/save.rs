@@ -32,7 +32,7 @@ use super::event::Route;
 use super::kept::KEEP;
 use super::pane::{Origin, Pane};
 use crate::capture_writer::{CaptureError, CaptureWriter, Written, FROM_THE_RUN};
-use crate::narration::Between;
+use crate::narration::{Between, Ours};
 use crate::server::listing::civil;
 use crate::trace::{Event, Kind};
 use std::collections::HashMap;
@@ -83,6 +83,8 @@ pub struct Gathered<'a> {
     pub epoch: Option<f64>,
     /// The middlebox between the peers of a session, when known.
     pub between: Vec<(u32, Between)>,
+    /// Whose peers ran (what the comments may say before it happens).
+    pub ours: Ours,
     /// A replayed trace: its bytes were never there to keep.
     pub replayed: bool,
     /// Side by side panes, the later ones moved to follow the first.
@@ -185,6 +187,7 @@ impl App {
                 events: events.collect(),
                 epoch: picker.kept.epoch(),
                 between: Vec::new(),
+                ours: if picker.live { Ours::SERVE } else { Ours::NONE },
                 replayed: !picker.live,
                 moved: false,
             };
@@ -207,6 +210,7 @@ impl App {
             events: merged.events,
             epoch: merged.epoch,
             between: merged.between,
+            ours: self.panes.first().map_or(Ours::NONE, Pane::ours),
             replayed: origin == Some(Origin::Capture),
             moved: merged.moved,
         }
@@ -283,6 +287,7 @@ pub fn write(run: &Gathered, dir: &Path, stamp: &str) -> Result<(PathBuf, Writte
     for (session, between) in &run.between {
         w.between(*session, *between);
     }
+    w.peers(run.ours);
     for (e, bytes) in &run.events {
         w.event(e, *bytes)?;
     }

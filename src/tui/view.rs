@@ -145,8 +145,15 @@ impl App {
             let (lines, keys) = c.closing(&panes, self.quiz.on);
             cards::closing(&lines, keys, body, buf, t);
         } else if let (true, true, (right, asked)) = (self.finale, self.quiz.on, self.quiz.total) {
-            if asked > 0 {
-                let score = format!("Quiz: {right} of {asked} right.");
+            let open = self.quiz.unanswerable;
+            let mut score = format!("Quiz: {right} of {asked} right.");
+            if open > 0 {
+                score.push_str(&format!(
+                    " {open} question{} the trace could not answer: it ends first.",
+                    if open == 1 { "" } else { "s" }
+                ));
+            }
+            if asked > 0 || open > 0 {
                 cards::closing(&[score], "Home: again", body, buf, t);
             }
         }
@@ -176,7 +183,7 @@ impl Widget for PaneView<'_> {
         let mut title = self.pane.title.clone();
         if self.pane.origin != Origin::Lab {
             // A capture's or a client's session: say what it is from its dials.
-            let kind = summary::kind(&p.trace().events);
+            let kind = summary::kind(&self.pane.account());
             title = format!("{title} · {}", kind.title());
         }
         let counter = format!(" {}/{} ", p.shown(), p.trace().len());
