@@ -344,6 +344,7 @@ mod tests {
             events: events.collect(),
             epoch: None,
             between: Vec::new(),
+            ours: Ours::LAB,
             replayed: false,
             moved: false,
         }
