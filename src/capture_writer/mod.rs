@@ -497,10 +497,8 @@ fn teaching_moment(event: &Event) -> bool {
     match &event.kind {
         Kind::Connect { .. } | Kind::Fail { .. } => true,
         Kind::Command { verb, .. } => {
-            matches!(
-                verb.as_str(),
-                "PORT" | "EPRT" | "LIST" | "NLST" | "MLSD" | "RETR" | "STOR" | "STOU" | "APPE"
-            )
+            use crate::ftp::verb::{is_transfer, Setup};
+            is_transfer(verb) || Setup::of(verb).is_some_and(Setup::is_active)
         }
         Kind::Reply { code, .. } => matches!(code, 227 | 229),
         _ => false,

@@ -161,7 +161,8 @@ fn source_port(from: u16, control: u16) -> String {
     } else {
         format!(
             "From port {from}, not control − 1 = {l1}: the server shall dial from its port L−1 \
-             ({}), but many servers dial from another port.",
+             ({}), but a server may pick another (pyftpdlib, for one, dials from an ephemeral \
+             port).",
             Rule::ServerDialsFromL1
         )
     }

@@ -165,19 +165,12 @@ fn dial_expected(events: &[Event]) -> bool {
                 )
             });
             let transfer = after.iter().any(|e| match &e.kind {
-                Kind::Command { verb, .. } => is_transfer(verb),
+                Kind::Command { verb, .. } => crate::ftp::verb::is_transfer(verb),
                 _ => false,
             });
             accepted && transfer
         }
     }
-}
-
-fn is_transfer(verb: &str) -> bool {
-    matches!(
-        verb,
-        "LIST" | "NLST" | "MLSD" | "RETR" | "STOR" | "STOU" | "APPE"
-    )
 }
 
 /// Which panes move on `→`, given each one's next step.
