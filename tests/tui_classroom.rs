@@ -325,3 +325,87 @@ fn the_card_keeps_the_run_back_until_put_away() {
     assert!(!app.course.as_ref().expect("a course").card);
     assert!(!text(&render(&app, 80, 24)).contains("scene 3/8 ━"));
 }
+
+/// Issue 16 §1: while "who dials?" is open, nothing on screen answers it —
+/// not the pane's title, the hosts box, the narration or the presenter —
+/// and once it is revealed, all of it comes back.
+#[test]
+fn an_open_question_is_not_answered_anywhere_on_screen() {
+    let trace = fixture::active();
+    let mut app = App::new("replay x", vec![Pane::fixed("session 1", trace.clone())]);
+    app.theme = Theme::mono();
+    app.quiz.on = true;
+    step_to_question(&mut app);
+    let q = app.quiz.asking.clone().expect("asking");
+    let announced = q.question.announced.to_string();
+    let answers = |s: &str| {
+        [
+            "server dials",
+            "client dials",
+            "dialled",
+            "asks the server to dial",
+        ]
+        .into_iter()
+        .find(|w| s.contains(w))
+    };
+    for (w, h) in [(80, 24), (120, 40)] {
+        for presenter in [false, true] {
+            app.presenter = presenter;
+            let s = text(&render(&app, w, h));
+            assert_eq!(answers(&s), None, "{w}×{h}, presenter {presenter}:\n{s}");
+            assert!(s.contains("QUIZ · who dials?"), "{s}");
+        }
+    }
+    app.presenter = false;
+    // The hosts box does not show the port the PORT opened (the PORT line
+    // itself, with its numbers, is the question's premise).
+    let hosts = text(&render(&app, 120, 40));
+    let hosts: String = hosts.lines().take(6).collect::<Vec<_>>().join("\n");
+    assert!(!hosts.contains(&announced), "{hosts}");
+    // Answered, the dial still to come: still held back.
+    keys(&mut app, "s21");
+    assert!(app.panes[0].held.is_some());
+    step_to_reveal(&mut app);
+    press(&mut app, KeyCode::Esc);
+    let s = text(&render(&app, 80, 24));
+    assert!(s.contains("ACTIVE: server dials"), "{s}");
+    assert!(!s.contains("QUIZ · who dials?"), "{s}");
+}
+
+/// Issue 14: the quiz on the captures a new user tried, graded by what
+/// their traces prove — a dial the capture missed (150 … 226) is the
+/// client's, a 425 that timed out is the server's, another command's
+/// refusal in between is not the answer.
+#[test]
+fn the_quiz_on_real_captures_is_graded_by_what_their_traces_prove() {
+    let cases = [
+        // All four transfers got 150 and 226; no data connection captured.
+        ("public2/sv_ftp-epsv.pcap", "c41", 4, (8, 8)),
+        // EPRT, LIST → 425 Failed to establish connection: Connection timed out.
+        ("public2/aliawa_ftp_eprt.pcap", "s21", 1, (2, 2)),
+    ];
+    for (file, textbook, questions, score) in cases {
+        let Some(path) = common::capture(file) else {
+            return;
+        };
+        let replay = ftpviz::replay::read_file(&path).expect("replays");
+        let mut app = quiz_app(replay.trace);
+        for _ in 0..questions {
+            step_to_question(&mut app);
+            keys(&mut app, textbook);
+            step_to_reveal(&mut app);
+            let r = app.quiz.revealed.take().expect("revealed");
+            assert!(
+                r.reveal.lines.iter().any(|l| l.contains("inferred")),
+                "{file}: {:?}",
+                r.reveal.lines
+            );
+            assert!(
+                !r.reveal.lines.iter().any(|l| l.contains("nobody dialled")),
+                "{file}: {:?}",
+                r.reveal.lines
+            );
+        }
+        assert_eq!(app.quiz.total, score, "{file}");
+    }
+}

@@ -185,6 +185,12 @@ impl App {
 
     /// A key press. Returns true when anything may have changed.
     pub fn on_key(&mut self, key: KeyEvent) -> bool {
+        let changed = self.key(key);
+        self.hold_for_quiz();
+        changed
+    }
+
+    fn key(&mut self, key: KeyEvent) -> bool {
         if key.kind == KeyEventKind::Release {
             return false;
         }

@@ -172,6 +172,19 @@ impl App {
         if self.quiz.blocks() && self.is_playing() {
             self.each(|p| p.set_playing(false));
         }
+        self.hold_for_quiz();
+    }
+
+    /// Each pane holds back what would answer its open question (see
+    /// [`Pane::held`]).
+    pub(super) fn hold_for_quiz(&mut self) {
+        for (i, p) in self.panes.iter_mut().enumerate() {
+            p.held = self.quiz.held(i);
+        }
+        // The presenter shows the pane the question is about.
+        if let Some(a) = &self.quiz.asking {
+            self.spotlight = a.pane;
+        }
     }
 }
 

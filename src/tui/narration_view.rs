@@ -61,10 +61,25 @@ fn between(pane: &Pane) -> Option<Between> {
     }
 }
 
+/// The narration's headline while the quiz holds it back.
+pub const HELD: &str = "Who dials? Answer first.";
+
 /// What the narration says for `pane` at its cursor.
 pub fn told(pane: &Pane, side_by_side: bool) -> Told {
     let p = &pane.player;
     let shown = p.visible();
+    if pane.held.is_some() {
+        // The narration would answer the open question: it waits for the
+        // reveal.
+        return Told {
+            headline: HELD.to_string(),
+            body: vec![
+                "This step's words come back with the reveal: they would give the answer away."
+                    .to_string(),
+            ],
+            wire: Vec::new(),
+        };
+    }
     let mut t = if shown.is_empty() {
         let w = prompt::start(pane, side_by_side);
         Told {

@@ -45,6 +45,10 @@ pub struct Pane {
     /// The data bytes its live source sent, kept for `w` (none for a
     /// capture: a trace holds counts, not bytes).
     pub kept: Kept,
+    /// With the quiz on: the announcement (event index) whose question is
+    /// still open. Until its reveal, the pane's title, hosts, narration and
+    /// presenter hold back whatever would answer it.
+    pub held: Option<usize>,
     source: Option<Box<dyn Source>>,
     /// The account of the trace received so far, kept until more arrives.
     account: RefCell<Option<(usize, bool, Rc<Account>)>>,
@@ -62,6 +66,7 @@ impl Pane {
             note: None,
             run: false,
             kept: Kept::default(),
+            held: None,
             source: None,
             account: RefCell::new(None),
         }
@@ -78,6 +83,7 @@ impl Pane {
             note: None,
             run: false,
             kept: Kept::default(),
+            held: None,
             source: Some(source),
             account: RefCell::new(None),
         }

@@ -35,6 +35,16 @@ pub struct Slide {
 }
 
 impl Slide {
+    /// The slide while a quiz question is open: the question, not the
+    /// step that would answer it.
+    pub fn held() -> Slide {
+        Slide {
+            title: "quiz".into(),
+            big: vec!["WHO".into(), "DIALS?".into()],
+            caption: "Predict: who dials, from which port, to which port?".into(),
+        }
+    }
+
     /// The slide for the last of `shown` (or the start, when it is empty).
     pub fn of(shown: &[Event]) -> Slide {
         let Some(current) = shown.last() else {
@@ -181,7 +191,11 @@ pub struct PresenterView<'a> {
 impl Widget for PresenterView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let title = Line::styled(format!(" {} ", self.pane.title), t.title());
+        let heading = match self.pane.held {
+            Some(_) => "QUIZ · who dials?",
+            None => self.pane.title.as_str(),
+        };
+        let title = Line::styled(format!(" {heading} "), t.title());
         buf.set_line(area.x, area.y, &title, area.width);
         let body = Rect {
             y: area.y + 1,
@@ -196,7 +210,10 @@ impl Widget for PresenterView<'_> {
             .render(body, buf);
             return;
         }
-        let slide = Slide::of(self.pane.player.visible());
+        let slide = match self.pane.held {
+            Some(_) => Slide::held(),
+            None => Slide::of(self.pane.player.visible()),
+        };
         // The big lines may take at most half the height between them: the
         // glyphs shrink rather than push the narration away. Each line
         // gets the largest size that fits it.

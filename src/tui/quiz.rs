@@ -79,6 +79,31 @@ impl Quiz {
         }
     }
 
+    /// The announcement (its event index) of pane `pane`'s earliest
+    /// question not yet revealed: until the reveal, the screen holds back
+    /// whatever would answer it.
+    pub fn held(&self, pane: usize) -> Option<usize> {
+        if !self.on {
+            return None;
+        }
+        let asking = self
+            .asking
+            .iter()
+            .filter(|a| a.pane == pane)
+            .map(|a| a.question.at);
+        let queued = self
+            .queue
+            .iter()
+            .filter(|(p, _)| *p == pane)
+            .map(|(_, q)| q.at);
+        let pending = self
+            .pending
+            .iter()
+            .filter(|(p, ..)| *p == pane)
+            .map(|(_, q, _)| q.at);
+        asking.chain(queued).chain(pending).min()
+    }
+
     /// True while a question holds the next step back.
     pub fn blocks(&self) -> bool {
         self.asking.is_some()

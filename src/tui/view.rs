@@ -181,7 +181,10 @@ impl Widget for PaneView<'_> {
 
         let title_style = if self.focused { t.focused() } else { t.title() };
         let mut title = self.pane.title.clone();
-        if self.pane.origin != Origin::Lab {
+        if self.pane.held.is_some() {
+            // The mode in the title would answer the open question.
+            title = "QUIZ · who dials?".to_string();
+        } else if self.pane.origin != Origin::Lab {
             // A capture's or a client's session: say what it is from its dials.
             let kind = summary::kind(&self.pane.account());
             title = format!("{title} · {}", kind.title());
@@ -209,7 +212,13 @@ impl Widget for PaneView<'_> {
         );
 
         let shown = p.visible();
-        let mut hosts = Hosts::at(shown);
+        // While a question is open, the hosts show nothing the announcement
+        // opened (its listening port would answer "to which port?").
+        let before = self
+            .pane
+            .held
+            .map_or(shown, |at| &shown[..at.min(shown.len())]);
+        let mut hosts = Hosts::at(before);
         if let (None, Some(ep)) = (hosts.client_ip, self.pane.endpoints) {
             // Before the first event: who is where, from the lab itself.
             hosts.client_ip = Some(ep.client);
