@@ -377,10 +377,18 @@ impl<W: Write> CaptureWriter<W> {
             FailReason::Blocked | FailReason::Timeout => {
                 let due = conn.retries_due(t);
                 conn.give_up();
+                // No packet marks the moment the dialler gave up: the last
+                // SYN carries the comment, and says when that was.
                 let last = due.len().saturating_sub(1);
                 for (i, (at, syn)) in due.iter().enumerate() {
-                    let said = if i == last { comment.as_deref() } else { None };
-                    self.put(*at, syn, &[], said)?;
+                    let said = (i == last).then(|| {
+                        let when = format!(
+                            " (The dialler gave up {:.1} s after this SYN, at +{t:.3} s.)",
+                            t - at
+                        );
+                        comment.clone().unwrap_or_default() + &when
+                    });
+                    self.put(*at, syn, &[], said.as_deref())?;
                 }
                 Ok(())
             }
@@ -639,8 +647,11 @@ mod tests {
         const RST_ACK: u8 = 0x14;
         const SYN_ACK: u8 = 0x12;
         const ACK: u8 = 0x10;
-        // Control handshake; the blocked SYN at 1 s, again at 2 s and 4 s;
-        // the refused SYN and its RST.
-        assert_eq!(flags, vec![SYN, SYN_ACK, ACK, SYN, SYN, SYN, SYN, RST_ACK]);
+        // Control handshake; the blocked SYN at 1 s, again at 2, 3 and 4 s
+        // (the kernel's linear retries); the refused SYN and its RST.
+        assert_eq!(
+            flags,
+            vec![SYN, SYN_ACK, ACK, SYN, SYN, SYN, SYN, SYN, RST_ACK]
+        );
     }
 }
