@@ -204,8 +204,8 @@ impl Helper {
                 line.to_string(),
                 format!(
                     "the NAT rewrites the IP header of this packet, not its payload: the \
-                     server reads {ip}, a private address it cannot reach, and not its control \
-                     peer's. Servers that check (against the FTP bounce) refuse it: vsftpd \
+                     server reads {ip}, a private address it cannot reach. A server that checks \
+                     {v} against its control peer (against the FTP bounce) refuses it: vsftpd \
                      3.0.3 answers \"500 Illegal {v} command.\", ftpviz's server 504; one that \
                      did not check would dial {ip} and the SYN would go nowhere",
                     ip = addr.ip(),

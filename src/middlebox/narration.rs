@@ -65,7 +65,7 @@ that address, which no router carries, and waits minutes; curl 7.88 and Python's
 it and dial the server's public address at the 227's port instead. Either way that port must \
 get through the router: forwarded by its administrator, or expected by the FTP helper (Linux \
 nf_conntrack_ftp), which also rewrites the 227; a port it does not forward is refused with an \
-RST. EPSV's 229 (RFC 2428 §3) carries only a port, so no client reads a private address in it, \
+RST. 229 (EPSV, RFC 2428 §3) carries only a port, so no client reads a private address in it, \
 but behind a router that forwards only the control port its port is refused just the same.";
 
 /// The `note` of a dial dropped because its destination is off loopback:
