@@ -162,7 +162,8 @@ pub fn bounce(target: SocketAddr, client: IpAddr) -> String {
              firewall that trust the server, or to STOR a file of SMTP or other commands and \
              have RETR replay it into {target} with the server as the sender. Servers such as \
              vsftpd and ProFTPD (and ftpviz's) dial only the control connection's peer — their \
-             own rule, not RFC text — hence 504, and no dial."
+             own rule, not RFC text. ftpviz's server answers 504 and dials nothing (vsftpd \
+             3.0.3 answers 500: \"Illegal PORT command.\", \"Illegal EPRT command.\")."
         )
     } else {
         format!(
