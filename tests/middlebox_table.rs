@@ -104,38 +104,28 @@ fn check(events: &[Event], mode: Mode, want: Outcome) -> Result<(), String> {
                 return Err(format!("want 226 and no 425: {codes:?}"));
             }
         }
-        Outcome::Drop(by) => {
-            let all_by = fails.iter().all(|f| *f == (FailReason::Blocked, Some(by)));
+        Outcome::Drop(by) | Outcome::Reset(by) => {
+            let (reason, how) = match want {
+                Outcome::Drop(_) => (FailReason::Blocked, "blocked"),
+                _ => (FailReason::Refused, "refused (RST)"),
+            };
+            let all_by = fails.iter().all(|f| *f == (reason, Some(by)));
             if dials.is_empty() || accepts != 0 || fails.len() != dials.len() || !all_by {
                 return Err(format!(
-                    "want every data dial blocked by {}: {} dials, {accepts} accepted, fails {fails:?}",
+                    "want every data dial {how} by {}: {} dials, {accepts} accepted, fails {fails:?}",
                     by.as_str(),
                     dials.len()
                 ));
             }
             if codes.contains(&226) {
                 return Err(format!(
-                    "a transfer completed through a blocked dial: {codes:?}"
+                    "a transfer completed through a failed dial: {codes:?}"
                 ));
             }
-            if mode == Mode::Active && !codes.contains(&425) {
+            // An active dial that got no answer ends with the server's 425.
+            if reason == FailReason::Blocked && mode == Mode::Active && !codes.contains(&425) {
                 return Err(format!(
                     "want the server's 425 after its blocked dial: {codes:?}"
-                ));
-            }
-        }
-        Outcome::Reset(by) => {
-            let all_by = fails.iter().all(|f| *f == (FailReason::Refused, Some(by)));
-            if dials.is_empty() || accepts != 0 || fails.len() != dials.len() || !all_by {
-                return Err(format!(
-                    "want every data dial refused (RST) by {}: {} dials, {accepts} accepted, fails {fails:?}",
-                    by.as_str(),
-                    dials.len()
-                ));
-            }
-            if codes.contains(&226) {
-                return Err(format!(
-                    "a transfer completed through a refused dial: {codes:?}"
                 ));
             }
         }
