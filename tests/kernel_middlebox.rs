@@ -1,7 +1,7 @@
 //! The simulated middlebox against the real one (issue 20): every scenario
 //! of the middlebox table (firewall × helper × NAT × forwarded ports ×
-//! mode, IPv4) runs twice — once on the Linux kernel, once in the lab — and
-//! the two must tell the same story.
+//! mode; IPv4, and EPRT/EPSV over IPv6) runs twice — once on the Linux
+//! kernel, once in the lab — and the two must tell the same story.
 //!
 //! The kernel's run: three network namespaces this test makes (client,
 //! router, server) joined by veth pairs; on the router iptables plays the
@@ -18,7 +18,7 @@
 //! (the announced one, a private or a public address); refused (RST) or
 //! dropped (no answer); the reply the client got to the transfer; what the
 //! PORT/EPRT/227/229 said on each side of the router (a private or a public
-//! address, the same port). One difference is by design and allowed: a
+//! address, the same port, an IPv6 EPRT rewritten in full). One difference is by design and allowed: a
 //! PORT/EPRT naming a private address is refused with 500 by vsftpd 3.0.3
 //! and with 504 by ftpviz's server (both say so in the narration).
 //!
@@ -62,6 +62,7 @@ enum Client {
 #[derive(Debug, Clone, Copy)]
 struct Case {
     client: Client,
+    ipv6: bool,
     fw: Firewall,
     nat: Nat,
     knobs: Knobs,
@@ -76,6 +77,7 @@ impl Case {
             fw: self.fw,
             nat: self.nat,
             knobs: self.knobs,
+            ipv6: self.ipv6,
         }
     }
 
@@ -88,8 +90,9 @@ impl Case {
         };
         let k = self.knobs;
         format!(
-            "{verb} {:?} fw={:?} nat={:?}{}{}{}",
+            "{verb} {:?}{} fw={:?} nat={:?}{}{}{}",
             self.client,
+            if self.ipv6 { " IPv6" } else { "" },
             self.fw,
             self.nat,
             if k.forward_data { " forward-data" } else { "" },
@@ -114,7 +117,7 @@ fn agrees_with_table(f: &Facts, want: Outcome) -> bool {
 /// curl's options for a case: the mode and commands it uses, whether it
 /// trusts the 227, and the shortened wait.
 fn curl_args(case: &Case, url: &str) -> Vec<String> {
-    let mut a: Vec<&str> = vec!["-sS", "-v", "--connect-timeout", "4", "--max-time", "40"];
+    let mut a: Vec<&str> = vec!["-sS", "-v", "--connect-timeout", "4", "--max-time", "20"];
     match (case.mode, case.extended) {
         (Mode::Active, false) => a.extend(["-P", "-", "--disable-eprt"]),
         (Mode::Active, true) => a.extend(["-P", "-"]),
@@ -162,7 +165,14 @@ fn kernel_run(index: usize, case: &Case) -> Option<(Facts, String)> {
     let cap_s = tcpdump(&net.router, "rs", &rs);
     let host = net.at.server_public(case.nat);
     let (program, args) = match case.client {
-        Client::Curl => ("curl", curl_args(case, &format!("ftp://{host}/"))),
+        Client::Curl => {
+            let host = if case.ipv6 {
+                format!("[{host}]")
+            } else {
+                host.to_string()
+            };
+            ("curl", curl_args(case, &format!("ftp://{host}/")))
+        }
         Client::Ftplib => ("python3", ftplib_args(case, host)),
     };
     let out = net
@@ -199,7 +209,7 @@ async fn lab_run(case: &Case) -> Facts {
     let config = scenarios::lab_with(
         case.mode,
         case.extended,
-        false,
+        case.ipv6,
         case.fw,
         case.nat,
         case.knobs,
@@ -225,7 +235,15 @@ async fn lab_run(case: &Case) -> Facts {
 /// helper included (tried in a namespace of its own).
 fn kernel_ready() -> bool {
     for tool in [
-        "ip", "iptables", "vsftpd", "curl", "python3", "tcpdump", "bash", "ss",
+        "ip",
+        "iptables",
+        "ip6tables",
+        "vsftpd",
+        "curl",
+        "python3",
+        "tcpdump",
+        "bash",
+        "ss",
     ] {
         if common::peer(tool).is_none() {
             return false;
@@ -234,27 +252,20 @@ fn kernel_ready() -> bool {
     let Some(probe) = Netns::new("kprobe") else {
         return false;
     };
-    let out = probe
-        .command("iptables")
-        .args([
-            "-t",
-            "raw",
-            "-A",
-            "PREROUTING",
-            "-p",
-            "tcp",
-            "--dport",
-            "21",
-        ])
-        .args(["-j", "CT", "--helper", "ftp"])
-        .output()
-        .expect("iptables runs");
-    if !out.status.success() {
-        common::skip(&format!(
-            "this kernel has no FTP helper for iptables' CT target: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-        return false;
+    for tables in ["iptables", "ip6tables"] {
+        let rule = "-t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp";
+        let out = probe
+            .command(tables)
+            .args(rule.split_whitespace())
+            .output()
+            .expect("iptables runs");
+        if !out.status.success() {
+            common::skip(&format!(
+                "this kernel has no FTP helper for {tables}' CT target: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+            return false;
+        }
     }
     true
 }
@@ -267,6 +278,7 @@ async fn the_lab_and_the_kernel_tell_the_same_story() {
     let curl: Vec<Case> = table::all_cases()
         .map(|(fw, nat, knobs, mode, extended, want)| Case {
             client: Client::Curl,
+            ipv6: false,
             fw,
             nat,
             knobs,
@@ -281,7 +293,16 @@ async fn the_lab_and_the_kernel_tell_the_same_story() {
             ..*case
         })
     });
-    let cases: Vec<Case> = curl.iter().copied().chain(ftplib).collect();
+    // Over IPv6 curl speaks EPRT/EPSV only; the knobs that change only a
+    // 227 do not apply.
+    let ipv6 = curl.iter().filter_map(|case| {
+        let pasv_only = case.knobs.trust_pasv || case.knobs.pasv_address;
+        (case.extended && !pasv_only).then_some(Case {
+            ipv6: true,
+            ..*case
+        })
+    });
+    let cases: Vec<Case> = curl.iter().copied().chain(ftplib).chain(ipv6).collect();
     // A few at a time: each kernel run is a dozen processes and three
     // namespaces; the blocked ones mostly wait on timers.
     let gate = Arc::new(tokio::sync::Semaphore::new(8));

@@ -212,7 +212,7 @@ impl Helper {
                     v = via.as_str()
                 ),
             ),
-            (false, true) => (line.to_string(), String::new()),
+            (false, true) => same_address(setup, line, via, public),
             (false, false) => (line.to_string(), plain_firewall_misses(setup, Side::Client)),
         };
         let pin = Pinhole {
@@ -398,6 +398,26 @@ fn opened(pin: &Pinhole) -> String {
         pin.to,
         EXPECT_TIMEOUT.as_secs()
     )
+}
+
+/// A `PORT`/`EPRT` whose sender is not behind the NAT, on a control
+/// connection that a NAT translates all the same (the server's): the
+/// kernel's `nf_nat_ftp` rewrites it anyway, to the same address — which
+/// for an IPv6 `EPRT` means the full, uncompressed form, and a length change
+/// (measured: `EPRT |2|2001:db8:1::2|…|` arrived as
+/// `|2|2001:0db8:0001:0000:0000:0000:0000:0002|…|`).
+fn same_address(setup: &Setup, line: &str, via: Via, addr: SocketAddr) -> (String, String) {
+    let after = rewrite_command(line, via, addr);
+    if setup.nat == Nat::None || after == line {
+        return (line.to_string(), String::new());
+    }
+    let note = format!(
+        "{}: the kernel's nf_nat_ftp rewrites every {} on a connection it translates, even to \
+         the same address",
+        rewrote(line, &after),
+        via.as_str()
+    );
+    (after, note)
 }
 
 /// What the server's NAT does with a dial to a data port, no helper.

@@ -22,6 +22,7 @@ pub struct Between {
     pub fw: Firewall,
     pub nat: Nat,
     pub knobs: Knobs,
+    pub ipv6: bool,
 }
 
 /// The addresses of one topology.
@@ -30,25 +31,53 @@ pub struct Addresses {
     pub router_c: &'static str,
     pub server: &'static str,
     pub router_s: &'static str,
+    /// The prefix length of every subnet.
+    pub prefix: u8,
+    /// The private networks behind the client's and the server's NAT.
+    pub client_private: &'static str,
+    pub server_private: &'static str,
 }
 
 impl Addresses {
-    pub fn of(nat: Nat) -> Addresses {
+    /// IPv4: private 192.168.1.0/24 and 10.1.0.0/24, public 198.18/15
+    /// (benchmarking addresses); IPv6: private fd00:1::/64 and fd00:2::/64
+    /// (unique local, as the lab's), public 2001:db8::/32 (documentation).
+    pub fn of(nat: Nat, ipv6: bool) -> Addresses {
+        let pick = |v4: (&'static str, &'static str), v6: (&'static str, &'static str)| {
+            if ipv6 {
+                v6
+            } else {
+                v4
+            }
+        };
         let (client, router_c) = if nat == Nat::Client {
-            ("192.168.1.2", "192.168.1.1")
+            pick(("192.168.1.2", "192.168.1.1"), ("fd00:1::2", "fd00:1::1"))
         } else {
-            ("198.19.1.2", "198.19.1.1")
+            pick(
+                ("198.19.1.2", "198.19.1.1"),
+                ("2001:db8:1::2", "2001:db8:1::1"),
+            )
         };
         let (server, router_s) = if nat == Nat::Server {
-            ("10.1.0.2", "10.1.0.1")
+            pick(("10.1.0.2", "10.1.0.1"), ("fd00:2::3", "fd00:2::1"))
         } else {
-            ("198.18.1.2", "198.18.1.1")
+            pick(
+                ("198.18.1.2", "198.18.1.1"),
+                ("2001:db8:2::3", "2001:db8:2::1"),
+            )
         };
+        let (client_private, server_private) = pick(
+            ("192.168.0.0/16", "10.0.0.0/8"),
+            ("fd00:1::/64", "fd00:2::/64"),
+        );
         Addresses {
             client,
             router_c,
             server,
             router_s,
+            prefix: if ipv6 { 64 } else { 24 },
+            client_private,
+            server_private,
         }
     }
 
@@ -74,7 +103,7 @@ pub fn topology(tag: &str, case: &Between) -> Option<Topology> {
     let client = Netns::new(&format!("{tag}c"))?;
     let router = Netns::new(&format!("{tag}r"))?;
     let server = Netns::new(&format!("{tag}s"))?;
-    let at = Addresses::of(case.nat);
+    let at = Addresses::of(case.nat, case.ipv6);
     let link = |a: &Netns, an: &str, b: &Netns, bn: &str| {
         let out = Command::new("ip")
             .args(["link", "add", an, "netns", &a.name, "type", "veth"])
@@ -95,14 +124,21 @@ pub fn topology(tag: &str, case: &Between) -> Option<Topology> {
         (&router, "rs", at.router_s),
         (&server, "s0", at.server),
     ] {
-        ns.run(&["ip", "addr", "add", &format!("{addr}/24"), "dev", dev]);
+        let cidr = format!("{addr}/{}", at.prefix);
+        // No duplicate address detection: the address is usable at once.
+        let nodad = if case.ipv6 { "nodad" } else { "" };
+        let mut argv = vec!["ip", "addr", "add", &cidr, "dev", dev];
+        argv.extend([nodad].into_iter().filter(|a| !a.is_empty()));
+        ns.run(&argv);
         ns.run(&["ip", "link", "set", dev, "up"]);
     }
     client.run(&["ip", "route", "add", "default", "via", at.router_c]);
     server.run(&["ip", "route", "add", "default", "via", at.router_s]);
     router.run(&["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]);
+    router.run(&["sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1"]);
+    let tables = if case.ipv6 { "ip6tables" } else { "iptables" };
     for rule in rules(case, &at) {
-        let mut argv = vec!["iptables"];
+        let mut argv = vec![tables];
         argv.extend(rule.split_whitespace());
         router.run(&argv);
     }
@@ -122,9 +158,10 @@ pub fn rules(case: &Between, at: &Addresses) -> Vec<String> {
         Nat::Client => {
             r.push("-t nat -A POSTROUTING -o rs -j MASQUERADE".into());
             // Private addresses are routed nowhere from outside.
-            r.push(
-                "-A FORWARD -i rs -d 192.168.0.0/16 -m conntrack ! --ctstate DNAT -j DROP".into(),
-            );
+            r.push(format!(
+                "-A FORWARD -i rs -d {} -m conntrack ! --ctstate DNAT -j DROP",
+                at.client_private
+            ));
         }
         Nat::Server => {
             let ports = if case.knobs.forward_data {
@@ -136,8 +173,13 @@ pub fn rules(case: &Between, at: &Addresses) -> Vec<String> {
                 "-t nat -A PREROUTING -i rc -d {} -p tcp {ports} -j DNAT --to-destination {}",
                 at.router_c, at.server
             ));
-            r.push("-t nat -A POSTROUTING -o rc -s 10.0.0.0/8 -j MASQUERADE".into());
-            r.push("-A FORWARD -i rc -d 10.0.0.0/8 -m conntrack ! --ctstate DNAT -j DROP".into());
+            let private = at.server_private;
+            r.push(format!(
+                "-t nat -A POSTROUTING -o rc -s {private} -j MASQUERADE"
+            ));
+            r.push(format!(
+                "-A FORWARD -i rc -d {private} -m conntrack ! --ctstate DNAT -j DROP"
+            ));
         }
     }
     if matches!(case.fw, Firewall::Client | Firewall::Stateful) {
@@ -176,8 +218,14 @@ pub fn vsftpd(ns: &Netns, dir: &Path, case: &Between, at: &Addresses) -> Running
     } else {
         String::new()
     };
+    // vsftpd listens on one family: IPv6 (`::`) or IPv4.
+    let listen = if case.ipv6 {
+        "listen=NO\nlisten_ipv6=YES"
+    } else {
+        "listen=YES\nlisten_ipv6=NO"
+    };
     let conf = format!(
-        "listen=YES\nlisten_ipv6=NO\nlisten_port=21\nbackground=NO\nanonymous_enable=YES\n\
+        "{listen}\nlisten_port=21\nbackground=NO\nanonymous_enable=YES\n\
          local_enable=NO\nno_anon_password=YES\nanon_root={}\nsecure_chroot_dir={}\n\
          seccomp_sandbox=NO\npasv_enable=YES\nport_enable=YES\nconnect_from_port_20=YES\n\
          connect_timeout=3\nxferlog_enable=NO\n{public}",

@@ -52,6 +52,9 @@ pub struct Facts {
     pub said_client: Option<&'static str>,
     pub said_server: Option<&'static str>,
     pub same_port: bool,
+    /// The server's side got an IPv6 EPRT with its address written in
+    /// full (eight groups of four digits), as the kernel's rewrite writes.
+    pub written_in_full: bool,
     /// The reply to a PORT/EPRT (2xx or 5xx), by class.
     pub announce_reply: Option<u16>,
     /// The first data dial: who, from the control port − 1 or not, to the
@@ -63,6 +66,22 @@ pub struct Facts {
     pub end: Option<End>,
     /// The final reply the client got to its first transfer command.
     pub transfer_reply: Option<u16>,
+}
+
+/// An `EPRT |2|…|` whose address is written in full, uncompressed.
+pub fn in_full(e: &Event) -> bool {
+    let Kind::Command { verb, text } = &e.kind else {
+        return false;
+    };
+    let Some(addr) = text.split('|').nth(2) else {
+        return false;
+    };
+    let groups: Vec<&str> = addr.split(':').collect();
+    verb == "EPRT"
+        && groups.len() == 8
+        && groups
+            .iter()
+            .all(|g| g.len() == 4 && g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 pub fn said(e: &Event) -> Option<Said> {
@@ -181,6 +200,7 @@ pub fn facts(client: &[Event], server: &[Event], dials: &[Event]) -> Facts {
         said_client: said_c.map(Said::kind),
         said_server: said_s.map(Said::kind),
         same_port: said_c.map(Said::port) == said_s.map(Said::port),
+        written_in_full: first_announcement(server).is_some_and(|(_, e)| in_full(e)),
         announce_reply,
         dialler: dial.map(|d| d.0),
         from_control_minus_one: dial.is_some_and(|d| d.1.port() == ctl.wrapping_sub(1)),

@@ -101,6 +101,32 @@ fn helper_rewrites_an_ipv6_eprt_in_full_as_the_kernel_does() {
 }
 
 #[test]
+fn behind_the_servers_nat_the_helper_rewrites_a_clients_ipv6_eprt_to_the_same_address_in_full() {
+    let mut mb = Middlebox::new(Firewall::Stateful, Nat::Server);
+    let v = mb.dial(
+        Side::Client,
+        SocketAddr::new(client_ip(true), 40000),
+        SocketAddr::new(server_ip(true), CONTROL_PORT),
+    );
+    assert_eq!(v, Verdict::Pass);
+    let r = mb.relay(Side::Client, "EPRT |2|::1|50000|");
+    assert_eq!(
+        r.line,
+        "EPRT |2|0000:0000:0000:0000:0000:0000:0000:0001|50000|"
+    );
+    let note = r.note.unwrap_or_default();
+    assert!(
+        note.contains("+36 bytes") && note.contains("same address"),
+        "{note}"
+    );
+    // IPv4 comes out the same: nothing to say about a rewrite.
+    let mut mb = connected(Firewall::Stateful, Nat::Server);
+    let r = mb.relay(Side::Client, "PORT 127,0,0,2,195,80");
+    assert_eq!(r.line, "PORT 127,0,0,2,195,80");
+    assert!(!r.note.unwrap_or_default().contains("rewrote"));
+}
+
+#[test]
 fn a_port_forward_refuses_data_ports_with_an_rst_and_forward_data_admits_them() {
     let data = addr("127.0.0.3:50001");
     let from = addr("127.0.0.2:40002");
