@@ -176,8 +176,24 @@ struct LabArgs {
     ipv6: bool,
     #[arg(long, value_enum, default_value_t = FirewallArg::None)]
     firewall: FirewallArg,
+    /// Who sits behind NAT. `server`: a router that forwards only the
+    /// control port (a home router's port-forward; see --forward-data).
     #[arg(long, value_enum, default_value_t = NatArg::None)]
     nat: NatArg,
+    /// With --nat server: the router forwards the data ports too (a 1:1
+    /// NAT, or a forwarded passive range), not only the control port.
+    #[arg(long)]
+    forward_data: bool,
+    /// The client dials the address a 227 names, even a private one (a
+    /// naive client); by default it dials the server's own address at that
+    /// port, as curl 7.88 and Python's ftplib do.
+    #[arg(long)]
+    trust_pasv: bool,
+    /// With --nat server: the server announces its public address in 227,
+    /// as vsftpd does with pasv_address (the FTP helper then expects
+    /// nothing).
+    #[arg(long)]
+    pasv_address: bool,
     #[arg(long, value_enum, default_value_t = LessonArg::Transfer)]
     lesson: LessonArg,
     /// Run the lesson against an external server instead of ours.
@@ -267,6 +283,9 @@ impl LabArgs {
                 NatArg::Client => Nat::Client,
                 NatArg::Server => Nat::Server,
             },
+            forward_data: self.forward_data,
+            trust_pasv: self.trust_pasv,
+            pasv_address: self.pasv_address,
             lesson: match self.lesson {
                 LessonArg::Transfer => Lesson::Transfer,
                 LessonArg::Bounce => Lesson::Bounce,

@@ -9,8 +9,11 @@
 //!    does (RST → `refused`, silence → `timeout`).
 //! 2. **The middlebox judges it first.** A simulated firewall or NAT
 //!    ([`Middlebox::dial`]) may drop the SYN. Then nothing is sent at all;
-//!    the dialler waits a shortened timeout (a real stack keeps retrying for
-//!    about two minutes) and records `fail` with `reason: blocked` and `by`.
+//!    the dialler waits a shortened timeout (really: vsftpd's own 60 s timer
+//!    in active mode, the client's kernel giving up after about 134 s in
+//!    passive mode) and records `fail` with `reason: blocked` and `by`. A
+//!    NAT may instead refuse it (an RST from the router, for a port it does
+//!    not forward): `fail` with `reason: refused` and `by`, at once.
 //! 3. **Only loopback.** A dial to an address outside 127.0.0.0/8 or ::1 is
 //!    refused here, before `connect()` is ever called: a simulated private
 //!    address (a NAT's 10.0.0.3) must never reach the real network. The
@@ -32,8 +35,10 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 /// How long a dial blocked by the simulated middlebox waits before it gives
-/// up. A real TCP stack retransmits the SYN for about two minutes (Linux:
-/// 6 retries, 127 s); the lab shortens that so a lesson stays watchable.
+/// up. Really, an unanswered active dial ends with the server's own timer
+/// (vsftpd: 425 after 60 s) and a passive one with the client's kernel
+/// (about 134 s on Linux); the lab shortens that so a lesson stays
+/// watchable, and says so ([`narration::blocked_wait`]).
 pub const BLOCKED_WAIT: Duration = Duration::from_secs(3);
 
 /// How long a dial that gets no answer at all may take.
@@ -170,15 +175,26 @@ impl Network {
         let Bound { socket, src, note } = bound;
         let from = rec.side();
         rec.connect(conn, src, dst, via, note);
-        if let Some(Verdict::Drop { by, note }) = self.judge(from, src, dst) {
-            drop(socket);
-            tokio::time::sleep(BLOCKED_WAIT).await;
-            let note = format!("{note}; {}", narration::blocked_wait(BLOCKED_WAIT));
-            rec.fail(conn, FailReason::Blocked, Some(by), Some(note.clone()));
-            return Err(DialFailed {
-                reason: FailReason::Blocked,
-                note,
-            });
+        match self.judge(from, src, dst) {
+            Some(Verdict::Drop { by, note }) => {
+                drop(socket);
+                tokio::time::sleep(BLOCKED_WAIT).await;
+                let note = format!("{note}; {}", narration::blocked_wait(BLOCKED_WAIT, from));
+                rec.fail(conn, FailReason::Blocked, Some(by), Some(note.clone()));
+                return Err(DialFailed {
+                    reason: FailReason::Blocked,
+                    note,
+                });
+            }
+            Some(Verdict::Refuse { by, note }) => {
+                drop(socket);
+                rec.fail(conn, FailReason::Refused, Some(by), Some(note.clone()));
+                return Err(DialFailed {
+                    reason: FailReason::Refused,
+                    note,
+                });
+            }
+            Some(Verdict::Pass) | None => {}
         }
         let reachable = match peer {
             Some(peer) => self.may_reach(dst, peer),

@@ -6,7 +6,7 @@
 //!
 //! A short lesson of three scenes keeps it quick: a plain active run, a
 //! client firewall side by side (active's dials blocked, passive's through),
-//! and EPSV through a server NAT.
+//! and EPSV through a server NAT that forwards its data ports.
 
 mod common;
 mod record_facts;
@@ -32,6 +32,7 @@ firewall = "client"
 title = "EPSV through a server NAT"
 mode = "passive"
 nat = "server"
+forward_data = true
 extended = true
 "#;
 

@@ -12,7 +12,7 @@ mod record_facts;
 
 use ftpviz::middlebox::{Firewall, Nat};
 use ftpviz::narration::{narrate_between, Between};
-use ftpviz::trace::Kind;
+use ftpviz::trace::{FailReason, Kind};
 use record_facts::{read_capture, record_lab, replay, Story};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -111,6 +111,9 @@ fn between(args: &[&str]) -> Between {
     Between { firewall, nat }
 }
 
+/// The RST bit of a TCP header's flags.
+const RST: u8 = 0x04;
+
 /// Runs one case; `Err` says what differs.
 fn round_trip(name: &str, args: &[&str], dir: &std::path::Path) -> Result<(), String> {
     let file = dir.join(format!("{name}.pcapng"));
@@ -137,6 +140,24 @@ fn round_trip(name: &str, args: &[&str], dir: &std::path::Path) -> Result<(), St
             .map(|c| c.2.as_str())
     };
     for (i, e) in run.iter().enumerate() {
+        // A refused dial (a NAT's RST, issue 20) has one SYN, which carries
+        // the dial's narration; its failure's is on the RST.
+        if let Kind::Fail {
+            reason: FailReason::Refused | FailReason::Reset,
+            ..
+        } = e.kind
+        {
+            let said = narrate_between(&run[..=i], Some(between(args)));
+            let want_text = format!("{} {}", said.headline, said.body);
+            let on_rst = capture
+                .comments
+                .iter()
+                .any(|c| c.1 & RST != 0 && c.2.starts_with(&want_text));
+            if !on_rst {
+                return Err(format!("no RST carries the narration {want_text:?}"));
+            }
+            continue;
+        }
         let (first, dial) = match &e.kind {
             Kind::Connect { src, dst, .. } => (true, (*src, *dst)),
             Kind::Fail { .. } => {

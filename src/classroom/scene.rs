@@ -19,6 +19,9 @@
 //! [[scene]]
 //! title = "NAT"
 //! nat = "client"            # none | client | server
+//! # forward_data = true     # the server's NAT forwards the data ports too
+//! # trust_pasv = true       # the client dials whatever address 227 names
+//! # pasv_address = true     # the NATed server announces its public address
 //! [[scene.run]]
 //! caption = "no helper"
 //! [[scene.run]]
@@ -73,6 +76,12 @@ pub struct Run {
     pub ipv6: bool,
     pub firewall: Firewall,
     pub nat: Nat,
+    /// The server's NAT forwards the data ports too (`--forward-data`).
+    pub forward_data: bool,
+    /// The client trusts the 227's address (`--trust-pasv`).
+    pub trust_pasv: bool,
+    /// The NATed server announces its public address (`--pasv-address`).
+    pub pasv_address: bool,
     pub script: Script,
 }
 
@@ -111,6 +120,9 @@ impl Run {
                 ipv6: self.ipv6,
                 firewall: self.firewall,
                 nat: self.nat,
+                forward_data: self.forward_data,
+                trust_pasv: self.trust_pasv,
+                pasv_address: self.pasv_address,
                 lesson: self.script,
                 server: None,
                 control_port,
@@ -282,6 +294,9 @@ struct RawScene {
     ipv6: Option<bool>,
     firewall: Option<RawFirewall>,
     nat: Option<RawNat>,
+    forward_data: Option<bool>,
+    trust_pasv: Option<bool>,
+    pasv_address: Option<bool>,
     script: Option<toml::Spanned<RawScript>>,
     #[serde(default)]
     run: Vec<RawSettings>,
@@ -297,6 +312,9 @@ impl RawScene {
             ipv6: self.ipv6,
             firewall: self.firewall,
             nat: self.nat,
+            forward_data: self.forward_data,
+            trust_pasv: self.trust_pasv,
+            pasv_address: self.pasv_address,
             script: self.script.clone(),
         }
     }
@@ -312,6 +330,9 @@ struct RawSettings {
     ipv6: Option<bool>,
     firewall: Option<RawFirewall>,
     nat: Option<RawNat>,
+    forward_data: Option<bool>,
+    trust_pasv: Option<bool>,
+    pasv_address: Option<bool>,
     script: Option<toml::Spanned<RawScript>>,
 }
 
@@ -325,6 +346,9 @@ impl RawSettings {
             ipv6: over.ipv6.or(self.ipv6).unwrap_or(false),
             firewall: over.firewall.or(self.firewall).unwrap_or_default().into(),
             nat: over.nat.or(self.nat).unwrap_or_default().into(),
+            forward_data: over.forward_data.or(self.forward_data).unwrap_or(false),
+            trust_pasv: over.trust_pasv.or(self.trust_pasv).unwrap_or(false),
+            pasv_address: over.pasv_address.or(self.pasv_address).unwrap_or(false),
             script: over
                 .script
                 .as_ref()

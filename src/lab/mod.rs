@@ -75,6 +75,16 @@ pub struct LabConfig {
     pub ipv6: bool,
     pub firewall: Firewall,
     pub nat: Nat,
+    /// Behind `--nat server`: the router forwards the data ports too (a
+    /// 1:1 NAT), not only the control port (a home router's port-forward).
+    pub forward_data: bool,
+    /// The client dials the address a 227 names even when it is not the
+    /// server's (the naive client); by default it dials the address it
+    /// reaches the server at, as curl 7.88 and Python's ftplib do.
+    pub trust_pasv: bool,
+    /// Behind `--nat server`: the server writes its public address in 227
+    /// (vsftpd's `pasv_address`), not its private one.
+    pub pasv_address: bool,
     pub lesson: Lesson,
     /// Run the lesson against this external server instead of ours.
     pub server: Option<SocketAddr>,
@@ -92,6 +102,9 @@ impl Default for LabConfig {
             ipv6: false,
             firewall: Firewall::None,
             nat: Nat::None,
+            forward_data: false,
+            trust_pasv: false,
+            pasv_address: false,
             lesson: Lesson::Transfer,
             server: None,
             control_port: 2121,
@@ -178,7 +191,10 @@ impl Lab {
     async fn launch(config: LabConfig, payload: bool) -> Result<Lab, LabError> {
         let (tap, events) = Tap::new();
         let payloads = payload.then(|| tap.carry_payload());
-        let network = Network::with_middlebox(Middlebox::new(config.firewall, config.nat));
+        let middlebox = Middlebox::new(config.firewall, config.nat)
+            .forwarding_data(config.forward_data)
+            .announcing_public(config.pasv_address);
+        let network = Network::with_middlebox(middlebox);
         let (shutdown, stop) = watch::channel(false);
         let mut taken = None;
         let (client_ip, server_addr, scope, server_task) = match config.server {
@@ -225,6 +241,7 @@ impl Lab {
         let setup = Setup {
             mode: config.mode,
             extended: config.extended,
+            trust_pasv: config.trust_pasv,
             lesson: config.lesson,
             server: server_addr,
             client_ip,

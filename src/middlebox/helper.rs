@@ -11,14 +11,21 @@
 //!    server, with the same grammar as the peers ([`crate::ftp`]).
 //! 2. It checks that the announced address is the announcer's own (a
 //!    `PORT` naming a third host gets nothing: that is a bounce).
-//! 3. It opens **one pinhole**: one dial, from the *other* peer's address
-//!    (any source port), to exactly the announced address and port. A newer
-//!    announcement replaces the older one (`nf_conntrack_ftp` keeps at most
-//!    one expectation per control connection).
+//! 3. It opens **one pinhole** — the kernel calls it an *expectation*
+//!    (`conntrack -L expect`): one dial, from the *other* peer's address
+//!    exactly (any source port), to exactly the announced port, within
+//!    300 s; the first SYN that matches uses it up. A newer announcement
+//!    replaces the older one (`nf_conntrack_ftp` keeps at most one
+//!    expectation per control connection). Behind a NAT that forwards only
+//!    the control port, the expectation is also what forwards the data port.
 //! 4. Behind a NAT it also *rewrites* the line (`nf_nat_ftp`): the private
-//!    address in `PORT 192,168,1,2,195,80` becomes the public one. The line
+//!    address in `PORT 192,168,1,2,195,80` becomes the public one (an IPv6
+//!    `EPRT` in the full, uncompressed form the kernel writes). The line
 //!    changes length, so a real helper must also shift the TCP sequence and
 //!    acknowledgement numbers of every later packet on that connection.
+//! 5. An announcement naming an address that is not its sender's own (a
+//!    bounce, or a server announcing its public address itself, as vsftpd's
+//!    `pasv_address` does) gets no expectation at all.
 //!
 //! Its weakness is the reason it works: it must *read* the control channel.
 //! Once the client says `AUTH TLS` and the server answers `234`, the channel
@@ -32,6 +39,11 @@ use super::{Firewall, Nat};
 use crate::ftp::{hostport, Command, ReplyParser};
 use crate::trace::{Side, Via};
 use std::net::{IpAddr, SocketAddr, SocketAddrV4};
+use std::time::{Duration, Instant};
+
+/// How long the kernel keeps an expectation unused (`nf_conntrack_ftp`:
+/// 300 s), after which the dial it was for meets the plain rules again.
+pub const EXPECT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The control connection, as the middlebox saw it dialled: the client's
 /// real address and the server's real control address.
@@ -50,11 +62,14 @@ pub struct Pinhole {
     pub to: SocketAddr,
     /// The announcement that opened it.
     pub via: Via,
+    /// When it was opened: it lapses [`EXPECT_TIMEOUT`] later.
+    pub opened: Instant,
 }
 
 impl Pinhole {
-    fn admits(&self, from: Side, src: IpAddr, dst: SocketAddr) -> bool {
-        self.dialler == from
+    pub(super) fn admits(&self, from: Side, src: IpAddr, dst: SocketAddr) -> bool {
+        self.opened.elapsed() <= EXPECT_TIMEOUT
+            && self.dialler == from
             && self.from_ip.to_canonical() == src.to_canonical()
             && self.to.ip().to_canonical() == dst.ip().to_canonical()
             && self.to.port() == dst.port()
@@ -66,6 +81,8 @@ impl Pinhole {
 pub struct Setup {
     pub firewall: Firewall,
     pub nat: Nat,
+    /// The server's NAT forwards the data ports too.
+    pub forward_data: bool,
     pub peers: Option<Peers>,
 }
 
@@ -187,15 +204,15 @@ impl Helper {
                 line.to_string(),
                 format!(
                     "the NAT rewrites the IP header of this packet, not its payload: the \
-                     server reads {}, a private address it cannot reach. A server that checks \
-                     {} against its control peer (vsftpd, ProFTPD and ftpviz's do, against the \
-                     FTP bounce) refuses it; one that does not would dial it and the SYN would \
-                     go nowhere",
-                    addr.ip(),
-                    via.as_str()
+                     server reads {ip}, a private address it cannot reach. A server that checks \
+                     {v} against its control peer (against the FTP bounce) refuses it: vsftpd \
+                     3.0.3 answers \"500 Illegal {v} command.\", ftpviz's server 504; one that \
+                     did not check would dial {ip} and the SYN would go nowhere",
+                    ip = addr.ip(),
+                    v = via.as_str()
                 ),
             ),
-            (false, true) => (line.to_string(), String::new()),
+            (false, true) => same_address(setup, line, via, public),
             (false, false) => (line.to_string(), plain_firewall_misses(setup, Side::Client)),
         };
         let pin = Pinhole {
@@ -203,6 +220,7 @@ impl Helper {
             from_ip: peers.server.ip(),
             to: public,
             via,
+            opened: Instant::now(),
         };
         self.pass_on(helper, pin, out, note)
     }
@@ -215,6 +233,16 @@ impl Helper {
         let helper = firewall::has_helper(setup.firewall);
         let own = nat::believed_ip(setup.nat, Side::Server, peers.server.ip());
         let addr = SocketAddr::V4(addr);
+        let public = peers.server.ip().to_canonical();
+        if own.to_canonical() != public && addr.ip().to_canonical() == public {
+            let note = format!(
+                "227 names {}, the server's public address, as vsftpd writes it when told its \
+                 pasv_address: nothing to rewrite, and {}",
+                addr.ip(),
+                public_announced(setup, helper)
+            );
+            return unchanged(line, Some(note));
+        }
         if addr.ip().to_canonical() != own.to_canonical() {
             let note = format!(
                 "227 names {}, not the server's own address {own}{}",
@@ -232,16 +260,26 @@ impl Helper {
         let (out, note) = match (natted, helper) {
             (true, true) => {
                 let after = rewrite_227(line, addr, public);
-                let note = rewrote(line, &after);
+                let mut note = rewrote(line, &after);
+                if !setup.forward_data {
+                    push_sentence(
+                        &mut note,
+                        "this router forwards only the control port: the helper's expectation \
+                         is what lets the data dial through its NAT",
+                    );
+                }
                 (after, note)
             }
             (true, false) => (
                 line.to_string(),
                 format!(
                     "the NAT rewrites IP headers, not this reply: the client reads {}, the \
-                     server's private address, and will dial nowhere (EPSV carries no \
-                     address and would have worked)",
-                    addr.ip()
+                     server's private address. A client that trusts it dials nowhere; curl \
+                     7.88 and Python's ftplib ignore it and dial the address they reach the \
+                     server at, port {} — {}",
+                    addr.ip(),
+                    addr.port(),
+                    port_fate(setup)
                 ),
             ),
             (false, true) => (line.to_string(), String::new()),
@@ -252,6 +290,7 @@ impl Helper {
             from_ip: peers.client,
             to: public,
             via: Via::Pasv,
+            opened: Instant::now(),
         };
         self.pass_on(helper, pin, out, note)
     }
@@ -264,9 +303,16 @@ impl Helper {
         let helper = firewall::has_helper(setup.firewall);
         let to = SocketAddr::new(peers.server.ip(), port);
         let note = if setup.nat == Nat::Server {
-            "229 carries only a port, no address: the client dials the address it already \
-             reaches the server at, so the NAT has nothing to get wrong"
-                .to_string()
+            let fate = if helper {
+                "the helper's expectation forwards it".to_string()
+            } else {
+                port_fate(setup)
+            };
+            format!(
+                "229 carries only a port, no address: the client dials the address it already \
+                 reaches the server at, so it reads no private address; port {port} must still \
+                 get through the server's NAT — {fate}"
+            )
         } else if helper {
             String::new()
         } else {
@@ -277,6 +323,7 @@ impl Helper {
             from_ip: peers.client,
             to,
             via: Via::Epsv,
+            opened: Instant::now(),
         };
         self.pass_on(helper, pin, line.to_string(), note)
     }
@@ -344,9 +391,56 @@ fn plain_firewall_misses(setup: &Setup, listener: Side) -> String {
 
 fn opened(pin: &Pinhole) -> String {
     format!(
-        "helper opens one pinhole: {} from {} may dial {} (once)",
-        pin.dialler, pin.from_ip, pin.to
+        "helper expects one connection: the {} from {} (any source port) may dial {} within \
+         {} s; the first SYN that matches uses it up",
+        pin.dialler,
+        pin.from_ip,
+        pin.to,
+        EXPECT_TIMEOUT.as_secs()
     )
+}
+
+/// A `PORT`/`EPRT` whose sender is not behind the NAT, on a control
+/// connection that a NAT translates all the same (the server's): the
+/// kernel's `nf_nat_ftp` rewrites it anyway, to the same address — which
+/// for an IPv6 `EPRT` means the full, uncompressed form, and a length change
+/// (measured: `EPRT |2|2001:db8:1::2|…|` arrived as
+/// `|2|2001:0db8:0001:0000:0000:0000:0000:0002|…|`).
+fn same_address(setup: &Setup, line: &str, via: Via, addr: SocketAddr) -> (String, String) {
+    let after = rewrite_command(line, via, addr);
+    if setup.nat == Nat::None || after == line {
+        return (line.to_string(), String::new());
+    }
+    let note = format!(
+        "{}: the kernel's nf_nat_ftp rewrites every {} on a connection it translates, even to \
+         the same address",
+        rewrote(line, &after),
+        via.as_str()
+    );
+    (after, note)
+}
+
+/// What the server's NAT does with a dial to a data port, no helper.
+fn port_fate(setup: &Setup) -> String {
+    if setup.forward_data {
+        "this router forwards every port to the server (1:1), so it gets through the NAT".into()
+    } else {
+        "this router forwards only the control port, so it answers that dial with an RST \
+         (refused, at once)"
+            .into()
+    }
+}
+
+/// When a server behind NAT announces its public address itself: the
+/// helper expects nothing, so only a forwarded port lets the dial in.
+fn public_announced(setup: &Setup, helper: bool) -> String {
+    let expect = if helper {
+        "the helper expects no connection for an address that is not the packet's source \
+         (nf_conntrack_ftp makes none); "
+    } else {
+        ""
+    };
+    format!("{expect}{}", port_fate(setup))
 }
 
 /// `PORT`/`EPRT` with a new address, the verb as the client spelt it.
@@ -354,6 +448,16 @@ fn rewrite_command(line: &str, via: Via, addr: SocketAddr) -> String {
     let verb = line.split(' ').next().unwrap_or(via.as_str());
     match (via, addr) {
         (Via::Port, SocketAddr::V4(v4)) => format!("{verb} {}", hostport::format_port(v4)),
+        // nf_nat_ftp prints an IPv6 address in full (`%pI6`), not compressed.
+        (_, SocketAddr::V6(v6)) => {
+            let full: Vec<String> = v6
+                .ip()
+                .segments()
+                .iter()
+                .map(|s| format!("{s:04x}"))
+                .collect();
+            format!("{verb} |2|{}|{}|", full.join(":"), v6.port())
+        }
         _ => format!("{verb} {}", hostport::format_eprt(addr)),
     }
 }

@@ -9,11 +9,13 @@
 //! This module is that box, applied to the lab's real loopback sockets:
 //!
 //! - [`firewall`]: which host refuses unsolicited inbound dials.
-//! - [`nat`]: the private address a NATed peer believes it has, and why
-//!   a dial to it goes nowhere.
+//! - [`nat`]: the private address a NATed peer believes it has, why a dial
+//!   to it goes nowhere, and which ports the router forwards (a port it
+//!   does not forward is refused with an RST, at once).
 //! - [`helper`]: the FTP-aware helper of a stateful firewall
-//!   (`nf_conntrack_ftp`): it reads `PORT`/`EPRT`/`227`/`229`, opens one
-//!   pinhole, and rewrites the line behind a NAT.
+//!   (`nf_conntrack_ftp`): it reads `PORT`/`EPRT`/`227`/`229`, expects one
+//!   data connection (which also forwards that port through a NAT), and
+//!   rewrites the line behind a NAT.
 //! - [`narration`]: plain words for what happened, for the screens.
 //!
 //! # How the lab uses it
@@ -25,9 +27,11 @@
 //!    connect at all (the simulated SYN "dies" in the middlebox): the lab
 //!    records `connect` then, after a shortened timeout, `fail` with
 //!    `reason: blocked` and `by`, and the lesson goes on (425 / client gives
-//!    up). The **first dial by the client is taken to be the control
-//!    connection**: it always passes and tells the middlebox both peers'
-//!    real addresses and the control port.
+//!    up). On [`Verdict::Refuse`] the router answered the SYN with an RST:
+//!    `fail` with `reason: refused` follows at once, as it does on Linux
+//!    (well under a millisecond). The **first dial by the client is taken to
+//!    be the control connection**: it always passes and tells the middlebox
+//!    both peers' real addresses and the control port.
 //! 2. [`Middlebox::relay`] on **every** control line as it crosses: each
 //!    command line from the client (`from = Client`) and each reply line from
 //!    the server (`from = Server`). What it returns is what the other side
@@ -36,7 +40,9 @@
 //! And a NATed peer writes in its `PORT`/`EPRT`/`227` the address it
 //! *believes* it has: the lab client and server get it from
 //! [`Middlebox::announce`] (the private address behind a NAT, the real one
-//! otherwise). `229` carries no address, which is why EPSV survives NAT.
+//! otherwise). `229` carries no address, so a client never reads a private
+//! one in it; whether its port gets through a server's NAT is the router's
+//! business (forwarded, or expected by the helper), exactly as for `227`.
 //!
 //! One `Middlebox` watches **one** control connection, as one conntrack
 //! entry does: its reading state and its pinhole belong to that session, so
@@ -66,8 +72,12 @@ use std::net::{IpAddr, SocketAddr};
 pub enum Verdict {
     /// The SYN goes through to `dst`.
     Pass,
-    /// The SYN dies in the middlebox; `note` says why in plain words.
+    /// The SYN dies in the middlebox, unanswered; `note` says why in plain
+    /// words. The dialler waits (and the lab says for how long really).
     Drop { by: Blocker, note: String },
+    /// The router answers the SYN with an RST ("connection refused"): a
+    /// port it does not forward. The dialler knows at once.
+    Refuse { by: Blocker, note: String },
 }
 
 /// A control line after crossing the middlebox.
@@ -86,6 +96,12 @@ pub struct Relayed {
 pub struct Middlebox {
     pub firewall: Firewall,
     pub nat: Nat,
+    /// Behind `Nat::Server`: the router forwards every port to the server
+    /// (the data ports too, a 1:1 NAT), not only the control port.
+    pub forward_data: bool,
+    /// Behind `Nat::Server`: the server writes its public address in 227
+    /// itself (vsftpd's `pasv_address`), not the private one it has.
+    pub pasv_address: bool,
     peers: Option<Peers>,
     helper: Helper,
 }
@@ -100,9 +116,18 @@ impl Middlebox {
         Middlebox {
             firewall,
             nat,
+            forward_data: false,
+            pasv_address: false,
             peers: None,
             helper: Helper::default(),
         }
+    }
+
+    /// The same box, its server-side NAT forwarding the data ports too
+    /// (`--forward-data`) or, by default, only the control port.
+    pub fn forwarding_data(mut self, forward_data: bool) -> Middlebox {
+        self.forward_data = forward_data;
+        self
     }
 
     /// True when there is nothing in between.
@@ -112,11 +137,14 @@ impl Middlebox {
 
     /// Judges one dial by `from`, from `src` to `dst`, before it happens.
     ///
-    /// In order: a destination off loopback (a simulated private address)
-    /// goes nowhere; the control connection always passes; a pinhole the
-    /// helper opened admits exactly one matching dial; a NAT in front of the
-    /// client drops what nobody inside asked for; a firewall guarding the
-    /// host being dialled drops it; anything else passes.
+    /// In order, as a Linux router decides: a destination off loopback (a
+    /// simulated private address) goes nowhere; the control connection
+    /// always passes; the helper's expectation admits exactly one matching
+    /// dial (through NAT and firewall alike); a NAT refuses (RST) a dial to a
+    /// port it does not forward — in front of the client every port nobody
+    /// inside asked for, in front of the server every port but the control
+    /// port unless it forwards the data ports; a firewall guarding the host
+    /// being dialled drops it; anything else passes.
     pub fn dial(&mut self, from: Side, src: SocketAddr, dst: SocketAddr) -> Verdict {
         let into = from.peer();
         if !on_this_machine(dst.ip()) {
@@ -140,9 +168,16 @@ impl Middlebox {
             return Verdict::Pass;
         }
         if into == Side::Client && self.nat == Nat::Client {
-            return Verdict::Drop {
+            return Verdict::Refuse {
                 by: Blocker::Nat,
                 note: narration::no_mapping(dst),
+            };
+        }
+        let forwarded = self.forward_data || Some(dst.port()) == self.control_port();
+        if into == Side::Server && self.nat == Nat::Server && !forwarded {
+            return Verdict::Refuse {
+                by: Blocker::Nat,
+                note: narration::not_forwarded(dst, self.control_port()),
             };
         }
         if let Some(by) = firewall::guard(self.firewall, into) {
@@ -165,17 +200,29 @@ impl Middlebox {
         let setup = Setup {
             firewall: self.firewall,
             nat: self.nat,
+            forward_data: self.forward_data,
             peers: self.peers,
         };
         self.helper.relay(&setup, from, line)
     }
 
+    /// The same box, its NATed server told its public address
+    /// (`--pasv-address`, vsftpd's `pasv_address`): its 227 names that.
+    pub fn announcing_public(mut self, pasv_address: bool) -> Middlebox {
+        self.pasv_address = pasv_address;
+        self
+    }
+
     /// The address `side` writes into `PORT`/`EPRT` (client) or `227`
     /// (server) for a listener it really has at `listening`: behind a NAT,
-    /// the private address it believes it has, with the same port; else
-    /// `listening` itself. The result may be a simulated private address:
-    /// write it in a line, never hand it to a socket.
+    /// the private address it believes it has, with the same port (unless
+    /// the server was told its public address); else `listening` itself.
+    /// The result may be a simulated private address: write it in a line,
+    /// never hand it to a socket.
     pub fn announce(&self, side: Side, listening: SocketAddr) -> SocketAddr {
+        if side == Side::Server && self.pasv_address {
+            return listening;
+        }
         nat::with_ip(listening, nat::believed_ip(self.nat, side, listening.ip()))
     }
 

@@ -7,6 +7,7 @@
 //! | what happened | text |
 //! |---|---|
 //! | the lab waited out a blocked dial (the `fail`'s note) | [`blocked_wait`] |
+//! | a NAT refused a dial to a port it does not forward (RST) | [`not_forwarded`], [`no_mapping`] |
 //! | the bounce lesson's `504` | [`bounce`] |
 //! | the helper rewrote a line / opened a pinhole | the `note` of [`super::Relayed`] |
 //! | the box itself | [`super::Middlebox::rule_text`] |
@@ -20,10 +21,15 @@ use crate::trace::{Side, Via};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-/// How long a real Linux stack tries a SYN that gets no answer: the first
-/// try and 6 retries (`net.ipv4.tcp_syn_retries = 6`), doubling from 1 s:
-/// 1+2+4+8+16+32+64 = 127 s.
-pub const REAL_SYN_TIMEOUT: Duration = Duration::from_secs(127);
+/// How long a client's `connect` to a SYN that gets no answer took on the
+/// Linux kernel measured (6.18, `tcp_syn_retries=6`,
+/// `tcp_syn_linear_timeouts=4`: SYNs at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35 and
+/// 68 s), about 134 s (REAL_BEHAVIOUR.md).
+pub const REAL_CONNECT_TIMEOUT: Duration = Duration::from_secs(134);
+
+/// vsftpd's own `connect_timeout`: how long it waits for its active-mode
+/// dial before it answers 425 (vsftpd 3.0.3's default, 60 s).
+pub const VSFTPD_CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Why stateful FTP helpers exist, after a dial announced by `via` died
 /// (said after the headline that says who dropped it: this is the why, not
@@ -51,11 +57,16 @@ sees ciphertext, opens no pinhole and rewrites nothing, so behind a firewall or 
 passive mode with a fixed passive port range opened by hand, and a server that announces its \
 public address.";
 
-/// Why EPSV gets through a server-side NAT.
+/// Why a passive dial dies behind a server-side NAT, and what EPSV does and
+/// does not change (said after the `fail` of a dial a 227 announced).
 pub const WHY_EPSV_DODGES_NAT: &str = "Why: 227 carries an address, and a server behind NAT \
-writes the one it believes it has, a private address the client cannot reach. 229 (EPSV, RFC \
-2428 §3) carries only a port; the client dials the address it already reaches the server at, \
-the one the NAT answers on. Nothing in the line for the NAT to get wrong.";
+writes the one it has, a private address. A client that trusts it (ftpviz --trust-pasv) dials \
+that address, which no router carries, and waits minutes; curl 7.88 and Python's ftplib ignore \
+it and dial the server's public address at the 227's port instead. Either way that port must \
+get through the router: forwarded by its administrator, or expected by the FTP helper (Linux \
+nf_conntrack_ftp), which also rewrites the 227; a port it does not forward is refused with an \
+RST. 229 (EPSV, RFC 2428 §3) carries only a port, so no client reads a private address in it, \
+but behind a router that forwards only the control port its port is refused just the same.";
 
 /// The `note` of a dial dropped because its destination is off loopback:
 /// a simulated private address (or anything else outside the lab).
@@ -77,8 +88,21 @@ pub fn nowhere(from: Side, dst: SocketAddr) -> String {
 /// The `note` of an inbound dial that a client-side NAT has no mapping for.
 pub fn no_mapping(dst: SocketAddr) -> String {
     format!(
-        "no connection from inside created a mapping for {dst}, so the client's NAT cannot \
-         tell which inside host the server's SYN is for"
+        "no connection from inside created a mapping for {dst}, so the client's router cannot \
+         tell which inside host the server's SYN is for, and answers it itself with an RST \
+         (refused at once, not a timeout)"
+    )
+}
+
+/// The `note` of a dial to a port that a server-side NAT does not forward
+/// (only the control port, as a home router's port-forward).
+pub fn not_forwarded(dst: SocketAddr, control_port: Option<u16>) -> String {
+    let ctl = control_port.map_or("the control port".to_string(), |p| format!("port {p}"));
+    format!(
+        "the server's router forwards only {ctl} (a port-forward); port {} is not forwarded and \
+         no helper expects it, so the router itself answers the SYN to {dst} with an RST: \
+         refused at once (Linux: well under a millisecond), not a timeout",
+        dst.port()
     )
 }
 
@@ -100,14 +124,28 @@ pub fn unsolicited(into: Side, dst: SocketAddr, control_port: Option<u16>) -> St
     }
 }
 
-/// What the lab says of a blocked dial it waited out for `shortened`
-/// instead of a real stack's [`REAL_SYN_TIMEOUT`].
-pub fn blocked_wait(shortened: Duration) -> String {
-    format!(
-        "no answer came: given up after {:.0} s in the lab, where a real stack tries for {} s",
-        shortened.as_secs_f64(),
-        REAL_SYN_TIMEOUT.as_secs()
-    )
+/// What the lab says of a blocked dial by `dialler` that it waited out for
+/// `shortened`, and where the real wait comes from: in active mode (the
+/// server dials) the server's own timer, in passive mode (the client dials)
+/// the client's kernel giving up the SYN.
+pub fn blocked_wait(shortened: Duration, dialler: Side) -> String {
+    let lab = format!(
+        "no answer came: the lab gives up after {:.0} s to keep the lesson moving",
+        shortened.as_secs_f64()
+    );
+    match dialler {
+        Side::Server => format!(
+            "{lab}; on a real network the server's own timer decides: vsftpd 3.0.3 answers 425 \
+             after its connect_timeout ({} s), while the kernel is still retrying the SYN",
+            VSFTPD_CONNECT_TIMEOUT.as_secs()
+        ),
+        Side::Client => format!(
+            "{lab}; a real client's connect fails after about {} s on Linux (SYNs at 0, 1, 2, 3, \
+             4, 5, 7, 11, 19, 35 and 68 s) and no 425 comes at all, since the transfer command \
+             is never sent; curl, trying EPSV and then PASV, waits about twice that",
+            REAL_CONNECT_TIMEOUT.as_secs()
+        ),
+    }
 }
 
 /// What an attacker wanted from a bounce `PORT`/`EPRT` naming `target`,
@@ -124,7 +162,8 @@ pub fn bounce(target: SocketAddr, client: IpAddr) -> String {
              firewall that trust the server, or to STOR a file of SMTP or other commands and \
              have RETR replay it into {target} with the server as the sender. Servers such as \
              vsftpd and ProFTPD (and ftpviz's) dial only the control connection's peer — their \
-             own rule, not RFC text — hence 504, and no dial."
+             own rule, not RFC text. ftpviz's server answers 504 and dials nothing (vsftpd \
+             3.0.3 answers 500: \"Illegal PORT command.\", \"Illegal EPRT command.\")."
         )
     } else {
         format!(
@@ -159,9 +198,13 @@ pub(super) fn rules(mb: &Middlebox) -> Vec<String> {
             (Some(i), Some(o)) => (i.to_string(), o.to_string()),
             _ => ("a private address".to_string(), "its real one".to_string()),
         };
-        let how = match side {
-            Side::Client => "nothing gets in that the client did not start",
-            Side::Server => "every port forwarded to the server",
+        let how = match (side, mb.forward_data) {
+            (Side::Client, _) => "nothing gets in that the client did not start (RST)",
+            (Side::Server, true) => "every port forwarded to the server (1:1)",
+            (Side::Server, false) => {
+                "only the control port forwarded; other ports refused (RST) unless the helper \
+                 expects them"
+            }
         };
         lines.push(format!(
             "NAT: the {side} is {inside} inside, {outside} outside; {how}"
@@ -169,7 +212,7 @@ pub(super) fn rules(mb: &Middlebox) -> Vec<String> {
     }
     if let Some(p) = mb.pinhole() {
         lines.push(format!(
-            "pinhole ({}): {} {} → {}, once",
+            "expected ({}): {} {} (any port) → {}, once, within 300 s",
             p.via.as_str(),
             p.dialler,
             p.from_ip,

@@ -17,7 +17,13 @@
 //! | `--nat` | who is inside | believes it is | the world sees | inbound |
 //! |---|---|---|---|---|
 //! | `client` | the client | `192.168.1.2` (`fd00:1::2`) | its real loopback address | nothing gets in unless the client started it (or a helper expects it) |
-//! | `server` | the server | `10.0.0.3` (`fd00:2::3`) | its real loopback address | every port forwarded to the server (a 1:1 NAT, as an admin sets up for a server) |
+//! | `server` | the server | `10.0.0.3` (`fd00:2::3`) | its real loopback address | only the control port forwarded (a home router's port-forward); with `--forward-data` every port (a 1:1 NAT, as an admin sets up for a server) |
+//!
+//! A port the router does not forward is not silently lost: the router
+//! itself answers the SYN with an RST, so the dialler learns "connection
+//! refused" at once (measured on Linux: well under a millisecond). Only a
+//! dial to a *private* address dies unanswered. The helper's expectation
+//! (see [`super::helper`]) forwards exactly the one port it expects.
 //!
 //! The private addresses are *simulated*: they exist only in the lines the
 //! peers write and in [`super::Middlebox::dial`], which drops every dial to
@@ -33,7 +39,8 @@ pub enum Nat {
     None,
     /// The client sits behind a home router.
     Client,
-    /// The server sits behind a 1:1 NAT.
+    /// The server sits behind a NAT that forwards its control port (and,
+    /// with [`super::Middlebox::forwarding_data`], every port).
     Server,
 }
 

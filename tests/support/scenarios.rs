@@ -46,6 +46,24 @@ pub fn lab(mode: Mode, extended: bool, ipv6: bool, firewall: Firewall, nat: Nat)
     }
 }
 
+/// One lab of the table with its knobs (`--forward-data`, `--trust-pasv`,
+/// `--pasv-address`), on any free port.
+pub fn lab_with(
+    mode: Mode,
+    extended: bool,
+    ipv6: bool,
+    firewall: Firewall,
+    nat: Nat,
+    knobs: table::Knobs,
+) -> LabConfig {
+    LabConfig {
+        forward_data: knobs.forward_data,
+        trust_pasv: knobs.trust_pasv,
+        pasv_address: knobs.pasv_address,
+        ..lab(mode, extended, ipv6, firewall, nat)
+    }
+}
+
 /// The address families [`every_lab`] runs: IPv4, and IPv6 where it can.
 pub fn families() -> Vec<bool> {
     if ipv6_available() {

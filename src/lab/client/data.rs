@@ -10,7 +10,11 @@
 //!   accepting the moment the command has left.
 //! - **passive** (`PASV`/`EPSV`): the server opens the listener and says
 //!   where (`227` with an address, `229` with a port only: "my address, this
-//!   port"), and the *client* dials it at once.
+//!   port"), and the *client* dials it at once. Which address it dials for a
+//!   `227` is the client's choice: today's curl (7.88) and Python's ftplib
+//!   ignore the 227's address and dial the one they reach the server at
+//!   (a server behind NAT writes a private address there); an old or naive
+//!   client trusts it (`trust_pasv`) and dials wherever it points.
 //!
 //! Either way the transfer then looks the same: a preliminary reply (150),
 //! the bytes, the close, the final reply (226). When the server refuses the
@@ -87,17 +91,17 @@ impl Client {
                 let target = match (reply.code, via) {
                     (227, _) => hostport::parse_227(reply.message())
                         .ok()
-                        .map(SocketAddr::V4),
+                        .map(|a| self.pasv_target(SocketAddr::V4(a))),
                     (229, _) => {
                         let ip = self.setup.server.ip();
                         hostport::parse_229(&reply.text())
                             .ok()
-                            .map(|port| SocketAddr::new(ip, port))
+                            .map(|port| (SocketAddr::new(ip, port), None))
                     }
                     _ => None,
                 };
                 self.data = match target {
-                    Some(target) => self.dial_data(target, via).await,
+                    Some((target, note)) => self.dial_data(target, via, note).await,
                     None => Data::Failed,
                 };
             }
@@ -105,15 +109,38 @@ impl Client {
         Ok(())
     }
 
-    async fn dial_data(&mut self, target: SocketAddr, via: Via) -> Data {
+    /// Where to dial for a 227 that named `named`, and why when it is not
+    /// there: unless told to trust it, the client keeps the address it
+    /// reaches the server at and takes only the port.
+    fn pasv_target(&self, named: SocketAddr) -> (SocketAddr, Option<String>) {
+        let server = self.setup.server.ip();
+        if self.setup.trust_pasv || named.ip().to_canonical() == server.to_canonical() {
+            return (named, None);
+        }
+        let instead = SocketAddr::new(server, named.port());
+        let note = format!(
+            "the 227 named {}, not the server's address: the client skips it and dials {instead}, \
+             the address it reaches the server at, as curl 7.88 (\"Skip {} for data connection, \
+             re-use {server} instead\") and Python's ftplib do",
+            named.ip(),
+            named.ip()
+        );
+        (instead, Some(note))
+    }
+
+    async fn dial_data(&mut self, target: SocketAddr, via: Via, why: Option<String>) -> Data {
         let Ok(rec) = self.ctl().map(|c| c.rec.clone()) else {
             return Data::Failed;
         };
-        let Ok(bound) = self
+        let Ok(mut bound) = self
             .network
             .bind(SocketAddr::new(self.setup.client_ip, 0), false)
         else {
             return Data::Failed;
+        };
+        bound.note = match (why, bound.note.take()) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
         };
         let conn = rec.register_dial(bound.src, target);
         match self

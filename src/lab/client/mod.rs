@@ -66,6 +66,8 @@ pub enum ClientError {
 pub struct Setup {
     pub mode: Mode,
     pub extended: bool,
+    /// Dial the address a 227 names, whatever it is (see [`data`]).
+    pub trust_pasv: bool,
     pub lesson: Lesson,
     pub server: SocketAddr,
     pub client_ip: IpAddr,

@@ -62,11 +62,173 @@ fn without_a_helper_nat_leaves_the_line_alone_and_says_so() {
     let mut mb = connected(Firewall::None, Nat::Client);
     let r = mb.relay(Side::Client, "PORT 192,168,1,2,195,80");
     assert_eq!(r.line, "PORT 192,168,1,2,195,80");
-    assert!(r.note.unwrap_or_default().contains("192.168.1.2"));
+    let note = r.note.unwrap_or_default();
+    assert!(note.contains("192.168.1.2"), "{note}");
+    // Which server says what: vsftpd 500, ours 504.
+    assert!(
+        note.contains("vsftpd 3.0.3 answers \"500 Illegal PORT command.\"") && note.contains("504"),
+        "{note}"
+    );
     let mut mb = connected(Firewall::Client, Nat::Server);
     let r = mb.relay(Side::Server, "227 Entering Passive Mode (10,0,0,3,195,81).");
     assert_eq!(r.line, "227 Entering Passive Mode (10,0,0,3,195,81).");
-    assert!(r.note.unwrap_or_default().contains("EPSV"));
+    let note = r.note.unwrap_or_default();
+    assert!(
+        note.contains("curl 7.88") && note.contains("ftplib") && note.contains("RST"),
+        "{note}"
+    );
+    assert!(!note.contains("would have worked"), "{note}");
+}
+
+#[test]
+fn helper_rewrites_an_ipv6_eprt_in_full_as_the_kernel_does() {
+    let mut mb = Middlebox::new(Firewall::Stateful, Nat::Client);
+    let v = mb.dial(
+        Side::Client,
+        SocketAddr::new(client_ip(true), 40000),
+        SocketAddr::new(server_ip(true), CONTROL_PORT),
+    );
+    assert_eq!(v, Verdict::Pass);
+    let r = mb.relay(Side::Client, "EPRT |2|fd00:1::2|50000|");
+    assert_eq!(
+        r.line,
+        "EPRT |2|0000:0000:0000:0000:0000:0000:0000:0001|50000|"
+    );
+    // 9 characters of address became 39: +30, not the -6 of "::1".
+    let note = r.note.unwrap_or_default();
+    assert!(note.contains("+30 bytes"), "{note}");
+    assert_eq!(mb.pinhole().map(|p| p.to), Some(addr("[::1]:50000")));
+}
+
+#[test]
+fn behind_the_servers_nat_the_helper_rewrites_a_clients_ipv6_eprt_to_the_same_address_in_full() {
+    let mut mb = Middlebox::new(Firewall::Stateful, Nat::Server);
+    let v = mb.dial(
+        Side::Client,
+        SocketAddr::new(client_ip(true), 40000),
+        SocketAddr::new(server_ip(true), CONTROL_PORT),
+    );
+    assert_eq!(v, Verdict::Pass);
+    let r = mb.relay(Side::Client, "EPRT |2|::1|50000|");
+    assert_eq!(
+        r.line,
+        "EPRT |2|0000:0000:0000:0000:0000:0000:0000:0001|50000|"
+    );
+    let note = r.note.unwrap_or_default();
+    assert!(
+        note.contains("+36 bytes") && note.contains("same address"),
+        "{note}"
+    );
+    // IPv4 comes out the same: nothing to say about a rewrite.
+    let mut mb = connected(Firewall::Stateful, Nat::Server);
+    let r = mb.relay(Side::Client, "PORT 127,0,0,2,195,80");
+    assert_eq!(r.line, "PORT 127,0,0,2,195,80");
+    assert!(!r.note.unwrap_or_default().contains("rewrote"));
+}
+
+#[test]
+fn a_port_forward_refuses_data_ports_with_an_rst_and_forward_data_admits_them() {
+    let data = addr("127.0.0.3:50001");
+    let from = addr("127.0.0.2:40002");
+    for fw in [Firewall::None, Firewall::Client, Firewall::Server] {
+        let mut mb = connected(fw, Nat::Server);
+        let v = mb.dial(Side::Client, from, data);
+        assert!(
+            matches!(&v, Verdict::Refuse { by: Blocker::Nat, note } if note.contains("RST") && note.contains("2121")),
+            "{fw:?}: {v:?}"
+        );
+    }
+    let mut mb = connected(Firewall::None, Nat::Server).forwarding_data(true);
+    assert_eq!(mb.dial(Side::Client, from, data), Verdict::Pass);
+    // Forwarded, the dial meets the server's firewall next.
+    let mut mb = connected(Firewall::Server, Nat::Server).forwarding_data(true);
+    assert!(matches!(
+        mb.dial(Side::Client, from, data),
+        Verdict::Drop {
+            by: Blocker::ServerFirewall,
+            ..
+        }
+    ));
+    // Behind a client NAT, an inbound SYN nobody inside asked for: RST too.
+    let mut mb = connected(Firewall::None, Nat::Client);
+    assert!(matches!(
+        mb.dial(
+            Side::Server,
+            addr("127.0.0.3:2120"),
+            addr("127.0.0.2:50000")
+        ),
+        Verdict::Refuse {
+            by: Blocker::Nat,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn the_helpers_expectation_forwards_exactly_the_announced_port_once() {
+    let mut mb = connected(Firewall::Stateful, Nat::Server);
+    let r = mb.relay(Side::Server, "227 Entering Passive Mode (10,0,0,3,195,81).");
+    let note = r.note.unwrap_or_default();
+    assert!(
+        note.contains("300 s") && note.contains("any source port"),
+        "{note}"
+    );
+    let to = addr("127.0.0.3:50001");
+    let other = mb.dial(Side::Client, addr("127.0.0.2:1"), addr("127.0.0.3:50002"));
+    assert!(
+        matches!(
+            other,
+            Verdict::Refuse {
+                by: Blocker::Nat,
+                ..
+            }
+        ),
+        "{other:?}"
+    );
+    assert_eq!(
+        mb.dial(Side::Client, addr("127.0.0.2:41234"), to),
+        Verdict::Pass
+    );
+    assert!(matches!(
+        mb.dial(Side::Client, addr("127.0.0.2:41235"), to),
+        Verdict::Refuse { .. }
+    ));
+}
+
+#[test]
+fn an_expectation_lapses_after_300_s() {
+    let mut mb = connected(Firewall::Stateful, Nat::None);
+    mb.relay(Side::Client, "PORT 127,0,0,2,195,80");
+    let mut pin = mb.pinhole().cloned().expect("an expectation");
+    let (server, to) = (pin.from_ip, pin.to);
+    assert!(pin.admits(Side::Server, server, to));
+    let Some(old) = std::time::Instant::now().checked_sub(std::time::Duration::from_secs(301))
+    else {
+        return; // a machine up for less than 301 s cannot date an Instant that far back
+    };
+    pin.opened = old;
+    assert!(!pin.admits(Side::Server, server, to));
+}
+
+#[test]
+fn a_server_announcing_its_public_address_gets_no_expectation() {
+    let mb = Middlebox::new(Firewall::Stateful, Nat::Server).announcing_public(true);
+    assert_eq!(
+        mb.announce(Side::Server, addr("127.0.0.3:50001")),
+        addr("127.0.0.3:50001")
+    );
+    let mut mb = connected(Firewall::Stateful, Nat::Server).announcing_public(true);
+    let r = mb.relay(
+        Side::Server,
+        "227 Entering Passive Mode (127,0,0,3,195,81).",
+    );
+    assert_eq!(r.line, "227 Entering Passive Mode (127,0,0,3,195,81).");
+    let note = r.note.unwrap_or_default();
+    assert!(
+        note.contains("pasv_address") && note.contains("RST"),
+        "{note}"
+    );
+    assert!(mb.pinhole().is_none());
 }
 
 #[test]
@@ -317,9 +479,26 @@ fn rule_text_names_the_box_its_rule_and_both_addresses() {
 }
 
 #[test]
-fn narration_of_the_wait() {
-    let wait = narration::blocked_wait(std::time::Duration::from_secs(3));
-    assert!(wait.contains("3 s") && wait.contains("127 s"), "{wait}");
+fn narration_of_the_wait_says_where_the_real_wait_comes_from() {
+    let three = std::time::Duration::from_secs(3);
+    let active = narration::blocked_wait(three, Side::Server);
+    assert!(
+        active.contains("3 s") && active.contains("vsftpd 3.0.3 answers 425"),
+        "{active}"
+    );
+    assert!(
+        active.contains("60 s") && !active.contains("127"),
+        "{active}"
+    );
+    let passive = narration::blocked_wait(three, Side::Client);
+    assert!(
+        passive.contains("134 s") && passive.contains("no 425"),
+        "{passive}"
+    );
+    assert!(
+        passive.contains("0, 1, 2, 3, 4, 5, 7, 11, 19, 35 and 68 s"),
+        "{passive}"
+    );
 }
 
 proptest! {

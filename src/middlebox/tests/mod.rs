@@ -37,10 +37,18 @@ enum Mode {
 }
 
 mod table;
-use table::{Outcome, CF, D, P, R, SF};
+use table::{Knobs, Outcome, CF, D, P, R, SF};
 
-/// Plays one lesson up to its first data dial through `mb`.
-fn lesson(mb: &mut Middlebox, mode: Mode, extended: bool, v6: bool) -> Outcome {
+/// The box a table row describes.
+fn middlebox(fw: Firewall, nat: Nat, knobs: Knobs) -> Middlebox {
+    Middlebox::new(fw, nat)
+        .forwarding_data(knobs.forward_data)
+        .announcing_public(knobs.pasv_address)
+}
+
+/// Plays one lesson up to its first data dial through `mb`; the client
+/// trusts a 227's address only with `trust_pasv`.
+fn lesson(mb: &mut Middlebox, mode: Mode, extended: bool, v6: bool, trust_pasv: bool) -> Outcome {
     let (cip, sip) = (client_ip(v6), server_ip(v6));
     let control = SocketAddr::new(sip, CONTROL_PORT);
     assert_eq!(
@@ -102,7 +110,13 @@ fn lesson(mb: &mut Middlebox, mode: Mode, extended: bool, v6: bool) -> Outcome {
                 let port = hostport::parse_229(&relayed.line).expect("229");
                 SocketAddr::new(control.ip(), port)
             } else {
-                SocketAddr::V4(hostport::parse_227(&relayed.line).expect("227"))
+                let named = SocketAddr::V4(hostport::parse_227(&relayed.line).expect("227"));
+                if trust_pasv {
+                    named
+                } else {
+                    // As curl and ftplib: the address the server is reached at.
+                    SocketAddr::new(control.ip(), named.port())
+                }
             };
             mb.relay(Side::Client, "RETR hello.txt");
             verdict(mb.dial(Side::Client, SocketAddr::new(cip, 0), target))
@@ -117,24 +131,34 @@ fn verdict(v: Verdict) -> Outcome {
             assert!(!note.is_empty(), "a drop always says why");
             D(by)
         }
+        Verdict::Refuse { by, note } => {
+            assert!(note.contains("RST"), "a refusal says it is an RST: {note}");
+            Outcome::Reset(by)
+        }
     }
 }
 
 #[test]
 fn every_firewall_nat_mode_and_extended_combination() {
-    for (fw, nat, mode, ext, want) in table::cases() {
-        let mut mb = Middlebox::new(fw, nat);
-        let got = lesson(&mut mb, mode, ext, false);
-        assert_eq!(got, want, "{fw:?} {nat:?} {mode:?} extended={ext}");
+    for (fw, nat, knobs, mode, ext, want) in table::all_cases() {
+        let mut mb = middlebox(fw, nat, knobs);
+        let got = lesson(&mut mb, mode, ext, false, knobs.trust_pasv);
+        assert_eq!(
+            got, want,
+            "{fw:?} {nat:?} {knobs:?} {mode:?} extended={ext}"
+        );
     }
 }
 
 #[test]
 fn extended_modes_behave_the_same_over_ipv6() {
-    for (fw, nat, mode, _, want) in table::cases().filter(|case| case.3) {
-        let mut mb = Middlebox::new(fw, nat);
-        let got = lesson(&mut mb, mode, true, true);
-        assert_eq!(got, want, "{fw:?} {nat:?} {mode:?} extended over IPv6");
+    for (fw, nat, knobs, mode, _, want) in table::all_cases().filter(|case| case.4) {
+        let mut mb = middlebox(fw, nat, knobs);
+        let got = lesson(&mut mb, mode, true, true, knobs.trust_pasv);
+        assert_eq!(
+            got, want,
+            "{fw:?} {nat:?} {knobs:?} {mode:?} extended over IPv6"
+        );
     }
 }
 
