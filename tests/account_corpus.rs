@@ -286,7 +286,7 @@ async fn every_claim_about_every_lab_scenario_holds() {
         match result {
             Ok(Ok(events)) => {
                 checked += 1;
-                failures.extend(problems(&name, &events, Some(Between::of(&cfg)), Ours::LAB));
+                failures.extend(problems(&name, &events, Some(cfg.between()), Ours::LAB));
             }
             Ok(Err(e)) => failures.push(format!("{name}: {e}")),
             Err(_) => failures.push(format!("{name}: no end within {GUARD:?}")),
@@ -312,7 +312,10 @@ async fn every_claim_about_every_run_of_the_lesson_holds() {
             match step {
                 Step::Scene(n, scene) => title = format!("scene {n} ({})", scene.title),
                 Step::Run(r, run) => {
-                    between = run.configs(Some(0)).first().map(Between::of);
+                    between = run
+                        .configs(Some(0))
+                        .first()
+                        .map(ftpviz::lab::LabConfig::between);
                     title = format!("{title}, run {r}");
                 }
                 Step::RunEnd(_, events) => runs.push((title.clone(), between, events)),

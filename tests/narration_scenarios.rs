@@ -126,7 +126,7 @@ async fn every_event_of_every_lab_scenario_is_narrated_by_the_rules() {
         };
         assert!(events.len() > 10, "{name}: only {} events", events.len());
         scenarios += 1;
-        let between = Some(Between::of(&cfg));
+        let between = Some(cfg.between());
         failures.extend(check_all(&name, &events, between));
         check_quotes(&events, between, &mut quoted);
     }

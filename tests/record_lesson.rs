@@ -41,7 +41,7 @@ extended = true
 fn middleboxes(lesson: &Lesson) -> Vec<Between> {
     let runs = lesson.scenes.iter().flat_map(|s| &s.runs);
     let configs = runs.flat_map(|r| r.configs(Some(0)));
-    configs.map(|c| Between::of(&c)).collect()
+    configs.map(|c| c.between()).collect()
 }
 
 fn built_in(name: &str) -> Vec<u8> {

@@ -108,7 +108,13 @@ fn between(args: &[&str]) -> Between {
         Some("server") => Nat::Server,
         _ => Nat::None,
     };
-    Between { firewall, nat }
+    Between {
+        firewall,
+        nat,
+        forward_data: args.contains(&"--forward-data"),
+        trust_pasv: args.contains(&"--trust-pasv"),
+        pasv_address: args.contains(&"--pasv-address"),
+    }
 }
 
 /// The RST bit of a TCP header's flags.

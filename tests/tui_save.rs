@@ -13,7 +13,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::lab::lesson::DOWNLOAD_NAME;
 use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::middlebox::Firewall;
-use ftpviz::narration::{narrate_between, Between};
+use ftpviz::narration::narrate_between;
 use ftpviz::trace::{Event as TraceEvent, Kind, Trace};
 use ftpviz::tui::app::App;
 use ftpviz::tui::event::{Event, Feed, Route};
@@ -189,7 +189,7 @@ async fn w_saves_the_lab_as_it_ran_with_its_real_bytes() {
         .comments
         .iter()
         .any(|c| c.2.contains("did not keep")));
-    let between = Between::of(&app.rig.as_ref().expect("a rig").configs[0]);
+    let between = app.rig.as_ref().expect("a rig").configs[0].between();
     for (i, e) in trace.events.iter().enumerate() {
         let Kind::Connect { src, dst, .. } = e.kind else {
             continue;

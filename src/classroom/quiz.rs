@@ -32,7 +32,7 @@ use crate::account::{blocker_words, Account, Answer, End, Evidence, Who};
 use crate::ftp::hostport::port_bytes;
 use crate::ftp::verb;
 use crate::narration::cite::Rule;
-use crate::trace::{Blocker, Event, Kind, Side, Via};
+use crate::trace::{Blocker, Event, FailReason, Kind, Side, Via};
 
 /// What a port is to this data connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -293,6 +293,13 @@ fn why_to(q: &Question, dst: u16) -> String {
 fn why_outcome(end: End) -> Option<String> {
     match end {
         End::Connected { .. } | End::Unanswered => None,
+        End::Failed {
+            reason: FailReason::Refused,
+            by: Some(Blocker::Nat),
+        } => Some(
+            "  …and the NAT refused the SYN with an RST: it forwards nothing to that port."
+                .to_string(),
+        ),
         End::Failed { by: Some(by), .. } => Some(format!(
             "  …and the SYN never arrived: {}.",
             match by {

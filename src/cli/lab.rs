@@ -7,7 +7,7 @@ use anyhow::Result;
 use ftpviz::capture_writer::Recording;
 use ftpviz::lab::ports::second_server_port;
 use ftpviz::lab::{LabConfig, Mode};
-use ftpviz::narration::{Between, Ours};
+use ftpviz::narration::Ours;
 use ftpviz::tui::Screen;
 use std::io::{self, Write};
 use std::time::Instant;
@@ -28,8 +28,7 @@ pub(crate) async fn lab(args: LabArgs, sink: Option<Sink>, screen: Screen) -> Re
     // session is which (a JSON trace stays one event a line).
     let mut origin = None;
     let several = modes.len() > 1;
-    let mut writer =
-        sink.map(|s| s.writer(Some(Between::of(&args.config(Mode::Active))), Ours::LAB));
+    let mut writer = sink.map(|s| s.writer(Some(args.config(Mode::Active).between()), Ours::LAB));
     for (n, mode) in (1..).zip(modes) {
         if let (Some(Form::Print | Form::Explain), true) = (sink.map(|s| s.form), several) {
             let mut out = io::stdout().lock();
@@ -37,7 +36,7 @@ pub(crate) async fn lab(args: LabArgs, sink: Option<Sink>, screen: Screen) -> Re
         }
         if let Some(recording) = recording.as_mut() {
             // The capture's comments speak of the middlebox, as the screen does.
-            recording.between(n, Between::of(&args.config(mode)));
+            recording.between(n, args.config(mode).between());
         }
         lab_to_sink(
             args.config(mode),

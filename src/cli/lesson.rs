@@ -4,7 +4,7 @@
 use super::output::Sink;
 use super::output::{deliver, finish_recording, start_recording, Form};
 use anyhow::Result;
-use ftpviz::narration::{Between, Ours};
+use ftpviz::narration::Ours;
 use ftpviz::tui::Screen;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -40,7 +40,10 @@ pub(crate) async fn lesson(
     };
     classroom::play(&lesson, labs, |step| -> Result<()> {
         if let Step::Run(_, run) = &step {
-            between = run.configs(port).first().map(Between::of);
+            between = run
+                .configs(port)
+                .first()
+                .map(ftpviz::lab::LabConfig::between);
             if let Some(w) = writer.as_mut() {
                 w.next_run(between);
             }

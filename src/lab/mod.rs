@@ -23,7 +23,7 @@ pub mod client;
 pub mod lesson;
 pub mod ports;
 
-use crate::middlebox::{Firewall, Middlebox, Nat};
+use crate::middlebox::{Between, Firewall, Middlebox, Nat};
 use crate::network::{control_listener, is_loopback, Network};
 use crate::server::files::Files;
 use crate::server::uploads::{Limits, Uploads, Writers};
@@ -109,6 +109,19 @@ impl Default for LabConfig {
             server: None,
             control_port: 2121,
             if_taken: IfTaken::Fail,
+        }
+    }
+}
+
+impl LabConfig {
+    /// What stands between this lab's peers, for the words about it.
+    pub fn between(&self) -> Between {
+        Between {
+            firewall: self.firewall,
+            nat: self.nat,
+            forward_data: self.forward_data,
+            trust_pasv: self.trust_pasv,
+            pasv_address: self.pasv_address,
         }
     }
 }

@@ -63,6 +63,25 @@ mod tests;
 pub use firewall::Firewall;
 pub use nat::Nat;
 
+/// What stands between two peers, in words a reader of the trace can use:
+/// the lab knows it (its screens and comments speak of the middlebox that
+/// is really there); of a capture it is unknown, and the narration says
+/// what *would* happen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Between {
+    pub firewall: Firewall,
+    pub nat: Nat,
+    /// A server NAT forwards the data ports too (1:1), not only the
+    /// control port.
+    pub forward_data: bool,
+    /// The client dials a 227's address even when it differs from the
+    /// server's (a naive client); else it dials the control address.
+    pub trust_pasv: bool,
+    /// The server announces its public address itself (vsftpd's
+    /// `pasv_address`).
+    pub pasv_address: bool,
+}
+
 use crate::trace::{Blocker, Side};
 use helper::{Helper, Peers, Pinhole, Setup};
 use std::net::{IpAddr, SocketAddr};

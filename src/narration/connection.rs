@@ -205,7 +205,7 @@ fn door(b: Between, dialler: Side, dst: SocketAddr, via: Option<Via>, l: Option<
     }
     if client_nat {
         return "The client is behind a NAT: a SYN from outside finds no mapping, since the \
-                client did not start this connection."
+                client did not start this connection, and the router refuses it."
             .into();
     }
     if guarded {
@@ -224,11 +224,22 @@ fn door(b: Between, dialler: Side, dst: SocketAddr, via: Option<Via>, l: Option<
         return format!("The {dialler}'s firewall lets it out: the {dialler} starts it.");
     }
     match (b.nat, into) {
-        (Nat::Server, Side::Server) => "The server's NAT forwards every port to the server.".into(),
+        (Nat::Server, Side::Server) if b.forward_data => {
+            "The server's NAT forwards every port to the server (1:1).".into()
+        }
+        (Nat::Server, Side::Server) if Some(dst.port()) == l => {
+            "The server's NAT forwards its control port to the server.".into()
+        }
+        (Nat::Server, Side::Server) => format!(
+            "The server's NAT forwards only the control port{}: a SYN for port {} gets through \
+             only if an FTP helper expects it.",
+            l.map(|c| format!(" {c}")).unwrap_or_default(),
+            dst.port()
+        ),
         (Nat::Server, Side::Client) | (Nat::Client, Side::Server) => {
             format!("The {dialler}'s NAT lets it out: the {dialler} starts it.")
         }
-        // Said above: the client's NAT drops what it did not start.
+        // Said above: the client's NAT refuses what it did not start.
         (Nat::Client, Side::Client) => String::new(),
         (Nat::None, _) if b.firewall == Firewall::None => {
             format!(
@@ -280,6 +291,7 @@ pub(super) fn fail(e: &Event, reason: FailReason, by: Option<Blocker>) -> Narrat
     let headline = match (by, reason) {
         (Some(Blocker::ClientFirewall), _) => format!("✗ Client firewall drops {whose} SYN."),
         (Some(Blocker::ServerFirewall), _) => format!("✗ Server firewall drops {whose} SYN."),
+        (Some(Blocker::Nat), FailReason::Refused) => format!("✗ The NAT refuses the {whose} SYN."),
         (Some(Blocker::Nat), _) => format!("✗ NAT: the {whose} SYN goes nowhere."),
         (None, FailReason::Refused) => format!("✗ The {} refuses the SYN (RST).", dialler.peer()),
         (None, FailReason::Reset) => format!("✗ The {whose} dial ends in RST."),
@@ -295,6 +307,10 @@ pub(super) fn fail(e: &Event, reason: FailReason, by: Option<Blocker>) -> Narrat
         FailReason::Blocked => {
             format!("No answer ever came, and the {dialler} gave up: {what} never opened.")
         }
+        FailReason::Refused if by == Some(Blocker::Nat) => format!(
+            "The router answered the SYN with an RST at once: it forwards nothing to that \
+             port, so {what} never opened."
+        ),
         FailReason::Refused => {
             format!("Nothing listens on that port, so {what} never opened.")
         }

@@ -42,9 +42,8 @@ mod reply;
 pub mod summary;
 
 use crate::account::{Account, Claim};
-use crate::lab::LabConfig;
 use crate::middlebox::narration::{why_helpers, WHY_EPSV_DODGES_NAT, WHY_FTPS_BLINDS};
-use crate::middlebox::{Firewall, Nat};
+pub use crate::middlebox::Between;
 use crate::trace::{Blocker, Event, Kind, Via};
 use here::Here;
 
@@ -94,25 +93,6 @@ impl Narration {
             self.body.push(' ');
         }
         self.body.push_str(more);
-    }
-}
-
-/// What stands between the lab's peers. A source that knows it (the lab)
-/// lets the narration speak of the middlebox that is really there; for a
-/// capture it is unknown, and the narration says what *would* happen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Between {
-    pub firewall: Firewall,
-    pub nat: Nat,
-}
-
-impl Between {
-    /// The middlebox of a lab configuration.
-    pub fn of(config: &LabConfig) -> Between {
-        Between {
-            firewall: config.firewall,
-            nat: config.nat,
-        }
     }
 }
 

@@ -403,6 +403,13 @@ impl Summary {
                 "The {who} lost {count} to the NAT: the address it dialled was a private one \
                  it cannot reach."
             ),
+            Outcome::Failed {
+                reason: FailReason::Refused,
+                by: Some(Blocker::Nat),
+            } => format!(
+                "The NAT refused {count} (the {who}'s) with an RST: it forwards nothing to \
+                 those ports."
+            ),
             Outcome::Failed { reason, by } => {
                 let by = by
                     .map(|b| format!(" by the {}", blocker_words(b)))

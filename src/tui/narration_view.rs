@@ -17,7 +17,7 @@ use super::pane::{Origin, Pane};
 use super::prompt;
 use super::style::Theme;
 use super::text::{clip, width, wrap};
-use crate::middlebox::{Firewall, Nat};
+
 use crate::narration::{self, Between};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -51,11 +51,8 @@ pub enum Role {
 fn between(pane: &Pane) -> Option<Between> {
     match pane.origin {
         Origin::Lab => Some(match &pane.middlebox {
-            Some(label) => Between::of(&label.config),
-            None => Between {
-                firewall: Firewall::None,
-                nat: Nat::None,
-            },
+            Some(label) => label.config.between(),
+            None => Between::default(),
         }),
         Origin::Capture | Origin::Serve => None,
     }

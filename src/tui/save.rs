@@ -198,7 +198,7 @@ impl App {
                 Some(rig) => rig.configs.get(i),
                 None => self.panes.get(i)?.middlebox.as_ref().map(|m| &m.config),
             };
-            config.map(Between::of)
+            config.map(crate::lab::LabConfig::between)
         };
         let merged = merge(&self.panes, between);
         Gathered {
