@@ -29,7 +29,10 @@
 //! | [`player`] | a cursor over a Trace: step, play, speed, and the live edge |
 //! | [`replay`] | saved captures (pcap / pcapng, gzipped or not, or a saved `--json` trace) into a Trace |
 //! | [`capture_writer`] | a run saved as pcapng for Wireshark: packets rebuilt from the Trace and the real data bytes, narration in packet comments |
+//! | [`classroom`] | the guided lesson (scenes as data), the quiz, and its worksheet |
 //! | [`tui`] | the screens: sequence diagram, hosts, narration, and the player that steps through |
+//!
+//! ARCHITECTURE.md, beside `Cargo.toml`, tells the same at more length.
 
 pub mod account;
 pub mod capture_writer;

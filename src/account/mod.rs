@@ -30,8 +30,10 @@
 //! seen or inferred, and must say which.
 //!
 //! The account is a pure function of the events (no I/O, no clock), built
-//! in one pass, and it does not predict: of a live run it knows what has
-//! happened so far, and says so ([`Account::finished`]).
+//! in one pass as they come (`build`), and it does not predict: of a live
+//! run it knows what has happened so far, and says so
+//! ([`Account::finished`]). What a sentence asserts about a trace is a
+//! [`claim`], which the account can check.
 
 mod answer;
 mod build;

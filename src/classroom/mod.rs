@@ -8,6 +8,8 @@
 //!
 //! - [`scene`]: the lesson file — scenes as data (`assets/lessons/*.toml`),
 //!   compiled in as the default, loadable from a teacher's own file;
+//! - [`worksheet`]: the quiz on paper (`--print --quiz`), and its answer
+//!   key (`--answers`);
 //! - [`quiz`]: the questions a trace raises (who dials, from which port,
 //!   to which port; will this transfer work?) and their answers, read off
 //!   the same trace.

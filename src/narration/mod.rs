@@ -21,7 +21,10 @@
 //!   `AUTH TLS`) why encryption blinds those helpers.
 //!
 //! Every RFC section named here comes from one table, [`cite`], which a
-//! test checks against the RFC texts.
+//! test checks against the RFC texts. The pieces: `command`, `reply` and
+//! `connection` narrate each kind of event (reading the account through
+//! `here`); [`summary`] tells a whole session at its end; [`explain`] writes
+//! `--print --explain`; [`moment`] says which steps are teaching moments.
 //!
 //! What the narration says about *this trace* — who dialled, when, how it
 //! ended, who closed first — it reads from the [`crate::account`], never

@@ -38,8 +38,10 @@
 //!
 //! Time `t` is taken under the same lock that sends the event, so the events
 //! come out of the channel in time order even when they come from several
-//! tasks. A data connection's bytes are counted by a [`Meter`], which turns
-//! them into a few `data` events. A reader that falls behind can make the
+//! tasks. A data connection's bytes are counted by a [`Meter`] (`meter`),
+//! which turns them into a few `data` events; their bytes themselves, when
+//! a source asks to keep them, travel beside the events (`payload`). The
+//! `gate` orders a dial's `connect` before the events of its peer. A reader that falls behind can make the
 //! writers wait ([`Tap::with_queue`], [`Tap::room`]): the queue of events
 //! not yet read stays bounded.
 

@@ -2,7 +2,8 @@
 //! extended, fed the control lines a real lesson sends and then the data
 //! dial, against the expected table in [`table`] (the lab test reads the
 //! same one); the server side of the conversation (RFC 2577's check on PORT)
-//! is played here the way vsftpd and ProFTPD play it by default.
+//! is played here the way ftpviz's server plays it (vsftpd 3.0.3 refuses the
+//! same PORTs, with 500). The FTP helper's own cases are in `helper`.
 
 use super::*;
 use crate::ftp::{hostport, Command};

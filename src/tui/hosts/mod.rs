@@ -31,7 +31,8 @@
 //! configured, a middlebox box stands between the two hosts.
 //!
 //! The state is computed from the current session's events up to the
-//! cursor — walking back only to that session's control dial.
+//! cursor — walking back only to that session's control dial. The `panel`
+//! draws it; `label` words the middlebox's rule for its box.
 
 mod label;
 mod panel;
