@@ -350,10 +350,17 @@ fn other_protocols_joined_mid_way_are_not_ftp() {
             &[(C, "USER demo"), (S, "+OK"), (C, "PASS demo"), (S, "+OK")],
         ),
     ];
-    for (server, lines) in cases {
+    for (i, (server, lines)) in cases.into_iter().enumerate() {
         let r = mid_flow(server, lines);
         assert!(r.trace.events.is_empty(), "{lines:?}: {:?}", said(&r));
-        assert!(r.warnings.is_empty(), "{lines:?}: {:?}", r.warnings);
+        // Port 21 with only shared words is not shown, but said.
+        let unproven = [
+            "10.0.0.2:41000 → 10.0.0.3:21 (port 21) said only \"NOOP\", 250, \"QUIT\", 221: \
+             words other protocols share, and nothing else in the capture shows FTP there; \
+             not shown",
+        ];
+        let expected: &[&str] = if i == 2 { &unproven } else { &[] };
+        assert_eq!(warned(&r), expected, "{lines:?}");
     }
     // The same shape with an FTP-only command is FTP (the cases above fail
     // for their words, not for the shape).

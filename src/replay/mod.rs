@@ -230,17 +230,22 @@ fn read_capture(
         mut events,
         holes,
         joined,
+        unproven,
     } = tracker.finish();
+    warnings.extend(unproven.into_iter().map(|message| Warning {
+        offset: None,
+        message,
+    }));
     events.sort_by(|a, b| a.t.total_cmp(&b.t));
     let numbers = renumber(&mut events);
-    let mut joined: Vec<u32> = joined
-        .iter()
-        .filter_map(|s| numbers.get(s).copied())
+    let mut joined: Vec<(u32, String)> = joined
+        .into_iter()
+        .filter_map(|(s, what)| Some((*numbers.get(&s)?, what)))
         .collect();
     joined.sort_unstable();
-    warnings.extend(joined.into_iter().map(|session| Warning {
+    warnings.extend(joined.into_iter().map(|(session, what)| Warning {
         offset: None,
-        message: format!("session {session} joined mid-way: no banner captured"),
+        message: format!("session {session} {what}"),
     }));
     warnings.extend(holes.iter().filter_map(|&(session, conn, n)| {
         let session = numbers.get(&session)?;

@@ -24,6 +24,7 @@
 //! against the next SYNs. The transfer command (`RETR`, `STOR`, `LIST`...)
 //! that a data connection serves is remembered too, for its narration.
 
+mod bounce;
 mod dialogue;
 mod reader;
 mod recognition;
@@ -61,8 +62,13 @@ pub struct Session {
     queue: Vec<Event>,
     /// Data connections dialled so far.
     pub conns: u32,
-    /// The last transfer command not yet matched with a data connection.
+    /// The last transfer command not yet matched with a data connection,
+    /// and whether its final reply has come.
     transfer: Option<String>,
+    transfer_done: bool,
+    /// A PORT/EPRT naming a third host (or a privileged port) waits for
+    /// the server's answer.
+    bounce_asked: bool,
     /// Data connections (their `connect` event index) not yet matched with
     /// a transfer command.
     unserved: Vec<usize>,
@@ -84,6 +90,16 @@ pub struct Session {
     /// reply heard so far.
     pub midway: bool,
     heard: [bool; 2],
+    /// The code of the first whole reply, and whether the client had
+    /// already sent a command by then.
+    first_reply: Option<u16>,
+    commands: u32,
+    /// Joined inside the banner: how many of its lines were captured.
+    banner_cut: Option<usize>,
+    /// When the control connection last carried bytes, and from whom.
+    pub last_spoke: Option<(f64, Side)>,
+    /// Each side's bytes after an RST have been noted.
+    late: [bool; 2],
     /// Joined inside a reply: the server's lines before its first code.
     cut_start: Option<Vec<String>>,
     /// Notes for the next event of each side (holes, junk...).
@@ -112,6 +128,8 @@ impl Session {
             queue: Vec::new(),
             conns: 0,
             transfer: None,
+            transfer_done: false,
+            bounce_asked: false,
             unserved: Vec::new(),
             unlinked: Vec::new(),
             expecting_data: false,
@@ -121,6 +139,11 @@ impl Session {
             missing: 0,
             midway: false,
             heard: [false; 2],
+            first_reply: None,
+            commands: 0,
+            banner_cut: None,
+            late: [false; 2],
+            last_spoke: None,
             cut_start: None,
             notes: [Vec::new(), Vec::new()],
             junk: [Junk::default(), Junk::default()],
@@ -209,10 +232,54 @@ impl Session {
                 .any(|e| matches!(e.kind, crate::trace::Kind::Fail { .. }))
         };
         match self.judgement {
-            Judgement::MidWay => self.heard[1] && !self.queue.is_empty(),
+            Judgement::MidWay => self.said_something(),
             Judgement::AwaitBanner => failed_dial(),
             _ => false,
         }
+    }
+
+    /// Bytes from `from` captured after the connection's RST: they were
+    /// sent before the reset reached that side. Said once per side.
+    pub fn after_reset(&mut self, from: Side) {
+        let i = from as usize;
+        if !std::mem::replace(&mut self.late[i], true) {
+            self.notes[i].push(format!(
+                "captured after the connection's reset (RST): the {from} sent this before \
+                    the reset reached it"
+            ));
+        }
+    }
+
+    /// Whether a command or a reply waits among the queued events.
+    pub fn said_something(&self) -> bool {
+        self.queue.iter().any(|e| {
+            matches!(
+                e.kind,
+                crate::trace::Kind::Command { .. } | crate::trace::Kind::Reply { .. }
+            )
+        })
+    }
+
+    /// The lines queued, quoted and joined (for a warning).
+    pub fn words(&self) -> String {
+        let words: Vec<String> = self
+            .queue
+            .iter()
+            .filter_map(|e| match &e.kind {
+                crate::trace::Kind::Command { text, .. } => Some(format!("\"{text}\"")),
+                crate::trace::Kind::Reply { code, .. } => Some(code.to_string()),
+                _ => None,
+            })
+            .take(4)
+            .collect();
+        let reset = self.queue.iter().any(|e| {
+            e.kind == crate::trace::Kind::Close && e.note.as_deref() == Some("reset (RST)")
+        });
+        format!(
+            "{}{}",
+            words.join(", "),
+            if reset { " and a reset" } else { "" }
+        )
     }
 
     /// Takes a tail ([`Session::could_be_tail`]) for FTP.
@@ -275,6 +342,7 @@ impl Session {
         let reader = &mut self.readers[from as usize];
         match delivery {
             Delivery::Bytes(b) => {
+                self.last_spoke = Some((t, from));
                 if !self.first_look(from, b, trace) {
                     return;
                 }
@@ -283,6 +351,13 @@ impl Session {
             Delivery::Gap(n) => {
                 self.missing += n;
                 reader.hole(n, &mut pieces);
+            }
+            Delivery::Late(ahead_ns) => {
+                self.notes[from as usize].push(format!(
+                    "out of order: the bytes after this were captured {:.1} ms before it (sent \
+                     again after a loss, or reordered on the way); shown in TCP's order",
+                    ahead_ns as f64 / 1e6
+                ));
             }
             Delivery::Count(_) => {}
         }
@@ -421,6 +496,9 @@ impl Session {
                     "cut: the capture begins inside this reply; the {count} line(s) before its \
                      last were captured, its first line was not"
                 );
+                if code == 220 && self.first_reply.is_none() {
+                    self.banner_cut = Some(count + 1);
+                }
                 let reply = crate::ftp::Reply { code, lines };
                 self.reply(reply, t, trace, Some(note));
                 true
@@ -437,13 +515,32 @@ impl Session {
 
     /// A data connection of this session was dialled; its `connect` event
     /// is `trace[at]`. Returns its connection number.
-    pub fn data_connect(&mut self, trace: &mut [Event], at: usize) -> u32 {
+    /// `announced`: an announcement led to the dial (not a guess).
+    pub fn data_connect(&mut self, trace: &mut [Event], at: usize, announced: bool) -> u32 {
         self.conns += 1;
-        match self.transfer.take() {
+        let done = std::mem::take(&mut self.transfer_done);
+        match self.transfer.take().filter(|_| announced || !done) {
             Some(cmd) => dialogue::serve(trace, at, &cmd),
             None => self.unserved.push(at),
         }
         self.conns
+    }
+
+    /// What the capture lacks of this session's start, in words, when it
+    /// lacks something: the session was taken up without its banner, or
+    /// inside it. A banner that came after the client's first command is
+    /// not missing.
+    pub fn missing_start(&self) -> Option<String> {
+        if !self.midway {
+            return None;
+        }
+        if let Some(lines) = self.banner_cut {
+            return Some(format!(
+                "joined mid-way, inside its banner: the 220's last {lines} line(s) were \
+                    captured, its first line was not"
+            ));
+        }
+        (self.first_reply != Some(220)).then(|| "joined mid-way: no banner captured".into())
     }
 
     /// Which side a host address belongs to, when the two hosts differ.
