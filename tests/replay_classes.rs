@@ -349,3 +349,99 @@ fn a_bounce_port_is_named_and_so_is_the_answer() {
     assert_eq!(note(cmd("PORT 198,51,100,2,195,80")), "");
     assert!(!note(reply(&r, "200 PORT")).contains("bounce"));
 }
+
+/// A standard little-endian pcap rewritten as an older variant: `magic`,
+/// version 2.`minor`, link type `network`, `extra` bytes after each
+/// 16-byte record header, and timestamps in ns when `nanos` (AIX).
+fn as_variant(
+    pcap: &[u8],
+    magic: u32,
+    minor: u16,
+    network: u32,
+    extra: &[u8],
+    nanos: bool,
+) -> Vec<u8> {
+    let mut out = magic.to_le_bytes().to_vec();
+    out.extend(2u16.to_le_bytes());
+    out.extend(minor.to_le_bytes());
+    out.extend(&pcap[8..20]);
+    out.extend(network.to_le_bytes());
+    let mut at = 24;
+    while at + 16 <= pcap.len() {
+        let w = |i: usize| u32::from_le_bytes(pcap[at + i..at + i + 4].try_into().unwrap());
+        let (sec, usec, incl, orig) = (w(0), w(4), w(8), w(12));
+        for x in [sec, if nanos { usec * 1000 } else { usec }, incl, orig] {
+            out.extend(x.to_le_bytes());
+        }
+        out.extend(extra);
+        out.extend(&pcap[at + 16..at + 16 + incl as usize]);
+        at += 16 + incl as usize;
+    }
+    out
+}
+
+#[test]
+fn the_older_pcap_variants_read_as_tshark_reads_them() {
+    let mut s = Script {
+        w: CaptureWriter::new(Vec::new(), PCAP, Link::Ethernet(&[])).unwrap(),
+        t: T0,
+    };
+    let mut c = Tcp::new(addr("10.0.0.2:41000"), addr("10.0.0.3:21"), 100, 900);
+    login(&mut s, &mut c);
+    s.say(&mut c, &[(C, "QUIT"), (S, "221 bye")]);
+    s.close(&mut c);
+    let plain = s.into_bytes();
+    let want = read(Cursor::new(plain.clone()), None, |_| {}).unwrap();
+    assert_eq!(want.trace.sessions(), vec![1]);
+    let ss = [2, 0, 0, 0, 0x00, 0x08, 0, 0];
+    let ss990915 = [2, 0, 0, 0, 0x00, 0x08, 0, 0, 0, 0, 0, 0];
+    let nokia = 0x9fbf_b601u32.to_le_bytes();
+    let cases: [(&str, Vec<u8>); 5] = [
+        (
+            "SS990417",
+            as_variant(&plain, 0xa1b2_c3d4, 4, 1, &ss, false),
+        ),
+        (
+            "SS991029",
+            as_variant(&plain, 0xa1b2_cd34, 4, 1, &ss, false),
+        ),
+        (
+            "SS990915",
+            as_variant(&plain, 0xa1b2_cd34, 4, 1, &ss990915, false),
+        ),
+        (
+            "Nokia",
+            as_variant(&plain, 0xa1b2_c3d4, 4, 1, &nokia, false),
+        ),
+        ("AIX", as_variant(&plain, 0xa1b2_c3d4, 2, 6, &[], true)),
+    ];
+    let tshark = common::peer("tshark");
+    let dir = common::temp_dir("variants");
+    for (name, bytes) in cases {
+        let r = read(Cursor::new(bytes.clone()), None, |_| {}).unwrap();
+        assert_eq!(r.trace.events, want.trace.events, "{name}");
+        assert_eq!(r.packets, want.packets, "{name}");
+        assert_eq!(r.warnings.len(), 1, "{name}: {:?}", warned(&r));
+        assert!(r.warnings[0].message.contains(name), "{:?}", warned(&r));
+        if let Some(tshark) = &tshark {
+            let path = dir.join(format!("{name}.pcap"));
+            std::fs::write(&path, &bytes).unwrap();
+            let out = std::process::Command::new(tshark)
+                .args([
+                    "-r",
+                    path.to_str().unwrap(),
+                    "-Y",
+                    "ftp",
+                    "-T",
+                    "fields",
+                    "-e",
+                    "frame.number",
+                ])
+                .output()
+                .unwrap();
+            let lines = String::from_utf8_lossy(&out.stdout).lines().count();
+            let ours = common::said(&r.trace.events).len();
+            assert_eq!(lines, ours, "{name}: tshark reads the same FTP lines");
+        }
+    }
+}

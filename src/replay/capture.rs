@@ -23,6 +23,7 @@
 //! no sense, stops the reading with a [`Warning`] that names the byte offset:
 //! everything before it is still used.
 
+use super::variant::{self, Variant, VariantReader};
 use super::Warning;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
@@ -108,7 +109,10 @@ fn to_ns(ts: u64, units: u64, offset_s: i64) -> u64 {
 
 /// A capture being read, frame by frame.
 pub struct CaptureReader {
-    reader: Box<dyn PcapReaderIterator + Send>,
+    /// pcap-parser's reader (none when a variant reader reads instead).
+    reader: Option<Box<dyn PcapReaderIterator + Send>>,
+    /// An older pcap variant, read by its own reader instead.
+    variant: Option<VariantReader>,
     /// pcap: the file's link type and whether fractions are nanoseconds.
     legacy: Option<(i32, bool)>,
     /// pcapng: the interfaces of the current section.
@@ -148,12 +152,24 @@ impl CaptureReader {
         }
         let start = &head[..got.min(4)];
         let known = MAGICS.iter().any(|m| m.starts_with(start));
+        let variant = variant::probe(&head);
         let head = std::io::Cursor::new(head);
         let rest: Box<dyn Read + Send> = if failed {
             Box::new(std::io::empty())
         } else {
             Box::new(source)
         };
+        if let Some(v) = variant {
+            return Ok(CaptureReader {
+                reader: None,
+                variant: Some(VariantReader::new(v, Box::new(head.chain(rest)))?),
+                legacy: None,
+                interfaces: Vec::new(),
+                last_ts: 0,
+                warned_interfaces: false,
+                failed_at: failed.then_some(got as u64),
+            });
+        }
         let reader = create_reader(BUFFER, head.chain(rest)).map_err(|e| match e {
             PcapError::Eof => CaptureError::Empty,
             PcapError::ReadError => CaptureError::Read,
@@ -161,13 +177,19 @@ impl CaptureReader {
             _ => CaptureError::NotACapture,
         })?;
         Ok(CaptureReader {
-            reader,
+            reader: Some(reader),
+            variant: None,
             legacy: None,
             interfaces: Vec::new(),
             last_ts: 0,
             warned_interfaces: false,
             failed_at: failed.then_some(got as u64),
         })
+    }
+
+    /// The older pcap variant the file turned out to be, if any.
+    pub fn variant(&self) -> Option<Variant> {
+        self.variant.as_ref().map(VariantReader::variant)
     }
 
     /// Calls `on_frame` for every packet, in file order, until it returns
@@ -178,9 +200,15 @@ impl CaptureReader {
         mut on_frame: impl FnMut(Frame<'_>) -> bool,
         warnings: &mut Vec<Warning>,
     ) {
+        if let Some(v) = &mut self.variant {
+            return v.for_each(on_frame, warnings);
+        }
+        let Some(reader) = self.reader.as_mut() else {
+            return;
+        };
         loop {
-            let offset = self.reader.consumed() as u64;
-            match self.reader.next() {
+            let offset = reader.consumed() as u64;
+            match reader.next() {
                 Ok((len, block)) => {
                     let frame = match block {
                         PcapBlockOwned::LegacyHeader(h) => {
@@ -265,7 +293,7 @@ impl CaptureReader {
                         }
                         None => true,
                     };
-                    self.reader.consume_noshift(len);
+                    reader.consume_noshift(len);
                     if !go_on {
                         return;
                     }
@@ -280,7 +308,7 @@ impl CaptureReader {
                     return;
                 }
                 Err(PcapError::Incomplete(_)) => {
-                    if self.reader.refill().is_err() {
+                    if reader.refill().is_err() {
                         warnings.push(Warning {
                             offset: Some(offset),
                             message: "read error; stopped here".into(),
@@ -289,8 +317,8 @@ impl CaptureReader {
                     }
                 }
                 Err(PcapError::BufferTooSmall) => {
-                    let size = self.reader.data().len().saturating_mul(2).max(BUFFER * 2);
-                    if size > MAX_RECORD || !self.reader.grow(size) {
+                    let size = reader.data().len().saturating_mul(2).max(BUFFER * 2);
+                    if size > MAX_RECORD || !reader.grow(size) {
                         warnings.push(Warning {
                             offset: Some(offset),
                             message: format!(
@@ -300,12 +328,12 @@ impl CaptureReader {
                         });
                         return;
                     }
-                    if self.reader.refill().is_err() {
+                    if reader.refill().is_err() {
                         return;
                     }
                 }
                 Err(PcapError::UnexpectedEof) => {
-                    let left = self.reader.data().len();
+                    let left = reader.data().len();
                     warnings.push(Warning {
                         offset: Some(offset),
                         message: format!(
@@ -316,7 +344,7 @@ impl CaptureReader {
                 }
                 Err(e) => {
                     let kind = nom_kind(&e);
-                    let what = explain(kind, self.reader.data(), self.legacy.is_some());
+                    let what = explain(kind, reader.data(), self.legacy.is_some());
                     warnings.push(Warning {
                         offset: Some(offset),
                         message: format!("damaged record: {what}; stopped reading"),

@@ -38,6 +38,7 @@ mod segment;
 mod session;
 mod tcp;
 mod tracker;
+mod variant;
 
 pub use capture::tsresol_units;
 
@@ -184,6 +185,16 @@ fn read_capture(
     let mut reader = CaptureReader::new(source)?;
     let mut tracker = Tracker::new();
     let mut warnings = Vec::new();
+    if let Some(v) = reader.variant() {
+        warnings.push(Warning {
+            offset: None,
+            message: format!(
+                "this file is {}, an older pcap variant with its own record headers: \
+                 read as Wireshark reads it",
+                v.name()
+            ),
+        });
+    }
     let mut unsupported: Option<i32> = None;
     let mut supported_frames = 0u64;
     let mut packets = 0u64;

@@ -80,7 +80,11 @@ mod tests {
         let n = note("EPRT", a("198.51.100.7:25"), client).unwrap();
         assert!(n.contains("port 25, below 1024"), "{n}");
         assert_eq!(note("PORT", a("198.51.100.7:50000"), client), None);
-        assert_eq!(note("PORT", a("198.51.100.7:0"), client), None, "no port at all");
+        assert_eq!(
+            note("PORT", a("198.51.100.7:0"), client),
+            None,
+            "no port at all"
+        );
         assert!(answer(504).contains("refused"));
         assert!(answer(200).contains("accepted"));
     }
