@@ -99,12 +99,18 @@ struct OutputArgs {
 enum Command {
     /// A real client and server on loopback (the default).
     Lab(LabArgs),
-    /// Replay a saved capture (pcap, pcapng, a saved --json trace; gzipped or not).
+    /// Replay a saved capture (pcap, pcapng, a saved --json trace; gzipped or
+    /// not). Several files are one rotated capture; `-` reads standard input
+    /// as it arrives (`tcpdump -w - | ftpviz replay -`).
     Replay {
-        file: PathBuf,
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
         /// Only this FTP session of the capture (from 1).
         #[arg(long)]
         session: Option<u32>,
+        /// Keep reading a capture that is still being written (one file).
+        #[arg(long)]
+        follow: bool,
     },
     /// The guided classroom lesson: scene after scene of live lab runs.
     Lesson {
@@ -311,8 +317,13 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         None => runtime.block_on(cli::lab::lab(cli.lab, sink, screen)),
         Some(Command::Lab(args)) => runtime.block_on(cli::lab::lab(args, sink, screen)),
-        Some(Command::Replay { file, session }) => {
-            cli::replay::replay(&runtime, file, session, sink, screen)
+        Some(Command::Replay {
+            files,
+            session,
+            follow,
+        }) => {
+            let input = cli::replay::Input { files, follow };
+            cli::replay::replay(&runtime, input, session, sink, screen)
         }
         Some(Command::Serve(args)) => runtime.block_on(cli::serve::serve(args, sink, screen)),
         Some(Command::Lesson { file, port, record }) => {

@@ -1,21 +1,52 @@
-//! `ftpviz replay`: a saved capture (pcap, pcapng, gzipped or not) or a
-//! saved `--json` trace, in the TUI or back out as lines.
+//! `ftpviz replay`: saved captures (pcap, pcapng, gzipped or not; several
+//! files as one rotated capture) or a saved `--json` trace, in the TUI or
+//! back out as lines; and captures as they arrive: `-` (standard input, as
+//! `tcpdump -w -` writes it) or `--follow FILE` (a file still being
+//! written), their events shown as soon as they are known.
 
 use super::output::Sink;
 use anyhow::Result;
+use ftpviz::replay::{Progress, Replay, ReplayError};
+use ftpviz::trace::Event;
 use ftpviz::tui::Screen;
-use std::io;
-use std::path::PathBuf;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What to read.
+pub(crate) struct Input {
+    pub files: Vec<PathBuf>,
+    /// Keep reading the (one) file as it grows.
+    pub follow: bool,
+}
+
+impl Input {
+    fn stdin(&self) -> bool {
+        self.files.iter().any(|f| f == Path::new("-"))
+    }
+
+    fn name(&self) -> String {
+        let names: Vec<String> = self
+            .files
+            .iter()
+            .map(|f| match f.to_str() {
+                Some("-") => "standard input".to_string(),
+                _ => f.display().to_string(),
+            })
+            .collect();
+        names.join(" + ")
+    }
+}
 
 /// A replayed trace in the TUI (a session list first when there are several).
 pub(crate) fn replay_tui(
     runtime: &tokio::runtime::Runtime,
-    file: &std::path::Path,
+    name: &str,
     trace: ftpviz::trace::Trace,
     warnings: usize,
     screen: Screen,
 ) -> Result<()> {
-    let mut heading = format!("replay {}", file.display());
+    let mut heading = format!("replay {name}");
     if warnings > 0 {
         heading.push_str(&format!(
             " · {warnings} warning(s) above the TUI, on quitting"
@@ -27,51 +58,34 @@ pub(crate) fn replay_tui(
 
 pub(crate) fn replay(
     runtime: &tokio::runtime::Runtime,
-    file: PathBuf,
+    input: Input,
     session: Option<u32>,
     sink: Option<Sink>,
     screen: Screen,
 ) -> Result<()> {
-    use ftpviz::replay::{read_file_with_progress, Progress, ReplayError};
-    use std::io::IsTerminal;
-    // A progress line for big files, only where a person is watching.
-    let show = io::stderr().is_terminal();
-    let mut shown = false;
-    let progress = |p: Progress| {
-        if let (true, Some(total)) = (show, p.total.filter(|&t| t >= 64 << 20)) {
-            let pct = p.done.saturating_mul(100) / total.max(1);
-            eprint!(
-                "\rftpviz: reading {}: {pct:>3}% of {} MiB",
-                file.display(),
-                total >> 20
-            );
-            shown = true;
-        }
-    };
-    let result = read_file_with_progress(&file, progress);
-    if shown {
-        eprint!("\r\x1b[2K");
+    if input.stdin() || input.follow {
+        return live(runtime, input, session, sink, screen);
     }
+    let name = input.name();
+    let result = ftpviz::replay::read_files(&input.files, progress_line(&name));
+    eprint_progress_done();
     let replay = match result {
         Ok(r) => r,
-        Err(e @ ReplayError::Open { .. }) => return Err(e.into()),
-        Err(e) => return Err(anyhow::Error::new(e).context(file.display().to_string())),
-    };
-    for w in &replay.warnings {
-        match w.offset {
-            Some(at) => eprintln!("ftpviz: warning: {} (at byte {at})", w.message),
-            None => eprintln!("ftpviz: warning: {}", w.message),
+        Err(e @ (ReplayError::Open { .. } | ReplayError::SavedTraceInMerge(_))) => {
+            return Err(e.into())
         }
-    }
+        Err(e) => return Err(anyhow::Error::new(e).context(name)),
+    };
+    say_warnings(&replay);
     if let Some(nothing) = replay.nothing_found() {
-        anyhow::bail!("{}: {nothing}", file.display());
+        anyhow::bail!("{name}: {nothing}");
     }
     let trace = match session {
         Some(n) => {
             let sessions = replay.trace.sessions();
             if !sessions.contains(&n) {
                 let count = sessions.len();
-                anyhow::bail!("{}: no FTP session {n} (it holds {count})", file.display());
+                anyhow::bail!("{name}: no FTP session {n} (it holds {count})");
             }
             // The capture's own session number and clock, as in the full trace.
             let mut trace = replay.trace;
@@ -81,12 +95,160 @@ pub(crate) fn replay(
         None => replay.trace,
     };
     let Some(sink) = sink else {
-        return replay_tui(runtime, &file, trace, replay.warnings.len(), screen);
+        return replay_tui(runtime, &name, trace, replay.warnings.len(), screen);
     };
     let mut out = io::stdout().lock();
     let mut writer = sink.writer(None);
     for e in &trace.events {
         writer.write(&mut out, e)?;
+    }
+    Ok(())
+}
+
+/// A progress line for big files, only where a person is watching.
+fn progress_line(name: &str) -> impl FnMut(Progress) + '_ {
+    use std::io::IsTerminal;
+    let show = io::stderr().is_terminal();
+    move |p: Progress| {
+        if let (true, Some(total)) = (show, p.total.filter(|&t| t >= 64 << 20)) {
+            let pct = p.done.saturating_mul(100) / total.max(1);
+            eprint!("\rftpviz: reading {name}: {pct:>3}% of {} MiB", total >> 20);
+        }
+    }
+}
+
+fn eprint_progress_done() {
+    use std::io::IsTerminal;
+    if io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K");
+    }
+}
+
+fn say_warnings(replay: &Replay) {
+    for w in &replay.warnings {
+        match w.offset {
+            Some(at) => eprintln!("ftpviz: warning: {} (at byte {at})", w.message),
+            None => eprintln!("ftpviz: warning: {}", w.message),
+        }
+    }
+}
+
+/// The source of a live reading: standard input, or a file followed as it
+/// grows.
+fn live_source(input: &Input) -> Result<Box<dyn Read + Send>> {
+    match input.files.as_slice() {
+        [one] if one == Path::new("-") => Ok(Box::new(io::stdin())),
+        [one] => {
+            let file = std::fs::File::open(one)
+                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", one.display()))?;
+            Ok(Box::new(Follow { file }))
+        }
+        _ => anyhow::bail!(
+            "live input reads one source: `-` or --follow FILE, not several files at once"
+        ),
+    }
+}
+
+/// A file that a capture tool is still writing: at its end, wait for more
+/// (it never ends by itself; quit the TUI, or interrupt).
+struct Follow {
+    file: std::fs::File,
+}
+
+/// How often a followed file is looked at again once its end is reached.
+const FOLLOW_POLL: Duration = Duration::from_millis(200);
+
+impl Read for Follow {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.file.read(buf)? {
+                0 if !buf.is_empty() => std::thread::sleep(FOLLOW_POLL),
+                n => return Ok(n),
+            }
+        }
+    }
+}
+
+/// A capture as it arrives: `--print`/`--json` write each event when it is
+/// known (flushed at once, for `| grep`); the TUI follows the live edge as
+/// it does for `serve`.
+fn live(
+    runtime: &tokio::runtime::Runtime,
+    input: Input,
+    session: Option<u32>,
+    sink: Option<Sink>,
+    screen: Screen,
+) -> Result<()> {
+    let source = live_source(&input)?;
+    let name = input.name();
+    let keep = move |e: &Event| session.is_none_or(|n| e.session == n);
+    let Some(sink) = sink else {
+        return live_tui(runtime, &name, source, keep, screen);
+    };
+    let mut writer = sink.writer(None);
+    let on_event = move |e: &Event| {
+        if !keep(e) {
+            return;
+        }
+        let mut out = io::stdout().lock();
+        if let Err(err) = writer.write(&mut out, e).and_then(|_| out.flush()) {
+            // The reader went away (`| head`): it has all it wanted.
+            if err.kind() == io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            eprintln!("ftpviz: writing to standard output: {err}");
+            std::process::exit(1);
+        }
+    };
+    let replay = ftpviz::replay::read_live(source, on_event)
+        .map_err(|e| anyhow::Error::new(e).context(name.clone()))?;
+    say_warnings(&replay);
+    if let Some(nothing) = replay.nothing_found() {
+        anyhow::bail!("{name}: {nothing}");
+    }
+    Ok(())
+}
+
+/// The TUI of a live reading: the session list fills as the capture
+/// arrives; the reading runs on its own thread and hands each event over.
+fn live_tui(
+    runtime: &tokio::runtime::Runtime,
+    name: &str,
+    source: Box<dyn Read + Send>,
+    keep: impl Fn(&Event) -> bool + Send + 'static,
+    screen: Screen,
+) -> Result<()> {
+    use ftpviz::tui::{app::App, event::Feed, event::Route, picker::Picker};
+    let (tx, events) = tokio::sync::mpsc::unbounded_channel();
+    let reading = std::thread::spawn(move || {
+        ftpviz::replay::read_live(source, move |e: &Event| {
+            if keep(e) {
+                let _ = tx.send(e.clone());
+            }
+        })
+    });
+    let hint = format!(
+        "Reading {name} as it arrives. Each FTP session appears here once its first \
+         packets are in; Enter follows it live."
+    );
+    let mut app = screen.dress(App::with_live_sessions(
+        format!("replay {name} (live)"),
+        Picker::live(hint),
+    ));
+    app.events.attach(vec![Feed {
+        route: Route::Sessions,
+        events,
+        payloads: None,
+    }]);
+    ftpviz::tui::terminal::log_to_file();
+    runtime.block_on(ftpviz::tui::terminal::run(app))?;
+    // Quitting does not wait for a pipe that is still open.
+    if reading.is_finished() {
+        match reading.join() {
+            Ok(Ok(replay)) => say_warnings(&replay),
+            Ok(Err(e)) => return Err(anyhow::Error::new(e).context(name.to_string())),
+            Err(_) => anyhow::bail!("{name}: the reading stopped unexpectedly"),
+        }
     }
     Ok(())
 }

@@ -63,6 +63,11 @@ pub enum CaptureError {
     ShortHeader,
     #[error("cannot read the file")]
     Read,
+    #[error(
+        "a modified pcap (magic a1b2cd34: the SS990915 or SS991029 patch) cannot be told \
+         apart from its first records while they stream in; save it to a file and replay that"
+    )]
+    PipedVariant,
 }
 
 /// The first four bytes of a pcapng file (a section header block) and of
@@ -74,6 +79,9 @@ const MAGICS: [[u8; 4]; 5] = [
     [0x4d, 0x3c, 0xb2, 0xa1],
     [0xa1, 0xb2, 0x3c, 0x4d],
 ];
+
+/// The "modified" pcap magic of the 1999 patched libpcaps, either order.
+const MODIFIED_MAGICS: [[u8; 4]; 2] = [[0xa1, 0xb2, 0xcd, 0x34], [0x34, 0xcd, 0xb2, 0xa1]];
 
 /// A pcapng interface: its link type and clock.
 #[derive(Debug, Clone, Copy)]
@@ -124,15 +132,20 @@ pub struct CaptureReader {
 }
 
 impl CaptureReader {
-    /// Opens a capture from any byte source; the format is probed.
-    pub fn new(mut source: impl Read + Send + 'static) -> Result<CaptureReader, CaptureError> {
+    /// Opens a capture from any byte source; the format is probed. `live`:
+    /// the bytes arrive as they are captured (a pipe), so only the file
+    /// header is waited for, not the first 64 KiB.
+    pub fn new(
+        mut source: impl Read + Send + 'static,
+        live: bool,
+    ) -> Result<CaptureReader, CaptureError> {
         // The start of the file first: its magic number tells "not a
         // capture" from "a capture cut off inside its header", and the
         // probing below needs the whole header in its first read.
         let mut head = vec![0u8; HEAD];
         let mut got = 0;
         let mut failed = false;
-        while got < head.len() {
+        while got < head.len() && !(live && header_len(&head[..got]).is_some_and(|n| got >= n)) {
             match source.read(&mut head[got..]) {
                 Ok(0) => break,
                 Ok(n) => got += n,
@@ -153,6 +166,9 @@ impl CaptureReader {
         let start = &head[..got.min(4)];
         let known = MAGICS.iter().any(|m| m.starts_with(start));
         let variant = variant::probe(&head);
+        if live && MODIFIED_MAGICS.iter().any(|m| head.starts_with(m)) {
+            return Err(CaptureError::PipedVariant);
+        }
         let head = std::io::Cursor::new(head);
         let rest: Box<dyn Read + Send> = if failed {
             Box::new(std::io::empty())
@@ -193,15 +209,16 @@ impl CaptureReader {
     }
 
     /// Calls `on_frame` for every packet, in file order, until it returns
-    /// `false`. Damage stops the reading and is returned as warnings (with
+    /// `false`, and with `None` whenever every whole record read so far was
+    /// given out and more bytes must be read. Damage stops the reading and is returned as warnings (with
     /// the byte offset).
     pub fn for_each(
         &mut self,
-        mut on_frame: impl FnMut(Frame<'_>) -> bool,
+        mut on_frame: impl FnMut(Option<Frame<'_>>) -> bool,
         warnings: &mut Vec<Warning>,
     ) {
         if let Some(v) = &mut self.variant {
-            return v.for_each(on_frame, warnings);
+            return v.for_each(|f| on_frame(Some(f)), warnings);
         }
         let Some(reader) = self.reader.as_mut() else {
             return;
@@ -289,7 +306,7 @@ impl CaptureReader {
                     let go_on = match frame {
                         Some(frame) => {
                             self.last_ts = frame.ts_ns;
-                            on_frame(frame)
+                            on_frame(Some(frame))
                         }
                         None => true,
                     };
@@ -308,6 +325,9 @@ impl CaptureReader {
                     return;
                 }
                 Err(PcapError::Incomplete(_)) => {
+                    // Every whole record so far was given out; more bytes
+                    // may take a while to come (a live pipe).
+                    on_frame(None);
                     if reader.refill().is_err() {
                         warnings.push(Warning {
                             offset: Some(offset),
@@ -354,6 +374,30 @@ impl CaptureReader {
             }
         }
     }
+}
+
+/// How many bytes the file header takes, once `head` holds enough of it
+/// to tell: 24 for pcap, the section header block's length for pcapng.
+fn header_len(head: &[u8]) -> Option<usize> {
+    let magic = head.get(..4)?;
+    if MAGICS[1..]
+        .iter()
+        .chain(&MODIFIED_MAGICS)
+        .any(|m| m == magic)
+    {
+        return Some(24);
+    }
+    if magic != MAGICS[0] {
+        return Some(HEAD);
+    }
+    let len: [u8; 4] = head.get(4..8)?.try_into().ok()?;
+    let big = head.get(8..12)? == [0x1a, 0x2b, 0x3c, 0x4d];
+    let n = if big {
+        u32::from_be_bytes(len)
+    } else {
+        u32::from_le_bytes(len)
+    };
+    Some((n as usize).clamp(12, HEAD))
 }
 
 /// The parser's verdict on a record it could not read, if it gave one.

@@ -284,6 +284,11 @@ impl Stream {
         }
     }
 
+    /// When the earliest segment still waiting for a hole was captured.
+    pub fn waiting_since(&self) -> Option<u64> {
+        self.waiting.iter().map(|w| w.ns).min()
+    }
+
     /// Whether out-of-order segments wait for a hole to fill.
     pub fn is_waiting(&self) -> bool {
         !self.waiting.is_empty()

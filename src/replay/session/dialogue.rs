@@ -60,6 +60,10 @@ impl Junk {
         }
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.pieces == 0
+    }
+
     fn take(&mut self) -> Option<String> {
         if self.pieces == 0 {
             return None;

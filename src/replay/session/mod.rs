@@ -96,6 +96,8 @@ pub struct Session {
     commands: u32,
     /// Joined inside the banner: how many of its lines were captured.
     banner_cut: Option<usize>,
+    /// The time of the last event given to the trace.
+    last_t: f64,
     /// When the control connection last carried bytes, and from whom.
     pub last_spoke: Option<(f64, Side)>,
     /// Each side's bytes after an RST have been noted.
@@ -144,6 +146,7 @@ impl Session {
             banner_cut: None,
             late: [false; 2],
             last_spoke: None,
+            last_t: 0.0,
             cut_start: None,
             notes: [Vec::new(), Vec::new()],
             junk: [Junk::default(), Junk::default()],
@@ -194,7 +197,10 @@ impl Session {
     /// into the queue before.
     pub fn emit(&mut self, event: Event, trace: &mut Vec<Event>) {
         match self.judgement {
-            Judgement::Ftp => trace.push(event),
+            Judgement::Ftp => {
+                self.last_t = event.t;
+                trace.push(event)
+            }
             Judgement::NotFtp => {}
             _ if self.queue.len() >= MAX_QUEUED => self.judge(Judgement::NotFtp, trace, None),
             _ => self.queue.push(event),
@@ -210,6 +216,7 @@ impl Session {
             }
             for mut e in self.queue.drain(..) {
                 e.session = self.number;
+                self.last_t = e.t;
                 trace.push(e);
             }
         } else if j == Judgement::NotFtp {
@@ -235,6 +242,36 @@ impl Session {
             Judgement::MidWay => self.said_something(),
             Judgement::AwaitBanner => failed_dial(),
             _ => false,
+        }
+    }
+
+    /// The earliest time of an event this session may still add to the
+    /// trace before later ones, or change: queued events of a candidate,
+    /// dials waiting for the command they serve or for an end-of-session
+    /// note, the last event while notes wait to be said. `None`: nothing.
+    pub fn unsettled_since(&self, trace: &[Event]) -> Option<f64> {
+        let at = |i: &usize| trace.get(*i).map(|e| e.t);
+        let tls = self.readers.iter().filter_map(Reader::tls_since);
+        match self.judgement {
+            Judgement::NotFtp => None,
+            Judgement::Ftp => {
+                let waiting = self.notes.iter().any(|n| !n.is_empty())
+                    || self.junk.iter().any(|j| !j.is_empty());
+                self.unserved
+                    .iter()
+                    .chain(&self.unlinked)
+                    .filter_map(at)
+                    .chain(waiting.then_some(self.last_t))
+                    .chain(tls)
+                    .min_by(f64::total_cmp)
+            }
+            _ => self
+                .queue
+                .first()
+                .map(|e| e.t)
+                .into_iter()
+                .chain(tls)
+                .min_by(f64::total_cmp),
         }
     }
 

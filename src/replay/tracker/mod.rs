@@ -35,6 +35,7 @@
 
 mod connection;
 mod dial;
+mod horizon;
 mod nat;
 mod teardown;
 
@@ -310,12 +311,13 @@ impl Tracker {
             c.streams = [Stream::counting(), Stream::counting()];
             return;
         }
-        if s.is_ftp() && !was_ftp {
+        let proved = (s.is_ftp() && !was_ftp).then_some(s.server);
+        if let Some(server) = proved {
             self.ftp.push(id);
             if self.control_ports.len() >= CONTROL_PORTS {
                 self.control_ports.clear();
             }
-            self.control_ports.insert(s.server);
+            self.control_ports.insert(server);
         }
         let failed = s.data_failed.take();
         if !s.announced.is_empty() {
@@ -328,6 +330,9 @@ impl Tracker {
         }
         if spoke {
             self.settle_data(number);
+        }
+        if let Some(server) = proved {
+            self.confirm_tails(server);
         }
     }
 

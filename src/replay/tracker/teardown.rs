@@ -218,10 +218,14 @@ impl Tracker {
                     if s.is_ftp() {
                         self.ended(&s);
                     } else if s.could_be_tail() {
-                        if self.tails.len() >= MAX_TAILS {
-                            self.tails.remove(0);
+                        if self.control_ports.contains(&s.server) {
+                            self.confirm_tail(s);
+                        } else {
+                            if self.tails.len() >= MAX_TAILS {
+                                self.tails.remove(0);
+                            }
+                            self.tails.push(s);
                         }
-                        self.tails.push(s);
                     }
                 }
                 self.announced.retain(|a| a.session != id);
@@ -259,6 +263,40 @@ impl Tracker {
         if let Some(missing) = s.missing_start() {
             self.joined.push((s.number, missing));
         }
+    }
+
+    /// A session on `server` proved to be FTP: the tails kept aside that
+    /// spoke to it were FTP too.
+    pub(super) fn confirm_tails(&mut self, server: std::net::SocketAddr) {
+        if self.tails.iter().all(|s| s.server != server) {
+            return;
+        }
+        let (mine, others) = std::mem::take(&mut self.tails)
+            .into_iter()
+            .partition(|s| s.server == server);
+        self.tails = others;
+        for s in mine {
+            self.confirm_tail(s);
+        }
+    }
+
+    /// Takes a tail for FTP (its server speaks FTP in this capture), its
+    /// first event saying why.
+    fn confirm_tail(&mut self, mut s: crate::replay::session::Session) {
+        let first = self.events.len();
+        s.confirm(&mut self.events, &mut self.numbers);
+        if let Some(e) = self.events.get_mut(first) {
+            let said = format!(
+                "too little was said here to prove FTP (only words other protocols share, \
+                 or none): taken for FTP because {} serves FTP elsewhere in this capture",
+                s.server
+            );
+            e.note = Some(match e.note.take() {
+                Some(n) => format!("{said}; {n}"),
+                None => said,
+            });
+        }
+        self.ended(&s);
     }
 
     /// Forgets connections idle for a minute that are not (yet) FTP: ignored
@@ -306,24 +344,8 @@ impl Tracker {
             let ns = self.conns.get(&key).map_or(0, |c| c.last_ns);
             self.remove(key, ns);
         }
-        for mut s in std::mem::take(&mut self.tails) {
-            if self.control_ports.contains(&s.server) {
-                let first = self.events.len();
-                s.confirm(&mut self.events, &mut self.numbers);
-                if let Some(e) = self.events.get_mut(first) {
-                    let said = format!(
-                        "too little was said here to prove FTP (only words other protocols \
-                         share, or none): taken for FTP because {} serves FTP elsewhere in \
-                         this capture",
-                        s.server
-                    );
-                    e.note = Some(match e.note.take() {
-                        Some(n) => format!("{said}; {n}"),
-                        None => said,
-                    });
-                }
-                self.ended(&s);
-            } else if s.server.port() == 21 && s.said_something() {
+        for s in std::mem::take(&mut self.tails) {
+            if s.server.port() == 21 && s.said_something() {
                 self.unproven.push(format!(
                     "{} → {} (port 21) said only {}: words other protocols share, and \
                      nothing else in the capture shows FTP there; not shown",
