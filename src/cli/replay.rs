@@ -235,13 +235,16 @@ fn live_tui(
         format!("replay {name} (live)"),
         Picker::live(hint),
     ));
-    app.events.attach(vec![Feed {
-        route: Route::Sessions,
-        events,
-        payloads: None,
-    }]);
     ftpviz::tui::terminal::log_to_file();
-    runtime.block_on(ftpviz::tui::terminal::run(app))?;
+    runtime.block_on(async move {
+        // The feed's task needs the runtime.
+        app.events.attach(vec![Feed {
+            route: Route::Sessions,
+            events,
+            payloads: None,
+        }]);
+        ftpviz::tui::terminal::run(app).await
+    })?;
     // Quitting does not wait for a pipe that is still open.
     if reading.is_finished() {
         match reading.join() {
