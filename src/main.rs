@@ -128,6 +128,14 @@ enum Command {
     },
     /// Run our server on loopback and show any real client's sessions.
     Serve(ServeArgs),
+    /// Watch FTP cross an interface, live (Linux; needs CAP_NET_RAW or root).
+    Watch {
+        /// The interface (see `ip link`), e.g. eth0.
+        iface: String,
+        /// Only this FTP session (from 1).
+        #[arg(long)]
+        session: Option<u32>,
+    },
 }
 
 /// `serve`: anonymous reads; demo/demo may also upload (into a private
@@ -324,6 +332,9 @@ fn run(cli: Cli) -> Result<()> {
         }) => {
             let input = cli::replay::Input { files, follow };
             cli::replay::replay(&runtime, input, session, sink, screen)
+        }
+        Some(Command::Watch { iface, session }) => {
+            cli::watch::watch(&runtime, &iface, session, sink, screen)
         }
         Some(Command::Serve(args)) => runtime.block_on(cli::serve::serve(args, sink, screen)),
         Some(Command::Lesson { file, port, record }) => {

@@ -12,6 +12,7 @@
 //! - [`lesson`]: the guided lesson, scene by scene;
 //! - [`replay`]: a saved capture or trace;
 //! - [`serve`]: our server for real clients, until Ctrl-C or SIGTERM;
+//! - [`watch`]: FTP crossing an interface, captured live (Linux);
 //! - [`output`]: where events go without a TUI, and the recording.
 
 pub mod lab;
@@ -19,3 +20,4 @@ pub mod lesson;
 pub mod output;
 pub mod replay;
 pub mod serve;
+pub mod watch;

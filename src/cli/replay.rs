@@ -180,13 +180,49 @@ fn live(
     screen: Screen,
 ) -> Result<()> {
     let source = live_source(&input)?;
-    let name = input.name();
+    run_live(runtime, &input.name(), source, session, sink, screen, None)
+}
+
+/// Frames the kernel dropped, when the source is a capture of our own.
+pub(crate) type Drops = std::sync::Arc<std::sync::atomic::AtomicU64>;
+
+/// A live source through the replay, to stdout or the TUI. Drops the
+/// kernel counted are said as they grow (stdout) or on quitting (TUI).
+pub(crate) fn run_live(
+    runtime: &tokio::runtime::Runtime,
+    name: &str,
+    source: Box<dyn Read + Send>,
+    session: Option<u32>,
+    sink: Option<Sink>,
+    screen: Screen,
+    drops: Option<Drops>,
+) -> Result<()> {
+    let name = name.to_string();
     let keep = move |e: &Event| session.is_none_or(|n| e.session == n);
+    let said = Drops::default();
+    let tell_drops = {
+        let (drops, said) = (drops.clone(), said.clone());
+        move || {
+            use std::sync::atomic::Ordering::Relaxed;
+            let now = drops.as_ref().map_or(0, |d| d.load(Relaxed));
+            let before = said.swap(now, Relaxed);
+            if now > before {
+                eprintln!(
+                    "ftpviz: warning: the kernel dropped {} frame(s) ({now} in all): not \
+                     captured, so the trace has holes there",
+                    now - before
+                );
+            }
+        }
+    };
     let Some(sink) = sink else {
-        return live_tui(runtime, &name, source, keep, screen);
+        let result = live_tui(runtime, &name, source, keep, screen);
+        tell_drops();
+        return result;
     };
     let mut writer = sink.writer(None);
     let on_event = move |e: &Event| {
+        tell_drops();
         if !keep(e) {
             return;
         }

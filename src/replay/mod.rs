@@ -41,6 +41,8 @@ mod session;
 mod tcp;
 mod tracker;
 mod variant;
+#[cfg(target_os = "linux")]
+pub mod wire;
 
 pub use capture::tsresol_units;
 
