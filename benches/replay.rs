@@ -421,6 +421,8 @@ fn main() {
         runs,
     );
     let piped_same = std::fs::read(&json).ok() == std::fs::read(&piped_json).ok();
+    // The pipe's own cost: the same bytes through a pipe into `cat`.
+    let pipe_floor = best(&format!("cat '{f}' | cat > /dev/null"), runs);
     println!(
         "ftpviz replay - (from a pipe): {}",
         if piped_same {
@@ -474,6 +476,7 @@ fn main() {
     show("cat", &cat);
     show("ftpviz", &ours);
     show("pipe", &piped);
+    show("cat|cat", &pipe_floor);
     show("tshark", &tshark);
     if !benching {
         println!("(a quick check, not a benchmark: run `cargo bench --bench replay` for figures)");
@@ -494,6 +497,13 @@ fn main() {
                 "goal replay - within 1.2× of the file read directly: {x:.2}× {}",
                 verdict(x <= 1.2 && piped_same)
             );
+            if let Some(floor) = &pipe_floor {
+                println!(
+                    "  (the pipe alone, cat | cat: {:.3} s; replay - is {:.2}× that)",
+                    floor.secs,
+                    p.secs / floor.secs
+                );
+            }
         }
         if let Some(ts) = &tshark {
             let x = ts.secs / o.secs;

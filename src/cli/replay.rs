@@ -137,7 +137,14 @@ fn say_warnings(replay: &Replay) {
 /// grows.
 fn live_source(input: &Input) -> Result<Box<dyn Read + Send>> {
     match input.files.as_slice() {
-        [one] if one == Path::new("-") => Ok(Box::new(io::stdin())),
+        [one] if one == Path::new("-") => {
+            // A bigger pipe (1 MiB, where Linux allows it) means fewer,
+            // larger reads: a capture streamed at full speed goes through
+            // at the pipe's pace, not the syscalls'. Not a pipe: no matter.
+            #[cfg(target_os = "linux")]
+            let _ = rustix::pipe::fcntl_setpipe_size(io::stdin(), 1 << 20);
+            Ok(Box::new(io::stdin()))
+        }
         [one] => {
             let file = std::fs::File::open(one)
                 .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", one.display()))?;
