@@ -33,6 +33,8 @@ const PACKET_STATISTICS: i32 = 6;
 const SKF_AD_IFINDEX: u32 = 0xffff_f000 + 8;
 const SKF_AD_PKTTYPE: u32 = 0xffff_f000 + 4;
 const PACKET_OUTGOING: u32 = 4;
+/// The socket's receive queue, in bytes.
+const RECV_BUFFER: usize = 64 << 20;
 /// Bytes of a frame kept (the filter's accept value).
 const SNAPLEN: u32 = 262_144;
 
@@ -126,6 +128,12 @@ impl Wire {
         socket
             .attach_filter(&filter(index, loopback))
             .map_err(failed)?;
+        // The default queue (about 200 KiB) holds a handful of the 64 KiB
+        // frames a fast transfer makes with segmentation offload: ask for
+        // 64 MiB (root may pass the system's rmem_max; others get that).
+        if rustix::net::sockopt::set_socket_recv_buffer_size_force(&socket, RECV_BUFFER).is_err() {
+            let _ = socket.set_recv_buffer_size(RECV_BUFFER);
+        }
         // Frames queued before the filter was attached may be anyone's.
         socket.set_nonblocking(true).map_err(failed)?;
         let mut scrap = vec![0u8; 65_536];
