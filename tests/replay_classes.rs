@@ -47,6 +47,14 @@ fn reply<'a>(r: &'a Replay, text: &str) -> &'a Event {
         .unwrap_or_else(|| panic!("no reply {text}: {:?}", common::said(&r.trace.events)))
 }
 
+/// A capture whose client 10.0.0.2 has logged in to 10.0.0.3:21.
+fn logged_in() -> (Script, Tcp) {
+    let mut s = Script::new();
+    let mut c = Tcp::new(addr("10.0.0.2:41000"), addr("10.0.0.3:21"), 100, 900);
+    login(&mut s, &mut c);
+    (s, c)
+}
+
 fn login(s: &mut Script, c: &mut Tcp) {
     s.handshake(c);
     s.say(
@@ -65,9 +73,7 @@ fn login(s: &mut Script, c: &mut Tcp) {
 fn a_transfer_command_ends_with_its_turn() {
     // LIST gets 150 and 226 but its data connection is not in the capture;
     // then a new PASV, the client's dial, and STOR: the dial is STOR's.
-    let mut s = Script::new();
-    let mut c = Tcp::new(addr("10.0.0.2:41000"), addr("10.0.0.3:21"), 100, 900);
-    login(&mut s, &mut c);
+    let (mut s, mut c) = logged_in();
     s.say(
         &mut c,
         &[
@@ -191,9 +197,7 @@ fn the_servers_last_words_after_a_reset_stay_in_their_session() {
 
 #[test]
 fn a_reply_sent_again_is_shown_in_tcp_order_and_the_repair_said() {
-    let mut s = Script::new();
-    let mut c = Tcp::new(addr("10.0.0.2:41000"), addr("10.0.0.3:21"), 100, 900);
-    login(&mut s, &mut c);
+    let (mut s, mut c) = logged_in();
     s.say(
         &mut c,
         &[
