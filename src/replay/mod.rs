@@ -1,13 +1,18 @@
-//! Replay: a saved capture (pcap / pcapng) turned into a Trace.
+//! Replay: a capture (pcap / pcapng, saved or arriving) turned into a Trace.
 //!
 //! A capture is the wire's own record, so replay shows what really
 //! happened, including what went wrong. The bytes go through the layers a
 //! network stack would use, each one a module:
 //!
 //! ```text
-//! file ─► input     what the first bytes say: gzip (undone on the fly),
+//! file, pipe or interface (wire: a packet socket, Linux)
+//!      ─► reading   one or several sources (a rotated capture) into one
+//!                   tracker; the trace sorted at the end, or given out
+//!                   live as it becomes final (live)
+//!      ─► input     what the first bytes say: gzip (undone on the fly),
 //!                   a saved --json trace (read as it is), or a capture
-//!      ─► capture   pcap / pcapng records, timestamps in ns
+//!      ─► capture   pcap / pcapng records, timestamps in ns (and the older
+//!                   patched-libpcap formats: variant)
 //!      ─► link      Ethernet, VLAN, SLL, SLL2, NULL, LOOP, RAW → the IP packet
 //!      ─► segment   IPv4 / IPv6 + TCP header → ports, seq, flags, payload
 //!      ─► tracker   one entry per live connection (endpoints, connection):
@@ -21,7 +26,8 @@
 //! ```
 //!
 //! A saved trace (JSON Lines, as `--json` writes it) is read back as it
-//! was written: same sessions, same times.
+//! was written: same sessions, same times. A capture read as it arrives
+//! (`replay -`, `--follow`, `watch`) gives the trace the whole file gives.
 //!
 //! The file is read as a stream through a fixed buffer and nothing of a
 //! data connection's payload is kept, so memory follows the number of live
