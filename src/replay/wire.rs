@@ -23,7 +23,7 @@ use socket2::{Domain, Protocol, SockFilter, Socket, Type};
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Every protocol (`ETH_P_ALL`): the filter chooses.
 const ETH_P_ALL: u16 = 0x0003;
@@ -33,6 +33,9 @@ const PACKET_STATISTICS: i32 = 6;
 const SKF_AD_IFINDEX: u32 = 0xffff_f000 + 8;
 const SKF_AD_PKTTYPE: u32 = 0xffff_f000 + 4;
 const PACKET_OUTGOING: u32 = 4;
+/// Frames read and thrown away at the start, at most: those queued before
+/// the filter was in place (a busy link never lets the queue run dry).
+const QUEUED_BEFORE: usize = 256;
 /// The socket's receive queue, in bytes.
 const RECV_BUFFER: usize = 64 << 20;
 /// Bytes of a frame kept (the filter's accept value).
@@ -110,6 +113,8 @@ pub struct Wire {
     /// Frames the kernel dropped so far, and frames read.
     pub drops: Arc<AtomicU64>,
     pub frames: Arc<AtomicU64>,
+    /// When the kernel's drop count was last read.
+    looked: Instant,
 }
 
 impl Wire {
@@ -137,7 +142,11 @@ impl Wire {
         // Frames queued before the filter was attached may be anyone's.
         socket.set_nonblocking(true).map_err(failed)?;
         let mut scrap = vec![0u8; 65_536];
-        while (&socket).read(&mut scrap).is_ok() {}
+        for _ in 0..QUEUED_BEFORE {
+            if (&socket).read(&mut scrap).is_err() {
+                break;
+            }
+        }
         socket.set_nonblocking(false).map_err(failed)?;
         let mut header = Vec::with_capacity(24);
         header.extend(0xa1b2_3c4d_u32.to_le_bytes()); // pcap, nanoseconds
@@ -154,6 +163,7 @@ impl Wire {
             frame: vec![0u8; SNAPLEN as usize],
             drops: Arc::new(AtomicU64::new(0)),
             frames: Arc::new(AtomicU64::new(0)),
+            looked: Instant::now(),
         })
     }
 
@@ -176,18 +186,14 @@ impl Wire {
         }
         self.out.extend_from_slice(&self.frame[..n]);
         let frames = self.frames.fetch_add(1, Ordering::Relaxed) + 1;
-        if frames.is_multiple_of(1024) {
+        // The kernel's count, every 1024 frames and at least every second.
+        if frames.is_multiple_of(1024) || self.looked.elapsed() >= Duration::from_secs(1) {
+            self.looked = Instant::now();
             if let Some(d) = kernel_drops(&self.socket) {
                 self.drops.fetch_add(d, Ordering::Relaxed);
             }
         }
         Ok(())
-    }
-
-    /// Drops counted since the last look (and counts them).
-    pub fn update_drops(&self) -> u64 {
-        let d = kernel_drops(&self.socket).unwrap_or(0);
-        self.drops.fetch_add(d, Ordering::Relaxed) + d
     }
 }
 
