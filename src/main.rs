@@ -135,6 +135,10 @@ enum Command {
         /// Only this FTP session (from 1).
         #[arg(long)]
         session: Option<u32>,
+        /// Save every frame seen as a pcapng capture (for Wireshark, or a
+        /// later replay).
+        #[arg(long, value_name = "FILE.pcapng")]
+        record: Option<PathBuf>,
     },
 }
 
@@ -333,8 +337,13 @@ fn run(cli: Cli) -> Result<()> {
             let input = cli::replay::Input { files, follow };
             cli::replay::replay(&runtime, input, session, sink, screen)
         }
-        Some(Command::Watch { iface, session }) => {
-            cli::watch::watch(&runtime, &iface, session, sink, screen)
+        Some(Command::Watch {
+            iface,
+            session,
+            record,
+        }) => {
+            let options = cli::watch::Options { session, record };
+            cli::watch::watch(&runtime, &iface, options, sink, screen)
         }
         Some(Command::Serve(args)) => runtime.block_on(cli::serve::serve(args, sink, screen)),
         Some(Command::Lesson { file, port, record }) => {

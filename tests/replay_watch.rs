@@ -3,8 +3,8 @@
 //! side, curl (passive, then active) on the other, `watch` on the server's
 //! end of the cable and, beside it, tcpdump recording the same traffic.
 //! Every session and dial that the recording shows (replayed), `watch`
-//! shows in the same form. Without CAP_NET_RAW, one line says how to run
-//! it. Needs root and `ip` (skipped otherwise; a failure under CI).
+//! shows in the same form, and so does its own `--record`ing. Without
+//! CAP_NET_RAW, one line says how to run it. Needs root and `ip` (skipped otherwise; a failure under CI).
 
 mod common;
 #[path = "support/netns.rs"]
@@ -68,6 +68,7 @@ fn watch_on_a_veth_shows_what_tcpdump_recorded() {
     };
     let dir = common::temp_dir("watch");
     let recording = dir.join("tcpdump.pcap");
+    let ours = dir.join("watch.pcapng");
     let mut tcpdump = server_ns
         .command("tcpdump")
         .args([
@@ -89,7 +90,8 @@ fn watch_on_a_veth_shows_what_tcpdump_recorded() {
     wait_for(&mut tcpdump, "listening on");
     let mut watch = server_ns
         .command(env!("CARGO_BIN_EXE_ftpviz"))
-        .args(["watch", &cable, "--json"])
+        .args(["watch", &cable, "--json", "--record"])
+        .arg(&ours)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -174,6 +176,9 @@ fn watch_on_a_veth_shows_what_tcpdump_recorded() {
     let (want, want_bytes) = form(&recorded.trace.events);
     assert_eq!(got, want);
     assert_eq!(got_bytes, want_bytes);
+    // watch --record saved what it saw: replayed, the same again.
+    let saved = ftpviz::replay::read_file(&ours).unwrap();
+    assert_eq!(form(&saved.trace.events), (got.clone(), got_bytes.clone()));
     // Passive, then active: a client's dial, then the server's.
     let dials: Vec<_> = seen
         .iter()

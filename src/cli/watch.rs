@@ -5,16 +5,30 @@
 use super::output::Sink;
 use anyhow::Result;
 use ftpviz::tui::Screen;
+use std::path::PathBuf;
+
+/// What `watch` was asked besides the interface.
+pub(crate) struct Options {
+    /// Only this session.
+    pub session: Option<u32>,
+    /// Save every frame seen as pcapng.
+    pub record: Option<PathBuf>,
+}
 
 #[cfg(target_os = "linux")]
 pub(crate) fn watch(
     runtime: &tokio::runtime::Runtime,
     iface: &str,
-    session: Option<u32>,
+    options: Options,
     sink: Option<Sink>,
     screen: Screen,
 ) -> Result<()> {
-    let wire = ftpviz::replay::wire::Wire::open(iface)?;
+    let Options { session, record } = options;
+    let mut wire = ftpviz::replay::wire::Wire::open(iface)?;
+    if let Some(path) = &record {
+        wire.record(path, iface)
+            .map_err(|e| anyhow::anyhow!("cannot record into {}: {e}", path.display()))?;
+    }
     let drops = wire.drops.clone();
     if sink.is_some() {
         // Said once the socket listens, so a script (or a test) knows
@@ -37,7 +51,7 @@ pub(crate) fn watch(
 pub(crate) fn watch(
     _runtime: &tokio::runtime::Runtime,
     iface: &str,
-    _session: Option<u32>,
+    _options: Options,
     _sink: Option<Sink>,
     _screen: Screen,
 ) -> Result<()> {

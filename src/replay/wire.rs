@@ -17,10 +17,16 @@
 //! frames; it counts them (`PACKET_STATISTICS`), and so does this module,
 //! so that a trace with holes says why.
 //!
+//! With `--record`, every frame read is also written to a pcapng file as
+//! it comes: what `watch` saw, for Wireshark or a later `replay`.
+//!
 //! A packet socket needs `CAP_NET_RAW` (root has it).
 
+use crate::capture_writer::pcapng::{Header, Pcapng};
 use socket2::{Domain, Protocol, SockFilter, Socket, Type};
-use std::io::{self, Read};
+use std::fs::File;
+use std::io::{self, BufWriter, Read};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -115,6 +121,8 @@ pub struct Wire {
     pub frames: Arc<AtomicU64>,
     /// When the kernel's drop count was last read.
     looked: Instant,
+    /// `--record`: every frame also saved, as pcapng.
+    record: Option<Pcapng<BufWriter<File>>>,
 }
 
 impl Wire {
@@ -164,7 +172,24 @@ impl Wire {
             drops: Arc::new(AtomicU64::new(0)),
             frames: Arc::new(AtomicU64::new(0)),
             looked: Instant::now(),
+            record: None,
         })
+    }
+
+    /// Saves every frame from now on into a pcapng file at `path` (what was
+    /// seen, as Wireshark reads it), flushed as the frames come.
+    pub fn record(&mut self, path: &Path, iface: &str) -> io::Result<()> {
+        let file = BufWriter::new(File::create(path)?);
+        let header = Header {
+            application: concat!("ftpviz ", env!("CARGO_PKG_VERSION"), " watch"),
+            comment: "captured by ftpviz watch (TCP only)",
+            interface: iface,
+            interface_description: "the interface ftpviz watch captured from",
+        };
+        let mut pcapng = Pcapng::start(file, &header)?;
+        pcapng.flush()?;
+        self.record = Some(pcapng);
+        Ok(())
     }
 
     /// Reads one frame into `out` as a pcap record.
@@ -185,6 +210,12 @@ impl Wire {
             self.out.extend(w.to_le_bytes());
         }
         self.out.extend_from_slice(&self.frame[..n]);
+        if let Some(r) = &mut self.record {
+            // The recording is what was seen: a frame it cannot keep is
+            // an error the reader must know of.
+            r.packet(ns / 1000, &self.frame[..n], None)?;
+            r.flush()?;
+        }
         let frames = self.frames.fetch_add(1, Ordering::Relaxed) + 1;
         // The kernel's count, every 1024 frames and at least every second.
         if frames.is_multiple_of(1024) || self.looked.elapsed() >= Duration::from_secs(1) {
