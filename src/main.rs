@@ -108,7 +108,8 @@ enum Command {
         /// Only this FTP session of the capture (from 1).
         #[arg(long)]
         session: Option<u32>,
-        /// Keep reading a capture that is still being written (one file).
+        /// Keep reading a capture that is still being written (one file, or
+        /// a ring buffer's files as a quoted glob: 'ring_*.pcap').
         #[arg(long)]
         follow: bool,
     },

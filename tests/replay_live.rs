@@ -182,3 +182,28 @@ fn a_growing_file_is_followed() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn a_ring_buffer_is_followed_from_file_to_file() {
+    let Some(path) = common::capture("a_pasv_curl_vsftpd.pcap") else {
+        return;
+    };
+    let (want, _) = whole(&path);
+    let dir = common::temp_dir("ring");
+    let (_, b) = rotated(&path, 20, &dir);
+    // The tool has written its first file; the second comes later.
+    let later = dir.join("later.pcap");
+    std::fs::rename(&b, &later).unwrap();
+    let glob = dir.join("ring_*.pcap");
+    let mut child = ftpviz(&["replay", "--follow", glob.to_str().unwrap(), "--json"]);
+    let lines = lines_of(&mut child);
+    let first = lines.recv_timeout(OWED).expect("the first event");
+    assert_eq!(Some(first.as_str()), want.lines().next());
+    std::fs::rename(&later, &b).unwrap();
+    for (i, want) in want.lines().enumerate().skip(1) {
+        let got = lines.recv_timeout(OWED).unwrap_or_else(|_| panic!("line {i}"));
+        assert_eq!(got, want);
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

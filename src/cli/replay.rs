@@ -11,7 +11,6 @@ use ftpviz::trace::Event;
 use ftpviz::tui::Screen;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// What to read.
 pub(crate) struct Input {
@@ -146,33 +145,13 @@ fn live_source(input: &Input) -> Result<Box<dyn Read + Send>> {
             Ok(Box::new(io::stdin()))
         }
         [one] => {
-            let file = std::fs::File::open(one)
+            let follow = super::follow::Follow::open(one)
                 .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", one.display()))?;
-            Ok(Box::new(Follow { file }))
+            Ok(Box::new(follow))
         }
         _ => anyhow::bail!(
             "live input reads one source: `-` or --follow FILE, not several files at once"
         ),
-    }
-}
-
-/// A file that a capture tool is still writing: at its end, wait for more
-/// (it never ends by itself; quit the TUI, or interrupt).
-struct Follow {
-    file: std::fs::File,
-}
-
-/// How often a followed file is looked at again once its end is reached.
-const FOLLOW_POLL: Duration = Duration::from_millis(200);
-
-impl Read for Follow {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            match self.file.read(buf)? {
-                0 if !buf.is_empty() => std::thread::sleep(FOLLOW_POLL),
-                n => return Ok(n),
-            }
-        }
     }
 }
 
