@@ -150,6 +150,25 @@ fn a_rotated_capture_is_one_trace_whatever_the_order_given() {
     );
 }
 
+/// `replay --follow WHAT --json`: its first line must come from what is
+/// there; then `more` writes the rest, and every line of `want` must come.
+fn follow(what: &Path, want: &str, more: impl FnOnce()) {
+    let mut child = ftpviz(&["replay", "--follow", what.to_str().unwrap(), "--json"]);
+    let lines = lines_of(&mut child);
+    let first = lines.recv_timeout(OWED).expect("the first event");
+    assert_eq!(Some(first.as_str()), want.lines().next());
+    more();
+    for (i, want) in want.lines().enumerate().skip(1) {
+        let got = lines
+            .recv_timeout(OWED)
+            .unwrap_or_else(|_| panic!("line {i}"));
+        assert_eq!(got, want);
+    }
+    // Following never ends by itself.
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
 #[test]
 fn a_growing_file_is_followed() {
     let Some(path) = common::capture("a_pasv_curl_vsftpd.pcap") else {
@@ -160,27 +179,16 @@ fn a_growing_file_is_followed() {
     let (a, b) = rotated(&path, 20, &dir);
     let growing = dir.join("growing.pcap");
     std::fs::copy(&a, &growing).unwrap();
-    let mut child = ftpviz(&["replay", "--follow", growing.to_str().unwrap(), "--json"]);
-    let lines = lines_of(&mut child);
-    // The first event is known from the first half alone.
-    let first = lines.recv_timeout(OWED).expect("the first event");
-    assert_eq!(Some(first.as_str()), want.lines().next());
-    // The capture tool writes the rest.
-    let rest = records(&std::fs::read(&b).unwrap()).1.concat();
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&growing)
-        .unwrap()
-        .write_all(&rest)
-        .unwrap();
-    for (i, want) in want.lines().enumerate().skip(1) {
-        let got = lines
-            .recv_timeout(OWED)
-            .unwrap_or_else(|_| panic!("line {i}"));
-        assert_eq!(got, want);
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    follow(&growing, &want, || {
+        // The capture tool writes the rest.
+        let rest = records(&std::fs::read(&b).unwrap()).1.concat();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&growing)
+            .unwrap()
+            .write_all(&rest)
+            .unwrap();
+    });
 }
 
 #[test]
@@ -194,16 +202,7 @@ fn a_ring_buffer_is_followed_from_file_to_file() {
     // The tool has written its first file; the second comes later.
     let later = dir.join("later.pcap");
     std::fs::rename(&b, &later).unwrap();
-    let glob = dir.join("ring_*.pcap");
-    let mut child = ftpviz(&["replay", "--follow", glob.to_str().unwrap(), "--json"]);
-    let lines = lines_of(&mut child);
-    let first = lines.recv_timeout(OWED).expect("the first event");
-    assert_eq!(Some(first.as_str()), want.lines().next());
-    std::fs::rename(&later, &b).unwrap();
-    for (i, want) in want.lines().enumerate().skip(1) {
-        let got = lines.recv_timeout(OWED).unwrap_or_else(|_| panic!("line {i}"));
-        assert_eq!(got, want);
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    follow(&dir.join("ring_*.pcap"), &want, || {
+        std::fs::rename(&later, &b).unwrap()
+    });
 }
