@@ -27,7 +27,7 @@
 //! | [`middlebox`] | a simulated firewall / NAT between the lab's peers |
 //! | [`narration`] | plain words for each event, with the arithmetic and the RFC behind it (screens, `--explain`, recorded comments) |
 //! | [`player`] | a cursor over a Trace: step, play, speed, and the live edge |
-//! | [`replay`] | saved captures (pcap / pcapng, gzipped or not, or a saved `--json` trace) into a Trace |
+//! | [`replay`] | captures (pcap / pcapng, gzipped or not, or a saved `--json` trace; from files, a pipe, or an interface with `watch`) into a Trace |
 //! | [`capture_writer`] | a run saved as pcapng for Wireshark: packets rebuilt from the Trace and the real data bytes, narration in packet comments |
 //! | [`classroom`] | the guided lesson (scenes as data), the quiz, and its worksheet |
 //! | [`tui`] | the screens: sequence diagram, hosts, narration, and the player that steps through |

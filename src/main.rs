@@ -104,12 +104,19 @@ struct OutputArgs {
 enum Command {
     /// A real client and server on loopback (the default).
     Lab(LabArgs),
-    /// Replay a saved capture (pcap, pcapng, a saved --json trace; gzipped or not).
+    /// Replay a saved capture (pcap, pcapng, a saved --json trace; gzipped or
+    /// not). Several files are one rotated capture; `-` reads standard input
+    /// as it arrives (`tcpdump -w - | ftpviz replay -`).
     Replay {
-        file: PathBuf,
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
         /// Only this FTP session of the capture (from 1).
         #[arg(long)]
         session: Option<u32>,
+        /// Keep reading a capture that is still being written (one file, or
+        /// a ring buffer's files as a quoted glob: 'ring_*.pcap').
+        #[arg(long)]
+        follow: bool,
     },
     /// The guided classroom lesson: scene after scene of live lab runs.
     Lesson {
@@ -127,6 +134,18 @@ enum Command {
     },
     /// Run our server on loopback and show any real client's sessions.
     Serve(ServeArgs),
+    /// Watch FTP cross an interface, live (Linux; needs CAP_NET_RAW or root).
+    Watch {
+        /// The interface (see `ip link`), e.g. eth0.
+        iface: String,
+        /// Only this FTP session (from 1).
+        #[arg(long)]
+        session: Option<u32>,
+        /// Save every frame seen as a pcapng capture (for Wireshark, or a
+        /// later replay).
+        #[arg(long, value_name = "FILE.pcapng")]
+        record: Option<PathBuf>,
+    },
 }
 
 /// `serve`: anonymous reads; demo/demo may also upload (into a private
@@ -335,8 +354,21 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         None => runtime.block_on(cli::lab::lab(cli.lab, sink, screen)),
         Some(Command::Lab(args)) => runtime.block_on(cli::lab::lab(args, sink, screen)),
-        Some(Command::Replay { file, session }) => {
-            cli::replay::replay(&runtime, file, session, sink, screen)
+        Some(Command::Replay {
+            files,
+            session,
+            follow,
+        }) => {
+            let input = cli::replay::Input { files, follow };
+            cli::replay::replay(&runtime, input, session, sink, screen)
+        }
+        Some(Command::Watch {
+            iface,
+            session,
+            record,
+        }) => {
+            let options = cli::watch::Options { session, record };
+            cli::watch::watch(&runtime, &iface, options, sink, screen)
         }
         Some(Command::Serve(args)) => runtime.block_on(cli::serve::serve(args, sink, screen)),
         Some(Command::Lesson { file, port, record }) => {

@@ -4,83 +4,28 @@
 
 #[path = "support/pcapgen.rs"]
 mod pcapgen;
+#[path = "support/script.rs"]
+mod script;
 
 mod common;
 
 use ftpviz::replay::{read, Replay};
 use ftpviz::trace::{Event, Kind, Side, Via};
 use pcapgen::*;
+use script::*;
 use std::io::Cursor;
 use std::net::SocketAddr;
 use std::path::Path;
-
-const T0: u64 = 1_700_000_000_000_000_000;
-const MS: u64 = 1_000_000;
-const PCAP: Format = Format::Pcap {
-    nanos: false,
-    big_endian: false,
-};
 
 fn replay(bytes: Vec<u8>) -> Replay {
     read(Cursor::new(bytes), None, |_| {}).expect("capture reads")
 }
 
-/// A capture being written, with a clock that moves 1 ms per step.
-struct Script {
-    w: CaptureWriter<Vec<u8>>,
-    t: u64,
-}
-
 impl Script {
-    fn new() -> Script {
-        Script {
-            w: CaptureWriter::new(Vec::new(), PCAP, Link::Raw).unwrap(),
-            t: T0,
-        }
-    }
-
-    fn step(&mut self) -> u64 {
-        self.t += MS;
-        self.t
-    }
-
-    /// Lines from either side of `c` (its `a` side is `from_a`), one
-    /// segment each.
-    fn say(&mut self, c: &mut Tcp, lines: &[(bool, &str)]) {
-        for (from_a, line) in lines {
-            let t = self.step();
-            c.send(&mut self.w, t, *from_a, format!("{line}\r\n").as_bytes())
-                .unwrap();
-        }
-    }
-
-    fn handshake(&mut self, c: &mut Tcp) {
-        let t = self.step();
-        c.handshake(&mut self.w, t).unwrap();
-    }
-
-    /// `n` full segments of data from one side, then FIN from both.
-    fn transfer(&mut self, d: &mut Tcp, from_a: bool, n: usize) {
-        for _ in 0..n {
-            let t = self.step();
-            d.send(&mut self.w, t, from_a, &[0x5a; 1448]).unwrap();
-        }
-        let t = self.step();
-        d.close(&mut self.w, t, from_a).unwrap();
-    }
-
-    fn close(&mut self, c: &mut Tcp) {
-        let t = self.step();
-        c.close(&mut self.w, t, true).unwrap();
-    }
-
     fn replay(self) -> Replay {
-        replay(self.w.into_inner())
+        replay(self.into_bytes())
     }
 }
-
-const C: bool = true;
-const S: bool = false;
 
 fn connects(events: &[Event]) -> Vec<(u32, Side, SocketAddr, SocketAddr, Option<Via>)> {
     events
@@ -350,10 +295,17 @@ fn other_protocols_joined_mid_way_are_not_ftp() {
             &[(C, "USER demo"), (S, "+OK"), (C, "PASS demo"), (S, "+OK")],
         ),
     ];
-    for (server, lines) in cases {
+    for (i, (server, lines)) in cases.into_iter().enumerate() {
         let r = mid_flow(server, lines);
         assert!(r.trace.events.is_empty(), "{lines:?}: {:?}", said(&r));
-        assert!(r.warnings.is_empty(), "{lines:?}: {:?}", r.warnings);
+        // Port 21 with only shared words is not shown, but said.
+        let unproven = [
+            "10.0.0.2:41000 → 10.0.0.3:21 (port 21) said only \"NOOP\", 250, \"QUIT\", 221: \
+             words other protocols share, and nothing else in the capture shows FTP there; \
+             not shown",
+        ];
+        let expected: &[&str] = if i == 2 { &unproven } else { &[] };
+        assert_eq!(warned(&r), expected, "{lines:?}");
     }
     // The same shape with an FTP-only command is FTP (the cases above fail
     // for their words, not for the shape).

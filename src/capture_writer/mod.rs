@@ -31,7 +31,7 @@
 //! and the file is whole after every event. What is kept in memory is one
 //! TCP state per open connection and the last few hundred events of each
 //! open session (for the narration), so the cost is bounded by what is open,
-//! not by the run's length or its bytes. A [`recording`] is a writer that
+//! not by the run's length or its bytes. A `recording` is a writer that
 //! says its first failure once and lets the run go on.
 
 pub mod pcapng;

@@ -10,12 +10,16 @@
 //! - [`lab`]: the live pair, in the TUI or headless (compare mode is one
 //!   trace, the passive lab as session 2 on the same clock);
 //! - [`lesson`]: the guided lesson, scene by scene;
-//! - [`replay`]: a saved capture or trace;
+//! - [`replay`]: a saved capture or trace, or one as it arrives ([`follow`]:
+//!   a file, or a ring of files, still being written);
 //! - [`serve`]: our server for real clients, until Ctrl-C or SIGTERM;
+//! - [`watch`]: FTP crossing an interface, captured live (Linux);
 //! - [`output`]: where events go without a TUI, and the recording.
 
+pub mod follow;
 pub mod lab;
 pub mod lesson;
 pub mod output;
 pub mod replay;
 pub mod serve;
+pub mod watch;

@@ -23,6 +23,7 @@
 //! no sense, stops the reading with a [`Warning`] that names the byte offset:
 //! everything before it is still used.
 
+use super::variant::{self, Variant, VariantReader};
 use super::Warning;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
@@ -62,6 +63,11 @@ pub enum CaptureError {
     ShortHeader,
     #[error("cannot read the file")]
     Read,
+    #[error(
+        "a modified pcap (magic a1b2cd34: the SS990915 or SS991029 patch) cannot be told \
+         apart from its first records while they stream in; save it to a file and replay that"
+    )]
+    PipedVariant,
 }
 
 /// The first four bytes of a pcapng file (a section header block) and of
@@ -73,6 +79,9 @@ const MAGICS: [[u8; 4]; 5] = [
     [0x4d, 0x3c, 0xb2, 0xa1],
     [0xa1, 0xb2, 0x3c, 0x4d],
 ];
+
+/// The "modified" pcap magic of the 1999 patched libpcaps, either order.
+const MODIFIED_MAGICS: [[u8; 4]; 2] = [[0xa1, 0xb2, 0xcd, 0x34], [0x34, 0xcd, 0xb2, 0xa1]];
 
 /// A pcapng interface: its link type and clock.
 #[derive(Debug, Clone, Copy)]
@@ -108,7 +117,10 @@ fn to_ns(ts: u64, units: u64, offset_s: i64) -> u64 {
 
 /// A capture being read, frame by frame.
 pub struct CaptureReader {
-    reader: Box<dyn PcapReaderIterator + Send>,
+    /// pcap-parser's reader (none when a variant reader reads instead).
+    reader: Option<Box<dyn PcapReaderIterator + Send>>,
+    /// An older pcap variant, read by its own reader instead.
+    variant: Option<VariantReader>,
     /// pcap: the file's link type and whether fractions are nanoseconds.
     legacy: Option<(i32, bool)>,
     /// pcapng: the interfaces of the current section.
@@ -120,15 +132,20 @@ pub struct CaptureReader {
 }
 
 impl CaptureReader {
-    /// Opens a capture from any byte source; the format is probed.
-    pub fn new(mut source: impl Read + Send + 'static) -> Result<CaptureReader, CaptureError> {
+    /// Opens a capture from any byte source; the format is probed. `live`:
+    /// the bytes arrive as they are captured (a pipe), so only the file
+    /// header is waited for, not the first 64 KiB.
+    pub fn new(
+        mut source: impl Read + Send + 'static,
+        live: bool,
+    ) -> Result<CaptureReader, CaptureError> {
         // The start of the file first: its magic number tells "not a
         // capture" from "a capture cut off inside its header", and the
         // probing below needs the whole header in its first read.
         let mut head = vec![0u8; HEAD];
         let mut got = 0;
         let mut failed = false;
-        while got < head.len() {
+        while got < head.len() && !(live && header_len(&head[..got]).is_some_and(|n| got >= n)) {
             match source.read(&mut head[got..]) {
                 Ok(0) => break,
                 Ok(n) => got += n,
@@ -148,12 +165,27 @@ impl CaptureReader {
         }
         let start = &head[..got.min(4)];
         let known = MAGICS.iter().any(|m| m.starts_with(start));
+        let variant = variant::probe(&head);
+        if live && MODIFIED_MAGICS.iter().any(|m| head.starts_with(m)) {
+            return Err(CaptureError::PipedVariant);
+        }
         let head = std::io::Cursor::new(head);
         let rest: Box<dyn Read + Send> = if failed {
             Box::new(std::io::empty())
         } else {
             Box::new(source)
         };
+        if let Some(v) = variant {
+            return Ok(CaptureReader {
+                reader: None,
+                variant: Some(VariantReader::new(v, Box::new(head.chain(rest)))?),
+                legacy: None,
+                interfaces: Vec::new(),
+                last_ts: 0,
+                warned_interfaces: false,
+                failed_at: failed.then_some(got as u64),
+            });
+        }
         let reader = create_reader(BUFFER, head.chain(rest)).map_err(|e| match e {
             PcapError::Eof => CaptureError::Empty,
             PcapError::ReadError => CaptureError::Read,
@@ -161,7 +193,8 @@ impl CaptureReader {
             _ => CaptureError::NotACapture,
         })?;
         Ok(CaptureReader {
-            reader,
+            reader: Some(reader),
+            variant: None,
             legacy: None,
             interfaces: Vec::new(),
             last_ts: 0,
@@ -170,17 +203,29 @@ impl CaptureReader {
         })
     }
 
+    /// The older pcap variant the file turned out to be, if any.
+    pub fn variant(&self) -> Option<Variant> {
+        self.variant.as_ref().map(VariantReader::variant)
+    }
+
     /// Calls `on_frame` for every packet, in file order, until it returns
-    /// `false`. Damage stops the reading and is returned as warnings (with
+    /// `false`, and with `None` whenever every whole record read so far was
+    /// given out and more bytes must be read. Damage stops the reading and is returned as warnings (with
     /// the byte offset).
     pub fn for_each(
         &mut self,
-        mut on_frame: impl FnMut(Frame<'_>) -> bool,
+        mut on_frame: impl FnMut(Option<Frame<'_>>) -> bool,
         warnings: &mut Vec<Warning>,
     ) {
+        if let Some(v) = &mut self.variant {
+            return v.for_each(|f| on_frame(Some(f)), warnings);
+        }
+        let Some(reader) = self.reader.as_mut() else {
+            return;
+        };
         loop {
-            let offset = self.reader.consumed() as u64;
-            match self.reader.next() {
+            let offset = reader.consumed() as u64;
+            match reader.next() {
                 Ok((len, block)) => {
                     let frame = match block {
                         PcapBlockOwned::LegacyHeader(h) => {
@@ -261,11 +306,11 @@ impl CaptureReader {
                     let go_on = match frame {
                         Some(frame) => {
                             self.last_ts = frame.ts_ns;
-                            on_frame(frame)
+                            on_frame(Some(frame))
                         }
                         None => true,
                     };
-                    self.reader.consume_noshift(len);
+                    reader.consume_noshift(len);
                     if !go_on {
                         return;
                     }
@@ -280,7 +325,10 @@ impl CaptureReader {
                     return;
                 }
                 Err(PcapError::Incomplete(_)) => {
-                    if self.reader.refill().is_err() {
+                    // Every whole record so far was given out; more bytes
+                    // may take a while to come (a live pipe).
+                    on_frame(None);
+                    if reader.refill().is_err() {
                         warnings.push(Warning {
                             offset: Some(offset),
                             message: "read error; stopped here".into(),
@@ -289,8 +337,8 @@ impl CaptureReader {
                     }
                 }
                 Err(PcapError::BufferTooSmall) => {
-                    let size = self.reader.data().len().saturating_mul(2).max(BUFFER * 2);
-                    if size > MAX_RECORD || !self.reader.grow(size) {
+                    let size = reader.data().len().saturating_mul(2).max(BUFFER * 2);
+                    if size > MAX_RECORD || !reader.grow(size) {
                         warnings.push(Warning {
                             offset: Some(offset),
                             message: format!(
@@ -300,12 +348,12 @@ impl CaptureReader {
                         });
                         return;
                     }
-                    if self.reader.refill().is_err() {
+                    if reader.refill().is_err() {
                         return;
                     }
                 }
                 Err(PcapError::UnexpectedEof) => {
-                    let left = self.reader.data().len();
+                    let left = reader.data().len();
                     warnings.push(Warning {
                         offset: Some(offset),
                         message: format!(
@@ -316,7 +364,7 @@ impl CaptureReader {
                 }
                 Err(e) => {
                     let kind = nom_kind(&e);
-                    let what = explain(kind, self.reader.data(), self.legacy.is_some());
+                    let what = explain(kind, reader.data(), self.legacy.is_some());
                     warnings.push(Warning {
                         offset: Some(offset),
                         message: format!("damaged record: {what}; stopped reading"),
@@ -326,6 +374,30 @@ impl CaptureReader {
             }
         }
     }
+}
+
+/// How many bytes the file header takes, once `head` holds enough of it
+/// to tell: 24 for pcap, the section header block's length for pcapng.
+fn header_len(head: &[u8]) -> Option<usize> {
+    let magic = head.get(..4)?;
+    if MAGICS[1..]
+        .iter()
+        .chain(&MODIFIED_MAGICS)
+        .any(|m| m == magic)
+    {
+        return Some(24);
+    }
+    if magic != MAGICS[0] {
+        return Some(HEAD);
+    }
+    let len: [u8; 4] = head.get(4..8)?.try_into().ok()?;
+    let big = head.get(8..12)? == [0x1a, 0x2b, 0x3c, 0x4d];
+    let n = if big {
+        u32::from_be_bytes(len)
+    } else {
+        u32::from_le_bytes(len)
+    };
+    Some((n as usize).clamp(12, HEAD))
 }
 
 /// The parser's verdict on a record it could not read, if it gave one.

@@ -66,7 +66,8 @@ pub fn bound(announced: &mut Vec<Announcement>, sessions: usize) {
 
 /// Which live session, if any, a dial from `src` to `dst` serves. A
 /// matched announcement is used up. `ftp` lists the confirmed sessions;
-/// `control` the endpoints known to serve FTP control.
+/// `control` the endpoints known to serve FTP control; `t` is the dial's
+/// time.
 pub fn link(
     announced: &mut Vec<Announcement>,
     sessions: &HashMap<u64, Session>,
@@ -74,6 +75,7 @@ pub fn link(
     control: &HashSet<SocketAddr>,
     src: SocketAddr,
     dst: SocketAddr,
+    t: f64,
 ) -> Option<Dial> {
     if control.contains(&dst) {
         return None;
@@ -81,10 +83,18 @@ pub fn link(
     if let Some(dial) = announced_dial(announced, sessions, src, dst) {
         return Some(dial);
     }
-    let s = ftp
+    let candidates: Vec<&Session> = ftp
         .iter()
         .filter_map(|id| sessions.get(id))
-        .find(|s| s.may_get_data() && dst != s.server && between(s, src, dst))?;
+        .filter(|s| s.may_get_data() && dst != s.server && between(s, src, dst))
+        .collect();
+    // Several sessions between the same hosts, none announcing (their
+    // control connections are encrypted): the one that spoke last, just
+    // before the dial, is the likeliest to have asked for it.
+    let s = *candidates
+        .iter()
+        .rev()
+        .max_by(|a, b| spoke(a).total_cmp(&spoke(b)))?;
     // On one host (loopback) addresses cannot tell the sides apart; a
     // privileged source port is the server's habit.
     let dialler = s.side_of(src.ip()).unwrap_or(if src.port() < 1024 {
@@ -96,9 +106,13 @@ pub fn link(
     let note = if default {
         "no PORT or PASV: RFC 959's default data port (the client's control port)".to_string()
     } else if s.encrypted() {
-        "unlinked: the control connection is encrypted (TLS), so the PORT or PASV that \
-         announced this endpoint could not be read"
-            .to_string()
+        let mut n = "unlinked: the control connection is encrypted (TLS), so the PORT or PASV \
+             that announced this endpoint could not be read"
+            .to_string();
+        if candidates.len() > 1 {
+            n.push_str(&inferred(s, candidates.len(), t));
+        }
+        n
     } else {
         "unlinked: no PORT, EPRT, 227 or 229 announced this endpoint".to_string()
     };
@@ -109,6 +123,28 @@ pub fn link(
         note: Some(note),
         unsure: true,
     })
+}
+
+/// When a session's control connection last carried bytes (−∞: never).
+fn spoke(s: &Session) -> f64 {
+    s.last_spoke.map_or(f64::NEG_INFINITY, |(t, _)| t)
+}
+
+/// Why a dial at `t` was given to `s` among `n` sessions that could have
+/// made it: what was seen just before it.
+fn inferred(s: &Session, n: usize, t: f64) -> String {
+    let Some((at, from)) = s.last_spoke else {
+        return String::new();
+    };
+    format!(
+        "; inferred from what was seen: of {n} sessions between these hosts, the control \
+         connection {} → {} spoke last before this dial ({} bytes from the {from}, {:.1} ms \
+         earlier), so the dial is taken for its",
+        s.client,
+        s.server,
+        if s.encrypted() { "TLS" } else { "clear-text" },
+        (t - at).max(0.0) * 1e3
+    )
 }
 
 /// Whether `s` is a session between the hosts of `src` and `dst`.

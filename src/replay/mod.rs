@@ -1,13 +1,18 @@
-//! Replay: a saved capture (pcap / pcapng) turned into a Trace.
+//! Replay: a capture (pcap / pcapng, saved or arriving) turned into a Trace.
 //!
 //! A capture is the wire's own record, so replay shows what really
 //! happened, including what went wrong. The bytes go through the layers a
 //! network stack would use, each one a module:
 //!
 //! ```text
-//! file ─► input     what the first bytes say: gzip (undone on the fly),
+//! file, pipe or interface (wire: a packet socket, Linux)
+//!      ─► reading   one or several sources (a rotated capture) into one
+//!                   tracker; the trace sorted at the end, or given out
+//!                   live as it becomes final (live)
+//!      ─► input     what the first bytes say: gzip (undone on the fly),
 //!                   a saved --json trace (read as it is), or a capture
-//!      ─► capture   pcap / pcapng records, timestamps in ns
+//!      ─► capture   pcap / pcapng records, timestamps in ns (and the older
+//!                   patched-libpcap formats: variant)
 //!      ─► link      Ethernet, VLAN, SLL, SLL2, NULL, LOOP, RAW → the IP packet
 //!      ─► segment   IPv4 / IPv6 + TCP header → ports, seq, flags, payload
 //!      ─► tracker   one entry per live connection (endpoints, connection):
@@ -21,7 +26,8 @@
 //! ```
 //!
 //! A saved trace (JSON Lines, as `--json` writes it) is read back as it
-//! was written: same sessions, same times.
+//! was written: same sessions, same times. A capture read as it arrives
+//! (`replay -`, `--follow`, `watch`) gives the trace the whole file gives.
 //!
 //! The file is read as a stream through a fixed buffer and nothing of a
 //! data connection's payload is kept, so memory follows the number of live
@@ -34,23 +40,24 @@ mod endpoints;
 mod input;
 mod link;
 mod linking;
+mod live;
+mod reading;
 mod segment;
 mod session;
 mod tcp;
 mod tracker;
+mod variant;
+#[cfg(target_os = "linux")]
+pub mod wire;
 
 pub use capture::tsresol_units;
 
-use crate::trace::{read_json_lines, JsonError, Trace};
-use capture::{CaptureError, CaptureReader};
-use input::{Content, Counted};
-use link::Network;
-use std::collections::HashMap;
+use crate::trace::{JsonError, Trace};
+use capture::CaptureError;
+use reading::Reading;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
-use tracker::Tracker;
 
 /// Something read from a capture that the reader should know about.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +112,9 @@ pub enum ReplayError {
     /// A saved trace with a line that is not an event.
     #[error("not a valid saved trace: {0}")]
     Json(#[from] JsonError),
+    /// Several files were given and one is a saved trace.
+    #[error("{}: a saved trace cannot be merged with captures; replay it alone", .0.display())]
+    SavedTraceInMerge(PathBuf),
 }
 
 /// How far the reading has got, for a progress line.
@@ -143,136 +153,85 @@ pub fn read(
     total: Option<u64>,
     progress: impl FnMut(Progress),
 ) -> Result<Replay, ReplayError> {
-    let counted = Counted::new(source);
-    let done = counted.read.clone();
-    let input = input::open(counted).map_err(|_| CaptureError::Read)?;
-    let mut replay = match input.content {
-        Content::JsonLines(r) => Replay {
-            trace: read_json_lines(BufReader::new(r))?,
-            saved_trace: true,
-            ..Replay::default()
-        },
-        Content::Capture(r) => {
-            let mut progress = progress;
-            let progress = |_| {
-                progress(Progress {
-                    done: done.load(Ordering::Relaxed),
-                    total,
-                })
-            };
-            read_capture(r, progress)?
-        }
-    };
-    if input.gzipped {
-        for w in &mut replay.warnings {
-            if w.message.starts_with("read error") {
-                w.message = "the gzip stream is damaged or cut short; stopped here".into();
-            }
-            if w.offset.is_some() {
-                w.message.push_str(" (offsets count uncompressed bytes)");
-            }
-        }
+    let mut reading = Reading::new(None);
+    match reading.source(source, total, progress, false)? {
+        Some(saved) => Ok(saved),
+        None => reading.end(),
     }
-    Ok(replay)
 }
 
-/// Reads a capture, calling `progress` every few megabytes.
-fn read_capture(
-    source: impl Read + Send + 'static,
-    mut progress: impl FnMut(u64),
+/// Reads several captures as one (a capture tool's rotated files): in the
+/// order of their first packets, through one connection tracker, so a
+/// session that spans two files is one session. A saved trace cannot be
+/// merged this way. Warnings name the file they are about.
+pub fn read_files(
+    paths: &[PathBuf],
+    mut progress: impl FnMut(Progress),
 ) -> Result<Replay, ReplayError> {
-    let mut reader = CaptureReader::new(source)?;
-    let mut tracker = Tracker::new();
-    let mut warnings = Vec::new();
-    let mut unsupported: Option<i32> = None;
-    let mut supported_frames = 0u64;
-    let mut packets = 0u64;
-    let mut next_progress = 0u64;
-    reader.for_each(
-        |frame| {
-            packets += 1;
-            if frame.offset >= next_progress {
-                next_progress = frame.offset + (8 << 20);
-                progress(frame.offset);
-            }
-            if !link::is_supported(frame.linktype) {
-                unsupported.get_or_insert(frame.linktype);
-                // One link type for the whole file: no point reading on.
-                return !frame.whole_file;
-            }
-            supported_frames += 1;
-            let seg = match link::network(frame.linktype, frame.data) {
-                Network::Ipv4(p) => segment::ipv4(p),
-                Network::Ipv6(p) => segment::ipv6(p),
-                Network::Other => None,
-            };
-            if let Some(seg) = seg {
-                tracker.segment(frame.ts_ns, &seg);
-            }
-            true
-        },
-        &mut warnings,
-    );
-    if let Some(lt) = unsupported {
-        if supported_frames == 0 {
-            return Err(ReplayError::UnsupportedLinkType(link::name(lt)));
-        }
-        warnings.push(Warning {
-            offset: None,
-            message: format!(
-                "packets with unsupported link type {} were skipped",
-                link::name(lt)
-            ),
-        });
+    if let [one] = paths {
+        return read_file_with_progress(one, progress);
     }
-    let connections = tracker.connections;
-    let tracker::Ending {
-        mut events,
-        holes,
-        joined,
-    } = tracker.finish();
-    events.sort_by(|a, b| a.t.total_cmp(&b.t));
-    let numbers = renumber(&mut events);
-    let mut joined: Vec<u32> = joined
+    let mut order = Vec::new();
+    for path in paths {
+        order.push((reading::first_packet(path)?, path));
+    }
+    order.sort_by_key(|(first, _)| first.map(|(start, _)| start));
+    let mut reading = Reading::new(None);
+    let mut previous_end: Option<(u64, &PathBuf)> = None;
+    let total: u64 = order
         .iter()
-        .filter_map(|s| numbers.get(s).copied())
-        .collect();
-    joined.sort_unstable();
-    warnings.extend(joined.into_iter().map(|session| Warning {
-        offset: None,
-        message: format!("session {session} joined mid-way: no banner captured"),
-    }));
-    warnings.extend(holes.iter().filter_map(|&(session, conn, n)| {
-        let session = numbers.get(&session)?;
-        let what = match conn {
-            0 => "control connection".to_string(),
-            c => format!("data connection {c}"),
-        };
-        Some(Warning {
-            offset: None,
-            message: format!(
-                "session {session}, {what}: {n} bytes were never captured (a hole, left empty)"
-            ),
-        })
-    }));
-    Ok(Replay {
-        trace: Trace { events },
-        warnings,
-        packets,
-        connections,
-        saved_trace: false,
-    })
+        .filter_map(|(f, _)| f.map(|(_, len)| len))
+        .sum();
+    let mut done_before = 0;
+    for (first, path) in &order {
+        let (start, len) = first.unwrap_or((0, 0));
+        if let Some((end, prev)) = previous_end.filter(|(end, _)| start < *end) {
+            reading.warn_all(format!(
+                "{} begins before {} ends ({:.3} s of overlap): read one after the other, \
+                 their packets are not interleaved",
+                path.display(),
+                prev.display(),
+                (end - start) as f64 / 1e9
+            ));
+        }
+        let file = File::open(path).map_err(|reason| ReplayError::Open {
+            path: path.to_path_buf(),
+            reason,
+        })?;
+        let at = reading.warnings_len();
+        let base = done_before;
+        let saved = reading.source(
+            file,
+            None,
+            |p: Progress| {
+                progress(Progress {
+                    done: base + p.done,
+                    total: Some(total),
+                })
+            },
+            false,
+        )?;
+        if saved.is_some() {
+            return Err(ReplayError::SavedTraceInMerge(path.to_path_buf()));
+        }
+        reading.name_warnings(at, path);
+        done_before += len;
+        previous_end = Some((reading.last_ns(), path));
+    }
+    reading.end()
 }
 
-/// Sessions numbered from 1 in order of their first event, times from the
-/// first event (events are in time order). Returns the renumbering.
-fn renumber(events: &mut [crate::trace::Event]) -> HashMap<u32, u32> {
-    let t0 = events.first().map_or(0.0, |e| e.t);
-    let mut order: HashMap<u32, u32> = HashMap::new();
-    for e in events.iter_mut() {
-        let next = order.len() as u32 + 1;
-        e.session = *order.entry(e.session).or_insert(next);
-        e.t -= t0;
+/// Reads a capture as it arrives (a pipe, a growing file): every event is
+/// given to `on_event` as soon as it is final (see the tracker's horizon),
+/// numbered and timed as in the whole trace, which is returned at the end.
+/// A saved trace is given out whole.
+pub fn read_live(
+    source: impl Read + Send + 'static,
+    on_event: impl FnMut(&crate::trace::Event) + 'static,
+) -> Result<Replay, ReplayError> {
+    let mut reading = Reading::new(Some(Box::new(on_event)));
+    match reading.source(source, None, |_| {}, true)? {
+        Some(saved) => Ok(reading.give_saved(saved)),
+        None => reading.end(),
     }
-    order
 }

@@ -47,6 +47,10 @@ pub enum Delivery<'a> {
     Count(u64),
     /// This many bytes were never seen: a hole in the capture.
     Gap(u64),
+    /// The bytes delivered next fill a hole that later bytes waited behind:
+    /// the capture missed them at first and saw them sent again, this many
+    /// nanoseconds after the first of the later bytes.
+    Late(u64),
 }
 
 #[derive(Debug, Clone)]
@@ -173,8 +177,14 @@ impl Stream {
             self.wait(start, end, payload, ns, out);
             return;
         }
+        // Later bytes waited for these: they go out after them, in TCP's
+        // order and at this time, not at the time they were captured.
+        let ahead = self.waiting.iter().map(|w| w.ns).min();
+        if let Some(first) = ahead {
+            out(Delivery::Late(ns.saturating_sub(first)), ns);
+        }
         self.deliver(start, end, payload, ns, out);
-        self.drain(out);
+        self.drain(ahead.map(|_| ns), out);
     }
 
     /// Delivers `[start, end)` (captured at `ns`) beyond `next`, then moves
@@ -255,11 +265,12 @@ impl Stream {
             out(Delivery::Gap(hole), ns);
             self.next = Some(first);
         }
-        self.drain(out);
+        self.drain(None, out);
     }
 
-    /// Delivers waiting segments that the stream has reached.
-    fn drain(&mut self, out: &mut impl FnMut(Delivery, u64)) {
+    /// Delivers waiting segments that the stream has reached, at time
+    /// `at` (a hole was filled then) or when each was captured.
+    fn drain(&mut self, at: Option<u64>, out: &mut impl FnMut(Delivery, u64)) {
         while let Some(next) = self.next {
             let Some(i) = self.waiting.iter().position(|w| w.start <= next) else {
                 return;
@@ -268,9 +279,14 @@ impl Stream {
             self.waiting_bytes -= w.bytes.as_ref().map_or(0, Vec::len);
             if w.end > next {
                 let bytes = w.bytes.as_deref().unwrap_or_default();
-                self.deliver(w.start, w.end, bytes, w.ns, out);
+                self.deliver(w.start, w.end, bytes, at.unwrap_or(w.ns).max(w.ns), out);
             }
         }
+    }
+
+    /// When the earliest segment still waiting for a hole was captured.
+    pub fn waiting_since(&self) -> Option<u64> {
+        self.waiting.iter().map(|w| w.ns).min()
     }
 
     /// Whether out-of-order segments wait for a hole to fill.
@@ -300,6 +316,7 @@ mod tests {
         let mut out = |d: Delivery, _| match d {
             Delivery::Bytes(b) => text.push_str(std::str::from_utf8(b).unwrap()),
             Delivery::Count(n) | Delivery::Gap(n) => text.push_str(&format!("[gap {n}]")),
+            Delivery::Late(_) => text.push_str("[late]"),
         };
         for (i, (seq, bytes)) in segs.iter().enumerate() {
             s.segment(
@@ -319,7 +336,7 @@ mod tests {
         let (a, _) = run(99, &[(100, "USER "), (105, "bob\r\n")]);
         let (b, _) = run(99, &[(105, "bob\r\n"), (100, "USER ")]);
         assert_eq!(a, "USER bob\r\n");
-        assert_eq!(b, a);
+        assert_eq!(b, format!("[late]{a}"), "the repair is said");
     }
 
     #[test]
@@ -339,7 +356,7 @@ mod tests {
         assert_eq!(t, "ABCDEFG");
         assert_eq!(s.delivered, 7);
         let (t, _) = run(isn, &[(0, "DEF"), (u32::MAX - 2, "ABC")]);
-        assert_eq!(t, "ABCDEF");
+        assert_eq!(t, "[late]ABCDEF");
     }
 
     #[test]
@@ -359,6 +376,7 @@ mod tests {
             Delivery::Count(n) => total += n,
             Delivery::Gap(n) => gaps += n,
             Delivery::Bytes(_) => panic!("counting stream gave bytes"),
+            Delivery::Late(_) => {}
         };
         // The first segment is lost; 1000 follow.
         for i in 1..1001u32 {
@@ -378,7 +396,7 @@ mod tests {
         let mut out = |d: Delivery, _| match d {
             Delivery::Count(n) => total += n,
             Delivery::Gap(n) => gaps += n,
-            Delivery::Bytes(_) => {}
+            Delivery::Bytes(_) | Delivery::Late(_) => {}
         };
         for &(seq, len, ns) in segs {
             s.segment(seq, len, &[], ns, &mut out);

@@ -42,7 +42,7 @@
 //! - [`text`]: fitting words into cells (wrap, measure, shorten a path).
 //! - [`fixture`]: hand-made traces for tests, snapshots and the benchmark.
 //! - The classroom on screen: [`course`] (a lesson's scenes and runs),
-//!   [`classroom`] (its keys and the quiz after each step), [`quiz`] (the
+//!   `classroom` (its keys and the quiz after each step), [`quiz`] (the
 //!   questions on screen), [`cards`] (scene cards, questions, reveals),
 //!   [`presenter`] (the projector's view).
 //!

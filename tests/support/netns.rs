@@ -66,3 +66,23 @@ impl Drop for Netns {
         let _ = ip(&["netns", "del", &self.name]);
     }
 }
+
+/// Two namespaces joined by one veth cable, `a` at `a_ip`/24 and `b` at
+/// `b_ip`/24; also the name of `a`'s end of the cable.
+pub fn veth_pair(tag: &str, a_ip: &str, b_ip: &str) -> Option<(Netns, Netns, String)> {
+    let a = Netns::new(&format!("{tag}-a"))?;
+    let b = Netns::new(&format!("{tag}-b"))?;
+    let (ia, ib) = (
+        format!("va{}", std::process::id()),
+        format!("vb{}", std::process::id()),
+    );
+    let made = ip(&[
+        "link", "add", &ia, "netns", &a.name, "type", "veth", "peer", "name", &ib, "netns", &b.name,
+    ]);
+    assert!(made.status.success(), "veth: {made:?}");
+    a.run(&["ip", "addr", "add", &format!("{a_ip}/24"), "dev", &ia]);
+    a.run(&["ip", "link", "set", &ia, "up"]);
+    b.run(&["ip", "addr", "add", &format!("{b_ip}/24"), "dev", &ib]);
+    b.run(&["ip", "link", "set", &ib, "up"]);
+    Some((a, b, ia))
+}

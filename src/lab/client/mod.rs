@@ -66,7 +66,7 @@ pub enum ClientError {
 pub struct Setup {
     pub mode: Mode,
     pub extended: bool,
-    /// Dial the address a 227 names, whatever it is (see [`data`]).
+    /// Dial the address a 227 names, whatever it is (see the client's `data` module).
     pub trust_pasv: bool,
     pub lesson: Lesson,
     pub server: SocketAddr,

@@ -21,7 +21,7 @@
 //! `425`/`426` mark where waiting dials are given up; `234` (RFC 4217 §4:
 //! "AUTH TLS" accepted) means TLS may follow on both sides.
 
-use super::Session;
+use super::{bounce, Session};
 use crate::ftp::{code_of, hostport, Command, Reply, ReplyError};
 use crate::replay::linking::Announcement;
 use crate::trace::{Event, Kind, Side, Via};
@@ -58,6 +58,10 @@ impl Junk {
             }
             self.sample.push_str(&quote(text));
         }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pieces == 0
     }
 
     fn take(&mut self) -> Option<String> {
@@ -175,28 +179,43 @@ impl Session {
         if let Some(len) = long {
             more.push(long_note(len, line.len()));
         }
-        match cmd.verb.as_str() {
-            "PORT" => {
-                if let Ok(addr) = hostport::parse_port(&cmd.arg) {
-                    self.announce(SocketAddr::V4(addr), Via::Port);
-                }
+        let verb = cmd.verb.as_str();
+        if matches!(verb, "PORT" | "EPRT" | "PASV" | "EPSV") {
+            // A new announcement starts a new turn: what an earlier
+            // transfer command waited for, it no longer does.
+            self.transfer = None;
+            self.unserved.clear();
+        }
+        let announced = match verb {
+            "PORT" => hostport::parse_port(&cmd.arg)
+                .ok()
+                .map(|a| (SocketAddr::V4(a), Via::Port)),
+            "EPRT" => hostport::parse_eprt(&cmd.arg).ok().map(|a| (a, Via::Eprt)),
+            _ => None,
+        };
+        if let Some((addr, via)) = announced {
+            if let Some(note) = bounce::note(verb, addr, self.client) {
+                more.push(note);
+                self.bounce_asked = true;
             }
-            "EPRT" => {
-                if let Ok(addr) = hostport::parse_eprt(&cmd.arg) {
-                    self.announce(addr, Via::Eprt);
-                }
-            }
+            self.announce(addr, via);
+        }
+        match verb {
             "PASV" | "EPSV" => self.asked_passive = true,
             v if TRANSFER_VERBS.contains(&v) => {
                 self.expecting_data = true;
                 match self.unserved.pop() {
                     Some(at) => serve(trace, at, line),
-                    None => self.transfer = Some(line.to_string()),
+                    None => {
+                        self.transfer = Some(line.to_string());
+                        self.transfer_done = false;
+                    }
                 }
                 self.unserved.clear();
             }
             _ => {}
         }
+        self.commands += 1;
         let kind = Kind::Command {
             text: line.to_string(),
             verb: cmd.verb,
@@ -293,6 +312,24 @@ impl Session {
         }
         if reply.code >= 200 {
             self.expecting_data = false;
+            // The transfer command's final reply: only a dial to what was
+            // announced before it may still carry its data (busy links
+            // reorder a SYN after the 226), no unannounced one.
+            self.transfer_done = self.transfer.is_some();
+        }
+        let mut notes = std::mem::take(&mut self.reply_notes);
+        if self.first_reply.is_none() {
+            self.first_reply = Some(reply.code);
+            if reply.code == 220 && self.commands > 0 {
+                notes.push(format!(
+                    "the banner, after the client's first {} command(s): the client did not \
+                    wait for it, or the server was slow to greet",
+                    self.commands
+                ));
+            }
+        }
+        if std::mem::take(&mut self.bounce_asked) {
+            notes.push(bounce::answer(reply.code));
         }
         if matches!(reply.code, 227 | 229) || reply.code >= 400 {
             self.asked_passive = false;
@@ -303,7 +340,6 @@ impl Session {
         }
         self.open_code = None;
         self.reply_holed = false;
-        let mut notes = std::mem::take(&mut self.reply_notes);
         notes.extend(more);
         let mut e = Event::new(
             t,

@@ -22,8 +22,11 @@
 //! replies `227`/`229` to `PASV`/`EPSV` (the server listens, the client will
 //! dial). They become [`Announcement`]s that the connection tracker matches
 //! against the next SYNs. The transfer command (`RETR`, `STOR`, `LIST`...)
-//! that a data connection serves is remembered too, for its narration.
+//! that a data connection serves is remembered too, for its narration. An
+//! announcement aimed at a third host or a low port is named for what it
+//! is, a bounce, in [`bounce`].
 
+mod bounce;
 mod dialogue;
 mod reader;
 mod recognition;
@@ -61,8 +64,13 @@ pub struct Session {
     queue: Vec<Event>,
     /// Data connections dialled so far.
     pub conns: u32,
-    /// The last transfer command not yet matched with a data connection.
+    /// The last transfer command not yet matched with a data connection,
+    /// and whether its final reply has come.
     transfer: Option<String>,
+    transfer_done: bool,
+    /// A PORT/EPRT naming a third host (or a privileged port) waits for
+    /// the server's answer.
+    bounce_asked: bool,
     /// Data connections (their `connect` event index) not yet matched with
     /// a transfer command.
     unserved: Vec<usize>,
@@ -84,6 +92,18 @@ pub struct Session {
     /// reply heard so far.
     pub midway: bool,
     heard: [bool; 2],
+    /// The code of the first whole reply, and whether the client had
+    /// already sent a command by then.
+    first_reply: Option<u16>,
+    commands: u32,
+    /// Joined inside the banner: how many of its lines were captured.
+    banner_cut: Option<usize>,
+    /// The time of the last event given to the trace.
+    last_t: f64,
+    /// When the control connection last carried bytes, and from whom.
+    pub last_spoke: Option<(f64, Side)>,
+    /// Each side's bytes after an RST have been noted.
+    late: [bool; 2],
     /// Joined inside a reply: the server's lines before its first code.
     cut_start: Option<Vec<String>>,
     /// Notes for the next event of each side (holes, junk...).
@@ -112,6 +132,8 @@ impl Session {
             queue: Vec::new(),
             conns: 0,
             transfer: None,
+            transfer_done: false,
+            bounce_asked: false,
             unserved: Vec::new(),
             unlinked: Vec::new(),
             expecting_data: false,
@@ -121,6 +143,12 @@ impl Session {
             missing: 0,
             midway: false,
             heard: [false; 2],
+            first_reply: None,
+            commands: 0,
+            banner_cut: None,
+            late: [false; 2],
+            last_spoke: None,
+            last_t: 0.0,
             cut_start: None,
             notes: [Vec::new(), Vec::new()],
             junk: [Junk::default(), Junk::default()],
@@ -171,7 +199,10 @@ impl Session {
     /// into the queue before.
     pub fn emit(&mut self, event: Event, trace: &mut Vec<Event>) {
         match self.judgement {
-            Judgement::Ftp => trace.push(event),
+            Judgement::Ftp => {
+                self.last_t = event.t;
+                trace.push(event)
+            }
             Judgement::NotFtp => {}
             _ if self.queue.len() >= MAX_QUEUED => self.judge(Judgement::NotFtp, trace, None),
             _ => self.queue.push(event),
@@ -187,6 +218,7 @@ impl Session {
             }
             for mut e in self.queue.drain(..) {
                 e.session = self.number;
+                self.last_t = e.t;
                 trace.push(e);
             }
         } else if j == Judgement::NotFtp {
@@ -209,10 +241,84 @@ impl Session {
                 .any(|e| matches!(e.kind, crate::trace::Kind::Fail { .. }))
         };
         match self.judgement {
-            Judgement::MidWay => self.heard[1] && !self.queue.is_empty(),
+            Judgement::MidWay => self.said_something(),
             Judgement::AwaitBanner => failed_dial(),
             _ => false,
         }
+    }
+
+    /// The earliest time of an event this session may still add to the
+    /// trace before later ones, or change: queued events of a candidate,
+    /// dials waiting for the command they serve or for an end-of-session
+    /// note, the last event while notes wait to be said. `None`: nothing.
+    pub fn unsettled_since(&self, trace: &[Event]) -> Option<f64> {
+        let at = |i: &usize| trace.get(*i).map(|e| e.t);
+        let tls = self.readers.iter().filter_map(Reader::tls_since);
+        match self.judgement {
+            Judgement::NotFtp => None,
+            Judgement::Ftp => {
+                let waiting = self.notes.iter().any(|n| !n.is_empty())
+                    || self.junk.iter().any(|j| !j.is_empty());
+                self.unserved
+                    .iter()
+                    .chain(&self.unlinked)
+                    .filter_map(at)
+                    .chain(waiting.then_some(self.last_t))
+                    .chain(tls)
+                    .min_by(f64::total_cmp)
+            }
+            _ => self
+                .queue
+                .first()
+                .map(|e| e.t)
+                .into_iter()
+                .chain(tls)
+                .min_by(f64::total_cmp),
+        }
+    }
+
+    /// Bytes from `from` captured after the connection's RST: they were
+    /// sent before the reset reached that side. Said once per side.
+    pub fn after_reset(&mut self, from: Side) {
+        let i = from as usize;
+        if !std::mem::replace(&mut self.late[i], true) {
+            self.notes[i].push(format!(
+                "captured after the connection's reset (RST): the {from} sent this before \
+                    the reset reached it"
+            ));
+        }
+    }
+
+    /// Whether a command or a reply waits among the queued events.
+    pub fn said_something(&self) -> bool {
+        self.queue.iter().any(|e| {
+            matches!(
+                e.kind,
+                crate::trace::Kind::Command { .. } | crate::trace::Kind::Reply { .. }
+            )
+        })
+    }
+
+    /// The lines queued, quoted and joined (for a warning).
+    pub fn words(&self) -> String {
+        let words: Vec<String> = self
+            .queue
+            .iter()
+            .filter_map(|e| match &e.kind {
+                crate::trace::Kind::Command { text, .. } => Some(format!("\"{text}\"")),
+                crate::trace::Kind::Reply { code, .. } => Some(code.to_string()),
+                _ => None,
+            })
+            .take(4)
+            .collect();
+        let reset = self.queue.iter().any(|e| {
+            e.kind == crate::trace::Kind::Close && e.note.as_deref() == Some("reset (RST)")
+        });
+        format!(
+            "{}{}",
+            words.join(", "),
+            if reset { " and a reset" } else { "" }
+        )
     }
 
     /// Takes a tail ([`Session::could_be_tail`]) for FTP.
@@ -275,6 +381,7 @@ impl Session {
         let reader = &mut self.readers[from as usize];
         match delivery {
             Delivery::Bytes(b) => {
+                self.last_spoke = Some((t, from));
                 if !self.first_look(from, b, trace) {
                     return;
                 }
@@ -283,6 +390,13 @@ impl Session {
             Delivery::Gap(n) => {
                 self.missing += n;
                 reader.hole(n, &mut pieces);
+            }
+            Delivery::Late(ahead_ns) => {
+                self.notes[from as usize].push(format!(
+                    "out of order: the bytes after this were captured {:.1} ms before it (sent \
+                     again after a loss, or reordered on the way); shown in TCP's order",
+                    ahead_ns as f64 / 1e6
+                ));
             }
             Delivery::Count(_) => {}
         }
@@ -421,6 +535,9 @@ impl Session {
                     "cut: the capture begins inside this reply; the {count} line(s) before its \
                      last were captured, its first line was not"
                 );
+                if code == 220 && self.first_reply.is_none() {
+                    self.banner_cut = Some(count + 1);
+                }
                 let reply = crate::ftp::Reply { code, lines };
                 self.reply(reply, t, trace, Some(note));
                 true
@@ -437,13 +554,32 @@ impl Session {
 
     /// A data connection of this session was dialled; its `connect` event
     /// is `trace[at]`. Returns its connection number.
-    pub fn data_connect(&mut self, trace: &mut [Event], at: usize) -> u32 {
+    /// `announced`: an announcement led to the dial (not a guess).
+    pub fn data_connect(&mut self, trace: &mut [Event], at: usize, announced: bool) -> u32 {
         self.conns += 1;
-        match self.transfer.take() {
+        let done = std::mem::take(&mut self.transfer_done);
+        match self.transfer.take().filter(|_| announced || !done) {
             Some(cmd) => dialogue::serve(trace, at, &cmd),
             None => self.unserved.push(at),
         }
         self.conns
+    }
+
+    /// What the capture lacks of this session's start, in words, when it
+    /// lacks something: the session was taken up without its banner, or
+    /// inside it. A banner that came after the client's first command is
+    /// not missing.
+    pub fn missing_start(&self) -> Option<String> {
+        if !self.midway {
+            return None;
+        }
+        if let Some(lines) = self.banner_cut {
+            return Some(format!(
+                "joined mid-way, inside its banner: the 220's last {lines} line(s) were \
+                    captured, its first line was not"
+            ));
+        }
+        (self.first_reply != Some(220)).then(|| "joined mid-way: no banner captured".into())
     }
 
     /// Which side a host address belongs to, when the two hosts differ.

@@ -97,6 +97,12 @@ impl Reader {
         self.lines.pending()
     }
 
+    /// When the TLS being counted began (its event, given when it ends,
+    /// carries that time).
+    pub fn tls_since(&self) -> Option<f64> {
+        self.tls.as_ref().map(|(_, t)| *t)
+    }
+
     /// Whether TLS records are being counted.
     pub fn in_tls(&self) -> bool {
         self.tls.is_some()

@@ -93,6 +93,8 @@ pub struct Conn {
     pub last_ns: u64,
     /// Said on the `accept` when the answer came from the far side of a NAT.
     pub translated: Option<String>,
+    /// When an RST ended it: bytes captured after that were in flight.
+    pub reset_ns: Option<u64>,
     /// The key of this connection's other name (NAT), if it has one.
     pub alias: Option<crate::replay::endpoints::Key>,
 }

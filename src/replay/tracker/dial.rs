@@ -56,6 +56,7 @@ impl Tracker {
                 &self.control_ports,
                 seg.src,
                 seg.dst,
+                t,
             );
             (dial, seg.src, seg.dst, Start::Banner)
         } else if let Some((dial, src, dst)) =
@@ -125,6 +126,7 @@ impl Tracker {
                 role,
                 last_ns: ns,
                 translated: None,
+                reset_ns: None,
                 alias: None,
             },
         );
@@ -146,7 +148,7 @@ impl Tracker {
         let mut e = Event::new(t, s.number, 0, dialler, Kind::Connect { src, dst, via });
         e.note = note;
         self.events.push(e);
-        let conn = s.data_connect(&mut self.events, at);
+        let conn = s.data_connect(&mut self.events, at, !unsure);
         if unsure {
             s.unlinked.push(at);
         }

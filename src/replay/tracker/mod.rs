@@ -31,10 +31,12 @@
 //! The table's entries are [`Conn`]s ([`connection`]); how a first segment
 //! becomes an entry, and whether it serves an FTP session, is [`dial`]; how
 //! entries end (close, fail, holes, forgetting) is [`teardown`]; one
-//! connection under two names is [`nat`].
+//! connection under two names is [`nat`]; how far the trace so far is final
+//! (for a live reading) is [`horizon`].
 
 mod connection;
 mod dial;
+mod horizon;
 mod nat;
 mod teardown;
 
@@ -79,12 +81,17 @@ pub struct Tracker {
     pub events: Vec<Event>,
     /// Holes in the capture: (session, conn, bytes never seen).
     holes: Vec<(u32, u32, u64)>,
-    /// Sessions recognised without their banner (joined mid-way).
-    joined: Vec<u32>,
+    /// Sessions recognised without (all of) their banner: what is missing.
+    joined: Vec<(u32, String)>,
     /// TCP connections seen (a SYN or payload opened an entry).
     pub connections: u64,
     /// Table size that triggers the next sweep.
     sweep_at: usize,
+    /// Connections ended by an RST, kept a moment for bytes still in
+    /// flight: (key, when the RST was captured), oldest first.
+    resets: std::collections::VecDeque<(Key, u64)>,
+    /// Connections to port 21 too short to prove FTP, in words.
+    unproven: Vec<String>,
 }
 
 impl Tracker {
@@ -115,6 +122,9 @@ impl Tracker {
     }
 
     fn segment_as(&mut self, ns: u64, seg: &Segment<'_>) {
+        if !self.resets.is_empty() {
+            self.expire_resets(ns);
+        }
         let key = Key::of(seg.src, seg.dst);
         if seg.flags & (SYN | FIN | RST) == 0 && self.fast_path(key, ns, seg) {
             return;
@@ -185,6 +195,11 @@ impl Tracker {
             return;
         }
         let dir = usize::from(seg.src != c.initiator);
+        if let (Some(_), true, Role::Control(id)) = (c.reset_ns, seg.len > 0, &c.role) {
+            if let Some(s) = self.sessions.get_mut(id) {
+                s.after_reset(if dir == 0 { Side::Client } else { Side::Server });
+            }
+        }
         if seg.has(SYN) {
             if dir == 0 {
                 c.streams[0].syn(seg.seq);
@@ -222,10 +237,11 @@ impl Tracker {
                     kind,
                     Some("answered by RST: nobody listens there"),
                 );
+                self.remove(key, ns);
             } else {
                 self.close(key, ns, dir, Some("reset (RST)"));
+                self.reset(key, ns);
             }
-            self.remove(key, ns);
         } else if seg.has(FIN) {
             self.close(key, ns, dir, None);
             if let Some(c) = self.conns.get_mut(&key) {
@@ -296,12 +312,13 @@ impl Tracker {
             c.streams = [Stream::counting(), Stream::counting()];
             return;
         }
-        if s.is_ftp() && !was_ftp {
+        let proved = (s.is_ftp() && !was_ftp).then_some(s.server);
+        if let Some(server) = proved {
             self.ftp.push(id);
             if self.control_ports.len() >= CONTROL_PORTS {
                 self.control_ports.clear();
             }
-            self.control_ports.insert(s.server);
+            self.control_ports.insert(server);
         }
         let failed = s.data_failed.take();
         if !s.announced.is_empty() {
@@ -314,6 +331,9 @@ impl Tracker {
         }
         if spoke {
             self.settle_data(number);
+        }
+        if let Some(server) = proved {
+            self.confirm_tails(server);
         }
     }
 

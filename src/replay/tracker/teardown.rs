@@ -36,6 +36,8 @@ use crate::trace::{Event, FailReason, Kind, Side};
 /// are swept.
 const SWEEP_AT: usize = 1 << 16;
 const IDLE_NS: u64 = 60_000_000_000;
+/// How long a reset connection waits for bytes still in flight.
+const RESET_GRACE_NS: u64 = 2_000_000_000;
 /// Possible tails of earlier sessions kept aside, at most.
 const MAX_TAILS: usize = 256;
 
@@ -46,8 +48,10 @@ pub struct Ending {
     pub events: Vec<Event>,
     /// Bytes never captured: (session, conn, bytes).
     pub holes: Vec<(u32, u32, u64)>,
-    /// Sessions recognised without their banner: joined mid-way.
-    pub joined: Vec<u32>,
+    /// Sessions recognised without (all of) their banner: what is missing.
+    pub joined: Vec<(u32, String)>,
+    /// Connections to port 21 whose few words could not prove FTP.
+    pub unproven: Vec<String>,
 }
 
 impl Tracker {
@@ -160,6 +164,37 @@ impl Tracker {
         self.conn_event(key, ns, 0, kind, Some(&note));
     }
 
+    /// An RST ended the connection. Its entry stays a moment: bytes the
+    /// other side sent before the reset reached it are still on the wire,
+    /// and they are this connection's (shown with a note), never the start
+    /// of another session.
+    pub(super) fn reset(&mut self, key: Key, ns: u64) {
+        let Some(c) = self.conns.get_mut(&key) else {
+            return;
+        };
+        if matches!(c.role, Role::Ignored | Role::Undecided(_)) {
+            return self.remove(key, ns);
+        }
+        if c.reset_ns.is_none() {
+            c.reset_ns = Some(ns);
+            self.resets.push_back((key, ns));
+        }
+    }
+
+    /// Forgets connections reset more than [`RESET_GRACE_NS`] before `ns`.
+    pub(super) fn expire_resets(&mut self, ns: u64) {
+        while let Some(&(key, at)) = self.resets.front() {
+            if ns.saturating_sub(at) < RESET_GRACE_NS {
+                return;
+            }
+            self.resets.pop_front();
+            if let Some(c) = self.conns.get(&key).filter(|c| c.reset_ns == Some(at)) {
+                let last = c.last_ns;
+                self.remove(key, last);
+            }
+        }
+    }
+
     /// A connection is over: flush it and forget it.
     pub(super) fn remove(&mut self, key: Key, ns: u64) {
         self.decide(key, 0, &[]);
@@ -183,10 +218,14 @@ impl Tracker {
                     if s.is_ftp() {
                         self.ended(&s);
                     } else if s.could_be_tail() {
-                        if self.tails.len() >= MAX_TAILS {
-                            self.tails.remove(0);
+                        if self.control_ports.contains(&s.server) {
+                            self.confirm_tail(s);
+                        } else {
+                            if self.tails.len() >= MAX_TAILS {
+                                self.tails.remove(0);
+                            }
+                            self.tails.push(s);
                         }
-                        self.tails.push(s);
                     }
                 }
                 self.announced.retain(|a| a.session != id);
@@ -221,9 +260,43 @@ impl Tracker {
                 }
             }
         }
-        if s.midway {
-            self.joined.push(s.number);
+        if let Some(missing) = s.missing_start() {
+            self.joined.push((s.number, missing));
         }
+    }
+
+    /// A session on `server` proved to be FTP: the tails kept aside that
+    /// spoke to it were FTP too.
+    pub(super) fn confirm_tails(&mut self, server: std::net::SocketAddr) {
+        if self.tails.iter().all(|s| s.server != server) {
+            return;
+        }
+        let (mine, others) = std::mem::take(&mut self.tails)
+            .into_iter()
+            .partition(|s| s.server == server);
+        self.tails = others;
+        for s in mine {
+            self.confirm_tail(s);
+        }
+    }
+
+    /// Takes a tail for FTP (its server speaks FTP in this capture), its
+    /// first event saying why.
+    fn confirm_tail(&mut self, mut s: crate::replay::session::Session) {
+        let first = self.events.len();
+        s.confirm(&mut self.events, &mut self.numbers);
+        if let Some(e) = self.events.get_mut(first) {
+            let said = format!(
+                "too little was said here to prove FTP (only words other protocols share, \
+                 or none): taken for FTP because {} serves FTP elsewhere in this capture",
+                s.server
+            );
+            e.note = Some(match e.note.take() {
+                Some(n) => format!("{said}; {n}"),
+                None => said,
+            });
+        }
+        self.ended(&s);
     }
 
     /// Forgets connections idle for a minute that are not (yet) FTP: ignored
@@ -271,16 +344,22 @@ impl Tracker {
             let ns = self.conns.get(&key).map_or(0, |c| c.last_ns);
             self.remove(key, ns);
         }
-        for mut s in std::mem::take(&mut self.tails) {
-            if self.control_ports.contains(&s.server) {
-                s.confirm(&mut self.events, &mut self.numbers);
-                self.ended(&s);
+        for s in std::mem::take(&mut self.tails) {
+            if s.server.port() == 21 && s.said_something() {
+                self.unproven.push(format!(
+                    "{} → {} (port 21) said only {}: words other protocols share, and \
+                     nothing else in the capture shows FTP there; not shown",
+                    s.client,
+                    s.server,
+                    s.words()
+                ));
             }
         }
         Ending {
             events: self.events,
             holes: self.holes,
             joined: self.joined,
+            unproven: self.unproven,
         }
     }
 }
