@@ -42,7 +42,7 @@ pub use recording::Recording;
 
 use crate::account::Account;
 use crate::narration::{self, Between, Ours};
-use crate::trace::{Event, FailReason, Kind, Side};
+use crate::trace::{Event, FailMark, FailReason, Kind, Side};
 use pcapng::{Header, Pcapng};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fs::File;
@@ -237,7 +237,13 @@ impl<W: Write> CaptureWriter<W> {
                     self.put_all(t, &segs, None)?;
                 }
             }
-            Kind::Fail { reason, .. } => self.fail(key, *reason, t, comment)?,
+            Kind::Fail { reason, by } => {
+                let mark = FailMark {
+                    reason: *reason,
+                    by: *by,
+                };
+                self.fail(key, mark, t, comment)?
+            }
             Kind::Command { text, .. } => {
                 let line = format!("{text}\r\n");
                 self.send(key, Side::Client, line.as_bytes(), 0, t, comment)?;
@@ -363,17 +369,22 @@ impl<W: Write> CaptureWriter<W> {
     fn fail(
         &mut self,
         key: (u32, u32),
-        reason: FailReason,
+        mark: FailMark,
         t: f64,
         comment: Option<String>,
     ) -> Result<(), CaptureError> {
         let Some(mut conn) = self.conns.remove(&key).filter(|c| c.dialling()) else {
             return Ok(());
         };
-        match reason {
+        // The reason and blocker, where replay can read them back.
+        let marked = |said: Option<String>| {
+            let said = said.map_or(String::new(), |s| s + "\n");
+            said + &mark.written()
+        };
+        match mark.reason {
             FailReason::Refused | FailReason::Reset => {
                 let rst = conn.refuse();
-                self.put(t, &rst, &[], comment.as_deref())
+                self.put(t, &rst, &[], Some(&marked(comment)))
             }
             FailReason::Blocked | FailReason::Timeout => {
                 let due = conn.retries_due(t);
@@ -387,7 +398,7 @@ impl<W: Write> CaptureWriter<W> {
                             " (The dialler gave up {:.1} s after this SYN, at +{t:.3} s.)",
                             t - at
                         );
-                        comment.clone().unwrap_or_default() + &when
+                        marked(Some(comment.clone().unwrap_or_default() + &when))
                     });
                     self.put(*at, syn, &[], said.as_deref())?;
                 }

@@ -27,6 +27,7 @@ use super::variant::{self, Variant, VariantReader};
 use super::Warning;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
+use pcap_parser::OptionCode;
 use pcap_parser::{create_reader, PcapBlockOwned, PcapError};
 use std::io::Read;
 
@@ -50,6 +51,8 @@ pub struct Frame<'a> {
     pub offset: u64,
     /// One link type for the whole file (pcap), rather than per interface.
     pub whole_file: bool,
+    /// The packet's first comment (pcapng `opt_comment`), if it has one.
+    pub comment: Option<&'a [u8]>,
 }
 
 /// Why a file cannot be read as a capture at all.
@@ -242,6 +245,7 @@ impl CaptureReader {
                                 data: b.data,
                                 offset,
                                 whole_file: true,
+                                comment: None,
                             })
                         }
                         PcapBlockOwned::NG(Block::SectionHeader(_)) => {
@@ -271,6 +275,7 @@ impl CaptureReader {
                                         data: epb.data.get(..caplen).unwrap_or(epb.data),
                                         offset,
                                         whole_file: false,
+                                        comment: comment_of(&epb.options),
                                     })
                                 }
                                 None => {
@@ -298,6 +303,7 @@ impl CaptureReader {
                                     data: spb.data.get(..caplen).unwrap_or(spb.data),
                                     offset,
                                     whole_file: false,
+                                    comment: None,
                                 }
                             })
                         }
@@ -482,6 +488,17 @@ fn explain(kind: Option<pcap_parser::nom::error::ErrorKind>, data: &[u8], legacy
             }
         ),
     }
+}
+
+/// The first comment among a packet's options, borrowed from the capture.
+fn comment_of<'a>(options: &[pcap_parser::pcapng::PcapNGOption<'a>]) -> Option<&'a [u8]> {
+    options
+        .iter()
+        .filter(|o| o.code == OptionCode::Comment)
+        .find_map(|o| match &o.value {
+            std::borrow::Cow::Borrowed(bytes) => bytes.get(..usize::from(o.len)),
+            std::borrow::Cow::Owned(_) => None,
+        })
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use super::link::{self, Network};
 use super::live::Release;
 use super::tracker::{Ending, Tracker};
 use super::{segment, Progress, Replay, ReplayError, Warning};
+use crate::trace::FailMark;
 use crate::trace::{read_json_lines, Event, Trace};
 use std::collections::HashMap;
 use std::io::{BufReader, Read};
@@ -150,7 +151,11 @@ impl Reading {
                 };
                 if let Some(seg) = seg {
                     self.last_ns = self.last_ns.max(frame.ts_ns);
-                    self.tracker.segment(frame.ts_ns, &seg);
+                    let mark = frame
+                        .comment
+                        .and_then(|c| std::str::from_utf8(c).ok())
+                        .and_then(FailMark::read);
+                    self.tracker.segment_marked(frame.ts_ns, &seg, mark);
                 }
                 true
             },

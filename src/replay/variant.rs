@@ -317,6 +317,7 @@ impl VariantReader {
                 data: &self.buf,
                 offset,
                 whole_file: true,
+                comment: None,
             };
             self.offset += (hlen + self.buf.len()) as u64;
             if !on_frame(frame) {

@@ -220,6 +220,53 @@ impl Kind {
 /// inferred, not seen.
 pub const UNSEEN_DIAL: &str = "SYN not captured";
 
+/// How a recorded capture says why a dial failed, where the wire cannot
+/// (a dropped SYN looks the same whoever dropped it): ftpviz's capture
+/// writer ends the comment of the dial's last packet with
+/// `ftpviz-fail: blocked by client-firewall` (or `refused by nat` …), and
+/// replay reads it back ([`FailMark`]).
+pub const FAIL_MARK: &str = "ftpviz-fail:";
+
+/// A failure's reason and blocker as a capture's comment carries them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailMark {
+    pub reason: FailReason,
+    pub by: Option<Blocker>,
+}
+
+impl FailMark {
+    /// The words written into the comment.
+    pub fn written(self) -> String {
+        match self.by {
+            Some(by) => format!("{FAIL_MARK} {} by {}", self.reason.as_str(), by.as_str()),
+            None => format!("{FAIL_MARK} {}", self.reason.as_str()),
+        }
+    }
+
+    /// The mark in a comment, if it carries one.
+    pub fn read(comment: &str) -> Option<FailMark> {
+        let (_, after) = comment.rsplit_once(FAIL_MARK)?;
+        let mut words = after.split_whitespace();
+        let reason = match words.next()? {
+            "refused" => FailReason::Refused,
+            "blocked" => FailReason::Blocked,
+            "timeout" => FailReason::Timeout,
+            "reset" => FailReason::Reset,
+            _ => return None,
+        };
+        let by = match (words.next(), words.next()) {
+            (Some("by"), Some(b)) => Some(match b {
+                "client-firewall" => Blocker::ClientFirewall,
+                "server-firewall" => Blocker::ServerFirewall,
+                "nat" => Blocker::Nat,
+                _ => return None,
+            }),
+            _ => None,
+        };
+        Some(FailMark { reason, by })
+    }
+}
+
 /// One thing that happened on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
@@ -356,5 +403,28 @@ impl FromIterator<Event> for Trace {
         Trace {
             events: iter.into_iter().collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fail_mark_reads_back_what_was_written_and_nothing_else() {
+        for by in [None, Some(Blocker::ClientFirewall), Some(Blocker::Nat)] {
+            for reason in [
+                FailReason::Blocked,
+                FailReason::Refused,
+                FailReason::Timeout,
+            ] {
+                let mark = FailMark { reason, by };
+                let comment = format!("The server dials the client.\n{}", mark.written());
+                assert_eq!(FailMark::read(&comment), Some(mark));
+            }
+        }
+        assert_eq!(FailMark::read("ftpviz-fail: melted"), None);
+        assert_eq!(FailMark::read("ftpviz-fail: blocked by a-goat"), None);
+        assert_eq!(FailMark::read("no mark here"), None);
     }
 }

@@ -10,7 +10,7 @@ use ftpviz::trace::{read_json_lines, Event, Kind, Side, Via};
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapNGPacketBlock;
 use pcap_parser::{OptionCode, PcapBlockOwned, PcapNGSlice};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
@@ -22,8 +22,9 @@ pub type Dial = (u32, u32, Side, SocketAddr, SocketAddr, Option<Via>);
 pub struct Story {
     pub sessions: Vec<u32>,
     pub dials: Vec<Dial>,
-    /// Dials that never became connections.
-    pub failed: BTreeSet<(u32, u32)>,
+    /// Dials that never became connections: why, and what stopped them
+    /// (a capture that replay reads back must keep both).
+    pub failed: BTreeMap<(u32, u32), (&'static str, Option<&'static str>)>,
     /// Reply codes and command lines, per session, in order.
     pub replies: BTreeMap<u32, Vec<u16>>,
     pub commands: BTreeMap<u32, Vec<String>>,
@@ -42,8 +43,11 @@ impl Story {
                 Kind::Connect { src, dst, via } => {
                     s.dials.push((e.session, e.conn, e.from, *src, *dst, *via))
                 }
-                Kind::Fail { .. } => {
-                    s.failed.insert((e.session, e.conn));
+                Kind::Fail { reason, by } => {
+                    s.failed.insert(
+                        (e.session, e.conn),
+                        (reason.as_str(), by.map(|b| b.as_str())),
+                    );
                 }
                 Kind::Reply { code, .. } => s.replies.entry(e.session).or_default().push(*code),
                 Kind::Command { text, .. } => {

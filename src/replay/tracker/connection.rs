@@ -97,6 +97,9 @@ pub struct Conn {
     pub reset_ns: Option<u64>,
     /// The key of this connection's other name (NAT), if it has one.
     pub alias: Option<crate::replay::endpoints::Key>,
+    /// Why its dial failed, as the comment of one of its SYNs says (a
+    /// capture ftpviz wrote).
+    pub told: Option<crate::trace::FailMark>,
 }
 
 impl Conn {

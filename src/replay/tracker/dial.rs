@@ -128,6 +128,7 @@ impl Tracker {
                 translated: None,
                 reset_ns: None,
                 alias: None,
+                told: None,
             },
         );
     }

@@ -47,7 +47,7 @@ use super::linking::{self, Announcement};
 use super::segment::{Segment, ACK, FIN, RST, SYN};
 use super::session::{Judgement, Session};
 use super::tcp::Stream;
-use crate::trace::{Event, FailReason, Kind, Side};
+use crate::trace::{Event, FailMark, FailReason, Kind, Side};
 use connection::{Conn, Counted, Role};
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -92,6 +92,9 @@ pub struct Tracker {
     resets: std::collections::VecDeque<(Key, u64)>,
     /// Connections to port 21 too short to prove FTP, in words.
     unproven: Vec<String>,
+    /// What the comment of the packet being read says of its dial's
+    /// failure (a capture ftpviz wrote).
+    mark: Option<FailMark>,
 }
 
 impl Tracker {
@@ -109,6 +112,15 @@ impl Tracker {
     fn clock(&mut self, ns: u64) -> impl Fn(u64) -> f64 {
         let t0 = *self.t0.get_or_insert(ns);
         move |at: u64| at.saturating_sub(t0) as f64 / 1e9
+    }
+
+    /// One TCP segment captured at `ns`, whose packet's comment says why
+    /// its dial failed (`mark`: a capture ftpviz wrote, see
+    /// [`crate::trace::FAIL_MARK`]).
+    pub fn segment_marked(&mut self, ns: u64, seg: &Segment<'_>, mark: Option<FailMark>) {
+        self.mark = mark;
+        self.segment(ns, seg);
+        self.mark = None;
     }
 
     /// One TCP segment captured at `ns`.
@@ -206,6 +218,7 @@ impl Tracker {
                 if let Some((n, _)) = c.dialling {
                     c.dialling = Some((n + 1, ns));
                 }
+                c.told = self.mark.or(c.told);
             } else if seg.has(ACK) {
                 c.streams[1].syn(seg.seq);
                 if c.dialling.take().is_some() {
@@ -226,17 +239,19 @@ impl Tracker {
             if c.dialling.is_some() && dir == 1 {
                 c.dialling = None;
                 c.failed = true;
+                let by = self.mark.and_then(|m| m.by);
                 let kind = Kind::Fail {
                     reason: FailReason::Refused,
-                    by: None,
+                    by,
                 };
-                self.conn_event(
-                    key,
-                    ns,
-                    0,
-                    kind,
-                    Some("answered by RST: nobody listens there"),
-                );
+                let note = match by {
+                    Some(by) => format!(
+                        "answered by RST; the capture's comment says by the {}",
+                        by.as_str()
+                    ),
+                    None => "answered by RST: nobody listens there".to_string(),
+                };
+                self.conn_event(key, ns, 0, kind, Some(&note));
                 self.remove(key, ns);
             } else {
                 self.close(key, ns, dir, Some("reset (RST)"));

@@ -156,11 +156,14 @@ impl Tracker {
         };
         let syns = c.dialling.map_or(1, |(n, _)| n);
         c.failed = true;
-        let note = format!("{why}; {syns} SYN(s) sent");
-        let kind = Kind::Fail {
-            reason: FailReason::Timeout,
-            by: None,
+        // A capture ftpviz wrote says why (a dropped SYN looks the same
+        // whoever dropped it).
+        let (reason, by, said) = match c.told {
+            Some(m) => (m.reason, m.by, "; the capture's comment says why"),
+            None => (FailReason::Timeout, None, ""),
         };
+        let note = format!("{why}; {syns} SYN(s) sent{said}");
+        let kind = Kind::Fail { reason, by };
         self.conn_event(key, ns, 0, kind, Some(&note));
     }
 
