@@ -22,14 +22,11 @@ use ftpviz::account::{Account, Evidence, Who};
 use ftpviz::classroom::quiz::{no_question, Question};
 use ftpviz::classroom::worksheet::Worksheet;
 use ftpviz::classroom::{self, Labs, Lesson as Course, Step};
-use ftpviz::lab::{Lab, LabConfig, Lesson};
 use ftpviz::narration::summary::summary_of;
 use ftpviz::narration::{narrate_at, Between, Context, Ours};
 use ftpviz::trace::{Event, Kind};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
 
 mod common;
 #[path = "support/scenarios.rs"]
@@ -238,58 +235,18 @@ fn every_claim_about_every_capture_holds() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Every lab scenario, and the bounce lesson in each family.
-fn labs() -> Vec<LabConfig> {
-    let mut all = scenarios::every_lab();
-    for ipv6 in scenarios::families() {
-        all.push(LabConfig {
-            lesson: Lesson::Bounce,
-            ipv6,
-            control_port: 0,
-            ..LabConfig::default()
-        });
-    }
-    all
-}
-
-async fn run(config: LabConfig) -> Result<Vec<Event>, String> {
-    let mut lab = Lab::start(config).await.map_err(|e| e.to_string())?;
-    lab.run_free();
-    let mut events = Vec::new();
-    while let Some(e) = lab.events.recv().await {
-        events.push(e);
-    }
-    lab.finish().await.map_err(|e| e.to_string())?;
-    Ok(events)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_claim_about_every_lab_scenario_holds() {
-    let gate = Arc::new(Semaphore::new(32));
-    let mut runs = tokio::task::JoinSet::new();
-    for cfg in labs() {
-        let gate = gate.clone();
-        runs.spawn(async move {
-            let _slot = gate.acquire_owned().await;
-            let result = tokio::time::timeout(GUARD, run(cfg.clone())).await;
-            (cfg, result)
-        });
-    }
     let mut failures = Vec::new();
     let mut checked = 0;
-    while let Some(joined) = runs.join_next().await {
-        let (cfg, result) = joined.expect("a run panicked");
-        let name = format!(
-            "{:?} {:?} ext={} v6={} fw={:?} nat={:?}",
-            cfg.lesson, cfg.mode, cfg.extended, cfg.ipv6, cfg.firewall, cfg.nat
-        );
+    for (cfg, result) in scenarios::run_all(scenarios::every_lab_and_bounce(), GUARD).await {
+        let name = scenarios::name(&cfg);
         match result {
-            Ok(Ok(events)) => {
+            Ok(events) => {
                 checked += 1;
                 failures.extend(problems(&name, &events, Some(cfg.between()), Ours::LAB));
             }
-            Ok(Err(e)) => failures.push(format!("{name}: {e}")),
-            Err(_) => failures.push(format!("{name}: no end within {GUARD:?}")),
+            Err(e) => failures.push(format!("{name}: {e}")),
         }
     }
     println!("{checked} lab scenarios checked");

@@ -12,12 +12,10 @@
 //! `--explain` do) and not knowing it (as for a capture). The shared
 //! captures are narrated too.
 
-use ftpviz::lab::{Lab, LabConfig, Lesson};
-use ftpviz::narration::{narrate, narrate_between, Between, Narration};
+use ftpviz::account::Account;
+use ftpviz::narration::{narrate, narrate_at, narrate_between, Between, Context, Narration, Ours};
 use ftpviz::trace::{Event, Kind};
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
 
 mod common;
 #[path = "support/prose.rs"]
@@ -28,38 +26,24 @@ mod scenarios;
 /// Far above what a lesson takes: only catches a hung lab.
 const GUARD: Duration = Duration::from_secs(120);
 
-/// Runs one lesson to its end and returns its events.
-async fn run(config: LabConfig) -> Result<Vec<Event>, String> {
-    let mut lab = Lab::start(config).await.map_err(|e| e.to_string())?;
-    lab.run_free();
-    let mut events = Vec::new();
-    while let Some(e) = lab.events.recv().await {
-        events.push(e);
-    }
-    lab.finish().await.map_err(|e| e.to_string())?;
-    Ok(events)
-}
-
-/// Every scenario of the table, and the bounce lesson in each family.
-fn scenarios() -> Vec<LabConfig> {
-    let mut all = scenarios::every_lab();
-    for ipv6 in scenarios::families() {
-        all.push(LabConfig {
-            lesson: Lesson::Bounce,
-            ipv6,
-            control_port: 0,
-            ..LabConfig::default()
-        });
-    }
-    all
-}
-
 /// The problems of every narration of `events`, each named by its event.
 fn check_all(name: &str, events: &[Event], between: Option<Between>) -> Vec<String> {
     let mut out = Vec::new();
+    // Knowing the whole trace, as a replay or a finished run is told.
+    let whole = Account::of(events, true);
+    let known = Context {
+        events,
+        account: &whole,
+        between,
+        ours: if between.is_some() {
+            Ours::LAB
+        } else {
+            Ours::NONE
+        },
+    };
     for i in 0..events.len() {
         let shown = &events[..=i];
-        let mut ns: Vec<Narration> = vec![narrate(shown)];
+        let mut ns: Vec<Narration> = vec![narrate(shown), narrate_at(&known, i)];
         if between.is_some() {
             ns.push(narrate_between(shown, between));
         }
@@ -94,35 +78,17 @@ fn check_quotes(events: &[Event], between: Option<Between>, seen: &mut Vec<(Stri
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_of_every_lab_scenario_is_narrated_by_the_rules() {
-    let gate = Arc::new(Semaphore::new(32));
-    let mut runs = tokio::task::JoinSet::new();
-    for cfg in scenarios() {
-        let gate = gate.clone();
-        runs.spawn(async move {
-            let _slot = gate.acquire_owned().await;
-            let result = tokio::time::timeout(GUARD, run(cfg.clone())).await;
-            (cfg, result)
-        });
-    }
     let mut failures = Vec::new();
     let mut quoted = Vec::new();
     let mut scenarios = 0;
-    while let Some(joined) = runs.join_next().await {
-        let (cfg, result) = joined.expect("a run panicked");
-        let name = format!(
-            "{:?} {:?} ext={} v6={} fw={:?} nat={:?}",
-            cfg.lesson, cfg.mode, cfg.extended, cfg.ipv6, cfg.firewall, cfg.nat
-        );
+    for (cfg, result) in scenarios::run_all(scenarios::every_lab_and_bounce(), GUARD).await {
+        let name = scenarios::name(&cfg);
         let events = match result {
-            Err(_) => {
-                failures.push(format!("{name}: no end within {GUARD:?}"));
-                continue;
-            }
-            Ok(Err(e)) => {
+            Err(e) => {
                 failures.push(format!("{name}: {e}"));
                 continue;
             }
-            Ok(Ok(events)) => events,
+            Ok(events) => events,
         };
         assert!(events.len() > 10, "{name}: only {} events", events.len());
         scenarios += 1;

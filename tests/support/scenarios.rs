@@ -72,3 +72,66 @@ pub fn families() -> Vec<bool> {
         vec![false]
     }
 }
+
+/// Every lab scenario of the table and the bounce lesson in each family.
+pub fn every_lab_and_bounce() -> Vec<LabConfig> {
+    let mut all = every_lab();
+    for ipv6 in families() {
+        all.push(LabConfig {
+            lesson: ftpviz::lab::Lesson::Bounce,
+            ipv6,
+            control_port: 0,
+            ..LabConfig::default()
+        });
+    }
+    all
+}
+
+/// A scenario's name in a failure message.
+pub fn name(cfg: &LabConfig) -> String {
+    format!(
+        "{:?} {:?} ext={} v6={} fw={:?} nat={:?}",
+        cfg.lesson, cfg.mode, cfg.extended, cfg.ipv6, cfg.firewall, cfg.nat
+    )
+}
+
+/// Runs one lab to its end and returns its events.
+pub async fn run(config: LabConfig) -> Result<Vec<ftpviz::trace::Event>, String> {
+    let mut lab = ftpviz::lab::Lab::start(config)
+        .await
+        .map_err(|e| e.to_string())?;
+    lab.run_free();
+    let mut events = Vec::new();
+    while let Some(e) = lab.events.recv().await {
+        events.push(e);
+    }
+    lab.finish().await.map_err(|e| e.to_string())?;
+    Ok(events)
+}
+
+/// Runs every lab of `configs`, many at once on port 0 (a blocked run
+/// mostly waits on its timer), each within `guard`; each result as it
+/// ends: its events, or what went wrong, in words.
+pub async fn run_all(
+    configs: Vec<LabConfig>,
+    guard: std::time::Duration,
+) -> Vec<(LabConfig, Result<Vec<ftpviz::trace::Event>, String>)> {
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(32));
+    let mut runs = tokio::task::JoinSet::new();
+    for cfg in configs {
+        let gate = gate.clone();
+        runs.spawn(async move {
+            let _slot = gate.acquire_owned().await;
+            let result = match tokio::time::timeout(guard, run(cfg.clone())).await {
+                Ok(r) => r,
+                Err(_) => Err(format!("no end within {guard:?}")),
+            };
+            (cfg, result)
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(joined) = runs.join_next().await {
+        out.push(joined.expect("a run panicked"));
+    }
+    out
+}
