@@ -29,6 +29,9 @@ pub(crate) async fn serve(args: ServeArgs, sink: Option<Sink>, screen: Screen) -
         // the sessions with their real bytes).
         payloads: args.record.is_some() || !headless,
         classroom: args.classroom,
+        idle_timeout: args.idle_timeout,
+        data_timeout: args.data_timeout,
+        login_timeout: args.login_timeout,
     };
     let serving = ftpviz::serve::start_with(config, options).await?;
     if !headless {

@@ -23,10 +23,14 @@
 //! [`super::modes`]).
 //!
 //! Nor does it wait on the wire for ever. A client must log in within
-//! [`Ctx::login_timeout`] of connecting; after that, a session with no
-//! whole command line for [`Ctx::idle`] is closed with `421` — a byte a
-//! minute with no line end keeps nothing alive. A reply the client does not
-//! read within [`Ctx::write_timeout`] ends the session.
+//! [`Ctx::login_timeout`] of connecting; after that, a session idle for
+//! [`Ctx::idle`] is closed with `421`. Idle means no whole command line
+//! *and* no transfer: a byte a minute with no line end keeps nothing
+//! alive, while an hour-long download over slow Wi-Fi is not idle, and
+//! the clock starts again when it ends. (A transfer that stops moving is
+//! bounded by its own clock, [`Ctx::data_timeout`]; see [`super::abort`].)
+//! A reply the client does not read within [`Ctx::write_timeout`] ends the
+//! session.
 
 use super::abort::{abor_text, read_control};
 use super::data::Plan;
@@ -84,11 +88,14 @@ pub struct Session {
     pub(super) shutdown: watch::Receiver<bool>,
     /// The server stopped during a transfer: say 421 and hang up.
     pub(super) stopping: bool,
+    /// The session said its last word (a 421): hang up.
+    pub(super) hanging_up: bool,
     /// This session's place among the server's; given back as it ends.
     slot: Option<Slot>,
     connected: Instant,
-    /// When the last whole command line came.
-    last_line: Instant,
+    /// When the session was last busy: a whole command line came, or a
+    /// transfer ended. A transfer under way is never idle.
+    pub(super) last_busy: Instant,
 }
 
 /// What to do after a command.
@@ -151,9 +158,10 @@ impl Session {
             control_gone: false,
             shutdown,
             stopping: false,
+            hanging_up: false,
             slot: Some(slot),
             connected: now,
-            last_line: now,
+            last_busy: now,
         }
     }
 
@@ -187,6 +195,9 @@ impl Session {
                     _ = self.rec.room() => {}
                     _ = self.shutdown.changed() => return Ok(self.stop().await),
                 }
+                if self.control_gone {
+                    return Ok(End::Theirs);
+                }
                 let Some(line) = self.next_line() else {
                     break;
                 };
@@ -198,7 +209,7 @@ impl Session {
                         Next::Go
                     }
                 };
-                if let Next::Quit = next {
+                if matches!(next, Next::Quit) || self.hanging_up {
                     return Ok(End::Ours);
                 }
                 if self.stopping {
@@ -235,7 +246,7 @@ impl Session {
 
     /// When the session times out if no whole line comes.
     fn deadline(&self) -> Instant {
-        let idle = self.last_line + self.ctx.idle;
+        let idle = self.last_busy + self.ctx.idle;
         match self.login {
             Login::In(_) => idle,
             _ => idle.min(self.connected + self.ctx.login_timeout),
@@ -256,7 +267,7 @@ impl Session {
     fn next_line(&mut self) -> Option<Result<Vec<u8>, LineError>> {
         let line = self.queued.pop_front().or_else(|| self.lines.next_raw());
         if line.is_some() {
-            self.last_line = Instant::now();
+            self.last_busy = Instant::now();
         }
         line
     }

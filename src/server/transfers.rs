@@ -27,6 +27,7 @@ use super::files::FileError;
 use super::listing::{self, Style};
 use super::session::Session;
 use crate::server::data::Plan;
+use crate::tap::Progress;
 use crate::transfer::{self, ReceiveError};
 use std::io;
 
@@ -66,7 +67,7 @@ impl Session {
             // client may give up and send ABOR (the listener then closes).
             Plan::Passive(waiting) => {
                 let rec = self.rec.clone();
-                match self.listening(waiting.accepted(&rec)).await {
+                match self.listening(waiting.accepted(&rec), None).await {
                     Outcome::Done(opened) => opened,
                     Outcome::Halted(halt) => {
                         self.halted(halt, None).await?;
@@ -121,10 +122,11 @@ impl Session {
             return Ok(());
         };
         self.reply(150, "Here comes the directory listing.").await?;
-        let rec = self.rec.clone();
+        let progress = Progress::new();
+        let rec = self.rec.watched(&progress);
         let pieces = listing::pieces(entries, style);
         let sending = transfer::send_pieces_and_close(&mut data.stream, pieces, &rec, data.conn);
-        match self.listening(sending).await {
+        match self.listening(sending, Some(&progress)).await {
             Outcome::Done(Ok(_)) => self.reply(226, "Directory send OK.").await,
             Outcome::Done(Err(_)) => {
                 self.reply(426, "Connection closed; transfer aborted.")
@@ -151,7 +153,8 @@ impl Session {
             &format!("Opening {mode} mode data connection for {name} ({size} bytes)."),
         )
         .await?;
-        let rec = self.rec.clone();
+        let progress = Progress::new();
+        let rec = self.rec.watched(&progress);
         let sending = transfer::send_and_close(
             &mut data.stream,
             &source,
@@ -160,7 +163,7 @@ impl Session {
             &rec,
             data.conn,
         );
-        match self.listening(sending).await {
+        match self.listening(sending, Some(&progress)).await {
             Outcome::Done(Ok(_)) => self.reply(226, "Transfer complete.").await,
             Outcome::Done(Err(_)) => {
                 self.reply(426, "Connection closed; transfer aborted.")
@@ -190,7 +193,8 @@ impl Session {
             return Ok(());
         };
         self.reply(150, "Ok to send data.").await?;
-        let rec = self.rec.clone();
+        let progress = Progress::new();
+        let rec = self.rec.watched(&progress);
         let receiving = transfer::receive_into_and_close(
             &mut data.stream,
             self.ascii,
@@ -198,7 +202,7 @@ impl Session {
             data.conn,
             |bytes| upload.write(bytes),
         );
-        match self.listening(receiving).await {
+        match self.listening(receiving, Some(&progress)).await {
             Outcome::Done(Ok(_)) => {}
             Outcome::Done(Err(ReceiveError::Refused(e))) => {
                 // Past a cap: stop reading now, hang up on the rest.
