@@ -184,6 +184,28 @@ async fn a_client_gone_mid_upload_frees_its_slot_and_leaves_no_file() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_killed_mid_upload_leaves_no_file() {
+    let (addr, events, stop) = start(|c| c.caps.total = 1).await;
+    for round in 0..20 {
+        let mut c = Raw::connect(addr).await;
+        c.login_as("demo", "demo").await;
+        let mut data = epsv(&mut c).await;
+        assert_eq!(c.command("STOR killed.bin").await.code, 150);
+        data.write_all(&[7u8; 10_000]).await.unwrap();
+        // The process dies: the kernel closes both of its connections,
+        // and either end may reach the server first.
+        drop(c);
+        drop(data);
+        let mut next = next_client_gets_in(addr).await;
+        next.login_as("demo", "demo").await;
+        let size = next.command("SIZE killed.bin").await;
+        assert_eq!(size.code, 550, "round {round}: kept {size:?}");
+        assert_eq!(next.command("QUIT").await.code, 221);
+    }
+    drain(events, stop).await;
+}
+
 /// The `tr` (timer) column of the server's end of the TCP connection from
 /// local port `local` to remote port `remote`, in /proc/net/tcp: 2 while
 /// the keepalive timer runs, 0 for no timer.

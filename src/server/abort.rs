@@ -196,6 +196,14 @@ impl Session {
         outcome
     }
 
+    /// Whether the client has hung up its control connection with nothing
+    /// left to answer (a look, without waiting or reading).
+    pub(super) fn abandoned(&self) -> bool {
+        let mut byte = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+        let closed = matches!(socket2::SockRef::from(&self.ctl).peek(&mut byte), Ok(0));
+        closed && self.queued.is_empty() && self.lines.pending() == 0
+    }
+
     /// After a transfer was halted: the server closes the data connection
     /// (if it was made), answers the transfer command with `426`, then
     /// the `ABOR` with `226`. A server stop gets the `426` too; the

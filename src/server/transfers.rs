@@ -232,6 +232,13 @@ impl Session {
             Outcome::Halted(halt) => return self.halted(halt, Some(data)).await,
         }
         drop(data);
+        // A client killed mid-upload closes both connections at once, and
+        // the data connection's end may be read first: an upload whose
+        // client is gone (with no command left unread) is not kept.
+        if self.abandoned() {
+            self.control_gone = true;
+            return Ok(());
+        }
         match upload.commit() {
             Ok(_) => self.reply(226, "Transfer complete.").await,
             Err(e) => {
