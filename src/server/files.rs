@@ -97,6 +97,8 @@ pub enum FileError {
     TooBig { cap: u64 },
     #[error("upload space exhausted ({cap} bytes)")]
     Full { cap: u64 },
+    #[error("restart position {offset} is past the end of the file ({size} bytes)")]
+    PastTheEnd { offset: u64, size: u64 },
     #[error("{0}")]
     Io(String),
 }

@@ -139,10 +139,17 @@ impl Session {
     pub(super) async fn retr(&mut self, arg: &[u8]) -> io::Result<()> {
         let path = self.path(arg);
         let offset = std::mem::take(&mut self.rest);
+        if self.refused_ascii_restart(offset).await? {
+            return Ok(());
+        }
         let (source, size) = match self.ctx.files.open(&path, self.who()) {
             Ok(found) => found,
             Err(e) => return self.refuse(550, &refusal(&e)).await,
         };
+        if offset > size {
+            let e = FileError::PastTheEnd { offset, size };
+            return self.refuse(554, &restart_refusal(&e)).await;
+        }
         let Some(mut data) = self.data().await? else {
             return Ok(());
         };
@@ -176,8 +183,14 @@ impl Session {
     pub(super) async fn stor(&mut self, arg: &[u8]) -> io::Result<()> {
         let path = super::files::resolve(&self.cwd, arg);
         let offset = std::mem::take(&mut self.rest);
+        if self.refused_ascii_restart(offset).await? {
+            return Ok(());
+        }
         let mut upload = match self.ctx.files.store(&path, self.who(), offset) {
             Ok(upload) => upload,
+            Err(e @ FileError::PastTheEnd { .. }) => {
+                return self.refuse(554, &restart_refusal(&e)).await
+            }
             Err(e @ FileError::Denied(_)) => {
                 return self
                     .refuse(550, &format!("Permission denied: {}.", denied(&e)))
@@ -248,6 +261,20 @@ impl Session {
         }
     }
 
+    /// A restart in `TYPE A` cannot be honoured: `REST` counts the bytes
+    /// on the wire (RFC 3659 §5.3), which in ASCII are not the bytes of
+    /// the file (one CR more per line), so resuming would lose or repeat a
+    /// byte per line. It is refused, as vsftpd does (same words).
+    /// True when refused (and answered).
+    async fn refused_ascii_restart(&mut self, offset: u64) -> io::Result<bool> {
+        if !self.ascii || offset == 0 {
+            return Ok(false);
+        }
+        self.refuse(550, "No support for resume of ASCII transfer.")
+            .await?;
+        Ok(true)
+    }
+
     /// DELE: only an upload, only by the user who may upload.
     pub(super) async fn dele(&mut self, arg: &[u8]) -> io::Result<()> {
         let path = self.path(arg);
@@ -283,6 +310,12 @@ impl Session {
             _ => self.reply(550, "Could not get file information.").await,
         }
     }
+}
+
+/// The 554 for a restart that cannot be done (RFC 3659 §5.3: "restart
+/// marker out of range" is reported by the transfer command).
+fn restart_refusal(e: &FileError) -> String {
+    format!("Requested action not taken: invalid REST parameter ({e}).")
 }
 
 /// The reason inside a `Denied`.

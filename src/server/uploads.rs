@@ -196,8 +196,14 @@ impl Uploads {
     }
 
     /// Starts an upload to `vpath`, keeping the first `offset` bytes of the
-    /// upload there now (after `REST`).
+    /// upload there now (after `REST`). An offset past that upload's end
+    /// (or any offset, where there is none) is refused: the bytes would
+    /// land elsewhere than the client asked.
     pub fn begin(self: &Arc<Self>, vpath: &[u8], offset: u64) -> Result<UploadWriter, FileError> {
+        let size = self.stat(vpath).map_or(0, |e| e.size);
+        if offset > size {
+            return Err(FileError::PastTheEnd { offset, size });
+        }
         let (sink, path) = match &self.disk {
             None => (Sink::Memory(Vec::new()), None),
             Some(dir) => {
@@ -468,6 +474,15 @@ mod tests {
         let Some(Ok((Source::File(f), 3))) = up.open(b"/x") else {
             panic!("stored on disk")
         };
+        // Past the end, or with nothing there: refused, nothing written.
+        assert!(matches!(
+            up.begin(b"/x", 4),
+            Err(FileError::PastTheEnd { offset: 4, size: 3 })
+        ));
+        assert!(matches!(
+            up.begin(b"/new", 1),
+            Err(FileError::PastTheEnd { offset: 1, size: 0 })
+        ));
         let mut got = String::new();
         (&*f).read_to_string(&mut got).unwrap();
         assert_eq!(got, "abZ");
