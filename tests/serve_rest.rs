@@ -98,7 +98,7 @@ async fn suppaftp_restarts_past_the_end_and_in_ascii_are_refused_before_150() {
         let mut ftp = FtpStream::connect(addr).unwrap();
         ftp.login("anonymous", "x").unwrap();
         ftp.transfer_type(FileType::Binary).unwrap();
-        let size = ftp.size("hello.txt").unwrap() as usize;
+        let size = ftp.size("hello.txt").unwrap();
         ftp.resume_transfer(usize::MAX).unwrap();
         let said = refused(
             ftp.retr_as_buffer("hello.txt").map(|c| c.into_inner()),
