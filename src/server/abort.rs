@@ -111,9 +111,10 @@ pub(super) enum Halt {
 }
 
 /// The `ABOR` command in `line`, if that is what it is, with any Telnet
-/// bytes before it (`IAC IP`, `IAC DM`, decoded as U+FFFD) skipped.
+/// bytes before it (`IAC IP`, `IAC DM`: not UTF-8, so decoded as U+FFFD)
+/// skipped — those alone: `1ABOR` or `..ABOR` is no `ABOR`.
 pub(super) fn abor_text(line: &str) -> Option<&str> {
-    let stripped = line.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
+    let stripped = line.trim_start_matches('\u{fffd}');
     stripped
         .trim_end()
         .eq_ignore_ascii_case("ABOR")
@@ -268,6 +269,9 @@ mod tests {
         assert_eq!(abor_text("NOOP"), None);
         assert_eq!(abor_text("ABORT"), None);
         assert_eq!(abor_text("\u{fffd}NOOP"), None);
+        assert_eq!(abor_text("1ABOR"), None);
+        assert_eq!(abor_text("..ABOR"), None);
+        assert_eq!(abor_text(" ABOR"), None);
         assert_eq!(abor_text(""), None);
     }
 }

@@ -148,6 +148,14 @@ pub fn resolve(cwd: &[u8], arg: &[u8]) -> Vec<u8> {
     path
 }
 
+/// Whether a path as the client wrote it can only name a folder: it ends
+/// in `/` (`hello.txt/`), `.` or `..` — as a Unix path does, where
+/// `hello.txt/` is "not a directory" rather than the file.
+pub fn names_a_folder(arg: &[u8]) -> bool {
+    let last = arg.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    arg.ends_with(b"/") || last == b"." || last == b".."
+}
+
 /// The folder a clean virtual path is in.
 pub fn parent_of(path: &[u8]) -> &[u8] {
     match path.iter().rposition(|&b| b == b'/') {
@@ -307,6 +315,7 @@ impl Files {
             who,
             names: names.into_iter(),
             one: None,
+            prefix: Vec::new(),
         })
     }
 
@@ -404,6 +413,8 @@ pub struct Listing {
     /// Names still to list; true for an upload.
     names: std::vec::IntoIter<(Vec<u8>, bool)>,
     one: Option<Entry>,
+    /// Put before every name listed (`docs/` for `NLST docs/*.txt`).
+    prefix: Vec<u8>,
 }
 
 impl Listing {
@@ -414,7 +425,34 @@ impl Listing {
             who: Who::Anonymous,
             names: Vec::new().into_iter(),
             one: Some(entry),
+            prefix: Vec::new(),
         }
+    }
+
+    /// Only the names that match a wildcard pattern ([`super::glob`]).
+    pub fn matching(mut self, pattern: &[u8]) -> Listing {
+        let kept: Vec<_> = self
+            .names
+            .filter(|(name, _)| super::glob::matches(pattern, name))
+            .collect();
+        self.names = kept.into_iter();
+        self.one = self.one.filter(|e| super::glob::matches(pattern, &e.name));
+        self
+    }
+
+    /// Every name listed with `prefix` before it.
+    pub fn with_prefix(mut self, prefix: &[u8]) -> Listing {
+        self.prefix = prefix.to_vec();
+        self
+    }
+
+    /// Names left to list (some may yet be left out: see `next`).
+    pub fn len(&self) -> usize {
+        self.names.len() + usize::from(self.one.is_some())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -422,7 +460,8 @@ impl Iterator for Listing {
     type Item = Entry;
 
     fn next(&mut self) -> Option<Entry> {
-        if let Some(one) = self.one.take() {
+        if let Some(mut one) = self.one.take() {
+            one.name = [&self.prefix[..], &one.name].concat();
             return Some(one);
         }
         loop {
@@ -438,7 +477,7 @@ impl Iterator for Listing {
                 self.files.tree_stat(&path)
             };
             if let Ok(mut entry) = entry {
-                entry.name = name;
+                entry.name = [&self.prefix[..], &name].concat();
                 return Some(entry);
             }
         }
@@ -492,6 +531,16 @@ mod tests {
         assert_eq!(resolve(b"/docs", b"./a/../b"), b"/docs/b");
         assert_eq!(resolve(b"/docs", b"/x//y/"), b"/x/y");
         assert_eq!(resolve(b"/", b"caf\xe9"), b"/caf\xe9", "bytes stay bytes");
+    }
+
+    #[test]
+    fn a_trailing_slash_names_a_folder() {
+        for folder in [&b"hello.txt/"[..], b"docs/.", b"a/..", b".", b"..", b"/"] {
+            assert!(names_a_folder(folder), "{folder:?}");
+        }
+        for file in [&b"hello.txt"[..], b"docs/a.txt", b"a.b", b"...", b""] {
+            assert!(!names_a_folder(file), "{file:?}");
+        }
     }
 
     #[test]

@@ -6,9 +6,11 @@
 //! stopped midway by `ABOR` in [`abort`]. The
 //! files it offers ([`files`]) are the built-in ones or a real directory,
 //! read-only, plus what a logged-in user uploads ([`uploads`]). The
+//! commands answered on the control connection alone are [`queries`]; the
 //! commands that choose active or passive mode are [`modes`]; how a
 //! transfer then gets its data connection (the server dials, or waits for
-//! a dial) is [`data`]; how directory listings look is [`listing`].
+//! a dial) is [`data`]; how directory listings look is [`listing`], and
+//! which names a wildcard (`NLST *.txt`) lists, [`glob`].
 //!
 //! A server open to a classroom meets clients that misbehave, by accident
 //! or on purpose. Limits keep one of them from hurting the others, and
@@ -37,8 +39,10 @@
 pub mod abort;
 pub mod data;
 pub mod files;
+pub mod glob;
 pub mod listing;
 pub mod modes;
+pub mod queries;
 pub mod session;
 pub mod slots;
 pub mod transfers;

@@ -35,7 +35,7 @@
 use super::abort::{abor_text, read_control};
 use super::data::Plan;
 use super::files::{resolve, Who};
-use super::listing::{unescape, Style};
+use super::listing::{unescape, Facts, Style};
 use super::slots::Slot;
 use super::Ctx;
 use crate::ftp::{Command, LineBuffer, LineError, Reply};
@@ -78,6 +78,8 @@ pub struct Session {
     pub(super) plan: Plan,
     pub(super) rest: u64,
     pub(super) epsv_all: bool,
+    /// The facts `MLST`/`MLSD` give (`OPTS MLST`).
+    pub(super) facts: Facts,
     /// Control bytes cut into lines.
     pub(super) lines: LineBuffer,
     /// Lines that came during a transfer, answered after it.
@@ -106,10 +108,10 @@ enum Next {
 
 fn is_known_verb(verb: &str) -> bool {
     const VERBS: &[&str] = &[
-        "USER", "PASS", "SYST", "FEAT", "OPTS", "PWD", "XPWD", "CWD", "CDUP", "TYPE", "MODE",
-        "STRU", "PORT", "EPRT", "PASV", "EPSV", "LIST", "NLST", "MLSD", "RETR", "STOR", "APPE",
-        "STOU", "DELE", "MKD", "XMKD", "RMD", "XRMD", "RNFR", "RNTO", "SIZE", "MDTM", "REST",
-        "ABOR", "NOOP", "HELP", "QUIT",
+        "USER", "PASS", "SYST", "FEAT", "OPTS", "PWD", "XPWD", "CWD", "XCWD", "CDUP", "XCUP",
+        "TYPE", "MODE", "STRU", "ALLO", "PORT", "EPRT", "PASV", "EPSV", "LIST", "NLST", "MLSD",
+        "MLST", "RETR", "STOR", "APPE", "STOU", "DELE", "MKD", "XMKD", "RMD", "XRMD", "RNFR",
+        "RNTO", "SIZE", "MDTM", "REST", "ABOR", "NOOP", "HELP", "QUIT",
     ];
     VERBS.contains(&verb)
 }
@@ -153,6 +155,7 @@ impl Session {
             plan: Plan::None,
             rest: 0,
             epsv_all: false,
+            facts: Facts::default(),
             lines: LineBuffer::new(),
             queued: VecDeque::new(),
             control_gone: false,
@@ -302,14 +305,19 @@ impl Session {
     }
 
     /// The virtual path a command's argument names. A name written the way
-    /// listings escape control characters (`a\012b`) is taken back when
-    /// no file has the name as written.
+    /// listings escape it (`a\012b` for a newline, `a\\b` for a
+    /// backslash) is the name it stands for; as written, only when no such
+    /// name exists (a client that types a backslash by hand).
     pub(super) fn path(&self, arg: &[u8]) -> Vec<u8> {
         let literal = resolve(&self.cwd, arg);
-        if !arg.contains(&b'\\') || self.ctx.files.stat(&literal, self.who()).is_ok() {
+        if !arg.contains(&b'\\') {
             return literal;
         }
-        resolve(&self.cwd, &unescape(arg))
+        let meant = resolve(&self.cwd, &unescape(arg));
+        if meant != literal && self.ctx.files.stat(&meant, self.who()).is_ok() {
+            return meant;
+        }
+        literal
     }
 
     async fn handle(&mut self, raw: &[u8]) -> io::Result<Next> {
@@ -333,7 +341,8 @@ impl Session {
             .filter(|_| !arg.is_empty())
             .unwrap_or_default();
         let logged_in = matches!(self.login, Login::In(_));
-        match cmd.verb.as_str() {
+        let verb = cmd.verb.as_str();
+        match verb {
             "USER" => {
                 self.login = Login::User(arg.to_string());
                 self.reply(331, "Please specify the password.").await?;
@@ -346,71 +355,54 @@ impl Session {
                 self.reply(221, "Goodbye.").await?;
                 return Ok(Next::Quit);
             }
-            "NOOP" => self.reply(200, "NOOP ok.").await?,
-            "SYST" => self.reply(215, "UNIX Type: L8").await?,
-            "FEAT" => {
-                // RFC 2389: one feature a line, each indented by a space.
-                let feat =
-                    "Features:\n EPRT\n EPSV\n MDTM\n MLSD\n PASV\n REST STREAM\n SIZE\n UTF8\nEnd";
-                self.reply(211, feat).await?;
-            }
-            "OPTS" if arg.eq_ignore_ascii_case("UTF8 ON") => {
-                self.reply(200, "Always in UTF8 mode.").await?
-            }
-            "OPTS" => self.reply(501, "Option not understood.").await?,
-            "HELP" => {
-                let help = "The following commands are recognized:\nUSER PASS SYST FEAT OPTS PWD CWD CDUP TYPE MODE STRU\nPORT EPRT PASV EPSV LIST NLST MLSD RETR STOR DELE\nSIZE MDTM REST ABOR NOOP HELP QUIT\nHelp OK.";
-                self.reply(214, help).await?;
-            }
             verb if !is_known_verb(verb) => self.reply(502, "Command not implemented.").await?,
-            _ if !logged_in => self.reply(530, "Please login with USER and PASS.").await?,
+            _ => {
+                if let Some(done) = self.about_server(verb, arg).await {
+                    done?;
+                } else if !logged_in {
+                    self.reply(530, "Please login with USER and PASS.").await?;
+                } else if let Some(done) = self.settings(verb, arg).await {
+                    done?;
+                } else {
+                    self.logged_in(verb, arg, raw_arg).await?;
+                }
+            }
+        }
+        Ok(Next::Go)
+    }
+
+    /// The commands for a logged-in client that change its place or move
+    /// files.
+    async fn logged_in(&mut self, verb: &str, arg: &str, raw_arg: &[u8]) -> io::Result<()> {
+        match verb {
             "PWD" | "XPWD" => {
                 // RFC 959 Appendix II: a quote inside the name is doubled.
                 let cwd = String::from_utf8_lossy(&self.cwd).replace('"', "\"\"");
                 self.reply(257, &format!("\"{cwd}\" is the current directory"))
-                    .await?;
+                    .await
             }
-            "CWD" => self.cwd(raw_arg).await?,
-            "CDUP" => self.cwd(b"..").await?,
-            "TYPE" => match arg.to_ascii_uppercase().as_str() {
-                "A" | "A N" => {
-                    self.ascii = true;
-                    self.reply(200, "Switching to ASCII mode.").await?;
-                }
-                "I" | "L 8" => {
-                    self.ascii = false;
-                    self.reply(200, "Switching to Binary mode.").await?;
-                }
-                _ => self.reply(504, "Unrecognised TYPE command.").await?,
-            },
-            "MODE" if arg.eq_ignore_ascii_case("S") => self.reply(200, "Mode set to S.").await?,
-            "MODE" => {
-                self.reply(504, "Bad MODE command: only S (stream).")
-                    .await?
-            }
-            "STRU" if arg.eq_ignore_ascii_case("F") => {
-                self.reply(200, "Structure set to F.").await?
-            }
-            "STRU" => self.reply(504, "Bad STRU command: only F (file).").await?,
-            "PORT" | "EPRT" => self.port(&cmd.verb, arg).await?,
-            "PASV" | "EPSV" => self.pasv(&cmd.verb, arg).await?,
-            "LIST" => self.list(raw_arg, Style::List).await?,
-            "NLST" => self.list(raw_arg, Style::Nlst).await?,
-            "MLSD" => self.list(raw_arg, Style::Mlsd).await?,
-            "RETR" => self.retr(raw_arg).await?,
-            "STOR" => self.stor(raw_arg).await?,
-            "DELE" => self.dele(raw_arg).await?,
+            "CWD" | "XCWD" => self.cwd(raw_arg).await,
+            "CDUP" | "XCUP" => self.cwd(b"..").await,
+            "PORT" | "EPRT" => self.port(verb, arg).await,
+            "PASV" | "EPSV" => self.pasv(verb, arg).await,
+            "LIST" => self.list(raw_arg, Style::List).await,
+            "NLST" => self.list(raw_arg, Style::Nlst).await,
+            "MLSD" => self.list(raw_arg, Style::Mlsd(self.facts)).await,
+            "MLST" => self.mlst(raw_arg).await,
+            "RETR" => self.retr(raw_arg).await,
+            "STOR" => self.stor(raw_arg).await,
+            "DELE" => self.dele(raw_arg).await,
             "APPE" | "STOU" | "MKD" | "XMKD" | "RMD" | "XRMD" | "RNFR" | "RNTO" => {
-                self.not_allowed(&cmd.verb).await?
+                self.not_allowed(verb).await
             }
-            "SIZE" | "MDTM" => self.stat(&cmd.verb, raw_arg).await?,
+            "SIZE" | "MDTM" => self.stat(verb, raw_arg).await,
             "REST" => match arg.trim().parse::<u64>() {
                 Ok(n) => {
                     self.rest = n;
                     self.reply(350, &format!("Restart position accepted ({n})."))
-                        .await?;
+                        .await
                 }
-                Err(_) => self.reply(501, "REST needs a byte offset.").await?,
+                Err(_) => self.reply(501, "REST needs a byte offset.").await,
             },
             "ABOR" => {
                 // Nothing runs (a running transfer hears ABOR itself):
@@ -418,11 +410,10 @@ impl Session {
                 // passive listener is closed.
                 self.plan = Plan::None;
                 self.reply(226, "No transfer running: ABOR successful.")
-                    .await?;
+                    .await
             }
-            _ => self.reply(502, "Command not implemented.").await?,
+            _ => self.reply(502, "Command not implemented.").await,
         }
-        Ok(Next::Go)
     }
 
     async fn pass(&mut self, password: &str) -> io::Result<()> {

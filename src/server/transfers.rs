@@ -23,7 +23,8 @@
 
 use super::abort::Outcome;
 use super::data::{DataConn, DataError};
-use super::files::FileError;
+use super::files::{name_of, names_a_folder, FileError, Listing};
+use super::glob;
 use super::listing::{self, Style};
 use super::session::Session;
 use crate::server::data::Plan;
@@ -112,10 +113,42 @@ impl Session {
         self.reply(code, msg).await
     }
 
+    /// What a listing command names: a folder, a file, or — when its last
+    /// name is a wildcard pattern and no such name exists — the names in
+    /// its folder that match ([`super::glob`]; none is `NotFound`).
+    fn listing(&self, arg: &[u8], style: Style) -> Result<Listing, FileError> {
+        let path = self.path(arg);
+        let who = self.who();
+        let files = &self.ctx.files;
+        let name = name_of(arg);
+        if glob::is_pattern(name) && files.stat(&path, who).is_err() {
+            let folder = arg.get(..arg.len() - name.len()).unwrap_or_default();
+            let found = files.list(&self.path(folder), who)?.matching(name);
+            // The stock `ftp` client's `mget docs/*.txt` fetches each name
+            // NLST gives: they must lead back to the files, folder and all.
+            return match (found.is_empty(), style) {
+                (true, _) => Err(FileError::NotFound),
+                (false, Style::Nlst) => Ok(found.with_prefix(folder)),
+                (false, _) => Ok(found),
+            };
+        }
+        let me = files.stat(&path, who)?;
+        match style {
+            // RFC 3659 §7.2.1: MLSD of a file is 501 (see `list`).
+            Style::Mlsd(_) if !me.is_dir() => Err(FileError::NotADirectory),
+            _ if names_a_folder(arg) && !me.is_dir() => Err(FileError::NotADirectory),
+            _ => files.list(&path, who),
+        }
+    }
+
     pub(super) async fn list(&mut self, arg: &[u8], style: Style) -> io::Result<()> {
-        let path = self.path(list_path(arg));
-        let entries = match self.ctx.files.list(&path, self.who()) {
+        let entries = match self.listing(list_path(arg), style) {
             Ok(entries) => entries,
+            Err(FileError::NotADirectory) if matches!(style, Style::Mlsd(_)) => {
+                return self
+                    .refuse(501, "MLSD lists a folder: use MLST for a file.")
+                    .await
+            }
             Err(_) => return self.refuse(550, "No such file or directory.").await,
         };
         let Some(mut data) = self.data().await? else {
@@ -137,6 +170,9 @@ impl Session {
     }
 
     pub(super) async fn retr(&mut self, arg: &[u8]) -> io::Result<()> {
+        if names_a_folder(arg) {
+            return self.refuse(550, "Failed to open file.").await;
+        }
         let path = self.path(arg);
         let offset = std::mem::take(&mut self.rest);
         if self.refused_ascii_restart(offset).await? {
@@ -181,6 +217,11 @@ impl Session {
     }
 
     pub(super) async fn stor(&mut self, arg: &[u8]) -> io::Result<()> {
+        if names_a_folder(arg) {
+            return self
+                .refuse(553, "Could not create file: that names a folder.")
+                .await;
+        }
         let path = super::files::resolve(&self.cwd, arg);
         let offset = std::mem::take(&mut self.rest);
         if self.refused_ascii_restart(offset).await? {
@@ -278,6 +319,9 @@ impl Session {
     /// DELE: only an upload, only by the user who may upload.
     pub(super) async fn dele(&mut self, arg: &[u8]) -> io::Result<()> {
         let path = self.path(arg);
+        if names_a_folder(arg) {
+            return self.reply(550, "Delete operation failed.").await;
+        }
         match self.ctx.files.delete(&path, self.who()) {
             Ok(()) => self.reply(250, "Delete operation successful.").await,
             Err(e @ FileError::Denied(_)) => {
@@ -296,19 +340,6 @@ impl Session {
             "Permission denied.".to_string()
         };
         self.reply(550, &why).await
-    }
-
-    pub(super) async fn stat(&mut self, verb: &str, arg: &[u8]) -> io::Result<()> {
-        let path = self.path(arg);
-        match self.ctx.files.stat(&path, self.who()) {
-            Ok(e) if e.kind == super::files::Kind::File && verb == "SIZE" => {
-                self.reply(213, &e.size.to_string()).await
-            }
-            Ok(e) if e.kind == super::files::Kind::File => {
-                self.reply(213, &listing::timeval(e.modified)).await
-            }
-            _ => self.reply(550, "Could not get file information.").await,
-        }
     }
 }
 
