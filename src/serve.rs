@@ -30,7 +30,7 @@
 //! behind their own firewalls.
 
 use crate::network::{control_listener, is_loopback, Network};
-use crate::server::files::{FileError, Files};
+use crate::server::files::Files;
 use crate::server::slots::Caps;
 use crate::server::uploads::{Limits, Uploads, Writers};
 use crate::server::{self, ServerConfig};
@@ -123,15 +123,24 @@ impl Default for ServeOptions {
     }
 }
 
-/// Why `serve` cannot start.
+/// Why `serve` cannot start. Each says what failed; the cause is its
+/// source, which the error's reader (`{:#}`, anyhow's chain) adds once.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: io::Error },
-    #[error("--root {path}: {source}")]
-    Root { path: PathBuf, source: FileError },
-    #[error("cannot make a folder for uploads: {0}")]
-    Uploads(io::Error),
+    #[error("cannot listen on {addr}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: io::Error,
+    },
+    #[error("--root {}", path.display())]
+    Root {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot make a folder for uploads")]
+    Uploads(#[source] io::Error),
 }
 
 /// A running server.

@@ -215,10 +215,12 @@ impl Files {
         }
     }
 
-    /// A real directory, read-only.
-    pub fn dir(path: &Path) -> Result<Files, FileError> {
-        let dir = Dir::open_ambient_dir(path, cap_std::ambient_authority())
-            .map_err(|e| FileError::Io(format!("{}: {e}", path.display())))?;
+    /// A real directory, read-only. One this process cannot read is
+    /// refused now, not served as an empty tree: opening a folder needs no
+    /// right to read it (an `O_PATH` handle), listing it does.
+    pub fn dir(path: &Path) -> std::io::Result<Files> {
+        let dir = Dir::open_ambient_dir(path, cap_std::ambient_authority())?;
+        dir.read_dir(".")?;
         Ok(Files {
             tree: Tree::Dir(Arc::new(dir)),
             uploads: None,
