@@ -266,17 +266,18 @@ pub async fn send_and_close(
     sent
 }
 
-/// Sends pieces made as they go (a directory listing, a piece at a time)
-/// and closes, as [`send_and_close`] does.
+/// Sends pieces made as they go (a directory listing, a piece at a time,
+/// made elsewhere: the channel closes after the last) and closes, as
+/// [`send_and_close`] does.
 pub async fn send_pieces_and_close(
     stream: &mut TcpStream,
-    pieces: impl Iterator<Item = Vec<u8>>,
+    mut pieces: tokio::sync::mpsc::Receiver<Vec<u8>>,
     rec: &Recorder,
     conn: u32,
 ) -> io::Result<u64> {
     let mut meter = Meter::new(rec.clone(), conn, rec.side());
     let mut sent = Ok(());
-    for piece in pieces {
+    while let Some(piece) = pieces.recv().await {
         sent = write_counted(stream, &piece, &mut meter).await;
         if sent.is_err() {
             break;

@@ -239,6 +239,23 @@ impl Files {
         self.uploads.as_ref().filter(|u| u.admits(who))
     }
 
+    /// The clean virtual path a client's argument names, from folder
+    /// `cwd`. A name written the way listings escape it (`a\012b` for a
+    /// newline, `a\\b` for a backslash; [`super::listing::escape`]) is
+    /// the name it stands for; as written, only when no such name exists
+    /// (a client that types a backslash by hand).
+    pub fn meant(&self, cwd: &[u8], arg: &[u8], who: Who) -> Vec<u8> {
+        let literal = resolve(cwd, arg);
+        if !arg.contains(&b'\\') {
+            return literal;
+        }
+        let meant = resolve(cwd, &super::listing::unescape(arg));
+        if meant != literal && self.stat(&meant, who).is_ok() {
+            return meant;
+        }
+        literal
+    }
+
     /// What a path is: a directory, a file, or nothing.
     pub fn stat(&self, vpath: &[u8], who: Who) -> Result<Entry, FileError> {
         if let Some(entry) = self.uploads_for(who).and_then(|u| u.stat(vpath)) {

@@ -105,8 +105,9 @@ impl Session {
 
     /// SIZE and MDTM: of a regular file only.
     pub(super) async fn stat(&mut self, verb: &str, arg: &[u8]) -> io::Result<()> {
-        let path = self.path(arg);
-        let found = self.ctx.files.stat(&path, self.who());
+        let (_, found) = self
+            .on_disk(arg, |files, who, path| files.stat(path, who))
+            .await;
         match found {
             // `hello.txt/` names a folder, which a file is not.
             Ok(e) if e.kind == Kind::File && !names_a_folder(arg) => {
@@ -123,8 +124,10 @@ impl Session {
     /// MLST: one name's facts on the control connection (RFC 3659 §7.2),
     /// by its full path; the current folder without an argument.
     pub(super) async fn mlst(&mut self, arg: &[u8]) -> io::Result<()> {
-        let path = self.path(arg);
-        let entry = match self.ctx.files.stat(&path, self.who()) {
+        let (path, found) = self
+            .on_disk(arg, |files, who, path| files.stat(path, who))
+            .await;
+        let entry = match found {
             Ok(e) if e.is_dir() || !names_a_folder(arg) => e,
             _ => return self.reply(550, "No such file or directory.").await,
         };

@@ -34,8 +34,8 @@
 
 use super::abort::{abor_text, read_control};
 use super::data::Plan;
-use super::files::{resolve, Who};
-use super::listing::{unescape, Facts, Style};
+use super::files::{FileError, Files, Who};
+use super::listing::{Facts, Style};
 use super::slots::Slot;
 use super::Ctx;
 use crate::ftp::{Command, LineBuffer, LineError, Reply};
@@ -304,20 +304,26 @@ impl Session {
         }
     }
 
-    /// The virtual path a command's argument names. A name written the way
-    /// listings escape it (`a\012b` for a newline, `a\\b` for a
-    /// backslash) is the name it stands for; as written, only when no such
-    /// name exists (a client that types a backslash by hand).
-    pub(super) fn path(&self, arg: &[u8]) -> Vec<u8> {
-        let literal = resolve(&self.cwd, arg);
-        if !arg.contains(&b'\\') {
-            return literal;
+    /// File-system work for a command whose argument is `arg`: the path
+    /// it means ([`Files::meant`]), and what `op` made of it — both on a
+    /// blocking thread, so a slow disk (a `stat` of a file on NFS, a
+    /// folder of 100 000 names) never stalls the other sessions.
+    pub(super) async fn on_disk<X: Send + 'static>(
+        &self,
+        arg: &[u8],
+        op: impl FnOnce(&Files, Who, &[u8]) -> Result<X, FileError> + Send + 'static,
+    ) -> (Vec<u8>, Result<X, FileError>) {
+        let (files, who) = (self.ctx.files.clone(), self.who());
+        let (cwd, arg) = (self.cwd.clone(), arg.to_vec());
+        let work = tokio::task::spawn_blocking(move || {
+            let path = files.meant(&cwd, &arg, who);
+            let done = op(&files, who, &path);
+            (path, done)
+        });
+        match work.await {
+            Ok(done) => done,
+            Err(e) => (Vec::new(), Err(FileError::Io(e.to_string()))),
         }
-        let meant = resolve(&self.cwd, &unescape(arg));
-        if meant != literal && self.ctx.files.stat(&meant, self.who()).is_ok() {
-            return meant;
-        }
-        literal
     }
 
     async fn handle(&mut self, raw: &[u8]) -> io::Result<Next> {
@@ -438,8 +444,10 @@ impl Session {
     }
 
     async fn cwd(&mut self, arg: &[u8]) -> io::Result<()> {
-        let path = self.path(arg);
-        match self.ctx.files.stat(&path, self.who()) {
+        let (path, found) = self
+            .on_disk(arg, |files, who, path| files.stat(path, who))
+            .await;
+        match found {
             Ok(e) if e.is_dir() => {
                 self.cwd = path;
                 self.reply(250, "Directory successfully changed.").await

@@ -23,7 +23,7 @@
 
 use super::abort::Outcome;
 use super::data::{DataConn, DataError};
-use super::files::{name_of, names_a_folder, FileError, Listing};
+use super::files::{name_of, names_a_folder, parent_of, resolve, FileError, Files, Listing, Who};
 use super::glob;
 use super::listing::{self, Style};
 use super::session::Session;
@@ -42,6 +42,38 @@ fn list_path(arg: &[u8]) -> &[u8] {
         };
     }
     rest
+}
+
+/// What a listing command names (`arg` as the client wrote it, `path` the
+/// path it means): a folder, a file, or — when its last name is a
+/// wildcard pattern and no such name exists — the names in its folder
+/// that match ([`super::glob`]; none is `NotFound`).
+fn listing(
+    files: &Files,
+    who: Who,
+    path: &[u8],
+    arg: &[u8],
+    style: Style,
+) -> Result<Listing, FileError> {
+    let name = name_of(arg);
+    if glob::is_pattern(name) && files.stat(path, who).is_err() {
+        let folder = arg.get(..arg.len() - name.len()).unwrap_or_default();
+        let found = files.list(parent_of(path), who)?.matching(name);
+        // The stock `ftp` client's `mget docs/*.txt` fetches each name
+        // NLST gives: they must lead back to the files, folder and all.
+        return match (found.is_empty(), style) {
+            (true, _) => Err(FileError::NotFound),
+            (false, Style::Nlst) => Ok(found.with_prefix(folder)),
+            (false, _) => Ok(found),
+        };
+    }
+    let me = files.stat(path, who)?;
+    match style {
+        // RFC 3659 §7.2.1: MLSD of a file is 501 (see `list`).
+        Style::Mlsd(_) if !me.is_dir() => Err(FileError::NotADirectory),
+        _ if names_a_folder(arg) && !me.is_dir() => Err(FileError::NotADirectory),
+        _ => files.list(path, who),
+    }
 }
 
 /// The 550 for a file that cannot be sent or listed.
@@ -113,36 +145,15 @@ impl Session {
         self.reply(code, msg).await
     }
 
-    /// What a listing command names: a folder, a file, or — when its last
-    /// name is a wildcard pattern and no such name exists — the names in
-    /// its folder that match ([`super::glob`]; none is `NotFound`).
-    fn listing(&self, arg: &[u8], style: Style) -> Result<Listing, FileError> {
-        let path = self.path(arg);
-        let who = self.who();
-        let files = &self.ctx.files;
-        let name = name_of(arg);
-        if glob::is_pattern(name) && files.stat(&path, who).is_err() {
-            let folder = arg.get(..arg.len() - name.len()).unwrap_or_default();
-            let found = files.list(&self.path(folder), who)?.matching(name);
-            // The stock `ftp` client's `mget docs/*.txt` fetches each name
-            // NLST gives: they must lead back to the files, folder and all.
-            return match (found.is_empty(), style) {
-                (true, _) => Err(FileError::NotFound),
-                (false, Style::Nlst) => Ok(found.with_prefix(folder)),
-                (false, _) => Ok(found),
-            };
-        }
-        let me = files.stat(&path, who)?;
-        match style {
-            // RFC 3659 §7.2.1: MLSD of a file is 501 (see `list`).
-            Style::Mlsd(_) if !me.is_dir() => Err(FileError::NotADirectory),
-            _ if names_a_folder(arg) && !me.is_dir() => Err(FileError::NotADirectory),
-            _ => files.list(&path, who),
-        }
-    }
-
     pub(super) async fn list(&mut self, arg: &[u8], style: Style) -> io::Result<()> {
-        let entries = match self.listing(list_path(arg), style) {
+        let arg = list_path(arg).to_vec();
+        let asked = arg.clone();
+        let (_, found) = self
+            .on_disk(&arg, move |files, who, path| {
+                listing(files, who, path, &asked, style)
+            })
+            .await;
+        let entries = match found {
             Ok(entries) => entries,
             Err(FileError::NotADirectory) if matches!(style, Style::Mlsd(_)) => {
                 return self
@@ -157,7 +168,17 @@ impl Session {
         self.reply(150, "Here comes the directory listing.").await?;
         let progress = Progress::new();
         let rec = self.rec.watched(&progress);
-        let pieces = listing::pieces(entries, style);
+        // Each entry is a `stat`: the lines are made on a blocking thread,
+        // a few pieces ahead of the socket (it stops when they are no
+        // longer wanted).
+        let (tx, pieces) = tokio::sync::mpsc::channel(2);
+        tokio::task::spawn_blocking(move || {
+            for piece in listing::pieces(entries, style) {
+                if tx.blocking_send(piece).is_err() {
+                    return;
+                }
+            }
+        });
         let sending = transfer::send_pieces_and_close(&mut data.stream, pieces, &rec, data.conn);
         match self.listening(sending, Some(&progress)).await {
             Outcome::Done(Ok(_)) => self.reply(226, "Directory send OK.").await,
@@ -173,12 +194,14 @@ impl Session {
         if names_a_folder(arg) {
             return self.refuse(550, "Failed to open file.").await;
         }
-        let path = self.path(arg);
         let offset = std::mem::take(&mut self.rest);
         if self.refused_ascii_restart(offset).await? {
             return Ok(());
         }
-        let (source, size) = match self.ctx.files.open(&path, self.who()) {
+        let (path, opened) = self
+            .on_disk(arg, |files, who, path| files.open(path, who))
+            .await;
+        let (source, size) = match opened {
             Ok(found) => found,
             Err(e) => return self.refuse(550, &refusal(&e)).await,
         };
@@ -222,12 +245,19 @@ impl Session {
                 .refuse(553, "Could not create file: that names a folder.")
                 .await;
         }
-        let path = super::files::resolve(&self.cwd, arg);
         let offset = std::mem::take(&mut self.rest);
         if self.refused_ascii_restart(offset).await? {
             return Ok(());
         }
-        let mut upload = match self.ctx.files.store(&path, self.who(), offset) {
+        // The name as written: an upload's name is never unescaped.
+        let path = resolve(&self.cwd, arg);
+        let (files, who, target) = (self.ctx.files.clone(), self.who(), path.clone());
+        // Creating the file, and copying what a REST keeps, touch the disk.
+        let started = tokio::task::spawn_blocking(move || files.store(&target, who, offset));
+        let started = started
+            .await
+            .unwrap_or_else(|e| Err(FileError::Io(e.to_string())));
+        let mut upload = match started {
             Ok(upload) => upload,
             Err(e @ FileError::PastTheEnd { .. }) => {
                 return self.refuse(554, &restart_refusal(&e)).await
@@ -318,11 +348,13 @@ impl Session {
 
     /// DELE: only an upload, only by the user who may upload.
     pub(super) async fn dele(&mut self, arg: &[u8]) -> io::Result<()> {
-        let path = self.path(arg);
         if names_a_folder(arg) {
             return self.reply(550, "Delete operation failed.").await;
         }
-        match self.ctx.files.delete(&path, self.who()) {
+        let (_, deleted) = self
+            .on_disk(arg, |files, who, path| files.delete(path, who))
+            .await;
+        match deleted {
             Ok(()) => self.reply(250, "Delete operation successful.").await,
             Err(e @ FileError::Denied(_)) => {
                 self.reply(550, &format!("Permission denied: {}.", denied(&e)))
