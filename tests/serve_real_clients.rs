@@ -14,17 +14,14 @@ mod raw;
 #[path = "support/serve_bin.rs"]
 mod serve_bin;
 
-use ftpviz::ftp::hostport;
 use ftpviz::server::files::Files;
 use our_server::{drain, start};
 use raw::Raw;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use suppaftp::FtpStream;
 use tokio::io::AsyncReadExt;
-use tokio::net::TcpStream;
 
 /// A served folder: two text files, a binary, a hidden text file, and a
 /// folder with two more.
@@ -45,18 +42,12 @@ fn tree(tag: &str) -> std::path::PathBuf {
     root
 }
 
-fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> tokio::task::JoinHandle<T> {
-    tokio::task::spawn_blocking(f)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wildcards_list_the_names_that_match() {
     let root = tree("serve-glob");
     let files = Files::dir(&root).unwrap();
     let (addr, events, stop) = start(move |c| c.files = files).await;
-    blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let mut ftp = FtpStream::connect(addr).unwrap();
         ftp.login("anonymous", "x").unwrap();
         assert_eq!(ftp.nlst(Some("*.txt")).unwrap(), ["a.txt", "b.txt"]);
@@ -141,7 +132,7 @@ async fn list_dates_give_the_year_for_old_and_future_files() {
     );
     let files = Files::dir(&root).unwrap();
     let (addr, events, stop) = start(move |c| c.files = files).await;
-    blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let mut ftp = FtpStream::connect(addr).unwrap();
         ftp.login("anonymous", "x").unwrap();
         let list = ftp.list(None).unwrap();
@@ -241,10 +232,7 @@ async fn old_commands_and_near_misses() {
     for cmd in ["SIZE hello.txt/", "MDTM hello.txt/", "MLST hello.txt/"] {
         assert_eq!(c.command(cmd).await.code, 550, "{cmd}");
     }
-    let port = hostport::parse_229(&c.command("EPSV").await.text()).unwrap();
-    let _data = TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port)))
-        .await
-        .unwrap();
+    let _data = c.epsv().await;
     assert_eq!(c.command("RETR hello.txt/").await.code, 550);
     assert_eq!(c.command("QUIT").await.code, 221);
     drain(events, stop).await;
@@ -270,10 +258,7 @@ async fn a_backslash_in_a_name_is_escaped_so_no_name_shadows_another() {
 
 /// A transfer command over a passive connection: what came.
 async fn fetch(c: &mut Raw, command: &str) -> Vec<u8> {
-    let port = hostport::parse_229(&c.command("EPSV").await.text()).unwrap();
-    let mut data = TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port)))
-        .await
-        .unwrap();
+    let mut data = c.epsv().await;
     assert_eq!(c.command(command).await.code, 150, "{command}");
     let mut got = Vec::new();
     data.read_to_end(&mut got).await.unwrap();

@@ -10,28 +10,17 @@ mod our_server;
 #[path = "support/raw.rs"]
 mod raw;
 
-use ftpviz::ftp::hostport;
 use ftpviz::trace::Kind;
 use our_server::{drain, start};
 use raw::Raw;
 use std::io::Cursor;
-use std::net::SocketAddr;
 use suppaftp::types::{FileType, FormatControl};
 use suppaftp::{FtpError, FtpStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
-/// EPSV, and the client's dial to the port it names.
-async fn epsv(c: &mut Raw) -> TcpStream {
-    let port = hostport::parse_229(&c.command("EPSV").await.text()).unwrap();
-    TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port)))
-        .await
-        .unwrap()
-}
 
 /// REST `offset` (if any), STOR `name` with `bytes`: the final reply.
 async fn stor(c: &mut Raw, name: &str, offset: Option<u64>, bytes: &[u8]) -> u16 {
-    let mut data = epsv(c).await;
+    let mut data = c.epsv().await;
     if let Some(offset) = offset {
         assert_eq!(c.command(&format!("REST {offset}")).await.code, 350);
     }
@@ -46,7 +35,7 @@ async fn stor(c: &mut Raw, name: &str, offset: Option<u64>, bytes: &[u8]) -> u16
 
 /// RETR `name`: its bytes.
 async fn retr(c: &mut Raw, name: &str) -> Vec<u8> {
-    let mut data = epsv(c).await;
+    let mut data = c.epsv().await;
     assert_eq!(c.command(&format!("RETR {name}")).await.code, 150);
     let mut got = Vec::new();
     data.read_to_end(&mut got).await.unwrap();

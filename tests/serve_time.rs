@@ -14,7 +14,6 @@ mod raw;
 #[path = "support/serve_bin.rs"]
 mod serve_bin;
 
-use ftpviz::ftp::hostport;
 use ftpviz::trace::{Kind, Side};
 use our_server::{drain, start};
 use raw::Raw;
@@ -26,14 +25,6 @@ use tokio::net::TcpStream;
 
 /// A generous deadline for things that must happen on their own.
 const DEADLINE: Duration = Duration::from_secs(30);
-
-/// EPSV, and the client's dial to the port it names.
-async fn epsv(c: &mut Raw) -> TcpStream {
-    let port = hostport::parse_229(&c.command("EPSV").await.text()).unwrap();
-    TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], port)))
-        .await
-        .unwrap()
-}
 
 /// Waits until the server closes `data` (or resets it).
 async fn closed_by_server(data: &mut TcpStream) {
@@ -77,7 +68,7 @@ async fn an_upload_longer_than_the_idle_timeout_is_not_idle() {
     .await;
     let mut c = Raw::connect(addr).await;
     c.login_as("demo", "demo").await;
-    let mut data = epsv(&mut c).await;
+    let mut data = c.epsv().await;
     assert_eq!(c.command("STOR slow.bin").await.code, 150);
     for _ in 0..30 {
         data.write_all(b"x").await.unwrap();
@@ -102,7 +93,7 @@ async fn a_silent_upload_gets_421_data_timeout_and_is_not_kept() {
     .await;
     let mut c = Raw::connect(addr).await;
     c.login_as("demo", "demo").await;
-    let mut data = epsv(&mut c).await;
+    let mut data = c.epsv().await;
     assert_eq!(c.command("STOR asleep.bin").await.code, 150);
     data.write_all(&[7u8; 10_000]).await.unwrap();
     // The laptop sleeps: the data connection stays open, silent.
@@ -143,7 +134,7 @@ async fn a_silent_download_gets_421_data_timeout() {
     .await;
     let mut c = Raw::connect(addr).await;
     c.login().await;
-    let mut data = epsv(&mut c).await;
+    let mut data = c.epsv().await;
     assert_eq!(c.command("RETR big.bin").await.code, 150);
     let mut first = [0u8; 1024];
     data.read_exact(&mut first).await.unwrap();
@@ -159,7 +150,7 @@ async fn a_client_gone_mid_upload_frees_its_slot_and_leaves_no_file() {
     let (addr, events, stop) = start(|c| c.caps.total = 1).await;
     let mut c = Raw::connect(addr).await;
     c.login_as("demo", "demo").await;
-    let mut data = epsv(&mut c).await;
+    let mut data = c.epsv().await;
     assert_eq!(c.command("STOR half.bin").await.code, 150);
     data.write_all(&[7u8; 10_000]).await.unwrap();
     // The terminal is closed: the control connection goes, the data
@@ -190,7 +181,7 @@ async fn a_client_killed_mid_upload_leaves_no_file() {
     for round in 0..20 {
         let mut c = Raw::connect(addr).await;
         c.login_as("demo", "demo").await;
-        let mut data = epsv(&mut c).await;
+        let mut data = c.epsv().await;
         assert_eq!(c.command("STOR killed.bin").await.code, 150);
         data.write_all(&[7u8; 10_000]).await.unwrap();
         // The process dies: the kernel closes both of its connections,
@@ -250,7 +241,7 @@ async fn control_and_data_connections_have_tcp_keepalive() {
         Some(2),
         "control"
     );
-    let data = epsv(&mut c).await;
+    let data = c.epsv().await;
     let data_server_port = data.peer_addr().unwrap().port();
     assert_eq!(c.command("STOR kept.bin").await.code, 150);
     let data_port = data.local_addr().unwrap().port();

@@ -8,8 +8,8 @@
 //! `?` any one byte, `[abc]`, `[a-z]` and `[!abc]` one byte from (or not
 //! from) a set — and, as in a shell, a wildcard never matches the dot that
 //! starts a hidden name. Only the last name is a pattern (`docs/*.txt`,
-//! not `*/a.txt`), as vsftpd does; a name that really exists is never
-//! taken for a pattern.
+//! not `*/a.txt`); a name that really exists is never taken for a
+//! pattern.
 
 /// Whether `name` has a wildcard in it.
 pub fn is_pattern(name: &[u8]) -> bool {
