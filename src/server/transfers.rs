@@ -27,6 +27,7 @@ use super::files::{name_of, names_a_folder, parent_of, resolve, FileError, Files
 use super::glob;
 use super::listing::{self, Style};
 use super::session::Session;
+use super::uploads::UploadWriter;
 use crate::server::data::Plan;
 use crate::tap::Progress;
 use crate::transfer::{self, ReceiveError};
@@ -249,29 +250,8 @@ impl Session {
         if self.refused_ascii_restart(offset).await? {
             return Ok(());
         }
-        // The name as written: an upload's name is never unescaped.
-        let path = resolve(&self.cwd, arg);
-        let (files, who, target) = (self.ctx.files.clone(), self.who(), path.clone());
-        // Creating the file, and copying what a REST keeps, touch the disk.
-        let started = tokio::task::spawn_blocking(move || files.store(&target, who, offset));
-        let started = started
-            .await
-            .unwrap_or_else(|e| Err(FileError::Io(e.to_string())));
-        let mut upload = match started {
-            Ok(upload) => upload,
-            Err(e @ FileError::PastTheEnd { .. }) => {
-                return self.refuse(554, &restart_refusal(&e)).await
-            }
-            Err(e @ FileError::Denied(_)) => {
-                return self
-                    .refuse(550, &format!("Permission denied: {}.", denied(&e)))
-                    .await
-            }
-            Err(e) => {
-                return self
-                    .refuse(553, &format!("Could not create file: {e}."))
-                    .await
-            }
+        let Some(mut upload) = self.start_upload(arg, offset).await? else {
+            return Ok(());
         };
         let Some(mut data) = self.data().await? else {
             return Ok(());
@@ -291,21 +271,7 @@ impl Session {
             Outcome::Done(Err(ReceiveError::Refused(e))) => {
                 // Past a cap: stop reading now, hang up on the rest.
                 drop(data);
-                let (code, msg) = match e {
-                    FileError::TooBig { cap } => (
-                        552,
-                        format!(
-                            "Exceeded storage allocation: one upload may have {cap} bytes at most."
-                        ),
-                    ),
-                    FileError::Full { cap } => (
-                        552,
-                        format!(
-                            "Exceeded storage allocation: uploads may have {cap} bytes in all."
-                        ),
-                    ),
-                    other => (451, format!("Local error in processing: {other}.")),
-                };
+                let (code, msg) = over_cap(e);
                 return self.reply(code, &msg).await;
             }
             Outcome::Done(Err(ReceiveError::Io(_))) => {
@@ -330,6 +296,27 @@ impl Session {
                     .await
             }
         }
+    }
+
+    /// Starts an upload to `arg` (the name as written: an upload's name is
+    /// never unescaped), keeping `offset` bytes of an earlier one; on a
+    /// blocking thread, as creating the file and copying what a `REST`
+    /// keeps touch the disk. `None` when refused (and answered).
+    async fn start_upload(&mut self, arg: &[u8], offset: u64) -> io::Result<Option<UploadWriter>> {
+        let path = resolve(&self.cwd, arg);
+        let (files, who) = (self.ctx.files.clone(), self.who());
+        let started = tokio::task::spawn_blocking(move || files.store(&path, who, offset));
+        let started = started
+            .await
+            .unwrap_or_else(|e| Err(FileError::Io(e.to_string())));
+        let (code, msg) = match started {
+            Ok(upload) => return Ok(Some(upload)),
+            Err(e @ FileError::PastTheEnd { .. }) => (554, restart_refusal(&e)),
+            Err(e @ FileError::Denied(_)) => (550, format!("Permission denied: {}.", denied(&e))),
+            Err(e) => (553, format!("Could not create file: {e}.")),
+        };
+        self.refuse(code, &msg).await?;
+        Ok(None)
     }
 
     /// A restart in `TYPE A` cannot be honoured: `REST` counts the bytes
@@ -379,6 +366,21 @@ impl Session {
 /// marker out of range" is reported by the transfer command).
 fn restart_refusal(e: &FileError) -> String {
     format!("Requested action not taken: invalid REST parameter ({e}).")
+}
+
+/// The reply to an upload a cap refused midway.
+fn over_cap(e: FileError) -> (u16, String) {
+    match e {
+        FileError::TooBig { cap } => (
+            552,
+            format!("Exceeded storage allocation: one upload may have {cap} bytes at most."),
+        ),
+        FileError::Full { cap } => (
+            552,
+            format!("Exceeded storage allocation: uploads may have {cap} bytes in all."),
+        ),
+        other => (451, format!("Local error in processing: {other}.")),
+    }
 }
 
 /// The reason inside a `Denied`.
