@@ -264,7 +264,7 @@ impl Session {
             self.ascii,
             &rec,
             data.conn,
-            |bytes| upload.write(bytes),
+            &mut upload,
         );
         match self.listening(receiving, Some(&progress)).await {
             Outcome::Done(Ok(_)) => {}
