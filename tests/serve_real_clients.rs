@@ -42,14 +42,26 @@ fn tree(tag: &str) -> std::path::PathBuf {
     root
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wildcards_list_the_names_that_match() {
-    let root = tree("serve-glob");
-    let files = Files::dir(&root).unwrap();
+/// Our server on `root`, and suppaftp logged in as `anonymous` doing
+/// `session` (then QUIT).
+async fn suppaftp_on(root: &Path, session: impl FnOnce(&mut FtpStream) + Send + 'static) {
+    let files = Files::dir(root).unwrap();
     let (addr, events, stop) = start(move |c| c.files = files).await;
     tokio::task::spawn_blocking(move || {
         let mut ftp = FtpStream::connect(addr).unwrap();
         ftp.login("anonymous", "x").unwrap();
+        session(&mut ftp);
+        ftp.quit().unwrap();
+    })
+    .await
+    .unwrap();
+    drain(events, stop).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wildcards_list_the_names_that_match() {
+    let root = tree("serve-glob");
+    suppaftp_on(&root, |ftp| {
         assert_eq!(ftp.nlst(Some("*.txt")).unwrap(), ["a.txt", "b.txt"]);
         assert_eq!(ftp.nlst(Some("?.bin")).unwrap(), ["c.bin"]);
         assert_eq!(ftp.nlst(Some(".*")).unwrap(), [".hidden.txt"]);
@@ -64,11 +76,8 @@ async fn wildcards_list_the_names_that_match() {
         assert!(list[0].ends_with(" a.txt") && list[1].ends_with(" b.txt"));
         let none = ftp.nlst(Some("*.xyz"));
         assert!(none.is_err(), "no match is 550: {none:?}");
-        ftp.quit().unwrap();
     })
-    .await
-    .unwrap();
-    drain(events, stop).await;
+    .await;
 }
 
 #[test]
@@ -130,11 +139,7 @@ async fn list_dates_give_the_year_for_old_and_future_files() {
         &root.join("b.txt"),
         UNIX_EPOCH + Duration::from_secs(4_102_444_800),
     );
-    let files = Files::dir(&root).unwrap();
-    let (addr, events, stop) = start(move |c| c.files = files).await;
-    tokio::task::spawn_blocking(move || {
-        let mut ftp = FtpStream::connect(addr).unwrap();
-        ftp.login("anonymous", "x").unwrap();
+    suppaftp_on(&root, |ftp| {
         let list = ftp.list(None).unwrap();
         let line = |name: &str| {
             list.iter()
@@ -148,11 +153,8 @@ async fn list_dates_give_the_year_for_old_and_future_files() {
         let recent = line("c.bin");
         let time = recent.split_whitespace().nth(7).unwrap();
         assert!(time.len() == 5 && time.as_bytes()[2] == b':', "{recent}");
-        ftp.quit().unwrap();
     })
-    .await
-    .unwrap();
-    drain(events, stop).await;
+    .await;
 }
 
 #[test]

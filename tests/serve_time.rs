@@ -57,6 +57,26 @@ async fn next_client_gets_in(addr: SocketAddr) -> Raw {
         .expect("a slot comes free")
 }
 
+/// `demo` starts uploading `name`: 10 000 bytes sent, the data
+/// connection left open.
+async fn upload_started(addr: SocketAddr, name: &str) -> (Raw, TcpStream) {
+    let mut c = Raw::connect(addr).await;
+    c.login_as("demo", "demo").await;
+    let mut data = c.epsv().await;
+    assert_eq!(c.command(&format!("STOR {name}")).await.code, 150);
+    data.write_all(&[7u8; 10_000]).await.unwrap();
+    (c, data)
+}
+
+/// The next client gets a slot, and finds no upload `name`.
+async fn not_kept(addr: SocketAddr, name: &str) {
+    let mut next = next_client_gets_in(addr).await;
+    next.login_as("demo", "demo").await;
+    let size = next.command(&format!("SIZE {name}")).await;
+    assert_eq!(size.code, 550, "kept: {size:?}");
+    assert_eq!(next.command("QUIT").await.code, 221);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_longer_than_the_idle_timeout_is_not_idle() {
     // A byte every 100 ms for 3 s: three idle timeouts long, never a data
@@ -91,11 +111,7 @@ async fn a_silent_upload_gets_421_data_timeout_and_is_not_kept() {
         c.data_timeout = Duration::from_secs(1);
     })
     .await;
-    let mut c = Raw::connect(addr).await;
-    c.login_as("demo", "demo").await;
-    let mut data = c.epsv().await;
-    assert_eq!(c.command("STOR asleep.bin").await.code, 150);
-    data.write_all(&[7u8; 10_000]).await.unwrap();
+    let (mut c, mut data) = upload_started(addr, "asleep.bin").await;
     // The laptop sleeps: the data connection stays open, silent.
     let reply = tokio::time::timeout(DEADLINE, c.reply()).await.unwrap();
     assert_eq!(reply.code, 421, "{reply:?}");
@@ -108,10 +124,7 @@ async fn a_silent_upload_gets_421_data_timeout_and_is_not_kept() {
     );
     closed_by_server(&mut data).await;
     // Its slot is free, and nothing of the upload was kept.
-    let mut next = next_client_gets_in(addr).await;
-    next.login_as("demo", "demo").await;
-    assert_eq!(next.command("SIZE asleep.bin").await.code, 550);
-    assert_eq!(next.command("QUIT").await.code, 221);
+    not_kept(addr, "asleep.bin").await;
     let events = drain(events, stop).await;
     let data_close = events
         .iter()
@@ -148,19 +161,12 @@ async fn a_silent_download_gets_421_data_timeout() {
 async fn a_client_gone_mid_upload_frees_its_slot_and_leaves_no_file() {
     // The default data timeout (300 s): it is the hang-up that counts.
     let (addr, events, stop) = start(|c| c.caps.total = 1).await;
-    let mut c = Raw::connect(addr).await;
-    c.login_as("demo", "demo").await;
-    let mut data = c.epsv().await;
-    assert_eq!(c.command("STOR half.bin").await.code, 150);
-    data.write_all(&[7u8; 10_000]).await.unwrap();
+    let (c, mut data) = upload_started(addr, "half.bin").await;
     // The terminal is closed: the control connection goes, the data
     // connection stays open and silent.
     drop(c);
     closed_by_server(&mut data).await;
-    let mut next = next_client_gets_in(addr).await;
-    next.login_as("demo", "demo").await;
-    assert_eq!(next.command("SIZE half.bin").await.code, 550, "not kept");
-    assert_eq!(next.command("QUIT").await.code, 221);
+    not_kept(addr, "half.bin").await;
     let events = drain(events, stop).await;
     let control_close = events
         .iter()
@@ -178,21 +184,13 @@ async fn a_client_gone_mid_upload_frees_its_slot_and_leaves_no_file() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_killed_mid_upload_leaves_no_file() {
     let (addr, events, stop) = start(|c| c.caps.total = 1).await;
-    for round in 0..20 {
-        let mut c = Raw::connect(addr).await;
-        c.login_as("demo", "demo").await;
-        let mut data = c.epsv().await;
-        assert_eq!(c.command("STOR killed.bin").await.code, 150);
-        data.write_all(&[7u8; 10_000]).await.unwrap();
+    for _ in 0..20 {
+        let (c, data) = upload_started(addr, "killed.bin").await;
         // The process dies: the kernel closes both of its connections,
         // and either end may reach the server first.
         drop(c);
         drop(data);
-        let mut next = next_client_gets_in(addr).await;
-        next.login_as("demo", "demo").await;
-        let size = next.command("SIZE killed.bin").await;
-        assert_eq!(size.code, 550, "round {round}: kept {size:?}");
-        assert_eq!(next.command("QUIT").await.code, 221);
+        not_kept(addr, "killed.bin").await;
     }
     drain(events, stop).await;
 }
