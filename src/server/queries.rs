@@ -20,9 +20,11 @@
 //! ```
 //!
 //! Old commands keep working as real clients send them: `XPWD`, `XCWD`,
-//! `XCUP`, `XMKD`, `XRMD` (RFC 1123's names for `PWD`, `CWD`, …) and `ALLO`,
-//! which reserves space a server like ours does not need to reserve — RFC
-//! 959 calls it a no-op then, and vsftpd answers `202`.
+//! `XCUP`, `XMKD`, `XRMD` (older names of `PWD`, `CWD`, `CDUP`, `MKD`,
+//! `RMD` that some clients still use) and `ALLO`, which reserves space a
+//! server like ours need not reserve: RFC 959 §4.1.3 says to treat it as a
+//! NOOP then, and §4.2 asks for `202` for a command "not implemented …
+//! because it has no relevance" — which is vsftpd's answer too.
 
 use super::files::{names_a_folder, Kind};
 use super::listing::{self, escape, Facts};
