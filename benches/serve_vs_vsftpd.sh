@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `ftpviz serve` against vsftpd, side by side in one run.
 #
-#   benches/serve_vs_vsftpd.sh [all|throughput|load] [runs]
+#   benches/serve_vs_vsftpd.sh [all|throughput|load|listing|long] [runs]
 #       (needs curl, vsftpd, python3, and root for vsftpd)
 #
 # throughput: curl downloads the same 440 MiB file from both, in passive and
@@ -15,6 +15,14 @@
 #   ftpviz's trace has one session per control connection and the goal at
 #   200 clients (0 refused, 0 mismatches, 0 failed STORs, bytes/s >=
 #   vsftpd's, peak RSS <= 256 MiB).
+# listing: NOOP latency on one idle session (p50/p99/max of a NOOP every
+#   10 ms) while 8 other sessions LIST a folder of 100 000 files over and
+#   over (FILES to change) for SECONDS (10) seconds; the two servers serve
+#   the same folder. Goal: ftpviz's p99 no worse than vsftpd's.
+# long: one upload that takes longer than the idle timeout (curl
+#   --limit-rate, 1 MiB at 200 KB/s, ~5 s) with both servers' idle and data
+#   timeouts at 2 s, then a NOOP on the same session: does the session
+#   survive its own transfer?
 #
 # ftpviz runs without --root (uploads go to demo's private temporary
 # folder; --root is read-only); vsftpd serves a copy of the same built-in
@@ -189,9 +197,103 @@ print(f"goal at {top} clients: " + ", ".join(f"{g}: {'yes' if y else 'NO'}" for 
 PY
 }
 
+# NOOP latency on one session while 8 others list a big folder, for both.
+listing() {
+    local root="$work/many" ours theirs files=${FILES:-100000} seconds=${SECONDS_LISTING:-10}
+    mkdir -p "$root"
+    python3 - "$root" "$files" <<'PY'
+import os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    open(os.path.join(root, f"file-{i:06d}.txt"), "w").close()
+PY
+    chmod -R a+rX "$root"
+    ours=$(free_port)
+    theirs=$(free_port)
+    "$ftpviz" serve --root "$root" --listen "127.0.0.1:$ours" --json > /dev/null 2>&1 &
+    pids+=($!)
+    wait_port "$ours"
+    start_vsftpd "$theirs" "$root" </dev/null
+    printf '\n%-7s %9s %9s %9s %9s %9s\n' server listings "p50 ms" "p99 ms" "max ms" noops
+    for server in ftpviz vsftpd; do
+        local port=$ours
+        [ "$server" = vsftpd ] && port=$theirs
+        python3 - "$port" "$server" "$seconds" <<'PY'
+import ftplib, sys, threading, time
+port, server, seconds = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+stop = time.monotonic() + seconds
+listings = [0] * 8
+def lister(i):
+    ftp = ftplib.FTP(timeout=120)
+    ftp.connect("127.0.0.1", port)
+    ftp.login()
+    while time.monotonic() < stop:
+        ftp.retrlines("LIST", lambda line: None)
+        listings[i] += 1
+    ftp.quit()
+threads = [threading.Thread(target=lister, args=(i,)) for i in range(8)]
+noop = ftplib.FTP(timeout=120)
+noop.connect("127.0.0.1", port)
+noop.login()
+for t in threads:
+    t.start()
+waits = []
+while time.monotonic() < stop:
+    t0 = time.monotonic()
+    noop.voidcmd("NOOP")
+    waits.append(time.monotonic() - t0)
+    time.sleep(0.01)
+noop.quit()
+for t in threads:
+    t.join()
+waits.sort()
+q = lambda p: waits[min(len(waits) - 1, int(p * len(waits)))] * 1000
+print(f"{server:<7} {sum(listings):9} {q(0.5):9.1f} {q(0.99):9.1f} {waits[-1] * 1000:9.1f} {len(waits):9}")
+PY
+    done
+    echo "(8 sessions listing $files files for ${seconds} s; one session's NOOP every 10 ms)"
+}
+
+# An upload longer than the idle timeout, then a NOOP on the same session.
+long() {
+    local vroot="$work/lroot" ours theirs
+    mkdir -p "$vroot/up"
+    cp -r "$here/assets/files/." "$vroot/"
+    chmod -R a+rX "$vroot"
+    chown ftp "$vroot/up"
+    head -c $((1024 * 1024)) /dev/urandom > "$work/up.bin"
+    ours=$(free_port)
+    theirs=$(free_port)
+    "$ftpviz" serve --listen "127.0.0.1:$ours" --idle-timeout 2 --data-timeout 2 --json > /dev/null 2>&1 &
+    pids+=($!)
+    wait_port "$ours"
+    start_vsftpd "$theirs" "$vroot" <<CONF
+write_enable=YES
+anon_upload_enable=YES
+anon_umask=022
+idle_session_timeout=2
+data_connection_timeout=2
+CONF
+    printf '\n%-7s %8s %-40s\n' server seconds "upload at 200 KB/s, then NOOP"
+    for server in ftpviz vsftpd; do
+        local url="ftp://127.0.0.1:$ours/long.bin" auth=(-u demo:demo)
+        [ "$server" = vsftpd ] && { url="ftp://127.0.0.1:$theirs/up/long-$RANDOM.bin"; auth=(); }
+        local t0 t1 said
+        t0=$(date +%s.%N)
+        if said=$(curl -sS "${auth[@]}" --limit-rate 200K -T "$work/up.bin" -Q "-NOOP" "$url" 2>&1); then
+            said="ok: 226, then NOOP answered"
+        fi
+        t1=$(date +%s.%N)
+        printf '%-7s %8.1f %s\n' "$server" "$(python3 -c "print($t1 - $t0)")" "$said"
+    done
+    echo "(idle and data timeouts 2 s on both servers)"
+}
+
 case "$what" in
     throughput) throughput ;;
     load) load ;;
-    all) throughput; load ;;
-    *) echo "usage: $0 [all|throughput|load] [runs]" >&2; exit 2 ;;
+    listing) listing ;;
+    long) long ;;
+    all) throughput; load; listing; long ;;
+    *) echo "usage: $0 [all|throughput|load|listing|long] [runs]" >&2; exit 2 ;;
 esac

@@ -178,6 +178,18 @@ struct ServeArgs {
     /// >= 1024; never another host).
     #[arg(long)]
     classroom: bool,
+    /// Close a session with no command and no transfer for this many
+    /// seconds (421).
+    #[arg(long, value_name = "S", default_value = "300", value_parser = ftpviz::serve::parse_seconds)]
+    idle_timeout: std::time::Duration,
+    /// Stop a transfer on whose data connection nothing moved for this
+    /// many seconds, and close its session (421).
+    #[arg(long, value_name = "S", default_value = "300", value_parser = ftpviz::serve::parse_seconds)]
+    data_timeout: std::time::Duration,
+    /// Close a client that has not logged in this many seconds after
+    /// connecting (421).
+    #[arg(long, value_name = "S", default_value = "30", value_parser = ftpviz::serve::parse_seconds)]
+    login_timeout: std::time::Duration,
 }
 
 #[derive(Args, Debug, Clone, Default)]

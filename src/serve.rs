@@ -30,7 +30,7 @@
 //! behind their own firewalls.
 
 use crate::network::{control_listener, is_loopback, Network};
-use crate::server::files::{FileError, Files};
+use crate::server::files::Files;
 use crate::server::slots::Caps;
 use crate::server::uploads::{Limits, Uploads, Writers};
 use crate::server::{self, ServerConfig};
@@ -40,6 +40,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 /// Bytes `demo`'s uploads may take in all, by default: a classroom's worth.
@@ -94,30 +95,52 @@ pub struct ServeOptions {
     /// server dials back to the client's own address (the one its control
     /// connection comes from) at a port ≥ 1024, never anywhere else.
     pub classroom: bool,
+    /// `--idle-timeout`: a session with no command and no transfer for
+    /// this long is closed (421).
+    pub idle_timeout: Duration,
+    /// `--data-timeout`: a transfer on which nothing moves for this long
+    /// is stopped, and its session closed (421).
+    pub data_timeout: Duration,
+    /// `--login-timeout`: a client not logged in this long after it
+    /// connected is closed (421).
+    pub login_timeout: Duration,
 }
 
 impl Default for ServeOptions {
     fn default() -> ServeOptions {
+        let server = ServerConfig::new(Files::builtin(), Scope::Alone);
         ServeOptions {
             upload_cap: UPLOAD_CAP,
             upload_file_cap: UPLOAD_FILE_CAP,
-            caps: ServerConfig::new(Files::builtin(), Scope::Alone).caps,
+            caps: server.caps,
             trace_queue: None,
             payloads: false,
             classroom: false,
+            idle_timeout: server.idle,
+            data_timeout: server.data_timeout,
+            login_timeout: server.login_timeout,
         }
     }
 }
 
-/// Why `serve` cannot start.
+/// Why `serve` cannot start. Each says what failed; the cause is its
+/// source, which the error's reader (`{:#}`, anyhow's chain) adds once.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: io::Error },
-    #[error("--root {path}: {source}")]
-    Root { path: PathBuf, source: FileError },
-    #[error("cannot make a folder for uploads: {0}")]
-    Uploads(io::Error),
+    #[error("cannot listen on {addr}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: io::Error,
+    },
+    #[error("--root {}", path.display())]
+    Root {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot make a folder for uploads")]
+    Uploads(#[source] io::Error),
 }
 
 /// A running server.
@@ -182,6 +205,9 @@ pub async fn start_with(config: ServeConfig, options: ServeOptions) -> Result<Se
     let (shutdown, stop) = watch::channel(false);
     let mut cfg = ServerConfig::new(files, Scope::Alone);
     cfg.caps = options.caps;
+    cfg.idle = options.idle_timeout;
+    cfg.data_timeout = options.data_timeout;
+    cfg.login_timeout = options.login_timeout;
     let network = if options.classroom {
         Network::classroom()
     } else {
@@ -258,6 +284,21 @@ impl Serving {
     }
 }
 
+/// A time limit on the command line, in seconds (`300`, `0.5`); more
+/// than zero.
+pub fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds (try 300 or 1.5)"))?;
+    if secs.is_nan() || secs <= 0.0 {
+        return Err(format!(
+            "{text:?}: a time limit must be more than 0 seconds"
+        ));
+    }
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("{text:?} seconds is too long"))
+}
+
 /// A size on the command line: bytes, or with a unit (`512K`, `64M`,
 /// `1G`; `KiB`, `MiB`, `GiB` too — all powers of 1024).
 pub fn parse_size(text: &str) -> Result<u64, String> {
@@ -290,6 +331,17 @@ mod tests {
         assert!(parse_size("lots").is_err());
         assert!(parse_size("5T").is_err());
         assert!(parse_size("99999999999G").is_err());
+    }
+
+    #[test]
+    fn seconds_read_as_people_write_them() {
+        assert_eq!(parse_seconds("300"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_seconds("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_seconds("0").is_err());
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("NaN").is_err());
+        assert!(parse_seconds("soon").is_err());
+        assert!(parse_seconds("1e300").is_err());
     }
 
     #[test]

@@ -15,8 +15,10 @@
 //! Both sides of the lab and the server of `serve` move bytes here: a file
 //! goes out through [`send_and_close`] (a listing, made as it goes, through
 //! [`send_pieces_and_close`]) and comes in through [`receive_and_close`]
-//! (into memory) or [`receive_into_and_close`] (piece by piece into an
-//! upload that may refuse more: the receiver then stops reading at once).
+//! (into memory) or [`receive_into_and_close`] (piece by piece into a
+//! [`Put`]: an upload that may refuse more — the receiver then stops
+//! reading at once — and whose disk writes may wait, done off the network
+//! threads).
 //! Each counts the bytes with a [`Meter`] (a few coalesced `data` events)
 //! and records the `close` after the last count, so a trace never shows
 //! bytes after the FIN. The meter also says how much may move at a time:
@@ -266,17 +268,18 @@ pub async fn send_and_close(
     sent
 }
 
-/// Sends pieces made as they go (a directory listing, a piece at a time)
-/// and closes, as [`send_and_close`] does.
+/// Sends pieces made as they go (a directory listing, a piece at a time,
+/// made elsewhere: the channel closes after the last) and closes, as
+/// [`send_and_close`] does.
 pub async fn send_pieces_and_close(
     stream: &mut TcpStream,
-    pieces: impl Iterator<Item = Vec<u8>>,
+    mut pieces: tokio::sync::mpsc::Receiver<Vec<u8>>,
     rec: &Recorder,
     conn: u32,
 ) -> io::Result<u64> {
     let mut meter = Meter::new(rec.clone(), conn, rec.side());
     let mut sent = Ok(());
-    for piece in pieces {
+    while let Some(piece) = pieces.recv().await {
         sent = write_counted(stream, &piece, &mut meter).await;
         if sent.is_err() {
             break;
@@ -313,14 +316,49 @@ pub enum ReceiveError<E> {
 /// Receive buffer per connection.
 const RECEIVE_BUF: usize = 128 * 1024;
 
+/// Where received bytes go, a piece at a time: memory, or a file whose
+/// writes may wait (done elsewhere, off the network threads).
+pub trait Put {
+    /// Why it takes no more (a cap).
+    type Error;
+    /// Takes one piece, as stored.
+    fn put<'a>(
+        &'a mut self,
+        bytes: &'a [u8],
+    ) -> impl std::future::Future<Output = Result<(), Self::Error>> + Send + 'a;
+}
+
+/// At most `limit` bytes kept in memory; past that, nothing (`overflow`).
+struct Keep<'r> {
+    got: &'r mut Received,
+    limit: usize,
+}
+
+impl Put for Keep<'_> {
+    type Error = std::convert::Infallible;
+
+    async fn put(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+        let got = &mut *self.got;
+        if !got.overflow {
+            got.bytes.extend_from_slice(bytes);
+            if got.bytes.len() > self.limit {
+                got.overflow = true;
+                got.bytes = Vec::new();
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Reads until the sender closes, giving each piece (as stored: after
-/// CRLF → LF in `TYPE A`) to `put`. Stops at once when `put` refuses.
-async fn receive<E>(
+/// CRLF → LF in `TYPE A`) to `sink`, which may wait (a disk write done
+/// elsewhere). Stops at once when `sink` refuses.
+async fn receive<P: Put>(
     stream: &mut TcpStream,
     ascii: bool,
     meter: &mut Meter,
-    mut put: impl FnMut(&[u8]) -> Result<(), E>,
-) -> Result<(), ReceiveError<E>> {
+    sink: &mut P,
+) -> Result<(), ReceiveError<P::Error>> {
     let mut buf = vec![0u8; RECEIVE_BUF];
     let mut held = false;
     loop {
@@ -332,34 +370,36 @@ async fn receive<E>(
         let wire = buf.get(..n).unwrap_or_default();
         meter.add_bytes(wire);
         if ascii {
-            put(&from_crlf(wire, &mut held)).map_err(ReceiveError::Refused)?;
+            sink.put(&from_crlf(wire, &mut held))
+                .await
+                .map_err(ReceiveError::Refused)?;
         } else {
-            put(wire).map_err(ReceiveError::Refused)?;
+            sink.put(wire).await.map_err(ReceiveError::Refused)?;
         }
     }
     if held {
-        put(b"\r").map_err(ReceiveError::Refused)?;
+        sink.put(b"\r").await.map_err(ReceiveError::Refused)?;
     }
     meter.flush();
     Ok(())
 }
 
-/// Receives a whole file on data connection `conn` into `put`, until the
+/// Receives a whole file on data connection `conn` into `sink`, until the
 /// sender closes: the bytes are counted in the sender's name, then its FIN
-/// (or its reset) is recorded as `close`. When `put` refuses (a cap), it
+/// (or its reset) is recorded as `close`. When `sink` refuses (a cap), it
 /// stops reading at once and records no `close`: the caller closes the
 /// connection — the receiver is the one hanging up then. Dropped midway,
 /// it records none either.
-pub async fn receive_into_and_close<E>(
+pub async fn receive_into_and_close<P: Put>(
     stream: &mut TcpStream,
     ascii: bool,
     rec: &Recorder,
     conn: u32,
-    put: impl FnMut(&[u8]) -> Result<(), E>,
-) -> Result<u64, ReceiveError<E>> {
+    sink: &mut P,
+) -> Result<u64, ReceiveError<P::Error>> {
     let sender = rec.side().peer();
     let mut meter = Meter::new(rec.clone(), conn, sender);
-    let got = receive(stream, ascii, &mut meter, put).await;
+    let got = receive(stream, ascii, &mut meter, sink).await;
     let total = meter.total();
     drop(meter);
     if !matches!(got, Err(ReceiveError::Refused(_))) {
@@ -380,17 +420,11 @@ pub async fn receive_and_close(
     conn: u32,
 ) -> io::Result<Received> {
     let mut got = Received::default();
-    let put = |bytes: &[u8]| -> Result<(), std::convert::Infallible> {
-        if !got.overflow {
-            got.bytes.extend_from_slice(bytes);
-            if got.bytes.len() > limit {
-                got.overflow = true;
-                got.bytes = Vec::new();
-            }
-        }
-        Ok(())
+    let mut keep = Keep {
+        got: &mut got,
+        limit,
     };
-    match receive_into_and_close(stream, ascii, rec, conn, put).await {
+    match receive_into_and_close(stream, ascii, rec, conn, &mut keep).await {
         Ok(_) => Ok(got),
         Err(ReceiveError::Io(e)) => Err(e),
         Err(ReceiveError::Refused(never)) => match never {},

@@ -30,7 +30,10 @@ async fn listings_facts_and_restart() {
         let mut ftp = FtpStream::connect(addr).unwrap();
         ftp.login("anonymous", "x").unwrap();
         let feat = ftp.feat().unwrap();
-        assert!(feat.contains_key("EPSV") && feat.contains_key("MLSD"), "{feat:?}");
+        assert!(feat.contains_key("EPSV"), "{feat:?}");
+        // RFC 3659 §7.8: one MLST line stands for MLSD too.
+        assert_eq!(feat.get("MLST"), Some(&Some("type*;size*;modify*;".to_string())), "{feat:?}");
+        assert!(!feat.contains_key("MLSD"), "{feat:?}");
         assert_eq!(ftp.nlst(None).unwrap(), vec!["docs", "hello.txt", "notes.txt", "random.bin"]);
         let mlsd = ftp.mlsd(Some("docs")).unwrap();
         let size = include_bytes!("../assets/files/docs/rfc959-modes.txt").len();

@@ -1,13 +1,22 @@
-//! `ftpviz serve`: our server for any real client, until Ctrl-C or
-//! SIGTERM — its sessions live in the TUI, or its trace on stdout and/or a
-//! recording.
+//! `ftpviz serve`: our server for any real client, until Ctrl-C, SIGTERM
+//! or SIGHUP (the terminal or the ssh session closed) — its sessions live
+//! in the TUI, or its trace on stdout and/or a recording.
+//!
+//! Headless, the trace is the point of the run, so losing it stops the
+//! run the way a signal does — clients told `421`, uploads removed, the
+//! cause said once on stderr: a `--record` file that cannot be created is
+//! an error before anything is served (exit 1); a reader that leaves
+//! (`--json | head`) ends the run (exit 0, as a pipe's writer does); an
+//! output that fails (`--json > /dev/full`) ends it with exit 1.
 
 use super::output::Sink;
 use super::output::{bytes_of, deliver, finish_recording, start_recording, SinkWriter};
 use crate::ServeArgs;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use ftpviz::capture_writer::Recording;
 use ftpviz::tui::Screen;
+use std::io;
+use std::path::Path;
 
 pub(crate) async fn serve(args: ServeArgs, sink: Option<Sink>, screen: Screen) -> Result<()> {
     let config = ftpviz::serve::ServeConfig {
@@ -29,8 +38,23 @@ pub(crate) async fn serve(args: ServeArgs, sink: Option<Sink>, screen: Screen) -
         // the sessions with their real bytes).
         payloads: args.record.is_some() || !headless,
         classroom: args.classroom,
+        idle_timeout: args.idle_timeout,
+        data_timeout: args.data_timeout,
+        login_timeout: args.login_timeout,
     };
-    let serving = ftpviz::serve::start_with(config, options).await?;
+    if let Some(path) = &args.record {
+        writable(path)?;
+    }
+    let serving = match ftpviz::serve::start_with(config, options).await {
+        Ok(serving) => serving,
+        Err(e) => {
+            if let Some(path) = &args.record {
+                // Made empty just above, for nothing.
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(e.into());
+        }
+    };
     if !headless {
         return serve_tui(serving, screen).await;
     }
@@ -44,6 +68,13 @@ pub(crate) async fn serve(args: ServeArgs, sink: Option<Sink>, screen: Screen) -
         recording,
     )
     .await
+}
+
+/// A recording that cannot be written is said before anything is served.
+fn writable(path: &Path) -> Result<()> {
+    std::fs::File::create(path)
+        .map(drop)
+        .with_context(|| format!("--record {}", path.display()))
 }
 
 /// `serve` in the TUI: its sessions listed live; a warning (a non-loopback
@@ -82,22 +113,57 @@ pub(crate) async fn serve_to_sink(
         let _ = stopper.send(true);
     });
     // The channel closes once the server has said goodbye to every session.
+    let mut failed = None;
     while let Some(event) = serving.recv().await {
         let bytes = bytes_of(&mut serving.payloads, &event).await;
-        deliver(&event, bytes.as_deref(), sink.as_mut(), recording.as_mut())?;
+        let out = if failed.is_some() {
+            None
+        } else {
+            sink.as_mut()
+        };
+        if let Err(e) = deliver(&event, bytes.as_deref(), out, recording.as_mut()) {
+            // The rest of the trace still goes to the recording.
+            failed = Some(output_lost(&serving, e));
+        }
     }
-    recording.map_or(Ok(()), finish_recording)
+    let recorded = recording.map_or(Ok(()), finish_recording);
+    match failed {
+        Some(Err(e)) => Err(e),
+        _ => recorded,
+    }
 }
 
-/// SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+/// Stdout failed: stop serving (every client is told 421). A reader that
+/// left is the end of the run, said here; any other failure is the run's
+/// error.
+fn output_lost(serving: &ftpviz::serve::Serving, e: anyhow::Error) -> Result<()> {
+    serving.stop();
+    let gone = e
+        .downcast_ref::<io::Error>()
+        .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe);
+    if gone {
+        eprintln!("ftpviz: the trace's reader went away (stdout closed); stopping the server");
+        Ok(())
+    } else {
+        Err(e.context("writing the trace to stdout; the server stopped"))
+    }
+}
+
+/// SIGINT (Ctrl-C) or, on Unix, SIGTERM or SIGHUP (the terminal or the
+/// ssh session closed: without a handler the process would die at once,
+/// leaving demo's upload folder behind and its trace with no closes).
 pub(crate) async fn stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+        if let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
+                _ = hup.recv() => {}
             }
             return;
         }

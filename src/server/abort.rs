@@ -56,18 +56,35 @@
 //! session once the file is through, as RFC 959 asks.) The queue holds
 //! [`MAX_QUEUED`] lines; past that the session stops reading until the
 //! transfer ends, and TCP's flow control keeps the rest waiting on the
-//! client's side — a flood of commands costs the server no memory. A client that
-//! hangs up its control connection mid-transfer does not stop the
-//! transfer; the session ends after it. A server told to stop does stop
-//! it: `426` for the transfer, then `421` and the session is closed.
+//! client's side — a flood of commands costs the server no memory.
+//!
+//! Three more things stop a transfer midway, each freeing the session's
+//! slot at once:
+//!
+//! - the client hangs up its control connection (a laptop closed, a
+//!   client killed): nobody is left to hear the final reply, so the data
+//!   connection is closed too and an upload is not kept — a partial file
+//!   must never pass for a whole one;
+//! - the data connection makes no progress for [`Ctx::data_timeout`]
+//!   (a peer asleep, a Wi-Fi gone): `421 Data timeout`, as vsftpd says
+//!   after its `data_connection_timeout`, and the session is closed. A
+//!   slow transfer is not a stalled one: every byte that moves restarts
+//!   the clock;
+//! - the server is told to stop: `426` for the transfer, then `421` and
+//!   the session is closed.
+//!
+//! [`Ctx::data_timeout`]: super::Ctx::data_timeout
 
 use super::data::DataConn;
 use super::session::Session;
+use crate::tap::Progress;
 use crate::trace::Side;
 use std::future::Future;
 use std::io;
+use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
+use tokio::time::Instant;
 
 /// Lines held for after a transfer, at most (then the session stops
 /// reading the control connection until the transfer is over).
@@ -87,12 +104,17 @@ pub(super) enum Halt {
     Abor(String),
     /// The server is stopping.
     Stop,
+    /// The client hung up its control connection.
+    Gone,
+    /// No byte moved on the data connection for this long.
+    Stalled(Duration),
 }
 
 /// The `ABOR` command in `line`, if that is what it is, with any Telnet
-/// bytes before it (`IAC IP`, `IAC DM`, decoded as U+FFFD) skipped.
+/// bytes before it (`IAC IP`, `IAC DM`: not UTF-8, so decoded as U+FFFD)
+/// skipped — those alone: `1ABOR` or `..ABOR` is no `ABOR`.
 pub(super) fn abor_text(line: &str) -> Option<&str> {
-    let stripped = line.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
+    let stripped = line.trim_start_matches('\u{fffd}');
     stripped
         .trim_end()
         .eq_ignore_ascii_case("ABOR")
@@ -122,14 +144,21 @@ impl Session {
     /// Runs `transfer` while reading the control connection: an `ABOR`
     /// stops it (the future is dropped, so it stops at its next await and
     /// its byte meter flushes what was really sent), any other line is
-    /// queued for after the transfer.
+    /// queued for after the transfer. So does the control connection's
+    /// end, and — when `progress` is given — a data connection on which
+    /// nothing moved for the data timeout.
     ///
     /// `transfer` must not borrow the session (clone what it needs), so
     /// that the control connection can be read beside it.
-    pub(super) async fn listening<T>(&mut self, transfer: impl Future<Output = T>) -> Outcome<T> {
+    pub(super) async fn listening<T>(
+        &mut self,
+        transfer: impl Future<Output = T>,
+        progress: Option<&Progress>,
+    ) -> Outcome<T> {
         tokio::pin!(transfer);
         let mut buf = [0u8; 4096];
-        loop {
+        let limit = self.ctx.data_timeout;
+        let outcome = loop {
             // Lines already here first: a client may send `RETR` and `ABOR`
             // in one packet.
             while let Some(line) = self.lines.next_raw() {
@@ -140,23 +169,40 @@ impl Session {
                 }
                 self.queued.push_back(line);
             }
-            if self.control_gone || self.queued.len() >= MAX_QUEUED {
-                tokio::select! {
-                    done = &mut transfer => return Outcome::Done(done),
-                    _ = self.shutdown.changed() => return Outcome::Halted(Halt::Stop),
+            // Never, without a progress to watch.
+            let stall = async {
+                match progress {
+                    Some(p) => stalled(p, limit).await,
+                    None => std::future::pending().await,
                 }
-            }
+            };
+            let full = self.queued.len() >= MAX_QUEUED;
             tokio::select! {
-                done = &mut transfer => return Outcome::Done(done),
-                _ = self.shutdown.changed() => return Outcome::Halted(Halt::Stop),
-                read = read_control(&self.ctl, &mut buf) => match read {
-                    // The client hung up its control connection: let the
-                    // transfer finish; the session ends after it.
-                    Ok(0) | Err(_) => self.control_gone = true,
+                done = &mut transfer => break Outcome::Done(done),
+                _ = self.shutdown.changed() => break Outcome::Halted(Halt::Stop),
+                _ = stall => break Outcome::Halted(Halt::Stalled(limit)),
+                // Past the queue's bound, the client waits (TCP's flow
+                // control) until the transfer ends.
+                read = read_control(&self.ctl, &mut buf), if !full => match read {
+                    Ok(0) | Err(_) => {
+                        self.control_gone = true;
+                        break Outcome::Halted(Halt::Gone);
+                    }
                     Ok(n) => self.lines.push(buf.get(..n).unwrap_or_default()),
                 },
             }
-        }
+        };
+        // A transfer is activity: the idle clock starts again at its end.
+        self.last_busy = Instant::now();
+        outcome
+    }
+
+    /// Whether the client has hung up its control connection with nothing
+    /// left to answer (a look, without waiting or reading).
+    pub(super) fn abandoned(&self) -> bool {
+        let mut byte = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+        let closed = matches!(socket2::SockRef::from(&self.ctl).peek(&mut byte), Ok(0));
+        closed && self.queued.is_empty() && self.lines.pending() == 0
     }
 
     /// After a transfer was halted: the server closes the data connection
@@ -185,7 +231,29 @@ impl Session {
                 self.reply(426, "Transfer aborted: the server is shutting down.")
                     .await
             }
+            // Nobody is left to tell.
+            Halt::Gone => Ok(()),
+            Halt::Stalled(limit) => {
+                self.hanging_up = true;
+                let secs = limit.as_secs_f64();
+                self.reply(
+                    421,
+                    &format!("Data timeout: nothing moved on the data connection for {secs} s, closing control connection."),
+                )
+                .await
+            }
         }
+    }
+}
+
+/// Returns once nothing has moved for `limit` (cancel-safe).
+async fn stalled(progress: &Progress, limit: Duration) {
+    loop {
+        let due = Instant::from_std(progress.last()) + limit;
+        if due <= Instant::now() {
+            return;
+        }
+        tokio::time::sleep_until(due).await;
     }
 }
 
@@ -201,6 +269,9 @@ mod tests {
         assert_eq!(abor_text("NOOP"), None);
         assert_eq!(abor_text("ABORT"), None);
         assert_eq!(abor_text("\u{fffd}NOOP"), None);
+        assert_eq!(abor_text("1ABOR"), None);
+        assert_eq!(abor_text("..ABOR"), None);
+        assert_eq!(abor_text(" ABOR"), None);
         assert_eq!(abor_text(""), None);
     }
 }

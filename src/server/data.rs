@@ -40,6 +40,7 @@ pub struct DataConn {
 
 impl DataConn {
     pub fn new(stream: TcpStream, conn: u32, rec: Recorder) -> DataConn {
+        super::keep_alive(&stream);
         DataConn { stream, conn, rec }
     }
 }

@@ -97,6 +97,8 @@ pub enum FileError {
     TooBig { cap: u64 },
     #[error("upload space exhausted ({cap} bytes)")]
     Full { cap: u64 },
+    #[error("restart position {offset} is past the end of the file ({size} bytes)")]
+    PastTheEnd { offset: u64, size: u64 },
     #[error("{0}")]
     Io(String),
 }
@@ -144,6 +146,14 @@ pub fn resolve(cwd: &[u8], arg: &[u8]) -> Vec<u8> {
         path.push(b'/');
     }
     path
+}
+
+/// Whether a path as the client wrote it can only name a folder: it ends
+/// in `/` (`hello.txt/`), `.` or `..` — as a Unix path does, where
+/// `hello.txt/` is "not a directory" rather than the file.
+pub fn names_a_folder(arg: &[u8]) -> bool {
+    let last = arg.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    arg.ends_with(b"/") || last == b"." || last == b".."
 }
 
 /// The folder a clean virtual path is in.
@@ -205,10 +215,12 @@ impl Files {
         }
     }
 
-    /// A real directory, read-only.
-    pub fn dir(path: &Path) -> Result<Files, FileError> {
-        let dir = Dir::open_ambient_dir(path, cap_std::ambient_authority())
-            .map_err(|e| FileError::Io(format!("{}: {e}", path.display())))?;
+    /// A real directory, read-only. One this process cannot read is
+    /// refused now, not served as an empty tree: opening a folder needs no
+    /// right to read it (an `O_PATH` handle), listing it does.
+    pub fn dir(path: &Path) -> std::io::Result<Files> {
+        let dir = Dir::open_ambient_dir(path, cap_std::ambient_authority())?;
+        dir.read_dir(".")?;
         Ok(Files {
             tree: Tree::Dir(Arc::new(dir)),
             uploads: None,
@@ -225,6 +237,23 @@ impl Files {
     /// The uploads, for those `who` may see them.
     fn uploads_for(&self, who: Who) -> Option<&Arc<Uploads>> {
         self.uploads.as_ref().filter(|u| u.admits(who))
+    }
+
+    /// The clean virtual path a client's argument names, from folder
+    /// `cwd`. A name written the way listings escape it (`a\012b` for a
+    /// newline, `a\\b` for a backslash; [`super::listing::escape`]) is
+    /// the name it stands for; as written, only when no such name exists
+    /// (a client that types a backslash by hand).
+    pub fn meant(&self, cwd: &[u8], arg: &[u8], who: Who) -> Vec<u8> {
+        let literal = resolve(cwd, arg);
+        if !arg.contains(&b'\\') {
+            return literal;
+        }
+        let meant = resolve(cwd, &super::listing::unescape(arg));
+        if meant != literal && self.stat(&meant, who).is_ok() {
+            return meant;
+        }
+        literal
     }
 
     /// What a path is: a directory, a file, or nothing.
@@ -305,6 +334,7 @@ impl Files {
             who,
             names: names.into_iter(),
             one: None,
+            prefix: Vec::new(),
         })
     }
 
@@ -402,6 +432,8 @@ pub struct Listing {
     /// Names still to list; true for an upload.
     names: std::vec::IntoIter<(Vec<u8>, bool)>,
     one: Option<Entry>,
+    /// Put before every name listed (`docs/` for `NLST docs/*.txt`).
+    prefix: Vec<u8>,
 }
 
 impl Listing {
@@ -412,7 +444,34 @@ impl Listing {
             who: Who::Anonymous,
             names: Vec::new().into_iter(),
             one: Some(entry),
+            prefix: Vec::new(),
         }
+    }
+
+    /// Only the names that match a wildcard pattern ([`super::glob`]).
+    pub fn matching(mut self, pattern: &[u8]) -> Listing {
+        let kept: Vec<_> = self
+            .names
+            .filter(|(name, _)| super::glob::matches(pattern, name))
+            .collect();
+        self.names = kept.into_iter();
+        self.one = self.one.filter(|e| super::glob::matches(pattern, &e.name));
+        self
+    }
+
+    /// Every name listed with `prefix` before it.
+    pub fn with_prefix(mut self, prefix: &[u8]) -> Listing {
+        self.prefix = prefix.to_vec();
+        self
+    }
+
+    /// Names left to list (some may yet be left out: see `next`).
+    pub fn len(&self) -> usize {
+        self.names.len() + usize::from(self.one.is_some())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -420,7 +479,8 @@ impl Iterator for Listing {
     type Item = Entry;
 
     fn next(&mut self) -> Option<Entry> {
-        if let Some(one) = self.one.take() {
+        if let Some(mut one) = self.one.take() {
+            one.name = [&self.prefix[..], &one.name].concat();
             return Some(one);
         }
         loop {
@@ -436,7 +496,7 @@ impl Iterator for Listing {
                 self.files.tree_stat(&path)
             };
             if let Ok(mut entry) = entry {
-                entry.name = name;
+                entry.name = [&self.prefix[..], &name].concat();
                 return Some(entry);
             }
         }
@@ -490,6 +550,16 @@ mod tests {
         assert_eq!(resolve(b"/docs", b"./a/../b"), b"/docs/b");
         assert_eq!(resolve(b"/docs", b"/x//y/"), b"/x/y");
         assert_eq!(resolve(b"/", b"caf\xe9"), b"/caf\xe9", "bytes stay bytes");
+    }
+
+    #[test]
+    fn a_trailing_slash_names_a_folder() {
+        for folder in [&b"hello.txt/"[..], b"docs/.", b"a/..", b".", b"..", b"/"] {
+            assert!(names_a_folder(folder), "{folder:?}");
+        }
+        for file in [&b"hello.txt"[..], b"docs/a.txt", b"a.b", b"...", b""] {
+            assert!(!names_a_folder(file), "{file:?}");
+        }
     }
 
     #[test]

@@ -9,9 +9,18 @@
 //! Listings always travel as ASCII: lines end in CRLF whatever `TYPE` says.
 //! Each entry shows what it is: `d` a folder, `-` a file, and the special
 //! files a server never sends (`p` a FIFO, `c`/`b` a device, `s` a socket).
+//!
+//! `LIST` dates follow `ls -l`: month, day and time for a file changed in
+//! the last six months, month, day and *year* for an older one or one
+//! dated in the future (`Mar  4  2019`) — a time alone would pass for this
+//! year's.
+//!
+//! `MLSD` lines (and `MLST`'s, on the control connection) carry the facts
+//! the client chose with `OPTS MLST` ([`Facts`]), by default all three we
+//! know: `type`, `size` and `modify` (RFC 3659 §7.9).
 
 use super::files::{Entry, Kind};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A moment as (year, month, day, hour, minute, second) in UTC.
 pub fn civil(t: SystemTime) -> (i64, u32, u32, u32, u32, u32) {
@@ -57,11 +66,15 @@ const MONTHS: [&str; 12] = [
 /// they are); RFC 3659 §2.2 asks for "some other form, such that the other
 /// form can be recognised and be correctly converted back". Ours is
 /// `ls -b`'s: `\` and three octal digits (`a\012b` for `a`, LF, `b`),
-/// and the server takes that form back in a path ([`unescape`]).
+/// and the escape character itself doubled (`a\\012b` for a name that
+/// really has a backslash there), so no name can pass for another. The
+/// server takes that form back in a path ([`unescape`]).
 pub fn escape(name: &[u8], out: &mut Vec<u8>) {
     for &b in name {
         if b.is_ascii_control() {
             out.extend_from_slice(format!("\\{b:03o}").as_bytes());
+        } else if b == b'\\' {
+            out.extend_from_slice(b"\\\\");
         } else {
             out.push(b);
         }
@@ -69,11 +82,16 @@ pub fn escape(name: &[u8], out: &mut Vec<u8>) {
 }
 
 /// The name behind an escaped one: every `\ooo` that stands for a control
-/// character becomes that byte; anything else stays.
+/// character becomes that byte, `\\` one backslash; anything else stays.
 pub fn unescape(name: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(name.len());
     let mut i = 0;
     while let Some(&b) = name.get(i) {
+        if b == b'\\' && name.get(i + 1) == Some(&b'\\') {
+            out.push(b);
+            i += 2;
+            continue;
+        }
         let code = name
             .get(i + 1..i + 4)
             .filter(|_| b == b'\\')
@@ -105,35 +123,118 @@ fn type_char(kind: Kind) -> char {
     }
 }
 
-fn ls_line(e: &Entry, out: &mut Vec<u8>) {
-    let (_, mo, d, h, mi, _) = civil(e.modified);
+/// Half of the mean Gregorian year, as GNU `ls` counts six months.
+const SIX_MONTHS: Duration = Duration::from_secs(31_556_952 / 2);
+
+/// `Mar  4 05:06` for a time within six months before `now`, `Mar  4
+/// 2019` (the year in the time's place) for any other.
+pub fn ls_date(t: SystemTime, now: SystemTime) -> String {
+    let (y, mo, d, h, mi, _) = civil(t);
     let month = MONTHS
         .get(mo.saturating_sub(1) as usize)
         .copied()
         .unwrap_or("Jan");
+    let recent = t <= now && now.duration_since(t).is_ok_and(|age| age < SIX_MONTHS);
+    if recent {
+        format!("{month} {d:>2} {h:02}:{mi:02}")
+    } else {
+        format!("{month} {d:>2} {y:>5}")
+    }
+}
+
+fn ls_line(e: &Entry, now: SystemTime, out: &mut Vec<u8>) {
     let mode = if e.is_dir() { "rwxr-xr-x" } else { "rw-r--r--" };
     let head = format!(
-        "{}{mode} 1 ftp ftp {:>10} {month} {d:>2} {h:02}:{mi:02} ",
+        "{}{mode} 1 ftp ftp {:>10} {} ",
         type_char(e.kind),
-        e.size
+        e.size,
+        ls_date(e.modified, now)
     );
     out.extend_from_slice(head.as_bytes());
     escape(&e.name, out);
 }
 
-fn mlsd_line(e: &Entry, out: &mut Vec<u8>) {
-    let modify = timeval(e.modified);
-    let facts = match e.kind {
-        Kind::Dir => format!("type=dir;modify={modify}; "),
-        Kind::File => format!("type=file;size={};modify={modify}; ", e.size),
+/// The MLSx facts a client wants (`OPTS MLST`); all three by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    pub kind: bool,
+    pub size: bool,
+    pub modify: bool,
+}
+
+impl Default for Facts {
+    fn default() -> Facts {
+        Facts {
+            kind: true,
+            size: true,
+            modify: true,
+        }
+    }
+}
+
+impl Facts {
+    /// The facts named in `OPTS MLST type;size;` (case does not matter;
+    /// names we do not know are left out, RFC 3659 §7.9).
+    pub fn parse(list: &str) -> Facts {
+        let named = |fact: &str| list.split(';').any(|f| f.trim().eq_ignore_ascii_case(fact));
+        Facts {
+            kind: named("type"),
+            size: named("size"),
+            modify: named("modify"),
+        }
+    }
+
+    /// `type;size;` — the facts chosen, as `OPTS MLST` answers them.
+    pub fn chosen(&self) -> String {
+        self.names()
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| format!("{n};"))
+            .collect()
+    }
+
+    /// The `FEAT` line: every fact we know, a `*` on those chosen.
+    pub fn feature(&self) -> String {
+        let facts: String = self
+            .names()
+            .map(|(n, on)| format!("{n}{};", if on { "*" } else { "" }))
+            .collect();
+        format!("MLST {facts}")
+    }
+
+    fn names(&self) -> impl Iterator<Item = (&'static str, bool)> {
+        [
+            ("type", self.kind),
+            ("size", self.size),
+            ("modify", self.modify),
+        ]
+        .into_iter()
+    }
+}
+
+/// An entry's facts as RFC 3659 §7.2 writes them, then one space: e.g.
+/// `type=file;size=80;modify=20261125151800; `.
+pub fn facts_of(e: &Entry, facts: Facts) -> String {
+    let mut out = String::new();
+    if facts.kind {
         // RFC 3659 §7.5.1.5: a system-defined type for anything else.
-        Kind::Fifo => format!("type=OS.unix=fifo;modify={modify}; "),
-        Kind::Socket => format!("type=OS.unix=socket;modify={modify}; "),
-        Kind::CharDevice => format!("type=OS.unix=chr;modify={modify}; "),
-        Kind::BlockDevice => format!("type=OS.unix=blk;modify={modify}; "),
-    };
-    out.extend_from_slice(facts.as_bytes());
-    escape(&e.name, out);
+        let kind = match e.kind {
+            Kind::Dir => "dir",
+            Kind::File => "file",
+            Kind::Fifo => "OS.unix=fifo",
+            Kind::Socket => "OS.unix=socket",
+            Kind::CharDevice => "OS.unix=chr",
+            Kind::BlockDevice => "OS.unix=blk",
+        };
+        out.push_str(&format!("type={kind};"));
+    }
+    if facts.size && e.kind == Kind::File {
+        out.push_str(&format!("size={};", e.size));
+    }
+    if facts.modify {
+        out.push_str(&format!("modify={};", timeval(e.modified)));
+    }
+    out.push(' ');
+    out
 }
 
 /// Which listing a command asks for.
@@ -141,15 +242,19 @@ fn mlsd_line(e: &Entry, out: &mut Vec<u8>) {
 pub enum Style {
     List,
     Nlst,
-    Mlsd,
+    Mlsd(Facts),
 }
 
-/// One entry's line as sent, CRLF included, appended to `out`.
-pub fn render_line(e: &Entry, style: Style, out: &mut Vec<u8>) {
+/// One entry's line as sent, CRLF included, appended to `out`; `now`
+/// decides which `LIST` dates show a year.
+pub fn render_line(e: &Entry, style: Style, now: SystemTime, out: &mut Vec<u8>) {
     match style {
-        Style::List => ls_line(e, out),
+        Style::List => ls_line(e, now, out),
         Style::Nlst => escape(&e.name, out),
-        Style::Mlsd => mlsd_line(e, out),
+        Style::Mlsd(facts) => {
+            out.extend_from_slice(facts_of(e, facts).as_bytes());
+            escape(&e.name, out);
+        }
     }
     out.extend_from_slice(b"\r\n");
 }
@@ -160,13 +265,14 @@ pub const PIECE: usize = 64 * 1024;
 
 /// A listing as pieces of about [`PIECE`] bytes, whole lines each.
 pub fn pieces(entries: impl Iterator<Item = Entry>, style: Style) -> impl Iterator<Item = Vec<u8>> {
+    let now = SystemTime::now();
     let mut entries = entries.peekable();
     std::iter::from_fn(move || {
         entries.peek()?;
         let mut piece = Vec::with_capacity(PIECE + 512);
         while piece.len() < PIECE {
             match entries.next() {
-                Some(e) => render_line(&e, style, &mut piece),
+                Some(e) => render_line(&e, style, now, &mut piece),
                 None => break,
             }
         }
@@ -175,10 +281,10 @@ pub fn pieces(entries: impl Iterator<Item = Entry>, style: Style) -> impl Iterat
 }
 
 /// The whole listing's bytes as sent, CRLF after every line.
-pub fn render(entries: &[Entry], style: Style) -> Vec<u8> {
+pub fn render(entries: &[Entry], style: Style, now: SystemTime) -> Vec<u8> {
     let mut out = Vec::new();
     for e in entries {
-        render_line(e, style, &mut out);
+        render_line(e, style, now, &mut out);
     }
     out
 }
@@ -195,6 +301,9 @@ mod tests {
         assert_eq!(timeval(UNIX_EPOCH), "19700101000000");
     }
 
+    /// The epoch itself: a file from then is recent.
+    const NOW: SystemTime = UNIX_EPOCH;
+
     #[test]
     fn the_three_styles() {
         let e = Entry {
@@ -203,16 +312,16 @@ mod tests {
             size: 80,
             modified: UNIX_EPOCH,
         };
-        let list = String::from_utf8(render(std::slice::from_ref(&e), Style::List)).unwrap();
+        let list = String::from_utf8(render(std::slice::from_ref(&e), Style::List, NOW)).unwrap();
         assert_eq!(
             list,
             "-rw-r--r-- 1 ftp ftp         80 Jan  1 00:00 hello.txt\r\n"
         );
         assert_eq!(
-            render(std::slice::from_ref(&e), Style::Nlst),
+            render(std::slice::from_ref(&e), Style::Nlst, NOW),
             b"hello.txt\r\n"
         );
-        let mlsd = String::from_utf8(render(&[e], Style::Mlsd)).unwrap();
+        let mlsd = String::from_utf8(render(&[e], Style::Mlsd(Facts::default()), NOW)).unwrap();
         assert_eq!(
             mlsd,
             "type=file;size=80;modify=19700101000000; hello.txt\r\n"
@@ -228,14 +337,14 @@ mod tests {
             size: 0,
             modified: UNIX_EPOCH,
         };
-        let list = render(std::slice::from_ref(&e), Style::List);
+        let list = render(std::slice::from_ref(&e), Style::List, NOW);
         assert_eq!(list.iter().filter(|&&b| b == b'\n').count(), 1, "one line");
         assert!(list.starts_with(b"prw-r--r-- "));
         assert!(list.ends_with(b" a\\015\\012-rw-r--r-- 1 root root 1 Jan  1 00:00 evil\r\n"));
         assert_eq!(unescape(b"a\\015\\012-rw"), b"a\r\n-rw");
         assert_eq!(
-            unescape(b"a\\101\\\\x\\0"),
-            b"a\\101\\\\x\\0",
+            unescape(b"a\\101\\x\\0"),
+            b"a\\101\\x\\0",
             "only control codes"
         );
         let raw = Entry {
@@ -244,10 +353,53 @@ mod tests {
             ..e
         };
         assert_eq!(
-            render(&[raw], Style::Nlst),
+            render(&[raw], Style::Nlst, NOW),
             b"caf\xe9\r\n",
             "not UTF-8: sent as is"
         );
+    }
+
+    #[test]
+    fn a_backslash_is_escaped_too_so_no_name_passes_for_another() {
+        let mut newline = Vec::new();
+        escape(b"a\nb", &mut newline);
+        let mut backslash = Vec::new();
+        escape(b"a\\012b", &mut backslash);
+        assert_eq!(newline, b"a\\012b");
+        assert_eq!(backslash, b"a\\\\012b");
+        assert_eq!(unescape(&newline), b"a\nb");
+        assert_eq!(unescape(&backslash), b"a\\012b");
+    }
+
+    #[test]
+    fn old_and_future_dates_show_the_year() {
+        let day = |d: u64| UNIX_EPOCH + Duration::from_secs(d * 86_400 + 5 * 3600 + 6 * 60);
+        let now = day(400);
+        // 1971-01-10 05:06 is recent; 180 days before is too; 190 is not.
+        assert_eq!(ls_date(day(400), now), "Feb  5 05:06");
+        assert_eq!(ls_date(day(220), now), "Aug  9 05:06");
+        assert_eq!(ls_date(day(210), now), "Jul 30  1970");
+        assert_eq!(ls_date(day(401), now), "Feb  6  1971", "in the future");
+        assert_eq!(ls_date(UNIX_EPOCH, now), "Jan  1  1970");
+    }
+
+    #[test]
+    fn mlsx_facts_are_the_ones_chosen() {
+        let facts = Facts::parse("Type;MODIFY;perm;");
+        assert_eq!(facts.chosen(), "type;modify;");
+        assert_eq!(facts.feature(), "MLST type*;size;modify*;");
+        assert_eq!(Facts::default().feature(), "MLST type*;size*;modify*;");
+        let dir = Entry {
+            name: b"docs".to_vec(),
+            kind: Kind::Dir,
+            size: 4096,
+            modified: UNIX_EPOCH,
+        };
+        assert_eq!(
+            facts_of(&dir, Facts::default()),
+            "type=dir;modify=19700101000000; "
+        );
+        assert_eq!(facts_of(&dir, Facts::parse("")), " ");
     }
 
     #[test]
@@ -265,6 +417,9 @@ mod tests {
         assert!(pieces
             .iter()
             .all(|p| p.ends_with(b"\r\n") && p.len() < PIECE + 512));
-        assert_eq!(pieces.concat(), render(&many, Style::List));
+        assert_eq!(
+            pieces.concat(),
+            render(&many, Style::List, SystemTime::now())
+        );
     }
 }

@@ -6,9 +6,11 @@
 //! stopped midway by `ABOR` in [`abort`]. The
 //! files it offers ([`files`]) are the built-in ones or a real directory,
 //! read-only, plus what a logged-in user uploads ([`uploads`]). The
+//! commands answered on the control connection alone are [`queries`]; the
 //! commands that choose active or passive mode are [`modes`]; how a
 //! transfer then gets its data connection (the server dials, or waits for
-//! a dial) is [`data`]; how directory listings look is [`listing`].
+//! a dial) is [`data`]; how directory listings look is [`listing`], and
+//! which names a wildcard (`NLST *.txt`) lists, [`glob`].
 //!
 //! A server open to a classroom meets clients that misbehave, by accident
 //! or on purpose. Limits keep one of them from hurting the others, and
@@ -18,9 +20,13 @@
 //!   one gets `421`);
 //! - time: a client must log in soon after it connects
 //!   ([`ServerConfig::login_timeout`]), and a session that sends no whole
-//!   command line for [`ServerConfig::idle`] is closed — bytes that never
-//!   end a line do not keep it alive; a reply the client does not read
-//!   within [`ServerConfig::write_timeout`] ends the session too;
+//!   command line and runs no transfer for [`ServerConfig::idle`] is
+//!   closed — bytes that never end a line do not keep it alive; a
+//!   transfer on which nothing moves for [`ServerConfig::data_timeout`]
+//!   is stopped; a reply the client does not read within
+//!   [`ServerConfig::write_timeout`] ends the session too; TCP keepalive
+//!   ([`KEEPALIVE`]) on every connection finds a peer that vanished
+//!   without a word (a laptop asleep, a NAT that forgot it);
 //! - size: the 4096-byte line limit, one passive listener per session, the
 //!   upload caps ([`uploads`]);
 //! - the trace: a reader that falls behind slows the sessions down instead
@@ -33,8 +39,10 @@
 pub mod abort;
 pub mod data;
 pub mod files;
+pub mod glob;
 pub mod listing;
 pub mod modes;
+pub mod queries;
 pub mod session;
 pub mod slots;
 pub mod transfers;
@@ -55,6 +63,21 @@ use tokio::sync::watch;
 /// How long sessions have to say goodbye when the server stops.
 pub const STOP_GRACE: Duration = Duration::from_millis(400);
 
+/// TCP keepalive on control and data connections: after this long with
+/// nothing received the kernel starts probing, every [`KEEPALIVE`] / 4,
+/// and resets a connection whose peer answers none of four probes.
+pub const KEEPALIVE: Duration = Duration::from_secs(60);
+
+/// Turns TCP keepalive on for `stream` ([`KEEPALIVE`]).
+pub fn keep_alive(stream: &tokio::net::TcpStream) {
+    let params = socket2::TcpKeepalive::new()
+        .with_time(KEEPALIVE)
+        .with_interval(KEEPALIVE / 4);
+    #[cfg(any(target_os = "linux", target_os = "macos", target_os = "freebsd"))]
+    let params = params.with_retries(4);
+    let _ = socket2::SockRef::from(stream).set_tcp_keepalive(&params);
+}
+
 /// How long the accept loop rests when the process is out of file
 /// descriptors (or memory) before it tries again.
 pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -73,6 +96,9 @@ pub struct ServerConfig {
     pub idle: Duration,
     /// A reply the client does not take within this long ends the session.
     pub write_timeout: Duration,
+    /// A transfer on whose data connection nothing moves for this long is
+    /// stopped, and the session closed (421).
+    pub data_timeout: Duration,
     /// How long a passive listener waits for the client's dial (then 425).
     pub passive_wait: Duration,
     /// Whether the other end records too (the lab) or not (`serve`).
@@ -82,7 +108,7 @@ pub struct ServerConfig {
 impl ServerConfig {
     /// The lab's and `serve`'s defaults around a file tree: a classroom's
     /// worth of sessions (vsftpd allows 2000 by default, with no cap per
-    /// address), vsftpd's 300 s idle timeout.
+    /// address), vsftpd's 300 s idle and data timeouts.
     pub fn new(files: Files, scope: Scope) -> ServerConfig {
         ServerConfig {
             files,
@@ -93,6 +119,7 @@ impl ServerConfig {
             login_timeout: Duration::from_secs(30),
             idle: Duration::from_secs(300),
             write_timeout: Duration::from_secs(30),
+            data_timeout: Duration::from_secs(300),
             passive_wait: Duration::from_secs(10),
             scope,
         }
@@ -106,6 +133,7 @@ pub struct Ctx {
     pub login_timeout: Duration,
     pub idle: Duration,
     pub write_timeout: Duration,
+    pub data_timeout: Duration,
     pub passive_wait: Duration,
 }
 
@@ -133,6 +161,7 @@ pub async fn run(
         login_timeout: config.login_timeout,
         idle: config.idle,
         write_timeout: config.write_timeout,
+        data_timeout: config.data_timeout,
         passive_wait: config.passive_wait,
     });
     let slots = Slots::new(config.caps);
@@ -167,6 +196,7 @@ pub async fn run(
             continue;
         };
         let _ = stream.set_nodelay(true);
+        keep_alive(&stream);
         // Urgent data (a client's `ABOR` sent with MSG_OOB) stays in the
         // byte stream; see `abort`.
         let _ = socket2::SockRef::from(&stream).set_out_of_band_inline(true);

@@ -23,15 +23,19 @@
 //! [`super::modes`]).
 //!
 //! Nor does it wait on the wire for ever. A client must log in within
-//! [`Ctx::login_timeout`] of connecting; after that, a session with no
-//! whole command line for [`Ctx::idle`] is closed with `421` — a byte a
-//! minute with no line end keeps nothing alive. A reply the client does not
-//! read within [`Ctx::write_timeout`] ends the session.
+//! [`Ctx::login_timeout`] of connecting; after that, a session idle for
+//! [`Ctx::idle`] is closed with `421`. Idle means no whole command line
+//! *and* no transfer: a byte a minute with no line end keeps nothing
+//! alive, while an hour-long download over slow Wi-Fi is not idle, and
+//! the clock starts again when it ends. (A transfer that stops moving is
+//! bounded by its own clock, [`Ctx::data_timeout`]; see [`super::abort`].)
+//! A reply the client does not read within [`Ctx::write_timeout`] ends the
+//! session.
 
 use super::abort::{abor_text, read_control};
 use super::data::Plan;
-use super::files::{resolve, Who};
-use super::listing::{unescape, Style};
+use super::files::{FileError, Files, Who};
+use super::listing::{Facts, Style};
 use super::slots::Slot;
 use super::Ctx;
 use crate::ftp::{Command, LineBuffer, LineError, Reply};
@@ -74,6 +78,8 @@ pub struct Session {
     pub(super) plan: Plan,
     pub(super) rest: u64,
     pub(super) epsv_all: bool,
+    /// The facts `MLST`/`MLSD` give (`OPTS MLST`).
+    pub(super) facts: Facts,
     /// Control bytes cut into lines.
     pub(super) lines: LineBuffer,
     /// Lines that came during a transfer, answered after it.
@@ -84,11 +90,14 @@ pub struct Session {
     pub(super) shutdown: watch::Receiver<bool>,
     /// The server stopped during a transfer: say 421 and hang up.
     pub(super) stopping: bool,
+    /// The session said its last word (a 421): hang up.
+    pub(super) hanging_up: bool,
     /// This session's place among the server's; given back as it ends.
     slot: Option<Slot>,
     connected: Instant,
-    /// When the last whole command line came.
-    last_line: Instant,
+    /// When the session was last busy: a whole command line came, or a
+    /// transfer ended. A transfer under way is never idle.
+    pub(super) last_busy: Instant,
 }
 
 /// What to do after a command.
@@ -99,10 +108,10 @@ enum Next {
 
 fn is_known_verb(verb: &str) -> bool {
     const VERBS: &[&str] = &[
-        "USER", "PASS", "SYST", "FEAT", "OPTS", "PWD", "XPWD", "CWD", "CDUP", "TYPE", "MODE",
-        "STRU", "PORT", "EPRT", "PASV", "EPSV", "LIST", "NLST", "MLSD", "RETR", "STOR", "APPE",
-        "STOU", "DELE", "MKD", "XMKD", "RMD", "XRMD", "RNFR", "RNTO", "SIZE", "MDTM", "REST",
-        "ABOR", "NOOP", "HELP", "QUIT",
+        "USER", "PASS", "SYST", "FEAT", "OPTS", "PWD", "XPWD", "CWD", "XCWD", "CDUP", "XCUP",
+        "TYPE", "MODE", "STRU", "ALLO", "PORT", "EPRT", "PASV", "EPSV", "LIST", "NLST", "MLSD",
+        "MLST", "RETR", "STOR", "APPE", "STOU", "DELE", "MKD", "XMKD", "RMD", "XRMD", "RNFR",
+        "RNTO", "SIZE", "MDTM", "REST", "ABOR", "NOOP", "HELP", "QUIT",
     ];
     VERBS.contains(&verb)
 }
@@ -146,14 +155,16 @@ impl Session {
             plan: Plan::None,
             rest: 0,
             epsv_all: false,
+            facts: Facts::default(),
             lines: LineBuffer::new(),
             queued: VecDeque::new(),
             control_gone: false,
             shutdown,
             stopping: false,
+            hanging_up: false,
             slot: Some(slot),
             connected: now,
-            last_line: now,
+            last_busy: now,
         }
     }
 
@@ -187,6 +198,9 @@ impl Session {
                     _ = self.rec.room() => {}
                     _ = self.shutdown.changed() => return Ok(self.stop().await),
                 }
+                if self.control_gone {
+                    return Ok(End::Theirs);
+                }
                 let Some(line) = self.next_line() else {
                     break;
                 };
@@ -198,7 +212,7 @@ impl Session {
                         Next::Go
                     }
                 };
-                if let Next::Quit = next {
+                if matches!(next, Next::Quit) || self.hanging_up {
                     return Ok(End::Ours);
                 }
                 if self.stopping {
@@ -235,7 +249,7 @@ impl Session {
 
     /// When the session times out if no whole line comes.
     fn deadline(&self) -> Instant {
-        let idle = self.last_line + self.ctx.idle;
+        let idle = self.last_busy + self.ctx.idle;
         match self.login {
             Login::In(_) => idle,
             _ => idle.min(self.connected + self.ctx.login_timeout),
@@ -256,7 +270,7 @@ impl Session {
     fn next_line(&mut self) -> Option<Result<Vec<u8>, LineError>> {
         let line = self.queued.pop_front().or_else(|| self.lines.next_raw());
         if line.is_some() {
-            self.last_line = Instant::now();
+            self.last_busy = Instant::now();
         }
         line
     }
@@ -290,15 +304,26 @@ impl Session {
         }
     }
 
-    /// The virtual path a command's argument names. A name written the way
-    /// listings escape control characters (`a\012b`) is taken back when
-    /// no file has the name as written.
-    pub(super) fn path(&self, arg: &[u8]) -> Vec<u8> {
-        let literal = resolve(&self.cwd, arg);
-        if !arg.contains(&b'\\') || self.ctx.files.stat(&literal, self.who()).is_ok() {
-            return literal;
+    /// File-system work for a command whose argument is `arg`: the path
+    /// it means ([`Files::meant`]), and what `op` made of it — both on a
+    /// blocking thread, so a slow disk (a `stat` of a file on NFS, a
+    /// folder of 100 000 names) never stalls the other sessions.
+    pub(super) async fn on_disk<X: Send + 'static>(
+        &self,
+        arg: &[u8],
+        op: impl FnOnce(&Files, Who, &[u8]) -> Result<X, FileError> + Send + 'static,
+    ) -> (Vec<u8>, Result<X, FileError>) {
+        let (files, who) = (self.ctx.files.clone(), self.who());
+        let (cwd, arg) = (self.cwd.clone(), arg.to_vec());
+        let work = tokio::task::spawn_blocking(move || {
+            let path = files.meant(&cwd, &arg, who);
+            let done = op(&files, who, &path);
+            (path, done)
+        });
+        match work.await {
+            Ok(done) => done,
+            Err(e) => (Vec::new(), Err(FileError::Io(e.to_string()))),
         }
-        resolve(&self.cwd, &unescape(arg))
     }
 
     async fn handle(&mut self, raw: &[u8]) -> io::Result<Next> {
@@ -322,7 +347,8 @@ impl Session {
             .filter(|_| !arg.is_empty())
             .unwrap_or_default();
         let logged_in = matches!(self.login, Login::In(_));
-        match cmd.verb.as_str() {
+        let verb = cmd.verb.as_str();
+        match verb {
             "USER" => {
                 self.login = Login::User(arg.to_string());
                 self.reply(331, "Please specify the password.").await?;
@@ -335,71 +361,54 @@ impl Session {
                 self.reply(221, "Goodbye.").await?;
                 return Ok(Next::Quit);
             }
-            "NOOP" => self.reply(200, "NOOP ok.").await?,
-            "SYST" => self.reply(215, "UNIX Type: L8").await?,
-            "FEAT" => {
-                // RFC 2389: one feature a line, each indented by a space.
-                let feat =
-                    "Features:\n EPRT\n EPSV\n MDTM\n MLSD\n PASV\n REST STREAM\n SIZE\n UTF8\nEnd";
-                self.reply(211, feat).await?;
-            }
-            "OPTS" if arg.eq_ignore_ascii_case("UTF8 ON") => {
-                self.reply(200, "Always in UTF8 mode.").await?
-            }
-            "OPTS" => self.reply(501, "Option not understood.").await?,
-            "HELP" => {
-                let help = "The following commands are recognized:\nUSER PASS SYST FEAT OPTS PWD CWD CDUP TYPE MODE STRU\nPORT EPRT PASV EPSV LIST NLST MLSD RETR STOR DELE\nSIZE MDTM REST ABOR NOOP HELP QUIT\nHelp OK.";
-                self.reply(214, help).await?;
-            }
             verb if !is_known_verb(verb) => self.reply(502, "Command not implemented.").await?,
-            _ if !logged_in => self.reply(530, "Please login with USER and PASS.").await?,
+            _ => {
+                if let Some(done) = self.about_server(verb, arg).await {
+                    done?;
+                } else if !logged_in {
+                    self.reply(530, "Please login with USER and PASS.").await?;
+                } else if let Some(done) = self.settings(verb, arg).await {
+                    done?;
+                } else {
+                    self.logged_in(verb, arg, raw_arg).await?;
+                }
+            }
+        }
+        Ok(Next::Go)
+    }
+
+    /// The commands for a logged-in client that change its place or move
+    /// files.
+    async fn logged_in(&mut self, verb: &str, arg: &str, raw_arg: &[u8]) -> io::Result<()> {
+        match verb {
             "PWD" | "XPWD" => {
                 // RFC 959 Appendix II: a quote inside the name is doubled.
                 let cwd = String::from_utf8_lossy(&self.cwd).replace('"', "\"\"");
                 self.reply(257, &format!("\"{cwd}\" is the current directory"))
-                    .await?;
+                    .await
             }
-            "CWD" => self.cwd(raw_arg).await?,
-            "CDUP" => self.cwd(b"..").await?,
-            "TYPE" => match arg.to_ascii_uppercase().as_str() {
-                "A" | "A N" => {
-                    self.ascii = true;
-                    self.reply(200, "Switching to ASCII mode.").await?;
-                }
-                "I" | "L 8" => {
-                    self.ascii = false;
-                    self.reply(200, "Switching to Binary mode.").await?;
-                }
-                _ => self.reply(504, "Unrecognised TYPE command.").await?,
-            },
-            "MODE" if arg.eq_ignore_ascii_case("S") => self.reply(200, "Mode set to S.").await?,
-            "MODE" => {
-                self.reply(504, "Bad MODE command: only S (stream).")
-                    .await?
-            }
-            "STRU" if arg.eq_ignore_ascii_case("F") => {
-                self.reply(200, "Structure set to F.").await?
-            }
-            "STRU" => self.reply(504, "Bad STRU command: only F (file).").await?,
-            "PORT" | "EPRT" => self.port(&cmd.verb, arg).await?,
-            "PASV" | "EPSV" => self.pasv(&cmd.verb, arg).await?,
-            "LIST" => self.list(raw_arg, Style::List).await?,
-            "NLST" => self.list(raw_arg, Style::Nlst).await?,
-            "MLSD" => self.list(raw_arg, Style::Mlsd).await?,
-            "RETR" => self.retr(raw_arg).await?,
-            "STOR" => self.stor(raw_arg).await?,
-            "DELE" => self.dele(raw_arg).await?,
+            "CWD" | "XCWD" => self.cwd(raw_arg).await,
+            "CDUP" | "XCUP" => self.cwd(b"..").await,
+            "PORT" | "EPRT" => self.port(verb, arg).await,
+            "PASV" | "EPSV" => self.pasv(verb, arg).await,
+            "LIST" => self.list(raw_arg, Style::List).await,
+            "NLST" => self.list(raw_arg, Style::Nlst).await,
+            "MLSD" => self.list(raw_arg, Style::Mlsd(self.facts)).await,
+            "MLST" => self.mlst(raw_arg).await,
+            "RETR" => self.retr(raw_arg).await,
+            "STOR" => self.stor(raw_arg).await,
+            "DELE" => self.dele(raw_arg).await,
             "APPE" | "STOU" | "MKD" | "XMKD" | "RMD" | "XRMD" | "RNFR" | "RNTO" => {
-                self.not_allowed(&cmd.verb).await?
+                self.not_allowed(verb).await
             }
-            "SIZE" | "MDTM" => self.stat(&cmd.verb, raw_arg).await?,
+            "SIZE" | "MDTM" => self.stat(verb, raw_arg).await,
             "REST" => match arg.trim().parse::<u64>() {
                 Ok(n) => {
                     self.rest = n;
                     self.reply(350, &format!("Restart position accepted ({n})."))
-                        .await?;
+                        .await
                 }
-                Err(_) => self.reply(501, "REST needs a byte offset.").await?,
+                Err(_) => self.reply(501, "REST needs a byte offset.").await,
             },
             "ABOR" => {
                 // Nothing runs (a running transfer hears ABOR itself):
@@ -407,11 +416,10 @@ impl Session {
                 // passive listener is closed.
                 self.plan = Plan::None;
                 self.reply(226, "No transfer running: ABOR successful.")
-                    .await?;
+                    .await
             }
-            _ => self.reply(502, "Command not implemented.").await?,
+            _ => self.reply(502, "Command not implemented.").await,
         }
-        Ok(Next::Go)
     }
 
     async fn pass(&mut self, password: &str) -> io::Result<()> {
@@ -436,8 +444,10 @@ impl Session {
     }
 
     async fn cwd(&mut self, arg: &[u8]) -> io::Result<()> {
-        let path = self.path(arg);
-        match self.ctx.files.stat(&path, self.who()) {
+        let (path, found) = self
+            .on_disk(arg, |files, who, path| files.stat(path, who))
+            .await;
+        match found {
             Ok(e) if e.is_dir() => {
                 self.cwd = path;
                 self.reply(250, "Directory successfully changed.").await

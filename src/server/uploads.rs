@@ -196,8 +196,14 @@ impl Uploads {
     }
 
     /// Starts an upload to `vpath`, keeping the first `offset` bytes of the
-    /// upload there now (after `REST`).
+    /// upload there now (after `REST`). An offset past that upload's end
+    /// (or any offset, where there is none) is refused: the bytes would
+    /// land elsewhere than the client asked.
     pub fn begin(self: &Arc<Self>, vpath: &[u8], offset: u64) -> Result<UploadWriter, FileError> {
+        let size = self.stat(vpath).map_or(0, |e| e.size);
+        if offset > size {
+            return Err(FileError::PastTheEnd { offset, size });
+        }
         let (sink, path) = match &self.disk {
             None => (Sink::Memory(Vec::new()), None),
             Some(dir) => {
@@ -212,7 +218,7 @@ impl Uploads {
                     .create_new(true)
                     .open(&path)
                     .map_err(|e| FileError::Io(e.to_string()))?;
-                (Sink::Disk(file), Some(path))
+                (Sink::Disk(Arc::new(file)), Some(path))
             }
         };
         let mut writer = UploadWriter {
@@ -299,7 +305,8 @@ fn remove_body(body: Body) {
 
 enum Sink {
     Memory(Vec<u8>),
-    Disk(File),
+    /// Shared with the blocking thread a write runs on.
+    Disk(Arc<File>),
 }
 
 /// One upload under way: bytes go in with [`UploadWriter::write`], and
@@ -317,15 +324,21 @@ pub struct UploadWriter {
 impl UploadWriter {
     /// Appends bytes, within the caps.
     pub fn write(&mut self, bytes: &[u8]) -> Result<(), FileError> {
-        let n = bytes.len() as u64;
-        self.uploads.reserve(self.written, n)?;
-        self.written += n;
+        self.take_room(bytes.len())?;
         match &mut self.sink {
             Sink::Memory(v) => v.extend_from_slice(bytes),
-            Sink::Disk(f) => f
+            Sink::Disk(f) => (&**f)
                 .write_all(bytes)
                 .map_err(|e| FileError::Io(e.to_string()))?,
         }
+        Ok(())
+    }
+
+    /// Counts `n` more bytes against the caps.
+    fn take_room(&mut self, n: usize) -> Result<(), FileError> {
+        let n = n as u64;
+        self.uploads.reserve(self.written, n)?;
+        self.written += n;
         Ok(())
     }
 
@@ -400,6 +413,28 @@ impl UploadWriter {
     }
 }
 
+/// A transfer's bytes go in within the caps (checked at once), as
+/// [`UploadWriter::write`] does — but a disk write is done on a blocking
+/// thread, so a slow or full disk never holds up the network threads (and
+/// other sessions).
+impl crate::transfer::Put for UploadWriter {
+    type Error = FileError;
+
+    async fn put(&mut self, bytes: &[u8]) -> Result<(), FileError> {
+        let Sink::Disk(file) = &self.sink else {
+            return self.write(bytes);
+        };
+        let (file, owned) = (file.clone(), bytes.to_vec());
+        self.take_room(owned.len())?;
+        let wrote = tokio::task::spawn_blocking(move || (&*file).write_all(&owned)).await;
+        match wrote {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(FileError::Io(e.to_string())),
+            Err(e) => Err(FileError::Io(e.to_string())),
+        }
+    }
+}
+
 impl Drop for UploadWriter {
     fn drop(&mut self) {
         if self.done {
@@ -468,6 +503,15 @@ mod tests {
         let Some(Ok((Source::File(f), 3))) = up.open(b"/x") else {
             panic!("stored on disk")
         };
+        // Past the end, or with nothing there: refused, nothing written.
+        assert!(matches!(
+            up.begin(b"/x", 4),
+            Err(FileError::PastTheEnd { offset: 4, size: 3 })
+        ));
+        assert!(matches!(
+            up.begin(b"/new", 1),
+            Err(FileError::PastTheEnd { offset: 1, size: 0 })
+        ));
         let mut got = String::new();
         (&*f).read_to_string(&mut got).unwrap();
         assert_eq!(got, "abZ");

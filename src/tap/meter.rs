@@ -10,11 +10,54 @@
 //! When the run is recorded, the meter also carries a copy of the bytes
 //! it counts to the recording ([`super::payload`]): [`Meter::room`] before
 //! each read or write says how much may move, [`Meter::add_bytes`] after it.
+//!
+//! Every count is also a sign of life: a recorder made with
+//! [`Recorder::watched`] hands its meters a [`Progress`], which keeps the
+//! moment bytes last moved, so the server can tell a slow transfer (it
+//! moves) from a stalled one (it does not).
 
 use super::payload::{Credit, Outlet};
 use super::Recorder;
 use crate::trace::Side;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// When bytes last moved on a transfer: shared between the meter that
+/// counts them and whoever watches for a stall.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    since: Instant,
+    /// Milliseconds from `since` to the last movement.
+    last: Arc<AtomicU64>,
+}
+
+impl Progress {
+    /// A transfer starting now (which counts as movement).
+    pub fn new() -> Progress {
+        Progress {
+            since: Instant::now(),
+            last: Arc::default(),
+        }
+    }
+
+    /// Bytes moved just now.
+    pub fn moved(&self) {
+        let ms = u64::try_from(self.since.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last.fetch_max(ms, Ordering::Relaxed);
+    }
+
+    /// When bytes last moved (or the transfer started).
+    pub fn last(&self) -> Instant {
+        self.since + Duration::from_millis(self.last.load(Ordering::Relaxed))
+    }
+}
+
+impl Default for Progress {
+    fn default() -> Progress {
+        Progress::new()
+    }
+}
 
 /// Counts the payload of one direction of one data connection and turns it
 /// into few `data` events: one per [`Meter::EVERY`] at most, the rest at the
@@ -126,6 +169,9 @@ impl Meter {
 
     /// `n` more bytes went by.
     pub fn add(&mut self, n: usize) {
+        if let Some(progress) = &self.rec.progress {
+            progress.moved();
+        }
         let n = n as u64;
         self.pending += n;
         self.total += n;

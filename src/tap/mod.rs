@@ -50,7 +50,7 @@ mod meter;
 pub mod payload;
 
 pub use gate::Gate;
-pub use meter::Meter;
+pub use meter::{Meter, Progress};
 pub use payload::{Chunk, Payloads};
 
 use crate::ftp::Reply;
@@ -208,6 +208,7 @@ impl Tap {
             side,
             scope,
             session,
+            progress: None,
         }
     }
 
@@ -231,6 +232,7 @@ impl Tap {
             side,
             scope,
             session,
+            progress: None,
         };
         if !joined {
             rec.emit(
@@ -256,6 +258,8 @@ pub struct Recorder {
     side: Side,
     scope: Scope,
     session: Arc<SessionBook>,
+    /// Told whenever a meter of this recorder counts bytes.
+    progress: Option<Progress>,
 }
 
 impl Recorder {
@@ -265,6 +269,14 @@ impl Recorder {
 
     pub fn session(&self) -> u32 {
         self.session.number
+    }
+
+    /// The same pen, whose meters also tell `progress` when bytes move.
+    pub fn watched(&self, progress: &Progress) -> Recorder {
+        Recorder {
+            progress: Some(progress.clone()),
+            ..self.clone()
+        }
     }
 
     /// Waits while the tap's reader is too far behind ([`Tap::room`]).

@@ -78,4 +78,15 @@ impl Raw {
     pub async fn command(&mut self, line: &str) -> Reply {
         self.send(format!("{line}\r\n").as_bytes()).await
     }
+
+    /// EPSV, and the data connection dialled to the port it names (the
+    /// server's address, which is the control connection's peer).
+    pub async fn epsv(&mut self) -> TcpStream {
+        let reply = self.command("EPSV").await;
+        let port = ftpviz::ftp::hostport::parse_229(&reply.text()).unwrap();
+        let server = self.s.peer_addr().unwrap();
+        TcpStream::connect(SocketAddr::new(server.ip(), port))
+            .await
+            .unwrap()
+    }
 }
