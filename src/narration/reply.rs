@@ -227,12 +227,19 @@ fn refused_dial(h: &Here) -> Narration {
         Some(c) if c != target.ip().to_canonical() => (
             format!(
                 "{} is not where the control connection comes from ({c}). Against the FTP \
-                 bounce, {} dials only the control connection's peer: {} own rule, which no RFC \
-                 requires (vsftpd 3.0.3 refuses such a {verb} too, but with `500 Illegal {verb} \
-                 command.`).",
+                 bounce, {}",
                 target.ip(),
-                if ours { "our server" } else { "this server" },
-                if ours { "its" } else { "a" },
+                if ours {
+                    format!(
+                        "our server dials only the control connection's peer (vsftpd 3.0.3 \
+                         refuses this too, with `500 Illegal {verb} command.`): their own rule, \
+                         which no RFC requires."
+                    )
+                } else {
+                    "this server dials only the control connection's peer: its own rule, which \
+                     no RFC requires."
+                        .to_string()
+                },
             ),
             vec![claim(false)],
         ),
