@@ -187,3 +187,62 @@ fn a_line_that_is_no_command_is_narrated_by_its_real_reply() {
     };
     assert!(!out.contains("will answer 500"), "{out}");
 }
+
+#[test]
+fn a_150_is_glossed_as_the_rfc_has_it_and_says_what_this_trace_shows() {
+    // RFC 959 §4.2: 150 "File status okay; about to open data connection"
+    // (125 is "already open"). sv_ftp-epsv's connections are not captured.
+    let Some(out) = replay("public2/sv_ftp-epsv.pcap", &["--print", "--explain"]) else {
+        return;
+    };
+    let said: String = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        said.contains("\"File status okay; about to open data connection\" (RFC 959 §4.2.2)"),
+        "{said}"
+    );
+    assert!(said.contains("No data connection is open yet."), "{said}");
+    assert!(
+        !said.contains("The data connection is already open"),
+        "{said}"
+    );
+}
+
+/// `ftpviz lab ARGS --port 0 --print --explain`, words run together.
+fn lab_said(args: &[&str]) -> String {
+    let mut all = vec!["lab", "--port", "0", "--print", "--explain"];
+    all.extend(args);
+    let (code, out, err) = common::ftpviz(&all);
+    assert_eq!(code, 0, "{err}");
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn the_226_after_an_upload_says_the_client_closed_first() {
+    let said = lab_said(&["--mode", "active"]);
+    assert!(
+        said.contains("The client closed data #3 (its close ends what it sent), then the server said `STOR upload.txt` is done."),
+        "{said}"
+    );
+    assert!(
+        said.contains("The server closed data #2, then said `RETR hello.txt` is done"),
+        "{said}"
+    );
+}
+
+#[test]
+fn the_bounce_port_names_whose_address_it_is_and_which_server_says_what() {
+    let said = lab_said(&["--lesson", "bounce"]);
+    assert!(
+        said.contains("which is not the address the client's control connection comes from"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("the client listens on port 8080 of 127.0.0.9"),
+        "{said}"
+    );
+    assert!(
+        said.contains("vsftpd 3.0.3") && said.contains("Illegal PORT command"),
+        "{said}"
+    );
+    assert!(!said.contains("hence 504"), "{said}");
+}

@@ -409,3 +409,29 @@ fn the_quiz_on_real_captures_is_graded_by_what_their_traces_prove() {
         assert_eq!(app.quiz.total, score, "{file}");
     }
 }
+
+/// Issue 14 §3.6: a question the trace cannot answer (the capture ends
+/// after 150) is revealed as such, not scored, and the end says so.
+#[test]
+fn a_question_the_capture_cannot_answer_is_said_and_not_scored() {
+    // ndpi_ftp-start-tls.pcap: 227, STOR, 150, and the capture ends.
+    let Some(path) = common::capture("public2/ndpi_ftp-start-tls.pcap") else {
+        return;
+    };
+    let replay = ftpviz::replay::read_file(&path).expect("replays");
+    let mut app = quiz_app(replay.trace);
+    step_to_question(&mut app);
+    keys(&mut app, "c41");
+    step_to_reveal(&mut app);
+    let r = app.quiz.revealed.clone().expect("revealed");
+    assert_eq!(r.reveal.asked, 0, "{:?}", r.reveal.lines);
+    assert!(
+        r.reveal.lines[0].contains("Not known"),
+        "{:?}",
+        r.reveal.lines
+    );
+    let s = text(&render(&app, 80, 24));
+    assert!(s.contains("not scored"), "{s}");
+    assert_eq!(app.quiz.unanswerable, 1);
+    assert_eq!(app.quiz.total, (0, 0));
+}
