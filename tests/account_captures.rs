@@ -244,5 +244,5 @@ fn the_bounce_port_names_whose_address_it_is_and_which_server_says_what() {
         said.contains("vsftpd 3.0.3") && said.contains("Illegal PORT command"),
         "{said}"
     );
-    assert!(!said.contains("hence 504"), "{said}");
+    assert!(!said.contains("vsftpd and ProFTPD"), "{said}");
 }
