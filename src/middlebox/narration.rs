@@ -152,7 +152,8 @@ pub fn blocked_wait(shortened: Duration, dialler: Side) -> String {
 /// sent by a client at `client` (the bounce lesson's two steps: a third
 /// host, then the client's own address at a privileged port). Which rule is
 /// whose: RFC 2577 suggests refusing data ports below 1024 with 504; the
-/// same-address check is what servers such as vsftpd and ProFTPD do.
+/// same-address check is what vsftpd 3.0.3 (measured) and ftpviz's server
+/// do.
 pub fn bounce(target: SocketAddr, client: IpAddr) -> String {
     if target.ip().to_canonical() != client.to_canonical() {
         format!(
@@ -160,10 +161,10 @@ pub fn bounce(target: SocketAddr, client: IpAddr) -> String {
              That is the FTP bounce attack (CERT CA-1997-27): the attacker makes the server dial \
              for them — to scan ports from the server's address, to reach machines behind a \
              firewall that trust the server, or to STOR a file of SMTP or other commands and \
-             have RETR replay it into {target} with the server as the sender. Servers such as \
-             vsftpd and ProFTPD (and ftpviz's) dial only the control connection's peer — their \
-             own rule, not RFC text. ftpviz's server answers 504 and dials nothing (vsftpd \
-             3.0.3 answers 500: \"Illegal PORT command.\", \"Illegal EPRT command.\")."
+             have RETR replay it into {target} with the server as the sender. vsftpd 3.0.3 and \
+             ftpviz's server dial only the control connection's peer — their own rule, not RFC \
+             text: ftpviz's answers 504 and dials nothing, vsftpd 3.0.3 answers 500 \
+             (\"Illegal PORT command.\", \"Illegal EPRT command.\")."
         )
     } else {
         format!(
