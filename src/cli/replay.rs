@@ -1,8 +1,10 @@
 //! `ftpviz replay`: a saved capture (pcap, pcapng, gzipped or not) or a
 //! saved `--json` trace, in the TUI or back out as lines.
 
-use super::output::Sink;
+use super::output::{command_line, finish_handout, Sink};
 use anyhow::Result;
+use ftpviz::handout::{Handout, HandoutFile, Run};
+use ftpviz::narration::Ours;
 use ftpviz::tui::Screen;
 use std::io;
 use std::path::PathBuf;
@@ -30,6 +32,7 @@ pub(crate) fn replay(
     file: PathBuf,
     session: Option<u32>,
     sink: Option<Sink>,
+    html: Option<HandoutFile>,
     screen: Screen,
 ) -> Result<()> {
     use ftpviz::replay::{read_file_with_progress, Progress, ReplayError};
@@ -80,14 +83,24 @@ pub(crate) fn replay(
         }
         None => replay.trace,
     };
-    let Some(sink) = sink else {
+    if sink.is_none() && html.is_none() {
         return replay_tui(runtime, &file, trace, replay.warnings.len(), screen);
-    };
-    let mut out = io::stdout().lock();
-    let mut writer = sink.writer_knowing(&trace.events);
-    for e in &trace.events {
-        writer.write(&mut out, e)?;
     }
-    writer.finish(&mut out)?;
-    Ok(())
+    if let Some(sink) = sink {
+        let mut out = io::stdout().lock();
+        let mut writer = sink.writer_knowing(&trace.events);
+        for e in &trace.events {
+            writer.write(&mut out, e)?;
+        }
+        writer.finish(&mut out)?;
+    }
+    match html {
+        Some(html) => {
+            let title = format!("ftpviz replay · {}", file.display());
+            let mut page = Handout::of_run(title, Run::new(trace.events, None, Ours::NONE));
+            page.subtitle = Some(command_line());
+            finish_handout(html, &page)
+        }
+        None => Ok(()),
+    }
 }

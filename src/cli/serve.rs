@@ -3,18 +3,26 @@
 //! recording.
 
 use super::output::Sink;
-use super::output::{bytes_of, deliver, finish_recording, start_recording, SinkWriter};
+use super::output::{
+    bytes_of, command_line, deliver, finish_handout, finish_recording, start_recording, SinkWriter,
+};
 use crate::ServeArgs;
 use anyhow::Result;
 use ftpviz::capture_writer::Recording;
+use ftpviz::handout::{Handout, HandoutFile, Run};
 use ftpviz::tui::Screen;
 
-pub(crate) async fn serve(args: ServeArgs, sink: Option<Sink>, screen: Screen) -> Result<()> {
+pub(crate) async fn serve(
+    args: ServeArgs,
+    sink: Option<Sink>,
+    html: Option<HandoutFile>,
+    screen: Screen,
+) -> Result<()> {
     let config = ftpviz::serve::ServeConfig {
         listen: args.listen,
         root: args.root,
     };
-    let headless = sink.is_some() || args.record.is_some();
+    let headless = sink.is_some() || args.record.is_some() || html.is_some();
     let options = ftpviz::serve::ServeOptions {
         upload_cap: args.upload_cap,
         upload_file_cap: args.upload_file_cap,
@@ -42,6 +50,7 @@ pub(crate) async fn serve(args: ServeArgs, sink: Option<Sink>, screen: Screen) -
         serving,
         sink.map(|s| s.writer(None, ftpviz::narration::Ours::SERVE)),
         recording,
+        html,
     )
     .await
 }
@@ -61,6 +70,7 @@ pub(crate) async fn serve_to_sink(
     mut serving: ftpviz::serve::Serving,
     mut sink: Option<SinkWriter>,
     mut recording: Option<Recording>,
+    html: Option<HandoutFile>,
 ) -> Result<()> {
     if let Some(warning) = &serving.warning {
         eprintln!("ftpviz: warning: {warning}");
@@ -81,12 +91,29 @@ pub(crate) async fn serve_to_sink(
         stop_signal().await;
         let _ = stopper.send(true);
     });
+    // `--html`: every event, for the page written when the server stops.
+    let mut kept = html.as_ref().map(|_| Vec::new());
     // The channel closes once the server has said goodbye to every session.
     while let Some(event) = serving.recv().await {
         let bytes = bytes_of(&mut serving.payloads, &event).await;
         deliver(&event, bytes.as_deref(), sink.as_mut(), recording.as_mut())?;
+        if let Some(kept) = kept.as_mut() {
+            kept.push(event);
+        }
     }
-    recording.map_or(Ok(()), finish_recording)
+    // Both are finished whatever became of the other; each says its own
+    // failure.
+    let paged = match (html, kept) {
+        (Some(file), Some(events)) => {
+            let run = Run::new(events, None, ftpviz::narration::Ours::SERVE);
+            let mut page = Handout::of_run(format!("ftpviz serve · {}", serving.local), run);
+            page.subtitle = Some(command_line());
+            finish_handout(file, &page)
+        }
+        _ => Ok(()),
+    };
+    let recorded = recording.map_or(Ok(()), finish_recording);
+    paged.and(recorded)
 }
 
 /// SIGINT (Ctrl-C) or, on Unix, SIGTERM.
