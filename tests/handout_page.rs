@@ -285,3 +285,44 @@ fn a_handout_that_cannot_be_written_is_one_line_and_exit_1() {
         assert!(stderr.contains("/dev/full"), "{stderr}");
     }
 }
+
+#[test]
+fn every_shared_capture_makes_a_valid_page_with_every_dial() {
+    let Some(dir) = common::captures_dir() else {
+        return;
+    };
+    let out = common::temp_dir("handout-captures");
+    let mut files = Vec::new();
+    for sub in [dir.clone(), dir.join("public"), dir.join("public2")] {
+        let Ok(entries) = std::fs::read_dir(&sub) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = path.to_string_lossy();
+            if name.ends_with(".pcap") || name.ends_with(".pcapng") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 10, "{files:?}");
+    for file in &files {
+        let page = out.join("page.html");
+        let (code, stdout, stderr) = common::ftpviz(&[
+            "replay",
+            file.to_str().unwrap(),
+            "--json",
+            "--html",
+            page.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{}: {stderr}", file.display());
+        let events = read_json_lines(stdout.as_bytes()).expect("the --json trace");
+        let (text, html) = parse(&page);
+        assert_self_contained(&text, &html);
+        // Rows come session by session; so do these events.
+        let mut events = events.events;
+        events.sort_by_key(|e| e.session);
+        assert_every_dial(&html, &events);
+    }
+}

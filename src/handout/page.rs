@@ -304,9 +304,10 @@ impl Writer {
             );
         } else {
             self.html.push_str(
-                "<p>After each line below, before you look at the row after it: who dials \
-                 the data connection (client, server or nobody), from which port, and to \
-                 which port? Circle one port in each list.</p><ol class=\"qs\">",
+                "<p>Each question follows a row of the diagram: cover the rows after it, \
+                 then say who dials the data connection (client, server or nobody), from \
+                 which port, and to which port. The ports to choose from are this run's \
+                 own.</p><ol class=\"qs\">",
             );
         }
         for (row, lines) in &asked {

@@ -122,7 +122,7 @@ pub fn row(e: &Event, reach: Reach, wall: bool, words: &str) -> String {
         ),
         Kind::Fail { reason, by } => {
             let text = fail_label(&conn_name(e), *reason, *by);
-            beside(&mut s, e.from, &format!("✗ {text}"), "fail");
+            beside(&mut s, e.from, &text, "fail");
         }
         Kind::Command { text, verb } => {
             let text = crate::narration::clean(text);
