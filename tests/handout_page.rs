@@ -250,7 +250,7 @@ fn a_lesson_page_has_every_scene_its_runs_and_the_answers_last() {
     assert_eq!(questions, answers);
     let last = html
         .select(&sel("main > section"))
-        .last()
+        .next_back()
         .expect("sections");
     assert_eq!(last.value().attr("id"), Some("answers"));
     assert!(text.contains(".answers { break-before: page; }"));
