@@ -179,6 +179,23 @@ impl HandoutFile {
         })
     }
 
+    /// Creates the file, which must not exist yet (`w` in the TUI never
+    /// overwrites).
+    pub fn create_new(path: &Path) -> Result<HandoutFile, HandoutError> {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|source| HandoutError {
+                path: path.display().to_string(),
+                source,
+            })?;
+        Ok(HandoutFile {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
