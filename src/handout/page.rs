@@ -37,6 +37,26 @@ fn is_noncharacter(c: char) -> bool {
     (0xFDD0..=0xFDEF).contains(&u) || (u & 0xFFFE) == 0xFFFE
 }
 
+/// Prose as HTML: escaped, and each pair of backticks (`RETR x`, as the
+/// narration quotes a line) a `<code>`; a lone backtick stays itself.
+fn prose(text: &str) -> String {
+    let escaped = esc(text);
+    let pieces: Vec<&str> = escaped.split('`').collect();
+    if pieces.len() % 2 == 0 {
+        // An odd number of backticks: no pairs to trust.
+        return escaped;
+    }
+    let mut out = String::with_capacity(escaped.len() + 16);
+    for (i, piece) in pieces.iter().enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{piece}</code>");
+        } else {
+            out.push_str(piece);
+        }
+    }
+    out
+}
+
 /// Lines of text as HTML, each escaped, with `<br>` between them.
 fn esc_lines(text: &str) -> String {
     text.lines().map(esc).collect::<Vec<_>>().join("<br>")
@@ -130,7 +150,7 @@ impl Writer {
             );
         }
         for para in &part.notes {
-            let _ = write!(self.html, "<p class=\"notes\">{}</p>", esc(para));
+            let _ = write!(self.html, "<p class=\"notes\">{}</p>", prose(para));
         }
         for (r, run) in (1..).zip(&part.runs) {
             self.run(r, part.runs.len(), run);
@@ -139,7 +159,7 @@ impl Writer {
             let _ = write!(
                 self.html,
                 "<aside class=\"takeaway\"><strong>Takeaway.</strong> {}</aside>",
-                esc(t)
+                prose(t)
             );
         }
         self.html.push_str("</section>\n");
@@ -207,7 +227,7 @@ impl Writer {
         let _ = write!(
             self.html,
             "<table class=\"ladder\"><caption>Session {session} · {} · client {} · server {}</caption>\
-             <thead><tr><th scope=\"col\" class=\"n\">#<br><span class=\"t\">time (s)</span></th>\
+             <thead><tr><th scope=\"col\" class=\"n\">#<br><span class=\"t\">s</span></th>\
              <th scope=\"col\" class=\"lane\">{}</th><th scope=\"col\" class=\"words\">What it means</th></tr></thead><tbody>",
             esc(&kind),
             esc(or_unknown(&client)),
@@ -244,7 +264,7 @@ impl Writer {
             row = self.row,
             t = e.t,
             svg = svg::row(e, reach, wall, &words),
-            hl = esc(&n.headline),
+            hl = prose(&n.headline),
         );
         if let Some(wire) = &n.wire {
             let _ = write!(
@@ -254,7 +274,7 @@ impl Writer {
             );
         }
         if !n.body.is_empty() {
-            let _ = write!(self.html, "<p class=\"body\">{}</p>", esc(&n.body));
+            let _ = write!(self.html, "<p class=\"body\">{}</p>", prose(&n.body));
         }
         self.html.push_str("</td></tr>\n");
     }
@@ -264,8 +284,8 @@ impl Writer {
         let _ = write!(
             self.html,
             "<div class=\"summary\"><p class=\"rule\"><strong>The rule:</strong> {}</p><p>{}</p><ul>",
-            esc(&s.rule()),
-            esc(&s.headline())
+            prose(&s.rule()),
+            prose(&s.headline())
         );
         for d in &s.dials {
             let _ = write!(
@@ -329,7 +349,7 @@ impl Writer {
             let _ = write!(
                 self.html,
                 "<li class=\"noq\"><a href=\"#r{row}\">row {row}</a>: {}</li>",
-                esc(why)
+                prose(why)
             );
             return;
         }
@@ -340,7 +360,7 @@ impl Writer {
             num.trim_start_matches('Q'),
             esc(num),
             format_args!("<a href=\"#r{row}\">row {row}</a>"),
-            esc(what)
+            prose(what)
         );
         let choices: Vec<&str> = lines
             .iter()
@@ -388,7 +408,7 @@ impl Writer {
                 esc(&value("from=")),
                 esc(&value("to=")),
                 esc(&value("evidence=")),
-                esc(words)
+                prose(words)
             );
         }
         self.html.push_str("</tbody></table></section>\n");
@@ -444,3 +464,27 @@ const LEGEND: &str = "<ul class=\"legend\" aria-label=\"How to read the diagram\
 <li><span class=\"k kx\">✗</span> a dial that never became a connection</li></ul>";
 
 const STYLE: &str = include_str!("handout.css");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_leaves_no_markup_and_no_control_character() {
+        let hostile = "<script>a('x')</script> & \"q\" \u{0}\u{7}\u{1b}[0m\u{85}\u{fffe}\u{fdd0}";
+        assert_eq!(
+            esc(hostile),
+            "&lt;script&gt;a(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot; ···[0m···"
+        );
+    }
+
+    #[test]
+    fn backtick_pairs_become_code_and_a_lone_one_stays() {
+        assert_eq!(
+            prose("`RETR <x>` got 226"),
+            "<code>RETR &lt;x&gt;</code> got 226"
+        );
+        assert_eq!(prose("a ` b"), "a ` b");
+        assert_eq!(prose("`a` and `b`"), "<code>a</code> and <code>b</code>");
+    }
+}
