@@ -42,7 +42,7 @@ fn is_noncharacter(c: char) -> bool {
 fn prose(text: &str) -> String {
     let escaped = esc(text);
     let pieces: Vec<&str> = escaped.split('`').collect();
-    if pieces.len() % 2 == 0 {
+    if pieces.len().is_multiple_of(2) {
         // An odd number of backticks: no pairs to trust.
         return escaped;
     }
