@@ -8,8 +8,10 @@
 //! made to fail.
 
 mod common;
+#[path = "support/handout.rs"]
+mod handout;
 
-use ftpviz::trace::{read_json_lines, Kind};
+use ftpviz::trace::Kind;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -90,19 +92,7 @@ fn chromium_renders_the_lab_handout_with_every_dial_and_no_console_message() {
         "the console check misses a script error: {stderr}"
     );
 
-    let page = dir.join("lab.html");
-    let (code, stdout, stderr) = common::ftpviz(&[
-        "lab",
-        "--firewall",
-        "client",
-        "--port",
-        "0",
-        "--json",
-        "--html",
-        page.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{stderr}");
-    let trace = read_json_lines(stdout.as_bytes()).expect("the --json trace");
+    let (page, trace) = handout::lab_page(&dir);
 
     let (ok, dom, stderr) = chromium(&browser, &dir.join("profile-dom"), &["--dump-dom"], &page);
     assert!(ok, "chromium failed: {stderr}");

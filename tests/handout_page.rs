@@ -6,6 +6,8 @@
 //! notes and takeaway, the worksheet and the answers on their own page.
 
 mod common;
+#[path = "support/handout.rs"]
+mod handout;
 
 use ftpviz::account::Account;
 use ftpviz::trace::{read_json_lines, Event, Kind};
@@ -112,21 +114,7 @@ fn assert_every_dial(html: &Html, events: &[Event]) {
 #[test]
 fn a_lab_page_is_valid_self_contained_and_has_every_dial_with_its_ports() {
     let dir = common::temp_dir("handout-lab");
-    let page = dir.join("lab.html");
-    let page_arg = page.to_str().unwrap();
-    let (code, stdout, stderr) = common::ftpviz(&[
-        "lab",
-        "--firewall",
-        "client",
-        "--port",
-        "0",
-        "--json",
-        "--html",
-        page_arg,
-    ]);
-    assert_eq!(code, 0, "{stderr}");
-    assert!(stderr.contains("wrote the handout"), "{stderr}");
-    let events = read_json_lines(stdout.as_bytes()).expect("the --json trace");
+    let (page, events) = handout::lab_page(&dir);
     let (text, html) = parse(&page);
     assert_self_contained(&text, &html);
     assert_every_dial(&html, &events.events);
@@ -268,6 +256,17 @@ fn a_handout_that_cannot_be_written_is_one_line_and_exit_1() {
     assert!(stdout.is_empty());
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("/nonexistent-dir/page.html"), "{stderr}");
+    // A run that fails leaves no empty page behind.
+    let dir = common::temp_dir("handout-failed-run");
+    let page = dir.join("page.html");
+    let (code, _, stderr) = common::ftpviz(&[
+        "replay",
+        dir.join("no-such-capture.pcap").to_str().unwrap(),
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(!page.exists(), "an empty page was left behind");
     // A page that fails at its end (a full disk) says so too.
     if Path::new("/dev/full").exists() {
         let dir = common::temp_dir("handout-full");

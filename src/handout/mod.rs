@@ -150,10 +150,16 @@ impl Handout {
 /// `--html FILE`: where the page goes. The file is created when the run
 /// starts, so that a path that cannot be written is said before anything
 /// runs; the page is written into it at the end.
+///
+/// A file this made that the run never wrote into (the run failed before
+/// its end) is removed again, so that a failed run leaves no empty page.
 #[derive(Debug)]
 pub struct HandoutFile {
     path: PathBuf,
     file: std::fs::File,
+    /// The file is ours to remove: it did not exist before, and nothing
+    /// has been written into it yet.
+    remove: bool,
 }
 
 /// The handout could not be written: its path and the cause, in one line.
@@ -172,10 +178,12 @@ impl HandoutFile {
             path: path.display().to_string(),
             source,
         };
+        let existed = path.exists();
         let file = std::fs::File::create(path).map_err(fail)?;
         Ok(HandoutFile {
             path: path.to_path_buf(),
             file,
+            remove: !existed,
         })
     }
 
@@ -193,6 +201,7 @@ impl HandoutFile {
         Ok(HandoutFile {
             path: path.to_path_buf(),
             file,
+            remove: true,
         })
     }
 
@@ -203,6 +212,7 @@ impl HandoutFile {
     /// Writes the page and closes the file.
     pub fn write(mut self, handout: &Handout) -> Result<(), HandoutError> {
         use std::io::Write;
+        self.remove = false;
         let html = handout.render();
         let path = self.path.display().to_string();
         let fail = |source| HandoutError {
@@ -211,5 +221,15 @@ impl HandoutFile {
         };
         self.file.write_all(html.as_bytes()).map_err(fail)?;
         self.file.flush().map_err(fail)
+    }
+}
+
+impl Drop for HandoutFile {
+    fn drop(&mut self) {
+        let empty =
+            std::fs::symlink_metadata(&self.path).is_ok_and(|m| m.is_file() && m.len() == 0);
+        if self.remove && empty {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
