@@ -6,8 +6,12 @@
 //! notes and takeaway, the worksheet and the answers on their own page.
 
 mod common;
+#[path = "support/demo_client.rs"]
+mod demo_client;
 #[path = "support/handout.rs"]
 mod handout;
+#[path = "support/serve_bin.rs"]
+mod serve_bin;
 
 use ftpviz::account::Account;
 use ftpviz::trace::{read_json_lines, Event, Kind};
@@ -324,4 +328,29 @@ fn every_shared_capture_makes_a_valid_page_with_every_dial() {
         events.sort_by_key(|e| e.session);
         assert_every_dial(&html, &events);
     }
+}
+
+#[test]
+fn serve_writes_its_page_when_it_stops() {
+    let dir = common::temp_dir("handout-serve");
+    let page = dir.join("serve.html");
+    let served = serve_bin::serve(None, &["--html", page.to_str().unwrap()]);
+    for mode in [suppaftp::Mode::Passive, suppaftp::Mode::Active] {
+        let mut ftp = demo_client::demo(served.addr, mode);
+        ftp.retr_as_buffer("hello.txt").expect("RETR hello.txt");
+        ftp.quit().expect("QUIT");
+    }
+    // The sessions are over when the trace says so; then SIGTERM.
+    let mut events = served.stop().events;
+    let (text, html) = parse(&page);
+    assert_self_contained(&text, &html);
+    // Rows come session by session (a session's last FIN may come after
+    // the next one's first SYN).
+    events.sort_by_key(|e| e.session);
+    assert_every_dial(&html, &events);
+    assert_eq!(
+        html.select(&sel("table.ladder")).count(),
+        2,
+        "a ladder a session"
+    );
 }
