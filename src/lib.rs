@@ -8,7 +8,7 @@
 //! ```text
 //! lab    (real tokio client + server on loopback) ─┐
 //! serve  (our server, any real FTP client)        ─┼─► Trace ─► Player ─► screens (ratatui)
-//! replay (pcap / pcapng file, pcap-parser)        ─┘      └────────────► --print / --json / --record (pcapng)
+//! replay (pcap / pcapng file, pcap-parser)        ─┘      └────────────► --print / --json / --record (pcapng) / --html
 //! ```
 //!
 //! # The modules
@@ -30,6 +30,7 @@
 //! | [`replay`] | captures (pcap / pcapng, gzipped or not, or a saved `--json` trace; from files, a pipe, or an interface with `watch`) into a Trace |
 //! | [`capture_writer`] | a run saved as pcapng for Wireshark: packets rebuilt from the Trace and the real data bytes, narration in packet comments |
 //! | [`classroom`] | the guided lesson (scenes as data), the quiz, and its worksheet |
+//! | [`handout`] | a run as one self-contained HTML page to hand out: the diagram as SVG, the narration beside it, summary, worksheet and answers (`--html`) |
 //! | [`tui`] | the screens: sequence diagram, hosts, narration, and the player that steps through |
 //!
 //! ARCHITECTURE.md, beside `Cargo.toml`, tells the same at more length.
@@ -38,6 +39,7 @@ pub mod account;
 pub mod capture_writer;
 pub mod classroom;
 pub mod ftp;
+pub mod handout;
 pub mod lab;
 pub mod middlebox;
 pub mod narration;

@@ -12,6 +12,7 @@ mod cli;
 use anyhow::{Context, Result};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use cli::output::{RecordingFailed, Sink};
+use ftpviz::handout::HandoutFile;
 use ftpviz::lab::ports::DEFAULT_CONTROL_PORT;
 use ftpviz::lab::{IfTaken, LabConfig, Lesson, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
@@ -43,6 +44,12 @@ struct Cli {
     output: OutputArgs,
     #[command(flatten)]
     screen: ScreenArgs,
+    /// Write the run as one self-contained HTML page to hand out (the
+    /// diagram as SVG, each event's narration, the summary; a lesson's
+    /// every scene; the worksheet and its answers). No TUI; with `serve`,
+    /// written when it stops.
+    #[arg(long, global = true, value_name = "FILE.html")]
+    html: Option<PathBuf>,
 }
 
 /// How the screens look.
@@ -362,29 +369,37 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> Result<()> {
     let sink = Sink::from_args(cli.output, cli.screen.quiz);
     let screen = cli.screen.screen();
+    // A page that cannot be written is said before anything runs.
+    let html = cli.html.as_deref().map(HandoutFile::create).transpose()?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     match cli.command {
-        None => runtime.block_on(cli::lab::lab(cli.lab, sink, screen)),
-        Some(Command::Lab(args)) => runtime.block_on(cli::lab::lab(args, sink, screen)),
+        None => runtime.block_on(cli::lab::lab(cli.lab, sink, html, screen)),
+        Some(Command::Lab(args)) => runtime.block_on(cli::lab::lab(args, sink, html, screen)),
         Some(Command::Replay {
             files,
             session,
             follow,
         }) => {
             let input = cli::replay::Input { files, follow };
-            cli::replay::replay(&runtime, input, session, sink, screen)
+            cli::replay::replay(&runtime, input, session, sink, html, screen)
         }
         Some(Command::Watch {
             iface,
             session,
             record,
         }) => {
+            if html.is_some() {
+                anyhow::bail!(
+                    "--html writes a whole capture's page: watch with --record, then replay that \
+                     file with --html"
+                );
+            }
             let options = cli::watch::Options { session, record };
             cli::watch::watch(&runtime, &iface, options, sink, screen)
         }
-        Some(Command::Serve(args)) => runtime.block_on(cli::serve::serve(args, sink, screen)),
+        Some(Command::Serve(args)) => runtime.block_on(cli::serve::serve(args, sink, html, screen)),
         Some(Command::Lesson { file, port, record }) => {
-            runtime.block_on(cli::lesson::lesson(file, port, record, sink, screen))
+            runtime.block_on(cli::lesson::lesson(file, port, record, sink, html, screen))
         }
     }
 }

@@ -1,20 +1,30 @@
 //! `ftpviz lab` (and `ftpviz` alone): the live pair on loopback, in the
 //! TUI, or headless as a trace on stdout and/or a recording.
 
-use super::output::{bytes_of, deliver, finish_recording, start_recording, Form, Sink, SinkWriter};
+use super::output::{
+    bytes_of, command_line, deliver, finish_handout, finish_recording, start_recording, Form, Sink,
+    SinkWriter,
+};
 use crate::{LabArgs, ModeArg};
 use anyhow::Result;
 use ftpviz::capture_writer::Recording;
+use ftpviz::handout::{Handout, HandoutFile, Run};
 use ftpviz::lab::ports::second_server_port;
 use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::narration::Ours;
+use ftpviz::trace::Event;
 use ftpviz::tui::Screen;
 use std::io::{self, Write};
 use std::time::Instant;
 
-pub(crate) async fn lab(args: LabArgs, sink: Option<Sink>, screen: Screen) -> Result<()> {
+pub(crate) async fn lab(
+    args: LabArgs,
+    sink: Option<Sink>,
+    html: Option<HandoutFile>,
+    screen: Screen,
+) -> Result<()> {
     let mode = args.mode()?;
-    if sink.is_none() && args.record.is_none() {
+    if sink.is_none() && args.record.is_none() && html.is_none() {
         return lab_tui(&args, mode, screen).await;
     }
     let mut recording = args.record.as_deref().map(start_recording);
@@ -29,6 +39,8 @@ pub(crate) async fn lab(args: LabArgs, sink: Option<Sink>, screen: Screen) -> Re
     let mut origin = None;
     let several = modes.len() > 1;
     let mut writer = sink.map(|s| s.writer(Some(args.config(Mode::Active).between()), Ours::LAB));
+    // The handout's one run: both sessions of a comparison.
+    let mut kept = html.as_ref().map(|_| Vec::new());
     for (n, mode) in (1..).zip(modes) {
         if let (Some(Form::Print | Form::Explain), true) = (sink.map(|s| s.form), several) {
             let mut out = io::stdout().lock();
@@ -44,13 +56,38 @@ pub(crate) async fn lab(args: LabArgs, sink: Option<Sink>, screen: Screen) -> Re
             n,
             &mut origin,
             recording.as_mut(),
+            kept.as_mut(),
         )
         .await?;
     }
     if let Some(w) = writer.as_mut() {
         w.finish(&mut io::stdout().lock())?;
     }
-    recording.map_or(Ok(()), finish_recording)
+    // Both are finished whatever became of the other; each says its own
+    // failure.
+    let paged = match (html, kept) {
+        (Some(file), Some(events)) => {
+            let between = Some(args.config(Mode::Active).between());
+            let mut page = Handout::of_run(
+                format!("ftpviz lab · {}", mode_words(mode)),
+                Run::new(events, between, Ours::LAB),
+            );
+            page.subtitle = Some(command_line());
+            finish_handout(file, &page)
+        }
+        _ => Ok(()),
+    };
+    let recorded = recording.map_or(Ok(()), finish_recording);
+    paged.and(recorded)
+}
+
+/// The handout's title for a mode.
+fn mode_words(mode: ModeArg) -> &'static str {
+    match mode {
+        ModeArg::Active => "active mode",
+        ModeArg::Passive => "passive mode",
+        ModeArg::Compare => "active vs passive",
+    }
 }
 
 /// The `--print` line that opens a session of the comparison.
@@ -91,6 +128,7 @@ pub(crate) async fn lab_to_sink(
     session: u32,
     origin: &mut Option<Instant>,
     mut recording: Option<&mut Recording>,
+    mut kept: Option<&mut Vec<Event>>,
 ) -> Result<()> {
     // Each lab's clock starts at its first event, which comes after its
     // start; shifting a later lab by the time between the starts keeps the
@@ -123,6 +161,9 @@ pub(crate) async fn lab_to_sink(
             sink.as_deref_mut(),
             recording.as_deref_mut(),
         )?;
+        if let Some(kept) = kept.as_deref_mut() {
+            kept.push(event);
+        }
     }
     lab.finish().await?;
     Ok(())

@@ -2,8 +2,11 @@
 //! headless with each scene's heading and notes between its runs' events.
 
 use super::output::Sink;
-use super::output::{deliver, finish_recording, start_recording, Form};
+use super::output::{
+    command_line, deliver, finish_handout, finish_recording, start_recording, Form,
+};
 use anyhow::Result;
+use ftpviz::handout::{Handout, HandoutFile, Run as PageRun};
 use ftpviz::narration::Ours;
 use ftpviz::tui::Screen;
 use std::io::{self, Write};
@@ -18,6 +21,7 @@ pub(crate) async fn lesson(
     port: Option<u16>,
     record: Option<PathBuf>,
     sink: Option<Sink>,
+    html: Option<HandoutFile>,
     screen: Screen,
 ) -> Result<()> {
     use ftpviz::classroom::{self, Labs, Lesson, Step};
@@ -25,7 +29,7 @@ pub(crate) async fn lesson(
         Some(path) => Lesson::load(path)?,
         None => Lesson::builtin(),
     };
-    if sink.is_none() && record.is_none() {
+    if sink.is_none() && record.is_none() && html.is_none() {
         let course = ftpviz::tui::course::Course::new(lesson, port);
         return Ok(ftpviz::tui::lesson(course, screen).await?);
     }
@@ -34,6 +38,11 @@ pub(crate) async fn lesson(
     let mut writer = sink.map(|s| s.writer(None, Ours::LAB));
     // Each run narrates for its own middlebox, on screen and in the capture.
     let mut between = None;
+    let mut page = html.as_ref().map(|_| {
+        let mut page = Handout::new(lesson.title.clone());
+        page.subtitle = Some(command_line());
+        page
+    });
     let labs = Labs {
         port,
         payloads: recording.is_some(),
@@ -47,6 +56,15 @@ pub(crate) async fn lesson(
             if let Some(w) = writer.as_mut() {
                 w.next_run(between);
             }
+        }
+        match (&step, page.as_mut()) {
+            (Step::Scene(_, scene), Some(page)) => {
+                page.scene(&scene.title, &scene.notes, scene.takeaway.as_deref())
+            }
+            (Step::RunEnd(run, events), Some(page)) => page.run(
+                PageRun::new(events.clone(), between, Ours::LAB).captioned(run.caption.clone()),
+            ),
+            _ => {}
         }
         if let (Step::Event(e, _), Some(recording), Some(b)) = (&step, &mut recording, between) {
             recording.between(e.session, b);
@@ -67,7 +85,14 @@ pub(crate) async fn lesson(
     if let Some(w) = writer.as_mut() {
         w.finish(&mut out)?;
     }
-    recording.map_or(Ok(()), finish_recording)
+    // Both are finished whatever became of the other; each says its own
+    // failure.
+    let paged = match (html, page) {
+        (Some(file), Some(page)) => finish_handout(file, &page),
+        _ => Ok(()),
+    };
+    let recorded = recording.map_or(Ok(()), finish_recording);
+    paged.and(recorded)
 }
 
 /// The lesson's scene and run headings, notes and summaries in `--print`.

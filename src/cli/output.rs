@@ -6,6 +6,7 @@
 use anyhow::Result;
 use ftpviz::capture_writer::Recording;
 use ftpviz::classroom::worksheet::Worksheet;
+use ftpviz::handout::{Handout, HandoutFile};
 use ftpviz::narration::explain::Explainer;
 use ftpviz::narration::{Between, Ours};
 use ftpviz::trace::{write_json_line, write_print_line, Event};
@@ -178,4 +179,22 @@ pub(crate) fn finish_recording(recording: Recording) -> Result<()> {
             Err(RecordingFailed.into())
         }
     }
+}
+
+/// `--html FILE`: the page of the run, written at its end (a failure is
+/// one line on stderr and exit 1, as `main` prints every error).
+pub(crate) fn finish_handout(file: HandoutFile, handout: &Handout) -> Result<()> {
+    let path = file.path().display().to_string();
+    file.write(handout)?;
+    eprintln!("ftpviz: wrote the handout {path}");
+    Ok(())
+}
+
+/// The command line, as the handout says what made it.
+pub(crate) fn command_line() -> String {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    format!("ftpviz {}", args.join(" "))
 }

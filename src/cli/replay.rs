@@ -4,8 +4,9 @@
 //! `tcpdump -w -` writes it) or `--follow FILE` (a file still being
 //! written), their events shown as soon as they are known.
 
-use super::output::Sink;
+use super::output::{command_line, finish_handout, Sink};
 use anyhow::Result;
+use ftpviz::handout::{Handout, HandoutFile, Run};
 use ftpviz::narration::Ours;
 use ftpviz::replay::{Progress, Replay, ReplayError};
 use ftpviz::trace::Event;
@@ -61,9 +62,16 @@ pub(crate) fn replay(
     input: Input,
     session: Option<u32>,
     sink: Option<Sink>,
+    html: Option<HandoutFile>,
     screen: Screen,
 ) -> Result<()> {
     if input.stdin() || input.follow {
+        if html.is_some() {
+            anyhow::bail!(
+                "--html writes a whole capture's page: read the file itself, not standard input \
+                 or --follow"
+            );
+        }
         return live(runtime, input, session, sink, screen);
     }
     let name = input.name();
@@ -94,16 +102,26 @@ pub(crate) fn replay(
         }
         None => replay.trace,
     };
-    let Some(sink) = sink else {
+    if sink.is_none() && html.is_none() {
         return replay_tui(runtime, &name, trace, replay.warnings.len(), screen);
-    };
-    let mut out = io::stdout().lock();
-    let mut writer = sink.writer_knowing(&trace.events);
-    for e in &trace.events {
-        writer.write(&mut out, e)?;
     }
-    writer.finish(&mut out)?;
-    Ok(())
+    if let Some(sink) = sink {
+        let mut out = io::stdout().lock();
+        let mut writer = sink.writer_knowing(&trace.events);
+        for e in &trace.events {
+            writer.write(&mut out, e)?;
+        }
+        writer.finish(&mut out)?;
+    }
+    match html {
+        Some(html) => {
+            let title = format!("ftpviz replay · {name}");
+            let mut page = Handout::of_run(title, Run::new(trace.events, None, Ours::NONE));
+            page.subtitle = Some(command_line());
+            finish_handout(html, &page)
+        }
+        None => Ok(()),
+    }
 }
 
 /// A progress line for big files, only where a person is watching.

@@ -10,20 +10,28 @@
 //! output that fails (`--json > /dev/full`) ends it with exit 1.
 
 use super::output::Sink;
-use super::output::{bytes_of, deliver, finish_recording, start_recording, SinkWriter};
+use super::output::{
+    bytes_of, command_line, deliver, finish_handout, finish_recording, start_recording, SinkWriter,
+};
 use crate::ServeArgs;
 use anyhow::{Context, Result};
 use ftpviz::capture_writer::Recording;
+use ftpviz::handout::{Handout, HandoutFile, Run};
 use ftpviz::tui::Screen;
 use std::io;
 use std::path::Path;
 
-pub(crate) async fn serve(args: ServeArgs, sink: Option<Sink>, screen: Screen) -> Result<()> {
+pub(crate) async fn serve(
+    args: ServeArgs,
+    sink: Option<Sink>,
+    html: Option<HandoutFile>,
+    screen: Screen,
+) -> Result<()> {
     let config = ftpviz::serve::ServeConfig {
         listen: args.listen,
         root: args.root,
     };
-    let headless = sink.is_some() || args.record.is_some();
+    let headless = sink.is_some() || args.record.is_some() || html.is_some();
     let options = ftpviz::serve::ServeOptions {
         upload_cap: args.upload_cap,
         upload_file_cap: args.upload_file_cap,
@@ -66,6 +74,7 @@ pub(crate) async fn serve(args: ServeArgs, sink: Option<Sink>, screen: Screen) -
         serving,
         sink.map(|s| s.writer(None, ftpviz::narration::Ours::SERVE)),
         recording,
+        html,
     )
     .await
 }
@@ -92,6 +101,7 @@ pub(crate) async fn serve_to_sink(
     mut serving: ftpviz::serve::Serving,
     mut sink: Option<SinkWriter>,
     mut recording: Option<Recording>,
+    html: Option<HandoutFile>,
 ) -> Result<()> {
     if let Some(warning) = &serving.warning {
         eprintln!("ftpviz: warning: {warning}");
@@ -112,6 +122,8 @@ pub(crate) async fn serve_to_sink(
         stop_signal().await;
         let _ = stopper.send(true);
     });
+    // `--html`: every event, for the page written when the server stops.
+    let mut kept = html.as_ref().map(|_| Vec::new());
     // The channel closes once the server has said goodbye to every session.
     let mut failed = None;
     while let Some(event) = serving.recv().await {
@@ -125,11 +137,25 @@ pub(crate) async fn serve_to_sink(
             // The rest of the trace still goes to the recording.
             failed = Some(output_lost(&serving, e));
         }
+        if let Some(kept) = kept.as_mut() {
+            kept.push(event);
+        }
     }
+    // Each output is finished whatever became of the others; each says its
+    // own failure.
+    let paged = match (html, kept) {
+        (Some(file), Some(events)) => {
+            let run = Run::new(events, None, ftpviz::narration::Ours::SERVE);
+            let mut page = Handout::of_run(format!("ftpviz serve · {}", serving.local), run);
+            page.subtitle = Some(command_line());
+            finish_handout(file, &page)
+        }
+        _ => Ok(()),
+    };
     let recorded = recording.map_or(Ok(()), finish_recording);
     match failed {
         Some(Err(e)) => Err(e),
-        _ => recorded,
+        _ => paged.and(recorded),
     }
 }
 

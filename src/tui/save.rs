@@ -20,6 +20,9 @@
 //! each teaching moment as a packet comment, in the words the screen used
 //! (it knows the lab's middlebox).
 //!
+//! Beside it goes the handout of the same run ([`crate::handout`], the page
+//! `--html` writes), under the same name with `.html`.
+//!
 //! The file goes to the current directory, named for what ran (`lab`,
 //! `serve`, `replay`, or what [`Saves::what`] says, e.g. `lesson`) and
 //! when, in UTC: `ftpviz-lab-20260314-091500.pcapng`; a second save in the
@@ -162,6 +165,11 @@ impl App {
         let said = match write(&run, &self.saves.dir, &utc_stamp(SystemTime::now())) {
             Ok((path, _)) => {
                 let mut said = format!("saved {}", path.display());
+                // The handout beside it (`--html`'s page), same name.
+                match handout(&run, &path) {
+                    Ok(()) => said.push_str(" + .html handout"),
+                    Err(e) => said.push_str(&format!(" (no handout: {e})")),
+                }
                 if run.replayed {
                     said.push_str(", data bytes as zeros (a trace keeps counts)");
                 } else if run.missing() > 0 {
@@ -215,6 +223,19 @@ impl App {
             moved: merged.moved,
         }
     }
+}
+
+/// `w`'s page beside the capture at `capture`: the same name, `.html`.
+fn handout(run: &Gathered, capture: &Path) -> Result<(), crate::handout::HandoutError> {
+    use crate::handout::{Handout, HandoutFile, Run};
+    let file = HandoutFile::create_new(&capture.with_extension("html"))?;
+    let events = run.events.iter().map(|(e, _)| e.clone()).collect();
+    let between = run.between.first().map(|&(_, b)| b);
+    let page = Handout::of_run(
+        format!("ftpviz {}", run.what),
+        Run::new(events, between, run.ours),
+    );
+    file.write(&page)
 }
 
 /// The panes' traces as one: each pane's sessions after the one before,

@@ -490,7 +490,7 @@ impl Row<'_> {
 }
 
 /// The failure's row: who gave up, and why.
-fn fail_label(conn: &str, reason: FailReason, by: Option<Blocker>) -> String {
+pub(crate) fn fail_label(conn: &str, reason: FailReason, by: Option<Blocker>) -> String {
     let by = match by {
         Some(Blocker::ClientFirewall) => " (client fw)",
         Some(Blocker::ServerFirewall) => " (server fw)",
@@ -508,7 +508,7 @@ fn fail_label(conn: &str, reason: FailReason, by: Option<Blocker>) -> String {
 /// A reply as a label: its first line, as a capture tool shows it. For 227
 /// and 229 the address is the point: if the line must be shortened, the
 /// words before the address go first.
-fn reply_label(code: u16, text: &str) -> Label {
+pub(crate) fn reply_label(code: u16, text: &str) -> Label {
     let first = clean(text.lines().next().unwrap_or_default());
     if matches!(code, 227 | 229) {
         Label::keeping_address(first)
