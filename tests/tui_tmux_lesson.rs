@@ -2,7 +2,7 @@
 //! lesson` in an 80×24 terminal, every scene's card read, every run played
 //! to its first teaching moment (where it pauses by itself), then to its
 //! end, its closing card (the rule) read, `n` to the next — all eight
-//! scenes, every run — and `q`.
+//! scenes, every run — and `q`, `y`.
 //!
 //! And the lesson file refused with its line and field before anything
 //! starts.
@@ -82,7 +82,10 @@ fn a_teacher_runs_the_whole_lesson_at_80x24() {
     }
     let s = t.wait("the end", |s| s.contains("the end of the lesson"));
     assert!(s.contains(&format!("scene {scenes}/{scenes}")), "{s}");
+    // In a lesson q asks first (issue 16 §2); y leaves.
     t.keys(&["q"]);
+    t.wait("the question", |s| s.contains("Quit the lesson?"));
+    t.keys(&["y"]);
     assert_eq!(t.wait_exit(), "0");
 }
 

@@ -65,6 +65,20 @@ pub struct Scene {
     pub runs: Vec<Run>,
 }
 
+impl Scene {
+    /// The title to show while the class still predicts: a title says
+    /// its outcome after ':' ("A client firewall: active breaks, passive
+    /// works"), so only the part before it; a title with no ':' whole.
+    pub fn title_before_prediction(&self) -> &str {
+        before_outcome(&self.title)
+    }
+}
+
+/// A title or caption without the outcome it names after ':'.
+pub fn before_outcome(s: &str) -> &str {
+    s.split_once(':').map_or(s, |(before, _)| before.trim_end())
+}
+
 /// One lab run of a scene.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run {

@@ -13,7 +13,7 @@ use super::pane::Origin;
 use super::prompt;
 use super::quiz::Part;
 use super::style::Theme;
-use super::text::shorten_middle;
+use super::text::{self, shorten_middle};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -104,12 +104,33 @@ pub fn title_bar(app: &App, area: Rect, buf: &mut Buffer) {
     // Each form whole, else with the heading's middle cut (down to a
     // readable rest); the last form cut as far as it must.
     const READABLE: usize = 24;
-    let heading = &app.heading;
+    // In a lesson, the scene's title as it may be shown now (see
+    // `Course::title`).
+    let lesson_heading = app
+        .course
+        .as_ref()
+        .map(|c| format!("lesson · {}", c.title(app.quiz.on)));
+    let heading = lesson_heading.as_ref().unwrap_or(&app.heading);
+    // A lesson's heading is a scene's title: it loses whole words from its
+    // end, after its part past ':' (a capture's path loses its middle).
+    let lesson = app.course.is_some();
+    let short = lesson
+        .then(|| heading.split_once(':').map(|(h, _)| h.trim_end()))
+        .flatten();
+    let shorten = |room: usize| {
+        if !lesson || text::width(heading) <= room {
+            return shorten_middle(heading, room);
+        }
+        match short {
+            Some(s) if text::width(s) <= room => s.to_string(),
+            _ => text::shorten_words(short.unwrap_or(heading), room),
+        }
+    };
     let cut = |s: &str, b: Option<&str>, least: usize| {
         let full = head(heading, s, b).width();
-        let room = width.saturating_sub(full - heading.chars().count());
-        let least = least.min(heading.chars().count());
-        (room >= least).then(|| head(&shorten_middle(heading, room), s, b))
+        let room = width.saturating_sub(full - text::width(heading));
+        let least = least.min(text::width(heading));
+        (room >= least).then(|| head(&shorten(room), s, b))
     };
     let line = forms
         .iter()
@@ -188,8 +209,14 @@ fn key_line(keys: &[(&str, &str, u8)], t: Theme) -> Line<'static> {
 pub fn key_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme;
     let width = area.width as usize;
-    if let (Some(change), Some(rig)) = (app.confirm, app.rig.as_ref()) {
-        let forms = prompt::confirm(change, rig);
+    let question = if app.quitting {
+        Some(prompt::quit(app.course.is_some()))
+    } else if let (Some(change), Some(rig)) = (app.confirm, app.rig.as_ref()) {
+        Some(prompt::confirm(change, rig))
+    } else {
+        None
+    };
+    if let Some(forms) = question {
         let q = forms
             .iter()
             .find(|f| Line::raw(f.as_str()).width() <= width)

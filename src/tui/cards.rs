@@ -148,11 +148,11 @@ pub fn reveal(r: &Revealed, pane: &str, screen: Rect, buf: &mut Buffer, t: Theme
 /// A scene's card: its title, the notes to read out, and (with the quiz)
 /// the prediction being asked; `panes` are the run's pane titles.
 pub fn scene(c: &Course, quiz: bool, panes: &[String], screen: Rect, buf: &mut Buffer, t: Theme) {
-    let Some((scene, run)) = c.current() else {
+    let Some((scene, _)) = c.current() else {
         return;
     };
-    let mut lines: Lines = vec![(scene.title.clone(), t.headline())];
-    if let Some(caption) = &run.caption {
+    let mut lines: Lines = vec![(c.title(quiz).to_string(), t.headline())];
+    if let Some(caption) = c.caption(quiz) {
         lines.push((format!("This run: {caption}"), t.title()));
     }
     for para in scene.notes.split("\n\n") {
@@ -182,11 +182,13 @@ pub fn scene(c: &Course, quiz: bool, panes: &[String], screen: Rect, buf: &mut B
         width,
         height: h,
     };
-    // Nothing of the screen below shows beside the card.
+    // Nothing of the screen below shows beside the card, or under it (the
+    // empty run's words would hang there, cut off from their start).
     Clear.render(
         Rect {
             x: screen.x,
             width: screen.width,
+            height: screen.bottom().saturating_sub(1).saturating_sub(area.y),
             ..area
         },
         buf,

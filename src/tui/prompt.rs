@@ -77,3 +77,13 @@ pub fn confirm(change: Change, rig: &Rig) -> [String; 3] {
         format!(" {k} again: restart ({after}) · other key: keep"),
     ]
 }
+
+/// The question after `q` in a lesson or a quiz, longest first.
+pub fn quit(lesson: bool) -> [String; 3] {
+    let what = if lesson { "the lesson" } else { "the quiz" };
+    [
+        format!(" Quit {what}? y: quit ftpviz · any other key: stay"),
+        format!(" Quit {what}? y: quit · other key: stay"),
+        " Quit? y: quit · other key: stay".to_string(),
+    ]
+}

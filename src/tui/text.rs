@@ -75,6 +75,26 @@ pub fn shorten_middle(s: &str, max: usize) -> String {
     format!("{start}…{end}")
 }
 
+/// `s` shortened to `max` columns by dropping whole words from its end:
+/// "A client firewall…". A title cut this way loses words, never half of
+/// one (or of a number).
+pub fn shorten_words(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for word in s.split(' ') {
+        let sep = if out.is_empty() { "" } else { " " };
+        if width(&out) + sep.len() + width(word) + 1 > max {
+            break;
+        }
+        out.push_str(sep);
+        out.push_str(word);
+    }
+    let out = out.trim_end_matches([' ', '·', ':', ',', '—']).to_string();
+    format!("{out}…")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +114,17 @@ mod tests {
         assert_eq!(s.chars().count(), 16);
         assert!(s.ends_with("pture.pcap"), "{s}");
         assert!(s.contains('…'));
+    }
+
+    #[test]
+    fn words_go_whole_from_the_end() {
+        assert_eq!(shorten_words("one two three", 13), "one two three");
+        assert_eq!(shorten_words("one two three", 12), "one two…");
+        assert_eq!(
+            shorten_words("lesson · A client firewall: x y", 28),
+            "lesson · A client firewall…"
+        );
+        assert!(width(&shorten_words("abcdefgh", 4)) <= 4);
     }
 
     #[test]
