@@ -79,7 +79,8 @@ pub fn title_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme;
     let (long, brief) = state(app);
     let between = app.rig.as_ref().map(|r| r.between());
-    let width = area.width as usize;
+    // One column kept free: a bar that reaches the edge looks cut.
+    let width = (area.width as usize).saturating_sub(1);
     let head = |heading: &str, state: &str, between: Option<&str>| {
         let mut spans = vec![
             Span::styled(" ftpviz ", t.focused()),
@@ -117,8 +118,10 @@ pub fn title_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let short = lesson
         .then(|| heading.split_once(':').map(|(h, _)| h.trim_end()))
         .flatten();
+    // A path (a capture's) loses its middle; words lose whole words.
+    let path = !lesson && heading.contains('/');
     let shorten = |room: usize| {
-        if !lesson || text::width(heading) <= room {
+        if path || text::width(heading) <= room {
             return shorten_middle(heading, room);
         }
         match short {
@@ -137,7 +140,7 @@ pub fn title_bar(app: &App, area: Rect, buf: &mut Buffer) {
         .find_map(|(s, b)| cut(s, *b, READABLE))
         .or_else(|| {
             let (s, b) = forms.last().copied().unwrap_or_default();
-            cut(s, b, 8)
+            cut(s, b, 2)
         })
         .unwrap_or_else(|| head(heading, &brief, None));
     buf.set_line(area.x, area.y, &line, area.width);
@@ -210,16 +213,16 @@ pub fn key_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme;
     let width = area.width as usize;
     let question = if app.quitting {
-        Some(prompt::quit(app.course.is_some()))
+        Some(prompt::quit(app.course.is_some()).to_vec())
     } else if let (Some(change), Some(rig)) = (app.confirm, app.rig.as_ref()) {
-        Some(prompt::confirm(change, rig))
+        Some(prompt::confirm(change, rig).to_vec())
     } else {
         None
     };
     if let Some(forms) = question {
         let q = forms
             .iter()
-            .find(|f| Line::raw(f.as_str()).width() <= width)
+            .find(|f| Line::raw(f.as_str()).width() < width)
             .or(forms.last())
             .cloned()
             .unwrap_or_default();

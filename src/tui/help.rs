@@ -45,10 +45,7 @@ pub const KEYS: [(&str, &str); 19] = [
     ),
     ("l", "legend: what each mark on screen means"),
     ("?", "these keys (any other key closes)"),
-    (
-        "Esc",
-        "close what is open: these keys, a question, a reveal, a card",
-    ),
+    ("Esc", "close what is open: keys, question, reveal, card"),
     ("q", "quit (in a lesson or a quiz it asks first: y)"),
 ];
 

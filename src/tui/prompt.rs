@@ -63,18 +63,19 @@ pub fn waiting(pane: &Pane) -> &'static str {
 
 /// The question before `f`, `n` or `x` throws a run away, longest first
 /// (the key bar shows the longest that fits).
-pub fn confirm(change: Change, rig: &Rig) -> [String; 3] {
+pub fn confirm(change: Change, rig: &Rig) -> [String; 4] {
     let k = change.key();
     let labs = if rig.configs.len() > 1 {
         "both labs"
     } else {
         "the lab"
     };
-    let after = rig.after(change);
+    let (after, brief) = rig.after(change);
     [
         format!(" {k} again: restart {labs} with {after} (this run is thrown away) · any other key keeps it"),
         format!(" {k} again: restart with {after} · other key: keep this run"),
         format!(" {k} again: restart ({after}) · other key: keep"),
+        format!(" {k} again: restart ({brief}) · other key: keep"),
     ]
 }
 

@@ -58,6 +58,24 @@ pub fn clip(s: &str, room: usize) -> String {
     out
 }
 
+/// The first `room` columns of `s`, ending after a whole word: what goes
+/// before a "… more" mark (a word or a number is never left half).
+pub fn clip_words(s: &str, room: usize) -> String {
+    if width(s) <= room {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for word in s.split(' ') {
+        let sep = if out.is_empty() { "" } else { " " };
+        if width(&out) + sep.len() + width(word) > room {
+            break;
+        }
+        out.push_str(sep);
+        out.push_str(word);
+    }
+    out
+}
+
 /// `s` shortened to `max` columns by cutting its middle: `/home/…/x.pcap`.
 pub fn shorten_middle(s: &str, max: usize) -> String {
     let chars: Vec<char> = s.chars().collect();
@@ -125,6 +143,13 @@ mod tests {
             "lesson · A client firewall…"
         );
         assert!(width(&shorten_words("abcdefgh", 4)) <= 4);
+    }
+
+    #[test]
+    fn clip_words_keeps_words_whole() {
+        assert_eq!(clip_words("a firewall in front", 13), "a firewall in");
+        assert_eq!(clip_words("a firewall in front", 12), "a firewall");
+        assert_eq!(clip_words("short", 12), "short");
     }
 
     #[test]
