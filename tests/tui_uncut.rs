@@ -230,6 +230,7 @@ async fn no_word_is_cut_on_any_screen_of_the_lab_matrix_at_80x24() {
         let screens = walk(app);
         screens_seen += screens.len();
         let words = vocabulary(&full_texts(pair));
+        bad.extend(summary_rows_whole(pair));
         let c = &pair[0].0;
         let name = format!(
             "{:?} {:?} ext={} ipv6={}",
@@ -259,4 +260,32 @@ fn full_texts(runs: &[(LabConfig, Trace)]) -> Vec<String> {
         out.extend(ftpviz::tui::finale::told(&p).body);
     }
     out
+}
+
+/// The summaries at 80×24, side by side: every connection's line (who
+/// dialled it, how it ended) whole in its pane, without `m`.
+fn summary_rows_whole(pair: &[(LabConfig, Trace)]) -> Vec<String> {
+    let configs: Vec<LabConfig> = pair.iter().map(|(c, _)| c.clone()).collect();
+    let mut app =
+        App::new("lab · active vs passive", panes(pair, false)).with_rig(Rig::new(configs));
+    app.theme = Theme::mono();
+    press(&mut app, KeyCode::End);
+    let screen = lines(&render(&app, 80, 24));
+    let mut bad = Vec::new();
+    for (i, p) in app.panes.iter().enumerate() {
+        let column: String = screen
+            .iter()
+            .map(|row| row.split('┃').nth(i).unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+        let s = ftpviz::narration::summary::summary_of(&p.account());
+        for d in &s.dials {
+            let line = d.headline(s.sessions);
+            if !squeeze(&column).contains(&squeeze(&line)) {
+                bad.push(format!("summary row cut: {line}\n{}", screen.join("\n")));
+            }
+        }
+    }
+    bad
 }
