@@ -458,3 +458,38 @@ fn the_port_notes_fit_a_pane_at_80x24() {
         assert!(ftpviz::tui::hosts::wrap(&n, 23).len() <= 8, "{n}");
     }
 }
+
+/// Issue 16 §3: at 120×40 the NAT's wall ran through the "Why port 2123?"
+/// note of the passive pane; the note's rows are its own.
+#[test]
+fn the_middlebox_wall_does_not_run_through_the_empty_diagrams_note() {
+    let config = LabConfig {
+        nat: ftpviz::middlebox::Nat::Client,
+        ..LabConfig::default()
+    };
+    let note = "Why port 2123? Each pane has its own server; two cannot share a port. The \
+                active one has 2121, and dials from 2120 (control − 1): this one has 2123.";
+    let mut pane = Pane::fixed("PASSIVE", Trace::new()).with_middlebox(&config);
+    pane.note = Some(note.to_string());
+    let mut app = App::new("t", vec![pane]);
+    app.theme = Theme::mono();
+    for (w, h) in [(80, 24), (120, 40)] {
+        let buf = render(&app, w, h);
+        let screen = lines(&buf);
+        let rows: Vec<&String> = screen
+            .iter()
+            .filter(|r| r.contains("Why port") || r.contains("this one has"))
+            .collect();
+        assert!(rows.len() >= 2, "{w}×{h}: the note:\n{}", text(&buf));
+        let wall = middlebox_column(Lifelines::new(0, w));
+        let note_rows = screen
+            .iter()
+            .enumerate()
+            .skip_while(|(_, r)| !r.contains("Why port"))
+            .take_while(|(_, r)| !r.trim_matches(['│', '┃', ' ']).is_empty());
+        for (y, _) in note_rows {
+            let cell = buf[(wall, y as u16)].symbol();
+            assert_ne!(cell, "┃", "{w}×{h}, row {y}: the wall:\n{}", text(&buf));
+        }
+    }
+}

@@ -108,6 +108,10 @@ impl Widget for Sequence<'_> {
             let width = ll.span().saturating_sub(2);
             for (i, line) in wrap(note, width as usize).iter().enumerate() {
                 let y = area.y + i as u16;
+                // The note's rows are its own: no wall through its words.
+                for x in ll.client + 1..ll.server {
+                    put(buf, area, x, y, " ", self.theme.dim());
+                }
                 text(
                     buf,
                     area,
