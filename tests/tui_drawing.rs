@@ -493,3 +493,40 @@ fn the_middlebox_wall_does_not_run_through_the_empty_diagrams_note() {
         }
     }
 }
+
+/// Issue 16 §6: at the pause on the control SYN under a client firewall,
+/// the SYN (outbound: the wall lets it through) is drawn through the wall
+/// at once, not stopped at it as if blocked until the next step.
+#[test]
+fn a_dial_that_passes_the_wall_is_drawn_through_it_at_once() {
+    let mut app = single(fixture::active_blocked(), Some(Firewall::Client));
+    let trace = app.panes[0].player.trace().clone();
+    let syn = trace
+        .events
+        .iter()
+        .position(|e| matches!(e.kind, Kind::Connect { .. }))
+        .expect("a control dial");
+    assert!(
+        matches!(trace.events[syn + 1].kind, Kind::Accept),
+        "answered next"
+    );
+    app.panes[0].player.seek(syn + 1);
+    let buf = render(&app, 80, 24);
+    let screen = lines(&buf);
+    let (y, row) = screen
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.contains("SYN ctl"))
+        .expect("the SYN's row");
+    let ll = Lifelines::new(0, 80);
+    let wall = middlebox_column(ll);
+    let past: String = (wall + 1..ll.server)
+        .map(|x| buf[(x, y as u16)].symbol().to_string())
+        .collect();
+    assert!(
+        past.contains('━') && past.contains('▶'),
+        "the SYN stops at the wall: {row}\n{}",
+        text(&buf)
+    );
+    assert!(!row.contains('✗'), "{row}");
+}

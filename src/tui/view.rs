@@ -260,6 +260,7 @@ impl Widget for PaneView<'_> {
             theme: t,
             middlebox: self.pane.middlebox.is_some(),
             note: self.pane.note.as_deref(),
+            received: &p.trace().events,
         }
         .render(areas.sequence, buf);
 
