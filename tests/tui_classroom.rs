@@ -307,6 +307,16 @@ fn every_scene_card_of_the_default_lesson_fits_80x24_whole() {
             if quiz && scene.predict {
                 assert!(s.contains("will the transfers work?"), "{s}");
             }
+            // Issue 16 §3: no orphaned line of the run's words below the
+            // card ("its next action for real. Space plays…").
+            let rows: Vec<&str> = s.lines().collect();
+            let bottom = rows
+                .iter()
+                .rposition(|r| r.contains('┗'))
+                .expect("the card");
+            for r in &rows[bottom + 1..rows.len() - 1] {
+                assert!(r.trim().is_empty(), "below the card: {r:?}\n{s}");
+            }
         }
     }
 }
