@@ -100,17 +100,9 @@ pub fn shorten_words(s: &str, max: usize) -> String {
     if width(s) <= max {
         return s.to_string();
     }
-    let mut out = String::new();
-    for word in s.split(' ') {
-        let sep = if out.is_empty() { "" } else { " " };
-        if width(&out) + sep.len() + width(word) + 1 > max {
-            break;
-        }
-        out.push_str(sep);
-        out.push_str(word);
-    }
-    let out = out.trim_end_matches([' ', '·', ':', ',', '—']).to_string();
-    format!("{out}…")
+    let kept = clip_words(s, max.saturating_sub(1));
+    let kept = kept.trim_end_matches([' ', '·', ':', ',', '—']);
+    format!("{kept}…")
 }
 
 #[cfg(test)]
