@@ -530,3 +530,43 @@ fn a_dial_that_passes_the_wall_is_drawn_through_it_at_once() {
     );
     assert!(!row.contains('✗'), "{row}");
 }
+
+/// Issue 16 §4: behind a NAT, where the hosts panel has the room (120×40),
+/// the host's box shows the private address it believes it has (the one
+/// its PORT or 227 names) and under it the address the world sees.
+#[test]
+fn a_host_behind_nat_shows_both_its_addresses() {
+    use ftpviz::middlebox::Nat;
+    for (nat, private, public, right) in [
+        (Nat::Client, "192.168.1.2", "⇄ 127.0.0.2", false),
+        (Nat::Server, "10.0.0.3", "⇄ 127.0.0.3", true),
+    ] {
+        let config = LabConfig {
+            nat,
+            ..LabConfig::default()
+        };
+        let pane = Pane::fixed("pane", fixture::active()).with_middlebox(&config);
+        let mut app = App::new("t", vec![pane]);
+        app.theme = Theme::mono();
+        app.panes[0].player.seek(3);
+        let screen = lines(&render(&app, 120, 40));
+        let side = |row: &String| -> String {
+            let cells: Vec<char> = row.chars().collect();
+            let half = cells.len().min(60);
+            if right {
+                cells[half..].iter().collect()
+            } else {
+                cells[..half].iter().collect()
+            }
+        };
+        let hosts: Vec<String> = screen.iter().skip(2).take(7).map(side).collect();
+        assert!(
+            hosts[1].contains(private),
+            "{nat:?}:\n{}",
+            screen.join("\n")
+        );
+        assert!(hosts[2].contains(public), "{nat:?}:\n{}", screen.join("\n"));
+        // The control port keeps its row below them.
+        assert!(hosts[3].contains("ctl"), "{}", screen.join("\n"));
+    }
+}
