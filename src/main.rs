@@ -212,10 +212,15 @@ struct LabArgs {
     /// Run over IPv6 (::1).
     #[arg(long)]
     ipv6: bool,
+    /// A simulated firewall between client and server (`f` in the TUI).
+    /// The FTP helper (it reads PORT/PASV/EPRT/EPSV and opens just that one
+    /// port; behind a NAT it also rewrites the address) is `stateful`; it
+    /// combines with --nat: `--firewall stateful --nat client`.
     #[arg(long, value_enum, default_value_t = FirewallArg::None)]
     firewall: FirewallArg,
-    /// Who sits behind NAT. `server`: a router that forwards only the
-    /// control port (a home router's port-forward; see --forward-data).
+    /// A simulated NAT in front of the client or the server (`n` in the
+    /// TUI): the host inside announces its private address in PORT or 227.
+    /// With --firewall stateful the helper rewrites that address.
     #[arg(long, value_enum, default_value_t = NatArg::None)]
     nat: NatArg,
     /// With --nat server: the router forwards the data ports too (a 1:1
@@ -232,6 +237,8 @@ struct LabArgs {
     /// nothing).
     #[arg(long)]
     pasv_address: bool,
+    /// What the lab client does: a file transfer lesson, or the bounce
+    /// attack (a PORT naming a third host, refused).
     #[arg(long, value_enum, default_value_t = LessonArg::Transfer)]
     lesson: LessonArg,
     /// Run the lesson against an external server instead of ours.
@@ -249,25 +256,41 @@ struct LabArgs {
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 enum ModeArg {
+    /// PORT/EPRT: the client listens, the server dials it.
     Active,
+    /// PASV/EPSV: the server listens, the client dials it.
     Passive,
+    /// Both, side by side.
     Compare,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, Default)]
 enum FirewallArg {
+    /// No firewall: both modes work.
     #[default]
     None,
+    /// The client's host drops unsolicited inbound dials: active breaks,
+    /// passive works.
     Client,
+    /// The server's host admits only its control port: passive breaks,
+    /// active works.
     Server,
+    /// Both rules, plus the FTP helper that opens one pinhole per
+    /// announced port: both work.
     Stateful,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, Default)]
 enum NatArg {
+    /// No NAT.
     #[default]
     None,
+    /// The client is behind a home router: its PORT names its private
+    /// address, which the server cannot reach (unless the helper rewrites
+    /// it).
     Client,
+    /// The server is behind a router that forwards only its control port
+    /// (see --forward-data): its 227 names a private address.
     Server,
 }
 

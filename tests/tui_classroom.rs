@@ -307,6 +307,16 @@ fn every_scene_card_of_the_default_lesson_fits_80x24_whole() {
             if quiz && scene.predict {
                 assert!(s.contains("will the transfers work?"), "{s}");
             }
+            // Issue 16 §3: no orphaned line of the run's words below the
+            // card ("its next action for real. Space plays…").
+            let rows: Vec<&str> = s.lines().collect();
+            let bottom = rows
+                .iter()
+                .rposition(|r| r.contains('┗'))
+                .expect("the card");
+            for r in &rows[bottom + 1..rows.len() - 1] {
+                assert!(r.trim().is_empty(), "below the card: {r:?}\n{s}");
+            }
         }
     }
 }
@@ -434,4 +444,57 @@ fn a_question_the_capture_cannot_answer_is_said_and_not_scored() {
     assert!(s.contains("not scored"), "{s}");
     assert_eq!(app.quiz.unanswerable, 1);
     assert_eq!(app.quiz.total, (0, 0));
+}
+
+/// Issue 16 §1: with the quiz on, a scene that asks "will the transfers
+/// work?" does not name its outcome (a title's or a run's caption's part
+/// after ':') above the question — not on the card, not in the title bar —
+/// until the class has predicted; then all of it is back.
+#[test]
+fn a_scene_card_does_not_title_the_answer_above_its_prediction() {
+    let lesson = Lesson::builtin();
+    let mut hidden = Vec::new();
+    for (n, scene) in lesson.scenes.iter().enumerate() {
+        let mut app = at_scene(n, true);
+        let caption = app
+            .course
+            .as_ref()
+            .and_then(|c| c.current())
+            .and_then(|(_, r)| r.caption.clone())
+            .unwrap_or_default();
+        let outcomes: Vec<&str> = [scene.title.as_str(), caption.as_str()]
+            .into_iter()
+            .filter_map(|t| t.split_once(':').map(|(_, o)| o))
+            .collect();
+        let predicts = app
+            .course
+            .as_ref()
+            .is_some_and(|c| c.next_prediction(true).is_some());
+        let s = text(&render(&app, 80, 24));
+        if !predicts || outcomes.is_empty() {
+            continue;
+        }
+        hidden.push(n + 1);
+        assert!(s.contains("will the transfers work?"), "{s}");
+        // The notes are the teacher's to read out (scene 7's explain what
+        // PASV will do): the title and the caption are what is checked.
+        let mut titles = squeezed(&s);
+        for para in scene.notes.split("\n\n") {
+            titles = titles.replace(&squeezed(para), "");
+        }
+        for o in &outcomes {
+            assert!(!titles.contains(&squeezed(o)), "scene {}:\n{s}", n + 1);
+        }
+        assert!(s.contains(scene.title_before_prediction()), "{s}");
+        // Predicted for every pane: the title says it all again.
+        for _ in 0..app.panes.len() {
+            keys(&mut app, "y");
+        }
+        let s = text(&render(&app, 80, 24));
+        for o in &outcomes {
+            assert!(squeezed(&s).contains(&squeezed(o)), "{s}");
+        }
+    }
+    // The scenes the issue found (3, 4, 5, 8), and the run captions of 6, 7.
+    assert_eq!(hidden, [3, 4, 5, 6, 7, 8]);
 }

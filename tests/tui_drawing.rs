@@ -458,3 +458,115 @@ fn the_port_notes_fit_a_pane_at_80x24() {
         assert!(ftpviz::tui::hosts::wrap(&n, 23).len() <= 8, "{n}");
     }
 }
+
+/// Issue 16 §3: at 120×40 the NAT's wall ran through the "Why port 2123?"
+/// note of the passive pane; the note's rows are its own.
+#[test]
+fn the_middlebox_wall_does_not_run_through_the_empty_diagrams_note() {
+    let config = LabConfig {
+        nat: ftpviz::middlebox::Nat::Client,
+        ..LabConfig::default()
+    };
+    let note = "Why port 2123? Each pane has its own server; two cannot share a port. The \
+                active one has 2121, and dials from 2120 (control − 1): this one has 2123.";
+    let mut pane = Pane::fixed("PASSIVE", Trace::new()).with_middlebox(&config);
+    pane.note = Some(note.to_string());
+    let mut app = App::new("t", vec![pane]);
+    app.theme = Theme::mono();
+    for (w, h) in [(80, 24), (120, 40)] {
+        let buf = render(&app, w, h);
+        let screen = lines(&buf);
+        let rows: Vec<&String> = screen
+            .iter()
+            .filter(|r| r.contains("Why port") || r.contains("this one has"))
+            .collect();
+        assert!(rows.len() >= 2, "{w}×{h}: the note:\n{}", text(&buf));
+        let wall = middlebox_column(Lifelines::new(0, w));
+        let note_rows = screen
+            .iter()
+            .enumerate()
+            .skip_while(|(_, r)| !r.contains("Why port"))
+            .take_while(|(_, r)| !r.trim_matches(['│', '┃', ' ']).is_empty());
+        for (y, _) in note_rows {
+            let cell = buf[(wall, y as u16)].symbol();
+            assert_ne!(cell, "┃", "{w}×{h}, row {y}: the wall:\n{}", text(&buf));
+        }
+    }
+}
+
+/// Issue 16 §6: at the pause on the control SYN under a client firewall,
+/// the SYN (outbound: the wall lets it through) is drawn through the wall
+/// at once, not stopped at it as if blocked until the next step.
+#[test]
+fn a_dial_that_passes_the_wall_is_drawn_through_it_at_once() {
+    let mut app = single(fixture::active_blocked(), Some(Firewall::Client));
+    let trace = app.panes[0].player.trace().clone();
+    let syn = trace
+        .events
+        .iter()
+        .position(|e| matches!(e.kind, Kind::Connect { .. }))
+        .expect("a control dial");
+    assert!(
+        matches!(trace.events[syn + 1].kind, Kind::Accept),
+        "answered next"
+    );
+    app.panes[0].player.seek(syn + 1);
+    let buf = render(&app, 80, 24);
+    let screen = lines(&buf);
+    let (y, row) = screen
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.contains("SYN ctl"))
+        .expect("the SYN's row");
+    let ll = Lifelines::new(0, 80);
+    let wall = middlebox_column(ll);
+    let past: String = (wall + 1..ll.server)
+        .map(|x| buf[(x, y as u16)].symbol().to_string())
+        .collect();
+    assert!(
+        past.contains('━') && past.contains('▶'),
+        "the SYN stops at the wall: {row}\n{}",
+        text(&buf)
+    );
+    assert!(!row.contains('✗'), "{row}");
+}
+
+/// Issue 16 §4: behind a NAT, where the hosts panel has the room (120×40),
+/// the host's box shows the private address it believes it has (the one
+/// its PORT or 227 names) and under it the address the world sees.
+#[test]
+fn a_host_behind_nat_shows_both_its_addresses() {
+    use ftpviz::middlebox::Nat;
+    for (nat, private, public, right) in [
+        (Nat::Client, "192.168.1.2", "⇄ 127.0.0.2", false),
+        (Nat::Server, "10.0.0.3", "⇄ 127.0.0.3", true),
+    ] {
+        let config = LabConfig {
+            nat,
+            ..LabConfig::default()
+        };
+        let pane = Pane::fixed("pane", fixture::active()).with_middlebox(&config);
+        let mut app = App::new("t", vec![pane]);
+        app.theme = Theme::mono();
+        app.panes[0].player.seek(3);
+        let screen = lines(&render(&app, 120, 40));
+        let side = |row: &String| -> String {
+            let cells: Vec<char> = row.chars().collect();
+            let half = cells.len().min(60);
+            if right {
+                cells[half..].iter().collect()
+            } else {
+                cells[..half].iter().collect()
+            }
+        };
+        let hosts: Vec<String> = screen.iter().skip(2).take(7).map(side).collect();
+        assert!(
+            hosts[1].contains(private),
+            "{nat:?}:\n{}",
+            screen.join("\n")
+        );
+        assert!(hosts[2].contains(public), "{nat:?}:\n{}", screen.join("\n"));
+        // The control port keeps its row below them.
+        assert!(hosts[3].contains("ctl"), "{}", screen.join("\n"));
+    }
+}

@@ -292,6 +292,7 @@ fn the_arrow_in_flight_grows_while_playing() {
             theme: Theme::mono(),
             middlebox: false,
             note: None,
+            received: shown,
         }
         .render(area, &mut buf);
         let y = area.bottom() - 1;

@@ -389,3 +389,34 @@ fn the_default_command_starts_when_its_port_is_taken() {
     assert!(err.is_empty(), "{err}");
     drop(holder);
 }
+
+/// Issue 16 §6: at the "⏸ at SYN" pause under a client firewall, the
+/// control SYN (outbound, let through) is drawn through the wall to the
+/// server's port, as it went.
+#[test]
+fn the_control_syn_through_a_client_firewall_is_drawn_through_the_wall() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if common::peer("tmux").is_none() {
+        return;
+    }
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_ftpviz"));
+    let t = start_sized(&bin, "--firewall client --port 0", "", (80, 24));
+    t.wait("the first screen", |s| {
+        s.contains("Nothing has happened yet")
+    });
+    t.keys(&["Space"]);
+    let s = t.wait("the pause at the SYN", |s| {
+        s.lines().next().is_some_and(|l| l.contains("at SYN"))
+    });
+    let row = s
+        .lines()
+        .find(|l| l.contains("SYN ctl"))
+        .unwrap_or_default();
+    // Each pane's SYN row: the arrow goes on past the wall to the server.
+    for pane in row.split('┃').collect::<Vec<_>>().chunks(2) {
+        let past = pane.get(1).copied().unwrap_or("");
+        assert!(past.contains('━') && past.contains('▶'), "{row}\n{s}");
+    }
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), "0");
+}

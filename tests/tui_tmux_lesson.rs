@@ -2,7 +2,7 @@
 //! lesson` in an 80×24 terminal, every scene's card read, every run played
 //! to its first teaching moment (where it pauses by itself), then to its
 //! end, its closing card (the rule) read, `n` to the next — all eight
-//! scenes, every run — and `q`.
+//! scenes, every run — and `q`, `y`.
 //!
 //! And the lesson file refused with its line and field before anything
 //! starts.
@@ -82,7 +82,10 @@ fn a_teacher_runs_the_whole_lesson_at_80x24() {
     }
     let s = t.wait("the end", |s| s.contains("the end of the lesson"));
     assert!(s.contains(&format!("scene {scenes}/{scenes}")), "{s}");
+    // In a lesson q asks first (issue 16 §2); y leaves.
     t.keys(&["q"]);
+    t.wait("the question", |s| s.contains("Quit the lesson?"));
+    t.keys(&["y"]);
     assert_eq!(t.wait_exit(), "0");
 }
 
@@ -112,6 +115,86 @@ fn a_broken_lesson_file_is_refused_with_its_line_and_nothing_starts() {
     assert_eq!(err.lines().count(), 1, "one line: {err}");
     assert!(err.contains("my.toml:5: `firewall`: "), "{err}");
     assert!(err.contains("clint"), "{err}");
+}
+
+/// `ftpviz lesson --print --file PATH`.
+fn lesson_print_path(path: &std::path::Path) -> std::process::Output {
+    Command::new(bin())
+        .args(["lesson", "--print", "--port", "0", "--file"])
+        .arg(path)
+        .output()
+        .expect("ftpviz runs")
+}
+
+/// Issue 16 §7: lesson files that cannot be read, each said once, with
+/// where and what to do; nothing starts.
+#[test]
+fn a_lesson_file_that_cannot_be_read_is_said_once_with_where() {
+    let dir = common::temp_dir("lesson-unreadable");
+    let refused = |out: std::process::Output| -> String {
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert!(out.stdout.is_empty(), "nothing started");
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        err
+    };
+    // A directory: the OS's words once, not twice.
+    let err = refused(lesson_print_path(&dir));
+    assert_eq!(err.matches("Is a directory").count(), 1, "{err}");
+    // A byte that is not UTF-8, on line 3.
+    let latin1 = dir.join("latin1.toml");
+    std::fs::write(&latin1, b"title = \"t\"\n[[scene]]\ntitle = \"caf\xe9\"\n").expect("written");
+    let err = refused(lesson_print_path(&latin1));
+    assert!(
+        err.contains("latin1.toml:3: byte 0xE9 is not UTF-8"),
+        "{err}"
+    );
+    // 10 MB: refused with the limit named.
+    let big = dir.join("big.toml");
+    std::fs::write(&big, "# padding\n".repeat(1_000_000)).expect("written");
+    let err = refused(lesson_print_path(&big));
+    assert!(err.contains("1048576 bytes"), "{err}");
+    // `[scene]` for `[[scene]]`: the field and the fix.
+    let one = dir.join("one.toml");
+    std::fs::write(&one, "title = \"t\"\n[scene]\ntitle = \"a\"\n").expect("written");
+    let err = refused(lesson_print_path(&one));
+    assert!(
+        err.contains("one.toml:2: `scene`: ") && err.contains("write [[scene]]"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 16 §7: the printed lesson has what the screen has — a compare
+/// run's sessions named active and passive, and each scene's rule.
+#[test]
+fn the_printed_lesson_names_its_sessions_and_each_scenes_rule() {
+    for explain in [false, true] {
+        let dir = common::temp_dir(&format!("lesson-rule-{explain}"));
+        let file = dir.join("fw.toml");
+        std::fs::write(
+            &file,
+            "title = \"t\"\n[[scene]]\ntitle = \"Client firewall\"\nfirewall = \"client\"\n\
+             takeaway = \"Active breaks behind a client firewall.\"\n",
+        )
+        .expect("written");
+        let mut cmd = Command::new(bin());
+        cmd.args(["lesson", "--print", "--port", "0", "--file"])
+            .arg(&file);
+        if explain {
+            cmd.arg("--explain");
+        }
+        let out = cmd.output().expect("ftpviz runs");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(out.status.success(), "{out:?}");
+        let s = String::from_utf8_lossy(&out.stdout);
+        let active = s.find("# session 1: active").expect("session 1 named");
+        let passive = s.find("# session 2: passive").expect("session 2 named");
+        let rule = s
+            .find("Rule: Active breaks behind a client firewall.")
+            .expect("the rule");
+        assert!(active < passive && passive < rule, "{s}");
+    }
 }
 
 #[test]

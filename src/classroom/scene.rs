@@ -42,6 +42,10 @@ use serde::Deserialize;
 use std::ops::Range;
 use std::path::Path;
 
+/// The largest lesson file read: a lesson is a page of text, and a file
+/// much larger is a mistake (a capture named by accident).
+pub const MAX_LESSON_BYTES: u64 = 1024 * 1024;
+
 /// The lesson compiled into the binary.
 pub const DEFAULT_LESSON: &str = include_str!("../../assets/lessons/default.toml");
 
@@ -63,6 +67,20 @@ pub struct Scene {
     /// Ask "will this transfer work?" before each run.
     pub predict: bool,
     pub runs: Vec<Run>,
+}
+
+impl Scene {
+    /// The title to show while the class still predicts: a title says
+    /// its outcome after ':' ("A client firewall: active breaks, passive
+    /// works"), so only the part before it; a title with no ':' whole.
+    pub fn title_before_prediction(&self) -> &str {
+        before_outcome(&self.title)
+    }
+}
+
+/// A title or caption without the outcome it names after ':'.
+pub fn before_outcome(s: &str) -> &str {
+    s.split_once(':').map_or(s, |(before, _)| before.trim_end())
 }
 
 /// One lab run of a scene.
@@ -140,11 +158,13 @@ impl Run {
 /// A lesson file that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum LessonError {
-    #[error("cannot read the lesson file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    // The I/O error is said in this one line, not again as a cause.
+    #[error("cannot read the lesson file {path}: {error}")]
+    Read { path: String, error: std::io::Error },
+    #[error(
+        "the lesson file {path} is larger than a lesson file may be ({MAX_LESSON_BYTES} bytes, 1 MiB)"
+    )]
+    TooLarge { path: String },
     #[error("{origin}:{line}: {}{message}", field.as_ref().map(|f| format!("`{f}`: ")).unwrap_or_default())]
     Invalid {
         /// The file's name (or "the default lesson").
@@ -176,11 +196,32 @@ impl Lesson {
 
     /// Loads a lesson from a file.
     pub fn load(path: &Path) -> Result<Lesson, LessonError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LessonError::Read {
-            path: path.display().to_string(),
-            source,
+        use std::io::Read;
+        let name = path.display().to_string();
+        let read = |error| LessonError::Read {
+            path: name.clone(),
+            error,
+        };
+        let file = std::fs::File::open(path).map_err(read)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_LESSON_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read)?;
+        if bytes.len() as u64 > MAX_LESSON_BYTES {
+            return Err(LessonError::TooLarge { path: name });
+        }
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            let at = e.valid_up_to();
+            let byte = bytes.get(at).copied().unwrap_or(0);
+            let (line, _) = locate(&String::from_utf8_lossy(&bytes[..at]), at);
+            LessonError::Invalid {
+                origin: name.clone(),
+                line,
+                field: None,
+                message: format!("byte 0x{byte:02X} is not UTF-8 text; save the file as UTF-8"),
+            }
         })?;
-        Lesson::parse(&text, &path.display().to_string())
+        Lesson::parse(text, &name)
     }
 
     /// Parses a lesson's text; `origin` names it in errors.
@@ -194,21 +235,54 @@ impl Lesson {
                 message,
             }
         };
-        let raw: RawLesson =
-            toml::from_str(text).map_err(|e| invalid(e.span(), e.message().trim().to_string()))?;
+        let raw: RawLesson = toml::from_str(text).map_err(|e| {
+            let message = e.message().trim().to_string();
+            match single_table(text) {
+                // `[scene]` for `[[scene]]`: say which, and the fix.
+                Some((at, table)) if message.contains("expected a sequence") => {
+                    let mut err = invalid(Some(at..at), String::new());
+                    if let LessonError::Invalid { field, message, .. } = &mut err {
+                        *field = Some(table.to_string());
+                        *message = format!(
+                            "[{table}] is a single table; write [[{table}]] (two brackets) \
+                             for each one"
+                        );
+                    }
+                    err
+                }
+                _ => invalid(e.span(), message),
+            }
+        })?;
         if raw.scene.is_empty() {
+            // Said of the file, not of whatever its first line is.
+            let mut err = invalid(None, "a lesson needs at least one [[scene]]".into());
+            if let LessonError::Invalid { field, .. } = &mut err {
+                *field = None;
+            }
+            return Err(err);
+        }
+        let Some(title) = raw.title else {
             return Err(invalid(
                 None,
-                "a lesson needs at least one [[scene]]".into(),
+                "missing field `title`: a lesson file starts with title = \"…\"".into(),
             ));
-        }
+        };
         let mut scenes = Vec::with_capacity(raw.scene.len());
         for scene in raw.scene {
             let defaults = scene.defaults();
-            let raws: Vec<&RawSettings> = if scene.run.is_empty() {
-                vec![&defaults]
-            } else {
-                scene.run.iter().collect()
+            let raws: Vec<&RawSettings> = match &scene.run {
+                None => vec![&defaults],
+                Some(runs) if runs.is_empty() => {
+                    // `run = []` is a scene with nothing to show.
+                    let at = empty_runs(text);
+                    return Err(invalid(
+                        at.map(|a| a..a),
+                        "a scene's run list is empty: leave `run` out for one run with the \
+                         scene's settings, or add [[scene.run]] tables"
+                            .into(),
+                    ));
+                }
+                Some(runs) => runs.iter().collect(),
             };
             let runs: Vec<Run> = raws.iter().map(|r| defaults.run_over(r)).collect();
             for (run, raw) in runs.iter().zip(&raws) {
@@ -235,10 +309,7 @@ impl Lesson {
                 runs,
             });
         }
-        Ok(Lesson {
-            title: raw.title,
-            scenes,
-        })
+        Ok(Lesson { title, scenes })
     }
 }
 
@@ -261,6 +332,34 @@ fn locate(text: &str, at: usize) -> (usize, Option<String>) {
     (line, field)
 }
 
+/// Where `[scene]` or `[scene.run]` is written with one pair of brackets:
+/// its byte offset and its name.
+fn single_table(text: &str) -> Option<(usize, &'static str)> {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        for table in ["scene", "scene.run"] {
+            if t == format!("[{table}]") {
+                return Some((at, table));
+            }
+        }
+        at += line.len();
+    }
+    None
+}
+
+/// The byte offset of a `run = [...]` line, for the error that points at it.
+fn empty_runs(text: &str) -> Option<usize> {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.split_once('=').is_some_and(|(k, _)| k.trim() == "run") {
+            return Some(at);
+        }
+        at += line.len();
+    }
+    None
+}
+
 /// Notes written as a TOML multi-line string: one paragraph per blank-line
 /// separated block, each block's lines joined, so the screen wraps them.
 fn tidy(text: &str) -> String {
@@ -274,7 +373,7 @@ fn tidy(text: &str) -> String {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLesson {
-    title: String,
+    title: Option<String>,
     #[serde(default)]
     scene: Vec<RawScene>,
 }
@@ -298,8 +397,7 @@ struct RawScene {
     trust_pasv: Option<bool>,
     pasv_address: Option<bool>,
     script: Option<toml::Spanned<RawScript>>,
-    #[serde(default)]
-    run: Vec<RawSettings>,
+    run: Option<Vec<RawSettings>>,
 }
 
 impl RawScene {

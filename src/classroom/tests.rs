@@ -95,8 +95,33 @@ fn the_bounce_script_needs_active_mode() {
 
 #[test]
 fn a_lesson_without_scenes_or_title_is_refused() {
-    assert!(refused("title = \"t\"\n").2.contains("[[scene]]"));
+    // No scenes: said of the file, not blamed on its `title` line.
+    let (line, field, message) = refused("title = \"t\"\n");
+    assert_eq!((line, field), (1, None));
+    assert!(message.contains("at least one [[scene]]"), "{message}");
+    assert!(refused("").2.contains("[[scene]]"));
     assert!(refused("[[scene]]\ntitle = \"a\"\n").2.contains("title"));
+}
+
+/// Issue 16 §7: `[scene]` for `[[scene]]` names the table and the fix.
+#[test]
+fn a_single_bracket_scene_names_the_fix() {
+    let (line, field, message) = refused("title = \"t\"\n\n[scene]\ntitle = \"a\"\n");
+    assert_eq!((line, field.as_deref()), (3, Some("scene")));
+    assert!(message.contains("write [[scene]]"), "{message}");
+    let text = "title = \"t\"\n[[scene]]\ntitle = \"a\"\n[scene.run]\nnat = \"client\"\n";
+    let (line, field, message) = refused(text);
+    assert_eq!((line, field.as_deref()), (4, Some("scene.run")));
+    assert!(message.contains("[[scene.run]]"), "{message}");
+}
+
+/// Issue 16 §7: `run = []` no longer runs a default run silently.
+#[test]
+fn an_empty_run_list_is_refused() {
+    let text = "title = \"t\"\n[[scene]]\ntitle = \"a\"\nrun = []\n";
+    let (line, field, message) = refused(text);
+    assert_eq!((line, field.as_deref()), (4, Some("run")));
+    assert!(message.contains("run list is empty"), "{message}");
 }
 
 #[test]

@@ -43,14 +43,18 @@ pub(crate) async fn lesson(
         page.subtitle = Some(command_line());
         page
     });
+    // The run's labs, and the session its first one is: a compare run's
+    // sessions each get their `# session N: active/passive` line.
+    let mut sessions = Sessions::default();
     let labs = Labs {
         port,
         payloads: recording.is_some(),
     };
     classroom::play(&lesson, labs, |step| -> Result<()> {
         if let Step::Run(_, run) = &step {
-            between = run
-                .configs(port)
+            sessions.run(run.configs(port));
+            between = sessions
+                .configs
                 .first()
                 .map(ftpviz::lab::LabConfig::between);
             if let Some(w) = writer.as_mut() {
@@ -70,7 +74,12 @@ pub(crate) async fn lesson(
             recording.between(e.session, b);
         }
         match (sink.map(|s| s.form), step) {
-            (_, Step::Event(e, bytes)) => {
+            (form, Step::Event(e, bytes)) => {
+                if let (Some(Form::Print | Form::Explain), Some(header)) =
+                    (form, sessions.header(e.session))
+                {
+                    writeln!(out, "{header}")?;
+                }
                 deliver(&e, bytes.as_deref(), writer.as_mut(), recording.as_mut())?
             }
             (None | Some(Form::Json), _) => {}
@@ -119,10 +128,65 @@ pub(crate) fn write_lesson_step(
         }
         Step::Run(r, run) => {
             if let Some(caption) = &run.caption {
-                writeln!(out, "-- run {r}: {caption}")?;
+                write_wrapped(out, &format!("-- run {r}: "), caption)?;
             }
         }
-        Step::RunEnd(..) | Step::Event(..) => {}
+        Step::RunEnd(run, _) => {
+            // After a scene's last run, the rule it shows (as its closing
+            // card on screen).
+            let scene = lesson
+                .scenes
+                .iter()
+                .find(|s| s.runs.last().is_some_and(|last| std::ptr::eq(last, run)));
+            if let Some(rule) = scene.and_then(|s| s.takeaway.as_deref()) {
+                write_wrapped(out, "Rule: ", rule)?;
+            }
+        }
+        Step::Event(..) => {}
     }
     Ok(())
+}
+
+/// `text` after `head`, wrapped within 80 columns, its later lines
+/// indented under its start.
+fn write_wrapped(out: &mut impl Write, head: &str, text: &str) -> io::Result<()> {
+    let indent = " ".repeat(head.chars().count());
+    let width = 80usize.saturating_sub(head.chars().count()).max(20);
+    for (i, line) in ftpviz::narration::explain::wrap(text, width)
+        .iter()
+        .enumerate()
+    {
+        writeln!(out, "{}{line}", if i == 0 { head } else { &indent })?;
+    }
+    Ok(())
+}
+
+/// The sessions of a run, for the `# session N: …` line before the first
+/// event of each when a run has several labs (a compare run).
+#[derive(Default)]
+struct Sessions {
+    configs: Vec<ftpviz::lab::LabConfig>,
+    /// The last session seen, and how many of this run's have begun.
+    last: u32,
+    begun: usize,
+}
+
+impl Sessions {
+    fn run(&mut self, configs: Vec<ftpviz::lab::LabConfig>) {
+        self.configs = configs;
+        self.begun = 0;
+    }
+
+    /// The header to write before an event of `session`, when it is the
+    /// first event of a session of a run with several.
+    fn header(&mut self, session: u32) -> Option<String> {
+        if session == self.last {
+            return None;
+        }
+        self.last = session;
+        let config = self.configs.get(self.begun)?;
+        self.begun += 1;
+        (self.configs.len() > 1)
+            .then(|| super::lab::session_header(session, config.mode, config.extended))
+    }
 }

@@ -87,6 +87,9 @@ pub struct App {
     pub spotlight: usize,
     /// Where `w` saves what ran (see [`super::save`]).
     pub saves: Saves,
+    /// `q` in a lesson or with the quiz on asks first: `y` (or `q` again)
+    /// quits, any other key stays.
+    pub quitting: bool,
     quit: bool,
 }
 
@@ -117,6 +120,7 @@ impl App {
             presenter: false,
             spotlight: 0,
             saves: Saves::default(),
+            quitting: false,
             quit: false,
         }
     }
@@ -199,12 +203,28 @@ impl App {
             return true;
         }
         self.note = None;
+        if std::mem::take(&mut self.quitting) {
+            self.quit = matches!(key.code, KeyCode::Char('y' | 'Y' | 'q'));
+            return true;
+        }
+        if !self.fits() {
+            // Nothing of the run can be seen: keys that would change it do
+            // nothing (quitting still works, asking as usual).
+            if key.code == KeyCode::Char('q') {
+                self.ask_quit();
+                return true;
+            }
+            return false;
+        }
         if let Some(o) = self.overlay {
             let rows = reader::max_scroll(&self.visible_panes(), self.finale, self.size);
             match o.on_key(key.code, rows) {
                 overlay::Outcome::Show(next) => self.overlay = Some(next),
                 overlay::Outcome::Close => self.overlay = None,
-                overlay::Outcome::Quit => self.quit = true,
+                overlay::Outcome::Quit => {
+                    self.overlay = None;
+                    self.ask_quit();
+                }
             }
             return true;
         }
@@ -223,7 +243,10 @@ impl App {
             return changed;
         }
         match key.code {
-            KeyCode::Char('q') | KeyCode::Esc => self.quit = true,
+            KeyCode::Char('q') => self.ask_quit(),
+            // Esc closes what is open (see above); with nothing open it
+            // only says how to leave.
+            KeyCode::Esc => self.note = Some("nothing to close: q quits".to_string()),
             KeyCode::Char('?') => self.overlay = Some(Overlay::Keys),
             KeyCode::Char('l') => self.overlay = Some(Overlay::Legend),
             KeyCode::Char('m') => self.overlay = Some(Overlay::Reader { scroll: 0 }),
@@ -266,9 +289,9 @@ impl App {
             return;
         };
         match code {
-            KeyCode::Char('q') => self.quit = true,
+            KeyCode::Char('q') => self.ask_quit(),
             KeyCode::Esc if !self.panes.is_empty() => self.picking = false,
-            KeyCode::Esc => self.quit = true,
+            KeyCode::Esc => self.note = Some("nothing to close: q quits".to_string()),
             KeyCode::Char('?') => self.overlay = Some(Overlay::Keys),
             KeyCode::Char('l') => self.overlay = Some(Overlay::Legend),
             KeyCode::Char('w') => self.save_capture(),
@@ -287,6 +310,23 @@ impl App {
                 self.finale = false;
             }
             code => picker.on_key(code),
+        }
+    }
+
+    /// True when the terminal is large enough for the screens (else only
+    /// "terminal too small" is drawn).
+    pub fn fits(&self) -> bool {
+        let (w, h) = self.size;
+        super::layout::fits(ratatui::layout::Rect::new(0, 0, w, h))
+    }
+
+    /// `q`: quits at once, except in a lesson or with the quiz on, where a
+    /// stray key would lose the class's place: then the key bar asks.
+    fn ask_quit(&mut self) {
+        if self.course.is_some() || self.quiz.on {
+            self.quitting = true;
+        } else {
+            self.quit = true;
         }
     }
 

@@ -13,7 +13,7 @@ use super::pane::Origin;
 use super::prompt;
 use super::quiz::Part;
 use super::style::Theme;
-use super::text::shorten_middle;
+use super::text::{self, shorten_middle};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -79,7 +79,8 @@ pub fn title_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme;
     let (long, brief) = state(app);
     let between = app.rig.as_ref().map(|r| r.between());
-    let width = area.width as usize;
+    // One column kept free: a bar that reaches the edge looks cut.
+    let width = (area.width as usize).saturating_sub(1);
     let head = |heading: &str, state: &str, between: Option<&str>| {
         let mut spans = vec![
             Span::styled(" ftpviz ", t.focused()),
@@ -104,19 +105,42 @@ pub fn title_bar(app: &App, area: Rect, buf: &mut Buffer) {
     // Each form whole, else with the heading's middle cut (down to a
     // readable rest); the last form cut as far as it must.
     const READABLE: usize = 24;
-    let heading = &app.heading;
+    // In a lesson, the scene's title as it may be shown now (see
+    // `Course::title`).
+    let lesson_heading = app
+        .course
+        .as_ref()
+        .map(|c| format!("lesson · {}", c.title(app.quiz.on)));
+    let heading = lesson_heading.as_ref().unwrap_or(&app.heading);
+    // A lesson's heading is a scene's title: it loses whole words from its
+    // end, after its part past ':' (a capture's path loses its middle).
+    let lesson = app.course.is_some();
+    let short = lesson
+        .then(|| heading.split_once(':').map(|(h, _)| h.trim_end()))
+        .flatten();
+    // A path (a capture's) loses its middle; words lose whole words.
+    let path = !lesson && heading.contains('/');
+    let shorten = |room: usize| {
+        if path || text::width(heading) <= room {
+            return shorten_middle(heading, room);
+        }
+        match short {
+            Some(s) if text::width(s) <= room => s.to_string(),
+            _ => text::shorten_words(short.unwrap_or(heading), room),
+        }
+    };
     let cut = |s: &str, b: Option<&str>, least: usize| {
         let full = head(heading, s, b).width();
-        let room = width.saturating_sub(full - heading.chars().count());
-        let least = least.min(heading.chars().count());
-        (room >= least).then(|| head(&shorten_middle(heading, room), s, b))
+        let room = width.saturating_sub(full - text::width(heading));
+        let least = least.min(text::width(heading));
+        (room >= least).then(|| head(&shorten(room), s, b))
     };
     let line = forms
         .iter()
         .find_map(|(s, b)| cut(s, *b, READABLE))
         .or_else(|| {
             let (s, b) = forms.last().copied().unwrap_or_default();
-            cut(s, b, 8)
+            cut(s, b, 2)
         })
         .unwrap_or_else(|| head(heading, &brief, None));
     buf.set_line(area.x, area.y, &line, area.width);
@@ -188,11 +212,17 @@ fn key_line(keys: &[(&str, &str, u8)], t: Theme) -> Line<'static> {
 pub fn key_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme;
     let width = area.width as usize;
-    if let (Some(change), Some(rig)) = (app.confirm, app.rig.as_ref()) {
-        let forms = prompt::confirm(change, rig);
+    let question = if app.quitting {
+        Some(prompt::quit(app.course.is_some()).to_vec())
+    } else if let (Some(change), Some(rig)) = (app.confirm, app.rig.as_ref()) {
+        Some(prompt::confirm(change, rig).to_vec())
+    } else {
+        None
+    };
+    if let Some(forms) = question {
         let q = forms
             .iter()
-            .find(|f| Line::raw(f.as_str()).width() <= width)
+            .find(|f| Line::raw(f.as_str()).width() < width)
             .or(forms.last())
             .cloned()
             .unwrap_or_default();

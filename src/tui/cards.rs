@@ -10,7 +10,7 @@
 use super::course::Course;
 use super::quiz::{Asking, Part, Revealed};
 use super::style::Theme;
-use super::text::{clip, wrap};
+use super::text::{clip_words, shorten_words, width as text_width, wrap};
 use crate::classroom::quiz::PortRole;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -25,12 +25,20 @@ type Lines = Vec<(String, Style)>;
 /// when they do not fit, the last row says so.
 fn draw(title: &str, footer: &str, lines: &Lines, area: Rect, buf: &mut Buffer, t: Theme) {
     Clear.render(area, buf);
+    // Titles lose whole words, never run into the corner.
+    let room = area.width.saturating_sub(4) as usize;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Thick)
         .border_style(t.title())
-        .title(Line::styled(format!(" {title} "), t.focused()))
-        .title_bottom(Line::styled(format!(" {footer} "), t.dim()));
+        .title(Line::styled(
+            format!(" {} ", shorten_words(title, room)),
+            t.focused(),
+        ))
+        .title_bottom(Line::styled(
+            format!(" {} ", shorten_words(footer, room)),
+            t.dim(),
+        ));
     let inner = block.inner(area);
     block.render(area, buf);
     let width = inner.width.saturating_sub(2) as usize;
@@ -48,7 +56,8 @@ fn draw(title: &str, footer: &str, lines: &Lines, area: Rect, buf: &mut Buffer, 
     if rows.len() > room && room > 0 {
         rows.truncate(room);
         if let Some(last) = rows.last_mut() {
-            last.0 = clip(&format!("{} …", last.0), width);
+            let kept = clip_words(&last.0, width.saturating_sub(2));
+            last.0 = format!("{kept} …");
         }
     }
     for (i, (text, style)) in rows.iter().enumerate() {
@@ -133,26 +142,33 @@ pub fn reveal(r: &Revealed, pane: &str, screen: Rect, buf: &mut Buffer, t: Theme
             (l.clone(), style)
         })
         .collect();
-    let area = bottom(screen, &lines);
-    let title = if r.reveal.asked == 0 {
-        format!("not scored · {pane} · {}", r.question.line)
+    let score = if r.reveal.asked == 0 {
+        format!("not scored · {pane}")
     } else {
-        format!(
-            "{} of {} right · {pane} · {}",
-            r.reveal.right, r.reveal.asked, r.question.line
-        )
+        format!("{} of {} right · {pane}", r.reveal.right, r.reveal.asked)
     };
+    let whole = format!("{score} · {}", r.question.line);
+    // The announcement in the title where it fits whole, else as the
+    // first line (its numbers are the point).
+    let mut lines = lines;
+    let title = if text_width(&whole) + 4 <= screen.width as usize {
+        whole
+    } else {
+        lines.insert(0, (r.question.line.clone(), t.title()));
+        score
+    };
+    let area = bottom(screen, &lines);
     draw(&title, "any key", &lines, area, buf, t);
 }
 
 /// A scene's card: its title, the notes to read out, and (with the quiz)
 /// the prediction being asked; `panes` are the run's pane titles.
 pub fn scene(c: &Course, quiz: bool, panes: &[String], screen: Rect, buf: &mut Buffer, t: Theme) {
-    let Some((scene, run)) = c.current() else {
+    let Some((scene, _)) = c.current() else {
         return;
     };
-    let mut lines: Lines = vec![(scene.title.clone(), t.headline())];
-    if let Some(caption) = &run.caption {
+    let mut lines: Lines = vec![(c.title(quiz).to_string(), t.headline())];
+    if let Some(caption) = c.caption(quiz) {
         lines.push((format!("This run: {caption}"), t.title()));
     }
     for para in scene.notes.split("\n\n") {
@@ -182,11 +198,13 @@ pub fn scene(c: &Course, quiz: bool, panes: &[String], screen: Rect, buf: &mut B
         width,
         height: h,
     };
-    // Nothing of the screen below shows beside the card.
+    // Nothing of the screen below shows beside the card, or under it (the
+    // empty run's words would hang there, cut off from their start).
     Clear.render(
         Rect {
             x: screen.x,
             width: screen.width,
+            height: screen.bottom().saturating_sub(1).saturating_sub(area.y),
             ..area
         },
         buf,

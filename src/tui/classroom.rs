@@ -14,7 +14,7 @@ impl App {
     /// Runs `course` in this app: its first run's labs (the rig must hold
     /// them already, see [`super::lesson`]), its card up.
     pub fn with_course(mut self, course: Course) -> App {
-        self.heading = heading(&course);
+        self.heading = heading(&course, self.quiz.on);
         self.course = Some(course);
         self.mark_runs();
         self
@@ -41,19 +41,21 @@ impl App {
                 match code {
                     KeyCode::Char('y') => c.predict(true),
                     KeyCode::Char('n') => c.predict(false),
+                    // Esc puts the card away, the prediction unasked.
+                    KeyCode::Esc => c.card = false,
                     KeyCode::Char('q') | KeyCode::Char('?') => return None,
                     _ => return Some(false),
                 }
                 return Some(true);
             }
             match code {
-                KeyCode::Right | KeyCode::Char(' ') | KeyCode::Enter => {
+                KeyCode::Right | KeyCode::Char(' ') | KeyCode::Enter | KeyCode::Esc => {
                     c.card = false;
                     return Some(true);
                 }
                 KeyCode::Char('n') | KeyCode::PageDown => return Some(self.move_course(true)),
                 KeyCode::Char('p') | KeyCode::PageUp => return Some(self.move_course(false)),
-                KeyCode::Char('q' | '?' | 'l' | 'v' | 'g') | KeyCode::Esc => {}
+                KeyCode::Char('q' | '?' | 'l' | 'v' | 'g') => {}
                 _ => return Some(false),
             }
         }
@@ -110,7 +112,7 @@ impl App {
 
     /// Starts `course` on this app's rig, replacing the labs.
     pub(super) fn start_course(&mut self, course: Course) {
-        self.heading = heading(&course);
+        self.heading = heading(&course, self.quiz.on);
         self.course = Some(course);
         self.restart_for_course();
     }
@@ -129,7 +131,7 @@ impl App {
             });
             return true;
         }
-        self.heading = heading(c);
+        self.heading = heading(c, self.quiz.on);
         self.restart_for_course();
         true
     }
@@ -190,7 +192,6 @@ impl App {
 
 /// The title bar's heading in a lesson (the scene counter is part of the
 /// bar's state, which is never cut).
-fn heading(c: &Course) -> String {
-    let title = c.current().map(|(s, _)| s.title.as_str()).unwrap_or("");
-    format!("lesson · {title}")
+fn heading(c: &Course, quiz: bool) -> String {
+    format!("lesson · {}", c.title(quiz))
 }

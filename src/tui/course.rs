@@ -95,6 +95,29 @@ impl Course {
         quiz && self.current().is_some_and(|(scene, _)| scene.predict)
     }
 
+    /// The current scene's title as it may be shown now: while a
+    /// prediction is still to be made, without the outcome it names.
+    pub fn title(&self, quiz: bool) -> &str {
+        match self.current() {
+            Some((s, _)) if self.card && self.next_prediction(quiz).is_some() => {
+                s.title_before_prediction()
+            }
+            Some((s, _)) => &s.title,
+            None => "",
+        }
+    }
+
+    /// The current run's caption as it may be shown now (see
+    /// [`Course::title`]).
+    pub fn caption(&self, quiz: bool) -> Option<&str> {
+        let caption = self.current()?.1.caption.as_deref()?;
+        Some(if self.card && self.next_prediction(quiz).is_some() {
+            crate::classroom::scene::before_outcome(caption)
+        } else {
+            caption
+        })
+    }
+
     /// The pane whose prediction the card asks for next, if any.
     pub fn next_prediction(&self, quiz: bool) -> Option<usize> {
         if !self.asks_prediction(quiz) {

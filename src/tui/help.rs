@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 /// The keys, as (key, what it does).
-pub const KEYS: [(&str, &str); 18] = [
+pub const KEYS: [(&str, &str); 19] = [
     (
         "space",
         "play / pause; pauses by itself at teaching moments",
@@ -45,7 +45,8 @@ pub const KEYS: [(&str, &str); 18] = [
     ),
     ("l", "legend: what each mark on screen means"),
     ("?", "these keys (any other key closes)"),
-    ("q", "quit"),
+    ("Esc", "close what is open: keys, question, reveal, card"),
+    ("q", "quit (in a lesson or a quiz it asks first: y)"),
 ];
 
 /// The help box, drawn over whatever is below.

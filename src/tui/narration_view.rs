@@ -16,7 +16,7 @@
 use super::pane::{Origin, Pane};
 use super::prompt;
 use super::style::Theme;
-use super::text::{clip, width, wrap};
+use super::text::{clip_words, width, wrap};
 
 use crate::narration::{self, Between};
 use ratatui::buffer::Buffer;
@@ -155,7 +155,7 @@ pub fn draw_rows(rows: &[(String, Role)], area: Rect, buf: &mut Buffer, theme: T
         let last = i + 1 == height;
         if cut && last {
             let room = (area.width as usize).saturating_sub(width(MORE) + 1);
-            let kept: String = clip(text, room);
+            let kept: String = clip_words(text, room);
             let line = Line::from(vec![
                 Span::styled(kept, style),
                 Span::raw(" "),

@@ -6,8 +6,9 @@
 //! - `m` the reader: the whole narration of the current step, for when
 //!   the narration area had to cut it ([`super::reader`]).
 //!
-//! Any other key closes an overlay (and does nothing else); `q` still
-//! quits. In the reader ↑/↓ (and PgUp/PgDn) scroll.
+//! Any other key (Esc too) closes an overlay and does nothing else; `q`
+//! still quits (asking first in a lesson or a quiz). In the reader ↑/↓
+//! (and PgUp/PgDn) scroll.
 
 use crossterm::event::KeyCode;
 

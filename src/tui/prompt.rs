@@ -63,17 +63,28 @@ pub fn waiting(pane: &Pane) -> &'static str {
 
 /// The question before `f`, `n` or `x` throws a run away, longest first
 /// (the key bar shows the longest that fits).
-pub fn confirm(change: Change, rig: &Rig) -> [String; 3] {
+pub fn confirm(change: Change, rig: &Rig) -> [String; 4] {
     let k = change.key();
     let labs = if rig.configs.len() > 1 {
         "both labs"
     } else {
         "the lab"
     };
-    let after = rig.after(change);
+    let (after, brief) = rig.after(change);
     [
         format!(" {k} again: restart {labs} with {after} (this run is thrown away) · any other key keeps it"),
         format!(" {k} again: restart with {after} · other key: keep this run"),
         format!(" {k} again: restart ({after}) · other key: keep"),
+        format!(" {k} again: restart ({brief}) · other key: keep"),
+    ]
+}
+
+/// The question after `q` in a lesson or a quiz, longest first.
+pub fn quit(lesson: bool) -> [String; 3] {
+    let what = if lesson { "the lesson" } else { "the quiz" };
+    [
+        format!(" Quit {what}? y: quit ftpviz · any other key: stay"),
+        format!(" Quit {what}? y: quit · other key: stay"),
+        " Quit? y: quit · other key: stay".to_string(),
     ]
 }

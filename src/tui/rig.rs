@@ -111,15 +111,22 @@ impl Rig {
         }
     }
 
-    /// What a change would make of this rig, in a few words: "server
-    /// firewall", "NAT at the client", "EPRT/EPSV".
-    pub fn after(&self, change: Change) -> String {
+    /// What a change would make of this rig, in a few words and in fewer:
+    /// ("simulated server firewall", "sim: server fw"), ("EPRT/EPSV
+    /// instead of PORT/PASV", "EPRT/EPSV").
+    pub fn after(&self, change: Change) -> (String, String) {
         let mut next = self.clone();
         next.apply(change);
         match change {
-            Change::Extended if next.extended() => "EPRT/EPSV instead of PORT/PASV".to_string(),
-            Change::Extended => "PORT/PASV instead of EPRT/EPSV".to_string(),
-            _ => next.between().0,
+            Change::Extended if next.extended() => (
+                "EPRT/EPSV instead of PORT/PASV".to_string(),
+                "EPRT/EPSV".to_string(),
+            ),
+            Change::Extended => (
+                "PORT/PASV instead of EPRT/EPSV".to_string(),
+                "PORT/PASV".to_string(),
+            ),
+            _ => next.between(),
         }
     }
 

@@ -21,7 +21,9 @@
 //! box in the hosts panel), and a dial is drawn only as far as the trace
 //! says it went:
 //!
-//! - answered (`accept` follows): all the way, through the middlebox;
+//! - answered (`accept` follows, even when only received, not yet shown:
+//!   a dial the wall lets through never looks stopped by it): all the way,
+//!   through the middlebox;
 //! - no answer yet: up to the middlebox's line, where it waits;
 //! - dropped (`fail` follows): up to the middlebox's line, ending there in
 //!   `✗` on the dial's own row; without a middlebox in the picture (a
@@ -61,6 +63,10 @@ pub struct Sequence<'a> {
     pub middlebox: bool,
     /// Words for the diagram while nothing has happened yet.
     pub note: Option<&'a str>,
+    /// Every event received so far (`shown` is its start): a dial whose
+    /// answer has already arrived passes the wall at once, instead of
+    /// waiting at it as if blocked until the next step.
+    pub received: &'a [Event],
 }
 
 /// The column of the middlebox's line: the middle between the lifelines
@@ -73,6 +79,12 @@ pub fn middlebox_column(ll: Lifelines) -> u16 {
 pub fn window(shown: &[Event], rows: usize) -> &[Event] {
     let start = shown.len().saturating_sub(rows);
     shown.get(start..).unwrap_or(&[])
+}
+
+/// An answered dial: the `accept` of the dial at `events[at]`, if it has
+/// been received (shown or not yet).
+fn answered(events: &[Event], at: usize) -> Option<&Kind> {
+    outcome(events, at).filter(|k| matches!(k, Kind::Accept))
 }
 
 /// What became of the dial at `shown[at]`, as far as `shown` tells.
@@ -108,6 +120,10 @@ impl Widget for Sequence<'_> {
             let width = ll.span().saturating_sub(2);
             for (i, line) in wrap(note, width as usize).iter().enumerate() {
                 let y = area.y + i as u16;
+                // The note's rows are its own: no wall through its words.
+                for x in ll.client + 1..ll.server {
+                    put(buf, area, x, y, " ", self.theme.dim());
+                }
                 text(
                     buf,
                     area,
@@ -125,7 +141,9 @@ impl Widget for Sequence<'_> {
             let current = i == last;
             let progress = if current { self.progress } else { 1.0 };
             let outcome = match e.kind {
-                Kind::Connect { .. } => outcome(self.shown, first + i),
+                Kind::Connect { .. } => {
+                    outcome(self.shown, first + i).or_else(|| answered(self.received, first + i))
+                }
                 _ => None,
             };
             Row {

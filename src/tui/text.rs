@@ -58,6 +58,24 @@ pub fn clip(s: &str, room: usize) -> String {
     out
 }
 
+/// The first `room` columns of `s`, ending after a whole word: what goes
+/// before a "… more" mark (a word or a number is never left half).
+pub fn clip_words(s: &str, room: usize) -> String {
+    if width(s) <= room {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for word in s.split(' ') {
+        let sep = if out.is_empty() { "" } else { " " };
+        if width(&out) + sep.len() + width(word) > room {
+            break;
+        }
+        out.push_str(sep);
+        out.push_str(word);
+    }
+    out
+}
+
 /// `s` shortened to `max` columns by cutting its middle: `/home/…/x.pcap`.
 pub fn shorten_middle(s: &str, max: usize) -> String {
     let chars: Vec<char> = s.chars().collect();
@@ -73,6 +91,18 @@ pub fn shorten_middle(s: &str, max: usize) -> String {
     let start: String = chars.iter().take(head).collect();
     let end: String = chars.iter().skip(chars.len() - tail).collect();
     format!("{start}…{end}")
+}
+
+/// `s` shortened to `max` columns by dropping whole words from its end:
+/// "A client firewall…". A title cut this way loses words, never half of
+/// one (or of a number).
+pub fn shorten_words(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let kept = clip_words(s, max.saturating_sub(1));
+    let kept = kept.trim_end_matches([' ', '·', ':', ',', '—']);
+    format!("{kept}…")
 }
 
 #[cfg(test)]
@@ -94,6 +124,24 @@ mod tests {
         assert_eq!(s.chars().count(), 16);
         assert!(s.ends_with("pture.pcap"), "{s}");
         assert!(s.contains('…'));
+    }
+
+    #[test]
+    fn words_go_whole_from_the_end() {
+        assert_eq!(shorten_words("one two three", 13), "one two three");
+        assert_eq!(shorten_words("one two three", 12), "one two…");
+        assert_eq!(
+            shorten_words("lesson · A client firewall: x y", 28),
+            "lesson · A client firewall…"
+        );
+        assert!(width(&shorten_words("abcdefgh", 4)) <= 4);
+    }
+
+    #[test]
+    fn clip_words_keeps_words_whole() {
+        assert_eq!(clip_words("a firewall in front", 13), "a firewall in");
+        assert_eq!(clip_words("a firewall in front", 12), "a firewall");
+        assert_eq!(clip_words("short", 12), "short");
     }
 
     #[test]

@@ -46,6 +46,13 @@ impl Widget for &App {
             Paragraph::new(TOO_SMALL)
                 .alignment(Alignment::Center)
                 .render(line, buf);
+            if self.quitting && y + 1 < area.bottom() {
+                // The question `q` asked, where it can be read.
+                let ask = Rect { y: y + 1, ..line };
+                Paragraph::new("Quit? y: quit · other key: stay")
+                    .alignment(Alignment::Center)
+                    .render(ask, buf);
+            }
             return;
         }
         let t = self.theme;
@@ -253,6 +260,7 @@ impl Widget for PaneView<'_> {
             theme: t,
             middlebox: self.pane.middlebox.is_some(),
             note: self.pane.note.as_deref(),
+            received: &p.trace().events,
         }
         .render(areas.sequence, buf);
 

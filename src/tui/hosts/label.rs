@@ -102,15 +102,35 @@ impl MiddleboxLabel {
         let wrapped = |form: &Vec<String>| -> Vec<String> {
             form.iter().flat_map(|l| wrap(l, width)).collect()
         };
-        for form in &forms[..3] {
+        for form in &forms {
             let w = wrapped(form);
             if w.len() <= rows {
                 return w;
             }
         }
-        let mut last = wrapped(&forms[3]);
-        last.truncate(rows);
-        last
+        // A firewall and a NAT in a small box: a word for the firewall,
+        // the NAT's rule whole; else whole lines only, never "NAT:" alone.
+        let mut out: Vec<String> = Vec::new();
+        for line in self.tiniest() {
+            let w = wrap(line, width);
+            if out.len() + w.len() <= rows {
+                out.extend(w);
+            }
+        }
+        out
+    }
+
+    /// The rule in a word or two a line, without the heading.
+    fn tiniest(&self) -> Vec<&'static str> {
+        let fw = match self.config.firewall {
+            Firewall::None => None,
+            Firewall::Client => Some("drops in"),
+            Firewall::Server => Some("ctl only"),
+            Firewall::Stateful => Some("helper"),
+        };
+        fw.into_iter()
+            .chain(self.tiny().into_iter().skip(fw.is_some() as usize))
+            .collect()
     }
 }
 
@@ -186,6 +206,25 @@ mod tests {
         );
         let lines = label(Firewall::Client, Nat::None).fit(11, 4);
         assert_eq!(lines, ["firewall", "client", "side: drops", "inbound"]);
+    }
+
+    /// Issue 16 §3: at 80×24 a firewall and a NAT share a box of three
+    /// rows of 8 or 9 columns; the NAT's rule was cut to "NAT:".
+    #[test]
+    fn a_nat_rule_is_never_cut_to_its_first_word() {
+        for fw in [Firewall::Client, Firewall::Server, Firewall::Stateful] {
+            for nat in [Nat::Client, Nat::Server] {
+                for width in [8, 9] {
+                    let lines = label(fw, nat).fit(width, 3);
+                    assert!(lines.len() <= 3, "{lines:?}");
+                    let all = lines.join(" ");
+                    assert!(
+                        all.contains("NAT: client") || all.contains("NAT: server"),
+                        "{fw:?} {nat:?} at {width}: {lines:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

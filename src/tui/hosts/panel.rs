@@ -3,6 +3,7 @@
 //! and the middlebox between them when there is one.
 
 use super::{ConnState, Hosts, MiddleboxLabel};
+use crate::middlebox::{nat, Nat};
 use crate::trace::{Channel, Side};
 use crate::tui::layout::Lifelines;
 use crate::tui::sequence::middlebox_column;
@@ -11,7 +12,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Widget;
-use std::net::IpAddr;
 
 /// The panel widget.
 pub struct HostsPanel<'a> {
@@ -127,21 +127,27 @@ impl Widget for HostsPanel<'_> {
         draw_box(buf, left, " client ", self.lifelines.client, t);
         draw_box(buf, right, " server ", self.lifelines.server, t);
         let inner = bw.saturating_sub(2) as usize;
-        let ip = |ip: Option<IpAddr>| ip.map(|i| i.to_string()).unwrap_or_default();
-        buf.set_stringn(
-            left.x + 1,
-            area.y + 1,
-            ip(self.hosts.client_ip),
-            inner,
-            t.title(),
-        );
-        buf.set_stringn(
-            right.x + 1,
-            area.y + 1,
-            ip(self.hosts.server_ip),
-            inner,
-            t.title(),
-        );
+        // Behind a NAT, where there is room, a host shows both its
+        // addresses: the private one it believes it has (the one its PORT
+        // or 227 names), and under it the one the world sees.
+        let nat = self.middlebox.map_or(Nat::None, |m| m.config.nat);
+        let two_rows = area.height >= 7 && nat != Nat::None;
+        for (side, r, real) in [
+            (Side::Client, left, self.hosts.client_ip),
+            (Side::Server, right, self.hosts.server_ip),
+        ] {
+            let private = real.and_then(|ip| nat::private_ip(nat, side, ip));
+            let (first, second) = match (private, two_rows) {
+                (Some(p), true) => (Some(p), real.map(|ip| format!("⇄ {ip}"))),
+                _ => (real, None),
+            };
+            let first = first.map(|i| i.to_string()).unwrap_or_default();
+            buf.set_stringn(r.x + 1, area.y + 1, first, inner, t.title());
+            if let Some(s) = second {
+                buf.set_stringn(r.x + 1, area.y + 2, s, inner, t.middlebox());
+            }
+        }
+        let top = if two_rows { 3 } else { 2 };
 
         let gap_from = left.right();
         let gap = right.x.saturating_sub(gap_from);
@@ -168,9 +174,9 @@ impl Widget for HostsPanel<'_> {
         });
         let wall = mb.map(|(_, r, _)| (r.x, r.right()));
         let rows = self.rows();
-        let capacity = area.height.saturating_sub(3) as usize;
+        let capacity = area.height.saturating_sub(top + 1) as usize;
         for (i, row) in rows.iter().take(capacity).enumerate() {
-            let y = area.y + 2 + i as u16;
+            let y = area.y + top + i as u16;
             // The control port in the control colour, data ports in the data one.
             let style = |label: &str| {
                 t.channel(if label == "ctl" {
