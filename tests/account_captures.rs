@@ -246,3 +246,19 @@ fn the_bounce_port_names_whose_address_it_is_and_which_server_says_what() {
     );
     assert!(!said.contains("vsftpd and ProFTPD"), "{said}");
 }
+
+#[test]
+fn explain_keeps_every_line_within_80_columns_and_says_each_note_once() {
+    // liyihao_ftp1.pcap: 230 banners of thirty lines, and notes on many
+    // events.
+    let Some(out) = replay("public2/liyihao_ftp1.pcap", &["--print", "--explain"]) else {
+        return;
+    };
+    for line in out.lines() {
+        let width = unicode_width::UnicodeWidthStr::width(line);
+        assert!(width <= 80, "{width} columns: {line}");
+    }
+    let said: String = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    let note = "the capture begins inside this reply";
+    assert_eq!(said.matches(note).count(), 1, "{said}");
+}

@@ -34,7 +34,9 @@
 //!
 //! The page is built from what the rest of ftpviz already worked out, and
 //! decides nothing itself: how far a dial's arrow goes is the account's
-//! [`crate::account::End`] of that connection.
+//! [`crate::account::End`] of that connection. `svg` draws each event's row
+//! of the diagram; `page` puts the rows, the words and the worksheet
+//! together.
 
 mod page;
 mod svg;

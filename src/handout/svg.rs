@@ -1,5 +1,6 @@
 //! The sequence diagram on paper: one small SVG per event row, with the
-//! screen's marks ([`crate::tui::sequence`]).
+//! screen's marks (the sequence diagram of `tui`), with the same words
+//! ([`crate::narration::label`]).
 //!
 //! ```text
 //!   client                  firewall                  server
@@ -22,8 +23,8 @@
 
 use super::page::esc;
 use crate::account::End;
+use crate::narration::label::{fail_label, reply_label, Label};
 use crate::trace::{Channel, Event, FailReason, Kind, Side, Via};
-use crate::tui::sequence::{fail_label, reply_label, Label};
 use std::fmt::Write as _;
 
 /// The width of a row's SVG, in CSS pixels.

@@ -10,11 +10,13 @@
 //! ```
 //!
 //! For handouts, screen readers and tests: the same words the screens show,
-//! without a screen.
+//! without a screen. Every line is at most 80 columns: an event's line too
+//! long for that goes on on rows that start with `  … `; its note (if the
+//! source gave one) is said once, in the narration.
 
 use super::{columns, narrate_at, Between, Context, Narration, Ours};
 use crate::account::Account;
-use crate::trace::{format_event, Event};
+use crate::trace::{format_what, Event};
 use std::io::{self, Write};
 use unicode_width::UnicodeWidthChar;
 
@@ -23,6 +25,10 @@ pub const WIDTH: usize = 80;
 
 /// The narration's indent under its event's line.
 const INDENT: &str = "    ";
+
+/// How a long event line goes on, on its next rows (the narration's rows
+/// start with [`INDENT`] alone).
+pub const GOES_ON: &str = "  … ";
 
 /// Writes events with their narration, one at a time, remembering what
 /// came before (the narration of an event depends on the earlier ones) —
@@ -84,12 +90,45 @@ impl Explainer {
             ours: self.ours,
         };
         let n = narrate_at(&ctx, at);
-        writeln!(w, "{}", format_event(event))?;
+        // The event's line, wrapped like its narration (a long reply or
+        // command keeps every word); its note is said once, in the
+        // narration.
+        let line = format_what(event);
+        // The first row keeps the timeline's columns; the rest goes on.
+        let (first, rest) = first_row(&line, WIDTH);
+        writeln!(w, "{first}")?;
+        for row in wrap(rest, WIDTH - GOES_ON.len()) {
+            writeln!(w, "{GOES_ON}{row}")?;
+        }
         for line in lines(&n) {
             writeln!(w, "{line}")?;
         }
         writeln!(w)
     }
+}
+
+/// `line` cut at its last space that leaves at most `width` columns (or,
+/// with no such space, at `width`): the first row as it is, and the rest.
+fn first_row(line: &str, width: usize) -> (&str, &str) {
+    if columns(line) <= width {
+        return (line, "");
+    }
+    let mut used = 0;
+    let mut cut = 0;
+    let mut space = None;
+    for (i, c) in line.char_indices() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width {
+            break;
+        }
+        used += w;
+        cut = i + c.len_utf8();
+        if c == ' ' && i > 0 {
+            space = Some(i);
+        }
+    }
+    let at = space.unwrap_or(cut);
+    (line[..at].trim_end(), line[at..].trim_start())
 }
 
 /// A narration as plain text lines, indented, none wider than [`WIDTH`].

@@ -23,7 +23,7 @@
 //! Every RFC section named here comes from one table, [`cite`], which a
 //! test checks against the RFC texts. The pieces: `command`, `reply` and
 //! `connection` narrate each kind of event (reading the account through
-//! `here`); [`summary`] tells a whole session at its end; [`explain`] writes
+//! `here`); [`label`] fits a wire line on an arrow; [`summary`] tells a whole session at its end; [`explain`] writes
 //! `--print --explain`; [`moment`] says which steps are teaching moments.
 //!
 //! What the narration says about *this trace* — who dialled, when, how it
@@ -40,6 +40,7 @@ mod command;
 mod connection;
 pub mod explain;
 mod here;
+pub mod label;
 pub mod moment;
 mod reply;
 pub mod summary;

@@ -22,7 +22,7 @@ mod json;
 mod print;
 
 pub use json::{read_json_lines, write_json_line, JsonError};
-pub use print::{format_event, write_print_line};
+pub use print::{format_event, format_what, write_print_line};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

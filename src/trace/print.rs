@@ -15,6 +15,16 @@ use std::io::{self, Write};
 
 /// One event as one line of text (no newline).
 pub fn format_event(e: &Event) -> String {
+    let mut s = format_what(e);
+    if let Some(note) = &e.note {
+        let _ = write!(s, "  ({note})");
+    }
+    s
+}
+
+/// One event as one line of text, without its note (`--explain` says the
+/// note in the narration under it).
+pub fn format_what(e: &Event) -> String {
     let mut s = format!(
         "{:>10.6}  {}/{} {:<7} {:<7} ",
         e.t,
@@ -47,9 +57,6 @@ pub fn format_event(e: &Event) -> String {
             let _ = write!(s, "data {bytes} bytes");
         }
         Kind::Close => s.push_str("close"),
-    }
-    if let Some(note) = &e.note {
-        let _ = write!(s, "  ({note})");
     }
     s
 }

@@ -37,15 +37,13 @@
 //! While playing, the current row's arrow is drawn only `progress` of the
 //! way: the arrow in flight.
 
-mod label;
-
-pub use label::Label;
+pub use crate::narration::label::{fail_label, reply_label, Label};
 
 use super::hosts::wrap;
 use super::layout::{Lifelines, MARGIN};
 use super::style::{self, Theme};
 use crate::narration::clean;
-use crate::trace::{Blocker, Channel, Event, FailReason, Kind, Side, Via};
+use crate::trace::{Channel, Event, FailReason, Kind, Side, Via};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -504,33 +502,5 @@ impl Row<'_> {
             (None, Some(_)) => Reach::ToWall,
             _ => Reach::Across,
         }
-    }
-}
-
-/// The failure's row: who gave up, and why.
-pub(crate) fn fail_label(conn: &str, reason: FailReason, by: Option<Blocker>) -> String {
-    let by = match by {
-        Some(Blocker::ClientFirewall) => " (client fw)",
-        Some(Blocker::ServerFirewall) => " (server fw)",
-        Some(Blocker::Nat) => " (NAT)",
-        None => "",
-    };
-    match reason {
-        FailReason::Blocked => format!("blocked{by} · {conn} gave up"),
-        FailReason::Timeout => format!("no answer{by} · {conn} gave up"),
-        FailReason::Refused => format!("refused (RST){by} · {conn}"),
-        FailReason::Reset => format!("reset (RST){by} · {conn}"),
-    }
-}
-
-/// A reply as a label: its first line, as a capture tool shows it. For 227
-/// and 229 the address is the point: if the line must be shortened, the
-/// words before the address go first.
-pub(crate) fn reply_label(code: u16, text: &str) -> Label {
-    let first = clean(text.lines().next().unwrap_or_default());
-    if matches!(code, 227 | 229) {
-        Label::keeping_address(first)
-    } else {
-        Label::plain(first)
     }
 }

@@ -15,7 +15,12 @@
 //!   Wireshark shows it, with the middle taken out).
 //!
 //! [`Label::fit`] returns `None` when even that does not fit; the diagram
-//! then gives the label more room.
+//! then gives the label more room. The words of a failed dial's label and
+//! a reply's ([`fail_label`], [`reply_label`]) are here too: the screen's
+//! diagram and the handout's say the same.
+
+use super::clean;
+use crate::trace::{Blocker, FailReason};
 
 /// The text of a label and what of it must survive shortening.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +151,34 @@ impl Label {
             s.push(CUT);
         }
         s
+    }
+}
+
+/// The failure's row: who gave up, and why.
+pub fn fail_label(conn: &str, reason: FailReason, by: Option<Blocker>) -> String {
+    let by = match by {
+        Some(Blocker::ClientFirewall) => " (client fw)",
+        Some(Blocker::ServerFirewall) => " (server fw)",
+        Some(Blocker::Nat) => " (NAT)",
+        None => "",
+    };
+    match reason {
+        FailReason::Blocked => format!("blocked{by} · {conn} gave up"),
+        FailReason::Timeout => format!("no answer{by} · {conn} gave up"),
+        FailReason::Refused => format!("refused (RST){by} · {conn}"),
+        FailReason::Reset => format!("reset (RST){by} · {conn}"),
+    }
+}
+
+/// A reply as a label: its first line, as a capture tool shows it. For 227
+/// and 229 the address is the point: if the line must be shortened, the
+/// words before the address go first.
+pub fn reply_label(code: u16, text: &str) -> Label {
+    let first = clean(text.lines().next().unwrap_or_default());
+    if matches!(code, 227 | 229) {
+        Label::keeping_address(first)
+    } else {
+        Label::plain(first)
     }
 }
 
