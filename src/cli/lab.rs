@@ -1,11 +1,11 @@
 //! `ftpviz lab` (and `ftpviz` alone): the live pair on loopback, in the
 //! TUI, or headless as a trace on stdout and/or a recording.
 
+use super::args::{LabArgs, ModeArg};
 use super::output::{
     bytes_of, command_line, deliver, finish_handout, finish_recording, start_recording, Form, Sink,
     SinkWriter,
 };
-use crate::{LabArgs, ModeArg};
 use anyhow::Result;
 use ftpviz::capture_writer::Recording;
 use ftpviz::handout::{Handout, HandoutFile, Run};

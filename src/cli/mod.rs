@@ -14,8 +14,10 @@
 //!   a file, or a ring of files, still being written);
 //! - [`serve`]: our server for real clients, until Ctrl-C or SIGTERM;
 //! - [`watch`]: FTP crossing an interface, captured live (Linux);
-//! - [`output`]: where events go without a TUI, and the recording.
+//! - [`output`]: where events go without a TUI, and the recording;
+//! - [`args`]: the command line's words, as clap reads them.
 
+pub mod args;
 pub mod follow;
 pub mod lab;
 pub mod lesson;

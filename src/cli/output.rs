@@ -32,7 +32,7 @@ pub(crate) enum Form {
 }
 
 impl Sink {
-    pub(crate) fn from_args(o: crate::OutputArgs, quiz: bool) -> Option<Sink> {
+    pub(crate) fn from_args(o: super::args::OutputArgs, quiz: bool) -> Option<Sink> {
         let form = match (o.print, o.json, o.explain) {
             (_, true, _) => Form::Json,
             (true, false, true) => Form::Explain,

@@ -9,11 +9,11 @@
 //! (`--json | head`) ends the run (exit 0, as a pipe's writer does); an
 //! output that fails (`--json > /dev/full`) ends it with exit 1.
 
+use super::args::ServeArgs;
 use super::output::Sink;
 use super::output::{
     bytes_of, command_line, deliver, finish_handout, finish_recording, start_recording, SinkWriter,
 };
-use crate::ServeArgs;
 use anyhow::{Context, Result};
 use ftpviz::capture_writer::Recording;
 use ftpviz::handout::{Handout, HandoutFile, Run};
