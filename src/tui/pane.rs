@@ -166,11 +166,21 @@ impl Pane {
     pub fn account(&self) -> Rc<Account> {
         let len = self.player.trace().len();
         let finished = !self.player.is_live();
+        let events = &self.player.trace().events;
         let mut cache = self.account.borrow_mut();
-        match cache.as_ref() {
+        match cache.as_mut() {
             Some((n, f, a)) if *n == len && *f == finished => Rc::clone(a),
+            // More arrived: the account goes on from where it was.
+            Some((n, f, a)) if *n < len && !*f && !finished => {
+                let account = Rc::make_mut(a);
+                for e in &events[*n..] {
+                    account.push(e);
+                }
+                *n = len;
+                Rc::clone(a)
+            }
             _ => {
-                let a = Rc::new(Account::of(&self.player.trace().events, finished));
+                let a = Rc::new(Account::of(events, finished));
                 *cache = Some((len, finished, Rc::clone(&a)));
                 a
             }
