@@ -175,7 +175,8 @@ fn live(
 pub(crate) type Drops = std::sync::Arc<std::sync::atomic::AtomicU64>;
 
 /// A live source through the replay, to stdout or the TUI. Drops the
-/// kernel counted are said as they grow (stdout) or on quitting (TUI).
+/// kernel counted are said as they grow (stdout, and the TUI's session
+/// list) and again on quitting the TUI.
 pub(crate) fn run_live(
     runtime: &tokio::runtime::Runtime,
     name: &str,
@@ -204,7 +205,7 @@ pub(crate) fn run_live(
         }
     };
     let Some(sink) = sink else {
-        let result = live_tui(runtime, &name, source, keep, screen);
+        let result = live_tui(runtime, &name, source, keep, screen, drops);
         tell_drops();
         return result;
     };
@@ -240,14 +241,20 @@ pub(crate) fn run_live(
     Ok(())
 }
 
+/// Events a live reading's session list keeps, at most: past it, the
+/// oldest finished sessions keep only their rows.
+const LIVE_EVENTS_KEPT: usize = 50_000;
+
 /// The TUI of a live reading: the session list fills as the capture
-/// arrives; the reading runs on its own thread and hands each event over.
+/// arrives (capped at [`LIVE_EVENTS_KEPT`] events); the reading runs on its
+/// own thread and hands each event over.
 fn live_tui(
     runtime: &tokio::runtime::Runtime,
     name: &str,
     source: Box<dyn Read + Send>,
     keep: impl Fn(&Event) -> bool + Send + 'static,
     screen: Screen,
+    drops: Option<Drops>,
 ) -> Result<()> {
     use ftpviz::tui::{app::App, event::Feed, event::Route, picker::Picker};
     let (tx, events) = tokio::sync::mpsc::unbounded_channel();
@@ -262,9 +269,13 @@ fn live_tui(
         "Reading {name} as it arrives. Each FTP session appears here once its first \
          packets are in; Enter follows it live."
     );
+    let mut picker = Picker::live(hint).capped(LIVE_EVENTS_KEPT);
+    if let Some(drops) = drops {
+        picker = picker.with_kernel_drops(drops);
+    }
     let mut app = screen.dress(App::with_live_sessions(
         format!("replay {name} (live)"),
-        Picker::live(hint),
+        picker,
     ));
     ftpviz::tui::terminal::log_to_file();
     runtime.block_on(async move {
