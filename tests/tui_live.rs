@@ -161,3 +161,37 @@ fn the_kernels_drops_show_while_the_list_runs() {
     assert!(s.contains("kernel dropped 7 frames"), "{s}");
     assert!(s.contains("#2  client"), "{s}");
 }
+
+/// What a busy source sent is taken in one batch before the next draw; an
+/// event of another kind (a key, the app's own) ends the batch and comes
+/// next, not lost.
+#[tokio::test]
+async fn a_busy_sources_events_are_taken_together_and_nothing_else_is_lost() {
+    use ftpviz::tui::event::{AppEvent, Event as AppEvt, Feed};
+    let events = live_events(1);
+    let mut app = live_app(Picker::live("waiting"));
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    app.events.attach(vec![Feed {
+        route: Route::Sessions,
+        events: rx,
+        payloads: None,
+    }]);
+    for e in &events {
+        tx.send(e.clone()).expect("the feed listens");
+    }
+    drop(tx);
+    let first = app.events.next().await;
+    assert!(matches!(first, AppEvt::Source { event: Some(_), .. }));
+    app.events.send(AppEvent::Restart);
+    let mut batch = 0;
+    while let Some(e) = app.events.waiting_source() {
+        assert!(matches!(e, AppEvt::Source { .. }));
+        batch += 1;
+    }
+    // The rest of the session, and the feed's end.
+    assert_eq!(batch, events.len());
+    assert!(matches!(
+        app.events.next().await,
+        AppEvt::App(AppEvent::Restart)
+    ));
+}
