@@ -18,7 +18,8 @@
 //!   peak from `/usr/bin/time -v`): what `--print`/`--json` keep;
 //! - the live reading fed into a capped session list, as the TUI of
 //!   `replay -` and `watch` keeps it (this program, run again as a child,
-//!   reports its own peak).
+//!   reports its own peak, and how long drawing the list takes on a
+//!   120×40 screen).
 //!
 //! Flat means: the peak of the biggest size is about that of the smallest.
 //! Every session must be found (counted in the JSON).
@@ -28,11 +29,16 @@ mod many_sessions;
 #[path = "../tests/support/pcapgen.rs"]
 mod pcapgen;
 
-use ftpviz::tui::picker::Picker;
+use ftpviz::tui::picker::{Picker, PickerView};
+use ftpviz::tui::style::Theme;
 use many_sessions::generate;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
 use std::io;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::Instant;
 
 /// The session list's cap, as `replay -` sets it (`FTPVIZ_LONG_CAP`
 /// changes it, 0: no cap).
@@ -66,10 +72,24 @@ fn picker_child() {
         eprintln!("live_long: {e}");
         std::process::exit(1);
     }
-    let list = list.borrow();
+    let mut list = list.borrow_mut();
     let (dropped, _) = list.dropped();
+    // Drawing the list, its last row selected (as following the live edge).
+    list.selected = list.summaries.len().saturating_sub(1);
+    let area = Rect::new(0, 0, 120, 40);
+    let mut buf = Buffer::empty(area);
+    let draws = 200;
+    let t = Instant::now();
+    for _ in 0..draws {
+        let view = PickerView {
+            picker: &list,
+            theme: Theme::mono(),
+        };
+        view.render(area, &mut buf);
+    }
+    let draw_us = t.elapsed().as_micros() / draws;
     println!(
-        "{} {} {} {}",
+        "{} {} {} {} {draw_us}",
         list.summaries.len(),
         list.trace().len(),
         dropped,
@@ -116,7 +136,9 @@ fn main() {
     let keep = std::env::var_os("FTPVIZ_LONG_KEEP").is_some();
     let ftpviz = env!("CARGO_BIN_EXE_ftpviz");
     let me = std::env::current_exe().expect("own path");
-    println!("sessions  capture MB  --json peak MiB  list peak MiB  list: kept / let go events");
+    println!(
+        "sessions  capture MB  --json peak MiB  list peak MiB  list draw µs  list: kept / let go events"
+    );
     for n in sizes {
         let file = dir.join(format!("long-{n}.pcap"));
         generate(&file, n).expect("write the capture");
@@ -136,12 +158,12 @@ fn main() {
             .split_whitespace()
             .filter_map(|v| v.parse().ok())
             .collect();
-        let [rows, kept, dropped, peak] = fields[..] else {
+        let [rows, kept, dropped, peak, draw_us] = fields[..] else {
             panic!("the list child said {list:?}");
         };
         assert_eq!(rows, u64::from(n), "a row for every session");
         println!(
-            "{n:>8}  {mb:>10.1}  {:>15.1}  {:>13.1}  {kept} / {dropped}",
+            "{n:>8}  {mb:>10.1}  {:>15.1}  {:>13.1}  {draw_us:>12}  {kept} / {dropped}",
             json_peak as f64 / 1024.0,
             peak as f64 / 1024.0,
         );
