@@ -195,3 +195,27 @@ async fn a_busy_sources_events_are_taken_together_and_nothing_else_is_lost() {
         AppEvt::App(AppEvent::Restart)
     ));
 }
+
+/// A reader that sent more than its lead waits until the list has taken
+/// enough: events never pile up between a fast pipe and the screen.
+#[test]
+fn a_reader_ahead_of_the_list_waits_for_it() {
+    use ftpviz::tui::picker::Taken;
+    let events = live_events(1);
+    let taken = Arc::new(Taken::default());
+    let mut app = live_app(Picker::live("waiting").with_taken(taken.clone()));
+    let (done, waited) = std::sync::mpsc::channel();
+    // Sent 10, may be 4 ahead: free once the list has taken 6.
+    let reader = std::thread::spawn(move || {
+        taken.wait_for(10, 4);
+        done.send(()).expect("the test listens");
+    });
+    feed(&mut app, events.iter().take(5).cloned());
+    assert!(
+        waited.try_recv().is_err(),
+        "5 taken: the reader still waits"
+    );
+    feed(&mut app, events.iter().skip(5).take(1).cloned());
+    waited.recv().expect("6 taken: the reader goes on");
+    reader.join().expect("the reader");
+}

@@ -245,6 +245,9 @@ pub(crate) fn run_live(
 /// oldest finished sessions keep only their rows.
 const LIVE_EVENTS_KEPT: usize = 50_000;
 
+/// Events a live reading may send ahead of what the session list has taken.
+const EVENTS_AHEAD: u64 = 4096;
+
 /// The TUI of a live reading: the session list fills as the capture
 /// arrives (capped at [`LIVE_EVENTS_KEPT`] events); the reading runs on its
 /// own thread and hands each event over.
@@ -256,12 +259,18 @@ fn live_tui(
     screen: Screen,
     drops: Option<Drops>,
 ) -> Result<()> {
-    use ftpviz::tui::{app::App, event::Feed, event::Route, picker::Picker};
+    use ftpviz::tui::{app::App, event::Feed, event::Route, picker::Picker, picker::Taken};
     let (tx, events) = tokio::sync::mpsc::unbounded_channel();
+    // The list keeps up, or the reading waits for it (a capture piped in
+    // from a file goes faster than the list takes it in).
+    let taken = std::sync::Arc::new(Taken::default());
+    let list_taken = taken.clone();
     let reading = std::thread::spawn(move || {
+        let mut sent = 0u64;
         ftpviz::replay::read_live(source, move |e: &Event| {
-            if keep(e) {
-                let _ = tx.send(e.clone());
+            if keep(e) && tx.send(e.clone()).is_ok() {
+                sent += 1;
+                taken.wait_for(sent, EVENTS_AHEAD);
             }
         })
     });
@@ -269,7 +278,9 @@ fn live_tui(
         "Reading {name} as it arrives. Each FTP session appears here once its first \
          packets are in; Enter follows it live."
     );
-    let mut picker = Picker::live(hint).capped(LIVE_EVENTS_KEPT);
+    let mut picker = Picker::live(hint)
+        .capped(LIVE_EVENTS_KEPT)
+        .with_taken(list_taken);
     if let Some(drops) = drops {
         picker = picker.with_kernel_drops(drops);
     }

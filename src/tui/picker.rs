@@ -15,6 +15,9 @@
 //! kept pass the cap, the events of the oldest finished sessions are let go
 //! (never those of the session open in its pane), and the list's title says
 //! so. The kernel's count of dropped frames (`watch`) is shown there too.
+//! A reader that could outrun the list (a capture file piped in at full
+//! speed) waits on its [`Taken`] count, so events never pile up between
+//! them.
 
 use super::kept::Kept;
 use super::style::Theme;
@@ -29,7 +32,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, StatefulWidget, Widget, Wrap};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 
 /// One session, summarised.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +109,32 @@ pub struct Picker {
     open: Option<u32>,
     /// Frames the kernel dropped while capturing (`watch`).
     kernel_drops: Option<Arc<AtomicU64>>,
+    /// Events taken so far, for a reader that must not run ahead.
+    taken: Option<Arc<Taken>>,
+}
+
+/// How many events a live list has taken: the reader that sends them waits
+/// on it rather than run far ahead (what it sent and the list has not taken
+/// yet would pile up in between).
+#[derive(Debug, Default)]
+pub struct Taken {
+    count: Mutex<u64>,
+    more: Condvar,
+}
+
+impl Taken {
+    fn add(&self) {
+        *self.count.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        self.more.notify_all();
+    }
+
+    /// Waits until at most `ahead` of the `sent` events are not taken yet.
+    pub fn wait_for(&self, sent: u64, ahead: u64) {
+        let mut count = self.count.lock().unwrap_or_else(|p| p.into_inner());
+        while sent.saturating_sub(*count) > ahead {
+            count = self.more.wait(count).unwrap_or_else(|p| p.into_inner());
+        }
+    }
 }
 
 /// What a capped list let go.
@@ -144,7 +173,14 @@ impl Picker {
             dropped: Dropped::default(),
             open: None,
             kernel_drops: None,
+            taken: None,
         }
+    }
+
+    /// Counts the events it takes into `taken` (see [`Taken`]).
+    pub fn with_taken(mut self, taken: Arc<Taken>) -> Picker {
+        self.taken = Some(taken);
+        self
     }
 
     /// A live list that keeps at most `events` events: past that, the
@@ -179,6 +215,9 @@ impl Picker {
 
     /// One more event of a live trace; its session's row is updated.
     pub fn push(&mut self, event: Event) {
+        if let Some(taken) = &self.taken {
+            taken.add();
+        }
         let n = event.session;
         if self.dropped.sessions.contains(&n) {
             // A late word of a session already let go: counted, not kept.
