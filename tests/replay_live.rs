@@ -111,6 +111,7 @@ fn thousands_of_sessions_through_a_pipe_are_the_file() {
     let last = want_out.lines().last().unwrap_or_default();
     let last: serde_json::Value = serde_json::from_str(last).unwrap();
     assert_eq!(last["session"], sessions, "every session found");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
