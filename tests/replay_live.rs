@@ -1,9 +1,15 @@
 //! Captures as they arrive: `replay -` from a pipe (one byte at a time, and
 //! with the pipe left open: each event is written when it is known),
 //! `replay --follow` on a file still being written, and a rotated capture
-//! given as several files. Each must give the trace the whole file gives.
+//! given as several files. Each must give the trace the whole file gives,
+//! also after thousands of sessions (a live reading lets go of what it gave
+//! out, and must lose nothing doing so).
 
 mod common;
+#[path = "support/many_sessions.rs"]
+mod many_sessions;
+#[path = "support/pcapgen.rs"]
+mod pcapgen;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -76,6 +82,36 @@ fn a_capture_fed_one_byte_at_a_time_through_a_pipe_is_the_file() {
         assert_eq!(String::from_utf8_lossy(&out.stdout), want_out, "{name}");
         assert_eq!(String::from_utf8_lossy(&out.stderr), want_err, "{name}");
     }
+}
+
+#[test]
+fn thousands_of_sessions_through_a_pipe_are_the_file() {
+    let sessions = 3000;
+    let dir = common::temp_dir("long");
+    let path = dir.join("long.pcap");
+    many_sessions::generate(&path, sessions).unwrap();
+    let (want_out, want_err) = whole(&path);
+    let bytes = std::fs::read(&path).unwrap();
+    let mut child = ftpviz(&["replay", "-", "--json"]);
+    let mut stdin = child.stdin.take().unwrap();
+    // In small pieces: the reading waits, gives out and lets go many times.
+    let writer = std::thread::spawn(move || {
+        for piece in bytes.chunks(4096) {
+            stdin.write_all(piece).unwrap();
+            stdin.flush().unwrap();
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(out.status.success());
+    let got = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(got.lines().count(), want_out.lines().count());
+    assert!(got == want_out, "the pipe's trace differs from the file's");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), want_err);
+    let last = want_out.lines().last().unwrap_or_default();
+    let last: serde_json::Value = serde_json::from_str(last).unwrap();
+    assert_eq!(last["session"], sessions, "every session found");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -193,7 +193,8 @@ fn live(
 pub(crate) type Drops = std::sync::Arc<std::sync::atomic::AtomicU64>;
 
 /// A live source through the replay, to stdout or the TUI. Drops the
-/// kernel counted are said as they grow (stdout) or on quitting (TUI).
+/// kernel counted are said as they grow (stdout, and the TUI's session
+/// list) and again on quitting the TUI.
 pub(crate) fn run_live(
     runtime: &tokio::runtime::Runtime,
     name: &str,
@@ -222,7 +223,7 @@ pub(crate) fn run_live(
         }
     };
     let Some(sink) = sink else {
-        let result = live_tui(runtime, &name, source, keep, screen);
+        let result = live_tui(runtime, &name, source, keep, screen, drops);
         tell_drops();
         return result;
     };
@@ -258,21 +259,36 @@ pub(crate) fn run_live(
     Ok(())
 }
 
+/// Events a live reading's session list keeps, at most: past it, the
+/// oldest finished sessions keep only their rows.
+const LIVE_EVENTS_KEPT: usize = 50_000;
+
+/// Events a live reading may send ahead of what the session list has taken.
+const EVENTS_AHEAD: u64 = 4096;
+
 /// The TUI of a live reading: the session list fills as the capture
-/// arrives; the reading runs on its own thread and hands each event over.
+/// arrives (capped at [`LIVE_EVENTS_KEPT`] events); the reading runs on its
+/// own thread and hands each event over.
 fn live_tui(
     runtime: &tokio::runtime::Runtime,
     name: &str,
     source: Box<dyn Read + Send>,
     keep: impl Fn(&Event) -> bool + Send + 'static,
     screen: Screen,
+    drops: Option<Drops>,
 ) -> Result<()> {
-    use ftpviz::tui::{app::App, event::Feed, event::Route, picker::Picker};
+    use ftpviz::tui::{app::App, event::Feed, event::Route, picker::Picker, picker::Taken};
     let (tx, events) = tokio::sync::mpsc::unbounded_channel();
+    // The list keeps up, or the reading waits for it (a capture piped in
+    // from a file goes faster than the list takes it in).
+    let taken = std::sync::Arc::new(Taken::default());
+    let list_taken = taken.clone();
     let reading = std::thread::spawn(move || {
+        let mut sent = 0u64;
         ftpviz::replay::read_live(source, move |e: &Event| {
-            if keep(e) {
-                let _ = tx.send(e.clone());
+            if keep(e) && tx.send(e.clone()).is_ok() {
+                sent += 1;
+                taken.wait_for(sent, EVENTS_AHEAD);
             }
         })
     });
@@ -280,9 +296,15 @@ fn live_tui(
         "Reading {name} as it arrives. Each FTP session appears here once its first \
          packets are in; Enter follows it live."
     );
+    let mut picker = Picker::live(hint)
+        .capped(LIVE_EVENTS_KEPT)
+        .with_taken(list_taken);
+    if let Some(drops) = drops {
+        picker = picker.with_kernel_drops(drops);
+    }
     let mut app = screen.dress(App::with_live_sessions(
         format!("replay {name} (live)"),
-        Picker::live(hint),
+        picker,
     ));
     ftpviz::tui::terminal::log_to_file();
     runtime.block_on(async move {

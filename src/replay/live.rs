@@ -10,9 +10,15 @@
 //! packets' timestamps never go back and nothing stays pending longer than
 //! the horizon's lag.
 //!
+//! What was given out is not kept here: whoever takes the events keeps
+//! what it needs (`--print` nothing, the TUI's list within a cap), so a
+//! long live reading does not grow by its trace.
+//!
 //! Events are never taken back: the tracker only adds events after those
 //! that a release has seen (or inserts them among the newer ones), so the
-//! indices of the events seen stay valid.
+//! indices of the events seen stay valid; when the tracker lets go of the
+//! events given out ([`Release::given_below`]), they all move down by as
+//! many ([`Release::moved_down`]).
 
 use crate::trace::Event;
 use std::collections::HashMap;
@@ -26,8 +32,8 @@ pub struct Release {
     /// Internal session numbers → numbers in the trace.
     numbers: HashMap<u32, u32>,
     t0: Option<f64>,
-    /// What was given out, as given.
-    given: Vec<Event>,
+    /// How many events were given out.
+    given: u64,
 }
 
 impl Release {
@@ -64,12 +70,29 @@ impl Release {
             e.session = *self.numbers.entry(e.session).or_insert(next);
             e.t -= t0;
             sink(&e);
-            self.given.push(e);
+            self.given += 1;
         }
     }
 
-    /// Everything given out, and the session numbering.
-    pub fn into_trace(self) -> (Vec<Event>, HashMap<u32, u32>) {
+    /// The list's events before this index were all given out: the
+    /// tracker may let them go.
+    pub fn given_below(&self) -> usize {
+        self.pending
+            .iter()
+            .copied()
+            .min()
+            .unwrap_or(self.seen)
+            .min(self.seen)
+    }
+
+    /// The tracker let go of its first `k` events: indices move down.
+    pub fn moved_down(&mut self, k: usize) {
+        self.seen -= k;
+        self.pending.iter_mut().for_each(|i| *i -= k);
+    }
+
+    /// How many events were given out, and the session numbering.
+    pub fn into_count(self) -> (u64, HashMap<u32, u32>) {
         (self.given, self.numbers)
     }
 }

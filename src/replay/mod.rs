@@ -78,12 +78,15 @@ pub struct Replay {
     pub connections: u64,
     /// The file was a saved trace rather than a capture.
     pub saved_trace: bool,
+    /// Events given out as they became final by a live reading
+    /// ([`read_live`]), which keeps none of them: its `trace` is empty.
+    pub given: u64,
 }
 
 impl Replay {
     /// When nothing FTP was found: what to say instead of a trace.
     pub fn nothing_found(&self) -> Option<String> {
-        if !self.trace.is_empty() {
+        if !self.trace.is_empty() || self.given > 0 {
             None
         } else if self.saved_trace {
             Some("the saved trace holds no events".into())
@@ -223,8 +226,9 @@ pub fn read_files(
 
 /// Reads a capture as it arrives (a pipe, a growing file): every event is
 /// given to `on_event` as soon as it is final (see the tracker's horizon),
-/// numbered and timed as in the whole trace, which is returned at the end.
-/// A saved trace is given out whole.
+/// numbered and timed as in the whole trace. The events are not kept: the
+/// [`Replay`] returned at the end says how many were given and what the
+/// reading warns of, with an empty trace. A saved trace is given out whole.
 pub fn read_live(
     source: impl Read + Send + 'static,
     on_event: impl FnMut(&crate::trace::Event) + 'static,

@@ -25,6 +25,10 @@ use std::sync::atomic::Ordering;
 /// Where a live reading's events go.
 pub type Sink = Box<dyn FnMut(&Event)>;
 
+/// A live reading lets go of events given out once this many (or half its
+/// list) can go.
+const FORGET_BATCH: usize = 4096;
+
 pub struct Reading {
     tracker: Tracker,
     warnings: Vec<Warning>,
@@ -170,6 +174,12 @@ impl Reading {
             let horizon = now.and_then(|ns| self.tracker.horizon(ns));
             let unbounded = now.is_none() || horizon.is_none();
             release.step(&self.tracker.events, horizon, unbounded, sink);
+            // What was given out is let go, in batches (each moves the rest).
+            let below = release.given_below();
+            if below >= FORGET_BATCH || below * 2 >= self.tracker.events.len().max(1) {
+                let k = self.tracker.forget(below);
+                release.moved_down(k);
+            }
         }
     }
 
@@ -195,15 +205,16 @@ impl Reading {
         let connections = self.tracker.connections;
         let mut ending = std::mem::take(&mut self.tracker).finish();
         let mut events = std::mem::take(&mut ending.events);
-        let (events, numbers) = match self.live.take() {
+        let (events, given, numbers) = match self.live.take() {
             Some((mut release, mut sink)) => {
                 release.step(&events, None, true, &mut sink);
-                release.into_trace()
+                let (given, numbers) = release.into_count();
+                (Vec::new(), given, numbers)
             }
             None => {
                 events.sort_by(|a, b| a.t.total_cmp(&b.t));
                 let numbers = renumber(&mut events);
-                (events, numbers)
+                (events, 0, numbers)
             }
         };
         let mut warnings = self.warnings;
@@ -214,6 +225,7 @@ impl Reading {
             packets: self.packets,
             connections,
             saved_trace: false,
+            given,
         })
     }
 }

@@ -218,6 +218,26 @@ impl Events {
         Event::Tick(dt)
     }
 
+    /// A live source's event already waiting, if that is what comes next
+    /// (anything else stays next): a busy source's events are taken
+    /// together and drawn once.
+    pub fn waiting_source(&mut self) -> Option<Event> {
+        if self.pending.is_some() {
+            return None;
+        }
+        while let Ok(e) = self.rx.try_recv() {
+            if self.is_stale(&e) {
+                continue;
+            }
+            if matches!(e, Event::Source { .. }) {
+                return Some(e);
+            }
+            self.pending = Some(e);
+            return None;
+        }
+        None
+    }
+
     /// The next event already waiting, if any (tests; no runtime needed).
     pub fn try_next(&mut self) -> Option<Event> {
         if let Some(e) = self.pending.take() {

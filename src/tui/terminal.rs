@@ -41,6 +41,9 @@ impl Drop for Guard {
     }
 }
 
+/// Source events taken at most between two draws.
+const SOURCE_BATCH: usize = 10_000;
+
 /// Runs the app in the terminal until the user quits (its live sources
 /// already attached to its channel).
 pub async fn run(mut app: App) -> io::Result<()> {
@@ -73,6 +76,20 @@ pub async fn run(mut app: App) -> io::Result<()> {
                 ..
             } => {
                 app.on_feed(route, event, payload);
+                // What a busy source (a live capture) sent meanwhile, before
+                // one draw; a key stops the batch.
+                for _ in 0..SOURCE_BATCH {
+                    let Some(Event::Source {
+                        route,
+                        event,
+                        payload,
+                        ..
+                    }) = app.events.waiting_source()
+                    else {
+                        break;
+                    };
+                    app.on_feed(route, event, payload);
+                }
                 true
             }
             Event::App(AppEvent::Restart) => {

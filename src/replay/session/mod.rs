@@ -277,6 +277,25 @@ impl Session {
         }
     }
 
+    /// The first index into the trace this session holds (dials waiting
+    /// for their command or their note, where a 425/426 came).
+    pub fn first_held(&self) -> Option<usize> {
+        self.unserved
+            .iter()
+            .chain(&self.unlinked)
+            .chain(&self.data_failed)
+            .copied()
+            .min()
+    }
+
+    /// The trace's first `k` events were let go (none of them held here).
+    pub fn held_moved_down(&mut self, k: usize) {
+        let down = |i: &mut usize| *i = i.saturating_sub(k);
+        self.unserved.iter_mut().for_each(down);
+        self.unlinked.iter_mut().for_each(down);
+        self.data_failed.iter_mut().for_each(down);
+    }
+
     /// Bytes from `from` captured after the connection's RST: they were
     /// sent before the reset reached that side. Said once per side.
     pub fn after_reset(&mut self, from: Side) {

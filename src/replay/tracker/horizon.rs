@@ -16,6 +16,11 @@
 //! the horizon never lags the capture by more than [`MAX_LAG_NS`]. What
 //! turns up later than that is given out late, after events that follow
 //! it; a whole file read at once never has that.
+//!
+//! Events given out are let go ([`Tracker::forget`]): a live reading that
+//! runs for hours keeps only the events not given out yet and those a
+//! session still points at (a dial waiting for its command), so its memory
+//! follows what is open, not how long it ran.
 
 use super::connection::Role;
 use super::Tracker;
@@ -54,5 +59,27 @@ impl Tracker {
             .chain(sessions)
             .min_by(f64::total_cmp)?;
         Some(earliest.max(t(now_ns.saturating_sub(MAX_LAG_NS))))
+    }
+}
+
+impl Tracker {
+    /// Lets go of the events before `upto` (given out already), except from
+    /// the first one a session still points at; every index held into the
+    /// list moves down. Returns how many events were let go.
+    pub fn forget(&mut self, upto: usize) -> usize {
+        let held = self
+            .sessions
+            .values()
+            .chain(&self.tails)
+            .filter_map(|s| s.first_held())
+            .min();
+        let k = held.map_or(upto, |h| h.min(upto)).min(self.events.len());
+        if k > 0 {
+            self.events.drain(..k);
+            for s in self.sessions.values_mut().chain(self.tails.iter_mut()) {
+                s.held_moved_down(k);
+            }
+        }
+        k
     }
 }
