@@ -412,13 +412,22 @@ pub async fn accept_allowed(
             .map_err(|e| AcceptError::Io(e.to_string()))?;
         if peer.ip().to_canonical() == allowed.to_canonical() {
             let _ = stream.set_nodelay(true);
-            let conn = rec.data_accepted(local, peer, via, stranger.take());
+            let conn = rec.data_accepted(local, peer, via, None);
             return Ok((stream, conn));
         }
-        drop(stream);
+        // What the sockets saw goes into the trace: another host's
+        // connection to this session's port, accepted by the kernel and
+        // closed at once.
         let note = format!(
             "dropped a connection from {peer}: only the control peer {allowed} may use this port"
         );
+        let said = format!(
+            "{peer} is not this session's client ({allowed}): the server closed this \
+             connection at once, since only the control peer may use its port"
+        );
+        let conn = rec.data_accepted(local, peer, via, Some(said));
+        drop(stream);
+        rec.close(conn, rec.side());
         tracing::warn!("{note}");
         *stranger = Some(note);
     }

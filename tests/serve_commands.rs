@@ -189,5 +189,36 @@ async fn passive_admits_only_the_control_peer_and_times_out_with_425() {
     data.read_to_string(&mut names).await.unwrap();
     assert!(names.contains("hello.txt\r\n"));
     assert_eq!(c.reply().await.code, 226);
-    drain(events, stop).await;
+    // What the sockets saw is in the trace: the stranger's connection,
+    // accepted by the kernel and closed by the server at once (issue 14
+    // §3.8) — and the account keeps it out of the session's answers.
+    let trace = drain(events, stop).await;
+    let stranger: Vec<&ftpviz::trace::Event> = trace
+        .iter()
+        .filter(|e| {
+            matches!(&e.kind, ftpviz::trace::Kind::Connect { src, .. }
+                if src.ip() == std::net::IpAddr::from([127, 0, 0, 5]))
+        })
+        .collect();
+    assert_eq!(stranger.len(), 1, "{trace:#?}");
+    let dial = stranger[0];
+    assert!(
+        dial.note
+            .as_deref()
+            .is_some_and(|n| n.contains("not this session's client")),
+        "{dial:?}"
+    );
+    let closed = trace.iter().any(|e| {
+        e.conn == dial.conn
+            && e.from == ftpviz::trace::Side::Server
+            && matches!(e.kind, ftpviz::trace::Kind::Close)
+    });
+    assert!(closed, "{trace:#?}");
+    let account = ftpviz::account::Account::of(&trace, true);
+    let story = account.session(dial.session).expect("its session");
+    assert!(story.data_conn(dial.conn).is_some_and(|d| d.stranger));
+    let epsv = story.announcements.first().expect("the 229");
+    let answer = story.answer(0, true).expect("answered");
+    assert_eq!(answer.who, ftpviz::account::Who::Nobody, "{}", answer.words);
+    assert_eq!(epsv.conn, None);
 }

@@ -20,7 +20,7 @@
 use super::{Account, Announcement, ControlDial, DataConn, Exchange, Story, Transfer};
 use crate::ftp::hostport::{parse_227, parse_229, parse_eprt, parse_port};
 use crate::ftp::verb::{Setup, Transfer as TransferVerb};
-use crate::trace::{Event, Kind, Via};
+use crate::trace::{Event, Kind, Side, Via};
 use std::net::{IpAddr, SocketAddr};
 
 impl Account {
@@ -273,9 +273,19 @@ impl Builder<'_> {
     }
 
     fn dial(&mut self, i: usize, e: &Event, src: SocketAddr, dst: SocketAddr, via: Option<Via>) {
-        let announcement = via.and_then(|v| self.announcement_for(v, dst.port()));
+        // A client-side dial from another host than the control
+        // connection's client is a stranger's, not this session's.
+        let stranger = e.from == Side::Client
+            && self
+                .0
+                .control
+                .is_some_and(|c| c.client.ip().to_canonical() != src.ip().to_canonical());
+        let announcement = via
+            .filter(|_| !stranger)
+            .and_then(|v| self.announcement_for(v, dst.port()));
         let d = self.0.data.len();
         let transfer = match announcement {
+            _ if stranger => None,
             Some(a) => {
                 let ann = &mut self.0.announcements[a];
                 ann.conn = Some(e.conn);
@@ -300,13 +310,14 @@ impl Builder<'_> {
         };
         if let Some(t) = transfer {
             self.0.transfers[t].conn = Some(e.conn);
-        } else if announcement.is_none() {
+        } else if announcement.is_none() && !stranger {
             self.0.progress.loose.push(d);
         }
         self.0.data.push(DataConn {
             conn: e.conn,
             dial: i,
             dial_seen: !e.dial_unseen(),
+            stranger,
             dialler: e.from,
             from: src,
             to: dst,

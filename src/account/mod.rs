@@ -212,6 +212,10 @@ pub struct DataConn {
     /// The SYN is in the trace (not inferred by its source, see
     /// [`crate::trace::UNSEEN_DIAL`]).
     pub dial_seen: bool,
+    /// Dialled from another host than the session's client (a passive
+    /// port taken by a stranger): not the session's own data connection,
+    /// so linked to no announcement and no transfer.
+    pub stranger: bool,
     pub dialler: Side,
     pub from: SocketAddr,
     pub to: SocketAddr,

@@ -18,6 +18,9 @@ pub(super) fn connect(h: &Here, src: SocketAddr, dst: SocketAddr, via: Option<Vi
     }
     let conn = e.conn;
     let control = h.story.and_then(|s| s.control_port());
+    if h.data(conn).is_some_and(|d| d.stranger) {
+        return stranger(h, src, dst);
+    }
     let (headline, mut body) = match via {
         Some(v @ (Via::Port | Via::Eprt | Via::Default)) => {
             let mut body = if v == Via::Default {
@@ -78,6 +81,30 @@ pub(super) fn connect(h: &Here, src: SocketAddr, dst: SocketAddr, via: Option<Vi
         to: dst.port(),
     });
     Narration::new(headline, body).claiming(claims)
+}
+
+/// A dial from another host than the session's client, to a port that is
+/// the client's alone.
+fn stranger(h: &Here, src: SocketAddr, dst: SocketAddr) -> Narration {
+    let client = h
+        .story
+        .and_then(|s| s.control)
+        .map(|c| c.client.ip().to_string())
+        .unwrap_or_default();
+    Narration::new(
+        "Another host dials this session's port.",
+        format!(
+            "SYN {src} → {dst}: {} is not this session's client ({client}). A passive port \
+             waits for one dial, the client's; whoever else reaches it first could take the \
+             transfer (a port theft), so a careful server closes it at once and keeps waiting.",
+            src.ip()
+        ),
+    )
+    .claiming([Claim::ClientAddress {
+        session: h.event.session,
+        ip: src.ip(),
+        is: false,
+    }])
 }
 
 /// When a client dialled another address than its 227 named (curl and

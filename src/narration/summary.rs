@@ -174,6 +174,8 @@ pub fn dials_of(account: &Account, story: &Story) -> Vec<Dial> {
     let mut out: Vec<Dial> = story
         .data
         .iter()
+        // Another host's dial is not one of the session's connections.
+        .filter(|d| !d.stranger)
         .map(|d| Dial {
             session: story.session,
             conn: Some(d.conn),
