@@ -378,8 +378,15 @@ fn an_open_question_is_not_answered_anywhere_on_screen() {
     step_to_reveal(&mut app);
     press(&mut app, KeyCode::Esc);
     let s = text(&render(&app, 80, 24));
-    assert!(s.contains("ACTIVE: server dials"), "{s}");
     assert!(!s.contains("QUIZ · who dials?"), "{s}");
+    assert!(!s.contains(ftpviz::tui::narration_view::HELD), "{s}");
+    assert!(s.contains(" session 1 "), "{s}");
+    // A capture's title never names its mode while the quiz is on (it is
+    // read off the very dials the questions ask about); off, it does.
+    assert!(!s.contains("ACTIVE: server dials"), "{s}");
+    app.quiz.on = false;
+    let s = text(&render(&app, 80, 24));
+    assert!(s.contains("session 1 · ACTIVE: server dials"), "{s}");
 }
 
 /// Issue 14: the quiz on the captures a new user tried, graded by what

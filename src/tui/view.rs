@@ -92,6 +92,7 @@ impl Widget for &App {
                         focused,
                         side_by_side,
                         waits,
+                        quiz: self.quiz.on && !self.finale,
                         finale: self.finale && pane.is_over(),
                     }
                     .render(*r, buf);
@@ -176,6 +177,8 @@ struct PaneView<'a> {
     side_by_side: bool,
     /// The pane holds still on the next `→` while the other moves.
     waits: bool,
+    /// The quiz is on: a capture's title does not give its dials away.
+    quiz: bool,
     finale: bool,
 }
 
@@ -191,7 +194,7 @@ impl Widget for PaneView<'_> {
         if self.pane.held.is_some() {
             // The mode in the title would answer the open question.
             title = "QUIZ · who dials?".to_string();
-        } else if self.pane.origin != Origin::Lab {
+        } else if self.pane.origin != Origin::Lab && !self.quiz {
             // A capture's or a client's session: say what it is from its dials.
             let kind = summary::kind(&self.pane.account());
             title = format!("{title} · {}", kind.title());
