@@ -8,6 +8,9 @@
 
 #[path = "support/many_sessions.rs"]
 mod many_sessions;
+#[path = "support/screen.rs"]
+mod screen_support;
+use screen_support::screen;
 #[path = "support/pcapgen.rs"]
 mod pcapgen;
 
@@ -17,8 +20,6 @@ use ftpviz::tui::app::App;
 use ftpviz::tui::event::Route;
 use ftpviz::tui::picker::Picker;
 use ftpviz::tui::style::Theme;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,19 +38,6 @@ fn live_events(n: u32) -> Vec<Event> {
     assert!(replay.warnings.is_empty(), "{:?}", replay.warnings);
     let events = got.borrow().clone();
     events
-}
-
-/// The app drawn through a `TestBackend` of `w`×`h`, as text.
-fn screen(app: &App, w: u16, h: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("a test terminal");
-    terminal
-        .draw(|f| f.render_widget(app, f.area()))
-        .expect("draws");
-    let buf = terminal.backend().buffer();
-    (0..h)
-        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
-        .map(|row| row.trim_end().to_string() + "\n")
-        .collect()
 }
 
 fn live_app(picker: Picker) -> App {
