@@ -92,7 +92,7 @@ fn stranger(h: &Here, src: SocketAddr, dst: SocketAddr) -> Narration {
         .map(|c| c.client.ip().to_string())
         .unwrap_or_default();
     Narration::new(
-        "Another host dials this session's port.",
+        "Another host dials this data port.",
         format!(
             "SYN {src} → {dst}: {} is not this session's client ({client}). A passive port \
              waits for one dial, the client's; whoever else reaches it first could take the \
