@@ -65,7 +65,10 @@ fn meaning(code: u16, text: &str, h: &Here) -> Narration {
         (200, "TYPE") => ("200: the transfer type is set.".into(), class),
         (200, "EPSV") => ("200: only EPSV from now on.".into(), class),
         (213, "SIZE") => {
-            let size = text.get(4..).map(str::trim).unwrap_or_default();
+            // The number is on the reply's (last) line; a multi-line 213
+            // keeps its other lines out of the headline.
+            let last = text.lines().last().unwrap_or_default();
+            let size = last.get(4..).map(str::trim).unwrap_or_default();
             (
                 format!("213: {} bytes.", super::fit(size, 24)),
                 format!(
