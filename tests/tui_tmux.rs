@@ -198,7 +198,12 @@ fn panes(screen: &str) -> Option<Vec<Seen>> {
 /// Waits until the screen differs from `before` and holds still (two
 /// reads alike), and returns it.
 fn next_screen(t: &Tmux, before: &str) -> String {
-    let mut last = t.wait("the screen to change", |s| s != before);
+    let now = t.wait("the screen to change", |s| s != before);
+    settled(t, now)
+}
+
+/// The screen once it holds still (the same twice in a row).
+fn settled(t: &Tmux, mut last: String) -> String {
     loop {
         let now = t.wait("the screen to settle", |_| true);
         if now == last {
@@ -209,6 +214,26 @@ fn next_screen(t: &Tmux, before: &str) -> String {
 }
 
 const OVER: &str = "The lesson is over";
+
+/// What a pane says while the lab has not answered the step yet.
+const WAITING: &str = "waiting for the lab";
+
+/// Far above a blocked dial's shortened timer (3 s). A pane also waits
+/// for the lab while the other pane's step is due: then nothing comes
+/// until the next →.
+const LAB_ANSWERS: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// The screen once the lab has answered the step (or, when the lab waits
+/// for the other pane, as it is after [`LAB_ANSWERS`]), held still.
+fn lab_answered(t: &Tmux, s: String) -> String {
+    let start = Instant::now();
+    let mut s = s;
+    while s.contains(WAITING) && start.elapsed() < LAB_ANSWERS {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        s = t.wait("a screen", |_| true);
+    }
+    settled(t, s)
+}
 
 /// Steps the compare lesson with → from its start to its summary at 80×24
 /// and checks that every event of both panes was the current one, with
@@ -227,6 +252,12 @@ fn step_the_whole_lesson(args: &str) -> Vec<Vec<Seen>> {
         }
         t.keys(&["Right"]);
         s = next_screen(&t, &s);
+        // The lab is still acting on that step (a blocked dial waits out
+        // its timer): let it answer before the next →, as a person
+        // watching the screen would — a → meanwhile asks for one more.
+        if s.contains(WAITING) {
+            s = lab_answered(&t, s);
+        }
     }
     assert!(s.contains(OVER), "the lesson ends on its summary:\n{s}");
     let rows: Vec<&str> = s.lines().collect();
