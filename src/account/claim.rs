@@ -10,7 +10,7 @@
 //! the events shown so far) and was proved wrong by what came later fails
 //! the corpus test (`tests/account_corpus.rs`).
 
-use super::{Account, Story, Who};
+use super::{Account, Story};
 use crate::trace::{Event, Kind, Side};
 use std::net::IpAddr;
 
@@ -31,12 +31,6 @@ pub enum Claim {
     DialBefore { announcement: usize, event: usize },
     /// … was dialled after event `event`.
     DialAfter { announcement: usize, event: usize },
-    /// Nothing was dialled for the announcement at event `announcement`
-    /// before event `event` (the whole trace, when `event` is `None`).
-    NoDial {
-        announcement: usize,
-        event: Option<usize>,
-    },
     /// If anything was dialled for the announcement at event
     /// `announcement`, it was after a transfer command that used it.
     DialAfterTransfer { announcement: usize },
@@ -69,13 +63,6 @@ pub enum Claim {
         session: u32,
         at: usize,
         clear: bool,
-    },
-    /// What came of the announcement at event `announcement`.
-    Came {
-        announcement: usize,
-        who: Who,
-        from: Option<u16>,
-        to: Option<u16>,
     },
 }
 
@@ -115,15 +102,6 @@ impl Claim {
                     .ok_or("nothing was dialled for it".to_string())?;
                 expect(dial > *event, || format!("the dial is event {dial}"))
             }
-            Claim::NoDial {
-                announcement,
-                event,
-            } => match dial_of(account, *announcement)? {
-                Some(dial) if event.is_none_or(|e| dial < e) => {
-                    Err(format!("it was dialled at event {dial}"))
-                }
-                _ => Ok(()),
-            },
             Claim::DialAfterTransfer { announcement } => {
                 let (s, a) = account
                     .announcement_at(*announcement)
@@ -191,24 +169,6 @@ impl Claim {
                 });
                 expect(readable == *clear, || {
                     format!("readable lines after: {readable}")
-                })
-            }
-            Claim::Came {
-                announcement,
-                who,
-                from,
-                to,
-            } => {
-                let a = account
-                    .answer(*announcement)
-                    .ok_or("the account has no answer".to_string())?;
-                expect((a.who, a.from, a.to) == (*who, *from, *to), || {
-                    format!(
-                        "the account says {} {:?} → {:?}",
-                        a.who.as_str(),
-                        a.from,
-                        a.to
-                    )
                 })
             }
         }

@@ -346,10 +346,7 @@ fn when_dialled(h: &Here) -> (String, Vec<Claim>) {
         },
         (None, _) if h.ctx.ours.server => (
             format!(" Our server dials it once a transfer command comes ({rule})."),
-            vec![Claim::NoDial {
-                announcement: h.at,
-                event: Some(h.at + 1),
-            }],
+            vec![Claim::DialAfterTransfer { announcement: h.at }],
         ),
         (None, _) => (
             format!(" The RFC has the server dial once a transfer command comes ({rule})."),
