@@ -23,7 +23,7 @@ pub(super) fn connect(h: &Here, src: SocketAddr, dst: SocketAddr, via: Option<Vi
     }
     let (headline, mut body) = match via {
         Some(v @ (Via::Port | Via::Eprt | Via::Default)) => {
-            let mut body = if v == Via::Default {
+            let body = if v == Via::Default {
                 format!(
                     "SYN {src} → {dst} (data #{conn}), to the client's control port: the \
                      default user data port U ({}).",
@@ -35,10 +35,6 @@ pub(super) fn connect(h: &Here, src: SocketAddr, dst: SocketAddr, via: Option<Vi
                     v.as_str()
                 )
             };
-            if let Some(l) = control {
-                body.push(' ');
-                body.push_str(&source_port(src.port(), l));
-            }
             ("The server dials the client (active).".to_string(), body)
         }
         Some(v @ (Via::Pasv | Via::Epsv)) => (
@@ -58,21 +54,31 @@ pub(super) fn connect(h: &Here, src: SocketAddr, dst: SocketAddr, via: Option<Vi
             ),
         ),
     };
-    if let Some(words) = elsewhere(h, dst) {
-        body.push(' ');
-        body.push_str(&words);
-    }
-    let (served, mut claims) = served_by(h, conn);
-    if !served.is_empty() {
-        body.push(' ');
-        body.push_str(&served);
-    }
-    let door = match h.ctx.between {
-        Some(b) => door(b, e.from, dst, via, control),
-        None => would_meet(e.from),
+    // With a middlebox on the path, what it makes of the dial is the point
+    // of this step: it comes first, the port arithmetic after (on a small
+    // screen the detail is what gets cut).
+    let (door, in_the_way) = match h.ctx.between {
+        Some(b) => (
+            door(b, e.from, dst, via, control),
+            b.firewall != Firewall::None || b.nat != Nat::None,
+        ),
+        None => (would_meet(e.from), false),
     };
-    body.push(' ');
-    body.push_str(&door);
+    let active_source = match (via, control) {
+        (Some(Via::Port | Via::Eprt | Via::Default), Some(l)) => Some(source_port(src.port(), l)),
+        _ => None,
+    };
+    let (served, mut claims) = served_by(h, conn);
+    let mut rest = vec![active_source, elsewhere(h, dst), Some(served)];
+    if in_the_way {
+        rest.insert(0, Some(door));
+    } else {
+        rest.push(Some(door));
+    }
+    for part in rest.into_iter().flatten().filter(|p| !p.is_empty()) {
+        body.push(' ');
+        body.push_str(&part);
+    }
     claims.push(Claim::Dial {
         session: e.session,
         conn,
