@@ -81,7 +81,7 @@ async fn a_blocked_dial_says_why_whole_in_the_compare_view_at_80x24() {
         // The sentences to find: each stopped dial's "why", from the
         // narration of its SYN step.
         let mut wanted = Vec::new();
-        for (k, mut pane) in panes(&runs).into_iter().enumerate() {
+        for (k, mut pane) in panes(runs).into_iter().enumerate() {
             let events = runs[k].events.clone();
             for (i, e) in events.iter().enumerate() {
                 let syn = matches!(e.kind, Kind::Connect { .. }) && e.conn > 0;
@@ -99,7 +99,7 @@ async fn a_blocked_dial_says_why_whole_in_the_compare_view_at_80x24() {
         }
         // Every screen of the walk, step by step, as a teacher would press →.
         let mut app =
-            App::new("lab · active vs passive", panes(&runs)).with_rig(Rig::new(configs.to_vec()));
+            App::new("lab · active vs passive", panes(runs)).with_rig(Rig::new(configs.to_vec()));
         app.theme = Theme::mono();
         let mut seen = vec![false; wanted.len()];
         for _ in 0..400 {
@@ -118,7 +118,7 @@ async fn a_blocked_dial_says_why_whole_in_the_compare_view_at_80x24() {
             }
             app.on_key(KeyEvent::from(KeyCode::Right));
         }
-        let name = scenarios::name(&active);
+        let name = scenarios::name(active);
         for ((k, w), seen) in wanted.iter().zip(seen) {
             assert!(
                 seen,
