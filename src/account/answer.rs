@@ -150,14 +150,7 @@ impl Story {
             End::Connected { seen: false } => {
                 "and bytes crossed it (its handshake is not in the trace)".to_string()
             }
-            End::Failed { reason, by } => match by {
-                Some(by) => format!(
-                    "and it was {} by the {}",
-                    reason.as_str(),
-                    blocker_words(by)
-                ),
-                None => format!("and it failed ({})", reason.as_str()),
-            },
+            End::Failed { reason, by } => format!("and it failed ({})", failure_words(reason, by)),
             End::Unanswered => "and the trace has no answer to it".to_string(),
         };
         let evidence = if d.dial_seen {
@@ -292,6 +285,23 @@ fn unknown(words: String) -> Answer {
         conn: None,
         end: None,
         words: format!("Not known: {words}"),
+    }
+}
+
+/// How a failed dial ended, in the one set of words every reader uses (the
+/// summary, the quiz, the presenter): "blocked by the client firewall",
+/// "refused by the NAT", and for a SYN sent to a private address behind a
+/// NAT, which no route leads to, "no route (NAT)".
+pub fn failure_words(
+    reason: crate::trace::FailReason,
+    by: Option<crate::trace::Blocker>,
+) -> String {
+    use crate::trace::{Blocker, FailReason};
+    match (reason, by) {
+        (FailReason::Blocked | FailReason::Timeout, Some(Blocker::Nat)) => "no route (NAT)".into(),
+        (FailReason::Blocked, Some(b)) => format!("blocked by the {}", blocker_words(b)),
+        (FailReason::Refused, Some(b)) => format!("refused by the {}", blocker_words(b)),
+        (r, _) => r.as_str().into(),
     }
 }
 

@@ -39,7 +39,7 @@ mod answer;
 mod build;
 pub mod claim;
 
-pub use answer::{blocker_words, Answer, Who};
+pub use answer::{blocker_words, failure_words, Answer, Who};
 pub use claim::Claim;
 
 use crate::ftp::verb::{Setup, Transfer as TransferVerb};

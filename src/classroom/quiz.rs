@@ -28,7 +28,7 @@
 //! Before a run with a middlebox there is one more question, "will this
 //! transfer work?", answered by the first transfer command's final reply.
 
-use crate::account::{blocker_words, Account, Answer, End, Evidence, Who};
+use crate::account::{failure_words, Account, Answer, End, Evidence, Who};
 use crate::ftp::hostport::port_bytes;
 use crate::ftp::verb;
 use crate::narration::cite::Rule;
@@ -305,7 +305,7 @@ fn why_outcome(end: End) -> Option<String> {
             match by {
                 Blocker::ClientFirewall => "the client's firewall dropped it",
                 Blocker::ServerFirewall => "the server's firewall dropped it",
-                Blocker::Nat => "it was sent to an address behind NAT that nobody can reach",
+                Blocker::Nat => "no route leads to the private address it was sent to",
             }
         )),
         End::Failed { reason, by: None } => {
@@ -355,10 +355,7 @@ pub fn transfer_worked(
         .filter(|d| before_it(d.dial))
         .find_map(|d| {
             let (f, reason, by) = d.failed?;
-            let why = match by {
-                Some(by) => format!("blocked by the {}", blocker_words(by)),
-                None => reason.as_str().to_string(),
-            };
+            let why = failure_words(reason, by);
             Some((f, format!("data #{}: the dial failed ({why})", d.conn)))
         });
     if let Some((_, said)) = [refused, failed]

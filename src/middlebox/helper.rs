@@ -274,9 +274,10 @@ impl Helper {
                 line.to_string(),
                 format!(
                     "the NAT rewrites IP headers, not this reply: the client reads {}, the \
-                     server's private address. A client that trusts it dials nowhere; curl \
-                     7.88 and Python's ftplib ignore it and dial the address they reach the \
-                     server at, port {} — {}",
+                     server's private address. Only a client that trusts it dials nowhere: \
+                     curl 7.88 and Python's ftplib ignore it and dial the address they reach \
+                     the server at, port {}, and so does lftp (ftp:fix-pasv-address, on by \
+                     default per its manual) — {}",
                     addr.ip(),
                     addr.port(),
                     port_fate(setup)

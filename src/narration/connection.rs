@@ -325,7 +325,7 @@ pub(super) fn fail(e: &Event, reason: FailReason, by: Option<Blocker>) -> Narrat
         (Some(Blocker::ClientFirewall), _) => format!("✗ Client firewall drops {whose} SYN."),
         (Some(Blocker::ServerFirewall), _) => format!("✗ Server firewall drops {whose} SYN."),
         (Some(Blocker::Nat), FailReason::Refused) => format!("✗ The NAT refuses the {whose} SYN."),
-        (Some(Blocker::Nat), _) => format!("✗ NAT: the {whose} SYN goes nowhere."),
+        (Some(Blocker::Nat), _) => format!("✗ No route: the {whose} SYN is lost."),
         (None, FailReason::Refused) => format!("✗ The {} refuses the SYN (RST).", dialler.peer()),
         (None, FailReason::Reset) => format!("✗ The {whose} dial ends in RST."),
         (None, FailReason::Blocked) => format!("✗ The {whose} SYN is blocked."),

@@ -163,6 +163,7 @@ pub fn fail_label(conn: &str, reason: FailReason, by: Option<Blocker>) -> String
         None => "",
     };
     match reason {
+        FailReason::Blocked if by == " (NAT)" => format!("no route{by} · {conn} gave up"),
         FailReason::Blocked => format!("blocked{by} · {conn} gave up"),
         FailReason::Timeout => format!("no answer{by} · {conn} gave up"),
         FailReason::Refused => format!("refused (RST){by} · {conn}"),

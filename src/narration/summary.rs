@@ -18,7 +18,7 @@
 //! the dial that broke and what broke it. The same facts give the kind of a
 //! session for a title ([`kind`]): active, passive, mixed or none.
 
-use crate::account::{Account, End, Evidence, Story, Who};
+use crate::account::{failure_words, Account, End, Evidence, Story, Who};
 use crate::trace::{Blocker, Event, FailReason, Side, Via};
 use std::net::SocketAddr;
 
@@ -227,14 +227,6 @@ pub fn dials_of(account: &Account, story: &Story) -> Vec<Dial> {
     out
 }
 
-fn blocker_words(by: Blocker) -> &'static str {
-    match by {
-        Blocker::ClientFirewall => "client firewall",
-        Blocker::ServerFirewall => "server firewall",
-        Blocker::Nat => "NAT",
-    }
-}
-
 fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
         format!("{n} {one}")
@@ -259,11 +251,7 @@ impl Dial {
             .unwrap_or_default();
         let end = match self.outcome {
             Outcome::Connected => format!("{} B ✓", self.bytes),
-            Outcome::Failed {
-                reason: FailReason::Blocked,
-                by: Some(by),
-            } => format!("✗ blocked by the {}", blocker_words(by)),
-            Outcome::Failed { reason, .. } => format!("✗ {}", reason.as_str()),
+            Outcome::Failed { reason, by } => format!("✗ {}", failure_words(reason, by)),
             Outcome::Unanswered => "no answer yet".to_string(),
             Outcome::Flowed => "not in the capture; 1xx…2xx ✓".to_string(),
             Outcome::NotMade => "not in the capture; 425 ✗".to_string(),
@@ -402,8 +390,8 @@ impl Summary {
                 reason: FailReason::Blocked,
                 by: Some(Blocker::Nat),
             } => format!(
-                "The {who} lost {count} to the NAT: the address it dialled was a private one \
-                 it cannot reach."
+                "The {who} lost {count} to the NAT: no route leads to the private address it \
+                 dialled."
             ),
             Outcome::Failed {
                 reason: FailReason::Refused,
@@ -413,10 +401,7 @@ impl Summary {
                  those ports."
             ),
             Outcome::Failed { reason, by } => {
-                let by = by
-                    .map(|b| format!(" by the {}", blocker_words(b)))
-                    .unwrap_or_default();
-                format!("The {who} lost {count} ({}{by}).", reason.as_str())
+                format!("The {who} lost {count} ({}).", failure_words(reason, by))
             }
             Outcome::NotMade => {
                 format!("The {who} could not open {count}: 425, and the capture has no SYN.")

@@ -82,14 +82,7 @@ impl Slide {
             Kind::Fail { reason, by } => (
                 "the dial failed".to_string(),
                 vec![reason.as_str().to_uppercase()],
-                match by {
-                    Some(by) => format!(
-                        "{} by the {}",
-                        reason.as_str(),
-                        crate::account::blocker_words(*by)
-                    ),
-                    None => reason.as_str().to_string(),
-                },
+                crate::account::failure_words(*reason, *by),
             ),
             Kind::Command { verb, text } => {
                 let big = announcement(verb, text).unwrap_or_else(|| vec![verb.clone()]);
