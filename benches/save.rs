@@ -16,7 +16,8 @@
 use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::trace::Kind;
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::fixture;
+#[path = "../tests/support/fixture.rs"]
+mod fixture;
 use ftpviz::tui::pane::Origin;
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -34,6 +34,11 @@
 //! | [`tui`] | the screens: sequence diagram, hosts, narration, and the player that steps through |
 //!
 //! ARCHITECTURE.md, beside `Cargo.toml`, tells the same at more length.
+//!
+//! The unit tests share the integration tests' hand-made traces
+//! (`tests/support/fixture.rs`, never shipped): `mod fixture` exists only
+//! under `cfg(test)`, where the crate also calls itself `ftpviz`, as that
+//! file does.
 
 pub mod account;
 pub mod capture_writer;
@@ -52,3 +57,9 @@ pub mod tap;
 pub mod trace;
 pub mod transfer;
 pub mod tui;
+
+#[cfg(test)]
+#[path = "../tests/support/fixture.rs"]
+mod fixture;
+#[cfg(test)]
+extern crate self as ftpviz;

@@ -2,6 +2,8 @@
 //! (on a real lab's trace and on a real capture), the presenter view, and
 //! the lesson's scene cards.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 #[path = "support/screen.rs"]
 mod screen;
 use screen::{render, text};
@@ -18,7 +20,6 @@ use ftpviz::middlebox::Firewall;
 use ftpviz::trace::{Event, Kind, Trace};
 use ftpviz::tui::app::{App, Pane};
 use ftpviz::tui::course::Course;
-use ftpviz::tui::fixture;
 use ftpviz::tui::pane::Origin;
 use ftpviz::tui::style::Theme;
 

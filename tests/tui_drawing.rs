@@ -5,6 +5,8 @@
 //! listening port is never the one hidden behind `+N`, and no label shows
 //! part of a number.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 #[path = "support/screen.rs"]
 mod screen;
 use screen::{lines, render, text};
@@ -14,7 +16,6 @@ use ftpviz::lab::LabConfig;
 use ftpviz::middlebox::Firewall;
 use ftpviz::trace::{Event, FailReason, Kind, Side, Trace};
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::fixture;
 use ftpviz::tui::layout::{self, Lifelines};
 use ftpviz::tui::sequence::middlebox_column;
 use ftpviz::tui::style::Theme;

@@ -3,6 +3,8 @@
 //! never quits; `q` in a lesson or a quiz asks first; while the terminal
 //! is too small, keys that change the run do nothing.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 #[path = "support/screen.rs"]
 mod screen;
 use screen::screen;
@@ -12,7 +14,6 @@ use ftpviz::classroom::Lesson;
 use ftpviz::trace::Trace;
 use ftpviz::tui::app::{App, Pane};
 use ftpviz::tui::course::Course;
-use ftpviz::tui::fixture;
 use ftpviz::tui::overlay::Overlay;
 use ftpviz::tui::style::Theme;
 

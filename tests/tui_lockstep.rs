@@ -4,11 +4,12 @@
 //! other pane waits; ← retraces exactly; playing pauses at the teaching
 //! moments and stops on the summary.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::narration::moment::teaching_moment;
 use ftpviz::trace::{Channel, Event, Kind, Trace};
 use ftpviz::tui::app::{App, Focus, Pane};
-use ftpviz::tui::fixture;
 use ftpviz::tui::lockstep::{class, Next};
 use ftpviz::tui::source::Source;
 use std::cell::Cell;

@@ -3,6 +3,8 @@
 //! trace, and the same picture checked cell by cell on a real lab run), and
 //! the keys that change the middlebox restarting the real lab under it.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 #[path = "support/screen.rs"]
 mod screen;
 use screen::{lines, render, text};
@@ -13,7 +15,6 @@ use ftpviz::middlebox::{Firewall, Nat};
 use ftpviz::trace::{Blocker, Event, Kind};
 use ftpviz::tui::app::{App, Pane};
 use ftpviz::tui::event::{AppEvent, Event as AppEvt};
-use ftpviz::tui::fixture;
 use ftpviz::tui::pane::Origin;
 use ftpviz::tui::rig::Rig;
 use ftpviz::tui::style::Theme;

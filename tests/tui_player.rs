@@ -2,11 +2,12 @@
 //! going back, playing at a speed (paced by tokio's paused clock), and the
 //! live edge, where stepping forward must make the source act exactly once.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::player::{Player, Request, SPEEDS};
 use ftpviz::trace::{Event, Kind, Side};
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::fixture;
 use ftpviz::tui::overlay::Overlay;
 use ftpviz::tui::source::Source;
 use std::cell::Cell;

@@ -3,6 +3,8 @@
 //! a footer that names the keys or says where they are, the end-of-lesson
 //! summary, and replay/serve screens that speak for themselves.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 #[path = "support/screen.rs"]
 mod screen;
 use screen::{lines, render, text};
@@ -11,7 +13,6 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::narration::narrate;
 use ftpviz::trace::{Kind, Trace};
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::fixture;
 use ftpviz::tui::help::KEYS;
 use ftpviz::tui::narration_view::MORE;
 use ftpviz::tui::overlay::Overlay;

@@ -7,6 +7,8 @@
 //! holds byte counts and not bytes, is saved with zeros that say so.
 
 mod common;
+#[path = "support/fixture.rs"]
+mod fixture;
 mod record_facts;
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -17,7 +19,6 @@ use ftpviz::narration::narrate_between;
 use ftpviz::trace::{Event as TraceEvent, Kind, Trace};
 use ftpviz::tui::app::App;
 use ftpviz::tui::event::{Event, Feed, Route};
-use ftpviz::tui::fixture;
 use ftpviz::tui::picker::Picker;
 use ftpviz::tui::rig::Rig;
 use ftpviz::tui::style::Theme;

@@ -2,6 +2,8 @@
 //! 80×24 and 120×40, and direct checks on cells (glyphs, styles, ports) that
 //! say what a snapshot cannot — colour, boldness, the arrow in flight.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 #[path = "support/screen.rs"]
 mod screen;
 use screen::{render, text};
@@ -11,7 +13,6 @@ use ftpviz::lab::LabConfig;
 use ftpviz::middlebox::Firewall;
 use ftpviz::trace::{Kind, Via};
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::fixture;
 use ftpviz::tui::layout::Lifelines;
 use ftpviz::tui::pane::Origin;
 use ftpviz::tui::sequence::{window, Sequence};

@@ -1,6 +1,8 @@
 //! The same screens over the other sources: real captures (replay) and
 //! `serve` with a real client, its sessions listed live.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 #[path = "support/screen.rs"]
 mod screen;
 use screen::screen;
@@ -11,7 +13,6 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::serve::{start, ServeConfig};
 use ftpviz::trace::{Event, Kind, Via};
 use ftpviz::tui::app::App;
-use ftpviz::tui::fixture;
 use ftpviz::tui::picker::Picker;
 use ftpviz::tui::style::Theme;
 use std::time::Duration;

@@ -40,7 +40,6 @@
 //!   Wireshark, with the data bytes [`kept`] beside each live trace.
 //! - [`terminal`]: the loop, and the terminal's setup and restore.
 //! - [`text`]: fitting words into cells (wrap, measure, shorten a path).
-//! - [`fixture`]: hand-made traces for tests, snapshots and the benchmark.
 //! - The classroom on screen: [`course`] (a lesson's scenes and runs),
 //!   `classroom` (its keys and the quiz after each step), [`quiz`] (the
 //!   questions on screen), [`cards`] (scene cards, questions, reveals),
@@ -56,7 +55,6 @@ mod classroom;
 pub mod course;
 pub mod event;
 pub mod finale;
-pub mod fixture;
 pub mod help;
 pub mod hosts;
 pub mod kept;

@@ -373,7 +373,7 @@ mod tests {
 
     /// The fixture's passive run, with bytes for each data event.
     fn store() -> Vec<(Event, Vec<u8>)> {
-        let trace = crate::tui::fixture::passive();
+        let trace = crate::fixture::passive();
         let bytes = |e: &Event| match e.kind {
             Kind::Data { bytes } => vec![b'x'; bytes as usize],
             _ => Vec::new(),
