@@ -278,7 +278,7 @@ fn at_scene(n: usize, quiz: bool) -> App {
     let panes = course
         .configs()
         .iter()
-        .map(|c| Pane::fixed(ftpviz::tui::rig::mode_title(c), Trace::new()))
+        .map(|c| Pane::fixed(ftpviz::tui::labs::mode_title(c), Trace::new()))
         .collect();
     let mut app = App::new("lesson", panes).with_course(course);
     app.theme = Theme::mono();

@@ -192,7 +192,7 @@ fn the_footer_names_every_key_or_says_where_they_are() {
         let mut app = compare(fixture::active(), fixture::passive());
         if with_rig {
             let config = ftpviz::lab::LabConfig::default();
-            app = app.with_rig(ftpviz::tui::rig::Rig::new(vec![config.clone(), config]));
+            app = app.with_rig(ftpviz::lab::rig::Rig::new(vec![config.clone(), config]));
         }
         for w in [80, 120, 200] {
             let buf = render(&app, w, 24);
@@ -237,7 +237,7 @@ fn every_key_in_the_help_does_something() {
     let fresh = || {
         let config = ftpviz::lab::LabConfig::default();
         let mut app = compare(fixture::active(), fixture::passive())
-            .with_rig(ftpviz::tui::rig::Rig::new(vec![config.clone(), config]));
+            .with_rig(ftpviz::lab::rig::Rig::new(vec![config.clone(), config]));
         app.saves.dir = saves.clone();
         press(&mut app, KeyCode::Right, 3);
         app

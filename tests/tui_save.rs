@@ -13,6 +13,7 @@ mod record_facts;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::lab::lesson::DOWNLOAD_NAME;
+use ftpviz::lab::rig::Rig;
 use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::middlebox::Firewall;
 use ftpviz::narration::narrate_between;
@@ -20,7 +21,6 @@ use ftpviz::trace::{Event as TraceEvent, Kind, Trace};
 use ftpviz::tui::app::App;
 use ftpviz::tui::event::{Event, Feed, Route};
 use ftpviz::tui::picker::Picker;
-use ftpviz::tui::rig::Rig;
 use ftpviz::tui::style::Theme;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -48,7 +48,9 @@ fn rows(app: &App, w: u16, h: u16) -> Vec<String> {
 /// data bytes; its captures saved under `dir`.
 async fn lab_app(configs: Vec<LabConfig>, dir: &Path) -> App {
     let mut rig = Rig::new(configs);
-    let (panes, feeds) = rig.start().await.expect("the labs start");
+    let (panes, feeds) = ftpviz::tui::labs::start(&mut rig)
+        .await
+        .expect("the labs start");
     let mut app = App::new("lab", panes).with_rig(rig);
     app.theme = Theme::mono();
     app.saves.dir = dir.to_path_buf();

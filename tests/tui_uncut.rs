@@ -18,13 +18,14 @@ mod scenarios;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::classroom::Lesson;
+use ftpviz::lab::rig::Rig;
 use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::trace::Trace;
 use ftpviz::tui::app::{App, Pane};
 use ftpviz::tui::course::Course;
+use ftpviz::tui::labs::mode_title;
 use ftpviz::tui::narration_view::MORE;
 use ftpviz::tui::pane::Origin;
-use ftpviz::tui::rig::{mode_title, Rig};
 use ftpviz::tui::style::Theme;
 use std::collections::BTreeSet;
 

@@ -21,11 +21,12 @@ use super::overlay::{self, Overlay};
 use super::pane::ends_session;
 pub use super::pane::Pane;
 use super::picker::Picker;
+use super::prompt;
 use super::quiz::Quiz;
 use super::reader;
-use super::rig::{Change, Rig};
 use super::save::Saves;
 use super::style::Theme;
+use crate::lab::rig::{Change, Rig};
 use crate::lab::LabError;
 use crate::player::Player;
 use crate::trace::Event;
@@ -230,7 +231,7 @@ impl App {
         }
         if let Some(change) = self.confirm.take() {
             // The second press does it; any other key keeps the run.
-            if key.code == KeyCode::Char(change.key()) {
+            if key.code == KeyCode::Char(prompt::key(change)) {
                 self.change_rig(change);
             }
             return true;
@@ -394,7 +395,7 @@ impl App {
         let old = std::mem::take(&mut self.panes);
         self.quiz.forget_panes();
         self.spotlight = 0;
-        let started = rig.restart(old).await;
+        let started = super::labs::restart(&mut rig, old).await;
         self.rig = Some(rig);
         match started {
             Ok((panes, feeds)) => {

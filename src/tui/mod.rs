@@ -11,7 +11,7 @@
 //! The layers, each knowing only those below it:
 //!
 //! ```text
-//!  mod (entry points) ─► terminal (the loop) ─► app ─► lockstep, rig ─► pane ─► source, player
+//!  mod (entry points) ─► terminal (the loop) ─► app ─► lockstep, labs ─► pane ─► source, player
 //!                                                 └──► event (the channel, feeds)
 //! ```
 //!
@@ -34,8 +34,9 @@
 //!   [`help`], [`legend`], [`reader`]; [`picker`] lists sessions; [`prompt`]
 //!   says what the keys do here; [`layout`] places it all, [`style`] draws
 //!   it in colour or without.
-//! - [`rig`]: the live labs behind the panes, and the middlebox the keys
-//!   `f`, `n`, `x` change (restarting the labs).
+//! - [`labs`]: the live labs behind the panes (the lab side's
+//!   [`Rig`](crate::lab::rig::Rig), whose middlebox the keys `f`, `n`, `x`
+//!   change), each a pane and a feed; restarting them.
 //! - [`save`]: `w` writes what ran so far as a pcapng capture for
 //!   Wireshark, with the data bytes [`kept`] beside each live trace.
 //! - [`terminal`]: the loop, and the terminal's setup and restore.
@@ -58,6 +59,7 @@ pub mod finale;
 pub mod help;
 pub mod hosts;
 pub mod kept;
+pub mod labs;
 pub mod layout;
 pub mod legend;
 pub mod lockstep;
@@ -69,7 +71,6 @@ pub mod presenter;
 pub mod prompt;
 pub mod quiz;
 pub mod reader;
-pub mod rig;
 pub mod save;
 pub mod sequence;
 pub mod source;
@@ -79,13 +80,13 @@ pub mod terminal;
 pub mod text;
 pub mod view;
 
+use crate::lab::rig::Rig;
 use crate::lab::{ports, LabConfig, LabError};
 use crate::trace::Trace;
 use app::App;
 use event::{Feed, Route};
 use pane::Pane;
 use picker::Picker;
-use rig::Rig;
 use style::Theme;
 
 /// How the screens start: the colours, the quiz, the presenter view.
@@ -121,7 +122,7 @@ impl Screen {
 /// `n`/`p` move between runs (each restarts the labs).
 pub async fn lesson(course: course::Course, screen: Screen) -> Result<(), TuiError> {
     let mut rig = Rig::new(course.configs());
-    let (panes, feeds) = rig.start().await?;
+    let (panes, feeds) = labs::start(&mut rig).await?;
     let log = terminal::log_to_file();
     tracing::info!(?log, "lesson tui");
     let mut app = screen.dress(App::new("lesson", panes).with_rig(rig).with_course(course));
@@ -147,7 +148,7 @@ pub enum TuiError {
 pub async fn lab(heading: &str, configs: Vec<LabConfig>, screen: Screen) -> Result<(), TuiError> {
     let wanted = configs.clone();
     let mut rig = Rig::new(configs);
-    let (mut panes, feeds) = rig.start().await?;
+    let (mut panes, feeds) = labs::start(&mut rig).await?;
     for (i, pane) in panes.iter_mut().enumerate() {
         pane.note = ports::note(&wanted, &rig.configs, i);
     }
