@@ -24,7 +24,7 @@ use super::picker::Picker;
 use super::prompt;
 use super::quiz::Quiz;
 use super::reader;
-use super::save::Saves;
+use super::save::{self, Saves};
 use super::style::Theme;
 use crate::lab::rig::{Change, Rig};
 use crate::lab::LabError;
@@ -374,6 +374,33 @@ impl App {
             Focus::One(i) if i + 1 < n => Focus::One(i + 1),
             Focus::One(_) => Focus::All,
         };
+    }
+
+    /// A live source's event with its data bytes (as far as its feed kept
+    /// them): the bytes are kept beside the trace for `w`, and the event is
+    /// shown as [`App::on_source`] shows it.
+    pub fn on_feed(&mut self, route: Route, event: Option<Event>, payload: Option<Vec<u8>>) {
+        if let Some(e) = &event {
+            let trace_and_kept = match route {
+                Route::Pane(i) => self
+                    .panes
+                    .get_mut(i)
+                    .map(|p| (p.player.trace().len(), &mut p.kept)),
+                Route::Sessions => self.picker.as_mut().map(|p| (p.trace().len(), &mut p.kept)),
+            };
+            if let Some((at, kept)) = trace_and_kept {
+                kept.keep(at, e, payload);
+            }
+        }
+        self.on_source(route, event);
+    }
+
+    /// `w`: saves what ran so far as a capture in [`App::saves`]' folder,
+    /// and says in the title bar where it went, or why it could not.
+    pub fn save_capture(&mut self) {
+        let configs = self.rig.as_ref().map(|r| r.configs.as_slice());
+        let run = save::gather(&self.panes, self.picker.as_ref(), configs);
+        self.note = Some(save::save(run, &mut self.saves));
     }
 
     /// An event of a live source, routed to a pane or to the session list.
