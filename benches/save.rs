@@ -18,7 +18,7 @@ use ftpviz::trace::Kind;
 use ftpviz::tui::app::{App, Pane};
 #[path = "../tests/support/fixture.rs"]
 mod fixture;
-use ftpviz::tui::pane::Origin;
+use ftpviz::tui::app::pane::Origin;
 use std::path::Path;
 use std::time::{Duration, Instant};
 

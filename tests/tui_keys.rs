@@ -12,10 +12,10 @@ use screen::screen;
 use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::classroom::Lesson;
 use ftpviz::trace::Trace;
+use ftpviz::tui::app::course::Course;
+use ftpviz::tui::app::overlay::Overlay;
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::course::Course;
-use ftpviz::tui::overlay::Overlay;
-use ftpviz::tui::style::Theme;
+use ftpviz::tui::widgets::style::Theme;
 
 fn press(app: &mut App, code: KeyCode) {
     app.on_key(KeyEvent::from(code));

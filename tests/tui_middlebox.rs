@@ -14,10 +14,10 @@ use ftpviz::lab::rig::Rig;
 use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
 use ftpviz::trace::{Blocker, Event, Kind};
+use ftpviz::tui::app::event::{AppEvent, Event as AppEvt};
+use ftpviz::tui::app::pane::Origin;
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::event::{AppEvent, Event as AppEvt};
-use ftpviz::tui::pane::Origin;
-use ftpviz::tui::style::Theme;
+use ftpviz::tui::widgets::style::Theme;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -136,7 +136,7 @@ fn blocker(e: &Event) -> Option<Blocker> {
 #[tokio::test]
 async fn a_real_blocked_dial_ends_in_a_cross_at_the_middlebox() {
     let mut rig = Rig::new(vec![client_firewall(Mode::Active)]);
-    let (panes, feeds) = ftpviz::tui::labs::start(&mut rig)
+    let (panes, feeds) = ftpviz::tui::app::labs::start(&mut rig)
         .await
         .expect("the lab starts");
     let mut app = App::new("lab · active", panes).with_rig(rig);
@@ -187,7 +187,7 @@ async fn f_and_n_restart_the_lab_under_the_new_middlebox() {
         ..LabConfig::default()
     };
     let mut rig = Rig::new(vec![config]);
-    let (panes, feeds) = ftpviz::tui::labs::start(&mut rig)
+    let (panes, feeds) = ftpviz::tui::app::labs::start(&mut rig)
         .await
         .expect("the lab starts");
     let mut app = App::new("lab · active", panes).with_rig(rig);

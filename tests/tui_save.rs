@@ -18,10 +18,10 @@ use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::middlebox::Firewall;
 use ftpviz::narration::narrate_between;
 use ftpviz::trace::{Event as TraceEvent, Kind, Trace};
+use ftpviz::tui::app::event::{Event, Feed, Route};
+use ftpviz::tui::app::picker::Picker;
 use ftpviz::tui::app::App;
-use ftpviz::tui::event::{Event, Feed, Route};
-use ftpviz::tui::picker::Picker;
-use ftpviz::tui::style::Theme;
+use ftpviz::tui::widgets::style::Theme;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use record_facts::{read_capture, Story};
@@ -48,7 +48,7 @@ fn rows(app: &App, w: u16, h: u16) -> Vec<String> {
 /// data bytes; its captures saved under `dir`.
 async fn lab_app(configs: Vec<LabConfig>, dir: &Path) -> App {
     let mut rig = Rig::new(configs);
-    let (panes, feeds) = ftpviz::tui::labs::start(&mut rig)
+    let (panes, feeds) = ftpviz::tui::app::labs::start(&mut rig)
         .await
         .expect("the labs start");
     let mut app = App::new("lab", panes).with_rig(rig);
@@ -333,7 +333,7 @@ fn a_replayed_trace_is_saved_with_zeros_that_say_so() {
         .filter(|e| matches!(e.kind, Kind::Data { .. }));
     assert_eq!(standing_in.count(), data_events.count());
     let file = std::fs::read(&path).unwrap();
-    let header = ftpviz::tui::save::FROM_A_TRACE.as_bytes();
+    let header = ftpviz::tui::app::save::FROM_A_TRACE.as_bytes();
     assert!(
         file.windows(header.len()).any(|w| w == header),
         "the header says it"
@@ -420,7 +420,7 @@ async fn w_saves_serves_sessions_with_their_real_bytes() {
     assert_eq!(fetched, built_in(DOWNLOAD_NAME));
 
     // On the session list itself, `w` saves every session so far.
-    assert!(app.picking);
+    assert!(app.picking());
     press(&mut app, KeyCode::Char('w'));
     let path = saved(&app);
     let name = path

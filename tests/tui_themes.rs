@@ -16,7 +16,7 @@ use ftpviz::lab::LabConfig;
 use ftpviz::middlebox::Firewall;
 use ftpviz::trace::Kind;
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::style::Theme;
+use ftpviz::tui::widgets::style::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 use screen::render;

@@ -30,7 +30,7 @@ pub(crate) async fn lesson(
         None => Lesson::builtin(),
     };
     if sink.is_none() && record.is_none() && html.is_none() {
-        let course = ftpviz::tui::course::Course::new(lesson, port);
+        let course = ftpviz::tui::app::course::Course::new(lesson, port);
         return Ok(ftpviz::tui::lesson(course, screen).await?);
     }
     let mut recording = record.as_deref().map(start_recording);

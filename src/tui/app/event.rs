@@ -10,7 +10,7 @@
 //! and sends it down the channel as an [`Event`]. Live sources (a lab's
 //! events, `serve`'s sessions) are forwarded into the same channel, and the
 //! app sends itself [`AppEvent`]s there too (restart the labs, quit). The
-//! loop in [`super::terminal`] takes one event at a time and hands it to the
+//! loop in `terminal` takes one event at a time and hands it to the
 //! one app: one owner of state, no locks.
 //!
 //! A paused screen therefore sleeps in the channel and costs no CPU; a
