@@ -456,7 +456,7 @@ fn the_port_notes_fit_a_pane_at_80x24() {
         (&wanted, &got, 1),
     ] {
         let n = note(w, g, pane).expect("a note");
-        assert!(ftpviz::tui::widgets::hosts::wrap(&n, 23).len() <= 8, "{n}");
+        assert!(ftpviz::text::wrap(&n, 23).len() <= 8, "{n}");
     }
 }
 

@@ -19,9 +19,9 @@
 //!   turns `&App` into widgets.
 //!
 //! **The app may use the widgets; the widgets never use the app.** Both
-//! may use [`text`], the one small neutral module: fitting words into
-//! cells (measure, clip, shorten). No file imports back up: there is no
-//! circle between the files of `tui`.
+//! fit words into cells with the crate's one [`text`](crate::text) module
+//! (measure, wrap, clip, shorten), which the narration uses too. No file
+//! imports back up: there is no circle between the files of `tui`.
 //!
 //! The labs behind a live screen are the lab side's
 //! ([`crate::lab::rig`]): the app asks it to start them and shows them.
@@ -29,7 +29,6 @@
 //! The entry points below are what `main.rs` calls.
 
 pub mod app;
-pub mod text;
 pub mod widgets;
 
 use crate::lab::rig::Rig;

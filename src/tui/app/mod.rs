@@ -119,10 +119,11 @@ impl Stage {
     }
 }
 
-/// Everything the screens show.
+/// Everything the screens show. Its fields are the app room's; those
+/// `pub` are read and set by the entry points (and the tests) outside it.
 pub struct App {
     /// What is being shown: "lab · compare", "replay capture.pcap"…
-    pub heading: String,
+    heading: String,
     pub panes: Vec<Pane>,
     pub focus: Focus,
     /// What is drawn over the panes: the keys, the legend, the reader.
@@ -143,13 +144,13 @@ pub struct App {
     pub note: Option<String>,
     /// A change to the rig waiting for its key again (it throws the run
     /// away).
-    pub confirm: Option<Change>,
+    confirm: Option<Change>,
     /// Playing pauses at teaching moments.
-    pub auto_pause: AutoPause,
+    auto_pause: AutoPause,
     /// Why playing paused by itself, until it plays again.
     pub paused_at: Option<Pause>,
     /// The terminal's size (columns, rows), for scrolling the reader.
-    pub size: (u16, u16),
+    size: (u16, u16),
     /// The one channel the loop reads: the app's own requests go there too.
     pub events: Events,
     /// A guided lesson, scene by scene (`ftpviz lesson`, or `c`).
@@ -159,12 +160,12 @@ pub struct App {
     /// The projector's view: one step, big (`--presenter`, or `v`).
     pub presenter: bool,
     /// The pane that moved last: the one the presenter view shows.
-    pub spotlight: usize,
+    spotlight: usize,
     /// Where `w` saves what ran (see [`self::save`]).
     pub saves: Saves,
     /// `q` in a lesson or with the quiz on asks first: `y` (or `q` again)
     /// quits, any other key stays.
-    pub quitting: bool,
+    quitting: bool,
     quit: bool,
 }
 

@@ -9,7 +9,7 @@
 //! instead.
 
 use super::style::Theme;
-use crate::tui::text::{self, shorten_middle};
+use crate::text::{self, shorten_middle};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

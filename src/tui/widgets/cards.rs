@@ -9,7 +9,7 @@
 
 use super::style::Theme;
 use crate::classroom::quiz::{Guess, PortRole, Question, Reveal};
-use crate::tui::text::{clip_words, shorten_words, width as text_width, wrap};
+use crate::text::{clip_words, shorten_words, width as text_width, wrap};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

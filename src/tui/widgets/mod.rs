@@ -4,9 +4,10 @@
 //! no labs, no app.
 //!
 //! **The rule:** the app (`tui::app`) may use any widget; a widget
-//! never uses the app, nor anything in `tui` outside this room but the
-//! shared text helpers ([`crate::tui::text`]). What both rooms share of
-//! drawing — the theme (`style`), the layout maths (`layout`) — lives here.
+//! never uses the app, nor anything else in `tui`: only this room, the
+//! crate's plain data, and [`crate::text`] (fitting words into cells, as
+//! the narration does). What both rooms share of drawing — the theme
+//! (`style`), the layout maths (`layout`) — lives here.
 //!
 //! - `style`: how the channels and the dial look, in colour or without;
 //!   `layout`: where each panel goes, for any terminal from 80×24 up.

@@ -17,7 +17,7 @@
 //! this lays it out and draws it.
 
 use super::style::Theme;
-use crate::tui::text::{clip_words, width, wrap};
+use crate::text::{clip_words, width, wrap};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -47,12 +47,19 @@ pub enum Role {
 
 /// The whole text as rows of `width` columns.
 pub fn layout(t: &Told, width: usize) -> Vec<(String, Role)> {
-    let mut rows: Vec<(String, Role)> = wrap(&t.headline, width)
-        .into_iter()
-        .map(|r| (r, Role::Headline))
-        .collect();
+    // A paragraph's rows; an empty one keeps its row (a blank line).
+    let paragraph = |text: &str, role: Role| {
+        let rows = wrap(text, width);
+        let rows = if rows.is_empty() {
+            vec![String::new()]
+        } else {
+            rows
+        };
+        rows.into_iter().map(move |r| (r, role))
+    };
+    let mut rows: Vec<(String, Role)> = paragraph(&t.headline, Role::Headline).collect();
     for para in &t.body {
-        rows.extend(wrap(para, width).into_iter().map(|r| (r, Role::Body)));
+        rows.extend(paragraph(para, Role::Body));
     }
     for line in &t.wire {
         let quoted = format!("│ {line}");

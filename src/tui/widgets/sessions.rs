@@ -8,7 +8,7 @@
 //! the rows on screen are made: a live list may hold thousands.
 
 use super::style::Theme;
-use crate::tui::text::shorten_middle;
+use crate::text::shorten_middle;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
