@@ -12,7 +12,7 @@ use crossterm::event::KeyCode;
 
 impl App {
     /// Runs `course` in this app: its first run's labs (the rig must hold
-    /// them already, see [`super::lesson`]), its card up.
+    /// them already, see `tui::lesson`), its card up.
     pub fn with_course(mut self, course: Course) -> App {
         self.heading = heading(&course, self.quiz.on);
         self.course = Some(course);

@@ -18,8 +18,8 @@
 //!
 //! A source started with payloads (every lab, `serve`) also hands over the
 //! bytes of each `data` event; its feed pairs them with their event, keeps
-//! the first [`KEEP`](super::kept::KEEP) bytes and drops the rest, so that
-//! `w` can save the run with its real bytes ([`super::kept`]).
+//! the first `KEEP` bytes and drops the rest, so that
+//! `w` can save the run with its real bytes (`kept`).
 //!
 //! When the labs restart (a key changed the middlebox), the old labs' last
 //! events may still be on their way. Every batch of feeds gets a new

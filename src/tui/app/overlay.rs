@@ -2,9 +2,9 @@
 //! open.
 //!
 //! - `?` the keys ([`crate::tui::widgets::help`]),
-//! - `l` the legend: what each mark on screen means ([`crate::tui::widgets::legend`]),
+//! - `l` the legend: what each mark on screen means (`widgets::legend`),
 //! - `m` the reader: the whole narration of the current step, for when
-//!   the narration area had to cut it ([`crate::tui::widgets::reader`]).
+//!   the narration area had to cut it (`widgets::reader`).
 //!
 //! Any other key (Esc too) closes an overlay and does nothing else; `q`
 //! still quits (asking first in a lesson or a quiz). In the reader ↑/↓

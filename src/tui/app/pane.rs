@@ -74,17 +74,10 @@ impl Pane {
     /// A pane over a live source; its events are pushed into its player.
     pub fn live(title: impl Into<String>, source: Box<dyn Source>) -> Pane {
         Pane {
-            title: title.into(),
             player: Player::live(),
             origin: Origin::Lab,
-            middlebox: None,
-            endpoints: None,
-            note: None,
-            run: false,
-            kept: Kept::default(),
-            held: None,
             source: Some(source),
-            account: RefCell::new(None),
+            ..Pane::fixed(title, Trace::new())
         }
     }
 

@@ -4,7 +4,7 @@
 //! What is saved is what the screen's sources produced, shown or not yet:
 //!
 //! - the lab (and a lesson's current run): every pane's trace, with the
-//!   real data bytes kept beside each ([`super::kept`]); side by side panes
+//!   real data bytes kept beside each (`kept`); side by side panes
 //!   become one capture, each pane its own FTP session, the second moved
 //!   to follow the first, as `lab --mode compare --record` writes them;
 //! - `serve`: every session of the list so far, with their bytes;

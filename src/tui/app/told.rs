@@ -3,7 +3,7 @@
 //! presenter and the finale lay out ([`Told`]).
 //!
 //! The words are [`crate::narration`]'s; this picks which, for a pane:
-//! before the first event, what `→` does here ([`super::prompt`]); while the
+//! before the first event, what `→` does here (`prompt`); while the
 //! quiz holds a pane back, nothing that would answer it; while a pane waits
 //! for its source, what it waits for.
 

@@ -5,7 +5,7 @@
 //! an `App`, render it into a `Buffer` of 80×24 or 120×40 and compare.
 //!
 //! This is where the app's state becomes the plain data the
-//! [widgets](crate::tui::widgets) draw: the bars ([`super::bars`]), each
+//! [widgets](crate::tui::widgets) draw: the bars (`bars`), each
 //! pane's title, hosts and words ([`super::told`]), the session list, the
 //! classroom's cards, the overlays.
 

@@ -25,7 +25,7 @@ pub(crate) mod bars;
 pub(crate) mod cards;
 pub(crate) mod finale;
 pub mod help;
-pub mod hosts;
+pub(crate) mod hosts;
 pub mod layout;
 pub(crate) mod legend;
 pub mod narration_view;
