@@ -366,8 +366,10 @@ impl App {
             }
             KeyCode::End => self.end(),
             KeyCode::Tab | KeyCode::BackTab => self.next_focus(),
-            KeyCode::Char('s') if self.picker.is_some() => {
-                self.showing = Showing::Sessions(self.stage());
+            KeyCode::Char('s') => {
+                if self.picker.is_some() {
+                    self.showing = Showing::Sessions(self.stage());
+                }
             }
             KeyCode::Char('f') => return self.ask_rig(Change::Firewall),
             KeyCode::Char('n') => return self.ask_rig(Change::Nat),
