@@ -1,10 +1,10 @@
 //! The session picker: a capture (or a busy `serve`) may hold several FTP
 //! sessions; the diagram shows one at a time, and this list picks which.
 //!
-//! Each row says enough to choose without opening it: the client's address
-//! and port (and the server's, where there is room), how many events, the
-//! mode the data connections used, and for `serve` whether the session is
-//! still going. A row is shortened to fit, the client's address last.
+//! Each session is a row ([`Summary`]: its addresses, how many events,
+//! the mode its data connections used, whether it still runs), worked out
+//! from the account; [`Picker::view`] hands the rows to the widget that
+//! draws the list (`widgets::sessions`).
 //!
 //! For `serve` the list is live: sessions appear as real clients connect
 //! ([`Picker::push`]), and the one picked keeps growing in its pane.
