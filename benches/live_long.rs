@@ -29,8 +29,8 @@ mod many_sessions;
 #[path = "../tests/support/pcapgen.rs"]
 mod pcapgen;
 
-use ftpviz::tui::picker::{Picker, PickerView};
-use ftpviz::tui::style::Theme;
+use ftpviz::tui::app::picker::Picker;
+use ftpviz::tui::widgets::style::Theme;
 use many_sessions::generate;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -81,11 +81,7 @@ fn picker_child() {
     let draws = 200;
     let t = Instant::now();
     for _ in 0..draws {
-        let view = PickerView {
-            picker: &list,
-            theme: Theme::mono(),
-        };
-        view.render(area, &mut buf);
+        list.view(Theme::mono()).render(area, &mut buf);
     }
     let draw_us = t.elapsed().as_micros() / draws;
     println!(

@@ -9,7 +9,8 @@
 //! a few cursor positions and screen sizes, compare mode (two panes).
 
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::fixture;
+#[path = "../tests/support/fixture.rs"]
+mod fixture;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;

@@ -16,8 +16,9 @@
 use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::trace::Kind;
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::fixture;
-use ftpviz::tui::pane::Origin;
+#[path = "../tests/support/fixture.rs"]
+mod fixture;
+use ftpviz::tui::app::pane::Origin;
 use std::path::Path;
 use std::time::{Duration, Instant};
 

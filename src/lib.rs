@@ -31,9 +31,15 @@
 //! | [`capture_writer`] | a run saved as pcapng for Wireshark: packets rebuilt from the Trace and the real data bytes, narration in packet comments |
 //! | [`classroom`] | the guided lesson (scenes as data), the quiz, and its worksheet |
 //! | [`handout`] | a run as one self-contained HTML page to hand out: the diagram as SVG, the narration beside it, summary, worksheet and answers (`--html`) |
-//! | [`tui`] | the screens: sequence diagram, hosts, narration, and the player that steps through |
+//! | [`text`] | text that must fit: display width, the one word wrap, clipping and shortening (the narration's and the screens') |
+//! | [`tui`] | the screens, in two rooms: `widgets` (pure drawing: sequence diagram, hosts, narration…) and `app` (state, keys, sources, the player that steps through) |
 //!
 //! ARCHITECTURE.md, beside `Cargo.toml`, tells the same at more length.
+//!
+//! The unit tests share the integration tests' hand-made traces
+//! (`tests/support/fixture.rs`, never shipped): `mod fixture` exists only
+//! under `cfg(test)`, where the crate also calls itself `ftpviz`, as that
+//! file does.
 
 pub mod account;
 pub mod capture_writer;
@@ -49,6 +55,13 @@ pub mod replay;
 pub mod serve;
 pub mod server;
 pub mod tap;
+pub mod text;
 pub mod trace;
 pub mod transfer;
 pub mod tui;
+
+#[cfg(test)]
+#[path = "../tests/support/fixture.rs"]
+mod fixture;
+#[cfg(test)]
+extern crate self as ftpviz;

@@ -7,8 +7,8 @@ mod common;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::trace::Kind;
+use ftpviz::tui::app::pane::Pane;
 use ftpviz::tui::app::App;
-use ftpviz::tui::pane::Pane;
 use scraper::{Html, Selector};
 
 #[test]

@@ -9,7 +9,7 @@
 
 use ftpviz::narration::cite::{self, Defined, Rule, CODES, TABLE, VERBS};
 use ftpviz::narration::{columns, HEADLINE_COLUMNS};
-use ftpviz::tui::layout;
+use ftpviz::tui::widgets::layout;
 use ratatui::layout::Rect;
 
 mod common;

@@ -20,7 +20,7 @@ fn a_planted_symlink_or_hard_link_is_refused() {
 
     std::os::unix::fs::symlink(&victim, &log).unwrap();
     assert_eq!(
-        ftpviz::tui::terminal::log_to_file(),
+        ftpviz::tui::app::terminal::log_to_file(),
         None,
         "symlink refused"
     );
@@ -28,7 +28,7 @@ fn a_planted_symlink_or_hard_link_is_refused() {
 
     std::fs::hard_link(&victim, &log).unwrap();
     assert_eq!(
-        ftpviz::tui::terminal::log_to_file(),
+        ftpviz::tui::app::terminal::log_to_file(),
         None,
         "hard link refused"
     );
@@ -36,7 +36,7 @@ fn a_planted_symlink_or_hard_link_is_refused() {
     assert_eq!(std::fs::read(&victim).unwrap(), b"precious\n", "untouched");
 
     // With nothing planted the log is ours: a new file, private.
-    assert_eq!(ftpviz::tui::terminal::log_to_file(), Some(log.clone()));
+    assert_eq!(ftpviz::tui::app::terminal::log_to_file(), Some(log.clone()));
     let meta = std::fs::symlink_metadata(&log).unwrap();
     assert!(meta.is_file());
     assert_eq!(meta.mode() & 0o777, 0o600);

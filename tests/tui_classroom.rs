@@ -2,6 +2,8 @@
 //! (on a real lab's trace and on a real capture), the presenter view, and
 //! the lesson's scene cards.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 #[path = "support/screen.rs"]
 mod screen;
 use screen::{render, text};
@@ -16,11 +18,10 @@ use ftpviz::classroom::Lesson;
 use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::middlebox::Firewall;
 use ftpviz::trace::{Event, Kind, Trace};
+use ftpviz::tui::app::course::Course;
+use ftpviz::tui::app::pane::Origin;
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::course::Course;
-use ftpviz::tui::fixture;
-use ftpviz::tui::pane::Origin;
-use ftpviz::tui::style::Theme;
+use ftpviz::tui::widgets::style::Theme;
 
 fn press(app: &mut App, code: KeyCode) {
     app.on_key(KeyEvent::from(code));
@@ -251,7 +252,7 @@ fn the_quiz_score_closes_a_run_outside_a_lesson() {
     keys(&mut app, "s21");
     step_to_reveal(&mut app);
     press(&mut app, KeyCode::End);
-    assert!(app.finale);
+    assert!(app.finale());
     let s = text(&render(&app, 80, 24));
     assert!(s.contains("Quiz: 3 of 3 right."), "{s}");
 }
@@ -277,7 +278,7 @@ fn at_scene(n: usize, quiz: bool) -> App {
     let panes = course
         .configs()
         .iter()
-        .map(|c| Pane::fixed(ftpviz::tui::rig::mode_title(c), Trace::new()))
+        .map(|c| Pane::fixed(ftpviz::tui::app::labs::mode_title(c), Trace::new()))
         .collect();
     let mut app = App::new("lesson", panes).with_course(course);
     app.theme = Theme::mono();
@@ -379,7 +380,7 @@ fn an_open_question_is_not_answered_anywhere_on_screen() {
     press(&mut app, KeyCode::Esc);
     let s = text(&render(&app, 80, 24));
     assert!(!s.contains("QUIZ · who dials?"), "{s}");
-    assert!(!s.contains(ftpviz::tui::narration_view::HELD), "{s}");
+    assert!(!s.contains(ftpviz::tui::app::told::HELD), "{s}");
     assert!(s.contains(" session 1 "), "{s}");
     // A capture's title never names its mode while the quiz is on (it is
     // read off the very dials the questions ask about); off, it does.

@@ -5,6 +5,8 @@
 //! listening port is never the one hidden behind `+N`, and no label shows
 //! part of a number.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 #[path = "support/screen.rs"]
 mod screen;
 use screen::{lines, render, text};
@@ -14,10 +16,9 @@ use ftpviz::lab::LabConfig;
 use ftpviz::middlebox::Firewall;
 use ftpviz::trace::{Event, FailReason, Kind, Side, Trace};
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::fixture;
-use ftpviz::tui::layout::{self, Lifelines};
-use ftpviz::tui::sequence::middlebox_column;
-use ftpviz::tui::style::Theme;
+use ftpviz::tui::widgets::layout::{self, Lifelines};
+use ftpviz::tui::widgets::sequence::middlebox_column;
+use ftpviz::tui::widgets::style::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
@@ -455,7 +456,7 @@ fn the_port_notes_fit_a_pane_at_80x24() {
         (&wanted, &got, 1),
     ] {
         let n = note(w, g, pane).expect("a note");
-        assert!(ftpviz::tui::hosts::wrap(&n, 23).len() <= 8, "{n}");
+        assert!(ftpviz::text::wrap(&n, 23).len() <= 8, "{n}");
     }
 }
 

@@ -11,11 +11,12 @@ use screen::render;
 
 use ftpviz::lab::{Lab, LabConfig};
 use ftpviz::trace::Trace;
+use ftpviz::tui::app::pane::Origin;
+use ftpviz::tui::app::told::told;
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::layout;
-use ftpviz::tui::narration_view::{told, MORE};
-use ftpviz::tui::pane::Origin;
-use ftpviz::tui::style::Theme;
+use ftpviz::tui::widgets::layout;
+use ftpviz::tui::widgets::narration_view::MORE;
+use ftpviz::tui::widgets::style::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::time::Duration;

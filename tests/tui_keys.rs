@@ -3,6 +3,8 @@
 //! never quits; `q` in a lesson or a quiz asks first; while the terminal
 //! is too small, keys that change the run do nothing.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 #[path = "support/screen.rs"]
 mod screen;
 use screen::screen;
@@ -10,11 +12,10 @@ use screen::screen;
 use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::classroom::Lesson;
 use ftpviz::trace::Trace;
+use ftpviz::tui::app::course::Course;
+use ftpviz::tui::app::overlay::Overlay;
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::course::Course;
-use ftpviz::tui::fixture;
-use ftpviz::tui::overlay::Overlay;
-use ftpviz::tui::style::Theme;
+use ftpviz::tui::widgets::style::Theme;
 
 fn press(app: &mut App, code: KeyCode) {
     app.on_key(KeyEvent::from(code));

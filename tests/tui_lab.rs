@@ -5,8 +5,8 @@
 use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::lab::{Lab, LabConfig, Mode};
 use ftpviz::trace::{Event, Kind};
+use ftpviz::tui::app::source::{LiveLab, Source};
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::source::{LiveLab, Source};
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;

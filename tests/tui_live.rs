@@ -16,10 +16,10 @@ mod pcapgen;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::trace::Event;
+use ftpviz::tui::app::event::Route;
+use ftpviz::tui::app::picker::Picker;
 use ftpviz::tui::app::App;
-use ftpviz::tui::event::Route;
-use ftpviz::tui::picker::Picker;
-use ftpviz::tui::style::Theme;
+use ftpviz::tui::widgets::style::Theme;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -90,7 +90,7 @@ fn sessions_appear_and_the_cap_says_what_it_let_go() {
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.panes[0].player.trace().len(), of(2));
     press(&mut app, KeyCode::Char('s'));
-    assert!(app.picking);
+    assert!(app.picking());
 
     feed(&mut app, events[first_four..].iter().cloned());
     let picker = list(&app);
@@ -155,7 +155,7 @@ fn the_kernels_drops_show_while_the_list_runs() {
 /// next, not lost.
 #[tokio::test]
 async fn a_busy_sources_events_are_taken_together_and_nothing_else_is_lost() {
-    use ftpviz::tui::event::{AppEvent, Event as AppEvt, Feed};
+    use ftpviz::tui::app::event::{AppEvent, Event as AppEvt, Feed};
     let events = live_events(1);
     let mut app = live_app(Picker::live("waiting"));
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -188,7 +188,7 @@ async fn a_busy_sources_events_are_taken_together_and_nothing_else_is_lost() {
 /// enough: events never pile up between a fast pipe and the screen.
 #[test]
 fn a_reader_ahead_of_the_list_waits_for_it() {
-    use ftpviz::tui::picker::Taken;
+    use ftpviz::tui::app::picker::Taken;
     let events = live_events(1);
     let taken = Arc::new(Taken::default());
     let mut app = live_app(Picker::live("waiting").with_taken(taken.clone()));

@@ -4,13 +4,14 @@
 //! other pane waits; ← retraces exactly; playing pauses at the teaching
 //! moments and stops on the summary.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::narration::moment::teaching_moment;
 use ftpviz::trace::{Channel, Event, Kind, Trace};
+use ftpviz::tui::app::lockstep::{class, Next};
+use ftpviz::tui::app::source::Source;
 use ftpviz::tui::app::{App, Focus, Pane};
-use ftpviz::tui::fixture;
-use ftpviz::tui::lockstep::{class, Next};
-use ftpviz::tui::source::Source;
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
@@ -113,7 +114,7 @@ fn every_event_of_both_panes_gets_shown_and_port_stands_beside_pasv() {
         ]
     );
     // Then the summary: one more → changes no cursor but ends the lesson.
-    assert!(app.finale, "the lesson ends on its summary");
+    assert!(app.finale(), "the lesson ends on its summary");
 }
 
 #[test]
@@ -143,9 +144,9 @@ fn back_retraces_forward_exactly() {
             }
             forward.push(now);
         }
-        assert!(app.finale);
+        assert!(app.finale());
         key(&mut app, KeyCode::Left);
-        assert!(!app.finale, "← leaves the summary first");
+        assert!(!app.finale(), "← leaves the summary first");
         let mut back = vec![positions(&app)];
         for _ in 1..forward.len() {
             key(&mut app, KeyCode::Left);
@@ -292,7 +293,7 @@ fn play_a_step(app: &mut App, beat: Duration) -> bool {
     let before = positions(app);
     for _ in 0..10 {
         app.on_tick(beat / 3);
-        if positions(app) != before || app.finale {
+        if positions(app) != before || app.finale() {
             return true;
         }
     }
@@ -310,7 +311,7 @@ fn playing_without_auto_pause_moves_like_the_arrow_key_and_stops_on_the_summary(
     key(&mut app, KeyCode::Char(' '));
     let beat = Duration::from_secs_f64(1.0 / app.panes[0].player.speed());
     let mut played = Vec::new();
-    while !app.finale {
+    while !app.finale() {
         let before = positions(&app);
         assert!(play_a_step(&mut app, beat), "playing goes on");
         let after = positions(&app);
@@ -359,14 +360,14 @@ fn playing_pauses_by_itself_at_every_teaching_moment() {
     let mut app = compare(fixture::active_blocked(), fixture::passive());
     let beat = Duration::from_secs_f64(1.0 / app.panes[0].player.speed());
     let mut pauses = 0;
-    while !app.finale {
+    while !app.finale() {
         key(&mut app, KeyCode::Char(' '));
         let mut before = positions(&app);
         while app.is_playing() {
             before = positions(&app);
             assert!(play_a_step(&mut app, beat));
         }
-        if app.finale {
+        if app.finale() {
             break;
         }
         pauses += 1;

@@ -3,20 +3,21 @@
 //! trace, and the same picture checked cell by cell on a real lab run), and
 //! the keys that change the middlebox restarting the real lab under it.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 #[path = "support/screen.rs"]
 mod screen;
 use screen::{lines, render, text};
 
 use crossterm::event::{KeyCode, KeyEvent};
+use ftpviz::lab::rig::Rig;
 use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
 use ftpviz::trace::{Blocker, Event, Kind};
+use ftpviz::tui::app::event::{AppEvent, Event as AppEvt};
+use ftpviz::tui::app::pane::Origin;
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::event::{AppEvent, Event as AppEvt};
-use ftpviz::tui::fixture;
-use ftpviz::tui::pane::Origin;
-use ftpviz::tui::rig::Rig;
-use ftpviz::tui::style::Theme;
+use ftpviz::tui::widgets::style::Theme;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -135,7 +136,9 @@ fn blocker(e: &Event) -> Option<Blocker> {
 #[tokio::test]
 async fn a_real_blocked_dial_ends_in_a_cross_at_the_middlebox() {
     let mut rig = Rig::new(vec![client_firewall(Mode::Active)]);
-    let (panes, feeds) = rig.start().await.expect("the lab starts");
+    let (panes, feeds) = ftpviz::tui::app::labs::start(&mut rig)
+        .await
+        .expect("the lab starts");
     let mut app = App::new("lab · active", panes).with_rig(rig);
     app.theme = Theme::mono();
     let mut events = feeds.into_iter().next().expect("one feed").events;
@@ -184,7 +187,9 @@ async fn f_and_n_restart_the_lab_under_the_new_middlebox() {
         ..LabConfig::default()
     };
     let mut rig = Rig::new(vec![config]);
-    let (panes, feeds) = rig.start().await.expect("the lab starts");
+    let (panes, feeds) = ftpviz::tui::app::labs::start(&mut rig)
+        .await
+        .expect("the lab starts");
     let mut app = App::new("lab · active", panes).with_rig(rig);
     app.theme = Theme::mono();
     let mut events = feeds.into_iter().next().expect("one feed").events;

@@ -4,10 +4,11 @@
 //! real lab scenario and capture: `narration_scenarios.rs`; through the
 //! binary: `explain_cli.rs`.)
 
+#[path = "support/fixture.rs"]
+mod fixture;
 use ftpviz::ftp::hostport::port_bytes;
 use ftpviz::narration::{clean, narrate, Narration};
 use ftpviz::trace::{Blocker, Event, FailReason, Kind, Side, Via};
-use ftpviz::tui::fixture;
 
 fn say(events: &[Event]) -> String {
     let Narration { headline, body, .. } = narrate(events);

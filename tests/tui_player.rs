@@ -2,13 +2,14 @@
 //! going back, playing at a speed (paced by tokio's paused clock), and the
 //! live edge, where stepping forward must make the source act exactly once.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::player::{Player, Request, SPEEDS};
 use ftpviz::trace::{Event, Kind, Side};
+use ftpviz::tui::app::overlay::Overlay;
+use ftpviz::tui::app::source::Source;
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::fixture;
-use ftpviz::tui::overlay::Overlay;
-use ftpviz::tui::source::Source;
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
@@ -239,13 +240,13 @@ fn end_lets_a_live_source_run_to_its_end_then_shows_the_summary() {
     let mut app = App::new("test", vec![Pane::live("live", Box::new(source))]);
     key(&mut app, KeyCode::End);
     assert!(free.get(), "End lets the source run free");
-    assert!(!app.finale, "not before it has ended");
+    assert!(!app.finale(), "not before it has ended");
     for (i, e) in fixture::active().events.into_iter().enumerate() {
         app.on_source_event(0, Some(e));
         assert_eq!(app.panes[0].player.shown(), i + 1, "each shows on arrival");
     }
     app.on_source_event(0, None);
-    assert!(app.finale, "the summary once the lesson is over");
+    assert!(app.finale(), "the summary once the lesson is over");
     assert_eq!(steps.get(), 0, "running free needs no steps");
 }
 

@@ -3,6 +3,8 @@
 //! a footer that names the keys or says where they are, the end-of-lesson
 //! summary, and replay/serve screens that speak for themselves.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 #[path = "support/screen.rs"]
 mod screen;
 use screen::{lines, render, text};
@@ -10,13 +12,12 @@ use screen::{lines, render, text};
 use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::narration::narrate;
 use ftpviz::trace::{Kind, Trace};
+use ftpviz::tui::app::overlay::Overlay;
+use ftpviz::tui::app::pane::Origin;
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::fixture;
-use ftpviz::tui::help::KEYS;
-use ftpviz::tui::narration_view::MORE;
-use ftpviz::tui::overlay::Overlay;
-use ftpviz::tui::pane::Origin;
-use ftpviz::tui::style::Theme;
+use ftpviz::tui::widgets::help::KEYS;
+use ftpviz::tui::widgets::narration_view::MORE;
+use ftpviz::tui::widgets::style::Theme;
 
 fn press(app: &mut App, code: KeyCode, times: usize) {
     for _ in 0..times {
@@ -191,7 +192,7 @@ fn the_footer_names_every_key_or_says_where_they_are() {
         let mut app = compare(fixture::active(), fixture::passive());
         if with_rig {
             let config = ftpviz::lab::LabConfig::default();
-            app = app.with_rig(ftpviz::tui::rig::Rig::new(vec![config.clone(), config]));
+            app = app.with_rig(ftpviz::lab::rig::Rig::new(vec![config.clone(), config]));
         }
         for w in [80, 120, 200] {
             let buf = render(&app, w, 24);
@@ -236,7 +237,7 @@ fn every_key_in_the_help_does_something() {
     let fresh = || {
         let config = ftpviz::lab::LabConfig::default();
         let mut app = compare(fixture::active(), fixture::passive())
-            .with_rig(ftpviz::tui::rig::Rig::new(vec![config.clone(), config]));
+            .with_rig(ftpviz::lab::rig::Rig::new(vec![config.clone(), config]));
         app.saves.dir = saves.clone();
         press(&mut app, KeyCode::Right, 3);
         app
@@ -275,7 +276,7 @@ fn every_key_in_the_help_does_something() {
 fn the_end_of_the_lesson_is_a_summary_of_every_data_connection() {
     let mut app = compare(fixture::active_blocked(), fixture::passive());
     press(&mut app, KeyCode::End, 1);
-    assert!(app.finale);
+    assert!(app.finale());
     insta::assert_snapshot!("summary_80x24", text(&render(&app, 80, 24)));
     let buf = render(&app, 120, 40);
     insta::assert_snapshot!("summary_120x40", text(&buf));
@@ -304,11 +305,11 @@ fn the_end_of_the_lesson_is_a_summary_of_every_data_connection() {
     }
     // ← back to the last event; space plays the lesson again from the start.
     press(&mut app, KeyCode::Left, 1);
-    assert!(!app.finale);
+    assert!(!app.finale());
     press(&mut app, KeyCode::Right, 1);
-    assert!(app.finale);
+    assert!(app.finale());
     press(&mut app, KeyCode::Char(' '), 1);
-    assert!(!app.finale && app.is_playing());
+    assert!(!app.finale() && app.is_playing());
     assert_eq!(app.panes[0].player.shown(), 0);
 }
 

@@ -7,20 +7,21 @@
 //! holds byte counts and not bytes, is saved with zeros that say so.
 
 mod common;
+#[path = "support/fixture.rs"]
+mod fixture;
 mod record_facts;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::lab::lesson::DOWNLOAD_NAME;
+use ftpviz::lab::rig::Rig;
 use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::middlebox::Firewall;
 use ftpviz::narration::narrate_between;
 use ftpviz::trace::{Event as TraceEvent, Kind, Trace};
+use ftpviz::tui::app::event::{Event, Feed, Route};
+use ftpviz::tui::app::picker::Picker;
 use ftpviz::tui::app::App;
-use ftpviz::tui::event::{Event, Feed, Route};
-use ftpviz::tui::fixture;
-use ftpviz::tui::picker::Picker;
-use ftpviz::tui::rig::Rig;
-use ftpviz::tui::style::Theme;
+use ftpviz::tui::widgets::style::Theme;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use record_facts::{read_capture, Story};
@@ -47,7 +48,9 @@ fn rows(app: &App, w: u16, h: u16) -> Vec<String> {
 /// data bytes; its captures saved under `dir`.
 async fn lab_app(configs: Vec<LabConfig>, dir: &Path) -> App {
     let mut rig = Rig::new(configs);
-    let (panes, feeds) = rig.start().await.expect("the labs start");
+    let (panes, feeds) = ftpviz::tui::app::labs::start(&mut rig)
+        .await
+        .expect("the labs start");
     let mut app = App::new("lab", panes).with_rig(rig);
     app.theme = Theme::mono();
     app.saves.dir = dir.to_path_buf();
@@ -330,7 +333,7 @@ fn a_replayed_trace_is_saved_with_zeros_that_say_so() {
         .filter(|e| matches!(e.kind, Kind::Data { .. }));
     assert_eq!(standing_in.count(), data_events.count());
     let file = std::fs::read(&path).unwrap();
-    let header = ftpviz::tui::save::FROM_A_TRACE.as_bytes();
+    let header = ftpviz::tui::app::save::FROM_A_TRACE.as_bytes();
     assert!(
         file.windows(header.len()).any(|w| w == header),
         "the header says it"
@@ -417,7 +420,7 @@ async fn w_saves_serves_sessions_with_their_real_bytes() {
     assert_eq!(fetched, built_in(DOWNLOAD_NAME));
 
     // On the session list itself, `w` saves every session so far.
-    assert!(app.picking);
+    assert!(app.picking());
     press(&mut app, KeyCode::Char('w'));
     let path = saved(&app);
     let name = path

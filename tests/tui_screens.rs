@@ -2,6 +2,8 @@
 //! 80×24 and 120×40, and direct checks on cells (glyphs, styles, ports) that
 //! say what a snapshot cannot — colour, boldness, the arrow in flight.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 #[path = "support/screen.rs"]
 mod screen;
 use screen::{render, text};
@@ -10,14 +12,13 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::lab::LabConfig;
 use ftpviz::middlebox::Firewall;
 use ftpviz::trace::{Kind, Via};
+use ftpviz::tui::app::pane::Origin;
+use ftpviz::tui::app::source::Source;
+use ftpviz::tui::app::view::TOO_SMALL;
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::fixture;
-use ftpviz::tui::layout::Lifelines;
-use ftpviz::tui::pane::Origin;
-use ftpviz::tui::sequence::{window, Sequence};
-use ftpviz::tui::source::Source;
-use ftpviz::tui::style::Theme;
-use ftpviz::tui::view::TOO_SMALL;
+use ftpviz::tui::widgets::layout::Lifelines;
+use ftpviz::tui::widgets::sequence::{window, Sequence};
+use ftpviz::tui::widgets::style::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
@@ -344,7 +345,7 @@ fn several_sessions_open_on_a_picker() {
     assert!(s.lines().all(|l| l.chars().count() <= 80));
     press(&mut app, KeyCode::Down, 1);
     press(&mut app, KeyCode::Enter, 1);
-    assert!(!app.picking);
+    assert!(!app.picking());
     press(&mut app, KeyCode::End, 1);
     let s = text(&render(&app, 80, 24));
     assert!(s.contains("session 2 · PASSIVE: client dials"), "{s}");
@@ -353,5 +354,5 @@ fn several_sessions_open_on_a_picker() {
     assert!(pane.player.trace().events.iter().all(|e| e.session == 1));
     assert!(s.contains("PASV") || s.contains("QUIT"));
     press(&mut app, KeyCode::Char('s'), 1);
-    assert!(app.picking);
+    assert!(app.picking());
 }

@@ -1,6 +1,8 @@
 //! The same screens over the other sources: real captures (replay) and
 //! `serve` with a real client, its sessions listed live.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 #[path = "support/screen.rs"]
 mod screen;
 use screen::screen;
@@ -10,10 +12,9 @@ mod common;
 use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::serve::{start, ServeConfig};
 use ftpviz::trace::{Event, Kind, Via};
+use ftpviz::tui::app::picker::Picker;
 use ftpviz::tui::app::App;
-use ftpviz::tui::fixture;
-use ftpviz::tui::picker::Picker;
-use ftpviz::tui::style::Theme;
+use ftpviz::tui::widgets::style::Theme;
 use std::time::Duration;
 
 fn press(app: &mut App, code: KeyCode, times: usize) {
@@ -41,7 +42,7 @@ fn a_real_active_capture_shows_the_dial_from_port_20() {
     let replay = ftpviz::replay::read_file(&path).expect("the capture reads");
     let mut app = ftpviz::tui::app_for_trace("replay b", replay.trace);
     app.theme = Theme::mono();
-    assert!(!app.picking, "one session: straight to the diagram");
+    assert!(!app.picking(), "one session: straight to the diagram");
     step_to(&mut app, |e| {
         matches!(
             e.kind,
@@ -82,7 +83,7 @@ fn a_live_session_list_fills_and_follows_one_session() {
     app.theme = Theme::mono();
     assert!(screen(&app, 80, 24).contains("waiting for a client"));
     press(&mut app, KeyCode::Enter, 1);
-    assert!(app.picking, "nothing to pick yet");
+    assert!(app.picking(), "nothing to pick yet");
     // Session 1 is half-way through when it is picked.
     let mut first = fixture::sessions(2).events;
     let rest = first.split_off(20);
@@ -93,7 +94,7 @@ fn a_live_session_list_fills_and_follows_one_session() {
     assert!(s.contains("#1  client 127.0.0.2:41234"), "{s}");
     assert!(s.contains("· live"), "the session still runs: {s}");
     press(&mut app, KeyCode::Enter, 1);
-    assert!(!app.picking);
+    assert!(!app.picking());
     let before = app.panes[0].player.trace().len();
     let later_of_1 = rest.iter().filter(|e| e.session == 1).count();
     assert!(later_of_1 > 0, "the split leaves session 1 running");

@@ -3,11 +3,12 @@
 //! summary (who dialled whom, and the rule the run shows), checked on the
 //! hand-made lessons.
 
+#[path = "support/fixture.rs"]
+mod fixture;
 use ftpviz::account::Account;
 use ftpviz::narration::moment::{teaching_moment, Moment};
 use ftpviz::narration::summary::{kind, summarise, SessionKind};
 use ftpviz::trace::{Event, Kind, Side, Trace};
-use ftpviz::tui::fixture;
 
 fn moments(t: &Trace) -> Vec<Moment> {
     t.events.iter().filter_map(teaching_moment).collect()

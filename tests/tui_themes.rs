@@ -4,6 +4,8 @@
 //! each keeps control, data and failure apart. One screen per theme is
 //! snapshotted *with its colours* (see `support/styled.rs`).
 
+#[path = "support/fixture.rs"]
+mod fixture;
 #[path = "support/screen.rs"]
 mod screen;
 #[path = "support/styled.rs"]
@@ -14,8 +16,7 @@ use ftpviz::lab::LabConfig;
 use ftpviz::middlebox::Firewall;
 use ftpviz::trace::Kind;
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::fixture;
-use ftpviz::tui::style::Theme;
+use ftpviz::tui::widgets::style::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 use screen::render;

@@ -152,7 +152,7 @@ fn cols(line: &str, x: u16, w: u16) -> String {
 
 /// Both panes of the compare view at 80×24, read off the screen.
 fn panes(screen: &str) -> Option<Vec<Seen>> {
-    use ftpviz::tui::layout;
+    use ftpviz::tui::widgets::layout;
     use ratatui::layout::Rect;
     let rows: Vec<&str> = screen.lines().collect();
     let title = rows.get(1)?;

@@ -18,14 +18,15 @@ mod scenarios;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ftpviz::classroom::Lesson;
+use ftpviz::lab::rig::Rig;
 use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::trace::Trace;
+use ftpviz::tui::app::course::Course;
+use ftpviz::tui::app::labs::mode_title;
+use ftpviz::tui::app::pane::Origin;
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::course::Course;
-use ftpviz::tui::narration_view::MORE;
-use ftpviz::tui::pane::Origin;
-use ftpviz::tui::rig::{mode_title, Rig};
-use ftpviz::tui::style::Theme;
+use ftpviz::tui::widgets::narration_view::MORE;
+use ftpviz::tui::widgets::style::Theme;
 use std::collections::BTreeSet;
 
 fn press(app: &mut App, code: KeyCode) {
@@ -127,7 +128,7 @@ fn walk(mut app: App) -> Vec<Vec<String>> {
         press(&mut app, KeyCode::Right);
     }
     for _ in 0..400 {
-        if app.finale {
+        if app.finale() {
             break;
         }
         if app.quiz.asking.is_some() {
@@ -141,7 +142,7 @@ fn walk(mut app: App) -> Vec<Vec<String>> {
         press(&mut app, KeyCode::Right);
         screens.push(lines(&render(&app, 80, 24)));
     }
-    assert!(app.finale, "the walk reached the summaries");
+    assert!(app.finale(), "the walk reached the summaries");
     // The restart prompt and the quit question, at the end.
     if app.rig.is_some() && app.course.is_none() {
         press(&mut app, KeyCode::Char('n'));
@@ -168,7 +169,7 @@ async fn no_word_is_cut_on_any_screen_of_the_lesson_at_80x24() {
     let mut course = Course::new(lesson.clone(), Some(0));
     loop {
         plan.push((course.scene, course.run, course.configs()));
-        if course.forward() == ftpviz::tui::course::Moved::Stay {
+        if course.forward() == ftpviz::tui::app::course::Moved::Stay {
             break;
         }
     }
@@ -252,12 +253,12 @@ fn full_texts(runs: &[(LabConfig, Trace)]) -> Vec<String> {
             .with_middlebox(c);
         for i in 0..=t.len() {
             p.player.seek(i);
-            let told = ftpviz::tui::narration_view::told(&p, true);
+            let told = ftpviz::tui::app::told::told(&p, true);
             out.push(told.headline);
             out.extend(told.body);
             out.extend(told.wire);
         }
-        out.extend(ftpviz::tui::finale::told(&p).body);
+        out.extend(ftpviz::tui::app::told::summary(&p).body);
     }
     out
 }

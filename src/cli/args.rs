@@ -7,7 +7,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use ftpviz::lab::ports::DEFAULT_CONTROL_PORT;
 use ftpviz::lab::{IfTaken, LabConfig, Lesson, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
-use ftpviz::tui::style::{Palette, Theme};
+use ftpviz::tui::widgets::style::{Palette, Theme};
 use ftpviz::tui::Screen;
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -30,7 +30,7 @@ pub(crate) async fn lesson(
         None => Lesson::builtin(),
     };
     if sink.is_none() && record.is_none() && html.is_none() {
-        let course = ftpviz::tui::course::Course::new(lesson, port);
+        let course = ftpviz::tui::app::course::Course::new(lesson, port);
         return Ok(ftpviz::tui::lesson(course, screen).await?);
     }
     let mut recording = record.as_deref().map(start_recording);
@@ -120,7 +120,7 @@ pub(crate) fn write_lesson_step(
                 scene.title
             )?;
             for para in scene.notes.split("\n\n") {
-                for line in ftpviz::narration::explain::wrap(para, 77) {
+                for line in ftpviz::text::wrap(para, 77) {
                     writeln!(out, "   {line}")?;
                 }
                 writeln!(out)?;
@@ -152,10 +152,7 @@ pub(crate) fn write_lesson_step(
 fn write_wrapped(out: &mut impl Write, head: &str, text: &str) -> io::Result<()> {
     let indent = " ".repeat(head.chars().count());
     let width = 80usize.saturating_sub(head.chars().count()).max(20);
-    for (i, line) in ftpviz::narration::explain::wrap(text, width)
-        .iter()
-        .enumerate()
-    {
+    for (i, line) in ftpviz::text::wrap(text, width).iter().enumerate() {
         writeln!(out, "{}{line}", if i == 0 { head } else { &indent })?;
     }
     Ok(())

@@ -277,7 +277,7 @@ fn live_tui(
     screen: Screen,
     drops: Option<Drops>,
 ) -> Result<()> {
-    use ftpviz::tui::{app::App, event::Feed, event::Route, picker::Picker, picker::Taken};
+    use ftpviz::tui::app::{event::Feed, event::Route, picker::Picker, picker::Taken, App};
     let (tx, events) = tokio::sync::mpsc::unbounded_channel();
     // The list keeps up, or the reading waits for it (a capture piped in
     // from a file goes faster than the list takes it in).
@@ -306,7 +306,7 @@ fn live_tui(
         format!("replay {name} (live)"),
         picker,
     ));
-    ftpviz::tui::terminal::log_to_file();
+    ftpviz::tui::app::terminal::log_to_file();
     runtime.block_on(async move {
         // The feed's task needs the runtime.
         app.events.attach(vec![Feed {
@@ -314,7 +314,7 @@ fn live_tui(
             events,
             payloads: None,
         }]);
-        ftpviz::tui::terminal::run(app).await
+        ftpviz::tui::app::terminal::run(app).await
     })?;
     // Quitting does not wait for a pipe that is still open.
     if reading.is_finished() {

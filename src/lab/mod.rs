@@ -18,10 +18,15 @@
 //! a preference ([`IfTaken::AnyFree`]) gives way when another program
 //! already listens there: the lab takes a free port and says which it
 //! wanted ([`Lab::port_taken`]).
+//!
+//! Labs side by side that share a middlebox, and the changes a student
+//! makes to it between runs, are the [`rig`]'s: the screens ask it to
+//! start them, never start a lab themselves.
 
 pub mod client;
 pub mod lesson;
 pub mod ports;
+pub mod rig;
 
 use crate::middlebox::{Between, Firewall, Middlebox, Nat};
 use crate::network::{control_listener, is_loopback, Network};

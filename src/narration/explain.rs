@@ -16,6 +16,7 @@
 
 use super::{columns, narrate_at, Between, Context, Narration, Ours};
 use crate::account::Account;
+use crate::text::wrap;
 use crate::trace::{format_what, Event};
 use std::io::{self, Write};
 use unicode_width::UnicodeWidthChar;
@@ -139,71 +140,4 @@ pub fn lines(n: &Narration) -> Vec<String> {
         .chain(wrap(&n.body, room))
         .map(|l| format!("{INDENT}{l}"))
         .collect()
-}
-
-/// Words of `text` in lines at most `width` columns wide; a word wider than
-/// that is cut.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        for piece in cut(word, width) {
-            let need = if line.is_empty() { 0 } else { 1 } + columns(&piece);
-            if !line.is_empty() && columns(&line) + need > width {
-                out.push(std::mem::take(&mut line));
-            }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(&piece);
-        }
-    }
-    if !line.is_empty() {
-        out.push(line);
-    }
-    out
-}
-
-/// `word` in pieces at most `width` columns wide.
-fn cut(word: &str, width: usize) -> Vec<String> {
-    let mut pieces = vec![String::new()];
-    let mut used = 0;
-    for c in word.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > width && used > 0 {
-            pieces.push(String::new());
-            used = 0;
-        }
-        if let Some(last) = pieces.last_mut() {
-            last.push(c);
-        }
-        used += w;
-    }
-    pieces
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wrapping_keeps_every_word_and_every_line_narrow() {
-        let text = "a bb ccc dddd eeeee ffffff ggggggg × 256 + 80 = 50000 ✗ done";
-        for width in [1, 5, 10, 38] {
-            let lines = wrap(text, width);
-            assert!(
-                lines.iter().all(|l| columns(l) <= width),
-                "{width}: {lines:?}"
-            );
-            let joined: String = lines.concat();
-            let letters: String = text.split_whitespace().collect();
-            assert_eq!(joined.replace(' ', ""), letters, "{width}");
-        }
-    }
-
-    #[test]
-    fn a_long_word_is_cut_not_overflowing() {
-        let lines = wrap("x 0123456789abcdef", 8);
-        assert_eq!(lines, ["x", "01234567", "89abcdef"]);
-    }
 }

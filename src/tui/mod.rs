@@ -3,92 +3,41 @@
 //!
 //! ```text
 //!  ticks, keys, signals ─┐
-//!  live sources ─────────┼─► one channel ─► App ──&App──► view (sequence, hosts, narration…)
+//!  live sources ─────────┼─► one channel ─► App ──&App──► view ──plain data──► widgets
 //!  the app's own asks ───┘    (event)        │
 //!                                            └─ Pane::step_forward at the live edge ─► Source::step
 //! ```
 //!
-//! The layers, each knowing only those below it:
+//! Two rooms, and one rule a reviewer can check:
 //!
-//! ```text
-//!  mod (entry points) ─► terminal (the loop) ─► app ─► lockstep, rig ─► pane ─► source, player
-//!                                                 └──► event (the channel, feeds)
-//! ```
+//! - [`widgets`]: pure drawing. Each widget draws plain data (events,
+//!   words, host states, the theme) — no keys, no sources, no stepping, no
+//!   labs, no app. The theme (`style`) and the layout maths (`layout`),
+//!   which both rooms use, live here.
+//! - [`app`]: state, keys, sources, stepping, saving: the [`App`], its
+//!   panes and their sources, the loop (`terminal`), and the view that
+//!   turns `&App` into widgets.
 //!
-//! - [`app`]: the one owner of state: panes, focus, overlays, the session
-//!   picker; keys, ticks and source events change it.
-//! - [`event`]: the one channel the loop reads, and the one `select!` that
-//!   feeds it (ticks, terminal, signals); live sources forward into it.
-//! - [`pane`]: one trace on screen: a [`Player`](crate::player::Player) and,
-//!   when live, a [`source::Source`]; its origin (lab, capture, serve).
-//! - [`lockstep`]: how → and ← move the panes: every event shown, commands
-//!   lined up, a dial alone.
-//! - `stepping`: the part of the app that moves through time (→, ←, End,
-//!   playing), on top of [`lockstep`].
-//! - [`autopause`]: the hook after each played step; pauses at the
-//!   [teaching moments](crate::narration::moment).
-//! - [`view`]: the whole screen as a pure function of `&App`, built from
-//!   [`bars`] (title and keys), [`sequence`] (the diagram), [`hosts`] (the
-//!   boxes and their ports), [`narration_view`] (the words, never lost),
-//!   [`finale`] (the summary at the end), and the overlays ([`overlay`]):
-//!   [`help`], [`legend`], [`reader`]; [`picker`] lists sessions; [`prompt`]
-//!   says what the keys do here; [`layout`] places it all, [`style`] draws
-//!   it in colour or without.
-//! - [`rig`]: the live labs behind the panes, and the middlebox the keys
-//!   `f`, `n`, `x` change (restarting the labs).
-//! - [`save`]: `w` writes what ran so far as a pcapng capture for
-//!   Wireshark, with the data bytes [`kept`] beside each live trace.
-//! - [`terminal`]: the loop, and the terminal's setup and restore.
-//! - [`text`]: fitting words into cells (wrap, measure, shorten a path).
-//! - [`fixture`]: hand-made traces for tests, snapshots and the benchmark.
-//! - The classroom on screen: [`course`] (a lesson's scenes and runs),
-//!   `classroom` (its keys and the quiz after each step), [`quiz`] (the
-//!   questions on screen), [`cards`] (scene cards, questions, reveals),
-//!   [`presenter`] (the projector's view).
+//! **The app may use the widgets; the widgets never use the app.** Both
+//! fit words into cells with the crate's one [`text`](crate::text) module
+//! (measure, wrap, clip, shorten), which the narration uses too. No file
+//! imports back up: there is no circle between the files of `tui`.
+//!
+//! The labs behind a live screen are the lab side's
+//! ([`crate::lab::rig`]): the app asks it to start them and shows them.
 //!
 //! The entry points below are what `main.rs` calls.
 
 pub mod app;
-pub mod autopause;
-pub mod bars;
-pub mod cards;
-mod classroom;
-pub mod course;
-pub mod event;
-pub mod finale;
-pub mod fixture;
-pub mod help;
-pub mod hosts;
-pub mod kept;
-pub mod layout;
-pub mod legend;
-pub mod lockstep;
-pub mod narration_view;
-pub mod overlay;
-pub mod pane;
-pub mod picker;
-pub mod presenter;
-pub mod prompt;
-pub mod quiz;
-pub mod reader;
-pub mod rig;
-pub mod save;
-pub mod sequence;
-pub mod source;
-mod stepping;
-pub mod style;
-pub mod terminal;
-pub mod text;
-pub mod view;
+pub mod widgets;
 
+use crate::lab::rig::Rig;
 use crate::lab::{ports, LabConfig, LabError};
 use crate::trace::Trace;
-use app::App;
-use event::{Feed, Route};
-use pane::Pane;
-use picker::Picker;
-use rig::Rig;
-use style::Theme;
+use app::event::{Feed, Route};
+use app::picker::Picker;
+use app::{labs, terminal, App, Pane};
+use widgets::style::Theme;
 
 /// How the screens start: the colours, the quiz, the presenter view.
 #[derive(Debug, Clone, Copy)]
@@ -121,9 +70,9 @@ impl Screen {
 
 /// Starts the guided lesson: the labs of its first run, its first card.
 /// `n`/`p` move between runs (each restarts the labs).
-pub async fn lesson(course: course::Course, screen: Screen) -> Result<(), TuiError> {
+pub async fn lesson(course: app::course::Course, screen: Screen) -> Result<(), TuiError> {
     let mut rig = Rig::new(course.configs());
-    let (panes, feeds) = rig.start().await?;
+    let (panes, feeds) = labs::start(&mut rig).await?;
     let log = terminal::log_to_file();
     tracing::info!(?log, "lesson tui");
     let mut app = screen.dress(App::new("lesson", panes).with_rig(rig).with_course(course));
@@ -149,7 +98,7 @@ pub enum TuiError {
 pub async fn lab(heading: &str, configs: Vec<LabConfig>, screen: Screen) -> Result<(), TuiError> {
     let wanted = configs.clone();
     let mut rig = Rig::new(configs);
-    let (mut panes, feeds) = rig.start().await?;
+    let (mut panes, feeds) = labs::start(&mut rig).await?;
     for (i, pane) in panes.iter_mut().enumerate() {
         pane.note = ports::note(&wanted, &rig.configs, i);
     }

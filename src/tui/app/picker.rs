@@ -1,10 +1,10 @@
 //! The session picker: a capture (or a busy `serve`) may hold several FTP
 //! sessions; the diagram shows one at a time, and this list picks which.
 //!
-//! Each row says enough to choose without opening it: the client's address
-//! and port (and the server's, where there is room), how many events, the
-//! mode the data connections used, and for `serve` whether the session is
-//! still going. A row is shortened to fit, the client's address last.
+//! Each session is a row ([`Summary`]: its addresses, how many events,
+//! the mode its data connections used, whether it still runs), worked out
+//! from the account; [`Picker::view`] hands the rows to the widget that
+//! draws the list (`widgets::sessions`).
 //!
 //! For `serve` the list is live: sessions appear as real clients connect
 //! ([`Picker::push`]), and the one picked keeps growing in its pane.
@@ -20,71 +20,16 @@
 //! them.
 
 use super::kept::Kept;
-use super::style::Theme;
-use super::text::shorten_middle;
 use crate::account::Account;
 use crate::narration::summary::{dials_of, SessionKind};
 use crate::trace::{Event, Trace};
+use crate::tui::widgets::sessions::SessionsView;
+pub use crate::tui::widgets::sessions::Summary;
+use crate::tui::widgets::style::Theme;
 use crossterm::event::KeyCode;
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
-use ratatui::text::Line;
-use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, StatefulWidget, Widget, Wrap};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-
-/// One session, summarised.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Summary {
-    pub session: u32,
-    /// The client's address:port and the server's, from the control dial.
-    pub client: Option<String>,
-    pub server: Option<String>,
-    pub events: usize,
-    /// "active ×2", "passive ×1", "no data connection".
-    pub mode: String,
-    /// Its control connection has closed.
-    pub ended: bool,
-    /// Its events were let go (a capped live list): the row is all that is
-    /// left of it.
-    pub dropped: bool,
-}
-
-impl Summary {
-    /// The row, in at most `width` columns; `live`: say whether the
-    /// session still runs.
-    pub fn line(&self, width: usize, live: bool) -> String {
-        let n = self.session;
-        let client = self
-            .client
-            .clone()
-            .unwrap_or_else(|| "(control dial not captured)".to_string());
-        let state = match (live, self.ended, self.dropped) {
-            (false, _, _) => "",
-            (true, _, true) => " · ended, events dropped",
-            (true, true, false) => " · ended",
-            (true, false, false) => " · live",
-        };
-        let (events, mode) = (self.events, &self.mode);
-        let mut forms = Vec::new();
-        if let Some(server) = &self.server {
-            forms.push(format!(
-                "#{n}  client {client} → server {server} · {events} events · {mode}{state}"
-            ));
-        }
-        forms.push(format!(
-            "#{n}  client {client} · {events} events · {mode}{state}"
-        ));
-        forms.push(format!("#{n}  client {client} · {mode}{state}"));
-        forms.push(format!("#{n}  {client}{state}"));
-        let fits = |f: &&String| f.chars().count() <= width;
-        match forms.iter().find(fits) {
-            Some(f) => f.clone(),
-            None => shorten_middle(forms.last().map_or("", |f| f.as_str()), width),
-        }
-    }
-}
 
 /// A list of a trace's sessions with a selection.
 #[derive(Debug, Clone)]
@@ -98,6 +43,8 @@ pub struct Picker {
     pub hint: String,
     /// Sessions arrive while it is shown (`serve`).
     pub live: bool,
+    /// Its feed still runs: a session picked is followed live.
+    pub feeding: bool,
     /// The data bytes of a live list's sessions, kept for `w`.
     pub kept: Kept,
     /// The row of each session, by its number.
@@ -167,6 +114,7 @@ impl Picker {
             selected: 0,
             hint: String::new(),
             live: false,
+            feeding: false,
             kept: Kept::default(),
             rows,
             cap: None,
@@ -208,6 +156,7 @@ impl Picker {
         Picker {
             hint: hint.into(),
             live: true,
+            feeding: true,
             account: Account::new(false),
             ..Picker::new(Trace::new())
         }
@@ -328,6 +277,18 @@ impl Picker {
         };
     }
 
+    /// The list as drawn.
+    pub fn view(&self, theme: Theme) -> SessionsView<'_> {
+        SessionsView {
+            summaries: &self.summaries,
+            selected: self.selected,
+            hint: &self.hint,
+            live: self.live,
+            state: self.state(),
+            theme,
+        }
+    }
+
     /// The selected session's number and its events (as session 1); it is
     /// open from now on, so a capped list keeps it whole.
     pub fn chosen(&mut self) -> (u32, Trace) {
@@ -361,58 +322,5 @@ fn summarise(account: &Account, n: u32) -> Summary {
         ),
         ended: story.is_some_and(|s| s.control_end.is_some()),
         dropped: false,
-    }
-}
-
-/// The picker widget.
-pub struct PickerView<'a> {
-    pub picker: &'a Picker,
-    pub theme: Theme,
-}
-
-impl Widget for PickerView<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
-        if self.picker.summaries.is_empty() {
-            let block = Block::bordered()
-                .title(" sessions — none yet ")
-                .border_style(self.theme.dim());
-            Paragraph::new(self.picker.hint.as_str())
-                .wrap(Wrap { trim: true })
-                .block(block)
-                .render(area, buf);
-            return;
-        }
-        // Inside the borders, after the selection mark.
-        let width = (area.width as usize).saturating_sub(4);
-        let live = self.picker.live;
-        // Only the rows on screen are made (a live list may hold thousands):
-        // the selected one last when it is below the first screenful, as a
-        // list scrolled from its top shows it.
-        let height = (area.height as usize).saturating_sub(2).max(1);
-        let selected = self.picker.selected;
-        let first = (selected + 1).saturating_sub(height);
-        let items: Vec<ListItem> = self
-            .picker
-            .summaries
-            .iter()
-            .skip(first)
-            .take(height)
-            .map(|s| ListItem::new(Line::raw(s.line(width, live))))
-            .collect();
-        // What was dropped matters more than the legend of the rows.
-        let bottom = match self.picker.state() {
-            Some(state) => format!(" {state} "),
-            None => " #n: session, client address:port, data connections ".to_string(),
-        };
-        let block = Block::bordered()
-            .title(" sessions — ↑/↓ choose, Enter show (s: this list again), q quit ")
-            .title_bottom(bottom)
-            .border_style(self.theme.dim());
-        let list = List::new(items)
-            .block(block)
-            .highlight_style(self.theme.cursor())
-            .highlight_symbol("▸ ");
-        let mut state = ListState::default().with_selected(Some(selected - first));
-        StatefulWidget::render(list, area, buf, &mut state);
     }
 }

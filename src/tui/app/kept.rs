@@ -1,5 +1,5 @@
 //! Kept bytes: the data a live source sent, kept beside its trace so that
-//! `w` can save the run with its real bytes (see [`super::save`]).
+//! `w` can save the run with its real bytes (see `save`).
 //!
 //! A trace counts the bytes of a data connection (`data` events) and never
 //! holds them: the screens need no more. A capture for Wireshark needs the

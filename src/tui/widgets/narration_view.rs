@@ -11,14 +11,13 @@
 //!   them (a FEAT list, a long `230` banner) — after the explanation, so
 //!   they never push it off screen;
 //! - whatever does not fit is replaced by a visible mark, [`MORE`], on the
-//!   last row, and `m` shows the whole text ([`super::reader`]).
+//!   last row, and `m` shows the whole text (the reader).
+//!
+//! What a pane says ([`Told`]) is worked out by the app from the pane;
+//! this lays it out and draws it.
 
-use super::pane::{Origin, Pane};
-use super::prompt;
 use super::style::Theme;
-use super::text::{clip_words, width, wrap};
-
-use crate::narration::{self, Between};
+use crate::text::{clip_words, width, wrap};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -46,83 +45,21 @@ pub enum Role {
     Wire,
 }
 
-/// The middlebox a pane's narration may speak of: known in the lab (none
-/// is a fact too), unknown in a capture or a `serve` session.
-fn between(pane: &Pane) -> Option<Between> {
-    match pane.origin {
-        Origin::Lab => Some(match &pane.middlebox {
-            Some(label) => label.config.between(),
-            None => Between::default(),
-        }),
-        Origin::Capture | Origin::Serve => None,
-    }
-}
-
-/// The narration's headline while the quiz holds it back.
-pub const HELD: &str = "Who dials? Answer first.";
-
-/// What the narration says for `pane` at its cursor.
-pub fn told(pane: &Pane, side_by_side: bool) -> Told {
-    let p = &pane.player;
-    let shown = p.visible();
-    if pane.held.is_some() {
-        // The narration would answer the open question: it waits for the
-        // reveal.
-        return Told {
-            headline: HELD.to_string(),
-            body: vec![
-                "This step's words come back with the reveal: they would give the answer away."
-                    .to_string(),
-            ],
-            wire: Vec::new(),
-        };
-    }
-    let mut t = if shown.is_empty() {
-        let w = prompt::start(pane, side_by_side);
-        Told {
-            headline: w.headline,
-            body: vec![w.body],
-            wire: Vec::new(),
-        }
-    } else {
-        let account = pane.account();
-        let ctx = narration::Context {
-            events: &p.trace().events,
-            account: &account,
-            between: between(pane),
-            ours: pane.ours(),
-        };
-        let n = narration::narrate_at(&ctx, shown.len() - 1);
-        // A multi-line reply shows below as its lines.
-        let wire: Vec<String> = match &n.wire {
-            Some(text) if text.lines().nth(1).is_some() => text.lines().map(String::from).collect(),
-            _ => Vec::new(),
-        };
-        let headline = n.headline;
-        Told {
-            headline,
-            body: vec![n.body],
-            wire,
-        }
-    };
-    if p.is_awaiting() {
-        // Say what the pane waits for; what it shows stays readable below.
-        let shown_headline = std::mem::replace(&mut t.headline, prompt::waiting(pane).into());
-        if !shown.is_empty() {
-            t.body.insert(0, shown_headline);
-        }
-    }
-    t
-}
-
 /// The whole text as rows of `width` columns.
 pub fn layout(t: &Told, width: usize) -> Vec<(String, Role)> {
-    let mut rows: Vec<(String, Role)> = wrap(&t.headline, width)
-        .into_iter()
-        .map(|r| (r, Role::Headline))
-        .collect();
+    // A paragraph's rows; an empty one keeps its row (a blank line).
+    let paragraph = |text: &str, role: Role| {
+        let rows = wrap(text, width);
+        let rows = if rows.is_empty() {
+            vec![String::new()]
+        } else {
+            rows
+        };
+        rows.into_iter().map(move |r| (r, role))
+    };
+    let mut rows: Vec<(String, Role)> = paragraph(&t.headline, Role::Headline).collect();
     for para in &t.body {
-        rows.extend(wrap(para, width).into_iter().map(|r| (r, Role::Body)));
+        rows.extend(paragraph(para, Role::Body));
     }
     for line in &t.wire {
         let quoted = format!("│ {line}");

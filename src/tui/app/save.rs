@@ -4,7 +4,7 @@
 //! What is saved is what the screen's sources produced, shown or not yet:
 //!
 //! - the lab (and a lesson's current run): every pane's trace, with the
-//!   real data bytes kept beside each ([`super::kept`]); side by side panes
+//!   real data bytes kept beside each (`kept`); side by side panes
 //!   become one capture, each pane its own FTP session, the second moved
 //!   to follow the first, as `lab --mode compare --record` writes them;
 //! - `serve`: every session of the list so far, with their bytes;
@@ -30,11 +30,11 @@
 //! says where it went, or why it could not be written; the run goes on
 //! either way.
 
-use super::app::App;
-use super::event::Route;
 use super::kept::KEEP;
 use super::pane::{Origin, Pane};
+use super::picker::Picker;
 use crate::capture_writer::{CaptureError, CaptureWriter, Written, FROM_THE_RUN};
+use crate::lab::LabConfig;
 use crate::narration::{Between, Ours};
 use crate::server::listing::civil;
 use crate::trace::{Event, Kind};
@@ -133,95 +133,77 @@ impl Gathered<'_> {
     }
 }
 
-impl App {
-    /// A live source's event with its data bytes (as far as its feed kept
-    /// them): the bytes are kept beside the trace for `w`, and the event is
-    /// shown as [`App::on_source`] shows it.
-    pub fn on_feed(&mut self, route: Route, event: Option<Event>, payload: Option<Vec<u8>>) {
-        if let Some(e) = &event {
-            let trace_and_kept = match route {
-                Route::Pane(i) => self
-                    .panes
-                    .get_mut(i)
-                    .map(|p| (p.player.trace().len(), &mut p.kept)),
-                Route::Sessions => self.picker.as_mut().map(|p| (p.trace().len(), &mut p.kept)),
-            };
-            if let Some((at, kept)) = trace_and_kept {
-                kept.keep(at, e, payload);
-            }
-        }
-        self.on_source(route, event);
+/// `w`: saves `run` as a capture in `saves`' folder (its `what` as
+/// [`Saves::what`] says, when it does) and returns what the title bar says:
+/// where it went, or why it could not be written.
+pub fn save(mut run: Gathered, saves: &mut Saves) -> String {
+    run.what = saves.what.unwrap_or(run.what);
+    if run.events.is_empty() {
+        return "nothing has run yet: nothing to save".to_string();
     }
-
-    /// `w`: saves what ran so far as a capture in [`App::saves`]' folder,
-    /// and says in the title bar where it went, or why it could not.
-    pub fn save_capture(&mut self) {
-        let mut run = self.gather();
-        run.what = self.saves.what.unwrap_or(run.what);
-        if run.events.is_empty() {
-            self.note = Some("nothing has run yet: nothing to save".to_string());
-            return;
-        }
-        let said = match write(&run, &self.saves.dir, &utc_stamp(SystemTime::now())) {
-            Ok((path, _)) => {
-                let mut said = format!("saved {}", path.display());
-                // The handout beside it (`--html`'s page), same name.
-                match handout(&run, &path) {
-                    Ok(()) => said.push_str(" + .html handout"),
-                    Err(e) => said.push_str(&format!(" (no handout: {e})")),
-                }
-                if run.replayed {
-                    said.push_str(", data bytes as zeros (a trace keeps counts)");
-                } else if run.missing() > 0 {
-                    let mib = KEEP >> 20;
-                    said.push_str(&format!(", bytes past {mib} MiB as zeros"));
-                }
-                self.saves.last = Some(path);
-                said
+    match write(&run, &saves.dir, &utc_stamp(SystemTime::now())) {
+        Ok((path, _)) => {
+            let mut said = format!("saved {}", path.display());
+            // The handout beside it (`--html`'s page), same name.
+            match handout(&run, &path) {
+                Ok(()) => said.push_str(" + .html handout"),
+                Err(e) => said.push_str(&format!(" (no handout: {e})")),
             }
-            Err(e) => format!("not saved: {e}"),
-        };
-        self.note = Some(said);
+            if run.replayed {
+                said.push_str(", data bytes as zeros (a trace keeps counts)");
+            } else if run.missing() > 0 {
+                let mib = KEEP >> 20;
+                said.push_str(&format!(", bytes past {mib} MiB as zeros"));
+            }
+            saves.last = Some(path);
+            said
+        }
+        Err(e) => format!("not saved: {e}"),
     }
+}
 
-    /// What `w` saves: a session list's sessions (`serve`, a capture with
-    /// several), else the panes' traces.
-    pub fn gather(&self) -> Gathered<'_> {
-        if let Some(picker) = &self.picker {
-            let events = picker.trace().events.iter().enumerate();
-            let events = events.map(|(i, e)| (e.clone(), picker.kept.get(i)));
-            return Gathered {
-                what: if picker.live { "serve" } else { "replay" },
-                events: events.collect(),
-                epoch: picker.kept.epoch(),
-                between: Vec::new(),
-                ours: if picker.live { Ours::SERVE } else { Ours::NONE },
-                replayed: !picker.live,
-                moved: false,
-            };
-        }
-        let origin = self.panes.first().map(|p| p.origin);
-        let between = |i: usize| {
-            let config = match &self.rig {
-                Some(rig) => rig.configs.get(i),
-                None => self.panes.get(i)?.middlebox.as_ref().map(|m| &m.config),
-            };
-            config.map(crate::lab::LabConfig::between)
+/// What `w` saves: a session list's sessions (`serve`, a capture with
+/// several), else the panes' traces; `configs`: the labs behind the panes,
+/// when live.
+pub fn gather<'a>(
+    panes: &'a [Pane],
+    picker: Option<&'a Picker>,
+    configs: Option<&[LabConfig]>,
+) -> Gathered<'a> {
+    if let Some(picker) = picker {
+        let events = picker.trace().events.iter().enumerate();
+        let events = events.map(|(i, e)| (e.clone(), picker.kept.get(i)));
+        return Gathered {
+            what: if picker.live { "serve" } else { "replay" },
+            events: events.collect(),
+            epoch: picker.kept.epoch(),
+            between: Vec::new(),
+            ours: if picker.live { Ours::SERVE } else { Ours::NONE },
+            replayed: !picker.live,
+            moved: false,
         };
-        let merged = merge(&self.panes, between);
-        Gathered {
-            what: match origin {
-                Some(Origin::Capture) => "replay",
-                Some(Origin::Serve) => "serve",
-                Some(Origin::Lab) | None => "lab",
-            },
-            events: merged.events,
-            epoch: merged.epoch,
-            between: merged.between,
-            ours: self.panes.first().map_or(Ours::NONE, Pane::ours),
-            replayed: origin == Some(Origin::Capture),
-            moved: merged.moved,
-        }
+    }
+    let origin = panes.first().map(|p| p.origin);
+    let between = |i: usize| {
+        let config = match configs {
+            Some(configs) => configs.get(i),
+            None => panes.get(i)?.middlebox.as_ref().map(|m| &m.config),
+        };
+        config.map(LabConfig::between)
+    };
+    let merged = merge(panes, between);
+    Gathered {
+        what: match origin {
+            Some(Origin::Capture) => "replay",
+            Some(Origin::Serve) => "serve",
+            Some(Origin::Lab) | None => "lab",
+        },
+        events: merged.events,
+        epoch: merged.epoch,
+        between: merged.between,
+        ours: panes.first().map_or(Ours::NONE, Pane::ours),
+        replayed: origin == Some(Origin::Capture),
+        moved: merged.moved,
     }
 }
 
@@ -373,7 +355,7 @@ mod tests {
 
     /// The fixture's passive run, with bytes for each data event.
     fn store() -> Vec<(Event, Vec<u8>)> {
-        let trace = crate::tui::fixture::passive();
+        let trace = crate::fixture::passive();
         let bytes = |e: &Event| match e.kind {
             Kind::Data { bytes } => vec![b'x'; bytes as usize],
             _ => Vec::new(),

@@ -39,10 +39,10 @@
 
 pub use crate::narration::label::{fail_label, reply_label, Label};
 
-use super::hosts::wrap;
 use super::layout::{Lifelines, MARGIN};
 use super::style::{self, Theme};
 use crate::narration::clean;
+use crate::text::wrap;
 use crate::trace::{Channel, Event, FailReason, Kind, Side, Via};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

@@ -2,10 +2,8 @@
 //!
 //! The compare view has two panes side by side (active and passive); a
 //! replay or a single lab has one. A pane knows nothing of the others or of
-//! the app: how several panes step together is [`super::lockstep`]'s
-//! business.
+//! the app: how several panes step together is `lockstep`'s business.
 
-use super::hosts::MiddleboxLabel;
 use super::kept::Kept;
 use super::source::Source;
 use crate::account::Account;
@@ -13,6 +11,7 @@ use crate::lab::{Endpoints, LabConfig};
 use crate::narration::Ours;
 use crate::player::{Player, Request};
 use crate::trace::Trace;
+use crate::tui::widgets::hosts::MiddleboxLabel;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -75,17 +74,10 @@ impl Pane {
     /// A pane over a live source; its events are pushed into its player.
     pub fn live(title: impl Into<String>, source: Box<dyn Source>) -> Pane {
         Pane {
-            title: title.into(),
             player: Player::live(),
             origin: Origin::Lab,
-            middlebox: None,
-            endpoints: None,
-            note: None,
-            run: false,
-            kept: Kept::default(),
-            held: None,
             source: Some(source),
-            account: RefCell::new(None),
+            ..Pane::fixed(title, Trace::new())
         }
     }
 

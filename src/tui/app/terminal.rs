@@ -10,8 +10,8 @@
 //! `Drop`), on a signal, and on a panic (ratatui's panic hook restores it
 //! before the message prints).
 
-use super::app::App;
 use super::event::{AppEvent, Event};
+use super::App;
 use ratatui::DefaultTerminal;
 use std::io;
 

@@ -8,7 +8,7 @@
 //! must say which, before the first step and after `Home` alike.
 
 use super::pane::{Origin, Pane};
-use super::rig::{Change, Rig};
+use crate::lab::rig::{Change, Rig};
 
 /// What the narration area says before the first event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,10 +61,19 @@ pub fn waiting(pane: &Pane) -> &'static str {
     }
 }
 
+/// The key that makes `change`.
+pub fn key(change: Change) -> char {
+    match change {
+        Change::Firewall => 'f',
+        Change::Nat => 'n',
+        Change::Extended => 'x',
+    }
+}
+
 /// The question before `f`, `n` or `x` throws a run away, longest first
 /// (the key bar shows the longest that fits).
 pub fn confirm(change: Change, rig: &Rig) -> [String; 4] {
-    let k = change.key();
+    let k = key(change);
     let labs = if rig.configs.len() > 1 {
         "both labs"
     } else {

@@ -5,9 +5,9 @@
 use super::{ConnState, Hosts, MiddleboxLabel};
 use crate::middlebox::{nat, Nat};
 use crate::trace::{Channel, Side};
-use crate::tui::layout::Lifelines;
-use crate::tui::sequence::middlebox_column;
-use crate::tui::style::{self, Theme};
+use crate::tui::widgets::layout::Lifelines;
+use crate::tui::widgets::sequence::middlebox_column;
+use crate::tui::widgets::style::{self, Theme};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

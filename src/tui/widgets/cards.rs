@@ -7,16 +7,35 @@
 //! looking at the PORT line, and sees its answer checked against the SYN.
 //! A scene's card takes the middle of the screen: nothing has happened yet.
 
-use super::course::Course;
-use super::quiz::{Asking, Part, Revealed};
 use super::style::Theme;
-use super::text::{clip_words, shorten_words, width as text_width, wrap};
-use crate::classroom::quiz::PortRole;
+use crate::classroom::quiz::{Guess, PortRole, Question, Reveal};
+use crate::text::{clip_words, shorten_words, width as text_width, wrap};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Widget};
+
+/// Which part of a question is being answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Who,
+    From,
+    To,
+}
+
+/// A scene's card, as it may be shown now.
+pub struct SceneCard<'a> {
+    /// "scene 3/8 · run 2/4".
+    pub counter: String,
+    pub title: &'a str,
+    /// The run's caption.
+    pub caption: Option<&'a str>,
+    /// The notes the teacher reads out, paragraphs apart by a blank line.
+    pub notes: &'a str,
+    /// The pane whose prediction the card asks for ("ACTIVE"), if any.
+    pub predict: Option<&'a str>,
+}
 
 /// A card's lines, each with its style.
 type Lines = Vec<(String, Style)>;
@@ -92,12 +111,18 @@ fn bottom(screen: Rect, lines: &Lines) -> Rect {
     }
 }
 
-/// The quiz's question for the pane titled `pane`.
-pub fn question(a: &Asking, pane: &str, screen: Rect, buf: &mut Buffer, t: Theme) {
-    let q = &a.question;
+/// The quiz's question `q` for the pane titled `pane`, at its `part`,
+/// with what was guessed so far.
+pub fn question(
+    (q, guess, part): (&Question, &Guess, Part),
+    pane: &str,
+    screen: Rect,
+    buf: &mut Buffer,
+    t: Theme,
+) {
     let mut lines: Lines = vec![(format!("After `{}`:", q.line), t.headline())];
     let said = |role: Option<PortRole>| role.map(|r| q.choice(r)).unwrap_or_default();
-    match a.part {
+    match part {
         Part::Who => {
             lines.push(("Who dials the data connection?".into(), t.title()));
             for choice in ["c · the client", "s · the server", "0 · nobody will"] {
@@ -105,13 +130,13 @@ pub fn question(a: &Asking, pane: &str, screen: Rect, buf: &mut Buffer, t: Theme
             }
         }
         Part::From | Part::To => {
-            let who = a.guess.who.map(|s| s.as_str()).unwrap_or("nobody");
+            let who = guess.who.map(|s| s.as_str()).unwrap_or("nobody");
             let mut said_so_far = format!("You said: the {who} dials");
-            if a.part == Part::To {
-                said_so_far.push_str(&format!(", from {}", said(a.guess.from)));
+            if part == Part::To {
+                said_so_far.push_str(&format!(", from {}", said(guess.from)));
             }
             lines.push((said_so_far, t.dim()));
-            let ask = if a.part == Part::From {
+            let ask = if part == Part::From {
                 "From which port?"
             } else {
                 "To which port?"
@@ -127,10 +152,9 @@ pub fn question(a: &Asking, pane: &str, screen: Rect, buf: &mut Buffer, t: Theme
     draw(&title, "Esc skip · Backspace back", &lines, area, buf, t);
 }
 
-/// The quiz's reveal, for the pane titled `pane`.
-pub fn reveal(r: &Revealed, pane: &str, screen: Rect, buf: &mut Buffer, t: Theme) {
+/// The quiz's reveal of question `q`, for the pane titled `pane`.
+pub fn reveal(q: &Question, r: &Reveal, pane: &str, screen: Rect, buf: &mut Buffer, t: Theme) {
     let lines: Lines = r
-        .reveal
         .lines
         .iter()
         .map(|l| {
@@ -142,19 +166,19 @@ pub fn reveal(r: &Revealed, pane: &str, screen: Rect, buf: &mut Buffer, t: Theme
             (l.clone(), style)
         })
         .collect();
-    let score = if r.reveal.asked == 0 {
+    let score = if r.asked == 0 {
         format!("not scored · {pane}")
     } else {
-        format!("{} of {} right · {pane}", r.reveal.right, r.reveal.asked)
+        format!("{} of {} right · {pane}", r.right, r.asked)
     };
-    let whole = format!("{score} · {}", r.question.line);
+    let whole = format!("{score} · {}", q.line);
     // The announcement in the title where it fits whole, else as the
     // first line (its numbers are the point).
     let mut lines = lines;
     let title = if text_width(&whole) + 4 <= screen.width as usize {
         whole
     } else {
-        lines.insert(0, (r.question.line.clone(), t.title()));
+        lines.insert(0, (q.line.clone(), t.title()));
         score
     };
     let area = bottom(screen, &lines);
@@ -162,25 +186,18 @@ pub fn reveal(r: &Revealed, pane: &str, screen: Rect, buf: &mut Buffer, t: Theme
 }
 
 /// A scene's card: its title, the notes to read out, and (with the quiz)
-/// the prediction being asked; `panes` are the run's pane titles.
-pub fn scene(c: &Course, quiz: bool, panes: &[String], screen: Rect, buf: &mut Buffer, t: Theme) {
-    let Some((scene, _)) = c.current() else {
-        return;
-    };
-    let mut lines: Lines = vec![(c.title(quiz).to_string(), t.headline())];
-    if let Some(caption) = c.caption(quiz) {
+/// the prediction being asked.
+pub fn scene(c: &SceneCard, screen: Rect, buf: &mut Buffer, t: Theme) {
+    let mut lines: Lines = vec![(c.title.to_string(), t.headline())];
+    if let Some(caption) = c.caption {
         lines.push((format!("This run: {caption}"), t.title()));
     }
-    for para in scene.notes.split("\n\n") {
+    for para in c.notes.split("\n\n") {
         lines.push((String::new(), Style::default()));
         lines.push((para.to_string(), Style::default()));
     }
-    let footer = match c.next_prediction(quiz) {
-        Some(i) => {
-            let pane = panes
-                .get(i)
-                .and_then(|p| p.split_whitespace().next())
-                .unwrap_or("this run");
+    let footer = match c.predict {
+        Some(pane) => {
             lines.push((String::new(), Style::default()));
             lines.push((
                 format!("Predict: in the {pane} pane, will the transfers work? y · yes, n · no"),
@@ -209,7 +226,7 @@ pub fn scene(c: &Course, quiz: bool, panes: &[String], screen: Rect, buf: &mut B
         },
         buf,
     );
-    draw(&c.counter(), footer, &lines, area, buf, t);
+    draw(&c.counter, footer, &lines, area, buf, t);
 }
 
 /// The closing words of a run, over the bottom of its summaries, with the

@@ -1,17 +1,29 @@
-//! Text that must fit: the screen counts cells, not bytes or chars, and a
-//! teaching screen must never lose a number to a cut. These helpers wrap
-//! words whole, measure what the terminal will draw, and shorten prose (a
-//! path) in the middle, where it hurts least.
+//! Text that must fit: a terminal counts cells, not bytes or chars, and a
+//! teaching screen must never lose a number to a cut. These helpers measure
+//! what the terminal will draw (`unicode-width`), wrap words whole, and
+//! shorten prose (a path) in the middle, where it hurts least.
+//!
+//! Everything that wraps words — the screens' narration, cards, host
+//! labels and notes, `--explain`, a lesson's notes in `--print` — wraps
+//! with the one [`wrap`] here. It knows nothing of ratatui: the narration
+//! uses it, and the screens use the narration.
 
-use ratatui::text::Span;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// The display width of `s` (as the terminal counts cells).
 pub fn width(s: &str) -> usize {
-    Span::raw(s).width()
+    UnicodeWidthStr::width(s)
 }
 
-/// Greedy word wrap to `width` columns. Leading spaces indent every row;
-/// a word longer than a row is split.
+/// The display width of `c`.
+fn char_width(c: char) -> usize {
+    c.width().unwrap_or(0)
+}
+
+/// Greedy word wrap to `width` columns: words whole, in as few rows as
+/// they fit. Leading spaces indent every row (unless they would take more
+/// than half of it); a word wider than a row is split across rows. Text
+/// with no words has no rows.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let indent: String = text.chars().take_while(|c| *c == ' ').collect();
@@ -22,25 +34,33 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     };
     let mut rows = Vec::new();
     let mut row = indent.clone();
+    let mut used = self::width(&row);
+    let bare = |row: &String| row.len() == indent.len();
     for word in text.split_whitespace() {
-        let sep = if row.trim().is_empty() { "" } else { " " };
-        if self::width(&row) + sep.len() + self::width(word) <= width {
-            row.push_str(sep);
+        let sep = usize::from(!bare(&row));
+        if used + sep + self::width(word) <= width {
+            if sep == 1 {
+                row.push(' ');
+            }
             row.push_str(word);
+            used += sep + self::width(word);
             continue;
         }
-        if !row.trim().is_empty() {
+        if !bare(&row) {
             rows.push(std::mem::replace(&mut row, indent.clone()));
+            used = self::width(&row);
         }
-        // The word alone, split where it is longer than a row.
+        // The word alone, split where it is wider than a row.
         for c in word.chars() {
-            if self::width(&row) + self::width(c.encode_utf8(&mut [0; 4])) > width {
+            if used + char_width(c) > width && !bare(&row) {
                 rows.push(std::mem::replace(&mut row, indent.clone()));
+                used = self::width(&row);
             }
             row.push(c);
+            used += char_width(c);
         }
     }
-    if !row.trim().is_empty() || rows.is_empty() {
+    if !bare(&row) {
         rows.push(row);
     }
     rows
@@ -50,7 +70,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 pub fn clip(s: &str, room: usize) -> String {
     let mut out = String::new();
     for c in s.chars() {
-        if width(&out) + width(c.encode_utf8(&mut [0; 4])) > room {
+        if width(&out) + char_width(c) > room {
             break;
         }
         out.push(c);
@@ -114,7 +134,34 @@ mod tests {
         assert_eq!(wrap("one two three", 7), ["one two", "three"]);
         assert_eq!(wrap("   a b c d", 7), ["   a b", "   c d"]);
         assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
-        assert_eq!(wrap("", 4), [""]);
+        assert!(wrap("", 4).is_empty());
+        assert!(wrap("   ", 8).is_empty());
+        assert_eq!(
+            wrap("drops every connection", 10),
+            ["drops", "every", "connection"]
+        );
+    }
+
+    #[test]
+    fn wrapping_keeps_every_word_and_every_row_narrow() {
+        let text = "a bb ccc dddd eeeee ffffff ggggggg × 256 + 80 = 50000 ✗ done";
+        for width in [1, 5, 10, 38] {
+            let rows = wrap(text, width);
+            assert!(
+                rows.iter().all(|l| self::width(l) <= width),
+                "{width}: {rows:?}"
+            );
+            let letters: String = text.split_whitespace().collect();
+            assert_eq!(rows.concat().replace(' ', ""), letters, "{width}");
+        }
+    }
+
+    #[test]
+    fn a_long_word_is_split_not_overflowing() {
+        let rows = wrap("x 0123456789abcdef", 8);
+        assert_eq!(rows, ["x", "01234567", "89abcdef"]);
+        // Cells, not chars: a wide character takes two.
+        assert_eq!(wrap("日本語", 4), ["日本", "語"]);
     }
 
     #[test]

@@ -1,14 +1,14 @@
 //! Stepping: what `→`, `←`, `End` and playing do to the app — the panes
 //! move by the rules of [`super::lockstep`], every played step passes the
 //! [`super::autopause`] hook, and the lesson ends on its summary
-//! ([`super::finale`]).
+//! ([`crate::tui::widgets::finale`]).
 //!
 //! This is the part of [`App`] that moves through time; the rest (keys,
-//! sources, the rig) is in [`super::app`].
+//! sources, the rig) is in [`super`].
 
-use super::app::{App, Focus};
 use super::lockstep;
 use super::pane::Pane;
+use super::{App, Focus, Stage};
 use crate::player::Player;
 use std::time::Duration;
 
@@ -23,9 +23,9 @@ impl App {
 
     pub(super) fn toggle_play(&mut self) {
         let play = !self.is_playing();
-        if play && self.finale {
+        if play && self.finale() {
             // Playing again from the summary starts the lesson over.
-            self.finale = false;
+            self.showing = self.showing.at(Stage::Stepping);
             self.each(Player::home);
             self.restart_quiz();
         }
@@ -43,14 +43,14 @@ impl App {
     /// `→`: the next step (see [`lockstep`]); at the end of the lesson, its
     /// summary.
     pub(super) fn forward(&mut self) {
-        if self.finale || self.classroom_holds() {
+        if self.finale() || self.classroom_holds() {
             return;
         }
         let before = self.positions();
         let moved = lockstep::forward(self.stepping());
         let over = self.stepping().iter().all(Pane::is_over);
         if !moved && !lockstep::busy(&self.panes) && over && !self.panes.is_empty() {
-            self.finale = true;
+            self.showing = self.showing.at(Stage::Finale);
             self.each(|p| p.set_playing(false));
         }
         self.after_step(&before);
@@ -58,8 +58,8 @@ impl App {
 
     /// `←`: back one step; from the summary, back to the last event.
     pub(super) fn back(&mut self) {
-        if self.finale {
-            self.finale = false;
+        if self.finale() {
+            self.showing = self.showing.at(Stage::Stepping);
             return;
         }
         lockstep::back(self.stepping());
@@ -80,15 +80,14 @@ impl App {
             p.run_to_end();
             p.player.set_playing(false);
         }
-        self.finale_when_over = true;
+        self.showing = self.showing.at(Stage::Ending);
         self.check_over();
     }
 
     /// After `End`: the summary, once every source has ended.
     pub(super) fn check_over(&mut self) {
-        if self.finale_when_over && self.is_over() {
-            self.finale = true;
-            self.finale_when_over = false;
+        if self.stage() == Stage::Ending && self.is_over() {
+            self.showing = self.showing.at(Stage::Finale);
         }
     }
 
@@ -138,6 +137,6 @@ impl App {
                 (pl.shown(), (pl.progress() * 1000.0) as u32, pl.is_playing())
             })
             .collect();
-        (panes, self.finale)
+        (panes, self.finale())
     }
 }

@@ -11,9 +11,15 @@
 //! client dials port 50001.
 //!
 //! Reading [`active`] top to bottom is a fair summary of an FTP session.
+//!
+//! Test support, never shipped: the integration tests and benches include
+//! it with `#[path]`, the library's unit tests through `lib.rs`'s
+//! `#[cfg(test)] mod fixture` (where `ftpviz` names the crate itself).
 
-use crate::ftp::hostport::{format_227, format_port};
-use crate::trace::{Blocker, Event, FailReason, Kind, Side, Trace, Via};
+#![allow(dead_code)]
+
+use ftpviz::ftp::hostport::{format_227, format_port};
+use ftpviz::trace::{Blocker, Event, FailReason, Kind, Side, Trace, Via};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
 /// The lab client's address.

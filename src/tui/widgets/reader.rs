@@ -5,10 +5,8 @@
 //! The box is at most 76 columns wide, so on any terminal from 80 columns
 //! up its text wraps the same way; only its height follows the terminal.
 
-use super::finale;
 use super::layout;
-use super::narration_view::{self, layout, Role, Told};
-use super::pane::Pane;
+use super::narration_view::{layout, Role, Told};
 use super::style::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -24,42 +22,36 @@ fn frame(area: Rect) -> Rect {
     layout::centered(area, MAX_WIDTH, u16::MAX)
 }
 
-/// What each pane on screen says, whole: its title, then its text (its
-/// summary when the lesson is over).
-fn content(panes: &[&Pane], finale: bool, width: usize) -> Vec<(String, Role)> {
-    let side_by_side = panes.len() > 1;
+/// What each pane on screen says, whole: its title (side by side), then
+/// its text.
+fn content(told: &[(&str, Told)], width: usize) -> Vec<(String, Role)> {
+    let side_by_side = told.len() > 1;
     let mut rows = Vec::new();
-    for (i, pane) in panes.iter().enumerate() {
+    for (i, (title, told)) in told.iter().enumerate() {
         if i > 0 {
             rows.push((String::new(), Role::Body));
         }
         if side_by_side {
-            rows.push((format!("── {} ──", pane.title), Role::Wire));
+            rows.push((format!("── {title} ──"), Role::Wire));
         }
-        let told: Told = if finale && pane.is_over() {
-            finale::told(pane)
-        } else {
-            narration_view::told(pane, side_by_side)
-        };
-        rows.extend(layout(&told, width));
+        rows.extend(layout(told, width));
     }
     rows
 }
 
 /// How far the reader can scroll on a terminal of `size` (columns, rows).
-pub fn max_scroll(panes: &[&Pane], finale: bool, size: (u16, u16)) -> u16 {
+pub fn max_scroll(told: &[(&str, Told)], size: (u16, u16)) -> u16 {
     let r = frame(Rect::new(0, 0, size.0, size.1));
     let inner_h = r.height.saturating_sub(2) as usize;
-    let rows = content(panes, finale, r.width.saturating_sub(2) as usize).len();
+    let rows = content(told, r.width.saturating_sub(2) as usize).len();
     rows.saturating_sub(inner_h) as u16
 }
 
 /// The reader box.
 pub struct Reader<'a> {
-    /// The panes on screen.
-    pub panes: &'a [&'a Pane],
-    /// The lesson is over: their summaries.
-    pub finale: bool,
+    /// What each pane on screen says (its summary when the lesson is
+    /// over), after its title.
+    pub told: &'a [(&'a str, Told)],
     pub scroll: u16,
     pub theme: Theme,
 }
@@ -69,7 +61,7 @@ impl Widget for Reader<'_> {
         let t = self.theme;
         let r = frame(area);
         Clear.render(r, buf);
-        let rows = content(self.panes, self.finale, r.width.saturating_sub(2) as usize);
+        let rows = content(self.told, r.width.saturating_sub(2) as usize);
         let inner_h = r.height.saturating_sub(2) as usize;
         let max = rows.len().saturating_sub(inner_h) as u16;
         let scroll = self.scroll.min(max);

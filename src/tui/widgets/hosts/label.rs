@@ -16,6 +16,7 @@
 use crate::lab::{Endpoints, LabConfig};
 use crate::middlebox::Middlebox;
 use crate::middlebox::{Firewall, Nat};
+use crate::text::wrap;
 use crate::trace::Side;
 use std::net::SocketAddr;
 
@@ -141,28 +142,6 @@ fn lines(head: &str, rest: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// Word-wraps `text` into lines of at most `width` characters (a word
-/// longer than that is cut).
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let word: String = word.chars().take(width).collect();
-        let len = line.chars().count();
-        if len > 0 && len + 1 + word.chars().count() > width {
-            out.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(&word);
-    }
-    if !line.is_empty() {
-        out.push(line);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,15 +204,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn wrapping_keeps_words_whole_and_cuts_only_giants() {
-        assert_eq!(
-            wrap("drops every connection", 10),
-            ["drops", "every", "connection"]
-        );
-        assert_eq!(wrap("abcdefghijkl", 5), ["abcde"]);
-        assert!(wrap("", 5).is_empty());
     }
 }

@@ -1,34 +1,72 @@
-//! The app: all the state behind the screens, and how keys change it.
+//! The app: all the state behind the screens, and how keys, ticks and
+//! sources change it — the room of the TUI that *does* things (the other,
+//! [`crate::tui::widgets`], only draws).
 //!
-//! One owner, no locks: the loop in [`super::terminal`] owns the [`App`],
-//! hands it each [`Event`](super::event::Event) — keys, ticks, source
-//! events — and draws `&App` after each change. What needs `await` (the
-//! labs restarting) the app asks for by sending itself an [`AppEvent`] on
-//! the same channel. The screens are pure functions of it (see
-//! [`super::view`]).
+//! One owner, no locks: the loop in `terminal` owns the [`App`], hands it
+//! each event — keys, ticks, source events — and draws `&App` after each
+//! change. What needs `await` (the labs restarting) the app asks for by
+//! sending itself an [`AppEvent`] on the same channel. The screen is drawn
+//! from it (`view`), never changing it.
 //!
 //! An app has one or more [`Pane`]s side by side — one per trace being
 //! shown. In compare mode there are two (active and passive); `→` and `←`
-//! move them by the rules of [`super::lockstep`], and playing is pressing
-//! `→` on every beat, pausing at the teaching moments
-//! ([`super::autopause`]). When the lesson is over, one more `→` (or `End`)
-//! shows its summary.
+//! move them by the rules of `lockstep`, and playing is pressing `→` on
+//! every beat, pausing at the teaching moments (`autopause`). When the
+//! lesson is over, one more `→` (or `End`) shows its summary: which screen
+//! is up is one value, [`Showing`].
+//!
+//! The rooms of the app, each knowing only those above it in this list:
+//!
+//! - `kept` (the data bytes kept for `w`), `source` (what a live pane can
+//!   ask of its lab), `overlay`, `autopause`, `course` (a lesson's scenes
+//!   and runs), `quiz` (the questions on screen);
+//! - `pane` (one trace on screen: a player and, when live, a source);
+//!   `picker` (the session list's state); `event` (the one channel and
+//!   its feeds);
+//! - `lockstep` (how `→` and `←` move the panes), `prompt` (the words about
+//!   the keys), `told` (what a pane says), `labs` (the lab side's labs as
+//!   panes and feeds), `save` (`w`: the panes as a pcapng capture);
+//! - this module: [`App`], its keys and its sources; `stepping` (→, ←,
+//!   End, playing) and `classroom` (the course's and the quiz's keys) are
+//!   the rest of its `impl`;
+//! - `bars` (what the title and key bars say) and `view` (the screen drawn
+//!   from `&App`), then `terminal` (the loop, and the terminal's setup and
+//!   restore).
 
-use super::autopause::{AutoPause, Pause};
-use super::course::Course;
-use super::event::{AppEvent, Events, Feed, Route};
-use super::overlay::{self, Overlay};
-use super::pane::ends_session;
-pub use super::pane::Pane;
-use super::picker::Picker;
-use super::quiz::Quiz;
-use super::reader;
-use super::rig::{Change, Rig};
-use super::save::Saves;
-use super::style::Theme;
+mod autopause;
+mod bars;
+mod classroom;
+pub mod course;
+pub mod event;
+mod kept;
+pub mod labs;
+pub mod lockstep;
+pub mod overlay;
+pub mod pane;
+pub mod picker;
+mod prompt;
+mod quiz;
+pub mod save;
+pub mod source;
+mod stepping;
+pub mod terminal;
+pub mod told;
+pub mod view;
+
+use self::autopause::{AutoPause, Pause};
+use self::course::Course;
+use self::event::{AppEvent, Events, Feed, Route};
+use self::overlay::Overlay;
+use self::pane::ends_session;
+pub use self::pane::Pane;
+use self::picker::Picker;
+use self::quiz::Quiz;
+use self::save::Saves;
+use crate::lab::rig::{Change, Rig};
 use crate::lab::LabError;
 use crate::player::Player;
 use crate::trace::Event;
+use crate::tui::widgets::style::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// What has the keyboard: all panes side by side, or one full width.
@@ -38,23 +76,65 @@ pub enum Focus {
     One(usize),
 }
 
-/// Everything the screens show.
+/// Which screen is up: the session list, or the panes; either way where
+/// the panes are (under the list they wait where they were).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Showing {
+    /// The session list, in place of the panes.
+    Sessions(Stage),
+    /// The panes side by side (or one, full width or in the presenter's
+    /// view).
+    Panes(Stage),
+}
+
+/// Where the panes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Stepping through the trace.
+    Stepping,
+    /// `End` was pressed: the summary comes once every source has ended.
+    Ending,
+    /// The lesson is over: each pane shows its summary.
+    Finale,
+}
+
+impl Showing {
+    /// The same screen, its panes at `stage`.
+    pub fn at(self, stage: Stage) -> Showing {
+        match self {
+            Showing::Sessions(_) => Showing::Sessions(stage),
+            Showing::Panes(_) => Showing::Panes(stage),
+        }
+    }
+}
+
+impl Stage {
+    /// Out of the summary (back to stepping); an `End` still waiting keeps
+    /// waiting.
+    pub fn left_finale(self) -> Stage {
+        match self {
+            Stage::Finale => Stage::Stepping,
+            s => s,
+        }
+    }
+}
+
+/// Everything the screens show. Its fields are the app room's; those
+/// `pub` are read and set by the entry points (and the tests) outside it.
 pub struct App {
     /// What is being shown: "lab · compare", "replay capture.pcap"…
-    pub heading: String,
+    heading: String,
     pub panes: Vec<Pane>,
     pub focus: Focus,
     /// What is drawn over the panes: the keys, the legend, the reader.
     pub overlay: Option<Overlay>,
     /// The session list of a trace with several sessions.
     pub picker: Option<Picker>,
-    /// True while the session list is shown instead of the panes.
-    pub picking: bool,
+    /// Which screen is up.
+    showing: Showing,
     /// A live session list (`serve`): the session followed in the pane, and
     /// when it began (its events are renumbered as session 1 from t = 0).
     following: Option<(u32, f64)>,
-    /// The session list is fed live.
-    live_sessions: bool,
     pub theme: Theme,
     /// The labs behind the panes, when live; `f`, `n`, `x` change it.
     pub rig: Option<Rig>,
@@ -64,17 +144,13 @@ pub struct App {
     pub note: Option<String>,
     /// A change to the rig waiting for its key again (it throws the run
     /// away).
-    pub confirm: Option<Change>,
+    confirm: Option<Change>,
     /// Playing pauses at teaching moments.
-    pub auto_pause: AutoPause,
+    auto_pause: AutoPause,
     /// Why playing paused by itself, until it plays again.
     pub paused_at: Option<Pause>,
-    /// The lesson is over and its summary is shown.
-    pub finale: bool,
-    /// `End` was pressed: show the summary once the sources have ended.
-    pub(super) finale_when_over: bool,
     /// The terminal's size (columns, rows), for scrolling the reader.
-    pub size: (u16, u16),
+    size: (u16, u16),
     /// The one channel the loop reads: the app's own requests go there too.
     pub events: Events,
     /// A guided lesson, scene by scene (`ftpviz lesson`, or `c`).
@@ -84,12 +160,12 @@ pub struct App {
     /// The projector's view: one step, big (`--presenter`, or `v`).
     pub presenter: bool,
     /// The pane that moved last: the one the presenter view shows.
-    pub spotlight: usize,
-    /// Where `w` saves what ran (see [`super::save`]).
+    spotlight: usize,
+    /// Where `w` saves what ran (see [`self::save`]).
     pub saves: Saves,
     /// `q` in a lesson or with the quiz on asks first: `y` (or `q` again)
     /// quits, any other key stays.
-    pub quitting: bool,
+    quitting: bool,
     quit: bool,
 }
 
@@ -101,9 +177,8 @@ impl App {
             focus: Focus::All,
             overlay: None,
             picker: None,
-            picking: false,
+            showing: Showing::Panes(Stage::Stepping),
             following: None,
-            live_sessions: false,
             theme: Theme::from_env(),
             rig: None,
             status: None,
@@ -111,8 +186,6 @@ impl App {
             confirm: None,
             auto_pause: AutoPause::default(),
             paused_at: None,
-            finale: false,
-            finale_when_over: false,
             size: (80, 24),
             events: Events::new(),
             course: None,
@@ -135,20 +208,40 @@ impl App {
     pub fn with_picker(heading: impl Into<String>, picker: Picker) -> App {
         let mut app = App::new(heading, Vec::new());
         app.picker = Some(picker);
-        app.picking = true;
+        app.showing = Showing::Sessions(Stage::Stepping);
         app
     }
 
     /// An app over a live stream of sessions (`serve`): the list fills as
     /// clients connect; Enter follows one live.
     pub fn with_live_sessions(heading: impl Into<String>, picker: Picker) -> App {
-        let mut app = App::with_picker(heading, picker);
-        app.live_sessions = true;
-        app
+        App::with_picker(heading, picker)
     }
 
     pub fn should_quit(&self) -> bool {
         self.quit
+    }
+
+    /// Which screen is up.
+    pub fn showing(&self) -> Showing {
+        self.showing
+    }
+
+    /// Where the panes are: stepping, ending, or over.
+    pub fn stage(&self) -> Stage {
+        match self.showing {
+            Showing::Sessions(s) | Showing::Panes(s) => s,
+        }
+    }
+
+    /// True while the lesson's summary is up (under the session list too).
+    pub fn finale(&self) -> bool {
+        self.stage() == Stage::Finale
+    }
+
+    /// True while the session list is shown instead of the panes.
+    pub fn picking(&self) -> bool {
+        matches!(self.showing, Showing::Sessions(_))
     }
 
     /// The panes on screen: the one Tab picked, or all; in the presenter
@@ -217,7 +310,7 @@ impl App {
             return false;
         }
         if let Some(o) = self.overlay {
-            let rows = reader::max_scroll(&self.visible_panes(), self.finale, self.size);
+            let rows = crate::tui::widgets::reader::max_scroll(&self.told_on_screen(), self.size);
             match o.on_key(key.code, rows) {
                 overlay::Outcome::Show(next) => self.overlay = Some(next),
                 overlay::Outcome::Close => self.overlay = None,
@@ -230,12 +323,12 @@ impl App {
         }
         if let Some(change) = self.confirm.take() {
             // The second press does it; any other key keeps the run.
-            if key.code == KeyCode::Char(change.key()) {
+            if key.code == KeyCode::Char(prompt::key(change)) {
                 self.change_rig(change);
             }
             return true;
         }
-        if self.picking && self.picker.is_some() {
+        if self.picking() && self.picker.is_some() {
             self.on_picker_key(key.code);
             return true;
         }
@@ -267,14 +360,17 @@ impl App {
             KeyCode::Char('+') | KeyCode::Char('=') => self.each(Player::faster),
             KeyCode::Char('-') | KeyCode::Char('_') => self.each(Player::slower),
             KeyCode::Home => {
-                self.finale = false;
-                self.finale_when_over = false;
+                self.showing = self.showing.at(Stage::Stepping);
                 self.each(Player::home);
                 self.restart_quiz();
             }
             KeyCode::End => self.end(),
             KeyCode::Tab | KeyCode::BackTab => self.next_focus(),
-            KeyCode::Char('s') => self.picking = self.picker.is_some(),
+            KeyCode::Char('s') => {
+                if self.picker.is_some() {
+                    self.showing = Showing::Sessions(self.stage());
+                }
+            }
             KeyCode::Char('f') => return self.ask_rig(Change::Firewall),
             KeyCode::Char('n') => return self.ask_rig(Change::Nat),
             KeyCode::Char('x') => return self.ask_rig(Change::Extended),
@@ -290,7 +386,9 @@ impl App {
         };
         match code {
             KeyCode::Char('q') => self.ask_quit(),
-            KeyCode::Esc if !self.panes.is_empty() => self.picking = false,
+            KeyCode::Esc if !self.panes.is_empty() => {
+                self.showing = Showing::Panes(self.stage());
+            }
             KeyCode::Esc => self.note = Some("nothing to close: q quits".to_string()),
             KeyCode::Char('?') => self.overlay = Some(Overlay::Keys),
             KeyCode::Char('l') => self.overlay = Some(Overlay::Legend),
@@ -298,7 +396,7 @@ impl App {
             KeyCode::Enter if !picker.summaries.is_empty() => {
                 let (n, trace) = picker.chosen();
                 let title = format!("session {n}");
-                let pane = if self.live_sessions {
+                let pane = if picker.feeding {
                     self.following = Some((n, picker.start_of(n)));
                     Pane::following(title, trace)
                 } else {
@@ -306,8 +404,7 @@ impl App {
                 };
                 self.panes = vec![pane];
                 self.focus = Focus::All;
-                self.picking = false;
-                self.finale = false;
+                self.showing = Showing::Panes(self.stage().left_finale());
             }
             code => picker.on_key(code),
         }
@@ -317,7 +414,7 @@ impl App {
     /// "terminal too small" is drawn).
     pub fn fits(&self) -> bool {
         let (w, h) = self.size;
-        super::layout::fits(ratatui::layout::Rect::new(0, 0, w, h))
+        crate::tui::widgets::layout::fits(ratatui::layout::Rect::new(0, 0, w, h))
     }
 
     /// `q`: quits at once, except in a lesson or with the quiz on, where a
@@ -332,7 +429,7 @@ impl App {
 
     /// `f`, `n`, `x`: a change to the rig. Once the run has begun it would
     /// be thrown away, so the key bar asks first (see
-    /// [`super::prompt::confirm`]); before that it happens at once.
+    /// [`self::prompt::confirm`]); before that it happens at once.
     fn ask_rig(&mut self, change: Change) -> bool {
         if self.rig.is_none() {
             return false;
@@ -354,8 +451,7 @@ impl App {
         rig.apply(change);
         self.events.send(AppEvent::Restart);
         self.status = Some("restarting the lab…".to_string());
-        self.finale = false;
-        self.finale_when_over = false;
+        self.showing = self.showing.at(Stage::Stepping);
         self.paused_at = None;
     }
 
@@ -373,6 +469,33 @@ impl App {
             Focus::One(i) if i + 1 < n => Focus::One(i + 1),
             Focus::One(_) => Focus::All,
         };
+    }
+
+    /// A live source's event with its data bytes (as far as its feed kept
+    /// them): the bytes are kept beside the trace for `w`, and the event is
+    /// shown as [`App::on_source`] shows it.
+    pub fn on_feed(&mut self, route: Route, event: Option<Event>, payload: Option<Vec<u8>>) {
+        if let Some(e) = &event {
+            let trace_and_kept = match route {
+                Route::Pane(i) => self
+                    .panes
+                    .get_mut(i)
+                    .map(|p| (p.player.trace().len(), &mut p.kept)),
+                Route::Sessions => self.picker.as_mut().map(|p| (p.trace().len(), &mut p.kept)),
+            };
+            if let Some((at, kept)) = trace_and_kept {
+                kept.keep(at, e, payload);
+            }
+        }
+        self.on_source(route, event);
+    }
+
+    /// `w`: saves what ran so far as a capture in [`App::saves`]' folder,
+    /// and says in the title bar where it went, or why it could not.
+    pub fn save_capture(&mut self) {
+        let configs = self.rig.as_ref().map(|r| r.configs.as_slice());
+        let run = save::gather(&self.panes, self.picker.as_ref(), configs);
+        self.note = Some(save::save(run, &mut self.saves));
     }
 
     /// An event of a live source, routed to a pane or to the session list.
@@ -394,7 +517,7 @@ impl App {
         let old = std::mem::take(&mut self.panes);
         self.quiz.forget_panes();
         self.spotlight = 0;
-        let started = rig.restart(old).await;
+        let started = self::labs::restart(&mut rig, old).await;
         self.rig = Some(rig);
         match started {
             Ok((panes, feeds)) => {
@@ -416,7 +539,9 @@ impl App {
     /// An event of a live session stream (`serve`); `None` when it ended.
     pub fn on_session_event(&mut self, event: Option<Event>) {
         let Some(e) = event else {
-            self.live_sessions = false;
+            if let Some(p) = self.picker.as_mut() {
+                p.feeding = false;
+            }
             for p in &mut self.panes {
                 p.player.source_ended();
             }
@@ -453,7 +578,7 @@ impl App {
         // An awaited event was revealed: the same hook as a step.
         self.after_step(&before);
         self.check_over();
-        if self.finale {
+        if self.finale() {
             self.note = None;
         }
     }

@@ -3,16 +3,16 @@
 //! presenter view's switch. The state lives in [`super::course`] and
 //! [`super::quiz`]; this is where the app hands them keys and steps.
 
-use super::app::App;
 use super::course::{Course, Moved};
 use super::event::AppEvent;
 use super::quiz::Answer;
+use super::{App, Stage};
 use crate::classroom::Lesson;
 use crossterm::event::KeyCode;
 
 impl App {
     /// Runs `course` in this app: its first run's labs (the rig must hold
-    /// them already, see [`super::lesson`]), its card up.
+    /// them already, see `tui::lesson`), its card up.
     pub fn with_course(mut self, course: Course) -> App {
         self.heading = heading(&course, self.quiz.on);
         self.course = Some(course);
@@ -142,8 +142,7 @@ impl App {
         };
         rig.configs = c.configs();
         self.quiz.forget_panes();
-        self.finale = false;
-        self.finale_when_over = false;
+        self.showing = self.showing.at(Stage::Stepping);
         self.paused_at = None;
         self.status = Some("starting the run…".to_string());
         self.events.send(AppEvent::Restart);
@@ -154,7 +153,7 @@ impl App {
     /// follows the pane that moved last.
     pub(super) fn classroom_after_step(&mut self, before: &[usize]) {
         // `End` shows everything at once: no questions on the way.
-        let asking = !(self.finale || self.finale_when_over);
+        let asking = self.stage() == Stage::Stepping;
         for (i, (p, &b)) in self.panes.iter().zip(before).enumerate() {
             let shown = p.player.visible();
             if shown.len() != b {

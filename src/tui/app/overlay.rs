@@ -1,10 +1,10 @@
 //! Overlays: what can be drawn over the panes, and the keys while one is
 //! open.
 //!
-//! - `?` the keys ([`super::help`]),
-//! - `l` the legend: what each mark on screen means ([`super::legend`]),
+//! - `?` the keys ([`crate::tui::widgets::help`]),
+//! - `l` the legend: what each mark on screen means (`widgets::legend`),
 //! - `m` the reader: the whole narration of the current step, for when
-//!   the narration area had to cut it ([`super::reader`]).
+//!   the narration area had to cut it (`widgets::reader`).
 //!
 //! Any other key (Esc too) closes an overlay and does nothing else; `q`
 //! still quits (asking first in a lesson or a quiz). In the reader ↑/↓

@@ -5,15 +5,14 @@
 //! the one Tab picked): a title line, the one fact in large glyphs (who
 //! dials, from which port to which port; or the port arithmetic of
 //! `PORT`/`227`), the same fact in plain text under it, and the narration.
-//! Like every screen it is a pure function of the app.
+//! Like every widget it draws what it is given.
 //!
 //! The big glyphs are 8×8-pixel letters drawn with quadrant blocks
 //! (`tui-big-text`): 4 columns × 4 rows a character, so a line of 18
 //! characters fits 80 columns. The view picks the largest size that fits.
 
 use super::finale::FinaleView;
-use super::narration_view::{self, NarrationView};
-use super::pane::Pane;
+use super::narration_view::{NarrationView, Told};
 use super::style::Theme;
 use crate::ftp::hostport::{parse_227, parse_229, parse_eprt, parse_port, port_bytes};
 use crate::trace::{Event, Kind, Side, Via};
@@ -176,7 +175,12 @@ fn pixel_size(line: &str, width: u16, height: u16) -> (PixelSize, u16) {
 /// step, and its narration below (with the "more" mark when it is cut,
 /// `m` shows the rest); its summary once the lesson is over.
 pub struct PresenterView<'a> {
-    pub pane: &'a Pane,
+    /// The pane's title (or what stands in for it while the quiz asks).
+    pub heading: &'a str,
+    pub slide: Slide,
+    /// The narration at the cursor; the summary when `finale`.
+    pub told: Told,
+    /// The lesson is over: the summary in place of the slide.
     pub finale: bool,
     pub theme: Theme,
 }
@@ -184,11 +188,7 @@ pub struct PresenterView<'a> {
 impl Widget for PresenterView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let heading = match self.pane.held {
-            Some(_) => "QUIZ · who dials?",
-            None => self.pane.title.as_str(),
-        };
-        let title = Line::styled(format!(" {heading} "), t.title());
+        let title = Line::styled(format!(" {} ", self.heading), t.title());
         buf.set_line(area.x, area.y, &title, area.width);
         let body = Rect {
             y: area.y + 1,
@@ -197,16 +197,13 @@ impl Widget for PresenterView<'_> {
         };
         if self.finale {
             FinaleView {
-                pane: self.pane,
+                told: &self.told,
                 theme: t,
             }
             .render(body, buf);
             return;
         }
-        let slide = match self.pane.held {
-            Some(_) => Slide::held(),
-            None => Slide::of(self.pane.player.visible()),
-        };
+        let slide = self.slide;
         // The big lines may take at most half the height between them: the
         // glyphs shrink rather than push the narration away. Each line
         // gets the largest size that fits it.
@@ -250,9 +247,8 @@ impl Widget for PresenterView<'_> {
             .alignment(Alignment::Center)
             .wrap(Wrap { trim: true })
             .render(caption, buf);
-        let told = narration_view::told(self.pane, false);
         NarrationView {
-            told: &told,
+            told: &self.told,
             theme: t,
         }
         .render(words, buf);

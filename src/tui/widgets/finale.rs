@@ -6,41 +6,22 @@
 //! where they do not fit, leaves out detail before a connection's line.
 
 use super::narration_view::{draw_rows, layout, Role, Told};
-use super::pane::{Origin, Pane};
 use super::style::Theme;
-use crate::narration::summary;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-/// The summary of a pane, as narration text.
-pub fn told(pane: &Pane) -> Told {
-    let headline = match pane.origin {
-        Origin::Lab if pane.run => "This run is over. In short:",
-        Origin::Lab => "The lesson is over. In short:",
-        Origin::Capture => "The end of the trace. In short:",
-        Origin::Serve => "The session has ended. In short:",
-    };
-    let s = summary::summary_of(&pane.account());
-    let mut body = s.lines();
-    body.push("← the last event · Home the start · space plays it again".to_string());
-    Told {
-        headline: headline.to_string(),
-        body,
-        wire: Vec::new(),
-    }
-}
-
 /// The summary drawn over a pane's diagram and narration.
 pub struct FinaleView<'a> {
-    pub pane: &'a Pane,
+    /// The pane's summary, as narration text.
+    pub told: &'a Told,
     pub theme: Theme,
 }
 
 impl Widget for FinaleView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         ratatui::widgets::Clear.render(area, buf);
-        let rows = fitted(&told(self.pane), area.width as usize, area.height as usize);
+        let rows = fitted(self.told, area.width as usize, area.height as usize);
         draw_rows(&rows, area, buf, self.theme);
     }
 }

@@ -10,7 +10,7 @@
 //! and sends it down the channel as an [`Event`]. Live sources (a lab's
 //! events, `serve`'s sessions) are forwarded into the same channel, and the
 //! app sends itself [`AppEvent`]s there too (restart the labs, quit). The
-//! loop in [`super::terminal`] takes one event at a time and hands it to the
+//! loop in `terminal` takes one event at a time and hands it to the
 //! one app: one owner of state, no locks.
 //!
 //! A paused screen therefore sleeps in the channel and costs no CPU; a
@@ -18,8 +18,8 @@
 //!
 //! A source started with payloads (every lab, `serve`) also hands over the
 //! bytes of each `data` event; its feed pairs them with their event, keeps
-//! the first [`KEEP`](super::kept::KEEP) bytes and drops the rest, so that
-//! `w` can save the run with its real bytes ([`super::kept`]).
+//! the first `KEEP` bytes and drops the rest, so that
+//! `w` can save the run with its real bytes (`kept`).
 //!
 //! When the labs restart (a key changed the middlebox), the old labs' last
 //! events may still be on their way. Every batch of feeds gets a new

@@ -16,16 +16,9 @@
 use crate::account::Account;
 use crate::classroom::quiz::{grade, settled, Guess, PortRole, Question, Reveal};
 use crate::trace::{Event, Side};
+pub use crate::tui::widgets::cards::Part;
 use crossterm::event::KeyCode;
 use std::collections::HashSet;
-
-/// Which part of a question is being answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part {
-    Who,
-    From,
-    To,
-}
 
 /// A question on screen.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -37,7 +37,7 @@
 mod label;
 mod panel;
 
-pub use label::{wrap, MiddleboxLabel};
+pub use label::MiddleboxLabel;
 pub use panel::HostsPanel;
 
 use crate::ftp::hostport::{parse_227, parse_229, parse_eprt, parse_port};
