@@ -13,12 +13,13 @@ mod lab_facts;
 mod scenarios;
 
 use crossterm::event::{KeyCode, KeyEvent};
+use ftpviz::lab::rig::Rig;
 use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::trace::{Event, Kind, Trace};
+use ftpviz::tui::app::labs::mode_title;
+use ftpviz::tui::app::pane::Origin;
 use ftpviz::tui::app::{App, Pane};
-use ftpviz::tui::pane::Origin;
-use ftpviz::tui::rig::{mode_title, Rig};
-use ftpviz::tui::style::Theme;
+use ftpviz::tui::widgets::style::Theme;
 
 fn squeeze(s: &str) -> String {
     s.split_whitespace().collect()
@@ -87,7 +88,7 @@ async fn a_blocked_dial_says_why_whole_in_the_compare_view_at_80x24() {
                 let syn = matches!(e.kind, Kind::Connect { .. }) && e.conn > 0;
                 if syn && stopped(&events, e.session, e.conn) {
                     pane.player.seek(i + 1);
-                    let told = ftpviz::tui::narration_view::told(&pane, true);
+                    let told = ftpviz::tui::app::told::told(&pane, true);
                     if let Some(w) = why(&told.body.join(" ")) {
                         wanted.push((k, w));
                     }
@@ -113,7 +114,7 @@ async fn a_blocked_dial_says_why_whole_in_the_compare_view_at_80x24() {
                     seen[n] = true;
                 }
             }
-            if app.finale {
+            if app.finale() {
                 break;
             }
             app.on_key(KeyEvent::from(KeyCode::Right));
