@@ -7,7 +7,8 @@
 //! behind, and how the control connection is read for them, in
 //! [`urgent`]). The
 //! files it offers ([`files`]) are the built-in ones or a real directory,
-//! read-only, plus what a logged-in user uploads ([`uploads`]). The
+//! read-only, plus what a logged-in user uploads ([`uploads`]), both named
+//! by the virtual paths and entries of [`entry`]. The
 //! commands answered on the control connection alone are [`queries`]; the
 //! commands that choose active or passive mode are [`modes`]; how a
 //! transfer then gets its data connection (the server dials, or waits for
@@ -40,6 +41,7 @@
 
 pub mod abort;
 pub mod data;
+pub mod entry;
 pub mod files;
 pub mod glob;
 pub mod listing;

@@ -33,7 +33,8 @@
 //! session.
 
 use super::data::Plan;
-use super::files::{FileError, Files, Who};
+use super::entry::{FileError, Who};
+use super::files::Files;
 use super::listing::{Facts, Style};
 use super::slots::Slot;
 use super::urgent::{abor_text, read_control};
