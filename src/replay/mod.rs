@@ -12,7 +12,7 @@
 //!      ─► input     what the first bytes say: gzip (undone on the fly),
 //!                   a saved --json trace (read as it is), or a capture
 //!      ─► capture   pcap / pcapng records, timestamps in ns (and the older
-//!                   patched-libpcap formats: variant)
+//!                   patched-libpcap formats: variant), as frames (frame)
 //!      ─► link      Ethernet, VLAN, SLL, SLL2, NULL, LOOP, RAW → the IP packet
 //!      ─► segment   IPv4 / IPv6 + TCP header → ports, seq, flags, payload
 //!      ─► tracker   one entry per live connection (endpoints, connection):
@@ -37,6 +37,7 @@
 
 mod capture;
 mod endpoints;
+mod frame;
 mod input;
 mod link;
 mod linking;
@@ -53,7 +54,7 @@ pub mod wire;
 pub use capture::tsresol_units;
 
 use crate::trace::{JsonError, Trace};
-use capture::CaptureError;
+use frame::CaptureError;
 use reading::Reading;
 use std::fs::File;
 use std::io::Read;

@@ -9,7 +9,8 @@
 //! sorted by time and numbered by first appearance (a whole file), or, in
 //! a live reading, given out as they become final ([`Release`]).
 
-use super::capture::{CaptureError, CaptureReader};
+use super::capture::CaptureReader;
+use super::frame::CaptureError;
 use super::input::{self, Content, Counted};
 use super::link::{self, Network};
 use super::live::Release;

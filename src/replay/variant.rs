@@ -24,7 +24,7 @@
 //! nothing wrong, else the one with least. Standard pcap is tried first, so
 //! an ordinary file is never taken for a variant.
 
-use super::capture::Frame;
+use super::frame::{CaptureError, Frame};
 use super::Warning;
 use std::io::{BufReader, ErrorKind, Read};
 
@@ -231,12 +231,12 @@ impl VariantReader {
     pub fn new(
         variant: Variant,
         mut src: Box<dyn Read + Send>,
-    ) -> Result<VariantReader, super::capture::CaptureError> {
+    ) -> Result<VariantReader, CaptureError> {
         let mut head = [0u8; 24];
         if !matches!(fill(&mut src, &mut head), Fill::Whole) {
-            return Err(super::capture::CaptureError::ShortHeader);
+            return Err(CaptureError::ShortHeader);
         }
-        let h = header(&head).ok_or(super::capture::CaptureError::NotACapture)?;
+        let h = header(&head).ok_or(CaptureError::NotACapture)?;
         let linktype = match (variant, h.network) {
             (Variant::Aix, 6) => 1,  // ifType ethernetCsmacd: Ethernet
             (Variant::Aix, 24) => 0, // ifType softwareLoopback: NULL
