@@ -19,7 +19,9 @@
 //!                   dials (dial), accepts, fails, closes (teardown)
 //!           ├─► tcp      bytes back in order, holes noted
 //!           │     └─► session  FTP found by content (recognition), even
-//!           │                  joined mid-way; lines → commands, replies
+//!           │                  joined mid-way; lines → commands, replies,
+//!           │                  announcements (announcement: an endpoint
+//!           │                  and the hosts of the session that named it)
 //!           └─► linking  a SYN to an announced endpoint is a data connection
 //!                        (so are its first bytes, if the SYN was missed);
 //!                        its bytes are counted, never kept
@@ -35,6 +37,7 @@
 //! damaged still gives everything before the damage, plus a [`Warning`]
 //! saying where.
 
+mod announcement;
 mod capture;
 mod endpoints;
 mod frame;

@@ -23,7 +23,7 @@
 
 use super::{bounce, Session};
 use crate::ftp::{code_of, hostport, Command, Reply, ReplyError};
-use crate::replay::linking::Announcement;
+use crate::replay::announcement::Announcement;
 use crate::trace::{Event, Kind, Side, Via};
 use std::net::SocketAddr;
 
@@ -464,6 +464,7 @@ impl Session {
             addr,
             via,
             session: self.id,
+            hosts: self.hosts(),
         });
     }
 }

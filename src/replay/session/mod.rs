@@ -34,14 +34,14 @@ mod tls;
 
 pub use recognition::{continuation, speaker, Judgement};
 
-use super::linking::Announcement;
+use super::announcement::{Announcement, Hosts};
 use super::tcp::Delivery;
 use crate::ftp::ReplyParser;
 use crate::trace::{Event, Side};
 use dialogue::Junk;
 use reader::{Piece, Reader};
 use recognition::Verb;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 /// Events a candidate may queue before it is judged.
 const MAX_QUEUED: usize = 64;
@@ -601,16 +601,11 @@ impl Session {
         (self.first_reply != Some(220)).then(|| "joined mid-way: no banner captured".into())
     }
 
-    /// Which side a host address belongs to, when the two hosts differ.
-    pub fn side_of(&self, ip: IpAddr) -> Option<Side> {
-        if self.client.ip() == self.server.ip() {
-            None
-        } else if ip == self.client.ip() {
-            Some(Side::Client)
-        } else if ip == self.server.ip() {
-            Some(Side::Server)
-        } else {
-            None
+    /// The two ends of the control connection.
+    pub fn hosts(&self) -> Hosts {
+        Hosts {
+            client: self.client,
+            server: self.server,
         }
     }
 }

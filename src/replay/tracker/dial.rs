@@ -24,12 +24,28 @@
 use super::connection::{Conn, DataConn, Role, Undecided};
 use super::Tracker;
 use crate::replay::endpoints::Key;
-use crate::replay::linking::{self, Dial};
+use crate::replay::linking::{self, Dial, Waiting};
 use crate::replay::segment::{Segment, ACK, SYN};
 use crate::replay::session::{self, Session};
 use crate::replay::tcp::Stream;
 use crate::trace::{Event, Kind, Side};
+use std::collections::HashMap;
 use std::net::SocketAddr;
+
+/// The confirmed sessions (`ftp`, in the order they were confirmed) that
+/// may get a data connection now, as linking sees them.
+fn waiting(sessions: &HashMap<u64, Session>, ftp: &[u64]) -> Vec<Waiting> {
+    ftp.iter()
+        .filter_map(|id| sessions.get(id))
+        .filter(|s| s.may_get_data())
+        .map(|s| Waiting {
+            session: s.id,
+            hosts: s.hosts(),
+            encrypted: s.encrypted(),
+            last_spoke: s.last_spoke,
+        })
+        .collect()
+}
 
 /// How a control candidate's dialogue is expected to begin.
 enum Start {
@@ -49,10 +65,10 @@ impl Tracker {
         let syn = seg.has(SYN) && !seg.has(ACK);
         let t = self.t(ns);
         let (dial, initiator, responder, start) = if syn {
+            let (sessions, ftp) = (&self.sessions, &self.ftp);
             let dial = linking::link(
                 &mut self.announced,
-                &self.sessions,
-                &self.ftp,
+                || waiting(sessions, ftp),
                 &self.control_ports,
                 seg.src,
                 seg.dst,
@@ -60,7 +76,7 @@ impl Tracker {
             );
             (dial, seg.src, seg.dst, Start::Banner)
         } else if let Some((dial, src, dst)) =
-            linking::link_unseen(&mut self.announced, &self.sessions, seg.src, seg.dst)
+            linking::link_unseen(&mut self.announced, seg.src, seg.dst)
         {
             (Some(dial), src, dst, Start::Banner)
         } else if seg.payload.starts_with(b"220") {

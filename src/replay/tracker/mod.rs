@@ -42,8 +42,8 @@ mod teardown;
 
 pub use teardown::Ending;
 
+use super::announcement::{self, Announcement};
 use super::endpoints::{Key, KeyHashing};
-use super::linking::{self, Announcement};
 use super::segment::{Segment, ACK, FIN, RST, SYN};
 use super::session::{Judgement, Session};
 use super::tcp::Stream;
@@ -323,6 +323,7 @@ impl Tracker {
         }
         if s.judgement == Judgement::NotFtp {
             self.sessions.remove(&id);
+            self.announced.retain(|a| a.session != id);
             c.role = Role::Ignored;
             c.streams = [Stream::counting(), Stream::counting()];
             return;
@@ -338,7 +339,7 @@ impl Tracker {
         let failed = s.data_failed.take();
         if !s.announced.is_empty() {
             self.announced.append(&mut s.announced);
-            linking::bound(&mut self.announced, self.ftp.len());
+            announcement::bound(&mut self.announced, self.ftp.len());
         }
         let (number, spoke) = (s.number, s.is_ftp() && self.events.len() > before);
         if let Some(at) = failed {
