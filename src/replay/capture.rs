@@ -25,7 +25,7 @@
 
 use super::frame::{CaptureError, Frame};
 use super::variant::{self, Variant, VariantReader};
-use super::Warning;
+use super::warning::{Warning, WarningKind};
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::OptionCode;
@@ -275,13 +275,14 @@ impl Blocks {
             PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
                 let Some(ifc) = self.interfaces.get(epb.if_id as usize) else {
                     if !std::mem::replace(&mut self.warned_interfaces, true) {
-                        warnings.push(Warning {
-                            offset: Some(offset),
-                            message: format!(
+                        warnings.push(Warning::at(
+                            offset,
+                            WarningKind::Skipped,
+                            format!(
                                 "packet names interface {} that no interface block declared; skipped",
                                 epb.if_id
                             ),
-                        });
+                        ));
                     }
                     return None;
                 };
@@ -323,10 +324,7 @@ impl Blocks {
 /// that fails then stops it, with a warning.
 fn refilled<T>(refill: Result<(), T>, offset: u64, warnings: &mut Vec<Warning>) -> bool {
     if refill.is_err() {
-        warnings.push(Warning {
-            offset: Some(offset),
-            message: "read error; stopped here".into(),
-        });
+        warnings.push(Warning::read_failed(offset));
     }
     refill.is_ok()
 }
@@ -374,14 +372,10 @@ impl Stop {
         reader: &mut (dyn PcapReaderIterator + Send),
         warnings: &mut Vec<Warning>,
     ) -> bool {
-        let offset = Some(self.offset);
-        let message = match self.why {
+        let (kind, message) = match self.why {
             Why::Eof => {
                 if let Some(at) = self.failed_at {
-                    warnings.push(Warning {
-                        offset: Some(at),
-                        message: "read error; stopped here".into(),
-                    });
+                    warnings.push(Warning::read_failed(at));
                 }
                 return false;
             }
@@ -390,21 +384,28 @@ impl Stop {
                 if size <= MAX_RECORD && reader.grow(size) {
                     return reader.refill().is_ok();
                 }
-                format!(
+                let message = format!(
                     "record claims more than {} MiB; the file is damaged here, stopped",
                     MAX_RECORD >> 20
-                )
+                );
+                (WarningKind::Damaged, message)
             }
             Why::UnexpectedEof => {
                 let left = reader.data().len();
-                format!("capture is truncated: the last record is cut off ({left} bytes left over)")
+                let message = format!(
+                    "capture is truncated: the last record is cut off ({left} bytes left over)"
+                );
+                (WarningKind::Truncated, message)
             }
             Why::Damaged(kind) => {
                 let what = explain(kind, reader.data(), self.legacy);
-                format!("damaged record: {what}; stopped reading")
+                (
+                    WarningKind::Damaged,
+                    format!("damaged record: {what}; stopped reading"),
+                )
             }
         };
-        warnings.push(Warning { offset, message });
+        warnings.push(Warning::at(self.offset, kind, message));
         false
     }
 }

@@ -35,7 +35,7 @@
 //! data connection's payload is kept, so memory follows the number of live
 //! connections, not the size of the file. A file that is cut short or
 //! damaged still gives everything before the damage, plus a [`Warning`]
-//! saying where.
+//! (warning) saying where and of what kind.
 
 mod announcement;
 mod capture;
@@ -51,10 +51,12 @@ mod session;
 mod tcp;
 mod tracker;
 mod variant;
+mod warning;
 #[cfg(target_os = "linux")]
 pub mod wire;
 
 pub use capture::tsresol_units;
+pub use warning::{Warning, WarningKind};
 
 use crate::trace::{JsonError, Trace};
 use frame::CaptureError;
@@ -62,14 +64,6 @@ use reading::Reading;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-
-/// Something read from a capture that the reader should know about.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Warning {
-    /// Byte offset in the file, when the warning is about a place.
-    pub offset: Option<u64>,
-    pub message: String,
-}
 
 /// What a capture holds, as far as it could be read.
 #[derive(Debug, Clone, Default)]
@@ -193,13 +187,16 @@ pub fn read_files(
     for (first, path) in &order {
         let (start, len) = first.unwrap_or((0, 0));
         if let Some((end, prev)) = previous_end.filter(|(end, _)| start < *end) {
-            reading.warn_all(format!(
-                "{} begins before {} ends ({:.3} s of overlap): read one after the other, \
+            reading.warn_all(
+                WarningKind::Overlap,
+                format!(
+                    "{} begins before {} ends ({:.3} s of overlap): read one after the other, \
                  their packets are not interleaved",
-                path.display(),
-                prev.display(),
-                (end - start) as f64 / 1e9
-            ));
+                    path.display(),
+                    prev.display(),
+                    (end - start) as f64 / 1e9
+                ),
+            );
         }
         let file = File::open(path).map_err(|reason| ReplayError::Open {
             path: path.to_path_buf(),
