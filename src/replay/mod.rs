@@ -16,7 +16,8 @@
 //!      ─► link      Ethernet, VLAN, SLL, SLL2, NULL, LOOP, RAW → the IP packet
 //!      ─► segment   IPv4 / IPv6 + TCP header → ports, seq, flags, payload
 //!      ─► tracker   one entry per live connection (endpoints, connection):
-//!                   dials (dial), accepts, fails, closes (teardown)
+//!                   dials (dial), accepts, fails, closes (teardown); what
+//!                   it and its sessions find goes into one sink (sink)
 //!           ├─► tcp      bytes back in order, holes noted
 //!           │     └─► session  FTP found by content (recognition), even
 //!           │                  joined mid-way; lines → commands, replies,
@@ -48,6 +49,7 @@ mod live;
 mod reading;
 mod segment;
 mod session;
+mod sink;
 mod tcp;
 mod tracker;
 mod variant;

@@ -175,10 +175,10 @@ impl Reading {
         if let Some((release, sink)) = &mut self.live {
             let horizon = now.and_then(|ns| self.tracker.horizon(ns));
             let unbounded = now.is_none() || horizon.is_none();
-            release.step(&self.tracker.events, horizon, unbounded, sink);
+            release.step(self.tracker.events(), horizon, unbounded, sink);
             // What was given out is let go, in batches (each moves the rest).
             let below = release.given_below();
-            if below >= FORGET_BATCH || below * 2 >= self.tracker.events.len().max(1) {
+            if below >= FORGET_BATCH || below * 2 >= self.tracker.events().len().max(1) {
                 let k = self.tracker.forget(below);
                 release.moved_down(k);
             }

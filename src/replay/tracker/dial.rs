@@ -67,7 +67,7 @@ impl Tracker {
         let (dial, initiator, responder, start) = if syn {
             let (sessions, ftp) = (&self.sessions, &self.ftp);
             let dial = linking::link(
-                &mut self.announced,
+                &mut self.sink.announced,
                 || waiting(sessions, ftp),
                 &self.control_ports,
                 seg.src,
@@ -76,7 +76,7 @@ impl Tracker {
             );
             (dial, seg.src, seg.dst, Start::Banner)
         } else if let Some((dial, src, dst)) =
-            linking::link_unseen(&mut self.announced, seg.src, seg.dst)
+            linking::link_unseen(&mut self.sink.announced, seg.src, seg.dst)
         {
             (Some(dial), src, dst, Start::Banner)
         } else if seg.payload.starts_with(b"220") {
@@ -109,7 +109,7 @@ impl Tracker {
                     Start::InsideReply => Session::joined_inside_reply(id, initiator, responder),
                 };
                 if syn {
-                    s.emit(control_connect(t, initiator, responder), &mut self.events);
+                    s.emit(control_connect(t, initiator, responder), &mut self.sink);
                 }
                 self.sessions.insert(id, s);
                 Role::Control(id)
@@ -161,15 +161,15 @@ impl Tracker {
         let Some(s) = self.sessions.get_mut(&session) else {
             return Role::Ignored;
         };
-        let at = self.events.len();
+        let at = self.sink.events.len();
         let mut e = Event::new(t, s.number, 0, dialler, Kind::Connect { src, dst, via });
         e.note = note;
-        self.events.push(e);
-        let conn = s.data_connect(&mut self.events, at, !unsure);
+        self.sink.events.push(e);
+        let conn = s.data_connect(&mut self.sink.events, at, !unsure);
         if unsure {
             s.unlinked.push(at);
         }
-        if let Some(e) = self.events.get_mut(at) {
+        if let Some(e) = self.sink.events.get_mut(at) {
             e.conn = conn;
             e.channel = crate::trace::Channel::Data;
         }
@@ -204,7 +204,7 @@ impl Tracker {
             self.next_id += 1;
             let id = self.next_id;
             let mut s = Session::new(id, initiator, responder);
-            s.emit(control_connect(t, initiator, responder), &mut self.events);
+            s.emit(control_connect(t, initiator, responder), &mut self.sink);
             self.sessions.insert(id, s);
             Role::Control(id)
         } else {

@@ -42,10 +42,11 @@ mod teardown;
 
 pub use teardown::Ending;
 
-use super::announcement::{self, Announcement};
+use super::announcement;
 use super::endpoints::{Key, KeyHashing};
 use super::segment::{Segment, ACK, FIN, RST, SYN};
 use super::session::{Judgement, Session};
+use super::sink::Sink;
 use super::tcp::Stream;
 use crate::trace::{Event, FailMark, FailReason, Kind, Side};
 use connection::{Conn, Counted, Role};
@@ -63,7 +64,6 @@ pub struct Tracker {
     sessions: HashMap<u64, Session>,
     /// The ids of the confirmed ones (few, even when candidates are many).
     ftp: Vec<u64>,
-    announced: Vec<Announcement>,
     /// Server endpoints that served FTP control in this capture.
     control_ports: HashSet<SocketAddr>,
     /// Live connections opened by a SYN, by the number that acks it.
@@ -76,9 +76,9 @@ pub struct Tracker {
     /// capture, judged at the end.
     tails: Vec<Session>,
     next_id: u64,
-    numbers: u32,
     t0: Option<u64>,
-    pub events: Vec<Event>,
+    /// The events found so far, session numbers, announcements.
+    sink: Sink,
     /// Holes in the capture: (session, conn, bytes never seen).
     holes: Vec<(u32, u32, u64)>,
     /// Sessions recognised without (all of) their banner: what is missing.
@@ -100,6 +100,11 @@ pub struct Tracker {
 impl Tracker {
     pub fn new() -> Tracker {
         Tracker::default()
+    }
+
+    /// The events found so far, in the order found.
+    pub fn events(&self) -> &[Event] {
+        &self.sink.events
     }
 
     fn t(&mut self, ns: u64) -> f64 {
@@ -301,8 +306,8 @@ impl Tracker {
             return;
         };
         let was_ftp = s.is_ftp();
-        let before = self.events.len();
-        let (events, numbers) = (&mut self.events, &mut self.numbers);
+        let (before, announced) = (self.sink.events.len(), self.sink.announced.len());
+        let sink = &mut self.sink;
         let side = |d: usize| if d == 0 { Side::Client } else { Side::Server };
         // FTP speaks in turns: when one side talks while the other's bytes
         // wait behind a hole, the hole was lost by the capture, not delayed.
@@ -312,18 +317,18 @@ impl Tracker {
         for &d in turns {
             let from = side(d);
             if c.streams[d].is_waiting() {
-                c.streams[d].finish(&mut |x, at| s.deliver(from, x, clock(at), events, numbers));
+                c.streams[d].finish(&mut |x, at| s.deliver(from, x, clock(at), sink));
             }
         }
         if let Some(seg) = seg {
             let from = side(dir);
             c.streams[dir].segment(seg.seq, seg.len, seg.payload, ns, &mut |x, at| {
-                s.deliver(from, x, clock(at), events, numbers)
+                s.deliver(from, x, clock(at), sink)
             });
         }
         if s.judgement == Judgement::NotFtp {
             self.sessions.remove(&id);
-            self.announced.retain(|a| a.session != id);
+            self.sink.announced.retain(|a| a.session != id);
             c.role = Role::Ignored;
             c.streams = [Stream::counting(), Stream::counting()];
             return;
@@ -337,11 +342,10 @@ impl Tracker {
             self.control_ports.insert(server);
         }
         let failed = s.data_failed.take();
-        if !s.announced.is_empty() {
-            self.announced.append(&mut s.announced);
-            announcement::bound(&mut self.announced, self.ftp.len());
+        if self.sink.announced.len() > announced {
+            announcement::bound(&mut self.sink.announced, self.ftp.len());
         }
-        let (number, spoke) = (s.number, s.is_ftp() && self.events.len() > before);
+        let (number, spoke) = (s.number, s.is_ftp() && self.sink.events.len() > before);
         if let Some(at) = failed {
             self.give_up_dials(id, ns, "no answer to the SYN; the server gave up", at);
         }
@@ -392,7 +396,7 @@ impl Tracker {
         };
         let t = self.t(d.last_ns);
         if let Some(e) = self.conns.get_mut(&key).and_then(|c| c.report(dir, t)) {
-            self.events.push(e);
+            self.sink.events.push(e);
         }
     }
 
@@ -443,7 +447,7 @@ impl Tracker {
                 };
                 let mut e = Event::new(t, s.number, 0, side, kind);
                 e.note = note.map(str::to_string);
-                s.emit(e, &mut self.events);
+                s.emit(e, &mut self.sink);
                 return;
             }
             Role::Undecided(u) => {
@@ -454,6 +458,6 @@ impl Tracker {
         };
         let mut e = Event::new(t, session, conn, side, kind);
         e.note = note.map(str::to_string);
-        self.events.push(e);
+        self.sink.events.push(e);
     }
 }

@@ -102,11 +102,10 @@ impl Tracker {
             }
             Role::Control(id) => {
                 if let Some(s) = self.sessions.get_mut(id) {
-                    let (events, numbers) = (&mut self.events, &mut self.numbers);
+                    let sink = &mut self.sink;
                     for dir in 0..2 {
                         let from = if dir == 0 { Side::Client } else { Side::Server };
-                        c.streams[dir]
-                            .finish(&mut |x, at| s.deliver(from, x, clock(at), events, numbers));
+                        c.streams[dir].finish(&mut |x, at| s.deliver(from, x, clock(at), sink));
                     }
                 }
             }
@@ -140,13 +139,13 @@ impl Tracker {
             })
             .map(|(k, _)| *k)
             .collect();
-        let before = self.events.len();
+        let before = self.sink.events.len();
         for key in keys {
             self.fail_timeout(key, ns, why);
         }
         if at < before {
-            let fails: Vec<Event> = self.events.drain(before..).collect();
-            self.events.splice(at..at, fails);
+            let fails: Vec<Event> = self.sink.events.drain(before..).collect();
+            self.sink.events.splice(at..at, fails);
         }
     }
 
@@ -217,7 +216,7 @@ impl Tracker {
             Role::Control(id) => {
                 let t = self.t(ns);
                 if let Some(mut s) = self.sessions.remove(&id) {
-                    s.finish(t, &mut self.events, &mut self.numbers);
+                    s.finish(t, &mut self.sink);
                     if s.is_ftp() {
                         self.ended(&s);
                     } else if s.could_be_tail() {
@@ -231,7 +230,7 @@ impl Tracker {
                         }
                     }
                 }
-                self.announced.retain(|a| a.session != id);
+                self.sink.announced.retain(|a| a.session != id);
                 self.ftp.retain(|&f| f != id);
             }
             Role::Data(d) => {
@@ -253,7 +252,7 @@ impl Tracker {
         if s.missing > 0 {
             self.holes.push((s.number, 0, s.missing));
             for &at in &s.unlinked {
-                if let Some(e) = self.events.get_mut(at) {
+                if let Some(e) = self.sink.events.get_mut(at) {
                     if let Some(n) = e.note.as_mut().filter(|n| n.starts_with("unlinked:")) {
                         n.push_str(
                             "; the control connection has holes in this capture: the \
@@ -286,9 +285,9 @@ impl Tracker {
     /// Takes a tail for FTP (its server speaks FTP in this capture), its
     /// first event saying why.
     fn confirm_tail(&mut self, mut s: crate::replay::session::Session) {
-        let first = self.events.len();
-        s.confirm(&mut self.events, &mut self.numbers);
-        if let Some(e) = self.events.get_mut(first) {
+        let first = self.sink.events.len();
+        s.confirm(&mut self.sink);
+        if let Some(e) = self.sink.events.get_mut(first) {
             let said = format!(
                 "too little was said here to prove FTP (only words other protocols share, \
                  or none): taken for FTP because {} serves FTP elsewhere in this capture",
@@ -359,7 +358,7 @@ impl Tracker {
             }
         }
         Ending {
-            events: self.events,
+            events: self.sink.events,
             holes: self.holes,
             joined: self.joined,
             unproven: self.unproven,
