@@ -21,7 +21,7 @@
 //! client's, plain lines of text the middle of a server's multi-line reply)
 //! and the session is judged as one joined mid-way.
 
-use super::connection::{Conn, DataConn, Role, Undecided};
+use super::connection::{Conn, DataConn, End, Role, Undecided};
 use super::Tracker;
 use crate::replay::endpoints::Key;
 use crate::replay::linking::{self, Dial, Waiting};
@@ -184,10 +184,10 @@ impl Tracker {
         })
     }
 
-    /// An undecided dial learns what it is from its first bytes (`dir`:
-    /// who sent them; none at all when it closes first): a `220` from the
+    /// An undecided dial learns what it is from its first bytes and the
+    /// end that sent them (`None`: it ended before any): a `220` from the
     /// dialled side makes it a control connection, anything else data.
-    pub(super) fn decide(&mut self, key: Key, dir: usize, first: &[u8]) {
+    pub(super) fn decide(&mut self, key: Key, first: Option<(End, &[u8])>) {
         let Some(c) = self.conns.get_mut(&key) else {
             return;
         };
@@ -198,7 +198,7 @@ impl Tracker {
             return;
         };
         let (initiator, responder) = (c.initiator, c.responder);
-        let control = dir == 1 && first.starts_with(b"220");
+        let control = matches!(first, Some((End::Responder, b)) if b.starts_with(b"220"));
         let t = self.t(u.syn_ns);
         let role = if control {
             self.next_id += 1;
@@ -217,8 +217,8 @@ impl Tracker {
         for s in &mut c.streams {
             s.set_keeping(control);
         }
-        for (ns, dir, kind, note) in u.held {
-            self.conn_event(key, ns, dir, kind, note.as_deref());
+        for (ns, end, kind, note) in u.held {
+            self.conn_event(key, ns, end, kind, note.as_deref());
         }
     }
 }

@@ -26,7 +26,7 @@
 //! minute that are not (yet) FTP are swept, so a capture full of them
 //! still runs in bounded memory.
 
-use super::connection::Role;
+use super::connection::{End, Role};
 use super::Tracker;
 use crate::replay::endpoints::Key;
 use crate::replay::tcp::Delivery;
@@ -63,7 +63,7 @@ impl Tracker {
     }
 
     /// The first FIN or RST: flush what the sender still has, then `close`.
-    pub(super) fn close(&mut self, key: Key, ns: u64, dir: usize, note: Option<&str>) {
+    pub(super) fn close(&mut self, key: Key, ns: u64, end: End, note: Option<&str>) {
         self.flush(key, ns);
         let Some(c) = self.conns.get_mut(&key) else {
             return;
@@ -72,7 +72,7 @@ impl Tracker {
             return;
         }
         c.closed = true;
-        self.conn_event(key, ns, dir, Kind::Close, note);
+        self.conn_event(key, ns, end, Kind::Close, note);
     }
 
     /// Reports everything still counted or buffered for a connection.
@@ -83,29 +83,32 @@ impl Tracker {
         };
         match &c.role {
             Role::Data(_) => {
-                for dir in 0..2 {
+                for end in End::BOTH {
                     let mut n = 0;
-                    c.streams[dir].finish(&mut |x, _| {
+                    c.streams[end.index()].finish(&mut |x, _| {
                         if let Delivery::Count(k) = x {
                             n += k;
                         }
                     });
                     if let Role::Data(d) = &mut c.role {
                         if n > 0 {
-                            d.pending[dir] += n;
+                            d.pending[end.index()] += n;
                             d.last_ns = d.last_ns.max(ns);
                         }
                     }
                 }
-                self.report(key, 0);
-                self.report(key, 1);
+                for end in End::BOTH {
+                    self.report(key, end);
+                }
             }
             Role::Control(id) => {
                 if let Some(s) = self.sessions.get_mut(id) {
                     let sink = &mut self.sink;
-                    for dir in 0..2 {
-                        let from = if dir == 0 { Side::Client } else { Side::Server };
-                        c.streams[dir].finish(&mut |x, at| s.deliver(from, x, clock(at), sink));
+                    for end in End::BOTH {
+                        // A control connection's initiator is its client.
+                        let from = end.side(Side::Client);
+                        c.streams[end.index()]
+                            .finish(&mut |x, at| s.deliver(from, x, clock(at), sink));
                     }
                 }
             }
@@ -127,7 +130,7 @@ impl Tracker {
             .map(|(k, _)| *k)
             .collect();
         for key in undecided {
-            self.decide(key, 0, &[]);
+            self.decide(key, None);
         }
         let keys: Vec<Key> = self
             .conns
@@ -163,7 +166,7 @@ impl Tracker {
         };
         let note = format!("{why}; {syns} SYN(s) sent{said}");
         let kind = Kind::Fail { reason, by };
-        self.conn_event(key, ns, 0, kind, Some(&note));
+        self.conn_event(key, ns, End::Initiator, kind, Some(&note));
     }
 
     /// An RST ended the connection. Its entry stays a moment: bytes the
@@ -199,7 +202,7 @@ impl Tracker {
 
     /// A connection is over: flush it and forget it.
     pub(super) fn remove(&mut self, key: Key, ns: u64) {
-        self.decide(key, 0, &[]);
+        self.decide(key, None);
         self.flush(key, ns);
         let Some(c) = self.conns.remove(&key) else {
             return;
@@ -237,7 +240,7 @@ impl Tracker {
                 if d.listed {
                     self.unreported.retain(|k| *k != key);
                 }
-                let missing = c.streams[0].missing + c.streams[1].missing;
+                let missing: u64 = c.streams.iter().map(|s| s.missing).sum();
                 if missing > 0 {
                     self.holes.push((d.session, d.conn, missing));
                 }
@@ -332,7 +335,7 @@ impl Tracker {
     pub fn finish(mut self) -> Ending {
         let keys: Vec<Key> = self.conns.keys().copied().collect();
         for key in &keys {
-            self.decide(*key, 0, &[]);
+            self.decide(*key, None);
         }
         for key in &keys {
             let Some(c) = self.conns.get(key) else {
