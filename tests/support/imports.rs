@@ -13,12 +13,14 @@
 //! `use` (its braces expanded) or anywhere in the code — is resolved to
 //! the file that defines what it names: modules are descended as far as
 //! they go, and the first name left over is looked up in that module's
-//! file. A name the file re-exports (`pub use x::Name`) is followed to the
-//! file that defines it; a module imported under a name (`use
+//! file. A name the file brings in from elsewhere (`pub use x::Name`, or a
+//! private `use` that a child reaches through `super::`) is followed to
+//! the file that defines it, or dropped if that is outside the crate; a
+//! module imported under a name (`use
 //! crate::a::{self, B}`) counts only where the code goes through it
 //! (`a::f`). So a file depends on its parent `mod.rs` only when it uses a
 //! name that `mod.rs` really defines, not because `mod.rs` declares the
-//! file or passes one of its siblings' names on. Paths that start from a
+//! file or passes a name from elsewhere on. Paths that start from a
 //! module's own child (`reader::Piece` in `session/mod.rs`) are the
 //! module's own parts and are not counted, as the project's `cycles.py`
 //! does not count them.
@@ -39,8 +41,8 @@ pub struct Module {
     pub file: PathBuf,
     /// The code, comments and strings blanked, test modules cut out.
     code: String,
-    /// Names re-exported here (`pub use a::b::C` → `C` → `a::b::C`).
-    reexports: HashMap<String, Vec<String>>,
+    /// Names brought in here by `use` (`use a::b::C` → `C` → `a::b::C`).
+    imports: HashMap<String, Vec<String>>,
     /// Child modules with files of their own.
     children: BTreeSet<String>,
 }
@@ -116,13 +118,13 @@ impl Graph {
                 found.push((child, f));
             }
         }
-        let reexports = reexports_of(&code);
+        let imports = imports_of(&code);
         self.modules.push(Module {
             path: path.clone(),
             krate,
             file: file.to_path_buf(),
             code,
-            reexports,
+            imports,
             children,
         });
         for (child, f) in found {
@@ -154,10 +156,10 @@ impl Graph {
                 None => break,
             }
         }
-        // A name passed on from elsewhere: the file that defines it.
+        // A name brought in from elsewhere: the file that defines it.
         if let Some(first) = rest.first() {
             let m = &self.modules[at];
-            if let Some(target) = m.reexports.get(first) {
+            if let Some(target) = m.imports.get(first) {
                 if depth < 8 {
                     let mut full = absolute(&m.path, target, &m.children)?;
                     full.extend(rest.iter().skip(1).cloned());
@@ -665,19 +667,17 @@ fn path_expressions(code: &str) -> Vec<Vec<String>> {
     out
 }
 
-/// The names a module re-exports: `pub use a::b::C;`, `pub use a::{B, C as D}`.
-fn reexports_of(code: &str) -> HashMap<String, Vec<String>> {
+/// The names a module's `use`s bind: `use a::b::C;`, `pub use a::{B, C as
+/// D}`, `use a::{self}`. Public or not: a child module may name its
+/// parent's private imports through `super::`.
+fn imports_of(code: &str) -> HashMap<String, Vec<String>> {
     let mut out = HashMap::new();
-    for (tree, (at, _)) in use_statements(code) {
-        let before = code[..at].trim_end();
-        let public = ["pub", "pub(crate)", "pub(super)"]
-            .iter()
-            .any(|v| before.ends_with(v));
-        if !public {
-            continue;
-        }
-        for (path, bound) in expand(&tree) {
-            if !bound.is_empty() && path.last().map(String::as_str) != Some("self") {
+    for (tree, _) in use_statements(code) {
+        for (mut path, bound) in expand(&tree) {
+            if path.last().map(String::as_str) == Some("self") {
+                path.pop();
+            }
+            if !bound.is_empty() {
                 out.insert(bound, path);
             }
         }
