@@ -22,10 +22,10 @@
 //! replies `227`/`229` to `PASV`/`EPSV` (the server listens, the client will
 //! dial). They become announcements (`announcement`), given to the
 //! reading's [`Sink`] as the events and session numbers are, and the
-//! connection tracker matches them against the next SYNs. The transfer command (`RETR`, `STOR`, `LIST`...)
-//! that a data connection serves is remembered too, for its narration. An
-//! announcement aimed at a third host or a low port is named for what it
-//! is, a bounce, in [`bounce`].
+//! connection tracker matches them against the next SYNs. The transfer
+//! command (`RETR`, `STOR`, `LIST`...) that a data connection serves is
+//! remembered too, for its narration. An announcement aimed at a third
+//! host or a low port is named for what it is, a bounce, in [`bounce`].
 
 mod bounce;
 mod dialogue;
