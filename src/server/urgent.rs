@@ -2,8 +2,8 @@
 //! the `ABOR` they carry.
 //!
 //! Old clients send `ABOR` as *urgent* data, behind Telnet's "Interrupt
-//! Process" and "Synch" (`IAC IP`, `IAC DM`): [`abor_text`] finds the
-//! command behind those bytes, and [`read_control`] reads the control
+//! Process" and "Synch" (`IAC IP`, `IAC DM`): `abor_text` finds the
+//! command behind those bytes, and `read_control` reads the control
 //! connection so that bytes waiting past TCP's urgent mark are not left
 //! unread. Why a transfer needs them is told in `abort`; the session reads
 //! every line through them.
