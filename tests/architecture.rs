@@ -1,7 +1,12 @@
 //! The map stays true: ARCHITECTURE.md names every top-level module under
 //! `src/`, every module's `//!` names each of its submodules, and no
 //! import runs in a circle between the top-level modules (a `use crate::a`
-//! in `b` and a `use crate::b` in `a`, directly or round several).
+//! in `b` and a `use crate::b` in `a`, directly or round several), nor
+//! between the files of `src/` (`support/imports.rs` says how a file's
+//! paths are read).
+
+#[path = "support/imports.rs"]
+mod imports;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -149,5 +154,67 @@ fn no_import_runs_in_a_circle_between_top_level_modules() {
         circles.is_empty(),
         "import circles:\n{}",
         circles.join("\n")
+    );
+}
+
+#[test]
+fn no_import_runs_in_a_circle_between_files() {
+    let graph = imports::Graph::of(&src());
+    assert!(
+        graph.modules.len() > 100,
+        "only {} modules found under src/: the reading of `mod` is broken",
+        graph.modules.len()
+    );
+    let circles = graph.circles(&src());
+    let mut said = Vec::new();
+    for c in &circles {
+        said.push(format!("{} files: {}", c.len(), c.join(", ")));
+        said.extend(graph.explain(c, &src()));
+    }
+    assert!(
+        circles.is_empty(),
+        "import circles between files of src/:\n{}",
+        said.join("\n")
+    );
+}
+
+/// The reading of imports on a small tree made for it: one real circle,
+/// and three things that look like circles and are not.
+#[test]
+fn the_file_graph_finds_real_circles_only() {
+    let root = std::env::temp_dir().join(format!("ftpviz-imports-{}", std::process::id()));
+    let files = [
+        ("lib.rs", "pub mod a;\npub mod b;\n"),
+        // a/mod.rs uses x, and passes y's name on: x using `Y` through
+        // it depends on y, not on mod.rs.
+        (
+            "a/mod.rs",
+            "mod x;\nmod y;\npub use y::Y;\npub fn top() -> Option<self::x::X> { None }\n",
+        ),
+        ("a/x.rs", "use super::Y;\npub struct X(Y);\n"),
+        // y names x only in a doc link, a string and a comment.
+        (
+            "a/y.rs",
+            "//! See [`super::x::X`].\npub struct Y;\n// crate::a::x::X\nconst S: &str = \"crate::a::x\";\n",
+        ),
+        // b/p and b/q use each other: the one circle.
+        ("b/mod.rs", "pub mod p;\npub mod q;\n"),
+        ("b/p.rs", "use crate::b::q::Q;\npub struct P(pub Q);\n"),
+        ("b/q.rs", "pub struct Q;\nimpl Q {\n    fn p(&self) -> Option<super::p::P> { None }\n}\n\
+                    #[cfg(test)]\nmod tests {\n    use crate::a::x::X;\n}\n"),
+    ];
+    for (path, text) in files {
+        let p = root.join(path);
+        fs::create_dir_all(p.parent().expect("a folder")).expect("temp dir");
+        fs::write(&p, text).expect("written");
+    }
+    let graph = imports::Graph::of(&root);
+    let circles = graph.circles(&root);
+    let _ = fs::remove_dir_all(&root);
+    assert_eq!(
+        circles,
+        vec![vec!["b/p.rs".to_string(), "b/q.rs".to_string()]],
+        "{:#?}",
+        graph.edges
     );
 }

@@ -103,16 +103,7 @@ impl Claim {
                 expect(dial > *event, || format!("the dial is event {dial}"))
             }
             Claim::DialAfterTransfer { announcement } => {
-                let (s, a) = account
-                    .announcement_at(*announcement)
-                    .ok_or(format!("event {announcement} is no announcement"))?;
-                let ann = &s.announcements[a];
-                let first = ann.transfers.first().map(|&t| s.transfers[t].at);
-                match (dial_of(account, *announcement)?, first) {
-                    (None, _) => Ok(()),
-                    (Some(d), Some(t)) if d > t => Ok(()),
-                    (Some(d), t) => Err(format!("dialled at {d}, its first transfer at {t:?}")),
-                }
+                dial_after_transfer(account, *announcement)
             }
             Claim::Serves {
                 session,
@@ -144,15 +135,7 @@ impl Claim {
                     other => Err(format!("its first close: {other:?}")),
                 }
             }
-            Claim::Answered { command, code } => {
-                let s = account
-                    .sessions
-                    .iter()
-                    .find_map(|s| s.exchange_at(*command))
-                    .ok_or(format!("event {command} is no command"))?;
-                let got = s.fin().map(|(_, c)| c);
-                expect(got == Some(*code), || format!("it was answered {got:?}"))
-            }
+            Claim::Answered { command, code } => answered(account, *command, *code),
             Claim::ClientAddress { session, ip, is } => {
                 let s = story(account, *session)?;
                 let client = s
@@ -173,6 +156,33 @@ impl Claim {
             }
         }
     }
+}
+
+/// [`Claim::DialAfterTransfer`]: nothing dialled for the announcement at
+/// `announcement`, or dialled after its first transfer command.
+fn dial_after_transfer(account: &Account, announcement: usize) -> Result<(), String> {
+    let (s, a) = account
+        .announcement_at(announcement)
+        .ok_or(format!("event {announcement} is no announcement"))?;
+    let ann = &s.announcements[a];
+    let first = ann.transfers.first().map(|&t| s.transfers[t].at);
+    match (dial_of(account, announcement)?, first) {
+        (None, _) => Ok(()),
+        (Some(d), Some(t)) if d > t => Ok(()),
+        (Some(d), t) => Err(format!("dialled at {d}, its first transfer at {t:?}")),
+    }
+}
+
+/// [`Claim::Answered`]: the command at event `command` was finally
+/// answered with `code`.
+fn answered(account: &Account, command: usize, code: u16) -> Result<(), String> {
+    let s = account
+        .sessions
+        .iter()
+        .find_map(|s| s.exchange_at(command))
+        .ok_or(format!("event {command} is no command"))?;
+    let got = s.fin().map(|(_, c)| c);
+    expect(got == Some(code), || format!("it was answered {got:?}"))
 }
 
 fn story(account: &Account, session: u32) -> Result<&Story, String> {

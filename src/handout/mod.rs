@@ -29,7 +29,7 @@
 //!
 //! Everything in a trace may come from the network (a reply line is
 //! whatever a server sent), so every string is escaped on its way into the
-//! page ([`page`]'s `esc`): `<`, `&`, quotes, and control characters, which
+//! page (`escape`): `<`, `&`, quotes, and control characters, which
 //! HTML does not allow, shown as `·` as the screen shows them.
 //!
 //! The page is built from what the rest of ftpviz already worked out, and
@@ -38,6 +38,7 @@
 //! of the diagram; `page` puts the rows, the words and the worksheet
 //! together.
 
+mod escape;
 mod page;
 mod svg;
 

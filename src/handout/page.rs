@@ -2,6 +2,7 @@
 //! row, each run's summary and rule, a lesson's scenes, the worksheet and
 //! its answers — with the style sheet inside it, for the screen and for A4.
 
+use super::escape::esc;
 use super::svg::{self, Reach};
 use super::{Handout, Part, Run};
 use crate::account::Account;
@@ -11,31 +12,6 @@ use crate::narration::summary::{dials_of, summary_of, SessionKind};
 use crate::narration::{narrate_at, Context};
 use crate::trace::{Event, Kind};
 use std::fmt::Write as _;
-
-/// Text made safe for HTML, in an element or an attribute: `&`, `<`, `>`
-/// and quotes as entities; characters HTML does not allow in a document
-/// (control characters, NUL among them, and noncharacters) as `·`, as the
-/// screen shows them.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() || is_noncharacter(c) => out.push('·'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn is_noncharacter(c: char) -> bool {
-    let u = c as u32;
-    (0xFDD0..=0xFDEF).contains(&u) || (u & 0xFFFE) == 0xFFFE
-}
 
 /// Prose as HTML: escaped, and each pair of backticks (`RETR x`, as the
 /// narration quotes a line) a `<code>`; a lone backtick stays itself.

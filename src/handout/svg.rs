@@ -21,7 +21,7 @@
 //! with no middlebox in the picture, to the wall when the trace has no
 //! answer.
 
-use super::page::esc;
+use super::escape::esc;
 use crate::account::End;
 use crate::narration::label::{fail_label, reply_label, Label};
 use crate::trace::{Channel, Event, FailReason, Kind, Side, Via};

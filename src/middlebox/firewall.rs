@@ -15,7 +15,7 @@
 //! | `server` | the server host admits only its control port | works: the server dials out | **blocked**: the passive port is not the control port |
 //! | `stateful` | both rules, plus an FTP helper that opens one pinhole per announced port | works | works |
 //!
-//! The `stateful` helper lives in [`super::helper`]; this file holds only
+//! The `stateful` helper lives in `helper`; this file holds only
 //! the plain rules, which know nothing about FTP.
 
 use crate::trace::{Blocker, Side};

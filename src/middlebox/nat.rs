@@ -23,7 +23,7 @@
 //! itself answers the SYN with an RST, so the dialler learns "connection
 //! refused" at once (measured on Linux: well under a millisecond). Only a
 //! dial to a *private* address dies unanswered. The helper's expectation
-//! (see [`super::helper`]) forwards exactly the one port it expects.
+//! (see `helper`) forwards exactly the one port it expects.
 //!
 //! The private addresses are *simulated*: they exist only in the lines the
 //! peers write and in [`super::Middlebox::dial`], which drops every dial to

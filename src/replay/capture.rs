@@ -23,8 +23,9 @@
 //! no sense, stops the reading with a [`Warning`] that names the byte offset:
 //! everything before it is still used.
 
+use super::frame::{CaptureError, Frame};
 use super::variant::{self, Variant, VariantReader};
-use super::Warning;
+use super::warning::{Warning, WarningKind};
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::OptionCode;
@@ -37,41 +38,6 @@ const BUFFER: usize = 1 << 20;
 const HEAD: usize = 64 * 1024;
 /// No honest record is larger than this; a bigger claimed length is damage.
 const MAX_RECORD: usize = 16 << 20;
-
-/// One captured packet, as the capture stored it.
-#[derive(Debug, Clone, Copy)]
-pub struct Frame<'a> {
-    /// Nanoseconds since the Unix epoch.
-    pub ts_ns: u64,
-    /// How to read `data` (LINKTYPE_* number).
-    pub linktype: i32,
-    /// The bytes that were captured (maybe fewer than were on the wire).
-    pub data: &'a [u8],
-    /// Where the record starts in the file.
-    pub offset: u64,
-    /// One link type for the whole file (pcap), rather than per interface.
-    pub whole_file: bool,
-    /// The packet's first comment (pcapng `opt_comment`), if it has one.
-    pub comment: Option<&'a [u8]>,
-}
-
-/// Why a file cannot be read as a capture at all.
-#[derive(Debug, thiserror::Error)]
-pub enum CaptureError {
-    #[error("the file is empty")]
-    Empty,
-    #[error("not a pcap or pcapng capture")]
-    NotACapture,
-    #[error("the capture header is cut short or damaged")]
-    ShortHeader,
-    #[error("cannot read the file")]
-    Read,
-    #[error(
-        "a modified pcap (magic a1b2cd34: the SS990915 or SS991029 patch) cannot be told \
-         apart from its first records while they stream in; save it to a file and replay that"
-    )]
-    PipedVariant,
-}
 
 /// The first four bytes of a pcapng file (a section header block) and of
 /// pcap files in either byte order, in µs or ns.
@@ -118,18 +84,27 @@ fn to_ns(ts: u64, units: u64, offset_s: i64) -> u64 {
     ns.clamp(0, i128::from(u64::MAX)) as u64
 }
 
+/// What a capture's blocks say about the blocks after them: the pcap
+/// header's link type and clock, a pcapng section's interfaces.
+#[derive(Debug, Default)]
+struct Blocks {
+    /// pcap: the file's link type and whether fractions are nanoseconds.
+    legacy: Option<(i32, bool)>,
+    /// pcapng: the interfaces of the current section.
+    interfaces: Vec<Interface>,
+    /// The last packet's time (a simple packet block carries none).
+    last_ts: u64,
+    warned_interfaces: bool,
+}
+
 /// A capture being read, frame by frame.
 pub struct CaptureReader {
     /// pcap-parser's reader (none when a variant reader reads instead).
     reader: Option<Box<dyn PcapReaderIterator + Send>>,
     /// An older pcap variant, read by its own reader instead.
     variant: Option<VariantReader>,
-    /// pcap: the file's link type and whether fractions are nanoseconds.
-    legacy: Option<(i32, bool)>,
-    /// pcapng: the interfaces of the current section.
-    interfaces: Vec<Interface>,
-    last_ts: u64,
-    warned_interfaces: bool,
+    /// What the blocks read so far say about the ones to come.
+    blocks: Blocks,
     /// The source failed after this many bytes (while the start was read).
     failed_at: Option<u64>,
 }
@@ -182,10 +157,7 @@ impl CaptureReader {
             return Ok(CaptureReader {
                 reader: None,
                 variant: Some(VariantReader::new(v, Box::new(head.chain(rest)))?),
-                legacy: None,
-                interfaces: Vec::new(),
-                last_ts: 0,
-                warned_interfaces: false,
+                blocks: Blocks::default(),
                 failed_at: failed.then_some(got as u64),
             });
         }
@@ -198,10 +170,7 @@ impl CaptureReader {
         Ok(CaptureReader {
             reader: Some(reader),
             variant: None,
-            legacy: None,
-            interfaces: Vec::new(),
-            last_ts: 0,
-            warned_interfaces: false,
+            blocks: Blocks::default(),
             failed_at: failed.then_some(got as u64),
         })
     }
@@ -213,8 +182,8 @@ impl CaptureReader {
 
     /// Calls `on_frame` for every packet, in file order, until it returns
     /// `false`, and with `None` whenever every whole record read so far was
-    /// given out and more bytes must be read. Damage stops the reading and is returned as warnings (with
-    /// the byte offset).
+    /// given out and more bytes must be read. Damage stops the reading and
+    /// is returned as warnings (with the byte offset).
     pub fn for_each(
         &mut self,
         mut on_frame: impl FnMut(Option<Frame<'_>>) -> bool,
@@ -228,157 +197,216 @@ impl CaptureReader {
         };
         loop {
             let offset = reader.consumed() as u64;
-            match reader.next() {
+            let go_on = match reader.next() {
                 Ok((len, block)) => {
-                    let frame = match block {
-                        PcapBlockOwned::LegacyHeader(h) => {
-                            self.legacy = Some((h.network.0, h.is_nanosecond_precision()));
-                            None
-                        }
-                        PcapBlockOwned::Legacy(b) => {
-                            let (linktype, nanos) = self.legacy.unwrap_or((1, false));
-                            let frac = u64::from(b.ts_usec) * if nanos { 1 } else { 1000 };
-                            let ts_ns = u64::from(b.ts_sec) * 1_000_000_000 + frac;
-                            Some(Frame {
-                                ts_ns,
-                                linktype,
-                                data: b.data,
-                                offset,
-                                whole_file: true,
-                                comment: None,
-                            })
-                        }
-                        PcapBlockOwned::NG(Block::SectionHeader(_)) => {
-                            self.interfaces.clear();
-                            None
-                        }
-                        PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
-                            let raw = idb
-                                .if_tsresol()
-                                .and_then(Result::ok)
-                                .unwrap_or(idb.if_tsresol);
-                            self.interfaces.push(Interface {
-                                linktype: idb.linktype.0,
-                                units: tsresol_units(raw),
-                                offset_s: idb.if_tsoffset,
-                            });
-                            None
-                        }
-                        PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
-                            match self.interfaces.get(epb.if_id as usize) {
-                                Some(ifc) => {
-                                    let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-                                    let caplen = (epb.caplen as usize).min(epb.data.len());
-                                    Some(Frame {
-                                        ts_ns: to_ns(ts, ifc.units, ifc.offset_s),
-                                        linktype: ifc.linktype,
-                                        data: epb.data.get(..caplen).unwrap_or(epb.data),
-                                        offset,
-                                        whole_file: false,
-                                        comment: comment_of(&epb.options),
-                                    })
-                                }
-                                None => {
-                                    if !self.warned_interfaces {
-                                        self.warned_interfaces = true;
-                                        warnings.push(Warning {
-                                            offset: Some(offset),
-                                            message: format!(
-                                                "packet names interface {} that no interface block declared; skipped",
-                                                epb.if_id
-                                            ),
-                                        });
-                                    }
-                                    None
-                                }
-                            }
-                        }
-                        PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
-                            // No timestamp, and always interface 0.
-                            self.interfaces.first().map(|ifc| {
-                                let caplen = (spb.origlen as usize).min(spb.data.len());
-                                Frame {
-                                    ts_ns: self.last_ts,
-                                    linktype: ifc.linktype,
-                                    data: spb.data.get(..caplen).unwrap_or(spb.data),
-                                    offset,
-                                    whole_file: false,
-                                    comment: None,
-                                }
-                            })
-                        }
-                        PcapBlockOwned::NG(_) => None,
-                    };
-                    let go_on = match frame {
-                        Some(frame) => {
-                            self.last_ts = frame.ts_ns;
-                            on_frame(Some(frame))
-                        }
+                    let go_on = match self.blocks.frame(block, offset, warnings) {
+                        Some(frame) => on_frame(Some(frame)),
                         None => true,
                     };
                     reader.consume_noshift(len);
-                    if !go_on {
-                        return;
-                    }
+                    go_on
                 }
-                Err(PcapError::Eof) => {
-                    if let Some(at) = self.failed_at {
-                        warnings.push(Warning {
-                            offset: Some(at),
-                            message: "read error; stopped here".into(),
-                        });
-                    }
-                    return;
-                }
+                // Every whole record so far was given out; more bytes may
+                // take a while to come (a live pipe).
                 Err(PcapError::Incomplete(_)) => {
-                    // Every whole record so far was given out; more bytes
-                    // may take a while to come (a live pipe).
                     on_frame(None);
-                    if reader.refill().is_err() {
-                        warnings.push(Warning {
-                            offset: Some(offset),
-                            message: "read error; stopped here".into(),
-                        });
-                        return;
-                    }
-                }
-                Err(PcapError::BufferTooSmall) => {
-                    let size = reader.data().len().saturating_mul(2).max(BUFFER * 2);
-                    if size > MAX_RECORD || !reader.grow(size) {
-                        warnings.push(Warning {
-                            offset: Some(offset),
-                            message: format!(
-                                "record claims more than {} MiB; the file is damaged here, stopped",
-                                MAX_RECORD >> 20
-                            ),
-                        });
-                        return;
-                    }
-                    if reader.refill().is_err() {
-                        return;
-                    }
-                }
-                Err(PcapError::UnexpectedEof) => {
-                    let left = reader.data().len();
-                    warnings.push(Warning {
-                        offset: Some(offset),
-                        message: format!(
-                            "capture is truncated: the last record is cut off ({left} bytes left over)"
-                        ),
-                    });
-                    return;
+                    refilled(reader.refill(), offset, warnings)
                 }
                 Err(e) => {
-                    let kind = nom_kind(&e);
-                    let what = explain(kind, reader.data(), self.legacy.is_some());
-                    warnings.push(Warning {
-                        offset: Some(offset),
-                        message: format!("damaged record: {what}; stopped reading"),
-                    });
-                    return;
+                    let stop = Stop {
+                        offset,
+                        failed_at: self.failed_at,
+                        legacy: self.blocks.legacy.is_some(),
+                        why: Why::of(&e),
+                    };
+                    stop.after(reader.as_mut(), warnings)
                 }
+            };
+            if !go_on {
+                return;
             }
         }
+    }
+}
+
+impl Blocks {
+    /// The packet a block holds, if it holds one; the blocks that declare
+    /// how to read the packets after them are remembered.
+    fn frame<'a>(
+        &mut self,
+        block: PcapBlockOwned<'a>,
+        offset: u64,
+        warnings: &mut Vec<Warning>,
+    ) -> Option<Frame<'a>> {
+        let frame = match block {
+            PcapBlockOwned::LegacyHeader(h) => {
+                self.legacy = Some((h.network.0, h.is_nanosecond_precision()));
+                None
+            }
+            PcapBlockOwned::Legacy(b) => {
+                let (linktype, nanos) = self.legacy.unwrap_or((1, false));
+                let frac = u64::from(b.ts_usec) * if nanos { 1 } else { 1000 };
+                let ts_ns = u64::from(b.ts_sec) * 1_000_000_000 + frac;
+                Some(Frame {
+                    ts_ns,
+                    linktype,
+                    data: b.data,
+                    offset,
+                    whole_file: true,
+                    comment: None,
+                })
+            }
+            PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+                self.interfaces.clear();
+                None
+            }
+            PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                let raw = idb
+                    .if_tsresol()
+                    .and_then(Result::ok)
+                    .unwrap_or(idb.if_tsresol);
+                self.interfaces.push(Interface {
+                    linktype: idb.linktype.0,
+                    units: tsresol_units(raw),
+                    offset_s: idb.if_tsoffset,
+                });
+                None
+            }
+            PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+                let Some(ifc) = self.interfaces.get(epb.if_id as usize) else {
+                    if !std::mem::replace(&mut self.warned_interfaces, true) {
+                        warnings.push(Warning::at(
+                            offset,
+                            WarningKind::Skipped,
+                            format!(
+                                "packet names interface {} that no interface block declared; skipped",
+                                epb.if_id
+                            ),
+                        ));
+                    }
+                    return None;
+                };
+                let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                let caplen = (epb.caplen as usize).min(epb.data.len());
+                Some(Frame {
+                    ts_ns: to_ns(ts, ifc.units, ifc.offset_s),
+                    linktype: ifc.linktype,
+                    data: epb.data.get(..caplen).unwrap_or(epb.data),
+                    offset,
+                    whole_file: false,
+                    comment: comment_of(&epb.options),
+                })
+            }
+            PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
+                // No timestamp, and always interface 0.
+                self.interfaces.first().map(|ifc| {
+                    let caplen = (spb.origlen as usize).min(spb.data.len());
+                    Frame {
+                        ts_ns: self.last_ts,
+                        linktype: ifc.linktype,
+                        data: spb.data.get(..caplen).unwrap_or(spb.data),
+                        offset,
+                        whole_file: false,
+                        comment: None,
+                    }
+                })
+            }
+            PcapBlockOwned::NG(_) => None,
+        };
+        if let Some(f) = &frame {
+            self.last_ts = f.ts_ns;
+        }
+        frame
+    }
+}
+
+/// Whether reading goes on after the reader asked for more bytes: a source
+/// that fails then stops it, with a warning.
+fn refilled<T>(refill: Result<(), T>, offset: u64, warnings: &mut Vec<Warning>) -> bool {
+    if refill.is_err() {
+        warnings.push(Warning::read_failed(offset));
+    }
+    refill.is_ok()
+}
+
+/// Where the reader stood when the parser could not give the next record.
+struct Stop {
+    offset: u64,
+    /// The source failed after this many bytes (while the start was read).
+    failed_at: Option<u64>,
+    /// A pcap file (rather than pcapng).
+    legacy: bool,
+    why: Why,
+}
+
+/// The parser's error, without the bytes it borrows.
+enum Why {
+    /// The source has no more bytes.
+    Eof,
+    /// A record larger than the buffer.
+    BufferTooSmall,
+    /// The source ended inside a record.
+    UnexpectedEof,
+    /// A record that makes no sense, with the parser's verdict if it gave one.
+    Damaged(Option<pcap_parser::nom::error::ErrorKind>),
+}
+
+impl Why {
+    fn of(e: &PcapError<&[u8]>) -> Why {
+        match e {
+            PcapError::Eof => Why::Eof,
+            PcapError::BufferTooSmall => Why::BufferTooSmall,
+            PcapError::UnexpectedEof => Why::UnexpectedEof,
+            e => Why::Damaged(nom_kind(e)),
+        }
+    }
+}
+
+impl Stop {
+    /// What follows from the parser's error: the end of the file (maybe a
+    /// cut or damaged one, said in a warning), or a record too large for
+    /// the buffer, which grows (up to [`MAX_RECORD`]). True when reading
+    /// goes on.
+    fn after(
+        &self,
+        reader: &mut (dyn PcapReaderIterator + Send),
+        warnings: &mut Vec<Warning>,
+    ) -> bool {
+        let (kind, message) = match self.why {
+            Why::Eof => {
+                if let Some(at) = self.failed_at {
+                    warnings.push(Warning::read_failed(at));
+                }
+                return false;
+            }
+            Why::BufferTooSmall => {
+                let size = reader.data().len().saturating_mul(2).max(BUFFER * 2);
+                if size <= MAX_RECORD && reader.grow(size) {
+                    return reader.refill().is_ok();
+                }
+                let message = format!(
+                    "record claims more than {} MiB; the file is damaged here, stopped",
+                    MAX_RECORD >> 20
+                );
+                (WarningKind::Damaged, message)
+            }
+            Why::UnexpectedEof => {
+                let left = reader.data().len();
+                let message = format!(
+                    "capture is truncated: the last record is cut off ({left} bytes left over)"
+                );
+                (WarningKind::Truncated, message)
+            }
+            Why::Damaged(kind) => {
+                let what = explain(kind, reader.data(), self.legacy);
+                (
+                    WarningKind::Damaged,
+                    format!("damaged record: {what}; stopped reading"),
+                )
+            }
+        };
+        warnings.push(Warning::at(self.offset, kind, message));
+        false
     }
 }
 

@@ -27,21 +27,23 @@
 //! but an announcement still does: whichever end of the connection was
 //! announced is the listener, and the other end dialled it.
 
-use super::session::Session;
+use super::announcement::{Announcement, Hosts};
 use crate::trace::{Side, Via, UNSEEN_DIAL};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::net::SocketAddr;
 
-/// Announcements remembered per live session before the oldest are dropped.
-const PER_SESSION: usize = 16;
-
-/// An endpoint the control channel said a data connection will go to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Announcement {
-    pub addr: SocketAddr,
-    pub via: Via,
-    /// The announcing session's internal id.
+/// A confirmed session that may get a data connection now (a transfer is
+/// under way, a passive answer is awaited, or its control connection is
+/// encrypted and nobody can tell), as linking needs to see it.
+#[derive(Debug, Clone)]
+pub struct Waiting {
+    /// The session's internal id.
     pub session: u64,
+    pub hosts: Hosts,
+    /// Its control connection is encrypted (TLS) right now.
+    pub encrypted: bool,
+    /// When its control connection last carried bytes, and from whom.
+    pub last_spoke: Option<(f64, Side)>,
 }
 
 /// What a dial turned out to be.
@@ -56,22 +58,14 @@ pub struct Dial {
     pub unsure: bool,
 }
 
-/// Keeps the list of announcements bounded by the number of live sessions.
-pub fn bound(announced: &mut Vec<Announcement>, sessions: usize) {
-    let keep = PER_SESSION * sessions.max(1);
-    if announced.len() > keep {
-        announced.drain(..announced.len() - keep);
-    }
-}
-
 /// Which live session, if any, a dial from `src` to `dst` serves. A
-/// matched announcement is used up. `ftp` lists the confirmed sessions;
-/// `control` the endpoints known to serve FTP control; `t` is the dial's
-/// time.
+/// matched announcement is used up. `waiting` gives the confirmed sessions
+/// that may get data now, in the order they were confirmed (asked only when
+/// no announcement matches); `control` the endpoints known to serve FTP
+/// control; `t` is the dial's time.
 pub fn link(
     announced: &mut Vec<Announcement>,
-    sessions: &HashMap<u64, Session>,
-    ftp: &[u64],
+    waiting: impl FnOnce() -> Vec<Waiting>,
     control: &HashSet<SocketAddr>,
     src: SocketAddr,
     dst: SocketAddr,
@@ -80,32 +74,31 @@ pub fn link(
     if control.contains(&dst) {
         return None;
     }
-    if let Some(dial) = announced_dial(announced, sessions, src, dst) {
+    if let Some(dial) = announced_dial(announced, src, dst) {
         return Some(dial);
     }
-    let candidates: Vec<&Session> = ftp
-        .iter()
-        .filter_map(|id| sessions.get(id))
-        .filter(|s| s.may_get_data() && dst != s.server && between(s, src, dst))
+    let candidates: Vec<Waiting> = waiting()
+        .into_iter()
+        .filter(|s| dst != s.hosts.server && s.hosts.between(src, dst))
         .collect();
     // Several sessions between the same hosts, none announcing (their
     // control connections are encrypted): the one that spoke last, just
     // before the dial, is the likeliest to have asked for it.
-    let s = *candidates
+    let s = candidates
         .iter()
         .rev()
         .max_by(|a, b| spoke(a).total_cmp(&spoke(b)))?;
     // On one host (loopback) addresses cannot tell the sides apart; a
     // privileged source port is the server's habit.
-    let dialler = s.side_of(src.ip()).unwrap_or(if src.port() < 1024 {
+    let dialler = s.hosts.side_of(src.ip()).unwrap_or(if src.port() < 1024 {
         Side::Server
     } else {
         Side::Client
     });
-    let default = dialler == Side::Server && dst == s.client;
+    let default = dialler == Side::Server && dst == s.hosts.client;
     let note = if default {
         "no PORT or PASV: RFC 959's default data port (the client's control port)".to_string()
-    } else if s.encrypted() {
+    } else if s.encrypted {
         let mut n = "unlinked: the control connection is encrypted (TLS), so the PORT or PASV \
              that announced this endpoint could not be read"
             .to_string();
@@ -117,7 +110,7 @@ pub fn link(
         "unlinked: no PORT, EPRT, 227 or 229 announced this endpoint".to_string()
     };
     Some(Dial {
-        session: s.id,
+        session: s.session,
         dialler,
         via: default.then_some(Via::Default),
         note: Some(note),
@@ -126,13 +119,13 @@ pub fn link(
 }
 
 /// When a session's control connection last carried bytes (−∞: never).
-fn spoke(s: &Session) -> f64 {
+fn spoke(s: &Waiting) -> f64 {
     s.last_spoke.map_or(f64::NEG_INFINITY, |(t, _)| t)
 }
 
 /// Why a dial at `t` was given to `s` among `n` sessions that could have
 /// made it: what was seen just before it.
-fn inferred(s: &Session, n: usize, t: f64) -> String {
+fn inferred(s: &Waiting, n: usize, t: f64) -> String {
     let Some((at, from)) = s.last_spoke else {
         return String::new();
     };
@@ -140,35 +133,25 @@ fn inferred(s: &Session, n: usize, t: f64) -> String {
         "; inferred from what was seen: of {n} sessions between these hosts, the control \
          connection {} → {} spoke last before this dial ({} bytes from the {from}, {:.1} ms \
          earlier), so the dial is taken for its",
-        s.client,
-        s.server,
-        if s.encrypted() { "TLS" } else { "clear-text" },
+        s.hosts.client,
+        s.hosts.server,
+        if s.encrypted { "TLS" } else { "clear-text" },
         (t - at).max(0.0) * 1e3
     )
-}
-
-/// Whether `s` is a session between the hosts of `src` and `dst`.
-fn between(s: &Session, src: SocketAddr, dst: SocketAddr) -> bool {
-    let hosts = [s.client.ip(), s.server.ip()];
-    hosts.contains(&src.ip()) && hosts.contains(&dst.ip())
 }
 
 /// The dial from `src` to `dst`, if an announcement names `dst` (exactly,
 /// or by port between a session's hosts, for NAT). It is used up.
 fn announced_dial(
     announced: &mut Vec<Announcement>,
-    sessions: &HashMap<u64, Session>,
     src: SocketAddr,
     dst: SocketAddr,
 ) -> Option<Dial> {
     let exact = announced.iter().rposition(|a| a.addr == dst);
     let nat = || {
-        announced.iter().rposition(|a| {
-            a.addr.port() == dst.port()
-                && sessions
-                    .get(&a.session)
-                    .is_some_and(|s| between(s, src, dst))
-        })
+        announced
+            .iter()
+            .rposition(|a| a.addr.port() == dst.port() && a.hosts.between(src, dst))
     };
     let (a, exact) = match exact {
         Some(i) => (announced.remove(i), true),
@@ -205,13 +188,12 @@ fn announced_dial(
 /// Returns the dial and the (dialler, listener) endpoints.
 pub fn link_unseen(
     announced: &mut Vec<Announcement>,
-    sessions: &HashMap<u64, Session>,
     a: SocketAddr,
     b: SocketAddr,
 ) -> Option<(Dial, SocketAddr, SocketAddr)> {
-    let (mut dial, src, dst) = announced_dial(announced, sessions, a, b)
+    let (mut dial, src, dst) = announced_dial(announced, a, b)
         .map(|d| (d, a, b))
-        .or_else(|| announced_dial(announced, sessions, b, a).map(|d| (d, b, a)))?;
+        .or_else(|| announced_dial(announced, b, a).map(|d| (d, b, a)))?;
     let inferred = format!("{UNSEEN_DIAL}: dial inferred from the announcement");
     dial.note = Some(match dial.note.take() {
         Some(n) => format!("{inferred}; {n}"),

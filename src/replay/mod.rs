@@ -12,14 +12,17 @@
 //!      ─► input     what the first bytes say: gzip (undone on the fly),
 //!                   a saved --json trace (read as it is), or a capture
 //!      ─► capture   pcap / pcapng records, timestamps in ns (and the older
-//!                   patched-libpcap formats: variant)
+//!                   patched-libpcap formats: variant), as frames (frame)
 //!      ─► link      Ethernet, VLAN, SLL, SLL2, NULL, LOOP, RAW → the IP packet
 //!      ─► segment   IPv4 / IPv6 + TCP header → ports, seq, flags, payload
 //!      ─► tracker   one entry per live connection (endpoints, connection):
-//!                   dials (dial), accepts, fails, closes (teardown)
+//!                   dials (dial), accepts, fails, closes (teardown); what
+//!                   it and its sessions find goes into one sink (sink)
 //!           ├─► tcp      bytes back in order, holes noted
 //!           │     └─► session  FTP found by content (recognition), even
-//!           │                  joined mid-way; lines → commands, replies
+//!           │                  joined mid-way; lines → commands, replies,
+//!           │                  announcements (announcement: an endpoint
+//!           │                  and the hosts of the session that named it)
 //!           └─► linking  a SYN to an announced endpoint is a data connection
 //!                        (so are its first bytes, if the SYN was missed);
 //!                        its bytes are counted, never kept
@@ -33,10 +36,12 @@
 //! data connection's payload is kept, so memory follows the number of live
 //! connections, not the size of the file. A file that is cut short or
 //! damaged still gives everything before the damage, plus a [`Warning`]
-//! saying where.
+//! (warning) saying where and of what kind.
 
+mod announcement;
 mod capture;
 mod endpoints;
+mod frame;
 mod input;
 mod link;
 mod linking;
@@ -44,28 +49,23 @@ mod live;
 mod reading;
 mod segment;
 mod session;
+mod sink;
 mod tcp;
 mod tracker;
 mod variant;
+mod warning;
 #[cfg(target_os = "linux")]
 pub mod wire;
 
 pub use capture::tsresol_units;
+pub use warning::{Warning, WarningKind};
 
 use crate::trace::{JsonError, Trace};
-use capture::CaptureError;
+use frame::CaptureError;
 use reading::Reading;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-
-/// Something read from a capture that the reader should know about.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Warning {
-    /// Byte offset in the file, when the warning is about a place.
-    pub offset: Option<u64>,
-    pub message: String,
-}
 
 /// What a capture holds, as far as it could be read.
 #[derive(Debug, Clone, Default)]
@@ -189,13 +189,16 @@ pub fn read_files(
     for (first, path) in &order {
         let (start, len) = first.unwrap_or((0, 0));
         if let Some((end, prev)) = previous_end.filter(|(end, _)| start < *end) {
-            reading.warn_all(format!(
-                "{} begins before {} ends ({:.3} s of overlap): read one after the other, \
+            reading.warn_all(
+                WarningKind::Overlap,
+                format!(
+                    "{} begins before {} ends ({:.3} s of overlap): read one after the other, \
                  their packets are not interleaved",
-                path.display(),
-                prev.display(),
-                (end - start) as f64 / 1e9
-            ));
+                    path.display(),
+                    prev.display(),
+                    (end - start) as f64 / 1e9
+                ),
+            );
         }
         let file = File::open(path).map_err(|reason| ReplayError::Open {
             path: path.to_path_buf(),

@@ -9,12 +9,14 @@
 //! sorted by time and numbered by first appearance (a whole file), or, in
 //! a live reading, given out as they become final ([`Release`]).
 
-use super::capture::{CaptureError, CaptureReader};
+use super::capture::CaptureReader;
+use super::frame::CaptureError;
 use super::input::{self, Content, Counted};
 use super::link::{self, Network};
 use super::live::Release;
 use super::tracker::{Ending, Tracker};
-use super::{segment, Progress, Replay, ReplayError, Warning};
+use super::warning::{Warning, WarningKind};
+use super::{segment, Progress, Replay, ReplayError};
 use crate::trace::FailMark;
 use crate::trace::{read_json_lines, Event, Trace};
 use std::collections::HashMap;
@@ -62,11 +64,8 @@ impl Reading {
     }
 
     /// A warning about the whole reading.
-    pub fn warn_all(&mut self, message: String) {
-        self.warnings.push(Warning {
-            offset: None,
-            message,
-        });
+    pub fn warn_all(&mut self, kind: WarningKind, message: String) {
+        self.warnings.push(Warning::about_all(kind, message));
     }
 
     /// Warnings from `from` on were about the file at `path`.
@@ -101,11 +100,14 @@ impl Reading {
         let from = self.warnings.len();
         let mut reader = CaptureReader::new(r, live)?;
         if let Some(v) = reader.variant() {
-            self.warn_all(format!(
-                "this file is {}, an older pcap variant with its own record headers: \
+            self.warn_all(
+                WarningKind::Variant,
+                format!(
+                    "this file is {}, an older pcap variant with its own record headers: \
                  read as Wireshark reads it",
-                v.name()
-            ));
+                    v.name()
+                ),
+            );
         }
         self.frames(&mut reader, &mut |_| {
             progress(Progress {
@@ -115,7 +117,7 @@ impl Reading {
         });
         if opened.gzipped {
             for w in self.warnings.iter_mut().skip(from) {
-                if w.message.starts_with("read error") {
+                if w.kind == WarningKind::ReadFailed {
                     w.message = "the gzip stream is damaged or cut short; stopped here".into();
                 }
                 if w.offset.is_some() {
@@ -173,10 +175,10 @@ impl Reading {
         if let Some((release, sink)) = &mut self.live {
             let horizon = now.and_then(|ns| self.tracker.horizon(ns));
             let unbounded = now.is_none() || horizon.is_none();
-            release.step(&self.tracker.events, horizon, unbounded, sink);
+            release.step(self.tracker.events(), horizon, unbounded, sink);
             // What was given out is let go, in batches (each moves the rest).
             let below = release.given_below();
-            if below >= FORGET_BATCH || below * 2 >= self.tracker.events.len().max(1) {
+            if below >= FORGET_BATCH || below * 2 >= self.tracker.events().len().max(1) {
                 let k = self.tracker.forget(below);
                 release.moved_down(k);
             }
@@ -197,10 +199,13 @@ impl Reading {
             if self.supported == 0 {
                 return Err(ReplayError::UnsupportedLinkType(link::name(lt)));
             }
-            self.warn_all(format!(
-                "packets with unsupported link type {} were skipped",
-                link::name(lt)
-            ));
+            self.warn_all(
+                WarningKind::Skipped,
+                format!(
+                    "packets with unsupported link type {} were skipped",
+                    link::name(lt)
+                ),
+            );
         }
         let connections = self.tracker.connections;
         let mut ending = std::mem::take(&mut self.tracker).finish();
@@ -238,11 +243,11 @@ fn ending_warnings(ending: Ending, numbers: &HashMap<u32, u32>) -> Vec<Warning> 
         unproven,
         ..
     } = ending;
-    let warn = |message| Warning {
-        offset: None,
-        message,
-    };
-    let mut out: Vec<Warning> = unproven.into_iter().map(warn).collect();
+    let warn = Warning::about_all;
+    let mut out: Vec<Warning> = unproven
+        .into_iter()
+        .map(|what| warn(WarningKind::Unproven, what))
+        .collect();
     let mut joined: Vec<(u32, String)> = joined
         .into_iter()
         .filter_map(|(s, what)| Some((*numbers.get(&s)?, what)))
@@ -251,7 +256,7 @@ fn ending_warnings(ending: Ending, numbers: &HashMap<u32, u32>) -> Vec<Warning> 
     out.extend(
         joined
             .into_iter()
-            .map(|(session, what)| warn(format!("session {session} {what}"))),
+            .map(|(session, what)| warn(WarningKind::Joined, format!("session {session} {what}"))),
     );
     out.extend(holes.iter().filter_map(|&(session, conn, n)| {
         let session = numbers.get(&session)?;
@@ -259,9 +264,12 @@ fn ending_warnings(ending: Ending, numbers: &HashMap<u32, u32>) -> Vec<Warning> 
             0 => "control connection".to_string(),
             c => format!("data connection {c}"),
         };
-        Some(warn(format!(
-            "session {session}, {what}: {n} bytes were never captured (a hole, left empty)"
-        )))
+        Some(warn(
+            WarningKind::Hole,
+            format!(
+                "session {session}, {what}: {n} bytes were never captured (a hole, left empty)"
+            ),
+        ))
     }));
     out
 }

@@ -24,8 +24,9 @@
 //! nothing wrong, else the one with least. Standard pcap is tried first, so
 //! an ordinary file is never taken for a variant.
 
-use super::capture::Frame;
-use super::Warning;
+use super::frame::{CaptureError, Frame};
+use super::warning::{Warning, WarningKind};
+
 use std::io::{BufReader, ErrorKind, Read};
 
 const MAGIC: u32 = 0xa1b2_c3d4;
@@ -231,12 +232,12 @@ impl VariantReader {
     pub fn new(
         variant: Variant,
         mut src: Box<dyn Read + Send>,
-    ) -> Result<VariantReader, super::capture::CaptureError> {
+    ) -> Result<VariantReader, CaptureError> {
         let mut head = [0u8; 24];
         if !matches!(fill(&mut src, &mut head), Fill::Whole) {
-            return Err(super::capture::CaptureError::ShortHeader);
+            return Err(CaptureError::ShortHeader);
         }
-        let h = header(&head).ok_or(super::capture::CaptureError::NotACapture)?;
+        let h = header(&head).ok_or(CaptureError::NotACapture)?;
         let linktype = match (variant, h.network) {
             (Variant::Aix, 6) => 1,  // ifType ethernetCsmacd: Ethernet
             (Variant::Aix, 24) => 0, // ifType softwareLoopback: NULL
@@ -268,21 +269,19 @@ impl VariantReader {
         let mut h = [0u8; 28];
         loop {
             let offset = self.offset;
-            let mut warn = |message: String| {
-                warnings.push(Warning {
-                    offset: Some(offset),
-                    message,
-                })
-            };
+            let mut warn =
+                |kind, message: String| warnings.push(Warning::at(offset, kind, message));
             match fill(&mut self.src, &mut h[..hlen]) {
                 Fill::Whole => {}
                 Fill::Short(0) => return,
                 Fill::Short(n) => {
-                    return warn(format!(
-                    "capture is truncated: the last record header is cut off ({n} bytes left over)"
-                ))
+                    let cut = format!(
+                        "capture is truncated: the last record header is cut off ({n} bytes \
+                         left over)"
+                    );
+                    return warn(WarningKind::Truncated, cut);
                 }
-                Fill::Failed => return warn("read error; stopped here".into()),
+                Fill::Failed => return warnings.push(Warning::read_failed(offset)),
             }
             let field = |i: usize| word(&h, i, self.big_endian).unwrap_or(0);
             let (sec, frac) = (u64::from(field(0)), u64::from(field(4)));
@@ -291,20 +290,23 @@ impl VariantReader {
                 std::mem::swap(&mut incl, &mut orig);
             }
             if incl > MAX_CAPLEN {
-                return warn(format!(
-                    "damaged record: a packet record that cannot be read (it claims {incl} captured bytes); stopped reading"
-                ));
+                let damaged = format!(
+                    "damaged record: a packet record that cannot be read (it claims {incl} \
+                     captured bytes); stopped reading"
+                );
+                return warn(WarningKind::Damaged, damaged);
             }
             self.buf.resize(incl as usize, 0);
             match fill(&mut self.src, &mut self.buf) {
                 Fill::Whole => {}
                 Fill::Short(n) => {
-                    return warn(format!(
-                        "capture is truncated: the last record is cut off ({} bytes left over)",
-                        hlen + n
-                    ))
+                    let left = hlen + n;
+                    let cut = format!(
+                        "capture is truncated: the last record is cut off ({left} bytes left over)"
+                    );
+                    return warn(WarningKind::Truncated, cut);
                 }
-                Fill::Failed => return warn("read error; stopped here".into()),
+                Fill::Failed => return warnings.push(Warning::read_failed(offset)),
             }
             let ns = if self.variant == Variant::Aix {
                 1

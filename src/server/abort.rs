@@ -43,7 +43,8 @@
 //! (`IAC IP`, bytes 255 244) and the "Synch" (`IAC DM`, 255 242, sent with
 //! TCP's urgent pointer), so that a server busy with the data connection
 //! notices. Those bytes arrive before the letters `ABOR` and are skipped
-//! (`abor_text`). TCP takes the last byte of an urgent send out of the
+//! (see `urgent`, which reads the control connection for the session and
+//! for this). TCP takes the last byte of an urgent send out of the
 //! stream unless the receiver asks to read it in line (SO_OOBINLINE, RFC
 //! 6093), so the server sets that on every control connection, as vsftpd
 //! does: Python's `ftplib` sends the whole `ABOR\r\n` as urgent data, and
@@ -77,13 +78,13 @@
 
 use super::data::DataConn;
 use super::session::Session;
+use super::urgent::{abor_text, read_control};
 use crate::tap::Progress;
 use crate::trace::Side;
 use std::future::Future;
 use std::io;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 /// Lines held for after a transfer, at most (then the session stops
@@ -108,36 +109,6 @@ pub(super) enum Halt {
     Gone,
     /// No byte moved on the data connection for this long.
     Stalled(Duration),
-}
-
-/// The `ABOR` command in `line`, if that is what it is, with any Telnet
-/// bytes before it (`IAC IP`, `IAC DM`: not UTF-8, so decoded as U+FFFD)
-/// skipped — those alone: `1ABOR` or `..ABOR` is no `ABOR`.
-pub(super) fn abor_text(line: &str) -> Option<&str> {
-    let stripped = line.trim_start_matches('\u{fffd}');
-    stripped
-        .trim_end()
-        .eq_ignore_ascii_case("ABOR")
-        .then_some(stripped)
-}
-
-/// Reads what the control connection has, urgent bytes included.
-///
-/// Not `AsyncReadExt::read`: tokio takes a read that fills less than the
-/// buffer to mean "the socket is drained" and waits for the next wake-up.
-/// But a read also stops short at TCP's urgent mark, with the rest of an
-/// urgent `ABOR` still waiting — and no wake-up comes for bytes already
-/// there, so the `ABOR` would sit unread until the client sent something
-/// else. Here readiness is given up only when the kernel says "would
-/// block". Cancel-safe, for `select!`.
-pub(super) async fn read_control(ctl: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
-    loop {
-        ctl.readable().await?;
-        match ctl.try_read(buf) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-            read => return read,
-        }
-    }
 }
 
 impl Session {
@@ -254,24 +225,5 @@ async fn stalled(progress: &Progress, limit: Duration) {
             return;
         }
         tokio::time::sleep_until(due).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::abor_text;
-
-    #[test]
-    fn abor_is_found_behind_telnet_bytes() {
-        assert_eq!(abor_text("ABOR"), Some("ABOR"));
-        assert_eq!(abor_text("abor"), Some("abor"));
-        assert_eq!(abor_text("\u{fffd}\u{fffd}\u{fffd}ABOR"), Some("ABOR"));
-        assert_eq!(abor_text("NOOP"), None);
-        assert_eq!(abor_text("ABORT"), None);
-        assert_eq!(abor_text("\u{fffd}NOOP"), None);
-        assert_eq!(abor_text("1ABOR"), None);
-        assert_eq!(abor_text("..ABOR"), None);
-        assert_eq!(abor_text(" ABOR"), None);
-        assert_eq!(abor_text(""), None);
     }
 }

@@ -14,7 +14,7 @@
 //! beside the served files — never over one — and only that user sees them.
 //!
 //! **Paths never leave the root.** A client's path is first folded into a
-//! clean absolute virtual path ([`resolve`]: `.` dropped, `..` pops a name
+//! clean absolute virtual path ([`resolve`], in `entry`: `.` dropped, `..` pops a name
 //! and stops at `/`). A real directory is then asked for that path *beneath
 //! its open handle*, in one step ([`cap_std`]: `openat2` with
 //! `RESOLVE_BENEATH` on Linux): symlinks are followed only while they stay
@@ -28,6 +28,7 @@
 //! refused (`550`), as vsftpd does. Files are opened without blocking and
 //! checked after opening, so a file swapped for a FIFO is refused too.
 
+use super::entry::{join, name_of, parent_of, resolve, Entry, FileError, Kind, Who};
 use super::uploads::{UploadWriter, Uploads};
 use crate::transfer::Source;
 use cap_std::fs::{Dir, FileTypeExt, OpenOptions, OpenOptionsExt};
@@ -40,67 +41,6 @@ use std::time::SystemTime;
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_files.rs"));
-}
-
-/// Who is asking: what they may see and change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Who {
-    /// `anonymous` (or `ftp`): reads the served files.
-    Anonymous,
-    /// `demo`: reads, and may upload where the server takes uploads.
-    Demo,
-}
-
-/// What a name is on disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    File,
-    Dir,
-    /// A named pipe: opening it for reading waits for a writer.
-    Fifo,
-    Socket,
-    CharDevice,
-    BlockDevice,
-}
-
-/// One name in a listing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    pub name: Vec<u8>,
-    pub kind: Kind,
-    pub size: u64,
-    pub modified: SystemTime,
-}
-
-impl Entry {
-    pub fn is_dir(&self) -> bool {
-        self.kind == Kind::Dir
-    }
-}
-
-/// A file operation that cannot be done (550, 552 or 553 on the wire).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FileError {
-    #[error("no such file or directory")]
-    NotFound,
-    #[error("not a directory")]
-    NotADirectory,
-    #[error("is a directory")]
-    IsADirectory,
-    #[error("not a regular file")]
-    NotRegular,
-    #[error("permission denied: {0}")]
-    Denied(&'static str),
-    #[error("file name not allowed: {0}")]
-    BadName(&'static str),
-    #[error("upload larger than {cap} bytes")]
-    TooBig { cap: u64 },
-    #[error("upload space exhausted ({cap} bytes)")]
-    Full { cap: u64 },
-    #[error("restart position {offset} is past the end of the file ({size} bytes)")]
-    PastTheEnd { offset: u64, size: u64 },
-    #[error("{0}")]
-    Io(String),
 }
 
 /// What stands behind `/`.
@@ -117,66 +57,6 @@ pub struct Files {
     tree: Tree,
     uploads: Option<Arc<Uploads>>,
     started: SystemTime,
-}
-
-/// Folds `arg` (absolute or relative to `cwd`) into a clean virtual path.
-pub fn resolve(cwd: &[u8], arg: &[u8]) -> Vec<u8> {
-    let mut parts: Vec<&[u8]> = if arg.starts_with(b"/") {
-        Vec::new()
-    } else {
-        cwd.split(|&b| b == b'/')
-            .filter(|p| !p.is_empty())
-            .collect()
-    };
-    for part in arg.split(|&b| b == b'/') {
-        match part {
-            b"" | b"." => {}
-            b".." => {
-                parts.pop();
-            }
-            name => parts.push(name),
-        }
-    }
-    let mut path = Vec::with_capacity(arg.len() + cwd.len() + 1);
-    for part in &parts {
-        path.push(b'/');
-        path.extend_from_slice(part);
-    }
-    if path.is_empty() {
-        path.push(b'/');
-    }
-    path
-}
-
-/// Whether a path as the client wrote it can only name a folder: it ends
-/// in `/` (`hello.txt/`), `.` or `..` — as a Unix path does, where
-/// `hello.txt/` is "not a directory" rather than the file.
-pub fn names_a_folder(arg: &[u8]) -> bool {
-    let last = arg.rsplit(|&b| b == b'/').next().unwrap_or_default();
-    arg.ends_with(b"/") || last == b"." || last == b".."
-}
-
-/// The folder a clean virtual path is in.
-pub fn parent_of(path: &[u8]) -> &[u8] {
-    match path.iter().rposition(|&b| b == b'/') {
-        Some(0) | None => b"/",
-        Some(i) => path.get(..i).unwrap_or(b"/"),
-    }
-}
-
-/// The last name of a clean virtual path.
-pub fn name_of(path: &[u8]) -> &[u8] {
-    path.rsplit(|&b| b == b'/').next().unwrap_or_default()
-}
-
-/// `dir/name` for a clean virtual folder and a name.
-pub fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
-    let mut path = dir.to_vec();
-    if !path.ends_with(b"/") {
-        path.push(b'/');
-    }
-    path.extend_from_slice(name);
-    path
 }
 
 /// A virtual path as a path relative to the root directory.
@@ -241,7 +121,7 @@ impl Files {
 
     /// The clean virtual path a client's argument names, from folder
     /// `cwd`. A name written the way listings escape it (`a\012b` for a
-    /// newline, `a\\b` for a backslash; [`super::listing::escape`]) is
+    /// newline, `a\\b` for a backslash; `listing` escapes it) is
     /// the name it stands for; as written, only when no such name exists
     /// (a client that types a backslash by hand).
     pub fn meant(&self, cwd: &[u8], arg: &[u8], who: Who) -> Vec<u8> {
@@ -542,25 +422,6 @@ fn builtin_children(vpath: &[u8]) -> Vec<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dot_dot_stops_at_the_root() {
-        assert_eq!(resolve(b"/", b"../../etc/passwd"), b"/etc/passwd");
-        assert_eq!(resolve(b"/docs", b".."), b"/");
-        assert_eq!(resolve(b"/docs", b"./a/../b"), b"/docs/b");
-        assert_eq!(resolve(b"/docs", b"/x//y/"), b"/x/y");
-        assert_eq!(resolve(b"/", b"caf\xe9"), b"/caf\xe9", "bytes stay bytes");
-    }
-
-    #[test]
-    fn a_trailing_slash_names_a_folder() {
-        for folder in [&b"hello.txt/"[..], b"docs/.", b"a/..", b".", b"..", b"/"] {
-            assert!(names_a_folder(folder), "{folder:?}");
-        }
-        for file in [&b"hello.txt"[..], b"docs/a.txt", b"a.b", b"...", b""] {
-            assert!(!names_a_folder(file), "{file:?}");
-        }
-    }
 
     #[test]
     fn the_builtin_tree_lists_files_and_folders() {

@@ -19,7 +19,7 @@
 //! the client chose with `OPTS MLST` ([`Facts`]), by default all three we
 //! know: `type`, `size` and `modify` (RFC 3659 §7.9).
 
-use super::files::{Entry, Kind};
+use super::entry::{Entry, Kind};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A moment as (year, month, day, hour, minute, second) in UTC.

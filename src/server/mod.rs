@@ -3,9 +3,12 @@
 //! It listens on a control port, and for every client that dials it runs a
 //! [`session`] — a state machine over command lines — until `QUIT`;
 //! the commands that move files are in [`transfers`], and how one is
-//! stopped midway by `ABOR` in [`abort`]. The
+//! stopped midway by `ABOR` in [`abort`] (the urgent bytes it may come
+//! behind, and how the control connection is read for them, in
+//! [`urgent`]). The
 //! files it offers ([`files`]) are the built-in ones or a real directory,
-//! read-only, plus what a logged-in user uploads ([`uploads`]). The
+//! read-only, plus what a logged-in user uploads ([`uploads`]), both named
+//! by the virtual paths and entries of [`entry`]. The
 //! commands answered on the control connection alone are [`queries`]; the
 //! commands that choose active or passive mode are [`modes`]; how a
 //! transfer then gets its data connection (the server dials, or waits for
@@ -38,6 +41,7 @@
 
 pub mod abort;
 pub mod data;
+pub mod entry;
 pub mod files;
 pub mod glob;
 pub mod listing;
@@ -47,6 +51,7 @@ pub mod session;
 pub mod slots;
 pub mod transfers;
 pub mod uploads;
+pub mod urgent;
 
 use crate::ftp::Reply;
 use crate::network::Network;

@@ -26,7 +26,7 @@
 //! NOOP then, and §4.2 asks for `202` for a command "not implemented …
 //! because it has no relevance" — which is vsftpd's answer too.
 
-use super::files::{names_a_folder, Kind};
+use super::entry::{names_a_folder, Kind};
 use super::listing::{self, escape, Facts};
 use super::session::Session;
 use std::io;

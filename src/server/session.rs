@@ -5,7 +5,7 @@
 //! longer than 4096 bytes), parses each line into a [`Command`] and answers
 //! with exactly one reply — or, for a transfer, a `150` before and a `226`
 //! after the data connection has done its work. While a transfer runs the
-//! session still reads the control connection, for `ABOR` ([`super::abort`]);
+//! session still reads the control connection, for `ABOR` (`abort`);
 //! other lines that come meanwhile wait in a queue.
 //!
 //! The states a client moves through:
@@ -20,7 +20,7 @@
 //! command at all `500`; a command out of order `503`. The session never
 //! trusts the wire: a `PORT` that names another host or a privileged port
 //! is refused (`504`, RFC 2577 — the "FTP bounce" attack; see
-//! [`super::modes`]).
+//! `modes`).
 //!
 //! Nor does it wait on the wire for ever. A client must log in within
 //! [`Ctx::login_timeout`] of connecting; after that, a session idle for
@@ -28,15 +28,16 @@
 //! *and* no transfer: a byte a minute with no line end keeps nothing
 //! alive, while an hour-long download over slow Wi-Fi is not idle, and
 //! the clock starts again when it ends. (A transfer that stops moving is
-//! bounded by its own clock, [`Ctx::data_timeout`]; see [`super::abort`].)
+//! bounded by its own clock, [`Ctx::data_timeout`]; see `abort`.)
 //! A reply the client does not read within [`Ctx::write_timeout`] ends the
 //! session.
 
-use super::abort::{abor_text, read_control};
 use super::data::Plan;
-use super::files::{FileError, Files, Who};
+use super::entry::{FileError, Who};
+use super::files::Files;
 use super::listing::{Facts, Style};
 use super::slots::Slot;
+use super::urgent::{abor_text, read_control};
 use super::Ctx;
 use crate::ftp::{Command, LineBuffer, LineError, Reply};
 use crate::tap::Recorder;

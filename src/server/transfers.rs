@@ -23,7 +23,8 @@
 
 use super::abort::Outcome;
 use super::data::{DataConn, DataError};
-use super::files::{name_of, names_a_folder, parent_of, resolve, FileError, Files, Listing, Who};
+use super::entry::{name_of, names_a_folder, parent_of, resolve, FileError, Who};
+use super::files::{Files, Listing};
 use super::glob;
 use super::listing::{self, Style};
 use super::session::Session;
@@ -214,7 +215,7 @@ impl Session {
             return Ok(());
         };
         let mode = if self.ascii { "ASCII" } else { "BINARY" };
-        let name = String::from_utf8_lossy(super::files::name_of(&path)).into_owned();
+        let name = String::from_utf8_lossy(name_of(&path)).into_owned();
         self.reply(
             150,
             &format!("Opening {mode} mode data connection for {name} ({size} bytes)."),

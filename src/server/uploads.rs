@@ -20,7 +20,7 @@
 //! grow with them. The names a client chooses never reach the disk: each
 //! upload is stored under a number.
 
-use super::files::{name_of, parent_of, Entry, FileError, Kind, Who};
+use super::entry::{name_of, parent_of, Entry, FileError, Kind, Who};
 use crate::transfer::Source;
 use std::collections::BTreeMap;
 use std::fs::File;

@@ -23,7 +23,8 @@
 
 use super::{bounce, Session};
 use crate::ftp::{code_of, hostport, Command, Reply, ReplyError};
-use crate::replay::linking::Announcement;
+use crate::replay::announcement::Announcement;
+use crate::replay::sink::Sink;
 use crate::trace::{Event, Kind, Side, Via};
 use std::net::SocketAddr;
 
@@ -153,7 +154,7 @@ impl Session {
         line: &str,
         long: Option<usize>,
         t: f64,
-        trace: &mut Vec<Event>,
+        sink: &mut Sink,
     ) {
         let line = strip_telnet(line);
         let mut more = Vec::new();
@@ -198,14 +199,14 @@ impl Session {
                 more.push(note);
                 self.bounce_asked = true;
             }
-            self.announce(addr, via);
+            self.announce(addr, via, sink);
         }
         match verb {
             "PASV" | "EPSV" => self.asked_passive = true,
             v if TRANSFER_VERBS.contains(&v) => {
                 self.expecting_data = true;
                 match self.unserved.pop() {
-                    Some(at) => serve(trace, at, line),
+                    Some(at) => serve(&mut sink.events, at, line),
                     None => {
                         self.transfer = Some(line.to_string());
                         self.transfer_done = false;
@@ -222,7 +223,7 @@ impl Session {
         };
         let mut e = Event::new(t, self.number, 0, Side::Client, kind);
         e.note = self.take_notes(Side::Client, more);
-        self.emit(e, trace);
+        self.emit(e, sink);
     }
 
     /// One server line. Returns whether it completed a reply, or `None`
@@ -233,7 +234,7 @@ impl Session {
         line: &str,
         long: Option<usize>,
         t: f64,
-        trace: &mut Vec<Event>,
+        sink: &mut Sink,
     ) -> Option<bool> {
         use super::Judgement;
         let lenient = matches!(self.judgement, Judgement::Ftp | Judgement::AwaitCommand);
@@ -241,7 +242,7 @@ impl Session {
         // the start of the next reply, not more of this one.
         if let (Some(open), Some((code, sep))) = (self.open_code, code_of(line)) {
             if self.reply_holed && (code != open || sep == b'-') {
-                self.close_cut_reply(t, trace, "cut: the rest of this reply fell in the hole");
+                self.close_cut_reply(t, sink, "cut: the rest of this reply fell in the hole");
             }
         }
         let was_open = self.replies.in_reply();
@@ -257,14 +258,14 @@ impl Session {
             }
             Ok(Some(reply)) => {
                 let more = long.map(|len| long_note(len, line.len()));
-                self.reply(reply, t, trace, more);
+                self.reply(reply, t, sink, more);
                 Some(true)
             }
             Err(ReplyError::NotAReply(_)) if lenient => match reply_inside(line) {
                 Some(p) => {
                     self.junk[1].add(&line[..p], None);
                     let rest = long.map(|len| len.saturating_sub(p));
-                    self.reply_line(&line[p..], rest, t, trace)
+                    self.reply_line(&line[p..], rest, t, sink)
                 }
                 None => {
                     self.junk[1].add(line, long);
@@ -283,23 +284,17 @@ impl Session {
     }
 
     /// A whole reply: what it announces, what it ends, then its event.
-    pub(super) fn reply(
-        &mut self,
-        reply: Reply,
-        t: f64,
-        trace: &mut Vec<Event>,
-        more: Option<String>,
-    ) {
+    pub(super) fn reply(&mut self, reply: Reply, t: f64, sink: &mut Sink, more: Option<String>) {
         let text = reply.text();
         match reply.code {
             227 => {
                 if let Ok(addr) = hostport::parse_227(&text) {
-                    self.announce(SocketAddr::V4(addr), Via::Pasv);
+                    self.announce(SocketAddr::V4(addr), Via::Pasv, sink);
                 }
             }
             229 => {
                 if let Ok(port) = hostport::parse_229(&text) {
-                    self.announce(SocketAddr::new(self.server.ip(), port), Via::Epsv);
+                    self.announce(SocketAddr::new(self.server.ip(), port), Via::Epsv, sink);
                 }
             }
             234 => {
@@ -307,7 +302,7 @@ impl Session {
                     r.tls_expected = true;
                 }
             }
-            425 | 426 if self.is_ftp() => self.data_failed = Some(trace.len()),
+            425 | 426 if self.is_ftp() => self.data_failed = Some(sink.events.len()),
             _ => {}
         }
         if reply.code >= 200 {
@@ -352,19 +347,19 @@ impl Session {
             },
         );
         e.note = self.take_notes(Side::Server, notes);
-        self.emit(e, trace);
+        self.emit(e, sink);
     }
 
     /// Gives up the reply being read, shown as cut.
-    pub(super) fn close_cut_reply(&mut self, t: f64, trace: &mut Vec<Event>, why: &str) {
+    pub(super) fn close_cut_reply(&mut self, t: f64, sink: &mut Sink, why: &str) {
         if let Some(r) = self.replies.take_open() {
-            self.reply(r, t, trace, Some(why.to_string()));
+            self.reply(r, t, sink, Some(why.to_string()));
         }
     }
 
     /// The start of a line whose end fell in a hole: shown if it can be,
     /// marked cut.
-    pub(super) fn head(&mut self, from: Side, text: &str, t: f64, trace: &mut Vec<Event>) {
+    pub(super) fn head(&mut self, from: Side, text: &str, t: f64, sink: &mut Sink) {
         const CUT: &str = "cut: the rest of this line fell in a hole of the capture";
         if !self.is_ftp() {
             self.junk[from as usize].add(text, None);
@@ -373,11 +368,11 @@ impl Session {
         match from {
             Side::Client if verb_of(text).is_some() => {
                 self.notes[0].push(CUT.into());
-                self.command_line(text, None, t, trace);
+                self.command_line(text, None, t, sink);
             }
             Side::Server if self.replies.in_reply() || code_of(text).is_some() => {
-                if self.reply_line(text, None, t, trace) == Some(false) {
-                    self.close_cut_reply(t, trace, CUT);
+                if self.reply_line(text, None, t, sink) == Some(false) {
+                    self.close_cut_reply(t, sink, CUT);
                 }
             }
             _ => self.junk[from as usize].add(text, None),
@@ -415,7 +410,7 @@ impl Session {
         bytes: u64,
         t: f64,
         clear_after: bool,
-        trace: &mut Vec<Event>,
+        sink: &mut Sink,
     ) {
         let what = format!("encrypted: {bytes} bytes of TLS from the {from} after AUTH TLS (234)");
         let more = if clear_after {
@@ -428,7 +423,7 @@ impl Session {
         };
         let mut e = Event::new(t, self.number, 0, from, Kind::Data { bytes });
         e.note = self.take_notes(from, vec![more]);
-        self.emit(e, trace);
+        self.emit(e, sink);
     }
 
     /// Notes and junk with no event after them are added to the session's
@@ -459,11 +454,12 @@ impl Session {
         }
     }
 
-    fn announce(&mut self, addr: SocketAddr, via: Via) {
-        self.announced.push(Announcement {
+    fn announce(&self, addr: SocketAddr, via: Via, sink: &mut Sink) {
+        sink.announce(Announcement {
             addr,
             via,
             session: self.id,
+            hosts: self.hosts(),
         });
     }
 }

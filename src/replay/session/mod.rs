@@ -20,11 +20,12 @@
 //! next data connection, which is how active and passive mode differ:
 //! `PORT`/`EPRT` (the client listens there, the server will dial) and the
 //! replies `227`/`229` to `PASV`/`EPSV` (the server listens, the client will
-//! dial). They become [`Announcement`]s that the connection tracker matches
-//! against the next SYNs. The transfer command (`RETR`, `STOR`, `LIST`...)
-//! that a data connection serves is remembered too, for its narration. An
-//! announcement aimed at a third host or a low port is named for what it
-//! is, a bounce, in [`bounce`].
+//! dial). They become announcements (`announcement`), given to the
+//! reading's [`Sink`] as the events and session numbers are, and the
+//! connection tracker matches them against the next SYNs. The transfer
+//! command (`RETR`, `STOR`, `LIST`...) that a data connection serves is
+//! remembered too, for its narration. An announcement aimed at a third
+//! host or a low port is named for what it is, a bounce, in [`bounce`].
 
 mod bounce;
 mod dialogue;
@@ -34,14 +35,15 @@ mod tls;
 
 pub use recognition::{continuation, speaker, Judgement};
 
-use super::linking::Announcement;
+use super::announcement::Hosts;
+use super::sink::Sink;
 use super::tcp::Delivery;
 use crate::ftp::ReplyParser;
 use crate::trace::{Event, Side};
 use dialogue::Junk;
 use reader::{Piece, Reader};
 use recognition::Verb;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 /// Events a candidate may queue before it is judged.
 const MAX_QUEUED: usize = 64;
@@ -81,8 +83,6 @@ pub struct Session {
     /// PASV or EPSV was sent and its answer not read yet: the client may
     /// dial before the transfer command.
     pub asked_passive: bool,
-    /// Endpoints announced by this session, for the tracker to collect.
-    pub announced: Vec<Announcement>,
     /// Where in the trace a reply said a data connection could not be
     /// opened (425, 426): dials still waiting are given up just before it.
     pub data_failed: Option<usize>,
@@ -138,7 +138,6 @@ impl Session {
             unlinked: Vec::new(),
             expecting_data: false,
             asked_passive: false,
-            announced: Vec::new(),
             data_failed: None,
             missing: 0,
             midway: false,
@@ -197,29 +196,26 @@ impl Session {
 
     /// An event on the control connection: into the trace once confirmed,
     /// into the queue before.
-    pub fn emit(&mut self, event: Event, trace: &mut Vec<Event>) {
+    pub fn emit(&mut self, event: Event, sink: &mut Sink) {
         match self.judgement {
             Judgement::Ftp => {
                 self.last_t = event.t;
-                trace.push(event)
+                sink.push(event)
             }
             Judgement::NotFtp => {}
-            _ if self.queue.len() >= MAX_QUEUED => self.judge(Judgement::NotFtp, trace, None),
+            _ if self.queue.len() >= MAX_QUEUED => self.judge(Judgement::NotFtp, sink),
             _ => self.queue.push(event),
         }
     }
 
-    fn judge(&mut self, j: Judgement, trace: &mut Vec<Event>, next_number: Option<&mut u32>) {
+    fn judge(&mut self, j: Judgement, sink: &mut Sink) {
         self.judgement = j;
         if j == Judgement::Ftp {
-            if let Some(n) = next_number {
-                *n += 1;
-                self.number = *n;
-            }
+            self.number = sink.next_number();
             for mut e in self.queue.drain(..) {
                 e.session = self.number;
                 self.last_t = e.t;
-                trace.push(e);
+                sink.push(e);
             }
         } else if j == Judgement::NotFtp {
             self.queue = Vec::new();
@@ -341,13 +337,13 @@ impl Session {
     }
 
     /// Takes a tail ([`Session::could_be_tail`]) for FTP.
-    pub fn confirm(&mut self, trace: &mut Vec<Event>, numbers: &mut u32) {
-        self.judge(Judgement::Ftp, trace, Some(numbers));
+    pub fn confirm(&mut self, sink: &mut Sink) {
+        self.judge(Judgement::Ftp, sink);
     }
 
     /// Judges from the first bytes of a line, so a connection that is not
     /// FTP stops costing anything at once. False when it is not FTP.
-    fn first_look(&mut self, from: Side, bytes: &[u8], trace: &mut Vec<Event>) -> bool {
+    fn first_look(&mut self, from: Side, bytes: &[u8], sink: &mut Sink) -> bool {
         let i = from as usize;
         let fresh = self.readers[i].pending() == 0;
         if self.judgement == Judgement::AwaitBanner {
@@ -381,27 +377,20 @@ impl Session {
             _ => false,
         };
         if not_ftp && self.judgement != Judgement::NotFtp {
-            self.judge(Judgement::NotFtp, trace, None);
+            self.judge(Judgement::NotFtp, sink);
         }
         !not_ftp
     }
 
     /// One delivery of `from`'s control stream, in order: bytes to read
     /// as lines, or a hole the capture left.
-    pub fn deliver(
-        &mut self,
-        from: Side,
-        delivery: Delivery<'_>,
-        t: f64,
-        trace: &mut Vec<Event>,
-        numbers: &mut u32,
-    ) {
+    pub fn deliver(&mut self, from: Side, delivery: Delivery<'_>, t: f64, sink: &mut Sink) {
         let mut pieces = std::mem::take(&mut self.scratch);
         let reader = &mut self.readers[from as usize];
         match delivery {
             Delivery::Bytes(b) => {
                 self.last_spoke = Some((t, from));
-                if !self.first_look(from, b, trace) {
+                if !self.first_look(from, b, sink) {
                     return;
                 }
                 self.readers[from as usize].push(b, t, &mut pieces);
@@ -423,29 +412,29 @@ impl Session {
             if self.judgement == Judgement::NotFtp {
                 break;
             }
-            self.piece(from, p, t, trace, numbers);
+            self.piece(from, p, t, sink);
         }
         pieces.clear();
         self.scratch = pieces;
     }
 
-    fn piece(&mut self, from: Side, p: Piece, t: f64, trace: &mut Vec<Event>, n: &mut u32) {
+    fn piece(&mut self, from: Side, p: Piece, t: f64, sink: &mut Sink) {
         match p {
-            Piece::Line { text, long } => self.line(from, &text, long, t, trace, n),
-            Piece::Head { text } => self.head(from, &text, t, trace),
+            Piece::Line { text, long } => self.line(from, &text, long, t, sink),
+            Piece::Head { text } => self.head(from, &text, t, sink),
             Piece::Hole { bytes } => self.hole(from, bytes),
             Piece::Tail { text } => self.tail(from, &text),
             Piece::Tls {
                 bytes,
                 t,
                 clear_after,
-            } => self.tls(from, bytes, t, clear_after, trace),
+            } => self.tls(from, bytes, t, clear_after, sink),
         }
     }
 
     /// The connection ended: what the readers still hold, a reply still
     /// open, notes with no event after them.
-    pub fn finish(&mut self, t: f64, trace: &mut Vec<Event>, numbers: &mut u32) {
+    pub fn finish(&mut self, t: f64, sink: &mut Sink) {
         for from in [Side::Client, Side::Server] {
             let mut pieces = Vec::new();
             self.readers[from as usize].finish(&mut pieces);
@@ -453,7 +442,7 @@ impl Session {
                 if self.judgement == Judgement::NotFtp {
                     return;
                 }
-                self.piece(from, p, t, trace, numbers);
+                self.piece(from, p, t, sink);
             }
         }
         if self.judgement == Judgement::NotFtp {
@@ -461,72 +450,64 @@ impl Session {
         }
         self.close_cut_reply(
             t,
-            trace,
+            sink,
             "cut: its last line (the code and a space) is not in the capture",
         );
-        self.trailing_notes(trace);
+        self.trailing_notes(&mut sink.events);
     }
 
-    fn line(
-        &mut self,
-        from: Side,
-        line: &str,
-        long: Option<usize>,
-        t: f64,
-        trace: &mut Vec<Event>,
-        n: &mut u32,
-    ) {
+    fn line(&mut self, from: Side, line: &str, long: Option<usize>, t: f64, sink: &mut Sink) {
         match (self.judgement, from) {
             (Judgement::NotFtp, _) => {}
             (Judgement::AwaitBanner, Side::Server) if line.starts_with("220") => {
                 self.judgement = Judgement::AwaitCommand;
-                self.reply_line(line, long, t, trace);
+                self.reply_line(line, long, t, sink);
             }
-            (Judgement::AwaitBanner, _) => self.judge(Judgement::NotFtp, trace, None),
+            (Judgement::AwaitBanner, _) => self.judge(Judgement::NotFtp, sink),
             (Judgement::AwaitCommand, Side::Client) => {
                 if recognition::opening(line) {
-                    self.judge(Judgement::Ftp, trace, Some(n));
-                    self.command_line(line, long, t, trace);
+                    self.judge(Judgement::Ftp, sink);
+                    self.command_line(line, long, t, sink);
                 } else if dialogue::verb_of(line).is_none() {
                     // Not a command at all (binary, a stray banner): noted,
                     // and the client may still speak FTP.
                     self.junk[0].add(line, long);
                 } else {
-                    self.judge(Judgement::NotFtp, trace, None);
+                    self.judge(Judgement::NotFtp, sink);
                 }
             }
             (Judgement::MidWay, Side::Client) => match recognition::verb(line) {
-                Verb::Foreign => self.judge(Judgement::NotFtp, trace, None),
+                Verb::Foreign => self.judge(Judgement::NotFtp, sink),
                 v => {
                     self.heard[0] |= v == Verb::Proof;
-                    self.command_line(line, long, t, trace);
-                    self.confirm_midway(trace, n);
+                    self.command_line(line, long, t, sink);
+                    self.confirm_midway(sink);
                 }
             },
             (Judgement::MidWay, Side::Server) => {
-                if self.cut_start_line(line, t, trace) {
-                    self.confirm_midway(trace, n);
+                if self.cut_start_line(line, t, sink) {
+                    self.confirm_midway(sink);
                     return;
                 }
-                match self.reply_line(line, long, t, trace) {
-                    None => self.judge(Judgement::NotFtp, trace, None),
+                match self.reply_line(line, long, t, sink) {
+                    None => self.judge(Judgement::NotFtp, sink),
                     Some(whole) => {
                         self.heard[1] |= whole;
-                        self.confirm_midway(trace, n);
+                        self.confirm_midway(sink);
                     }
                 }
             }
             (_, Side::Server) => {
-                self.reply_line(line, long, t, trace);
+                self.reply_line(line, long, t, sink);
             }
-            (Judgement::Ftp, Side::Client) => self.command_line(line, long, t, trace),
+            (Judgement::Ftp, Side::Client) => self.command_line(line, long, t, sink),
         }
     }
 
     /// A session joined inside a reply: lines before the first code are
     /// held; the line with the code ends that reply, shown cut. True when
     /// the line was taken here.
-    fn cut_start_line(&mut self, line: &str, t: f64, trace: &mut Vec<Event>) -> bool {
+    fn cut_start_line(&mut self, line: &str, t: f64, sink: &mut Sink) -> bool {
         let Some(cut) = &mut self.cut_start else {
             return false;
         };
@@ -536,7 +517,7 @@ impl Session {
                 true
             }
             None => {
-                self.judge(Judgement::NotFtp, trace, None);
+                self.judge(Judgement::NotFtp, sink);
                 true
             }
             Some((code, sep)) => {
@@ -558,16 +539,16 @@ impl Session {
                     self.banner_cut = Some(count + 1);
                 }
                 let reply = crate::ftp::Reply { code, lines };
-                self.reply(reply, t, trace, Some(note));
+                self.reply(reply, t, sink, Some(note));
                 true
             }
         }
     }
 
     /// A session joined mid-way is FTP once both sides have proved it.
-    fn confirm_midway(&mut self, trace: &mut Vec<Event>, n: &mut u32) {
+    fn confirm_midway(&mut self, sink: &mut Sink) {
         if self.heard == [true, true] {
-            self.judge(Judgement::Ftp, trace, Some(n));
+            self.judge(Judgement::Ftp, sink);
         }
     }
 
@@ -601,16 +582,11 @@ impl Session {
         (self.first_reply != Some(220)).then(|| "joined mid-way: no banner captured".into())
     }
 
-    /// Which side a host address belongs to, when the two hosts differ.
-    pub fn side_of(&self, ip: IpAddr) -> Option<Side> {
-        if self.client.ip() == self.server.ip() {
-            None
-        } else if ip == self.client.ip() {
-            Some(Side::Client)
-        } else if ip == self.server.ip() {
-            Some(Side::Server)
-        } else {
-            None
+    /// The two ends of the control connection.
+    pub fn hosts(&self) -> Hosts {
+        Hosts {
+            client: self.client,
+            server: self.server,
         }
     }
 }

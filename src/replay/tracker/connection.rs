@@ -21,6 +21,54 @@ use crate::replay::tcp::{Delivery, Stream};
 use crate::trace::{Event, Kind, Side};
 use std::net::SocketAddr;
 
+/// Which end of a connection sent a segment: the one that dialled it (the
+/// sender of the SYN, or of a control connection joined mid-way, the FTP
+/// client) or the one that was dialled. Not an FTP [`Side`]: the server
+/// dials an active data connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    Initiator,
+    Responder,
+}
+
+impl End {
+    pub const BOTH: [End; 2] = [End::Initiator, End::Responder];
+
+    /// The end of a connection dialled by `initiator` that `src` is.
+    pub fn of(initiator: SocketAddr, src: SocketAddr) -> End {
+        if src == initiator {
+            End::Initiator
+        } else {
+            End::Responder
+        }
+    }
+
+    /// The other end.
+    pub fn other(self) -> End {
+        match self {
+            End::Initiator => End::Responder,
+            End::Responder => End::Initiator,
+        }
+    }
+
+    /// Where this end's half is in a pair kept per direction: `[from the
+    /// initiator, from the responder]`.
+    pub fn index(self) -> usize {
+        match self {
+            End::Initiator => 0,
+            End::Responder => 1,
+        }
+    }
+
+    /// The FTP side speaking from this end, when `dialler` dialled.
+    pub fn side(self, dialler: Side) -> Side {
+        match self {
+            End::Initiator => dialler,
+            End::Responder => dialler.peer(),
+        }
+    }
+}
+
 /// Data events of one connection are at most this far apart (capture time).
 pub const SLICE_NS: u64 = 500_000_000;
 
@@ -31,7 +79,7 @@ pub struct DataConn {
     pub conn: u32,
     /// The FTP side that dialled.
     pub dialler: Side,
-    /// Bytes counted but not yet reported, per TCP direction.
+    /// Bytes counted but not yet reported, per direction ([`End::index`]).
     pub pending: [u64; 2],
     pub last_report: Option<u64>,
     /// When the last counted bytes were captured.
@@ -49,8 +97,8 @@ pub struct Undecided {
     /// When the SYN was captured.
     pub syn_ns: u64,
     /// Events about the connection itself, held until the role is known:
-    /// (time, TCP direction, kind, note).
-    pub held: Vec<(u64, usize, Kind, Option<String>)>,
+    /// (time, the end it is from, kind, note).
+    pub held: Vec<(u64, End, Kind, Option<String>)>,
 }
 
 /// What counting one segment asks of the tracker.
@@ -103,16 +151,16 @@ pub struct Conn {
 }
 
 impl Conn {
-    /// Counts a data connection's payload in direction `dir`. Says whether
+    /// Counts a data connection's payload sent from `end`. Says whether
     /// a `data` event is due (the first bytes, or half a second since the
     /// last) and whether the connection now has unreported bytes for the
     /// first time since it was last listed.
-    pub fn count(&mut self, dir: usize, seg: &Segment<'_>, ns: u64) -> Counted {
+    pub fn count(&mut self, end: End, seg: &Segment<'_>, ns: u64) -> Counted {
         let Role::Data(d) = &mut self.role else {
             return Counted::default();
         };
         let mut n = 0;
-        self.streams[dir].segment(seg.seq, seg.len, &[], ns, &mut |x, _| {
+        self.streams[end.index()].segment(seg.seq, seg.len, &[], ns, &mut |x, _| {
             if let Delivery::Count(k) = x {
                 n += k;
             }
@@ -120,7 +168,7 @@ impl Conn {
         if n == 0 {
             return Counted::default();
         }
-        d.pending[dir] += n;
+        d.pending[end.index()] += n;
         d.last_ns = ns;
         let list = !std::mem::replace(&mut d.listed, true);
         let due = d
@@ -129,22 +177,18 @@ impl Conn {
         Counted { due, list }
     }
 
-    /// The counted, unreported bytes of direction `dir` as a `data` event
+    /// The counted, unreported bytes sent from `end` as a `data` event
     /// at time `t` (none if there are none).
-    pub fn report(&mut self, dir: usize, t: f64) -> Option<Event> {
+    pub fn report(&mut self, end: End, t: f64) -> Option<Event> {
         let Role::Data(d) = &mut self.role else {
             return None;
         };
-        let bytes = std::mem::take(d.pending.get_mut(dir)?);
+        let bytes = std::mem::take(&mut d.pending[end.index()]);
         if bytes == 0 {
             return None;
         }
         d.last_report = Some(d.last_ns);
-        let from = if dir == 0 {
-            d.dialler
-        } else {
-            d.dialler.peer()
-        };
+        let from = end.side(d.dialler);
         Some(Event::new(t, d.session, d.conn, from, Kind::Data { bytes }))
     }
 }

@@ -21,15 +21,31 @@
 //! client's, plain lines of text the middle of a server's multi-line reply)
 //! and the session is judged as one joined mid-way.
 
-use super::connection::{Conn, DataConn, Role, Undecided};
+use super::connection::{Conn, DataConn, End, Role, Undecided};
 use super::Tracker;
 use crate::replay::endpoints::Key;
-use crate::replay::linking::{self, Dial};
+use crate::replay::linking::{self, Dial, Waiting};
 use crate::replay::segment::{Segment, ACK, SYN};
 use crate::replay::session::{self, Session};
 use crate::replay::tcp::Stream;
 use crate::trace::{Event, Kind, Side};
+use std::collections::HashMap;
 use std::net::SocketAddr;
+
+/// The confirmed sessions (`ftp`, in the order they were confirmed) that
+/// may get a data connection now, as linking sees them.
+fn waiting(sessions: &HashMap<u64, Session>, ftp: &[u64]) -> Vec<Waiting> {
+    ftp.iter()
+        .filter_map(|id| sessions.get(id))
+        .filter(|s| s.may_get_data())
+        .map(|s| Waiting {
+            session: s.id,
+            hosts: s.hosts(),
+            encrypted: s.encrypted(),
+            last_spoke: s.last_spoke,
+        })
+        .collect()
+}
 
 /// How a control candidate's dialogue is expected to begin.
 enum Start {
@@ -49,10 +65,10 @@ impl Tracker {
         let syn = seg.has(SYN) && !seg.has(ACK);
         let t = self.t(ns);
         let (dial, initiator, responder, start) = if syn {
+            let (sessions, ftp) = (&self.sessions, &self.ftp);
             let dial = linking::link(
-                &mut self.announced,
-                &self.sessions,
-                &self.ftp,
+                &mut self.sink.announced,
+                || waiting(sessions, ftp),
                 &self.control_ports,
                 seg.src,
                 seg.dst,
@@ -60,7 +76,7 @@ impl Tracker {
             );
             (dial, seg.src, seg.dst, Start::Banner)
         } else if let Some((dial, src, dst)) =
-            linking::link_unseen(&mut self.announced, &self.sessions, seg.src, seg.dst)
+            linking::link_unseen(&mut self.sink.announced, seg.src, seg.dst)
         {
             (Some(dial), src, dst, Start::Banner)
         } else if seg.payload.starts_with(b"220") {
@@ -93,7 +109,7 @@ impl Tracker {
                     Start::InsideReply => Session::joined_inside_reply(id, initiator, responder),
                 };
                 if syn {
-                    s.emit(control_connect(t, initiator, responder), &mut self.events);
+                    s.emit(control_connect(t, initiator, responder), &mut self.sink);
                 }
                 self.sessions.insert(id, s);
                 Role::Control(id)
@@ -145,15 +161,15 @@ impl Tracker {
         let Some(s) = self.sessions.get_mut(&session) else {
             return Role::Ignored;
         };
-        let at = self.events.len();
+        let at = self.sink.events.len();
         let mut e = Event::new(t, s.number, 0, dialler, Kind::Connect { src, dst, via });
         e.note = note;
-        self.events.push(e);
-        let conn = s.data_connect(&mut self.events, at, !unsure);
+        self.sink.events.push(e);
+        let conn = s.data_connect(&mut self.sink.events, at, !unsure);
         if unsure {
             s.unlinked.push(at);
         }
-        if let Some(e) = self.events.get_mut(at) {
+        if let Some(e) = self.sink.events.get_mut(at) {
             e.conn = conn;
             e.channel = crate::trace::Channel::Data;
         }
@@ -168,10 +184,10 @@ impl Tracker {
         })
     }
 
-    /// An undecided dial learns what it is from its first bytes (`dir`:
-    /// who sent them; none at all when it closes first): a `220` from the
+    /// An undecided dial learns what it is from its first bytes and the
+    /// end that sent them (`None`: it ended before any): a `220` from the
     /// dialled side makes it a control connection, anything else data.
-    pub(super) fn decide(&mut self, key: Key, dir: usize, first: &[u8]) {
+    pub(super) fn decide(&mut self, key: Key, first: Option<(End, &[u8])>) {
         let Some(c) = self.conns.get_mut(&key) else {
             return;
         };
@@ -182,13 +198,13 @@ impl Tracker {
             return;
         };
         let (initiator, responder) = (c.initiator, c.responder);
-        let control = dir == 1 && first.starts_with(b"220");
+        let control = matches!(first, Some((End::Responder, b)) if b.starts_with(b"220"));
         let t = self.t(u.syn_ns);
         let role = if control {
             self.next_id += 1;
             let id = self.next_id;
             let mut s = Session::new(id, initiator, responder);
-            s.emit(control_connect(t, initiator, responder), &mut self.events);
+            s.emit(control_connect(t, initiator, responder), &mut self.sink);
             self.sessions.insert(id, s);
             Role::Control(id)
         } else {
@@ -201,8 +217,8 @@ impl Tracker {
         for s in &mut c.streams {
             s.set_keeping(control);
         }
-        for (ns, dir, kind, note) in u.held {
-            self.conn_event(key, ns, dir, kind, note.as_deref());
+        for (ns, end, kind, note) in u.held {
+            self.conn_event(key, ns, end, kind, note.as_deref());
         }
     }
 }

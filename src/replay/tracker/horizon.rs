@@ -52,7 +52,7 @@ impl Tracker {
             .sessions
             .values()
             .chain(&self.tails)
-            .filter_map(|s| s.unsettled_since(&self.events));
+            .filter_map(|s| s.unsettled_since(&self.sink.events));
         let earliest = ns_bounds
             .into_iter()
             .map(t)
@@ -73,9 +73,11 @@ impl Tracker {
             .chain(&self.tails)
             .filter_map(|s| s.first_held())
             .min();
-        let k = held.map_or(upto, |h| h.min(upto)).min(self.events.len());
+        let k = held
+            .map_or(upto, |h| h.min(upto))
+            .min(self.sink.events.len());
         if k > 0 {
-            self.events.drain(..k);
+            self.sink.events.drain(..k);
             for s in self.sessions.values_mut().chain(self.tails.iter_mut()) {
                 s.held_moved_down(k);
             }

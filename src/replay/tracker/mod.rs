@@ -42,13 +42,14 @@ mod teardown;
 
 pub use teardown::Ending;
 
+use super::announcement;
 use super::endpoints::{Key, KeyHashing};
-use super::linking::{self, Announcement};
 use super::segment::{Segment, ACK, FIN, RST, SYN};
 use super::session::{Judgement, Session};
+use super::sink::Sink;
 use super::tcp::Stream;
 use crate::trace::{Event, FailMark, FailReason, Kind, Side};
-use connection::{Conn, Counted, Role};
+use connection::{Conn, Counted, End, Role};
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 
@@ -63,7 +64,6 @@ pub struct Tracker {
     sessions: HashMap<u64, Session>,
     /// The ids of the confirmed ones (few, even when candidates are many).
     ftp: Vec<u64>,
-    announced: Vec<Announcement>,
     /// Server endpoints that served FTP control in this capture.
     control_ports: HashSet<SocketAddr>,
     /// Live connections opened by a SYN, by the number that acks it.
@@ -76,9 +76,9 @@ pub struct Tracker {
     /// capture, judged at the end.
     tails: Vec<Session>,
     next_id: u64,
-    numbers: u32,
     t0: Option<u64>,
-    pub events: Vec<Event>,
+    /// The events found so far, session numbers, announcements.
+    sink: Sink,
     /// Holes in the capture: (session, conn, bytes never seen).
     holes: Vec<(u32, u32, u64)>,
     /// Sessions recognised without (all of) their banner: what is missing.
@@ -100,6 +100,11 @@ pub struct Tracker {
 impl Tracker {
     pub fn new() -> Tracker {
         Tracker::default()
+    }
+
+    /// The events found so far, in the order found.
+    pub fn events(&self) -> &[Event] {
+        &self.sink.events
     }
 
     fn t(&mut self, ns: u64) -> f64 {
@@ -184,9 +189,9 @@ impl Tracker {
         }
         match c.role {
             Role::Data(_) => {
-                let dir = usize::from(seg.src != c.initiator);
-                let counted = c.count(dir, seg, ns);
-                self.counted(key, dir, counted);
+                let end = End::of(c.initiator, seg.src);
+                let counted = c.count(end, seg, ns);
+                self.counted(key, end, counted);
                 true
             }
             Role::Ignored => true,
@@ -206,37 +211,37 @@ impl Tracker {
             }
             return;
         }
-        let dir = usize::from(seg.src != c.initiator);
+        let end = End::of(c.initiator, seg.src);
         if let (Some(_), true, Role::Control(id)) = (c.reset_ns, seg.len > 0, &c.role) {
             if let Some(s) = self.sessions.get_mut(id) {
-                s.after_reset(if dir == 0 { Side::Client } else { Side::Server });
+                s.after_reset(end.side(Side::Client));
             }
         }
         if seg.has(SYN) {
-            if dir == 0 {
-                c.streams[0].syn(seg.seq);
+            if end == End::Initiator {
+                c.streams[end.index()].syn(seg.seq);
                 if let Some((n, _)) = c.dialling {
                     c.dialling = Some((n + 1, ns));
                 }
                 c.told = self.mark.or(c.told);
             } else if seg.has(ACK) {
-                c.streams[1].syn(seg.seq);
+                c.streams[end.index()].syn(seg.seq);
                 if c.dialling.take().is_some() {
                     let note = c.translated.take();
-                    self.conn_event(key, ns, 1, Kind::Accept, note.as_deref());
+                    self.conn_event(key, ns, End::Responder, Kind::Accept, note.as_deref());
                 }
             }
         }
         if seg.has(RST) || seg.has(FIN) {
             // A dial whose role waited for bytes that never came: data.
-            self.decide(key, 0, &[]);
+            self.decide(key, None);
         }
-        self.payload(key, ns, dir, seg);
+        self.payload(key, ns, end, seg);
         let Some(c) = self.conns.get_mut(&key) else {
             return;
         };
         if seg.has(RST) {
-            if c.dialling.is_some() && dir == 1 {
+            if c.dialling.is_some() && end == End::Responder {
                 c.dialling = None;
                 c.failed = true;
                 let by = self.mark.and_then(|m| m.by);
@@ -251,16 +256,16 @@ impl Tracker {
                     ),
                     None => "answered by RST: nobody listens there".to_string(),
                 };
-                self.conn_event(key, ns, 0, kind, Some(&note));
+                self.conn_event(key, ns, End::Initiator, kind, Some(&note));
                 self.remove(key, ns);
             } else {
-                self.close(key, ns, dir, Some("reset (RST)"));
+                self.close(key, ns, end, Some("reset (RST)"));
                 self.reset(key, ns);
             }
         } else if seg.has(FIN) {
-            self.close(key, ns, dir, None);
+            self.close(key, ns, end, None);
             if let Some(c) = self.conns.get_mut(&key) {
-                c.fin[dir] = true;
+                c.fin[end.index()] = true;
                 if c.fin == [true, true] {
                     self.remove(key, ns);
                 }
@@ -269,30 +274,31 @@ impl Tracker {
     }
 
     /// Payload of one segment, through reassembly, to its session or count.
-    fn payload(&mut self, key: Key, ns: u64, dir: usize, seg: &Segment<'_>) {
+    fn payload(&mut self, key: Key, ns: u64, end: End, seg: &Segment<'_>) {
         if seg.len == 0 {
             return;
         }
-        self.decide(key, dir, seg.payload);
+        self.decide(key, Some((end, seg.payload)));
         let Some(c) = self.conns.get_mut(&key) else {
             return;
         };
         match &mut c.role {
             Role::Data(_) => {
-                let counted = c.count(dir, seg, ns);
-                self.counted(key, dir, counted);
+                let counted = c.count(end, seg, ns);
+                self.counted(key, end, counted);
             }
             Role::Control(id) => {
                 let id = *id;
-                self.control(key, id, ns, dir, Some(seg));
+                self.control(key, id, ns, Some((end, seg)));
             }
             Role::Undecided(_) | Role::Ignored => {}
         }
     }
 
     /// Control bytes to their session, and what follows from what it said.
-    /// `seg` is `None` to only give up the holes both sides wait behind.
-    fn control(&mut self, key: Key, id: u64, ns: u64, dir: usize, seg: Option<&Segment<'_>>) {
+    /// `seg` (and the end that sent it) is `None` to only give up the holes
+    /// both sides wait behind.
+    fn control(&mut self, key: Key, id: u64, ns: u64, seg: Option<(End, &Segment<'_>)>) {
         let clock = self.clock(ns);
         let Some(c) = self.conns.get_mut(&key) else {
             return;
@@ -301,28 +307,37 @@ impl Tracker {
             return;
         };
         let was_ftp = s.is_ftp();
-        let before = self.events.len();
-        let (events, numbers) = (&mut self.events, &mut self.numbers);
-        let side = |d: usize| if d == 0 { Side::Client } else { Side::Server };
+        let (before, announced) = (self.sink.events.len(), self.sink.announced.len());
+        let sink = &mut self.sink;
         // FTP speaks in turns: when one side talks while the other's bytes
         // wait behind a hole, the hole was lost by the capture, not delayed.
         // Give it up so lines keep their order. A new connection between
         // the hosts is a turn of both sides (it follows what they said).
-        let turns: &[usize] = if seg.is_some() { &[1 - dir] } else { &[0, 1] };
-        for &d in turns {
-            let from = side(d);
-            if c.streams[d].is_waiting() {
-                c.streams[d].finish(&mut |x, at| s.deliver(from, x, clock(at), events, numbers));
+        let other;
+        let turns: &[End] = match seg {
+            Some((end, _)) => {
+                other = [end.other()];
+                &other
+            }
+            None => &End::BOTH,
+        };
+        for &end in turns {
+            // A control connection's initiator is its client.
+            let from = end.side(Side::Client);
+            let stream = &mut c.streams[end.index()];
+            if stream.is_waiting() {
+                stream.finish(&mut |x, at| s.deliver(from, x, clock(at), sink));
             }
         }
-        if let Some(seg) = seg {
-            let from = side(dir);
-            c.streams[dir].segment(seg.seq, seg.len, seg.payload, ns, &mut |x, at| {
-                s.deliver(from, x, clock(at), events, numbers)
+        if let Some((end, seg)) = seg {
+            let from = end.side(Side::Client);
+            c.streams[end.index()].segment(seg.seq, seg.len, seg.payload, ns, &mut |x, at| {
+                s.deliver(from, x, clock(at), sink)
             });
         }
         if s.judgement == Judgement::NotFtp {
             self.sessions.remove(&id);
+            self.sink.announced.retain(|a| a.session != id);
             c.role = Role::Ignored;
             c.streams = [Stream::counting(), Stream::counting()];
             return;
@@ -336,11 +351,10 @@ impl Tracker {
             self.control_ports.insert(server);
         }
         let failed = s.data_failed.take();
-        if !s.announced.is_empty() {
-            self.announced.append(&mut s.announced);
-            linking::bound(&mut self.announced, self.ftp.len());
+        if self.sink.announced.len() > announced {
+            announcement::bound(&mut self.sink.announced, self.ftp.len());
         }
-        let (number, spoke) = (s.number, s.is_ftp() && self.events.len() > before);
+        let (number, spoke) = (s.number, s.is_ftp() && self.sink.events.len() > before);
         if let Some(at) = failed {
             self.give_up_dials(id, ns, "no answer to the SYN; the server gave up", at);
         }
@@ -369,29 +383,29 @@ impl Tracker {
             })
             .collect();
         for (key, id) in waiting {
-            self.control(key, id, ns, 0, None);
+            self.control(key, id, ns, None);
         }
     }
 
     /// What counting a data segment asked for: a listing, a report.
-    fn counted(&mut self, key: Key, dir: usize, counted: Counted) {
+    fn counted(&mut self, key: Key, end: End, counted: Counted) {
         if counted.list {
             self.unreported.push(key);
         }
         if counted.due {
-            self.report(key, dir);
+            self.report(key, end);
         }
     }
 
-    /// Reports the counted bytes of one direction of a data connection, at
-    /// the time they were captured.
-    fn report(&mut self, key: Key, dir: usize) {
+    /// Reports the counted bytes one end of a data connection sent, at the
+    /// time they were captured.
+    fn report(&mut self, key: Key, end: End) {
         let Some(Role::Data(d)) = self.conns.get(&key).map(|c| &c.role) else {
             return;
         };
         let t = self.t(d.last_ns);
-        if let Some(e) = self.conns.get_mut(&key).and_then(|c| c.report(dir, t)) {
-            self.events.push(e);
+        if let Some(e) = self.conns.get_mut(&key).and_then(|c| c.report(end, t)) {
+            self.sink.events.push(e);
         }
     }
 
@@ -410,49 +424,41 @@ impl Tracker {
                 self.unreported.push(key);
                 continue;
             }
-            self.report(key, 0);
-            self.report(key, 1);
+            for end in End::BOTH {
+                self.report(key, end);
+            }
             if let Some(Role::Data(d)) = self.conns.get_mut(&key).map(|c| &mut c.role) {
                 d.listed = false;
             }
         }
     }
 
-    /// An event about the connection itself (accept, fail, close), `from`
-    /// the TCP direction `dir` (0: the initiator).
-    fn conn_event(&mut self, key: Key, ns: u64, dir: usize, kind: Kind, note: Option<&str>) {
+    /// An event about the connection itself (accept, fail, close), from
+    /// `end`.
+    fn conn_event(&mut self, key: Key, ns: u64, end: End, kind: Kind, note: Option<&str>) {
         let t = self.t(ns);
         let Some(c) = self.conns.get_mut(&key) else {
             return;
         };
         let (session, conn, side) = match &mut c.role {
-            Role::Data(d) => (
-                d.session,
-                d.conn,
-                if dir == 0 {
-                    d.dialler
-                } else {
-                    d.dialler.peer()
-                },
-            ),
+            Role::Data(d) => (d.session, d.conn, end.side(d.dialler)),
             Role::Control(id) => {
-                let side = if dir == 0 { Side::Client } else { Side::Server };
                 let Some(s) = self.sessions.get_mut(id) else {
                     return;
                 };
-                let mut e = Event::new(t, s.number, 0, side, kind);
+                let mut e = Event::new(t, s.number, 0, end.side(Side::Client), kind);
                 e.note = note.map(str::to_string);
-                s.emit(e, &mut self.events);
+                s.emit(e, &mut self.sink);
                 return;
             }
             Role::Undecided(u) => {
-                u.held.push((ns, dir, kind, note.map(str::to_string)));
+                u.held.push((ns, end, kind, note.map(str::to_string)));
                 return;
             }
             Role::Ignored => return,
         };
         let mut e = Event::new(t, session, conn, side, kind);
         e.note = note.map(str::to_string);
-        self.events.push(e);
+        self.sink.events.push(e);
     }
 }

@@ -26,7 +26,7 @@
 //! minute that are not (yet) FTP are swept, so a capture full of them
 //! still runs in bounded memory.
 
-use super::connection::Role;
+use super::connection::{End, Role};
 use super::Tracker;
 use crate::replay::endpoints::Key;
 use crate::replay::tcp::Delivery;
@@ -63,7 +63,7 @@ impl Tracker {
     }
 
     /// The first FIN or RST: flush what the sender still has, then `close`.
-    pub(super) fn close(&mut self, key: Key, ns: u64, dir: usize, note: Option<&str>) {
+    pub(super) fn close(&mut self, key: Key, ns: u64, end: End, note: Option<&str>) {
         self.flush(key, ns);
         let Some(c) = self.conns.get_mut(&key) else {
             return;
@@ -72,7 +72,7 @@ impl Tracker {
             return;
         }
         c.closed = true;
-        self.conn_event(key, ns, dir, Kind::Close, note);
+        self.conn_event(key, ns, end, Kind::Close, note);
     }
 
     /// Reports everything still counted or buffered for a connection.
@@ -83,30 +83,32 @@ impl Tracker {
         };
         match &c.role {
             Role::Data(_) => {
-                for dir in 0..2 {
+                for end in End::BOTH {
                     let mut n = 0;
-                    c.streams[dir].finish(&mut |x, _| {
+                    c.streams[end.index()].finish(&mut |x, _| {
                         if let Delivery::Count(k) = x {
                             n += k;
                         }
                     });
                     if let Role::Data(d) = &mut c.role {
                         if n > 0 {
-                            d.pending[dir] += n;
+                            d.pending[end.index()] += n;
                             d.last_ns = d.last_ns.max(ns);
                         }
                     }
                 }
-                self.report(key, 0);
-                self.report(key, 1);
+                for end in End::BOTH {
+                    self.report(key, end);
+                }
             }
             Role::Control(id) => {
                 if let Some(s) = self.sessions.get_mut(id) {
-                    let (events, numbers) = (&mut self.events, &mut self.numbers);
-                    for dir in 0..2 {
-                        let from = if dir == 0 { Side::Client } else { Side::Server };
-                        c.streams[dir]
-                            .finish(&mut |x, at| s.deliver(from, x, clock(at), events, numbers));
+                    let sink = &mut self.sink;
+                    for end in End::BOTH {
+                        // A control connection's initiator is its client.
+                        let from = end.side(Side::Client);
+                        c.streams[end.index()]
+                            .finish(&mut |x, at| s.deliver(from, x, clock(at), sink));
                     }
                 }
             }
@@ -128,7 +130,7 @@ impl Tracker {
             .map(|(k, _)| *k)
             .collect();
         for key in undecided {
-            self.decide(key, 0, &[]);
+            self.decide(key, None);
         }
         let keys: Vec<Key> = self
             .conns
@@ -140,13 +142,13 @@ impl Tracker {
             })
             .map(|(k, _)| *k)
             .collect();
-        let before = self.events.len();
+        let before = self.sink.events.len();
         for key in keys {
             self.fail_timeout(key, ns, why);
         }
         if at < before {
-            let fails: Vec<Event> = self.events.drain(before..).collect();
-            self.events.splice(at..at, fails);
+            let fails: Vec<Event> = self.sink.events.drain(before..).collect();
+            self.sink.events.splice(at..at, fails);
         }
     }
 
@@ -164,7 +166,7 @@ impl Tracker {
         };
         let note = format!("{why}; {syns} SYN(s) sent{said}");
         let kind = Kind::Fail { reason, by };
-        self.conn_event(key, ns, 0, kind, Some(&note));
+        self.conn_event(key, ns, End::Initiator, kind, Some(&note));
     }
 
     /// An RST ended the connection. Its entry stays a moment: bytes the
@@ -200,7 +202,7 @@ impl Tracker {
 
     /// A connection is over: flush it and forget it.
     pub(super) fn remove(&mut self, key: Key, ns: u64) {
-        self.decide(key, 0, &[]);
+        self.decide(key, None);
         self.flush(key, ns);
         let Some(c) = self.conns.remove(&key) else {
             return;
@@ -217,7 +219,7 @@ impl Tracker {
             Role::Control(id) => {
                 let t = self.t(ns);
                 if let Some(mut s) = self.sessions.remove(&id) {
-                    s.finish(t, &mut self.events, &mut self.numbers);
+                    s.finish(t, &mut self.sink);
                     if s.is_ftp() {
                         self.ended(&s);
                     } else if s.could_be_tail() {
@@ -231,14 +233,14 @@ impl Tracker {
                         }
                     }
                 }
-                self.announced.retain(|a| a.session != id);
+                self.sink.announced.retain(|a| a.session != id);
                 self.ftp.retain(|&f| f != id);
             }
             Role::Data(d) => {
                 if d.listed {
                     self.unreported.retain(|k| *k != key);
                 }
-                let missing = c.streams[0].missing + c.streams[1].missing;
+                let missing: u64 = c.streams.iter().map(|s| s.missing).sum();
                 if missing > 0 {
                     self.holes.push((d.session, d.conn, missing));
                 }
@@ -253,7 +255,7 @@ impl Tracker {
         if s.missing > 0 {
             self.holes.push((s.number, 0, s.missing));
             for &at in &s.unlinked {
-                if let Some(e) = self.events.get_mut(at) {
+                if let Some(e) = self.sink.events.get_mut(at) {
                     if let Some(n) = e.note.as_mut().filter(|n| n.starts_with("unlinked:")) {
                         n.push_str(
                             "; the control connection has holes in this capture: the \
@@ -286,9 +288,9 @@ impl Tracker {
     /// Takes a tail for FTP (its server speaks FTP in this capture), its
     /// first event saying why.
     fn confirm_tail(&mut self, mut s: crate::replay::session::Session) {
-        let first = self.events.len();
-        s.confirm(&mut self.events, &mut self.numbers);
-        if let Some(e) = self.events.get_mut(first) {
+        let first = self.sink.events.len();
+        s.confirm(&mut self.sink);
+        if let Some(e) = self.sink.events.get_mut(first) {
             let said = format!(
                 "too little was said here to prove FTP (only words other protocols share, \
                  or none): taken for FTP because {} serves FTP elsewhere in this capture",
@@ -333,7 +335,7 @@ impl Tracker {
     pub fn finish(mut self) -> Ending {
         let keys: Vec<Key> = self.conns.keys().copied().collect();
         for key in &keys {
-            self.decide(*key, 0, &[]);
+            self.decide(*key, None);
         }
         for key in &keys {
             let Some(c) = self.conns.get(key) else {
@@ -359,7 +361,7 @@ impl Tracker {
             }
         }
         Ending {
-            events: self.events,
+            events: self.sink.events,
             holes: self.holes,
             joined: self.joined,
             unproven: self.unproven,
