@@ -77,6 +77,7 @@
 
 use super::data::DataConn;
 use super::session::Session;
+use crate::ftp::Verb;
 use crate::tap::Progress;
 use crate::trace::Side;
 use std::future::Future;
@@ -115,10 +116,7 @@ pub(super) enum Halt {
 /// skipped — those alone: `1ABOR` or `..ABOR` is no `ABOR`.
 pub(super) fn abor_text(line: &str) -> Option<&str> {
     let stripped = line.trim_start_matches('\u{fffd}');
-    stripped
-        .trim_end()
-        .eq_ignore_ascii_case("ABOR")
-        .then_some(stripped)
+    (Verb::parse(stripped.trim_end()) == Verb::Abor).then_some(stripped)
 }
 
 /// Reads what the control connection has, urgent bytes included.

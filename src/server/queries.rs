@@ -29,39 +29,154 @@
 use super::files::{names_a_folder, Kind};
 use super::listing::{self, escape, Facts};
 use super::session::Session;
+use crate::ftp::verb::{Origin, Verb};
 use std::io;
 
-/// The features, in `FEAT` order, around the MLST line.
-const FEATURES: [&str; 7] = [
-    "EPRT",
-    "EPSV",
-    "MDTM",
-    "PASV",
-    "REST STREAM",
-    "SIZE",
-    "UTF8",
-];
+/// What `FEAT` says of a verb, if anything.
+#[derive(Clone, Copy)]
+enum Feature {
+    /// Not a feature line.
+    None,
+    /// The verb alone: ` EPSV`.
+    Verb,
+    /// The verb and words after it: ` REST STREAM`.
+    VerbWith(&'static str),
+    /// A feature of its own name that the verb switches on: `OPTS UTF8 ON`
+    /// and ` UTF8` (RFC 2640).
+    Named(&'static str),
+    /// ` MLST type*;size*;modify*;`: the facts, which change with `OPTS`.
+    Facts,
+}
+
+/// A verb our server implements.
+struct Implemented {
+    verb: Verb,
+    /// Named in the `HELP` reply.
+    help: bool,
+    feature: Feature,
+}
+
+const fn implemented(verb: Verb, help: bool, feature: Feature) -> Implemented {
+    Implemented {
+        verb,
+        help,
+        feature,
+    }
+}
+
+/// Every verb our server implements, in `HELP` order: the one list that
+/// `HELP`, `FEAT` and the `502` for any other verb are read from. Those
+/// not in `HELP` are refused with `550` (our files are not for changing but
+/// by `STOR` and `DELE`).
+const IMPLEMENTED: &[Implemented] = {
+    use Feature::{Facts, Named, None as No, Verb as Plain, VerbWith};
+    &[
+        implemented(Verb::User, true, No),
+        implemented(Verb::Pass, true, No),
+        implemented(Verb::Syst, true, No),
+        implemented(Verb::Feat, true, No),
+        implemented(Verb::Opts, true, Named("UTF8")),
+        implemented(Verb::Pwd, true, No),
+        implemented(Verb::Cwd, true, No),
+        implemented(Verb::Cdup, true, No),
+        implemented(Verb::Type, true, No),
+        implemented(Verb::Mode, true, No),
+        implemented(Verb::Stru, true, No),
+        implemented(Verb::Port, true, No),
+        implemented(Verb::Eprt, true, Plain),
+        implemented(Verb::Pasv, true, Plain),
+        implemented(Verb::Epsv, true, Plain),
+        implemented(Verb::List, true, No),
+        implemented(Verb::Nlst, true, No),
+        implemented(Verb::Mlsd, true, No),
+        implemented(Verb::Mlst, true, Facts),
+        implemented(Verb::Retr, true, No),
+        implemented(Verb::Stor, true, No),
+        implemented(Verb::Dele, true, No),
+        implemented(Verb::Size, true, Plain),
+        implemented(Verb::Mdtm, true, Plain),
+        implemented(Verb::Rest, true, VerbWith("STREAM")),
+        implemented(Verb::Abor, true, No),
+        implemented(Verb::Allo, true, No),
+        implemented(Verb::Noop, true, No),
+        implemented(Verb::Help, true, No),
+        implemented(Verb::Quit, true, No),
+        implemented(Verb::Xpwd, true, No),
+        implemented(Verb::Xcwd, true, No),
+        implemented(Verb::Xcup, true, No),
+        implemented(Verb::Appe, false, No),
+        implemented(Verb::Stou, false, No),
+        implemented(Verb::Mkd, false, No),
+        implemented(Verb::Xmkd, false, No),
+        implemented(Verb::Rmd, false, No),
+        implemented(Verb::Xrmd, false, No),
+        implemented(Verb::Rnfr, false, No),
+        implemented(Verb::Rnto, false, No),
+    ]
+};
+
+/// The widest line of verbs in the `HELP` reply.
+const HELP_COLUMNS: usize = 52;
+
+/// Whether our server implements `verb` (any other is answered `502`).
+pub(super) fn implements(verb: &Verb) -> bool {
+    IMPLEMENTED.iter().any(|i| i.verb == *verb)
+}
+
+/// The `214` reply to `HELP`: the verbs in `HELP` order, a line at most
+/// [`HELP_COLUMNS`] wide, the older spellings on a line of their own.
+fn help_text() -> String {
+    let named = IMPLEMENTED.iter().filter(|i| i.help);
+    let (old, current): (Vec<_>, Vec<_>) =
+        named.partition(|i| matches!(i.verb.origin(), Some(Origin::OldSpelling(_))));
+    let mut lines = vec!["The following commands are recognized:".to_string()];
+    let mut line = String::new();
+    for i in current {
+        if !line.is_empty() && line.len() + 1 + i.verb.as_str().len() > HELP_COLUMNS {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(i.verb.as_str());
+    }
+    lines.push(line);
+    let old: Vec<&str> = old.iter().map(|i| i.verb.as_str()).collect();
+    lines.push(old.join(" "));
+    lines.push("Help OK.".to_string());
+    lines.join("\n")
+}
+
+/// The `211` reply to `FEAT`: one feature a line, in alphabetical order,
+/// the MLST line with the facts this session chose.
+fn feat_text(facts: Facts) -> String {
+    let mut features: Vec<String> = IMPLEMENTED
+        .iter()
+        .filter_map(|i| match i.feature {
+            Feature::None => None,
+            Feature::Verb => Some(i.verb.to_string()),
+            Feature::VerbWith(words) => Some(format!("{} {words}", i.verb)),
+            Feature::Named(name) => Some(name.to_string()),
+            Feature::Facts => Some(facts.feature()),
+        })
+        .collect();
+    features.sort();
+    let mut lines = vec!["Features:".to_string()];
+    lines.extend(features);
+    lines.push("End".to_string());
+    lines.join("\n")
+}
 
 impl Session {
     /// The commands any client may send, logged in or not. `None` when
     /// `verb` is not one of them.
-    pub(super) async fn about_server(&mut self, verb: &str, arg: &str) -> Option<io::Result<()>> {
+    pub(super) async fn about_server(&mut self, verb: &Verb, arg: &str) -> Option<io::Result<()>> {
         Some(match verb {
-            "NOOP" => self.reply(200, "NOOP ok.").await,
-            "SYST" => self.reply(215, "UNIX Type: L8").await,
-            "FEAT" => {
-                let mut lines = vec!["Features:".to_string()];
-                lines.extend(FEATURES.iter().take(3).map(|f| f.to_string()));
-                lines.push(self.facts.feature());
-                lines.extend(FEATURES.iter().skip(3).map(|f| f.to_string()));
-                lines.push("End".to_string());
-                self.reply(211, &lines.join("\n")).await
-            }
-            "OPTS" => self.opts(arg).await,
-            "HELP" => {
-                let help = "The following commands are recognized:\nUSER PASS SYST FEAT OPTS PWD CWD CDUP TYPE MODE STRU\nPORT EPRT PASV EPSV LIST NLST MLSD MLST RETR STOR\nDELE SIZE MDTM REST ABOR ALLO NOOP HELP QUIT\nXPWD XCWD XCUP\nHelp OK.";
-                self.reply(214, help).await
-            }
+            Verb::Noop => self.reply(200, "NOOP ok.").await,
+            Verb::Syst => self.reply(215, "UNIX Type: L8").await,
+            Verb::Feat => self.reply(211, &feat_text(self.facts)).await,
+            Verb::Opts => self.opts(arg).await,
+            Verb::Help => self.reply(214, &help_text()).await,
             _ => return None,
         })
     }
@@ -71,7 +186,7 @@ impl Session {
         if option.eq_ignore_ascii_case("UTF8") && value.eq_ignore_ascii_case("ON") {
             return self.reply(200, "Always in UTF8 mode.").await;
         }
-        if option.eq_ignore_ascii_case("MLST") {
+        if Verb::parse(option) == Verb::Mlst {
             self.facts = Facts::parse(value);
             let chosen = self.facts.chosen();
             return self.reply(200, &format!("MLST OPTS {chosen}")).await;
@@ -81,23 +196,23 @@ impl Session {
 
     /// The transfer parameters and `ALLO`. `None` when `verb` is not one
     /// of them.
-    pub(super) async fn settings(&mut self, verb: &str, arg: &str) -> Option<io::Result<()>> {
+    pub(super) async fn settings(&mut self, verb: &Verb, arg: &str) -> Option<io::Result<()>> {
         let arg = arg.to_ascii_uppercase();
         Some(match (verb, arg.as_str()) {
-            ("TYPE", "A" | "A N") => {
+            (Verb::Type, "A" | "A N") => {
                 self.ascii = true;
                 self.reply(200, "Switching to ASCII mode.").await
             }
-            ("TYPE", "I" | "L 8") => {
+            (Verb::Type, "I" | "L 8") => {
                 self.ascii = false;
                 self.reply(200, "Switching to Binary mode.").await
             }
-            ("TYPE", _) => self.reply(504, "Unrecognised TYPE command.").await,
-            ("MODE", "S") => self.reply(200, "Mode set to S.").await,
-            ("MODE", _) => self.reply(504, "Bad MODE command: only S (stream).").await,
-            ("STRU", "F") => self.reply(200, "Structure set to F.").await,
-            ("STRU", _) => self.reply(504, "Bad STRU command: only F (file).").await,
-            ("ALLO", _) => {
+            (Verb::Type, _) => self.reply(504, "Unrecognised TYPE command.").await,
+            (Verb::Mode, "S") => self.reply(200, "Mode set to S.").await,
+            (Verb::Mode, _) => self.reply(504, "Bad MODE command: only S (stream).").await,
+            (Verb::Stru, "F") => self.reply(200, "Structure set to F.").await,
+            (Verb::Stru, _) => self.reply(504, "Bad STRU command: only F (file).").await,
+            (Verb::Allo, _) => {
                 self.reply(202, "ALLO command ignored: no space to reserve.")
                     .await
             }
@@ -106,7 +221,7 @@ impl Session {
     }
 
     /// SIZE and MDTM: of a regular file only.
-    pub(super) async fn stat(&mut self, verb: &str, arg: &[u8]) -> io::Result<()> {
+    pub(super) async fn stat(&mut self, verb: &Verb, arg: &[u8]) -> io::Result<()> {
         let (_, found) = self
             .on_disk(arg, |files, who, path| files.stat(path, who))
             .await;
@@ -114,7 +229,7 @@ impl Session {
             // `hello.txt/` names a folder, which a file is not.
             Ok(e) if e.kind == Kind::File && !names_a_folder(arg) => {
                 let answer = match verb {
-                    "SIZE" => e.size.to_string(),
+                    Verb::Size => e.size.to_string(),
                     _ => listing::timeval(e.modified),
                 };
                 self.reply(213, &answer).await
@@ -143,5 +258,39 @@ impl Session {
             String::from_utf8_lossy(&line)
         );
         self.reply(250, &text).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_and_feat_are_read_from_the_table_as_they_were_written_by_hand() {
+        assert_eq!(
+            help_text(),
+            "The following commands are recognized:\nUSER PASS SYST FEAT OPTS PWD CWD CDUP TYPE \
+             MODE STRU\nPORT EPRT PASV EPSV LIST NLST MLSD MLST RETR STOR\nDELE SIZE MDTM REST \
+             ABOR ALLO NOOP HELP QUIT\nXPWD XCWD XCUP\nHelp OK."
+        );
+        assert_eq!(
+            feat_text(Facts::default()),
+            "Features:\nEPRT\nEPSV\nMDTM\nMLST type*;size*;modify*;\nPASV\nREST STREAM\nSIZE\n\
+             UTF8\nEnd"
+        );
+    }
+
+    #[test]
+    fn each_verb_is_in_the_table_once_and_no_unknown_one() {
+        for (n, i) in IMPLEMENTED.iter().enumerate() {
+            assert!(i.verb.origin().is_some(), "{}", i.verb);
+            assert!(
+                IMPLEMENTED[n + 1..].iter().all(|j| j.verb != i.verb),
+                "{} twice",
+                i.verb
+            );
+        }
+        assert!(implements(&Verb::Xcup) && implements(&Verb::Stou));
+        assert!(!implements(&Verb::Site) && !implements(&Verb::parse("XYZZY")));
     }
 }
