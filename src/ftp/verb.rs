@@ -198,6 +198,12 @@ impl Verb {
         self.setup().is_some_and(Setup::is_active)
     }
 
+    /// `PORT`, `EPRT` or RFC 1639's `LPRT`: the argument is an address,
+    /// the client's own, for the server to dial.
+    pub fn carries_address(&self) -> bool {
+        matches!(self, Verb::Port | Verb::Eprt | Verb::Lprt)
+    }
+
     /// The RFC section that defines it, if ftpviz read one.
     pub fn section(&self) -> Option<Section> {
         match self.origin()? {

@@ -202,10 +202,10 @@ rules! {
     Tls => local(4217, "4", "Session Negotiation on the Control Port",
         "Once the client wishes to secure the session, the AUTH command is sent"),
     /// FEAT.
-    Feat => remote(2389, "3", "Knowledge of Extra Capabilities - the FEAT Command", "FEAT",
-        RFC2389),
+    Feat => remote(2389, "3", "Knowledge of Extra Capabilities - the FEAT Command",
+        Verb::Feat.as_str(), RFC2389),
     /// OPTS.
-    Opts => remote(2389, "4", "The OPTS Command", "OPTS", RFC2389),
+    Opts => remote(2389, "4", "The OPTS Command", Verb::Opts.as_str(), RFC2389),
     /// The FTP bounce attack and the advice against it.
     Bounce => remote(2577, "", "FTP Security Considerations",
         "servers not open data connections to TCP ports less than 1024", RFC2577),
