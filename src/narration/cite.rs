@@ -446,3 +446,44 @@ pub const CODES: &[Code] = &[
 pub fn reply_code(code: u16) -> Option<&'static Code> {
     CODES.iter().find(|c| c.code == code)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_row_cites_the_section_its_verb_is_defined_in() {
+        for row in VERBS {
+            assert_eq!(row.verb, row.of.as_str());
+            match (row.defined, row.of.origin()) {
+                (Defined::In(rule), Some(Origin::Rfc(s))) => {
+                    let c = rule.cite();
+                    assert_eq!((c.rfc, c.section), (s.rfc, s.section), "{}", row.verb);
+                }
+                (Defined::OldSpelling(now), Some(Origin::OldSpelling(v))) => {
+                    assert_eq!(now, v.as_str())
+                }
+                (Defined::DeFacto, Some(Origin::DeFacto)) => {}
+                (d, o) => panic!("{}: {d:?} from {o:?}", row.verb),
+            }
+        }
+        assert_eq!(
+            of(&Verb::Rest).map(|v| v.defined),
+            Some(Defined::In(Rule::Rest))
+        );
+        assert_eq!(
+            command("mlsd").map(|v| v.defined),
+            Some(Defined::In(Rule::Mlsx))
+        );
+        assert_eq!(command("XYZZY"), None);
+    }
+
+    #[test]
+    fn every_verb_with_a_section_has_a_row_so_its_section_is_checked() {
+        // tests/narration_citations.rs checks every row against the RFC
+        // text: a verb whose section no row cites would go unchecked.
+        for v in Verb::KNOWN.iter().filter(|v| v.section().is_some()) {
+            assert!(of(v).is_some(), "{v}");
+        }
+    }
+}
