@@ -48,70 +48,78 @@ enum Feature {
     Facts,
 }
 
+/// What our server does with a verb it knows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// Does what it asks, and names it in `HELP`.
+    Offered,
+    /// Answers `550` (our files are not for changing but by `STOR` and
+    /// `DELE`), and leaves it out of `HELP`.
+    Refused,
+}
+
 /// A verb our server implements.
 struct Implemented {
     verb: Verb,
-    /// Named in the `HELP` reply.
-    help: bool,
+    answer: Answer,
     feature: Feature,
 }
 
-const fn implemented(verb: Verb, help: bool, feature: Feature) -> Implemented {
+const fn implemented(verb: Verb, answer: Answer, feature: Feature) -> Implemented {
     Implemented {
         verb,
-        help,
+        answer,
         feature,
     }
 }
 
 /// Every verb our server implements, in `HELP` order: the one list that
-/// `HELP`, `FEAT` and the `502` for any other verb are read from. Those
-/// not in `HELP` are refused with `550` (our files are not for changing but
-/// by `STOR` and `DELE`).
+/// `HELP`, `FEAT` and the `502` for any other verb are read from.
 const IMPLEMENTED: &[Implemented] = {
+    use Answer::{Offered, Refused};
     use Feature::{Facts, Named, None as No, Verb as Plain, VerbWith};
     &[
-        implemented(Verb::User, true, No),
-        implemented(Verb::Pass, true, No),
-        implemented(Verb::Syst, true, No),
-        implemented(Verb::Feat, true, No),
-        implemented(Verb::Opts, true, Named("UTF8")),
-        implemented(Verb::Pwd, true, No),
-        implemented(Verb::Cwd, true, No),
-        implemented(Verb::Cdup, true, No),
-        implemented(Verb::Type, true, No),
-        implemented(Verb::Mode, true, No),
-        implemented(Verb::Stru, true, No),
-        implemented(Verb::Port, true, No),
-        implemented(Verb::Eprt, true, Plain),
-        implemented(Verb::Pasv, true, Plain),
-        implemented(Verb::Epsv, true, Plain),
-        implemented(Verb::List, true, No),
-        implemented(Verb::Nlst, true, No),
-        implemented(Verb::Mlsd, true, No),
-        implemented(Verb::Mlst, true, Facts),
-        implemented(Verb::Retr, true, No),
-        implemented(Verb::Stor, true, No),
-        implemented(Verb::Dele, true, No),
-        implemented(Verb::Size, true, Plain),
-        implemented(Verb::Mdtm, true, Plain),
-        implemented(Verb::Rest, true, VerbWith("STREAM")),
-        implemented(Verb::Abor, true, No),
-        implemented(Verb::Allo, true, No),
-        implemented(Verb::Noop, true, No),
-        implemented(Verb::Help, true, No),
-        implemented(Verb::Quit, true, No),
-        implemented(Verb::Xpwd, true, No),
-        implemented(Verb::Xcwd, true, No),
-        implemented(Verb::Xcup, true, No),
-        implemented(Verb::Appe, false, No),
-        implemented(Verb::Stou, false, No),
-        implemented(Verb::Mkd, false, No),
-        implemented(Verb::Xmkd, false, No),
-        implemented(Verb::Rmd, false, No),
-        implemented(Verb::Xrmd, false, No),
-        implemented(Verb::Rnfr, false, No),
-        implemented(Verb::Rnto, false, No),
+        implemented(Verb::User, Offered, No),
+        implemented(Verb::Pass, Offered, No),
+        implemented(Verb::Syst, Offered, No),
+        implemented(Verb::Feat, Offered, No),
+        implemented(Verb::Opts, Offered, Named("UTF8")),
+        implemented(Verb::Pwd, Offered, No),
+        implemented(Verb::Cwd, Offered, No),
+        implemented(Verb::Cdup, Offered, No),
+        implemented(Verb::Type, Offered, No),
+        implemented(Verb::Mode, Offered, No),
+        implemented(Verb::Stru, Offered, No),
+        implemented(Verb::Port, Offered, No),
+        implemented(Verb::Eprt, Offered, Plain),
+        implemented(Verb::Pasv, Offered, Plain),
+        implemented(Verb::Epsv, Offered, Plain),
+        implemented(Verb::List, Offered, No),
+        implemented(Verb::Nlst, Offered, No),
+        implemented(Verb::Mlsd, Offered, No),
+        implemented(Verb::Mlst, Offered, Facts),
+        implemented(Verb::Retr, Offered, No),
+        implemented(Verb::Stor, Offered, No),
+        implemented(Verb::Dele, Offered, No),
+        implemented(Verb::Size, Offered, Plain),
+        implemented(Verb::Mdtm, Offered, Plain),
+        implemented(Verb::Rest, Offered, VerbWith("STREAM")),
+        implemented(Verb::Abor, Offered, No),
+        implemented(Verb::Allo, Offered, No),
+        implemented(Verb::Noop, Offered, No),
+        implemented(Verb::Help, Offered, No),
+        implemented(Verb::Quit, Offered, No),
+        implemented(Verb::Xpwd, Offered, No),
+        implemented(Verb::Xcwd, Offered, No),
+        implemented(Verb::Xcup, Offered, No),
+        implemented(Verb::Appe, Refused, No),
+        implemented(Verb::Stou, Refused, No),
+        implemented(Verb::Mkd, Refused, No),
+        implemented(Verb::Xmkd, Refused, No),
+        implemented(Verb::Rmd, Refused, No),
+        implemented(Verb::Xrmd, Refused, No),
+        implemented(Verb::Rnfr, Refused, No),
+        implemented(Verb::Rnto, Refused, No),
     ]
 };
 
@@ -123,10 +131,17 @@ pub(super) fn implements(verb: &Verb) -> bool {
     IMPLEMENTED.iter().any(|i| i.verb == *verb)
 }
 
+/// Whether our server knows `verb` but refuses it ([`Answer::Refused`]).
+pub(super) fn refuses(verb: &Verb) -> bool {
+    IMPLEMENTED
+        .iter()
+        .any(|i| i.verb == *verb && i.answer == Answer::Refused)
+}
+
 /// The `214` reply to `HELP`: the verbs in `HELP` order, a line at most
 /// [`HELP_COLUMNS`] wide, the older spellings on a line of their own.
 fn help_text() -> String {
-    let named = IMPLEMENTED.iter().filter(|i| i.help);
+    let named = IMPLEMENTED.iter().filter(|i| i.answer == Answer::Offered);
     let (old, current): (Vec<_>, Vec<_>) =
         named.partition(|i| matches!(i.verb.origin(), Some(Origin::OldSpelling(_))));
     let mut lines = vec!["The following commands are recognized:".to_string()];

@@ -36,7 +36,7 @@ use super::abort::{abor_text, read_control};
 use super::data::Plan;
 use super::files::{FileError, Files, Who};
 use super::listing::{Facts, Style};
-use super::queries::implements;
+use super::queries::{implements, refuses};
 use super::slots::Slot;
 use super::Ctx;
 use crate::ftp::{Command, LineBuffer, LineError, Reply, Verb};
@@ -389,14 +389,7 @@ impl Session {
             Verb::Retr => self.retr(raw_arg).await,
             Verb::Stor => self.stor(raw_arg).await,
             Verb::Dele => self.dele(raw_arg).await,
-            Verb::Appe
-            | Verb::Stou
-            | Verb::Mkd
-            | Verb::Xmkd
-            | Verb::Rmd
-            | Verb::Xrmd
-            | Verb::Rnfr
-            | Verb::Rnto => self.not_allowed(verb.as_str()).await,
+            v if refuses(v) => self.not_allowed(v.as_str()).await,
             Verb::Size | Verb::Mdtm => self.stat(verb, raw_arg).await,
             Verb::Rest => match arg.trim().parse::<u64>() {
                 Ok(n) => {
