@@ -189,12 +189,7 @@ fn shipped_literals(text: &str) -> Vec<Literal> {
             }
             i = end;
         } else if b[i] == b'\'' {
-            // A char literal ('"', '\'', '{'), or a lifetime ('a).
-            i += match (b.get(i + 1), b.get(i + 2)) {
-                (Some(b'\\'), _) => rest[2..].find('\'').map_or(1, |e| e + 3),
-                (Some(_), Some(b'\'')) => 3,
-                _ => rest.chars().nth(1).map_or(1, |c| 1 + c.len_utf8()),
-            };
+            i += char_literal_len(rest);
         } else {
             match b[i] {
                 b'{' => {
@@ -217,6 +212,21 @@ fn shipped_literals(text: &str) -> Vec<Literal> {
         }
     }
     out
+}
+
+/// How far to skip at a `'`: past a char literal (`'"'`, `'\''`, `'✗'`,
+/// `'\u{1b}'`), or past the quote alone where a lifetime (`'a`) starts.
+fn char_literal_len(rest: &str) -> usize {
+    let mut chars = rest.char_indices().skip(1);
+    match chars.next() {
+        // An escape: the closing quote comes after the escaped character.
+        Some((at, '\\')) => rest[at + 2..].find('\'').map_or(1, |e| at + 2 + e + 1),
+        Some((_, c)) => match chars.next() {
+            Some((end, '\'')) if c != '\'' => end + 1,
+            _ => 1,
+        },
+        None => 1,
+    }
 }
 
 /// The string literal starting at `i`, if one does: where it starts, where
@@ -326,7 +336,7 @@ fn the_verb_check_reads_rust_as_rust() {
     let text = r####"
 // "RETR" in a comment
 /* "STOR" in a block */
-fn f() -> &'static str { let c = '"'; let d = '{'; "PORT" }
+fn f() -> &'static str { let c = '"'; let d = '{'; let e = '\''; let x = '✗'; "PORT" }
 const RAW: &str = r#"say "EPSV" "#;
 const B: &[u8] = b"PASV";
 #[cfg(test)]
