@@ -325,6 +325,16 @@ impl Transfer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_text_parses_and_keeps_its_letters(text in "\\PC{0,12}") {
+            let v = Verb::parse(&text);
+            prop_assert_eq!(v.as_str(), text.to_ascii_uppercase());
+            prop_assert_eq!(Verb::parse(v.as_str()), v);
+        }
+    }
 
     #[test]
     fn each_verb_is_in_one_family_at_most() {
