@@ -218,3 +218,219 @@ fn the_file_graph_finds_real_circles_only() {
         graph.edges
     );
 }
+
+/// A string literal in Rust source: its text as written between the
+/// quotes (escapes left as they are) and the line it starts on.
+struct Literal {
+    line: usize,
+    text: String,
+}
+
+/// Reads Rust source as far as a verb check needs: comments skipped, the
+/// string literals (`"…"`, `r#"…"#`, `b"…"`) collected, and every item
+/// under `#[cfg(test)]` left out — a `mod tests { … }`, a `fn`, or a
+/// `mod tests;` (whose file [`test_files`] leaves out).
+fn shipped_literals(text: &str) -> Vec<Literal> {
+    let b = text.as_bytes();
+    let line_at = |i: usize| 1 + b[..i].iter().filter(|&&c| c == b'\n').count();
+    let mut out = Vec::new();
+    // Brace depth, and the depth at which a `#[cfg(test)]` item started.
+    let (mut depth, mut skip_from): (usize, Option<usize>) = (0, None);
+    let mut test_attr = false;
+    let mut i = 0;
+    while i < b.len() {
+        let rest = &text[i..];
+        if rest.starts_with("//") {
+            i += rest.find('\n').unwrap_or(rest.len());
+        } else if rest.starts_with("/*") {
+            i += rest.find("*/").map_or(rest.len(), |e| e + 2);
+        } else if rest.starts_with("#[cfg(test)]") {
+            test_attr = true;
+            i += "#[cfg(test)]".len();
+        } else if let Some((start, end, body)) = string_at(text, i) {
+            if skip_from.is_none() && !test_attr {
+                out.push(Literal {
+                    line: line_at(start),
+                    text: body.to_string(),
+                });
+            }
+            i = end;
+        } else if b[i] == b'\'' {
+            i += char_literal_len(rest);
+        } else {
+            match b[i] {
+                b'{' => {
+                    if test_attr {
+                        skip_from = skip_from.or(Some(depth));
+                        test_attr = false;
+                    }
+                    depth += 1;
+                }
+                b'}' => {
+                    depth = depth.saturating_sub(1);
+                    if skip_from == Some(depth) {
+                        skip_from = None;
+                    }
+                }
+                b';' if test_attr && skip_from.is_none() => test_attr = false,
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+    out
+}
+
+/// How far to skip at a `'`: past a char literal (`'"'`, `'\''`, `'✗'`,
+/// `'\u{1b}'`), or past the quote alone where a lifetime (`'a`) starts.
+fn char_literal_len(rest: &str) -> usize {
+    let mut chars = rest.char_indices().skip(1);
+    match chars.next() {
+        // An escape: the closing quote comes after the escaped character.
+        Some((at, '\\')) => rest[at + 2..].find('\'').map_or(1, |e| at + 2 + e + 1),
+        Some((_, c)) => match chars.next() {
+            Some((end, '\'')) if c != '\'' => end + 1,
+            _ => 1,
+        },
+        None => 1,
+    }
+}
+
+/// The string literal starting at `i`, if one does: where it starts, where
+/// it ends (past its closing quote) and its text.
+fn string_at(text: &str, i: usize) -> Option<(usize, usize, &str)> {
+    let rest = &text[i..];
+    // An identifier ending in b or r (`br`, `hr"`) is not a prefix.
+    let glued = text[..i]
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let prefix = ["br", "b", "r", ""]
+        .into_iter()
+        .find(|p| rest.starts_with(p) && rest[p.len()..].starts_with(['"', '#']))?;
+    if glued && !prefix.is_empty() {
+        return None;
+    }
+    let after = &rest[prefix.len()..];
+    if prefix.ends_with('r') {
+        let hashes = after.len() - after.trim_start_matches('#').len();
+        let open = hashes + 1;
+        if !after[hashes..].starts_with('"') {
+            return None;
+        }
+        let close = format!("\"{}", "#".repeat(hashes));
+        let end = after[open..].find(&close)?;
+        let body = &after[open..open + end];
+        return Some((i, i + prefix.len() + open + end + close.len(), body));
+    }
+    if !after.starts_with('"') {
+        return None;
+    }
+    let bytes = after.as_bytes();
+    let mut j = 1;
+    while j < bytes.len() && bytes[j] != b'"' {
+        j += if bytes[j] == b'\\' { 2 } else { 1 };
+    }
+    Some((i, i + prefix.len() + j + 1, &after[1..j.min(after.len())]))
+}
+
+/// Files that are test modules: `mod x;` under `#[cfg(test)]` (`x.rs` or
+/// `x/` beside the declaring module's own folder), and everything under them.
+fn test_files(all: &[PathBuf]) -> BTreeSet<PathBuf> {
+    let mut tests = BTreeSet::new();
+    for f in all {
+        let text = fs::read_to_string(f).expect("readable");
+        let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let parent = f.parent().expect("in a folder");
+        let dir = if matches!(stem, "mod" | "lib" | "main") {
+            parent.to_path_buf()
+        } else {
+            parent.join(stem)
+        };
+        for (at, _) in text.match_indices("#[cfg(test)]") {
+            let after = text[at + "#[cfg(test)]".len()..].trim_start();
+            let after = after.strip_prefix("pub ").unwrap_or(after);
+            let Some(name) = after
+                .strip_prefix("mod ")
+                .and_then(|m| m.split_once(';'))
+                .map(|(n, _)| n.trim())
+                .filter(|n| n.chars().all(|c| c.is_alphanumeric() || c == '_'))
+            else {
+                continue;
+            };
+            tests.insert(dir.join(format!("{name}.rs")));
+            tests.insert(dir.join(name));
+        }
+    }
+    all.iter()
+        .filter(|f| tests.iter().any(|t| f.starts_with(t)))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn no_string_literal_is_an_ftp_verb_outside_ftp() {
+    let verbs: BTreeSet<&str> = ftpviz::ftp::Verb::KNOWN
+        .iter()
+        .map(|v| v.as_str())
+        .collect();
+    let mut all = Vec::new();
+    files(&src(), &mut all);
+    let tests = test_files(&all);
+    let ftp = src().join("ftp");
+    let mut found = Vec::new();
+    for f in all
+        .iter()
+        .filter(|f| !f.starts_with(&ftp) && !tests.contains(*f))
+    {
+        let text = fs::read_to_string(f).expect("readable");
+        for lit in shipped_literals(&text) {
+            if verbs.contains(lit.text.as_str()) {
+                let rel = f.strip_prefix(src()).expect("under src").display();
+                found.push(format!("src/{rel}:{}: \"{}\"", lit.line, lit.text));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "verbs as string literals (match on ftp::Verb instead):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_verb_check_reads_rust_as_rust() {
+    let text = r####"
+// "RETR" in a comment
+/* "STOR" in a block */
+fn f() -> &'static str { let c = '"'; let d = '{'; let e = '\''; let x = '✗'; "PORT" }
+const RAW: &str = r#"say "EPSV" "#;
+const B: &[u8] = b"PASV";
+#[cfg(test)]
+mod tests { fn g() { let s = "LIST"; if true { "NLST"; } } }
+fn h() { "QUIT"; }
+#[cfg(test)]
+fn helper() -> &'static str { "USER" }
+"####;
+    let lits: Vec<(usize, String)> = shipped_literals(text)
+        .into_iter()
+        .map(|l| (l.line, l.text))
+        .collect();
+    assert_eq!(
+        lits,
+        [
+            (4, "PORT".to_string()),
+            (5, "say \"EPSV\" ".to_string()),
+            (6, "PASV".to_string()),
+            (9, "QUIT".to_string()),
+        ]
+    );
+    let dir = src().join("account");
+    let all = vec![
+        dir.join("mod.rs"),
+        dir.join("tests.rs"),
+        dir.join("build.rs"),
+    ];
+    let tests = test_files(&all);
+    assert!(tests.contains(&dir.join("tests.rs")) && !tests.contains(&dir.join("build.rs")));
+}

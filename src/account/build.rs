@@ -19,7 +19,7 @@
 
 use super::{Account, Announcement, ControlDial, DataConn, Exchange, Story, Transfer};
 use crate::ftp::hostport::{parse_227, parse_229, parse_eprt, parse_port};
-use crate::ftp::verb::{Setup, Transfer as TransferVerb};
+use crate::ftp::verb::{Setup, Transfer as TransferVerb, Verb};
 use crate::trace::{Event, Kind, Side, Via};
 use std::net::{IpAddr, SocketAddr};
 
@@ -108,15 +108,16 @@ impl Builder<'_> {
             .get(verb.len()..)
             .map(|a| a.trim().to_string())
             .unwrap_or_default();
+        let verb = Verb::parse(verb);
         let x = self.0.exchanges.len();
         self.0.exchanges.push(Exchange {
             at: i,
-            verb: verb.to_string(),
+            verb: verb.clone(),
             arg: arg.clone(),
             replies: Vec::new(),
         });
         self.0.progress.open.push(x);
-        if let Some(setup @ (Setup::Port | Setup::Eprt)) = Setup::of(verb) {
+        if let Some(setup @ (Setup::Port | Setup::Eprt)) = verb.setup() {
             let addr = match setup {
                 Setup::Port => parse_port(&arg).ok().map(SocketAddr::V4),
                 _ => parse_eprt(&arg).ok(),
@@ -133,9 +134,9 @@ impl Builder<'_> {
                 transfers: Vec::new(),
                 superseded: None,
             });
-        } else if let Some(verb) = TransferVerb::of(verb) {
+        } else if let Some(verb) = verb.transfer() {
             self.transfer(i, verb, text, x);
-        } else if verb == "QUIT" {
+        } else if verb == Verb::Quit {
             self.supersede(i);
         }
     }
@@ -192,9 +193,8 @@ impl Builder<'_> {
         }
         // A 227/229 names a port the client may dial, whatever the capture
         // kept of the PASV/EPSV it answers.
-        let setup = match paired.map(|x| self.0.exchanges[x].verb.as_str()) {
-            Some("EPSV") => Setup::Epsv,
-            Some("PASV") => Setup::Pasv,
+        let setup = match paired.and_then(|x| self.0.exchanges[x].verb.setup()) {
+            Some(passive @ (Setup::Epsv | Setup::Pasv)) => passive,
             _ if code == 229 => Setup::Epsv,
             _ => Setup::Pasv,
         };
@@ -234,12 +234,12 @@ impl Builder<'_> {
                 self.0.progress.pending = None;
             }
         }
-        if code == 234 && verb == "AUTH" {
+        if code == 234 && verb == Verb::Auth {
             self.0.tls_from.get_or_insert(i);
         }
         // A transfer refused before any data connection (550: no such file)
         // leaves its announcement for the next transfer.
-        if code >= 400 && TransferVerb::of(&verb).is_some() {
+        if code >= 400 && verb.transfer().is_some() {
             let x_at = self.0.exchanges[x].at;
             let preliminary = self.0.exchanges[x].preliminary().is_some();
             if let Some(t) = self.0.transfers.iter().find(|t| t.at == x_at) {

@@ -42,7 +42,7 @@ pub mod claim;
 pub use answer::{blocker_words, failure_words, Answer, Who};
 pub use claim::Claim;
 
-use crate::ftp::verb::{Setup, Transfer as TransferVerb};
+use crate::ftp::verb::{Setup, Transfer as TransferVerb, Verb};
 use crate::trace::{Blocker, Event, FailReason, Side, Via};
 use std::net::{IpAddr, SocketAddr};
 
@@ -114,8 +114,7 @@ pub struct ControlDial {
 pub struct Exchange {
     /// The command's event.
     pub at: usize,
-    /// Upper case.
-    pub verb: String,
+    pub verb: Verb,
     /// The argument, trimmed.
     pub arg: String,
     /// The replies that answer it, in order: `(event, code)`. Preliminary
@@ -164,12 +163,7 @@ pub struct Announcement {
 impl Announcement {
     /// The via a dial for it carries.
     pub fn via(&self) -> Via {
-        match self.setup {
-            Setup::Port => Via::Port,
-            Setup::Eprt => Via::Eprt,
-            Setup::Pasv => Via::Pasv,
-            Setup::Epsv => Via::Epsv,
-        }
+        Via::from(self.setup)
     }
 
     /// Who is to dial, by the mode it sets up.
@@ -180,8 +174,7 @@ impl Announcement {
     /// What the student calls it: `PORT`, `EPRT`, `227`, `229`.
     pub fn name(&self) -> &'static str {
         match self.setup {
-            Setup::Port => "PORT",
-            Setup::Eprt => "EPRT",
+            Setup::Port | Setup::Eprt => self.setup.as_str(),
             Setup::Pasv => "227",
             Setup::Epsv => "229",
         }

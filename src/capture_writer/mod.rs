@@ -516,10 +516,9 @@ impl<W: Write> CaptureWriter<W> {
 fn teaching_moment(event: &Event) -> bool {
     match &event.kind {
         Kind::Connect { .. } | Kind::Fail { .. } => true,
-        Kind::Command { verb, .. } => {
-            use crate::ftp::verb::{is_transfer, Setup};
-            is_transfer(verb) || Setup::of(verb).is_some_and(Setup::is_active)
-        }
+        Kind::Command { .. } => event
+            .verb()
+            .is_some_and(|v| v.transfer().is_some() || v.is_active_setup()),
         Kind::Reply { code, .. } => matches!(code, 227 | 229),
         _ => false,
     }

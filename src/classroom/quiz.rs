@@ -30,7 +30,6 @@
 
 use crate::account::{failure_words, Account, Answer, End, Evidence, Who};
 use crate::ftp::hostport::port_bytes;
-use crate::ftp::verb;
 use crate::narration::cite::Rule;
 use crate::trace::{Blocker, Event, FailReason, Kind, Side, Via};
 
@@ -340,12 +339,12 @@ pub fn transfer_worked(
     let refused = story
         .exchanges
         .iter()
-        .filter(|x| verb::is_setup(&x.verb) && before_it(x.at))
+        .filter(|x| x.verb.setup().is_some() && before_it(x.at))
         .find_map(|x| {
             let (r, _) = x.fin().filter(|&(_, c)| c >= 400)?;
             let command = match events.get(x.at).map(|e| &e.kind) {
                 Some(Kind::Command { text, .. }) => text.clone(),
-                _ => x.verb.clone(),
+                _ => x.verb.to_string(),
             };
             Some((r, format!("{command}: {}", reply(r))))
         });

@@ -155,10 +155,10 @@ pub(crate) struct ServeArgs {
     #[arg(long)]
     pub(crate) root: Option<PathBuf>,
     /// Bytes demo's uploads may take in all; the oldest go first (K, M, G).
-    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = ftpviz::serve::parse_size)]
+    #[arg(long, value_name = "BYTES", default_value = "1G", value_parser = ftpviz::serve::parse_size)]
     pub(crate) upload_cap: u64,
     /// Bytes one upload may take (K, M, G).
-    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = ftpviz::serve::parse_size)]
+    #[arg(long, value_name = "BYTES", default_value = "256M", value_parser = ftpviz::serve::parse_size)]
     pub(crate) upload_file_cap: u64,
     /// Sessions at once (the next gets 421).
     #[arg(long, value_name = "N", default_value_t = 512)]

@@ -6,13 +6,15 @@
 //! The verb is kept upper case; the argument exactly as sent, since file
 //! names may contain spaces.
 
+use super::Verb;
 use std::fmt;
 
 /// One command line, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Command {
-    /// Upper case, letters only (`"RETR"`).
-    pub verb: String,
+    /// The verb ([`Verb::Retr`]); an unknown one keeps its letters, upper
+    /// case.
+    pub verb: Verb,
     /// Everything after the first space; empty when there is none.
     pub arg: String,
 }
@@ -32,9 +34,9 @@ pub enum CommandError {
 const MAX_VERB: usize = 8;
 
 impl Command {
-    pub fn new(verb: &str, arg: &str) -> Command {
+    pub fn new(verb: impl Into<Verb>, arg: &str) -> Command {
         Command {
-            verb: verb.to_ascii_uppercase(),
+            verb: verb.into(),
             arg: arg.to_string(),
         }
     }
@@ -55,10 +57,7 @@ impl Command {
         if verb.len() > MAX_VERB || !verb.bytes().all(|b| b.is_ascii_alphabetic()) {
             return Err(CommandError::BadVerb(verb.chars().take(16).collect()));
         }
-        Ok(Command {
-            verb: verb.to_ascii_uppercase(),
-            arg: arg.to_string(),
-        })
+        Ok(Command::new(verb, arg))
     }
 
     /// The bytes to send, CRLF included.
@@ -71,7 +70,7 @@ impl fmt::Display for Command {
     /// The line as sent, without CRLF.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.arg.is_empty() {
-            f.write_str(&self.verb)
+            f.write_str(self.verb.as_str())
         } else {
             write!(f, "{} {}", self.verb, self.arg)
         }
@@ -86,12 +85,12 @@ mod tests {
     #[test]
     fn verbs_are_upper_cased_and_arguments_kept_whole() {
         let c = Command::parse("retr my file.txt").unwrap();
-        assert_eq!(c.verb, "RETR");
+        assert_eq!(c.verb, Verb::Retr);
         assert_eq!(c.arg, "my file.txt");
         assert_eq!(c.to_wire(), "RETR my file.txt\r\n");
         assert_eq!(
             Command::parse("EPSV ALL").unwrap(),
-            Command::new("epsv", "ALL")
+            Command::new(Verb::Epsv, "ALL")
         );
         assert_eq!(Command::parse("PWD").unwrap().arg, "");
     }
@@ -112,13 +111,14 @@ mod tests {
             Command::parse("ABCDEFGHIJ x"),
             Err(CommandError::BadVerb(_))
         ));
-        assert!(Command::parse("GET / HTTP/1.1").is_ok());
+        let get = Command::parse("GET / HTTP/1.1").unwrap();
+        assert_eq!(get.verb, Verb::Other("GET".into()));
     }
 
     proptest! {
         #[test]
         fn display_then_parse_is_identity(verb in "[A-Z]{3,4}", arg in "[ -~]{0,30}") {
-            let c = Command::new(&verb, &arg);
+            let c = Command::new(verb.as_str(), &arg);
             prop_assert_eq!(Command::parse(&c.to_string()).unwrap(), c);
         }
 

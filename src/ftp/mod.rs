@@ -16,7 +16,8 @@
 //! - [`reply`](mod@reply): reply lines into whole replies, multi-line included.
 //! - [`hostport`]: the addresses carried by `PORT`, `EPRT`, `227` and `229`,
 //!   the heart of active versus passive mode.
-//! - [`verb`]: which verbs set up a data connection and which use one.
+//! - [`verb`]: the verb as a type, [`Verb`]: every verb ftpviz knows, where
+//!   it is defined, and which set up a data connection and which use one.
 
 pub mod command;
 pub mod hostport;
@@ -28,3 +29,4 @@ pub use command::{Command, CommandError};
 pub use hostport::HostPortError;
 pub use line::{LineBuffer, LineError, MAX_LINE};
 pub use reply::{code_of, Reply, ReplyError, ReplyParser};
+pub use verb::Verb;

@@ -127,7 +127,7 @@ pub fn row(e: &Event, reach: Reach, wall: bool, words: &str) -> String {
         }
         Kind::Command { text, verb } => {
             let text = crate::narration::clean(text);
-            let label = if matches!(verb.as_str(), "PORT" | "EPRT" | "LPRT") {
+            let label = if crate::ftp::Verb::parse(verb).carries_address() {
                 Label::keeping_address(text)
             } else {
                 Label::plain(text)

@@ -22,6 +22,7 @@
 //! else (RFC 2577): the client asks the server to dial a third host, and a
 //! privileged port, and the server says no — and dials nothing.
 
+use crate::ftp::{Command, Verb};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// The name the transfer lesson uploads under, and its content.
@@ -46,7 +47,7 @@ pub enum Step {
     /// Dial the control connection and read the banner.
     Connect,
     /// A plain command and its reply.
-    Say(String),
+    Say(Command),
     /// Plan the next data connection (PORT/EPRT or PASV/EPSV per mode).
     Open,
     /// A transfer command and its data connection.
@@ -59,14 +60,14 @@ pub enum Step {
 
 /// The steps of the transfer lesson.
 pub fn transfer() -> Vec<Step> {
-    let say = |s: &str| Step::Say(s.to_string());
+    let say = |verb, arg: &str| Step::Say(Command::new(verb, arg));
     let file = |t, name: &str| Step::Transfer(t, name.to_string());
     vec![
         Step::Connect,
-        say("USER anonymous"),
-        say("PASS lab@ftpviz"),
-        say("PWD"),
-        say("TYPE I"),
+        say(Verb::User, "anonymous"),
+        say(Verb::Pass, "lab@ftpviz"),
+        say(Verb::Pwd, ""),
+        say(Verb::Type, "I"),
         Step::Open,
         file(Transfer::List, ""),
         Step::Open,
@@ -83,8 +84,8 @@ pub fn transfer() -> Vec<Step> {
 pub fn bounce(client_ip: IpAddr) -> Vec<Step> {
     vec![
         Step::Connect,
-        Step::Say("USER anonymous".into()),
-        Step::Say("PASS lab@ftpviz".into()),
+        Step::Say(Command::new(Verb::User, "anonymous")),
+        Step::Say(Command::new(Verb::Pass, "lab@ftpviz")),
         // A third host's web port: the classic bounce.
         Step::Bounce(SocketAddr::new(
             IpAddr::V4(Ipv4Addr::new(127, 0, 0, 9)),

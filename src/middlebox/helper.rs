@@ -36,7 +36,7 @@
 
 use super::{firewall, nat, Relayed};
 use super::{Firewall, Nat};
-use crate::ftp::{hostport, Command, ReplyParser};
+use crate::ftp::{hostport, Command, ReplyParser, Verb};
 use crate::trace::{Side, Via};
 use std::net::{IpAddr, SocketAddr, SocketAddrV4};
 use std::time::{Duration, Instant};
@@ -133,8 +133,8 @@ impl Helper {
         let Ok(cmd) = Command::parse(line) else {
             return unchanged(line, None);
         };
-        match cmd.verb.as_str() {
-            "AUTH" => {
+        match cmd.verb {
+            Verb::Auth => {
                 self.auth_asked = true;
                 let note = firewall::has_helper(setup.firewall).then(|| {
                     "AUTH: if the server agrees, the control channel turns to TLS and the \
@@ -143,11 +143,11 @@ impl Helper {
                 });
                 unchanged(line, note)
             }
-            "PORT" => match hostport::parse_port(&cmd.arg) {
+            Verb::Port => match hostport::parse_port(&cmd.arg) {
                 Ok(addr) => self.active(setup, line, Via::Port, SocketAddr::V4(addr)),
                 Err(_) => unchanged(line, None),
             },
-            "EPRT" => match hostport::parse_eprt(&cmd.arg) {
+            Verb::Eprt => match hostport::parse_eprt(&cmd.arg) {
                 Ok(addr) => self.active(setup, line, Via::Eprt, addr),
                 Err(_) => unchanged(line, None),
             },

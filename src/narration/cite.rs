@@ -2,8 +2,8 @@
 //!
 //! A student who reads "RFC 959 §3.2" should find, in that section, the
 //! thing the sentence says. So no sentence writes a section number by hand:
-//! it names a [`Rule`] (or a command's verb), and this table says where the
-//! RFC defines it — the RFC, the section, the section's heading as printed,
+//! it names a [`Rule`] (or a command's [`Verb`], whose section the table
+//! turns into its rule), and this table says where the RFC defines it — the RFC, the section, the section's heading as printed,
 //! and a few words of the section's text that name the thing.
 //! `tests/narration_citations.rs` reads the RFCs in `../shared/rfc` and
 //! checks, for every row, that the heading exists with that title and that
@@ -25,6 +25,7 @@
 //! defines, and the narration says so), and RFCs whose text was not read
 //! (RFC 1579, RFC 775's `XPWD` family, RFC 2640's `LANG`, RFC 7151's `HOST`).
 
+use crate::ftp::verb::{Origin, Section, Verb};
 use std::fmt;
 
 /// Where an RFC says something.
@@ -201,10 +202,10 @@ rules! {
     Tls => local(4217, "4", "Session Negotiation on the Control Port",
         "Once the client wishes to secure the session, the AUTH command is sent"),
     /// FEAT.
-    Feat => remote(2389, "3", "Knowledge of Extra Capabilities - the FEAT Command", "FEAT",
-        RFC2389),
+    Feat => remote(2389, "3", "Knowledge of Extra Capabilities - the FEAT Command",
+        Verb::Feat.as_str(), RFC2389),
     /// OPTS.
-    Opts => remote(2389, "4", "The OPTS Command", "OPTS", RFC2389),
+    Opts => remote(2389, "4", "The OPTS Command", Verb::Opts.as_str(), RFC2389),
     /// The FTP bounce attack and the advice against it.
     Bounce => remote(2577, "", "FTP Security Considerations",
         "servers not open data connections to TCP ports less than 1024", RFC2577),
@@ -216,7 +217,7 @@ impl fmt::Display for Rule {
     }
 }
 
-/// Where a command is defined.
+/// Where a command is defined, as the narration cites it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Defined {
     /// In this RFC section.
@@ -227,112 +228,142 @@ pub enum Defined {
     OldSpelling(&'static str),
 }
 
+impl Defined {
+    /// Where `verb` is defined ([`Verb::origin`]), the section as its
+    /// [`Rule`]. Evaluated when [`VERBS`] is compiled: a verb defined in a
+    /// section no rule cites, or in an RFC ftpviz did not read, does not
+    /// compile into the table.
+    const fn of(verb: &Verb) -> Defined {
+        match verb.origin() {
+            Some(Origin::Rfc(section)) => Defined::In(Rule::at(section)),
+            Some(Origin::OldSpelling(now)) => Defined::OldSpelling(now.as_str()),
+            Some(Origin::DeFacto) => Defined::DeFacto,
+            Some(Origin::Unread(_)) | None => panic!("the narration cites only what was read"),
+        }
+    }
+}
+
+impl Rule {
+    /// The first rule that cites `section` (of the rules for one section,
+    /// the first is the one about its commands).
+    const fn at(section: Section) -> Rule {
+        let mut i = 0;
+        while i < TABLE.len() {
+            let (rule, cite) = TABLE[i];
+            if cite.rfc == section.rfc && same(cite.section, section.section) {
+                return rule;
+            }
+            i += 1;
+        }
+        panic!("no rule cites this section")
+    }
+}
+
+/// `a == b`, in a `const fn`.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// A command: what it asks, in a few words, and where it is defined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Verb {
+pub struct Command {
+    /// The verb this row is for.
+    pub of: &'static Verb,
+    /// Its spelling (`"RETR"`).
     pub verb: &'static str,
     /// What the client asks, in a few words (fits after "VERB: ").
     pub asks: &'static str,
     pub defined: Defined,
 }
 
-const fn verb(verb: &'static str, asks: &'static str, defined: Defined) -> Verb {
-    Verb {
-        verb,
+const fn verb(of: &'static Verb, asks: &'static str) -> Command {
+    Command {
+        of,
+        verb: of.as_str(),
         asks,
-        defined,
+        defined: Defined::of(of),
     }
 }
 
-use Defined::{DeFacto, In, OldSpelling};
-use Rule::{
-    AccessControlCommands as Access, ServiceCommands as Service,
-    TransferParameterCommands as Params,
-};
-
 /// Every command the narration knows, with where it is defined.
-pub const VERBS: &[Verb] = &[
-    verb("USER", "the user name", In(Access)),
-    verb("PASS", "the password, in clear text", In(Access)),
-    verb("ACCT", "the account", In(Access)),
-    verb("CWD", "change directory", In(Access)),
-    verb("CDUP", "go to the parent directory", In(Access)),
-    verb("SMNT", "mount a file system", In(Access)),
-    verb("REIN", "start the login again", In(Access)),
-    verb("QUIT", "the client logs out", In(Access)),
-    verb("PORT", "the client asks to be dialled", In(Params)),
-    verb("PASV", "the client will dial this time", In(Params)),
-    verb("TYPE", "the representation type", In(Params)),
-    verb("STRU", "the file structure", In(Params)),
-    verb("MODE", "the transfer mode", In(Params)),
-    verb("RETR", "send me this file", In(Service)),
-    verb("STOR", "take this file (upload)", In(Service)),
-    verb("STOU", "store under a new name", In(Service)),
-    verb("APPE", "add to this file (upload)", In(Service)),
-    verb("ALLO", "reserve storage", In(Service)),
-    verb("REST", "restart at a byte offset", In(Rule::Rest)),
-    verb("RNFR", "rename from this name", In(Service)),
-    verb("RNTO", "rename to this name", In(Service)),
-    verb("ABOR", "abort the transfer", In(Service)),
-    verb("DELE", "delete this file", In(Service)),
-    verb("RMD", "remove a directory", In(Service)),
-    verb("MKD", "make a directory", In(Service)),
-    verb("PWD", "which directory am I in?", In(Service)),
-    verb("LIST", "send me a directory listing", In(Service)),
-    verb("NLST", "send me the file names", In(Service)),
-    verb("SITE", "a server-specific command", In(Service)),
-    verb("SYST", "which system are you?", In(Service)),
-    verb("STAT", "status, on this connection", In(Service)),
-    verb("HELP", "which commands do you know?", In(Service)),
-    verb("NOOP", "nothing, just answer", In(Service)),
-    verb("EPRT", "the client asks to be dialled", In(Rule::Eprt)),
-    verb("EPSV", "the client will dial this time", In(Rule::Epsv)),
-    verb("MDTM", "when was this file changed?", In(Rule::Mdtm)),
-    verb("SIZE", "how big is this file?", In(Rule::Size)),
-    verb("MLSD", "a listing for programs", In(Rule::Mlsx)),
-    verb("MLST", "facts about one file", In(Rule::Mlsx)),
-    verb(
-        "AUTH",
-        "switch to a security mechanism",
-        In(Rule::SecurityCommands),
-    ),
-    verb("ADAT", "security data", In(Rule::SecurityCommands)),
-    verb(
-        "PROT",
-        "protect the data connection",
-        In(Rule::SecurityCommands),
-    ),
-    verb(
-        "PBSZ",
-        "the protection buffer size",
-        In(Rule::SecurityCommands),
-    ),
-    verb(
-        "CCC",
-        "clear the control channel",
-        In(Rule::SecurityCommands),
-    ),
-    verb(
-        "MIC",
-        "an integrity-protected command",
-        In(Rule::SecurityCommands),
-    ),
-    verb("CONF", "a confidential command", In(Rule::SecurityCommands)),
-    verb("ENC", "a private command", In(Rule::SecurityCommands)),
-    verb("FEAT", "which extensions do you have?", In(Rule::Feat)),
-    verb("OPTS", "set an option of a command", In(Rule::Opts)),
-    verb("MFMT", "set a file's modification time", DeFacto),
-    verb("PRET", "the next transfer, in advance", DeFacto),
-    verb("XPWD", "which directory am I in?", OldSpelling("PWD")),
-    verb("XCWD", "change directory", OldSpelling("CWD")),
-    verb("XCUP", "go to the parent directory", OldSpelling("CDUP")),
-    verb("XMKD", "make a directory", OldSpelling("MKD")),
-    verb("XRMD", "remove a directory", OldSpelling("RMD")),
+pub const VERBS: &[Command] = &[
+    verb(&Verb::User, "the user name"),
+    verb(&Verb::Pass, "the password, in clear text"),
+    verb(&Verb::Acct, "the account"),
+    verb(&Verb::Cwd, "change directory"),
+    verb(&Verb::Cdup, "go to the parent directory"),
+    verb(&Verb::Smnt, "mount a file system"),
+    verb(&Verb::Rein, "start the login again"),
+    verb(&Verb::Quit, "the client logs out"),
+    verb(&Verb::Port, "the client asks to be dialled"),
+    verb(&Verb::Pasv, "the client will dial this time"),
+    verb(&Verb::Type, "the representation type"),
+    verb(&Verb::Stru, "the file structure"),
+    verb(&Verb::Mode, "the transfer mode"),
+    verb(&Verb::Retr, "send me this file"),
+    verb(&Verb::Stor, "take this file (upload)"),
+    verb(&Verb::Stou, "store under a new name"),
+    verb(&Verb::Appe, "add to this file (upload)"),
+    verb(&Verb::Allo, "reserve storage"),
+    verb(&Verb::Rest, "restart at a byte offset"),
+    verb(&Verb::Rnfr, "rename from this name"),
+    verb(&Verb::Rnto, "rename to this name"),
+    verb(&Verb::Abor, "abort the transfer"),
+    verb(&Verb::Dele, "delete this file"),
+    verb(&Verb::Rmd, "remove a directory"),
+    verb(&Verb::Mkd, "make a directory"),
+    verb(&Verb::Pwd, "which directory am I in?"),
+    verb(&Verb::List, "send me a directory listing"),
+    verb(&Verb::Nlst, "send me the file names"),
+    verb(&Verb::Site, "a server-specific command"),
+    verb(&Verb::Syst, "which system are you?"),
+    verb(&Verb::Stat, "status, on this connection"),
+    verb(&Verb::Help, "which commands do you know?"),
+    verb(&Verb::Noop, "nothing, just answer"),
+    verb(&Verb::Eprt, "the client asks to be dialled"),
+    verb(&Verb::Epsv, "the client will dial this time"),
+    verb(&Verb::Mdtm, "when was this file changed?"),
+    verb(&Verb::Size, "how big is this file?"),
+    verb(&Verb::Mlsd, "a listing for programs"),
+    verb(&Verb::Mlst, "facts about one file"),
+    verb(&Verb::Auth, "switch to a security mechanism"),
+    verb(&Verb::Adat, "security data"),
+    verb(&Verb::Prot, "protect the data connection"),
+    verb(&Verb::Pbsz, "the protection buffer size"),
+    verb(&Verb::Ccc, "clear the control channel"),
+    verb(&Verb::Mic, "an integrity-protected command"),
+    verb(&Verb::Conf, "a confidential command"),
+    verb(&Verb::Enc, "a private command"),
+    verb(&Verb::Feat, "which extensions do you have?"),
+    verb(&Verb::Opts, "set an option of a command"),
+    verb(&Verb::Mfmt, "set a file's modification time"),
+    verb(&Verb::Pret, "the next transfer, in advance"),
+    verb(&Verb::Xpwd, "which directory am I in?"),
+    verb(&Verb::Xcwd, "change directory"),
+    verb(&Verb::Xcup, "go to the parent directory"),
+    verb(&Verb::Xmkd, "make a directory"),
+    verb(&Verb::Xrmd, "remove a directory"),
 ];
 
-/// The command `verb` (upper case), if the narration knows it.
-pub fn command(verb: &str) -> Option<&'static Verb> {
-    VERBS.iter().find(|v| v.verb == verb)
+/// The command `verb`, if the narration knows it.
+pub fn of(verb: &Verb) -> Option<&'static Command> {
+    VERBS.iter().find(|v| v.of == verb)
+}
+
+/// The command spelt `verb` (any case), if the narration knows it.
+pub fn command(verb: &str) -> Option<&'static Command> {
+    of(&Verb::parse(verb))
 }
 
 /// A reply code: its meaning in a few words, and the words of the RFC
@@ -414,4 +445,45 @@ pub const CODES: &[Code] = &[
 /// The reply code `code`, if the narration knows it.
 pub fn reply_code(code: u16) -> Option<&'static Code> {
     CODES.iter().find(|c| c.code == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_row_cites_the_section_its_verb_is_defined_in() {
+        for row in VERBS {
+            assert_eq!(row.verb, row.of.as_str());
+            match (row.defined, row.of.origin()) {
+                (Defined::In(rule), Some(Origin::Rfc(s))) => {
+                    let c = rule.cite();
+                    assert_eq!((c.rfc, c.section), (s.rfc, s.section), "{}", row.verb);
+                }
+                (Defined::OldSpelling(now), Some(Origin::OldSpelling(v))) => {
+                    assert_eq!(now, v.as_str())
+                }
+                (Defined::DeFacto, Some(Origin::DeFacto)) => {}
+                (d, o) => panic!("{}: {d:?} from {o:?}", row.verb),
+            }
+        }
+        assert_eq!(
+            of(&Verb::Rest).map(|v| v.defined),
+            Some(Defined::In(Rule::Rest))
+        );
+        assert_eq!(
+            command("mlsd").map(|v| v.defined),
+            Some(Defined::In(Rule::Mlsx))
+        );
+        assert_eq!(command("XYZZY"), None);
+    }
+
+    #[test]
+    fn every_verb_with_a_section_has_a_row_so_its_section_is_checked() {
+        // tests/narration_citations.rs checks every row against the RFC
+        // text: a verb whose section no row cites would go unchecked.
+        for v in Verb::KNOWN.iter().filter(|v| v.section().is_some()) {
+            assert!(of(v).is_some(), "{v}");
+        }
+    }
 }

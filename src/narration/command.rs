@@ -6,7 +6,7 @@ use super::here::Here;
 use super::{clean, fit, Narration};
 use crate::account::{Announcement, Claim, Story};
 use crate::ftp::hostport::{parse_eprt, parse_port, port_bytes};
-use crate::ftp::Command;
+use crate::ftp::{Command, Verb};
 use std::net::SocketAddr;
 
 /// The widest argument quoted in a body.
@@ -63,131 +63,145 @@ fn not_a_command(h: &Here) -> Narration {
 
 fn known(c: &Command, h: &Here) -> Narration {
     let arg = fit(c.arg.trim(), ARG_COLUMNS);
-    let verb = c.verb.as_str();
-    let Some(v) = cite::command(verb) else {
+    let verb = &c.verb;
+    let Some(v) = cite::of(verb) else {
         return Narration::new(
             format!("{verb}: not a command ftpviz knows."),
             "The reply says whether the server knows it.",
         );
     };
+    if let Some(n) = a_lesson_of_its_own(c, &arg, h) {
+        return n;
+    }
     let headline = if v.asks.ends_with('?') {
         format!("{verb}: {}", v.asks)
     } else {
         format!("{verb}: {}.", v.asks)
     };
-    let body = match verb {
-        "USER" => format!(
-            "Login commands are in {}; the name here is \"{arg}\".",
-            Rule::AccessControlCommands
-        ),
-        "PASS" => format!(
-            "Anyone on the path can read it: plain FTP has no encryption (FTPS adds TLS: AUTH \
-             TLS, {}).",
-            Rule::Tls
-        ),
-        "PORT" => return port(&c.arg, h),
-        "EPRT" => return eprt(&c.arg, h),
-        "PASV" => format!(
-            "Passive mode ({}): the server listens on a fresh data port and answers 227 with \
-             its address, and the client dials it.",
-            Rule::TransferParameterCommands
-        ),
-        "EPSV" if c.arg.trim().eq_ignore_ascii_case("ALL") => {
-            return Narration::new(
-                "EPSV ALL: only EPSV from now on.",
-                format!(
-                    "The server must now refuse PORT, EPRT and PASV ({}), so a NAT has no \
-                     address to translate in this session ({}).",
-                    Rule::Epsv,
-                    Rule::EpsvThroughNat
-                ),
-            )
-        }
-        "EPSV" => format!(
-            "Extended passive ({}): the server is to answer 229 with a port only. No address \
-             in the reply: IPv6 fits, and a server behind NAT cannot announce a private one.",
-            Rule::Epsv
-        ),
-        "TYPE" => return type_command(&c.arg),
-        "LIST" => {
-            format!(
-                "The server lists {}, with details for people; the listing travels over a data \
-             connection, not this one ({}).",
-                listed(&arg),
-                Rule::ServiceCommands
-            ) + &dial_hint(h)
-        }
-        "NLST" => {
-            format!(
-                "The server sends the names in {}, one a line, for programs (LIST gives details \
-             for people); they travel over a data connection ({}).",
-                listed(&arg),
-                Rule::ServiceCommands
-            ) + &dial_hint(h)
-        }
-        "MLSD" => {
-            format!(
-                "The server lists {} in a format fixed for programs, facts then a name on each \
-             line; it travels over a data connection ({}).",
-                listed(&arg),
-                Rule::Mlsx
-            ) + &dial_hint(h)
-        }
-        "PWD" | "XPWD" => format!(
-            "The name comes back in the reply ({}).",
-            Rule::ServiceCommands
-        ),
-        "RETR" => {
-            format!(
-                "The file is \"{arg}\"; its bytes travel over a data connection ({}).",
-                Rule::ServiceCommands
-            ) + &dial_hint(h)
-        }
-        "STOR" | "STOU" | "APPE" => {
-            format!(
-                "The client sends the bytes{} over a data connection ({}).",
-                if arg.is_empty() {
-                    String::new()
-                } else {
-                    format!(" of \"{arg}\"")
-                },
-                Rule::ServiceCommands
-            ) + &dial_hint(h)
-        }
-        "QUIT" => format!(
-            "Once no transfer is in progress, the server closes the control connection ({}).",
-            Rule::AccessControlCommands
-        ),
-        "AUTH" => {
-            return Narration::new(
-                format!("AUTH {}: switch to TLS (FTPS).", fit(&arg, 7)),
-                format!(
-                    "If the server agrees (234), the control connection turns into TLS ({}; \
-                     AUTH is {}).",
-                    Rule::Tls,
-                    Rule::SecurityCommands
-                ),
-            )
-        }
-        _ => match v.defined {
-            Defined::In(rule) => format!("Defined in {rule}."),
-            Defined::DeFacto => {
-                format!("A de facto extension: no RFC defines {verb}.")
-            }
-            Defined::OldSpelling(now) => match cite::command(now).map(|v| v.defined) {
-                Some(Defined::In(rule)) => {
-                    format!("An older spelling of {now}, which {rule} defines.")
-                }
-                _ => format!("An older spelling of {now}."),
-            },
-        },
-    };
-    let claims = if crate::ftp::verb::is_transfer(verb) {
+    let body = transfer_body(verb, &arg, h)
+        .or_else(|| control_body(verb, &arg))
+        .unwrap_or_else(|| defined_in(v));
+    let claims = if verb.transfer().is_some() {
         dial_words(h).1
     } else {
         Vec::new()
     };
     Narration::new(headline, body).claiming(claims)
+}
+
+/// The commands whose narration is more than a headline from the table
+/// and a body: `PORT`, `EPRT`, `EPSV ALL`, `TYPE`, `AUTH`.
+fn a_lesson_of_its_own(c: &Command, arg: &str, h: &Here) -> Option<Narration> {
+    Some(match c.verb {
+        Verb::Port => port(&c.arg, h),
+        Verb::Eprt => eprt(&c.arg, h),
+        Verb::Epsv if c.arg.trim().eq_ignore_ascii_case("ALL") => Narration::new(
+            "EPSV ALL: only EPSV from now on.",
+            format!(
+                "The server must now refuse PORT, EPRT and PASV ({}), so a NAT has no address \
+                 to translate in this session ({}).",
+                Rule::Epsv,
+                Rule::EpsvThroughNat
+            ),
+        ),
+        Verb::Type => type_command(&c.arg),
+        Verb::Auth => Narration::new(
+            format!("AUTH {}: switch to TLS (FTPS).", fit(arg, 7)),
+            format!(
+                "If the server agrees (234), the control connection turns into TLS ({}; AUTH \
+                 is {}).",
+                Rule::Tls,
+                Rule::SecurityCommands
+            ),
+        ),
+        _ => return None,
+    })
+}
+
+/// The body for a transfer command: what moves, then who dials for it.
+fn transfer_body(verb: &Verb, arg: &str, h: &Here) -> Option<String> {
+    let what = match verb {
+        Verb::List => format!(
+            "The server lists {}, with details for people; the listing travels over a data \
+             connection, not this one ({}).",
+            listed(arg),
+            Rule::ServiceCommands
+        ),
+        Verb::Nlst => format!(
+            "The server sends the names in {}, one a line, for programs (LIST gives details \
+             for people); they travel over a data connection ({}).",
+            listed(arg),
+            Rule::ServiceCommands
+        ),
+        Verb::Mlsd => format!(
+            "The server lists {} in a format fixed for programs, facts then a name on each \
+             line; it travels over a data connection ({}).",
+            listed(arg),
+            Rule::Mlsx
+        ),
+        Verb::Retr => format!(
+            "The file is \"{arg}\"; its bytes travel over a data connection ({}).",
+            Rule::ServiceCommands
+        ),
+        Verb::Stor | Verb::Stou | Verb::Appe => format!(
+            "The client sends the bytes{} over a data connection ({}).",
+            if arg.is_empty() {
+                String::new()
+            } else {
+                format!(" of \"{arg}\"")
+            },
+            Rule::ServiceCommands
+        ),
+        _ => return None,
+    };
+    Some(what + &dial_hint(h))
+}
+
+/// The body for a command that stays on the control connection, where the
+/// narration has more to say than where it is defined.
+fn control_body(verb: &Verb, arg: &str) -> Option<String> {
+    Some(match verb {
+        Verb::User => format!(
+            "Login commands are in {}; the name here is \"{arg}\".",
+            Rule::AccessControlCommands
+        ),
+        Verb::Pass => format!(
+            "Anyone on the path can read it: plain FTP has no encryption (FTPS adds TLS: AUTH \
+             TLS, {}).",
+            Rule::Tls
+        ),
+        Verb::Pasv => format!(
+            "Passive mode ({}): the server listens on a fresh data port and answers 227 with \
+             its address, and the client dials it.",
+            Rule::TransferParameterCommands
+        ),
+        Verb::Epsv => format!(
+            "Extended passive ({}): the server is to answer 229 with a port only. No address \
+             in the reply: IPv6 fits, and a server behind NAT cannot announce a private one.",
+            Rule::Epsv
+        ),
+        Verb::Pwd | Verb::Xpwd => format!(
+            "The name comes back in the reply ({}).",
+            Rule::ServiceCommands
+        ),
+        Verb::Quit => format!(
+            "Once no transfer is in progress, the server closes the control connection ({}).",
+            Rule::AccessControlCommands
+        ),
+        _ => return None,
+    })
+}
+
+/// Where the table says a command is defined.
+fn defined_in(v: &cite::Command) -> String {
+    match v.defined {
+        Defined::In(rule) => format!("Defined in {rule}."),
+        Defined::DeFacto => format!("A de facto extension: no RFC defines {}.", v.verb),
+        Defined::OldSpelling(now) => match cite::command(now).map(|v| v.defined) {
+            Some(Defined::In(rule)) => format!("An older spelling of {now}, which {rule} defines."),
+            _ => format!("An older spelling of {now}."),
+        },
+    }
 }
 
 /// What a listing command lists: "the current directory" or `"docs"`

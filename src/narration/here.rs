@@ -6,6 +6,7 @@
 
 use super::Context;
 use crate::account::{Account, DataConn, Story, Transfer};
+use crate::ftp::Verb;
 use crate::trace::{Event, Kind};
 
 /// One event, in its context.
@@ -18,8 +19,8 @@ pub(super) struct Here<'a> {
     pub story: Option<&'a Story>,
     /// Commands the session sent before this event.
     pub commands: usize,
-    /// The last command before this event: upper-case verb and argument.
-    pub last_verb: Option<String>,
+    /// The last command before this event: its verb and argument.
+    pub last_verb: Option<Verb>,
     pub last_arg: String,
     /// The last reply's code before this event.
     pub last_reply: Option<u16>,
@@ -66,16 +67,19 @@ impl<'a> Here<'a> {
                     .map(|a| a.trim().to_string())
                     .unwrap_or_default();
                 self.commands += 1;
-                match verb.as_str() {
-                    "TYPE" => self.type_code = arg.chars().next().map(|c| c.to_ascii_uppercase()),
-                    "EPSV" if arg.eq_ignore_ascii_case("ALL") => self.epsv_all = true,
+                let verb = Verb::parse(verb);
+                match verb {
+                    Verb::Type => {
+                        self.type_code = arg.chars().next().map(|c| c.to_ascii_uppercase())
+                    }
+                    Verb::Epsv if arg.eq_ignore_ascii_case("ALL") => self.epsv_all = true,
                     _ => {}
                 }
-                self.last_verb = Some(verb.clone());
+                self.last_verb = Some(verb);
                 self.last_arg = arg;
             }
             Kind::Reply { code, text } => {
-                if let (213, Some("SIZE")) = (*code, self.last_verb.as_deref()) {
+                if let (213, Some(Verb::Size)) = (*code, &self.last_verb) {
                     if let Some(n) = text.get(4..).and_then(|t| t.trim().parse().ok()) {
                         self.size_of = Some((self.last_arg.clone(), n));
                     }

@@ -46,6 +46,7 @@ mod reply;
 pub mod summary;
 
 use crate::account::{Account, Claim};
+use crate::ftp::Verb;
 use crate::middlebox::narration::{why_helpers, WHY_EPSV_DODGES_NAT, WHY_FTPS_BLINDS};
 pub use crate::middlebox::Between;
 use crate::trace::{Blocker, Event, Kind, Via};
@@ -225,7 +226,9 @@ fn middlebox_lesson(h: &Here) -> Option<String> {
                 _ => why_helpers(via),
             })
         }
-        Kind::Command { verb, .. } if verb == "AUTH" => Some(WHY_FTPS_BLINDS.to_string()),
+        Kind::Command { .. } if current.verb() == Some(Verb::Auth) => {
+            Some(WHY_FTPS_BLINDS.to_string())
+        }
         _ => None,
     }
 }

@@ -33,7 +33,9 @@ pub enum Moment {
 /// The teaching moment `e` is, if any.
 pub fn teaching_moment(e: &Event) -> Option<Moment> {
     match &e.kind {
-        Kind::Command { verb, .. } if verb == "PORT" || verb == "EPRT" => Some(Moment::Announce),
+        Kind::Command { .. } if e.verb().is_some_and(|v| v.is_active_setup()) => {
+            Some(Moment::Announce)
+        }
         Kind::Reply {
             code: 227 | 229, ..
         } => Some(Moment::Address),

@@ -8,6 +8,7 @@ use super::here::Here;
 use super::{clean, clean_lines, Narration};
 use crate::account::Claim;
 use crate::ftp::hostport::{parse_227, parse_229, parse_eprt, parse_port, port_bytes};
+use crate::ftp::Verb;
 use std::net::SocketAddr;
 
 pub(super) fn reply(code: u16, text: &str, h: &Here) -> Narration {
@@ -16,10 +17,10 @@ pub(super) fn reply(code: u16, text: &str, h: &Here) -> Narration {
         227 => pasv_reply(&wire, h),
         229 => epsv_reply(&wire, h),
         150 => preliminary(&wire, h),
-        200 if matches!(h.last_verb.as_deref(), Some("PORT" | "EPRT")) => port_okay(h),
+        200 if h.last_verb.as_ref().is_some_and(Verb::is_active_setup) => port_okay(h),
         226 => transfer_over(h),
-        504 if matches!(h.last_verb.as_deref(), Some("PORT" | "EPRT")) => refused_dial(h),
-        234 if h.last_verb.as_deref() == Some("AUTH") => tls_begins(h),
+        504 if h.last_verb.as_ref().is_some_and(Verb::is_active_setup) => refused_dial(h),
+        234 if h.last_verb == Some(Verb::Auth) => tls_begins(h),
         _ => meaning(code, &wire, h),
     };
     let lines = wire.lines().count();
@@ -59,12 +60,20 @@ fn table_headline(code: u16) -> String {
 }
 
 fn meaning(code: u16, text: &str, h: &Here) -> Narration {
-    let last = h.last_verb.as_deref().unwrap_or_default();
+    let (headline, body) = to_the_command(code, text, h)
+        .or_else(|| by_code(code))
+        .unwrap_or_else(|| (table_headline(code), digit(code)));
+    Narration::new(headline, body)
+}
+
+/// A headline and body for a reply that means something of its own to the
+/// command it answers (`213` to `SIZE`, `503` to `PASS`…).
+fn to_the_command(code: u16, text: &str, h: &Here) -> Option<(String, String)> {
     let class = digit(code);
-    let (headline, body): (String, String) = match (code, last) {
-        (200, "TYPE") => ("200: the transfer type is set.".into(), class),
-        (200, "EPSV") => ("200: only EPSV from now on.".into(), class),
-        (213, "SIZE") => {
+    Some(match (code, h.last_verb.as_ref()?) {
+        (200, Verb::Type) => ("200: the transfer type is set.".into(), class),
+        (200, Verb::Epsv) => ("200: only EPSV from now on.".into(), class),
+        (213, Verb::Size) => {
             // The number is on the reply's (last) line; a multi-line 213
             // keeps its other lines out of the headline.
             let last = text.lines().last().unwrap_or_default();
@@ -78,7 +87,7 @@ fn meaning(code: u16, text: &str, h: &Here) -> Narration {
                 ),
             )
         }
-        (213, "MDTM") => (
+        (213, Verb::Mdtm) => (
             "213: the file's modification time.".into(),
             format!(
                 "MDTM's answer ({}): YYYYMMDDHHMMSS, a time in UTC ({}).",
@@ -86,63 +95,35 @@ fn meaning(code: u16, text: &str, h: &Here) -> Narration {
                 Rule::Times
             ),
         ),
-        (211, "FEAT") => (
+        (211, Verb::Feat) => (
             "211: the server's extensions.".into(),
             format!(
                 "FEAT's answer ({}): the extensions this server supports, one a line.",
                 Rule::Feat
             ),
         ),
-        (215, "SYST") => (
+        (215, Verb::Syst) => (
             "215: the system type.".into(),
             format!(
                 "SYST's answer: its first word names the operating system ({}).",
                 Rule::ServiceCommands
             ),
         ),
-        (220, _) => (
-            table_headline(220),
-            "The server's greeting: now the client can log in.".into(),
-        ),
-        (221, _) => (
-            table_headline(221),
-            format!(
-                "\"Service closing control connection\" ({}). The close that follows shows \
-                 which side really sends the first FIN.",
-                Rule::ReplyCodes
-            ),
-        ),
-        (250, "CWD" | "CDUP" | "XCWD" | "XCUP") => ("250: directory changed.".into(), class),
-        (257, "MKD" | "XMKD") => (
+        (250, Verb::Cwd | Verb::Cdup | Verb::Xcwd | Verb::Xcup) => {
+            ("250: directory changed.".into(), class)
+        }
+        (257, Verb::Mkd | Verb::Xmkd) => (
             "257: directory created.".into(),
             "Its path is the text in quotes.".into(),
         ),
-        (257, _) => (
-            "257: the current directory.".into(),
-            "Its path is the text in quotes.".into(),
-        ),
-        (331, _) => (
-            table_headline(331),
-            format!("{class} Here: PASS, with the password."),
-        ),
-        (350, "REST") => (
+        (350, Verb::Rest) => (
             "350: restart offset noted.".into(),
             format!(
                 "The next RETR or STOR starts at that byte ({}).",
                 Rule::Rest
             ),
         ),
-        (425, _) => (
-            table_headline(425),
-            "The control connection is fine; only the data connection failed. From the \
-             client's side, a firewall or NAT in the way looks just like this."
-                .into(),
-        ),
-        (426, _) => (
-            table_headline(426),
-            format!("The data connection closed before the transfer ended. {class}"),
-        ),
-        (503, v) if crate::ftp::verb::is_transfer(v) && no_setup(h) => (
+        (503, v) if v.transfer().is_some() && no_setup(h) => (
             "503: no PORT or PASV was accepted.".into(),
             format!(
                 "Bad sequence of commands. For this case there are default data ports ({}): the \
@@ -151,21 +132,64 @@ fn meaning(code: u16, text: &str, h: &Here) -> Narration {
                 Rule::DefaultDataPorts
             ),
         ),
-        (503, "PORT" | "EPRT" | "PASV") if h.epsv_all => (
+        (503, Verb::Port | Verb::Eprt | Verb::Pasv) if h.epsv_all => (
             "503: only EPSV after EPSV ALL.".into(),
             format!(
                 "After EPSV ALL the server must refuse every other data setup ({}).",
                 Rule::Epsv
             ),
         ),
-        (503, "PASS") => (
+        (503, Verb::Pass) => (
             "503: USER must come first.".into(),
             format!(
                 "PASS must come right after USER ({}).",
                 Rule::AccessControlCommands
             ),
         ),
-        (522, _) => (
+        (530, Verb::Pass) => (
+            table_headline(530),
+            format!("After PASS this means the login failed. {class}"),
+        ),
+        _ => return None,
+    })
+}
+
+/// A headline and body for a reply whose code says it all, whatever it
+/// answers.
+fn by_code(code: u16) -> Option<(String, String)> {
+    let class = digit(code);
+    Some(match code {
+        220 => (
+            table_headline(220),
+            "The server's greeting: now the client can log in.".into(),
+        ),
+        221 => (
+            table_headline(221),
+            format!(
+                "\"Service closing control connection\" ({}). The close that follows shows \
+                 which side really sends the first FIN.",
+                Rule::ReplyCodes
+            ),
+        ),
+        257 => (
+            "257: the current directory.".into(),
+            "Its path is the text in quotes.".into(),
+        ),
+        331 => (
+            table_headline(331),
+            format!("{class} Here: PASS, with the password."),
+        ),
+        425 => (
+            table_headline(425),
+            "The control connection is fine; only the data connection failed. From the \
+             client's side, a firewall or NAT in the way looks just like this."
+                .into(),
+        ),
+        426 => (
+            table_headline(426),
+            format!("The data connection closed before the transfer ended. {class}"),
+        ),
+        522 => (
             table_headline(522),
             format!(
                 "The server cannot use that address family; its reply lists those it can, \
@@ -173,13 +197,8 @@ fn meaning(code: u16, text: &str, h: &Here) -> Narration {
                 Rule::Eprt
             ),
         ),
-        (530, "PASS") => (
-            table_headline(530),
-            format!("After PASS this means the login failed. {class}"),
-        ),
-        _ => (table_headline(code), class),
-    };
-    Narration::new(headline, body)
+        _ => return None,
+    })
 }
 
 /// True when the transfer this reply answers had no PORT/EPRT/PASV/EPSV
@@ -191,8 +210,8 @@ fn no_setup(h: &Here) -> bool {
 }
 
 /// The address a PORT/EPRT argument names.
-fn announced(verb: &str, arg: &str) -> Option<SocketAddr> {
-    if verb == "PORT" {
+fn announced(verb: &Verb, arg: &str) -> Option<SocketAddr> {
+    if *verb == Verb::Port {
         parse_port(arg).ok().map(SocketAddr::V4)
     } else {
         parse_eprt(arg).ok()
@@ -201,7 +220,7 @@ fn announced(verb: &str, arg: &str) -> Option<SocketAddr> {
 
 /// Why a server refuses the address of a PORT/EPRT: which rule is whose.
 fn refused_dial(h: &Here) -> Narration {
-    let verb = h.last_verb.clone().unwrap_or_default();
+    let verb = h.last_verb.clone().unwrap_or(Verb::Other(String::new()));
     let headline = "504: the server refuses to dial there.";
     let Some(target) = announced(&verb, &h.last_arg) else {
         return Narration::new(headline, "Command not implemented for that parameter.");
@@ -404,7 +423,7 @@ fn preliminary(text: &str, h: &Here) -> Narration {
 /// `200` to PORT/EPRT: the address is accepted; when the server dialled it,
 /// as the account tells.
 fn port_okay(h: &Here) -> Narration {
-    let v = h.last_verb.clone().unwrap_or_default();
+    let v = h.last_verb.clone().unwrap_or(Verb::Other(String::new()));
     let rule = Rule::DialAfterTransferCommand;
     let story = h.story;
     let ann = story.and_then(|s| {

@@ -9,7 +9,9 @@
 //! files it offers ([`files`]) are the built-in ones or a real directory,
 //! read-only, plus what a logged-in user uploads ([`uploads`]), both named
 //! by the virtual paths and entries of [`entry`]. The
-//! commands answered on the control connection alone are [`queries`]; the
+//! commands answered on the control connection alone are [`queries`], and
+//! the one table of the verbs it implements (read by `HELP`, `FEAT` and the
+//! `502`) is [`verbs`]; the
 //! commands that choose active or passive mode are [`modes`]; how a
 //! transfer then gets its data connection (the server dials, or waits for
 //! a dial) is [`data`]; how directory listings look is [`listing`], and
@@ -52,6 +54,7 @@ pub mod slots;
 pub mod transfers;
 pub mod uploads;
 pub mod urgent;
+pub mod verbs;
 
 use crate::ftp::Reply;
 use crate::network::Network;

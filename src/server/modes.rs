@@ -17,6 +17,7 @@
 use super::data::Plan;
 use super::session::Session;
 use crate::ftp::hostport::{self, HostPortError};
+use crate::ftp::Verb;
 use crate::trace::{Side, Via};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -24,13 +25,13 @@ use std::net::{IpAddr, SocketAddr};
 impl Session {
     /// PORT / EPRT: remember where to dial, after checking it is the
     /// client's own address and an unprivileged port.
-    pub(super) async fn port(&mut self, verb: &str, arg: &str) -> io::Result<()> {
+    pub(super) async fn port(&mut self, verb: &Verb, arg: &str) -> io::Result<()> {
         if self.epsv_all {
             return self
                 .reply(503, "EPSV ALL was sent: only EPSV is allowed now.")
                 .await;
         }
-        let (parsed, via) = if verb == "PORT" {
+        let (parsed, via) = if *verb == Verb::Port {
             (hostport::parse_port(arg).map(SocketAddr::V4), Via::Port)
         } else {
             (hostport::parse_eprt(arg), Via::Eprt)
@@ -72,8 +73,8 @@ impl Session {
     }
 
     /// PASV / EPSV: a fresh listener for the client to dial.
-    pub(super) async fn pasv(&mut self, verb: &str, arg: &str) -> io::Result<()> {
-        let extended = verb == "EPSV";
+    pub(super) async fn pasv(&mut self, verb: &Verb, arg: &str) -> io::Result<()> {
+        let extended = *verb == Verb::Epsv;
         if extended && arg.eq_ignore_ascii_case("ALL") {
             self.epsv_all = true;
             return self.reply(200, "EPSV ALL ok: only EPSV from now on.").await;

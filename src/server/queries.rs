@@ -29,39 +29,20 @@
 use super::entry::{names_a_folder, Kind};
 use super::listing::{self, escape, Facts};
 use super::session::Session;
+use super::verbs::{feat_text, help_text};
+use crate::ftp::verb::Verb;
 use std::io;
-
-/// The features, in `FEAT` order, around the MLST line.
-const FEATURES: [&str; 7] = [
-    "EPRT",
-    "EPSV",
-    "MDTM",
-    "PASV",
-    "REST STREAM",
-    "SIZE",
-    "UTF8",
-];
 
 impl Session {
     /// The commands any client may send, logged in or not. `None` when
     /// `verb` is not one of them.
-    pub(super) async fn about_server(&mut self, verb: &str, arg: &str) -> Option<io::Result<()>> {
+    pub(super) async fn about_server(&mut self, verb: &Verb, arg: &str) -> Option<io::Result<()>> {
         Some(match verb {
-            "NOOP" => self.reply(200, "NOOP ok.").await,
-            "SYST" => self.reply(215, "UNIX Type: L8").await,
-            "FEAT" => {
-                let mut lines = vec!["Features:".to_string()];
-                lines.extend(FEATURES.iter().take(3).map(|f| f.to_string()));
-                lines.push(self.facts.feature());
-                lines.extend(FEATURES.iter().skip(3).map(|f| f.to_string()));
-                lines.push("End".to_string());
-                self.reply(211, &lines.join("\n")).await
-            }
-            "OPTS" => self.opts(arg).await,
-            "HELP" => {
-                let help = "The following commands are recognized:\nUSER PASS SYST FEAT OPTS PWD CWD CDUP TYPE MODE STRU\nPORT EPRT PASV EPSV LIST NLST MLSD MLST RETR STOR\nDELE SIZE MDTM REST ABOR ALLO NOOP HELP QUIT\nXPWD XCWD XCUP\nHelp OK.";
-                self.reply(214, help).await
-            }
+            Verb::Noop => self.reply(200, "NOOP ok.").await,
+            Verb::Syst => self.reply(215, "UNIX Type: L8").await,
+            Verb::Feat => self.reply(211, &feat_text(self.facts)).await,
+            Verb::Opts => self.opts(arg).await,
+            Verb::Help => self.reply(214, &help_text()).await,
             _ => return None,
         })
     }
@@ -71,7 +52,7 @@ impl Session {
         if option.eq_ignore_ascii_case("UTF8") && value.eq_ignore_ascii_case("ON") {
             return self.reply(200, "Always in UTF8 mode.").await;
         }
-        if option.eq_ignore_ascii_case("MLST") {
+        if Verb::parse(option) == Verb::Mlst {
             self.facts = Facts::parse(value);
             let chosen = self.facts.chosen();
             return self.reply(200, &format!("MLST OPTS {chosen}")).await;
@@ -81,23 +62,23 @@ impl Session {
 
     /// The transfer parameters and `ALLO`. `None` when `verb` is not one
     /// of them.
-    pub(super) async fn settings(&mut self, verb: &str, arg: &str) -> Option<io::Result<()>> {
+    pub(super) async fn settings(&mut self, verb: &Verb, arg: &str) -> Option<io::Result<()>> {
         let arg = arg.to_ascii_uppercase();
         Some(match (verb, arg.as_str()) {
-            ("TYPE", "A" | "A N") => {
+            (Verb::Type, "A" | "A N") => {
                 self.ascii = true;
                 self.reply(200, "Switching to ASCII mode.").await
             }
-            ("TYPE", "I" | "L 8") => {
+            (Verb::Type, "I" | "L 8") => {
                 self.ascii = false;
                 self.reply(200, "Switching to Binary mode.").await
             }
-            ("TYPE", _) => self.reply(504, "Unrecognised TYPE command.").await,
-            ("MODE", "S") => self.reply(200, "Mode set to S.").await,
-            ("MODE", _) => self.reply(504, "Bad MODE command: only S (stream).").await,
-            ("STRU", "F") => self.reply(200, "Structure set to F.").await,
-            ("STRU", _) => self.reply(504, "Bad STRU command: only F (file).").await,
-            ("ALLO", _) => {
+            (Verb::Type, _) => self.reply(504, "Unrecognised TYPE command.").await,
+            (Verb::Mode, "S") => self.reply(200, "Mode set to S.").await,
+            (Verb::Mode, _) => self.reply(504, "Bad MODE command: only S (stream).").await,
+            (Verb::Stru, "F") => self.reply(200, "Structure set to F.").await,
+            (Verb::Stru, _) => self.reply(504, "Bad STRU command: only F (file).").await,
+            (Verb::Allo, _) => {
                 self.reply(202, "ALLO command ignored: no space to reserve.")
                     .await
             }
@@ -106,7 +87,7 @@ impl Session {
     }
 
     /// SIZE and MDTM: of a regular file only.
-    pub(super) async fn stat(&mut self, verb: &str, arg: &[u8]) -> io::Result<()> {
+    pub(super) async fn stat(&mut self, verb: &Verb, arg: &[u8]) -> io::Result<()> {
         let (_, found) = self
             .on_disk(arg, |files, who, path| files.stat(path, who))
             .await;
@@ -114,7 +95,7 @@ impl Session {
             // `hello.txt/` names a folder, which a file is not.
             Ok(e) if e.kind == Kind::File && !names_a_folder(arg) => {
                 let answer = match verb {
-                    "SIZE" => e.size.to_string(),
+                    Verb::Size => e.size.to_string(),
                     _ => listing::timeval(e.modified),
                 };
                 self.reply(213, &answer).await

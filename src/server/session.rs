@@ -38,8 +38,9 @@ use super::files::Files;
 use super::listing::{Facts, Style};
 use super::slots::Slot;
 use super::urgent::{abor_text, read_control};
+use super::verbs::{implements, refuses};
 use super::Ctx;
-use crate::ftp::{Command, LineBuffer, LineError, Reply};
+use crate::ftp::{Command, LineBuffer, LineError, Reply, Verb};
 use crate::tap::Recorder;
 use crate::trace::Side;
 use std::collections::VecDeque;
@@ -105,16 +106,6 @@ pub struct Session {
 enum Next {
     Go,
     Quit,
-}
-
-fn is_known_verb(verb: &str) -> bool {
-    const VERBS: &[&str] = &[
-        "USER", "PASS", "SYST", "FEAT", "OPTS", "PWD", "XPWD", "CWD", "XCWD", "CDUP", "XCUP",
-        "TYPE", "MODE", "STRU", "ALLO", "PORT", "EPRT", "PASV", "EPSV", "LIST", "NLST", "MLSD",
-        "MLST", "RETR", "STOR", "APPE", "STOU", "DELE", "MKD", "XMKD", "RMD", "XRMD", "RNFR",
-        "RNTO", "SIZE", "MDTM", "REST", "ABOR", "NOOP", "HELP", "QUIT",
-    ];
-    VERBS.contains(&verb)
 }
 
 /// Why the session ended, for its `close`.
@@ -344,25 +335,25 @@ impl Session {
         // The argument as bytes: everything after the verb and its space
         // (a verb is ASCII letters, so it is the same length in both).
         let raw_arg = raw
-            .get(cmd.verb.len() + 1..)
+            .get(cmd.verb.as_str().len() + 1..)
             .filter(|_| !arg.is_empty())
             .unwrap_or_default();
         let logged_in = matches!(self.login, Login::In(_));
-        let verb = cmd.verb.as_str();
+        let verb = &cmd.verb;
         match verb {
-            "USER" => {
+            Verb::User => {
                 self.login = Login::User(arg.to_string());
                 self.reply(331, "Please specify the password.").await?;
             }
-            "PASS" => self.pass(arg).await?,
-            "QUIT" => {
+            Verb::Pass => self.pass(arg).await?,
+            Verb::Quit => {
                 // The slot is free before the goodbye leaves: a client
                 // that reconnects at once finds it.
                 self.slot = None;
                 self.reply(221, "Goodbye.").await?;
                 return Ok(Next::Quit);
             }
-            verb if !is_known_verb(verb) => self.reply(502, "Command not implemented.").await?,
+            verb if !implements(verb) => self.reply(502, "Command not implemented.").await?,
             _ => {
                 if let Some(done) = self.about_server(verb, arg).await {
                     done?;
@@ -380,30 +371,28 @@ impl Session {
 
     /// The commands for a logged-in client that change its place or move
     /// files.
-    async fn logged_in(&mut self, verb: &str, arg: &str, raw_arg: &[u8]) -> io::Result<()> {
+    async fn logged_in(&mut self, verb: &Verb, arg: &str, raw_arg: &[u8]) -> io::Result<()> {
         match verb {
-            "PWD" | "XPWD" => {
+            Verb::Pwd | Verb::Xpwd => {
                 // RFC 959 Appendix II: a quote inside the name is doubled.
                 let cwd = String::from_utf8_lossy(&self.cwd).replace('"', "\"\"");
                 self.reply(257, &format!("\"{cwd}\" is the current directory"))
                     .await
             }
-            "CWD" | "XCWD" => self.cwd(raw_arg).await,
-            "CDUP" | "XCUP" => self.cwd(b"..").await,
-            "PORT" | "EPRT" => self.port(verb, arg).await,
-            "PASV" | "EPSV" => self.pasv(verb, arg).await,
-            "LIST" => self.list(raw_arg, Style::List).await,
-            "NLST" => self.list(raw_arg, Style::Nlst).await,
-            "MLSD" => self.list(raw_arg, Style::Mlsd(self.facts)).await,
-            "MLST" => self.mlst(raw_arg).await,
-            "RETR" => self.retr(raw_arg).await,
-            "STOR" => self.stor(raw_arg).await,
-            "DELE" => self.dele(raw_arg).await,
-            "APPE" | "STOU" | "MKD" | "XMKD" | "RMD" | "XRMD" | "RNFR" | "RNTO" => {
-                self.not_allowed(verb).await
-            }
-            "SIZE" | "MDTM" => self.stat(verb, raw_arg).await,
-            "REST" => match arg.trim().parse::<u64>() {
+            Verb::Cwd | Verb::Xcwd => self.cwd(raw_arg).await,
+            Verb::Cdup | Verb::Xcup => self.cwd(b"..").await,
+            Verb::Port | Verb::Eprt => self.port(verb, arg).await,
+            Verb::Pasv | Verb::Epsv => self.pasv(verb, arg).await,
+            Verb::List => self.list(raw_arg, Style::List).await,
+            Verb::Nlst => self.list(raw_arg, Style::Nlst).await,
+            Verb::Mlsd => self.list(raw_arg, Style::Mlsd(self.facts)).await,
+            Verb::Mlst => self.mlst(raw_arg).await,
+            Verb::Retr => self.retr(raw_arg).await,
+            Verb::Stor => self.stor(raw_arg).await,
+            Verb::Dele => self.dele(raw_arg).await,
+            v if refuses(v) => self.not_allowed(v.as_str()).await,
+            Verb::Size | Verb::Mdtm => self.stat(verb, raw_arg).await,
+            Verb::Rest => match arg.trim().parse::<u64>() {
                 Ok(n) => {
                     self.rest = n;
                     self.reply(350, &format!("Restart position accepted ({n})."))
@@ -411,7 +400,7 @@ impl Session {
                 }
                 Err(_) => self.reply(501, "REST needs a byte offset.").await,
             },
-            "ABOR" => {
+            Verb::Abor => {
                 // Nothing runs (a running transfer hears ABOR itself):
                 // one reply (226, RFC 959; see `abort`), and any unused
                 // passive listener is closed.

@@ -8,6 +8,7 @@
 //! unread. Why a transfer needs them is told in `abort`; the session reads
 //! every line through them.
 
+use crate::ftp::Verb;
 use std::io;
 use tokio::net::TcpStream;
 
@@ -16,10 +17,7 @@ use tokio::net::TcpStream;
 /// skipped — those alone: `1ABOR` or `..ABOR` is no `ABOR`.
 pub(super) fn abor_text(line: &str) -> Option<&str> {
     let stripped = line.trim_start_matches('\u{fffd}');
-    stripped
-        .trim_end()
-        .eq_ignore_ascii_case("ABOR")
-        .then_some(stripped)
+    (Verb::parse(stripped.trim_end()) == Verb::Abor).then_some(stripped)
 }
 
 /// Reads what the control connection has, urgent bytes included.

@@ -402,7 +402,7 @@ impl Recorder {
     pub fn command(&self, text: &str, note: Option<String>) {
         if self.mine(Side::Client) {
             let verb = crate::ftp::Command::parse(text)
-                .map(|c| c.verb)
+                .map(|c| c.verb.to_string())
                 .unwrap_or_default();
             let kind = Kind::Command {
                 text: text.to_string(),

@@ -24,6 +24,7 @@ mod print;
 pub use json::{read_json_lines, write_json_line, JsonError};
 pub use print::{format_event, format_what, write_print_line};
 
+use crate::ftp::verb::{Setup, Verb};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::SocketAddr;
@@ -83,30 +84,35 @@ impl Channel {
 /// `PORT`/`EPRT` (RFC 959, RFC 2428) mean *active* mode: the client listens
 /// and the server dials. `PASV`/`EPSV` mean *passive* mode: the server
 /// listens and the client dials. `Default` is RFC 959's fallback when
-/// neither was sent: the server dials the client's control address.
+/// neither was sent: the server dials the client's control address. In the
+/// JSON it is the setup's verb (`"via":"PORT"`) or `"default"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "&'static str", try_from = "String")]
 pub enum Via {
-    #[serde(rename = "PORT")]
     Port,
-    #[serde(rename = "EPRT")]
     Eprt,
-    #[serde(rename = "PASV")]
     Pasv,
-    #[serde(rename = "EPSV")]
     Epsv,
-    #[serde(rename = "default")]
     Default,
 }
 
 impl Via {
-    pub fn as_str(self) -> &'static str {
+    /// Every via, in the order the JSON contract lists them.
+    pub const ALL: [Via; 5] = [Via::Port, Via::Eprt, Via::Pasv, Via::Epsv, Via::Default];
+
+    /// The setup command that agreed it; `None` for the default ports.
+    pub fn setup(self) -> Option<Setup> {
         match self {
-            Via::Port => "PORT",
-            Via::Eprt => "EPRT",
-            Via::Pasv => "PASV",
-            Via::Epsv => "EPSV",
-            Via::Default => "default",
+            Via::Port => Some(Setup::Port),
+            Via::Eprt => Some(Setup::Eprt),
+            Via::Pasv => Some(Setup::Pasv),
+            Via::Epsv => Some(Setup::Epsv),
+            Via::Default => None,
         }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.setup().map_or("default", Setup::as_str)
     }
 
     /// Active modes have the server dial; passive ones the client.
@@ -119,6 +125,38 @@ impl Via {
 
     pub fn is_active(self) -> bool {
         self.dialler() == Side::Server
+    }
+}
+
+impl From<Setup> for Via {
+    fn from(setup: Setup) -> Via {
+        match setup {
+            Setup::Port => Via::Port,
+            Setup::Eprt => Via::Eprt,
+            Setup::Pasv => Via::Pasv,
+            Setup::Epsv => Via::Epsv,
+        }
+    }
+}
+
+impl From<Via> for &'static str {
+    fn from(via: Via) -> &'static str {
+        via.as_str()
+    }
+}
+
+impl TryFrom<String> for Via {
+    type Error = String;
+
+    /// Exactly as written (`"PORT"`, `"default"`): the contract's spelling.
+    fn try_from(text: String) -> Result<Via, String> {
+        Via::ALL
+            .into_iter()
+            .find(|v| v.as_str() == text)
+            .ok_or_else(|| {
+                let all: Vec<&str> = Via::ALL.iter().map(|v| v.as_str()).collect();
+                format!("unknown via `{text}`, expected one of {}", all.join(", "))
+            })
     }
 }
 
@@ -200,6 +238,15 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The verb of a command; `None` for any other kind. (The JSON keeps
+    /// the verb as text, so a trace may carry any verb.)
+    pub fn verb(&self) -> Option<Verb> {
+        match self {
+            Kind::Command { verb, .. } => Some(Verb::parse(verb)),
+            _ => None,
+        }
+    }
+
     /// The `kind` field's value.
     pub fn name(&self) -> &'static str {
         match self {
@@ -306,6 +353,11 @@ impl Event {
             kind,
             note: None,
         }
+    }
+
+    /// The verb of a `command` event ([`Kind::verb`]).
+    pub fn verb(&self) -> Option<Verb> {
+        self.kind.verb()
     }
 
     /// True for a `connect` whose SYN the source did not see (its note

@@ -116,7 +116,7 @@ impl Script {
         self.reply(331, "Any password will do for anonymous.");
         self.cmd("PASS student@");
         self.reply(230, "Login successful.");
-        self.cmd("PWD");
+        self.cmd(ftpviz::ftp::Verb::Pwd.as_str());
         self.reply(257, "\"/\" is the current directory");
     }
 
@@ -187,7 +187,7 @@ impl Script {
     /// `PASV`, the client's dial, and the transfer command.
     fn passive(&mut self, command: &str, flow: Flow) {
         let listen = SocketAddrV4::new(SERVER_IP, self.listen_port());
-        self.cmd("PASV");
+        self.cmd(ftpviz::ftp::Verb::Pasv.as_str());
         self.reply(227, &format_227(listen));
         let src = addr(CLIENT_IP, self.next_client_port);
         self.next_client_port = self.next_client_port.wrapping_add(1);
@@ -216,7 +216,7 @@ impl Script {
     }
 
     fn quit(&mut self) {
-        self.cmd("QUIT");
+        self.cmd(ftpviz::ftp::Verb::Quit.as_str());
         self.reply(221, "Goodbye.");
         self.ev(0, Side::Server, Kind::Close, 0.0);
     }
@@ -232,7 +232,7 @@ impl Script {
         };
         self.cmd("TYPE A");
         self.reply(200, "Switching to ASCII mode.");
-        transfer(self, "LIST", Flow::Download(187));
+        transfer(self, ftpviz::ftp::Verb::List.as_str(), Flow::Download(187));
         self.cmd("TYPE I");
         self.reply(200, "Switching to Binary mode.");
         transfer(self, "RETR hello.txt", Flow::Download(78));
@@ -270,7 +270,10 @@ pub fn active_blocked() -> Trace {
     s.login();
     s.cmd("TYPE I");
     s.reply(200, "Switching to Binary mode.");
-    s.active("LIST", Flow::Blocked(Blocker::ClientFirewall));
+    s.active(
+        ftpviz::ftp::Verb::List.as_str(),
+        Flow::Blocked(Blocker::ClientFirewall),
+    );
     s.quit();
     Trace { events: s.events }
 }
@@ -282,7 +285,10 @@ pub fn passive_blocked() -> Trace {
     s.login();
     s.cmd("TYPE I");
     s.reply(200, "Switching to Binary mode.");
-    s.passive("LIST", Flow::Blocked(Blocker::ServerFirewall));
+    s.passive(
+        ftpviz::ftp::Verb::List.as_str(),
+        Flow::Blocked(Blocker::ServerFirewall),
+    );
     s.quit();
     Trace { events: s.events }
 }
@@ -305,7 +311,7 @@ pub fn multiline() -> Trace {
         230,
         "230-\n    The NetBSD Project FTP server\n    Mirrors of this archive: see /pub/NetBSD/README.mirrors\n    Please use a mirror near you.\n230 Guest login ok, access restrictions apply.",
     );
-    s.cmd("FEAT");
+    s.cmd(ftpviz::ftp::Verb::Feat.as_str());
     s.raw_reply(
         211,
         "211-Features:\n MDTM\n MLST type*;size*;modify*;\n REST STREAM\n SIZE\n TVFS\n UTF8\n EPRT\n EPSV\n211 End",

@@ -21,7 +21,7 @@
 //! command, a connection already made is hung up unused.
 
 use super::{Client, ClientError, KEEP, WAIT};
-use crate::ftp::hostport;
+use crate::ftp::{hostport, Command, Verb};
 use crate::lab::lesson::{Transfer, UPLOAD_TEXT};
 use crate::lab::Mode;
 use crate::network;
@@ -43,10 +43,10 @@ pub(super) enum Data {
 
 /// The command that announces a client listener at `addr`: `PORT` can only
 /// carry IPv4, `EPRT` carries either.
-pub(super) fn announce_line(addr: SocketAddr, extended: bool) -> String {
+pub(super) fn announce(addr: SocketAddr, extended: bool) -> Command {
     match addr {
-        SocketAddr::V4(v4) if !extended => format!("PORT {}", hostport::format_port(v4)),
-        _ => format!("EPRT {}", hostport::format_eprt(addr)),
+        SocketAddr::V4(v4) if !extended => Command::new(Verb::Port, &hostport::format_port(v4)),
+        _ => Command::new(Verb::Eprt, &hostport::format_eprt(addr)),
     }
 }
 
@@ -78,8 +78,8 @@ impl Client {
                 // Behind a simulated NAT the client believes it has a
                 // private address, and announces that one.
                 let addr = self.network.announce(Side::Client, listener.local_addr()?);
-                let line = announce_line(addr, via == Via::Eprt);
-                let reply = self.say(&line).await?;
+                let command = announce(addr, via == Via::Eprt);
+                let reply = self.say(&command).await?;
                 self.data = if reply.is_success() {
                     Data::Listening(listener, via)
                 } else {
@@ -87,7 +87,12 @@ impl Client {
                 };
             }
             Via::Pasv | Via::Epsv => {
-                let reply = self.say(via.as_str()).await?;
+                let asked = if via == Via::Epsv {
+                    Verb::Epsv
+                } else {
+                    Verb::Pasv
+                };
+                let reply = self.say(&Command::new(asked, "")).await?;
                 let target = match (reply.code, via) {
                     (227, _) => hostport::parse_227(reply.message())
                         .ok()
@@ -156,19 +161,15 @@ impl Client {
     /// A transfer command, its data connection and its replies.
     pub(super) async fn transfer(&mut self, t: Transfer, arg: &str) -> Result<(), ClientError> {
         let verb = match t {
-            Transfer::List => "LIST",
-            Transfer::Retr => "RETR",
-            Transfer::Stor => "STOR",
+            Transfer::List => Verb::List,
+            Transfer::Retr => Verb::Retr,
+            Transfer::Stor => Verb::Stor,
         };
-        let line = if arg.is_empty() {
-            verb.to_string()
-        } else {
-            format!("{verb} {arg}")
-        };
+        let command = Command::new(verb, arg);
         let rec = self.ctl()?.rec.clone();
         let server_ip = self.setup.server.ip();
         let data = std::mem::replace(&mut self.data, Data::None);
-        self.send(&line).await?;
+        self.send(&command).await?;
         // In active mode the server may dial before or after its 150: be
         // ready to accept from the moment the command has left.
         let (pending, mut stream) = match data {

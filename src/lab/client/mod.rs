@@ -19,7 +19,7 @@ mod data;
 
 use super::lesson::Step;
 use super::{Lesson, Mode};
-use crate::ftp::{Command, LineBuffer, Reply, ReplyParser};
+use crate::ftp::{Command, LineBuffer, Reply, ReplyParser, Verb};
 use crate::middlebox::narration;
 use crate::network::Network;
 use crate::tap::{Recorder, Scope, Tap};
@@ -146,13 +146,13 @@ impl Client {
     async fn take(&mut self, step: Step) -> Result<(), ClientError> {
         match step {
             Step::Connect => self.connect().await,
-            Step::Say(line) => self.say(&line).await.map(drop),
+            Step::Say(command) => self.say(&command).await.map(drop),
             Step::Open => self.open().await,
             Step::Transfer(t, arg) => self.transfer(t, &arg).await,
             Step::Bounce(target) => {
-                let line = data::announce_line(target, self.extended());
+                let command = data::announce(target, self.extended());
                 let why = narration::bounce(target, self.setup.client_ip);
-                self.send_noted(&line, Some(why)).await?;
+                self.send_noted(&command, Some(why)).await?;
                 self.reply().await.map(drop)
             }
             Step::Quit => self.quit().await,
@@ -186,15 +186,19 @@ impl Client {
         self.reply().await.map(drop)
     }
 
-    /// Sends one command line (through the middlebox).
-    async fn send(&mut self, line: &str) -> Result<(), ClientError> {
-        self.send_noted(line, None).await
+    /// Sends one command (through the middlebox).
+    async fn send(&mut self, command: &Command) -> Result<(), ClientError> {
+        self.send_noted(command, None).await
     }
 
     /// Sends one command line with a remark of the lesson's own (joined to
     /// the middlebox's note, if any).
-    async fn send_noted(&mut self, line: &str, lesson: Option<String>) -> Result<(), ClientError> {
-        let relayed = self.network.relay(Side::Client, line);
+    async fn send_noted(
+        &mut self,
+        command: &Command,
+        lesson: Option<String>,
+    ) -> Result<(), ClientError> {
+        let relayed = self.network.relay(Side::Client, &command.to_string());
         let note = match (lesson, relayed.note) {
             (Some(a), Some(b)) => Some(format!("{a}; {b}")),
             (a, b) => a.or(b),
@@ -247,13 +251,13 @@ impl Client {
         }
     }
 
-    async fn say(&mut self, line: &str) -> Result<Reply, ClientError> {
-        self.send(line).await?;
+    async fn say(&mut self, command: &Command) -> Result<Reply, ClientError> {
+        self.send(command).await?;
         self.reply().await
     }
 
     async fn quit(&mut self) -> Result<(), ClientError> {
-        self.say("QUIT").await?;
+        self.say(&Command::new(Verb::Quit, "")).await?;
         let Some(mut ctl) = self.ctl.take() else {
             return Ok(());
         };

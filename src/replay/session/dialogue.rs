@@ -22,15 +22,12 @@
 //! "AUTH TLS" accepted) means TLS may follow on both sides.
 
 use super::{bounce, Session};
-use crate::ftp::{code_of, hostport, Command, Reply, ReplyError};
+use crate::ftp::{code_of, hostport, Command, Reply, ReplyError, Verb};
 use crate::replay::announcement::Announcement;
 use crate::replay::sink::Sink;
 use crate::trace::{Event, Kind, Side, Via};
 use std::net::SocketAddr;
 
-/// Commands that make the server move a file or a listing over a data
-/// connection.
-const TRANSFER_VERBS: &[&str] = &["RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"];
 /// A verb longer than this is not one FTP defines.
 const LONGEST_VERB: usize = 8;
 /// Characters of odd text quoted in a note.
@@ -180,30 +177,30 @@ impl Session {
         if let Some(len) = long {
             more.push(long_note(len, line.len()));
         }
-        let verb = cmd.verb.as_str();
-        if matches!(verb, "PORT" | "EPRT" | "PASV" | "EPSV") {
+        let verb = &cmd.verb;
+        if verb.setup().is_some() {
             // A new announcement starts a new turn: what an earlier
             // transfer command waited for, it no longer does.
             self.transfer = None;
             self.unserved.clear();
         }
         let announced = match verb {
-            "PORT" => hostport::parse_port(&cmd.arg)
+            Verb::Port => hostport::parse_port(&cmd.arg)
                 .ok()
                 .map(|a| (SocketAddr::V4(a), Via::Port)),
-            "EPRT" => hostport::parse_eprt(&cmd.arg).ok().map(|a| (a, Via::Eprt)),
+            Verb::Eprt => hostport::parse_eprt(&cmd.arg).ok().map(|a| (a, Via::Eprt)),
             _ => None,
         };
         if let Some((addr, via)) = announced {
-            if let Some(note) = bounce::note(verb, addr, self.client) {
+            if let Some(note) = bounce::note(verb.as_str(), addr, self.client) {
                 more.push(note);
                 self.bounce_asked = true;
             }
             self.announce(addr, via, sink);
         }
         match verb {
-            "PASV" | "EPSV" => self.asked_passive = true,
-            v if TRANSFER_VERBS.contains(&v) => {
+            Verb::Pasv | Verb::Epsv => self.asked_passive = true,
+            v if v.transfer().is_some() => {
                 self.expecting_data = true;
                 match self.unserved.pop() {
                     Some(at) => serve(&mut sink.events, at, line),
@@ -219,7 +216,7 @@ impl Session {
         self.commands += 1;
         let kind = Kind::Command {
             text: line.to_string(),
-            verb: cmd.verb,
+            verb: cmd.verb.to_string(),
         };
         let mut e = Event::new(t, self.number, 0, Side::Client, kind);
         e.note = self.take_notes(Side::Client, more);

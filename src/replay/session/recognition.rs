@@ -21,27 +21,36 @@
 //! `GET / HTTP/1.1`, `+OK`) means not FTP. Whoever sends the commands is
 //! the client, whichever end dialled.
 
-use crate::ftp::Command;
+use crate::ftp::{self, Command};
 use crate::trace::Side;
 
 /// Commands that, right after a `220` banner, say "this is an FTP client".
-pub const OPENING_VERBS: &[&str] = &[
-    "USER", "AUTH", "FEAT", "OPTS", "SYST", "HOST", "CLNT", "PASS", "ACCT", "PWD", "XPWD", "TYPE",
-    "PASV", "EPSV", "PORT", "EPRT", "LANG", "SITE", "CWD", "LIST", "NLST", "MLSD",
-];
+pub const OPENING_VERBS: &[ftp::Verb] = {
+    use ftp::Verb::*;
+    &[
+        User, Auth, Feat, Opts, Syst, Host, Clnt, Pass, Acct, Pwd, Xpwd, Type, Pasv, Epsv, Port,
+        Eprt, Lang, Site, Cwd, List, Nlst, Mlsd,
+    ]
+};
 
 /// Commands only FTP has: with replies from the other side, proof of FTP
 /// without a banner. (`USER`/`PASS` are POP3's too, but POP3 answers `+OK`,
 /// never three digits.)
-pub const FTP_VERBS: &[&str] = &[
-    "USER", "PASS", "ACCT", "CWD", "XCWD", "CDUP", "XCUP", "PWD", "XPWD", "TYPE", "STRU", "PASV",
-    "EPSV", "PORT", "EPRT", "LPRT", "LPSV", "RETR", "STOR", "STOU", "APPE", "NLST", "MLSD", "MLST",
-    "SIZE", "MDTM", "REST", "RNFR", "RNTO", "DELE", "RMD", "XRMD", "MKD", "XMKD", "SYST", "FEAT",
-    "OPTS", "ABOR", "SITE", "PBSZ", "PROT", "CCC", "ALLO", "REIN", "SMNT", "LANG", "HOST", "CLNT",
-];
+pub const FTP_VERBS: &[ftp::Verb] = {
+    use ftp::Verb::*;
+    &[
+        User, Pass, Acct, Cwd, Xcwd, Cdup, Xcup, Pwd, Xpwd, Type, Stru, Pasv, Epsv, Port, Eprt,
+        Lprt, Lpsv, Retr, Stor, Stou, Appe, Nlst, Mlsd, Mlst, Size, Mdtm, Rest, Rnfr, Rnto, Dele,
+        Rmd, Xrmd, Mkd, Xmkd, Syst, Feat, Opts, Abor, Site, Pbsz, Prot, Ccc, Allo, Rein, Smnt,
+        Lang, Host, Clnt,
+    ]
+};
 
 /// FTP commands other three-digit protocols (SMTP, NNTP) have too.
-const SHARED_VERBS: &[&str] = &["QUIT", "NOOP", "HELP", "LIST", "STAT", "MODE", "AUTH"];
+const SHARED_VERBS: &[ftp::Verb] = {
+    use ftp::Verb::*;
+    &[Quit, Noop, Help, List, Stat, Mode, Auth]
+};
 
 /// How far the "is this FTP?" question has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,15 +81,15 @@ pub enum Verb {
 pub fn verb(line: &str) -> Verb {
     let line = line.trim_start_matches(|c: char| !c.is_ascii());
     match Command::parse(line) {
-        Ok(c) if FTP_VERBS.contains(&c.verb.as_str()) => Verb::Proof,
-        Ok(c) if SHARED_VERBS.contains(&c.verb.as_str()) => Verb::Shared,
+        Ok(c) if FTP_VERBS.contains(&c.verb) => Verb::Proof,
+        Ok(c) if SHARED_VERBS.contains(&c.verb) => Verb::Shared,
         _ => Verb::Foreign,
     }
 }
 
 /// Whether a line opens an FTP dialogue after the banner.
 pub fn opening(line: &str) -> bool {
-    Command::parse(line.trim_start()).is_ok_and(|c| OPENING_VERBS.contains(&c.verb.as_str()))
+    Command::parse(line.trim_start()).is_ok_and(|c| OPENING_VERBS.contains(&c.verb))
 }
 
 /// Who sent the first payload of a connection caught mid-way, if it looks

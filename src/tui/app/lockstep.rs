@@ -137,7 +137,7 @@ fn dial_pending(events: &[Event]) -> Option<bool> {
 /// transfer command that follows an accepted `PORT`/`EPRT`.
 fn dial_expected(events: &[Event]) -> bool {
     let is_announcement = |e: &Event| match &e.kind {
-        Kind::Command { verb, .. } => verb == "PORT" || verb == "EPRT",
+        Kind::Command { .. } => e.verb().is_some_and(|v| v.is_active_setup()),
         Kind::Reply { code, .. } => matches!(code, 227 | 229),
         _ => false,
     };
@@ -164,10 +164,9 @@ fn dial_expected(events: &[Event]) -> bool {
                     }
                 )
             });
-            let transfer = after.iter().any(|e| match &e.kind {
-                Kind::Command { verb, .. } => crate::ftp::verb::is_transfer(verb),
-                _ => false,
-            });
+            let transfer = after
+                .iter()
+                .any(|e| e.verb().is_some_and(|v| v.transfer().is_some()));
             accepted && transfer
         }
     }

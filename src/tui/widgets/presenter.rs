@@ -120,14 +120,15 @@ fn upper(side: Side) -> &'static str {
 
 /// `PORT`/`EPRT`'s port, big: the arithmetic for PORT, the number for EPRT.
 fn announcement(verb: &str, text: &str) -> Option<Vec<String>> {
+    use crate::ftp::Verb;
     let arg = text.get(verb.len()..)?.trim();
-    match verb {
-        "PORT" => {
+    match Verb::parse(verb) {
+        Verb::Port => {
             let port = parse_port(arg).ok()?.port();
-            Some(vec!["PORT".into(), arithmetic(port)])
+            Some(vec![Verb::Port.to_string(), arithmetic(port)])
         }
-        "EPRT" => Some(vec![
-            "EPRT".into(),
+        Verb::Eprt => Some(vec![
+            Verb::Eprt.to_string(),
             format!("port {}", parse_eprt(arg).ok()?.port()),
         ]),
         _ => None,

@@ -469,7 +469,7 @@ impl Row<'_> {
             },
             Kind::Command { text, verb } => {
                 let text = clean(text);
-                let label = if matches!(verb.as_str(), "PORT" | "EPRT" | "LPRT") {
+                let label = if crate::ftp::Verb::parse(verb).carries_address() {
                     Label::keeping_address(text)
                 } else {
                     Label::plain(text)

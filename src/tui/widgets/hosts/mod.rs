@@ -94,11 +94,8 @@ pub struct Hosts {
     /// A transfer command is waiting for its final reply.
     transfer: bool,
     /// The verb of the last command (a refused PORT closes its listener).
-    last_verb: String,
+    last_verb: Option<crate::ftp::Verb>,
 }
-
-/// Commands that move data over a data connection.
-const TRANSFERS: [&str; 7] = ["RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"];
 
 impl Hosts {
     /// The state after the last of `shown`, for that event's session.
@@ -165,13 +162,19 @@ impl Hosts {
             Kind::Command { verb, text } => {
                 let arg = text.split_once(' ').map(|(_, a)| a).unwrap_or_default();
                 let listen = |port: Option<u16>| port.map(|port| Listen { port, since: i });
-                match verb.as_str() {
-                    "PORT" => self.client_listen = listen(parse_port(arg).ok().map(|a| a.port())),
-                    "EPRT" => self.client_listen = listen(parse_eprt(arg).ok().map(|a| a.port())),
-                    v if TRANSFERS.contains(&v) => self.transfer = true,
+                use crate::ftp::Verb;
+                let verb = Verb::parse(verb);
+                match verb {
+                    Verb::Port => {
+                        self.client_listen = listen(parse_port(arg).ok().map(|a| a.port()))
+                    }
+                    Verb::Eprt => {
+                        self.client_listen = listen(parse_eprt(arg).ok().map(|a| a.port()))
+                    }
+                    ref v if v.transfer().is_some() => self.transfer = true,
                     _ => {}
                 }
-                self.last_verb = verb.clone();
+                self.last_verb = Some(verb);
             }
             Kind::Reply { code, text } => self.reply(i, *code, text),
             Kind::Data { .. } => {}
@@ -184,7 +187,12 @@ impl Hosts {
             227 => self.server_listen = listen(parse_227(text).ok().map(|a| a.port())),
             229 => self.server_listen = listen(parse_229(text).ok()),
             // A refused PORT/EPRT: the client closes the listener it opened.
-            400.. if matches!(self.last_verb.as_str(), "PORT" | "EPRT") => {
+            400..
+                if self
+                    .last_verb
+                    .as_ref()
+                    .is_some_and(crate::ftp::Verb::is_active_setup) =>
+            {
                 self.client_listen = None
             }
             _ => {}
