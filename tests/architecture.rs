@@ -3,7 +3,9 @@
 //! import runs in a circle between the top-level modules (a `use crate::a`
 //! in `b` and a `use crate::b` in `a`, directly or round several), nor
 //! between the files of `src/` (`support/imports.rs` says how a file's
-//! paths are read).
+//! paths are read). The house rules too: the screens' widgets never import
+//! the app room, no FTP verb is a string literal outside `ftp`, and no
+//! function is over 100 lines.
 
 #[path = "support/imports.rs"]
 mod imports;
@@ -433,4 +435,90 @@ fn helper() -> &'static str { "USER" }
     ];
     let tests = test_files(&all);
     assert!(tests.contains(&dir.join("tests.rs")) && !tests.contains(&dir.join("build.rs")));
+}
+
+/// The screens' rule (ARCHITECTURE.md, "two rooms"): the widgets draw from
+/// plain data and never reach into the app room — no file under
+/// `src/tui/widgets/` imports one under `src/tui/app/`.
+#[test]
+fn widgets_never_import_app() {
+    let graph = imports::Graph::of(&src());
+    let room = |i: usize, name: &str| {
+        graph.modules[i].krate == "lib"
+            && graph.modules[i].path.len() >= 2
+            && graph.modules[i].path[..2] == ["tui", name]
+    };
+    let widgets = (0..graph.modules.len())
+        .filter(|&i| room(i, "widgets"))
+        .count();
+    assert!(
+        widgets >= 10,
+        "only {widgets} files found under tui/widgets"
+    );
+    let mut back = Vec::new();
+    for (&from, tos) in &graph.edges {
+        for (&to, names) in tos {
+            if room(from, "widgets") && room(to, "app") {
+                back.push(format!(
+                    "{} → {} ({names:?})",
+                    graph.shown(from, &src()),
+                    graph.shown(to, &src())
+                ));
+            }
+        }
+    }
+    assert!(back.is_empty(), "widgets import app:\n{}", back.join("\n"));
+}
+
+/// No function in `src/` is longer than 100 lines, from its `fn` line to
+/// its closing brace (a body is found by its closing brace at the `fn`'s
+/// own indent, as `rustfmt` writes it).
+#[test]
+fn no_function_is_over_100_lines() {
+    let mut all = Vec::new();
+    files(&src(), &mut all);
+    let mut long = Vec::new();
+    for f in &all {
+        let text = fs::read_to_string(f).expect("readable");
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let code = line.trim_start();
+            let indent = line.len() - code.len();
+            let words: Vec<&str> = code.split_whitespace().collect();
+            let is_fn = words
+                .iter()
+                .take_while(|w| {
+                    [
+                        "pub",
+                        "pub(crate)",
+                        "pub(super)",
+                        "async",
+                        "const",
+                        "unsafe",
+                    ]
+                    .contains(w)
+                        || w.starts_with("pub(")
+                })
+                .count();
+            if words.get(is_fn) != Some(&"fn") || code.ends_with(';') {
+                continue;
+            }
+            let end = lines[i + 1..]
+                .iter()
+                .position(|l| {
+                    l.get(..indent).is_some_and(|p| p.trim().is_empty())
+                        && l.get(indent..).is_some_and(|r| r.starts_with('}'))
+                })
+                .map(|n| n + 1);
+            if let Some(n) = end.filter(|&n| n + 1 > 100) {
+                let shown = f.strip_prefix(src()).unwrap_or(f).display().to_string();
+                long.push(format!("{shown}:{}: {} lines", i + 1, n + 1));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "functions over 100 lines:\n{}",
+        long.join("\n")
+    );
 }
