@@ -197,6 +197,63 @@ fn the_printed_lesson_names_its_sessions_and_each_scenes_rule() {
     }
 }
 
+/// `lesson --json` carries each scene's rule too: the event format has one
+/// place for words, the note, so the scene's last event holds it — after
+/// every event a question could be about — and a replay of the saved trace
+/// says it.
+#[test]
+fn the_lesson_as_json_carries_each_scenes_rule_on_its_last_event() {
+    let dir = common::temp_dir("lesson-rule-json");
+    let file = dir.join("two.toml");
+    std::fs::write(
+        &file,
+        "title = \"t\"\n[[scene]]\ntitle = \"Client firewall\"\nfirewall = \"client\"\n\
+         takeaway = \"Active breaks behind a client firewall.\"\n\
+         [[scene]]\ntitle = \"Plain\"\nmode = \"passive\"\n\
+         takeaway = \"Passive: the client dials.\"\n",
+    )
+    .expect("written");
+    let out = Command::new(bin())
+        .args(["lesson", "--json", "--port", "0", "--file"])
+        .arg(&file)
+        .output()
+        .expect("ftpviz runs");
+    assert!(out.status.success(), "{out:?}");
+    let events: Vec<ftpviz::trace::Event> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one event a line"))
+        .collect();
+    let ruled: Vec<(usize, &str)> = events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| Some((i, e.note.as_deref()?)))
+        .filter(|(_, n)| n.contains("Rule: "))
+        .collect();
+    assert_eq!(ruled.len(), 2, "{ruled:?}");
+    // Scene 1 (sessions 1 and 2, compare) ends with its rule; scene 2's
+    // rule is on the very last event.
+    let (first, said) = ruled[0];
+    assert!(said.ends_with("Rule: Active breaks behind a client firewall."));
+    assert!(events[..=first].iter().all(|e| e.session <= 2));
+    assert!(events[first + 1..].iter().all(|e| e.session == 3));
+    assert_eq!(ruled[1].0, events.len() - 1);
+    assert!(ruled[1].1.ends_with("Rule: Passive: the client dials."));
+    // Saved and replayed, the rule is said.
+    let saved = dir.join("lesson.jsonl");
+    std::fs::write(&saved, &out.stdout).expect("saved");
+    let replay = Command::new(bin())
+        .args(["replay", "--print"])
+        .arg(&saved)
+        .output()
+        .expect("ftpviz runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    let printed = String::from_utf8_lossy(&replay.stdout);
+    assert!(
+        printed.contains("Rule: Passive: the client dials."),
+        "{printed}"
+    );
+}
+
 #[test]
 fn a_lesson_file_of_ones_own_runs_headless() {
     let out = lesson_print(

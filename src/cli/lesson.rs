@@ -46,6 +46,8 @@ pub(crate) async fn lesson(
     // The run's labs, and the session its first one is: a compare run's
     // sessions each get their `# session N: active/passive` line.
     let mut sessions = Sessions::default();
+    // `--json`: the event not yet written (see below).
+    let mut held: Option<ftpviz::trace::Event> = None;
     let labs = Labs {
         port,
         payloads: recording.is_some(),
@@ -74,6 +76,24 @@ pub(crate) async fn lesson(
             recording.between(e.session, b);
         }
         match (sink.map(|s| s.form), step) {
+            (Some(Form::Json), Step::Event(e, bytes)) => {
+                // Held back one event: a scene's rule rides on its last.
+                deliver(&e, bytes.as_deref(), None, recording.as_mut())?;
+                if let Some(last) = held.replace(e) {
+                    deliver(&last, None, writer.as_mut(), None)?;
+                }
+            }
+            (Some(Form::Json), Step::RunEnd(run, _)) => {
+                if let Some(mut last) = held.take() {
+                    if let Some(rule) = takeaway_after(&lesson, run) {
+                        last.note = Some(match last.note.take() {
+                            Some(n) => format!("{n}; Rule: {rule}"),
+                            None => format!("Rule: {rule}"),
+                        });
+                    }
+                    deliver(&last, None, writer.as_mut(), None)?;
+                }
+            }
             (form, Step::Event(e, bytes)) => {
                 if let (Some(Form::Print | Form::Explain), Some(header)) =
                     (form, sessions.header(e.session))
@@ -91,6 +111,9 @@ pub(crate) async fn lesson(
         Ok(())
     })
     .await?;
+    if let Some(last) = held.take() {
+        deliver(&last, None, writer.as_mut(), None)?;
+    }
     if let Some(w) = writer.as_mut() {
         w.finish(&mut out)?;
     }
@@ -132,19 +155,27 @@ pub(crate) fn write_lesson_step(
             }
         }
         Step::RunEnd(run, _) => {
-            // After a scene's last run, the rule it shows (as its closing
-            // card on screen).
-            let scene = lesson
-                .scenes
-                .iter()
-                .find(|s| s.runs.last().is_some_and(|last| std::ptr::eq(last, run)));
-            if let Some(rule) = scene.and_then(|s| s.takeaway.as_deref()) {
+            if let Some(rule) = takeaway_after(lesson, run) {
                 write_wrapped(out, "Rule: ", rule)?;
             }
         }
         Step::Event(..) => {}
     }
     Ok(())
+}
+
+/// After a scene's last run, the rule it shows (as its closing card on
+/// screen): `--print` writes it as a `Rule:` line, `--json` as the note of
+/// the scene's last event (the event format has no other place for it).
+fn takeaway_after<'a>(
+    lesson: &'a ftpviz::classroom::Lesson,
+    run: &ftpviz::classroom::Run,
+) -> Option<&'a str> {
+    lesson
+        .scenes
+        .iter()
+        .find(|s| s.runs.last().is_some_and(|last| std::ptr::eq(last, run)))
+        .and_then(|s| s.takeaway.as_deref())
 }
 
 /// `text` after `head`, wrapped within 80 columns, its later lines
