@@ -186,6 +186,13 @@ pub(crate) struct ServeArgs {
     /// connecting (421).
     #[arg(long, value_name = "S", default_value = "30", value_parser = ftpviz::serve::parse_seconds)]
     pub(crate) login_timeout: std::time::Duration,
+    /// Explicit FTPS (RFC 4217): clients may send AUTH TLS, then PBSZ 0 and
+    /// PROT P to put the data connections inside TLS too (CCC clears the
+    /// control connection again). The certificate is self-signed, made at
+    /// start in memory (nothing written to disk); its SHA-256 fingerprint
+    /// is printed (curl needs -k to accept it). Not with --record yet.
+    #[arg(long)]
+    pub(crate) tls: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]

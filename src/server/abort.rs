@@ -154,7 +154,7 @@ impl Session {
                 _ = stall => break Outcome::Halted(Halt::Stalled(limit)),
                 // Past the queue's bound, the client waits (TCP's flow
                 // control) until the transfer ends.
-                read = read_control(&self.ctl, &mut buf), if !full => match read {
+                read = read_control(&mut self.ctl, &mut buf), if !full => match read {
                     Ok(0) | Err(_) => {
                         self.control_gone = true;
                         break Outcome::Halted(Halt::Gone);
@@ -172,7 +172,10 @@ impl Session {
     /// left to answer (a look, without waiting or reading).
     pub(super) fn abandoned(&self) -> bool {
         let mut byte = [std::mem::MaybeUninit::<u8>::uninit(); 1];
-        let closed = matches!(socket2::SockRef::from(&self.ctl).peek(&mut byte), Ok(0));
+        let closed = self
+            .ctl
+            .tcp()
+            .is_none_or(|tcp| matches!(socket2::SockRef::from(tcp).peek(&mut byte), Ok(0)));
         closed && self.queued.is_empty() && self.lines.pending() == 0
     }
 
