@@ -200,3 +200,25 @@ for passive in (True, False):
     assert_eq!(said.matches("BACK True").count(), 2, "{said}");
     noted_inside_tls(&served.stop());
 }
+
+#[test]
+fn what_is_not_done_yet_is_refused_and_says_so() {
+    let ftpviz = env!("CARGO_BIN_EXE_ftpviz");
+    let dir = common::temp_dir("serve-tls-refused");
+    let record = dir.join("run.pcapng");
+    let out = Command::new(ftpviz)
+        .args(["serve", "--tls", "--listen", "127.0.0.1:0", "--record"])
+        .arg(&record)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("--tls with --record is not done yet"), "{said}");
+    assert!(!record.exists(), "nothing recorded");
+    for args in [&["lab", "--tls", "--print"][..], &["--tls", "--json"][..]] {
+        let out = Command::new(ftpviz).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("lab --tls is not done yet"), "{said}");
+    }
+}
