@@ -130,6 +130,12 @@ fn fingerprint(der: &[u8]) -> String {
 /// What the note on a command or reply that crossed inside TLS says.
 pub const INSIDE_TLS: &str = "inside TLS: a middlebox sees only records";
 
+/// Whether an event's note says it crossed inside TLS (its recorder, our
+/// server, read the plain text with the keys it holds).
+pub fn noted_inside(note: Option<&str>) -> bool {
+    note.is_some_and(|n| n.contains(INSIDE_TLS))
+}
+
 /// Where a session stands with TLS (RFC 2228's security state, as RFC 4217
 /// uses it).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

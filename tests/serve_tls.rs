@@ -125,6 +125,39 @@ async fn passive_and_active_transfers_inside_tls_carry_the_files_byte_for_byte()
             && e.note.as_deref().is_some_and(|n| n.contains("PROT P"))
     });
     assert_eq!(protected_150.count(), 5);
+    told_as_decrypted_by_the_server(&events, at_234);
+}
+
+/// The narration of a trace our server recorded inside TLS: the lines
+/// after the `234` are readable because the server holds the keys (not "TLS
+/// did not hold"), the password went inside TLS, and every claim it makes
+/// holds against the account of the whole trace.
+fn told_as_decrypted_by_the_server(events: &[Event], at_234: usize) {
+    use ftpviz::account::Account;
+    use ftpviz::narration::{narrate_at, Context, Ours};
+    let whole = Account::of(events, true);
+    let ctx = Context {
+        events,
+        account: &whole,
+        between: None,
+        ours: Ours::SERVE,
+    };
+    let told = narrate_at(&ctx, at_234);
+    assert!(told.body.contains("holds the keys"), "{}", told.body);
+    assert!(!told.body.contains("did not hold"), "{}", told.body);
+    let pass = events
+        .iter()
+        .position(|e| control_text(e).is_some_and(|t| t.starts_with("PASS")))
+        .expect("PASS");
+    assert_eq!(
+        narrate_at(&ctx, pass).headline,
+        "PASS: the password, inside TLS."
+    );
+    for i in 0..events.len() {
+        for claim in &narrate_at(&ctx, i).claims {
+            assert_eq!(claim.check(&whole, events), Ok(()), "event {i}: {claim:?}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -213,7 +213,10 @@ fn what_is_not_done_yet_is_refused_and_says_so() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let said = String::from_utf8_lossy(&out.stderr);
-    assert!(said.contains("--tls with --record is not done yet"), "{said}");
+    assert!(
+        said.contains("--tls with --record is not done yet"),
+        "{said}"
+    );
     assert!(!record.exists(), "nothing recorded");
     for args in [&["lab", "--tls", "--print"][..], &["--tls", "--json"][..]] {
         let out = Command::new(ftpviz).args(args).output().unwrap();
