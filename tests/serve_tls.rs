@@ -185,6 +185,49 @@ async fn ccc_clears_the_control_connection_and_the_data_stays_protected() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abor_inside_tls_stops_an_upload_midway() {
+    let (addr, events, stop, tls) = with_tls().await;
+    let mut ftps = Ftps::connect(addr, connector(tls.certificate())).await;
+    ftps.secure_login("demo", "demo").await;
+    let (_, mut data) = ftps.passive("STOR half.bin", true).await;
+    data.write(&[7u8; 10_000]).await.unwrap();
+    // No urgent data inside TLS (RFC 4217 §14): ABOR is an ordinary line.
+    ftps.send("ABOR").await;
+    assert_eq!(ftps.reply().await.code, 426);
+    assert_eq!(ftps.reply().await.code, 226);
+    // The aborted upload is not kept.
+    assert_eq!(ftps.cmd("SIZE half.bin").await.code, 550);
+    assert_eq!(ftps.cmd("QUIT").await.code, 221);
+    our_server::drain(events, stop).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lines_sent_in_clear_behind_auth_are_not_taken_as_protected() {
+    let (addr, events, stop, tls) = with_tls().await;
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let mut buf = [0u8; 512];
+    let n = tcp.read(&mut buf).await.unwrap();
+    assert!(buf[..n].starts_with(b"220"));
+    // The "STARTTLS injection": a command behind AUTH, in the same packet.
+    tcp.write_all(b"AUTH TLS\r\nUSER demo\r\nPASS demo\r\n")
+        .await
+        .unwrap();
+    let n = tcp.read(&mut buf).await.unwrap();
+    assert!(buf[..n].starts_with(b"234 "), "{:?}", &buf[..n]);
+    assert!(!buf[..n].windows(3).any(|w| w == b"331"));
+    let mut ftps = Ftps::over(
+        ftps_client::handshake(&connector(tls.certificate()), tcp)
+            .await
+            .unwrap(),
+        connector(tls.certificate()),
+    );
+    // Not logged in: the clear USER/PASS were thrown away, unanswered.
+    assert_eq!(ftps.cmd("PWD").await.code, 530);
+    assert_eq!(ftps.cmd("QUIT").await.code, 221);
+    our_server::drain(events, stop).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn security_commands_out_of_order_are_refused_as_the_rfcs_say() {
     let (addr, events, stop, tls) = with_tls().await;
     let mut ftps = Ftps::connect(addr, connector(tls.certificate())).await;

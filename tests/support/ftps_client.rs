@@ -112,6 +112,15 @@ impl Ftps {
         ftps
     }
 
+    /// A control connection already set up (the greeting read).
+    pub fn over(ctl: Conn, tls: TlsConnector) -> Ftps {
+        Ftps {
+            ctl,
+            tls,
+            got: Vec::new(),
+        }
+    }
+
     /// The next line (without CRLF); `None` at the end of the stream.
     async fn line(&mut self) -> Option<String> {
         loop {
