@@ -77,7 +77,7 @@ pub struct Tls {
 }
 
 impl Tls {
-    /// A fresh self-signed certificate for [`NAMES`] and a TLS server
+    /// A fresh self-signed certificate for `NAMES` and a TLS server
     /// around it (TLS 1.2 and 1.3, rustls' `ring` provider). Nothing is
     /// written to disk.
     pub fn self_signed() -> Result<Tls, TlsError> {

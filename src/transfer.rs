@@ -29,7 +29,11 @@
 //! file sent as it is goes from the page cache to the socket inside the
 //! kernel (`sendfile`): two hundred transfers at once cost a few MiB. A
 //! recorded run needs a copy of every byte, which `sendfile` never shows
-//! us: then the file goes through our buffers like a `TYPE A` one.
+//! us: then the file goes through our buffers like a `TYPE A` one. So does
+//! a file sent inside TLS (`PROT P`, [`crate::tls`]): each byte is
+//! encrypted by us first. Either way the meter counts the file's bytes —
+//! inside TLS, not the records that carried them. The stream is any
+//! [`Stream`]: a TCP socket, or a [`crate::tls::Wire`].
 
 use crate::tap::{Meter, Recorder};
 use std::fs::File;

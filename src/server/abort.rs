@@ -50,6 +50,14 @@
 //! does: Python's `ftplib` sends the whole `ABOR\r\n` as urgent data, and
 //! without the option its final LF would never arrive — a line with no end.
 //!
+//! Inside TLS (`AUTH TLS`, [`super::security`]) there is no urgent data:
+//! RFC 4217 §14 has the client send everything, Telnet bytes included,
+//! across the TLS session, and a byte sent urgent would land in the middle
+//! of a record and break it. So `ABOR` comes as an ordinary line, read
+//! beside the transfer the same way, with the same two replies; after
+//! `CCC` the control connection is clear again and urgent bytes work as
+//! above.
+//!
 //! Any other command that arrives during a transfer waits its turn: it is
 //! queued and answered after the transfer's final reply, in the order it
 //! came — as vsftpd and most servers do, which simply read the next

@@ -6,7 +6,7 @@
 //! the list, a leaf every one of them may read.
 //!
 //! The verbs of FTP's security extensions (`AUTH`, `PBSZ`, `PROT`, `CCC`:
-//! RFC 2228, for TLS RFC 4217) are in a table of their own, [`SECURITY`],
+//! RFC 2228, for TLS RFC 4217) are in a table of their own, `SECURITY`,
 //! read only when the server has TLS (`serve --tls`): without it they are
 //! `502` like any verb it does not implement, and `FEAT` does not name
 //! them. With it, `FEAT` says ` AUTH TLS`, ` PBSZ` and ` PROT`, as RFC 4217
