@@ -37,6 +37,21 @@ async fn with_tls() -> Started {
     (addr, events, stop, tls)
 }
 
+/// A raw connection that has sent `AUTH TLS` (and `behind` it, in the same
+/// write) and read the `234` — and nothing else.
+async fn auth_in_clear(addr: SocketAddr, behind: &[u8]) -> TcpStream {
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let mut buf = [0u8; 512];
+    let n = tcp.read(&mut buf).await.unwrap();
+    assert!(buf[..n].starts_with(b"220"));
+    let sent = [&b"AUTH TLS\r\n"[..], behind].concat();
+    tcp.write_all(&sent).await.unwrap();
+    let n = tcp.read(&mut buf).await.unwrap();
+    assert!(buf[..n].starts_with(b"234 "), "{:?}", &buf[..n]);
+    assert!(buf[..n].ends_with(b"\r\n") && buf[..n].iter().filter(|&&b| b == b'\n').count() == 1);
+    tcp
+}
+
 /// The `data` bytes of connection `conn` of session 1, as the trace has them.
 fn data_bytes(events: &[Event], conn: u32) -> u64 {
     events
@@ -204,17 +219,8 @@ async fn abor_inside_tls_stops_an_upload_midway() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lines_sent_in_clear_behind_auth_are_not_taken_as_protected() {
     let (addr, events, stop, tls) = with_tls().await;
-    let mut tcp = TcpStream::connect(addr).await.unwrap();
-    let mut buf = [0u8; 512];
-    let n = tcp.read(&mut buf).await.unwrap();
-    assert!(buf[..n].starts_with(b"220"));
-    // The "STARTTLS injection": a command behind AUTH, in the same packet.
-    tcp.write_all(b"AUTH TLS\r\nUSER demo\r\nPASS demo\r\n")
-        .await
-        .unwrap();
-    let n = tcp.read(&mut buf).await.unwrap();
-    assert!(buf[..n].starts_with(b"234 "), "{:?}", &buf[..n]);
-    assert!(!buf[..n].windows(3).any(|w| w == b"331"));
+    // The "STARTTLS injection": commands behind AUTH, in the same packet.
+    let tcp = auth_in_clear(addr, b"USER demo\r\nPASS demo\r\n").await;
     let mut ftps = Ftps::over(
         ftps_client::handshake(&connector(tls.certificate()), tcp)
             .await
@@ -263,13 +269,7 @@ async fn garbage_instead_of_a_client_hello_ends_the_session_cleanly() {
         &[0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5][..],
         &[0xff; 64][..],
     ] {
-        let mut tcp = TcpStream::connect(addr).await.unwrap();
-        let mut buf = [0u8; 512];
-        let n = tcp.read(&mut buf).await.unwrap();
-        assert!(buf[..n].starts_with(b"220"));
-        tcp.write_all(b"AUTH TLS\r\n").await.unwrap();
-        let n = tcp.read(&mut buf).await.unwrap();
-        assert!(buf[..n].starts_with(b"234"));
+        let mut tcp = auth_in_clear(addr, b"").await;
         tcp.write_all(garbage).await.unwrap();
         // The server drops the connection (a TLS alert at most first):
         // the read ends, it does not hang.
