@@ -2,7 +2,8 @@
 //! (`--ssl-reqd -k`), lftp (`ftp:ssl-force`, `ftp:ssl-protect-data`) and
 //! Python's `ftplib.FTP_TLS` with `prot_p()` — listing, download, upload
 //! as demo/demo and download back, passive and active, every file checked
-//! byte for byte against the one served. A client that is not installed
+//! byte for byte against the one served; and openssl, shown the certificate
+//! the fingerprint printed at start names. A client that is not installed
 //! is skipped (a failure under CI).
 
 mod common;
@@ -20,13 +21,18 @@ const RANDOM: &[u8] = include_bytes!("../assets/files/random.bin");
 /// `serve --tls`: it printed the certificate's fingerprint before serving.
 fn served() -> serve_bin::Served {
     let served = serve_bin::serve(None, &["--tls"]);
-    let said = served.said.join("\n");
-    let fingerprint = said
-        .split("SHA-256 fingerprint ")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no fingerprint in {said:?}"));
-    assert_eq!(fingerprint.trim().len(), 95, "{said}");
+    assert_eq!(fingerprint(&served).len(), 95, "{:?}", served.said);
     served
+}
+
+/// The fingerprint `serve --tls` printed.
+fn fingerprint(served: &serve_bin::Served) -> String {
+    let said = served.said.join("\n");
+    said.split("SHA-256 fingerprint ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no fingerprint in {said:?}"))
+        .trim()
+        .to_string()
 }
 
 /// Bytes of every value, so a line-end conversion would show.
@@ -199,6 +205,34 @@ for passive in (True, False):
     assert_eq!(said.matches(&format!("RETR {hex}\n")).count(), 2);
     assert_eq!(said.matches("BACK True").count(), 2, "{said}");
     noted_inside_tls(&served.stop());
+}
+
+#[test]
+fn the_printed_fingerprint_is_the_one_openssl_is_shown() {
+    if common::peer("openssl").is_none() {
+        return;
+    }
+    let served = served();
+    let connect = format!("127.0.0.1:{}", served.addr.port());
+    let hello = Command::new("openssl")
+        .args(["s_client", "-starttls", "ftp", "-connect", &connect])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let mut x509 = Command::new("openssl")
+        .args(["x509", "-noout", "-fingerprint", "-sha256"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut x509.stdin.take().unwrap(), &hello.stdout).unwrap();
+    let said = ok(&x509.wait_with_output().unwrap(), "openssl x509");
+    assert_eq!(
+        said.trim().split('=').nth(1),
+        Some(fingerprint(&served).as_str()),
+        "{said}"
+    );
+    served.stop();
 }
 
 #[test]
