@@ -31,6 +31,7 @@
 //! | [`capture_writer`] | a run saved as pcapng for Wireshark: packets rebuilt from the Trace and the real data bytes, narration in packet comments |
 //! | [`classroom`] | the guided lesson (scenes as data), the quiz, and its worksheet |
 //! | [`handout`] | a run as one self-contained HTML page to hand out: the diagram as SVG, the narration beside it, summary, worksheet and answers (`--html`) |
+//! | [`tls`] | explicit FTPS (RFC 4217): the self-signed certificate made at start, in memory, its fingerprint; a connection in clear or inside TLS |
 //! | [`text`] | text that must fit: display width, the one word wrap, clipping and shortening (the narration's and the screens') |
 //! | [`tui`] | the screens, in two rooms: `widgets` (pure drawing: sequence diagram, hosts, narration…) and `app` (state, keys, sources, the player that steps through) |
 //!
@@ -56,6 +57,7 @@ pub mod serve;
 pub mod server;
 pub mod tap;
 pub mod text;
+pub mod tls;
 pub mod trace;
 pub mod transfer;
 pub mod tui;

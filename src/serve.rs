@@ -28,6 +28,12 @@
 //! PORT/EPRT), and nowhere else. That is the demo a classroom wants:
 //! students' own FTP clients on their own laptops, active mode failing
 //! behind their own firewalls.
+//!
+//! With `--tls` ([`ServeOptions::tls`]) it also speaks explicit FTPS
+//! (RFC 4217, see [`crate::tls`]): `AUTH TLS`, then `PBSZ 0` and `PROT P`
+//! for data connections inside TLS too, with a self-signed certificate
+//! made at start, in memory, whose fingerprint it prints
+//! ([`Serving::fingerprint`]).
 
 use crate::network::{control_listener, is_loopback, Network};
 use crate::server::files::Files;
@@ -35,6 +41,7 @@ use crate::server::slots::Caps;
 use crate::server::uploads::{Limits, Uploads, Writers};
 use crate::server::{self, ServerConfig};
 use crate::tap::{Gate, Payloads, Scope, Tap};
+use crate::tls::Tls;
 use crate::trace::Event;
 use std::io;
 use std::net::SocketAddr;
@@ -104,6 +111,9 @@ pub struct ServeOptions {
     /// `--login-timeout`: a client not logged in this long after it
     /// connected is closed (421).
     pub login_timeout: Duration,
+    /// `--tls`: explicit FTPS (`AUTH TLS`, `PROT P`; see [`crate::tls`])
+    /// with a self-signed certificate made now, in memory.
+    pub tls: bool,
 }
 
 impl Default for ServeOptions {
@@ -119,6 +129,7 @@ impl Default for ServeOptions {
             idle_timeout: server.idle,
             data_timeout: server.data_timeout,
             login_timeout: server.login_timeout,
+            tls: false,
         }
     }
 }
@@ -141,6 +152,8 @@ pub enum ServeError {
     },
     #[error("cannot make a folder for uploads")]
     Uploads(#[source] io::Error),
+    #[error("--tls")]
+    Tls(#[source] crate::tls::TlsError),
 }
 
 /// A running server.
@@ -157,6 +170,9 @@ pub struct Serving {
     /// The private folder `demo`'s uploads go to (removed when the server
     /// stops).
     pub upload_dir: Option<PathBuf>,
+    /// With `--tls`: the SHA-256 fingerprint of the certificate made at
+    /// start, for clients to compare with what they are shown.
+    pub fingerprint: Option<String>,
     gate: Option<Arc<Gate>>,
     shutdown: watch::Sender<bool>,
 }
@@ -168,6 +184,10 @@ pub async fn start(config: ServeConfig) -> Result<Serving, ServeError> {
 
 /// Binds and starts serving within `options`.
 pub async fn start_with(config: ServeConfig, options: ServeOptions) -> Result<Serving, ServeError> {
+    let tls = match options.tls {
+        true => Some(Arc::new(Tls::self_signed().map_err(ServeError::Tls)?)),
+        false => None,
+    };
     let files = match &config.root {
         None => {
             let limits = Limits {
@@ -208,6 +228,8 @@ pub async fn start_with(config: ServeConfig, options: ServeOptions) -> Result<Se
     cfg.idle = options.idle_timeout;
     cfg.data_timeout = options.data_timeout;
     cfg.login_timeout = options.login_timeout;
+    let fingerprint = tls.as_ref().map(|t| t.fingerprint().to_string());
+    cfg.tls = tls;
     let network = if options.classroom {
         Network::classroom()
     } else {
@@ -220,6 +242,7 @@ pub async fn start_with(config: ServeConfig, options: ServeOptions) -> Result<Se
         local,
         warning,
         upload_dir,
+        fingerprint,
         gate,
         shutdown,
     })

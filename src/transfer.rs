@@ -29,14 +29,40 @@
 //! file sent as it is goes from the page cache to the socket inside the
 //! kernel (`sendfile`): two hundred transfers at once cost a few MiB. A
 //! recorded run needs a copy of every byte, which `sendfile` never shows
-//! us: then the file goes through our buffers like a `TYPE A` one.
+//! us: then the file goes through our buffers like a `TYPE A` one. So does
+//! a file sent inside TLS (`PROT P`, [`crate::tls`]): each byte is
+//! encrypted by us first. Either way the meter counts the file's bytes —
+//! inside TLS, not the records that carried them. The stream is any
+//! [`Stream`]: a TCP socket, or a [`crate::tls::Wire`].
 
 use crate::tap::{Meter, Recorder};
 use std::fs::File;
 use std::io;
 use std::sync::Arc;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+/// A data connection's stream: a TCP socket, or one inside TLS
+/// ([`crate::tls::Wire`]). The file's bytes are written and read the same
+/// way in both; only a clear socket may take them by `sendfile`.
+pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {
+    /// The socket itself when the bytes go on it as they are (so the
+    /// kernel may copy a file into it); `None` when they must pass through
+    /// our hands first (TLS encrypts them).
+    fn socket(&self) -> Option<&TcpStream>;
+}
+
+impl Stream for TcpStream {
+    fn socket(&self) -> Option<&TcpStream> {
+        Some(self)
+    }
+}
+
+impl Stream for crate::tls::Wire {
+    fn socket(&self) -> Option<&TcpStream> {
+        self.clear_socket()
+    }
+}
 
 /// Where the bytes to send are: compiled in, in memory, or in a file
 /// already open (and checked to be a regular file).
@@ -87,7 +113,7 @@ pub fn from_crlf(bytes: &[u8], held: &mut bool) -> Vec<u8> {
 }
 
 async fn write_chunk(
-    stream: &mut TcpStream,
+    stream: &mut impl Stream,
     chunk: &[u8],
     ascii: bool,
     last: &mut u8,
@@ -106,7 +132,11 @@ async fn write_chunk(
 /// `ABOR` drops it), and a cancelled `write_all` may already have put part
 /// of its buffer on the wire. A single `write` either wrote `n` bytes or,
 /// while pending, none — so the count is exact wherever the cancel falls.
-async fn write_counted(stream: &mut TcpStream, bytes: &[u8], meter: &mut Meter) -> io::Result<()> {
+async fn write_counted(
+    stream: &mut impl Stream,
+    bytes: &[u8],
+    meter: &mut Meter,
+) -> io::Result<()> {
     let mut rest = bytes;
     while !rest.is_empty() {
         let room = meter.room(rest.len()).await;
@@ -123,7 +153,7 @@ async fn write_counted(stream: &mut TcpStream, bytes: &[u8], meter: &mut Meter) 
 /// Sends a file from `offset` (after `REST`). Returns the bytes put on the
 /// wire.
 async fn send(
-    stream: &mut TcpStream,
+    stream: &mut impl Stream,
     source: &Source,
     offset: u64,
     ascii: bool,
@@ -136,9 +166,10 @@ async fn send(
         // sendfile moves the bytes inside the kernel, so the meter never
         // sees them: a recorded run takes the buffered path instead.
         #[cfg(target_os = "linux")]
-        Source::File(file) if !ascii && !meter.carries_payload() => {
-            send_file(stream, file, offset, meter).await?
-        }
+        Source::File(file) if !ascii && !meter.carries_payload() => match stream.socket() {
+            Some(socket) => send_file(socket, file, offset, meter).await?,
+            None => send_disk(stream, file, offset, ascii, &mut last, meter).await?,
+        },
         Source::File(file) => send_disk(stream, file, offset, ascii, &mut last, meter).await?,
     }
     meter.flush();
@@ -146,7 +177,7 @@ async fn send(
 }
 
 async fn send_slice(
-    stream: &mut TcpStream,
+    stream: &mut impl Stream,
     bytes: &[u8],
     offset: u64,
     ascii: bool,
@@ -170,7 +201,7 @@ async fn send_slice(
 /// never pass through our hands to be copied.
 #[cfg(target_os = "linux")]
 async fn send_file(
-    stream: &mut TcpStream,
+    stream: &TcpStream,
     file: &File,
     offset: u64,
     meter: &mut Meter,
@@ -181,7 +212,7 @@ async fn send_file(
         let room = meter.room(CHUNK).await;
         let n = stream
             .async_io(Interest::WRITABLE, || {
-                rustix::fs::sendfile(&*stream, file, Some(&mut at), room).map_err(io::Error::from)
+                rustix::fs::sendfile(stream, file, Some(&mut at), room).map_err(io::Error::from)
             })
             .await?;
         if n == 0 {
@@ -200,7 +231,7 @@ const IN_FLIGHT: usize = 2;
 /// chunk buffers go round in a loop (reader → writer → back), so a big file
 /// costs no allocation per chunk.
 async fn send_disk(
-    stream: &mut TcpStream,
+    stream: &mut impl Stream,
     file: &Arc<File>,
     offset: u64,
     ascii: bool,
@@ -253,7 +284,7 @@ async fn send_disk(
 /// midway (the server's `ABOR`), it has counted every byte sent so far and
 /// records no `close`: the caller closes the connection.
 pub async fn send_and_close(
-    stream: &mut TcpStream,
+    stream: &mut impl Stream,
     source: &Source,
     offset: u64,
     ascii: bool,
@@ -272,7 +303,7 @@ pub async fn send_and_close(
 /// made elsewhere: the channel closes after the last) and closes, as
 /// [`send_and_close`] does.
 pub async fn send_pieces_and_close(
-    stream: &mut TcpStream,
+    stream: &mut impl Stream,
     mut pieces: tokio::sync::mpsc::Receiver<Vec<u8>>,
     rec: &Recorder,
     conn: u32,
@@ -354,7 +385,7 @@ impl Put for Keep<'_> {
 /// CRLF → LF in `TYPE A`) to `sink`, which may wait (a disk write done
 /// elsewhere). Stops at once when `sink` refuses.
 async fn receive<P: Put>(
-    stream: &mut TcpStream,
+    stream: &mut impl Stream,
     ascii: bool,
     meter: &mut Meter,
     sink: &mut P,
@@ -391,7 +422,7 @@ async fn receive<P: Put>(
 /// connection — the receiver is the one hanging up then. Dropped midway,
 /// it records none either.
 pub async fn receive_into_and_close<P: Put>(
-    stream: &mut TcpStream,
+    stream: &mut impl Stream,
     ascii: bool,
     rec: &Recorder,
     conn: u32,
@@ -413,7 +444,7 @@ pub async fn receive_into_and_close<P: Put>(
 /// kept; the rest are still read (and counted) so the sender is not left
 /// hanging.
 pub async fn receive_and_close(
-    stream: &mut TcpStream,
+    stream: &mut impl Stream,
     limit: usize,
     ascii: bool,
     rec: &Recorder,

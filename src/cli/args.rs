@@ -186,6 +186,13 @@ pub(crate) struct ServeArgs {
     /// connecting (421).
     #[arg(long, value_name = "S", default_value = "30", value_parser = ftpviz::serve::parse_seconds)]
     pub(crate) login_timeout: std::time::Duration,
+    /// Explicit FTPS (RFC 4217): clients may send AUTH TLS, then PBSZ 0 and
+    /// PROT P to put the data connections inside TLS too (CCC clears the
+    /// control connection again). The certificate is self-signed, made at
+    /// start in memory (nothing written to disk); its SHA-256 fingerprint
+    /// is printed (curl needs -k to accept it). Not with --record yet.
+    #[arg(long)]
+    pub(crate) tls: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -230,6 +237,10 @@ pub(crate) struct LabArgs {
     /// attack (a PORT naming a third host, refused).
     #[arg(long, value_enum, default_value_t = LessonArg::Transfer)]
     pub(crate) lesson: LessonArg,
+    /// Explicit FTPS between the lab's client and server: not in the lab
+    /// yet (refused); `serve --tls` speaks it to real clients.
+    #[arg(long)]
+    pub(crate) tls: bool,
     /// Run the lesson against an external server instead of ours.
     #[arg(long, value_name = "HOST:PORT")]
     pub(crate) server: Option<SocketAddr>,
@@ -294,6 +305,13 @@ impl LabArgs {
     /// The mode asked for, or the lesson's default; a combination that
     /// cannot be run is a usage error (exit 2).
     pub(crate) fn mode(&self) -> Result<ModeArg, clap::Error> {
+        if self.tls {
+            return Err(Cli::command().error(
+                clap::error::ErrorKind::InvalidValue,
+                "lab --tls is not done yet: the lab's own client does not speak FTPS. \
+                 `ftpviz serve --tls` does, for curl, lftp or Python's ftplib",
+            ));
+        }
         match (self.lesson, self.mode) {
             (LessonArg::Bounce, None) => Ok(ModeArg::Active),
             (LessonArg::Bounce, Some(ModeArg::Active)) => Ok(ModeArg::Active),

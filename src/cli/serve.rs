@@ -49,7 +49,15 @@ pub(crate) async fn serve(
         idle_timeout: args.idle_timeout,
         data_timeout: args.data_timeout,
         login_timeout: args.login_timeout,
+        tls: args.tls,
     };
+    if args.tls && args.record.is_some() {
+        // The recording is rebuilt from the trace, which holds the plain
+        // text: it would show clear FTP where the wire carried TLS.
+        anyhow::bail!(
+            "--tls with --record is not done yet: the capture would show the plain text, not the TLS records that crossed the wire"
+        );
+    }
     if let Some(path) = &args.record {
         writable(path)?;
     }
@@ -92,8 +100,18 @@ pub(crate) async fn serve_tui(serving: ftpviz::serve::Serving, screen: Screen) -
     if let Some(warning) = &serving.warning {
         eprintln!("ftpviz: warning: {warning}");
     }
+    say_fingerprint(&serving);
     ftpviz::tui::serve(serving, screen).await?;
     Ok(())
+}
+
+/// With `--tls`: the certificate's fingerprint, for clients to check.
+fn say_fingerprint(serving: &ftpviz::serve::Serving) {
+    if let Some(fingerprint) = &serving.fingerprint {
+        eprintln!(
+            "ftpviz: TLS (AUTH TLS) with a self-signed certificate made now, SHA-256 fingerprint {fingerprint}"
+        );
+    }
 }
 
 /// Writes `serve`'s events until SIGINT or SIGTERM, then stops cleanly.
@@ -106,6 +124,7 @@ pub(crate) async fn serve_to_sink(
     if let Some(warning) = &serving.warning {
         eprintln!("ftpviz: warning: {warning}");
     }
+    say_fingerprint(&serving);
     match &serving.upload_dir {
         Some(dir) => eprintln!(
             "ftpviz: serving on {} (Ctrl-C stops); demo's uploads go to {} (removed at exit)",

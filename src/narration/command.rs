@@ -105,6 +105,13 @@ fn a_lesson_of_its_own(c: &Command, arg: &str, h: &Here) -> Option<Narration> {
             ),
         ),
         Verb::Type => type_command(&c.arg),
+        Verb::Pass if crate::tls::noted_inside(h.event.note.as_deref()) => Narration::new(
+            "PASS: the password, inside TLS.",
+            format!(
+                "On the wire it is a TLS record of some length: a middlebox on the path                  cannot read it ({}). The server that recorded this trace holds the keys: it                  read the password inside TLS, and the trace shows what it read.",
+                Rule::Tls
+            ),
+        ),
         Verb::Auth => Narration::new(
             format!("AUTH {}: switch to TLS (FTPS).", fit(arg, 7)),
             format!(

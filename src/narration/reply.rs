@@ -549,20 +549,36 @@ fn transfer_over(h: &Here) -> Narration {
 fn tls_begins(h: &Here) -> Narration {
     let session = h.event.session;
     let known = &h.ctx.events[..h.account().len.min(h.ctx.events.len())];
-    let readable = known.iter().skip(h.at + 1).any(|e| {
+    let next_line = known.iter().skip(h.at + 1).find(|e| {
         e.session == session
             && matches!(
                 e.kind,
                 crate::trace::Kind::Command { .. } | crate::trace::Kind::Reply { .. }
             )
     });
+    let readable = next_line.is_some();
+    // Lines its recorder read inside TLS (our server holds the keys) are
+    // noted so: readable here, records on the wire.
+    let decrypted = next_line.is_some_and(|e| crate::tls::noted_inside(e.note.as_deref()));
     let base = format!(
         "Security data exchange complete ({}): the TLS handshake follows, and the control \
          connection is to be encrypted from here ({}).",
         Rule::SecurityReplies,
         Rule::Tls
     );
-    let (more, claims) = if readable {
+    let (more, claims) = if decrypted {
+        (
+            " The lines after it are readable here only because the server that recorded \
+             this trace holds the keys: it read them inside TLS and noted so. On the wire \
+             they crossed as TLS records, a type and a length, no words."
+                .to_string(),
+            vec![Claim::ClearAfter {
+                session,
+                at: h.at,
+                clear: true,
+            }],
+        )
+    } else if readable {
         (
             " Yet the trace shows readable lines after it: this TLS session did not hold, and \
              the conversation went on in clear text."

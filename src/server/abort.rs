@@ -50,6 +50,14 @@
 //! does: Python's `ftplib` sends the whole `ABOR\r\n` as urgent data, and
 //! without the option its final LF would never arrive — a line with no end.
 //!
+//! Inside TLS (`AUTH TLS`, [`super::security`]) there is no urgent data:
+//! RFC 4217 §14 has the client send everything, Telnet bytes included,
+//! across the TLS session, and a byte sent urgent would land in the middle
+//! of a record and break it. So `ABOR` comes as an ordinary line, read
+//! beside the transfer the same way, with the same two replies; after
+//! `CCC` the control connection is clear again and urgent bytes work as
+//! above.
+//!
 //! Any other command that arrives during a transfer waits its turn: it is
 //! queued and answered after the transfer's final reply, in the order it
 //! came — as vsftpd and most servers do, which simply read the next
@@ -154,7 +162,7 @@ impl Session {
                 _ = stall => break Outcome::Halted(Halt::Stalled(limit)),
                 // Past the queue's bound, the client waits (TCP's flow
                 // control) until the transfer ends.
-                read = read_control(&self.ctl, &mut buf), if !full => match read {
+                read = read_control(&mut self.ctl, &mut buf), if !full => match read {
                     Ok(0) | Err(_) => {
                         self.control_gone = true;
                         break Outcome::Halted(Halt::Gone);
@@ -172,7 +180,10 @@ impl Session {
     /// left to answer (a look, without waiting or reading).
     pub(super) fn abandoned(&self) -> bool {
         let mut byte = [std::mem::MaybeUninit::<u8>::uninit(); 1];
-        let closed = matches!(socket2::SockRef::from(&self.ctl).peek(&mut byte), Ok(0));
+        let closed = self
+            .ctl
+            .tcp()
+            .is_none_or(|tcp| matches!(socket2::SockRef::from(tcp).peek(&mut byte), Ok(0)));
         closed && self.queued.is_empty() && self.lines.pending() == 0
     }
 

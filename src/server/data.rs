@@ -23,6 +23,7 @@
 
 use crate::network::{self, AcceptError, DialFailed, Network};
 use crate::tap::Recorder;
+use crate::tls::Wire;
 use crate::trace::{Side, Via};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -33,7 +34,9 @@ use tokio::time::Instant;
 /// One data connection, open. Dropping it closes it, and records that the
 /// server closed it unless its close is already recorded.
 pub struct DataConn {
-    pub stream: TcpStream,
+    /// In clear, or inside TLS once `PROT P` has it protected
+    /// ([`super::security`]).
+    pub stream: Wire,
     pub conn: u32,
     rec: Recorder,
 }
@@ -41,7 +44,11 @@ pub struct DataConn {
 impl DataConn {
     pub fn new(stream: TcpStream, conn: u32, rec: Recorder) -> DataConn {
         super::keep_alive(&stream);
-        DataConn { stream, conn, rec }
+        DataConn {
+            stream: Wire::Clear(stream),
+            conn,
+            rec,
+        }
     }
 }
 

@@ -11,7 +11,9 @@
 //! by the virtual paths and entries of [`entry`]. The
 //! commands answered on the control connection alone are [`queries`], and
 //! the one table of the verbs it implements (read by `HELP`, `FEAT` and the
-//! `502`) is [`verbs`]; the
+//! `502`) is [`verbs`]; explicit FTPS (`AUTH TLS`, `PBSZ`, `PROT`, `CCC`:
+//! the control and data connections inside TLS, when the server has it)
+//! is [`security`]; the
 //! commands that choose active or passive mode are [`modes`]; how a
 //! transfer then gets its data connection (the server dials, or waits for
 //! a dial) is [`data`]; how directory listings look is [`listing`], and
@@ -49,6 +51,7 @@ pub mod glob;
 pub mod listing;
 pub mod modes;
 pub mod queries;
+pub mod security;
 pub mod session;
 pub mod slots;
 pub mod transfers;
@@ -59,6 +62,7 @@ pub mod verbs;
 use crate::ftp::Reply;
 use crate::network::Network;
 use crate::tap::{Scope, Tap};
+use crate::tls::Tls;
 use crate::trace::Side;
 use files::Files;
 use slots::{Caps, Slots};
@@ -111,6 +115,10 @@ pub struct ServerConfig {
     pub passive_wait: Duration,
     /// Whether the other end records too (the lab) or not (`serve`).
     pub scope: Scope,
+    /// TLS, when the server offers it (`AUTH TLS`, [`security`]); `None`:
+    /// the security verbs are `502`, as for a server that never heard of
+    /// them.
+    pub tls: Option<Arc<Tls>>,
 }
 
 impl ServerConfig {
@@ -130,6 +138,7 @@ impl ServerConfig {
             data_timeout: Duration::from_secs(300),
             passive_wait: Duration::from_secs(10),
             scope,
+            tls: None,
         }
     }
 }
@@ -143,6 +152,7 @@ pub struct Ctx {
     pub write_timeout: Duration,
     pub data_timeout: Duration,
     pub passive_wait: Duration,
+    pub tls: Option<Arc<Tls>>,
 }
 
 /// True for the accept errors that mean "out of resources": retrying at
@@ -171,6 +181,7 @@ pub async fn run(
         write_timeout: config.write_timeout,
         data_timeout: config.data_timeout,
         passive_wait: config.passive_wait,
+        tls: config.tls,
     });
     let slots = Slots::new(config.caps);
     let mut sessions = tokio::task::JoinSet::new();

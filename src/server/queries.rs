@@ -40,9 +40,12 @@ impl Session {
         Some(match verb {
             Verb::Noop => self.reply(200, "NOOP ok.").await,
             Verb::Syst => self.reply(215, "UNIX Type: L8").await,
-            Verb::Feat => self.reply(211, &feat_text(self.facts)).await,
+            Verb::Feat => {
+                let tls = self.ctx.tls.is_some();
+                self.reply(211, &feat_text(self.facts, tls)).await
+            }
             Verb::Opts => self.opts(arg).await,
-            Verb::Help => self.reply(214, &help_text()).await,
+            Verb::Help => self.reply(214, &help_text(self.ctx.tls.is_some())).await,
             _ => return None,
         })
     }

@@ -42,6 +42,7 @@ use super::verbs::{implements, refuses};
 use super::Ctx;
 use crate::ftp::{Command, LineBuffer, LineError, Reply, Verb};
 use crate::tap::Recorder;
+use crate::tls::{Protection, Wire};
 use crate::trace::Side;
 use std::collections::VecDeque;
 use std::io;
@@ -52,6 +53,13 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
+
+/// Writes all of `bytes` and pushes them out (inside TLS a write may
+/// stay in the TLS buffer until flushed).
+pub(super) async fn send(ctl: &mut Wire, bytes: &[u8]) -> io::Result<()> {
+    ctl.write_all(bytes).await?;
+    ctl.flush().await
+}
 
 /// How long the goodbye of a stopping server may take to leave.
 const GOODBYE_WAIT: Duration = Duration::from_millis(200);
@@ -68,7 +76,11 @@ pub(super) enum Login {
 
 /// A session's state.
 pub struct Session {
-    pub(super) ctl: TcpStream,
+    /// The control connection: in clear, inside TLS after `AUTH TLS`, in
+    /// clear again after `CCC` ([`super::security`]).
+    pub(super) ctl: Wire,
+    /// Where the session stands with TLS (`AUTH`, `PBSZ`, `PROT`, `CCC`).
+    pub(super) protection: Protection,
     pub(super) rec: Recorder,
     pub(super) ctx: Arc<Ctx>,
     pub(super) local: SocketAddr,
@@ -136,7 +148,8 @@ impl Session {
     ) -> Session {
         let now = Instant::now();
         Session {
-            ctl,
+            ctl: Wire::Clear(ctl),
+            protection: Protection::default(),
             rec,
             ctx,
             local,
@@ -228,7 +241,7 @@ impl Session {
                     self.reply(421, why).await?;
                     return Ok(End::Ours);
                 }
-                read = read_control(&self.ctl, &mut buf) => match read {
+                read = read_control(&mut self.ctl, &mut buf) => match read {
                     Ok(0) | Err(_) => return Ok(End::Theirs),
                     Ok(n) => self.lines.push(buf.get(..n).unwrap_or_default()),
                 },
@@ -253,8 +266,8 @@ impl Session {
     async fn stop(&mut self) -> End {
         let reply = Reply::new(421, "Server shutting down.");
         self.rec.reply(&reply, None);
-        let _ = tokio::time::timeout(GOODBYE_WAIT, self.ctl.write_all(reply.to_wire().as_bytes()))
-            .await;
+        let wire = reply.to_wire();
+        let _ = tokio::time::timeout(GOODBYE_WAIT, send(&mut self.ctl, wire.as_bytes())).await;
         End::Ours
     }
 
@@ -277,10 +290,11 @@ impl Session {
             notes.extend(relayed.note);
             *line = relayed.line;
         }
+        notes.extend(self.inside_tls(code));
         let note = (!notes.is_empty()).then(|| notes.join("; "));
         self.rec.reply(&reply, note);
         let wire = reply.to_wire();
-        match tokio::time::timeout(self.ctx.write_timeout, self.ctl.write_all(wire.as_bytes()))
+        match tokio::time::timeout(self.ctx.write_timeout, send(&mut self.ctl, wire.as_bytes()))
             .await
         {
             Ok(written) => written,
@@ -322,7 +336,7 @@ impl Session {
         let text = String::from_utf8_lossy(raw);
         // An urgent ABOR arrives behind Telnet IAC bytes: skip them.
         let line = abor_text(&text).unwrap_or(&text);
-        self.rec.command(line, None);
+        self.rec.command(line, self.inside_tls(0));
         let cmd = match Command::parse(line) {
             Ok(cmd) => cmd,
             Err(_) => {
@@ -353,9 +367,13 @@ impl Session {
                 self.reply(221, "Goodbye.").await?;
                 return Ok(Next::Quit);
             }
-            verb if !implements(verb) => self.reply(502, "Command not implemented.").await?,
+            verb if !implements(verb, self.ctx.tls.is_some()) => {
+                self.reply(502, "Command not implemented.").await?
+            }
             _ => {
-                if let Some(done) = self.about_server(verb, arg).await {
+                if let Some(done) = self.secure(verb, arg).await {
+                    done?;
+                } else if let Some(done) = self.about_server(verb, arg).await {
                     done?;
                 } else if !logged_in {
                     self.reply(530, "Please login with USER and PASS.").await?;

@@ -33,6 +33,7 @@ use crate::server::data::Plan;
 use crate::tap::Progress;
 use crate::transfer::{self, ReceiveError};
 use std::io;
+use tokio::io::AsyncWriteExt;
 
 /// Clients send `LIST -la` or `LIST -a dir`: drop the options, keep the path.
 fn list_path(arg: &[u8]) -> &[u8] {
@@ -164,10 +165,13 @@ impl Session {
             }
             Err(_) => return self.refuse(550, "No such file or directory.").await,
         };
-        let Some(mut data) = self.data().await? else {
+        let Some(data) = self.data().await? else {
             return Ok(());
         };
         self.reply(150, "Here comes the directory listing.").await?;
+        let Some(mut data) = self.protect(data).await? else {
+            return Ok(());
+        };
         let progress = Progress::new();
         let rec = self.rec.watched(&progress);
         // Each entry is a `stat`: the lines are made on a blocking thread,
@@ -211,7 +215,7 @@ impl Session {
             let e = FileError::PastTheEnd { offset, size };
             return self.refuse(554, &restart_refusal(&e)).await;
         }
-        let Some(mut data) = self.data().await? else {
+        let Some(data) = self.data().await? else {
             return Ok(());
         };
         let mode = if self.ascii { "ASCII" } else { "BINARY" };
@@ -221,6 +225,9 @@ impl Session {
             &format!("Opening {mode} mode data connection for {name} ({size} bytes)."),
         )
         .await?;
+        let Some(mut data) = self.protect(data).await? else {
+            return Ok(());
+        };
         let progress = Progress::new();
         let rec = self.rec.watched(&progress);
         let sending = transfer::send_and_close(
@@ -254,10 +261,13 @@ impl Session {
         let Some(mut upload) = self.start_upload(arg, offset).await? else {
             return Ok(());
         };
-        let Some(mut data) = self.data().await? else {
+        let Some(data) = self.data().await? else {
             return Ok(());
         };
         self.reply(150, "Ok to send data.").await?;
+        let Some(mut data) = self.protect(data).await? else {
+            return Ok(());
+        };
         let progress = Progress::new();
         let rec = self.rec.watched(&progress);
         let receiving = transfer::receive_into_and_close(
@@ -282,6 +292,10 @@ impl Session {
             }
             Outcome::Halted(halt) => return self.halted(halt, Some(data)).await,
         }
+        // Our end closes too: inside TLS that is our `close_notify`,
+        // which clients that close TLS properly (Python's `unwrap`) wait
+        // for; in clear a FIN, as dropping would send.
+        let _ = tokio::time::timeout(self.ctx.write_timeout, data.stream.shutdown()).await;
         drop(data);
         // A client killed mid-upload closes both connections at once, and
         // the data connection's end may be read first: an upload whose

@@ -9,8 +9,9 @@
 //! every line through them.
 
 use crate::ftp::Verb;
+use crate::tls::Wire;
 use std::io;
-use tokio::net::TcpStream;
+use tokio::io::AsyncReadExt;
 
 /// The `ABOR` command in `line`, if that is what it is, with any Telnet
 /// bytes before it (`IAC IP`, `IAC DM`: not UTF-8, so decoded as U+FFFD)
@@ -29,10 +30,23 @@ pub(super) fn abor_text(line: &str) -> Option<&str> {
 /// there, so the `ABOR` would sit unread until the client sent something
 /// else. Here readiness is given up only when the kernel says "would
 /// block". Cancel-safe, for `select!`.
-pub(super) async fn read_control(ctl: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+///
+/// Inside TLS there is no urgent data: TLS "does not support the notion of
+/// Urgent data", and a client "MUST send all data, including Telnet
+/// commands, across the TLS session" (RFC 4217 §14). A byte sent urgent
+/// would sit in the middle of a TLS record, which then fails its check and
+/// ends the session. So a client under TLS sends `ABOR` as an ordinary
+/// line (its `IAC IP`/`IAC DM`, if any, inside the record, skipped by
+/// `abor_text` as ever), and the session reads it as one; what is read
+/// then is the plain text inside the records (tokio-rustls' read is
+/// cancel-safe too: a record half read stays with the TLS state).
+pub(super) async fn read_control(ctl: &mut Wire, buf: &mut [u8]) -> io::Result<usize> {
+    let Wire::Clear(tcp) = ctl else {
+        return ctl.read(buf).await;
+    };
     loop {
-        ctl.readable().await?;
-        match ctl.try_read(buf) {
+        tcp.readable().await?;
+        match tcp.try_read(buf) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
             read => return read,
         }

@@ -4,6 +4,13 @@
 //! three can never disagree. The handlers themselves live with their kind of
 //! command (`queries`, `modes`, `transfers`, `files`); this file is only
 //! the list, a leaf every one of them may read.
+//!
+//! The verbs of FTP's security extensions (`AUTH`, `PBSZ`, `PROT`, `CCC`:
+//! RFC 2228, for TLS RFC 4217) are in a table of their own, `SECURITY`,
+//! read only when the server has TLS (`serve --tls`): without it they are
+//! `502` like any verb it does not implement, and `FEAT` does not name
+//! them. With it, `FEAT` says ` AUTH TLS`, ` PBSZ` and ` PROT`, as RFC 4217
+//! §6 asks.
 
 use super::listing::Facts;
 use crate::ftp::verb::{Origin, Verb};
@@ -99,12 +106,27 @@ const IMPLEMENTED: &[Implemented] = {
     ]
 };
 
+/// The verbs our server implements when it has TLS (see `security`).
+const SECURITY: &[Implemented] = &[
+    implemented(Verb::Auth, Answer::Offered, Feature::VerbWith("TLS")),
+    implemented(Verb::Pbsz, Answer::Offered, Feature::Verb),
+    implemented(Verb::Prot, Answer::Offered, Feature::Verb),
+    implemented(Verb::Ccc, Answer::Offered, Feature::None),
+];
+
+/// The verbs our server implements, with TLS (`tls`) or without.
+fn table(tls: bool) -> impl Iterator<Item = &'static Implemented> {
+    let security: &[Implemented] = if tls { SECURITY } else { &[] };
+    IMPLEMENTED.iter().chain(security)
+}
+
 /// The widest line of verbs in the `HELP` reply.
 const HELP_COLUMNS: usize = 52;
 
-/// Whether our server implements `verb` (any other is answered `502`).
-pub(super) fn implements(verb: &Verb) -> bool {
-    IMPLEMENTED.iter().any(|i| i.verb == *verb)
+/// Whether our server, with TLS (`tls`) or without, implements `verb`
+/// (any other is answered `502`).
+pub(super) fn implements(verb: &Verb, tls: bool) -> bool {
+    table(tls).any(|i| i.verb == *verb)
 }
 
 /// Whether our server knows `verb` but refuses it ([`Answer::Refused`]).
@@ -116,8 +138,8 @@ pub(super) fn refuses(verb: &Verb) -> bool {
 
 /// The `214` reply to `HELP`: the verbs in `HELP` order, a line at most
 /// [`HELP_COLUMNS`] wide, the older spellings on a line of their own.
-pub(super) fn help_text() -> String {
-    let named = IMPLEMENTED.iter().filter(|i| i.answer == Answer::Offered);
+pub(super) fn help_text(tls: bool) -> String {
+    let named = table(tls).filter(|i| i.answer == Answer::Offered);
     let (old, current): (Vec<_>, Vec<_>) =
         named.partition(|i| matches!(i.verb.origin(), Some(Origin::OldSpelling(_))));
     let mut lines = vec!["The following commands are recognized:".to_string()];
@@ -140,9 +162,8 @@ pub(super) fn help_text() -> String {
 
 /// The `211` reply to `FEAT`: one feature a line, in alphabetical order,
 /// the MLST line with the facts this session chose.
-pub(super) fn feat_text(facts: Facts) -> String {
-    let mut features: Vec<String> = IMPLEMENTED
-        .iter()
+pub(super) fn feat_text(facts: Facts, tls: bool) -> String {
+    let mut features: Vec<String> = table(tls)
         .filter_map(|i| match i.feature {
             Feature::None => None,
             Feature::Verb => Some(i.verb.to_string()),
@@ -165,29 +186,49 @@ mod tests {
     #[test]
     fn help_and_feat_are_read_from_the_table_as_they_were_written_by_hand() {
         assert_eq!(
-            help_text(),
+            help_text(false),
             "The following commands are recognized:\nUSER PASS SYST FEAT OPTS PWD CWD CDUP TYPE \
              MODE STRU\nPORT EPRT PASV EPSV LIST NLST MLSD MLST RETR STOR\nDELE SIZE MDTM REST \
              ABOR ALLO NOOP HELP QUIT\nXPWD XCWD XCUP\nHelp OK."
         );
         assert_eq!(
-            feat_text(Facts::default()),
+            feat_text(Facts::default(), false),
             "Features:\nEPRT\nEPSV\nMDTM\nMLST type*;size*;modify*;\nPASV\nREST STREAM\nSIZE\n\
              UTF8\nEnd"
         );
     }
 
     #[test]
+    fn with_tls_feat_names_auth_tls_pbsz_and_prot() {
+        let feat = feat_text(Facts::default(), true);
+        for line in ["\nAUTH TLS\n", "\nPBSZ\n", "\nPROT\n"] {
+            assert!(feat.contains(line), "{feat}");
+        }
+        assert!(!feat.contains("CCC"), "{feat}");
+        let help = help_text(true);
+        for verb in ["AUTH", "PBSZ", "PROT", "CCC"] {
+            assert!(
+                help.contains(verb) && !help_text(false).contains(verb),
+                "{help}"
+            );
+        }
+        for verb in [Verb::Auth, Verb::Pbsz, Verb::Prot, Verb::Ccc] {
+            assert!(implements(&verb, true) && !implements(&verb, false));
+        }
+    }
+
+    #[test]
     fn each_verb_is_in_the_table_once_and_no_unknown_one() {
-        for (n, i) in IMPLEMENTED.iter().enumerate() {
+        let all: Vec<_> = table(true).collect();
+        for (n, i) in all.iter().enumerate() {
             assert!(i.verb.origin().is_some(), "{}", i.verb);
             assert!(
-                IMPLEMENTED[n + 1..].iter().all(|j| j.verb != i.verb),
+                all[n + 1..].iter().all(|j| j.verb != i.verb),
                 "{} twice",
                 i.verb
             );
         }
-        assert!(implements(&Verb::Xcup) && implements(&Verb::Stou));
-        assert!(!implements(&Verb::Site) && !implements(&Verb::parse("XYZZY")));
+        assert!(implements(&Verb::Xcup, false) && implements(&Verb::Stou, false));
+        assert!(!implements(&Verb::Site, true) && !implements(&Verb::parse("XYZZY"), true));
     }
 }
