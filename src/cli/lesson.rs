@@ -1,10 +1,10 @@
 //! `ftpviz lesson`: the guided lesson, scene by scene — in the TUI, or
 //! headless with each scene's heading and notes between its runs' events.
 
-use super::output::Sink;
 use super::output::{
     command_line, deliver, finish_handout, finish_recording, start_recording, Form,
 };
+use super::output::{Sink, SinkWriter};
 use anyhow::Result;
 use ftpviz::handout::{Handout, HandoutFile, Run as PageRun};
 use ftpviz::narration::Ours;
@@ -46,8 +46,7 @@ pub(crate) async fn lesson(
     // The run's labs, and the session its first one is: a compare run's
     // sessions each get their `# session N: active/passive` line.
     let mut sessions = Sessions::default();
-    // `--json`: the event not yet written (see below).
-    let mut held: Option<ftpviz::trace::Event> = None;
+    let mut late = Late::default();
     let labs = Labs {
         port,
         payloads: recording.is_some(),
@@ -77,22 +76,11 @@ pub(crate) async fn lesson(
         }
         match (sink.map(|s| s.form), step) {
             (Some(Form::Json), Step::Event(e, bytes)) => {
-                // Held back one event: a scene's rule rides on its last.
                 deliver(&e, bytes.as_deref(), None, recording.as_mut())?;
-                if let Some(last) = held.replace(e) {
-                    deliver(&last, None, writer.as_mut(), None)?;
-                }
+                late.push(e, writer.as_mut())?
             }
             (Some(Form::Json), Step::RunEnd(run, _)) => {
-                if let Some(mut last) = held.take() {
-                    if let Some(rule) = takeaway_after(&lesson, run) {
-                        last.note = Some(match last.note.take() {
-                            Some(n) => format!("{n}; Rule: {rule}"),
-                            None => format!("Rule: {rule}"),
-                        });
-                    }
-                    deliver(&last, None, writer.as_mut(), None)?;
-                }
+                late.end_run(takeaway_after(&lesson, run), writer.as_mut())?
             }
             (form, Step::Event(e, bytes)) => {
                 if let (Some(Form::Print | Form::Explain), Some(header)) =
@@ -111,9 +99,7 @@ pub(crate) async fn lesson(
         Ok(())
     })
     .await?;
-    if let Some(last) = held.take() {
-        deliver(&last, None, writer.as_mut(), None)?;
-    }
+    late.end_run(None, writer.as_mut())?;
     if let Some(w) = writer.as_mut() {
         w.finish(&mut out)?;
     }
@@ -162,6 +148,37 @@ pub(crate) fn write_lesson_step(
         Step::Event(..) => {}
     }
     Ok(())
+}
+
+/// `--json` writes each event one step late, so that a scene's rule can
+/// ride on the scene's last event as its note — the event format's one
+/// place for words — after every event a question could be about.
+#[derive(Default)]
+struct Late(Option<ftpviz::trace::Event>);
+
+impl Late {
+    /// `e` is held; the one held before it is written.
+    fn push(&mut self, e: ftpviz::trace::Event, w: Option<&mut SinkWriter>) -> Result<()> {
+        match self.0.replace(e) {
+            Some(last) => deliver(&last, None, w, None),
+            None => Ok(()),
+        }
+    }
+
+    /// A run ended: the held event is written, with the scene's rule when
+    /// the run was the scene's last.
+    fn end_run(&mut self, rule: Option<&str>, w: Option<&mut SinkWriter>) -> Result<()> {
+        let Some(mut last) = self.0.take() else {
+            return Ok(());
+        };
+        if let Some(rule) = rule {
+            last.note = Some(match last.note.take() {
+                Some(n) => format!("{n}; Rule: {rule}"),
+                None => format!("Rule: {rule}"),
+            });
+        }
+        deliver(&last, None, w, None)
+    }
 }
 
 /// After a scene's last run, the rule it shows (as its closing card on
