@@ -3,7 +3,8 @@
 //! and the middlebox between them when there is one.
 
 use super::{ConnState, Hosts, MiddleboxLabel};
-use crate::middlebox::{nat, Nat};
+use crate::middlebox::nat::{self, Translation};
+use crate::middlebox::Nat;
 use crate::trace::{Channel, Side};
 use crate::tui::widgets::layout::Lifelines;
 use crate::tui::widgets::sequence::middlebox_column;
@@ -127,27 +128,6 @@ impl Widget for HostsPanel<'_> {
         draw_box(buf, left, " client ", self.lifelines.client, t);
         draw_box(buf, right, " server ", self.lifelines.server, t);
         let inner = bw.saturating_sub(2) as usize;
-        // Behind a NAT, where there is room, a host shows both its
-        // addresses: the private one it believes it has (the one its PORT
-        // or 227 names), and under it the one the world sees.
-        let nat = self.middlebox.map_or(Nat::None, |m| m.config.nat);
-        let two_rows = area.height >= 7 && nat != Nat::None;
-        for (side, r, real) in [
-            (Side::Client, left, self.hosts.client_ip),
-            (Side::Server, right, self.hosts.server_ip),
-        ] {
-            let private = real.and_then(|ip| nat::private_ip(nat, side, ip));
-            let (first, second) = match (private, two_rows) {
-                (Some(p), true) => (Some(p), real.map(|ip| format!("⇄ {ip}"))),
-                _ => (real, None),
-            };
-            let first = first.map(|i| i.to_string()).unwrap_or_default();
-            buf.set_stringn(r.x + 1, area.y + 1, first, inner, t.title());
-            if let Some(s) = second {
-                buf.set_stringn(r.x + 1, area.y + 2, s, inner, t.middlebox());
-            }
-        }
-        let top = if two_rows { 3 } else { 2 };
 
         let gap_from = left.right();
         let gap = right.x.saturating_sub(gap_from);
@@ -172,6 +152,51 @@ impl Widget for HostsPanel<'_> {
                 col,
             ))
         });
+        // Behind a NAT a host shows the private address it believes it has
+        // (the one its PORT or 227 names); the NAT's box shows the public
+        // one the world sees, on the world's side. Where the box has no
+        // room for it, the host shows it under its own, when there is room.
+        let nat = self.middlebox.map_or(Nat::None, |m| m.config.nat);
+        let real = |side: Side| match side {
+            Side::Client => self.hosts.client_ip,
+            Side::Server => self.hosts.server_ip,
+        };
+        let translation = nat::inside(nat)
+            .and_then(real)
+            .and_then(|ip| Translation::of(nat, ip));
+        let label_lines = mb.map(|(label, r, _)| {
+            let rows = r.height.saturating_sub(1) as usize;
+            label.fit(
+                r.width.saturating_sub(2) as usize,
+                rows,
+                translation.as_ref(),
+            )
+        });
+        let public_in_box = translation.is_some_and(|t| {
+            let public = t.public.to_string();
+            label_lines
+                .iter()
+                .flatten()
+                .any(|l| l.split_whitespace().any(|w| w == public))
+        });
+        let two_rows = area.height >= 7 && translation.is_some() && !public_in_box;
+        for (side, r) in [(Side::Client, left), (Side::Server, right)] {
+            let private = real(side).and_then(|ip| nat::private_ip(nat, side, ip));
+            let first = private.or(real(side)).map(|i| i.to_string());
+            let second = real(side).filter(|_| private.is_some() && two_rows);
+            buf.set_stringn(
+                r.x + 1,
+                area.y + 1,
+                first.unwrap_or_default(),
+                inner,
+                t.title(),
+            );
+            if let Some(ip) = second {
+                buf.set_stringn(r.x + 1, area.y + 2, format!("⇄ {ip}"), inner, t.middlebox());
+            }
+        }
+        let top = if two_rows { 3 } else { 2 };
+
         let wall = mb.map(|(_, r, _)| (r.x, r.right()));
         let rows = self.rows();
         let capacity = area.height.saturating_sub(top + 1) as usize;
@@ -207,8 +232,8 @@ impl Widget for HostsPanel<'_> {
             let more = format!(" +{} ", rows.len() - capacity);
             buf.set_stringn(left.x + 1, area.bottom() - 1, more, inner, t.dim());
         }
-        if let Some((label, r, col)) = mb {
-            draw_middlebox(buf, r, col, label, t);
+        if let (Some((_, r, col)), Some(lines)) = (mb, label_lines) {
+            draw_middlebox(buf, r, col, &lines, t);
         }
     }
 }
@@ -318,7 +343,7 @@ fn draw_link(
 
 /// The middlebox: a box between the hosts, its rule inside, and at its
 /// foot the `┳` its line in the sequence diagram hangs from.
-fn draw_middlebox(buf: &mut Buffer, r: Rect, col: u16, label: &MiddleboxLabel, t: Theme) {
+fn draw_middlebox(buf: &mut Buffer, r: Rect, col: u16, lines: &[String], t: Theme) {
     let s = t.middlebox();
     let inner = r.width.saturating_sub(2);
     let bottom = r.bottom() - 1;
@@ -337,8 +362,6 @@ fn draw_middlebox(buf: &mut Buffer, r: Rect, col: u16, label: &MiddleboxLabel, t
     if col > r.x && col < r.right() - 1 {
         set(buf, col, bottom, "┳", s);
     }
-    let rows = (bottom - r.y) as usize;
-    let lines = label.fit(inner as usize, rows);
     for (i, line) in lines.iter().enumerate() {
         let style = if i == 0 { s } else { t.dim() };
         buf.set_stringn(r.x + 1, r.y + i as u16, line, inner as usize, style);
