@@ -31,7 +31,16 @@
 //!   side and ends in `✗` there.
 //!
 //! The failure's own row says when the dialler gave up; it draws no second
-//! arrow. Labels are shortened only in their words, never inside a number
+//! arrow. A line the middlebox's FTP helper rewrote (its note says so:
+//! [`crate::middlebox::helper::Rewrite`]) is drawn as sent on the sender's
+//! side of the wall and as received on the other, where both fit:
+//!
+//! ```text
+//!       │─ PORT 192,168,1,2,195,80 ─┃── PORT 127,0,0,2,195,80 ─▶│
+//! ```
+//!
+//! Where they do not (a narrow pane), the row shows the line as received,
+//! and the narration's note says what was sent. Labels are shortened only in their words, never inside a number
 //! (`label`).
 //!
 //! While playing, the current row's arrow is drawn only `progress` of the

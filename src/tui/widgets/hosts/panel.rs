@@ -60,7 +60,7 @@ impl HostsPanel<'_> {
                 ConnState::Open => (Some(("data", dialler_port)), Some(("data", dialled_port))),
                 // SYN sent: the dialler's socket exists; the far side only
                 // listens (if anything does).
-                ConnState::Dialling => (
+                ConnState::Dialling | ConnState::Through => (
                     Some(("data", dialler_port)),
                     listening(dialled, dialled_port).then_some(("lsn", dialled_port)),
                 ),
@@ -277,8 +277,8 @@ struct Link {
 
 /// A connection between the boxes: `●` at the initiator's box, the
 /// arrowhead at the dialled one. Heavy while dialling — and, with a
-/// middlebox in between, only as far as its wall: nothing yet says the SYN
-/// got through. A failed dial ends in ✗ at the wall (the SYN died there),
+/// middlebox in between, only as far as its wall while nothing in the
+/// trace says the SYN got through; through it when something does. A failed dial ends in ✗ at the wall (the SYN died there),
 /// or half-way when there is no middlebox to blame.
 fn draw_link(
     buf: &mut Buffer,
@@ -298,7 +298,7 @@ fn draw_link(
         return;
     }
     let (glyph, s) = match state {
-        ConnState::Dialling => (style::SYN_LINE, t.syn(ch)),
+        ConnState::Dialling | ConnState::Through => (style::SYN_LINE, t.syn(ch)),
         ConnState::Open => (style::line(ch), t.channel(ch)),
         ConnState::Failed => (style::SYN_LINE, t.fail()),
     };
@@ -314,7 +314,7 @@ fn draw_link(
     };
     let middle = left_edge + (right_edge - left_edge) / 2;
     let end = match state {
-        ConnState::Open => None,
+        ConnState::Open | ConnState::Through => None,
         ConnState::Dialling => at_wall,
         ConnState::Failed => Some(at_wall.unwrap_or(middle)),
     };
