@@ -427,11 +427,13 @@ impl Row<'_> {
         let (cl, sl) = (self.ll.client, self.ll.server);
         // The cells between a lifeline and the wall, less an arrowhead's
         // or a line's cell at each end.
+        let rightwards = a.from == Side::Client;
+        // Rightwards, a line's cell before the arrowhead too.
+        let head_gap = u16::from(rightwards);
         let (left_room, right_room) = (
             w.saturating_sub(cl + 3) as usize,
-            sl.saturating_sub(w + 3) as usize,
+            sl.saturating_sub(w + 3 + head_gap) as usize,
         );
-        let rightwards = a.from == Side::Client;
         let (left, right) = if rightwards {
             (sent, &a.label)
         } else {
@@ -456,7 +458,7 @@ impl Row<'_> {
             text(buf, self.area, x, self.y, &left, end, style);
         }
         if !rightwards || landed {
-            let end = sl - 1;
+            let end = sl - 1 - head_gap;
             let x = end.saturating_sub(right.chars().count() as u16);
             text(buf, self.area, x, self.y, &right, end, style);
         }
