@@ -13,6 +13,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Widget;
+use std::net::IpAddr;
 
 /// The panel widget.
 pub struct HostsPanel<'a> {
@@ -31,6 +32,67 @@ struct PortRow {
 }
 
 impl HostsPanel<'_> {
+    /// Where the middlebox's box goes, and the column its line hangs from:
+    /// the middle of the gap between the hosts (the lines between them
+    /// pass under it), leaving a few cells of each line in view, centred
+    /// on the column of its line in the diagram.
+    fn middlebox_area(&self, area: Rect, left: Rect, right: Rect) -> Option<(Rect, u16)> {
+        let gap_from = left.right();
+        let gap = right.x.saturating_sub(gap_from);
+        let w = gap.saturating_sub(2).min(gap.saturating_sub(12).max(14));
+        let col = middlebox_column(self.lifelines);
+        let x = col.saturating_sub(w / 2).clamp(
+            gap_from + 1,
+            (right.x + 1).saturating_sub(w + 2).max(gap_from + 1),
+        );
+        let r = Rect {
+            x,
+            y: area.y,
+            width: w,
+            height: area.height,
+        };
+        (w >= 5).then_some((r, col))
+    }
+
+    /// The real address of `side`'s host, as far as the trace (or the lab)
+    /// tells.
+    fn real(&self, side: Side) -> Option<IpAddr> {
+        match side {
+            Side::Client => self.hosts.client_ip,
+            Side::Server => self.hosts.server_ip,
+        }
+    }
+
+    /// What the NAT between the hosts does to the address of the one
+    /// inside, once that address is known.
+    fn translation(&self) -> Option<Translation> {
+        let nat = self.middlebox.map_or(Nat::None, |m| m.config.nat);
+        let real = self.real(nat::inside(nat)?)?;
+        Translation::of(nat, real)
+    }
+
+    /// Each host's address at the top of its box: behind a NAT the private
+    /// address it believes it has (the one its PORT or 227 names) — the
+    /// NAT's box shows the public one, on the world's side. With
+    /// `public_below` (no room for it in the NAT's box) the public one goes
+    /// under the private one.
+    fn draw_addresses(&self, buf: &mut Buffer, y: u16, boxes: [Rect; 2], public_below: bool) {
+        let t = self.theme;
+        let nat = self.middlebox.map_or(Nat::None, |m| m.config.nat);
+        let inner = self.lifelines.box_width.saturating_sub(2) as usize;
+        for (side, r) in [Side::Client, Side::Server].into_iter().zip(boxes) {
+            let real = self.real(side);
+            let private = real.and_then(|ip| nat::private_ip(nat, side, ip));
+            let first = private.or(real).map(|i| i.to_string());
+            let first = first.unwrap_or_default();
+            buf.set_stringn(r.x + 1, y + 1, first, inner, t.title());
+            if let Some(ip) = real.filter(|_| private.is_some() && public_below) {
+                let second = format!("⇄ {ip}");
+                buf.set_stringn(r.x + 1, y + 2, second, inner, t.middlebox());
+            }
+        }
+    }
+
     /// The control row, then the newest first: a port that has just opened
     /// is never the one hidden behind `+N`.
     fn rows(&self) -> Vec<PortRow> {
@@ -129,42 +191,9 @@ impl Widget for HostsPanel<'_> {
         draw_box(buf, right, " server ", self.lifelines.server, t);
         let inner = bw.saturating_sub(2) as usize;
 
-        let gap_from = left.right();
-        let gap = right.x.saturating_sub(gap_from);
-        // The middlebox takes the middle of the gap (the lines between the
-        // hosts pass under it), leaving a few cells of each line in view,
-        // centred on the column its line in the diagram hangs from.
-        let mb = self.middlebox.and_then(|label| {
-            let w = gap.saturating_sub(2).min(gap.saturating_sub(12).max(14));
-            let col = middlebox_column(self.lifelines);
-            let x = col.saturating_sub(w / 2).clamp(
-                gap_from + 1,
-                (right.x + 1).saturating_sub(w + 2).max(gap_from + 1),
-            );
-            (w >= 5).then_some((
-                label,
-                Rect {
-                    x,
-                    y: area.y,
-                    width: w,
-                    height: area.height,
-                },
-                col,
-            ))
-        });
-        // Behind a NAT a host shows the private address it believes it has
-        // (the one its PORT or 227 names); the NAT's box shows the public
-        // one the world sees, on the world's side. Where the box has no
-        // room for it, the host shows it under its own, when there is room.
-        let nat = self.middlebox.map_or(Nat::None, |m| m.config.nat);
-        let real = |side: Side| match side {
-            Side::Client => self.hosts.client_ip,
-            Side::Server => self.hosts.server_ip,
-        };
-        let translation = nat::inside(nat)
-            .and_then(real)
-            .and_then(|ip| Translation::of(nat, ip));
-        let label_lines = mb.map(|(label, r, _)| {
+        let mb = self.middlebox.zip(self.middlebox_area(area, left, right));
+        let translation = self.translation();
+        let label_lines = mb.map(|(label, (r, _))| {
             let rows = r.height.saturating_sub(1) as usize;
             label.fit(
                 r.width.saturating_sub(2) as usize,
@@ -180,24 +209,10 @@ impl Widget for HostsPanel<'_> {
                 .any(|l| l.split_whitespace().any(|w| w == public))
         });
         let two_rows = area.height >= 7 && translation.is_some() && !public_in_box;
-        for (side, r) in [(Side::Client, left), (Side::Server, right)] {
-            let private = real(side).and_then(|ip| nat::private_ip(nat, side, ip));
-            let first = private.or(real(side)).map(|i| i.to_string());
-            let second = real(side).filter(|_| private.is_some() && two_rows);
-            buf.set_stringn(
-                r.x + 1,
-                area.y + 1,
-                first.unwrap_or_default(),
-                inner,
-                t.title(),
-            );
-            if let Some(ip) = second {
-                buf.set_stringn(r.x + 1, area.y + 2, format!("⇄ {ip}"), inner, t.middlebox());
-            }
-        }
+        self.draw_addresses(buf, area.y, [left, right], two_rows);
         let top = if two_rows { 3 } else { 2 };
 
-        let wall = mb.map(|(_, r, _)| (r.x, r.right()));
+        let wall = mb.map(|(_, (r, _))| (r.x, r.right()));
         let rows = self.rows();
         let capacity = area.height.saturating_sub(top + 1) as usize;
         for (i, row) in rows.iter().take(capacity).enumerate() {
@@ -232,7 +247,7 @@ impl Widget for HostsPanel<'_> {
             let more = format!(" +{} ", rows.len() - capacity);
             buf.set_stringn(left.x + 1, area.bottom() - 1, more, inner, t.dim());
         }
-        if let (Some((_, r, col)), Some(lines)) = (mb, label_lines) {
+        if let (Some((_, (r, col))), Some(lines)) = (mb, label_lines) {
             draw_middlebox(buf, r, col, &lines, t);
         }
     }
