@@ -12,6 +12,12 @@
 //! 2. "simulated firewall" and a short rule ("client side: drops inbound");
 //! 3. the kind and the short rule;
 //! 4. the kind and a few words, cut to the box.
+//!
+//! Behind a NAT whose addresses are known, each form also carries the
+//! NAT's translation (`192.168.1.2 ⇄ 127.0.0.2`, from
+//! [`crate::middlebox::nat::Translation`]), or where narrow the public
+//! address alone on the world's side (`⇄ 127.0.0.2`; the host's box shows
+//! the private one), and an address is never split across lines.
 
 use crate::lab::{Endpoints, LabConfig};
 use crate::middlebox::nat::Translation;
