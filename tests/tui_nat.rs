@@ -376,3 +376,44 @@ fn a_dial_the_middlebox_let_through_passes_its_wall_in_the_hosts_panel() {
         "no answer yet: stops at the wall: {stopped}"
     );
 }
+
+/// In the compare view at 120×40 a pane has no room for both whole lines:
+/// the row shows their addresses, as sent on the sender's side of the
+/// wall and as received on the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_view_shows_the_rewritten_addresses_either_side_of_the_wall() {
+    let configs = [
+        lab(Mode::Active, Firewall::Stateful, Nat::Client),
+        lab(Mode::Passive, Firewall::Stateful, Nat::Server),
+    ];
+    let (mut panes, mut seen) = (Vec::new(), Vec::new());
+    for c in &configs {
+        let (pane, trace) = pane(c).await;
+        let (at, event, rewrite) = announcement(&trace);
+        let r = rewrite.expect("the helper rewrote it");
+        seen.push((at, event.from, r));
+        panes.push(pane);
+    }
+    let mut app = App::new("lab · active vs passive", panes);
+    app.theme = Theme::mono();
+    for (pane, (at, _, _)) in app.panes.iter_mut().zip(&seen) {
+        pane.player.seek(at + 1);
+    }
+    let buf = render(&app, 120, 40);
+    let screen = text(&buf);
+    for (_, from, r) in &seen {
+        let (sent, received) = (address_word(&r.sent), address_word(&r.received));
+        let row = lines(&buf)
+            .into_iter()
+            .find(|l| l.contains(sent))
+            .unwrap_or_else(|| panic!("{sent} on screen\n{screen}"));
+        let (s, v) = (row.find(sent).unwrap(), row.find(received));
+        let v = v.unwrap_or_else(|| panic!("{received} beside {sent}: {row}\n{screen}"));
+        let between = if s < v { &row[s..v] } else { &row[v..s] };
+        assert!(between.contains('┃'), "the wall between them: {row}");
+        match from {
+            Side::Client => assert!(s < v, "{row}"),
+            Side::Server => assert!(v < s, "{row}"),
+        }
+    }
+}

@@ -39,8 +39,10 @@
 //!       │─ PORT 192,168,1,2,195,80 ─┃── PORT 127,0,0,2,195,80 ─▶│
 //! ```
 //!
-//! Where they do not (a narrow pane), the row shows the line as received,
-//! and the narration's note says what was sent. Labels are shortened only in their words, never inside a number
+//! Where they do not, their addresses alone (the point of the rewrite:
+//! `─192,168,1,2,195,80─┃─127,0,0,2,195,80─▶`); where even those do not
+//! (the compare view at 80×24), the row shows the line as received, and the
+//! narration's note says what was sent. Labels are shortened only in their words, never inside a number
 //! (`label`).
 //!
 //! While playing, the current row's arrow is drawn only `progress` of the
@@ -447,7 +449,11 @@ impl Row<'_> {
                 s
             })
         };
-        let (Some(left), Some(right)) = (padded(left, left_room), padded(right, right_room)) else {
+        // Both lines whole (shortened in their words); else their
+        // addresses alone, the point of the rewrite.
+        let both = |l: &Label, r: &Label| padded(l, left_room).zip(padded(r, right_room));
+        let points = || both(&left.point()?, &right.point()?);
+        let Some((left, right)) = both(left, right).or_else(points) else {
             return false;
         };
         let style = self.label_style(a);
