@@ -532,16 +532,23 @@ fn a_dial_that_passes_the_wall_is_drawn_through_it_at_once() {
     assert!(!row.contains('✗'), "{row}");
 }
 
-/// Issue 16 §4: behind a NAT, where the hosts panel has the room (120×40),
-/// the host's box shows the private address it believes it has (the one
-/// its PORT or 227 names) and under it the address the world sees.
+/// Issue 16 §4: behind a NAT the host's box shows the private address it
+/// believes it has (the one its PORT or 227 names), and the NAT's box the
+/// translation, reading from the client's side: at 120×40 both addresses
+/// on one line, the public one on the world's side of the arrow.
 #[test]
 fn a_host_behind_nat_shows_both_its_addresses() {
+    use ftpviz::middlebox::nat::Translation;
     use ftpviz::middlebox::Nat;
-    for (nat, private, public, right) in [
-        (Nat::Client, "192.168.1.2", "⇄ 127.0.0.2", false),
-        (Nat::Server, "10.0.0.3", "⇄ 127.0.0.3", true),
-    ] {
+    let real = |side: Side| -> std::net::IpAddr {
+        match side {
+            Side::Client => fixture::CLIENT_IP.into(),
+            Side::Server => fixture::SERVER_IP.into(),
+        }
+    };
+    for (nat, inside) in [(Nat::Client, Side::Client), (Nat::Server, Side::Server)] {
+        let t = Translation::of(nat, real(inside)).expect("a NAT");
+        let (private, right) = (t.private.to_string(), inside == Side::Server);
         let config = LabConfig {
             nat,
             ..LabConfig::default()
@@ -562,12 +569,18 @@ fn a_host_behind_nat_shows_both_its_addresses() {
         };
         let hosts: Vec<String> = screen.iter().skip(2).take(7).map(side).collect();
         assert!(
-            hosts[1].contains(private),
+            hosts[1].contains(&private),
             "{nat:?}:\n{}",
             screen.join("\n")
         );
-        assert!(hosts[2].contains(public), "{nat:?}:\n{}", screen.join("\n"));
-        // The control port keeps its row below them.
-        assert!(hosts[3].contains("ctl"), "{}", screen.join("\n"));
+        let all = screen[2..9].join("\n");
+        assert!(all.contains(&t.words()), "{nat:?}:\n{}", screen.join("\n"));
+        assert!(
+            !hosts[2].contains('⇄'),
+            "the public address is the NAT's, not in the host's box: {}",
+            screen.join("\n")
+        );
+        // The control port keeps its row below the address.
+        assert!(hosts[2].contains("ctl"), "{}", screen.join("\n"));
     }
 }

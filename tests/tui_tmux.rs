@@ -448,6 +448,19 @@ fn the_control_syn_through_a_client_firewall_is_drawn_through_the_wall() {
         let past = pane.get(1).copied().unwrap_or("");
         assert!(past.contains('━') && past.contains('▶'), "{row}\n{s}");
     }
+    // And in the hosts panel: the control line passes the middlebox's box
+    // to the server's port (each pane: client box ┃ box ┃ server box).
+    let ctl = s
+        .lines()
+        .take(7)
+        .find(|l| l.contains("ctl") && l.contains('●'))
+        .unwrap_or_default();
+    let parts: Vec<&str> = ctl.split('┃').collect();
+    assert_eq!(parts.len(), 6, "two panes' hosts: {ctl}\n{s}");
+    for pane in parts.chunks(3) {
+        let past = pane.get(2).copied().unwrap_or("");
+        assert!(past.contains("━▶"), "{ctl}\n{s}");
+    }
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), "0");
 }

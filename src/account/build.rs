@@ -89,7 +89,13 @@ impl Builder<'_> {
                     at: i,
                     client: *src,
                     server: *dst,
+                    accepted: None,
                 });
+            }
+            Kind::Accept if e.conn == 0 => {
+                if let Some(c) = self.0.control.as_mut() {
+                    c.accepted.get_or_insert(i);
+                }
             }
             Kind::Connect { src, dst, via } => self.dial(i, e, *src, *dst, *via),
             Kind::Command { text, verb } => self.command(i, text, verb),

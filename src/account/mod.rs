@@ -107,6 +107,8 @@ pub struct ControlDial {
     pub at: usize,
     pub client: SocketAddr,
     pub server: SocketAddr,
+    /// The handshake completed here.
+    pub accepted: Option<usize>,
 }
 
 /// A command and the replies that answer it.
@@ -310,6 +312,24 @@ impl Story {
     /// The transfer whose command is event `at`.
     pub fn transfer_at(&self, at: usize) -> Option<&Transfer> {
         self.transfers.iter().find(|t| t.at == at)
+    }
+
+    /// Whether the dial of connection `conn` (0: the control connection)
+    /// got through, as far as the account knows: its handshake completed,
+    /// or something crossed it (bytes; on the control connection, the
+    /// greeting or an exchange). A dial not answered yet, or failed, did
+    /// not.
+    pub fn got_through(&self, conn: u32) -> bool {
+        if conn == 0 {
+            return self.control.is_some_and(|c| c.accepted.is_some())
+                || self.greeting.is_some()
+                || !self.exchanges.is_empty();
+        }
+        self.data
+            .iter()
+            .rev()
+            .find(|d| d.conn == conn)
+            .is_some_and(|d| matches!(d.end(), End::Connected { .. }))
     }
 
     /// The server's control port L, when the control dial is in the trace.

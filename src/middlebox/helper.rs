@@ -478,12 +478,94 @@ fn rewrite_227(line: &str, old: SocketAddr, new: SocketAddr) -> String {
     }
 }
 
-/// The note for a rewritten line: before, after, and the length change.
+/// How the note of a rewritten line starts: `helper rewrote "PORT
+/// 192,168,1,2,195,80" → "PORT 127,0,0,2,195,80" (-2 bytes …)`.
+pub const REWROTE: &str = "helper rewrote ";
+
+/// A control line the helper rewrote: as its sender wrote it, and as the
+/// other side received it. The trace's event holds the line received; its
+/// note says what was sent, in the one format written by
+/// [`Rewrite::written`] and read back by [`Rewrite::read`] (the screens draw
+/// both, on either side of the middlebox's wall).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    /// The line as its sender wrote it.
+    pub sent: String,
+    /// The line as the other side received it.
+    pub received: String,
+}
+
+impl Rewrite {
+    /// The note: before, after, and the length change. Each line is quoted
+    /// as Rust quotes a string (`\"` and `\\` escaped, controls as `\n`,
+    /// `\u{…}`), so that any line reads back whole.
+    pub fn written(&self) -> String {
+        let delta = self.received.len() as i64 - self.sent.len() as i64;
+        let size = match delta {
+            0 => "same length".to_string(),
+            d => format!(
+                "{d:+} bytes: a real helper must also shift the TCP sequence numbers of \
+                 everything after it"
+            ),
+        };
+        format!("{REWROTE}{:?} → {:?} ({size})", self.sent, self.received)
+    }
+
+    /// The rewrite a note tells of (anywhere in it: notes are joined with
+    /// `; `), if it tells of one.
+    pub fn read(note: &str) -> Option<Rewrite> {
+        let (_, rest) = note.split_once(REWROTE)?;
+        let (sent, rest) = unquote(rest)?;
+        let rest = rest.strip_prefix(" → ")?;
+        let (received, _) = unquote(rest)?;
+        Some(Rewrite { sent, received })
+    }
+}
+
+/// A string quoted as `{:?}` writes it, at the start of `s`, and what
+/// follows it.
+fn unquote(s: &str) -> Option<(String, &str)> {
+    let body = s.strip_prefix('"')?;
+    let mut out = String::new();
+    let mut chars = body.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((out, body.get(i + 1..)?)),
+            '\\' => {
+                let (_, e) = chars.next()?;
+                out.push(match e {
+                    'n' => '\n',
+                    'r' => '\r',
+                    't' => '\t',
+                    '0' => '\0',
+                    '\\' | '"' | '\'' => e,
+                    'u' => {
+                        let (_, '{') = chars.next()? else {
+                            return None;
+                        };
+                        let mut hex = String::new();
+                        loop {
+                            match chars.next()? {
+                                (_, '}') => break,
+                                (_, h) => hex.push(h),
+                            }
+                        }
+                        char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
+                    }
+                    _ => return None,
+                });
+            }
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// The note for a rewritten line.
 fn rewrote(before: &str, after: &str) -> String {
-    let delta = after.len() as i64 - before.len() as i64;
-    let size = match delta {
-        0 => "same length".to_string(),
-        d => format!("{d:+} bytes: a real helper must also shift the TCP sequence numbers of everything after it"),
-    };
-    format!("helper rewrote \"{before}\" → \"{after}\" ({size})")
+    Rewrite {
+        sent: before.to_string(),
+        received: after.to_string(),
+    }
+    .written()
 }

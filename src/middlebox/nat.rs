@@ -82,6 +82,58 @@ pub fn believed_ip(nat: Nat, side: Side, real: IpAddr) -> IpAddr {
     private_ip(nat, side, real).unwrap_or(real)
 }
 
+/// What a NAT does to the addresses of the host inside: the private
+/// address it has, the public one the world sees it as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Translation {
+    /// Who is inside.
+    pub inside: Side,
+    pub private: IpAddr,
+    pub public: IpAddr,
+}
+
+impl Translation {
+    /// The translation of `nat`, whose inside host really is at `real`
+    /// (the address the world sees); `None` without a NAT.
+    pub fn of(nat: Nat, real: IpAddr) -> Option<Translation> {
+        let inside = self::inside(nat)?;
+        Some(Translation {
+            inside,
+            private: private_ip(nat, inside, real)?,
+            public: real,
+        })
+    }
+
+    /// Both addresses, as drawn between the hosts, the client's side on the
+    /// left: `192.168.1.2 ⇄ 127.0.0.2` (the client inside),
+    /// `127.0.0.3 ⇄ 10.0.0.3` (the server inside).
+    pub fn words(&self) -> String {
+        match self.inside {
+            Side::Client => format!("{} ⇄ {}", self.private, self.public),
+            Side::Server => format!("{} ⇄ {}", self.public, self.private),
+        }
+    }
+
+    /// The public address alone, on the world's side of the arrow, for
+    /// where the host's box beside it shows the private one:
+    /// `⇄ 127.0.0.2`, `127.0.0.3 ⇄`.
+    pub fn outside_words(&self) -> String {
+        match self.inside {
+            Side::Client => format!("⇄ {}", self.public),
+            Side::Server => format!("{} ⇄", self.public),
+        }
+    }
+
+    /// The fewest words: the NAT and the address it shows the world, on
+    /// the world's side: `NAT ⇄ 127.0.0.2`, `127.0.0.3 ⇄ NAT`.
+    pub fn tiny_words(&self) -> String {
+        match self.inside {
+            Side::Client => format!("NAT ⇄ {}", self.public),
+            Side::Server => format!("{} ⇄ NAT", self.public),
+        }
+    }
+}
+
 /// True for addresses that are not routed on the internet: RFC 1918,
 /// IPv4 link-local, IPv6 unique-local (`fc00::/7`) and link-local.
 pub fn is_private(ip: IpAddr) -> bool {
@@ -120,6 +172,22 @@ mod tests {
             Some(IpAddr::V6(SERVER_PRIVATE_V6))
         );
         assert_eq!(believed_ip(Nat::Client, Side::Server, v4), v4);
+    }
+
+    #[test]
+    fn a_translation_reads_from_the_clients_side() {
+        let v4: IpAddr = "127.0.0.2".parse().unwrap();
+        assert_eq!(Translation::of(Nat::None, v4), None);
+        let c = Translation::of(Nat::Client, v4).expect("client inside");
+        assert_eq!(c.words(), format!("{CLIENT_PRIVATE_V4} ⇄ 127.0.0.2"));
+        assert_eq!(c.outside_words(), "⇄ 127.0.0.2");
+        assert_eq!(c.tiny_words(), "NAT ⇄ 127.0.0.2");
+        let s = Translation::of(Nat::Server, "127.0.0.3".parse().unwrap()).expect("server");
+        assert_eq!(s.words(), format!("127.0.0.3 ⇄ {SERVER_PRIVATE_V4}"));
+        assert_eq!(s.outside_words(), "127.0.0.3 ⇄");
+        assert_eq!(s.tiny_words(), "127.0.0.3 ⇄ NAT");
+        let v6 = Translation::of(Nat::Server, "::1".parse().unwrap()).expect("v6");
+        assert_eq!(v6.words(), format!("::1 ⇄ {SERVER_PRIVATE_V6}"));
     }
 
     #[test]

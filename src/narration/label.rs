@@ -82,6 +82,15 @@ impl Label {
         &self.text
     }
 
+    /// The word that is the label's point (the address of a `PORT`, the
+    /// `(…)` of a `227`), alone: what a row too narrow for the whole label
+    /// may show of it.
+    pub fn point(&self) -> Option<Label> {
+        let (a, b) = self.keep?;
+        let word: String = self.text.chars().skip(a).take(b - a).collect();
+        Some(Label::plain(word))
+    }
+
     /// The label in at most `width` characters, cut only where no number
     /// is cut; `None` when that cannot be done.
     pub fn fit(&self, width: usize) -> Option<String> {
@@ -186,6 +195,21 @@ pub fn reply_label(code: u16, text: &str) -> Label {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_point_of_a_label_is_its_address() {
+        let l = Label::keeping_address("227 Entering Passive Mode (127,0,0,3,195,81).");
+        assert_eq!(
+            l.point().map(|p| p.text().to_string()).as_deref(),
+            Some("(127,0,0,3,195,81).")
+        );
+        let l = Label::keeping_address("PORT 127,0,0,2,195,80");
+        assert_eq!(
+            l.point().map(|p| p.text().to_string()).as_deref(),
+            Some("127,0,0,2,195,80")
+        );
+        assert_eq!(Label::plain("230 Login successful.").point(), None);
+    }
 
     #[test]
     fn a_label_that_fits_is_left_alone() {

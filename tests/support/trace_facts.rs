@@ -116,9 +116,8 @@ pub fn first_announcement(events: &[Event]) -> Option<(usize, &Event)> {
 }
 
 /// The line a helper's rewrite note names as the original: `rewrote "A" → "B"`.
-pub fn rewritten_from(note: &str) -> Option<&str> {
-    let rest = note.split("helper rewrote \"").nth(1)?;
-    rest.split("\" → \"").next()
+pub fn rewritten_from(note: &str) -> Option<String> {
+    ftpviz::middlebox::helper::Rewrite::read(note).map(|r| r.sent)
 }
 
 /// The event `e` with its text replaced by `line` (to read the other side of
@@ -222,9 +221,9 @@ pub fn lab_facts(events: &[Event]) -> Facts {
         };
         match e.kind {
             // A command is recorded as the server received it.
-            Kind::Command { .. } => client[i] = with_line(e, before),
+            Kind::Command { .. } => client[i] = with_line(e, &before),
             // A reply is recorded as the client received it.
-            Kind::Reply { .. } => server[i] = with_line(e, before),
+            Kind::Reply { .. } => server[i] = with_line(e, &before),
             _ => {}
         }
     }

@@ -3,6 +3,7 @@
 //! they seem.
 
 use super::{client_ip, server_ip, CF, CONTROL_PORT, SF};
+use crate::middlebox::helper::Rewrite;
 use crate::middlebox::{narration, Middlebox, Verdict};
 use crate::middlebox::{Firewall, Nat};
 use crate::trace::{Blocker, Side};
@@ -37,6 +38,10 @@ fn helper_rewrites_port_behind_client_nat_and_says_how_long() {
     );
     assert!(note.contains("-2 bytes"), "{note}");
     assert!(note.contains("sequence numbers"), "{note}");
+    // The note reads back: what was sent, and what the server received.
+    let read = Rewrite::read(&note).expect("the note names the rewrite");
+    assert_eq!(read.sent, "PORT 192,168,1,2,195,80");
+    assert_eq!(read.received, r.line);
 
     let r = mb.relay(Side::Client, "EPRT |1|192.168.1.2|50000|");
     assert_eq!(r.line, "EPRT |1|127.0.0.2|50000|");
@@ -501,7 +506,46 @@ fn narration_of_the_wait_says_where_the_real_wait_comes_from() {
     );
 }
 
+/// A rewrite's note reads back whole whatever the lines hold (quotes, the
+/// arrow, backslashes, controls, other notes around it); a note that tells
+/// of no rewrite, or a broken one, reads as none.
+#[test]
+fn a_rewrite_note_reads_back_whatever_the_lines_hold() {
+    let lines = [
+        (
+            "227 Entering Passive Mode (10,0,0,3,1,2) \"ok\" → \"x\"",
+            "227 (127,0,0,3,1,2)",
+        ),
+        ("PORT a\\b\tc\r\n\0", "PORT \u{200b}é\u{7f}"),
+        ("", "PORT 127,0,0,2,1,2"),
+    ];
+    for (sent, received) in lines {
+        let r = Rewrite {
+            sent: sent.to_string(),
+            received: received.to_string(),
+        };
+        let note = format!("the lesson's own remark; {}; helper expects …", r.written());
+        assert_eq!(Rewrite::read(&note), Some(r), "{note}");
+    }
+    for note in [
+        "helper expects one connection",
+        "helper rewrote \"PORT 1",
+        "helper rewrote \"a\" -> \"b\"",
+        "helper rewrote \"a\\q\" → \"b\"",
+        "helper rewrote \"a\\u{zz}\" → \"b\"",
+    ] {
+        assert_eq!(Rewrite::read(note), None, "{note}");
+    }
+}
+
 proptest! {
+    /// Any pair of lines survives the note's round trip.
+    #[test]
+    fn any_rewrite_reads_back(sent in "\\PC{0,40}|.{0,20}", received in "\\PC{0,40}") {
+        let r = Rewrite { sent, received };
+        prop_assert_eq!(Rewrite::read(&r.written()), Some(r));
+    }
+
     /// Whatever crosses, nothing panics, and only an announcement can change.
     #[test]
     fn any_line_crosses_without_panic(line in "\\PC{0,80}", server in any::<bool>()) {

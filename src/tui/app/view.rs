@@ -250,6 +250,11 @@ fn pane_view(
     // opened (its listening port would answer "to which port?").
     let before = pane.held.map_or(shown, |at| &shown[..at.min(shown.len())]);
     let mut hosts = Hosts::at(before);
+    // A dial whose answer has already been received passes the wall.
+    let account = pane.account();
+    if let Some(story) = hosts.session.and_then(|n| account.session(n)) {
+        hosts.let_through(|conn| story.got_through(conn));
+    }
     if let (None, Some(ep)) = (hosts.client_ip, pane.endpoints) {
         // Before the first event: who is where, from the lab itself.
         hosts.client_ip = Some(ep.client);

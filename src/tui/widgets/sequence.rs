@@ -31,7 +31,18 @@
 //!   side and ends in `✗` there.
 //!
 //! The failure's own row says when the dialler gave up; it draws no second
-//! arrow. Labels are shortened only in their words, never inside a number
+//! arrow. A line the middlebox's FTP helper rewrote (its note says so:
+//! [`crate::middlebox::helper::Rewrite`]) is drawn as sent on the sender's
+//! side of the wall and as received on the other, where both fit:
+//!
+//! ```text
+//!       │─ PORT 192,168,1,2,195,80 ─┃── PORT 127,0,0,2,195,80 ─▶│
+//! ```
+//!
+//! Where they do not, their addresses alone (the point of the rewrite:
+//! `─192,168,1,2,195,80─┃─127,0,0,2,195,80─▶`); where even those do not
+//! (the compare view at 80×24), the row shows the line as received, and the
+//! narration's note says what was sent. Labels are shortened only in their words, never inside a number
 //! (`label`).
 //!
 //! While playing, the current row's arrow is drawn only `progress` of the
@@ -41,6 +52,7 @@ pub use crate::narration::label::{fail_label, reply_label, Label};
 
 use super::layout::{Lifelines, MARGIN};
 use super::style::{self, Theme};
+use crate::middlebox::helper::Rewrite;
 use crate::narration::clean;
 use crate::text::wrap;
 use crate::trace::{Channel, Event, FailReason, Kind, Side, Via};
@@ -229,6 +241,9 @@ struct Arrow {
     /// A dial: mark the initiator and write the ports outside.
     ports: Option<(u16, u16)>,
     reach: Reach,
+    /// A line the middlebox's helper rewrote: as it was sent (the label is
+    /// as it was received).
+    sent: Option<Label>,
 }
 
 impl Row<'_> {
@@ -290,7 +305,9 @@ impl Row<'_> {
             };
             put(buf, self.area, front, self.y, head, a.style);
         }
-        self.draw_label(buf, &a, len, landed);
+        if !self.draw_rewrite(buf, &a, landed) {
+            self.draw_label(buf, &a, len, landed);
+        }
         if let Some((src, dst)) = a.ports {
             // The initiator's end, on its lifeline; ports outside both. The
             // dialled port is written plain when the dial never reached it.
@@ -401,6 +418,59 @@ impl Row<'_> {
         );
     }
 
+    /// A rewritten line: as sent on the sender's side of the wall, as
+    /// received (once the arrow has landed) on the other side. False when
+    /// there is no rewrite, or the two do not both fit (the row then shows
+    /// the line as received, as any other).
+    fn draw_rewrite(&self, buf: &mut Buffer, a: &Arrow, landed: bool) -> bool {
+        let (Some(sent), Some(w)) = (&a.sent, self.wall) else {
+            return false;
+        };
+        let (cl, sl) = (self.ll.client, self.ll.server);
+        // The cells between a lifeline and the wall, less an arrowhead's
+        // or a line's cell at each end.
+        let rightwards = a.from == Side::Client;
+        // Rightwards, a line's cell before the arrowhead too.
+        let head_gap = u16::from(rightwards);
+        let (left_room, right_room) = (
+            w.saturating_sub(cl + 3) as usize,
+            sl.saturating_sub(w + 3 + head_gap) as usize,
+        );
+        let (left, right) = if rightwards {
+            (sent, &a.label)
+        } else {
+            (&a.label, sent)
+        };
+        let padded = |l: &Label, room: usize| {
+            let s = l.fit(room)?;
+            Some(if s.chars().count() + 2 <= room {
+                format!(" {s} ")
+            } else {
+                s
+            })
+        };
+        // Both lines whole (shortened in their words); else their
+        // addresses alone, the point of the rewrite.
+        let both = |l: &Label, r: &Label| padded(l, left_room).zip(padded(r, right_room));
+        let points = || both(&left.point()?, &right.point()?);
+        let Some((left, right)) = both(left, right).or_else(points) else {
+            return false;
+        };
+        let style = self.label_style(a);
+        // The sender's side always; the receiver's once the line got there.
+        if rightwards || landed {
+            let x = cl + 2;
+            let end = x + left.chars().count() as u16;
+            text(buf, self.area, x, self.y, &left, end, style);
+        }
+        if !rightwards || landed {
+            let end = sl - 1 - head_gap;
+            let x = end.saturating_sub(right.chars().count() as u16);
+            text(buf, self.area, x, self.y, &right, end, style);
+        }
+        true
+    }
+
     /// A row with no arrow: its label beside the side it happened to.
     fn draw_beside(&self, buf: &mut Buffer, a: &Arrow) {
         let (cl, sl) = (self.ll.client, self.ll.server);
@@ -439,6 +509,7 @@ impl Row<'_> {
             head: true,
             ports: None,
             reach: Reach::Across,
+            sent: None,
         };
         match &e.kind {
             Kind::Connect { src, dst, via } => Arrow {
@@ -452,6 +523,7 @@ impl Row<'_> {
                 head: true,
                 ports: Some((src.port(), dst.port())),
                 reach: self.dial_reach(),
+                sent: None,
             },
             Kind::Accept => Arrow {
                 glyph: style::ACCEPT_LINE,
@@ -466,17 +538,31 @@ impl Row<'_> {
                 head: false,
                 ports: None,
                 reach: Reach::Beside,
+                sent: None,
             },
             Kind::Command { text, verb } => {
-                let text = clean(text);
-                let label = if crate::ftp::Verb::parse(verb).carries_address() {
-                    Label::keeping_address(text)
-                } else {
-                    Label::plain(text)
+                let label = |text: &str| {
+                    let text = clean(text);
+                    if crate::ftp::Verb::parse(verb).carries_address() {
+                        Label::keeping_address(text)
+                    } else {
+                        Label::plain(text)
+                    }
                 };
-                plain(label, Side::Client)
+                let sent = self.rewrite(text).map(|r| label(&r.sent));
+                Arrow {
+                    sent,
+                    ..plain(label(text), Side::Client)
+                }
             }
-            Kind::Reply { code, text } => plain(reply_label(*code, text), Side::Server),
+            Kind::Reply { code, text } => {
+                let first = text.lines().next().unwrap_or_default();
+                let sent = self.rewrite(first).map(|r| reply_label(*code, &r.sent));
+                Arrow {
+                    sent,
+                    ..plain(reply_label(*code, text), Side::Server)
+                }
+            }
             // Bytes on the control line that are not lines: TLS after AUTH.
             Kind::Data { bytes } if ch == Channel::Control => {
                 plain(Label::plain(format!("{bytes} B encrypted")), e.from)
@@ -484,6 +570,14 @@ impl Row<'_> {
             Kind::Data { bytes } => plain(Label::plain(format!("{bytes} B {conn}")), e.from),
             Kind::Close => plain(Label::plain(format!("FIN {conn}")), e.from),
         }
+    }
+
+    /// The helper's rewrite of this row's line (`received`, as the trace
+    /// holds it), when its note tells of one and a middlebox is drawn.
+    fn rewrite(&self, received: &str) -> Option<Rewrite> {
+        self.wall?;
+        let r = Rewrite::read(self.e.note.as_deref()?)?;
+        (r.received == received).then_some(r)
     }
 
     /// How far a dial went, by what the trace says became of it.

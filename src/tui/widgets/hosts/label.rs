@@ -12,11 +12,18 @@
 //! 2. "simulated firewall" and a short rule ("client side: drops inbound");
 //! 3. the kind and the short rule;
 //! 4. the kind and a few words, cut to the box.
+//!
+//! Behind a NAT whose addresses are known, each form also carries the
+//! NAT's translation (`192.168.1.2 ⇄ 127.0.0.2`, from
+//! [`crate::middlebox::nat::Translation`]), or where narrow the public
+//! address alone on the world's side (`⇄ 127.0.0.2`; the host's box shows
+//! the private one), and an address is never split across lines.
 
 use crate::lab::{Endpoints, LabConfig};
+use crate::middlebox::nat::Translation;
 use crate::middlebox::Middlebox;
 use crate::middlebox::{Firewall, Nat};
-use crate::text::wrap;
+use crate::text::{self, wrap};
 use crate::trace::Side;
 use std::net::SocketAddr;
 
@@ -91,8 +98,11 @@ impl MiddleboxLabel {
     }
 
     /// The lines for a box `width` letters wide and `rows` high: the first
-    /// is the heading. The longest form that fits; the last form cut.
-    pub fn fit(&self, width: usize, rows: usize) -> Vec<String> {
+    /// is the heading. With a NAT's `translation` (its addresses, known
+    /// once the peers are), the box shows it too: both addresses where they
+    /// fit, else the public one alone (the host's box beside it shows the
+    /// private one), never an address split; then the forms without it.
+    pub fn fit(&self, width: usize, rows: usize, translation: Option<&Translation>) -> Vec<String> {
         let simulated = format!("simulated {}", self.kind());
         let forms: [Vec<String>; 4] = [
             self.full.clone(),
@@ -103,6 +113,36 @@ impl MiddleboxLabel {
         let wrapped = |form: &Vec<String>| -> Vec<String> {
             form.iter().flat_map(|l| wrap(l, width)).collect()
         };
+        if let Some(t) = translation {
+            let whole = |form: &Vec<String>| {
+                form.iter()
+                    .flat_map(|l| l.split_whitespace())
+                    .all(|w| text::width(w) <= width)
+            };
+            let ruled: Vec<String> = self
+                .tiniest()
+                .into_iter()
+                .map(str::to_string)
+                .chain([t.outside_words()])
+                .collect();
+            let tiniest = self.tiniest_translating(t);
+            let with = |words: String| {
+                forms.iter().map(move |f| {
+                    let mut f = f.clone();
+                    f.push(words.clone());
+                    f
+                })
+            };
+            let fits = with(t.words())
+                .chain(with(t.outside_words()))
+                .chain([ruled, tiniest])
+                .filter(|f| whole(f))
+                .map(|f| wrapped(&f))
+                .find(|w| w.len() <= rows);
+            if let Some(lines) = fits {
+                return lines;
+            }
+        }
         for form in &forms {
             let w = wrapped(form);
             if w.len() <= rows {
@@ -118,6 +158,17 @@ impl MiddleboxLabel {
                 out.extend(w);
             }
         }
+        out
+    }
+
+    /// The fewest words with the translation: a word for the firewall, and
+    /// the NAT as the address it shows the world (`NAT ⇄ 127.0.0.2`).
+    fn tiniest_translating(&self, t: &Translation) -> Vec<String> {
+        let mut out: Vec<String> = self.tiniest().into_iter().map(str::to_string).collect();
+        if self.config.nat != Nat::None {
+            out.pop();
+        }
+        out.push(t.tiny_words());
         out
     }
 
@@ -163,7 +214,7 @@ mod tests {
     #[test]
     fn a_roomy_box_gets_the_full_rule_labelled_as_simulated() {
         let l = label(Firewall::Client, Nat::None);
-        let lines = l.fit(41, 6);
+        let lines = l.fit(41, 6, None);
         assert!(lines[0].contains("simulated"), "{lines:?}");
         let all = lines.join(" ");
         assert!(all.contains("did not start"), "{all}");
@@ -173,17 +224,17 @@ mod tests {
     fn a_small_box_gets_an_abbreviation_that_fits() {
         for fw in [Firewall::Client, Firewall::Server, Firewall::Stateful] {
             for nat in [Nat::None, Nat::Client, Nat::Server] {
-                let lines = label(fw, nat).fit(11, 5);
+                let lines = label(fw, nat).fit(11, 5, None);
                 assert!(!lines.is_empty() && lines.len() <= 5, "{lines:?}");
                 assert!(lines.iter().all(|l| l.chars().count() <= 11), "{lines:?}");
             }
         }
-        let lines = label(Firewall::Client, Nat::None).fit(11, 5);
+        let lines = label(Firewall::Client, Nat::None).fit(11, 5, None);
         assert_eq!(
             lines,
             ["simulated", "firewall", "client", "side: drops", "inbound"]
         );
-        let lines = label(Firewall::Client, Nat::None).fit(11, 4);
+        let lines = label(Firewall::Client, Nat::None).fit(11, 4, None);
         assert_eq!(lines, ["firewall", "client", "side: drops", "inbound"]);
     }
 
@@ -194,7 +245,7 @@ mod tests {
         for fw in [Firewall::Client, Firewall::Server, Firewall::Stateful] {
             for nat in [Nat::Client, Nat::Server] {
                 for width in [8, 9] {
-                    let lines = label(fw, nat).fit(width, 3);
+                    let lines = label(fw, nat).fit(width, 3, None);
                     assert!(lines.len() <= 3, "{lines:?}");
                     let all = lines.join(" ");
                     assert!(
@@ -204,5 +255,53 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Issue 16 §4: the NAT's box shows its translation — both addresses
+    /// where they fit, the public one alone where narrow — with no address
+    /// split across lines, in every box the screens draw at 80×24 (18 or 9
+    /// and 10 columns, 4 rows) and 120×40.
+    #[test]
+    fn a_nat_box_shows_its_translation_without_splitting_an_address() {
+        use std::net::IpAddr;
+        let real = |nat: Nat| -> IpAddr {
+            match nat {
+                Nat::Server => "127.0.0.3".parse().unwrap(),
+                _ => "127.0.0.2".parse().unwrap(),
+            }
+        };
+        for fw in [Firewall::None, Firewall::Client, Firewall::Stateful] {
+            for nat in [Nat::Client, Nat::Server] {
+                let t = Translation::of(nat, real(nat)).expect("a NAT");
+                let public = t.public.to_string();
+                let private = t.private.to_string();
+                for (width, rows) in [(9, 4), (10, 4), (18, 4), (12, 6), (56, 6)] {
+                    let lines = label(fw, nat).fit(width, rows, Some(&t));
+                    assert!(lines.len() <= rows, "{lines:?}");
+                    assert!(lines.iter().all(|l| text::width(l) <= width), "{lines:?}");
+                    let words: Vec<&str> =
+                        lines.iter().flat_map(|l| l.split_whitespace()).collect();
+                    assert!(
+                        words.contains(&public.as_str()),
+                        "{fw:?} {nat:?} {width}: {lines:?}"
+                    );
+                    assert!(words.contains(&"⇄"), "{lines:?}");
+                    // Else the host's own box shows the private address.
+                    if (width >= 18 && fw == Firewall::None) || width >= 56 {
+                        assert!(
+                            words.contains(&private.as_str()),
+                            "{fw:?} {nat:?} {width}: {lines:?}"
+                        );
+                    }
+                }
+            }
+        }
+        // Where both fit on one line, they read from the client's side.
+        let t = Translation::of(Nat::Client, real(Nat::Client)).expect("a NAT");
+        let lines = label(Firewall::None, Nat::Client).fit(56, 6, Some(&t));
+        assert!(lines.contains(&t.words()), "{lines:?}");
+        // Too narrow for an address: the rule as before, nothing split.
+        let lines = label(Firewall::Client, Nat::Client).fit(8, 3, Some(&t));
+        assert!(lines.join(" ").contains("NAT: client"), "{lines:?}");
     }
 }

@@ -17,9 +17,13 @@
 //! - a port announced by `PORT`/`EPRT` (the client's) or `227`/`229` (the
 //!   server's) shows as `lsn` (listening) until a connection arrives on it,
 //!   the transfer it was for ends, or a new announcement replaces it;
-//! - a dial in progress (SYN sent, no answer yet) is a heavy line from the
-//!   dialler; with a middlebox in between it reaches only the middlebox's
-//!   wall, since nothing yet says the middlebox let it through;
+//! - a dial in progress (SYN sent, not yet answered at the cursor) is a
+//!   heavy line from the dialler; with a middlebox in between it reaches
+//!   only the middlebox's wall while nothing in the trace says the
+//!   middlebox let it through — and passes through the wall to the dialled
+//!   host when the trace received so far already holds its answer (an
+//!   accept, or bytes on it: [`Hosts::let_through`]), so a dial the wall
+//!   lets through never looks blocked at its SYN;
 //! - a connection is drawn open (both ports `data`) only once its handshake
 //!   completed, and goes away with its first FIN;
 //! - a dial that failed opens nothing: only while the cursor is on that
@@ -28,7 +32,12 @@
 //!
 //! The newest rows come first, so a port that has just opened is never the
 //! one hidden behind the `+N` of a small screen. With a firewall or NAT
-//! configured, a middlebox box stands between the two hosts.
+//! configured, a middlebox box stands between the two hosts. Behind a NAT
+//! each host shows the address it has — the private one for the host
+//! inside (`192.168.1.2`, the one its `PORT` or `227` names) — and the
+//! NAT's box shows its translation, reading from the client's side
+//! (`192.168.1.2 ⇄ 127.0.0.2`; where narrow, the public address alone on
+//! the world's side: `⇄ 127.0.0.2`, `127.0.0.3 ⇄`).
 //!
 //! The state is computed from the current session's events up to the
 //! cursor — walking back only to that session's control dial. The `panel`
@@ -60,6 +69,9 @@ pub struct DataConn {
 pub enum ConnState {
     /// SYN sent, no answer yet.
     Dialling,
+    /// SYN sent, and the trace already knows it got through (its answer
+    /// is on the way): drawn through the middlebox's wall.
+    Through,
     Open,
     /// The dial failed: shown only while the cursor is on the failure.
     Failed,
@@ -76,6 +88,8 @@ pub struct Listen {
 /// What is open on each host at the cursor.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Hosts {
+    /// The session shown (the cursor's).
+    pub session: Option<u32>,
     pub client_ip: Option<IpAddr>,
     pub server_ip: Option<IpAddr>,
     /// The client's end of the control connection (while it is up).
@@ -105,6 +119,7 @@ impl Hosts {
             return h;
         };
         let session = last.session;
+        h.session = Some(session);
         // Walk back to the session's control dial, then replay forward.
         let start = shown
             .iter()
@@ -120,6 +135,21 @@ impl Hosts {
             }
         }
         h
+    }
+
+    /// Marks each dial still in progress at the cursor whose answer the
+    /// trace already holds (`got_through(conn)`, 0 for the control
+    /// connection): the SYN passed the middlebox, so it is drawn through
+    /// it, not stopped at its wall as if blocked.
+    pub fn let_through(&mut self, got_through: impl Fn(u32) -> bool) {
+        if self.control == Some(ConnState::Dialling) && got_through(0) {
+            self.control = Some(ConnState::Through);
+        }
+        for d in &mut self.data {
+            if d.state == ConnState::Dialling && got_through(d.conn) {
+                d.state = ConnState::Through;
+            }
+        }
     }
 
     fn apply(&mut self, i: usize, e: &Event) {

@@ -3,7 +3,8 @@
 //! and the middlebox between them when there is one.
 
 use super::{ConnState, Hosts, MiddleboxLabel};
-use crate::middlebox::{nat, Nat};
+use crate::middlebox::nat::{self, Translation};
+use crate::middlebox::Nat;
 use crate::trace::{Channel, Side};
 use crate::tui::widgets::layout::Lifelines;
 use crate::tui::widgets::sequence::middlebox_column;
@@ -12,6 +13,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Widget;
+use std::net::IpAddr;
 
 /// The panel widget.
 pub struct HostsPanel<'a> {
@@ -30,6 +32,67 @@ struct PortRow {
 }
 
 impl HostsPanel<'_> {
+    /// Where the middlebox's box goes, and the column its line hangs from:
+    /// the middle of the gap between the hosts (the lines between them
+    /// pass under it), leaving a few cells of each line in view, centred
+    /// on the column of its line in the diagram.
+    fn middlebox_area(&self, area: Rect, left: Rect, right: Rect) -> Option<(Rect, u16)> {
+        let gap_from = left.right();
+        let gap = right.x.saturating_sub(gap_from);
+        let w = gap.saturating_sub(2).min(gap.saturating_sub(12).max(14));
+        let col = middlebox_column(self.lifelines);
+        let x = col.saturating_sub(w / 2).clamp(
+            gap_from + 1,
+            (right.x + 1).saturating_sub(w + 2).max(gap_from + 1),
+        );
+        let r = Rect {
+            x,
+            y: area.y,
+            width: w,
+            height: area.height,
+        };
+        (w >= 5).then_some((r, col))
+    }
+
+    /// The real address of `side`'s host, as far as the trace (or the lab)
+    /// tells.
+    fn real(&self, side: Side) -> Option<IpAddr> {
+        match side {
+            Side::Client => self.hosts.client_ip,
+            Side::Server => self.hosts.server_ip,
+        }
+    }
+
+    /// What the NAT between the hosts does to the address of the one
+    /// inside, once that address is known.
+    fn translation(&self) -> Option<Translation> {
+        let nat = self.middlebox.map_or(Nat::None, |m| m.config.nat);
+        let real = self.real(nat::inside(nat)?)?;
+        Translation::of(nat, real)
+    }
+
+    /// Each host's address at the top of its box: behind a NAT the private
+    /// address it believes it has (the one its PORT or 227 names) — the
+    /// NAT's box shows the public one, on the world's side. With
+    /// `public_below` (no room for it in the NAT's box) the public one goes
+    /// under the private one.
+    fn draw_addresses(&self, buf: &mut Buffer, y: u16, boxes: [Rect; 2], public_below: bool) {
+        let t = self.theme;
+        let nat = self.middlebox.map_or(Nat::None, |m| m.config.nat);
+        let inner = self.lifelines.box_width.saturating_sub(2) as usize;
+        for (side, r) in [Side::Client, Side::Server].into_iter().zip(boxes) {
+            let real = self.real(side);
+            let private = real.and_then(|ip| nat::private_ip(nat, side, ip));
+            let first = private.or(real).map(|i| i.to_string());
+            let first = first.unwrap_or_default();
+            buf.set_stringn(r.x + 1, y + 1, first, inner, t.title());
+            if let Some(ip) = real.filter(|_| private.is_some() && public_below) {
+                let second = format!("⇄ {ip}");
+                buf.set_stringn(r.x + 1, y + 2, second, inner, t.middlebox());
+            }
+        }
+    }
+
     /// The control row, then the newest first: a port that has just opened
     /// is never the one hidden behind `+N`.
     fn rows(&self) -> Vec<PortRow> {
@@ -59,7 +122,7 @@ impl HostsPanel<'_> {
                 ConnState::Open => (Some(("data", dialler_port)), Some(("data", dialled_port))),
                 // SYN sent: the dialler's socket exists; the far side only
                 // listens (if anything does).
-                ConnState::Dialling => (
+                ConnState::Dialling | ConnState::Through => (
                     Some(("data", dialler_port)),
                     listening(dialled, dialled_port).then_some(("lsn", dialled_port)),
                 ),
@@ -127,52 +190,29 @@ impl Widget for HostsPanel<'_> {
         draw_box(buf, left, " client ", self.lifelines.client, t);
         draw_box(buf, right, " server ", self.lifelines.server, t);
         let inner = bw.saturating_sub(2) as usize;
-        // Behind a NAT, where there is room, a host shows both its
-        // addresses: the private one it believes it has (the one its PORT
-        // or 227 names), and under it the one the world sees.
-        let nat = self.middlebox.map_or(Nat::None, |m| m.config.nat);
-        let two_rows = area.height >= 7 && nat != Nat::None;
-        for (side, r, real) in [
-            (Side::Client, left, self.hosts.client_ip),
-            (Side::Server, right, self.hosts.server_ip),
-        ] {
-            let private = real.and_then(|ip| nat::private_ip(nat, side, ip));
-            let (first, second) = match (private, two_rows) {
-                (Some(p), true) => (Some(p), real.map(|ip| format!("⇄ {ip}"))),
-                _ => (real, None),
-            };
-            let first = first.map(|i| i.to_string()).unwrap_or_default();
-            buf.set_stringn(r.x + 1, area.y + 1, first, inner, t.title());
-            if let Some(s) = second {
-                buf.set_stringn(r.x + 1, area.y + 2, s, inner, t.middlebox());
-            }
-        }
+
+        let mb = self.middlebox.zip(self.middlebox_area(area, left, right));
+        let translation = self.translation();
+        let label_lines = mb.map(|(label, (r, _))| {
+            let rows = r.height.saturating_sub(1) as usize;
+            label.fit(
+                r.width.saturating_sub(2) as usize,
+                rows,
+                translation.as_ref(),
+            )
+        });
+        let public_in_box = translation.is_some_and(|t| {
+            let public = t.public.to_string();
+            label_lines
+                .iter()
+                .flatten()
+                .any(|l| l.split_whitespace().any(|w| w == public))
+        });
+        let two_rows = area.height >= 7 && translation.is_some() && !public_in_box;
+        self.draw_addresses(buf, area.y, [left, right], two_rows);
         let top = if two_rows { 3 } else { 2 };
 
-        let gap_from = left.right();
-        let gap = right.x.saturating_sub(gap_from);
-        // The middlebox takes the middle of the gap (the lines between the
-        // hosts pass under it), leaving a few cells of each line in view,
-        // centred on the column its line in the diagram hangs from.
-        let mb = self.middlebox.and_then(|label| {
-            let w = gap.saturating_sub(2).min(gap.saturating_sub(12).max(14));
-            let col = middlebox_column(self.lifelines);
-            let x = col.saturating_sub(w / 2).clamp(
-                gap_from + 1,
-                (right.x + 1).saturating_sub(w + 2).max(gap_from + 1),
-            );
-            (w >= 5).then_some((
-                label,
-                Rect {
-                    x,
-                    y: area.y,
-                    width: w,
-                    height: area.height,
-                },
-                col,
-            ))
-        });
-        let wall = mb.map(|(_, r, _)| (r.x, r.right()));
+        let wall = mb.map(|(_, (r, _))| (r.x, r.right()));
         let rows = self.rows();
         let capacity = area.height.saturating_sub(top + 1) as usize;
         for (i, row) in rows.iter().take(capacity).enumerate() {
@@ -207,8 +247,8 @@ impl Widget for HostsPanel<'_> {
             let more = format!(" +{} ", rows.len() - capacity);
             buf.set_stringn(left.x + 1, area.bottom() - 1, more, inner, t.dim());
         }
-        if let Some((label, r, col)) = mb {
-            draw_middlebox(buf, r, col, label, t);
+        if let (Some((_, (r, col))), Some(lines)) = (mb, label_lines) {
+            draw_middlebox(buf, r, col, &lines, t);
         }
     }
 }
@@ -252,8 +292,8 @@ struct Link {
 
 /// A connection between the boxes: `●` at the initiator's box, the
 /// arrowhead at the dialled one. Heavy while dialling — and, with a
-/// middlebox in between, only as far as its wall: nothing yet says the SYN
-/// got through. A failed dial ends in ✗ at the wall (the SYN died there),
+/// middlebox in between, only as far as its wall while nothing in the
+/// trace says the SYN got through; through it when something does. A failed dial ends in ✗ at the wall (the SYN died there),
 /// or half-way when there is no middlebox to blame.
 fn draw_link(
     buf: &mut Buffer,
@@ -273,7 +313,7 @@ fn draw_link(
         return;
     }
     let (glyph, s) = match state {
-        ConnState::Dialling => (style::SYN_LINE, t.syn(ch)),
+        ConnState::Dialling | ConnState::Through => (style::SYN_LINE, t.syn(ch)),
         ConnState::Open => (style::line(ch), t.channel(ch)),
         ConnState::Failed => (style::SYN_LINE, t.fail()),
     };
@@ -289,7 +329,7 @@ fn draw_link(
     };
     let middle = left_edge + (right_edge - left_edge) / 2;
     let end = match state {
-        ConnState::Open => None,
+        ConnState::Open | ConnState::Through => None,
         ConnState::Dialling => at_wall,
         ConnState::Failed => Some(at_wall.unwrap_or(middle)),
     };
@@ -318,7 +358,7 @@ fn draw_link(
 
 /// The middlebox: a box between the hosts, its rule inside, and at its
 /// foot the `┳` its line in the sequence diagram hangs from.
-fn draw_middlebox(buf: &mut Buffer, r: Rect, col: u16, label: &MiddleboxLabel, t: Theme) {
+fn draw_middlebox(buf: &mut Buffer, r: Rect, col: u16, lines: &[String], t: Theme) {
     let s = t.middlebox();
     let inner = r.width.saturating_sub(2);
     let bottom = r.bottom() - 1;
@@ -337,8 +377,6 @@ fn draw_middlebox(buf: &mut Buffer, r: Rect, col: u16, label: &MiddleboxLabel, t
     if col > r.x && col < r.right() - 1 {
         set(buf, col, bottom, "┳", s);
     }
-    let rows = (bottom - r.y) as usize;
-    let lines = label.fit(inner as usize, rows);
     for (i, line) in lines.iter().enumerate() {
         let style = if i == 0 { s } else { t.dim() };
         buf.set_stringn(r.x + 1, r.y + i as u16, line, inner as usize, style);
