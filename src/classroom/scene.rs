@@ -145,6 +145,7 @@ impl Run {
                 server: None,
                 control_port,
                 if_taken,
+                tls: false,
             })
             .collect()
     }

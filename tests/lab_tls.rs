@@ -1,0 +1,267 @@
+//! `lab --tls` (issue 18 §1): the lab's own client and server speak
+//! explicit FTPS on loopback, with real TLS (rustls) on the control
+//! connection and on every data connection, and the simulated middlebox is
+//! blind to what crosses inside it.
+//!
+//! What proves the TLS is real: our server answers `PBSZ` only on a control
+//! connection that is inside TLS (`503` otherwise), and under `PROT P` it
+//! waits for a TLS handshake on each data connection before it sends a
+//! byte (`522` when none comes) — so `200 PBSZ=0` and four `226`s are the
+//! handshakes done.
+//!
+//! The middlebox outcomes are what real networks do with FTPS (the helper
+//! reads nothing inside TLS): active FTPS through a client-guarding
+//! stateful firewall is dropped even with the helper; passive FTPS behind a
+//! server NAT announces the private address unrewritten. The same settings
+//! in plain FTP still work (the regression).
+
+mod common;
+#[path = "support/scenarios.rs"]
+mod scenarios;
+
+use ftpviz::lab::{LabConfig, Mode};
+use ftpviz::middlebox::{Firewall, Nat};
+use ftpviz::tls::noted_inside;
+use ftpviz::trace::{Blocker, Channel, Event, FailReason, Kind, Side};
+use std::time::Duration;
+
+/// Far above what a lesson takes: only catches a hung lab.
+const GUARD: Duration = Duration::from_secs(90);
+
+async fn run(config: LabConfig) -> Vec<Event> {
+    match tokio::time::timeout(GUARD, scenarios::run(config.clone())).await {
+        Ok(Ok(events)) => events,
+        Ok(Err(e)) => panic!("{config:?}: {e}"),
+        Err(_) => panic!("{config:?}: no end within {GUARD:?}"),
+    }
+}
+
+fn ftps(mode: Mode, firewall: Firewall, nat: Nat) -> LabConfig {
+    LabConfig {
+        mode,
+        firewall,
+        nat,
+        tls: true,
+        control_port: 0,
+        ..LabConfig::default()
+    }
+}
+
+/// The replies whose code is `code`, their text.
+fn replies(events: &[Event], code: u16) -> Vec<&str> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            Kind::Reply { code: c, text } if *c == code => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The commands whose verb is `verb`, with their notes.
+fn commands<'a>(events: &'a [Event], verb: &str) -> Vec<(&'a str, &'a str)> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            Kind::Command { text, verb: v } if v == verb => {
+                Some((text.as_str(), e.note.as_deref().unwrap_or("")))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The data connections' fates: `Fail`s with their reason and blocker.
+fn data_fails(events: &[Event]) -> Vec<(FailReason, Option<Blocker>)> {
+    events
+        .iter()
+        .filter(|e| e.channel == Channel::Data)
+        .filter_map(|e| match e.kind {
+            Kind::Fail { reason, by } => Some((reason, by)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn data_accepts(events: &[Event]) -> usize {
+    events
+        .iter()
+        .filter(|e| e.channel == Channel::Data && e.kind == Kind::Accept)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lesson_runs_inside_tls_in_both_modes() {
+    let mut configs = vec![
+        ftps(Mode::Active, Firewall::None, Nat::None),
+        ftps(Mode::Passive, Firewall::None, Nat::None),
+    ];
+    if scenarios::ipv6_available() {
+        for mode in [Mode::Active, Mode::Passive] {
+            configs.push(LabConfig {
+                ipv6: true,
+                ..ftps(mode, Firewall::None, Nat::None)
+            });
+        }
+    } else {
+        println!("skipped: the IPv6 runs (no ::1 here); the IPv4 ones run");
+    }
+    for config in configs {
+        let events = run(config.clone()).await;
+        let said = common::said(&events);
+        let start: Vec<&str> = said.iter().take(9).map(String::as_str).collect();
+        assert_eq!(
+            start,
+            [
+                "S 220 ftpviz server ready.",
+                "C AUTH TLS",
+                "S 234 Proceed with negotiation.",
+                "C PBSZ 0",
+                "S 200 PBSZ=0",
+                "C PROT P",
+                "S 200 PROT now Private: data connections inside TLS.",
+                "C USER anonymous",
+                "S 331 Please specify the password.",
+            ],
+            "{config:?}"
+        );
+        // Every line after the 234 is noted as having crossed inside TLS,
+        // none before it (nor the 234 itself: it goes out in clear).
+        let lines: Vec<&Event> = events
+            .iter()
+            .filter(|e| matches!(e.kind, Kind::Command { .. } | Kind::Reply { .. }))
+            .collect();
+        let (clear, sealed) = lines.split_at(3);
+        assert!(clear.iter().all(|e| !noted_inside(e.note.as_deref())));
+        assert!(sealed.iter().all(|e| noted_inside(e.note.as_deref())));
+        let codes = common::reply_codes(&events);
+        assert_eq!(codes.iter().filter(|&&c| c == 226).count(), 4, "{codes:?}");
+        assert!(!codes.contains(&522), "no data handshake failed: {codes:?}");
+        let preliminary: Vec<&Event> = events
+            .iter()
+            .filter(|e| matches!(e.kind, Kind::Reply { code: 150, .. }))
+            .collect();
+        assert_eq!(preliminary.len(), 4);
+        for e in preliminary {
+            let note = e.note.as_deref().unwrap_or("");
+            assert!(note.contains("inside TLS too (PROT P)"), "{note}");
+        }
+        // The file's bytes, counted inside TLS: the download of what was
+        // uploaded is as long as the upload.
+        let bytes: Vec<u64> = events
+            .iter()
+            .filter_map(|e| match e.kind {
+                Kind::Data { bytes } => Some(bytes),
+                _ => None,
+            })
+            .collect();
+        assert!(bytes.len() >= 4, "{bytes:?}");
+        assert_eq!(
+            bytes.last(),
+            Some(&(ftpviz::lab::lesson::UPLOAD_TEXT.len() as u64))
+        );
+        assert_eq!(codes.last(), Some(&221));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn active_ftps_through_the_stateful_firewall_is_dropped_even_with_the_helper() {
+    let events = run(ftps(Mode::Active, Firewall::Stateful, Nat::None)).await;
+    let ports = commands(&events, "PORT");
+    assert_eq!(ports.len(), 4);
+    for (_, note) in &ports {
+        assert!(
+            note.contains("the helper sees only TLS records") && note.contains("opens no pinhole"),
+            "{note}"
+        );
+    }
+    // LIST, RETR and STOR: each dial dropped (the last RETR asks for the
+    // upload that never came: 550, no dial).
+    let fails = data_fails(&events);
+    assert_eq!(
+        fails,
+        vec![(FailReason::Blocked, Some(Blocker::ClientFirewall)); 3],
+        "every dial of the server dropped by the client's firewall"
+    );
+    assert_eq!(replies(&events, 550).len(), 1);
+    assert_eq!(data_accepts(&events), 0);
+    let dialler = events
+        .iter()
+        .filter(|e| e.channel == Channel::Data && matches!(e.kind, Kind::Connect { .. }))
+        .all(|e| e.from == Side::Server);
+    assert!(dialler, "the server dials in active mode");
+    assert_eq!(replies(&events, 425).len(), 3);
+
+    // The same box in plain FTP: the helper reads each PORT and lets the
+    // dial in.
+    let plain = run(LabConfig {
+        tls: false,
+        ..ftps(Mode::Active, Firewall::Stateful, Nat::None)
+    })
+    .await;
+    assert!(data_fails(&plain).is_empty(), "{:?}", data_fails(&plain));
+    assert_eq!(data_accepts(&plain), 4);
+    assert!(commands(&plain, "PORT")
+        .iter()
+        .all(|(_, note)| note.contains("helper expects one connection")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passive_ftps_behind_the_server_nat_announces_the_private_address() {
+    let config = ftps(Mode::Passive, Firewall::Stateful, Nat::Server);
+    let events = run(config.clone()).await;
+    let announced = replies(&events, 227);
+    assert_eq!(announced.len(), 4);
+    for text in &announced {
+        assert!(text.contains("(10,0,0,3,"), "not rewritten: {text}");
+    }
+    let notes: Vec<&str> = events
+        .iter()
+        .filter(|e| matches!(e.kind, Kind::Reply { code: 227, .. }))
+        .map(|e| e.note.as_deref().unwrap_or(""))
+        .collect();
+    assert!(
+        notes.iter().all(|n| n.contains("rewrites no address")),
+        "{notes:?}"
+    );
+    // The client skips the private address (as curl and ftplib do) and
+    // dials the server's own at that port: nothing forwards it.
+    assert_eq!(
+        data_fails(&events),
+        vec![(FailReason::Refused, Some(Blocker::Nat)); 4]
+    );
+    // A client that trusts the 227 dials the private address: nowhere.
+    let naive = run(LabConfig {
+        trust_pasv: true,
+        ..config.clone()
+    })
+    .await;
+    assert_eq!(
+        data_fails(&naive),
+        vec![(FailReason::Blocked, Some(Blocker::Nat)); 4]
+    );
+
+    // Plain FTP through the same box: the helper rewrites the 227 and its
+    // expectation forwards the port.
+    let plain = run(LabConfig {
+        tls: false,
+        ..config
+    })
+    .await;
+    for text in replies(&plain, 227) {
+        assert!(!text.contains("(10,0,0,3,"), "rewritten: {text}");
+    }
+    assert!(data_fails(&plain).is_empty(), "{:?}", data_fails(&plain));
+    assert_eq!(data_accepts(&plain), 4);
+}
+
+#[test]
+fn the_command_line_runs_ftps_in_every_form() {
+    for form in ["--print", "--json"] {
+        let (code, out, err) = common::ftpviz(&["lab", "--tls", "--port", "0", form]);
+        assert_eq!(code, 0, "{form}: {err}");
+        // Compare mode: both sessions, each with its AUTH TLS.
+        assert_eq!(out.matches("AUTH TLS").count(), 2, "{form}: {out}");
+        assert!(out.matches("226").count() >= 8, "{form}: {out}");
+    }
+}
