@@ -265,3 +265,55 @@ fn the_command_line_runs_ftps_in_every_form() {
         assert!(out.matches("226").count() >= 8, "{form}: {out}");
     }
 }
+
+/// The narration of an FTPS lab through a helper: at the `234` what the
+/// encryption hides from whom, and that the lab decrypted what it shows;
+/// at each `PORT` the helper could not read, why nothing was opened and
+/// what the lab simplified; every claim holds against the whole trace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_narration_says_what_tls_hides_from_whom() {
+    use ftpviz::account::Account;
+    use ftpviz::narration::{narrate_at, Context, Ours};
+    let config = ftps(Mode::Active, Firewall::Stateful, Nat::None);
+    let events = run(config.clone()).await;
+    let whole = Account::of(&events, true);
+    let ctx = Context {
+        events: &events,
+        account: &whole,
+        between: Some(config.between()),
+        ours: Ours::LAB,
+    };
+    let at = |code: u16| {
+        events
+            .iter()
+            .position(|e| matches!(e.kind, Kind::Reply { code: c, .. } if c == code))
+            .expect("the reply")
+    };
+    let told = narrate_at(&ctx, at(234)).body;
+    assert!(told.contains("decrypted by the lab"), "{told}");
+    assert!(told.contains("hidden from anyone on the path"), "{told}");
+    assert!(!told.contains("did not hold"), "{told}");
+    let port = events
+        .iter()
+        .position(|e| matches!(&e.kind, Kind::Command { verb, .. } if verb == "PORT"))
+        .expect("a PORT");
+    let told = narrate_at(&ctx, port).body;
+    assert!(
+        told.contains("the helper sees only TLS records") && told.contains("opens no pinhole"),
+        "{told}"
+    );
+    assert!(
+        told.contains("Simplified:") && told.contains("CCC"),
+        "{told}"
+    );
+    let pass = events
+        .iter()
+        .position(|e| matches!(&e.kind, Kind::Command { verb, .. } if verb == "PASS"))
+        .expect("PASS");
+    assert!(narrate_at(&ctx, pass).body.contains("decrypted by the lab"));
+    for i in 0..events.len() {
+        for claim in &narrate_at(&ctx, i).claims {
+            assert_eq!(claim.check(&whole, &events), Ok(()), "event {i}: {claim:?}");
+        }
+    }
+}

@@ -108,8 +108,15 @@ fn a_lesson_of_its_own(c: &Command, arg: &str, h: &Here) -> Option<Narration> {
         Verb::Pass if crate::tls::noted_inside(h.event.note.as_deref()) => Narration::new(
             "PASS: the password, inside TLS.",
             format!(
-                "On the wire it is a TLS record of some length: a middlebox on the path                  cannot read it ({}). The server that recorded this trace holds the keys: it                  read the password inside TLS, and the trace shows what it read.",
-                Rule::Tls
+                "On the wire it is a TLS record of some length: a middlebox on the path cannot \
+                 read it ({}). {}",
+                Rule::Tls,
+                if h.ctx.ours.client {
+                    "The lab holds the keys: the password shown here is decrypted by the lab."
+                } else {
+                    "The server that recorded this trace holds the keys: it read the password \
+                     inside TLS, and the trace shows what it read."
+                }
             ),
         ),
         Verb::Auth => Narration::new(
