@@ -317,3 +317,111 @@ async fn the_narration_says_what_tls_hides_from_whom() {
         }
     }
 }
+
+/// Fix one, `CCC` after login (RFC 4217 §5, the exchange of §12.3): the
+/// password crosses inside TLS, then the control connection goes back to
+/// clear text and the helper reads `PORT` and `227` again; the data stays
+/// inside TLS (`PROT P` holds).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ccc_after_login_lets_the_helper_read_again_and_the_password_stayed_secret() {
+    let active = LabConfig {
+        ccc: true,
+        ..ftps(Mode::Active, Firewall::Stateful, Nat::None)
+    };
+    let passive = LabConfig {
+        ccc: true,
+        ..ftps(Mode::Passive, Firewall::Stateful, Nat::Server)
+    };
+    for config in [active, passive] {
+        let events = run(config.clone()).await;
+        let lines: Vec<&Event> = events
+            .iter()
+            .filter(|e| matches!(e.kind, Kind::Command { .. } | Kind::Reply { .. }))
+            .collect();
+        let ccc = lines
+            .iter()
+            .position(|e| matches!(&e.kind, Kind::Command { verb, .. } if verb == "CCC"))
+            .expect("a CCC");
+        let (secured, cleared) = lines.split_at(ccc + 2);
+        let pass = secured
+            .iter()
+            .find(|e| matches!(&e.kind, Kind::Command { verb, .. } if verb == "PASS"))
+            .expect("PASS before CCC");
+        assert!(
+            noted_inside(pass.note.as_deref()),
+            "the password went inside TLS"
+        );
+        assert!(secured[3..].iter().all(|e| noted_inside(e.note.as_deref())));
+        assert!(
+            matches!(
+                secured.last().map(|e| &e.kind),
+                Some(Kind::Reply { code: 200, .. })
+            ),
+            "CCC accepted"
+        );
+        assert!(cleared.iter().all(|e| !noted_inside(e.note.as_deref())));
+        assert!(cleared[0]
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("after CCC")));
+        assert!(
+            data_fails(&events).is_empty(),
+            "{config:?}: {:?}",
+            data_fails(&events)
+        );
+        assert_eq!(data_accepts(&events), 4, "{config:?}");
+        let codes = common::reply_codes(&events);
+        assert_eq!(codes.iter().filter(|&&c| c == 226).count(), 4, "{codes:?}");
+        for text in replies(&events, 227) {
+            assert!(
+                !text.contains("(10,0,0,3,"),
+                "the helper rewrote it: {text}"
+            );
+        }
+        let protected = events.iter().filter(|e| {
+            matches!(e.kind, Kind::Reply { code: 150, .. })
+                && e.note.as_deref().is_some_and(|n| n.contains("PROT P"))
+        });
+        assert_eq!(protected.count(), 4, "the data stays inside TLS");
+    }
+}
+
+/// Fix two, the server's own public address (`--pasv-address`, vsftpd's
+/// `pasv_address`) under TLS: nobody needs to read the 227, so even a
+/// client that trusts it dials the right address, and everything stays
+/// encrypted; without it that client dials the private address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pasv_address_under_tls_names_the_public_address() {
+    let config = LabConfig {
+        forward_data: true,
+        trust_pasv: true,
+        ..ftps(Mode::Passive, Firewall::None, Nat::Server)
+    };
+    let private = run(config.clone()).await;
+    assert_eq!(
+        data_fails(&private),
+        vec![(FailReason::Blocked, Some(Blocker::Nat)); 4]
+    );
+    let public = run(LabConfig {
+        pasv_address: true,
+        ..config
+    })
+    .await;
+    let announced = replies(&public, 227);
+    assert_eq!(announced.len(), 4);
+    assert!(announced.iter().all(|t| !t.contains("(10,0,0,3,")));
+    assert!(data_fails(&public).is_empty(), "{:?}", data_fails(&public));
+    assert_eq!(data_accepts(&public), 4);
+    assert!(public
+        .iter()
+        .filter(|e| matches!(e.kind, Kind::Command { .. } | Kind::Reply { .. }))
+        .skip(3)
+        .all(|e| noted_inside(e.note.as_deref())));
+}
+
+#[test]
+fn ccc_needs_tls() {
+    let (code, _, err) = common::ftpviz(&["lab", "--ccc", "--port", "0", "--print"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--tls"), "{err}");
+}

@@ -146,6 +146,7 @@ impl Run {
                 control_port,
                 if_taken,
                 tls: false,
+                ccc: false,
             })
             .collect()
     }

@@ -244,6 +244,11 @@ pub(crate) struct LabArgs {
     /// pinhole and rewrites nothing. Not with --record or --server yet.
     #[arg(long)]
     pub(crate) tls: bool,
+    /// With --tls: the client sends CCC after login (RFC 4217 §5), and the
+    /// control connection goes back to clear text — the helper reads PORT
+    /// and 227 again; the password crossed encrypted, the data stays in TLS.
+    #[arg(long, requires = "tls")]
+    pub(crate) ccc: bool,
     /// Run the lesson against an external server instead of ours.
     #[arg(long, value_name = "HOST:PORT")]
     pub(crate) server: Option<SocketAddr>,
@@ -372,6 +377,7 @@ impl LabArgs {
             control_port,
             if_taken,
             tls: self.tls,
+            ccc: self.ccc,
         }
     }
 }

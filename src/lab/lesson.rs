@@ -54,6 +54,9 @@ pub enum Step {
     /// `AUTH TLS`, its `234`, then the TLS handshake on the control
     /// connection (the client the TLS client).
     Secure,
+    /// `CCC`, its `200`, then TLS closed both ways (a `close_notify` each):
+    /// the control connection goes on in clear text.
+    Clear,
     /// A plain command and its reply.
     Say(Command),
     /// Plan the next data connection (PORT/EPRT or PASV/EPSV per mode).
@@ -70,15 +73,25 @@ pub enum Step {
 /// banner, `AUTH TLS` and the handshake, `PBSZ 0` and `PROT P` (every data
 /// connection inside TLS too), then the lesson as ever, logging in inside
 /// TLS.
-pub fn secured(steps: Vec<Step>) -> Vec<Step> {
-    let mut out = Vec::with_capacity(steps.len() + 3);
+///
+/// With `ccc`, the client sends `CCC` right after logging in (RFC 4217 §5,
+/// the exchange of §12.3): the control connection goes back to clear text,
+/// so a middlebox's FTP helper can read `PORT` and `227` again, while the
+/// password has crossed encrypted and the data connections stay inside TLS
+/// (`PROT P` holds).
+pub fn secured(steps: Vec<Step>, ccc: bool) -> Vec<Step> {
+    let mut out = Vec::with_capacity(steps.len() + 4);
     for step in steps {
         let connect = step == Step::Connect;
+        let login = matches!(&step, Step::Say(c) if c.verb == Verb::Pass);
         out.push(step);
         if connect {
             out.push(Step::Secure);
             out.push(Step::Say(Command::new(Verb::Pbsz, "0")));
             out.push(Step::Say(Command::new(Verb::Prot, "P")));
+        }
+        if login && ccc {
+            out.push(Step::Clear);
         }
     }
     out

@@ -104,6 +104,9 @@ pub struct LabConfig {
     /// certificate made at start, in memory, which the client trusts
     /// exactly. The middlebox then sees only records.
     pub tls: bool,
+    /// With `tls`: the client sends `CCC` after login, and the control
+    /// connection goes back to clear text (a helper reads it again).
+    pub ccc: bool,
 }
 
 impl Default for LabConfig {
@@ -122,6 +125,7 @@ impl Default for LabConfig {
             control_port: 2121,
             if_taken: IfTaken::Fail,
             tls: false,
+            ccc: false,
         }
     }
 }
@@ -282,6 +286,7 @@ impl Lab {
             client_ip,
             scope,
             tls: connector,
+            ccc: config.ccc,
         };
         let (pace, paced) = mpsc::unbounded_channel();
         let client = Client::new(setup, network, tap, paced);

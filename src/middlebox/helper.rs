@@ -149,6 +149,9 @@ impl Helper {
                 _ => None,
             }),
             Side::Server => match self.replies.push_line(line) {
+                Ok(Some(reply)) if reply.code == 227 && names_public(setup, &reply.text()) => {
+                    return unchanged(line, Some(public_inside_tls(setup)));
+                }
                 Ok(Some(reply)) if matches!(reply.code, 227 | 229) => Some(reply.code.to_string()),
                 _ => None,
             },
@@ -403,6 +406,26 @@ fn blinded(setup: &Setup, what: &str) -> String {
              holding the keys, shows the line decrypted)"
         )
     }
+}
+
+/// A `227` behind the server's NAT that names the server's public
+/// address: the server wrote it itself (`--pasv-address`).
+fn names_public(setup: &Setup, text: &str) -> bool {
+    let public = setup.peers.map(|p| p.server.ip().to_canonical());
+    setup.nat == Nat::Server
+        && hostport::parse_227(text)
+            .is_ok_and(|a| Some(IpAddr::V4(*a.ip()).to_canonical()) == public)
+}
+
+/// The note on a `227` inside TLS that names the server's public address.
+fn public_inside_tls(setup: &Setup) -> String {
+    format!(
+        "inside TLS the box reads nothing, and has nothing to rewrite: the server wrote its \
+         public address in this 227 itself (vsftpd's pasv_address), so the client dials where \
+         it should and the password stays encrypted; the port must still get through the \
+         NAT: {}",
+        port_fate(setup)
+    )
 }
 
 fn unchanged(line: &str, note: Option<String>) -> Relayed {

@@ -581,8 +581,8 @@ fn tls_begins(h: &Here) -> Narration {
         (
             format!(
                 " The lines after it are readable here only because {who}. On the wire they \
-                 cross as TLS records, a type and a length, no words: the password, and every \
-                 PORT, EPRT, 227 and 229, are hidden from anyone on the path — a firewall's or \
+                 cross as TLS records, a type and a length, no words: the password, and while TLS \
+                 lasts every PORT, EPRT, 227 and 229, are hidden from anyone on the path — a firewall's or \
                  a NAT's FTP helper too; only the two ends read them."
             ),
             vec![Claim::ClearAfter {

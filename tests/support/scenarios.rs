@@ -47,7 +47,8 @@ pub fn lab(mode: Mode, extended: bool, ipv6: bool, firewall: Firewall, nat: Nat)
 }
 
 /// FTPS labs (`lab --tls`): each mode, in clear air and through each box
-/// whose FTP helper or NAT would read the announcements, on any free port.
+/// whose FTP helper or NAT would read the announcements (through a helper
+/// also with `CCC` after login), on any free port.
 pub fn ftps_labs() -> Vec<LabConfig> {
     let boxes = [
         (Firewall::None, Nat::None),
@@ -63,6 +64,14 @@ pub fn ftps_labs() -> Vec<LabConfig> {
                 tls: true,
                 ..lab(mode, false, false, firewall, nat)
             });
+            if firewall == Firewall::Stateful {
+                // CCC after login: the helper reads again.
+                all.push(LabConfig {
+                    tls: true,
+                    ccc: true,
+                    ..lab(mode, false, false, firewall, nat)
+                });
+            }
         }
     }
     all
@@ -112,8 +121,8 @@ pub fn every_lab_and_bounce() -> Vec<LabConfig> {
 /// A scenario's name in a failure message.
 pub fn name(cfg: &LabConfig) -> String {
     format!(
-        "{:?} {:?} ext={} v6={} fw={:?} nat={:?} tls={}",
-        cfg.lesson, cfg.mode, cfg.extended, cfg.ipv6, cfg.firewall, cfg.nat, cfg.tls
+        "{:?} {:?} ext={} v6={} fw={:?} nat={:?} tls={} ccc={}",
+        cfg.lesson, cfg.mode, cfg.extended, cfg.ipv6, cfg.firewall, cfg.nat, cfg.tls, cfg.ccc
     )
 }
 

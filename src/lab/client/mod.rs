@@ -86,6 +86,8 @@ pub struct Setup {
     pub scope: Scope,
     /// Explicit FTPS: the TLS client, trusting the lab server's certificate.
     pub tls: Option<Connector>,
+    /// With `tls`: `CCC` after login (the control connection back to clear).
+    pub ccc: bool,
 }
 
 struct Control {
@@ -133,7 +135,7 @@ impl Client {
             Lesson::Bounce => super::lesson::bounce(self.setup.client_ip),
         };
         if self.setup.tls.is_some() {
-            steps = super::lesson::secured(steps);
+            steps = super::lesson::secured(steps, self.setup.ccc);
         }
         for step in steps {
             let skip = matches!((&step, &self.data), (Step::Transfer(..), Data::Failed));
@@ -167,6 +169,7 @@ impl Client {
         match step {
             Step::Connect => self.connect().await,
             Step::Secure => self.secure().await,
+            Step::Clear => self.clear().await,
             Step::Say(command) => {
                 let reply = self.say(&command).await?;
                 if command.verb == Verb::Prot && reply.is_success() {
@@ -306,6 +309,36 @@ impl Client {
                 Ok(())
             }
             Ok(Err(e)) => Err(ClientError::Handshake(e)),
+            Err(_) => Err(ClientError::Timeout),
+        }
+    }
+
+    /// `CCC`, then, after its `200`, TLS closed on the control connection:
+    /// our `close_notify`, the server's, and the same TCP connection goes
+    /// on in clear text (RFC 4217 §5). A refusal leaves TLS as it was.
+    async fn clear(&mut self) -> Result<(), ClientError> {
+        let reply = self.say(&Command::new(Verb::Ccc, "")).await?;
+        if !reply.is_success() {
+            return Ok(());
+        }
+        let ctl = self.ctl()?;
+        let Wire::TlsClient(mut tls) = ctl.stream.detach() else {
+            return Ok(());
+        };
+        tls.get_mut().1.send_close_notify();
+        let closed = async {
+            tls.flush().await?;
+            let mut buf = [0u8; 512];
+            // Until the server's close_notify: nothing else comes first.
+            while tls.read(&mut buf).await? > 0 {}
+            io::Result::Ok(())
+        };
+        match tokio::time::timeout(WAIT, closed).await {
+            Ok(Ok(())) => {
+                ctl.stream = Wire::Clear(tls.into_inner().0);
+                Ok(())
+            }
+            Ok(Err(e)) => Err(ClientError::Io(e)),
             Err(_) => Err(ClientError::Timeout),
         }
     }
