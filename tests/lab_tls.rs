@@ -425,3 +425,60 @@ fn ccc_needs_tls() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--tls"), "{err}");
 }
+
+/// A lesson scene may ask for FTPS (`tls`, `ccc`); `ccc` alone is refused
+/// before anything starts; `lesson --record` leaves the FTPS runs out of
+/// the capture and says so (recording TLS is not done yet).
+#[test]
+fn a_lesson_in_ftps_is_run_and_left_out_of_a_recording() {
+    let dir = common::temp_dir("lab-tls-lesson");
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "title = \"t\"\n[[scene]]\ntitle = \"s\"\nccc = true\n",
+    )
+    .unwrap();
+    let (code, _, err) = common::ftpviz(&["lesson", "--file", bad.to_str().unwrap(), "--print"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("needs tls = true"), "{err}");
+
+    let file = dir.join("ftps.toml");
+    std::fs::write(
+        &file,
+        "title = \"t\"\n[[scene]]\ntitle = \"plain\"\nmode = \"active\"\n\
+         [[scene]]\ntitle = \"ftps\"\nmode = \"active\"\ntls = true\n\
+         [[scene.run]]\ncaption = \"blind\"\n[[scene.run]]\ncaption = \"cleared\"\nccc = true\n",
+    )
+    .unwrap();
+    let (code, out, err) = common::ftpviz(&[
+        "lesson",
+        "--file",
+        file.to_str().unwrap(),
+        "--port",
+        "0",
+        "--print",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.matches("command AUTH TLS").count(), 2, "{out}");
+    assert_eq!(out.matches("command CCC").count(), 1, "{out}");
+
+    let capture = dir.join("lesson.pcapng");
+    let (code, _, err) = common::ftpviz(&[
+        "lesson",
+        "--file",
+        file.to_str().unwrap(),
+        "--port",
+        "0",
+        "--record",
+        capture.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("2 FTPS run(s) left out of the capture (blind; cleared)"),
+        "{err}"
+    );
+    let bytes = std::fs::read(&capture).unwrap();
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"USER anonymous"), "the plain scene is recorded");
+    assert!(!has(b"AUTH TLS"), "no FTPS run is");
+}
