@@ -234,6 +234,16 @@ fn gone() -> io::Error {
     io::Error::new(io::ErrorKind::NotConnected, "connection taken away")
 }
 
+/// A peer that closes TCP without TLS's `close_notify`: taken as the end
+/// of the stream, as a clear connection's FIN would be. Clients do this on
+/// data connections (an upload's end is the close, RFC 959 §3.4.1).
+fn ended(read: Poll<io::Result<()>>) -> Poll<io::Result<()>> {
+    match read {
+        Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => Poll::Ready(Ok(())),
+        other => other,
+    }
+}
+
 impl AsyncRead for Wire {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -242,22 +252,8 @@ impl AsyncRead for Wire {
     ) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Wire::Clear(tcp) => Pin::new(tcp).poll_read(cx, buf),
-            Wire::Tls(tls) => match Pin::new(tls).poll_read(cx, buf) {
-                // A peer that closes TCP without TLS's `close_notify`:
-                // taken as the end of the stream, as a clear connection's
-                // FIN would be. Clients do this on data connections
-                // (an upload's end is the close, RFC 959 §3.4.1).
-                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    Poll::Ready(Ok(()))
-                }
-                other => other,
-            },
-            Wire::TlsClient(tls) => match Pin::new(tls).poll_read(cx, buf) {
-                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    Poll::Ready(Ok(()))
-                }
-                other => other,
-            },
+            Wire::Tls(tls) => ended(Pin::new(tls).poll_read(cx, buf)),
+            Wire::TlsClient(tls) => ended(Pin::new(tls).poll_read(cx, buf)),
             Wire::Gone => Poll::Ready(Ok(())),
         }
     }

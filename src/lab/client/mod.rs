@@ -300,8 +300,11 @@ impl Client {
             return Ok(());
         };
         let ctl = self.ctl()?;
-        let Wire::Clear(tcp) = ctl.stream.detach() else {
-            return Ok(());
+        let wire = ctl.stream.detach();
+        let Wire::Clear(tcp) = wire else {
+            // Already inside TLS: the lesson asks for it once.
+            ctl.stream = wire;
+            return Err(ClientError::TlsRefused("TLS was already on".into()));
         };
         match tokio::time::timeout(WAIT, connector.connect(tcp)).await {
             Ok(Ok(wire)) => {
@@ -322,7 +325,9 @@ impl Client {
             return Ok(());
         }
         let ctl = self.ctl()?;
-        let Wire::TlsClient(mut tls) = ctl.stream.detach() else {
+        let wire = ctl.stream.detach();
+        let Wire::TlsClient(mut tls) = wire else {
+            ctl.stream = wire;
             return Ok(());
         };
         tls.get_mut().1.send_close_notify();
