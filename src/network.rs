@@ -260,7 +260,7 @@ impl Network {
     }
 
     /// One control line from `from` crossing to the other side.
-    pub fn relay(&self, from: Side, line: &str) -> Relayed {
+    pub fn relay(&self, from: Side, line: &str, inside_tls: bool) -> Relayed {
         match &self.middlebox {
             None => Relayed {
                 line: line.to_string(),
@@ -268,7 +268,7 @@ impl Network {
             },
             Some(middlebox) => {
                 let mut mb = middlebox.lock().unwrap_or_else(|p| p.into_inner());
-                mb.relay(from, line)
+                mb.relay(from, line, inside_tls)
             }
         }
     }

@@ -45,7 +45,8 @@
 //! ([`Tls::fingerprint`], printed at start) with the one it was shown.
 //!
 //! A connection is a [`Wire`]: in clear, or inside TLS, read and written
-//! the same way.
+//! the same way — on the server's side or, for the lab's own client
+//! ([`Tls::connector`]), on the client's.
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::io;
@@ -55,7 +56,7 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
-use tokio_rustls::TlsAcceptor;
+use tokio_rustls::{TlsAcceptor, TlsConnector};
 
 /// Why TLS could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +119,41 @@ impl Tls {
         let tls = self.acceptor.accept(tcp).await?;
         Ok(Wire::Tls(Box::new(tls)))
     }
+
+    /// A TLS client that trusts exactly this certificate and no authority
+    /// (the lab's client: it knows its server's certificate, in memory).
+    pub fn connector(&self) -> Result<Connector, TlsError> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(self.certificate.clone())?;
+        #[allow(deprecated)]
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(Connector(TlsConnector::from(Arc::new(config))))
+    }
+}
+
+/// The client's side of TLS: it starts the handshakes ([`Tls::connector`]).
+#[derive(Clone)]
+pub struct Connector(TlsConnector);
+
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Connector")
+    }
+}
+
+impl Connector {
+    /// The TLS handshake on `tcp`, as the TLS client, checking the
+    /// certificate for the name `localhost` (one of [`NAMES`]).
+    pub async fn connect(&self, tcp: TcpStream) -> io::Result<Wire> {
+        let name = rustls::pki_types::ServerName::try_from("localhost")
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let tls = self.0.connect(name, tcp).await?;
+        Ok(Wire::TlsClient(Box::new(tls)))
+    }
 }
 
 /// SHA-256 of `der`, in upper-case hex pairs joined by `:`.
@@ -156,6 +192,8 @@ pub enum Wire {
     Clear(TcpStream),
     /// Records: what is read and written here is the plain text inside.
     Tls(Box<TlsStream<TcpStream>>),
+    /// The same, on the TLS client's side (the lab's client).
+    TlsClient(Box<tokio_rustls::client::TlsStream<TcpStream>>),
     /// Taken away (for a handshake that failed): reads end, writes fail.
     Gone,
 }
@@ -166,13 +204,14 @@ impl Wire {
         match self {
             Wire::Clear(tcp) => Some(tcp),
             Wire::Tls(tls) => Some(tls.get_ref().0),
+            Wire::TlsClient(tls) => Some(tls.get_ref().0),
             Wire::Gone => None,
         }
     }
 
     /// Whether the bytes travel inside TLS.
     pub fn is_tls(&self) -> bool {
-        matches!(self, Wire::Tls(_))
+        matches!(self, Wire::Tls(_) | Wire::TlsClient(_))
     }
 
     /// The socket when the bytes go on it as they are: in clear. Inside
@@ -195,6 +234,16 @@ fn gone() -> io::Error {
     io::Error::new(io::ErrorKind::NotConnected, "connection taken away")
 }
 
+/// A peer that closes TCP without TLS's `close_notify`: taken as the end
+/// of the stream, as a clear connection's FIN would be. Clients do this on
+/// data connections (an upload's end is the close, RFC 959 §3.4.1).
+fn ended(read: Poll<io::Result<()>>) -> Poll<io::Result<()>> {
+    match read {
+        Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => Poll::Ready(Ok(())),
+        other => other,
+    }
+}
+
 impl AsyncRead for Wire {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -203,16 +252,8 @@ impl AsyncRead for Wire {
     ) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Wire::Clear(tcp) => Pin::new(tcp).poll_read(cx, buf),
-            Wire::Tls(tls) => match Pin::new(tls).poll_read(cx, buf) {
-                // A peer that closes TCP without TLS's `close_notify`:
-                // taken as the end of the stream, as a clear connection's
-                // FIN would be. Clients do this on data connections
-                // (an upload's end is the close, RFC 959 §3.4.1).
-                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    Poll::Ready(Ok(()))
-                }
-                other => other,
-            },
+            Wire::Tls(tls) => ended(Pin::new(tls).poll_read(cx, buf)),
+            Wire::TlsClient(tls) => ended(Pin::new(tls).poll_read(cx, buf)),
             Wire::Gone => Poll::Ready(Ok(())),
         }
     }
@@ -227,6 +268,7 @@ impl AsyncWrite for Wire {
         match self.get_mut() {
             Wire::Clear(tcp) => Pin::new(tcp).poll_write(cx, buf),
             Wire::Tls(tls) => Pin::new(tls).poll_write(cx, buf),
+            Wire::TlsClient(tls) => Pin::new(tls).poll_write(cx, buf),
             Wire::Gone => Poll::Ready(Err(gone())),
         }
     }
@@ -235,6 +277,7 @@ impl AsyncWrite for Wire {
         match self.get_mut() {
             Wire::Clear(tcp) => Pin::new(tcp).poll_flush(cx),
             Wire::Tls(tls) => Pin::new(tls).poll_flush(cx),
+            Wire::TlsClient(tls) => Pin::new(tls).poll_flush(cx),
             Wire::Gone => Poll::Ready(Ok(())),
         }
     }
@@ -243,6 +286,7 @@ impl AsyncWrite for Wire {
         match self.get_mut() {
             Wire::Clear(tcp) => Pin::new(tcp).poll_shutdown(cx),
             Wire::Tls(tls) => Pin::new(tls).poll_shutdown(cx),
+            Wire::TlsClient(tls) => Pin::new(tls).poll_shutdown(cx),
             Wire::Gone => Poll::Ready(Ok(())),
         }
     }

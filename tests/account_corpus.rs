@@ -239,7 +239,9 @@ fn every_claim_about_every_capture_holds() {
 async fn every_claim_about_every_lab_scenario_holds() {
     let mut failures = Vec::new();
     let mut checked = 0;
-    for (cfg, result) in scenarios::run_all(scenarios::every_lab_and_bounce(), GUARD).await {
+    let mut labs = scenarios::every_lab_and_bounce();
+    labs.extend(scenarios::ftps_labs());
+    for (cfg, result) in scenarios::run_all(labs, GUARD).await {
         let name = scenarios::name(&cfg);
         match result {
             Ok(events) => {

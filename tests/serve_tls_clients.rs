@@ -252,10 +252,19 @@ fn what_is_not_done_yet_is_refused_and_says_so() {
         "{said}"
     );
     assert!(!record.exists(), "nothing recorded");
-    for args in [&["lab", "--tls", "--print"][..], &["--tls", "--json"][..]] {
-        let out = Command::new(ftpviz).args(args).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let said = String::from_utf8_lossy(&out.stderr);
-        assert!(said.contains("lab --tls is not done yet"), "{said}");
-    }
+    let record = dir.join("lab.pcapng");
+    let out = Command::new(ftpviz)
+        .args([
+            "lab", "--tls", "--mode", "active", "--port", "0", "--record",
+        ])
+        .arg(&record)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("lab --tls with --record is not done yet"),
+        "{said}"
+    );
+    assert!(!record.exists(), "nothing recorded");
 }

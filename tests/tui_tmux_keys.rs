@@ -23,7 +23,7 @@ fn esc_closes_what_is_open_and_q_asks_before_leaving_a_lesson() {
     }
     let t = start_sized(&bin(), "lesson --port 0", "", (80, 24));
     t.wait("the first card", |s| {
-        s.contains("┏ scene 1/8") && !s.contains("starting the run")
+        s.contains("┏ scene 1/9") && !s.contains("starting the run")
     });
     // The keys: →→→ then Esc. The card goes, two steps are shown.
     t.keys(&["Right", "Right", "Right", "Escape"]);

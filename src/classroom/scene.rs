@@ -22,6 +22,8 @@
 //! # forward_data = true     # the server's NAT forwards the data ports too
 //! # trust_pasv = true       # the client dials whatever address 227 names
 //! # pasv_address = true     # the NATed server announces its public address
+//! # tls = true              # explicit FTPS: AUTH TLS, PBSZ 0, PROT P
+//! # ccc = true              # with tls: CCC after login (clear control again)
 //! [[scene.run]]
 //! caption = "no helper"
 //! [[scene.run]]
@@ -100,6 +102,10 @@ pub struct Run {
     pub trust_pasv: bool,
     /// The NATed server announces its public address (`--pasv-address`).
     pub pasv_address: bool,
+    /// Explicit FTPS (`--tls`).
+    pub tls: bool,
+    /// With `tls`: `CCC` after login (`--ccc`).
+    pub ccc: bool,
     pub script: Script,
 }
 
@@ -145,6 +151,8 @@ impl Run {
                 server: None,
                 control_port,
                 if_taken,
+                tls: self.tls,
+                ccc: self.ccc,
             })
             .collect()
     }
@@ -297,6 +305,12 @@ impl Lesson {
                         "the bounce script sends PORT, so it needs mode = \"active\"".into(),
                     ));
                 }
+                if run.ccc && !run.tls {
+                    return Err(invalid(
+                        None,
+                        "ccc = true clears a TLS control connection, so it needs tls = true".into(),
+                    ));
+                }
             }
             let predict = scene
                 .predict
@@ -396,6 +410,8 @@ struct RawScene {
     forward_data: Option<bool>,
     trust_pasv: Option<bool>,
     pasv_address: Option<bool>,
+    tls: Option<bool>,
+    ccc: Option<bool>,
     script: Option<toml::Spanned<RawScript>>,
     run: Option<Vec<RawSettings>>,
 }
@@ -413,6 +429,8 @@ impl RawScene {
             forward_data: self.forward_data,
             trust_pasv: self.trust_pasv,
             pasv_address: self.pasv_address,
+            tls: self.tls,
+            ccc: self.ccc,
             script: self.script.clone(),
         }
     }
@@ -431,6 +449,8 @@ struct RawSettings {
     forward_data: Option<bool>,
     trust_pasv: Option<bool>,
     pasv_address: Option<bool>,
+    tls: Option<bool>,
+    ccc: Option<bool>,
     script: Option<toml::Spanned<RawScript>>,
 }
 
@@ -447,6 +467,8 @@ impl RawSettings {
             forward_data: over.forward_data.or(self.forward_data).unwrap_or(false),
             trust_pasv: over.trust_pasv.or(self.trust_pasv).unwrap_or(false),
             pasv_address: over.pasv_address.or(self.pasv_address).unwrap_or(false),
+            tls: over.tls.or(self.tls).unwrap_or(false),
+            ccc: over.ccc.or(self.ccc).unwrap_or(false),
             script: over
                 .script
                 .as_ref()

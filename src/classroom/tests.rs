@@ -9,9 +9,9 @@ use crate::middlebox::{Firewall, Nat};
 use crate::trace::{Blocker, Event, FailReason, Kind, Side, Via};
 
 #[test]
-fn the_default_lesson_has_its_eight_scenes() {
+fn the_default_lesson_has_its_nine_scenes() {
     let lesson = Lesson::parse(super::scene::DEFAULT_LESSON, "default").expect("parses");
-    assert_eq!(lesson.scenes.len(), 8);
+    assert_eq!(lesson.scenes.len(), 9);
     let s = &lesson.scenes;
     assert_eq!(s[0].runs[0].view, View::Active);
     assert_eq!(s[1].runs[0].view, View::Passive);
@@ -33,7 +33,18 @@ fn the_default_lesson_has_its_eight_scenes() {
         s[6].runs.iter().map(|r| r.extended).collect::<Vec<_>>(),
         [false, true]
     );
-    assert_eq!(s[7].runs[0].script, Script::Bounce);
+    // FTPS through the helper: blind, then CCC after login.
+    assert_eq!(
+        s[7].runs
+            .iter()
+            .map(|r| (r.tls, r.ccc, r.firewall))
+            .collect::<Vec<_>>(),
+        [
+            (true, false, Firewall::Stateful),
+            (true, true, Firewall::Stateful)
+        ]
+    );
+    assert_eq!(s[8].runs[0].script, Script::Bounce);
     // Notes are read out: every scene has some, joined into paragraphs.
     for scene in s {
         assert!(!scene.notes.is_empty(), "{}", scene.title);

@@ -237,10 +237,18 @@ pub(crate) struct LabArgs {
     /// attack (a PORT naming a third host, refused).
     #[arg(long, value_enum, default_value_t = LessonArg::Transfer)]
     pub(crate) lesson: LessonArg,
-    /// Explicit FTPS between the lab's client and server: not in the lab
-    /// yet (refused); `serve --tls` speaks it to real clients.
+    /// Explicit FTPS (RFC 4217) between the lab's client and server: AUTH
+    /// TLS, PBSZ 0, PROT P, every data connection inside TLS; the server's
+    /// certificate is made at start, in memory, and the client trusts
+    /// exactly it. The middlebox sees only records: its FTP helper opens no
+    /// pinhole and rewrites nothing. Not with --record or --server yet.
     #[arg(long)]
     pub(crate) tls: bool,
+    /// With --tls: the client sends CCC after login (RFC 4217 §5), and the
+    /// control connection goes back to clear text — the helper reads PORT
+    /// and 227 again; the password crossed encrypted, the data stays in TLS.
+    #[arg(long, requires = "tls")]
+    pub(crate) ccc: bool,
     /// Run the lesson against an external server instead of ours.
     #[arg(long, value_name = "HOST:PORT")]
     pub(crate) server: Option<SocketAddr>,
@@ -305,11 +313,18 @@ impl LabArgs {
     /// The mode asked for, or the lesson's default; a combination that
     /// cannot be run is a usage error (exit 2).
     pub(crate) fn mode(&self) -> Result<ModeArg, clap::Error> {
-        if self.tls {
+        if self.tls && self.record.is_some() {
             return Err(Cli::command().error(
-                clap::error::ErrorKind::InvalidValue,
-                "lab --tls is not done yet: the lab's own client does not speak FTPS. \
-                 `ftpviz serve --tls` does, for curl, lftp or Python's ftplib",
+                clap::error::ErrorKind::ArgumentConflict,
+                "lab --tls with --record is not done yet: the capture would show the plain \
+                 text, not the TLS records that crossed the wire (nor the keys to read them)",
+            ));
+        }
+        if self.tls && self.server.is_some() {
+            return Err(Cli::command().error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "lab --tls runs against the lab's own server only: the client trusts exactly \
+                 that server's certificate, made at start",
             ));
         }
         match (self.lesson, self.mode) {
@@ -361,6 +376,8 @@ impl LabArgs {
             server: self.server,
             control_port,
             if_taken,
+            tls: self.tls,
+            ccc: self.ccc,
         }
     }
 }

@@ -18,6 +18,11 @@
 //! In passive mode `PASV` (or `EPSV`) replaces `PORT`: the server opens the
 //! listener and the *client* dials it, right after the 227/229 reply.
 //!
+//! In FTPS (`lab --tls`, [`secured`]) the client asks for TLS right after
+//! the banner — `AUTH TLS`, `234`, the handshake, `PBSZ 0`, `PROT P` — and
+//! the lesson goes on inside TLS, each data connection with a handshake of
+//! its own after the `150`.
+//!
 //! The bounce lesson shows why servers refuse a `PORT` that names someone
 //! else (RFC 2577): the client asks the server to dial a third host, and a
 //! privileged port, and the server says no — and dials nothing.
@@ -46,6 +51,12 @@ pub enum Transfer {
 pub enum Step {
     /// Dial the control connection and read the banner.
     Connect,
+    /// `AUTH TLS`, its `234`, then the TLS handshake on the control
+    /// connection (the client the TLS client).
+    Secure,
+    /// `CCC`, its `200`, then TLS closed both ways (a `close_notify` each):
+    /// the control connection goes on in clear text.
+    Clear,
     /// A plain command and its reply.
     Say(Command),
     /// Plan the next data connection (PORT/EPRT or PASV/EPSV per mode).
@@ -56,6 +67,34 @@ pub enum Step {
     Bounce(SocketAddr),
     /// QUIT, and wait for the server to close.
     Quit,
+}
+
+/// The steps of a lesson in explicit FTPS (RFC 4217): right after the
+/// banner, `AUTH TLS` and the handshake, `PBSZ 0` and `PROT P` (every data
+/// connection inside TLS too), then the lesson as ever, logging in inside
+/// TLS.
+///
+/// With `ccc`, the client sends `CCC` right after logging in (RFC 4217 §5,
+/// the exchange of §12.3): the control connection goes back to clear text,
+/// so a middlebox's FTP helper can read `PORT` and `227` again, while the
+/// password has crossed encrypted and the data connections stay inside TLS
+/// (`PROT P` holds).
+pub fn secured(steps: Vec<Step>, ccc: bool) -> Vec<Step> {
+    let mut out = Vec::with_capacity(steps.len() + 4);
+    for step in steps {
+        let connect = step == Step::Connect;
+        let login = matches!(&step, Step::Say(c) if c.verb == Verb::Pass);
+        out.push(step);
+        if connect {
+            out.push(Step::Secure);
+            out.push(Step::Say(Command::new(Verb::Pbsz, "0")));
+            out.push(Step::Say(Command::new(Verb::Prot, "P")));
+        }
+        if login && ccc {
+            out.push(Step::Clear);
+        }
+    }
+    out
 }
 
 /// The steps of the transfer lesson.

@@ -34,10 +34,12 @@ use crate::server::files::Files;
 use crate::server::uploads::{Limits, Uploads, Writers};
 use crate::server::{self, ServerConfig};
 use crate::tap::{Payloads, Scope, Tap};
+use crate::tls::Tls;
 use crate::trace::Event;
 use client::{Client, ClientError, Pace, Setup};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -97,6 +99,14 @@ pub struct LabConfig {
     pub control_port: u16,
     /// When `control_port` is taken.
     pub if_taken: IfTaken,
+    /// Explicit FTPS (RFC 4217): the client asks for TLS after the banner
+    /// (`AUTH TLS`, `PBSZ 0`, `PROT P`); our server has a self-signed
+    /// certificate made at start, in memory, which the client trusts
+    /// exactly. The middlebox then sees only records.
+    pub tls: bool,
+    /// With `tls`: the client sends `CCC` after login, and the control
+    /// connection goes back to clear text (a helper reads it again).
+    pub ccc: bool,
 }
 
 impl Default for LabConfig {
@@ -114,6 +124,8 @@ impl Default for LabConfig {
             server: None,
             control_port: 2121,
             if_taken: IfTaken::Fail,
+            tls: false,
+            ccc: false,
         }
     }
 }
@@ -147,6 +159,8 @@ pub enum LabError {
     Client(#[from] ClientError),
     #[error("the lab stopped unexpectedly")]
     Stopped,
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// The addresses the lab's peers use.
@@ -214,6 +228,12 @@ impl Lab {
             .announcing_public(config.pasv_address);
         let network = Network::with_middlebox(middlebox);
         let (shutdown, stop) = watch::channel(false);
+        // One certificate a run, in memory; the client trusts exactly it.
+        let tls = match config.tls {
+            true => Some(Arc::new(Tls::self_signed()?)),
+            false => None,
+        };
+        let connector = tls.as_deref().map(Tls::connector).transpose()?;
         let mut taken = None;
         let (client_ip, server_addr, scope, server_task) = match config.server {
             Some(addr) => {
@@ -245,7 +265,8 @@ impl Lab {
                 // The lesson stores a file as `anonymous`: in the lab anyone may.
                 let uploads = Uploads::in_memory(Limits::total(UPLOAD_CAP), Writers::Everyone);
                 let files = Files::builtin().with_uploads(uploads);
-                let cfg = ServerConfig::new(files, Scope::Shared);
+                let mut cfg = ServerConfig::new(files, Scope::Shared);
+                cfg.tls = tls;
                 let task = tokio::spawn(server::run(
                     listener,
                     cfg,
@@ -264,6 +285,8 @@ impl Lab {
             server: server_addr,
             client_ip,
             scope,
+            tls: connector,
+            ccc: config.ccc,
         };
         let (pace, paced) = mpsc::unbounded_channel();
         let client = Client::new(setup, network, tap, paced);

@@ -118,11 +118,51 @@ impl Helper {
     }
 
     /// Reads one control line crossing from `from`; returns what the other
-    /// side receives.
-    pub fn relay(&mut self, setup: &Setup, from: Side, line: &str) -> Relayed {
-        if self.blind {
-            return unchanged(line, None);
+    /// side receives. A line that travelled inside TLS (`inside_tls`) is
+    /// only records to the box: it is passed on as it is, and the note
+    /// says what the helper missed (the lab, holding the keys, knows).
+    pub fn relay(&mut self, setup: &Setup, from: Side, line: &str, inside_tls: bool) -> Relayed {
+        if inside_tls {
+            return self.sealed(setup, from, line);
         }
+        if std::mem::take(&mut self.blind) {
+            // Clear text again on the same connection (after CCC).
+            self.replies = ReplyParser::new();
+            let mut relayed = self.read(setup, from, line);
+            if firewall::has_helper(setup.firewall) {
+                let mut note = relayed.note.take().unwrap_or_default();
+                push_sentence(&mut note, CLEAR_AGAIN);
+                relayed.note = Some(note);
+            }
+            return relayed;
+        }
+        self.read(setup, from, line)
+    }
+
+    /// A line inside TLS: the helper cannot read it. What it would have
+    /// done with an announcement is left undone, and the note says so.
+    fn sealed(&mut self, setup: &Setup, from: Side, line: &str) -> Relayed {
+        self.blind = true;
+        let missed = match from {
+            Side::Client => Command::parse(line).ok().and_then(|c| match c.verb {
+                Verb::Port | Verb::Eprt => Some(c.verb.to_string()),
+                _ => None,
+            }),
+            Side::Server => match self.replies.push_line(line) {
+                Ok(Some(reply)) if reply.code == 227 && names_public(setup, &reply.text()) => {
+                    return unchanged(line, Some(public_inside_tls(setup)));
+                }
+                Ok(Some(reply)) if matches!(reply.code, 227 | 229) => Some(reply.code.to_string()),
+                _ => None,
+            },
+        };
+        let note = missed
+            .filter(|_| firewall::has_helper(setup.firewall) || setup.nat != Nat::None)
+            .map(|what| blinded(setup, &what));
+        unchanged(line, note)
+    }
+
+    fn read(&mut self, setup: &Setup, from: Side, line: &str) -> Relayed {
         match from {
             Side::Client => self.command(setup, line),
             Side::Server => self.reply(setup, line),
@@ -166,8 +206,8 @@ impl Helper {
             234 if asked => {
                 self.blind = true;
                 self.pinhole = None;
-                let note = "234: TLS starts now; from here on the middlebox sees only \
-                            ciphertext, so no helper can open a pinhole (FTPS blinds it)";
+                let note = "234: TLS starts now; from here on (until a CCC) the middlebox \
+                            sees only ciphertext, so no helper can open a pinhole (FTPS blinds it)";
                 unchanged(line, Some(note.to_string()))
             }
             227 => match hostport::parse_227(&reply.text()) {
@@ -341,6 +381,51 @@ impl Helper {
             note: (!note.is_empty()).then_some(note),
         }
     }
+}
+
+/// The note on a helper's first clear line after TLS was cleared (`CCC`).
+const CLEAR_AGAIN: &str = "the control channel is in clear text again (after CCC): the helper \
+reads PORT, EPRT, 227 and 229 again — the password went by while it was still encrypted";
+
+/// What the box could not do with an announcement (`what`: `PORT`,
+/// `EPRT`, `227`, `229`) that crossed inside TLS.
+fn blinded(setup: &Setup, what: &str) -> String {
+    let rewrite = if setup.nat == Nat::None {
+        ""
+    } else {
+        " and rewrites no address in it: the private address crosses the NAT as it was written"
+    };
+    if firewall::has_helper(setup.firewall) {
+        format!(
+            "the helper sees only TLS records; it cannot read this {what}, so it opens no \
+             pinhole{rewrite} (the lab, holding the keys, shows the line decrypted)"
+        )
+    } else {
+        format!(
+            "inside TLS: the NAT sees only records and rewrites nothing in this {what} (the lab, \
+             holding the keys, shows the line decrypted)"
+        )
+    }
+}
+
+/// A `227` behind the server's NAT that names the server's public
+/// address: the server wrote it itself (`--pasv-address`).
+fn names_public(setup: &Setup, text: &str) -> bool {
+    let public = setup.peers.map(|p| p.server.ip().to_canonical());
+    setup.nat == Nat::Server
+        && hostport::parse_227(text)
+            .is_ok_and(|a| Some(IpAddr::V4(*a.ip()).to_canonical()) == public)
+}
+
+/// The note on a `227` inside TLS that names the server's public address.
+fn public_inside_tls(setup: &Setup) -> String {
+    format!(
+        "inside TLS the box reads nothing, and has nothing to rewrite: the server wrote its \
+         public address in this 227 itself (vsftpd's pasv_address), so the client dials where \
+         it should and the password stays encrypted; the port must still get through the \
+         NAT: {}",
+        port_fate(setup)
+    )
 }
 
 fn unchanged(line: &str, note: Option<String>) -> Relayed {

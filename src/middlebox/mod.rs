@@ -35,7 +35,9 @@
 //! 2. [`Middlebox::relay`] on **every** control line as it crosses: each
 //!    command line from the client (`from = Client`) and each reply line from
 //!    the server (`from = Server`). What it returns is what the other side
-//!    receives (the helper may rewrite a `PORT` or `227` line).
+//!    receives (the helper may rewrite a `PORT` or `227` line). The caller
+//!    says whether the line travelled inside TLS: then the box saw only
+//!    records, and reads, opens and rewrites nothing.
 //!
 //! And a NATed peer writes in its `PORT`/`EPRT`/`227` the address it
 //! *believes* it has: the lab client and server get it from
@@ -208,8 +210,9 @@ impl Middlebox {
         Verdict::Pass
     }
 
-    /// Passes one control line from `from` to the other side.
-    pub fn relay(&mut self, from: Side, line: &str) -> Relayed {
+    /// Passes one control line from `from` to the other side; a line that
+    /// travelled inside TLS (`inside_tls`) the box cannot read.
+    pub fn relay(&mut self, from: Side, line: &str, inside_tls: bool) -> Relayed {
         if self.is_transparent() {
             return Relayed {
                 line: line.to_string(),
@@ -222,7 +225,7 @@ impl Middlebox {
             forward_data: self.forward_data,
             peers: self.peers,
         };
-        self.helper.relay(&setup, from, line)
+        self.helper.relay(&setup, from, line, inside_tls)
     }
 
     /// The same box, its NATed server told its public address

@@ -12,8 +12,9 @@
 //! | the helper rewrote a line / opened a pinhole | the `note` of [`super::Relayed`] |
 //! | the box itself | [`super::Middlebox::rule_text`] |
 //!
-//! Also the three lessons in one paragraph each: [`why_helpers`],
-//! [`WHY_FTPS_BLINDS`], [`WHY_EPSV_DODGES_NAT`]. Each is said after a
+//! Also the lessons in one paragraph each: [`why_helpers`],
+//! [`WHY_FTPS_BLINDS`] (and what the lab simplified of it,
+//! [`FTPS_SIMPLIFIED`]), [`WHY_EPSV_DODGES_NAT`]. Each is said after a
 //! headline that already says what happened, so each says only *why*.
 
 use super::{firewall, nat, Middlebox};
@@ -56,6 +57,16 @@ control channel. With FTPS (AUTH TLS, then 234) the PORT and 227 lines are encry
 sees ciphertext, opens no pinhole and rewrites nothing, so behind a firewall or NAT FTPS needs \
 passive mode with a fixed passive port range opened by hand, and a server that announces its \
 public address.";
+
+/// What the lab simplified about a helper blinded by TLS, and the two
+/// fixes (said at a `PORT`/`227` the helper could not read).
+pub const FTPS_SIMPLIFIED: &str = "Simplified: the lab tells its simulated middlebox which lines \
+crossed inside TLS. A real helper (Linux nf_conntrack_ftp) knows nothing of TLS: it looks for \
+PORT, EPRT, 227 and 229 in the bytes of each packet and, in TLS records, finds none. The two \
+fixes: CCC after login (RFC 4217 §5: the control connection goes back to clear text, the \
+helper reads again, and the password already crossed encrypted), or a server that writes its \
+public address itself (vsftpd's pasv_address) with a passive port range opened by hand — \
+which keeps everything encrypted.";
 
 /// Why a passive dial dies behind a server-side NAT, and what EPSV does and
 /// does not change (said after the `fail` of a dial a 227 announced).

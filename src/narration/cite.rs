@@ -201,6 +201,9 @@ rules! {
     /// AUTH TLS: FTPS.
     Tls => local(4217, "4", "Session Negotiation on the Control Port",
         "Once the client wishes to secure the session, the AUTH command is sent"),
+    /// CCC: the control connection back to clear text.
+    Ccc => local(4217, "5", "Clearing the Control Port",
+        "return to a plaintext socket state"),
     /// FEAT.
     Feat => remote(2389, "3", "Knowledge of Extra Capabilities - the FEAT Command",
         Verb::Feat.as_str(), RFC2389),

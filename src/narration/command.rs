@@ -90,7 +90,8 @@ fn known(c: &Command, h: &Here) -> Narration {
 }
 
 /// The commands whose narration is more than a headline from the table
-/// and a body: `PORT`, `EPRT`, `EPSV ALL`, `TYPE`, `AUTH`.
+/// and a body: `PORT`, `EPRT`, `EPSV ALL`, `TYPE`, `AUTH`, `CCC`, a `PASS`
+/// inside TLS.
 fn a_lesson_of_its_own(c: &Command, arg: &str, h: &Here) -> Option<Narration> {
     Some(match c.verb {
         Verb::Port => port(&c.arg, h),
@@ -108,8 +109,26 @@ fn a_lesson_of_its_own(c: &Command, arg: &str, h: &Here) -> Option<Narration> {
         Verb::Pass if crate::tls::noted_inside(h.event.note.as_deref()) => Narration::new(
             "PASS: the password, inside TLS.",
             format!(
-                "On the wire it is a TLS record of some length: a middlebox on the path                  cannot read it ({}). The server that recorded this trace holds the keys: it                  read the password inside TLS, and the trace shows what it read.",
-                Rule::Tls
+                "On the wire it is a TLS record of some length: a middlebox on the path cannot \
+                 read it ({}). {}",
+                Rule::Tls,
+                if h.ctx.ours.client {
+                    "The lab holds the keys: the password shown here is decrypted by the lab."
+                } else {
+                    "The server that recorded this trace holds the keys: it read the password \
+                     inside TLS, and the trace shows what it read."
+                }
+            ),
+        ),
+        Verb::Ccc => Narration::new(
+            "CCC: back to clear text.",
+            format!(
+                "If the server agrees (200), both ends close TLS on the control connection (a \
+                 close_notify each way) and go on in clear text on the same TCP connection \
+                 ({}): a firewall's or a NAT's FTP helper can read PORT and 227 again. What \
+                 crossed before it — the password — stayed encrypted; the data connections stay \
+                 as PROT said.",
+                Rule::Ccc
             ),
         ),
         Verb::Auth => Narration::new(

@@ -47,7 +47,9 @@ pub mod summary;
 
 use crate::account::{Account, Claim};
 use crate::ftp::Verb;
-use crate::middlebox::narration::{why_helpers, WHY_EPSV_DODGES_NAT, WHY_FTPS_BLINDS};
+use crate::middlebox::narration::{
+    why_helpers, FTPS_SIMPLIFIED, WHY_EPSV_DODGES_NAT, WHY_FTPS_BLINDS,
+};
 pub use crate::middlebox::Between;
 use crate::trace::{Blocker, Event, Kind, Via};
 use here::Here;
@@ -229,8 +231,26 @@ fn middlebox_lesson(h: &Here) -> Option<String> {
         Kind::Command { .. } if current.verb() == Some(Verb::Auth) => {
             Some(WHY_FTPS_BLINDS.to_string())
         }
+        Kind::Command { .. } | Kind::Reply { .. } if unread_announcement(h) => {
+            Some(FTPS_SIMPLIFIED.to_string())
+        }
         _ => None,
     }
+}
+
+/// A `PORT`, `EPRT`, `227` or `229` that crossed inside TLS, in a lab whose
+/// middlebox has an FTP helper or a NAT that would have read it.
+fn unread_announcement(h: &Here) -> bool {
+    let e = h.event;
+    let announces = match &e.kind {
+        Kind::Command { .. } => matches!(e.verb(), Some(Verb::Port | Verb::Eprt)),
+        Kind::Reply { code, .. } => matches!(code, 227 | 229),
+        _ => false,
+    };
+    let reader = h.ctx.between.is_some_and(|b| {
+        crate::middlebox::firewall::has_helper(b.firewall) || b.nat != crate::middlebox::Nat::None
+    });
+    announces && reader && crate::tls::noted_inside(e.note.as_deref())
 }
 
 fn upper_first(s: &str) -> String {

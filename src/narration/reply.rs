@@ -560,6 +560,10 @@ fn tls_begins(h: &Here) -> Narration {
     // Lines its recorder read inside TLS (our server holds the keys) are
     // noted so: readable here, records on the wire.
     let decrypted = next_line.is_some_and(|e| crate::tls::noted_inside(e.note.as_deref()));
+    // The lab's own client starts the handshake at once, and the lab
+    // records what it says inside TLS: that may be said before it happens.
+    let ours_next = next_line.is_none() && !h.account().finished && h.ctx.ours.client;
+    let decrypted = decrypted || ours_next;
     let base = format!(
         "Security data exchange complete ({}): the TLS handshake follows, and the control \
          connection is to be encrypted from here ({}).",
@@ -567,11 +571,20 @@ fn tls_begins(h: &Here) -> Narration {
         Rule::Tls
     );
     let (more, claims) = if decrypted {
+        let who = if h.ctx.ours.client {
+            "the lab holds the keys (its own client and server made the TLS session): the \
+             lines are decrypted by the lab, which read them inside TLS and noted so"
+        } else {
+            "the server that recorded this trace holds the keys: it read them inside TLS and \
+             noted so"
+        };
         (
-            " The lines after it are readable here only because the server that recorded \
-             this trace holds the keys: it read them inside TLS and noted so. On the wire \
-             they crossed as TLS records, a type and a length, no words."
-                .to_string(),
+            format!(
+                " The lines after it are readable here only because {who}. On the wire they \
+                 cross as TLS records, a type and a length, no words: the password, and while TLS \
+                 lasts every PORT, EPRT, 227 and 229, are hidden from anyone on the path — a firewall's or \
+                 a NAT's FTP helper too; only the two ends read them."
+            ),
             vec![Claim::ClearAfter {
                 session,
                 at: h.at,

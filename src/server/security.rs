@@ -240,17 +240,49 @@ impl Session {
 /// Sends our `close_notify` (already queued) and reads until the client's:
 /// then TLS is over on this connection, both ways, and the next byte is
 /// clear text. Plain text that came inside TLS before it is kept as lines.
+///
+/// The socket is read one TLS record at a time (its 5-byte header says how
+/// long it is), never further: a client sends its next command in clear
+/// right behind its `close_notify`, often in the same segment, and a read
+/// that took those bytes into TLS's buffer would lose that command.
 async fn closed_by_both(
     tls: &mut tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
     lines: &mut LineBuffer,
 ) -> io::Result<()> {
     use tokio::io::AsyncWriteExt;
     tls.flush().await?;
+    let (tcp, conn) = tls.get_mut();
+    loop {
+        if drained(conn, lines)? {
+            return Ok(());
+        }
+        let mut header = [0u8; 5];
+        tcp.read_exact(&mut header).await?;
+        let [_, _, _, hi, lo] = header;
+        let mut record = vec![0u8; 5 + usize::from(u16::from_be_bytes([hi, lo]))];
+        record
+            .get_mut(..5)
+            .unwrap_or_default()
+            .copy_from_slice(&header);
+        tcp.read_exact(record.get_mut(5..).unwrap_or_default())
+            .await?;
+        conn.read_tls(&mut record.as_slice())?;
+        conn.process_new_packets()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    }
+}
+
+/// Moves the plain text TLS has decrypted into `lines`; `true` once the
+/// client's `close_notify` has come.
+fn drained(conn: &mut rustls::ServerConnection, lines: &mut LineBuffer) -> io::Result<bool> {
+    use std::io::Read;
     let mut buf = [0u8; 1024];
     loop {
-        match tls.read(&mut buf).await? {
-            0 => return Ok(()),
-            n => lines.push(buf.get(..n).unwrap_or_default()),
+        match conn.reader().read(&mut buf) {
+            Ok(0) => return Ok(true),
+            Ok(n) => lines.push(buf.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+            Err(e) => return Err(e),
         }
     }
 }

@@ -285,8 +285,9 @@ impl Session {
         // Each line crosses the middlebox on its way out (the lab's NAT may
         // rewrite a 227); without one this changes nothing.
         let mut notes = Vec::new();
+        let inside_tls = self.ctl.is_tls();
         for line in &mut reply.lines {
-            let relayed = self.ctx.network.relay(Side::Server, line);
+            let relayed = self.ctx.network.relay(Side::Server, line, inside_tls);
             notes.extend(relayed.note);
             *line = relayed.line;
         }

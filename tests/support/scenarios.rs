@@ -46,6 +46,37 @@ pub fn lab(mode: Mode, extended: bool, ipv6: bool, firewall: Firewall, nat: Nat)
     }
 }
 
+/// FTPS labs (`lab --tls`): each mode, in clear air and through each box
+/// whose FTP helper or NAT would read the announcements (through a helper
+/// also with `CCC` after login), on any free port.
+pub fn ftps_labs() -> Vec<LabConfig> {
+    let boxes = [
+        (Firewall::None, Nat::None),
+        (Firewall::Stateful, Nat::None),
+        (Firewall::Stateful, Nat::Server),
+        (Firewall::Stateful, Nat::Client),
+        (Firewall::None, Nat::Server),
+    ];
+    let mut all = Vec::new();
+    for (firewall, nat) in boxes {
+        for mode in [Mode::Active, Mode::Passive] {
+            all.push(LabConfig {
+                tls: true,
+                ..lab(mode, false, false, firewall, nat)
+            });
+            if firewall == Firewall::Stateful {
+                // CCC after login: the helper reads again.
+                all.push(LabConfig {
+                    tls: true,
+                    ccc: true,
+                    ..lab(mode, false, false, firewall, nat)
+                });
+            }
+        }
+    }
+    all
+}
+
 /// One lab of the table with its knobs (`--forward-data`, `--trust-pasv`,
 /// `--pasv-address`), on any free port.
 pub fn lab_with(
@@ -90,8 +121,8 @@ pub fn every_lab_and_bounce() -> Vec<LabConfig> {
 /// A scenario's name in a failure message.
 pub fn name(cfg: &LabConfig) -> String {
     format!(
-        "{:?} {:?} ext={} v6={} fw={:?} nat={:?}",
-        cfg.lesson, cfg.mode, cfg.extended, cfg.ipv6, cfg.firewall, cfg.nat
+        "{:?} {:?} ext={} v6={} fw={:?} nat={:?} tls={} ccc={}",
+        cfg.lesson, cfg.mode, cfg.extended, cfg.ipv6, cfg.firewall, cfg.nat, cfg.tls, cfg.ccc
     )
 }
 

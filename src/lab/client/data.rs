@@ -17,7 +17,9 @@
 //!   client trusts it (`trust_pasv`) and dials wherever it points.
 //!
 //! Either way the transfer then looks the same: a preliminary reply (150),
-//! the bytes, the close, the final reply (226). When the server refuses the
+//! the bytes, the close, the final reply (226). Under `PROT P` (FTPS) a TLS
+//! handshake comes between the 150 and the bytes, the client the TLS
+//! client in both modes. When the server refuses the
 //! command, a connection already made is hung up unused.
 
 use super::{Client, ClientError, KEEP, WAIT};
@@ -25,6 +27,7 @@ use crate::ftp::{hostport, Command, Verb};
 use crate::lab::lesson::{Transfer, UPLOAD_TEXT};
 use crate::lab::Mode;
 use crate::network;
+use crate::tls::Wire;
 use crate::trace::{Side, Via};
 use crate::transfer;
 use crate::transfer::Source;
@@ -158,6 +161,25 @@ impl Client {
         }
     }
 
+    /// After the `150` under `PROT P`: the TLS handshake on the data
+    /// connection, this client the TLS client whoever dialled (RFC 4217
+    /// §7). `None` when it failed: the client hangs up, and the server
+    /// answers `522` (§10.2).
+    async fn protect(&self, tcp: TcpStream, conn: u32) -> Option<Wire> {
+        let Some(connector) = self.setup.tls.as_ref().filter(|_| self.private) else {
+            return Some(Wire::Clear(tcp));
+        };
+        match tokio::time::timeout(WAIT, connector.connect(tcp)).await {
+            Ok(Ok(wire)) => Some(wire),
+            _ => {
+                if let Some(ctl) = self.ctl.as_ref() {
+                    ctl.rec.close(conn, Side::Client);
+                }
+                None
+            }
+        }
+    }
+
     /// A transfer command, its data connection and its replies.
     pub(super) async fn transfer(&mut self, t: Transfer, arg: &str) -> Result<(), ClientError> {
         let verb = match t {
@@ -196,6 +218,10 @@ impl Client {
         if let Some(task) = pending {
             stream = task.await.ok().and_then(Result::ok);
         }
+        let stream = match stream {
+            Some((s, conn)) => self.protect(s, conn).await.map(|w| (w, conn)),
+            None => None,
+        };
         if let Some((mut s, conn)) = stream {
             if t == Transfer::Stor {
                 let upload = Source::Static(UPLOAD_TEXT);

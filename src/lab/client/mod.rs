@@ -14,6 +14,14 @@
 //!
 //! When a data dial fails (a firewall ate it), the client gives up on that
 //! transfer, as real clients do, and the lesson goes on.
+//!
+//! In FTPS (`lab --tls`) the client is the TLS client: it sends `AUTH TLS`,
+//! and after the `234` starts the handshake on its control connection,
+//! trusting exactly the lab server's certificate; after `PROT P` it starts
+//! one on every data connection too, after the `150`, whoever dialled
+//! (RFC 4217 §7). It holds the keys, so it records the lines as they were
+//! said, each noted as having crossed inside TLS ([`INSIDE_TLS`]), and
+//! tells the middlebox that it could not read them.
 
 mod data;
 
@@ -23,13 +31,13 @@ use crate::ftp::{Command, LineBuffer, Reply, ReplyParser, Verb};
 use crate::middlebox::narration;
 use crate::network::Network;
 use crate::tap::{Recorder, Scope, Tap};
+use crate::tls::{Connector, Wire, INSIDE_TLS};
 use crate::trace::Side;
 use data::Data;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
 /// How long the client waits for a reply or a data connection.
@@ -59,6 +67,10 @@ pub enum ClientError {
     Timeout,
     #[error("not an FTP reply: {0}")]
     Garbled(String),
+    #[error("the server refused TLS: {0}")]
+    TlsRefused(String),
+    #[error("the TLS handshake on the control connection failed: {0}")]
+    Handshake(io::Error),
 }
 
 /// Who the client is and what it does.
@@ -72,10 +84,14 @@ pub struct Setup {
     pub server: SocketAddr,
     pub client_ip: IpAddr,
     pub scope: Scope,
+    /// Explicit FTPS: the TLS client, trusting the lab server's certificate.
+    pub tls: Option<Connector>,
+    /// With `tls`: `CCC` after login (the control connection back to clear).
+    pub ccc: bool,
 }
 
 struct Control {
-    stream: TcpStream,
+    stream: Wire,
     rec: Recorder,
     lines: LineBuffer,
     replies: ReplyParser,
@@ -89,6 +105,8 @@ pub struct Client {
     free: bool,
     ctl: Option<Control>,
     data: Data,
+    /// `PROT P` was accepted: every data connection inside TLS.
+    private: bool,
 }
 
 impl Client {
@@ -106,15 +124,19 @@ impl Client {
             free: false,
             ctl: None,
             data: Data::None,
+            private: false,
         }
     }
 
     /// Runs the lesson to its end (or until the viewer goes away).
     pub async fn run(mut self) -> Result<(), ClientError> {
-        let steps = match self.setup.lesson {
+        let mut steps = match self.setup.lesson {
             Lesson::Transfer => super::lesson::transfer(),
             Lesson::Bounce => super::lesson::bounce(self.setup.client_ip),
         };
+        if self.setup.tls.is_some() {
+            steps = super::lesson::secured(steps, self.setup.ccc);
+        }
         for step in steps {
             let skip = matches!((&step, &self.data), (Step::Transfer(..), Data::Failed));
             if skip {
@@ -146,7 +168,15 @@ impl Client {
     async fn take(&mut self, step: Step) -> Result<(), ClientError> {
         match step {
             Step::Connect => self.connect().await,
-            Step::Say(command) => self.say(&command).await.map(drop),
+            Step::Secure => self.secure().await,
+            Step::Clear => self.clear().await,
+            Step::Say(command) => {
+                let reply = self.say(&command).await?;
+                if command.verb == Verb::Prot && reply.is_success() {
+                    self.private = command.arg.trim().eq_ignore_ascii_case("P");
+                }
+                Ok(())
+            }
             Step::Open => self.open().await,
             Step::Transfer(t, arg) => self.transfer(t, &arg).await,
             Step::Bounce(target) => {
@@ -178,7 +208,7 @@ impl Client {
             .await
             .map_err(|e| ClientError::Connect(e.note))?;
         self.ctl = Some(Control {
-            stream,
+            stream: Wire::Clear(stream),
             rec,
             lines: LineBuffer::new(),
             replies: ReplyParser::new(),
@@ -198,11 +228,16 @@ impl Client {
         command: &Command,
         lesson: Option<String>,
     ) -> Result<(), ClientError> {
-        let relayed = self.network.relay(Side::Client, &command.to_string());
-        let note = match (lesson, relayed.note) {
-            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
-            (a, b) => a.or(b),
-        };
+        let inside_tls = self.ctl()?.stream.is_tls();
+        let relayed = self
+            .network
+            .relay(Side::Client, &command.to_string(), inside_tls);
+        let notes: Vec<String> = lesson
+            .into_iter()
+            .chain(relayed.note)
+            .chain(inside_tls.then(|| INSIDE_TLS.to_string()))
+            .collect();
+        let note = (!notes.is_empty()).then(|| notes.join("; "));
         let ctl = self.ctl()?;
         ctl.rec.command(&relayed.line, note);
         let wire = Command::parse(&relayed.line)
@@ -216,6 +251,7 @@ impl Client {
         let network = self.network.clone();
         let scope = self.setup.scope;
         let ctl = self.ctl()?;
+        let inside_tls = ctl.stream.is_tls();
         let mut notes: Vec<String> = Vec::new();
         let mut buf = vec![0u8; 4096];
         loop {
@@ -224,13 +260,14 @@ impl Client {
                 if scope == Scope::Alone {
                     // An outside server does not pass its replies through
                     // our middlebox: do it here, as they arrive.
-                    let relayed = network.relay(Side::Server, &line);
+                    let relayed = network.relay(Side::Server, &line, inside_tls);
                     notes.extend(relayed.note);
                     line = relayed.line;
                 }
                 let parsed = ctl.replies.push_line(&line);
                 match parsed.map_err(|e| ClientError::Garbled(e.to_string()))? {
                     Some(reply) => {
+                        notes.extend(inside_tls.then(|| INSIDE_TLS.to_string()));
                         let note = (!notes.is_empty()).then(|| notes.join("; "));
                         ctl.rec.reply(&reply, note);
                         return Ok(reply);
@@ -248,6 +285,66 @@ impl Client {
                 return Err(ClientError::Closed);
             }
             ctl.lines.push(buf.get(..n).unwrap_or_default());
+        }
+    }
+
+    /// `AUTH TLS`, then, after the `234`, the TLS handshake on the control
+    /// connection. A server that refuses TLS ends the lesson: the lab was
+    /// asked for FTPS and does not go on in clear.
+    async fn secure(&mut self) -> Result<(), ClientError> {
+        let reply = self.say(&Command::new(Verb::Auth, "TLS")).await?;
+        if reply.code != 234 {
+            return Err(ClientError::TlsRefused(reply.text()));
+        }
+        let Some(connector) = self.setup.tls.clone() else {
+            return Ok(());
+        };
+        let ctl = self.ctl()?;
+        let wire = ctl.stream.detach();
+        let Wire::Clear(tcp) = wire else {
+            // Already inside TLS: the lesson asks for it once.
+            ctl.stream = wire;
+            return Err(ClientError::TlsRefused("TLS was already on".into()));
+        };
+        match tokio::time::timeout(WAIT, connector.connect(tcp)).await {
+            Ok(Ok(wire)) => {
+                ctl.stream = wire;
+                Ok(())
+            }
+            Ok(Err(e)) => Err(ClientError::Handshake(e)),
+            Err(_) => Err(ClientError::Timeout),
+        }
+    }
+
+    /// `CCC`, then, after its `200`, TLS closed on the control connection:
+    /// our `close_notify`, the server's, and the same TCP connection goes
+    /// on in clear text (RFC 4217 §5). A refusal leaves TLS as it was.
+    async fn clear(&mut self) -> Result<(), ClientError> {
+        let reply = self.say(&Command::new(Verb::Ccc, "")).await?;
+        if !reply.is_success() {
+            return Ok(());
+        }
+        let ctl = self.ctl()?;
+        let wire = ctl.stream.detach();
+        let Wire::TlsClient(mut tls) = wire else {
+            ctl.stream = wire;
+            return Ok(());
+        };
+        tls.get_mut().1.send_close_notify();
+        let closed = async {
+            tls.flush().await?;
+            let mut buf = [0u8; 512];
+            // Until the server's close_notify: nothing else comes first.
+            while tls.read(&mut buf).await? > 0 {}
+            io::Result::Ok(())
+        };
+        match tokio::time::timeout(WAIT, closed).await {
+            Ok(Ok(())) => {
+                ctl.stream = Wire::Clear(tls.into_inner().0);
+                Ok(())
+            }
+            Ok(Err(e)) => Err(ClientError::Io(e)),
+            Err(_) => Err(ClientError::Timeout),
         }
     }
 

@@ -29,7 +29,7 @@ fn addr(s: &str) -> SocketAddr {
 #[test]
 fn helper_rewrites_port_behind_client_nat_and_says_how_long() {
     let mut mb = connected(Firewall::Stateful, Nat::Client);
-    let r = mb.relay(Side::Client, "PORT 192,168,1,2,195,80");
+    let r = mb.relay(Side::Client, "PORT 192,168,1,2,195,80", false);
     assert_eq!(r.line, "PORT 127,0,0,2,195,80");
     let note = r.note.expect("a rewrite is noted");
     assert!(
@@ -43,7 +43,7 @@ fn helper_rewrites_port_behind_client_nat_and_says_how_long() {
     assert_eq!(read.sent, "PORT 192,168,1,2,195,80");
     assert_eq!(read.received, r.line);
 
-    let r = mb.relay(Side::Client, "EPRT |1|192.168.1.2|50000|");
+    let r = mb.relay(Side::Client, "EPRT |1|192.168.1.2|50000|", false);
     assert_eq!(r.line, "EPRT |1|127.0.0.2|50000|");
     assert!(r.note.unwrap_or_default().contains("-2 bytes"));
 }
@@ -54,18 +54,19 @@ fn helper_rewrites_227_behind_server_nat_keeping_the_rest_of_the_text() {
     let r = mb.relay(
         Side::Server,
         "227 Entering Passive Mode (10,0,0,3,195,81). Go",
+        false,
     );
     assert_eq!(r.line, "227 Entering Passive Mode (127,0,0,3,195,81). Go");
     assert!(r.note.unwrap_or_default().contains("+1 bytes"));
     // Written with spaces: rebuilt in the standard form.
-    let r = mb.relay(Side::Server, "227 =10, 0, 0, 3, 195, 82");
+    let r = mb.relay(Side::Server, "227 =10, 0, 0, 3, 195, 82", false);
     assert_eq!(r.line, "227 Entering Passive Mode (127,0,0,3,195,82).");
 }
 
 #[test]
 fn without_a_helper_nat_leaves_the_line_alone_and_says_so() {
     let mut mb = connected(Firewall::None, Nat::Client);
-    let r = mb.relay(Side::Client, "PORT 192,168,1,2,195,80");
+    let r = mb.relay(Side::Client, "PORT 192,168,1,2,195,80", false);
     assert_eq!(r.line, "PORT 192,168,1,2,195,80");
     let note = r.note.unwrap_or_default();
     assert!(note.contains("192.168.1.2"), "{note}");
@@ -75,7 +76,11 @@ fn without_a_helper_nat_leaves_the_line_alone_and_says_so() {
         "{note}"
     );
     let mut mb = connected(Firewall::Client, Nat::Server);
-    let r = mb.relay(Side::Server, "227 Entering Passive Mode (10,0,0,3,195,81).");
+    let r = mb.relay(
+        Side::Server,
+        "227 Entering Passive Mode (10,0,0,3,195,81).",
+        false,
+    );
     assert_eq!(r.line, "227 Entering Passive Mode (10,0,0,3,195,81).");
     let note = r.note.unwrap_or_default();
     assert!(
@@ -94,7 +99,7 @@ fn helper_rewrites_an_ipv6_eprt_in_full_as_the_kernel_does() {
         SocketAddr::new(server_ip(true), CONTROL_PORT),
     );
     assert_eq!(v, Verdict::Pass);
-    let r = mb.relay(Side::Client, "EPRT |2|fd00:1::2|50000|");
+    let r = mb.relay(Side::Client, "EPRT |2|fd00:1::2|50000|", false);
     assert_eq!(
         r.line,
         "EPRT |2|0000:0000:0000:0000:0000:0000:0000:0001|50000|"
@@ -114,7 +119,7 @@ fn behind_the_servers_nat_the_helper_rewrites_a_clients_ipv6_eprt_to_the_same_ad
         SocketAddr::new(server_ip(true), CONTROL_PORT),
     );
     assert_eq!(v, Verdict::Pass);
-    let r = mb.relay(Side::Client, "EPRT |2|::1|50000|");
+    let r = mb.relay(Side::Client, "EPRT |2|::1|50000|", false);
     assert_eq!(
         r.line,
         "EPRT |2|0000:0000:0000:0000:0000:0000:0000:0001|50000|"
@@ -126,7 +131,7 @@ fn behind_the_servers_nat_the_helper_rewrites_a_clients_ipv6_eprt_to_the_same_ad
     );
     // IPv4 comes out the same: nothing to say about a rewrite.
     let mut mb = connected(Firewall::Stateful, Nat::Server);
-    let r = mb.relay(Side::Client, "PORT 127,0,0,2,195,80");
+    let r = mb.relay(Side::Client, "PORT 127,0,0,2,195,80", false);
     assert_eq!(r.line, "PORT 127,0,0,2,195,80");
     assert!(!r.note.unwrap_or_default().contains("rewrote"));
 }
@@ -172,7 +177,11 @@ fn a_port_forward_refuses_data_ports_with_an_rst_and_forward_data_admits_them() 
 #[test]
 fn the_helpers_expectation_forwards_exactly_the_announced_port_once() {
     let mut mb = connected(Firewall::Stateful, Nat::Server);
-    let r = mb.relay(Side::Server, "227 Entering Passive Mode (10,0,0,3,195,81).");
+    let r = mb.relay(
+        Side::Server,
+        "227 Entering Passive Mode (10,0,0,3,195,81).",
+        false,
+    );
     let note = r.note.unwrap_or_default();
     assert!(
         note.contains("300 s") && note.contains("any source port"),
@@ -203,7 +212,7 @@ fn the_helpers_expectation_forwards_exactly_the_announced_port_once() {
 #[test]
 fn an_expectation_lapses_after_300_s() {
     let mut mb = connected(Firewall::Stateful, Nat::None);
-    mb.relay(Side::Client, "PORT 127,0,0,2,195,80");
+    mb.relay(Side::Client, "PORT 127,0,0,2,195,80", false);
     let mut pin = mb.pinhole().cloned().expect("an expectation");
     let (server, to) = (pin.from_ip, pin.to);
     assert!(pin.admits(Side::Server, server, to));
@@ -226,6 +235,7 @@ fn a_server_announcing_its_public_address_gets_no_expectation() {
     let r = mb.relay(
         Side::Server,
         "227 Entering Passive Mode (127,0,0,3,195,81).",
+        false,
     );
     assert_eq!(r.line, "227 Entering Passive Mode (127,0,0,3,195,81).");
     let note = r.note.unwrap_or_default();
@@ -239,7 +249,7 @@ fn a_server_announcing_its_public_address_gets_no_expectation() {
 #[test]
 fn a_pinhole_admits_one_dial_from_that_peer_to_that_port() {
     let mut mb = connected(Firewall::Stateful, Nat::None);
-    mb.relay(Side::Client, "PORT 127,0,0,2,195,80");
+    mb.relay(Side::Client, "PORT 127,0,0,2,195,80", false);
     let pin = mb.pinhole().cloned().expect("a pinhole");
     assert_eq!(pin.dialler, Side::Server);
     assert_eq!(pin.to, addr("127.0.0.2:50000"));
@@ -283,8 +293,8 @@ fn a_pinhole_admits_one_dial_from_that_peer_to_that_port() {
 #[test]
 fn a_newer_announcement_replaces_the_pinhole() {
     let mut mb = connected(Firewall::Stateful, Nat::None);
-    mb.relay(Side::Client, "PORT 127,0,0,2,195,80");
-    mb.relay(Side::Client, "PORT 127,0,0,2,195,90");
+    mb.relay(Side::Client, "PORT 127,0,0,2,195,80", false);
+    mb.relay(Side::Client, "PORT 127,0,0,2,195,90", false);
     let from = addr("127.0.0.3:2120");
     assert!(matches!(
         mb.dial(Side::Server, from, addr("127.0.0.2:50000")),
@@ -355,7 +365,7 @@ fn the_control_port_is_always_open_even_to_a_second_dial() {
 #[test]
 fn bounce_port_to_a_third_host_gets_no_pinhole() {
     let mut mb = connected(Firewall::Stateful, Nat::None);
-    let r = mb.relay(Side::Client, "PORT 127,0,0,4,0,25");
+    let r = mb.relay(Side::Client, "PORT 127,0,0,4,0,25", false);
     assert_eq!(r.line, "PORT 127,0,0,4,0,25");
     let note = r.note.unwrap_or_default();
     assert!(
@@ -386,22 +396,53 @@ fn bounce_port_to_a_third_host_gets_no_pinhole() {
 #[test]
 fn ftps_blinds_the_helper() {
     let mut mb = connected(Firewall::Stateful, Nat::Client);
-    assert!(mb.relay(Side::Client, "AUTH TLS").note.is_some());
-    let r = mb.relay(Side::Server, "234 AUTH TLS successful");
+    assert!(mb.relay(Side::Client, "AUTH TLS", false).note.is_some());
+    let r = mb.relay(Side::Server, "234 AUTH TLS successful", false);
     assert!(r.note.unwrap_or_default().contains("FTPS"));
-    // From now on lines are ciphertext to the box: nothing read, nothing opened.
-    let r = mb.relay(Side::Client, "PORT 192,168,1,2,195,80");
-    assert_eq!((r.line.as_str(), r.note), ("PORT 192,168,1,2,195,80", None));
+    // From now on lines are ciphertext to the box: nothing read, nothing
+    // opened, nothing rewritten; the note says what the helper missed.
+    let r = mb.relay(Side::Client, "PORT 192,168,1,2,195,80", true);
+    assert_eq!(r.line, "PORT 192,168,1,2,195,80");
+    let note = r.note.unwrap_or_default();
+    assert!(
+        note.contains("sees only TLS records") && note.contains("opens no pinhole"),
+        "{note}"
+    );
     assert!(mb.pinhole().is_none());
     assert!(mb.rule_text().iter().any(|l| l.contains("blind")));
 }
 
 #[test]
+fn a_227_inside_tls_is_neither_rewritten_nor_expected() {
+    let mut mb = connected(Firewall::Stateful, Nat::Server);
+    let line = "227 Entering Passive Mode (10,0,0,3,195,82).";
+    let r = mb.relay(Side::Server, line, true);
+    assert_eq!(r.line, line, "the private address stays");
+    assert!(r.note.unwrap_or_default().contains("rewrites no address"));
+    assert!(mb.pinhole().is_none());
+    // Lines that announce nothing get no note.
+    assert_eq!(mb.relay(Side::Client, "PWD", true).note, None);
+}
+
+#[test]
+fn after_ccc_the_helper_reads_again() {
+    let mut mb = connected(Firewall::Stateful, Nat::None);
+    mb.relay(Side::Client, "AUTH TLS", false);
+    mb.relay(Side::Server, "234 Proceed with negotiation.", false);
+    mb.relay(Side::Client, "CCC", true);
+    mb.relay(Side::Server, "200 CCC OK", true);
+    let r = mb.relay(Side::Client, "PORT 127,0,0,2,195,80", false);
+    assert!(r.note.unwrap_or_default().contains("after CCC"));
+    assert!(mb.pinhole().is_some());
+    assert!(!mb.rule_text().iter().any(|l| l.contains("blind")));
+}
+
+#[test]
 fn an_auth_refused_keeps_the_helper_reading() {
     let mut mb = connected(Firewall::Stateful, Nat::None);
-    mb.relay(Side::Client, "AUTH TLS");
-    mb.relay(Side::Server, "502 Command not implemented");
-    mb.relay(Side::Client, "PORT 127,0,0,2,195,80");
+    mb.relay(Side::Client, "AUTH TLS", false);
+    mb.relay(Side::Server, "502 Command not implemented", false);
+    mb.relay(Side::Client, "PORT 127,0,0,2,195,80", false);
     assert!(mb.pinhole().is_some());
 }
 
@@ -414,7 +455,7 @@ fn only_a_reply_completed_on_this_line_is_read() {
         "227 (10,0,0,3,1,1) not a reply here",
         "211 End",
     ] {
-        assert_eq!(mb.relay(Side::Server, line).line, line);
+        assert_eq!(mb.relay(Side::Server, line, false).line, line);
     }
     assert!(mb.pinhole().is_none());
 }
@@ -435,7 +476,7 @@ fn malformed_announcements_pass_unchanged_and_open_nothing() {
         (Side::Server, "not a reply at all"),
         (Side::Client, ""),
     ] {
-        assert_eq!(mb.relay(side, line).line, line);
+        assert_eq!(mb.relay(side, line, false).line, line);
     }
     assert!(mb.pinhole().is_none());
 }
@@ -443,7 +484,7 @@ fn malformed_announcements_pass_unchanged_and_open_nothing() {
 #[test]
 fn announcements_before_the_control_dial_are_left_alone() {
     let mut mb = Middlebox::new(Firewall::Stateful, Nat::Client);
-    let r = mb.relay(Side::Client, "PORT 192,168,1,2,195,80");
+    let r = mb.relay(Side::Client, "PORT 192,168,1,2,195,80", false);
     assert_eq!(r.line, "PORT 192,168,1,2,195,80");
     assert!(r.note.is_some());
     assert!(mb.pinhole().is_none());
@@ -551,7 +592,7 @@ proptest! {
     fn any_line_crosses_without_panic(line in "\\PC{0,80}", server in any::<bool>()) {
         let mut mb = connected(Firewall::Stateful, Nat::Client);
         let side = if server { Side::Server } else { Side::Client };
-        let r = mb.relay(side, &line);
+        let r = mb.relay(side, &line, false);
         let upper = line.to_ascii_uppercase();
         if !(upper.starts_with("PORT ") || upper.starts_with("EPRT ") || line.starts_with("227")) {
             prop_assert_eq!(r.line, line);

@@ -67,7 +67,7 @@ fn lesson(mb: &mut Middlebox, mode: Mode, extended: bool, v6: bool, trust_pasv: 
         (Side::Client, "TYPE I"),
         (Side::Server, "200 Type set to I"),
     ] {
-        let r = mb.relay(from, line);
+        let r = mb.relay(from, line, false);
         assert_eq!(r.line, line, "ordinary lines cross unchanged");
     }
     match mode {
@@ -78,7 +78,7 @@ fn lesson(mb: &mut Middlebox, mode: Mode, extended: bool, v6: bool, trust_pasv: 
                 (false, SocketAddr::V4(a)) => format!("PORT {}", hostport::format_port(a)),
                 _ => format!("EPRT {}", hostport::format_eprt(announced)),
             };
-            let relayed = mb.relay(Side::Client, &line);
+            let relayed = mb.relay(Side::Client, &line, false);
             // The server reads what arrived, with the shared grammar.
             let cmd = Command::parse(&relayed.line).expect("a command");
             let target = match cmd.verb.as_str() {
@@ -89,23 +89,24 @@ fn lesson(mb: &mut Middlebox, mode: Mode, extended: bool, v6: bool, trust_pasv: 
                 mb.relay(
                     Side::Server,
                     "504 Command not implemented for that parameter",
+                    false,
                 );
                 return R;
             }
-            mb.relay(Side::Server, "200 PORT command successful");
-            mb.relay(Side::Client, "RETR hello.txt");
+            mb.relay(Side::Server, "200 PORT command successful", false);
+            mb.relay(Side::Client, "RETR hello.txt", false);
             let from = SocketAddr::new(sip, CONTROL_PORT - 1);
             verdict(mb.dial(Side::Server, from, target))
         }
         Mode::Passive => {
-            mb.relay(Side::Client, if extended { "EPSV" } else { "PASV" });
+            mb.relay(Side::Client, if extended { "EPSV" } else { "PASV" }, false);
             let listener = SocketAddr::new(sip, SERVER_LISTENS);
             let announced = mb.announce(Side::Server, listener);
             let reply = match (extended, announced) {
                 (false, SocketAddr::V4(a)) => format!("227 {}", hostport::format_227(a)),
                 _ => format!("229 {}", hostport::format_229(announced.port())),
             };
-            let relayed = mb.relay(Side::Server, &reply);
+            let relayed = mb.relay(Side::Server, &reply, false);
             // The client reads what arrived; 229 means "my address, this port".
             let target = if extended {
                 let port = hostport::parse_229(&relayed.line).expect("229");
@@ -119,7 +120,7 @@ fn lesson(mb: &mut Middlebox, mode: Mode, extended: bool, v6: bool, trust_pasv: 
                     SocketAddr::new(control.ip(), named.port())
                 }
             };
-            mb.relay(Side::Client, "RETR hello.txt");
+            mb.relay(Side::Client, "RETR hello.txt", false);
             verdict(mb.dial(Side::Client, SocketAddr::new(cip, 0), target))
         }
     }
