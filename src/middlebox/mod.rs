@@ -127,6 +127,13 @@ pub struct Middlebox {
     helper: Helper,
 }
 
+impl Between {
+    /// True when nothing stands between the peers.
+    pub fn is_transparent(&self) -> bool {
+        self.firewall == Firewall::None && self.nat == Nat::None
+    }
+}
+
 impl Middlebox {
     /// A box that lets everything through unchanged.
     pub fn transparent() -> Middlebox {

@@ -58,10 +58,7 @@ pub(super) fn connect(h: &Here, src: SocketAddr, dst: SocketAddr, via: Option<Vi
     // of this step: it comes first, the port arithmetic after (on a small
     // screen the detail is what gets cut).
     let (door, in_the_way) = match h.ctx.between {
-        Some(b) => (
-            door(b, e.from, dst, via, control),
-            b.firewall != Firewall::None || b.nat != Nat::None,
-        ),
+        Some(b) => (door(b, e.from, dst, via, control), !b.is_transparent()),
         None => (would_meet(e.from), false),
     };
     let active_source = match (via, control) {

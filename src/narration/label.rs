@@ -165,6 +165,8 @@ impl Label {
 
 /// The failure's row: who gave up, and why.
 pub fn fail_label(conn: &str, reason: FailReason, by: Option<Blocker>) -> String {
+    // A SYN "blocked" by a NAT went to a private address: no route.
+    let nowhere = by == Some(Blocker::Nat);
     let by = match by {
         Some(Blocker::ClientFirewall) => " (client fw)",
         Some(Blocker::ServerFirewall) => " (server fw)",
@@ -172,7 +174,7 @@ pub fn fail_label(conn: &str, reason: FailReason, by: Option<Blocker>) -> String
         None => "",
     };
     match reason {
-        FailReason::Blocked if by == " (NAT)" => format!("no route{by} · {conn} gave up"),
+        FailReason::Blocked if nowhere => format!("no route{by} · {conn} gave up"),
         FailReason::Blocked => format!("blocked{by} · {conn} gave up"),
         FailReason::Timeout => format!("no answer{by} · {conn} gave up"),
         FailReason::Refused => format!("refused (RST){by} · {conn}"),
