@@ -206,6 +206,12 @@ impl Drop for Running {
 }
 
 pub fn vsftpd(ns: &Netns, dir: &Path, case: &Between, at: &Addresses) -> Running {
+    vsftpd_with(ns, dir, case, at, "")
+}
+
+/// vsftpd with `extra` lines added to its configuration (e.g. its TLS
+/// settings).
+pub fn vsftpd_with(ns: &Netns, dir: &Path, case: &Between, at: &Addresses, extra: &str) -> Running {
     let root = dir.join("root");
     std::fs::create_dir_all(&root).unwrap();
     std::fs::write(root.join("hello.txt"), "Hello from vsftpd\n").unwrap();
@@ -228,7 +234,7 @@ pub fn vsftpd(ns: &Netns, dir: &Path, case: &Between, at: &Addresses) -> Running
         "{listen}\nlisten_port=21\nbackground=NO\nanonymous_enable=YES\n\
          local_enable=NO\nno_anon_password=YES\nanon_root={}\nsecure_chroot_dir={}\n\
          seccomp_sandbox=NO\npasv_enable=YES\nport_enable=YES\nconnect_from_port_20=YES\n\
-         connect_timeout=3\nxferlog_enable=NO\n{public}",
+         connect_timeout=3\nxferlog_enable=NO\n{public}{extra}",
         root.display(),
         empty.display()
     );
@@ -310,4 +316,37 @@ pub fn stop(mut capture: Running) {
     let pid = capture.0.id().to_string();
     let _ = Command::new("kill").args(["-TERM", &pid]).status();
     let _ = capture.0.wait();
+}
+
+/// What the kernel's FTP helper did in `router`'s namespace, from its own
+/// counters (`/proc/net/stat/nf_conntrack`, one row per CPU, counted per
+/// namespace): how many expectations it created (it read a PORT, EPRT, 227
+/// or 229), and how many new connections one of them let in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HelperCounts {
+    pub expected: u64,
+    pub let_in: u64,
+}
+
+pub fn helper_counts(router: &Netns) -> HelperCounts {
+    let out = router.run(&["cat", "/proc/net/stat/nf_conntrack"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut rows = text
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>());
+    let header = rows.next().unwrap_or_default();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no {name} column in {text}"))
+    };
+    let (expect_create, expect_new) = (column("expect_create"), column("expect_new"));
+    let mut counts = HelperCounts::default();
+    for row in rows {
+        let hex = |i: usize| u64::from_str_radix(row[i], 16).expect("a hex counter");
+        counts.expected += hex(expect_create);
+        counts.let_in += hex(expect_new);
+    }
+    counts
 }

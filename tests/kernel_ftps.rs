@@ -1,0 +1,608 @@
+//! FTPS through the Linux kernel's own FTP helper (issue 18 §1): what the
+//! lab claims of a middlebox blinded by TLS (`tests/lab_tls.rs`), checked
+//! against `nf_conntrack_ftp` in network namespaces this test makes.
+//!
+//! Each scenario runs twice, as `tests/kernel_middlebox.rs` runs the plain
+//! ones: on the kernel — three namespaces (client, router, server), the
+//! router's iptables the firewall, the NAT and the helper (`-t raw … -j CT
+//! --helper ftp`), `ftpviz serve --tls` (or vsftpd with `ssl_enable`) in the
+//! server's namespace, Python's `ftplib.FTP_TLS` in the client's, tcpdump
+//! on both sides of the router read by ftpviz's replay — and in the lab, as
+//! a `LabConfig` with `tls`/`ccc`. The two must tell the same story.
+//!
+//! What each witness can see. The captures show what the helper saw: the
+//! dials, their ports and how each ended, and the control lines only where
+//! they crossed in clear (before `AUTH TLS`, after `CCC`). The lines inside
+//! TLS come from the peers that hold the keys: the client's own log
+//! (ftplib's debug output) and the server's (`serve --json`; vsftpd keeps
+//! none, and inside TLS nothing on the path can change a byte, so what the
+//! client read is what the server wrote). The helper itself is asked too:
+//! its namespace's counters say how many expectations it created (it read
+//! an announcement) and how many dials one of them let in.
+//!
+//! The claims: (a) active FTPS through a client-side stateful firewall
+//! with the helper is dropped; (b) passive FTPS behind a server NAT with
+//! the helper announces the private address, unrewritten (refused when the
+//! client dials the server's public address at that port, dropped when it
+//! trusts the private one); (c) the same boxes in plain FTP work; (d) `CCC`
+//! after login lets the helper read the `PORT` and `227` again; (e) a
+//! server that writes its public address itself (vsftpd's `pasv_address`)
+//! fixes (b) and keeps everything encrypted.
+//!
+//! Needs root, ip, iptables (with the `CT` target and the FTP helper),
+//! vsftpd, openssl, python3, tcpdump, bash and ss; without them it is skipped (a
+//! failure under CI). The waits are shortened as in `kernel_middlebox`:
+//! vsftpd's connect_timeout is 3 s, the client's data dial 4 s.
+
+mod common;
+#[path = "support/netns.rs"]
+mod netns;
+#[path = "support/router.rs"]
+mod router;
+#[path = "support/scenarios.rs"]
+mod scenarios;
+#[path = "support/serve_bin.rs"]
+mod serve_bin;
+#[path = "support/trace_facts.rs"]
+mod trace_facts;
+
+use ftpviz::lab::{LabConfig, Mode};
+use ftpviz::middlebox::{Firewall, Nat};
+use ftpviz::trace::{Event, FailReason, Kind, Side};
+use netns::Netns;
+use router::{helper_counts, mark_and_wait, stop, tcpdump, topology, Between, HelperCounts, GUARD};
+use scenarios::table::Knobs;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+use trace_facts::{facts, first_announcement, lab_facts, End, Facts};
+
+/// The server of a kernel run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Server {
+    /// `ftpviz serve --tls --classroom` (it has CCC).
+    Ours,
+    /// vsftpd 3.0.3 with `ssl_enable` (it has `pasv_address`, no CCC).
+    Vsftpd,
+}
+
+/// How the control connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Control {
+    Plain,
+    /// `AUTH TLS`, `PBSZ 0`, `PROT P`, then everything inside TLS.
+    Tls,
+    /// The same, then `CCC` after login: the control connection goes back
+    /// to clear text (the data stays inside TLS).
+    Ccc,
+}
+
+/// One scenario.
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    claim: &'static str,
+    server: Server,
+    mode: Mode,
+    fw: Firewall,
+    nat: Nat,
+    knobs: Knobs,
+    control: Control,
+    /// How the first data dial ends on the kernel (and in the lab).
+    want: End,
+}
+
+impl Case {
+    fn between(&self) -> Between {
+        Between {
+            fw: self.fw,
+            nat: self.nat,
+            knobs: self.knobs,
+            ipv6: false,
+        }
+    }
+
+    fn lab(&self) -> LabConfig {
+        LabConfig {
+            tls: self.control != Control::Plain,
+            ccc: self.control == Control::Ccc,
+            ..scenarios::lab_with(self.mode, false, false, self.fw, self.nat, self.knobs)
+        }
+    }
+
+    /// Whether the helper can read the announcement: the box has one, and
+    /// the line crosses in clear.
+    fn helper_reads(&self) -> bool {
+        self.fw == Firewall::Stateful && self.control != Control::Tls
+    }
+}
+
+const PLAIN: Knobs = Knobs {
+    forward_data: false,
+    trust_pasv: false,
+    pasv_address: false,
+};
+
+fn cases() -> Vec<Case> {
+    let case = |claim, mode, nat, control, want| Case {
+        claim,
+        server: Server::Ours,
+        mode,
+        fw: Firewall::Stateful,
+        nat,
+        knobs: PLAIN,
+        control,
+        want,
+    };
+    let public = |claim, pasv_address, want| Case {
+        claim,
+        server: Server::Vsftpd,
+        mode: Mode::Passive,
+        fw: Firewall::None,
+        nat: Nat::Server,
+        knobs: Knobs {
+            forward_data: true,
+            trust_pasv: true,
+            pasv_address,
+        },
+        control: Control::Tls,
+        want,
+    };
+    let (active, passive) = (Mode::Active, Mode::Passive);
+    vec![
+        case(
+            "(a) active FTPS",
+            active,
+            Nat::None,
+            Control::Tls,
+            End::Dropped,
+        ),
+        case(
+            "(c) active plain",
+            active,
+            Nat::None,
+            Control::Plain,
+            End::Worked,
+        ),
+        case(
+            "(d) active CCC",
+            active,
+            Nat::None,
+            Control::Ccc,
+            End::Worked,
+        ),
+        case(
+            "(b) passive FTPS",
+            passive,
+            Nat::Server,
+            Control::Tls,
+            End::Refused,
+        ),
+        Case {
+            claim: "(b) passive FTPS, trusting client",
+            knobs: Knobs {
+                trust_pasv: true,
+                ..PLAIN
+            },
+            ..case("", passive, Nat::Server, Control::Tls, End::Dropped)
+        },
+        case(
+            "(c) passive plain",
+            passive,
+            Nat::Server,
+            Control::Plain,
+            End::Worked,
+        ),
+        case(
+            "(d) passive CCC",
+            passive,
+            Nat::Server,
+            Control::Ccc,
+            End::Worked,
+        ),
+        public("(e) FTPS, private 227", false, End::Dropped),
+        public("(e) FTPS, pasv_address", true, End::Worked),
+    ]
+}
+
+// ---- the kernel's run -----------------------------------------------------
+
+/// Python's ftplib: logs in (inside TLS unless plain, PBSZ and PROT before
+/// USER as the lab client does), CCC if asked, PWD and TYPE I as the lab,
+/// then one LIST in the case's mode; its debug output is the client's log.
+fn ftplib_script(case: &Case, host: &str) -> String {
+    let py = |b: bool| if b { "True" } else { "False" };
+    let tls = case.control != Control::Plain;
+    format!(
+        "import ftplib, ssl, sys\n\
+         f = (ftplib.FTP_TLS if {tls} else ftplib.FTP)(timeout=20)\n\
+         f.set_debuglevel(1)\n\
+         f.trust_server_pasv_ipv4_address = {trust}\n\
+         f.connect('{host}', 21)\n\
+         try:\n\
+         \x20   if {tls}:\n\
+         \x20       f.auth()\n\
+         \x20       f.prot_p()\n\
+         \x20   f.login()\n\
+         \x20   if {ccc}:\n\
+         \x20       f.ccc()\n\
+         \x20   f.pwd()\n\
+         \x20   f.voidcmd('TYPE I')\n\
+         \x20   f.set_pasv({passive})\n\
+         \x20   f.timeout = 4\n\
+         \x20   conn = f.transfercmd('LIST')\n\
+         \x20   try:\n\
+         \x20       while conn.recv(8192):\n\
+         \x20           pass\n\
+         \x20       if isinstance(conn, ssl.SSLSocket):\n\
+         \x20           conn.unwrap()\n\
+         \x20   except OSError:\n\
+         \x20       pass\n\
+         \x20   conn.close()\n\
+         \x20   f.voidresp()\n\
+         except Exception as e:\n\
+         \x20   print('ftplib:', e, file=sys.stderr)\n\
+         try:\n\
+         \x20   f.quit()\n\
+         except Exception:\n\
+         \x20   pass\n",
+        tls = py(tls),
+        trust = py(case.knobs.trust_pasv),
+        ccc = py(case.control == Control::Ccc),
+        passive = py(case.mode == Mode::Passive),
+    )
+}
+
+/// The control lines of ftplib's debug output (`*cmd* 'PORT …'`, `*resp*
+/// '227 …'`), as the client sent and read them: inside TLS too.
+fn client_log(out: &str) -> Vec<Event> {
+    let unquote = |s: &str| {
+        let s = s.trim();
+        let q = s.chars().next()?;
+        (matches!(q, '\'' | '"') && s.len() >= 2 && s.ends_with(q))
+            .then(|| s[1..s.len() - 1].to_string())
+    };
+    out.lines()
+        .filter_map(|l| {
+            let (tag, rest) = l.split_once(' ')?;
+            let line = unquote(rest)?;
+            let kind = match tag {
+                "*cmd*" => Kind::Command {
+                    verb: line.split(' ').next()?.to_ascii_uppercase(),
+                    text: line.clone(),
+                },
+                "*resp*" => Kind::Reply {
+                    code: line.get(..3)?.parse().ok()?,
+                    text: line.clone(),
+                },
+                _ => return None,
+            };
+            let from = if tag == "*cmd*" {
+                Side::Client
+            } else {
+                Side::Server
+            };
+            Some(Event::new(0.0, 1, 0, from, kind))
+        })
+        .collect()
+}
+
+/// The first data dial in a capture read as bare TCP: for the dial the
+/// replay could not give to the session — inside TLS nothing said that a
+/// SYN to a private address was this session's — its `connect`, and its
+/// `accept` (a SYN-ACK came back), `fail` refused (an RST) or dropped
+/// (nothing).
+fn unlinked_dial(file: &Path, mode: Mode) -> Vec<Event> {
+    let out = std::process::Command::new("tcpdump")
+        .args(["-n", "-r"])
+        .arg(file)
+        .args(["tcp and not port 21"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .expect("tcpdump reads");
+    let text = String::from_utf8_lossy(&out.stdout);
+    // `… IP 198.19.1.2.45072 > 10.1.0.2.47781: Flags [S], …`
+    let segment = |line: &str| {
+        let (_, rest) = line.split_once(" IP ")?;
+        let (src, rest) = rest.split_once(" > ")?;
+        let (dst, rest) = rest.split_once(": Flags [")?;
+        let flags = rest.split(']').next()?;
+        let addr = |a: &str| {
+            let (ip, port) = a.rsplit_once('.')?;
+            format!("{ip}:{port}").parse::<std::net::SocketAddr>().ok()
+        };
+        Some((addr(src)?, addr(dst)?, flags.to_string()))
+    };
+    let segments: Vec<_> = text.lines().filter_map(segment).collect();
+    let Some(&(src, dst, _)) = segments.iter().find(|(_, _, f)| f == "S") else {
+        return Vec::new();
+    };
+    let answer = segments
+        .iter()
+        .find(|(s, d, _)| (*s, *d) == (dst, src))
+        .map(|(_, _, f)| f.as_str());
+    let dialler = if mode == Mode::Active {
+        Side::Server
+    } else {
+        Side::Client
+    };
+    let end = match answer {
+        Some("S.") => Kind::Accept,
+        Some(f) if f.starts_with('R') => Kind::Fail {
+            reason: FailReason::Refused,
+            by: None,
+        },
+        _ => Kind::Fail {
+            reason: FailReason::Timeout,
+            by: None,
+        },
+    };
+    vec![
+        Event::new(
+            0.0,
+            1,
+            1,
+            dialler,
+            Kind::Connect {
+                src,
+                dst,
+                via: None,
+            },
+        ),
+        Event::new(0.0, 1, 1, dialler.peer(), end),
+    ]
+}
+
+/// vsftpd's TLS settings: a self-signed certificate made now (openssl, in
+/// the run's folder), anonymous logins and data inside TLS.
+fn vsftpd_tls(dir: &Path) -> String {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args([
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=ftpviz-test",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl runs");
+    assert!(made.status.success(), "openssl: {made:?}");
+    format!(
+        "ssl_enable=YES\nallow_anon_ssl=YES\nforce_anon_logins_ssl=YES\n\
+         force_anon_data_ssl=YES\nrequire_ssl_reuse=NO\nrsa_cert_file={}\n\
+         rsa_private_key_file={}\n",
+        cert.display(),
+        key.display()
+    )
+}
+
+/// What a kernel run showed.
+struct Kernel {
+    /// The story, the lines as the peers read them (the client's log, the
+    /// server's trace), the dials from the captures.
+    told: Facts,
+    /// What the captures alone show: what the helper could read.
+    seen: Facts,
+    helper: HelperCounts,
+    log: String,
+}
+
+fn kernel_run(index: usize, case: &Case) -> Option<Kernel> {
+    let dir = common::temp_dir(&format!("kernel-ftps-{index}"));
+    let net = topology(&format!("f{index}"), &case.between())?;
+    let ours = (case.server == Server::Ours).then(|| {
+        let mut extra = vec!["--classroom"];
+        if case.control != Control::Plain {
+            extra.push("--tls");
+        }
+        let bin = net.server.command(env!("CARGO_BIN_EXE_ftpviz"));
+        serve_bin::serve_with(bin, None, &extra, "0.0.0.0:21")
+    });
+    let vsftpd = (case.server == Server::Vsftpd).then(|| {
+        let tls = vsftpd_tls(&dir);
+        router::vsftpd_with(&net.server, &dir, &case.between(), &net.at, &tls)
+    });
+    let (rc, rs) = (dir.join("rc.pcap"), dir.join("rs.pcap"));
+    let cap_c = tcpdump(&net.router, "rc", &rc);
+    let cap_s = tcpdump(&net.router, "rs", &rs);
+    let host = net.at.server_public(case.nat);
+    let out = net
+        .client
+        .command("python3")
+        .args(["-c", &ftplib_script(case, host)])
+        .output()
+        .expect("python3 runs");
+    mark_and_wait(&net.client, net.at.router_c, &rc);
+    mark_and_wait(&net.server, net.at.router_s, &rs);
+    stop(cap_c);
+    stop(cap_s);
+    let helper = helper_counts(&net.router);
+    drop(vsftpd);
+    let server_trace = ours.map(|s| s.stop().events);
+    let read = |f: &Path| {
+        ftpviz::replay::read_file(f)
+            .expect("a capture")
+            .trace
+            .events
+    };
+    let (client, server) = (read(&rc), read(&rs));
+    let (dials, file) = if case.mode == Mode::Active {
+        (&server, &rs)
+    } else {
+        (&client, &rc)
+    };
+    let mut dials = dials.clone();
+    if trace_facts::first_dial(&dials).is_none() {
+        dials.extend(unlinked_dial(file, case.mode));
+    }
+    let dials = &dials;
+    let seen = facts(&client, &server, dials);
+    let told_client = client_log(&String::from_utf8_lossy(&out.stdout));
+    // The server's own account where it keeps one; else what crossed in
+    // clear; else (inside TLS, unchangeable on the way) the client's.
+    let told_server = match server_trace {
+        Some(events) => events,
+        None if first_announcement(&server).is_some() => server.clone(),
+        None => told_client.clone(),
+    };
+    let told = facts(&told_client, &told_server, dials);
+    let _ = std::fs::remove_dir_all(&dir);
+    Some(Kernel {
+        told,
+        seen,
+        helper,
+        log: format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    })
+}
+
+// ---- checks -------------------------------------------------------------
+
+/// What the kernel's run must show beside agreeing with the lab: the
+/// expected end; the helper expected the dial (and let it in) exactly when
+/// it could read the announcement; the captures show the announcement
+/// exactly when it crossed in clear.
+fn kernel_checks(case: &Case, k: &Kernel) -> Vec<String> {
+    let mut wrong = Vec::new();
+    if k.told.end != Some(case.want) {
+        wrong.push(format!(
+            "the dial ended {:?}, not {:?}",
+            k.told.end, case.want
+        ));
+    }
+    let reads = case.helper_reads();
+    let helper_ok = if reads {
+        k.helper.expected >= 1 && k.helper.let_in == 1
+    } else {
+        k.helper == HelperCounts::default()
+    };
+    if !helper_ok {
+        wrong.push(format!(
+            "the helper {} read the announcement, but its counters say {:?}",
+            if reads { "should have" } else { "cannot have" },
+            k.helper
+        ));
+    }
+    let clear = case.control != Control::Tls;
+    let in_capture = k.seen.said_client.is_some() && k.seen.said_server.is_some();
+    if in_capture != clear {
+        wrong.push(format!(
+            "the captures {} show the announcement: {:?}",
+            if clear { "should" } else { "should not" },
+            k.seen
+        ));
+    }
+    if clear && (k.seen.said_client, k.seen.said_server) != (k.told.said_client, k.told.said_server)
+    {
+        wrong.push(format!(
+            "in clear the captures and the peers disagree: {:?} / {:?}",
+            k.seen, k.told
+        ));
+    }
+    wrong
+}
+
+// ---- preflight ------------------------------------------------------------
+
+/// True when everything the kernel's run needs is here, the kernel's FTP
+/// helper included (tried in a namespace of its own).
+fn kernel_ready() -> bool {
+    for tool in [
+        "ip", "iptables", "vsftpd", "openssl", "python3", "tcpdump", "bash", "ss",
+    ] {
+        if common::peer(tool).is_none() {
+            return false;
+        }
+    }
+    let Some(probe) = Netns::new("kfprobe") else {
+        return false;
+    };
+    let rule = "-t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp";
+    let out = probe
+        .command("iptables")
+        .args(rule.split_whitespace())
+        .output()
+        .expect("iptables runs");
+    if !out.status.success() {
+        common::skip(&format!(
+            "this kernel has no FTP helper for iptables' CT target: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+        return false;
+    }
+    true
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kernels_helper_is_as_blind_to_ftps_as_the_labs() {
+    if !kernel_ready() {
+        return;
+    }
+    let gate = Arc::new(tokio::sync::Semaphore::new(6));
+    let mut runs = tokio::task::JoinSet::new();
+    for (index, case) in cases().into_iter().enumerate() {
+        let gate = gate.clone();
+        runs.spawn(async move {
+            let _slot = gate.acquire_owned().await;
+            let started = Instant::now();
+            let kernel = tokio::time::timeout(
+                GUARD,
+                tokio::task::spawn_blocking(move || kernel_run(index, &case)),
+            );
+            let lab = tokio::time::timeout(GUARD, scenarios::run(case.lab()));
+            let (kernel, lab) = tokio::join!(kernel, lab);
+            (case, kernel, lab, started.elapsed())
+        });
+    }
+    let mut failures = Vec::new();
+    let mut rows = Vec::new();
+    while let Some(joined) = runs.join_next().await {
+        let (case, kernel, lab, took) = joined.expect("a run panicked");
+        let name = format!("{} ({:?}, {:?})", case.claim, case.mode, case.control);
+        let (Ok(Ok(Some(kernel))), Ok(Ok(lab))) = (kernel, lab) else {
+            failures.push(format!("{name}: a run hung or could not start"));
+            continue;
+        };
+        let lab = lab_facts(&lab);
+        rows.push(format!(
+            "{name:<46} {:<15} helper {:?} {:>5.1} s",
+            format!("{:?}", kernel.told.end),
+            kernel.helper,
+            took.as_secs_f64()
+        ));
+        let mut wrong = kernel_checks(&case, &kernel);
+        if kernel.told != lab {
+            wrong.push(format!(
+                "the kernel and the lab disagree\n  kernel: {:?}\n  lab:    {lab:?}",
+                kernel.told
+            ));
+        }
+        if !wrong.is_empty() {
+            failures.push(format!(
+                "{name}: {}\n  client: {}",
+                wrong.join("\n  "),
+                kernel.log.lines().collect::<Vec<_>>().join(" | ")
+            ));
+        }
+    }
+    rows.sort();
+    for row in &rows {
+        println!("{row}");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
