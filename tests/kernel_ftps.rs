@@ -44,7 +44,7 @@
 //! reads on, and the test reads the capture's bytes to know.
 //!
 //! Needs root, ip, iptables (with the `CT` target and the FTP helper),
-//! vsftpd, openssl, python3, tcpdump, bash and ss; without them it is skipped (a
+//! vsftpd, openssl, python3, curl, tcpdump, bash and ss; without them it is skipped (a
 //! failure under CI). The waits are shortened as in `kernel_middlebox`:
 //! vsftpd's connect_timeout is 3 s, the client's data dial 4 s.
 
@@ -96,10 +96,22 @@ enum Control {
     CccFirst,
 }
 
+/// The client of a kernel run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Client {
+    /// Python's `ftplib.FTP_TLS`, in either mode.
+    Ftplib,
+    /// curl 7.88, a second witness in passive mode (in active mode it
+    /// never starts TLS on the data connection it accepts:
+    /// `tests/serve_tls_clients.rs`).
+    Curl,
+}
+
 /// One scenario.
 #[derive(Debug, Clone, Copy)]
 struct Case {
     claim: &'static str,
+    client: Client,
     server: Server,
     mode: Mode,
     fw: Firewall,
@@ -197,6 +209,7 @@ fn cases() -> Vec<Case> {
         .into_iter()
         .map(|(claim, mode, nat, knobs, control, want)| Case {
             claim,
+            client: Client::Ftplib,
             server: Server::Ours,
             mode,
             fw: Firewall::Stateful,
@@ -214,6 +227,7 @@ fn cases() -> Vec<Case> {
     ] {
         all.push(Case {
             claim,
+            client: Client::Ftplib,
             server: Server::Vsftpd,
             mode: passive,
             fw: Firewall::None,
@@ -227,6 +241,15 @@ fn cases() -> Vec<Case> {
             want,
         });
     }
+    let curl: Vec<Case> = all
+        .iter()
+        .filter(|c| c.mode == passive && c.control != CccFirst)
+        .map(|c| Case {
+            client: Client::Curl,
+            ..*c
+        })
+        .collect();
+    all.extend(curl);
     all
 }
 
@@ -280,8 +303,32 @@ fn ftplib_script(case: &Case, host: &str) -> String {
     )
 }
 
-/// The control lines of ftplib's debug output (`*cmd* 'PORT …'`, `*resp*
-/// '227 …'`), as the client sent and read them: inside TLS too.
+/// curl listing the directory in passive mode (PASV), inside TLS unless
+/// plain, with CCC after login if asked — in its `active` CCC mode, where
+/// it sends its own `close_notify`: in its default mode it sends none and
+/// goes on in clear, and `ftpviz serve` waits for one (a stall, measured;
+/// RFC 4217 §5 has the server expect the next command in plaintext) —
+/// trusting the 227 only when the case says so.
+fn curl_args(case: &Case, host: &str) -> Vec<String> {
+    let mut a = vec!["-sS", "-v", "--connect-timeout", "4", "--max-time", "20"];
+    a.push("--disable-epsv");
+    if case.control != Control::Plain {
+        a.extend(["--ssl-reqd", "-k"]);
+    }
+    if case.control == Control::Ccc {
+        a.extend(["--ftp-ssl-ccc", "--ftp-ssl-ccc-mode", "active"]);
+    }
+    if case.knobs.trust_pasv {
+        a.push("--no-ftp-skip-pasv-ip");
+    }
+    let mut a: Vec<String> = a.into_iter().map(String::from).collect();
+    a.push(format!("ftp://{host}/"));
+    a
+}
+
+/// The control lines of the client's own log, as it sent and read them
+/// (inside TLS too): ftplib's debug output (`*cmd* 'PORT …'`, `*resp*
+/// '227 …'`) or curl's `-v` (`> PASV`, `< 227 …`).
 fn client_log(out: &str) -> Vec<Event> {
     let unquote = |s: &str| {
         let s = s.trim();
@@ -292,7 +339,11 @@ fn client_log(out: &str) -> Vec<Event> {
     out.lines()
         .filter_map(|l| {
             let (tag, rest) = l.split_once(' ')?;
-            let line = unquote(rest)?;
+            let (tag, line) = match tag {
+                ">" => ("*cmd*", rest.trim_end().to_string()),
+                "<" => ("*resp*", rest.trim_end().to_string()),
+                _ => (tag, unquote(rest)?),
+            };
             let kind = match tag {
                 "*cmd*" => Kind::Command {
                     verb: line.split(' ').next()?.to_ascii_uppercase(),
@@ -543,12 +594,19 @@ fn kernel_run(index: usize, case: &Case) -> Option<Kernel> {
     let cap_c = tcpdump(&net.router, "rc", &rc);
     let cap_s = tcpdump(&net.router, "rs", &rs);
     let host = net.at.server_public(case.nat);
-    let out = net
-        .client
-        .command("python3")
-        .args(["-c", &ftplib_script(case, host)])
-        .output()
-        .expect("python3 runs");
+    let out = match case.client {
+        Client::Ftplib => net
+            .client
+            .command("python3")
+            .args(["-c", &ftplib_script(case, host)])
+            .output(),
+        Client::Curl => net
+            .client
+            .command("curl")
+            .args(curl_args(case, host))
+            .output(),
+    }
+    .expect("the client runs");
     mark_and_wait(&net.client, net.at.router_c, &rc);
     mark_and_wait(&net.server, net.at.router_s, &rs);
     stop(cap_c);
@@ -574,7 +632,11 @@ fn kernel_run(index: usize, case: &Case) -> Option<Kernel> {
     }
     let dials = &dials;
     let seen = facts(&client, &server, dials);
-    let told_client = client_log(&String::from_utf8_lossy(&out.stdout));
+    let log = match case.client {
+        Client::Ftplib => &out.stdout,
+        Client::Curl => &out.stderr,
+    };
+    let told_client = client_log(&String::from_utf8_lossy(log));
     // The server's own account where it keeps one; else what crossed in
     // clear; else (inside TLS, unchangeable on the way) the client's.
     let told_server = match server_trace {
@@ -676,7 +738,7 @@ fn kernel_checks(case: &Case, k: &Kernel) -> Vec<String> {
 /// helper included (tried in a namespace of its own).
 fn kernel_ready() -> bool {
     for tool in [
-        "ip", "iptables", "vsftpd", "openssl", "python3", "tcpdump", "bash", "ss",
+        "ip", "iptables", "vsftpd", "openssl", "python3", "curl", "tcpdump", "bash", "ss",
     ] {
         if common::peer(tool).is_none() {
             return false;
@@ -731,7 +793,10 @@ async fn the_kernels_helper_is_as_blind_to_ftps_as_the_labs() {
     let mut rows = Vec::new();
     while let Some(joined) = runs.join_next().await {
         let (case, kernel, lab, took) = joined.expect("a run panicked");
-        let name = format!("{} ({:?}, {:?})", case.claim, case.mode, case.control);
+        let name = format!(
+            "{} ({:?}, {:?}, {:?})",
+            case.claim, case.client, case.mode, case.control
+        );
         let lab = match lab {
             None => None,
             Some(Ok(Ok(events))) => Some(lab_facts(&events)),
@@ -745,7 +810,7 @@ async fn the_kernels_helper_is_as_blind_to_ftps_as_the_labs() {
             continue;
         };
         rows.push(format!(
-            "{name:<52} {:<15} helper {:?} {:>5.1} s",
+            "{name:<60} {:<15} helper {:?} {:>5.1} s",
             format!("{:?}", kernel.told.end),
             kernel.helper,
             took.as_secs_f64()
