@@ -48,6 +48,8 @@
 //! failure under CI). The waits are shortened as in `kernel_middlebox`:
 //! vsftpd's connect_timeout is 3 s, the client's data dial 4 s.
 
+#[path = "support/bare_tcp.rs"]
+mod bare_tcp;
 mod common;
 #[path = "support/netns.rs"]
 mod netns;
@@ -62,7 +64,7 @@ mod trace_facts;
 
 use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::middlebox::{Firewall, Middlebox, Nat};
-use ftpviz::trace::{Event, FailReason, Kind, Side};
+use ftpviz::trace::{Event, Kind, Side};
 use netns::Netns;
 use router::{helper_counts, mark_and_wait, stop, tcpdump, topology, Between, HelperCounts, GUARD};
 use scenarios::table::Knobs;
@@ -147,59 +149,42 @@ const PLAIN: Knobs = Knobs {
     trust_pasv: false,
     pasv_address: false,
 };
+const TRUSTING: Knobs = Knobs {
+    trust_pasv: true,
+    ..PLAIN
+};
 
 fn cases() -> Vec<Case> {
     use Control::{Ccc, CccFirst, Plain, Tls};
     use End::{Dropped, Refused, Worked};
-    let (active, passive, trusting) = (
-        Mode::Active,
-        Mode::Passive,
-        Knobs {
-            trust_pasv: true,
-            ..PLAIN
-        },
-    );
+    let (act, pasv, none, srv) = (Mode::Active, Mode::Passive, Nat::None, Nat::Server);
     let through_the_helper = [
-        ("(a) active FTPS", active, Nat::None, PLAIN, Tls, Dropped),
-        ("(c) active plain", active, Nat::None, PLAIN, Plain, Worked),
-        ("(d) active CCC", active, Nat::None, PLAIN, Ccc, Worked),
+        ("(a) active FTPS", act, none, PLAIN, Tls, Dropped),
+        ("(c) active plain", act, none, PLAIN, Plain, Worked),
+        ("(d) active CCC", act, none, PLAIN, Ccc, Worked),
         (
             "(d) active, PORT first after CCC",
-            active,
-            Nat::None,
+            act,
+            none,
             PLAIN,
             CccFirst,
             Dropped,
         ),
+        ("(b) passive FTPS", pasv, srv, PLAIN, Tls, Refused),
         (
-            "(b) passive FTPS",
-            passive,
-            Nat::Server,
-            PLAIN,
-            Tls,
-            Refused,
-        ),
-        (
-            "(b) passive FTPS, trusting client",
-            passive,
-            Nat::Server,
-            trusting,
+            "(b) passive FTPS, trusting",
+            pasv,
+            srv,
+            TRUSTING,
             Tls,
             Dropped,
         ),
-        (
-            "(c) passive plain",
-            passive,
-            Nat::Server,
-            PLAIN,
-            Plain,
-            Worked,
-        ),
-        ("(d) passive CCC", passive, Nat::Server, PLAIN, Ccc, Worked),
+        ("(c) passive plain", pasv, srv, PLAIN, Plain, Worked),
+        ("(d) passive CCC", pasv, srv, PLAIN, Ccc, Worked),
         (
             "(d) passive, 227 first after CCC",
-            passive,
-            Nat::Server,
+            pasv,
+            srv,
             PLAIN,
             CccFirst,
             Refused,
@@ -229,7 +214,7 @@ fn cases() -> Vec<Case> {
             claim,
             client: Client::Ftplib,
             server: Server::Vsftpd,
-            mode: passive,
+            mode: pasv,
             fw: Firewall::None,
             nat: Nat::Server,
             knobs: Knobs {
@@ -243,7 +228,7 @@ fn cases() -> Vec<Case> {
     }
     let curl: Vec<Case> = all
         .iter()
-        .filter(|c| c.mode == passive && c.control != CccFirst)
+        .filter(|c| c.mode == pasv && c.control != CccFirst)
         .map(|c| Case {
             client: Client::Curl,
             ..*c
@@ -363,121 +348,6 @@ fn client_log(out: &str) -> Vec<Event> {
             Some(Event::new(0.0, 1, 0, from, kind))
         })
         .collect()
-}
-
-/// The first data dial in a capture read as bare TCP: for the dial the
-/// replay could not give to the session — inside TLS nothing said that a
-/// SYN to a private address was this session's — its `connect`, and its
-/// `accept` (a SYN-ACK came back), `fail` refused (an RST) or dropped
-/// (nothing).
-fn unlinked_dial(file: &Path, mode: Mode) -> Vec<Event> {
-    let out = std::process::Command::new("tcpdump")
-        .args(["-n", "-r"])
-        .arg(file)
-        .args(["tcp and not port 21"])
-        .stderr(std::process::Stdio::null())
-        .output()
-        .expect("tcpdump reads");
-    let text = String::from_utf8_lossy(&out.stdout);
-    // `… IP 198.19.1.2.45072 > 10.1.0.2.47781: Flags [S], …`
-    let segment = |line: &str| {
-        let (_, rest) = line.split_once(" IP ")?;
-        let (src, rest) = rest.split_once(" > ")?;
-        let (dst, rest) = rest.split_once(": Flags [")?;
-        let flags = rest.split(']').next()?;
-        let addr = |a: &str| {
-            let (ip, port) = a.rsplit_once('.')?;
-            format!("{ip}:{port}").parse::<std::net::SocketAddr>().ok()
-        };
-        Some((addr(src)?, addr(dst)?, flags.to_string()))
-    };
-    let segments: Vec<_> = text.lines().filter_map(segment).collect();
-    let Some(&(src, dst, _)) = segments.iter().find(|(_, _, f)| f == "S") else {
-        return Vec::new();
-    };
-    let answer = segments
-        .iter()
-        .find(|(s, d, _)| (*s, *d) == (dst, src))
-        .map(|(_, _, f)| f.as_str());
-    let dialler = if mode == Mode::Active {
-        Side::Server
-    } else {
-        Side::Client
-    };
-    let end = match answer {
-        Some("S.") => Kind::Accept,
-        Some(f) if f.starts_with('R') => Kind::Fail {
-            reason: FailReason::Refused,
-            by: None,
-        },
-        _ => Kind::Fail {
-            reason: FailReason::Timeout,
-            by: None,
-        },
-    };
-    vec![
-        Event::new(
-            0.0,
-            1,
-            1,
-            dialler,
-            Kind::Connect {
-                src,
-                dst,
-                via: None,
-            },
-        ),
-        Event::new(0.0, 1, 1, dialler.peer(), end),
-    ]
-}
-
-/// Whether the control segment before the first one whose payload starts
-/// with `first`, in the same direction, ended with `\n`: nf_conntrack_ftp
-/// reads a segment only if it starts where such a one ended
-/// (`find_nl_seq`). Read from `tcpdump -x`'s hex, by the IP total length
-/// (no link-layer padding counted).
-fn ended_a_line_before(file: &Path, first: &[u8]) -> Option<bool> {
-    let out = std::process::Command::new("tcpdump")
-        .args(["-n", "-x", "-r"])
-        .arg(file)
-        .arg("tcp port 21")
-        .stderr(std::process::Stdio::null())
-        .output()
-        .expect("tcpdump reads");
-    // A summary line per packet, then `\t0x0000:  4500 0034 …` lines.
-    let mut packets: Vec<Vec<u8>> = Vec::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Some((_, hex)) = line
-            .trim_start()
-            .strip_prefix("0x")
-            .and_then(|l| l.split_once(':'))
-        else {
-            packets.push(Vec::new());
-            continue;
-        };
-        let bytes = packets.last_mut()?;
-        for group in hex.split_whitespace() {
-            for i in (0..group.len()).step_by(2) {
-                bytes.push(u8::from_str_radix(group.get(i..i + 2)?, 16).ok()?);
-            }
-        }
-    }
-    // Each segment with a payload: its source port and the payload.
-    let segments: Vec<(u16, &[u8])> = packets
-        .iter()
-        .filter_map(|b| {
-            let ihl = usize::from(b.first()? & 0x0f) * 4;
-            let total = usize::from(u16::from_be_bytes([*b.get(2)?, *b.get(3)?]));
-            let tcp = b.get(ihl..total)?;
-            let payload = tcp.get(usize::from(tcp.get(12)? >> 4) * 4..)?;
-            let port = u16::from_be_bytes([*tcp.first()?, *tcp.get(1)?]);
-            (!payload.is_empty()).then_some((port, payload))
-        })
-        .collect();
-    let at = segments.iter().position(|(_, p)| p.starts_with(first))?;
-    let from = segments[at].0;
-    let before = segments[..at].iter().rev().find(|(p, _)| *p == from)?;
-    Some(before.1.last() == Some(&b'\n'))
 }
 
 /// The lab's helper (`Middlebox`, the simulated firewall with the FTP
@@ -628,7 +498,7 @@ fn kernel_run(index: usize, case: &Case) -> Option<Kernel> {
     };
     let mut dials = dials.clone();
     if trace_facts::first_dial(&dials).is_none() {
-        dials.extend(unlinked_dial(file, case.mode));
+        dials.extend(bare_tcp::unlinked_dial(file, case.mode));
     }
     let dials = &dials;
     let seen = facts(&client, &server, dials);
@@ -651,7 +521,7 @@ fn kernel_run(index: usize, case: &Case) -> Option<Kernel> {
         } else {
             b"227"
         };
-        ended_a_line_before(&rc, first).expect("the announcement in the capture")
+        bare_tcp::ended_a_line_before(&rc, first).expect("the announcement in the capture")
     });
     let _ = std::fs::remove_dir_all(&dir);
     Some(Kernel {
