@@ -65,7 +65,6 @@ mod trace_facts;
 use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::middlebox::{Firewall, Middlebox, Nat};
 use ftpviz::trace::{Event, Kind, Side};
-use netns::Netns;
 use router::{helper_counts, mark_and_wait, stop, tcpdump, topology, Between, HelperCounts, GUARD};
 use scenarios::table::Knobs;
 use std::path::Path;
@@ -158,37 +157,17 @@ fn cases() -> Vec<Case> {
     use Control::{Ccc, CccFirst, Plain, Tls};
     use End::{Dropped, Refused, Worked};
     let (act, pasv, none, srv) = (Mode::Active, Mode::Passive, Nat::None, Nat::Server);
+    #[rustfmt::skip]
     let through_the_helper = [
-        ("(a) active FTPS", act, none, PLAIN, Tls, Dropped),
-        ("(c) active plain", act, none, PLAIN, Plain, Worked),
-        ("(d) active CCC", act, none, PLAIN, Ccc, Worked),
-        (
-            "(d) active, PORT first after CCC",
-            act,
-            none,
-            PLAIN,
-            CccFirst,
-            Dropped,
-        ),
-        ("(b) passive FTPS", pasv, srv, PLAIN, Tls, Refused),
-        (
-            "(b) passive FTPS, trusting",
-            pasv,
-            srv,
-            TRUSTING,
-            Tls,
-            Dropped,
-        ),
-        ("(c) passive plain", pasv, srv, PLAIN, Plain, Worked),
-        ("(d) passive CCC", pasv, srv, PLAIN, Ccc, Worked),
-        (
-            "(d) passive, 227 first after CCC",
-            pasv,
-            srv,
-            PLAIN,
-            CccFirst,
-            Refused,
-        ),
+        ("(a) active FTPS",                  act,  none, PLAIN,    Tls,      Dropped),
+        ("(c) active plain",                 act,  none, PLAIN,    Plain,    Worked),
+        ("(d) active CCC",                   act,  none, PLAIN,    Ccc,      Worked),
+        ("(d) active, PORT first after CCC", act,  none, PLAIN,    CccFirst, Dropped),
+        ("(b) passive FTPS",                 pasv, srv,  PLAIN,    Tls,      Refused),
+        ("(b) passive FTPS, trusting",       pasv, srv,  TRUSTING, Tls,      Dropped),
+        ("(c) passive plain",                pasv, srv,  PLAIN,    Plain,    Worked),
+        ("(d) passive CCC",                  pasv, srv,  PLAIN,    Ccc,      Worked),
+        ("(d) passive, 227 first after CCC", pasv, srv,  PLAIN,    CccFirst, Refused),
     ];
     let mut all: Vec<Case> = through_the_helper
         .into_iter()
@@ -607,30 +586,10 @@ fn kernel_checks(case: &Case, k: &Kernel) -> Vec<String> {
 /// True when everything the kernel's run needs is here, the kernel's FTP
 /// helper included (tried in a namespace of its own).
 fn kernel_ready() -> bool {
-    for tool in [
-        "ip", "iptables", "vsftpd", "openssl", "python3", "curl", "tcpdump", "bash", "ss",
-    ] {
-        if common::peer(tool).is_none() {
-            return false;
-        }
-    }
-    let Some(probe) = Netns::new("kfprobe") else {
-        return false;
-    };
-    let rule = "-t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp";
-    let out = probe
-        .command("iptables")
-        .args(rule.split_whitespace())
-        .output()
-        .expect("iptables runs");
-    if !out.status.success() {
-        common::skip(&format!(
-            "this kernel has no FTP helper for iptables' CT target: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-        return false;
-    }
-    true
+    let tools = [
+        "ip", "vsftpd", "openssl", "python3", "curl", "tcpdump", "bash", "ss",
+    ];
+    router::kernel_ready("kfprobe", &tools, &["iptables"])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

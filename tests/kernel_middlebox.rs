@@ -43,7 +43,6 @@ mod trace_facts;
 use ftpviz::lab::{Lab, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
 use ftpviz::trace::Kind;
-use netns::Netns;
 use router::{mark_and_wait, stop, tcpdump, topology, vsftpd, Between, GUARD};
 use scenarios::table::{self, Knobs, Outcome};
 use std::path::Path;
@@ -234,40 +233,8 @@ async fn lab_run(case: &Case) -> Facts {
 /// True when everything the kernel's run needs is here, the kernel's FTP
 /// helper included (tried in a namespace of its own).
 fn kernel_ready() -> bool {
-    for tool in [
-        "ip",
-        "iptables",
-        "ip6tables",
-        "vsftpd",
-        "curl",
-        "python3",
-        "tcpdump",
-        "bash",
-        "ss",
-    ] {
-        if common::peer(tool).is_none() {
-            return false;
-        }
-    }
-    let Some(probe) = Netns::new("kprobe") else {
-        return false;
-    };
-    for tables in ["iptables", "ip6tables"] {
-        let rule = "-t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp";
-        let out = probe
-            .command(tables)
-            .args(rule.split_whitespace())
-            .output()
-            .expect("iptables runs");
-        if !out.status.success() {
-            common::skip(&format!(
-                "this kernel has no FTP helper for {tables}' CT target: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-            return false;
-        }
-    }
-    true
+    let tools = ["ip", "vsftpd", "curl", "python3", "tcpdump", "bash", "ss"];
+    router::kernel_ready("kprobe", &tools, &["iptables", "ip6tables"])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

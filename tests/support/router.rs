@@ -350,3 +350,34 @@ pub fn helper_counts(router: &Netns) -> HelperCounts {
     }
     counts
 }
+
+/// True when every tool of `tools` is here and the kernel's FTP helper can
+/// be attached with each of `tables` (`iptables`, `ip6tables`), tried in a
+/// namespace of its own (`tag`); otherwise skipped, saying why (a failure
+/// under CI).
+pub fn kernel_ready(tag: &str, tools: &[&str], tables: &[&str]) -> bool {
+    for tool in tools.iter().chain(tables) {
+        if super::common::peer(tool).is_none() {
+            return false;
+        }
+    }
+    let Some(probe) = Netns::new(tag) else {
+        return false;
+    };
+    for tables in tables {
+        let rule = "-t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp";
+        let out = probe
+            .command(tables)
+            .args(rule.split_whitespace())
+            .output()
+            .expect("iptables runs");
+        if !out.status.success() {
+            super::common::skip(&format!(
+                "this kernel has no FTP helper for {tables}' CT target: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+            return false;
+        }
+    }
+    true
+}
