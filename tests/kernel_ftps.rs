@@ -65,11 +65,11 @@ mod trace_facts;
 use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::middlebox::{Firewall, Middlebox, Nat};
 use ftpviz::trace::{Event, Kind, Side};
-use router::{helper_counts, mark_and_wait, stop, tcpdump, topology, Between, HelperCounts, GUARD};
+use router::{
+    helper_counts, mark_and_wait, side_by_side, stop, tcpdump, topology, Between, HelperCounts,
+};
 use scenarios::table::Knobs;
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Instant;
 use trace_facts::{facts, first_announcement, lab_facts, End, Facts};
 
 /// The server of a kernel run.
@@ -592,50 +592,29 @@ fn kernel_ready() -> bool {
     router::kernel_ready("kfprobe", &tools, &["iptables"])
 }
 
+/// The case in the lab, where its client can play it: its facts.
+async fn lab_run(case: Case) -> Result<Option<Facts>, String> {
+    match case.lab() {
+        Some(config) => Ok(Some(lab_facts(&scenarios::run(config).await?))),
+        None => Ok(None),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_kernels_helper_is_as_blind_to_ftps_as_the_labs() {
     if !kernel_ready() {
         return;
     }
-    let gate = Arc::new(tokio::sync::Semaphore::new(6));
-    let mut runs = tokio::task::JoinSet::new();
-    for (index, case) in cases().into_iter().enumerate() {
-        let gate = gate.clone();
-        runs.spawn(async move {
-            let _slot = gate.acquire_owned().await;
-            let started = Instant::now();
-            let kernel = tokio::time::timeout(
-                GUARD,
-                tokio::task::spawn_blocking(move || kernel_run(index, &case)),
-            );
-            let lab = async {
-                match case.lab() {
-                    Some(config) => Some(tokio::time::timeout(GUARD, scenarios::run(config)).await),
-                    None => None,
-                }
-            };
-            let (kernel, lab) = tokio::join!(kernel, lab);
-            (case, kernel, lab, started.elapsed())
-        });
-    }
     let mut failures = Vec::new();
     let mut rows = Vec::new();
-    while let Some(joined) = runs.join_next().await {
-        let (case, kernel, lab, took) = joined.expect("a run panicked");
+    for pair in side_by_side(cases(), 6, kernel_run, lab_run).await {
+        let (case, took) = (pair.case, pair.took);
         let name = format!(
             "{} ({:?}, {:?}, {:?})",
             case.claim, case.client, case.mode, case.control
         );
-        let lab = match lab {
-            None => None,
-            Some(Ok(Ok(events))) => Some(lab_facts(&events)),
-            Some(_) => {
-                failures.push(format!("{name}: the lab hung or could not start"));
-                continue;
-            }
-        };
-        let Ok(Ok(Some(kernel))) = kernel else {
-            failures.push(format!("{name}: the kernel's run hung or could not start"));
+        let (Some(kernel), Some(Ok(lab))) = (pair.kernel, pair.lab) else {
+            failures.push(format!("{name}: a run hung or could not start"));
             continue;
         };
         rows.push(format!(

@@ -43,11 +43,9 @@ mod trace_facts;
 use ftpviz::lab::{Lab, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
 use ftpviz::trace::Kind;
-use router::{mark_and_wait, stop, tcpdump, topology, vsftpd, Between, GUARD};
+use router::{mark_and_wait, side_by_side, stop, tcpdump, topology, vsftpd, Between};
 use scenarios::table::{self, Knobs, Outcome};
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Instant;
 use trace_facts::{allowed_difference, facts, lab_facts, End, Facts};
 
 /// The real client of a kernel run.
@@ -204,7 +202,7 @@ fn kernel_run(index: usize, case: &Case) -> Option<(Facts, String)> {
 }
 
 /// Runs a case in the lab: its facts.
-async fn lab_run(case: &Case) -> Facts {
+async fn lab_run(case: Case) -> Facts {
     let config = scenarios::lab_with(
         case.mode,
         case.extended,
@@ -270,30 +268,12 @@ async fn the_lab_and_the_kernel_tell_the_same_story() {
         })
     });
     let cases: Vec<Case> = curl.iter().copied().chain(ftplib).chain(ipv6).collect();
-    // A few at a time: each kernel run is a dozen processes and three
-    // namespaces; the blocked ones mostly wait on timers.
-    let gate = Arc::new(tokio::sync::Semaphore::new(8));
-    let mut runs = tokio::task::JoinSet::new();
-    for (index, case) in cases.into_iter().enumerate() {
-        let gate = gate.clone();
-        runs.spawn(async move {
-            let _slot = gate.acquire_owned().await;
-            let kernel = tokio::time::timeout(
-                GUARD,
-                tokio::task::spawn_blocking(move || kernel_run(index, &case)),
-            );
-            let lab = tokio::time::timeout(GUARD, lab_run(&case));
-            let started = Instant::now();
-            let (kernel, lab) = tokio::join!(kernel, lab);
-            (case, kernel, lab, started.elapsed())
-        });
-    }
     let mut failures = Vec::new();
     let mut rows = Vec::new();
-    while let Some(joined) = runs.join_next().await {
-        let (case, kernel, lab, took) = joined.expect("a run panicked");
+    for pair in side_by_side(cases, 8, kernel_run, lab_run).await {
+        let (case, took) = (pair.case, pair.took);
         let name = case.name();
-        let (Ok(Ok(Some((kernel, log)))), Ok(lab)) = (kernel, lab) else {
+        let (Some((kernel, log)), Some(lab)) = (pair.kernel, pair.lab) else {
             failures.push(format!("{name}: a run hung or could not start"));
             continue;
         };

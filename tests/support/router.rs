@@ -381,3 +381,58 @@ pub fn kernel_ready(tag: &str, tools: &[&str], tables: &[&str]) -> bool {
     }
     true
 }
+
+/// What became of one case run both ways by [`side_by_side`]: the
+/// kernel's and the lab's results (`None`: hung past [`GUARD`], or could
+/// not start), and how long the pair took.
+pub struct Pair<C, K, L> {
+    pub case: C,
+    pub kernel: Option<K>,
+    pub lab: Option<L>,
+    pub took: Duration,
+}
+
+/// Runs every case on the kernel (`kernel`, blocking, given the case's
+/// index for unique names) and in the lab (`lab`) at once, `at_once` cases
+/// at a time (each kernel run is a dozen processes and three namespaces;
+/// the blocked ones mostly wait on timers); each pair as it ends.
+pub async fn side_by_side<C, K, L, F>(
+    cases: Vec<C>,
+    at_once: usize,
+    kernel: fn(usize, &C) -> Option<K>,
+    lab: fn(C) -> F,
+) -> Vec<Pair<C, K, L>>
+where
+    C: Clone + Send + 'static,
+    K: Send + 'static,
+    L: Send + 'static,
+    F: std::future::Future<Output = L> + Send + 'static,
+{
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(at_once));
+    let mut runs = tokio::task::JoinSet::new();
+    for (index, case) in cases.into_iter().enumerate() {
+        let gate = gate.clone();
+        runs.spawn(async move {
+            let _slot = gate.acquire_owned().await;
+            let started = Instant::now();
+            let on_kernel = case.clone();
+            let k = tokio::time::timeout(
+                GUARD,
+                tokio::task::spawn_blocking(move || kernel(index, &on_kernel)),
+            );
+            let l = tokio::time::timeout(GUARD, lab(case.clone()));
+            let (k, l) = tokio::join!(k, l);
+            Pair {
+                case,
+                kernel: k.ok().and_then(Result::ok).flatten(),
+                lab: l.ok(),
+                took: started.elapsed(),
+            }
+        });
+    }
+    let mut pairs = Vec::new();
+    while let Some(joined) = runs.join_next().await {
+        pairs.push(joined.expect("a run panicked"));
+    }
+    pairs
+}
