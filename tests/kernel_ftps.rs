@@ -65,9 +65,7 @@ mod trace_facts;
 use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::middlebox::{Firewall, Middlebox, Nat};
 use ftpviz::trace::{Event, Kind, Side};
-use router::{
-    helper_counts, mark_and_wait, side_by_side, stop, tcpdump, topology, Between, HelperCounts,
-};
+use router::{helper_counts, side_by_side, topology, Between, Captures, HelperCounts};
 use scenarios::table::Knobs;
 use std::path::Path;
 use trace_facts::{facts, first_announcement, lab_facts, End, Facts};
@@ -439,9 +437,7 @@ fn kernel_run(index: usize, case: &Case) -> Option<Kernel> {
         let tls = vsftpd_tls(&dir);
         router::vsftpd_with(&net.server, &dir, &case.between(), &net.at, &tls)
     });
-    let (rc, rs) = (dir.join("rc.pcap"), dir.join("rs.pcap"));
-    let cap_c = tcpdump(&net.router, "rc", &rc);
-    let cap_s = tcpdump(&net.router, "rs", &rs);
+    let captures = Captures::start(&net, &dir);
     let host = net.at.server_public(case.nat);
     let out = match case.client {
         Client::Ftplib => net
@@ -456,20 +452,11 @@ fn kernel_run(index: usize, case: &Case) -> Option<Kernel> {
             .output(),
     }
     .expect("the client runs");
-    mark_and_wait(&net.client, net.at.router_c, &rc);
-    mark_and_wait(&net.server, net.at.router_s, &rs);
-    stop(cap_c);
-    stop(cap_s);
+    let (rc, rs) = (captures.rc.clone(), captures.rs.clone());
+    let (client, server) = captures.finish(&net);
     let helper = helper_counts(&net.router);
     drop(vsftpd);
     let server_trace = ours.map(|s| s.stop().events);
-    let read = |f: &Path| {
-        ftpviz::replay::read_file(f)
-            .expect("a capture")
-            .trace
-            .events
-    };
-    let (client, server) = (read(&rc), read(&rs));
     let (dials, file) = if case.mode == Mode::Active {
         (&server, &rs)
     } else {

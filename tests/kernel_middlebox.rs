@@ -43,9 +43,8 @@ mod trace_facts;
 use ftpviz::lab::{Lab, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
 use ftpviz::trace::Kind;
-use router::{mark_and_wait, side_by_side, stop, tcpdump, topology, vsftpd, Between};
+use router::{side_by_side, topology, vsftpd, Between, Captures};
 use scenarios::table::{self, Knobs, Outcome};
-use std::path::Path;
 use trace_facts::{allowed_difference, facts, lab_facts, End, Facts};
 
 /// The real client of a kernel run.
@@ -157,9 +156,7 @@ fn kernel_run(index: usize, case: &Case) -> Option<(Facts, String)> {
     let dir = common::temp_dir(&format!("kernel-{index}"));
     let net = topology(&tag, &case.between())?;
     let _server = vsftpd(&net.server, &dir, &case.between(), &net.at);
-    let (rc, rs) = (dir.join("rc.pcap"), dir.join("rs.pcap"));
-    let cap_c = tcpdump(&net.router, "rc", &rc);
-    let cap_s = tcpdump(&net.router, "rs", &rs);
+    let captures = Captures::start(&net, &dir);
     let host = net.at.server_public(case.nat);
     let (program, args) = match case.client {
         Client::Curl => {
@@ -179,17 +176,7 @@ fn kernel_run(index: usize, case: &Case) -> Option<(Facts, String)> {
         .output()
         .expect("the client runs");
     let log = String::from_utf8_lossy(&out.stderr).into_owned();
-    mark_and_wait(&net.client, net.at.router_c, &rc);
-    mark_and_wait(&net.server, net.at.router_s, &rs);
-    stop(cap_c);
-    stop(cap_s);
-    let read = |f: &Path| {
-        ftpviz::replay::read_file(f)
-            .expect("a capture")
-            .trace
-            .events
-    };
-    let (client, server) = (read(&rc), read(&rs));
+    let (client, server) = captures.finish(&net);
     let dials = if case.mode == Mode::Active {
         &server
     } else {

@@ -436,3 +436,41 @@ where
     }
     pairs
 }
+
+/// tcpdump on both of the router's interfaces: `rc` (the client's side)
+/// and `rs` (the server's), into `rc.pcap` and `rs.pcap`.
+pub struct Captures {
+    client: Running,
+    server: Running,
+    pub rc: std::path::PathBuf,
+    pub rs: std::path::PathBuf,
+}
+
+impl Captures {
+    pub fn start(net: &Topology, dir: &Path) -> Captures {
+        let (rc, rs) = (dir.join("rc.pcap"), dir.join("rs.pcap"));
+        Captures {
+            client: tcpdump(&net.router, "rc", &rc),
+            server: tcpdump(&net.router, "rs", &rs),
+            rc,
+            rs,
+        }
+    }
+
+    /// Once each file holds everything so far (a marker from each host),
+    /// stops both; then reads them with ftpviz's replay: the client's
+    /// side's events and the server's.
+    pub fn finish(self, net: &Topology) -> (Vec<ftpviz::trace::Event>, Vec<ftpviz::trace::Event>) {
+        mark_and_wait(&net.client, net.at.router_c, &self.rc);
+        mark_and_wait(&net.server, net.at.router_s, &self.rs);
+        stop(self.client);
+        stop(self.server);
+        let read = |f: &Path| {
+            ftpviz::replay::read_file(f)
+                .expect("a capture")
+                .trace
+                .events
+        };
+        (read(&self.rc), read(&self.rs))
+    }
+}
