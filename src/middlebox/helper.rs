@@ -131,7 +131,9 @@ impl Helper {
         if std::mem::take(&mut self.blind) {
             // Clear text again on the same connection (after CCC).
             self.replies = ReplyParser::new();
-            self.resync = vec![Side::Client, Side::Server];
+            if firewall::has_helper(setup.firewall) {
+                self.resync = vec![Side::Client, Side::Server];
+            }
         }
         if let Some(i) = self.resync.iter().position(|&s| s == from) {
             self.resync.swap_remove(i);
@@ -156,9 +158,6 @@ impl Helper {
                 _ => None,
             },
         };
-        if !firewall::has_helper(setup.firewall) {
-            return unchanged(line, None);
-        }
         let mut note = format!(
             "the control channel is in clear text again (after CCC), and the password went by \
              while it was still encrypted; the helper reads PORT, EPRT, 227 and 229 again, but \
