@@ -6,15 +6,16 @@
 //! ones: on the kernel — three namespaces (client, router, server), the
 //! router's iptables the firewall, the NAT and the helper (`-t raw … -j CT
 //! --helper ftp`), `ftpviz serve --tls` (or vsftpd with `ssl_enable`) in the
-//! server's namespace, Python's `ftplib.FTP_TLS` in the client's, tcpdump
-//! on both sides of the router read by ftpviz's replay — and in the lab, as
-//! a `LabConfig` with `tls`/`ccc`. The two must tell the same story.
+//! server's namespace, Python's `ftplib.FTP_TLS` in the client's (and, in
+//! every passive scenario, curl too), tcpdump on both sides of the router
+//! read by ftpviz's replay — and in the lab, as a `LabConfig` with
+//! `tls`/`ccc`. The two must tell the same story (`trace_facts`).
 //!
 //! What each witness can see. The captures show what the helper saw: the
 //! dials, their ports and how each ended, and the control lines only where
 //! they crossed in clear (before `AUTH TLS`, after `CCC`). The lines inside
 //! TLS come from the peers that hold the keys: the client's own log
-//! (ftplib's debug output) and the server's (`serve --json`; vsftpd keeps
+//! (ftplib's debug output, curl's `-v`) and the server's (`serve --json`; vsftpd keeps
 //! none, and inside TLS nothing on the path can change a byte, so what the
 //! client read is what the server wrote). The helper itself is asked too:
 //! its namespace's counters say how many expectations it created (it read
@@ -44,9 +45,10 @@
 //! reads on, and the test reads the capture's bytes to know.
 //!
 //! Needs root, ip, iptables (with the `CT` target and the FTP helper),
-//! vsftpd, openssl, python3, curl, tcpdump, bash and ss; without them it is skipped (a
-//! failure under CI). The waits are shortened as in `kernel_middlebox`:
-//! vsftpd's connect_timeout is 3 s, the client's data dial 4 s.
+//! vsftpd, openssl, python3, curl, tcpdump, bash and ss; without them it is
+//! skipped (a failure under CI). The waits are short: vsftpd's
+//! connect_timeout is 3 s, ftpviz's server gives its dial 10 s, the
+//! client's data dial has 4 s; the lab gives up after 3 s.
 
 #[path = "support/bare_tcp.rs"]
 mod bare_tcp;
