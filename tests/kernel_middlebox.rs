@@ -43,12 +43,8 @@ mod trace_facts;
 use ftpviz::lab::{Lab, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
 use ftpviz::trace::Kind;
-use netns::Netns;
-use router::{mark_and_wait, stop, tcpdump, topology, vsftpd, Between, GUARD};
+use router::{side_by_side, topology, vsftpd, Between, Captures};
 use scenarios::table::{self, Knobs, Outcome};
-use std::path::Path;
-use std::sync::Arc;
-use std::time::Instant;
 use trace_facts::{allowed_difference, facts, lab_facts, End, Facts};
 
 /// The real client of a kernel run.
@@ -160,9 +156,7 @@ fn kernel_run(index: usize, case: &Case) -> Option<(Facts, String)> {
     let dir = common::temp_dir(&format!("kernel-{index}"));
     let net = topology(&tag, &case.between())?;
     let _server = vsftpd(&net.server, &dir, &case.between(), &net.at);
-    let (rc, rs) = (dir.join("rc.pcap"), dir.join("rs.pcap"));
-    let cap_c = tcpdump(&net.router, "rc", &rc);
-    let cap_s = tcpdump(&net.router, "rs", &rs);
+    let captures = Captures::start(&net, &dir);
     let host = net.at.server_public(case.nat);
     let (program, args) = match case.client {
         Client::Curl => {
@@ -182,17 +176,7 @@ fn kernel_run(index: usize, case: &Case) -> Option<(Facts, String)> {
         .output()
         .expect("the client runs");
     let log = String::from_utf8_lossy(&out.stderr).into_owned();
-    mark_and_wait(&net.client, net.at.router_c, &rc);
-    mark_and_wait(&net.server, net.at.router_s, &rs);
-    stop(cap_c);
-    stop(cap_s);
-    let read = |f: &Path| {
-        ftpviz::replay::read_file(f)
-            .expect("a capture")
-            .trace
-            .events
-    };
-    let (client, server) = (read(&rc), read(&rs));
+    let (client, server) = captures.finish(&net);
     let dials = if case.mode == Mode::Active {
         &server
     } else {
@@ -205,7 +189,7 @@ fn kernel_run(index: usize, case: &Case) -> Option<(Facts, String)> {
 }
 
 /// Runs a case in the lab: its facts.
-async fn lab_run(case: &Case) -> Facts {
+async fn lab_run(case: Case) -> Facts {
     let config = scenarios::lab_with(
         case.mode,
         case.extended,
@@ -234,40 +218,8 @@ async fn lab_run(case: &Case) -> Facts {
 /// True when everything the kernel's run needs is here, the kernel's FTP
 /// helper included (tried in a namespace of its own).
 fn kernel_ready() -> bool {
-    for tool in [
-        "ip",
-        "iptables",
-        "ip6tables",
-        "vsftpd",
-        "curl",
-        "python3",
-        "tcpdump",
-        "bash",
-        "ss",
-    ] {
-        if common::peer(tool).is_none() {
-            return false;
-        }
-    }
-    let Some(probe) = Netns::new("kprobe") else {
-        return false;
-    };
-    for tables in ["iptables", "ip6tables"] {
-        let rule = "-t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp";
-        let out = probe
-            .command(tables)
-            .args(rule.split_whitespace())
-            .output()
-            .expect("iptables runs");
-        if !out.status.success() {
-            common::skip(&format!(
-                "this kernel has no FTP helper for {tables}' CT target: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-            return false;
-        }
-    }
-    true
+    let tools = ["ip", "vsftpd", "curl", "python3", "tcpdump", "bash", "ss"];
+    router::kernel_ready("kprobe", &tools, &["iptables", "ip6tables"])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -303,30 +255,12 @@ async fn the_lab_and_the_kernel_tell_the_same_story() {
         })
     });
     let cases: Vec<Case> = curl.iter().copied().chain(ftplib).chain(ipv6).collect();
-    // A few at a time: each kernel run is a dozen processes and three
-    // namespaces; the blocked ones mostly wait on timers.
-    let gate = Arc::new(tokio::sync::Semaphore::new(8));
-    let mut runs = tokio::task::JoinSet::new();
-    for (index, case) in cases.into_iter().enumerate() {
-        let gate = gate.clone();
-        runs.spawn(async move {
-            let _slot = gate.acquire_owned().await;
-            let kernel = tokio::time::timeout(
-                GUARD,
-                tokio::task::spawn_blocking(move || kernel_run(index, &case)),
-            );
-            let lab = tokio::time::timeout(GUARD, lab_run(&case));
-            let started = Instant::now();
-            let (kernel, lab) = tokio::join!(kernel, lab);
-            (case, kernel, lab, started.elapsed())
-        });
-    }
     let mut failures = Vec::new();
     let mut rows = Vec::new();
-    while let Some(joined) = runs.join_next().await {
-        let (case, kernel, lab, took) = joined.expect("a run panicked");
+    for pair in side_by_side(cases, 8, kernel_run, lab_run).await {
+        let (case, took) = (pair.case, pair.took);
         let name = case.name();
-        let (Ok(Ok(Some((kernel, log)))), Ok(lab)) = (kernel, lab) else {
+        let (Some((kernel, log)), Some(lab)) = (pair.kernel, pair.lab) else {
             failures.push(format!("{name}: a run hung or could not start"));
             continue;
         };

@@ -92,6 +92,9 @@ pub struct Helper {
     replies: ReplyParser,
     auth_asked: bool,
     blind: bool,
+    /// After `CCC`, the sides whose first clear line the helper has yet to
+    /// see: it reads none of that line, it only learns where lines start.
+    resync: Vec<Side>,
     pinhole: Option<Pinhole>,
 }
 
@@ -128,15 +131,48 @@ impl Helper {
         if std::mem::take(&mut self.blind) {
             // Clear text again on the same connection (after CCC).
             self.replies = ReplyParser::new();
-            let mut relayed = self.read(setup, from, line);
             if firewall::has_helper(setup.firewall) {
-                let mut note = relayed.note.take().unwrap_or_default();
-                push_sentence(&mut note, CLEAR_AGAIN);
-                relayed.note = Some(note);
+                self.resync = vec![Side::Client, Side::Server];
             }
-            return relayed;
+        }
+        if let Some(i) = self.resync.iter().position(|&s| s == from) {
+            self.resync.swap_remove(i);
+            return self.first_clear(setup, from, line);
         }
         self.read(setup, from, line)
+    }
+
+    /// The first clear line from `from` after `CCC`. Linux's
+    /// `nf_conntrack_ftp` reads a packet only if it starts where an earlier
+    /// one of that direction ended a line (`find_nl_seq`); the one before
+    /// this was a TLS record, so it reads nothing here, and learns only
+    /// where the next line starts (measured: `tests/kernel_ftps.rs`).
+    fn first_clear(&mut self, setup: &Setup, from: Side, line: &str) -> Relayed {
+        let missed = match from {
+            Side::Client => Command::parse(line).ok().and_then(|c| match c.verb {
+                Verb::Port | Verb::Eprt => Some(c.verb.to_string()),
+                _ => None,
+            }),
+            Side::Server => match self.replies.push_line(line) {
+                Ok(Some(reply)) if matches!(reply.code, 227 | 229) => Some(reply.code.to_string()),
+                _ => None,
+            },
+        };
+        let mut note = format!(
+            "the control channel is in clear text again (after CCC), and the password went by \
+             while it was still encrypted; the helper reads PORT, EPRT, 227 and 229 again, but \
+             not in this first clear line from the {from}"
+        );
+        if let Some(what) = missed {
+            let rewrite = if setup.nat == Nat::None {
+                ""
+            } else {
+                " and no rewrite"
+            };
+            note.push_str(&format!(": this {what} is missed, no pinhole{rewrite}"));
+        }
+        push_sentence(&mut note, FIRST_CLEAR);
+        unchanged(line, Some(note))
     }
 
     /// A line inside TLS: the helper cannot read it. What it would have
@@ -383,9 +419,11 @@ impl Helper {
     }
 }
 
-/// The note on a helper's first clear line after TLS was cleared (`CCC`).
-const CLEAR_AGAIN: &str = "the control channel is in clear text again (after CCC): the helper \
-reads PORT, EPRT, 227 and 229 again — the password went by while it was still encrypted";
+/// Why the helper reads nothing in each side's first clear line after
+/// `CCC`.
+const FIRST_CLEAR: &str = "Linux nf_conntrack_ftp reads a packet only where the one before it \
+ended a line, and the one before was a TLS record, so it reads from the next line on (checked \
+against nf_conntrack_ftp by tests/kernel_ftps.rs)";
 
 /// What the box could not do with an announcement (`what`: `PORT`,
 /// `EPRT`, `227`, `229`) that crossed inside TLS.

@@ -61,12 +61,13 @@ public address.";
 /// What the lab simplified about a helper blinded by TLS, and the two
 /// fixes (said at a `PORT`/`227` the helper could not read).
 pub const FTPS_SIMPLIFIED: &str = "Simplified: the lab tells its simulated middlebox which lines \
-crossed inside TLS. A real helper (Linux nf_conntrack_ftp) knows nothing of TLS: it looks for \
-PORT, EPRT, 227 and 229 in the bytes of each packet and, in TLS records, finds none. The two \
-fixes: CCC after login (RFC 4217 §5: the control connection goes back to clear text, the \
-helper reads again, and the password already crossed encrypted), or a server that writes its \
-public address itself (vsftpd's pasv_address) with a passive port range opened by hand — \
-which keeps everything encrypted.";
+crossed inside TLS. A real helper (Linux nf_conntrack_ftp) knows nothing of TLS: it reads a packet \
+only where the one before it ended a line, looks for PORT, EPRT, 227 or 229 at its start and, in \
+TLS records, finds none (checked against nf_conntrack_ftp by tests/kernel_ftps.rs, with each fix). \
+The two fixes: CCC after login (RFC 4217 §5: the control connection goes back to clear text, the \
+helper reads again from the second clear line each way, the first following a TLS record, and the \
+password already crossed encrypted), or a server that writes its public address itself (vsftpd's \
+pasv_address) with a passive port range opened by hand — which keeps everything encrypted.";
 
 /// Why a passive dial dies behind a server-side NAT, and what EPSV does and
 /// does not change (said after the `fail` of a dial a 227 announced).

@@ -206,6 +206,12 @@ impl Drop for Running {
 }
 
 pub fn vsftpd(ns: &Netns, dir: &Path, case: &Between, at: &Addresses) -> Running {
+    vsftpd_with(ns, dir, case, at, "")
+}
+
+/// vsftpd with `extra` lines added to its configuration (e.g. its TLS
+/// settings).
+pub fn vsftpd_with(ns: &Netns, dir: &Path, case: &Between, at: &Addresses, extra: &str) -> Running {
     let root = dir.join("root");
     std::fs::create_dir_all(&root).unwrap();
     std::fs::write(root.join("hello.txt"), "Hello from vsftpd\n").unwrap();
@@ -228,7 +234,7 @@ pub fn vsftpd(ns: &Netns, dir: &Path, case: &Between, at: &Addresses) -> Running
         "{listen}\nlisten_port=21\nbackground=NO\nanonymous_enable=YES\n\
          local_enable=NO\nno_anon_password=YES\nanon_root={}\nsecure_chroot_dir={}\n\
          seccomp_sandbox=NO\npasv_enable=YES\nport_enable=YES\nconnect_from_port_20=YES\n\
-         connect_timeout=3\nxferlog_enable=NO\n{public}",
+         connect_timeout=3\nxferlog_enable=NO\n{public}{extra}",
         root.display(),
         empty.display()
     );
@@ -310,4 +316,161 @@ pub fn stop(mut capture: Running) {
     let pid = capture.0.id().to_string();
     let _ = Command::new("kill").args(["-TERM", &pid]).status();
     let _ = capture.0.wait();
+}
+
+/// What the kernel's FTP helper did in `router`'s namespace, from its own
+/// counters (`/proc/net/stat/nf_conntrack`, one row per CPU, counted per
+/// namespace): how many expectations it created (it read a PORT, EPRT, 227
+/// or 229), and how many new connections one of them let in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HelperCounts {
+    pub expected: u64,
+    pub let_in: u64,
+}
+
+pub fn helper_counts(router: &Netns) -> HelperCounts {
+    let out = router.run(&["cat", "/proc/net/stat/nf_conntrack"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut rows = text
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>());
+    let header = rows.next().unwrap_or_default();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no {name} column in {text}"))
+    };
+    let (expect_create, expect_new) = (column("expect_create"), column("expect_new"));
+    let mut counts = HelperCounts::default();
+    for row in rows {
+        let hex = |i: usize| u64::from_str_radix(row[i], 16).expect("a hex counter");
+        counts.expected += hex(expect_create);
+        counts.let_in += hex(expect_new);
+    }
+    counts
+}
+
+/// True when every tool of `tools` is here and the kernel's FTP helper can
+/// be attached with each of `tables` (`iptables`, `ip6tables`), tried in a
+/// namespace of its own (`tag`); otherwise skipped, saying why (a failure
+/// under CI).
+pub fn kernel_ready(tag: &str, tools: &[&str], tables: &[&str]) -> bool {
+    for tool in tools.iter().chain(tables) {
+        if super::common::peer(tool).is_none() {
+            return false;
+        }
+    }
+    let Some(probe) = Netns::new(tag) else {
+        return false;
+    };
+    for tables in tables {
+        let rule = "-t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp";
+        let out = probe
+            .command(tables)
+            .args(rule.split_whitespace())
+            .output()
+            .expect("iptables runs");
+        if !out.status.success() {
+            super::common::skip(&format!(
+                "this kernel has no FTP helper for {tables}' CT target: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+            return false;
+        }
+    }
+    true
+}
+
+/// What became of one case run both ways by [`side_by_side`]: the
+/// kernel's and the lab's results (`None`: hung past [`GUARD`], or could
+/// not start), and how long the pair took.
+pub struct Pair<C, K, L> {
+    pub case: C,
+    pub kernel: Option<K>,
+    pub lab: Option<L>,
+    pub took: Duration,
+}
+
+/// Runs every case on the kernel (`kernel`, blocking, given the case's
+/// index for unique names) and in the lab (`lab`) at once, `at_once` cases
+/// at a time (each kernel run is a dozen processes and three namespaces;
+/// the blocked ones mostly wait on timers); each pair as it ends.
+pub async fn side_by_side<C, K, L, F>(
+    cases: Vec<C>,
+    at_once: usize,
+    kernel: fn(usize, &C) -> Option<K>,
+    lab: fn(C) -> F,
+) -> Vec<Pair<C, K, L>>
+where
+    C: Clone + Send + 'static,
+    K: Send + 'static,
+    L: Send + 'static,
+    F: std::future::Future<Output = L> + Send + 'static,
+{
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(at_once));
+    let mut runs = tokio::task::JoinSet::new();
+    for (index, case) in cases.into_iter().enumerate() {
+        let gate = gate.clone();
+        runs.spawn(async move {
+            let _slot = gate.acquire_owned().await;
+            let started = Instant::now();
+            let on_kernel = case.clone();
+            let k = tokio::time::timeout(
+                GUARD,
+                tokio::task::spawn_blocking(move || kernel(index, &on_kernel)),
+            );
+            let l = tokio::time::timeout(GUARD, lab(case.clone()));
+            let (k, l) = tokio::join!(k, l);
+            Pair {
+                case,
+                kernel: k.ok().and_then(Result::ok).flatten(),
+                lab: l.ok(),
+                took: started.elapsed(),
+            }
+        });
+    }
+    let mut pairs = Vec::new();
+    while let Some(joined) = runs.join_next().await {
+        pairs.push(joined.expect("a run panicked"));
+    }
+    pairs
+}
+
+/// tcpdump on both of the router's interfaces: `rc` (the client's side)
+/// and `rs` (the server's), into `rc.pcap` and `rs.pcap`.
+pub struct Captures {
+    client: Running,
+    server: Running,
+    pub rc: std::path::PathBuf,
+    pub rs: std::path::PathBuf,
+}
+
+impl Captures {
+    pub fn start(net: &Topology, dir: &Path) -> Captures {
+        let (rc, rs) = (dir.join("rc.pcap"), dir.join("rs.pcap"));
+        Captures {
+            client: tcpdump(&net.router, "rc", &rc),
+            server: tcpdump(&net.router, "rs", &rs),
+            rc,
+            rs,
+        }
+    }
+
+    /// Once each file holds everything so far (a marker from each host),
+    /// stops both; then reads them with ftpviz's replay: the client's
+    /// side's events and the server's.
+    pub fn finish(self, net: &Topology) -> (Vec<ftpviz::trace::Event>, Vec<ftpviz::trace::Event>) {
+        mark_and_wait(&net.client, net.at.router_c, &self.rc);
+        mark_and_wait(&net.server, net.at.router_s, &self.rs);
+        stop(self.client);
+        stop(self.server);
+        let read = |f: &Path| {
+            ftpviz::replay::read_file(f)
+                .expect("a capture")
+                .trace
+                .events
+        };
+        (read(&self.rc), read(&self.rs))
+    }
 }

@@ -424,17 +424,56 @@ fn a_227_inside_tls_is_neither_rewritten_nor_expected() {
     assert_eq!(mb.relay(Side::Client, "PWD", true).note, None);
 }
 
-#[test]
-fn after_ccc_the_helper_reads_again() {
-    let mut mb = connected(Firewall::Stateful, Nat::None);
+fn cleared(fw: Firewall, nat: Nat) -> Middlebox {
+    let mut mb = connected(fw, nat);
     mb.relay(Side::Client, "AUTH TLS", false);
     mb.relay(Side::Server, "234 Proceed with negotiation.", false);
     mb.relay(Side::Client, "CCC", true);
     mb.relay(Side::Server, "200 CCC OK", true);
-    let r = mb.relay(Side::Client, "PORT 127,0,0,2,195,80", false);
-    assert!(r.note.unwrap_or_default().contains("after CCC"));
-    assert!(mb.pinhole().is_some());
+    mb
+}
+
+/// After CCC the helper reads again — from each side's second clear line
+/// on, as Linux's nf_conntrack_ftp does (tests/kernel_ftps.rs): the first
+/// follows a TLS record, which did not end a line.
+#[test]
+fn after_ccc_the_helper_reads_again() {
+    let mut mb = cleared(Firewall::Stateful, Nat::None);
+    let r = mb.relay(Side::Client, "PWD", false);
+    let note = r.note.unwrap_or_default();
+    assert!(
+        note.contains("after CCC") && note.contains("not in this first"),
+        "{note}"
+    );
+    assert!(!note.contains("missed"), "{note}");
     assert!(!mb.rule_text().iter().any(|l| l.contains("blind")));
+    let r = mb.relay(Side::Server, "257 \"/\" is the current directory", false);
+    assert!(r
+        .note
+        .unwrap_or_default()
+        .contains("first clear line from the server"));
+    let r = mb.relay(Side::Client, "PORT 127,0,0,2,195,80", false);
+    assert!(!r.note.unwrap_or_default().contains("after CCC"));
+    assert!(mb.pinhole().is_some());
+}
+
+#[test]
+fn an_announcement_first_after_ccc_is_missed() {
+    let mut mb = cleared(Firewall::Stateful, Nat::None);
+    let r = mb.relay(Side::Client, "PORT 127,0,0,2,195,80", false);
+    assert!(r.note.unwrap_or_default().contains("this PORT is missed"));
+    assert!(mb.pinhole().is_none());
+    mb.relay(Side::Server, "200 PORT command successful.", false);
+    mb.relay(Side::Client, "PORT 127,0,0,2,195,81", false);
+    assert!(mb.pinhole().is_some(), "the second is read");
+
+    let mut mb = cleared(Firewall::Stateful, Nat::Server);
+    mb.relay(Side::Client, "PASV", false);
+    let line = "227 Entering Passive Mode (10,0,0,3,195,80).";
+    let r = mb.relay(Side::Server, line, false);
+    assert_eq!(r.line, line, "not rewritten");
+    assert!(r.note.unwrap_or_default().contains("this 227 is missed"));
+    assert!(mb.pinhole().is_none());
 }
 
 #[test]
