@@ -133,6 +133,49 @@ fn curl_lists_downloads_and_uploads_inside_tls() {
     noted_inside_tls(&served.stop());
 }
 
+/// `CCC` with curl, both ways it can end TLS (RFC 4217 §5): `passive`,
+/// curl's default, sends no `close_notify` of its own and goes on in clear
+/// at once; `active` sends one and then goes on. The server must expect
+/// clear text after its `200` either way (before the fix, `passive` hung
+/// until curl's own timeout). The password stays inside TLS; the lines after
+/// the `CCC` are in clear.
+#[test]
+fn curl_clears_the_control_channel_with_ccc_either_way() {
+    if common::peer("curl").is_none() {
+        return;
+    }
+    let served = served();
+    for ccc_mode in ["passive", "active"] {
+        let out = Command::new("curl")
+            .args(["-sS", "--ssl-reqd", "-k", "--user", "demo:demo"])
+            .args(["--ftp-ssl-ccc", "--ftp-ssl-ccc-mode", ccc_mode])
+            .args(["--max-time", "60"])
+            .arg(format!("ftp://127.0.0.1:{}/hello.txt", served.addr.port()))
+            .output()
+            .unwrap();
+        assert_eq!(ok(&out, ccc_mode).as_bytes(), HELLO, "{ccc_mode}");
+    }
+    let trace = served.stop();
+    for session in 1..=2 {
+        let lines: Vec<_> = trace
+            .events
+            .iter()
+            .filter(|e| e.session == session)
+            .filter_map(|e| match &e.kind {
+                Kind::Command { verb, .. } => Some((verb.to_string(), e.note.as_deref())),
+                Kind::Reply { code, .. } => Some((code.to_string(), e.note.as_deref())),
+                _ => None,
+            })
+            .collect();
+        let inside = |at: usize| lines[at].1.is_some_and(|n| n.contains(INSIDE_TLS));
+        let pass = lines.iter().position(|(w, _)| w == "PASS").expect("PASS");
+        let ccc = lines.iter().position(|(w, _)| w == "CCC").expect("CCC");
+        assert!(inside(pass) && inside(ccc) && inside(ccc + 1), "{lines:?}");
+        assert!(ccc + 2 < lines.len(), "nothing after CCC: {lines:?}");
+        assert!((ccc + 2..lines.len()).all(|at| !inside(at)), "{lines:?}");
+    }
+}
+
 #[test]
 fn lftp_lists_downloads_and_uploads_inside_tls_passive_and_active() {
     if common::peer("lftp").is_none() {

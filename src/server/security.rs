@@ -237,9 +237,9 @@ impl Session {
     }
 }
 
-/// Sends our `close_notify` (already queued) and reads until the client's:
-/// then TLS is over on this connection, both ways, and the next byte is
-/// clear text. Plain text that came inside TLS before it is kept as lines.
+/// Sends our `close_notify` (already queued) and reads until the client's,
+/// or until the client's next bytes are clear text: then TLS is over on
+/// this connection and the next byte is clear text. Plain text that came inside TLS before it is kept as lines.
 ///
 /// The socket is read one TLS record at a time (its 5-byte header says how
 /// long it is), never further: a client sends its next command in clear
@@ -254,6 +254,15 @@ async fn closed_by_both(
     let (tcp, conn) = tls.get_mut();
     loop {
         if drained(conn, lines)? {
+            return Ok(());
+        }
+        // A client may also go on in clear without a `close_notify` of its
+        // own: curl's default (`--ftp-ssl-ccc-mode passive`) does, and RFC
+        // 4217 §5 has the server expect "the next command from the client
+        // to be in plaintext". A record starts with its type (20–24), a
+        // command with a letter, so one byte tells which came.
+        let mut first = [0u8; 1];
+        if tcp.peek(&mut first).await? == 0 || !(20..=24).contains(&first[0]) {
             return Ok(());
         }
         let mut header = [0u8; 5];
