@@ -19,7 +19,7 @@
 //! | `PROT S` / `PROT E` | `536`: not offered by TLS (RFC 4217 §9) |
 //! | `PROT` of anything else | `504` |
 //! | `CCC` in clear | `533` (RFC 4217 §5) |
-//! | `CCC` inside TLS | `200`, a `close_notify` each way, then clear text (§5) |
+//! | `CCC` inside TLS | `200`, our `close_notify` (and the client's, if it sends one), then clear text (§5) |
 //! | `PBSZ`/`PROT` after `CCC` | `503` (§5: no more of them) |
 //!
 //! RFC 4217 §4 has `AUTH` reset the session "almost as if a REIN command
