@@ -82,6 +82,8 @@ struct Flow {
     opened: bool,
     /// A close_notify came: what follows is not TLS.
     closed: bool,
+    /// A ChangeCipherSpec came: in TLS 1.2, what follows is encrypted.
+    changed: bool,
 }
 
 /// A TLS connection's state, both directions (index 0 and 1: whichever
@@ -155,8 +157,16 @@ impl Connection {
     ) -> Result<(), String> {
         let header: [u8; 5] = record[..5].try_into().map_err(|_| "short record")?;
         let body = &record[5..];
+        if self.older.is_some() && (header[0] == 23 || self.flows[from].changed) {
+            // TLS 1.2: encrypted from this side's ChangeCipherSpec on.
+            self.secrets(keys)?;
+        }
         match (header[0], &self.flows[from].epoch) {
-            (20, _) => Ok(()),            // ChangeCipherSpec: a relic, carries nothing
+            (20, _) => {
+                // ChangeCipherSpec: in TLS 1.3 a relic that carries nothing.
+                self.flows[from].changed = true;
+                Ok(())
+            }
             (21, Epoch::Clear) => Ok(()), // an alert in clear: the handshake failed
             (22, Epoch::Clear) => self.handshake(from, body),
             (23, _) => self.protected(from, &header, body, keys, out),

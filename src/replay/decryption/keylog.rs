@@ -111,7 +111,7 @@ impl KeyLog {
 
 /// Bytes from hex digits (either case); `None` if any pair is not hex.
 pub fn hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
