@@ -258,19 +258,7 @@ impl Blocks {
     ) -> Option<Found<'a>> {
         let frame = match block {
             PcapBlockOwned::NG(Block::DecryptionSecrets(dsb)) => {
-                let data = dsb.data.get(..dsb.secrets_len as usize).unwrap_or(dsb.data);
-                if dsb.secrets_type.0 == TLS_KEY_LOG {
-                    return Some(Found::Secrets(data));
-                }
-                warnings.push(Warning::at(
-                    offset,
-                    WarningKind::Skipped,
-                    format!(
-                        "decryption secrets of type {:#010x}, not TLS keys: not used",
-                        dsb.secrets_type.0
-                    ),
-                ));
-                None
+                return secrets(&dsb, offset, warnings);
             }
             PcapBlockOwned::LegacyHeader(h) => {
                 self.legacy = Some((h.network.0, h.is_nanosecond_precision()));
@@ -351,6 +339,28 @@ impl Blocks {
         }
         frame.map(Found::Frame)
     }
+}
+
+/// The TLS keys a decryption secrets block holds; other secrets (say,
+/// WireGuard's) are not used, and said so.
+fn secrets<'a>(
+    dsb: &pcap_parser::pcapng::DecryptionSecretsBlock<'a>,
+    offset: u64,
+    warnings: &mut Vec<Warning>,
+) -> Option<Found<'a>> {
+    let data = dsb.data.get(..dsb.secrets_len as usize).unwrap_or(dsb.data);
+    if dsb.secrets_type.0 == TLS_KEY_LOG {
+        return Some(Found::Secrets(data));
+    }
+    warnings.push(Warning::at(
+        offset,
+        WarningKind::Skipped,
+        format!(
+            "decryption secrets of type {:#010x}, not TLS keys: not used",
+            dsb.secrets_type.0
+        ),
+    ));
+    None
 }
 
 /// Whether reading goes on after the reader asked for more bytes: a source

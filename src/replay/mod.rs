@@ -22,7 +22,9 @@
 //!           │     └─► session  FTP found by content (recognition), even
 //!           │                  joined mid-way; lines → commands, replies,
 //!           │                  announcements (announcement: an endpoint
-//!           │                  and the hosts of the session that named it)
+//!           │                  and the hosts of the session that named it);
+//!           │                  after AUTH TLS, TLS records counted (records)
+//!           │                  or, with keys, decrypted (decryption)
 //!           └─► linking  a SYN to an announced endpoint is a data connection
 //!                        (so are its first bytes, if the SYN was missed);
 //!                        its bytes are counted, never kept
@@ -53,6 +55,7 @@ mod link;
 mod linking;
 mod live;
 mod reading;
+mod records;
 mod segment;
 mod session;
 mod sink;
@@ -64,6 +67,7 @@ mod warning;
 pub mod wire;
 
 pub use capture::tsresol_units;
+pub use decryption::{noted_decrypted, DECRYPTED};
 pub use warning::{Warning, WarningKind};
 
 use crate::trace::{JsonError, Trace};

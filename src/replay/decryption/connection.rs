@@ -27,7 +27,7 @@
 
 use super::keylog::{KeyLog, Secrets};
 use super::schedule::{OpenError, Protection, Suite};
-use crate::replay::session::tls;
+use crate::replay::records as tls;
 
 /// What reading a direction's bytes gave.
 #[derive(Debug, PartialEq)]

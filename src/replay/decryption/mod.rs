@@ -38,5 +38,15 @@ pub use connection::{Connection, Output};
 pub use keylog::KeyLog;
 pub use protected::Protected;
 
+/// What the note of a line decrypted with a capture's keys says, after
+/// [`crate::tls::INSIDE_TLS`].
+pub const DECRYPTED: &str = "decrypted with the capture's keys";
+
+/// Whether an event's note says replay decrypted it with the capture's
+/// keys (rather than its recorder reading it inside TLS).
+pub fn noted_decrypted(note: Option<&str>) -> bool {
+    note.is_some_and(|n| n.contains(DECRYPTED))
+}
+
 #[cfg(test)]
 mod tests;

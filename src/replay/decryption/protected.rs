@@ -10,7 +10,7 @@
 //! turns out not to be TLS (`PROT C`) is counted as it is.
 
 use super::{Connection, KeyLog, Output};
-use crate::replay::session::tls;
+use crate::replay::records as tls;
 
 /// One data connection's TLS, both directions (0 and 1, the caller's).
 #[derive(Debug, Default)]

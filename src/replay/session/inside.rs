@@ -13,11 +13,9 @@
 //! without keys.
 
 use super::Session;
+use crate::replay::decryption::DECRYPTED;
 use crate::replay::sink::Sink;
 use crate::trace::Side;
-
-/// What the note of a line decrypted with a capture's keys says.
-pub const DECRYPTED: &str = "decrypted with the capture's keys";
 
 impl Session {
     /// `from`'s lines are decrypted from here on.

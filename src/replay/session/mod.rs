@@ -11,7 +11,7 @@
 //!
 //! **Reading the dialogue.** Bytes (already in order: see [`super::tcp`])
 //! are read per side by a [`Reader`] into lines, holes, and TLS
-//! ([`reader`], [`tls`]); what the lines say becomes commands and replies
+//! ([`reader`], [`records`](super::records)); what the lines say becomes commands and replies
 //! ([`dialogue`]). Nothing captured is dropped without a word: lines that
 //! are not FTP, lines cut by holes, over-long lines, encrypted bytes all
 //! end up in an event or in the note of the next one.
@@ -32,7 +32,6 @@ mod dialogue;
 mod inside;
 mod reader;
 mod recognition;
-pub(in crate::replay) mod tls;
 
 pub use recognition::{continuation, speaker, Judgement};
 

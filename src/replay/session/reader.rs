@@ -13,7 +13,7 @@
 //!   server), reading goes on from there at once; otherwise they are the
 //!   [`Piece::Tail`] of a line whose start was lost, up to its line end;
 //! - **TLS**: after a `234` reply to `AUTH TLS`, the next bytes may be TLS
-//!   records ([`tls`](super::tls)); they are counted, not read, until the
+//!   records ([`records`](crate::replay::records)); they are counted, not read, until the
 //!   records stop (a failed handshake that falls back to clear text) or the
 //!   connection ends ([`Piece::Tls`]). When the reading holds TLS keys
 //!   ([`Keyed`]), the records go to the session's
@@ -24,9 +24,9 @@
 //! What the lines *mean* (commands, replies, junk) is the session's business.
 
 use super::recognition;
-use super::tls::{self, Records};
 use crate::ftp::{LineBuffer, LineError, MAX_LINE};
 use crate::replay::decryption::{self, KeyLog, Output};
+use crate::replay::records::{self as tls, Records};
 use crate::trace::Side;
 
 /// A part of one side's control stream, in stream order.
