@@ -460,3 +460,24 @@ fn a_lost_packet_inside_tls_stops_decryption_there_with_a_warning() {
     let (got, all) = (commands(&r.trace.events), commands(&whole.trace.events));
     assert!(got.len() < all.len() && all.starts_with(&got), "{got:?}");
 }
+
+#[test]
+fn the_narration_says_replay_decrypted_with_the_keys_the_capture_carries() {
+    let file = path(ACTIVE);
+    let (code, out, _) =
+        common::ftpviz(&["replay", file.to_str().unwrap(), "--print", "--explain"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("replay decrypted the lines with them"),
+        "{out}"
+    );
+    assert!(
+        out.contains("replay\n    decrypted the password with them")
+            || out.contains("replay decrypted the password with them"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("the server that recorded this trace holds the keys"),
+        "{out}"
+    );
+}
