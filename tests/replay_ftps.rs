@@ -80,6 +80,15 @@ fn replay_with(file: Vec<u8>, keys: &str) -> Replay {
     read_keyed(Cursor::new(file), None, |_| {}, Some(keys.as_bytes())).expect("a capture")
 }
 
+/// What the warnings about keys say.
+fn key_warnings(r: &Replay) -> Vec<&str> {
+    r.warnings
+        .iter()
+        .filter(|w| w.kind == WarningKind::Keys)
+        .map(|w| w.message.as_str())
+        .collect()
+}
+
 fn commands(events: &[Event]) -> Vec<String> {
     events
         .iter()
@@ -337,12 +346,7 @@ fn wrong_keys_are_warned_of_per_session_side_and_record_and_show_nothing() {
         .collect();
     let r = replay_with(stripped, &wrong);
     assert_encrypted(&r);
-    let said: Vec<&str> = r
-        .warnings
-        .iter()
-        .filter(|w| w.kind == WarningKind::Keys)
-        .map(|w| w.message.as_str())
-        .collect();
+    let said = key_warnings(&r);
     assert_eq!(said.len(), 2, "{said:?}");
     for side in ["client", "server"] {
         assert!(
@@ -362,12 +366,7 @@ fn bad_key_text_is_said_and_the_capture_read_as_without_keys() {
     let text = "CLIENT_RANDOM not-hex 00\n\u{0}\u{1}binary\nSERVER_TRAFFIC_SECRET_0 ab\n";
     let r = replay_with(stripped.clone(), text);
     assert_encrypted(&r);
-    let keys: Vec<&str> = r
-        .warnings
-        .iter()
-        .filter(|w| w.kind == WarningKind::Keys)
-        .map(|w| w.message.as_str())
-        .collect();
+    let keys = key_warnings(&r);
     assert_eq!(keys.len(), 1, "{keys:?}");
     assert!(
         keys[0].starts_with("TLS keys: key log line 1: the client random"),
@@ -427,12 +426,7 @@ fn a_damaged_record_leaves_its_side_encrypted_from_there_and_the_other_side_read
         p[last] ^= 0x01;
     };
     let r = replay(with_client_record(&file, 4, Some(flip)));
-    let keys: Vec<&str> = r
-        .warnings
-        .iter()
-        .filter(|w| w.kind == WarningKind::Keys)
-        .map(|w| w.message.as_str())
-        .collect();
+    let keys = key_warnings(&r);
     assert_eq!(keys.len(), 1, "{keys:?}");
     assert!(keys[0].contains("from the client could not be decrypted (the record does not decrypt"));
     let (got, all) = (commands(&r.trace.events), commands(&whole.trace.events));
@@ -480,4 +474,55 @@ fn the_narration_says_replay_decrypted_with_the_keys_the_capture_carries() {
         !out.contains("the server that recorded this trace holds the keys"),
         "{out}"
     );
+}
+
+/// A Decryption Secrets Block holding `text` as TLS keys.
+fn dsb(text: &str) -> Vec<u8> {
+    let mut data = text.as_bytes().to_vec();
+    let len = data.len() as u32;
+    data.resize(data.len().div_ceil(4) * 4, 0);
+    let total = (20 + data.len()) as u32;
+    let mut b = Vec::new();
+    for word in [DSB, total, 0x544c_534b, len] {
+        b.extend(word.to_le_bytes());
+    }
+    b.extend(data);
+    b.extend(total.to_le_bytes());
+    b
+}
+
+/// The capture with each key text of `parts` in a block of its own, put
+/// before the block numbered as it says (`None`: at the end).
+fn keys_placed(file: &[u8], parts: &[(&str, Option<usize>)]) -> Vec<u8> {
+    let all = blocks(file);
+    let mut out = Vec::new();
+    for (i, (_, block)) in all.iter().enumerate() {
+        for (text, _) in parts.iter().filter(|(_, at)| *at == Some(i)) {
+            out.extend(dsb(text));
+        }
+        out.extend(block);
+    }
+    for (text, _) in parts.iter().filter(|(_, at)| at.is_none()) {
+        out.extend(dsb(text));
+    }
+    out
+}
+
+#[test]
+fn keys_in_several_blocks_add_up_and_keys_after_their_tls_come_too_late() {
+    let (stripped, keys) = without_keys(&bytes(PASSIVE));
+    let inside = replay(bytes(PASSIVE));
+    // One block a key log line, each before the packets (after the section
+    // and interface blocks).
+    let lines: Vec<String> = keys.lines().map(|l| format!("{l}\n")).collect();
+    let parts: Vec<(&str, Option<usize>)> = lines.iter().map(|l| (l.as_str(), Some(2))).collect();
+    let several = replay(keys_placed(&stripped, &parts));
+    assert!(several.warnings.is_empty(), "{:?}", several.warnings);
+    assert_eq!(several.trace.events, inside.trace.events);
+    // All of them after the last packet: read as they come, too late.
+    let late = replay(keys_placed(&stripped, &[(&keys, None)]));
+    assert_encrypted(&late);
+    let said = key_warnings(&late);
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("after TLS they may be for"), "{said:?}");
 }

@@ -40,6 +40,8 @@ pub struct Reading {
     /// Capture time of the newest packet.
     last_ns: u64,
     live: Option<(Release, Sink)>,
+    /// Keys came after TLS that was counted without them (said once).
+    late_keys: bool,
 }
 
 impl Reading {
@@ -52,6 +54,7 @@ impl Reading {
             packets: 0,
             last_ns: 0,
             live: sink.map(|s| (Release::default(), s)),
+            late_keys: false,
         }
     }
 
@@ -180,6 +183,16 @@ impl Reading {
     /// TLS keys (key log text) for the records after them; lines that
     /// cannot be used are said once, as a warning.
     pub fn keys(&mut self, text: &[u8]) {
+        if self.tracker.tls_without_keys() && !std::mem::replace(&mut self.late_keys, true) {
+            self.warn_all(
+                WarningKind::Keys,
+                "TLS keys come in the capture after TLS they may be for: replay reads a \
+                 capture in one pass and uses keys from where they stand, so that TLS stays \
+                 shown encrypted (give the keys with --keylog, or put them first: editcap \
+                 --inject-secrets)"
+                    .into(),
+            );
+        }
         let problems = self.tracker.keys().add_text(text);
         if !problems.is_empty() {
             self.warn_all(

@@ -26,6 +26,9 @@ pub struct Sink {
     pub keys: KeyLog,
     /// TLS that could not be decrypted: (session, what and why).
     pub undecrypted: Vec<(u32, String)>,
+    /// TLS records were counted without keys (keys that come later are
+    /// too late for them).
+    pub tls_without_keys: bool,
 }
 
 impl Sink {

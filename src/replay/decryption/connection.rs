@@ -184,17 +184,7 @@ impl Connection {
         out: &mut Vec<Output>,
     ) -> Result<(), String> {
         if matches!(self.flows[from].epoch, Epoch::Clear) {
-            let secrets = self.secrets(keys)?;
-            let suite = self.suite.ok_or("no cipher suite")?;
-            let secret = if Some(from) == self.client {
-                &secrets.client_handshake
-            } else {
-                &secrets.server_handshake
-            };
-            let secret = secret
-                .as_deref()
-                .ok_or("the key log lacks this side's handshake traffic secret")?;
-            let p = Protection::new(suite, secret).map_err(|e| e.to_string())?;
+            let p = self.protection(from, keys, false)?;
             self.flows[from].epoch = Epoch::Handshake(p);
         }
         let flow = &mut self.flows[from];
@@ -220,6 +210,29 @@ impl Connection {
             }
             t => Err(format!("an inner content type {t}")),
         }
+    }
+
+    /// The protection of `from`'s records: with its handshake traffic
+    /// secret, or (`application`) its first application traffic secret.
+    fn protection(
+        &self,
+        from: usize,
+        keys: &KeyLog,
+        application: bool,
+    ) -> Result<Protection, String> {
+        let s = self.secrets(keys)?;
+        let suite = self.suite.ok_or("no cipher suite")?;
+        let client = Some(from) == self.client;
+        let (secret, which) = match (client, application) {
+            (true, false) => (&s.client_handshake, "the client's handshake"),
+            (false, false) => (&s.server_handshake, "the server's handshake"),
+            (true, true) => (&s.client_traffic, "the client's application"),
+            (false, true) => (&s.server_traffic, "the server's application"),
+        };
+        let secret = secret
+            .as_deref()
+            .ok_or_else(|| format!("the keys lack {which} traffic secret"))?;
+        Protection::new(suite, secret).map_err(|e| e.to_string())
     }
 
     /// The session's secrets, as the key log has them.
@@ -301,23 +314,9 @@ impl Connection {
         plain: &[u8],
         keys: &KeyLog,
     ) -> Result<(), String> {
-        let client = Some(from) == self.client;
         for (kind, _) in messages(&mut self.flows[from].handshake, plain)? {
-            let flow_epoch = &self.flows[from].epoch;
-            let next = match (kind, flow_epoch) {
-                (20, Epoch::Handshake(_)) => {
-                    let s = self.secrets(keys)?;
-                    let secret = if client {
-                        &s.client_traffic
-                    } else {
-                        &s.server_traffic
-                    };
-                    let secret = secret
-                        .as_deref()
-                        .ok_or("the key log lacks this side's application traffic secret")?;
-                    let suite = self.suite.ok_or("no cipher suite")?;
-                    Protection::new(suite, secret).map_err(|e| e.to_string())?
-                }
+            let next = match (kind, &self.flows[from].epoch) {
+                (20, Epoch::Handshake(_)) => self.protection(from, keys, true)?,
                 (24, Epoch::Application(p)) => p.updated().map_err(|e| e.to_string())?,
                 _ => continue,
             };

@@ -413,6 +413,7 @@ impl Session {
                     keys: &sink.keys,
                 });
                 reader.push(b, t, &mut pieces, keyed);
+                sink.tls_without_keys |= reader.in_tls();
             }
             Delivery::Gap(n) => {
                 self.missing += n;

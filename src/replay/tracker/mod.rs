@@ -108,6 +108,11 @@ impl Tracker {
         &mut self.sink.keys
     }
 
+    /// Whether TLS records were counted so far for want of keys.
+    pub fn tls_without_keys(&self) -> bool {
+        self.sink.tls_without_keys
+    }
+
     pub fn events(&self) -> &[Event] {
         &self.sink.events
     }
