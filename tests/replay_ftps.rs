@@ -210,6 +210,13 @@ fn a_passive_ftps_capture_with_its_keys_is_read_inside_tls() {
     assert_eq!(number_after(events, 150, "(").unwrap(), size);
     assert_eq!(data_bytes(events, 2), size);
     assert!(data_bytes(events, 1) > 0, "the listing");
+    for e in events
+        .iter()
+        .filter(|e| matches!(e.kind, Kind::Data { .. }))
+    {
+        let note = e.note.as_deref().unwrap_or_default();
+        assert!(note.contains("decrypted with the capture's keys"), "{e:?}");
+    }
 }
 
 #[test]

@@ -61,6 +61,11 @@ impl Protected {
         n
     }
 
+    /// Whether direction `from`'s bytes are still counted as plain text.
+    pub fn decrypting(&self, from: usize) -> bool {
+        !self.stopped[from & 1]
+    }
+
     /// Bytes of `from` the capture did not hold (a hole, or a packet cut
     /// short): decryption of that direction stops. Says why, once.
     pub fn lost(&mut self, from: usize) -> Option<String> {

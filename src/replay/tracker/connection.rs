@@ -73,6 +73,9 @@ impl End {
 /// Data events of one connection are at most this far apart (capture time).
 pub const SLICE_NS: u64 = 500_000_000;
 
+/// The note of a data event that counts plain text read inside TLS.
+const PLAIN: &str = "the plain text inside TLS records, decrypted with the capture's keys";
+
 /// What a data connection needs to report itself.
 #[derive(Debug)]
 pub struct DataConn {
@@ -219,6 +222,10 @@ impl Conn {
         }
         d.last_report = Some(d.last_ns);
         let from = end.side(d.dialler);
-        Some(Event::new(t, d.session, d.conn, from, Kind::Data { bytes }))
+        let mut e = Event::new(t, d.session, d.conn, from, Kind::Data { bytes });
+        if d.tls.as_ref().is_some_and(|p| p.decrypting(end.index())) {
+            e.note = Some(PLAIN.into());
+        }
+        Some(e)
     }
 }
