@@ -67,7 +67,6 @@ mod warning;
 pub mod wire;
 
 pub use capture::tsresol_units;
-pub use decryption::{noted_decrypted, DECRYPTED};
 pub use warning::{Warning, WarningKind};
 
 use crate::trace::{JsonError, Trace};

@@ -21,16 +21,22 @@
 //! KeyUpdate), and the plain text of its application data, which is what
 //! FTP said.
 //!
+//! A TLS 1.2 connection (its ServerHello says so) has no handshake epoch:
+//! each side sends in clear up to its ChangeCipherSpec and encrypted after
+//! it, with the keys drawn from the master secret ([`tls12`]); records keep
+//! their real type outside.
+//!
 //! A record that does not decrypt stops that direction for good: the bytes
 //! from that record on are handed back to be counted as encrypted, as
 //! without keys. Nothing that did not decrypt is ever shown as text.
 
 use super::keylog::{KeyLog, Secrets};
 use super::schedule::{OpenError, Protection, Suite};
+use super::tls12::{self, Protection12, Suite12};
 use crate::replay::records as tls;
 
 /// What reading a direction's bytes gave.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Output {
     /// The first plain text of this direction follows; in words, how it
     /// was decrypted ("TLS 1.3, TLS_AES_128_GCM_SHA256").
@@ -65,6 +71,8 @@ enum Epoch {
     Clear,
     Handshake(Protection),
     Application(Protection),
+    /// TLS 1.2, after this side's ChangeCipherSpec.
+    Tls12(Protection12),
     /// Failed or ended: this direction reads nothing more.
     Done,
 }
@@ -94,8 +102,12 @@ pub struct Connection {
     client: Option<usize>,
     random: Option<[u8; 32]>,
     suite: Option<Suite>,
-    /// The ServerHello chose a version other than TLS 1.3.
-    older: Option<u16>,
+    /// TLS 1.2: the ServerHello's random and suite.
+    server_random: Option<[u8; 32]>,
+    suite12: Option<Suite12>,
+    /// Why this session cannot be decrypted (a version or suite replay
+    /// does not read).
+    unsupported: Option<String>,
 }
 
 impl Connection {
@@ -157,9 +169,13 @@ impl Connection {
     ) -> Result<(), String> {
         let header: [u8; 5] = record[..5].try_into().map_err(|_| "short record")?;
         let body = &record[5..];
-        if self.older.is_some() && (header[0] == 23 || self.flows[from].changed) {
+        let changed = self.flows[from].changed && header[0] != 20;
+        if let (Some(suite), true) = (self.suite12, changed) {
             // TLS 1.2: encrypted from this side's ChangeCipherSpec on.
-            self.secrets(keys)?;
+            return self.tls12(from, suite, &header, body, keys, out);
+        }
+        if let (Some(why), true) = (&self.unsupported, header[0] == 23 || changed) {
+            return Err(why.clone());
         }
         match (header[0], &self.flows[from].epoch) {
             (20, _) => {
@@ -235,15 +251,48 @@ impl Connection {
         Protection::new(suite, secret).map_err(|e| e.to_string())
     }
 
+    /// A TLS 1.2 record after this side's ChangeCipherSpec.
+    fn tls12(
+        &mut self,
+        from: usize,
+        suite: Suite12,
+        header: &[u8; 5],
+        body: &[u8],
+        keys: &KeyLog,
+        out: &mut Vec<Output>,
+    ) -> Result<(), String> {
+        if !matches!(self.flows[from].epoch, Epoch::Tls12(_)) {
+            let master = self.secrets(keys)?.master.as_deref();
+            let master = master.ok_or("the keys lack this TLS 1.2 session's master secret")?;
+            let (random, server) = (self.random, self.server_random);
+            let (Some(random), Some(server)) = (random, server) else {
+                return Err("no hellos before the encrypted records".into());
+            };
+            let (c, s) =
+                tls12::protections(suite, master, &random, &server).map_err(|e| e.to_string())?;
+            let p = if Some(from) == self.client { c } else { s };
+            self.flows[from].epoch = Epoch::Tls12(p);
+        }
+        let flow = &mut self.flows[from];
+        let Epoch::Tls12(p) = &mut flow.epoch else {
+            return Err("no TLS 1.2 keys".into());
+        };
+        let plain = p.open(header, body).map_err(|e| e.to_string())?;
+        match header[0] {
+            23 => {
+                if !std::mem::replace(&mut flow.opened, true) {
+                    out.push(Output::Opened(format!("TLS 1.2, {}", suite.name)));
+                }
+                out.push(Output::Plain(plain));
+            }
+            21 => flow.closed = plain.get(1) == Some(&0),
+            _ => {} // the Finished; a renegotiation is not followed
+        }
+        Ok(())
+    }
+
     /// The session's secrets, as the key log has them.
     fn secrets<'k>(&self, keys: &'k KeyLog) -> Result<&'k Secrets, String> {
-        if let Some(v) = self.older {
-            return Err(if v == 0x0303 {
-                "TLS 1.2 keys are not used yet: shown encrypted".into()
-            } else {
-                format!("TLS version {v:#06x}: shown encrypted")
-            });
-        }
         let random = self
             .random
             .ok_or("no ClientHello before the encrypted records")?;
@@ -295,8 +344,18 @@ impl Connection {
             }
             ext = &ext[4 + len..];
         }
+        if version == 0x0303 {
+            self.server_random = msg[2..34].try_into().ok();
+            self.suite12 = Suite12::from_id(id);
+            if self.suite12.is_none() {
+                self.unsupported = Some(format!(
+                    "TLS 1.2 with cipher suite {id:#06x}, not one replay decrypts: shown encrypted"
+                ));
+            }
+            return Ok(());
+        }
         if version != 0x0304 {
-            self.older = Some(version);
+            self.unsupported = Some(format!("TLS version {version:#06x}: shown encrypted"));
             return Ok(());
         }
         self.suite = Some(

@@ -24,8 +24,11 @@
 //! - [`protected`]: a data connection under `PROT P`, counted by the
 //!   plain text it carried (the file's true size).
 //!
-//! TLS 1.3 only, with its three common suites. A TLS 1.2 session stays
-//! shown encrypted, and says so ("TLS 1.2 keys are not used yet"). A
+//! - [`tls12`]: TLS 1.2's AEAD suites (AES-GCM, ChaCha20-Poly1305), from
+//!   the master secret (`CLIENT_RANDOM`) through the PRF's key block.
+//!
+//! TLS 1.3 with its three suites, and TLS 1.2 with its AEAD suites; any
+//! other version or suite stays shown encrypted, and says so. A
 //! record that does not decrypt leaves its direction encrypted from there
 //! on, with a warning: never garbage shown as text.
 
@@ -33,20 +36,11 @@ pub mod connection;
 pub mod keylog;
 pub mod protected;
 pub mod schedule;
+pub mod tls12;
 
 pub use connection::{Connection, Output};
 pub use keylog::KeyLog;
 pub use protected::Protected;
-
-/// What the note of a line decrypted with a capture's keys says, after
-/// [`crate::tls::INSIDE_TLS`].
-pub const DECRYPTED: &str = "decrypted with the capture's keys";
-
-/// Whether an event's note says replay decrypted it with the capture's
-/// keys (rather than its recorder reading it inside TLS).
-pub fn noted_decrypted(note: Option<&str>) -> bool {
-    note.is_some_and(|n| n.contains(DECRYPTED))
-}
 
 #[cfg(test)]
 mod tests;

@@ -24,6 +24,10 @@ fn configs(
     suite: rustls::SupportedCipherSuite,
     log: Arc<Lines>,
 ) -> (Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>) {
+    let version = match suite {
+        rustls::SupportedCipherSuite::Tls12(_) => &rustls::version::TLS12,
+        rustls::SupportedCipherSuite::Tls13(_) => &rustls::version::TLS13,
+    };
     let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("cert");
     let cert = made.cert.der().clone();
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
@@ -34,7 +38,7 @@ fn configs(
     provider.cipher_suites = vec![suite];
     let provider = Arc::new(provider);
     let server = rustls::ServerConfig::builder_with_provider(provider.clone())
-        .with_protocol_versions(&[&rustls::version::TLS13])
+        .with_protocol_versions(&[version])
         .expect("versions")
         .with_no_client_auth()
         .with_single_cert(vec![cert.clone()], key)
@@ -42,7 +46,7 @@ fn configs(
     let mut roots = rustls::RootCertStore::empty();
     roots.add(cert).expect("root");
     let mut client = rustls::ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13])
+        .with_protocol_versions(&[version])
         .expect("versions")
         .with_root_certificates(roots)
         .with_no_client_auth();
@@ -80,7 +84,8 @@ fn pump(c: &mut rustls::ClientConnection, s: &mut rustls::ServerConnection, wire
 }
 
 /// A session: the client says USER, the server 331, the client rekeys
-/// (KeyUpdate) and says PASS, the server 230, then the client closes.
+/// (KeyUpdate, TLS 1.3 only) and says PASS, the server 230, then the
+/// client closes.
 fn session(suite: rustls::SupportedCipherSuite) -> (Wire, String) {
     let log = Arc::new(Lines::default());
     let (cc, sc) = configs(suite, log.clone());
@@ -95,7 +100,9 @@ fn session(suite: rustls::SupportedCipherSuite) -> (Wire, String) {
         .write_all(b"331 Please specify the password.\r\n")
         .expect("write");
     pump(&mut c, &mut s, &mut wire);
-    c.refresh_traffic_keys().expect("key update");
+    if matches!(suite, rustls::SupportedCipherSuite::Tls13(_)) {
+        c.refresh_traffic_keys().expect("key update");
+    }
     c.writer().write_all(b"PASS secret\r\n").expect("write");
     pump(&mut c, &mut s, &mut wire);
     s.writer()
@@ -135,6 +142,10 @@ fn suites() -> Vec<rustls::SupportedCipherSuite> {
         cs::TLS13_AES_128_GCM_SHA256,
         cs::TLS13_AES_256_GCM_SHA384,
         cs::TLS13_CHACHA20_POLY1305_SHA256,
+        // The certificate rcgen makes is ECDSA.
+        cs::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        cs::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        cs::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
     ]
 }
 
@@ -150,14 +161,15 @@ fn what_rustls_sealed_is_read_back_with_its_key_log() {
             plain[1],
             b"331 Please specify the password.\r\n230 Login successful.\r\n".to_vec()
         );
-        let name = format!("{:?}", suite.suite()).replace("TLS13_", "TLS_");
-        assert_eq!(
-            other,
-            vec![
-                Output::Opened(format!("TLS 1.3, {name}")),
-                Output::Opened(format!("TLS 1.3, {name}")),
-            ]
-        );
+        let (version, name) = match suite {
+            rustls::SupportedCipherSuite::Tls12(_) => ("1.2", format!("{:?}", suite.suite())),
+            rustls::SupportedCipherSuite::Tls13(_) => (
+                "1.3",
+                format!("{:?}", suite.suite()).replace("TLS13_", "TLS_"),
+            ),
+        };
+        let opened = Output::Opened(format!("TLS {version}, {name}"));
+        assert_eq!(other, vec![opened.clone(), opened]);
     }
 }
 
@@ -211,4 +223,50 @@ fn a_wrong_secret_or_a_damaged_record_stops_that_direction_only() {
     keys.add_text(wrong.as_bytes());
     let (plain, _) = decrypt(&wire, &keys);
     assert!(plain.iter().all(Vec::is_empty));
+}
+
+/// A TLS record of `kind` holding `body`.
+fn record(kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut r = vec![kind, 3, 3];
+    r.extend((body.len() as u16).to_be_bytes());
+    r.extend(body);
+    r
+}
+
+/// A handshake message of `kind` holding `body`.
+fn message(kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut m = vec![kind, 0];
+    m.extend((body.len() as u16).to_be_bytes());
+    m.extend(body);
+    m
+}
+
+#[test]
+fn a_version_or_suite_replay_does_not_read_is_said_not_guessed() {
+    let mut keys = KeyLog::default();
+    keys.add_text(format!("CLIENT_RANDOM {} {}", "07".repeat(32), "01".repeat(48)).as_bytes());
+    let hello = [&[3, 3][..], &[7; 32], &[0]].concat();
+    // TLS 1.1 (0x0302), and TLS 1.2 with a CBC suite (0xc013).
+    for (version, suite, said) in [
+        (0x0302u16, 0xc02fu16, "TLS version 0x0302"),
+        (0x0303, 0xc013, "TLS 1.2 with cipher suite 0xc013"),
+    ] {
+        let server = [
+            &version.to_be_bytes()[..],
+            &[9; 32],
+            &[0],
+            &suite.to_be_bytes(),
+            &[0],
+        ]
+        .concat();
+        let mut conn = Connection::default();
+        let mut out = Vec::new();
+        conn.feed(0, &record(22, &message(1, &hello)), &keys, &mut out);
+        conn.feed(1, &record(22, &message(2, &server)), &keys, &mut out);
+        conn.feed(1, &record(23, &[0; 40]), &keys, &mut out);
+        assert!(
+            matches!(&out[..], [Output::Failed { why, record: 2, .. }] if why.starts_with(said)),
+            "{out:?}"
+        );
+    }
 }

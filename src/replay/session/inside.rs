@@ -13,9 +13,9 @@
 //! without keys.
 
 use super::Session;
-use crate::replay::decryption::DECRYPTED;
 use crate::replay::sink::Sink;
 use crate::trace::Side;
+use crate::trace::DECRYPTED;
 
 impl Session {
     /// `from`'s lines are decrypted from here on.
