@@ -540,3 +540,39 @@ fn keys_in_several_blocks_add_up_and_keys_after_their_tls_come_too_late() {
     assert_eq!(said.len(), 1, "{said:?}");
     assert!(said[0].contains("after TLS they may be for"), "{said:?}");
 }
+
+#[test]
+fn a_pcap_file_which_cannot_carry_keys_is_read_with_keylog() {
+    if common::peer("editcap").is_none() {
+        return;
+    }
+    let dir = common::temp_dir("replay-keylog-pcap");
+    let (stripped, keys) = without_keys(&bytes(ACTIVE));
+    let (ng, pcap, log) = (
+        dir.join("stripped.pcapng"),
+        dir.join("plain.pcap"),
+        dir.join("keys.txt"),
+    );
+    std::fs::write(&ng, stripped).unwrap();
+    std::fs::write(&log, keys).unwrap();
+    let converted = Command::new("editcap")
+        .args(["-F", "pcap", ng.to_str().unwrap(), pcap.to_str().unwrap()])
+        .status()
+        .expect("editcap runs");
+    assert!(converted.success());
+    let pcap = pcap.to_str().unwrap();
+    let (code, keyed, _) =
+        common::ftpviz(&["replay", pcap, "--keylog", log.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0);
+    let (_, original, _) = common::ftpviz(&["replay", path(ACTIVE).to_str().unwrap(), "--json"]);
+    // A pcap keeps microseconds: the same events, times aside.
+    let untimed = |json: &str| -> Vec<String> {
+        json.lines()
+            .map(|l| l.split_once(',').map_or(l, |(_, rest)| rest).to_string())
+            .collect()
+    };
+    assert!(original.lines().count() > 20);
+    assert_eq!(untimed(&keyed), untimed(&original));
+    let (_, without, _) = common::ftpviz(&["replay", pcap, "--json"]);
+    assert!(without.contains("encrypted: ") && !without.contains("PROT P"));
+}
