@@ -112,6 +112,28 @@ pub fn expand_label(
     Some(out)
 }
 
+/// A record's nonce: the IV with the sequence number XORed into its last
+/// 8 bytes.
+pub fn nonce(iv: [u8; 12], seq: u64) -> [u8; 12] {
+    let mut nonce = iv;
+    for (n, s) in nonce[4..].iter_mut().zip(seq.to_be_bytes()) {
+        *n ^= s;
+    }
+    nonce
+}
+
+/// Opens `buf` (sealed text and tag) in place: the plain text's length.
+pub fn open(
+    key: &LessSafeKey,
+    nonce: [u8; 12],
+    aad: &[u8],
+    buf: &mut [u8],
+) -> Result<usize, OpenError> {
+    key.open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), buf)
+        .map(|plain| plain.len())
+        .map_err(|_| OpenError::Tag)
+}
+
 /// Why a record could not be opened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OpenError {
@@ -172,38 +194,24 @@ impl Protection {
     /// Opens one record (`header` its 5 bytes, `body` what follows): the
     /// inner content type and the plain text, padding removed.
     pub fn open(&mut self, header: &[u8; 5], body: &[u8]) -> Result<(u8, Vec<u8>), OpenError> {
-        let mut nonce = self.iv;
-        for (n, s) in nonce[4..].iter_mut().zip(self.seq.to_be_bytes()) {
-            *n ^= s;
-        }
         let mut buf = body.to_vec();
-        let plain = self
-            .key
-            .open_in_place(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(header),
-                &mut buf,
-            )
-            .map_err(|_| OpenError::Tag)?;
+        let n = open(&self.key, nonce(self.iv, self.seq), header, &mut buf)?;
         self.seq += 1;
+        let plain = &buf[..n];
         // The inner plain text: content, its type, then zeros (padding).
         let end = plain
             .iter()
             .rposition(|b| *b != 0)
             .ok_or(OpenError::NoContentType)?;
         let kind = plain[end];
-        let len = end;
-        buf.truncate(len);
+        buf.truncate(end);
         Ok((kind, buf))
     }
 
     /// Seals one record (for tests: the other half of `open`).
     #[cfg(test)]
     pub fn seal(&mut self, kind: u8, plain: &[u8]) -> Vec<u8> {
-        let mut nonce = self.iv;
-        for (n, s) in nonce[4..].iter_mut().zip(self.seq.to_be_bytes()) {
-            *n ^= s;
-        }
+        let nonce = nonce(self.iv, self.seq);
         let mut body = plain.to_vec();
         body.push(kind);
         let len = (body.len() + self.suite.aead().tag_len()) as u16;

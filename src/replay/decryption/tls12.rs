@@ -21,8 +21,8 @@
 //! 12-byte IV XOR the sequence number. The additional data is the sequence
 //! number, the record's type and version, and the plain text's length.
 
-use super::schedule::OpenError;
-use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
+use super::schedule::{self, OpenError};
+use ring::aead::{self, LessSafeKey, UnboundKey};
 use ring::hmac;
 
 /// A TLS 1.2 AEAD cipher suite replay can decrypt.
@@ -151,26 +151,15 @@ impl Protection12 {
                 .map_err(|_| OpenError::Tag)?;
             (nonce, &body[8..])
         } else {
-            let mut nonce: [u8; 12] = self.iv[..].try_into().map_err(|_| OpenError::Tag)?;
-            for (n, s) in nonce[4..].iter_mut().zip(self.seq.to_be_bytes()) {
-                *n ^= s;
-            }
-            (nonce, body)
+            let iv: [u8; 12] = self.iv[..].try_into().map_err(|_| OpenError::Tag)?;
+            (schedule::nonce(iv, self.seq), body)
         };
         let len = sealed.len().checked_sub(tag).ok_or(OpenError::Tag)?;
         let mut aad = self.seq.to_be_bytes().to_vec();
         aad.extend_from_slice(&header[..3]);
         aad.extend_from_slice(&(len as u16).to_be_bytes());
         let mut buf = sealed.to_vec();
-        let plain = self
-            .key
-            .open_in_place(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(aad),
-                &mut buf,
-            )
-            .map_err(|_| OpenError::Tag)?;
-        let n = plain.len();
+        let n = schedule::open(&self.key, nonce, &aad, &mut buf)?;
         self.seq += 1;
         buf.truncate(n);
         Ok(buf)
