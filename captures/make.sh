@@ -2,6 +2,7 @@
 # Records fresh FTP captures on loopback with real tools, into this folder.
 #
 #   captures/make.sh            (as root: dumpcap needs to capture on lo)
+#   captures/make.sh ftps       (only the FTPS captures, 5-7)
 #
 # Every capture is real traffic between real programs: curl, lftp and
 # Python's ftplib as clients; pyftpdlib, vsftpd and ftpviz's own `serve` as
@@ -12,11 +13,12 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-ftpviz="$top/target/release/ftpviz"
+ftpviz="${FTPVIZ:-$top/target/release/ftpviz}"
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
-for tool in dumpcap tshark curl lftp python3; do
+only=${1:-all}
+for tool in dumpcap tshark editcap curl lftp python3; do
     command -v "$tool" >/dev/null || { echo "make.sh: needs $tool" >&2; exit 1; }
 done
 [ -x "$ftpviz" ] || (cd "$top" && cargo build --release -q)
@@ -55,6 +57,48 @@ record() {
     echo "recorded $out"
 }
 
+# record_ftps FILE KEYS COMMAND...: as record, with the TLS keys the client
+# logged (SSLKEYLOGFILE=KEYS) put inside the pcapng as a Decryption Secrets
+# Block, so that Wireshark and `ftpviz replay` read the FTP inside TLS.
+record_ftps() {
+    local out=$1 keys=$2; shift 2
+    rm -f "$keys"
+    record "$out" "tcp and host 127.0.0.1" env SSLKEYLOGFILE="$keys" "$@"
+    editcap --inject-secrets "tls,$keys" "$here/$out" "$work/with-keys.pcapng"
+    mv "$work/with-keys.pcapng" "$here/$out"
+    echo "  with $(grep -vc "^#" "$keys") key log lines inside"
+}
+
+# 5-7. Explicit FTPS (AUTH TLS, PROT P) against ftpviz serve --tls, keys
+# inside: curl in passive mode (PASV), TLS 1.3 and TLS 1.2; Python's
+# ftplib in active mode (PORT): Debian 12's curl 7.88 never starts TLS on
+# an active data connection (see tests/serve_tls_clients.rs).
+ftps() {
+    "$ftpviz" serve --listen 127.0.0.1:2161 --root "$work/root" --tls --json >"$work/serve-tls.json" 2>&1 &
+    wait_for 2161
+    local url=ftp://127.0.0.1:2161
+    record_ftps ftps_pasv_curl_ftpviz.pcapng "$work/keys1.txt" \
+        curl -sS --ssl-reqd -k --disable-epsv -u anonymous:x "$url/" "$url/big.txt" -o /dev/null -o /dev/null
+    record_ftps ftps_port_ftplib_ftpviz.pcapng "$work/keys2.txt" \
+        python3 -c "if 1:
+            import ftplib
+            ftp = ftplib.FTP_TLS()
+            ftp.connect('127.0.0.1', 2161)
+            ftp.login('anonymous', 'x')
+            ftp.prot_p()
+            ftp.set_pasv(False)
+            ftp.retrlines('LIST', lambda line: None)
+            ftp.retrbinary('RETR hello.txt', lambda b: None)
+            ftp.quit()"
+    record_ftps ftps_tls12_curl_ftpviz.pcapng "$work/keys3.txt" \
+        curl -sS --ssl-reqd -k --tls-max 1.2 --disable-epsv -u anonymous:x "$url/hello.txt" -o /dev/null
+}
+
+if [ "$only" = ftps ]; then
+    ftps
+    exit 0
+fi
+
 # 1-2. pyftpdlib, with curl in passive (EPSV) and active (PORT) mode.
 python3 -m pyftpdlib -i 127.0.0.1 -p 2141 -d "$work/root" -u ftplab -P labpass \
     >"$work/pyftpdlib.log" 2>&1 &
@@ -72,16 +116,21 @@ record lftp_pasv_ftpviz.pcapng "tcp and host 127.0.0.1" \
 record curl_eprt_ftpviz.pcap "tcp and host 127.0.0.1" \
     curl -sS -P - ftp://127.0.0.1:2151/hello.txt
 
+ftps
+
 # MANIFEST.txt: what tshark reads in each file.
 {
     echo "Captures recorded by captures/make.sh on $(date -u +%F) with $(dumpcap --version | head -1)."
     echo "Facts below are tshark's reading of each file."
+    echo "The FTPS captures (ftps_*) carry their TLS keys; tshark decrypts them, but after curl's AUTH SSL (not AUTH TLS) tshark 4.0 reads no more FTP lines."
     for f in "$here"/*.pcap "$here"/*.pcapng; do
         echo
         echo "== $(basename "$f")"
         tshark -r "$f" -q -z conv,tcp 2>/dev/null | sed -n '/<->/p'
-        tshark -r "$f" -d tcp.port==2141,ftp -d tcp.port==2151,ftp -Y ftp -T fields -e ftp.request.command -e ftp.request.arg \
-            -e ftp.response.code -e ftp.response.arg 2>/dev/null | sed 's/\t\+/ /g; s/^ //'
+        tshark -r "$f" -d tcp.port==2141,ftp -d tcp.port==2151,ftp -d tcp.port==2161,ftp -Y ftp -T fields -e ftp.request.command -e ftp.request.arg \
+            -e ftp.response.code -e ftp.response.arg 2>/dev/null | sed 's/\t\+/ /g; s/^ //' |
+            # tshark 4.0 takes TLS after curl's AUTH SSL for FTP lines: not text.
+            LC_ALL=C grep -a '^[[:print:]]*[[:alnum:]][[:print:]]*$' || true
     done
 } > "$here/MANIFEST.txt"
 echo "wrote MANIFEST.txt"

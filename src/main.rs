@@ -61,8 +61,13 @@ fn run(cli: Cli) -> Result<()> {
             files,
             session,
             follow,
+            keylog,
         }) => {
-            let input = cli::replay::Input { files, follow };
+            let input = cli::replay::Input {
+                files,
+                follow,
+                keylog,
+            };
             cli::replay::replay(&runtime, input, session, sink, html, screen)
         }
         Some(Command::Watch {

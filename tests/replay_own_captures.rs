@@ -86,8 +86,17 @@ fn every_own_capture_replays_as_tshark_reads_it() {
                 _ => None,
             })
             .collect();
-        assert_eq!(commands, want.commands, "{name}: commands");
         let codes: Vec<u16> = common::reply_codes(&trace.events);
+        // tshark 4.0 follows TLS after AUTH TLS only: after curl's AUTH SSL
+        // and its 234 it reads no more lines, where replay, with the keys
+        // the capture carries, reads on (tests/replay_ftps.rs).
+        if want.commands.last().is_some_and(|c| c == "AUTH SSL") && want.codes.last() == Some(&234)
+        {
+            assert!(commands.starts_with(&want.commands), "{name}: {commands:?}");
+            assert!(codes.starts_with(&want.codes), "{name}: {codes:?}");
+            continue;
+        }
+        assert_eq!(commands, want.commands, "{name}: commands");
         assert_eq!(codes, want.codes, "{name}: reply codes");
     }
 }

@@ -113,6 +113,11 @@ pub(crate) enum Command {
         /// a ring buffer's files as a quoted glob: 'ring_*.pcap').
         #[arg(long)]
         follow: bool,
+        /// TLS keys for the capture's FTPS, as a key log file
+        /// (SSLKEYLOGFILE, Wireshark's tls.keylog_file); a pcapng's own
+        /// decryption secrets are used without it.
+        #[arg(long, value_name = "FILE")]
+        keylog: Option<PathBuf>,
     },
     /// The guided classroom lesson: scene after scene of live lab runs.
     Lesson {

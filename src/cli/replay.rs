@@ -19,6 +19,8 @@ pub(crate) struct Input {
     pub files: Vec<PathBuf>,
     /// Keep reading the (one) file as it grows.
     pub follow: bool,
+    /// A TLS key log file (`SSLKEYLOGFILE`) for the captures' FTPS.
+    pub keylog: Option<PathBuf>,
 }
 
 impl Input {
@@ -72,10 +74,20 @@ pub(crate) fn replay(
                  or --follow"
             );
         }
+        if input.keylog.is_some() {
+            anyhow::bail!(
+                "--keylog reads a whole capture: replay the file itself, not standard input or \
+                 --follow (keys inside a pcapng stream are used as they come)"
+            );
+        }
         return live(runtime, input, session, sink, screen);
     }
     let name = input.name();
-    let result = ftpviz::replay::read_files(&input.files, progress_line(&name));
+    let result = ftpviz::replay::read_files_keyed(
+        &input.files,
+        input.keylog.as_deref(),
+        progress_line(&name),
+    );
     eprint_progress_done();
     let replay = match result {
         Ok(r) => r,

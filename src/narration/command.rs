@@ -114,6 +114,9 @@ fn a_lesson_of_its_own(c: &Command, arg: &str, h: &Here) -> Option<Narration> {
                 Rule::Tls,
                 if h.ctx.ours.client {
                     "The lab holds the keys: the password shown here is decrypted by the lab."
+                } else if crate::trace::noted_decrypted(h.event.note.as_deref()) {
+                    "The capture carries the TLS keys: replay decrypted the password with them, \
+                     as Wireshark does with the same keys."
                 } else {
                     "The server that recorded this trace holds the keys: it read the password \
                      inside TLS, and the trace shows what it read."

@@ -574,6 +574,10 @@ fn tls_begins(h: &Here) -> Narration {
         let who = if h.ctx.ours.client {
             "the lab holds the keys (its own client and server made the TLS session): the \
              lines are decrypted by the lab, which read them inside TLS and noted so"
+        } else if next_line.is_some_and(|e| crate::trace::noted_decrypted(e.note.as_deref())) {
+            "the capture carries the TLS keys (a client or server logged them, and they were \
+             put in the file or given beside it): replay decrypted the lines with them, as \
+             Wireshark does"
         } else {
             "the server that recorded this trace holds the keys: it read them inside TLS and \
              noted so"

@@ -19,7 +19,10 @@
 //! is refilled from the file, so memory stays at the buffer's size however
 //! large the file is. This module turns their blocks into [`Frame`]s with a
 //! timestamp in nanoseconds and the link type that says how to read the
-//! bytes. A file that ends in the middle of a record, or a record that makes
+//! bytes. A pcapng may also carry the TLS keys of the sessions it holds
+//! (*decryption secrets* blocks of type `TLSK`: NSS key log text, as
+//! `editcap --inject-secrets` writes them); they are given out as
+//! [`Found::Secrets`] where they stand among the packets. A file that ends in the middle of a record, or a record that makes
 //! no sense, stops the reading with a [`Warning`] that names the byte offset:
 //! everything before it is still used.
 
@@ -51,6 +54,20 @@ const MAGICS: [[u8; 4]; 5] = [
 
 /// The "modified" pcap magic of the 1999 patched libpcaps, either order.
 const MODIFIED_MAGICS: [[u8; 4]; 2] = [[0xa1, 0xb2, 0xcd, 0x34], [0x34, 0xcd, 0xb2, 0xa1]];
+
+/// What reading a capture finds, in file order.
+#[derive(Debug)]
+pub enum Found<'a> {
+    /// A packet.
+    Frame(Frame<'a>),
+    /// Every whole record so far was given out; more bytes must be read.
+    Waiting,
+    /// TLS keys (a decryption secrets block of type `TLSK`): key log text.
+    Secrets(&'a [u8]),
+}
+
+/// The secrets type of TLS key log text in a decryption secrets block.
+const TLS_KEY_LOG: u32 = 0x544c_534b;
 
 /// A pcapng interface: its link type and clock.
 #[derive(Debug, Clone, Copy)]
@@ -180,17 +197,18 @@ impl CaptureReader {
         self.variant.as_ref().map(VariantReader::variant)
     }
 
-    /// Calls `on_frame` for every packet, in file order, until it returns
-    /// `false`, and with `None` whenever every whole record read so far was
-    /// given out and more bytes must be read. Damage stops the reading and
-    /// is returned as warnings (with the byte offset).
+    /// Calls `on_frame` for every packet and every block of TLS keys, in
+    /// file order, until it returns `false`, and with [`Found::Waiting`]
+    /// whenever every whole record read so far was given out and more bytes
+    /// must be read. Damage stops the reading and is returned as warnings
+    /// (with the byte offset).
     pub fn for_each(
         &mut self,
-        mut on_frame: impl FnMut(Option<Frame<'_>>) -> bool,
+        mut on_frame: impl FnMut(Found<'_>) -> bool,
         warnings: &mut Vec<Warning>,
     ) {
         if let Some(v) = &mut self.variant {
-            return v.for_each(|f| on_frame(Some(f)), warnings);
+            return v.for_each(|f| on_frame(Found::Frame(f)), warnings);
         }
         let Some(reader) = self.reader.as_mut() else {
             return;
@@ -200,7 +218,7 @@ impl CaptureReader {
             let go_on = match reader.next() {
                 Ok((len, block)) => {
                     let go_on = match self.blocks.frame(block, offset, warnings) {
-                        Some(frame) => on_frame(Some(frame)),
+                        Some(found) => on_frame(found),
                         None => true,
                     };
                     reader.consume_noshift(len);
@@ -209,7 +227,7 @@ impl CaptureReader {
                 // Every whole record so far was given out; more bytes may
                 // take a while to come (a live pipe).
                 Err(PcapError::Incomplete(_)) => {
-                    on_frame(None);
+                    on_frame(Found::Waiting);
                     refilled(reader.refill(), offset, warnings)
                 }
                 Err(e) => {
@@ -237,8 +255,11 @@ impl Blocks {
         block: PcapBlockOwned<'a>,
         offset: u64,
         warnings: &mut Vec<Warning>,
-    ) -> Option<Frame<'a>> {
+    ) -> Option<Found<'a>> {
         let frame = match block {
+            PcapBlockOwned::NG(Block::DecryptionSecrets(dsb)) => {
+                return secrets(&dsb, offset, warnings);
+            }
             PcapBlockOwned::LegacyHeader(h) => {
                 self.legacy = Some((h.network.0, h.is_nanosecond_precision()));
                 None
@@ -316,8 +337,30 @@ impl Blocks {
         if let Some(f) = &frame {
             self.last_ts = f.ts_ns;
         }
-        frame
+        frame.map(Found::Frame)
     }
+}
+
+/// The TLS keys a decryption secrets block holds; other secrets (say,
+/// WireGuard's) are not used, and said so.
+fn secrets<'a>(
+    dsb: &pcap_parser::pcapng::DecryptionSecretsBlock<'a>,
+    offset: u64,
+    warnings: &mut Vec<Warning>,
+) -> Option<Found<'a>> {
+    let data = dsb.data.get(..dsb.secrets_len as usize).unwrap_or(dsb.data);
+    if dsb.secrets_type.0 == TLS_KEY_LOG {
+        return Some(Found::Secrets(data));
+    }
+    warnings.push(Warning::at(
+        offset,
+        WarningKind::Skipped,
+        format!(
+            "decryption secrets of type {:#010x}, not TLS keys: not used",
+            dsb.secrets_type.0
+        ),
+    ));
+    None
 }
 
 /// Whether reading goes on after the reader asked for more bytes: a source

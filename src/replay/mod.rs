@@ -22,11 +22,18 @@
 //!           │     └─► session  FTP found by content (recognition), even
 //!           │                  joined mid-way; lines → commands, replies,
 //!           │                  announcements (announcement: an endpoint
-//!           │                  and the hosts of the session that named it)
+//!           │                  and the hosts of the session that named it);
+//!           │                  after AUTH TLS, TLS records counted (records)
+//!           │                  or, with keys, decrypted (decryption)
 //!           └─► linking  a SYN to an announced endpoint is a data connection
 //!                        (so are its first bytes, if the SYN was missed);
 //!                        its bytes are counted, never kept
 //! ```
+//!
+//! An FTPS capture that carries its TLS keys (a pcapng's decryption
+//! secrets blocks), or is given them (`--keylog`, a key log file as
+//! `SSLKEYLOGFILE` writes it), is read inside its TLS: see `decryption`.
+//! Without keys, its TLS is only counted, as a middlebox would see it.
 //!
 //! A saved trace (JSON Lines, as `--json` writes it) is read back as it
 //! was written: same sessions, same times. A capture read as it arrives
@@ -40,6 +47,7 @@
 
 mod announcement;
 mod capture;
+mod decryption;
 mod endpoints;
 mod frame;
 mod input;
@@ -47,6 +55,7 @@ mod link;
 mod linking;
 mod live;
 mod reading;
+mod records;
 mod segment;
 mod session;
 mod sink;
@@ -156,7 +165,35 @@ pub fn read(
     total: Option<u64>,
     progress: impl FnMut(Progress),
 ) -> Result<Replay, ReplayError> {
+    read_keyed(source, total, progress, None)
+}
+
+/// A key log file's text (`SSLKEYLOGFILE`, Wireshark's `tls.keylog_file`).
+pub fn read_key_log(path: &Path) -> Result<Vec<u8>, ReplayError> {
+    std::fs::read(path).map_err(|reason| ReplayError::Open {
+        path: path.to_path_buf(),
+        reason,
+    })
+}
+
+/// A reading that knows `keys` (key log text) from the start.
+fn reading_with(keys: Option<&[u8]>) -> Reading {
     let mut reading = Reading::new(None);
+    if let Some(text) = keys {
+        reading.keys(text);
+    }
+    reading
+}
+
+/// [`read`], with the TLS keys of a key log (its text) known from the
+/// start, besides those the capture carries.
+pub fn read_keyed(
+    source: impl Read + Send + 'static,
+    total: Option<u64>,
+    progress: impl FnMut(Progress),
+    keys: Option<&[u8]>,
+) -> Result<Replay, ReplayError> {
+    let mut reading = reading_with(keys);
     match reading.source(source, total, progress, false)? {
         Some(saved) => Ok(saved),
         None => reading.end(),
@@ -169,17 +206,33 @@ pub fn read(
 /// merged this way. Warnings name the file they are about.
 pub fn read_files(
     paths: &[PathBuf],
+    progress: impl FnMut(Progress),
+) -> Result<Replay, ReplayError> {
+    read_files_keyed(paths, None, progress)
+}
+
+/// [`read_files`], with the TLS keys of a key log file (`--keylog`) known
+/// from the start, besides those the captures carry.
+pub fn read_files_keyed(
+    paths: &[PathBuf],
+    keylog: Option<&Path>,
     mut progress: impl FnMut(Progress),
 ) -> Result<Replay, ReplayError> {
+    let keys = keylog.map(read_key_log).transpose()?;
     if let [one] = paths {
-        return read_file_with_progress(one, progress);
+        let file = File::open(one).map_err(|reason| ReplayError::Open {
+            path: one.to_path_buf(),
+            reason,
+        })?;
+        let total = file.metadata().ok().map(|m| m.len());
+        return read_keyed(file, total, progress, keys.as_deref());
     }
     let mut order = Vec::new();
     for path in paths {
         order.push((reading::first_packet(path)?, path));
     }
     order.sort_by_key(|(first, _)| first.map(|(start, _)| start));
-    let mut reading = Reading::new(None);
+    let mut reading = reading_with(keys.as_deref());
     let mut previous_end: Option<(u64, &PathBuf)> = None;
     let total: u64 = order
         .iter()

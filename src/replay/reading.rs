@@ -9,7 +9,7 @@
 //! sorted by time and numbered by first appearance (a whole file), or, in
 //! a live reading, given out as they become final ([`Release`]).
 
-use super::capture::CaptureReader;
+use super::capture::{CaptureReader, Found};
 use super::frame::CaptureError;
 use super::input::{self, Content, Counted};
 use super::link::{self, Network};
@@ -40,6 +40,8 @@ pub struct Reading {
     /// Capture time of the newest packet.
     last_ns: u64,
     live: Option<(Release, Sink)>,
+    /// Keys came after TLS that was counted without them (said once).
+    late_keys: bool,
 }
 
 impl Reading {
@@ -52,6 +54,7 @@ impl Reading {
             packets: 0,
             last_ns: 0,
             live: sink.map(|s| (Release::default(), s)),
+            late_keys: false,
         }
     }
 
@@ -134,10 +137,17 @@ impl Reading {
         let mut next_progress = 0u64;
         let mut warnings = Vec::new();
         reader.for_each(
-            |frame| {
-                let Some(frame) = frame else {
-                    self.release(Some(self.last_ns));
-                    return true;
+            |found| {
+                let frame = match found {
+                    Found::Frame(frame) => frame,
+                    Found::Waiting => {
+                        self.release(Some(self.last_ns));
+                        return true;
+                    }
+                    Found::Secrets(text) => {
+                        self.keys(text);
+                        return true;
+                    }
                 };
                 self.packets += 1;
                 if frame.offset >= next_progress {
@@ -168,6 +178,28 @@ impl Reading {
             &mut warnings,
         );
         self.warnings.append(&mut warnings);
+    }
+
+    /// TLS keys (key log text) for the records after them; lines that
+    /// cannot be used are said once, as a warning.
+    pub fn keys(&mut self, text: &[u8]) {
+        if self.tracker.tls_without_keys() && !std::mem::replace(&mut self.late_keys, true) {
+            self.warn_all(
+                WarningKind::Keys,
+                "TLS keys come in the capture after TLS they may be for: replay reads a \
+                 capture in one pass and uses keys from where they stand, so that TLS stays \
+                 shown encrypted (give the keys with --keylog, or put them first: editcap \
+                 --inject-secrets)"
+                    .into(),
+            );
+        }
+        let problems = self.tracker.keys().add_text(text);
+        if !problems.is_empty() {
+            self.warn_all(
+                WarningKind::Keys,
+                format!("TLS keys: {}", problems.join("; ")),
+            );
+        }
     }
 
     /// Gives out the events that are final at `now` (all of them: `None`).
@@ -241,6 +273,7 @@ fn ending_warnings(ending: Ending, numbers: &HashMap<u32, u32>) -> Vec<Warning> 
         holes,
         joined,
         unproven,
+        undecrypted,
         ..
     } = ending;
     let warn = Warning::about_all;
@@ -258,6 +291,13 @@ fn ending_warnings(ending: Ending, numbers: &HashMap<u32, u32>) -> Vec<Warning> 
             .into_iter()
             .map(|(session, what)| warn(WarningKind::Joined, format!("session {session} {what}"))),
     );
+    out.extend(undecrypted.into_iter().filter_map(|(session, what)| {
+        let session = numbers.get(&session)?;
+        Some(warn(
+            WarningKind::Keys,
+            format!("session {session}, {what}"),
+        ))
+    }));
     out.extend(holes.iter().filter_map(|&(session, conn, n)| {
         let session = numbers.get(&session)?;
         let what = match conn {
@@ -304,11 +344,11 @@ pub fn first_packet(path: &Path) -> Result<Option<(u64, u64)>, ReplayError> {
     let mut first = None;
     reader.for_each(
         |f| match f {
-            Some(f) => {
+            Found::Frame(f) => {
                 first = Some(f.ts_ns);
                 false
             }
-            None => true,
+            _ => true,
         },
         &mut Vec::new(),
     );

@@ -8,6 +8,7 @@
 //! that reports it, the final events let go of in a live reading).
 
 use super::announcement::Announcement;
+use super::decryption::KeyLog;
 use crate::trace::Event;
 
 /// What has been found so far.
@@ -20,6 +21,14 @@ pub struct Sink {
     numbers: u32,
     /// Endpoints announced for data connections, not dialled yet.
     pub announced: Vec<Announcement>,
+    /// TLS keys read so far (a capture's Decryption Secrets Blocks,
+    /// `--keylog`): empty, TLS is only counted.
+    pub keys: KeyLog,
+    /// TLS that could not be decrypted: (session, what and why).
+    pub undecrypted: Vec<(u32, String)>,
+    /// TLS records were counted without keys (keys that come later are
+    /// too late for them).
+    pub tls_without_keys: bool,
 }
 
 impl Sink {

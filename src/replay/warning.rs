@@ -30,6 +30,8 @@ pub enum WarningKind {
     Joined,
     /// Bytes of a connection the capture never saw.
     Hole,
+    /// TLS keys that cannot be used, or TLS that did not decrypt.
+    Keys,
 }
 
 /// Something read from a capture that the reader should know about.

@@ -267,6 +267,18 @@ impl Kind {
 /// inferred, not seen.
 pub const UNSEEN_DIAL: &str = "SYN not captured";
 
+/// What the note of a line says when replay read it inside TLS with the
+/// keys the capture carried (after "inside TLS: …", see
+/// `tls::INSIDE_TLS`): the narration tells such lines as replay's reading,
+/// not as read by their recorder.
+pub const DECRYPTED: &str = "decrypted with the capture's keys";
+
+/// Whether an event's note says replay decrypted it with the capture's
+/// keys ([`DECRYPTED`]).
+pub fn noted_decrypted(note: Option<&str>) -> bool {
+    note.is_some_and(|n| n.contains(DECRYPTED))
+}
+
 /// How a recorded capture says why a dial failed, where the wire cannot
 /// (a dropped SYN looks the same whoever dropped it): ftpviz's capture
 /// writer ends the comment of the dial's last packet with

@@ -154,7 +154,7 @@ impl Session {
         sink: &mut Sink,
     ) {
         let line = strip_telnet(line);
-        let mut more = Vec::new();
+        let mut more: Vec<String> = self.inside_note(Side::Client).into_iter().collect();
         let cmd = match Command::parse(line) {
             Ok(cmd) => cmd,
             Err(_) => match verb_of(line) {
@@ -332,6 +332,7 @@ impl Session {
         }
         self.open_code = None;
         self.reply_holed = false;
+        notes.extend(self.inside_note(Side::Server));
         notes.extend(more);
         let mut e = Event::new(
             t,

@@ -11,7 +11,7 @@
 //!
 //! **Reading the dialogue.** Bytes (already in order: see [`super::tcp`])
 //! are read per side by a [`Reader`] into lines, holes, and TLS
-//! ([`reader`], [`tls`]); what the lines say becomes commands and replies
+//! ([`reader`], [`records`](super::records)); what the lines say becomes commands and replies
 //! ([`dialogue`]). Nothing captured is dropped without a word: lines that
 //! are not FTP, lines cut by holes, over-long lines, encrypted bytes all
 //! end up in an event or in the note of the next one.
@@ -29,9 +29,9 @@
 
 mod bounce;
 mod dialogue;
+mod inside;
 mod reader;
 mod recognition;
-mod tls;
 
 pub use recognition::{continuation, speaker, Judgement};
 
@@ -41,7 +41,7 @@ use super::tcp::Delivery;
 use crate::ftp::ReplyParser;
 use crate::trace::{Event, Side};
 use dialogue::Junk;
-use reader::{Piece, Reader};
+use reader::{Keyed, Piece, Reader};
 use recognition::Verb;
 use std::net::SocketAddr;
 
@@ -117,6 +117,16 @@ pub struct Session {
     /// Notes for the reply being read (its over-long lines).
     reply_notes: Vec<String>,
     scratch: Vec<Piece>,
+    /// The control connection's TLS, read with the reading's keys (made at
+    /// the first TLS byte, when there are keys).
+    secure: Option<Box<crate::replay::decryption::Connection>>,
+    /// Each side's lines are being decrypted ([client, server]).
+    inside: [bool; 2],
+    /// How each side's TLS is decrypted, until its first line says so.
+    how: [Option<String>; 2],
+    /// Lines of this session were decrypted: its protected data
+    /// connections are decrypted too.
+    pub decrypted: bool,
 }
 
 impl Session {
@@ -155,6 +165,10 @@ impl Session {
             reply_holed: false,
             reply_notes: Vec::new(),
             scratch: Vec::new(),
+            secure: None,
+            inside: [false; 2],
+            how: [None, None],
+            decrypted: false,
         }
     }
 
@@ -393,7 +407,13 @@ impl Session {
                 if !self.first_look(from, b, sink) {
                     return;
                 }
-                self.readers[from as usize].push(b, t, &mut pieces);
+                let reader = &mut self.readers[from as usize];
+                let keyed = (reader.wants_keys() && !sink.keys.is_empty()).then(|| Keyed {
+                    conn: self.secure.get_or_insert_with(Default::default),
+                    keys: &sink.keys,
+                });
+                reader.push(b, t, &mut pieces, keyed);
+                sink.tls_without_keys |= reader.in_tls();
             }
             Delivery::Gap(n) => {
                 self.missing += n;
@@ -429,6 +449,9 @@ impl Session {
                 t,
                 clear_after,
             } => self.tls(from, bytes, t, clear_after, sink),
+            Piece::Opened { how } => self.opened(from, &how),
+            Piece::Undecrypted { why, record } => self.undecrypted(from, &why, record, sink),
+            Piece::Cleared => self.inside[from as usize] = false,
         }
     }
 

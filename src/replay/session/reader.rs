@@ -13,15 +13,20 @@
 //!   server), reading goes on from there at once; otherwise they are the
 //!   [`Piece::Tail`] of a line whose start was lost, up to its line end;
 //! - **TLS**: after a `234` reply to `AUTH TLS`, the next bytes may be TLS
-//!   records ([`tls`](super::tls)); they are counted, not read, until the
+//!   records ([`records`](crate::replay::records)); they are counted, not read, until the
 //!   records stop (a failed handshake that falls back to clear text) or the
-//!   connection ends ([`Piece::Tls`]).
+//!   connection ends ([`Piece::Tls`]). When the reading holds TLS keys
+//!   ([`Keyed`]), the records go to the session's
+//!   [`decryption::Connection`] instead, and their plain text is read as
+//!   lines like clear text, after a [`Piece::Opened`]; a record that does
+//!   not decrypt ([`Piece::Undecrypted`]) leaves the rest counted as above.
 //!
 //! What the lines *mean* (commands, replies, junk) is the session's business.
 
 use super::recognition;
-use super::tls::{self, Records};
 use crate::ftp::{LineBuffer, LineError, MAX_LINE};
+use crate::replay::decryption::{self, KeyLog, Output};
+use crate::replay::records::{self as tls, Records};
 use crate::trace::Side;
 
 /// A part of one side's control stream, in stream order.
@@ -43,6 +48,32 @@ pub enum Piece {
         t: f64,
         clear_after: bool,
     },
+    /// Decrypted text follows, read with the keys as `how` says
+    /// ("TLS 1.3, TLS_AES_128_GCM_SHA256").
+    Opened { how: String },
+    /// TLS could not be read any further (`record`: counted from 1 in this
+    /// direction, when one is to blame); what follows is counted.
+    Undecrypted { why: String, record: Option<u64> },
+    /// Decrypted TLS ended (a close_notify, as `CCC` asks): clear text
+    /// follows.
+    Cleared,
+}
+
+/// The keys a reading holds, and the TLS connection they are used on.
+pub struct Keyed<'a> {
+    pub conn: &'a mut decryption::Connection,
+    pub keys: &'a KeyLog,
+}
+
+/// TLS being decrypted on one side: its records, counted as they would be
+/// without keys (in case they do not decrypt), since when, whether plain
+/// text came out, and when the last bytes came.
+#[derive(Debug, Clone)]
+struct Inside {
+    records: Records,
+    since: f64,
+    plain: bool,
+    last_t: f64,
 }
 
 /// Reads one side of a control connection.
@@ -52,6 +83,8 @@ pub struct Reader {
     lines: LineBuffer,
     /// TLS in progress: its records and the time of its first byte.
     tls: Option<(Records, f64)>,
+    /// TLS in progress, being decrypted.
+    inside: Option<Inside>,
     /// Set after a `234`: the next bytes may start TLS.
     pub tls_expected: bool,
     /// The next bytes start a segment that follows a hole.
@@ -86,6 +119,7 @@ impl Reader {
             side,
             lines: LineBuffer::with_limit(MAX_LINE),
             tls: None,
+            inside: None,
             tls_expected: false,
             after_hole: false,
             in_tail: false,
@@ -100,7 +134,11 @@ impl Reader {
     /// When the TLS being counted began (its event, given when it ends,
     /// carries that time).
     pub fn tls_since(&self) -> Option<f64> {
-        self.tls.as_ref().map(|(_, t)| *t)
+        let decrypting = self.inside.as_ref().filter(|i| !i.plain);
+        self.tls
+            .as_ref()
+            .map(|(_, t)| *t)
+            .or(decrypting.map(|i| i.since))
     }
 
     /// Whether TLS records are being counted.
@@ -108,12 +146,21 @@ impl Reader {
         self.tls.is_some()
     }
 
-    /// In-order bytes, captured at time `t`.
-    pub fn push(&mut self, mut b: &[u8], t: f64, out: &mut Vec<Piece>) {
+    /// Whether the next bytes may be TLS to decrypt (keys are wanted).
+    pub fn wants_keys(&self) -> bool {
+        self.inside.is_some() || (self.tls_expected && self.tls.is_none())
+    }
+
+    /// In-order bytes, captured at time `t`; `keyed`: the keys to read TLS
+    /// with, when the reading has any.
+    pub fn push(&mut self, mut b: &[u8], t: f64, out: &mut Vec<Piece>, keyed: Option<Keyed>) {
         if b.is_empty() {
             return;
         }
         let after_hole = std::mem::take(&mut self.after_hole);
+        if self.inside.is_some() && keyed.is_some() {
+            return self.decrypt(b, t, out, keyed);
+        }
         if let Some((records, _)) = &mut self.tls {
             // After a hole inside TLS, the next record header (if any) is
             // where framing resumes; clear text is where TLS ended.
@@ -130,6 +177,15 @@ impl Reader {
             && self.lines.pending() == 0
             && tls::is_handshake_start(b)
         {
+            if keyed.is_some() {
+                self.inside = Some(Inside {
+                    records: Records::new(),
+                    since: t,
+                    plain: false,
+                    last_t: t,
+                });
+                return self.decrypt(b, t, out, keyed);
+            }
             let mut records = Records::new();
             let n = records.take(b);
             self.tls = Some((records, t));
@@ -143,6 +199,62 @@ impl Reader {
         }
         self.lines.push(b);
         self.drain(out);
+    }
+
+    /// TLS bytes through the keys: plain text read as lines; a failure
+    /// leaves the rest counted, as without keys.
+    fn decrypt(&mut self, b: &[u8], t: f64, out: &mut Vec<Piece>, keyed: Option<Keyed>) {
+        let (Some(inside), Some(k)) = (&mut self.inside, keyed) else {
+            return;
+        };
+        inside.records.take(b);
+        inside.last_t = t;
+        let mut outputs = Vec::new();
+        k.conn.feed(self.side as usize, b, k.keys, &mut outputs);
+        for o in outputs {
+            match o {
+                Output::Opened(how) => {
+                    if let Some(i) = &mut self.inside {
+                        i.plain = true;
+                    }
+                    out.push(Piece::Opened { how });
+                }
+                Output::Plain(p) => {
+                    self.lines.push(&p);
+                    self.drain(out);
+                }
+                Output::Failed { why, record, rest } => {
+                    out.push(Piece::Undecrypted {
+                        why,
+                        record: Some(record),
+                    });
+                    self.tls = self.inside.take().map(|i| {
+                        if i.plain {
+                            let mut r = Records::new();
+                            r.take(&rest);
+                            (r, t)
+                        } else {
+                            (i.records, i.since)
+                        }
+                    });
+                }
+                Output::Ended { rest } => {
+                    if let Some(i) = self.inside.take() {
+                        out.push(if i.plain {
+                            Piece::Cleared
+                        } else {
+                            Piece::Tls {
+                                bytes: i.records.bytes,
+                                t: i.since,
+                                clear_after: true,
+                            }
+                        });
+                    }
+                    self.lines.push(&rest);
+                    self.drain(out);
+                }
+            }
+        }
     }
 
     fn end_tls(&mut self, clear_after: bool, out: &mut Vec<Piece>) {
@@ -175,6 +287,23 @@ impl Reader {
 
     /// `n` bytes the capture never saw.
     pub fn hole(&mut self, n: u64, out: &mut Vec<Piece>) {
+        if let Some(i) = self.inside.take() {
+            // Decryption needs every record, in order: counted from here.
+            out.push(Piece::Undecrypted {
+                why: format!("a hole in the capture ({n} bytes never captured)"),
+                record: None,
+            });
+            let (mut records, since) = if i.plain {
+                (Records::new(), i.last_t)
+            } else {
+                (i.records, i.since)
+            };
+            records.hole(n);
+            records.framed = false;
+            self.tls = Some((records, since));
+            self.after_hole = true;
+            return;
+        }
         if let Some((records, _)) = &mut self.tls {
             records.hole(n);
             records.framed = false;
@@ -195,6 +324,9 @@ impl Reader {
 
     /// The stream ended: TLS still running, or a last line without its end.
     pub fn finish(&mut self, out: &mut Vec<Piece>) {
+        if let Some(i) = self.inside.take().filter(|i| !i.plain) {
+            self.tls = Some((i.records, i.since));
+        }
         self.end_tls(false, out);
         if let Some(line) = self.lines.finish() {
             let piece = self.piece(line);
@@ -212,7 +344,7 @@ mod tests {
         let mut out = Vec::new();
         for p in parts {
             match p {
-                Ok(b) => r.push(b, 1.0, &mut out),
+                Ok(b) => r.push(b, 1.0, &mut out, None),
                 Err(n) => r.hole(*n, &mut out),
             }
         }
@@ -284,10 +416,10 @@ mod tests {
         let mut out = Vec::new();
         r.tls_expected = true;
         let mut b = vec![22, 3, 1, 0, 4, 1, 2, 3, 4, 21, 3, 3, 0, 2, 9, 9];
-        r.push(&b[..7], 2.0, &mut out);
+        r.push(&b[..7], 2.0, &mut out, None);
         assert!(r.in_tls() && out.is_empty());
         b.extend(b"PASV\r\n");
-        r.push(&b[7..], 3.0, &mut out);
+        r.push(&b[7..], 3.0, &mut out, None);
         assert_eq!(
             out,
             vec![
@@ -306,7 +438,7 @@ mod tests {
         let mut r = Reader::new(Side::Client);
         let mut out = Vec::new();
         r.tls_expected = true;
-        r.push(b"PBSZ 0\r\n", 1.0, &mut out);
+        r.push(b"PBSZ 0\r\n", 1.0, &mut out, None);
         assert_eq!(out, vec![line("PBSZ 0")]);
     }
 }

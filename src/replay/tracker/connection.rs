@@ -17,6 +17,7 @@
 
 use crate::replay::linking::Dial;
 use crate::replay::segment::Segment;
+use crate::replay::sink::Sink;
 use crate::replay::tcp::{Delivery, Stream};
 use crate::trace::{Event, Kind, Side};
 use std::net::SocketAddr;
@@ -72,6 +73,9 @@ impl End {
 /// Data events of one connection are at most this far apart (capture time).
 pub const SLICE_NS: u64 = 500_000_000;
 
+/// The note of a data event that counts plain text read inside TLS.
+const PLAIN: &str = "the plain text inside TLS records, decrypted with the capture's keys";
+
 /// What a data connection needs to report itself.
 #[derive(Debug)]
 pub struct DataConn {
@@ -86,6 +90,9 @@ pub struct DataConn {
     pub last_ns: u64,
     /// Listed among the connections with unreported bytes.
     pub listed: bool,
+    /// Its TLS, read with the reading's keys (a session whose control
+    /// connection was decrypted): its bytes are counted as plain text.
+    pub tls: Option<Box<crate::replay::decryption::Protected>>,
 }
 
 /// A dial whose role waits for its first bytes: an unannounced SYN between
@@ -155,16 +162,42 @@ impl Conn {
     /// a `data` event is due (the first bytes, or half a second since the
     /// last) and whether the connection now has unreported bytes for the
     /// first time since it was last listed.
-    pub fn count(&mut self, end: End, seg: &Segment<'_>, ns: u64) -> Counted {
+    pub fn count(&mut self, end: End, seg: &Segment<'_>, ns: u64, sink: &mut Sink) -> Counted {
         let Role::Data(d) = &mut self.role else {
             return Counted::default();
         };
         let mut n = 0;
-        self.streams[end.index()].segment(seg.seq, seg.len, &[], ns, &mut |x, _| {
-            if let Delivery::Count(k) = x {
-                n += k;
-            }
-        });
+        let mut failed = None;
+        let payload = if d.tls.is_some() { seg.payload } else { &[] };
+        let i = end.index();
+        self.streams[i].segment(
+            seg.seq,
+            seg.len,
+            payload,
+            ns,
+            &mut |x, _| match (x, &mut d.tls) {
+                (Delivery::Count(k), tls) => {
+                    n += k;
+                    if let Some(why) = tls.as_mut().and_then(|t| t.lost(i)) {
+                        failed = Some(why);
+                    }
+                }
+                (Delivery::Bytes(b), Some(tls)) => n += tls.read(i, b, &sink.keys, &mut failed),
+                (Delivery::Gap(_), Some(tls)) => failed = failed.take().or(tls.lost(i)),
+                _ => {}
+            },
+        );
+        if let Some(why) = failed {
+            let from = end.side(d.dialler);
+            sink.undecrypted.push((
+                d.session,
+                format!(
+                    "data connection {}: TLS from the {from} could not be decrypted ({why}); \
+                     the rest of its bytes are counted as they crossed, encrypted",
+                    d.conn
+                ),
+            ));
+        }
         if n == 0 {
             return Counted::default();
         }
@@ -189,6 +222,10 @@ impl Conn {
         }
         d.last_report = Some(d.last_ns);
         let from = end.side(d.dialler);
-        Some(Event::new(t, d.session, d.conn, from, Kind::Data { bytes }))
+        let mut e = Event::new(t, d.session, d.conn, from, Kind::Data { bytes });
+        if d.tls.as_ref().is_some_and(|p| p.decrypting(end.index())) {
+            e.note = Some(PLAIN.into());
+        }
+        Some(e)
     }
 }

@@ -115,7 +115,11 @@ impl Tracker {
                 Role::Control(id)
             }
         };
-        let keep = matches!(role, Role::Control(_));
+        let keep = match &role {
+            Role::Control(_) => true,
+            Role::Data(d) => d.tls.is_some(),
+            _ => false,
+        };
         let stream = || {
             if keep {
                 Stream::keeping()
@@ -173,6 +177,9 @@ impl Tracker {
             e.conn = conn;
             e.channel = crate::trace::Channel::Data;
         }
+        // Only a session whose lines were decrypted pays for reading its
+        // data connections' bytes.
+        let tls = (s.decrypted && !self.sink.keys.is_empty()).then(Box::default);
         Role::Data(DataConn {
             session: s.number,
             conn,
@@ -181,6 +188,7 @@ impl Tracker {
             last_report: None,
             last_ns: 0,
             listed: false,
+            tls,
         })
     }
 
@@ -213,9 +221,10 @@ impl Tracker {
         let Some(c) = self.conns.get_mut(&key) else {
             return;
         };
+        let keep = control || matches!(&role, Role::Data(d) if d.tls.is_some());
         c.role = role;
         for s in &mut c.streams {
-            s.set_keeping(control);
+            s.set_keeping(keep);
         }
         for (ns, end, kind, note) in u.held {
             self.conn_event(key, ns, end, kind, note.as_deref());

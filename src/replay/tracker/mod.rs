@@ -103,6 +103,16 @@ impl Tracker {
     }
 
     /// The events found so far, in the order found.
+    /// The TLS keys the reading holds (see [`crate::replay::decryption`]).
+    pub fn keys(&mut self) -> &mut crate::replay::decryption::KeyLog {
+        &mut self.sink.keys
+    }
+
+    /// Whether TLS records were counted so far for want of keys.
+    pub fn tls_without_keys(&self) -> bool {
+        self.sink.tls_without_keys
+    }
+
     pub fn events(&self) -> &[Event] {
         &self.sink.events
     }
@@ -190,7 +200,7 @@ impl Tracker {
         match c.role {
             Role::Data(_) => {
                 let end = End::of(c.initiator, seg.src);
-                let counted = c.count(end, seg, ns);
+                let counted = c.count(end, seg, ns, &mut self.sink);
                 self.counted(key, end, counted);
                 true
             }
@@ -284,7 +294,7 @@ impl Tracker {
         };
         match &mut c.role {
             Role::Data(_) => {
-                let counted = c.count(end, seg, ns);
+                let counted = c.count(end, seg, ns, &mut self.sink);
                 self.counted(key, end, counted);
             }
             Role::Control(id) => {

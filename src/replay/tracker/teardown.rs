@@ -52,6 +52,8 @@ pub struct Ending {
     pub joined: Vec<(u32, String)>,
     /// Connections to port 21 whose few words could not prove FTP.
     pub unproven: Vec<String>,
+    /// TLS that could not be decrypted: (session, what and why).
+    pub undecrypted: Vec<(u32, String)>,
 }
 
 impl Tracker {
@@ -362,6 +364,7 @@ impl Tracker {
         }
         Ending {
             events: self.sink.events,
+            undecrypted: self.sink.undecrypted,
             holes: self.holes,
             joined: self.joined,
             unproven: self.unproven,

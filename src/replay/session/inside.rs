@@ -1,0 +1,62 @@
+//! Lines read inside TLS, with the keys that came with the capture.
+//!
+//! When the reading holds the TLS keys of a session (see
+//! [`decryption`](crate::replay::decryption)), each side's records after
+//! `AUTH TLS` and `234` are decrypted and their plain text read as lines,
+//! as clear text would be. Each such line is noted as having crossed
+//! inside TLS ([`crate::tls::INSIDE_TLS`]: on the wire it was records no
+//! middlebox could read) and as decrypted with the capture's keys
+//! ([`DECRYPTED`]); the first line of each side says how (TLS version and
+//! cipher suite). Where decryption stops (a record that does not open, a
+//! hole in the capture), a warning names the session, the side and the
+//! record, and the rest of that side is counted as encrypted, as it is
+//! without keys.
+
+use super::Session;
+use crate::replay::sink::Sink;
+use crate::trace::Side;
+use crate::trace::DECRYPTED;
+
+impl Session {
+    /// `from`'s lines are decrypted from here on.
+    pub(super) fn opened(&mut self, from: Side, how: &str) {
+        self.inside[from as usize] = true;
+        self.how[from as usize] = Some(how.to_string());
+        self.decrypted = true;
+    }
+
+    /// `from`'s TLS could not be decrypted any further.
+    pub(super) fn undecrypted(
+        &mut self,
+        from: Side,
+        why: &str,
+        record: Option<u64>,
+        sink: &mut Sink,
+    ) {
+        self.inside[from as usize] = false;
+        let which = match record {
+            Some(n) => format!("TLS record {n} from the {from}"),
+            None => format!("TLS from the {from}"),
+        };
+        let what = format!(
+            "control connection: {which} could not be decrypted ({why}); the rest of what the \
+             {from} sent on it is shown encrypted"
+        );
+        self.notes[from as usize].push(format!("not decrypted: {why}"));
+        sink.undecrypted.push((self.number, what));
+    }
+
+    /// The note a line gets when it was read inside TLS.
+    /// The first line of a side says how it was decrypted.
+    pub(super) fn inside_note(&mut self, from: Side) -> Option<String> {
+        let i = from as usize;
+        if !self.inside[i] {
+            return None;
+        }
+        let note = format!("{}; {DECRYPTED}", crate::tls::INSIDE_TLS);
+        Some(match self.how[i].take() {
+            Some(how) => format!("{note} ({how})"),
+            None => note,
+        })
+    }
+}
