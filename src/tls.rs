@@ -46,7 +46,12 @@
 //!
 //! A connection is a [`Wire`]: in clear, or inside TLS, read and written
 //! the same way — on the server's side or, for the lab's own client
-//! ([`Tls::connector`]), on the client's.
+//! ([`Tls::connector`]), on the client's. A command or reply is sent with
+//! [`send`], which says which records it went in before they leave
+//! ([`records`]).
+
+pub mod records;
+pub use records::{Holder, Record, RecordType, Records, Sealed, INSIDE_TLS};
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::io;
@@ -163,11 +168,9 @@ fn fingerprint(der: &[u8]) -> String {
     pairs.join(":")
 }
 
-/// What the note on a command or reply that crossed inside TLS says.
-pub const INSIDE_TLS: &str = "inside TLS: a middlebox sees only records";
-
 /// Whether an event's note says it crossed inside TLS (its recorder, our
-/// server, read the plain text with the keys it holds).
+/// server or the lab, read the plain text with the keys it holds) — with
+/// its records ([`Sealed`]) or, for a line our server received, without.
 pub fn noted_inside(note: Option<&str>) -> bool {
     note.is_some_and(|n| n.contains(INSIDE_TLS))
 }
@@ -230,6 +233,40 @@ impl Wire {
     }
 }
 
+/// Sends one line (a command or a reply) and pushes it out, telling
+/// `observed` first what goes on the wire: `None` in clear; inside TLS the
+/// records it was sealed into, read from the very bytes about to be
+/// written. So the line's event is recorded before the peer can have it
+/// (let alone answer it), and says what crossed, never what would have.
+/// Our server and the lab's client both send their lines so.
+pub async fn send(
+    wire: &mut Wire,
+    line: &[u8],
+    observed: impl FnOnce(Option<Records>),
+) -> io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let (tcp, sealed) = match wire {
+        Wire::Tls(tls) => {
+            let (tcp, conn) = tls.get_mut();
+            let sealed = records::seal(conn, line)?;
+            (tcp, sealed)
+        }
+        Wire::TlsClient(tls) => {
+            let (tcp, conn) = tls.get_mut();
+            let sealed = records::seal(conn, line)?;
+            (tcp, sealed)
+        }
+        Wire::Clear(_) | Wire::Gone => {
+            observed(None);
+            wire.write_all(line).await?;
+            return wire.flush().await;
+        }
+    };
+    observed(Some(Records::of(&sealed)));
+    tcp.write_all(&sealed).await?;
+    tcp.flush().await
+}
+
 fn gone() -> io::Error {
     io::Error::new(io::ErrorKind::NotConnected, "connection taken away")
 }
@@ -290,6 +327,35 @@ impl AsyncWrite for Wire {
             Wire::Gone => Poll::Ready(Ok(())),
         }
     }
+}
+
+/// A client and a server connection in memory, their handshake done
+/// (for tests of what TLS puts on the wire).
+#[cfg(test)]
+pub(crate) fn pair(
+    tls: &Tls,
+) -> Result<(rustls::ClientConnection, rustls::ServerConnection), TlsError> {
+    let Connector(connector) = tls.connector()?;
+    let name = rustls::pki_types::ServerName::try_from("localhost")
+        .map_err(|_| rustls::Error::General("name".into()))?;
+    let mut client = rustls::ClientConnection::new(connector.config().clone(), name)?;
+    let mut server = rustls::ServerConnection::new(tls.acceptor.config().clone())?;
+    let io = |e: io::Error| rustls::Error::General(e.to_string());
+    while client.is_handshaking() || server.is_handshaking() || client.wants_write() {
+        let mut wire = Vec::new();
+        while client.wants_write() {
+            client.write_tls(&mut wire).map_err(io)?;
+        }
+        server.read_tls(&mut wire.as_slice()).map_err(io)?;
+        server.process_new_packets()?;
+        let mut back = Vec::new();
+        while server.wants_write() {
+            server.write_tls(&mut back).map_err(io)?;
+        }
+        client.read_tls(&mut back.as_slice()).map_err(io)?;
+        client.process_new_packets()?;
+    }
+    Ok((client, server))
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ mod scenarios;
 
 use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
-use ftpviz::tls::noted_inside;
+use ftpviz::tls::{noted_inside, Holder, RecordType, Sealed};
 use ftpviz::trace::{Blocker, Channel, Event, FailReason, Kind, Side};
 use std::time::Duration;
 
@@ -90,6 +90,34 @@ fn data_accepts(events: &[Event]) -> usize {
         .count()
 }
 
+/// Each line's note lists the records its sender put on the wire, read
+/// from the bytes it wrote: one record of application data, as long as the
+/// line with its CRLF, plus TLS 1.3's hidden content type (1 byte) and the
+/// AEAD tag (16 bytes) — and who decrypted it.
+fn sealed_as_sent(lines: &[&Event]) {
+    for e in lines {
+        let note = e.note.as_deref().unwrap_or("");
+        let sealed = Sealed::read(note).unwrap_or_else(|| panic!("records in {note}"));
+        assert_eq!(sealed.by, Holder::Lab, "{note}");
+        let plain = match &e.kind {
+            Kind::Command { text, .. } => text.len() + 2,
+            Kind::Reply { text, .. } => text.lines().map(|l| l.len() + 2).sum(),
+            _ => unreachable!(),
+        };
+        let lengths: Vec<(RecordType, usize)> = sealed
+            .records
+            .0
+            .iter()
+            .map(|r| (r.kind, usize::from(r.length)))
+            .collect();
+        assert_eq!(
+            lengths,
+            [(RecordType::ApplicationData, plain + 1 + 16)],
+            "{e:?}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_lesson_runs_inside_tls_in_both_modes() {
     let mut configs = vec![
@@ -134,6 +162,7 @@ async fn the_lesson_runs_inside_tls_in_both_modes() {
         let (clear, sealed) = lines.split_at(3);
         assert!(clear.iter().all(|e| !noted_inside(e.note.as_deref())));
         assert!(sealed.iter().all(|e| noted_inside(e.note.as_deref())));
+        sealed_as_sent(sealed);
         let codes = common::reply_codes(&events);
         assert_eq!(codes.iter().filter(|&&c| c == 226).count(), 4, "{codes:?}");
         assert!(!codes.contains(&522), "no data handshake failed: {codes:?}");

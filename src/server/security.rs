@@ -51,21 +51,35 @@ use super::abort::Outcome;
 use super::data::{DataConn, Plan};
 use super::session::{Login, Session};
 use crate::ftp::{LineBuffer, Verb};
-use crate::tls::{Wire, INSIDE_TLS};
+use crate::tap::Scope;
+use crate::tls::{Holder, Wire, INSIDE_TLS};
 use std::io;
 use tokio::io::AsyncReadExt;
 
 impl Session {
-    /// The note for a command (`code` 0) or reply sent on the control
-    /// connection now: that it travels inside TLS, and for a `150` of a
-    /// protected transfer that its data connection does too.
-    pub(super) fn inside_tls(&self, code: u16) -> Option<String> {
-        let control = self.ctl.is_tls().then_some(INSIDE_TLS);
-        let data = (code == 150 && self.protection.private).then_some(
+    /// The note for a command received on the control connection now: that
+    /// it came inside TLS (which records carried it, a reader of the
+    /// plain text cannot tell).
+    pub(super) fn inside_tls(&self) -> Option<String> {
+        self.ctl.is_tls().then(|| INSIDE_TLS.to_string())
+    }
+
+    /// For a `150` of a protected transfer: the note that its data
+    /// connection is inside TLS too.
+    pub(super) fn protected_150(&self, code: u16) -> Option<&'static str> {
+        (code == 150 && self.protection.private).then_some(
             "the data connection is inside TLS too (PROT P): its data events count the file's bytes, not the records",
-        );
-        let notes: Vec<&str> = control.into_iter().chain(data).collect();
-        (!notes.is_empty()).then(|| notes.join("; "))
+        )
+    }
+
+    /// Who decrypts what this server reads and writes inside TLS: the lab
+    /// (its client is ours too) or our server alone.
+    pub(super) fn holder(&self) -> Holder {
+        if self.rec.scope() == Scope::Shared {
+            Holder::Lab
+        } else {
+            Holder::Server
+        }
     }
 
     /// The security verbs (`AUTH`, `PBSZ`, `PROT`, `CCC`); `None` for any

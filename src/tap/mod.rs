@@ -392,6 +392,12 @@ impl Recorder {
         self.emit(conn, self.side, Kind::Fail { reason, by }, note);
     }
 
+    /// Whether this recorder shares its connections with our other peer
+    /// (the lab) or is alone on them.
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+
     /// Records what `from` sent: in the lab each event is recorded by its
     /// sender, at the moment it leaves; a lone recorder records both ways.
     fn mine(&self, from: Side) -> bool {
