@@ -48,11 +48,16 @@
 //! the same way — on the server's side or, for the lab's own client
 //! ([`Tls::connector`]), on the client's. A command or reply is sent with
 //! [`send`], which says which records it went in before they leave
-//! ([`records`]).
+//! ([`records`]). When the run is recorded, TLS runs over a socket that
+//! logs every byte it sends (`logged`), and the server's config logs the
+//! keys: the capture holds what crossed, and opens it.
 
+mod logged;
 pub mod records;
+pub use logged::Logged;
 pub use records::{Holder, Record, RecordType, Records, Sealed, INSIDE_TLS};
 
+use crate::tap::{LogEnd, WireLog};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::io;
 use std::pin::Pin;
@@ -87,6 +92,12 @@ impl Tls {
     /// around it (TLS 1.2 and 1.3, rustls' `ring` provider). Nothing is
     /// written to disk.
     pub fn self_signed() -> Result<Tls, TlsError> {
+        Tls::self_signed_logging(None)
+    }
+
+    /// [`Tls::self_signed`], its secrets logged into `keys` when given (a
+    /// recorded run: the capture carries them, so Wireshark decrypts it).
+    pub fn self_signed_logging(keys: Option<WireLog>) -> Result<Tls, TlsError> {
         let made = rcgen::generate_simple_self_signed(
             NAMES.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
         )?;
@@ -101,6 +112,10 @@ impl Tls {
             .with_safe_default_protocol_versions()?
             .with_no_client_auth()
             .with_single_cert(vec![certificate.clone()], key)?;
+        let mut config = config;
+        if let Some(keys) = keys {
+            config.key_log = Arc::new(keys);
+        }
         Ok(Tls {
             acceptor: TlsAcceptor::from(Arc::new(config)),
             fingerprint: fingerprint(&certificate),
@@ -119,9 +134,10 @@ impl Tls {
         &self.certificate
     }
 
-    /// The TLS handshake on `tcp`, as the TLS server.
-    pub async fn accept(&self, tcp: TcpStream) -> io::Result<Wire> {
-        let tls = self.acceptor.accept(tcp).await?;
+    /// The TLS handshake on `tcp`, as the TLS server; its bytes logged
+    /// into `log` when the run is recorded.
+    pub async fn accept(&self, tcp: TcpStream, log: Option<LogEnd>) -> io::Result<Wire> {
+        let tls = self.acceptor.accept(Logged::new(tcp, log)).await?;
         Ok(Wire::Tls(Box::new(tls)))
     }
 
@@ -153,10 +169,10 @@ impl std::fmt::Debug for Connector {
 impl Connector {
     /// The TLS handshake on `tcp`, as the TLS client, checking the
     /// certificate for the name `localhost` (one of [`NAMES`]).
-    pub async fn connect(&self, tcp: TcpStream) -> io::Result<Wire> {
+    pub async fn connect(&self, tcp: TcpStream, log: Option<LogEnd>) -> io::Result<Wire> {
         let name = rustls::pki_types::ServerName::try_from("localhost")
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        let tls = self.0.connect(name, tcp).await?;
+        let tls = self.0.connect(name, Logged::new(tcp, log)).await?;
         Ok(Wire::TlsClient(Box::new(tls)))
     }
 }
@@ -194,9 +210,9 @@ pub enum Wire {
     /// Bytes as they are.
     Clear(TcpStream),
     /// Records: what is read and written here is the plain text inside.
-    Tls(Box<TlsStream<TcpStream>>),
+    Tls(Box<TlsStream<Logged>>),
     /// The same, on the TLS client's side (the lab's client).
-    TlsClient(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+    TlsClient(Box<tokio_rustls::client::TlsStream<Logged>>),
     /// Taken away (for a handshake that failed): reads end, writes fail.
     Gone,
 }
@@ -206,8 +222,8 @@ impl Wire {
     pub fn tcp(&self) -> Option<&TcpStream> {
         match self {
             Wire::Clear(tcp) => Some(tcp),
-            Wire::Tls(tls) => Some(tls.get_ref().0),
-            Wire::TlsClient(tls) => Some(tls.get_ref().0),
+            Wire::Tls(tls) => Some(tls.get_ref().0.tcp()),
+            Wire::TlsClient(tls) => Some(tls.get_ref().0.tcp()),
             Wire::Gone => None,
         }
     }

@@ -456,10 +456,10 @@ fn ccc_needs_tls() {
 }
 
 /// A lesson scene may ask for FTPS (`tls`, `ccc`); `ccc` alone is refused
-/// before anything starts; `lesson --record` leaves the FTPS runs out of
-/// the capture and says so (recording TLS is not done yet).
+/// before anything starts; `lesson --record` records the FTPS runs as they
+/// crossed: TLS bytes, with their keys.
 #[test]
-fn a_lesson_in_ftps_is_run_and_left_out_of_a_recording() {
+fn a_lesson_in_ftps_is_run_and_recorded_with_its_keys() {
     let dir = common::temp_dir("lab-tls-lesson");
     let bad = dir.join("bad.toml");
     std::fs::write(
@@ -502,12 +502,19 @@ fn a_lesson_in_ftps_is_run_and_left_out_of_a_recording() {
         capture.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(
-        err.contains("2 FTPS run(s) left out of the capture (blind; cleared)"),
-        "{err}"
-    );
+    assert!(!err.contains("left out"), "{err}");
     let bytes = std::fs::read(&capture).unwrap();
-    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
-    assert!(has(b"USER anonymous"), "the plain scene is recorded");
-    assert!(!has(b"AUTH TLS"), "no FTPS run is");
+    let count = |needle: &[u8]| bytes.windows(needle.len()).filter(|w| *w == needle).count();
+    // In clear: the plain scene's login, both FTPS runs' AUTH TLS, and
+    // after CCC the cleared run's lines; never an FTPS run's login.
+    assert_eq!(count(b"USER anonymous"), 1, "the plain scene's only");
+    assert_eq!(count(b"AUTH TLS"), 2, "both FTPS runs are recorded");
+    assert_eq!(
+        count(b"PWD\r\n"),
+        2,
+        "the plain scene's, and the one after CCC"
+    );
+    // Their keys too: a Decryption Secrets Block ("TLSK") per key batch.
+    assert!(count(b"KSLT") >= 2, "the TLS keys go with the capture");
+    assert!(count(b"CLIENT_HANDSHAKE_TRAFFIC_SECRET") >= 2);
 }

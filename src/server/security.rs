@@ -131,7 +131,8 @@ impl Session {
             self.ctl = clear;
             return Ok(());
         };
-        match tokio::time::timeout(self.ctx.write_timeout, tls.accept(tcp)).await {
+        let log = self.rec.log_end(0);
+        match tokio::time::timeout(self.ctx.write_timeout, tls.accept(tcp, log)).await {
             Ok(Ok(wire)) => self.ctl = wire,
             // RFC 4217 §10.1: a handshake that failed midway leaves the
             // connection in an unknown state: drop it.
@@ -201,7 +202,7 @@ impl Session {
         .await;
         match ended {
             Ok(Ok(())) => {
-                self.ctl = Wire::Clear(tls.into_inner().0);
+                self.ctl = Wire::Clear(tls.into_inner().0.into_inner());
                 self.protection.cleared = true;
             }
             // The client did not close its side of TLS: the connection is
@@ -226,8 +227,9 @@ impl Session {
             return Ok(Some(data));
         };
         let limit = self.ctx.data_timeout;
+        let log = self.rec.log_end(data.conn);
         let handshake = async move {
-            match tokio::time::timeout(limit, tls.accept(tcp)).await {
+            match tokio::time::timeout(limit, tls.accept(tcp, log)).await {
                 Ok(done) => done,
                 Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "no handshake")),
             }
@@ -260,7 +262,7 @@ impl Session {
 /// right behind its `close_notify`, often in the same segment, and a read
 /// that took those bytes into TLS's buffer would lose that command.
 async fn closed_by_both(
-    tls: &mut tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
+    tls: &mut tokio_rustls::server::TlsStream<crate::tls::Logged>,
     lines: &mut LineBuffer,
 ) -> io::Result<()> {
     use tokio::io::AsyncWriteExt;

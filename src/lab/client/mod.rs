@@ -310,7 +310,8 @@ impl Client {
             ctl.stream = wire;
             return Err(ClientError::TlsRefused("TLS was already on".into()));
         };
-        match tokio::time::timeout(WAIT, connector.connect(tcp)).await {
+        let log = ctl.rec.log_end(0);
+        match tokio::time::timeout(WAIT, connector.connect(tcp, log)).await {
             Ok(Ok(wire)) => {
                 ctl.stream = wire;
                 Ok(())
@@ -344,7 +345,7 @@ impl Client {
         };
         match tokio::time::timeout(WAIT, closed).await {
             Ok(Ok(())) => {
-                ctl.stream = Wire::Clear(tls.into_inner().0);
+                ctl.stream = Wire::Clear(tls.into_inner().0.into_inner());
                 Ok(())
             }
             Ok(Err(e)) => Err(ClientError::Io(e)),
