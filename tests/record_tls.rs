@@ -21,25 +21,7 @@ use std::process::Command;
 
 /// `tshark -r FILE -d … -Y FILTER -T fields -e …`: its stdout lines.
 fn tshark(file: &Path, decode: &[String], filter: &str, fields: &[&str]) -> Vec<String> {
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-r").arg(file);
-    for d in decode {
-        cmd.args(["-d", d]);
-    }
-    cmd.args(["-Y", filter, "-T", "fields", "-E", "separator=/t"]);
-    for f in fields {
-        cmd.args(["-e", f]);
-    }
-    let out = cmd.output().expect("tshark runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
+    common::tshark(Path::new("tshark"), file, decode, &[], filter, fields)
 }
 
 /// `tshark -r FILE -d … -x`: the dump, decrypted parts included.
