@@ -568,7 +568,7 @@ mod tests {
     use pcap_parser::{OptionCode, PcapBlockOwned, PcapNGSlice};
 
     /// (TCP flags byte, payload, comment) of every packet written.
-    fn packets(file: &[u8]) -> Vec<(u8, Vec<u8>, Option<String>)> {
+    pub(super) fn packets(file: &[u8]) -> Vec<(u8, Vec<u8>, Option<String>)> {
         let mut out = Vec::new();
         for block in PcapNGSlice::from_slice(file).unwrap() {
             let PcapBlockOwned::NG(Block::EnhancedPacket(epb)) = block.unwrap() else {
@@ -588,12 +588,19 @@ mod tests {
         out
     }
 
-    fn ev(t: f64, conn: u32, from: Side, kind: Kind) -> Event {
+    pub(super) fn ev(t: f64, conn: u32, from: Side, kind: Kind) -> Event {
         Event::new(t, 1, conn, from, kind)
     }
 
     /// `from` dials `src` → `dst` at `t`.
-    fn dial(t: f64, conn: u32, from: Side, src: &str, dst: &str, via: Option<Via>) -> Event {
+    pub(super) fn dial(
+        t: f64,
+        conn: u32,
+        from: Side,
+        src: &str,
+        dst: &str,
+        via: Option<Via>,
+    ) -> Event {
         let (src, dst) = (src.parse().unwrap(), dst.parse().unwrap());
         ev(t, conn, from, Kind::Connect { src, dst, via })
     }
