@@ -184,10 +184,6 @@ pub async fn start(config: ServeConfig) -> Result<Serving, ServeError> {
 
 /// Binds and starts serving within `options`.
 pub async fn start_with(config: ServeConfig, options: ServeOptions) -> Result<Serving, ServeError> {
-    let tls = match options.tls {
-        true => Some(Arc::new(Tls::self_signed().map_err(ServeError::Tls)?)),
-        false => None,
-    };
     let files = match &config.root {
         None => {
             let limits = Limits {
@@ -222,6 +218,14 @@ pub async fn start_with(config: ServeConfig, options: ServeOptions) -> Result<Se
         }
     };
     let payloads = options.payloads.then(|| tap.carry_payload());
+    // A recorded run logs the keys, for the capture.
+    let keys = payloads.as_ref().map(|p| p.wire_log().clone());
+    let tls = match options.tls {
+        true => Some(Arc::new(
+            Tls::self_signed_logging(keys).map_err(ServeError::Tls)?,
+        )),
+        false => None,
+    };
     let (shutdown, stop) = watch::channel(false);
     let mut cfg = ServerConfig::new(files, Scope::Alone);
     cfg.caps = options.caps;

@@ -46,8 +46,18 @@
 //!
 //! A connection is a [`Wire`]: in clear, or inside TLS, read and written
 //! the same way — on the server's side or, for the lab's own client
-//! ([`Tls::connector`]), on the client's.
+//! ([`Tls::connector`]), on the client's. A command or reply is sent with
+//! [`send`], which says which records it went in before they leave
+//! ([`records`]). When the run is recorded, TLS runs over a socket that
+//! logs every byte it sends (`logged`), and the server's config logs the
+//! keys: the capture holds what crossed, and opens it.
 
+mod logged;
+pub mod records;
+pub use logged::Logged;
+pub use records::{Holder, Record, RecordType, Records, Sealed, INSIDE_TLS};
+
+use crate::tap::{LogEnd, WireLog};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::io;
 use std::pin::Pin;
@@ -82,6 +92,12 @@ impl Tls {
     /// around it (TLS 1.2 and 1.3, rustls' `ring` provider). Nothing is
     /// written to disk.
     pub fn self_signed() -> Result<Tls, TlsError> {
+        Tls::self_signed_logging(None)
+    }
+
+    /// [`Tls::self_signed`], its secrets logged into `keys` when given (a
+    /// recorded run: the capture carries them, so Wireshark decrypts it).
+    pub fn self_signed_logging(keys: Option<WireLog>) -> Result<Tls, TlsError> {
         let made = rcgen::generate_simple_self_signed(
             NAMES.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
         )?;
@@ -96,6 +112,10 @@ impl Tls {
             .with_safe_default_protocol_versions()?
             .with_no_client_auth()
             .with_single_cert(vec![certificate.clone()], key)?;
+        let mut config = config;
+        if let Some(keys) = keys {
+            config.key_log = Arc::new(keys);
+        }
         Ok(Tls {
             acceptor: TlsAcceptor::from(Arc::new(config)),
             fingerprint: fingerprint(&certificate),
@@ -114,9 +134,10 @@ impl Tls {
         &self.certificate
     }
 
-    /// The TLS handshake on `tcp`, as the TLS server.
-    pub async fn accept(&self, tcp: TcpStream) -> io::Result<Wire> {
-        let tls = self.acceptor.accept(tcp).await?;
+    /// The TLS handshake on `tcp`, as the TLS server; its bytes logged
+    /// into `log` when the run is recorded.
+    pub async fn accept(&self, tcp: TcpStream, log: Option<LogEnd>) -> io::Result<Wire> {
+        let tls = self.acceptor.accept(Logged::new(tcp, log)).await?;
         Ok(Wire::Tls(Box::new(tls)))
     }
 
@@ -148,10 +169,10 @@ impl std::fmt::Debug for Connector {
 impl Connector {
     /// The TLS handshake on `tcp`, as the TLS client, checking the
     /// certificate for the name `localhost` (one of [`NAMES`]).
-    pub async fn connect(&self, tcp: TcpStream) -> io::Result<Wire> {
+    pub async fn connect(&self, tcp: TcpStream, log: Option<LogEnd>) -> io::Result<Wire> {
         let name = rustls::pki_types::ServerName::try_from("localhost")
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        let tls = self.0.connect(name, tcp).await?;
+        let tls = self.0.connect(name, Logged::new(tcp, log)).await?;
         Ok(Wire::TlsClient(Box::new(tls)))
     }
 }
@@ -163,11 +184,9 @@ fn fingerprint(der: &[u8]) -> String {
     pairs.join(":")
 }
 
-/// What the note on a command or reply that crossed inside TLS says.
-pub const INSIDE_TLS: &str = "inside TLS: a middlebox sees only records";
-
 /// Whether an event's note says it crossed inside TLS (its recorder, our
-/// server, read the plain text with the keys it holds).
+/// server or the lab, read the plain text with the keys it holds) — with
+/// its records ([`Sealed`]) or, for a line our server received, without.
 pub fn noted_inside(note: Option<&str>) -> bool {
     note.is_some_and(|n| n.contains(INSIDE_TLS))
 }
@@ -191,9 +210,9 @@ pub enum Wire {
     /// Bytes as they are.
     Clear(TcpStream),
     /// Records: what is read and written here is the plain text inside.
-    Tls(Box<TlsStream<TcpStream>>),
+    Tls(Box<TlsStream<Logged>>),
     /// The same, on the TLS client's side (the lab's client).
-    TlsClient(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+    TlsClient(Box<tokio_rustls::client::TlsStream<Logged>>),
     /// Taken away (for a handshake that failed): reads end, writes fail.
     Gone,
 }
@@ -203,8 +222,8 @@ impl Wire {
     pub fn tcp(&self) -> Option<&TcpStream> {
         match self {
             Wire::Clear(tcp) => Some(tcp),
-            Wire::Tls(tls) => Some(tls.get_ref().0),
-            Wire::TlsClient(tls) => Some(tls.get_ref().0),
+            Wire::Tls(tls) => Some(tls.get_ref().0.tcp()),
+            Wire::TlsClient(tls) => Some(tls.get_ref().0.tcp()),
             Wire::Gone => None,
         }
     }
@@ -228,6 +247,40 @@ impl Wire {
     pub fn detach(&mut self) -> Wire {
         std::mem::replace(self, Wire::Gone)
     }
+}
+
+/// Sends one line (a command or a reply) and pushes it out, telling
+/// `observed` first what goes on the wire: `None` in clear; inside TLS the
+/// records it was sealed into, read from the very bytes about to be
+/// written. So the line's event is recorded before the peer can have it
+/// (let alone answer it), and says what crossed, never what would have.
+/// Our server and the lab's client both send their lines so.
+pub async fn send(
+    wire: &mut Wire,
+    line: &[u8],
+    observed: impl FnOnce(Option<Records>),
+) -> io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let (tcp, sealed) = match wire {
+        Wire::Tls(tls) => {
+            let (tcp, conn) = tls.get_mut();
+            let sealed = records::seal(conn, line)?;
+            (tcp, sealed)
+        }
+        Wire::TlsClient(tls) => {
+            let (tcp, conn) = tls.get_mut();
+            let sealed = records::seal(conn, line)?;
+            (tcp, sealed)
+        }
+        Wire::Clear(_) | Wire::Gone => {
+            observed(None);
+            wire.write_all(line).await?;
+            return wire.flush().await;
+        }
+    };
+    observed(Some(Records::of(&sealed)));
+    tcp.write_all(&sealed).await?;
+    tcp.flush().await
 }
 
 fn gone() -> io::Error {
@@ -290,6 +343,38 @@ impl AsyncWrite for Wire {
             Wire::Gone => Poll::Ready(Ok(())),
         }
     }
+}
+
+/// A client and a server connection in memory, their handshake done
+/// (for tests of what TLS puts on the wire).
+#[cfg(test)]
+pub(crate) fn pair(
+    tls: &Tls,
+) -> Result<(rustls::ClientConnection, rustls::ServerConnection), TlsError> {
+    let Connector(connector) = tls.connector()?;
+    let name = rustls::pki_types::ServerName::try_from("localhost")
+        .map_err(|_| rustls::Error::General("name".into()))?;
+    let mut client = rustls::ClientConnection::new(connector.config().clone(), name)?;
+    let mut server = rustls::ServerConnection::new(tls.acceptor.config().clone())?;
+    let io = |e: io::Error| rustls::Error::General(e.to_string());
+    for _ in 0..10 {
+        if !(client.is_handshaking() || server.is_handshaking() || client.wants_write()) {
+            return Ok((client, server));
+        }
+        let mut wire = Vec::new();
+        while client.wants_write() {
+            client.write_tls(&mut wire).map_err(io)?;
+        }
+        server.read_tls(&mut wire.as_slice()).map_err(io)?;
+        server.process_new_packets()?;
+        let mut back = Vec::new();
+        while server.wants_write() {
+            server.write_tls(&mut back).map_err(io)?;
+        }
+        client.read_tls(&mut back.as_slice()).map_err(io)?;
+        client.process_new_packets()?;
+    }
+    Err(rustls::Error::General("no end to the handshake".into()).into())
 }
 
 #[cfg(test)]

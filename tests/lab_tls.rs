@@ -21,7 +21,7 @@ mod scenarios;
 
 use ftpviz::lab::{LabConfig, Mode};
 use ftpviz::middlebox::{Firewall, Nat};
-use ftpviz::tls::noted_inside;
+use ftpviz::tls::{noted_inside, Holder, RecordType, Sealed};
 use ftpviz::trace::{Blocker, Channel, Event, FailReason, Kind, Side};
 use std::time::Duration;
 
@@ -90,6 +90,34 @@ fn data_accepts(events: &[Event]) -> usize {
         .count()
 }
 
+/// Each line's note lists the records its sender put on the wire, read
+/// from the bytes it wrote: one record of application data, as long as the
+/// line with its CRLF, plus TLS 1.3's hidden content type (1 byte) and the
+/// AEAD tag (16 bytes) — and who decrypted it.
+fn sealed_as_sent(lines: &[&Event]) {
+    for e in lines {
+        let note = e.note.as_deref().unwrap_or("");
+        let sealed = Sealed::read(note).unwrap_or_else(|| panic!("records in {note}"));
+        assert_eq!(sealed.by, Holder::Lab, "{note}");
+        let plain = match &e.kind {
+            Kind::Command { text, .. } => text.len() + 2,
+            Kind::Reply { text, .. } => text.lines().map(|l| l.len() + 2).sum(),
+            _ => unreachable!(),
+        };
+        let lengths: Vec<(RecordType, usize)> = sealed
+            .records
+            .0
+            .iter()
+            .map(|r| (r.kind, usize::from(r.length)))
+            .collect();
+        assert_eq!(
+            lengths,
+            [(RecordType::ApplicationData, plain + 1 + 16)],
+            "{e:?}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_lesson_runs_inside_tls_in_both_modes() {
     let mut configs = vec![
@@ -134,6 +162,7 @@ async fn the_lesson_runs_inside_tls_in_both_modes() {
         let (clear, sealed) = lines.split_at(3);
         assert!(clear.iter().all(|e| !noted_inside(e.note.as_deref())));
         assert!(sealed.iter().all(|e| noted_inside(e.note.as_deref())));
+        sealed_as_sent(sealed);
         let codes = common::reply_codes(&events);
         assert_eq!(codes.iter().filter(|&&c| c == 226).count(), 4, "{codes:?}");
         assert!(!codes.contains(&522), "no data handshake failed: {codes:?}");
@@ -427,10 +456,10 @@ fn ccc_needs_tls() {
 }
 
 /// A lesson scene may ask for FTPS (`tls`, `ccc`); `ccc` alone is refused
-/// before anything starts; `lesson --record` leaves the FTPS runs out of
-/// the capture and says so (recording TLS is not done yet).
+/// before anything starts; `lesson --record` records the FTPS runs as they
+/// crossed: TLS bytes, with their keys.
 #[test]
-fn a_lesson_in_ftps_is_run_and_left_out_of_a_recording() {
+fn a_lesson_in_ftps_is_run_and_recorded_with_its_keys() {
     let dir = common::temp_dir("lab-tls-lesson");
     let bad = dir.join("bad.toml");
     std::fs::write(
@@ -473,12 +502,19 @@ fn a_lesson_in_ftps_is_run_and_left_out_of_a_recording() {
         capture.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(
-        err.contains("2 FTPS run(s) left out of the capture (blind; cleared)"),
-        "{err}"
-    );
+    assert!(!err.contains("left out"), "{err}");
     let bytes = std::fs::read(&capture).unwrap();
-    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
-    assert!(has(b"USER anonymous"), "the plain scene is recorded");
-    assert!(!has(b"AUTH TLS"), "no FTPS run is");
+    let count = |needle: &[u8]| bytes.windows(needle.len()).filter(|w| *w == needle).count();
+    // In clear: the plain scene's login, both FTPS runs' AUTH TLS, and
+    // after CCC the cleared run's lines; never an FTPS run's login.
+    assert_eq!(count(b"USER anonymous"), 1, "the plain scene's only");
+    assert_eq!(count(b"AUTH TLS"), 2, "both FTPS runs are recorded");
+    assert_eq!(
+        count(b"PWD\r\n"),
+        2,
+        "the plain scene's, and the one after CCC"
+    );
+    // Their keys too: a Decryption Secrets Block ("TLSK") per key batch.
+    assert!(count(b"KSLT") >= 2, "the TLS keys go with the capture");
+    assert!(count(b"CLIENT_HANDSHAKE_TRAFFIC_SECRET") >= 2);
 }

@@ -13,7 +13,6 @@ mod common;
 use ftpviz::trace::{Event, Kind};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Runs the lab with `--record`: its trace and the `-d` arguments it
 /// printed.
@@ -49,31 +48,13 @@ fn tshark(
     filter: &str,
     fields: &[&str],
 ) -> Vec<String> {
-    let mut cmd = Command::new(tshark);
-    cmd.arg("-r").arg(file);
-    for d in decode {
-        cmd.args(["-d", d]);
-    }
-    cmd.args([
+    let checked = [
         "-o",
         "tcp.check_checksum:TRUE",
         "-o",
         "ip.check_checksum:TRUE",
-    ]);
-    cmd.args(["-Y", filter, "-T", "fields", "-E", "separator=/t"]);
-    for f in fields {
-        cmd.args(["-e", f]);
-    }
-    let out = cmd.output().expect("tshark runs");
-    assert!(
-        out.status.success(),
-        "tshark -Y {filter}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
+    ];
+    common::tshark(tshark, file, decode, &checked, filter, fields)
 }
 
 fn unhex(hex: &str) -> Vec<u8> {

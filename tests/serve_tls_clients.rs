@@ -277,37 +277,3 @@ fn the_printed_fingerprint_is_the_one_openssl_is_shown() {
     );
     served.stop();
 }
-
-#[test]
-fn what_is_not_done_yet_is_refused_and_says_so() {
-    let ftpviz = env!("CARGO_BIN_EXE_ftpviz");
-    let dir = common::temp_dir("serve-tls-refused");
-    let record = dir.join("run.pcapng");
-    let out = Command::new(ftpviz)
-        .args(["serve", "--tls", "--listen", "127.0.0.1:0", "--record"])
-        .arg(&record)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        said.contains("--tls with --record is not done yet"),
-        "{said}"
-    );
-    assert!(!record.exists(), "nothing recorded");
-    let record = dir.join("lab.pcapng");
-    let out = Command::new(ftpviz)
-        .args([
-            "lab", "--tls", "--mode", "active", "--port", "0", "--record",
-        ])
-        .arg(&record)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        said.contains("lab --tls with --record is not done yet"),
-        "{said}"
-    );
-    assert!(!record.exists(), "nothing recorded");
-}

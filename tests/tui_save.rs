@@ -450,3 +450,54 @@ async fn w_saves_serves_sessions_with_their_real_bytes() {
     serving.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `w` of a lab inside TLS writes what crossed: the TLS bytes (no line
+/// after the 234, no file's bytes in clear) and the keys, so that tshark
+/// decrypts it as it does a `--record`ed run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn w_saves_a_lab_inside_tls_as_its_tls_bytes_with_the_keys() {
+    let dir = common::temp_dir("tui-save-tls");
+    let tls = LabConfig {
+        tls: true,
+        ..config(Mode::Passive)
+    };
+    let mut app = lab_app(vec![tls], &dir).await;
+    press(&mut app, KeyCode::End);
+    pump(&mut app, App::is_over).await;
+    press(&mut app, KeyCode::Char('w'));
+    let path = saved(&app);
+    let bytes = std::fs::read(&path).expect("the capture");
+    let count = |needle: &[u8]| bytes.windows(needle.len()).filter(|w| *w == needle).count();
+    assert_eq!(count(b"AUTH TLS"), 1, "said in clear");
+    assert_eq!(count(b"USER anonymous"), 0, "said inside TLS");
+    assert_eq!(count(&built_in(DOWNLOAD_NAME)), 0, "sent inside TLS");
+    assert!(count(b"KSLT") >= 1 && count(b"SERVER_TRAFFIC_SECRET_0") >= 1);
+    let Some(tshark) = common::peer("tshark") else {
+        return;
+    };
+    let port = app.panes[0]
+        .player
+        .trace()
+        .events
+        .iter()
+        .find_map(|e| match e.kind {
+            Kind::Connect { dst, .. } if e.conn == 0 => Some(dst.port()),
+            _ => None,
+        })
+        .expect("a control dial");
+    let out = std::process::Command::new(tshark)
+        .arg("-r")
+        .arg(&path)
+        .args(["-d", &format!("tcp.port=={port},ftp"), "-Y", "ftp.request"])
+        .args(["-T", "fields", "-e", "ftp.request.command"])
+        .output()
+        .expect("tshark runs");
+    let said = String::from_utf8_lossy(&out.stdout);
+    let verbs: Vec<&str> = said.lines().collect();
+    for verb in [
+        "AUTH", "PBSZ", "PROT", "USER", "PASS", "LIST", "RETR", "QUIT",
+    ] {
+        assert!(verbs.contains(&verb), "{verb} decrypted: {verbs:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -27,6 +27,9 @@
 //! narration as a packet comment, so the story told on screen is there in
 //! Wireshark's `frame.comment`. The words are [`crate::narration`]'s.
 //!
+//! A connection inside TLS is not rebuilt from lines: the run's own TLS
+//! bytes are written instead, with the keys in the file (`sealed`).
+//!
 //! Writing streams: each event's packets go to the file as the event comes,
 //! and the file is whole after every event. What is kept in memory is one
 //! TCP state per open connection and the last few hundred events of each
@@ -36,6 +39,7 @@
 
 pub mod pcapng;
 mod recording;
+mod sealed;
 pub mod tcp;
 
 pub use recording::Recording;
@@ -131,6 +135,8 @@ pub struct CaptureWriter<W: Write = BufWriter<File>> {
     last_micros: u64,
     frame: Vec<u8>,
     written: Written,
+    /// The wire log's bytes and closes waiting ([`sealed`]).
+    sealed: sealed::Sealed,
 }
 
 impl CaptureWriter {
@@ -172,6 +178,7 @@ impl<W: Write> CaptureWriter<W> {
             last_micros: 0,
             frame: Vec::new(),
             written: Written::default(),
+            sealed: sealed::Sealed::default(),
         })
     }
 
@@ -215,6 +222,10 @@ impl<W: Write> CaptureWriter<W> {
             said.push_str(&hint);
         }
         self.remember(event);
+        if self.sealed_before(event, &mut comment)? {
+            self.file.flush()?;
+            return Ok(());
+        }
         let t = event.t;
         match &event.kind {
             Kind::Connect { src, dst, .. } => {
@@ -266,30 +277,35 @@ impl<W: Write> CaptureWriter<W> {
                 });
                 self.send(key, event.from, got, missing, t, note.or(comment))?;
             }
-            Kind::Close => {
-                // A connection that is over is forgotten.
-                if let Some(mut conn) = self.conns.remove(&key) {
-                    if conn.dialling() {
-                        conn.handshake();
-                    }
-                    if conn.open() {
-                        let segs = conn.close(event.from);
-                        self.put_all(t, &segs, None)?;
-                    }
-                }
-                if event.conn == 0 {
-                    self.forget(event.session);
-                }
-            }
+            Kind::Close => self.close(key, event.from, t)?,
         }
         self.file.flush()?;
         Ok(())
     }
 
     /// Flushes the file and says what it holds.
-    pub fn finish(self) -> Result<Written, CaptureError> {
+    pub fn finish(mut self) -> Result<Written, CaptureError> {
+        self.sealed_end()?;
         self.file.into_inner()?;
         Ok(self.written)
+    }
+
+    /// `from` closed connection `key`: its FINs; a connection that is over
+    /// is forgotten (a control connection with its session).
+    fn close(&mut self, key: (u32, u32), from: Side, t: f64) -> Result<(), CaptureError> {
+        if let Some(mut conn) = self.conns.remove(&key) {
+            if conn.dialling() {
+                conn.handshake();
+            }
+            if conn.open() {
+                let segs = conn.close(from);
+                self.put_all(t, &segs, None)?;
+            }
+        }
+        if key.1 == 0 {
+            self.forget(key.0);
+        }
+        Ok(())
     }
 
     /// What has been written so far.
@@ -552,7 +568,7 @@ mod tests {
     use pcap_parser::{OptionCode, PcapBlockOwned, PcapNGSlice};
 
     /// (TCP flags byte, payload, comment) of every packet written.
-    fn packets(file: &[u8]) -> Vec<(u8, Vec<u8>, Option<String>)> {
+    pub(super) fn packets(file: &[u8]) -> Vec<(u8, Vec<u8>, Option<String>)> {
         let mut out = Vec::new();
         for block in PcapNGSlice::from_slice(file).unwrap() {
             let PcapBlockOwned::NG(Block::EnhancedPacket(epb)) = block.unwrap() else {
@@ -572,12 +588,19 @@ mod tests {
         out
     }
 
-    fn ev(t: f64, conn: u32, from: Side, kind: Kind) -> Event {
+    pub(super) fn ev(t: f64, conn: u32, from: Side, kind: Kind) -> Event {
         Event::new(t, 1, conn, from, kind)
     }
 
     /// `from` dials `src` → `dst` at `t`.
-    fn dial(t: f64, conn: u32, from: Side, src: &str, dst: &str, via: Option<Via>) -> Event {
+    pub(super) fn dial(
+        t: f64,
+        conn: u32,
+        from: Side,
+        src: &str,
+        dst: &str,
+        via: Option<Via>,
+    ) -> Event {
         let (src, dst) = (src.parse().unwrap(), dst.parse().unwrap());
         ev(t, conn, from, Kind::Connect { src, dst, via })
     }

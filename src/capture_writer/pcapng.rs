@@ -4,7 +4,7 @@
 //! A pcapng file is a list of *blocks*, each framed the same way: a 32-bit
 //! type, a 32-bit total length, the body, and the total length again (so a
 //! reader can walk backwards too). Every body is padded to a multiple of
-//! four bytes. Three kinds are enough for a capture:
+//! four bytes. Three kinds are enough for a capture, a fourth carries TLS keys:
 //!
 //! - the **Section Header Block** (`0x0A0D0D0A`) opens the file: a
 //!   byte-order magic (`0x1A2B3C4D`, here little-endian), version 1.0, and
@@ -18,6 +18,12 @@
 //!   lengths, the bytes, and options. Option 1, `opt_comment`, is a UTF-8
 //!   comment Wireshark shows as `frame.comment`.
 //!
+//! - a **Decryption Secrets Block** (`0x0000000A`) carries keys that open
+//!   what follows: a secrets type (`0x544C534B`, "TLSK": TLS key log lines
+//!   in the NSS format), their length, and the lines, padded. Wireshark
+//!   reads every such block before it dissects, and decrypts TLS with no
+//!   setup; several may follow each other as new connections get keys.
+//!
 //! Options are (code, length, value padded to four bytes), ended by code 0.
 //! Blocks are written as they come; nothing is held back.
 
@@ -26,6 +32,9 @@ use std::io::{self, Write};
 const SECTION_HEADER: u32 = 0x0A0D_0D0A;
 const INTERFACE: u32 = 1;
 const ENHANCED_PACKET: u32 = 6;
+const DECRYPTION_SECRETS: u32 = 0x0000_000A;
+/// "TLSK": NSS key log lines.
+const TLS_KEY_LOG: u32 = 0x544C_534B;
 const BYTE_ORDER_MAGIC: u32 = 0x1A2B_3C4D;
 
 const OPT_END: u16 = 0;
@@ -109,6 +118,19 @@ impl<W: Write> Pcapng<W> {
         written
     }
 
+    /// A Decryption Secrets Block of TLS key log lines (`key_log`, each
+    /// line ending in `\n`).
+    pub fn secrets(&mut self, key_log: &[u8]) -> io::Result<()> {
+        let len = u32::try_from(key_log.len())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "secrets too long"))?;
+        let mut body = Vec::with_capacity(key_log.len() + 12);
+        put_u32(&mut body, TLS_KEY_LOG);
+        put_u32(&mut body, len);
+        body.extend_from_slice(key_log);
+        pad(&mut body);
+        self.block(DECRYPTION_SECRETS, &body)
+    }
+
     /// Pushes what is buffered to the file.
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
@@ -167,6 +189,7 @@ mod tests {
             interface_description: "d",
         };
         let mut file = Pcapng::start(Vec::new(), &header).unwrap();
+        file.secrets(b"CLIENT_RANDOM ab cd\n").unwrap();
         file.packet(1_000_001, &[1, 2, 3], Some("hi")).unwrap();
         let bytes = file.into_inner().unwrap();
         let mut at = 0;
@@ -179,6 +202,19 @@ mod tests {
             kinds.push(kind);
             at += len;
         }
-        assert_eq!(kinds, vec![SECTION_HEADER, INTERFACE, ENHANCED_PACKET]);
+        assert_eq!(
+            kinds,
+            vec![
+                SECTION_HEADER,
+                INTERFACE,
+                DECRYPTION_SECRETS,
+                ENHANCED_PACKET
+            ]
+        );
+        let dsb = bytes
+            .windows(8)
+            .position(|w| w == [0x4B, 0x53, 0x4C, 0x54, 20, 0, 0, 0])
+            .expect("TLSK, then the secrets' length");
+        assert_eq!(&bytes[dsb + 8..dsb + 28], b"CLIENT_RANDOM ab cd\n");
     }
 }

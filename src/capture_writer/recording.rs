@@ -67,6 +67,17 @@ impl Recording {
         }
     }
 
+    /// What the run's wire log holds now (see [`CaptureWriter::wire`]):
+    /// call it before each event.
+    pub fn wire(&mut self, drained: crate::tap::Drained) {
+        let Some(writer) = &mut self.writer else {
+            return;
+        };
+        if let Err(e) = writer.wire(drained) {
+            self.fail(e);
+        }
+    }
+
     /// The failure, in one line, the first time it is asked for after it
     /// happened; `None` when there is nothing new to say.
     pub fn unsaid_failure(&mut self) -> Option<String> {

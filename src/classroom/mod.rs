@@ -25,7 +25,7 @@ pub mod worksheet;
 pub use scene::{Lesson, LessonError, Run, Scene, View};
 
 use crate::lab::{Lab, LabError};
-use crate::tap::Chunk;
+use crate::tap::{Chunk, Drained};
 use crate::trace::Event;
 use std::fmt;
 use std::time::Instant;
@@ -40,6 +40,10 @@ pub enum Step<'a> {
     /// and its time on the lesson's one clock; with a `data` event, its
     /// bytes when [`Labs::payloads`] asked for them.
     Event(Event, Option<Chunk>),
+    /// Before an event of a run in TLS that is recorded: what its wire log
+    /// took since (the bytes that crossed inside TLS, and their keys;
+    /// [`crate::tap::wire_log`]), numbered as the events are.
+    Wire(Drained),
     /// The run is over; these are all its events.
     RunEnd(&'a Run, Vec<Event>),
 }
@@ -53,6 +57,7 @@ impl fmt::Debug for Step<'_> {
                 let bytes = bytes.as_ref().map(|b| format!("{} bytes", b.len()));
                 f.debug_tuple("Event").field(e).field(&bytes).finish()
             }
+            Step::Wire(d) => f.debug_tuple("Wire").field(&d.bytes.len()).finish(),
             Step::RunEnd(run, events) => f.debug_tuple("RunEnd").field(run).field(events).finish(),
         }
     }
@@ -103,6 +108,15 @@ where
                         Some(p) => p.take(&event).await,
                         None => None,
                     };
+                    if let Some(mut drained) = lab.payloads.as_ref().map(|p| p.wire_log().drain()) {
+                        for b in &mut drained.bytes {
+                            b.t += shift;
+                            b.session = session;
+                        }
+                        if !(drained.bytes.is_empty() && drained.keys.is_empty()) {
+                            out(Step::Wire(drained))?;
+                        }
+                    }
                     event.t += shift;
                     event.session = session;
                     events.push(event.clone());

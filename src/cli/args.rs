@@ -195,7 +195,8 @@ pub(crate) struct ServeArgs {
     /// PROT P to put the data connections inside TLS too (CCC clears the
     /// control connection again). The certificate is self-signed, made at
     /// start in memory (nothing written to disk); its SHA-256 fingerprint
-    /// is printed (curl needs -k to accept it). Not with --record yet.
+    /// is printed (curl needs -k to accept it). With --record, the capture
+    /// holds the TLS bytes that crossed and the keys that open them.
     #[arg(long)]
     pub(crate) tls: bool,
 }
@@ -246,7 +247,9 @@ pub(crate) struct LabArgs {
     /// TLS, PBSZ 0, PROT P, every data connection inside TLS; the server's
     /// certificate is made at start, in memory, and the client trusts
     /// exactly it. The middlebox sees only records: its FTP helper opens no
-    /// pinhole and rewrites nothing. Not with --record or --server yet.
+    /// pinhole and rewrites nothing. With --record, the capture holds the
+    /// TLS bytes that crossed and the keys that open them. Not with
+    /// --server.
     #[arg(long)]
     pub(crate) tls: bool,
     /// With --tls: the client sends CCC after login (RFC 4217 §5), and the
@@ -318,13 +321,6 @@ impl LabArgs {
     /// The mode asked for, or the lesson's default; a combination that
     /// cannot be run is a usage error (exit 2).
     pub(crate) fn mode(&self) -> Result<ModeArg, clap::Error> {
-        if self.tls && self.record.is_some() {
-            return Err(Cli::command().error(
-                clap::error::ErrorKind::ArgumentConflict,
-                "lab --tls with --record is not done yet: the capture would show the plain \
-                 text, not the TLS records that crossed the wire (nor the keys to read them)",
-            ));
-        }
         if self.tls && self.server.is_some() {
             return Err(Cli::command().error(
                 clap::error::ErrorKind::ArgumentConflict,

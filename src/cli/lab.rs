@@ -3,8 +3,8 @@
 
 use super::args::{LabArgs, ModeArg};
 use super::output::{
-    bytes_of, command_line, deliver, finish_handout, finish_recording, start_recording, Form, Sink,
-    SinkWriter,
+    bytes_of, command_line, deliver, finish_handout, finish_recording, log_to, start_recording,
+    Form, Sink, SinkWriter,
 };
 use anyhow::Result;
 use ftpviz::capture_writer::Recording;
@@ -153,6 +153,11 @@ pub(crate) async fn lab_to_sink(
     while let Some(mut event) = lab.events.recv().await {
         // The bytes are matched to their event before it is renumbered.
         let bytes = bytes_of(&mut lab.payloads, &event).await;
+        let renumber = |b: &mut ftpviz::tap::WireBytes| {
+            b.t += shift;
+            b.session = session;
+        };
+        log_to(recording.as_deref_mut(), lab.payloads.as_ref(), renumber);
         event.t += shift;
         event.session = session;
         deliver(

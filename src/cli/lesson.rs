@@ -39,8 +39,6 @@ pub(crate) async fn lesson(
     // Each run narrates for its own middlebox, on screen and in the capture.
     let mut between = None;
     let mut page = html.as_ref().map(|_| handout(&lesson));
-    // A run in FTPS is left out of the capture (see `unrecorded`).
-    let (mut sealed, mut left_out) = (false, Vec::new());
     // The run's labs, and the session its first one is: a compare run's
     // sessions each get their `# session N: active/passive` line.
     let mut sessions = Sessions::default();
@@ -50,9 +48,17 @@ pub(crate) async fn lesson(
         payloads: recording.is_some(),
     };
     classroom::play(&lesson, labs, |step| -> Result<()> {
+        let step = match step {
+            // The bytes that crossed inside TLS, for the capture alone.
+            Step::Wire(drained) => {
+                if let Some(recording) = recording.as_mut() {
+                    recording.wire(drained);
+                }
+                return Ok(());
+            }
+            step => step,
+        };
         if let Step::Run(_, run) = &step {
-            sealed = run.tls && recording.is_some();
-            left_out.extend(sealed.then(|| run.caption.clone().unwrap_or_default()));
             sessions.run(run.configs(port));
             between = sessions
                 .configs
@@ -63,7 +69,7 @@ pub(crate) async fn lesson(
             }
         }
         paginate(page.as_mut(), &step, between);
-        let recording = &mut recording.as_mut().filter(|_| !sealed);
+        let recording = &mut recording.as_mut();
         if let (Step::Event(e, _), Some(recording), Some(b)) = (&step, &mut *recording, between) {
             recording.between(e.session, b);
         }
@@ -97,7 +103,6 @@ pub(crate) async fn lesson(
     if let Some(w) = writer.as_mut() {
         w.finish(&mut out)?;
     }
-    unrecorded(&left_out);
     // Both are finished whatever became of the other; each says its own
     // failure.
     let paged = match (html, page) {
@@ -129,20 +134,6 @@ fn handout(lesson: &ftpviz::classroom::Lesson) -> Handout {
     let mut page = Handout::new(lesson.title.clone());
     page.subtitle = Some(command_line());
     page
-}
-
-/// Says which runs (by caption) are not in the capture: a run in FTPS
-/// (`tls = true`) is left out, as `lab --tls --record` is refused — the
-/// capture would show the plain text, not the TLS records that crossed.
-fn unrecorded(left_out: &[String]) {
-    if !left_out.is_empty() {
-        eprintln!(
-            "ftpviz: {} FTPS run(s) left out of the capture ({}): recording TLS is not done \
-             yet (the capture would show the plain text, not the TLS records that crossed)",
-            left_out.len(),
-            left_out.join("; ")
-        );
-    }
 }
 
 /// The lesson's scene and run headings, notes and summaries in `--print`.
@@ -177,7 +168,7 @@ pub(crate) fn write_lesson_step(
                 write_wrapped(out, "Rule: ", rule)?;
             }
         }
-        Step::Event(..) => {}
+        Step::Event(..) | Step::Wire(_) => {}
     }
     Ok(())
 }

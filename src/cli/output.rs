@@ -132,6 +132,22 @@ pub(crate) async fn bytes_of(
     payloads.as_mut()?.take(event).await
 }
 
+/// Hands the recording what the run's wire log holds now (the bytes that
+/// crossed inside TLS, and their keys), each renumbered as the events are;
+/// call it before each event.
+pub(crate) fn log_to(
+    recording: Option<&mut Recording>,
+    payloads: Option<&ftpviz::tap::Payloads>,
+    renumber: impl Fn(&mut ftpviz::tap::WireBytes),
+) {
+    let (Some(recording), Some(payloads)) = (recording, payloads) else {
+        return;
+    };
+    let mut drained = payloads.wire_log().drain();
+    drained.bytes.iter_mut().for_each(renumber);
+    recording.wire(drained);
+}
+
 /// One event to stdout and into the recording; a recording's failure is
 /// said once, when it happens.
 pub(crate) fn deliver(

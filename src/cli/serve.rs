@@ -12,7 +12,8 @@
 use super::args::ServeArgs;
 use super::output::Sink;
 use super::output::{
-    bytes_of, command_line, deliver, finish_handout, finish_recording, start_recording, SinkWriter,
+    bytes_of, command_line, deliver, finish_handout, finish_recording, log_to, start_recording,
+    SinkWriter,
 };
 use anyhow::{Context, Result};
 use ftpviz::capture_writer::Recording;
@@ -51,13 +52,6 @@ pub(crate) async fn serve(
         login_timeout: args.login_timeout,
         tls: args.tls,
     };
-    if args.tls && args.record.is_some() {
-        // The recording is rebuilt from the trace, which holds the plain
-        // text: it would show clear FTP where the wire carried TLS.
-        anyhow::bail!(
-            "--tls with --record is not done yet: the capture would show the plain text, not the TLS records that crossed the wire"
-        );
-    }
     if let Some(path) = &args.record {
         writable(path)?;
     }
@@ -147,6 +141,7 @@ pub(crate) async fn serve_to_sink(
     let mut failed = None;
     while let Some(event) = serving.recv().await {
         let bytes = bytes_of(&mut serving.payloads, &event).await;
+        log_to(recording.as_mut(), serving.payloads.as_ref(), |_| {});
         let out = if failed.is_some() {
             None
         } else {

@@ -230,7 +230,11 @@ impl Lab {
         let (shutdown, stop) = watch::channel(false);
         // One certificate a run, in memory; the client trusts exactly it.
         let tls = match config.tls {
-            true => Some(Arc::new(Tls::self_signed()?)),
+            // A recorded run logs the keys, for the capture.
+            true => {
+                let keys = payloads.as_ref().map(|p| p.wire_log().clone());
+                Some(Arc::new(Tls::self_signed_logging(keys)?))
+            }
             false => None,
         };
         let connector = tls.as_deref().map(Tls::connector).transpose()?;

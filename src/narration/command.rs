@@ -92,6 +92,27 @@ fn known(c: &Command, h: &Here) -> Narration {
 /// The commands whose narration is more than a headline from the table
 /// and a body: `PORT`, `EPRT`, `EPSV ALL`, `TYPE`, `AUTH`, `CCC`, a `PASS`
 /// inside TLS.
+/// What a line inside TLS was on the wire, as exactly as its note tells:
+/// its records' types and lengths when its sender listed them.
+fn on_the_wire(note: Option<&str>) -> String {
+    let Some(sealed) = note.and_then(crate::tls::Sealed::read) else {
+        return "a TLS record of some length".to_string();
+    };
+    let records: Vec<String> = (sealed.records.0.iter())
+        .map(|r| format!("{} of {} bytes", r.kind.name(), r.length))
+        .collect();
+    let n = records.len();
+    let what = if n == 1 {
+        "one TLS record"
+    } else {
+        "TLS records"
+    };
+    format!(
+        "{what}, {} — its type and length are all it shows",
+        records.join(", ")
+    )
+}
+
 fn a_lesson_of_its_own(c: &Command, arg: &str, h: &Here) -> Option<Narration> {
     Some(match c.verb {
         Verb::Port => port(&c.arg, h),
@@ -109,8 +130,8 @@ fn a_lesson_of_its_own(c: &Command, arg: &str, h: &Here) -> Option<Narration> {
         Verb::Pass if crate::tls::noted_inside(h.event.note.as_deref()) => Narration::new(
             "PASS: the password, inside TLS.",
             format!(
-                "On the wire it is a TLS record of some length: a middlebox on the path cannot \
-                 read it ({}). {}",
+                "On the wire it is {}: a middlebox on the path cannot read it ({}). {}",
+                on_the_wire(h.event.note.as_deref()),
                 Rule::Tls,
                 if h.ctx.ours.client {
                     "The lab holds the keys: the password shown here is decrypted by the lab."

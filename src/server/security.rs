@@ -51,21 +51,35 @@ use super::abort::Outcome;
 use super::data::{DataConn, Plan};
 use super::session::{Login, Session};
 use crate::ftp::{LineBuffer, Verb};
-use crate::tls::{Wire, INSIDE_TLS};
+use crate::tap::Scope;
+use crate::tls::{Holder, Wire, INSIDE_TLS};
 use std::io;
 use tokio::io::AsyncReadExt;
 
 impl Session {
-    /// The note for a command (`code` 0) or reply sent on the control
-    /// connection now: that it travels inside TLS, and for a `150` of a
-    /// protected transfer that its data connection does too.
-    pub(super) fn inside_tls(&self, code: u16) -> Option<String> {
-        let control = self.ctl.is_tls().then_some(INSIDE_TLS);
-        let data = (code == 150 && self.protection.private).then_some(
+    /// The note for a command received on the control connection now: that
+    /// it came inside TLS (which records carried it, a reader of the
+    /// plain text cannot tell).
+    pub(super) fn inside_tls(&self) -> Option<String> {
+        self.ctl.is_tls().then(|| INSIDE_TLS.to_string())
+    }
+
+    /// For a `150` of a protected transfer: the note that its data
+    /// connection is inside TLS too.
+    pub(super) fn protected_150(&self, code: u16) -> Option<&'static str> {
+        (code == 150 && self.protection.private).then_some(
             "the data connection is inside TLS too (PROT P): its data events count the file's bytes, not the records",
-        );
-        let notes: Vec<&str> = control.into_iter().chain(data).collect();
-        (!notes.is_empty()).then(|| notes.join("; "))
+        )
+    }
+
+    /// Who decrypts what this server reads and writes inside TLS: the lab
+    /// (its client is ours too) or our server alone.
+    pub(super) fn holder(&self) -> Holder {
+        if self.rec.scope() == Scope::Shared {
+            Holder::Lab
+        } else {
+            Holder::Server
+        }
     }
 
     /// The security verbs (`AUTH`, `PBSZ`, `PROT`, `CCC`); `None` for any
@@ -117,7 +131,8 @@ impl Session {
             self.ctl = clear;
             return Ok(());
         };
-        match tokio::time::timeout(self.ctx.write_timeout, tls.accept(tcp)).await {
+        let log = self.rec.log_end(0);
+        match tokio::time::timeout(self.ctx.write_timeout, tls.accept(tcp, log)).await {
             Ok(Ok(wire)) => self.ctl = wire,
             // RFC 4217 §10.1: a handshake that failed midway leaves the
             // connection in an unknown state: drop it.
@@ -187,7 +202,7 @@ impl Session {
         .await;
         match ended {
             Ok(Ok(())) => {
-                self.ctl = Wire::Clear(tls.into_inner().0);
+                self.ctl = Wire::Clear(tls.into_inner().0.into_inner());
                 self.protection.cleared = true;
             }
             // The client did not close its side of TLS: the connection is
@@ -212,8 +227,9 @@ impl Session {
             return Ok(Some(data));
         };
         let limit = self.ctx.data_timeout;
+        let log = self.rec.log_end(data.conn);
         let handshake = async move {
-            match tokio::time::timeout(limit, tls.accept(tcp)).await {
+            match tokio::time::timeout(limit, tls.accept(tcp, log)).await {
                 Ok(done) => done,
                 Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "no handshake")),
             }
@@ -246,7 +262,7 @@ impl Session {
 /// right behind its `close_notify`, often in the same segment, and a read
 /// that took those bytes into TLS's buffer would lose that command.
 async fn closed_by_both(
-    tls: &mut tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
+    tls: &mut tokio_rustls::server::TlsStream<crate::tls::Logged>,
     lines: &mut LineBuffer,
 ) -> io::Result<()> {
     use tokio::io::AsyncWriteExt;

@@ -42,7 +42,7 @@ use super::verbs::{implements, refuses};
 use super::Ctx;
 use crate::ftp::{Command, LineBuffer, LineError, Reply, Verb};
 use crate::tap::Recorder;
-use crate::tls::{Protection, Wire};
+use crate::tls::{Protection, Records, Sealed, Wire};
 use crate::trace::Side;
 use std::collections::VecDeque;
 use std::io;
@@ -53,13 +53,6 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
-
-/// Writes all of `bytes` and pushes them out (inside TLS a write may
-/// stay in the TLS buffer until flushed).
-pub(super) async fn send(ctl: &mut Wire, bytes: &[u8]) -> io::Result<()> {
-    ctl.write_all(bytes).await?;
-    ctl.flush().await
-}
 
 /// How long the goodbye of a stopping server may take to leave.
 const GOODBYE_WAIT: Duration = Duration::from_millis(200);
@@ -265,9 +258,7 @@ impl Session {
     /// session hangs up.
     async fn stop(&mut self) -> End {
         let reply = Reply::new(421, "Server shutting down.");
-        self.rec.reply(&reply, None);
-        let wire = reply.to_wire();
-        let _ = tokio::time::timeout(GOODBYE_WAIT, send(&mut self.ctl, wire.as_bytes())).await;
+        let _ = tokio::time::timeout(GOODBYE_WAIT, self.put(&reply, Vec::new())).await;
         End::Ours
     }
 
@@ -291,16 +282,25 @@ impl Session {
             notes.extend(relayed.note);
             *line = relayed.line;
         }
-        notes.extend(self.inside_tls(code));
-        let note = (!notes.is_empty()).then(|| notes.join("; "));
-        self.rec.reply(&reply, note);
-        let wire = reply.to_wire();
-        match tokio::time::timeout(self.ctx.write_timeout, send(&mut self.ctl, wire.as_bytes()))
-            .await
-        {
+        match tokio::time::timeout(self.ctx.write_timeout, self.put(&reply, notes)).await {
             Ok(written) => written,
             Err(_) => Err(io::ErrorKind::TimedOut.into()),
         }
+    }
+
+    /// Records `reply` with `notes` and what it went in on the wire (inside
+    /// TLS: its records, [`crate::tls::send`]), then writes it.
+    async fn put(&mut self, reply: &Reply, mut notes: Vec<String>) -> io::Result<()> {
+        let also = self.protected_150(reply.code);
+        let by = self.holder();
+        let rec = &self.rec;
+        let observed = |records: Option<Records>| {
+            notes.extend(records.map(|records| Sealed { records, by }.written()));
+            notes.extend(also.map(String::from));
+            let note = (!notes.is_empty()).then(|| notes.join("; "));
+            rec.reply(reply, note);
+        };
+        crate::tls::send(&mut self.ctl, reply.to_wire().as_bytes(), observed).await
     }
 
     /// Who is logged in (anonymous before login: nothing is served then).
@@ -337,7 +337,7 @@ impl Session {
         let text = String::from_utf8_lossy(raw);
         // An urgent ABOR arrives behind Telnet IAC bytes: skip them.
         let line = abor_text(&text).unwrap_or(&text);
-        self.rec.command(line, self.inside_tls(0));
+        self.rec.command(line, self.inside_tls());
         let cmd = match Command::parse(line) {
             Ok(cmd) => cmd,
             Err(_) => {

@@ -41,17 +41,21 @@
 //! tasks. A data connection's bytes are counted by a [`Meter`] (`meter`),
 //! which turns them into a few `data` events; their bytes themselves, when
 //! a source asks to keep them, travel beside the events (`payload`). The
-//! `gate` orders a dial's `connect` before the events of its peer. A reader that falls behind can make the
+//! `gate` orders a dial's `connect` before the events of its peer. A
+//! recorded run inside TLS also logs the TLS bytes that crossed, and the
+//! keys, for the capture (`wire_log`). A reader that falls behind can make the
 //! writers wait ([`Tap::with_queue`], [`Tap::room`]): the queue of events
 //! not yet read stays bounded.
 
 mod gate;
 mod meter;
 pub mod payload;
+pub mod wire_log;
 
 pub use gate::Gate;
 pub use meter::{Meter, Progress};
 pub use payload::{Chunk, Payloads};
+pub use wire_log::{Drained, LogEnd, WireBytes, WireLog};
 
 use crate::ftp::Reply;
 use crate::trace::{Blocker, Event, FailReason, Kind, Side, Via};
@@ -123,6 +127,8 @@ struct Core {
     dialled: HashMap<Pair, Arc<SessionBook>>,
     /// Where meters copy the bytes they count, when the run is recorded.
     payload: Option<payload::Outlet>,
+    /// Where TLS connections log their bytes, when the run is recorded.
+    wire_log: Option<WireLog>,
 }
 
 /// The shared recorder of one live source; clone it freely.
@@ -143,6 +149,7 @@ impl Tap {
             sessions: 0,
             dialled: HashMap::new(),
             payload: None,
+            wire_log: None,
         };
         let tap = Tap {
             core: Arc::new(Mutex::new(core)),
@@ -390,6 +397,23 @@ impl Recorder {
             core.dialled.retain(|_, s| !Arc::ptr_eq(s, &self.session));
         }
         self.emit(conn, self.side, Kind::Fail { reason, by }, note);
+    }
+
+    /// Where this end of connection `conn` logs the bytes it puts on the
+    /// wire inside TLS, when the run is recorded ([`wire_log`]); alone on
+    /// the connection, it logs what it reads too.
+    pub fn log_end(&self, conn: u32) -> Option<LogEnd> {
+        let mut core = self.tap.lock();
+        let log = core.wire_log.clone()?;
+        let start = *core.start.get_or_insert_with(Instant::now);
+        let reads = self.scope == Scope::Alone;
+        Some(log.end(start, self.session.number, conn, self.side, reads))
+    }
+
+    /// Whether this recorder shares its connections with our other peer
+    /// (the lab) or is alone on them.
+    pub fn scope(&self) -> Scope {
+        self.scope
     }
 
     /// Records what `from` sent: in the lab each event is recorded by its

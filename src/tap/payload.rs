@@ -94,9 +94,17 @@ pub struct Payloads {
     /// Chunks that arrived before their own event's turn (two transfers
     /// flushing at once): at most one per meter, each about to be asked for.
     early: VecDeque<Chunk>,
+    wire_log: super::WireLog,
 }
 
 impl Payloads {
+    /// The log of the bytes that crossed inside TLS, and their keys
+    /// ([`super::wire_log`]); the TLS config of a recorded run logs its
+    /// keys into it.
+    pub fn wire_log(&self) -> &super::WireLog {
+        &self.wire_log
+    }
+
     /// The bytes of `event`, when it is a `data` event of the tap that made
     /// these payloads (its `session` as the tap numbered it). Every `data`
     /// event has its chunk: it was sent just before the event.
@@ -121,15 +129,20 @@ impl Payloads {
 
 impl Tap {
     /// From now on, every `data` event's bytes also come out of the
-    /// returned [`Payloads`], at most [`BUDGET`] bytes at a time. Call it
-    /// before the first data connection opens.
+    /// returned [`Payloads`], at most [`BUDGET`] bytes at a time, and every
+    /// TLS connection's real bytes go into its [`Payloads::wire_log`]. Call
+    /// it before the first connection opens.
     pub fn carry_payload(&self) -> Payloads {
         let (tx, rx) = mpsc::unbounded_channel();
         let budget = Arc::new(Semaphore::new(BUDGET));
-        self.lock().payload = Some(Outlet { tx, budget });
+        let wire_log = super::WireLog::default();
+        let mut core = self.lock();
+        core.payload = Some(Outlet { tx, budget });
+        core.wire_log = Some(wire_log.clone());
         Payloads {
             rx,
             early: VecDeque::new(),
+            wire_log,
         }
     }
 }

@@ -127,6 +127,9 @@ pub async fn serve(serving: crate::serve::Serving, screen: Screen) -> Result<(),
         Picker::live(hint),
     ));
     let (stop, events, payloads) = split_serving(serving);
+    if let Some(picker) = app.picker.as_mut() {
+        picker.log_wire(payloads.as_ref().map(|p| p.wire_log().clone()));
+    }
     app.events.attach(vec![Feed {
         route: Route::Sessions,
         events,

@@ -120,6 +120,39 @@ pub fn ftpviz(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `tshark -r FILE`, with `-d` for each of `decode`, `options` (`-o …`),
+/// a display filter and fields (tab-separated): its stdout lines. A
+/// failing tshark fails the test.
+pub fn tshark(
+    bin: &Path,
+    file: &Path,
+    decode: &[String],
+    options: &[&str],
+    filter: &str,
+    fields: &[&str],
+) -> Vec<String> {
+    let mut cmd = Command::new(bin);
+    cmd.arg("-r").arg(file);
+    for d in decode {
+        cmd.args(["-d", d]);
+    }
+    cmd.args(options);
+    cmd.args(["-Y", filter, "-T", "fields", "-E", "separator=/t"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().expect("tshark runs");
+    assert!(
+        out.status.success(),
+        "tshark -Y {filter}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
 /// The reply codes of `events`, in order.
 pub fn reply_codes(events: &[ftpviz::trace::Event]) -> Vec<u16> {
     events

@@ -169,7 +169,8 @@ impl Client {
         let Some(connector) = self.setup.tls.as_ref().filter(|_| self.private) else {
             return Some(Wire::Clear(tcp));
         };
-        match tokio::time::timeout(WAIT, connector.connect(tcp)).await {
+        let log = self.ctl.as_ref().and_then(|c| c.rec.log_end(conn));
+        match tokio::time::timeout(WAIT, connector.connect(tcp, log)).await {
             Ok(Ok(wire)) => Some(wire),
             _ => {
                 if let Some(ctl) = self.ctl.as_ref() {

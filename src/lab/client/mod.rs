@@ -20,8 +20,9 @@
 //! trusting exactly the lab server's certificate; after `PROT P` it starts
 //! one on every data connection too, after the `150`, whoever dialled
 //! (RFC 4217 §7). It holds the keys, so it records the lines as they were
-//! said, each noted as having crossed inside TLS ([`INSIDE_TLS`]), and
-//! tells the middlebox that it could not read them.
+//! said, each noted as having crossed inside TLS with the records it went
+//! in ([`Sealed`]: sealed first, recorded, then written), and tells the
+//! middlebox that it could not read them.
 
 mod data;
 
@@ -31,7 +32,7 @@ use crate::ftp::{Command, LineBuffer, Reply, ReplyParser, Verb};
 use crate::middlebox::narration;
 use crate::network::Network;
 use crate::tap::{Recorder, Scope, Tap};
-use crate::tls::{Connector, Wire, INSIDE_TLS};
+use crate::tls::{Connector, Holder, Records, Sealed, Wire, INSIDE_TLS};
 use crate::trace::Side;
 use data::Data;
 use std::io;
@@ -232,17 +233,20 @@ impl Client {
         let relayed = self
             .network
             .relay(Side::Client, &command.to_string(), inside_tls);
-        let notes: Vec<String> = lesson
-            .into_iter()
-            .chain(relayed.note)
-            .chain(inside_tls.then(|| INSIDE_TLS.to_string()))
-            .collect();
-        let note = (!notes.is_empty()).then(|| notes.join("; "));
+        let mut notes: Vec<String> = lesson.into_iter().chain(relayed.note).collect();
         let ctl = self.ctl()?;
-        ctl.rec.command(&relayed.line, note);
-        let wire = Command::parse(&relayed.line)
-            .map_or_else(|_| format!("{}\r\n", relayed.line), |c| c.to_wire());
-        ctl.stream.write_all(wire.as_bytes()).await?;
+        let rec = &ctl.rec;
+        let line = &relayed.line;
+        // Recorded once sealed, before it leaves: the server cannot answer
+        // a command not yet in the trace.
+        let observed = |records: Option<Records>| {
+            let by = Holder::Lab;
+            notes.extend(records.map(|records| Sealed { records, by }.written()));
+            let note = (!notes.is_empty()).then(|| notes.join("; "));
+            rec.command(line, note);
+        };
+        let wire = Command::parse(line).map_or_else(|_| format!("{line}\r\n"), |c| c.to_wire());
+        crate::tls::send(&mut ctl.stream, wire.as_bytes(), observed).await?;
         Ok(())
     }
 
@@ -306,7 +310,8 @@ impl Client {
             ctl.stream = wire;
             return Err(ClientError::TlsRefused("TLS was already on".into()));
         };
-        match tokio::time::timeout(WAIT, connector.connect(tcp)).await {
+        let log = ctl.rec.log_end(0);
+        match tokio::time::timeout(WAIT, connector.connect(tcp, log)).await {
             Ok(Ok(wire)) => {
                 ctl.stream = wire;
                 Ok(())
@@ -340,7 +345,7 @@ impl Client {
         };
         match tokio::time::timeout(WAIT, closed).await {
             Ok(Ok(())) => {
-                ctl.stream = Wire::Clear(tls.into_inner().0);
+                ctl.stream = Wire::Clear(tls.into_inner().0.into_inner());
                 Ok(())
             }
             Ok(Err(e)) => Err(ClientError::Io(e)),

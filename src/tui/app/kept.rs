@@ -17,8 +17,14 @@
 //! its comment. The bound is kept
 //! by the feed itself ([`Allowance`]), so neither the channel nor the app
 //! ever holds more; the source is never held back.
+//!
+//! A run inside TLS crossed as TLS bytes, not as lines: its wire log
+//! ([`crate::tap::wire_log`]: those bytes and the keys) is taken here as
+//! its events arrive, so that `w` writes what crossed, as `--record` does
+//! (the first [`KEEP`] bytes of it too).
 
 use crate::capture_writer::now_micros;
+use crate::tap::{Drained, WireLog};
 use crate::trace::Event;
 use std::collections::HashMap;
 
@@ -58,6 +64,12 @@ pub struct Kept {
     /// Microseconds since 1970 of the trace's `t = 0`: the arrival of its
     /// first event, less that event's `t`.
     epoch: Option<f64>,
+    /// The source's wire log, when it has one (started with payloads).
+    log: Option<WireLog>,
+    /// What it held: the TLS bytes and keys, as far as kept.
+    wire: Drained,
+    /// TLS bytes kept so far.
+    wire_bytes: usize,
 }
 
 impl Kept {
@@ -69,6 +81,31 @@ impl Kept {
         if let Some(bytes) = payload {
             self.bytes.insert(index, bytes);
         }
+        if let Some(log) = &self.log {
+            let drained = log.drain();
+            self.wire.keys.push_str(&drained.keys);
+            for b in drained.bytes {
+                self.wire_bytes += b.bytes.len();
+                if self.wire_bytes <= KEEP {
+                    self.wire.bytes.push(b);
+                }
+            }
+        }
+    }
+
+    /// Kept with `log`: the source's TLS bytes and keys are taken from it
+    /// as its events arrive.
+    pub fn with_log(log: Option<WireLog>) -> Kept {
+        Kept {
+            log,
+            ..Kept::default()
+        }
+    }
+
+    /// The TLS bytes and keys kept, on the source's own clock and session
+    /// numbers.
+    pub fn wire(&self) -> &Drained {
+        &self.wire
     }
 
     /// The bytes kept of event number `index`.

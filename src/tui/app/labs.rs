@@ -6,6 +6,7 @@
 //! the same ports (after a change to the rig).
 
 use super::event::{Feed, Route};
+use super::kept::Kept;
 use super::pane::Pane;
 use super::source::LiveLab;
 use crate::lab::rig::Rig;
@@ -36,11 +37,11 @@ fn on_screen(labs: Vec<Lab>, configs: &[LabConfig]) -> (Vec<Pane>, Vec<Feed>) {
         // With payloads: `w` saves the run with its real bytes.
         let payloads = lab.payloads.take();
         let (source, events) = LiveLab::split(lab);
-        panes.push(
-            Pane::live(mode_title(config), Box::new(source))
-                .with_middlebox(config)
-                .with_endpoints(endpoints),
-        );
+        let mut pane = Pane::live(mode_title(config), Box::new(source))
+            .with_middlebox(config)
+            .with_endpoints(endpoints);
+        pane.kept = Kept::with_log(payloads.as_ref().map(|p| p.wire_log().clone()));
+        panes.push(pane);
         feeds.push(Feed {
             route: Route::Pane(i),
             events,

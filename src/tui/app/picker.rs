@@ -152,6 +152,12 @@ impl Picker {
 
     /// An empty list that fills as sessions arrive; `hint` says how to
     /// start one.
+    /// Keeps the TLS bytes and keys of `log` beside the sessions, for `w`
+    /// (see `kept`).
+    pub fn log_wire(&mut self, log: Option<crate::tap::WireLog>) {
+        self.kept = Kept::with_log(log);
+    }
+
     pub fn live(hint: impl Into<String>) -> Picker {
         Picker {
             hint: hint.into(),

@@ -37,6 +37,7 @@ use crate::capture_writer::{CaptureError, CaptureWriter, Written, FROM_THE_RUN};
 use crate::lab::LabConfig;
 use crate::narration::{Between, Ours};
 use crate::server::listing::civil;
+use crate::tap::{Drained, WireBytes};
 use crate::trace::{Event, Kind};
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -92,6 +93,9 @@ pub struct Gathered<'a> {
     pub replayed: bool,
     /// Side by side panes, the later ones moved to follow the first.
     pub moved: bool,
+    /// What crossed inside TLS, and the keys, numbered and timed as
+    /// `events` are.
+    pub wire: Drained,
 }
 
 impl Gathered<'_> {
@@ -181,6 +185,7 @@ pub fn gather<'a>(
             ours: if picker.live { Ours::SERVE } else { Ours::NONE },
             replayed: !picker.live,
             moved: false,
+            wire: picker.kept.wire().clone(),
         };
     }
     let origin = panes.first().map(|p| p.origin);
@@ -204,6 +209,7 @@ pub fn gather<'a>(
         ours: panes.first().map_or(Ours::NONE, Pane::ours),
         replayed: origin == Some(Origin::Capture),
         moved: merged.moved,
+        wire: merged.wire,
     }
 }
 
@@ -228,6 +234,7 @@ struct Merged<'a> {
     between: Vec<(u32, Between)>,
     /// A pane's session was moved later so as not to overlap the one before.
     moved: bool,
+    wire: Drained,
 }
 
 /// Time left between one pane's last event and the next pane's first,
@@ -247,6 +254,7 @@ fn merge<'a>(panes: &'a [Pane], between: impl Fn(usize) -> Option<Between>) -> M
         epoch,
         between: Vec::new(),
         moved: false,
+        wire: Drained::default(),
     };
     let mut numbers: HashMap<(usize, u32), u32> = HashMap::new();
     let mut end: Option<f64> = None;
@@ -275,7 +283,21 @@ fn merge<'a>(panes: &'a [Pane], between: impl Fn(usize) -> Option<Between>) -> M
             end = Some(end.map_or(e.t, |end| end.max(e.t)));
             merged.events.push((e, pane.kept.get(j)));
         }
+        let wire = pane.kept.wire();
+        merged.wire.keys.push_str(&wire.keys);
+        for b in &wire.bytes {
+            if let Some(&session) = numbers.get(&(i, b.session)) {
+                let t = b.t + shift;
+                merged.wire.bytes.push(WireBytes {
+                    t,
+                    session,
+                    ..b.clone()
+                });
+            }
+        }
     }
+    // Each pane's bytes in order; the panes' one after the other.
+    merged.wire.bytes.sort_by(|a, b| a.t.total_cmp(&b.t));
     merged
 }
 
@@ -291,6 +313,8 @@ pub fn write(run: &Gathered, dir: &Path, stamp: &str) -> Result<(PathBuf, Writte
         w.between(*session, *between);
     }
     w.peers(run.ours);
+    // The TLS bytes go out among the events by their time.
+    w.wire(run.wire.clone())?;
     for (e, bytes) in &run.events {
         w.event(e, *bytes)?;
     }
@@ -350,6 +374,7 @@ mod tests {
             ours: Ours::LAB,
             replayed: false,
             moved: false,
+            wire: Drained::default(),
         }
     }
 

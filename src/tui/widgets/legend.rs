@@ -55,6 +55,12 @@ fn entries(t: Theme) -> Vec<(String, Style, &'static str)> {
             "✗ a dial that failed: blocked, refused or timed out",
         ),
         (
+            format!("▒ {}", super::sequence::DECRYPTED),
+            t.channel(ctl),
+            "inside TLS: ▒ what a middlebox sees (records: type, length); 🔓 the line in \
+             them, decrypted by the lab, which holds the keys",
+        ),
+        (
             "▸    ◂".to_string(),
             t.title(),
             "the current step: the last event shown",

@@ -45,16 +45,25 @@
 //! narration's note says what was sent. Labels are shortened only in their words, never inside a number
 //! (`label`).
 //!
+//! A line that crossed inside TLS (its note lists its records:
+//! [`crate::tls::Sealed`]) is drawn as the wire carried it — `▒ TLS
+//! application data · 28 B`, what a middlebox sees — and, at the receiving
+//! end, as the lab decrypted it (`🔓 USER demo`, the `sealed` module).
+//!
 //! While playing, the current row's arrow is drawn only `progress` of the
 //! way: the arrow in flight.
 
 pub use crate::narration::label::{fail_label, reply_label, Label};
+
+mod sealed;
+pub use sealed::DECRYPTED;
 
 use super::layout::{Lifelines, MARGIN};
 use super::style::{self, Theme};
 use crate::middlebox::helper::Rewrite;
 use crate::narration::clean;
 use crate::text::wrap;
+use crate::tls::Sealed;
 use crate::trace::{Channel, Event, FailReason, Kind, Side, Via};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -244,6 +253,9 @@ struct Arrow {
     /// A line the middlebox's helper rewrote: as it was sent (the label is
     /// as it was received).
     sent: Option<Label>,
+    /// A line that crossed inside TLS: the records it went in (the label
+    /// is the line as the lab decrypted it).
+    sealed: Option<Sealed>,
 }
 
 impl Row<'_> {
@@ -305,7 +317,7 @@ impl Row<'_> {
             };
             put(buf, self.area, front, self.y, head, a.style);
         }
-        if !self.draw_rewrite(buf, &a, landed) {
+        if !self.draw_rewrite(buf, &a, landed) && !self.draw_sealed(buf, &a, len, landed) {
             self.draw_label(buf, &a, len, landed);
         }
         if let Some((src, dst)) = a.ports {
@@ -510,6 +522,7 @@ impl Row<'_> {
             ports: None,
             reach: Reach::Across,
             sent: None,
+            sealed: None,
         };
         match &e.kind {
             Kind::Connect { src, dst, via } => Arrow {
@@ -524,6 +537,7 @@ impl Row<'_> {
                 ports: Some((src.port(), dst.port())),
                 reach: self.dial_reach(),
                 sent: None,
+                sealed: None,
             },
             Kind::Accept => Arrow {
                 glyph: style::ACCEPT_LINE,
@@ -539,6 +553,7 @@ impl Row<'_> {
                 ports: None,
                 reach: Reach::Beside,
                 sent: None,
+                sealed: None,
             },
             Kind::Command { text, verb } => {
                 let label = |text: &str| {
@@ -552,6 +567,7 @@ impl Row<'_> {
                 let sent = self.rewrite(text).map(|r| label(&r.sent));
                 Arrow {
                     sent,
+                    sealed: self.sealed(),
                     ..plain(label(text), Side::Client)
                 }
             }
@@ -560,6 +576,7 @@ impl Row<'_> {
                 let sent = self.rewrite(first).map(|r| reply_label(*code, &r.sent));
                 Arrow {
                     sent,
+                    sealed: self.sealed(),
                     ..plain(reply_label(*code, text), Side::Server)
                 }
             }
@@ -578,6 +595,11 @@ impl Row<'_> {
         self.wall?;
         let r = Rewrite::read(self.e.note.as_deref()?)?;
         (r.received == received).then_some(r)
+    }
+
+    /// The records this row's line went in, when its note tells of them.
+    fn sealed(&self) -> Option<Sealed> {
+        Sealed::read(self.e.note.as_deref()?)
     }
 
     /// How far a dial went, by what the trace says became of it.
