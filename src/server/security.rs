@@ -278,7 +278,7 @@ async fn closed_by_both(
         // to be in plaintext". A record starts with its type (20–24), a
         // command with a letter, so one byte tells which came.
         let mut first = [0u8; 1];
-        if tcp.peek(&mut first).await? == 0 || !(20..=24).contains(&first[0]) {
+        if tcp.tcp().peek(&mut first).await? == 0 || !(20..=24).contains(&first[0]) {
             return Ok(());
         }
         let mut header = [0u8; 5];
