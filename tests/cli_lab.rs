@@ -156,3 +156,34 @@ fn the_default_port_gives_way_when_taken() {
         assert!(!out.contains(&format!("{server_ip}:2121 ")), "{out}");
     }
 }
+
+/// Started with no terminal at all (a new session with no controlling
+/// terminal, stdin from /dev/null: a cron job, a script under `nohup`), each
+/// TUI says so in one line and exits 1 — never a panic from the key reader.
+#[test]
+fn every_tui_without_a_terminal_says_so_and_does_not_panic() {
+    use std::os::unix::process::CommandExt;
+    for args in [
+        &["lab", "--port", "0"][..],
+        &["lesson"][..],
+        &["serve", "--listen", "127.0.0.1:0"][..],
+        &["replay", "../shared/captures/a_pasv_curl_vsftpd.pcap"][..],
+    ] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ftpviz"));
+        cmd.args(args).stdin(Stdio::null());
+        // SAFETY: setsid(2) is async-signal-safe; it only leaves the
+        // controlling terminal behind, in the child, before exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::setsid();
+                Ok(())
+            });
+        }
+        let out = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(err.contains("no terminal to draw on"), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+    }
+}

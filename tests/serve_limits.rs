@@ -15,7 +15,7 @@ mod raw;
 use ftpviz::ftp::hostport;
 use ftpviz::server::uploads::{Limits, Uploads, Writers};
 use ftpviz::trace::{Kind, Side};
-use our_server::{drain, start};
+use our_server::{drain, start, start_at};
 use raw::Raw;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -190,7 +190,11 @@ async fn a_client_that_never_reads_its_replies_loses_its_slot() {
 
 #[tokio::test]
 async fn a_new_pasv_closes_the_previous_listener_first() {
-    let (addr, events, stop) = start(|_| {}).await;
+    // Its own loopback address: on 127.0.0.1 a closed port may meanwhile be
+    // another test's listener, or a dial from 127.0.0.1 may draw the very
+    // port it dials as its source and connect to itself (TCP's
+    // simultaneous open) — a dial that succeeds though the listener is gone.
+    let (addr, events, stop) = start_at([127, 0, 0, 41], |_| {}).await;
     let mut c = Raw::connect(addr).await;
     c.login().await;
     let mut previous: Option<SocketAddr> = None;

@@ -85,7 +85,7 @@ pub async fn lesson(course: app::course::Course, screen: Screen) -> Result<(), T
 /// Why the TUI could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum TuiError {
-    #[error("terminal")]
+    #[error("screen")]
     Terminal(#[from] std::io::Error),
     #[error("the lab did not start")]
     Lab(#[from] LabError),

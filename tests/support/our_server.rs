@@ -31,11 +31,24 @@ pub async fn start(
     mpsc::UnboundedReceiver<Event>,
     watch::Sender<bool>,
 ) {
+    start_at([127, 0, 0, 1], tune).await
+}
+
+/// [`start`] on another loopback address (its passive listeners are there
+/// too), apart from the other tests' servers on 127.0.0.1.
+pub async fn start_at(
+    ip: [u8; 4],
+    tune: impl FnOnce(&mut ServerConfig),
+) -> (
+    SocketAddr,
+    mpsc::UnboundedReceiver<Event>,
+    watch::Sender<bool>,
+) {
     let mut config = ServerConfig::new(builtin(1 << 20), Scope::Alone);
     tune(&mut config);
     // serve's own backlog: std's 128 drops dials when a classroom
     // connects at once on a busy machine, and a dropped one hangs.
-    let listener = control_listener(([127, 0, 0, 1], 0).into(), ftpviz::serve::BACKLOG).unwrap();
+    let listener = control_listener((ip, 0).into(), ftpviz::serve::BACKLOG).unwrap();
     let addr = listener.local_addr().unwrap();
     let (tap, events) = Tap::new();
     let (stop, stopped) = watch::channel(false);

@@ -47,8 +47,16 @@ const SOURCE_BATCH: usize = 10_000;
 /// Runs the app in the terminal until the user quits (its live sources
 /// already attached to its channel).
 pub async fn run(mut app: App) -> io::Result<()> {
+    // The terminal first: without one (stdin not a terminal, no
+    // controlling tty) this fails with a clear error, before the key
+    // reader starts (which would panic in crossterm instead).
+    let mut guard = Guard::new().map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("no terminal to draw on ({e}); --print or --json run without one"),
+        )
+    })?;
     app.events.start_terminal()?;
-    let mut guard = Guard::new()?;
     if let Ok(size) = guard.terminal.size() {
         app.on_resize(size.width, size.height);
     }
