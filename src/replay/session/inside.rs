@@ -3,17 +3,24 @@
 //! When the reading holds the TLS keys of a session (see
 //! [`decryption`](crate::replay::decryption)), each side's records after
 //! `AUTH TLS` and `234` are decrypted and their plain text read as lines,
-//! as clear text would be. Each such line is noted as having crossed
-//! inside TLS ([`crate::tls::INSIDE_TLS`]: on the wire it was records no
-//! middlebox could read) and as decrypted with the capture's keys
-//! ([`DECRYPTED`]); the first line of each side says how (TLS version and
-//! cipher suite). Where decryption stops (a record that does not open, a
+//! as clear text would be. Each such line is noted as the lab notes its
+//! own ([`Sealed`]): it crossed inside TLS, in these records (their type
+//! and length as their headers showed them on the wire: for TLS 1.3
+//! always "application data"), and was decrypted with the capture's keys
+//! ([`Holder::Capture`]); the first line of each side says how after that
+//! (TLS version and cipher suite). The records of a command are those its
+//! line was read from; a reply's, those of all its lines (see
+//! [`Reader`](super::Reader) for which records go with which line). A line
+//! read from no record of its own (the second of two pipelined in one
+//! record) is noted inside TLS and decrypted, without records. Where
+//! decryption stops (a record that does not open, a
 //! hole in the capture), a warning names the session, the side and the
 //! record, and the rest of that side is counted as encrypted, as it is
 //! without keys.
 
 use super::Session;
 use crate::replay::sink::Sink;
+use crate::tls::{Holder, Records, Sealed};
 use crate::trace::Side;
 use crate::trace::DECRYPTED;
 
@@ -50,10 +57,19 @@ impl Session {
     /// The first line of a side says how it was decrypted.
     pub(super) fn inside_note(&mut self, from: Side) -> Option<String> {
         let i = from as usize;
+        let records = std::mem::take(&mut self.carried[i]);
         if !self.inside[i] {
             return None;
         }
-        let note = format!("{}; {DECRYPTED}", crate::tls::INSIDE_TLS);
+        let note = if records.is_empty() {
+            format!("{}; {DECRYPTED}", crate::tls::INSIDE_TLS)
+        } else {
+            Sealed {
+                records: Records(records),
+                by: Holder::Capture,
+            }
+            .written()
+        };
         Some(match self.how[i].take() {
             Some(how) => format!("{note} ({how})"),
             None => note,
