@@ -185,7 +185,7 @@ fn a_replayed_ftps_capture_is_drawn_with_its_wire_too() {
         panic!("one record: {sealed:?}")
     };
     let mut app = App::new(
-        &format!("replay {name}"),
+        format!("replay {name}"),
         vec![Pane::fixed("session 1", trace)],
     );
     app.theme = Theme::mono();

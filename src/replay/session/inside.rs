@@ -76,3 +76,78 @@ impl Session {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{reader::Piece, recognition::Judgement, Session};
+    use crate::replay::sink::Sink;
+    use crate::tls::{Holder, Record, RecordType, Sealed};
+    use crate::trace::{Kind, Side};
+
+    fn line(text: &str, lengths: &[u16]) -> Piece {
+        let sealed = lengths
+            .iter()
+            .map(|&length| Record {
+                kind: RecordType::ApplicationData,
+                length,
+            })
+            .collect();
+        Piece::Line {
+            text: text.into(),
+            long: None,
+            sealed,
+        }
+    }
+
+    fn lengths(note: Option<&str>) -> Option<Vec<u16>> {
+        let sealed = Sealed::read(note?)?;
+        assert_eq!(sealed.by, Holder::Capture);
+        Some(sealed.records.0.iter().map(|r| r.length).collect())
+    }
+
+    #[test]
+    fn a_multi_line_reply_names_the_records_of_all_its_lines() {
+        let at = "127.0.0.1:21".parse().expect("an address");
+        let mut s = Session::new(1, "127.0.0.1:40000".parse().expect("an address"), at);
+        s.judgement = Judgement::Ftp;
+        let mut sink = Sink::default();
+        s.opened(Side::Client, "TLS 1.3, TLS_AES_128_GCM_SHA256");
+        s.opened(Side::Server, "TLS 1.3, TLS_AES_128_GCM_SHA256");
+        for (from, p) in [
+            (Side::Client, line("FEAT", &[23])),
+            (Side::Server, line("211-Features:", &[32])),
+            (Side::Server, line(" UTF8", &[24])),
+            (Side::Server, line("211 End", &[26])),
+            (Side::Client, line("PWD", &[28])),
+            (Side::Client, line("SYST", &[])),
+        ] {
+            s.piece(from, p, 1.0, &mut sink);
+        }
+        let notes: Vec<(String, Option<Vec<u16>>)> = sink
+            .events
+            .iter()
+            .map(|e| (e.kind.name().to_string(), lengths(e.note.as_deref())))
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                ("command".to_string(), Some(vec![23])),
+                ("reply".to_string(), Some(vec![32, 24, 26])),
+                ("command".to_string(), Some(vec![28])),
+                ("command".to_string(), None),
+            ]
+        );
+        // The first line of each side says how, after its records.
+        let first = sink.events[0].note.as_deref().unwrap_or_default();
+        assert!(
+            first.ends_with("decrypted with the capture's keys (TLS 1.3, TLS_AES_128_GCM_SHA256)")
+        );
+        // Without records, still inside TLS and decrypted.
+        let last = sink.events[3].note.as_deref();
+        assert!(crate::tls::noted_inside(last) && crate::trace::noted_decrypted(last));
+        assert!(matches!(
+            &sink.events[1].kind,
+            Kind::Reply { code: 211, .. }
+        ));
+    }
+}

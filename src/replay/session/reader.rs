@@ -239,11 +239,7 @@ impl Reader {
                     }
                     out.push(Piece::Opened { how });
                 }
-                Output::Plain { text, record } => {
-                    self.carrying.push(record);
-                    self.lines.push(&text);
-                    self.drain(out);
-                }
+                Output::Plain { text, record } => self.plain(&text, record, out),
                 Output::Failed { why, record, rest } => {
                     self.carrying.clear();
                     out.push(Piece::Undecrypted {
@@ -278,6 +274,14 @@ impl Reader {
                 }
             }
         }
+    }
+
+    /// A decrypted record's plain text: read as lines, the record going
+    /// with the next line it ends.
+    fn plain(&mut self, text: &[u8], record: Record, out: &mut Vec<Piece>) {
+        self.carrying.push(record);
+        self.lines.push(text);
+        self.drain(out);
     }
 
     fn end_tls(&mut self, clear_after: bool, out: &mut Vec<Piece>) {
@@ -457,6 +461,53 @@ mod tests {
                 line("PASV")
             ]
         );
+    }
+
+    fn record(length: u16) -> Record {
+        Record {
+            kind: crate::tls::RecordType::ApplicationData,
+            length,
+        }
+    }
+
+    fn sealed(s: &str, lengths: &[u16]) -> Piece {
+        Piece::Line {
+            text: s.into(),
+            long: None,
+            sealed: lengths.iter().copied().map(record).collect(),
+        }
+    }
+
+    #[test]
+    fn a_decrypted_line_goes_with_the_records_since_the_last_line() {
+        let mut r = Reader::new(Side::Client);
+        let mut out = Vec::new();
+        // One line, one record.
+        r.plain(b"USER a\r\n", record(25), &mut out);
+        // One line over two records: both.
+        r.plain(b"PA", record(19), &mut out);
+        r.plain(b"SS x\r\n", record(23), &mut out);
+        // Two lines in one record (pipelined): the first has it.
+        r.plain(b"PWD\r\nSYST\r\n", record(28), &mut out);
+        // A record that ends a line and starts the next goes with the
+        // first; the next has the record that ends it.
+        r.plain(b"NOOP\r\nQU", record(25), &mut out);
+        r.plain(b"IT\r\n", record(21), &mut out);
+        assert_eq!(
+            out,
+            vec![
+                sealed("USER a", &[25]),
+                sealed("PASS x", &[19, 23]),
+                sealed("PWD", &[28]),
+                sealed("SYST", &[]),
+                sealed("NOOP", &[25]),
+                sealed("QUIT", &[21]),
+            ]
+        );
+        // A hole drops the records waiting: their line is cut.
+        r.plain(b"RETR a", record(23), &mut out);
+        r.hole(5, &mut out);
+        assert_eq!(r.carrying, []);
     }
 
     #[test]
