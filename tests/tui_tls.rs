@@ -52,6 +52,13 @@ fn command(trace: &Trace, verb: &str) -> usize {
         .expect("the command")
 }
 
+/// The row of the current step (marked `▸`).
+fn current_row(rows: &[String]) -> &str {
+    rows.iter()
+        .find(|r| r.starts_with('▸'))
+        .expect("the current row")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_password_is_drawn_as_the_wire_saw_it_and_as_the_lab_read_it() {
     let (config, trace) = run(Mode::Passive).await;
@@ -73,10 +80,7 @@ async fn the_password_is_drawn_as_the_wire_saw_it_and_as_the_lab_read_it() {
     for (w, h) in [(80u16, 24u16), (120, 40)] {
         let buf = render(&app, w, h);
         let rows = lines(&buf);
-        let row = rows
-            .iter()
-            .find(|r| r.starts_with('▸'))
-            .expect("the current row");
+        let row = current_row(&rows);
         let wire = format!("▒ TLS application data · {} B", record.length);
         assert!(row.contains(&wire), "{w}×{h}: the wire: {row}");
         // (The lock is two cells wide: the buffer holds a blank behind it.)
@@ -111,7 +115,7 @@ async fn a_reply_is_read_at_the_clients_end_and_the_clear_lines_stay_as_they_wer
     let at = command(&trace, "USER") + 1;
     app.panes[0].player.seek(at + 1);
     let rows = lines(&render(&app, 80, 24));
-    let row = rows.iter().find(|r| r.starts_with('▸')).expect("a row");
+    let row = current_row(&rows);
     let (wire_at, lab_at) = (row.find('▒'), row.find(DECRYPTED));
     assert!(
         matches!((wire_at, lab_at), (Some(w), Some(l)) if l < w),
@@ -121,7 +125,7 @@ async fn a_reply_is_read_at_the_clients_end_and_the_clear_lines_stay_as_they_wer
     let clear = command(&trace, "AUTH") + 1;
     app.panes[0].player.seek(clear + 1);
     let rows = lines(&render(&app, 80, 24));
-    let row = rows.iter().find(|r| r.starts_with('▸')).expect("a row");
+    let row = current_row(&rows);
     assert!(row.contains("234 Proceed"), "{row}");
     assert!(!row.contains('▒') && !row.contains(DECRYPTED), "{row}");
 }
@@ -192,10 +196,7 @@ fn a_replayed_ftps_capture_is_drawn_with_its_wire_too() {
     app.panes[0].player.seek(at + 1);
     let buf = render(&app, 80, 24);
     let rows = lines(&buf);
-    let row = rows
-        .iter()
-        .find(|r| r.starts_with('▸'))
-        .expect("the current row");
+    let row = current_row(&rows);
     let wire = format!("▒ TLS application data · {} B", record.length);
     assert!(row.contains(&wire), "the wire: {row}");
     let (Some(wire_at), Some(read_at)) = (row.find('▒'), row.find(DECRYPTED)) else {
