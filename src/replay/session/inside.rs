@@ -12,8 +12,10 @@
 //! line was read from; a reply's, those of all its lines (see
 //! [`Reader`](super::Reader) for which records go with which line). A line
 //! read from no record of its own (the second of two pipelined in one
-//! record) is noted inside TLS and decrypted, without records. Where
-//! decryption stops (a record that does not open, a
+//! record) is noted inside TLS and decrypted, without records; a line
+//! that makes no event (not FTP: noted on the side's next event) hands its
+//! records on to that event too. Where decryption stops (a record that
+//! does not open, a
 //! hole in the capture), a warning names the session, the side and the
 //! record, and the rest of that side is counted as encrypted, as it is
 //! without keys.
