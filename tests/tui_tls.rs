@@ -8,6 +8,9 @@
 //! `tls::Sealed`) and the password as the lab decrypted it (`🔓`), and the
 //! narration's detail says both. The lab's ports are ephemeral and
 //! renumbered for the snapshots (`support/ports.rs`).
+//!
+//! A replayed FTPS capture that carries its keys is drawn the same way:
+//! its notes name the records too, read from the capture's bytes.
 
 #[path = "support/screen.rs"]
 mod screen;
@@ -49,6 +52,13 @@ fn command(trace: &Trace, verb: &str) -> usize {
         .expect("the command")
 }
 
+/// The row of the current step (marked `▸`).
+fn current_row(rows: &[String]) -> &str {
+    rows.iter()
+        .find(|r| r.starts_with('▸'))
+        .expect("the current row")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_password_is_drawn_as_the_wire_saw_it_and_as_the_lab_read_it() {
     let (config, trace) = run(Mode::Passive).await;
@@ -70,10 +80,7 @@ async fn the_password_is_drawn_as_the_wire_saw_it_and_as_the_lab_read_it() {
     for (w, h) in [(80u16, 24u16), (120, 40)] {
         let buf = render(&app, w, h);
         let rows = lines(&buf);
-        let row = rows
-            .iter()
-            .find(|r| r.starts_with('▸'))
-            .expect("the current row");
+        let row = current_row(&rows);
         let wire = format!("▒ TLS application data · {} B", record.length);
         assert!(row.contains(&wire), "{w}×{h}: the wire: {row}");
         // (The lock is two cells wide: the buffer holds a blank behind it.)
@@ -108,7 +115,7 @@ async fn a_reply_is_read_at_the_clients_end_and_the_clear_lines_stay_as_they_wer
     let at = command(&trace, "USER") + 1;
     app.panes[0].player.seek(at + 1);
     let rows = lines(&render(&app, 80, 24));
-    let row = rows.iter().find(|r| r.starts_with('▸')).expect("a row");
+    let row = current_row(&rows);
     let (wire_at, lab_at) = (row.find('▒'), row.find(DECRYPTED));
     assert!(
         matches!((wire_at, lab_at), (Some(w), Some(l)) if l < w),
@@ -118,7 +125,7 @@ async fn a_reply_is_read_at_the_clients_end_and_the_clear_lines_stay_as_they_wer
     let clear = command(&trace, "AUTH") + 1;
     app.panes[0].player.seek(clear + 1);
     let rows = lines(&render(&app, 80, 24));
-    let row = rows.iter().find(|r| r.starts_with('▸')).expect("a row");
+    let row = current_row(&rows);
     assert!(row.contains("234 Proceed"), "{row}");
     assert!(!row.contains('▒') && !row.contains(DECRYPTED), "{row}");
 }
@@ -160,4 +167,46 @@ async fn the_compare_view_at_80x24_keeps_both_the_wire_and_the_words() {
             );
         }
     }
+}
+
+/// A replayed FTPS capture with its keys (the committed curl one, passive)
+/// at its `PASS`, 80×24: the wire as the capture's record header gave it,
+/// the password as replay decrypted it.
+#[test]
+fn a_replayed_ftps_capture_is_drawn_with_its_wire_too() {
+    let name = "ftps_pasv_curl_ftpviz.pcapng";
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("captures")
+        .join(name);
+    let replay = ftpviz::replay::read_file(&file).expect("the committed capture");
+    assert!(replay.warnings.is_empty(), "{:?}", replay.warnings);
+    let trace = replay.trace;
+    let at = command(&trace, "PASS");
+    let note = trace.events[at].note.as_deref().unwrap_or_default();
+    let sealed = Sealed::read(note).expect("its records");
+    assert_eq!(sealed.by, Holder::Capture);
+    let [record] = sealed.records.0.as_slice() else {
+        panic!("one record: {sealed:?}")
+    };
+    let mut app = App::new(
+        format!("replay {name}"),
+        vec![Pane::fixed("session 1", trace)],
+    );
+    app.theme = Theme::mono();
+    app.panes[0].player.seek(at + 1);
+    let buf = render(&app, 80, 24);
+    let rows = lines(&buf);
+    let row = current_row(&rows);
+    let wire = format!("▒ TLS application data · {} B", record.length);
+    assert!(row.contains(&wire), "the wire: {row}");
+    let (Some(wire_at), Some(read_at)) = (row.find('▒'), row.find(DECRYPTED)) else {
+        panic!("the wire and the decrypted line: {row}")
+    };
+    assert!(
+        wire_at < read_at && row[read_at..].contains("PASS x"),
+        "{row}"
+    );
+    let screen = text(&buf);
+    assert!(!screen.contains("decrypted by the lab"), "{screen}");
+    insta::assert_snapshot!("tls_replayed_pass_80x24", screen);
 }

@@ -124,6 +124,8 @@ pub enum Holder {
     Lab,
     /// Our server (`serve`): one end of it.
     Server,
+    /// Replay, with the TLS keys a capture carried (or was given).
+    Capture,
 }
 
 impl Holder {
@@ -131,6 +133,7 @@ impl Holder {
         match self {
             Holder::Lab => "decrypted by the lab",
             Holder::Server => "decrypted by our server, which holds the keys",
+            Holder::Capture => crate::trace::DECRYPTED,
         }
     }
 }
@@ -141,6 +144,10 @@ impl Holder {
 ///
 /// `inside TLS: a middlebox sees only records (1 record: application data,
 /// 28 bytes); decrypted by the lab`
+///
+/// Replay writes the same note for a line it decrypted with a capture's
+/// keys ([`Holder::Capture`]); on a side's first line, how follows it:
+/// `…; decrypted with the capture's keys (TLS 1.3, TLS_AES_256_GCM_SHA384)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sealed {
     pub records: Records,
@@ -187,7 +194,7 @@ impl Sealed {
                 })
             })
             .collect::<Option<Vec<Record>>>()?;
-        let by = [Holder::Lab, Holder::Server]
+        let by = [Holder::Lab, Holder::Server, Holder::Capture]
             .into_iter()
             .find(|h| rest.starts_with(h.words()))?;
         (records.len() == count).then_some(Sealed {
@@ -274,7 +281,19 @@ mod tests {
              decrypted by the lab"
         );
         let joined = format!("the lesson says so; {}; helper expects", s.written());
-        assert_eq!(Sealed::read(&joined), Some(s));
+        assert_eq!(Sealed::read(&joined), Some(s.clone()));
+        let replayed = Sealed {
+            by: Holder::Capture,
+            ..s
+        };
+        let first = format!("{} (TLS 1.3, TLS_AES_256_GCM_SHA384)", replayed.written());
+        assert_eq!(
+            first,
+            "inside TLS: a middlebox sees only records (1 record: application data, 45 bytes); \
+             decrypted with the capture's keys (TLS 1.3, TLS_AES_256_GCM_SHA384)"
+        );
+        assert!(crate::trace::noted_decrypted(Some(&first)));
+        assert_eq!(Sealed::read(&first), Some(replayed));
         for note in [
             INSIDE_TLS,
             "inside TLS: a middlebox sees only records (2 records: alert, 2 bytes); decrypted by the lab",
@@ -295,14 +314,15 @@ mod tests {
         #[test]
         fn any_sealed_line_reads_back(
             records in prop::collection::vec((any_type(), any::<u16>()), 1..6),
-            lab in any::<bool>(),
+            holder in 0..3usize,
             before in "\\PC{0,20}",
+            after in "( \\(TLS 1\\.[23], [A-Z0-9_]{1,30}\\))?(; \\PC{0,20})?",
         ) {
             let s = Sealed {
                 records: Records(records.into_iter().map(|(kind, length)| Record { kind, length }).collect()),
-                by: if lab { Holder::Lab } else { Holder::Server },
+                by: [Holder::Lab, Holder::Server, Holder::Capture][holder],
             };
-            let note = format!("{before}; {}", s.written());
+            let note = format!("{before}; {}{after}", s.written());
             prop_assert!(super::super::noted_inside(Some(&note)));
             prop_assert_eq!(Sealed::read(&note), Some(s));
         }

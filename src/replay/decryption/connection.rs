@@ -34,6 +34,7 @@ use super::keylog::{KeyLog, Secrets};
 use super::schedule::{OpenError, Protection, Suite};
 use super::tls12::{self, Protection12, Suite12};
 use crate::replay::records as tls;
+use crate::tls::{Record, RecordType};
 
 /// What reading a direction's bytes gave.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,8 +42,9 @@ pub enum Output {
     /// The first plain text of this direction follows; in words, how it
     /// was decrypted ("TLS 1.3, TLS_AES_128_GCM_SHA256").
     Opened(String),
-    /// Application data, decrypted.
-    Plain(Vec<u8>),
+    /// Application data, decrypted: its plain `text`, and the `record` it
+    /// came in as the wire showed it (its header's type and length).
+    Plain { text: Vec<u8>, record: Record },
     /// Record number `record` (counted from 1 in this direction) could not
     /// be read, for the reason given; `rest` is that record's bytes and
     /// everything after it, still encrypted.
@@ -215,7 +217,10 @@ impl Connection {
                     let suite = self.suite.map(Suite::name).unwrap_or_default();
                     out.push(Output::Opened(format!("TLS 1.3, {suite}")));
                 }
-                out.push(Output::Plain(plain));
+                out.push(Output::Plain {
+                    text: plain,
+                    record: seen(header),
+                });
                 Ok(())
             }
             22 => self.encrypted_handshake(from, &plain, keys),
@@ -283,7 +288,10 @@ impl Connection {
                 if !std::mem::replace(&mut flow.opened, true) {
                     out.push(Output::Opened(format!("TLS 1.2, {}", suite.name)));
                 }
-                out.push(Output::Plain(plain));
+                out.push(Output::Plain {
+                    text: plain,
+                    record: seen(header),
+                });
             }
             21 => flow.closed = plain.get(1) == Some(&0),
             _ => {} // the Finished; a renegotiation is not followed
@@ -382,6 +390,14 @@ impl Connection {
             self.flows[from].epoch = Epoch::Application(next);
         }
         Ok(())
+    }
+}
+
+/// A record as its header shows it on the wire.
+fn seen(header: &[u8; 5]) -> Record {
+    Record {
+        kind: RecordType::of(header[0]),
+        length: u16::from_be_bytes([header[3], header[4]]),
     }
 }
 

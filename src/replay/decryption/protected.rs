@@ -45,7 +45,7 @@ impl Protected {
         let mut n = 0;
         for o in out {
             match o {
-                Output::Plain(p) => n += p.len() as u64,
+                Output::Plain { text, .. } => n += text.len() as u64,
                 Output::Opened(_) => {}
                 Output::Failed { why, record, rest } => {
                     self.stopped[from] = true;

@@ -128,7 +128,7 @@ fn decrypt(wire: &Wire, keys: &KeyLog) -> ([Vec<u8>; 2], Vec<Output>) {
         conn.feed(*from, bytes, keys, &mut out);
         for o in out {
             match o {
-                Output::Plain(p) => plain[*from].extend(p),
+                Output::Plain { text, .. } => plain[*from].extend(text),
                 o => other.push(o),
             }
         }

@@ -124,6 +124,9 @@ pub struct Session {
     inside: [bool; 2],
     /// How each side's TLS is decrypted, until its first line says so.
     how: [Option<String>; 2],
+    /// The records each side's decrypted lines came in, since its last
+    /// event ([`inside`]).
+    carried: [Vec<crate::tls::Record>; 2],
     /// Lines of this session were decrypted: its protected data
     /// connections are decrypted too.
     pub decrypted: bool,
@@ -168,6 +171,7 @@ impl Session {
             secure: None,
             inside: [false; 2],
             how: [None, None],
+            carried: [Vec::new(), Vec::new()],
             decrypted: false,
         }
     }
@@ -440,7 +444,10 @@ impl Session {
 
     fn piece(&mut self, from: Side, p: Piece, t: f64, sink: &mut Sink) {
         match p {
-            Piece::Line { text, long } => self.line(from, &text, long, t, sink),
+            Piece::Line { text, long, sealed } => {
+                self.carried[from as usize].extend(sealed);
+                self.line(from, &text, long, t, sink)
+            }
             Piece::Head { text } => self.head(from, &text, t, sink),
             Piece::Hole { bytes } => self.hole(from, bytes),
             Piece::Tail { text } => self.tail(from, &text),

@@ -21,20 +21,36 @@
 //!   lines like clear text, after a [`Piece::Opened`]; a record that does
 //!   not decrypt ([`Piece::Undecrypted`]) leaves the rest counted as above.
 //!
+//! **Which records carried a decrypted line.** Each record's plain text is
+//! appended to the line buffer; the records appended since the last line
+//! came out go with the next line that comes out (its `sealed`). So a line
+//! split over records lists them all (the one that held its start too,
+//! unless that record also ended an earlier line: a record goes with the
+//! first line it ends), and a record holding two lines (pipelined
+//! commands) goes with the first: the second has none, and is shown
+//! without its wire. A hole, or TLS that fails or ends, drops the records
+//! waiting (their line is no longer all TLS).
+//!
 //! What the lines *mean* (commands, replies, junk) is the session's business.
 
 use super::recognition;
 use crate::ftp::{LineBuffer, LineError, MAX_LINE};
 use crate::replay::decryption::{self, KeyLog, Output};
 use crate::replay::records::{self as tls, Records};
+use crate::tls::Record;
 use crate::trace::Side;
 
 /// A part of one side's control stream, in stream order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Piece {
     /// A whole line without its CR LF; `long` is its real length when the
-    /// text holds only its first [`MAX_LINE`] bytes.
-    Line { text: String, long: Option<usize> },
+    /// text holds only its first [`MAX_LINE`] bytes; `sealed`: the TLS
+    /// records it was decrypted from (see [`Reader`]), none in clear text.
+    Line {
+        text: String,
+        long: Option<usize>,
+        sealed: Vec<Record>,
+    },
     /// The start of a line whose end a hole swallowed.
     Head { text: String },
     /// Bytes the capture never saw.
@@ -91,6 +107,9 @@ pub struct Reader {
     after_hole: bool,
     /// The next line out of the buffer is the tail of a cut line.
     in_tail: bool,
+    /// Decrypted records whose plain text went into the buffer since the
+    /// last line came out of it.
+    carrying: Vec<Record>,
 }
 
 /// Whether bytes that follow a hole begin a line of `side`'s: a command
@@ -123,6 +142,7 @@ impl Reader {
             tls_expected: false,
             after_hole: false,
             in_tail: false,
+            carrying: Vec::new(),
         }
     }
 
@@ -219,11 +239,9 @@ impl Reader {
                     }
                     out.push(Piece::Opened { how });
                 }
-                Output::Plain(p) => {
-                    self.lines.push(&p);
-                    self.drain(out);
-                }
+                Output::Plain { text, record } => self.plain(&text, record, out),
                 Output::Failed { why, record, rest } => {
+                    self.carrying.clear();
                     out.push(Piece::Undecrypted {
                         why,
                         record: Some(record),
@@ -239,6 +257,7 @@ impl Reader {
                     });
                 }
                 Output::Ended { rest } => {
+                    self.carrying.clear();
                     if let Some(i) = self.inside.take() {
                         out.push(if i.plain {
                             Piece::Cleared
@@ -255,6 +274,14 @@ impl Reader {
                 }
             }
         }
+    }
+
+    /// A decrypted record's plain text: read as lines, the record going
+    /// with the next line it ends.
+    fn plain(&mut self, text: &[u8], record: Record, out: &mut Vec<Piece>) {
+        self.carrying.push(record);
+        self.lines.push(text);
+        self.drain(out);
     }
 
     fn end_tls(&mut self, clear_after: bool, out: &mut Vec<Piece>) {
@@ -281,12 +308,14 @@ impl Reader {
         if std::mem::take(&mut self.in_tail) {
             Piece::Tail { text }
         } else {
-            Piece::Line { text, long }
+            let sealed = std::mem::take(&mut self.carrying);
+            Piece::Line { text, long, sealed }
         }
     }
 
     /// `n` bytes the capture never saw.
     pub fn hole(&mut self, n: u64, out: &mut Vec<Piece>) {
+        self.carrying.clear();
         if let Some(i) = self.inside.take() {
             // Decryption needs every record, in order: counted from here.
             out.push(Piece::Undecrypted {
@@ -356,6 +385,7 @@ mod tests {
         Piece::Line {
             text: s.into(),
             long: None,
+            sealed: Vec::new(),
         }
     }
 
@@ -400,7 +430,7 @@ mod tests {
         b.extend(b"\r\n200 next\r\n");
         let got = read(Side::Server, &[Ok(&b)]);
         match &got[0] {
-            Piece::Line { text, long } => {
+            Piece::Line { text, long, .. } => {
                 assert_eq!(text.len(), MAX_LINE);
                 assert!(text.starts_with("227 AAA"));
                 assert_eq!(*long, Some(112_721));
@@ -431,6 +461,53 @@ mod tests {
                 line("PASV")
             ]
         );
+    }
+
+    fn record(length: u16) -> Record {
+        Record {
+            kind: crate::tls::RecordType::ApplicationData,
+            length,
+        }
+    }
+
+    fn sealed(s: &str, lengths: &[u16]) -> Piece {
+        Piece::Line {
+            text: s.into(),
+            long: None,
+            sealed: lengths.iter().copied().map(record).collect(),
+        }
+    }
+
+    #[test]
+    fn a_decrypted_line_goes_with_the_records_since_the_last_line() {
+        let mut r = Reader::new(Side::Client);
+        let mut out = Vec::new();
+        // One line, one record.
+        r.plain(b"USER a\r\n", record(25), &mut out);
+        // One line over two records: both.
+        r.plain(b"PA", record(19), &mut out);
+        r.plain(b"SS x\r\n", record(23), &mut out);
+        // Two lines in one record (pipelined): the first has it.
+        r.plain(b"PWD\r\nSYST\r\n", record(28), &mut out);
+        // A record that ends a line and starts the next goes with the
+        // first; the next has the record that ends it.
+        r.plain(b"NOOP\r\nQU", record(25), &mut out);
+        r.plain(b"IT\r\n", record(21), &mut out);
+        assert_eq!(
+            out,
+            vec![
+                sealed("USER a", &[25]),
+                sealed("PASS x", &[19, 23]),
+                sealed("PWD", &[28]),
+                sealed("SYST", &[]),
+                sealed("NOOP", &[25]),
+                sealed("QUIT", &[21]),
+            ]
+        );
+        // A hole drops the records waiting: their line is cut.
+        r.plain(b"RETR a", record(23), &mut out);
+        r.hole(5, &mut out);
+        assert_eq!(r.carrying, []);
     }
 
     #[test]

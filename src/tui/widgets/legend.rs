@@ -58,7 +58,7 @@ fn entries(t: Theme) -> Vec<(String, Style, &'static str)> {
             format!("▒ {}", super::sequence::DECRYPTED),
             t.channel(ctl),
             "inside TLS: ▒ what a middlebox sees (records: type, length); 🔓 the line in \
-             them, decrypted by the lab, which holds the keys",
+             them, decrypted with the keys: the lab's, or a capture's",
         ),
         (
             "▸    ◂".to_string(),

@@ -1,6 +1,7 @@
 //! A line that crossed inside TLS, drawn twice on its arrow: as the wire
 //! carried it, at the sender's end, and as the lab read it, at the
-//! receiver's end — decrypted there, with the keys the lab holds.
+//! receiver's end — decrypted there, with the keys the lab holds (or, for
+//! a replayed capture that carries its keys, as replay decrypted it).
 //!
 //! ```text
 //!       │─ ▒ TLS application data · 28 B ──────── 🔓 USER demo ─▶│
@@ -23,7 +24,7 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
 use unicode_width::UnicodeWidthStr;
 
-/// The mark of a line decrypted by the lab.
+/// The mark of a decrypted line (by the lab, or replay with the keys).
 pub const DECRYPTED: &str = "🔓";
 
 /// The wire's words, longest first.
