@@ -27,12 +27,15 @@
 //! everything before it is still used.
 
 use super::frame::{CaptureError, Frame};
+use super::pipeline::{Format, Pipelined};
 use super::variant::{self, Variant, VariantReader};
 use super::warning::{Warning, WarningKind};
+use pcap_parser::pcap::parse_pcap_header;
+use pcap_parser::pcapng::parse_sectionheaderblock;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::OptionCode;
-use pcap_parser::{create_reader, PcapBlockOwned, PcapError};
+use pcap_parser::{PcapBlockOwned, PcapError};
 use std::io::Read;
 
 /// The reader's buffer. Big enough that refills (one `read` each) are rare.
@@ -116,7 +119,8 @@ struct Blocks {
 
 /// A capture being read, frame by frame.
 pub struct CaptureReader {
-    /// pcap-parser's reader (none when a variant reader reads instead).
+    /// The records, read on two threads (none when a variant reader reads
+    /// instead).
     reader: Option<Box<dyn PcapReaderIterator + Send>>,
     /// An older pcap variant, read by its own reader instead.
     variant: Option<VariantReader>,
@@ -164,13 +168,13 @@ impl CaptureReader {
         if live && MODIFIED_MAGICS.iter().any(|m| head.starts_with(m)) {
             return Err(CaptureError::PipedVariant);
         }
-        let head = std::io::Cursor::new(head);
         let rest: Box<dyn Read + Send> = if failed {
             Box::new(std::io::empty())
         } else {
             Box::new(source)
         };
         if let Some(v) = variant {
+            let head = std::io::Cursor::new(head);
             return Ok(CaptureReader {
                 reader: None,
                 variant: Some(VariantReader::new(v, Box::new(head.chain(rest)))?),
@@ -178,14 +182,20 @@ impl CaptureReader {
                 failed_at: failed.then_some(got as u64),
             });
         }
-        let reader = create_reader(BUFFER, head.chain(rest)).map_err(|e| match e {
-            PcapError::Eof => CaptureError::Empty,
-            PcapError::ReadError => CaptureError::Read,
-            _ if known => CaptureError::ShortHeader,
-            _ => CaptureError::NotACapture,
-        })?;
+        // The format is told as pcap-parser's `create_reader` tells it; the
+        // records are then read on two threads (see `pipeline`).
+        let format = if parse_sectionheaderblock(&head).is_ok() {
+            Format::Ng { big_endian: false }
+        } else {
+            match parse_pcap_header(&head) {
+                Ok((_, header)) => Format::legacy(header),
+                Err(_) if known => return Err(CaptureError::ShortHeader),
+                Err(_) => return Err(CaptureError::NotACapture),
+            }
+        };
+        let reader = Pipelined::start(format, head, rest, BUFFER).map_err(CaptureError::Thread)?;
         Ok(CaptureReader {
-            reader: Some(reader),
+            reader: Some(Box::new(reader)),
             variant: None,
             blocks: Blocks::default(),
             failed_at: failed.then_some(got as u64),
