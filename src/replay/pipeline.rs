@@ -269,3 +269,87 @@ impl PcapReaderIterator for Pipelined {
         self.exhausted
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pcap_parser::pcap::parse_pcap_header;
+
+    /// A source that gives at most `step` bytes per read, as a pipe may.
+    struct Trickle(io::Cursor<Vec<u8>>, usize);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.1);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    /// A pcap file whose records hold `sizes` bytes each (byte `i` of
+    /// record `k` is `k + i`, so a misplaced byte shows).
+    fn pcap(sizes: &[usize]) -> Vec<u8> {
+        let mut f = Vec::new();
+        for w in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 0x0004_0000, 1] {
+            f.extend(w.to_le_bytes());
+        }
+        for (k, &n) in sizes.iter().enumerate() {
+            for w in [k as u32, 0, n as u32, n as u32] {
+                f.extend(w.to_le_bytes());
+            }
+            f.extend((0..n).map(|i| (k + i) as u8));
+        }
+        f
+    }
+
+    /// Every record's bytes and offset, read through the pipeline.
+    fn records(file: Vec<u8>, head: usize, step: usize) -> Vec<(usize, Vec<u8>)> {
+        let header = parse_pcap_header(&file).unwrap().1;
+        let rest = Trickle(io::Cursor::new(file[head..].to_vec()), step);
+        let mut r =
+            Pipelined::start(Format::legacy(header), file[..head].to_vec(), rest, 1 << 20).unwrap();
+        let mut out = Vec::new();
+        loop {
+            let at = r.consumed();
+            match r.next() {
+                Ok((len, block)) => {
+                    if let PcapBlockOwned::Legacy(b) = block {
+                        out.push((at, b.data.to_vec()));
+                    }
+                    r.consume_noshift(len);
+                }
+                Err(PcapError::Incomplete(_)) => r.refill().unwrap(),
+                // As the capture reader does: a larger buffer, then more.
+                Err(PcapError::BufferTooSmall) => {
+                    assert!(r.grow(2 * r.data().len() + (1 << 20)));
+                    r.refill().unwrap()
+                }
+                Err(PcapError::Eof) => return out,
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn records_cut_by_buffers_and_larger_than_the_headroom_come_out_whole() {
+        let small = [60, 1514, 0, 40, 1];
+        let sizes = [60, 1514, 0, HEADROOM + 5000, 3 * CHUNK, 1, 9000, 40];
+        let big = pcap(&sizes).len();
+        for (sizes, head, step) in [
+            (&small[..], 24, 1),
+            (&sizes, 24, 4093),
+            (&sizes, 100, CHUNK),
+            (&sizes, 24, usize::MAX),
+            (&sizes, big, 1),
+        ] {
+            let got = records(pcap(sizes), head, step);
+            assert_eq!(got.len(), sizes.len(), "head {head}, step {step}");
+            let mut at = 24;
+            for (k, (offset, data)) in got.iter().enumerate() {
+                assert_eq!(*offset, at);
+                assert_eq!(data.len(), sizes[k]);
+                assert!(data.iter().enumerate().all(|(i, &b)| b == (k + i) as u8));
+                at += 16 + sizes[k];
+            }
+        }
+    }
+}
