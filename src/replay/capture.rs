@@ -121,7 +121,7 @@ struct Blocks {
 pub struct CaptureReader {
     /// The records, read on two threads (none when a variant reader reads
     /// instead).
-    reader: Option<Box<dyn PcapReaderIterator + Send>>,
+    reader: Option<Pipelined>,
     /// An older pcap variant, read by its own reader instead.
     variant: Option<VariantReader>,
     /// What the blocks read so far say about the ones to come.
@@ -195,7 +195,7 @@ impl CaptureReader {
         };
         let reader = Pipelined::start(format, head, rest, BUFFER).map_err(CaptureError::Thread)?;
         Ok(CaptureReader {
-            reader: Some(Box::new(reader)),
+            reader: Some(reader),
             variant: None,
             blocks: Blocks::default(),
             failed_at: failed.then_some(got as u64),
@@ -247,7 +247,7 @@ impl CaptureReader {
                         legacy: self.blocks.legacy.is_some(),
                         why: Why::of(&e),
                     };
-                    stop.after(reader.as_mut(), warnings)
+                    stop.after(reader, warnings)
                 }
             };
             if !go_on {
