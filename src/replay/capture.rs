@@ -15,9 +15,9 @@
 //!   2^-n when its high bit is set); *enhanced packet* blocks carry a packet
 //!   and the index of the interface it came from.
 //!
-//! pcap-parser's streaming readers parse records out of a fixed buffer that
-//! is refilled from the file, so memory stays at the buffer's size however
-//! large the file is. This module turns their blocks into [`Frame`]s with a
+//! Records are parsed with pcap-parser's parsers out of buffers that a
+//! reader thread fills from the file (`pipeline`), a few at a time, so
+//! memory stays at a few buffers however large the file is. This module turns their blocks into [`Frame`]s with a
 //! timestamp in nanoseconds and the link type that says how to read the
 //! bytes. A pcapng may also carry the TLS keys of the sessions it holds
 //! (*decryption secrets* blocks of type `TLSK`: NSS key log text, as
@@ -38,7 +38,8 @@ use pcap_parser::OptionCode;
 use pcap_parser::{PcapBlockOwned, PcapError};
 use std::io::Read;
 
-/// The reader's buffer. Big enough that refills (one `read` each) are rare.
+/// A record this large (with the bytes buffered) is "too large for the
+/// buffer": the limit then doubles, up to [`MAX_RECORD`].
 const BUFFER: usize = 1 << 20;
 /// Bytes read before probing the format: more than any real file header.
 const HEAD: usize = 64 * 1024;
