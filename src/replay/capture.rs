@@ -15,9 +15,9 @@
 //!   2^-n when its high bit is set); *enhanced packet* blocks carry a packet
 //!   and the index of the interface it came from.
 //!
-//! pcap-parser's streaming readers parse records out of a fixed buffer that
-//! is refilled from the file, so memory stays at the buffer's size however
-//! large the file is. This module turns their blocks into [`Frame`]s with a
+//! Records are parsed with pcap-parser's parsers out of buffers that a
+//! reader thread fills from the file (`pipeline`), a few at a time, so
+//! memory stays at a few buffers however large the file is. This module turns their blocks into [`Frame`]s with a
 //! timestamp in nanoseconds and the link type that says how to read the
 //! bytes. A pcapng may also carry the TLS keys of the sessions it holds
 //! (*decryption secrets* blocks of type `TLSK`: NSS key log text, as
@@ -27,15 +27,19 @@
 //! everything before it is still used.
 
 use super::frame::{CaptureError, Frame};
+use super::pipeline::{Format, Pipelined};
 use super::variant::{self, Variant, VariantReader};
 use super::warning::{Warning, WarningKind};
+use pcap_parser::pcap::parse_pcap_header;
+use pcap_parser::pcapng::parse_sectionheaderblock;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::OptionCode;
-use pcap_parser::{create_reader, PcapBlockOwned, PcapError};
+use pcap_parser::{PcapBlockOwned, PcapError};
 use std::io::Read;
 
-/// The reader's buffer. Big enough that refills (one `read` each) are rare.
+/// A record this large (with the bytes buffered) is "too large for the
+/// buffer": the limit then doubles, up to [`MAX_RECORD`].
 const BUFFER: usize = 1 << 20;
 /// Bytes read before probing the format: more than any real file header.
 const HEAD: usize = 64 * 1024;
@@ -116,8 +120,9 @@ struct Blocks {
 
 /// A capture being read, frame by frame.
 pub struct CaptureReader {
-    /// pcap-parser's reader (none when a variant reader reads instead).
-    reader: Option<Box<dyn PcapReaderIterator + Send>>,
+    /// The records, read on two threads (none when a variant reader reads
+    /// instead).
+    reader: Option<Pipelined>,
     /// An older pcap variant, read by its own reader instead.
     variant: Option<VariantReader>,
     /// What the blocks read so far say about the ones to come.
@@ -164,13 +169,13 @@ impl CaptureReader {
         if live && MODIFIED_MAGICS.iter().any(|m| head.starts_with(m)) {
             return Err(CaptureError::PipedVariant);
         }
-        let head = std::io::Cursor::new(head);
         let rest: Box<dyn Read + Send> = if failed {
             Box::new(std::io::empty())
         } else {
             Box::new(source)
         };
         if let Some(v) = variant {
+            let head = std::io::Cursor::new(head);
             return Ok(CaptureReader {
                 reader: None,
                 variant: Some(VariantReader::new(v, Box::new(head.chain(rest)))?),
@@ -178,12 +183,18 @@ impl CaptureReader {
                 failed_at: failed.then_some(got as u64),
             });
         }
-        let reader = create_reader(BUFFER, head.chain(rest)).map_err(|e| match e {
-            PcapError::Eof => CaptureError::Empty,
-            PcapError::ReadError => CaptureError::Read,
-            _ if known => CaptureError::ShortHeader,
-            _ => CaptureError::NotACapture,
-        })?;
+        // The format is told as pcap-parser's `create_reader` tells it; the
+        // records are then read on two threads (see `pipeline`).
+        let format = if parse_sectionheaderblock(&head).is_ok() {
+            Format::Ng { big_endian: false }
+        } else {
+            match parse_pcap_header(&head) {
+                Ok((_, header)) => Format::legacy(header),
+                Err(_) if known => return Err(CaptureError::ShortHeader),
+                Err(_) => return Err(CaptureError::NotACapture),
+            }
+        };
+        let reader = Pipelined::start(format, head, rest, BUFFER).map_err(CaptureError::Thread)?;
         Ok(CaptureReader {
             reader: Some(reader),
             variant: None,
@@ -237,7 +248,7 @@ impl CaptureReader {
                         legacy: self.blocks.legacy.is_some(),
                         why: Why::of(&e),
                     };
-                    stop.after(reader.as_mut(), warnings)
+                    stop.after(reader, warnings)
                 }
             };
             if !go_on {

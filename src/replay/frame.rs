@@ -34,6 +34,9 @@ pub enum CaptureError {
     ShortHeader,
     #[error("cannot read the file")]
     Read,
+    /// The thread that reads the file could not be started.
+    #[error("cannot start the thread that reads the file: {0}")]
+    Thread(std::io::Error),
     #[error(
         "a modified pcap (magic a1b2cd34: the SS990915 or SS991029 patch) cannot be told \
          apart from its first records while they stream in; save it to a file and replay that"

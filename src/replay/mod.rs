@@ -11,6 +11,8 @@
 //!                   live as it becomes final (live)
 //!      ─► input     what the first bytes say: gzip (undone on the fly),
 //!                   a saved --json trace (read as it is), or a capture
+//!      ─► pipeline  a reader thread does the `read`s, into buffers handed
+//!                   over (not copied) to the thread that does the rest
 //!      ─► capture   pcap / pcapng records, timestamps in ns (and the older
 //!                   patched-libpcap formats: variant), as frames (frame)
 //!      ─► link      Ethernet, VLAN, SLL, SLL2, NULL, LOOP, RAW → the IP packet
@@ -54,6 +56,7 @@ mod input;
 mod link;
 mod linking;
 mod live;
+mod pipeline;
 mod reading;
 mod records;
 mod segment;
