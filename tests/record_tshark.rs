@@ -93,26 +93,12 @@ fn check(bin: &Path, name: &str, args: &[&str]) {
     );
 
     // The same commands and replies, in order, as FTP.
-    let said: Vec<String> = events
+    let said = common::said_codes(&events);
+    let seen: Vec<String> = tshark(bin, &file, &decode, "ftp", &common::FTP_FIELDS)
         .iter()
-        .filter_map(|e| match &e.kind {
-            Kind::Command { text, .. } => Some(format!("C {text}")),
-            Kind::Reply { code, .. } => Some(format!("S {code}")),
-            _ => None,
-        })
-        .collect();
-    let fields = [
-        "ftp.request.command",
-        "ftp.request.arg",
-        "ftp.response.code",
-    ];
-    let seen: Vec<String> = tshark(bin, &file, &decode, "ftp", &fields)
-        .iter()
-        .map(|line| match line.split('\t').collect::<Vec<_>>()[..] {
-            [verb, "", ""] => format!("C {verb}"),
-            [verb, arg, ""] => format!("C {verb} {arg}"),
-            ["", "", code] => format!("S {code}"),
-            _ => panic!("{name}: an FTP frame that is neither: {line:?}"),
+        .map(|line| {
+            common::tshark_said(line)
+                .unwrap_or_else(|| panic!("{name}: an FTP frame that is neither: {line:?}"))
         })
         .collect();
     assert_eq!(seen, said, "{name}: tshark's FTP vs the run's");

@@ -255,32 +255,16 @@ fn tshark_reads_the_same_dialogue_with_the_same_keys() {
             "-d",
             "tcp.port==2161,ftp",
         ])
-        .args(["-Y", "ftp", "-T", "fields", "-e", "ftp.request.command"])
-        .args(["-e", "ftp.request.arg", "-e", "ftp.response.code"])
+        .args(["-Y", "ftp", "-T", "fields"])
+        .args(common::FTP_FIELDS.iter().flat_map(|f| ["-e", f]))
         .output()
         .expect("tshark runs");
     let theirs: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            match f.as_slice() {
-                ["", "", code] => format!("S {code}"),
-                [verb, arg, ""] => format!("C {verb} {arg}").trim_end().to_string(),
-                _ => panic!("tshark line {l:?}"),
-            }
-        })
+        .map(|l| common::tshark_said(l).unwrap_or_else(|| panic!("tshark line {l:?}")))
         .collect();
     let r = ftpviz::replay::read_file(&path(ACTIVE)).unwrap();
-    let ours: Vec<String> = r
-        .trace
-        .events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            Kind::Command { text, .. } => Some(format!("C {text}")),
-            Kind::Reply { code, .. } => Some(format!("S {code}")),
-            _ => None,
-        })
-        .collect();
+    let ours = common::said_codes(&r.trace.events);
     assert!(
         theirs.iter().any(|l| l == "C PROT P"),
         "tshark decrypted: {theirs:?}"

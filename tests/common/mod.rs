@@ -164,6 +164,39 @@ pub fn reply_codes(events: &[ftpviz::trace::Event]) -> Vec<u16> {
         .collect()
 }
 
+/// The fields tshark gives for an FTP frame, for [`tshark_said`].
+pub const FTP_FIELDS: [&str; 3] = [
+    "ftp.request.command",
+    "ftp.request.arg",
+    "ftp.response.code",
+];
+
+/// One line of tshark's [`FTP_FIELDS`] (tab-separated) as [`said_codes`]
+/// writes a trace's: `C verb arg` or `S code`; `None` for neither.
+pub fn tshark_said(line: &str) -> Option<String> {
+    match line.split('\t').collect::<Vec<_>>()[..] {
+        ["", "", code] if !code.is_empty() => Some(format!("S {code}")),
+        [verb, arg, ""] if !verb.is_empty() => {
+            Some(format!("C {verb} {arg}").trim_end().to_string())
+        }
+        _ => None,
+    }
+}
+
+/// What was said on the control connections, in order, as tshark shows it:
+/// `C text` for a command, `S code` for a reply.
+pub fn said_codes(events: &[ftpviz::trace::Event]) -> Vec<String> {
+    use ftpviz::trace::Kind;
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            Kind::Command { text, .. } => Some(format!("C {text}")),
+            Kind::Reply { code, .. } => Some(format!("S {code}")),
+            _ => None,
+        })
+        .collect()
+}
+
 /// What was said on the control connections, in order: `C text` for a
 /// command, `S text` for a reply.
 pub fn said(events: &[ftpviz::trace::Event]) -> Vec<String> {
