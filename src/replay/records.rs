@@ -14,7 +14,8 @@
 //! alert and, as some servers allow, go on in clear text, so the next bytes
 //! after the last record are not a record header but `PASV\r\n`.
 //!
-//! A [`Records`] follows one direction: it counts the bytes that belong to
+//! A [`Framing`] follows one direction's records (not [`crate::tls::Records`], the
+//! headers a sender read off its own bytes): it counts the bytes that belong to
 //! TLS records and says where the first byte after them is.
 
 /// The largest record body TLS allows (RFC 8446 §5.2: 2^14 + 256; TLS 1.2
@@ -41,7 +42,7 @@ pub fn is_handshake_start(b: &[u8]) -> bool {
 
 /// One direction's TLS records.
 #[derive(Debug, Clone, Default)]
-pub struct Records {
+pub struct Framing {
     /// Bytes counted as TLS so far.
     pub bytes: u64,
     /// Body bytes left in the current record.
@@ -52,11 +53,11 @@ pub struct Records {
     pub framed: bool,
 }
 
-impl Records {
-    pub fn new() -> Records {
-        Records {
+impl Framing {
+    pub fn new() -> Framing {
+        Framing {
             framed: true,
-            ..Records::default()
+            ..Framing::default()
         }
     }
 
@@ -123,7 +124,7 @@ mod tests {
         bytes.extend(record(21, 2));
         let tls = bytes.len();
         bytes.extend(b"PASV\r\n");
-        let mut r = Records::new();
+        let mut r = Framing::new();
         assert_eq!(r.take(&bytes), tls);
         assert_eq!(r.bytes, tls as u64);
     }
@@ -134,7 +135,7 @@ mod tests {
         bytes.extend(record(23, 40));
         bytes.extend(b"227 Entering Passive Mode (1,2,3,4,5,6).\r\n");
         for cut in 0..bytes.len() {
-            let mut r = Records::new();
+            let mut r = Framing::new();
             let a = r.take(&bytes[..cut]);
             let n = if a == cut {
                 a + r.take(&bytes[cut..])

@@ -24,7 +24,7 @@ use std::fmt;
 /// The note on a command or reply that crossed inside TLS starts so.
 pub const INSIDE_TLS: &str = "inside TLS: a middlebox sees only records";
 
-/// A record's type, as its header's first byte says (RFC 8446 §5.1).
+/// A record's type, as its header's first byte says (TLS's record layer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordType {
     ChangeCipherSpec,

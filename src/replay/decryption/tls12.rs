@@ -12,8 +12,8 @@
 //!           = client key ‖ server key ‖ client IV ‖ server IV   (AEAD suites: no MAC keys)
 //! ```
 //!
-//! The hash is SHA-256, or SHA-384 for the `_SHA384` suites (RFC 5246
-//! §5 and §6.3, RFC 5288 for AES-GCM, RFC 7905 for ChaCha20-Poly1305: not in
+//! The hash is SHA-256, or SHA-384 for the `_SHA384` suites (RFC 5246,
+//! RFC 5288 for AES-GCM, RFC 7905 for ChaCha20-Poly1305: not in
 //! the repository's RFC texts, so described here rather than quoted).
 //! Each side encrypts from its ChangeCipherSpec on, with a record sequence
 //! number from 0 that is never sent. AES-GCM's nonce is the 4-byte IV and 8

@@ -36,7 +36,7 @@
 use super::recognition;
 use crate::ftp::{LineBuffer, LineError, MAX_LINE};
 use crate::replay::decryption::{self, KeyLog, Output};
-use crate::replay::records::{self as tls, Records};
+use crate::replay::records::{self as tls, Framing};
 use crate::tls::Record;
 use crate::trace::Side;
 
@@ -86,7 +86,7 @@ pub struct Keyed<'a> {
 /// text came out, and when the last bytes came.
 #[derive(Debug, Clone)]
 struct Inside {
-    records: Records,
+    records: Framing,
     since: f64,
     plain: bool,
     last_t: f64,
@@ -98,7 +98,7 @@ pub struct Reader {
     side: Side,
     lines: LineBuffer,
     /// TLS in progress: its records and the time of its first byte.
-    tls: Option<(Records, f64)>,
+    tls: Option<(Framing, f64)>,
     /// TLS in progress, being decrypted.
     inside: Option<Inside>,
     /// Set after a `234`: the next bytes may start TLS.
@@ -199,14 +199,14 @@ impl Reader {
         {
             if keyed.is_some() {
                 self.inside = Some(Inside {
-                    records: Records::new(),
+                    records: Framing::new(),
                     since: t,
                     plain: false,
                     last_t: t,
                 });
                 return self.decrypt(b, t, out, keyed);
             }
-            let mut records = Records::new();
+            let mut records = Framing::new();
             let n = records.take(b);
             self.tls = Some((records, t));
             if n == b.len() {
@@ -248,7 +248,7 @@ impl Reader {
                     });
                     self.tls = self.inside.take().map(|i| {
                         if i.plain {
-                            let mut r = Records::new();
+                            let mut r = Framing::new();
                             r.take(&rest);
                             (r, t)
                         } else {
@@ -323,7 +323,7 @@ impl Reader {
                 record: None,
             });
             let (mut records, since) = if i.plain {
-                (Records::new(), i.last_t)
+                (Framing::new(), i.last_t)
             } else {
                 (i.records, i.since)
             };
