@@ -6,7 +6,7 @@
 use super::cite::{self, Rule};
 use super::here::Here;
 use super::{clean, clean_lines, Narration};
-use crate::account::Claim;
+use crate::account::{Claim, End, Transfer};
 use crate::ftp::hostport::{parse_227, parse_229, parse_eprt, parse_port, port_bytes};
 use crate::ftp::Verb;
 use std::net::SocketAddr;
@@ -376,6 +376,16 @@ fn who_dials_it(h: &Here) -> (String, Vec<Claim>) {
     }
 }
 
+/// Whether the account says `t`'s bytes flowed over a data connection the
+/// capture missed (its replies tell; the trace has no dial for it).
+fn missed(t: &Transfer, h: &Here) -> bool {
+    let answer = h
+        .story
+        .zip(t.announcement)
+        .and_then(|(s, a)| s.answer(a, h.account().finished));
+    answer.is_some_and(|a| a.conn.is_none() && a.end == Some(End::Connected { seen: false }))
+}
+
 /// `150`: the transfer is about to start; whether its data connection is
 /// open already, as the account tells.
 fn preliminary(text: &str, h: &Here) -> Narration {
@@ -392,6 +402,21 @@ fn preliminary(text: &str, h: &Here) -> Narration {
             "No data connection is open yet: the {} dials data #{} next.",
             d.dialler, d.conn
         ),
+        // The capture has the reply after the data it announces (they
+        // travel on two connections, and can arrive in either order).
+        (false, Some(d)) if d.closed.is_some_and(|(c, _)| c < h.at) => format!(
+            "In this capture it comes late: data #{} has already {} and closed. The reply \
+             and the data travel on two connections, and can arrive in either order.",
+            d.conn,
+            match d.bytes {
+                0 => "opened".to_string(),
+                n => format!("carried its {n} bytes"),
+            }
+        ),
+        (false, None) if t.is_some_and(|t| missed(t, h)) => "The trace has no data connection \
+            for it: the capture missed the one its bytes crossed (its final reply says they \
+            flowed), so whether it is open yet cannot be shown."
+            .to_string(),
         (false, _) => "No data connection is open yet.".to_string(),
     };
     let mut claims = vec![Claim::Open {
@@ -405,6 +430,16 @@ fn preliminary(text: &str, h: &Here) -> Narration {
             conn: d.conn,
             transfer: t.at,
         });
+        if let (false, Some((c, who))) = (open, d.closed) {
+            if c < h.at {
+                claims.push(Claim::ClosedBy {
+                    session: h.event.session,
+                    conn: d.conn,
+                    who,
+                    before: h.at,
+                });
+            }
+        }
     }
     let size = match super::here::announced_bytes(text) {
         Some(b) => format!(" The server announces {b} bytes."),
