@@ -173,6 +173,9 @@ fn after_auth_tls_the_clear_text_that_follows_is_said() {
         said.contains("Yet the trace shows readable lines after it"),
         "{said}"
     );
+    // Its headline does not say TLS started.
+    assert!(said.contains("234: TLS was to start here."), "{said}");
+    assert!(!said.contains("TLS starts now"), "{said}");
 }
 
 #[test]

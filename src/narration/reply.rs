@@ -653,5 +653,10 @@ fn tls_begins(h: &Here) -> Narration {
     } else {
         (String::new(), Vec::new())
     };
-    Narration::new("234: TLS starts now.", format!("{base}{more}")).claiming(claims)
+    let headline = if readable && !decrypted {
+        "234: TLS was to start here."
+    } else {
+        "234: TLS starts now."
+    };
+    Narration::new(headline, format!("{base}{more}")).claiming(claims)
 }
