@@ -36,11 +36,7 @@ pub(crate) fn watch(
     }
     let (drops, frames) = (wire.drops.clone(), wire.frames.clone());
     if sink.is_some() {
-        let stop = wire.stopper();
-        runtime.spawn(async move {
-            super::serve::stop_signal().await;
-            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        });
+        stop_on_signal(runtime, wire.stopper())?;
         // Said once the socket listens, so a script (or a test) knows
         // that what happens from now on is seen.
         eprintln!("ftpviz: watching TCP on {iface} (Ctrl-C stops)");
@@ -62,6 +58,31 @@ pub(crate) fn watch(
         read(&drops)
     );
     result
+}
+
+/// Sets `stop` on Ctrl-C, SIGTERM or SIGHUP. The handlers are in place
+/// when this returns, so a signal sent after "watching" is never lost.
+#[cfg(target_os = "linux")]
+fn stop_on_signal(
+    runtime: &tokio::runtime::Runtime,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let _in = runtime.enter();
+    let mut signals = Vec::new();
+    for kind in [
+        SignalKind::interrupt(),
+        SignalKind::terminate(),
+        SignalKind::hangup(),
+    ] {
+        signals.push(signal(kind)?);
+    }
+    runtime.spawn(async move {
+        let any = signals.iter_mut().map(|s| Box::pin(s.recv()));
+        futures_util::future::select_all(any).await;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    Ok(())
 }
 
 #[cfg(not(target_os = "linux"))]
