@@ -12,7 +12,8 @@
 //! Two network namespaces made here (deleted at the end, also on a
 //! failure), joined by a veth pair. In the server's: `ftpviz serve --root`
 //! on a temp dir holding one sparse file of `FTPVIZ_RATE_MB` MiB (1024 by
-//! default; removed after), and `ftpviz watch VETH --json` on the server's
+//! default; read once first, so each run is served from the page cache;
+//! removed after), and `ftpviz watch VETH --json` on the server's
 //! end of the cable. In the client's: curl downloads the file to
 //! /dev/null, passive then active. The cable is shaped to 1 Gbit/s by
 //! `tc qdisc … tbf rate 1gbit burst 64kb latency 50ms` on the sending
@@ -406,12 +407,14 @@ fn print_goal(runs: &[(&Case, Measured)]) {
     }
 }
 
-/// A sparse file of `mib` MiB in a fresh temp dir.
+/// A sparse file of `mib` MiB in a fresh temp dir, read once so that every
+/// run is served from the page cache (the first would be slower).
 fn served_file(mib: u64) -> (TempDir, String) {
     let dir = TempDir(common::temp_dir("rate"));
     let name = format!("big-{mib}mib.bin");
-    let file = std::fs::File::create(dir.0.join(&name)).expect("the served file");
+    let mut file = std::fs::File::create(dir.0.join(&name)).expect("the served file");
     file.set_len(mib << 20).expect("its size");
+    std::io::copy(&mut file, &mut std::io::sink()).expect("read once");
     (dir, name)
 }
 
