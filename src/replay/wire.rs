@@ -21,8 +21,7 @@
 //! socket's queue, and those that come within [`GATHER`] (1 ms) of the
 //! first, as many as the caller's buffer holds: a fast link costs a system
 //! call per frame but not a hand-over to the parsing thread per frame. The
-//! socket
-//! waits at most [`LOOK_EVERY`] for a frame, so the drop count stays
+//! socket waits at most [`LOOK_EVERY`] for a frame, so the drop count stays
 //! current on a quiet link and [`Wire::stopper`] ends the stream (as the end
 //! of a file ends a capture) within that time, the count read one last
 //! time.
