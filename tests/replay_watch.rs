@@ -3,7 +3,9 @@
 //! side, curl (passive, then active) on the other, `watch` on the server's
 //! end of the cable and, beside it, tcpdump recording the same traffic.
 //! Every session and dial that the recording shows (replayed), `watch`
-//! shows in the same form, and so does its own `--record`ing. Without
+//! shows in the same form, and so does its own `--record`ing. Ctrl-C ends
+//! it cleanly, with a last line counting the frames read (those it
+//! recorded) and the kernel's drops. Without
 //! CAP_NET_RAW, one line says how to run it. Needs root and `ip` (skipped otherwise; a failure under CI).
 
 mod common;
@@ -23,8 +25,9 @@ const CLIENT: &str = "10.99.17.2";
 /// Longest wait for a line owed (a guard against a hang, not a timing).
 const OWED: Duration = Duration::from_secs(120);
 
-/// A child's stderr until a line containing `ready`.
-fn wait_for(child: &mut Child, ready: &str) {
+/// A child's stderr until a line containing `ready`; the rest of it, once
+/// the child has closed it.
+fn wait_for(child: &mut Child, ready: &str) -> std::thread::JoinHandle<String> {
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
     loop {
@@ -36,7 +39,38 @@ fn wait_for(child: &mut Child, ready: &str) {
         }
     }
     // Keep draining, so the child never blocks on a full pipe.
-    std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
+    std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut err, &mut rest);
+        rest
+    })
+}
+
+/// `kill -SIGNAL` to a child (ours).
+fn signal(child: &Child, signal: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+/// N and M of watch's last line, `ftpviz: watch: N frames read, M dropped
+/// by the kernel`.
+fn frames_and_drops(stderr: &str) -> (u64, u64) {
+    let line = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("ftpviz: watch: "))
+        .unwrap_or_else(|| panic!("no count of frames in {stderr:?}"));
+    let numbers: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert!(
+        line.ends_with("dropped by the kernel") && numbers.len() == 2,
+        "{line}"
+    );
+    (numbers[0], numbers[1])
 }
 
 /// What a trace shows, without the clock: every event but data (whose
@@ -96,7 +130,7 @@ fn watch_on_a_veth_shows_what_tcpdump_recorded() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_for(&mut watch, "watching TCP on");
+    let watch_said = wait_for(&mut watch, "watching TCP on");
     let served = serve_bin::serve_with(
         server_ns.command(env!("CARGO_BIN_EXE_ftpviz")),
         None,
@@ -143,9 +177,10 @@ fn watch_on_a_veth_shows_what_tcpdump_recorded() {
                 .clone(),
         );
     }
-    watch.kill().unwrap();
-    watch.wait().unwrap();
-    while let Ok(line) = rx.recv_timeout(Duration::from_millis(0)) {
+    // Ctrl-C: a clean end, the events still owed written out.
+    signal(&watch, "-INT");
+    assert!(watch.wait().unwrap().success(), "watch exits 0 on Ctrl-C");
+    while let Ok(line) = rx.recv_timeout(OWED) {
         seen.push(
             ftpviz::trace::read_json_lines(line.as_bytes())
                 .unwrap()
@@ -164,9 +199,7 @@ fn watch_on_a_veth_shows_what_tcpdump_recorded() {
         }
         std::thread::sleep(Duration::from_millis(50)); // polling a file for content
     };
-    let _ = std::process::Command::new("kill")
-        .args(["-TERM", &tcpdump.id().to_string()])
-        .status();
+    signal(&tcpdump, "-TERM");
     tcpdump.wait().unwrap();
     assert!(
         recorded.packets > 0,
@@ -179,6 +212,11 @@ fn watch_on_a_veth_shows_what_tcpdump_recorded() {
     // watch --record saved what it saw: replayed, the same again.
     let saved = ftpviz::replay::read_file(&ours).unwrap();
     assert_eq!(form(&saved.trace.events), (got.clone(), got_bytes.clone()));
+    // Its last line counts the frames it read: those it recorded; a few
+    // small transfers on an idle cable lose none.
+    let (frames, dropped) = frames_and_drops(&watch_said.join().unwrap());
+    assert_eq!(frames, saved.packets);
+    assert_eq!(dropped, 0);
     // Passive, then active: a client's dial, then the server's.
     let dials: Vec<_> = seen
         .iter()
