@@ -4,14 +4,17 @@
 //! at each end); a segment from A to B and one from B to A belong to the
 //! same connection, so the pair is put in a fixed order to make one key.
 //!
-//! Every captured packet looks its connection up, so the key is made to be
-//! cheap to build, hash and compare. Nearly every packet is IPv4, and an
-//! IPv4 endpoint is 48 bits (a 32-bit address, a 16-bit port): each end
-//! becomes one number, `address << 16 | port`, and the key is the two
-//! numbers, smaller first: 16 bytes compared as two integers, where two
-//! `SocketAddr`s are 64 bytes compared field by field. An IPv6 endpoint
-//! (144 bits) does not fit, so IPv6 pairs keep the endpoints themselves:
-//! a different kind of key, never equal to an IPv4 one.
+//! Every captured packet names its two ends and looks its connection up,
+//! so both are kept as plain numbers. An [`Endpoint`] is an address (an
+//! IPv4 one in the low 32 bits) and a port: built from a packet's header
+//! without the `SocketAddr`/`IpAddr` enums (made only where an address is
+//! shown or remembered), and copied as integers. Nearly every packet is
+//! IPv4, and an IPv4 endpoint is 48 bits (a 32-bit address, a 16-bit port):
+//! each end becomes one number, `address << 16 | port`, and the [`Key`] is
+//! the two numbers, smaller first: 16 bytes compared as two integers, where
+//! two `SocketAddr`s are 64 bytes compared field by field. An IPv6 endpoint
+//! (144 bits) does not fit, so IPv6 pairs keep the endpoints themselves: a
+//! different kind of key, never equal to an IPv4 one.
 //!
 //! The key is hashed as one folded 64-bit number rather than field by field
 //! (the standard SipHash of two socket addresses took 40% of replay's
@@ -19,7 +22,67 @@
 //! capture cannot aim for collisions.
 
 use std::hash::{BuildHasher, Hash, Hasher, RandomState};
-use std::net::{IpAddr, SocketAddr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+/// One end of a TCP segment: an address and a port, as plain numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The address; an IPv4 one in the low 32 bits.
+    ip: u128,
+    port: u16,
+    v6: bool,
+}
+
+impl Endpoint {
+    #[inline]
+    pub fn v4(ip: u32, port: u16) -> Endpoint {
+        Endpoint {
+            ip: u128::from(ip),
+            port,
+            v6: false,
+        }
+    }
+
+    #[inline]
+    pub fn v6(ip: u128, port: u16) -> Endpoint {
+        Endpoint { ip, port, v6: true }
+    }
+
+    /// The endpoint as a socket address, to show or keep.
+    pub fn addr(self) -> SocketAddr {
+        let ip = if self.v6 {
+            IpAddr::V6(Ipv6Addr::from_bits(self.ip))
+        } else {
+            IpAddr::V4(Ipv4Addr::from_bits(self.ip as u32))
+        };
+        SocketAddr::new(ip, self.port)
+    }
+
+    /// Whether this is the socket address `a` (compared as numbers).
+    #[inline]
+    pub fn is(self, a: &SocketAddr) -> bool {
+        let same_ip = match a {
+            SocketAddr::V4(a) => !self.v6 && self.ip == u128::from(a.ip().to_bits()),
+            SocketAddr::V6(a) => self.v6 && self.ip == a.ip().to_bits(),
+        };
+        same_ip && self.port == a.port()
+    }
+
+    /// An IPv4 endpoint as one number: its address, then its port.
+    #[inline]
+    fn number(self) -> Option<u64> {
+        (!self.v6).then_some((self.ip as u64) << 16 | u64::from(self.port))
+    }
+}
+
+impl From<SocketAddr> for Endpoint {
+    fn from(a: SocketAddr) -> Endpoint {
+        match a.ip() {
+            IpAddr::V4(ip) => Endpoint::v4(ip.to_bits(), a.port()),
+            IpAddr::V6(ip) => Endpoint::v6(ip.to_bits(), a.port()),
+        }
+    }
+}
 
 /// A connection, named by its two endpoints in a fixed order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,23 +93,26 @@ pub enum Key {
     Wide(SocketAddr, SocketAddr),
 }
 
-/// An IPv4 endpoint as one number: its address, then its port.
-#[inline]
-fn number(a: &SocketAddrV4) -> u64 {
-    u64::from(a.ip().to_bits()) << 16 | u64::from(a.port())
-}
-
 impl Key {
     /// The key of a segment from `a` to `b` (or from `b` to `a`).
     #[inline]
-    pub fn of(a: SocketAddr, b: SocketAddr) -> Key {
-        match (a, b) {
-            (SocketAddr::V4(x), SocketAddr::V4(y)) => {
-                let (x, y) = (number(&x), number(&y));
-                Key::V4(if x <= y { [x, y] } else { [y, x] })
-            }
-            _ if a <= b => Key::Wide(a, b),
-            _ => Key::Wide(b, a),
+    pub fn of(a: Endpoint, b: Endpoint) -> Key {
+        match (a.number(), b.number()) {
+            (Some(x), Some(y)) => Key::V4(if x <= y { [x, y] } else { [y, x] }),
+            _ => Key::wide(a, b),
+        }
+    }
+
+    /// The key of a pair that is not two IPv4 endpoints: rare, kept out of
+    /// the way of the common case.
+    #[cold]
+    #[inline(never)]
+    fn wide(a: Endpoint, b: Endpoint) -> Key {
+        let (a, b) = (a.addr(), b.addr());
+        if a <= b {
+            Key::Wide(a, b)
+        } else {
+            Key::Wide(b, a)
         }
     }
 }
@@ -112,33 +178,56 @@ impl BuildHasher for KeyHashing {
 mod tests {
     use super::*;
 
+    fn key(a: SocketAddr, b: SocketAddr) -> Key {
+        Key::of(a.into(), b.into())
+    }
+
     #[test]
     fn both_directions_make_one_key_with_one_hash() {
         let a: SocketAddr = "10.0.0.1:21".parse().unwrap();
         let b: SocketAddr = "[::1]:40000".parse().unwrap();
-        assert_eq!(Key::of(a, b), Key::of(b, a));
+        assert_eq!(key(a, b), key(b, a));
         let h = KeyHashing::default();
-        assert_eq!(h.hash_one(Key::of(a, b)), h.hash_one(Key::of(b, a)));
+        assert_eq!(h.hash_one(key(a, b)), h.hash_one(key(b, a)));
         let c: SocketAddr = "10.0.0.1:22".parse().unwrap();
         let d: SocketAddr = "9.255.0.1:80".parse().unwrap();
-        assert_eq!(Key::of(c, d), Key::of(d, c));
-        assert_ne!(Key::of(a, c), Key::of(a, d));
-        assert_ne!(h.hash_one(Key::of(a, c)), h.hash_one(Key::of(a, b)));
+        assert_eq!(key(c, d), key(d, c));
+        assert_ne!(key(a, c), key(a, d));
+        assert_ne!(h.hash_one(key(a, c)), h.hash_one(key(a, b)));
     }
 
     #[test]
     fn ipv4_keys_name_address_and_port_and_ipv6_keys_stay_apart() {
         let a: SocketAddr = "10.0.0.1:21".parse().unwrap();
         let b: SocketAddr = "10.0.0.2:20".parse().unwrap();
-        assert_eq!(Key::of(a, b), Key::V4([0x0a00_0001_0015, 0x0a00_0002_0014]));
+        assert_eq!(key(a, b), Key::V4([0x0a00_0001_0015, 0x0a00_0002_0014]));
         // The same endpoints written as IPv4-mapped IPv6 are another pair.
         let mapped = |s: SocketAddr| match s {
             SocketAddr::V4(v) => SocketAddr::new(v.ip().to_ipv6_mapped().into(), v.port()),
             v6 => v6,
         };
-        let wide = Key::of(mapped(a), mapped(b));
+        let wide = key(mapped(a), mapped(b));
         assert!(matches!(wide, Key::Wide(..)));
-        assert_ne!(wide, Key::of(a, b));
-        assert_eq!(wide, Key::of(mapped(b), mapped(a)));
+        assert_ne!(wide, key(a, b));
+        assert_eq!(wide, key(mapped(b), mapped(a)));
+    }
+
+    #[test]
+    fn endpoints_are_their_socket_addresses() {
+        for a in [
+            "10.0.0.1:21",
+            "[2001:db8::1]:20",
+            "[::ffff:10.0.0.1]:21",
+            "0.0.0.0:0",
+        ] {
+            let a: SocketAddr = a.parse().unwrap();
+            let e = Endpoint::from(a);
+            assert_eq!(e.addr(), a);
+            assert!(e.is(&a));
+        }
+        let v4: SocketAddr = "10.0.0.1:21".parse().unwrap();
+        let mapped: SocketAddr = "[::ffff:10.0.0.1]:21".parse().unwrap();
+        assert!(!Endpoint::from(v4).is(&mapped) && !Endpoint::from(mapped).is(&v4));
+        assert!(!Endpoint::from(v4).is(&"10.0.0.1:22".parse().unwrap()));
     }
 }
