@@ -49,7 +49,7 @@ impl Endpoint {
     }
 
     /// The endpoint as a socket address, to show or keep.
-    pub fn addr(self) -> SocketAddr {
+    pub fn addr(&self) -> SocketAddr {
         let ip = if self.v6 {
             IpAddr::V6(Ipv6Addr::from_bits(self.ip))
         } else {
@@ -70,7 +70,7 @@ impl Endpoint {
 
     /// An IPv4 endpoint as one number: its address, then its port.
     #[inline]
-    fn number(self) -> Option<u64> {
+    fn number(&self) -> Option<u64> {
         (!self.v6).then_some((self.ip as u64) << 16 | u64::from(self.port))
     }
 }
@@ -85,7 +85,7 @@ impl From<SocketAddr> for Endpoint {
 }
 
 /// A connection, named by its two endpoints in a fixed order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Eq)]
 pub enum Key {
     /// Two IPv4 endpoints, each as `address << 16 | port`, smaller first.
     V4([u64; 2]),
@@ -96,7 +96,7 @@ pub enum Key {
 impl Key {
     /// The key of a segment from `a` to `b` (or from `b` to `a`).
     #[inline]
-    pub fn of(a: Endpoint, b: Endpoint) -> Key {
+    pub fn of(a: &Endpoint, b: &Endpoint) -> Key {
         match (a.number(), b.number()) {
             (Some(x), Some(y)) => Key::V4(if x <= y { [x, y] } else { [y, x] }),
             _ => Key::wide(a, b),
@@ -107,12 +107,26 @@ impl Key {
     /// the way of the common case.
     #[cold]
     #[inline(never)]
-    fn wide(a: Endpoint, b: Endpoint) -> Key {
+    fn wide(a: &Endpoint, b: &Endpoint) -> Key {
         let (a, b) = (a.addr(), b.addr());
         if a <= b {
             Key::Wide(a, b)
         } else {
             Key::Wide(b, a)
+        }
+    }
+}
+
+/// Keys are compared on every lookup: the IPv4 case first, inline.
+impl PartialEq for Key {
+    #[inline(always)]
+    fn eq(&self, other: &Key) -> bool {
+        match (self, other) {
+            // Compared word by word: the key just made for a lookup is
+            // read as it was written, never as one wider load.
+            (Key::V4(a), Key::V4(b)) => (a[0] ^ b[0]) | (a[1] ^ b[1]) == 0,
+            (Key::Wide(a, b), Key::Wide(c, d)) => (a, b) == (c, d),
+            _ => false,
         }
     }
 }
@@ -131,7 +145,7 @@ fn fold(a: SocketAddr) -> u64 {
 
 /// The key hashes as one folded number.
 impl Hash for Key {
-    #[inline]
+    #[inline(always)]
     fn hash<H: Hasher>(&self, h: &mut H) {
         h.write_u64(match *self {
             Key::V4([a, b]) => a ^ b.rotate_left(32),
@@ -179,7 +193,7 @@ mod tests {
     use super::*;
 
     fn key(a: SocketAddr, b: SocketAddr) -> Key {
-        Key::of(a.into(), b.into())
+        Key::of(&a.into(), &b.into())
     }
 
     #[test]

@@ -53,17 +53,12 @@ impl Segment<'_> {
 
 #[inline]
 fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
+    Some(u16::from_be_bytes(*b.get(at..)?.first_chunk()?))
 }
 
 #[inline]
 fn be32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes([
-        *b.get(at)?,
-        *b.get(at + 1)?,
-        *b.get(at + 2)?,
-        *b.get(at + 3)?,
-    ]))
+    Some(u32::from_be_bytes(*b.get(at..)?.first_chunk()?))
 }
 
 /// The TCP segment in an IPv4 packet, if it is one.

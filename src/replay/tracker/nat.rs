@@ -57,7 +57,7 @@ impl Tracker {
     /// A segment of an aliased connection, under the connection's first
     /// name; `None` when `seg` is not under an alias.
     pub(super) fn translate<'a>(&self, seg: &Segment<'a>) -> Option<Segment<'a>> {
-        let alias = self.aliases.get(&Key::of(seg.src, seg.dst))?;
+        let alias = self.aliases.get(&Key::of(&seg.src, &seg.dst))?;
         Some(Segment {
             src: alias.name(seg.src.addr()).into(),
             dst: alias.name(seg.dst.addr()).into(),
@@ -94,7 +94,7 @@ impl Tracker {
             to,
             map: [(src, r), (dst, i)],
         };
-        self.name_again(to, Key::of(seg.src, seg.dst), alias);
+        self.name_again(to, Key::of(&seg.src, &seg.dst), alias);
         self.translate(seg)
     }
 
@@ -122,7 +122,7 @@ impl Tracker {
             to,
             map: [(src, i), (dst, r)],
         };
-        self.name_again(to, Key::of(seg.src, seg.dst), alias);
+        self.name_again(to, Key::of(&seg.src, &seg.dst), alias);
         true
     }
 
