@@ -27,7 +27,7 @@
 //! everything before it is still used.
 
 use super::frame::{CaptureError, Frame};
-use super::pipeline::{Format, Pipelined};
+use super::pipeline::{Format, Pipelined, Record};
 use super::variant::{self, Variant, VariantReader};
 use super::warning::{Warning, WarningKind};
 use pcap_parser::pcap::parse_pcap_header;
@@ -226,6 +226,16 @@ impl CaptureReader {
         };
         loop {
             let offset = reader.consumed() as u64;
+            // A pcap record whole in the buffer: the common case, read directly.
+            if let Some(record) = reader.record() {
+                let len = record.len;
+                let go_on = on_frame(Found::Frame(self.blocks.legacy(record, offset)));
+                reader.consume_noshift(len);
+                if !go_on {
+                    return;
+                }
+                continue;
+            }
             let go_on = match reader.next() {
                 Ok((len, block)) => {
                     let go_on = match self.blocks.frame(block, offset, warnings) {
@@ -259,6 +269,23 @@ impl CaptureReader {
 }
 
 impl Blocks {
+    /// The packet in a pcap record.
+    #[inline]
+    fn legacy<'a>(&mut self, record: Record<'a>, offset: u64) -> Frame<'a> {
+        let (linktype, nanos) = self.legacy.unwrap_or((1, false));
+        let frac = u64::from(record.ts_frac) * if nanos { 1 } else { 1000 };
+        let ts_ns = u64::from(record.ts_sec) * 1_000_000_000 + frac;
+        self.last_ts = ts_ns;
+        Frame {
+            ts_ns,
+            linktype,
+            data: record.data,
+            offset,
+            whole_file: true,
+            comment: None,
+        }
+    }
+
     /// The packet a block holds, if it holds one; the blocks that declare
     /// how to read the packets after them are remembered.
     fn frame<'a>(
@@ -276,17 +303,13 @@ impl Blocks {
                 None
             }
             PcapBlockOwned::Legacy(b) => {
-                let (linktype, nanos) = self.legacy.unwrap_or((1, false));
-                let frac = u64::from(b.ts_usec) * if nanos { 1 } else { 1000 };
-                let ts_ns = u64::from(b.ts_sec) * 1_000_000_000 + frac;
-                Some(Frame {
-                    ts_ns,
-                    linktype,
+                let record = Record {
+                    ts_sec: b.ts_sec,
+                    ts_frac: b.ts_usec,
                     data: b.data,
-                    offset,
-                    whole_file: true,
-                    comment: None,
-                })
+                    len: 0,
+                };
+                Some(self.legacy(record, offset))
             }
             PcapBlockOwned::NG(Block::SectionHeader(_)) => {
                 self.interfaces.clear();
