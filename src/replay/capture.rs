@@ -27,7 +27,7 @@
 //! everything before it is still used.
 
 use super::frame::{CaptureError, Frame};
-use super::pipeline::{Format, Pipelined, Record};
+use super::pipeline::{Format, Pipelined};
 use super::variant::{self, Variant, VariantReader};
 use super::warning::{Warning, WarningKind};
 use pcap_parser::pcap::parse_pcap_header;
@@ -228,8 +228,11 @@ impl CaptureReader {
             let offset = reader.consumed() as u64;
             // A pcap record whole in the buffer: the common case, read directly.
             if let Some(record) = reader.record() {
+                let frame = self
+                    .blocks
+                    .legacy(record.ts_sec, record.ts_frac, record.data, offset);
                 let len = record.len;
-                let go_on = on_frame(Found::Frame(self.blocks.legacy(record, offset)));
+                let go_on = on_frame(Found::Frame(frame));
                 reader.consume_noshift(len);
                 if !go_on {
                     return;
@@ -269,17 +272,18 @@ impl CaptureReader {
 }
 
 impl Blocks {
-    /// The packet in a pcap record.
+    /// The packet in a pcap record: its time (seconds, and micro- or
+    /// nanoseconds as the file header says) and bytes.
     #[inline]
-    fn legacy<'a>(&mut self, record: Record<'a>, offset: u64) -> Frame<'a> {
+    fn legacy<'a>(&mut self, ts_sec: u32, ts_frac: u32, data: &'a [u8], offset: u64) -> Frame<'a> {
         let (linktype, nanos) = self.legacy.unwrap_or((1, false));
-        let frac = u64::from(record.ts_frac) * if nanos { 1 } else { 1000 };
-        let ts_ns = u64::from(record.ts_sec) * 1_000_000_000 + frac;
+        let frac = u64::from(ts_frac) * if nanos { 1 } else { 1000 };
+        let ts_ns = u64::from(ts_sec) * 1_000_000_000 + frac;
         self.last_ts = ts_ns;
         Frame {
             ts_ns,
             linktype,
-            data: record.data,
+            data,
             offset,
             whole_file: true,
             comment: None,
@@ -302,15 +306,7 @@ impl Blocks {
                 self.legacy = Some((h.network.0, h.is_nanosecond_precision()));
                 None
             }
-            PcapBlockOwned::Legacy(b) => {
-                let record = Record {
-                    ts_sec: b.ts_sec,
-                    ts_frac: b.ts_usec,
-                    data: b.data,
-                    len: 0,
-                };
-                Some(self.legacy(record, offset))
-            }
+            PcapBlockOwned::Legacy(b) => Some(self.legacy(b.ts_sec, b.ts_usec, b.data, offset)),
             PcapBlockOwned::NG(Block::SectionHeader(_)) => {
                 self.interfaces.clear();
                 None

@@ -11,10 +11,16 @@
 //! shown or remembered), and copied as integers. Nearly every packet is
 //! IPv4, and an IPv4 endpoint is 48 bits (a 32-bit address, a 16-bit port):
 //! each end becomes one number, `address << 16 | port`, and the [`Key`] is
-//! the two numbers, smaller first: 16 bytes compared as two integers, where
-//! two `SocketAddr`s are 64 bytes compared field by field. An IPv6 endpoint
-//! (144 bits) does not fit, so IPv6 pairs keep the endpoints themselves: a
-//! different kind of key, never equal to an IPv4 one.
+//! the two numbers, smaller first, compared as two integers (two
+//! `SocketAddr`s are compared field by field, variant by variant). An IPv6
+//! endpoint (144 bits) does not fit, so IPv6 pairs keep the endpoints
+//! themselves: a different kind of key, never equal to an IPv4 one.
+//!
+//! Keys are made, compared and hashed so that the one just made is read
+//! as it was written, a word at a time: a processor cannot hand a value
+//! from several narrow stores to one wider load without waiting for them
+//! to reach its cache, and on a path this hot that wait showed (as did
+//! copies of freshly built `SocketAddr`s).
 //!
 //! The key is hashed as one folded 64-bit number rather than field by field
 //! (the standard SipHash of two socket addresses took 40% of replay's
@@ -58,7 +64,8 @@ impl Endpoint {
         SocketAddr::new(ip, self.port)
     }
 
-    /// Whether this is the socket address `a` (compared as numbers).
+    /// Whether this is the socket address `a` (compared as numbers; an
+    /// IPv6 address's flow label and scope are not part of an endpoint).
     #[inline]
     pub fn is(self, a: &SocketAddr) -> bool {
         let same_ip = match a {
@@ -122,8 +129,7 @@ impl PartialEq for Key {
     #[inline(always)]
     fn eq(&self, other: &Key) -> bool {
         match (self, other) {
-            // Compared word by word: the key just made for a lookup is
-            // read as it was written, never as one wider load.
+            // Word by word (see the module's notes).
             (Key::V4(a), Key::V4(b)) => (a[0] ^ b[0]) | (a[1] ^ b[1]) == 0,
             (Key::Wide(a, b), Key::Wide(c, d)) => (a, b) == (c, d),
             _ => false,
