@@ -165,6 +165,8 @@ impl Reading {
                     Network::Ipv6(p) => segment::ipv6(p),
                     Network::Other => None,
                 };
+                // Borrowed where it was made: moving it copied bytes just
+                // written (see `endpoints` on why that costs).
                 if let Some(seg) = &seg {
                     self.last_ns = self.last_ns.max(frame.ts_ns);
                     let mark = frame
