@@ -118,7 +118,9 @@ pub(crate) fn replay(
         return replay_tui(runtime, &name, trace, replay.warnings.len(), screen);
     }
     if let Some(sink) = sink {
-        let mut out = io::stdout().lock();
+        // The whole trace at once: written in large blocks, not a line at
+        // a time as stdout alone would (`finish` flushes).
+        let mut out = io::BufWriter::with_capacity(64 << 10, io::stdout().lock());
         let mut writer = sink.writer_knowing(&trace.events);
         for e in &trace.events {
             writer.write(&mut out, e)?;

@@ -226,6 +226,19 @@ impl CaptureReader {
         };
         loop {
             let offset = reader.consumed() as u64;
+            // A pcap record whole in the buffer: the common case, read directly.
+            if let Some(record) = reader.record() {
+                let frame = self
+                    .blocks
+                    .legacy(record.ts_sec, record.ts_frac, record.data, offset);
+                let len = record.len;
+                let go_on = on_frame(Found::Frame(frame));
+                reader.consume_noshift(len);
+                if !go_on {
+                    return;
+                }
+                continue;
+            }
             let go_on = match reader.next() {
                 Ok((len, block)) => {
                     let go_on = match self.blocks.frame(block, offset, warnings) {
@@ -259,6 +272,24 @@ impl CaptureReader {
 }
 
 impl Blocks {
+    /// The packet in a pcap record: its time (seconds, and micro- or
+    /// nanoseconds as the file header says) and bytes.
+    #[inline]
+    fn legacy<'a>(&mut self, ts_sec: u32, ts_frac: u32, data: &'a [u8], offset: u64) -> Frame<'a> {
+        let (linktype, nanos) = self.legacy.unwrap_or((1, false));
+        let frac = u64::from(ts_frac) * if nanos { 1 } else { 1000 };
+        let ts_ns = u64::from(ts_sec) * 1_000_000_000 + frac;
+        self.last_ts = ts_ns;
+        Frame {
+            ts_ns,
+            linktype,
+            data,
+            offset,
+            whole_file: true,
+            comment: None,
+        }
+    }
+
     /// The packet a block holds, if it holds one; the blocks that declare
     /// how to read the packets after them are remembered.
     fn frame<'a>(
@@ -275,19 +306,7 @@ impl Blocks {
                 self.legacy = Some((h.network.0, h.is_nanosecond_precision()));
                 None
             }
-            PcapBlockOwned::Legacy(b) => {
-                let (linktype, nanos) = self.legacy.unwrap_or((1, false));
-                let frac = u64::from(b.ts_usec) * if nanos { 1 } else { 1000 };
-                let ts_ns = u64::from(b.ts_sec) * 1_000_000_000 + frac;
-                Some(Frame {
-                    ts_ns,
-                    linktype,
-                    data: b.data,
-                    offset,
-                    whole_file: true,
-                    comment: None,
-                })
-            }
+            PcapBlockOwned::Legacy(b) => Some(self.legacy(b.ts_sec, b.ts_usec, b.data, offset)),
             PcapBlockOwned::NG(Block::SectionHeader(_)) => {
                 self.interfaces.clear();
                 None

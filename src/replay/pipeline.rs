@@ -27,6 +27,14 @@
 //! own record parsers and deciding "incomplete", "too large" and "end of
 //! file" as its readers do, so the capture module above reads it the same
 //! way (and says the same things about a damaged file, at the same offsets).
+//!
+//! One shortcut: a classic pcap record is a fixed header (time, captured
+//! length, length on the wire) and its bytes, and nearly every one lies
+//! whole in the buffer. [`Pipelined::record`] reads such a record straight
+//! from its header, as `parse_pcap_frame` would, without making the block
+//! types every format shares; anything else (the file header, pcapng, a
+//! record cut by the buffer's end) goes through `next`, which says what it
+//! is.
 
 use pcap_parser::nom::{self, Needed};
 use pcap_parser::pcap::{
@@ -60,6 +68,9 @@ pub enum Format {
     Legacy {
         header: PcapHeader,
         parse: LegacyParse,
+        /// Whether record headers are big-endian, when [`Pipelined::record`]
+        /// reads them (`None`: the "modified" format, left to its parser).
+        big_endian: Option<bool>,
     },
     /// pcapng: blocks in the byte order of the current section.
     Ng { big_endian: bool },
@@ -75,8 +86,48 @@ impl Format {
         } else {
             parse_pcap_frame
         };
-        Format::Legacy { header, parse }
+        Format::Legacy {
+            big_endian: (!header.is_modified_format()).then_some(header.is_bigendian()),
+            header,
+            parse,
+        }
     }
+}
+
+/// Asks the processor to bring the first bytes of `b` (the next record's
+/// headers) into its cache while this record is looked at: they were just
+/// written by the kernel, on the other core.
+#[inline(always)]
+fn prefetch(b: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch is only a hint: it reads nothing into the
+        // program, cannot fault whatever the address, and `sse` (which
+        // provides it) is part of every x86_64 processor.
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(b.as_ptr().cast());
+            _mm_prefetch::<_MM_HINT_T0>(b.as_ptr().wrapping_add(64).cast());
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = b;
+}
+
+/// A pcap record header's length: time (seconds, fraction), captured
+/// length, length on the wire.
+const RECORD_HEADER: usize = 16;
+
+/// A classic pcap record, read in place by [`Pipelined::record`].
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    pub ts_sec: u32,
+    /// Microseconds, or nanoseconds (as the file header says).
+    pub ts_frac: u32,
+    /// The captured bytes.
+    pub data: &'a [u8],
+    /// The record's length in the file, header included.
+    pub len: usize,
 }
 
 /// A capture's records, parsed from buffers a reader thread fills.
@@ -121,6 +172,44 @@ impl Pipelined {
             exhausted: false,
             filled,
             empty,
+        })
+    }
+
+    /// The next record of a pcap file, if the buffer holds all of it and
+    /// the file header was given out: read as pcap-parser reads it (the
+    /// same words, the same bytes). `None` when [`next`](Self::next) must
+    /// say what comes instead.
+    #[inline]
+    pub fn record(&self) -> Option<Record<'_>> {
+        let Format::Legacy {
+            big_endian: Some(big_endian),
+            ..
+        } = self.format
+        else {
+            return None;
+        };
+        if self.consumed == 0 {
+            return None;
+        }
+        let data = &self.buf[self.start..self.end];
+        let head: &[u8; 16] = data.first_chunk()?;
+        let word = |at: usize| {
+            let w = [head[at], head[at + 1], head[at + 2], head[at + 3]];
+            if big_endian {
+                u32::from_be_bytes(w)
+            } else {
+                u32::from_le_bytes(w)
+            }
+        };
+        let len = RECORD_HEADER.checked_add(word(8) as usize)?;
+        if let Some(next) = data.get(len..) {
+            prefetch(next);
+        }
+        Some(Record {
+            ts_sec: word(0),
+            ts_frac: word(4),
+            data: data.get(RECORD_HEADER..len)?,
+            len,
         })
     }
 
@@ -301,8 +390,10 @@ mod tests {
         f
     }
 
-    /// Every record's bytes and offset, read through the pipeline.
-    fn records(file: Vec<u8>, head: usize, step: usize) -> Vec<(usize, Vec<u8>)> {
+    /// Every record's bytes and offset, read through the pipeline; `direct`:
+    /// records whole in the buffer are read by `record`, as the capture
+    /// reader does.
+    fn records(file: Vec<u8>, head: usize, step: usize, direct: bool) -> Vec<(usize, Vec<u8>)> {
         let header = parse_pcap_header(&file).unwrap().1;
         let rest = Trickle(io::Cursor::new(file[head..].to_vec()), step);
         let mut r =
@@ -310,6 +401,12 @@ mod tests {
         let mut out = Vec::new();
         loop {
             let at = r.consumed();
+            if let Some(record) = r.record().filter(|_| direct) {
+                out.push((at, record.data.to_vec()));
+                let len = record.len;
+                r.consume_noshift(len);
+                continue;
+            }
             match r.next() {
                 Ok((len, block)) => {
                     if let PcapBlockOwned::Legacy(b) = block {
@@ -341,7 +438,8 @@ mod tests {
             (&sizes, 24, usize::MAX),
             (&sizes, big, 1),
         ] {
-            let got = records(pcap(sizes), head, step);
+            let got = records(pcap(sizes), head, step, true);
+            assert_eq!(got, records(pcap(sizes), head, step, false));
             assert_eq!(got.len(), sizes.len(), "head {head}, step {step}");
             let mut at = 24;
             for (k, (offset, data)) in got.iter().enumerate() {

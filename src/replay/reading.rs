@@ -165,13 +165,15 @@ impl Reading {
                     Network::Ipv6(p) => segment::ipv6(p),
                     Network::Other => None,
                 };
-                if let Some(seg) = seg {
+                // Borrowed where it was made: moving it copied bytes just
+                // written (see `endpoints` on why that costs).
+                if let Some(seg) = &seg {
                     self.last_ns = self.last_ns.max(frame.ts_ns);
                     let mark = frame
                         .comment
                         .and_then(|c| std::str::from_utf8(c).ok())
                         .and_then(FailMark::read);
-                    self.tracker.segment_marked(frame.ts_ns, &seg, mark);
+                    self.tracker.segment_marked(frame.ts_ns, seg, mark);
                 }
                 true
             },

@@ -19,8 +19,11 @@
 //! Every accessor here checks lengths first and returns `None` for a packet
 //! that does not hold what its headers promise: input from a file is never
 //! trusted.
+//!
+//! A segment is made for every packet, so its ends are [`Endpoint`]s, plain
+//! numbers, rather than `SocketAddr`s (see [`super::endpoints`]).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use super::endpoints::Endpoint;
 
 pub const FIN: u8 = 0x01;
 pub const SYN: u8 = 0x02;
@@ -30,8 +33,8 @@ pub const ACK: u8 = 0x10;
 /// One TCP segment, as read from a captured IP packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment<'a> {
-    pub src: SocketAddr,
-    pub dst: SocketAddr,
+    pub src: Endpoint,
+    pub dst: Endpoint,
     pub seq: u32,
     /// The next sequence number the sender expects from its peer (with ACK).
     pub ack: u32,
@@ -48,20 +51,18 @@ impl Segment<'_> {
     }
 }
 
+#[inline]
 fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
+    Some(u16::from_be_bytes(*b.get(at..)?.first_chunk()?))
 }
 
+#[inline]
 fn be32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes([
-        *b.get(at)?,
-        *b.get(at + 1)?,
-        *b.get(at + 2)?,
-        *b.get(at + 3)?,
-    ]))
+    Some(u32::from_be_bytes(*b.get(at..)?.first_chunk()?))
 }
 
 /// The TCP segment in an IPv4 packet, if it is one.
+#[inline]
 pub fn ipv4(p: &[u8]) -> Option<Segment<'_>> {
     let first = *p.first()?;
     let ihl = usize::from(first & 0x0f) * 4;
@@ -75,19 +76,14 @@ pub fn ipv4(p: &[u8]) -> Option<Segment<'_>> {
     let total = usize::from(be16(p, 2)?);
     // A total length of 0 appears with TCP segmentation offload: trust the capture.
     let wire = if total == 0 { p.len() } else { total };
-    let src = addr4(p, 12)?;
-    let dst = addr4(p, 16)?;
-    tcp(src, dst, p.get(ihl..)?, wire.checked_sub(ihl)?)
+    let (src, dst) = (be32(p, 12)?, be32(p, 16)?);
+    let ends = |sport, dport| (Endpoint::v4(src, sport), Endpoint::v4(dst, dport));
+    tcp(ends, p.get(ihl..)?, wire.checked_sub(ihl)?)
 }
 
-fn addr4(p: &[u8], at: usize) -> Option<IpAddr> {
-    let b: [u8; 4] = p.get(at..at + 4)?.try_into().ok()?;
-    Some(IpAddr::V4(Ipv4Addr::from(b)))
-}
-
-fn addr6(p: &[u8], at: usize) -> Option<IpAddr> {
+fn addr6(p: &[u8], at: usize) -> Option<u128> {
     let b: [u8; 16] = p.get(at..at + 16)?.try_into().ok()?;
-    Some(IpAddr::V6(Ipv6Addr::from(b)))
+    Some(u128::from_be_bytes(b))
 }
 
 /// The TCP segment in an IPv6 packet, if it is one.
@@ -127,10 +123,18 @@ pub fn ipv6(p: &[u8]) -> Option<Segment<'_>> {
             _ => return None,
         }
     }
-    tcp(src, dst, p.get(at..)?, end.checked_sub(at)?)
+    let ends = |sport, dport| (Endpoint::v6(src, sport), Endpoint::v6(dst, dport));
+    tcp(ends, p.get(at..)?, end.checked_sub(at)?)
 }
 
-fn tcp(src: IpAddr, dst: IpAddr, t: &[u8], wire: usize) -> Option<Segment<'_>> {
+/// The TCP segment in `t`, `wire` bytes long on the wire; `ends` names its
+/// ends by their ports.
+#[inline]
+fn tcp(
+    ends: impl Fn(u16, u16) -> (Endpoint, Endpoint),
+    t: &[u8],
+    wire: usize,
+) -> Option<Segment<'_>> {
     let doff = usize::from(*t.get(12)? >> 4) * 4;
     if doff < 20 || t.len() < doff {
         return None; // not a whole TCP header
@@ -139,9 +143,10 @@ fn tcp(src: IpAddr, dst: IpAddr, t: &[u8], wire: usize) -> Option<Segment<'_>> {
     let len = wire.saturating_sub(doff);
     let captured = t.get(doff..).unwrap_or_default();
     let payload = captured.get(..len.min(captured.len())).unwrap_or_default();
+    let (src, dst) = ends(be16(t, 0)?, be16(t, 2)?);
     Some(Segment {
-        src: SocketAddr::new(src, be16(t, 0)?),
-        dst: SocketAddr::new(dst, be16(t, 2)?),
+        src,
+        dst,
         seq: be32(t, 4)?,
         ack: be32(t, 8)?,
         flags,
@@ -172,8 +177,8 @@ mod tests {
     fn ipv4_tcp_fields() {
         let p = v4_packet(b"220 hi\r\n", 0x4000);
         let s = ipv4(&p).unwrap();
-        assert_eq!(s.src, "10.0.0.1:1024".parse().unwrap());
-        assert_eq!(s.dst, "10.0.0.2:21".parse().unwrap());
+        assert_eq!(s.src.addr(), "10.0.0.1:1024".parse().unwrap());
+        assert_eq!(s.dst.addr(), "10.0.0.2:21".parse().unwrap());
         assert_eq!((s.seq, s.len, s.payload), (7, 8, &b"220 hi\r\n"[..]));
         assert!(s.has(SYN) && s.has(ACK) && !s.has(FIN));
     }
@@ -205,7 +210,7 @@ mod tests {
             0x9c, 0x40, 0x00, 0x15, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, ACK, 0, 0, 0, 0, 0, 0,
         ]);
         let s = ipv6(&p).unwrap();
-        assert_eq!(s.src, "[::1]:40000".parse().unwrap());
+        assert_eq!(s.src.addr(), "[::1]:40000".parse().unwrap());
         assert_eq!(s.len, 0);
     }
 }

@@ -15,6 +15,7 @@
 //! and once more before the close. Each `data` event carries the time its
 //! last bytes were captured, and the sum of a connection's events is exact.
 
+use crate::replay::endpoints::Endpoint;
 use crate::replay::linking::Dial;
 use crate::replay::segment::Segment;
 use crate::replay::sink::Sink;
@@ -36,8 +37,9 @@ impl End {
     pub const BOTH: [End; 2] = [End::Initiator, End::Responder];
 
     /// The end of a connection dialled by `initiator` that `src` is.
-    pub fn of(initiator: SocketAddr, src: SocketAddr) -> End {
-        if src == initiator {
+    #[inline]
+    pub fn of(initiator: &SocketAddr, src: Endpoint) -> End {
+        if src.is(initiator) {
             End::Initiator
         } else {
             End::Responder

@@ -64,33 +64,32 @@ impl Tracker {
         self.connections += 1;
         let syn = seg.has(SYN) && !seg.has(ACK);
         let t = self.t(ns);
+        let (src, dst) = (seg.src.addr(), seg.dst.addr());
         let (dial, initiator, responder, start) = if syn {
             let (sessions, ftp) = (&self.sessions, &self.ftp);
             let dial = linking::link(
                 &mut self.sink.announced,
                 || waiting(sessions, ftp),
                 &self.control_ports,
-                seg.src,
-                seg.dst,
+                src,
+                dst,
                 t,
             );
-            (dial, seg.src, seg.dst, Start::Banner)
+            (dial, src, dst, Start::Banner)
         } else if let Some((dial, src, dst)) =
-            linking::link_unseen(&mut self.sink.announced, seg.src, seg.dst)
+            linking::link_unseen(&mut self.sink.announced, src, dst)
         {
             (Some(dial), src, dst, Start::Banner)
         } else if seg.payload.starts_with(b"220") {
             // Mid-stream control: the side greeting with 220 is the server.
-            (None, seg.dst, seg.src, Start::Banner)
+            (None, dst, src, Start::Banner)
         } else {
             // No banner: the first words may still be FTP's, from mid-way.
             match session::speaker(seg.payload) {
-                Some(Side::Server) => (None, seg.dst, seg.src, Start::MidWay),
-                Some(Side::Client) => (None, seg.src, seg.dst, Start::MidWay),
-                None if session::continuation(seg.payload) => {
-                    (None, seg.dst, seg.src, Start::InsideReply)
-                }
-                None => (None, seg.src, seg.dst, Start::Banner),
+                Some(Side::Server) => (None, dst, src, Start::MidWay),
+                Some(Side::Client) => (None, src, dst, Start::MidWay),
+                None if session::continuation(seg.payload) => (None, dst, src, Start::InsideReply),
+                None => (None, src, dst, Start::Banner),
             }
         };
         let role = match dial {

@@ -152,14 +152,14 @@ impl Tracker {
         if !self.resets.is_empty() {
             self.expire_resets(ns);
         }
-        let key = Key::of(seg.src, seg.dst);
-        if seg.flags & (SYN | FIN | RST) == 0 && self.fast_path(key, ns, seg) {
+        let key = Key::of(&seg.src, &seg.dst);
+        if seg.flags & (SYN | FIN | RST) == 0 && self.fast_path(&key, ns, seg) {
             return;
         }
         let fresh_syn = seg.has(SYN) && !seg.has(ACK);
         match self.conns.get(&key) {
-            Some(c) if fresh_syn && c.initiator == seg.src && c.dialling.is_some() => {}
-            Some(c) if fresh_syn && (c.closed || c.initiator != seg.src) => {
+            Some(c) if fresh_syn && seg.src.is(&c.initiator) && c.dialling.is_some() => {}
+            Some(c) if fresh_syn && (c.closed || !seg.src.is(&c.initiator)) => {
                 // The same endpoints again: a new connection.
                 self.remove(key, ns);
                 self.open(key, ns, seg);
@@ -170,7 +170,7 @@ impl Tracker {
                     return;
                 }
                 if !self.ftp.is_empty() {
-                    self.catch_up(seg.src, seg.dst, ns);
+                    self.catch_up(seg.src.addr(), seg.dst.addr(), ns);
                 }
                 self.open(key, ns, seg);
             }
@@ -189,8 +189,8 @@ impl Tracker {
     /// The common case, with one lookup: a segment without SYN, FIN or RST
     /// that is a bare ACK, belongs to an ignored connection, or carries data
     /// to be counted. Returns false when the full path must run.
-    fn fast_path(&mut self, key: Key, ns: u64, seg: &Segment<'_>) -> bool {
-        let Some(c) = self.conns.get_mut(&key) else {
+    fn fast_path(&mut self, key: &Key, ns: u64, seg: &Segment<'_>) -> bool {
+        let Some(c) = self.conns.get_mut(key) else {
             return seg.len == 0; // nothing to open a connection for
         };
         c.last_ns = ns;
@@ -199,9 +199,9 @@ impl Tracker {
         }
         match c.role {
             Role::Data(_) => {
-                let end = End::of(c.initiator, seg.src);
+                let end = End::of(&c.initiator, seg.src);
                 let counted = c.count(end, seg, ns, &mut self.sink);
-                self.counted(key, end, counted);
+                self.counted(*key, end, counted);
                 true
             }
             Role::Ignored => true,
@@ -221,7 +221,7 @@ impl Tracker {
             }
             return;
         }
-        let end = End::of(c.initiator, seg.src);
+        let end = End::of(&c.initiator, seg.src);
         if let (Some(_), true, Role::Control(id)) = (c.reset_ns, seg.len > 0, &c.role) {
             if let Some(s) = self.sessions.get_mut(id) {
                 s.after_reset(end.side(Side::Client));
@@ -387,7 +387,7 @@ impl Tracker {
             .filter_map(|id| {
                 let s = self.sessions.get(id)?;
                 let between = hosts.contains(&s.client.ip()) && hosts.contains(&s.server.ip());
-                let key = Key::of(s.client, s.server);
+                let key = Key::of(&s.client.into(), &s.server.into());
                 let c = self.conns.get(&key)?;
                 (between && c.streams.iter().any(Stream::is_waiting)).then_some((key, *id))
             })

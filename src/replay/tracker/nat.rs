@@ -57,10 +57,10 @@ impl Tracker {
     /// A segment of an aliased connection, under the connection's first
     /// name; `None` when `seg` is not under an alias.
     pub(super) fn translate<'a>(&self, seg: &Segment<'a>) -> Option<Segment<'a>> {
-        let alias = self.aliases.get(&Key::of(seg.src, seg.dst))?;
+        let alias = self.aliases.get(&Key::of(&seg.src, &seg.dst))?;
         Some(Segment {
-            src: alias.name(seg.src),
-            dst: alias.name(seg.dst),
+            src: alias.name(seg.src.addr()).into(),
+            dst: alias.name(seg.dst.addr()).into(),
             ..*seg
         })
     }
@@ -80,20 +80,21 @@ impl Tracker {
         let to = self.waiting_dial(seg.ack, ns)?;
         let c = self.conns.get_mut(&to)?;
         let (i, r) = (c.initiator, c.responder);
-        if !translated(i, r, seg.dst, seg.src) {
+        let (src, dst) = (seg.src.addr(), seg.dst.addr());
+        if !translated(i, r, dst, src) {
             return None;
         }
         c.translated = Some(format!(
             "answered across a NAT: the SYN went {i} → {r}, the SYN-ACK came {} → {}; \
              one connection (the SYN-ACK acknowledges {}, the SYN's sequence number + 1) \
              whose addresses the NAT rewrote: the server sees the client as {}",
-            seg.src, seg.dst, seg.ack, seg.dst
+            src, dst, seg.ack, dst
         ));
         let alias = Alias {
             to,
-            map: [(seg.src, r), (seg.dst, i)],
+            map: [(src, r), (dst, i)],
         };
-        self.name_again(to, Key::of(seg.src, seg.dst), alias);
+        self.name_again(to, Key::of(&seg.src, &seg.dst), alias);
         self.translate(seg)
     }
 
@@ -108,20 +109,20 @@ impl Tracker {
             return false;
         };
         let (i, r) = (c.initiator, c.responder);
-        if ns.saturating_sub(c.syn_ns) > ECHO_NS || c.closed || !translated(i, r, seg.src, seg.dst)
-        {
+        let (src, dst) = (seg.src.addr(), seg.dst.addr());
+        if ns.saturating_sub(c.syn_ns) > ECHO_NS || c.closed || !translated(i, r, src, dst) {
             return false;
         }
         c.translated = Some(format!(
             "seen on both sides of a NAT: the SYN {i} → {r} came again as {} → {} \
              with the same sequence number; one connection, its addresses rewritten",
-            seg.src, seg.dst
+            src, dst
         ));
         let alias = Alias {
             to,
-            map: [(seg.src, i), (seg.dst, r)],
+            map: [(src, i), (dst, r)],
         };
-        self.name_again(to, Key::of(seg.src, seg.dst), alias);
+        self.name_again(to, Key::of(&seg.src, &seg.dst), alias);
         true
     }
 

@@ -386,8 +386,8 @@ mod tests {
         for i in 0..200_000u64 {
             let dst = SocketAddr::new([10, 0, (i >> 16) as u8, (i >> 8) as u8].into(), i as u16);
             let seg = Segment {
-                src,
-                dst,
+                src: src.into(),
+                dst: dst.into(),
                 seq: 1,
                 ack: 0,
                 flags: SYN,
