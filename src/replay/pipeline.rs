@@ -46,8 +46,12 @@ use pcap_parser::{PcapBlockOwned, PcapError};
 use std::io::{self, Read};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
-/// Bytes one `read` asks for.
-pub const CHUNK: usize = 512 << 10;
+/// Bytes one `read` asks for: 1 MiB, as much as a pipe holds (Linux lets
+/// a program grow its pipe to that), so one read can empty it. Each
+/// buffer handed over wakes the parsing thread; at 512 KiB those wake-ups
+/// cost the reading thread about a tenth more than `cat` on a large file
+/// (and memory stays under 15 MiB with 1 MiB buffers).
+pub const CHUNK: usize = 1 << 20;
 /// Room before a buffer's bytes for the cut record the previous buffer
 /// ended with (a packet is far smaller; a larger remainder is joined by
 /// copying instead).
