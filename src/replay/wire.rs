@@ -276,7 +276,6 @@ impl Wire {
             // The recording is what was seen: a frame it cannot keep is
             // an error the reader must know of.
             r.packet(ns / 1000, &self.frame[..n], None)?;
-            r.flush()?;
         }
         let frames = self.frames.fetch_add(1, Ordering::Relaxed) + 1;
         // The kernel's count, every 1024 frames and at least every second.
@@ -311,6 +310,23 @@ impl Read for Wire {
     /// or arriving within [`GATHER`], as far as `buf` holds them (a record
     /// cut at its end goes on in the next `read`).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.gather(buf)?;
+        // The recording is flushed once a read, not once a frame: every
+        // read ends before the socket is waited on again, so the file
+        // holds each frame given out by then.
+        if let Some(Err(e)) = self.record.as_mut().map(|r| r.flush()) {
+            if n == 0 {
+                return Err(e);
+            }
+            self.failed = Some(e);
+        }
+        Ok(n)
+    }
+}
+
+impl Wire {
+    /// [`Read::read`] without the recording's flush.
+    fn gather(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
