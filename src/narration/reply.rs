@@ -119,7 +119,8 @@ fn to_the_command(code: u16, text: &str, h: &Here) -> Option<(String, String)> {
         (350, Verb::Rest) => (
             "350: restart offset noted.".into(),
             format!(
-                "The next RETR or STOR starts at that byte ({}).",
+                "The server saved the offset: the transfer that immediately follows is to skip \
+                 that many bytes, and RETR or STOR should be the next command ({}).",
                 Rule::Rest
             ),
         ),
