@@ -65,7 +65,7 @@ fn pasv_reply_spells_out_the_port_arithmetic() {
         "{s}"
     );
     let s = at(&t, |e| is_command(e, "PASV"));
-    assert!(s.contains("the client will dial"), "{s}");
+    assert!(s.contains("PASV: the client asks to dial."), "{s}");
 }
 
 #[test]

@@ -423,9 +423,15 @@ fn representation(transfer: Option<&Transfer>, type_code: Option<char>) -> Strin
              ASCII type, as LIST expects ({}).",
             Rule::ServiceCommands
         ),
-        (Some(t), _) if t.verb.is_listing() => format!(
+        (Some(t), Some(other)) if t.verb.is_listing() => format!(
             "A listing is not a file on disk: the server writes it as lines of text. LIST \
-             expects ASCII type ({}); whatever TYPE is set, servers send its lines with CRLF.",
+             expects ASCII type ({}); TYPE {other} is set here, and how a server ends the \
+             lines then is its own choice.",
+            Rule::ServiceCommands
+        ),
+        (Some(t), None) if t.verb.is_listing() => format!(
+            "A listing is not a file on disk: the server writes it as lines of text. LIST \
+             expects ASCII type ({}).",
             Rule::ServiceCommands
         ),
         (_, Some('A')) => format!(

@@ -21,6 +21,7 @@ pub(super) fn reply(code: u16, text: &str, h: &Here) -> Narration {
         226 => transfer_over(h),
         504 if h.last_verb.as_ref().is_some_and(Verb::is_active_setup) => refused_dial(h),
         234 if h.last_verb == Some(Verb::Auth) => tls_begins(h),
+        221 => goodbye(h),
         _ => meaning(code, &wire, h),
     };
     let lines = wire.lines().count();
@@ -155,6 +156,30 @@ fn to_the_command(code: u16, text: &str, h: &Here) -> Option<(String, String)> {
     })
 }
 
+/// `221`: the server closes the control connection; what the trace shows
+/// of that close, as the account tells.
+fn goodbye(h: &Here) -> Narration {
+    let end = h.story.and_then(|s| s.control_end);
+    let then = match end {
+        Some(c) if c > h.at => {
+            "The close that follows shows which side really sends the first FIN."
+        }
+        Some(_) => {
+            "The control connection had begun to close before it: its first FIN or RST \
+                    is earlier in the trace."
+        }
+        None if h.account().finished => "The trace ends before the control connection closes.",
+        None => "Watch its close: it shows which side really sends the first FIN.",
+    };
+    Narration::new(
+        table_headline(221),
+        format!(
+            "\"Service closing control connection\" ({}). {then}",
+            Rule::ReplyCodes
+        ),
+    )
+}
+
 /// A headline and body for a reply whose code says it all, whatever it
 /// answers.
 fn by_code(code: u16) -> Option<(String, String)> {
@@ -163,14 +188,6 @@ fn by_code(code: u16) -> Option<(String, String)> {
         220 => (
             table_headline(220),
             "The server's greeting: now the client can log in.".into(),
-        ),
-        221 => (
-            table_headline(221),
-            format!(
-                "\"Service closing control connection\" ({}). The close that follows shows \
-                 which side really sends the first FIN.",
-                Rule::ReplyCodes
-            ),
         ),
         257 => (
             "257: the current directory.".into(),
