@@ -355,3 +355,41 @@ fn auth_tls_says_why_encryption_blinds_the_helpers() {
     let s = say(&[auth]);
     assert!(s.contains("encrypted"), "{s}");
 }
+
+#[test]
+fn a_clients_port_below_1024_is_not_called_ephemeral() {
+    // The passive fixture with the client dialling from ports it chose:
+    // 1000 for the control connection, 1001 for the data.
+    let mut t = fixture::passive().events;
+    let mut low = 1000;
+    for e in t.iter_mut() {
+        if let Kind::Connect { src, .. } = &mut e.kind {
+            if e.from == Side::Client {
+                src.set_port(low);
+                low += 1;
+            }
+        }
+    }
+    let control = at(&t, |e| {
+        matches!(e.kind, Kind::Connect { .. }) && e.conn == 0
+    });
+    assert!(
+        control.contains("Port 1000 is below 1024, where operating systems pick no ephemeral ports: the client chose it."),
+        "{control}"
+    );
+    let data = at(&t, |e| matches!(e.kind, Kind::Connect { .. }) && e.conn > 0);
+    assert!(
+        data.contains("the client's port 1001 is below 1024"),
+        "{data}"
+    );
+    assert!(!format!("{control}{data}").contains("ephemeral port the client's OS"));
+    // As they were: ephemeral.
+    let t = fixture::passive().events;
+    let control = at(&t, |e| {
+        matches!(e.kind, Kind::Connect { .. }) && e.conn == 0
+    });
+    assert!(
+        control.contains("is an ephemeral port the client's OS picked."),
+        "{control}"
+    );
+}

@@ -40,10 +40,9 @@ pub(super) fn connect(h: &Here, src: SocketAddr, dst: SocketAddr, via: Option<Vi
         Some(v @ (Via::Pasv | Via::Epsv)) => (
             "The client dials the server (passive).".to_string(),
             format!(
-                "SYN {src} → {dst} (data #{conn}), to the port from {}; the client's port {} is \
-                 ephemeral.",
+                "SYN {src} → {dst} (data #{conn}), to the port from {}; {}",
                 if v == Via::Pasv { "227" } else { "229" },
-                src.port()
+                clients_port(src.port(), "the client's port")
             ),
         ),
         None => (
@@ -171,12 +170,25 @@ fn control_dial(e: &Event, src: SocketAddr, dst: SocketAddr) -> Narration {
     Narration::new(
         format!("The {} dials control port {port}.", e.from),
         format!(
-            "SYN {src} → {dst}. {l} Port {} is an ephemeral port the client's OS picked. This \
-             connection carries every command and reply ({}).",
-            src.port(),
+            "SYN {src} → {dst}. {l} {} This connection carries every command and reply ({}).",
+            clients_port(src.port(), "Port"),
             Rule::FtpModel
         ),
     )
+}
+
+/// What the client's own port of a dial is: an ephemeral one its OS
+/// picked, unless it is below 1024, where operating systems do not pick
+/// them (Linux from 32768, Windows from 49152 by default).
+fn clients_port(port: u16, name: &str) -> String {
+    if port >= 1024 {
+        format!("{name} {port} is an ephemeral port the client's OS picked.")
+    } else {
+        format!(
+            "{name} {port} is below 1024, where operating systems pick no ephemeral ports: the \
+             client chose it."
+        )
+    }
 }
 
 /// Where an active dial comes from: RFC 959's L−1, or another port.
