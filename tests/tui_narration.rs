@@ -393,3 +393,27 @@ fn a_clients_port_below_1024_is_not_called_ephemeral() {
         "{control}"
     );
 }
+
+#[test]
+fn a_refused_dial_in_a_capture_does_not_claim_nothing_listened() {
+    // An RST to a SYN: in the lab, nothing listened (it knows both ends);
+    // in a capture it may as well be a firewall that rejects with RST.
+    let mut t = fixture::active().events;
+    let dial = t
+        .iter()
+        .position(|e| matches!(e.kind, Kind::Connect { .. }) && e.conn > 0)
+        .expect("the fixture has a data dial");
+    t.truncate(dial + 1);
+    let mut refused = t[dial].clone();
+    refused.kind = Kind::Fail {
+        reason: FailReason::Refused,
+        by: None,
+    };
+    t.push(refused);
+    let s = say(&t);
+    assert!(!s.contains("Nothing listens on that port"), "{s}");
+    assert!(
+        s.contains("The SYN was answered with an RST: nothing listened on that port, or something on the path refused the dial for the client;"),
+        "{s}"
+    );
+}

@@ -324,8 +324,12 @@ pub(super) fn accept(h: &Here) -> Narration {
     .claiming(claims)
 }
 
-pub(super) fn fail(e: &Event, reason: FailReason, by: Option<Blocker>) -> Narration {
+pub(super) fn fail(h: &Here, reason: FailReason, by: Option<Blocker>) -> Narration {
+    let e = h.event;
     let dialler = e.from;
+    // The lab knows both ends and what stands between them; a capture (or
+    // `serve`, for its own dials) sees only the answer.
+    let lab = h.ctx.ours.client && h.ctx.ours.server;
     let whose = match dialler {
         Side::Client => "client's",
         Side::Server => "server's",
@@ -353,9 +357,14 @@ pub(super) fn fail(e: &Event, reason: FailReason, by: Option<Blocker>) -> Narrat
             "The router answered the SYN with an RST at once: it forwards nothing to that \
              port, so {what} never opened."
         ),
-        FailReason::Refused => {
+        FailReason::Refused if lab => {
             format!("Nothing listens on that port, so {what} never opened.")
         }
+        FailReason::Refused => format!(
+            "The SYN was answered with an RST: nothing listened on that port, or something on \
+             the path refused the dial for the {}; {what} never opened.",
+            dialler.peer()
+        ),
         FailReason::Timeout => format!(
             "The {dialler} waited and gave up: something on the path dropped the SYN or its \
              answer, and {what} never opened."

@@ -193,7 +193,7 @@ pub fn narrate_at(ctx: &Context, at: usize) -> Narration {
     let mut n = match &current.kind {
         Kind::Connect { src, dst, via } => connection::connect(&h, *src, *dst, *via),
         Kind::Accept => connection::accept(&h),
-        Kind::Fail { reason, by } => connection::fail(current, *reason, *by),
+        Kind::Fail { reason, by } => connection::fail(&h, *reason, *by),
         Kind::Command { text, .. } => command::command(text, &h),
         Kind::Reply { code, text } => reply::reply(*code, text, &h),
         Kind::Data { bytes } => connection::data(&h, *bytes),
