@@ -363,7 +363,13 @@ fn timed(cmd: &str) -> Option<Run> {
         eprintln!("failed: {cmd}: {}", String::from_utf8_lossy(&out.stderr));
         return None;
     }
-    let err = String::from_utf8_lossy(&out.stderr);
+    run_of(secs, &out.stderr)
+}
+
+/// A run that took `secs`, its peak RSS read from `/usr/bin/time -f %M`'s
+/// last line of `stderr`.
+fn run_of(secs: f64, stderr: &[u8]) -> Option<Run> {
+    let err = String::from_utf8_lossy(stderr);
     let rss_kib = err.lines().last()?.trim().parse().ok()?;
     Some(Run { secs, rss_kib })
 }
@@ -417,9 +423,7 @@ fn timed_spliced(cmd: &str, file: &Path, out: &Path) -> Option<Run> {
         );
         return None;
     }
-    let err = String::from_utf8_lossy(&done.stderr);
-    let rss_kib = err.lines().last()?.trim().parse().ok()?;
-    Some(Run { secs, rss_kib })
+    run_of(secs, &done.stderr)
 }
 
 #[cfg(not(target_os = "linux"))]

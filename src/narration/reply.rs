@@ -414,6 +414,8 @@ fn preliminary(text: &str, h: &Here) -> Narration {
     let d = t
         .and_then(|t| t.conn)
         .and_then(|c| story.and_then(|s| s.data_conn(c)));
+    // Its data connection closed before this reply: the reply comes late.
+    let closed_before = d.and_then(|d| d.closed).filter(|&(c, _)| !open && c < h.at);
     let state = match (open, d) {
         (true, _) => "A data connection is already open.".to_string(),
         (false, Some(d)) if d.dial > h.at => format!(
@@ -422,7 +424,7 @@ fn preliminary(text: &str, h: &Here) -> Narration {
         ),
         // The capture has the reply after the data it announces (they
         // travel on two connections, and can arrive in either order).
-        (false, Some(d)) if d.closed.is_some_and(|(c, _)| c < h.at) => format!(
+        (false, Some(d)) if closed_before.is_some() => format!(
             "In this capture it comes late: data #{} has already {} and closed. The reply \
              and the data travel on two connections, and can arrive in either order.",
             d.conn,
@@ -448,15 +450,13 @@ fn preliminary(text: &str, h: &Here) -> Narration {
             conn: d.conn,
             transfer: t.at,
         });
-        if let (false, Some((c, who))) = (open, d.closed) {
-            if c < h.at {
-                claims.push(Claim::ClosedBy {
-                    session: h.event.session,
-                    conn: d.conn,
-                    who,
-                    before: h.at,
-                });
-            }
+        if let Some((_, who)) = closed_before {
+            claims.push(Claim::ClosedBy {
+                session: h.event.session,
+                conn: d.conn,
+                who,
+                before: h.at,
+            });
         }
     }
     let size = match super::here::announced_bytes(text) {

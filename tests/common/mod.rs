@@ -186,26 +186,24 @@ pub fn tshark_said(line: &str) -> Option<String> {
 /// What was said on the control connections, in order, as tshark shows it:
 /// `C text` for a command, `S code` for a reply.
 pub fn said_codes(events: &[ftpviz::trace::Event]) -> Vec<String> {
-    use ftpviz::trace::Kind;
-    events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            Kind::Command { text, .. } => Some(format!("C {text}")),
-            Kind::Reply { code, .. } => Some(format!("S {code}")),
-            _ => None,
-        })
-        .collect()
+    said_as(events, |code, _| code.to_string())
 }
 
 /// What was said on the control connections, in order: `C text` for a
 /// command, `S text` for a reply.
 pub fn said(events: &[ftpviz::trace::Event]) -> Vec<String> {
+    said_as(events, |_, text| text.to_string())
+}
+
+/// Commands as `C text`, replies as `S ` and what `reply` makes of their
+/// code and text.
+fn said_as(events: &[ftpviz::trace::Event], reply: impl Fn(u16, &str) -> String) -> Vec<String> {
     use ftpviz::trace::Kind;
     events
         .iter()
         .filter_map(|e| match &e.kind {
             Kind::Command { text, .. } => Some(format!("C {text}")),
-            Kind::Reply { text, .. } => Some(format!("S {text}")),
+            Kind::Reply { code, text } => Some(format!("S {}", reply(*code, text))),
             _ => None,
         })
         .collect()
