@@ -220,6 +220,10 @@ fn a_150_is_glossed_as_the_rfc_has_it_and_says_what_this_trace_shows() {
     let said: String = out.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(!said.contains("No data connection is open yet"), "{said}");
     assert!(
+        said.contains("150, late: data #3 is already done."),
+        "{said}"
+    );
+    assert!(
         said.contains(
             "In this capture it comes late: data #3 has already carried its 342 bytes and closed."
         ),

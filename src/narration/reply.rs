@@ -463,8 +463,13 @@ fn preliminary(text: &str, h: &Here) -> Narration {
         Some(b) => format!(" The server announces {b} bytes."),
         None => String::new(),
     };
+    // The point first: a reply that comes after its data says so at once.
+    let headline = match (closed_before, d) {
+        (Some(_), Some(d)) => format!("150, late: data #{} is already done.", d.conn),
+        _ => table_headline(150),
+    };
     Narration::new(
-        table_headline(150),
+        headline,
         format!(
             "\"File status okay; about to open data connection\" ({}). {state}{size} {class}",
             Rule::ReplyCodes
